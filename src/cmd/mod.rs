@@ -1,0 +1,60 @@
+//! One runner per subcommand. A runner turns arguments into engine calls and
+//! renders the report; it holds no protocol or format logic. This module
+//! dispatches and turns outcomes into exit codes.
+
+mod completions;
+mod resp_decode;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, RespCommand};
+
+/// What a command concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Ran and found nothing wrong.
+    Ok,
+    /// Ran and found a problem (already reported): exit status 1.
+    Problem,
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let status = match cli.command {
+        Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
+        Command::Completions(args) => completions::print(&args, &mut out),
+        Command::Generate(args) => completions::generate(&args),
+    }?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// The exit code for a run's outcome; prints the error, once, if any.
+/// A closed stdout (`sonde ... | head`) is not an error.
+pub fn exit_code(result: anyhow::Result<Status>) -> ExitCode {
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::Problem) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("sonde: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Report a problem the command found (exit status 1 follows).
+pub(crate) fn problem(message: impl std::fmt::Display) {
+    eprintln!("sonde: {message}");
+}
