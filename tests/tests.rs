@@ -4,4 +4,5 @@
 mod common;
 
 mod cli;
+mod rdb_corpus;
 mod resp_decode;

@@ -200,10 +200,13 @@ struct KeyRecord<'a> {
     #[serde(rename = "type")]
     object_type: &'static str,
     encoding: &'static str,
+    /// The value type byte as stored.
+    rdb_type: u8,
     len: u64,
     size: u64,
     expire_ms: Option<i64>,
     ram: u64,
+    offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     idle: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -229,10 +232,12 @@ impl KeySink for JsonKeys<'_> {
             key: JsonBytes(f.key),
             object_type: f.object_type.name(),
             encoding: f.encoding,
+            rdb_type: e.value.value_type.byte(),
             len: f.len,
             size: f.size,
             expire_ms: f.expire_ms,
             ram: f.ram,
+            offset: e.offset,
             idle: e.idle,
             freq: e.freq,
             value,

@@ -94,6 +94,8 @@ pub struct KeyEntry<'a> {
     pub meta: Option<&'a [u8]>,
     /// Bytes from the type byte to the end of the value.
     pub size: u64,
+    /// Absolute offset of the type byte.
+    pub offset: u64,
 }
 
 /// An event and where it is.
@@ -397,6 +399,7 @@ impl Reader {
                         freq,
                         meta,
                         size: cur.offset() - at,
+                        offset: at,
                     }));
                 }
             }
