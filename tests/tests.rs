@@ -5,4 +5,5 @@ mod common;
 
 mod cli;
 mod rdb_corpus;
+mod rdb_redis;
 mod resp_decode;

@@ -3,9 +3,9 @@
 //! object, the key's sds string and its dict entry.
 //!
 //! The model decides the in-memory encoding as Redis 7.0 does on load,
-//! with default thresholds (strings: int / embstr up to 44 bytes / raw;
-//! hashes and sorted sets: listpack up to 128 entries of at most 64
-//! bytes; sets: intset up to 512 integers; lists: quicklist of listpack
+//! with its compiled-in default thresholds (strings: int / embstr up to
+//! 44 bytes / raw; hashes: listpack up to 512 entries of at most 64
+//! bytes; sorted sets: listpack up to 128 entries of at most 64 bytes; sets: intset up to 512 integers; lists: quicklist of listpack
 //! nodes of at most 8 KiB), then adds up allocations rounded to jemalloc
 //! size classes:
 //!
@@ -16,8 +16,9 @@
 //!   computed as Redis encodes it), intsets `8 + count * width`;
 //! - quicklist 40 + per node 32 + its listpack; skiplist nodes 24 + 16 per
 //!   level, with the expected 4/3 levels, and a 32-level header node;
-//! - streams: listpacks plus a fixed overhead per radix-tree node, group,
-//!   consumer and pending entry (rougher than the rest).
+//! - streams: as Redis accounts them (its fixed 244 bytes per radix-tree
+//!   node), with the node count estimated as elements + 1; rougher than
+//!   the rest.
 //!
 //! Keys with expiries cost another dictEntry (24) in the expires dict,
 //! which `MEMORY USAGE` does not count; neither do we per key.
@@ -151,13 +152,22 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
         ObjectType::Module => Ok(ROBJ + value.data.len() as u64),
         ObjectType::Stream => {
             let s = value.stream()?;
-            let mut size = ROBJ + 104;
-            // The listpacks as stored, plus a radix-tree node each.
-            size += (value.data.len() as u64) + s.listpacks * 64;
+            // Redis's own stream accounting: the struct, each radix tree as
+            // 16 bytes per element plus 244 per node (nodes estimated as
+            // elements + 1), the listpacks, groups, NACKs and consumers.
+            let rax = |n: u64| 16 * n + (n + 1) * (4 + 240);
+            let mut size = ROBJ + 80 + rax(s.listpacks);
+            let mut c = super::cursor::Cursor::new(value.data, value.offset, true);
+            let nodes = c.rdb_len("stream listpack count")?;
+            for _ in 0..nodes {
+                c.skip_rdb_str("stream node key")?;
+                size += jemalloc_size(c.rdb_str("stream listpack")?.len());
+            }
             for g in &s.groups {
-                size += 80 + g.pending.len() as u64 * (40 + 32);
-                for c in &g.consumers {
-                    size += 64 + c.name.len() as u64 + c.pending.len() as u64 * 32;
+                let pel = g.pending.len() as u64;
+                size += 40 + rax(pel) + 24 * pel;
+                for consumer in &g.consumers {
+                    size += 24 + consumer.name.len() as u64 + rax(consumer.pending.len() as u64);
                 }
             }
             Ok(size)
@@ -233,7 +243,7 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
                 table += DICT_ENTRY + sds_size(field.len() as u64) + sds_size(value.len() as u64);
             }
             let listpack_on_disk = matches!(vt, ValueType::HashListpack);
-            if small && count <= 128 {
+            if small && count <= 512 {
                 let bytes = if listpack_on_disk {
                     value_blob_len(value).unwrap_or(lp)
                 } else {

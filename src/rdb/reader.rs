@@ -214,7 +214,12 @@ impl Reader {
             Some(b'R') => (Magic::Redis, 4),
             Some(b'V') => (Magic::Valkey, 3),
             Some(_) => return Err(RdbError::new(ErrorKind::BadMagic, 0)),
-            None => return Err(cur.error(eof("the magic string"))),
+            None => {
+                // Empty input: "need more" or "unexpected end", as the
+                // cursor decides from whether the input is final.
+                cur.u8("the magic string")?;
+                return Err(RdbError::new(ErrorKind::BadMagic, 0));
+            }
         };
         let name = magic.as_str().as_bytes();
         let head = cur.bytes(name.len() + digits, "the magic string")?;
