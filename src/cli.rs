@@ -156,7 +156,8 @@ pub struct RdbInspectArgs {
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub value_type: Option<RdbTypeFilter>,
 
-    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `\\x`)
+    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a
+    /// backslash escapes the next character)
     #[arg(long = "match", value_name = "PATTERN")]
     pub pattern: Option<std::ffi::OsString>,
 

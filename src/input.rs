@@ -172,7 +172,8 @@ pub fn map(path: &Path) -> io::Result<Whole> {
     // bytes, which the parsers handle like any corrupt input). Snapshot
     // files are written to a temporary name and renamed into place by
     // Redis, so a file being inspected is normally never truncated.
-    let map = unsafe { memmap2::Mmap::map(&file)? };
+    // MAP_POPULATE: the whole file is read once, so fault it in up front.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
     Ok(Whole::Mapped(map))
 }
 

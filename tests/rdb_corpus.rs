@@ -315,7 +315,12 @@ fn values_match_what_the_source_projects_assert() {
     );
     assert_eq!(recs[0]["len"], 1000);
     let members = recs[0]["value"].as_array().unwrap();
-    assert!(members.contains(&serde_json::json!(["finalfield", 2.718])));
+    // The file's score is the literal 2.718 (not the constant e).
+    let finalfield = members
+        .iter()
+        .find(|m| m[0] == "finalfield")
+        .expect("finalfield");
+    assert_eq!(finalfield[1].to_string(), "2.718");
 
     // LRU and LFU opcodes.
     let (_, recs) = inspect_keys("redis-replicator/dump-lfu.rdb", &[]);

@@ -10,7 +10,7 @@
 //! RAM estimated. `SONDE_FUZZ_FACTOR=N` multiplies the counts (N=50 gives
 //! about 450,000 variants) and `SONDE_FUZZ_SEED` changes the seed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sonde::rdb::{self, Event, memory};
 
@@ -230,5 +230,4 @@ fn the_binary_reports_damage_with_offsets_and_exit_1() {
         b"",
     );
     assert_exit(&out, 2);
-    let _ = Path::new("");
 }

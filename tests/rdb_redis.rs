@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::common::redis_server::require_tool;
 use crate::common::{RedisServer, assert_exit, run, text};
-use sonde::rdb::{self, Decoded, Event, Item, ValueRef, Writer};
+use sonde::rdb::{self, Decoded, Event, ValueRef, Writer};
 
 fn cmd(con: &mut Connection, args: &[&[u8]]) -> redis::Value {
     let mut c = redis::cmd(std::str::from_utf8(args[0]).unwrap());
@@ -143,10 +143,11 @@ fn populate(con: &mut Connection) {
     let _: () = q(con, &["SELECT", "0"]);
 }
 
+/// TYPE, OBJECT ENCODING, length, PEXPIRETIME (if any), MEMORY USAGE.
+type Truth = (String, String, u64, Option<i64>, u64);
+
 /// Every key of every db with what Redis says about it.
-fn describe(
-    con: &mut Connection,
-) -> BTreeMap<(u64, Vec<u8>), (String, String, u64, Option<i64>, u64)> {
+fn describe(con: &mut Connection) -> BTreeMap<(u64, Vec<u8>), Truth> {
     let mut out = BTreeMap::new();
     for db in [0u64, 1, 3] {
         let _: () = q(con, &["SELECT", &db.to_string()]);
@@ -639,8 +640,6 @@ fn dump_payloads_round_trip_with_redis() {
             "unsupported_version"
         );
     }
-    let _: Vec<u8> = Vec::new();
-    let _ = Item::Int(0);
 }
 
 #[test]

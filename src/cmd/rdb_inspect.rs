@@ -54,29 +54,47 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
 
     let mut scan = Scan::new(args);
     let bar = progress::bytes(data.len() as u64, format, "reading");
-    let mut reader = Reader::new();
+    // The CRC-64 of everything but a final 8-byte checksum runs on a second
+    // core while the main thread parses; it is used when EOF turns out to
+    // be exactly there (no trailing bytes), else recomputed below.
+    let mut reader = Reader::new().without_checksum();
     let mut since_tick = 0u32;
-    let failure = loop {
-        let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
-        match reader.next(rest, true) {
-            Ok(Some(located)) => {
-                if let Err(e) = scan.event(&located, &filter, &mut *sink) {
-                    match e {
-                        SinkError::Rdb(e) => break Some(e),
-                        SinkError::Io(e) => return Err(e.into()),
+    let bytes: &[u8] = &data;
+    let guess = bytes.len().saturating_sub(8);
+    let (failure, parallel_crc) = std::thread::scope(|scope| {
+        let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
+        let failure = loop {
+            let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
+            match reader.next(rest, true) {
+                Ok(Some(located)) => {
+                    if let Err(e) = scan.event(&located, &filter, &mut *sink) {
+                        match e {
+                            SinkError::Rdb(e) => break Some(e),
+                            SinkError::Io(e) => return Err(e.into()),
+                        }
+                    }
+                    since_tick += 1;
+                    if since_tick >= 65536 {
+                        since_tick = 0;
+                        bar.set_position(reader.position());
                     }
                 }
-                since_tick += 1;
-                if since_tick >= 65536 {
-                    since_tick = 0;
-                    bar.set_position(reader.position());
-                }
+                Ok(None) => break None,
+                Err(e) => break Some(e),
             }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
-    };
+        };
+        Ok::<_, anyhow::Error>((failure, crc.join().ok()))
+    })?;
     bar.finish_and_clear();
+    if let Some(stored) = scan.eof_stored {
+        let end = reader.position() as usize;
+        let covered = if stored.is_some() { end - 8 } else { end };
+        let computed = match parallel_crc {
+            Some(c) if covered == guess => c,
+            _ => crate::rdb::crc64::checksum(&bytes[..covered]),
+        };
+        scan.set_checksum(stored, computed);
+    }
     sink.finish()?;
     let trailing = if reader.is_done() {
         (data.len() as u64).saturating_sub(reader.position())
@@ -387,6 +405,8 @@ struct Scan {
     key_buf: Vec<u8>,
     top: usize,
     last_db: u64,
+    /// Set at EOF: the stored checksum (None before RDB 5).
+    eof_stored: Option<Option<u64>>,
 }
 
 impl Scan {
@@ -410,6 +430,7 @@ impl Scan {
             key_buf: Vec::new(),
             top: args.top,
             last_db: 0,
+            eof_stored: None,
         }
     }
 
@@ -462,21 +483,23 @@ impl Scan {
             Event::ModuleAux { module, .. } => self.module_aux.push(module.clone()),
             Event::Function { .. } => self.functions += 1,
             Event::SlotInfo { .. } | Event::SlotImport { .. } => self.slot_info += 1,
-            Event::Eof { stored, computed } => {
-                let hex = |v: u64| format!("{v:#018x}");
-                self.checksum = Checksum {
-                    stored: stored.map(hex),
-                    computed: computed.map(hex),
-                    status: match (stored, computed) {
-                        (None, _) => "absent",
-                        (Some(0), _) => "disabled",
-                        (Some(s), Some(c)) if s == c => "ok",
-                        _ => "mismatch",
-                    },
-                };
-            }
+            Event::Eof { stored, .. } => self.eof_stored = Some(*stored),
         }
         Ok(())
+    }
+
+    fn set_checksum(&mut self, stored: Option<u64>, computed: u64) {
+        let hex = |v: u64| format!("{v:#018x}");
+        self.checksum = Checksum {
+            stored: stored.map(hex),
+            computed: Some(hex(computed)),
+            status: match stored {
+                None => "absent",
+                Some(0) => "disabled",
+                Some(s) if s == computed => "ok",
+                _ => "mismatch",
+            },
+        };
     }
 
     fn current_db(&self) -> u64 {

@@ -497,7 +497,7 @@ pub fn module_name(id: u64) -> (String, u64) {
     (name, id & 1023)
 }
 
-/// A zero-length error helper for places that want an `ErrorKind`.
+/// The error kind for running out of input while reading `what`.
 pub fn eof(what: &'static str) -> ErrorKind {
     ErrorKind::UnexpectedEof { what }
 }

@@ -10,11 +10,39 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::format::ObjectType;
 
 /// Most distinct prefixes kept per depth before pruning.
 pub const PREFIX_CAP: usize = 100_000;
+
+/// A fast non-cryptographic hasher for the prefix tables (keys come from
+/// the file being inspected; a hostile file can at worst make the table
+/// slower, and it is bounded in size anyway).
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Keys, elements, serialized bytes and estimated RAM.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -114,7 +142,7 @@ impl TopN {
 #[derive(Debug)]
 pub struct Prefixes {
     separator: Vec<u8>,
-    tables: Vec<HashMap<Vec<u8>, Tally>>,
+    tables: Vec<FastMap<Vec<u8>, Tally>>,
     pub approximate: bool,
 }
 
@@ -122,7 +150,7 @@ impl Prefixes {
     pub fn new(separator: &[u8], depth: usize) -> Prefixes {
         Prefixes {
             separator: separator.to_vec(),
-            tables: (0..depth).map(|_| HashMap::new()).collect(),
+            tables: (0..depth).map(|_| FastMap::default()).collect(),
             approximate: false,
         }
     }
@@ -171,7 +199,7 @@ impl Prefixes {
     }
 }
 
-fn prune(table: &mut HashMap<Vec<u8>, Tally>) {
+fn prune(table: &mut FastMap<Vec<u8>, Tally>) {
     let mut sizes: Vec<u64> = table.values().map(|t| t.bytes).collect();
     let keep = PREFIX_CAP / 2;
     let cut = sizes.len() - keep;
@@ -230,7 +258,8 @@ pub struct Stats {
     pub expires: u64,
     pub dbs: BTreeMap<u64, DbTally>,
     pub types: BTreeMap<ObjectType, Tally>,
-    pub encodings: BTreeMap<(ObjectType, &'static str), Tally>,
+    /// Few distinct pairs: a vector searched linearly beats a map here.
+    pub encodings: Vec<((ObjectType, &'static str), Tally)>,
     pub by_size: TopN,
     pub by_len: TopN,
     pub prefixes: Prefixes,
@@ -244,7 +273,7 @@ impl Stats {
             expires: 0,
             dbs: BTreeMap::new(),
             types: BTreeMap::new(),
-            encodings: BTreeMap::new(),
+            encodings: Vec::new(),
             by_size: TopN::new(top),
             by_len: TopN::new(top),
             prefixes: Prefixes::new(separator, depth),
@@ -263,10 +292,16 @@ impl Stats {
             db.expires += 1;
         }
         self.types.entry(k.object_type).or_default().add(k);
-        self.encodings
-            .entry((k.object_type, k.encoding))
-            .or_default()
-            .add(k);
+        let pair = (k.object_type, k.encoding);
+        match self.encodings.iter_mut().find(|(p, _)| *p == pair) {
+            Some((_, t)) => t.add(k),
+            None => {
+                let mut t = Tally::default();
+                t.add(k);
+                self.encodings.push((pair, t));
+                self.encodings.sort_by_key(|(p, _)| *p);
+            }
+        }
         self.by_size.offer(k.size, k);
         self.by_len.offer(k.len, k);
         self.prefixes.add(k);
