@@ -95,50 +95,54 @@ pub fn put_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     out.extend_from_slice(s);
 }
 
+/// A count, then each member as a string.
+fn put_members(
+    out: &mut Vec<u8>,
+    items: &mut dyn ExactSizeIterator<Item = &[u8]>,
+    compress: bool,
+    what: &'static str,
+) -> Result<(), WriteError> {
+    let n = items.len();
+    put_len(out, n as u64);
+    let mut given = 0;
+    for item in items {
+        put_string(out, item, compress);
+        given += 1;
+    }
+    check_count(what, n, given)
+}
+
+fn check_count(what: &'static str, promised: usize, given: usize) -> Result<(), WriteError> {
+    if promised != given {
+        return Err(WriteError::CountMismatch {
+            what,
+            promised,
+            given,
+        });
+    }
+    if given == 0 {
+        return Err(WriteError::EmptyCollection(what));
+    }
+    Ok(())
+}
+
 /// Append a value's serialized form; returns its type byte.
 pub fn put_value(
     out: &mut Vec<u8>,
     value: ValueRef<'_, '_>,
     compress: bool,
 ) -> Result<u8, WriteError> {
-    fn check(what: &'static str, promised: usize, given: usize) -> Result<(), WriteError> {
-        if promised != given {
-            return Err(WriteError::CountMismatch {
-                what,
-                promised,
-                given,
-            });
-        }
-        if given == 0 {
-            return Err(WriteError::EmptyCollection(what));
-        }
-        Ok(())
-    }
     Ok(match value {
         ValueRef::String(s) => {
             put_string(out, s, compress);
             ValueType::String.byte()
         }
         ValueRef::List(items) => {
-            let n = items.len();
-            put_len(out, n as u64);
-            let mut given = 0;
-            for item in items {
-                put_string(out, item, compress);
-                given += 1;
-            }
-            check("list", n, given)?;
+            put_members(out, items, compress, "list")?;
             ValueType::List.byte()
         }
         ValueRef::Set(items) => {
-            let n = items.len();
-            put_len(out, n as u64);
-            let mut given = 0;
-            for item in items {
-                put_string(out, item, compress);
-                given += 1;
-            }
-            check("set", n, given)?;
+            put_members(out, items, compress, "set")?;
             ValueType::Set.byte()
         }
         ValueRef::Hash(pairs) => {
@@ -150,7 +154,7 @@ pub fn put_value(
                 put_string(out, value, compress);
                 given += 1;
             }
-            check("hash", n, given)?;
+            check_count("hash", n, given)?;
             ValueType::Hash.byte()
         }
         ValueRef::Zset(members) => {
@@ -162,7 +166,7 @@ pub fn put_value(
                 out.extend_from_slice(&score.to_le_bytes());
                 given += 1;
             }
-            check("sorted set", n, given)?;
+            check_count("sorted set", n, given)?;
             ValueType::Zset2.byte()
         }
     })
