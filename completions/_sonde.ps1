@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
+            [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -68,6 +69,45 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;resp;help;help' {
             break
         }
+        'sonde;rdb' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;rdb;inspect' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this many bytes')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many of the biggest keys and prefixes to list')
+            [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'What separates the parts of a key, for the prefix report')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time expiries are measured against, in Unix milliseconds (default: the file''s ctime aux field, else the current time)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'One record per key (JSON Lines with --format json) instead of the summary')
+            [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'With --keys, include each value (implies --keys)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;rdb;help' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;rdb;help;inspect' {
+            break
+        }
+        'sonde;rdb;help;help' {
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -86,6 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         }
         'sonde;help' {
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
+            [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -96,6 +137,13 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;resp;decode' {
+            break
+        }
+        'sonde;help;rdb' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            break
+        }
+        'sonde;help;rdb;inspect' {
             break
         }
         'sonde;help;completions' {

@@ -25,6 +25,9 @@ _sonde() {
             sonde,help)
                 cmd="sonde__subcmd__help"
                 ;;
+            sonde,rdb)
+                cmd="sonde__subcmd__rdb"
+                ;;
             sonde,resp)
                 cmd="sonde__subcmd__resp"
                 ;;
@@ -37,11 +40,29 @@ _sonde() {
             sonde__subcmd__help,help)
                 cmd="sonde__subcmd__help__subcmd__help"
                 ;;
+            sonde__subcmd__help,rdb)
+                cmd="sonde__subcmd__help__subcmd__rdb"
+                ;;
             sonde__subcmd__help,resp)
                 cmd="sonde__subcmd__help__subcmd__resp"
                 ;;
+            sonde__subcmd__help__subcmd__rdb,inspect)
+                cmd="sonde__subcmd__help__subcmd__rdb__subcmd__inspect"
+                ;;
             sonde__subcmd__help__subcmd__resp,decode)
                 cmd="sonde__subcmd__help__subcmd__resp__subcmd__decode"
+                ;;
+            sonde__subcmd__rdb,help)
+                cmd="sonde__subcmd__rdb__subcmd__help"
+                ;;
+            sonde__subcmd__rdb,inspect)
+                cmd="sonde__subcmd__rdb__subcmd__inspect"
+                ;;
+            sonde__subcmd__rdb__subcmd__help,help)
+                cmd="sonde__subcmd__rdb__subcmd__help__subcmd__help"
+                ;;
+            sonde__subcmd__rdb__subcmd__help,inspect)
+                cmd="sonde__subcmd__rdb__subcmd__help__subcmd__inspect"
                 ;;
             sonde__subcmd__resp,decode)
                 cmd="sonde__subcmd__resp__subcmd__decode"
@@ -62,7 +83,7 @@ _sonde() {
 
     case "${cmd}" in
         sonde)
-            opts="-h -V --format --help --version resp completions generate help"
+            opts="-h -V --format --help --version resp rdb completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -116,7 +137,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help)
-            opts="resp completions generate help"
+            opts="resp rdb completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +192,34 @@ _sonde() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sonde__subcmd__help__subcmd__rdb)
+            opts="inspect"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__rdb__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sonde__subcmd__help__subcmd__resp)
             opts="decode"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -192,6 +241,116 @@ _sonde() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__rdb)
+            opts="-h -V --format --help --version inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__rdb__subcmd__help)
+            opts="inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__rdb__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__rdb__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__rdb__subcmd__inspect)
+            opts="-h -V --keys --values --db --type --match --min-size --top --separator --depth --now --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "string list set zset hash stream module" -- "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --separator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

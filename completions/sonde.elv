@@ -24,6 +24,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
+            cand rdb 'Work with RDB snapshot files'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -59,6 +60,40 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;resp;help;help'= {
         }
+        &'sonde;rdb'= {
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;rdb;inspect'= {
+            cand --db 'Only keys in this database'
+            cand --type 'Only keys of this type'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)'
+            cand --min-size 'Only keys whose serialized size is at least this many bytes'
+            cand --top 'How many of the biggest keys and prefixes to list'
+            cand --separator 'What separates the parts of a key, for the prefix report'
+            cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
+            cand --now 'The time expiries are measured against, in Unix milliseconds (default: the file''s ctime aux field, else the current time)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --keys 'One record per key (JSON Lines with --format json) instead of the summary'
+            cand --values 'With --keys, include each value (implies --keys)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;help'= {
+            cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;rdb;help;inspect'= {
+        }
+        &'sonde;rdb;help;help'= {
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -75,6 +110,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;help'= {
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
+            cand rdb 'Work with RDB snapshot files'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -83,6 +119,11 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand decode 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
         }
         &'sonde;help;resp;decode'= {
+        }
+        &'sonde;help;rdb'= {
+            cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+        }
+        &'sonde;help;rdb;inspect'= {
         }
         &'sonde;help;completions'= {
         }

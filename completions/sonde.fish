@@ -29,6 +29,7 @@ json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_needs_command" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_needs_command" -f -a "rdb" -d 'Work with RDB snapshot files'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -51,6 +52,34 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l db -d 'Only keys in this database' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l type -d 'Only keys of this type' -r -f -a "string\t''
+list\t''
+set\t''
+zset\t''
+hash\t''
+stream\t''
+module\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l min-size -d 'Only keys whose serialized size is at least this many bytes' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l top -d 'How many of the biggest keys and prefixes to list' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l separator -d 'What separates the parts of a key, for the prefix report' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the file\'s ctime aux field, else the current time)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l keys -d 'One record per key (JSON Lines with --format json) instead of the summary'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l values -d 'With --keys, include each value (implies --keys)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -59,8 +88,10 @@ complete -c sonde -n "__fish_sonde_using_subcommand generate" -l format -d 'Outp
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'

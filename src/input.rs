@@ -131,6 +131,52 @@ impl<R: BufRead> Read for HexReader<R> {
     }
 }
 
+/// A whole input in memory: a read-only mapping of a regular file, or the
+/// bytes of stdin (or of an empty file, which cannot be mapped).
+pub enum Whole {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Whole {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Whole::Mapped(m) => m,
+            Whole::Read(v) => v,
+        }
+    }
+}
+
+/// Map `path` read-only (`-` reads stdin into memory instead).
+pub fn map(path: &Path) -> io::Result<Whole> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        io::stdin().lock().read_to_end(&mut buf)?;
+        return Ok(Whole::Read(buf));
+    }
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() == 0 {
+        let mut buf = Vec::new();
+        let mut file = file;
+        file.read_to_end(&mut buf)?;
+        return Ok(Whole::Read(buf));
+    }
+    // SAFETY: the mapping is read-only and private to this process, and we
+    // only ever read it through the `&[u8]` it derefs to; Rust's aliasing
+    // rules hold as long as nobody changes the file while it is mapped.
+    // That is outside our control: if another process truncates the file
+    // underneath us, touching the vanished pages raises SIGBUS and the
+    // process dies (a changed, not truncated, file just yields different
+    // bytes, which the parsers handle like any corrupt input). Snapshot
+    // files are written to a temporary name and renamed into place by
+    // Redis, so a file being inspected is normally never truncated.
+    // MAP_POPULATE: the whole file is read once, so fault it in up front.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
+    Ok(Whole::Mapped(map))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

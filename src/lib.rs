@@ -10,9 +10,13 @@
 //! - [`output`]: tables, JSON, JSON Lines, progress bars, the bytes rule.
 //! - [`input`]: files, stdin and hex text.
 //! - [`resp`]: the RESP2/RESP3 codec.
+//! - [`rdb`]: the RDB snapshot format (reader, writer, DUMP payloads).
+//! - [`glob`]: Redis glob patterns (KEYS, SCAN MATCH, --match).
 
 pub mod cli;
 pub mod cmd;
+pub mod glob;
 pub mod input;
 pub mod output;
+pub mod rdb;
 pub mod resp;

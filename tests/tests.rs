@@ -4,4 +4,7 @@
 mod common;
 
 mod cli;
+mod rdb_corpus;
+mod rdb_fuzz;
+mod rdb_redis;
 mod resp_decode;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmark: `sonde rdb inspect` (summary) against `redis-check-rdb` on the
+# same dump, with `cat file > /dev/null` as the read-once baseline.
+#
+# Builds two dumps with a real redis-server (DEBUG POPULATE strings plus
+# redis-benchmark-made hashes, sets, lists, sorted sets and expiring
+# strings): a small one and one with >= 1,000,000 keys. Each tool runs
+# alternately, RUNS times (median reported), under GNU time for peak RSS.
+# Prints MB/s, keys/s, peak RSS and the ratios. The peak RSS of sonde at the
+# two sizes shows its heap does not grow with the key count (the file is
+# mapped: RSS includes the mapped pages it touched, reported separately).
+#
+# Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3.
+# Needs redis-server, redis-cli, redis-benchmark, redis-check-rdb and GNU
+# time (/usr/bin/time; Debian package `time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KEYS=${1:-1000000}
+RUNS=${RUNS:-3}
+for tool in redis-server redis-cli redis-benchmark redis-check-rdb /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench-rdb: $tool is missing (scripts/setup.sh; apt-get install time)" >&2; exit 2; }
+done
+
+cargo build --release --quiet
+SONDE=target/release/sonde
+WORK=$(mktemp -d)
+PORT=$((20000 + RANDOM % 20000))
+cleanup() {
+  redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no \
+  --dir "$WORK" --enable-debug-command yes --daemonize yes --logfile "$WORK/redis.log"
+for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+# A quarter of the keys per step; the small dump is the first step.
+fill() { # fill STEP COUNT
+  local step=$1 n=$2
+  local r=$((n * 40))
+  redis-cli -p "$PORT" debug populate "$((n * 6 / 10))" "str$step" 32 >/dev/null
+  local each=$((n / 10))
+  redis-benchmark -p "$PORT" -q -P 64 -n "$each" -r "$r" hset "h$step:__rand_int__" f1 __rand_int__ >/dev/null
+  redis-benchmark -p "$PORT" -q -P 64 -n "$each" -r "$r" sadd "s$step:__rand_int__" __rand_int__ >/dev/null
+  redis-benchmark -p "$PORT" -q -P 64 -n "$each" -r "$r" rpush "l$step:__rand_int__" __rand_int__ >/dev/null
+  redis-benchmark -p "$PORT" -q -P 64 -n "$((each / 2))" -r "$r" zadd "z$step:__rand_int__" __rand_int__ m >/dev/null
+  redis-benchmark -p "$PORT" -q -P 64 -n "$((each / 2))" -r "$r" set "e$step:__rand_int__" __rand_int__ EX 86400 >/dev/null
+}
+
+snapshot() { # snapshot NAME
+  redis-cli -p "$PORT" save >/dev/null
+  cp "$WORK/dump.rdb" "$WORK/$1.rdb"
+}
+
+QUARTER=$(( (KEYS + 3) / 4 ))
+echo "building dumps (${KEYS}+ keys)..." >&2
+fill 0 "$QUARTER"; snapshot small
+# Top up past KEYS (random keys collide a little).
+step=1
+while [ "$(redis-cli -p "$PORT" dbsize)" -lt "$KEYS" ]; do fill "$step" "$QUARTER"; step=$((step + 1)); done
+snapshot large
+redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run NAME FILE -- command...: prints "seconds maxrss_kb"
+measure() {
+  /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >/dev/null 2>&1 || true
+  tail -1 "$WORK/time"
+}
+
+report() { # report NAME FILE
+  local name=$1 file=$2
+  local bytes keys
+  bytes=$(stat -c %s "$file")
+  keys=$("$SONDE" rdb inspect --format json "$file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"])')
+  cat "$file" > /dev/null  # warm the page cache for everyone
+  local t_cat=() t_sonde=() t_check=() m_sonde=() m_check=()
+  for _ in $(seq "$RUNS"); do
+    read -r s _ < <(measure cat "$file"); t_cat+=("$s")
+    read -r s m < <(measure "$SONDE" rdb inspect "$file"); t_sonde+=("$s"); m_sonde+=("$m")
+    read -r s m < <(measure redis-check-rdb "$file"); t_check+=("$s"); m_check+=("$m")
+  done
+  local cat_s sonde_s check_s sonde_m check_m
+  cat_s=$(printf '%s\n' "${t_cat[@]}" | median)
+  sonde_s=$(printf '%s\n' "${t_sonde[@]}" | median)
+  check_s=$(printf '%s\n' "${t_check[@]}" | median)
+  sonde_m=$(printf '%s\n' "${m_sonde[@]}" | median)
+  check_m=$(printf '%s\n' "${m_check[@]}" | median)
+  python3 - "$name" "$bytes" "$keys" "$cat_s" "$sonde_s" "$check_s" "$sonde_m" "$check_m" <<'PY'
+import sys
+name, size, keys = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cat_s, sonde_s, check_s = (max(float(x), 0.005) for x in sys.argv[4:7])
+sonde_m, check_m = int(sys.argv[7]), int(sys.argv[8])
+mb = size / 1e6
+print(f"== {name}: {keys} keys, {mb:.1f} MB (median of runs; time resolution 10 ms)")
+print(f"  cat > /dev/null   {cat_s:7.2f} s  {mb/cat_s:8.0f} MB/s")
+print(f"  sonde rdb inspect {sonde_s:7.2f} s  {mb/sonde_s:8.0f} MB/s  {keys/sonde_s/1e6:6.2f} M keys/s  peak RSS {sonde_m/1024:7.1f} MiB")
+print(f"  redis-check-rdb   {check_s:7.2f} s  {mb/check_s:8.0f} MB/s  {keys/check_s/1e6:6.2f} M keys/s  peak RSS {check_m/1024:7.1f} MiB")
+print(f"  ratio: sonde is {check_s/sonde_s:.1f}x faster than redis-check-rdb (target >= 3x)")
+print(f"  ratio: sonde runs at {cat_s/sonde_s:.2f}x the speed of reading the bytes once (target >= 0.5x)")
+print(f"  sonde peak RSS minus the file size: {(sonde_m*1024 - size)/2**20:.1f} MiB")
+PY
+}
+
+report small "$WORK/small.rdb"
+report large "$WORK/large.rdb"

@@ -1,0 +1,362 @@
+//! Aggregates over the keys of a snapshot, in bounded memory: counts and
+//! sizes per database, type and encoding; the N biggest keys by size and
+//! by element count; sizes by key prefix; an expiry histogram.
+//!
+//! Memory does not grow with the number of keys: the top-N lists hold N
+//! keys each, and the prefix table holds at most [`PREFIX_CAP`] prefixes
+//! per depth. When a dump has more distinct prefixes than that, the table
+//! keeps the heaviest half each time it fills up and marks itself
+//! approximate: a prefix dropped and seen again restarts from zero.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::format::ObjectType;
+
+/// Most distinct prefixes kept per depth before pruning.
+pub const PREFIX_CAP: usize = 100_000;
+
+/// A fast non-cryptographic hasher for the prefix tables (keys come from
+/// the file being inspected; a hostile file can at worst make the table
+/// slower, and it is bounded in size anyway).
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Keys, elements, serialized bytes and estimated RAM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    pub keys: u64,
+    pub elements: u64,
+    pub bytes: u64,
+    pub ram: u64,
+}
+
+impl Tally {
+    fn add(&mut self, k: &KeyFacts<'_>) {
+        self.keys += 1;
+        self.elements += k.len;
+        self.bytes += k.size;
+        self.ram += k.ram;
+    }
+}
+
+/// What the aggregates need to know about one key.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyFacts<'k> {
+    pub db: u64,
+    pub key: &'k [u8],
+    pub object_type: ObjectType,
+    pub encoding: &'static str,
+    /// Elements (bytes for strings).
+    pub len: u64,
+    /// Serialized bytes (type byte, key and value).
+    pub size: u64,
+    pub ram: u64,
+    pub expire_ms: Option<i64>,
+}
+
+/// A key kept in a top-N list.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BigKey {
+    pub metric: u64,
+    pub db: u64,
+    pub key: Vec<u8>,
+    pub object_type: ObjectType,
+    pub encoding: &'static str,
+    pub len: u64,
+    pub size: u64,
+    pub ram: u64,
+}
+
+/// The N largest keys by some metric (a min-heap of size N).
+#[derive(Debug)]
+pub struct TopN {
+    n: usize,
+    heap: BinaryHeap<Reverse<BigKey>>,
+}
+
+impl TopN {
+    pub fn new(n: usize) -> TopN {
+        TopN {
+            n,
+            heap: BinaryHeap::with_capacity(n + 1),
+        }
+    }
+
+    pub fn offer(&mut self, metric: u64, k: &KeyFacts<'_>) {
+        if self.n == 0 {
+            return;
+        }
+        if self.heap.len() == self.n
+            && let Some(Reverse(min)) = self.heap.peek()
+            && min.metric >= metric
+        {
+            return;
+        }
+        self.heap.push(Reverse(BigKey {
+            metric,
+            db: k.db,
+            key: k.key.to_vec(),
+            object_type: k.object_type,
+            encoding: k.encoding,
+            len: k.len,
+            size: k.size,
+            ram: k.ram,
+        }));
+        if self.heap.len() > self.n {
+            self.heap.pop();
+        }
+    }
+
+    /// Largest first.
+    pub fn into_sorted(self) -> Vec<BigKey> {
+        let mut v: Vec<BigKey> = self.heap.into_iter().map(|Reverse(k)| k).collect();
+        v.sort_by(|a, b| b.metric.cmp(&a.metric).then_with(|| a.key.cmp(&b.key)));
+        v
+    }
+}
+
+/// Sizes by key prefix at depths 1..=depth.
+#[derive(Debug)]
+pub struct Prefixes {
+    separator: Vec<u8>,
+    tables: Vec<FastMap<Vec<u8>, Tally>>,
+    pub approximate: bool,
+}
+
+impl Prefixes {
+    pub fn new(separator: &[u8], depth: usize) -> Prefixes {
+        Prefixes {
+            separator: separator.to_vec(),
+            tables: (0..depth).map(|_| FastMap::default()).collect(),
+            approximate: false,
+        }
+    }
+
+    pub fn add(&mut self, k: &KeyFacts<'_>) {
+        if self.separator.is_empty() {
+            return;
+        }
+        let mut from = 0usize;
+        for depth in 0..self.tables.len() {
+            let Some(found) = memchr::memmem::find(&k.key[from..], &self.separator) else {
+                break;
+            };
+            let end = from + found + self.separator.len();
+            let prefix = &k.key[..end];
+            let table = &mut self.tables[depth];
+            match table.get_mut(prefix) {
+                Some(t) => t.add(k),
+                None => {
+                    if table.len() >= PREFIX_CAP {
+                        prune(table);
+                        self.approximate = true;
+                    }
+                    let mut t = Tally::default();
+                    t.add(k);
+                    table.insert(prefix.to_vec(), t);
+                }
+            }
+            from = end;
+        }
+    }
+
+    /// The `n` heaviest prefixes (by serialized bytes) of each depth.
+    pub fn top(&self, n: usize) -> Vec<(usize, Vec<u8>, Tally)> {
+        let mut out = Vec::new();
+        for (i, table) in self.tables.iter().enumerate() {
+            let mut rows: Vec<(&Vec<u8>, &Tally)> = table.iter().collect();
+            rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(b.0)));
+            out.extend(
+                rows.into_iter()
+                    .take(n)
+                    .map(|(p, t)| (i + 1, p.clone(), *t)),
+            );
+        }
+        out
+    }
+}
+
+fn prune(table: &mut FastMap<Vec<u8>, Tally>) {
+    let mut sizes: Vec<u64> = table.values().map(|t| t.bytes).collect();
+    let keep = PREFIX_CAP / 2;
+    let cut = sizes.len() - keep;
+    let (_, threshold, _) = sizes.select_nth_unstable(cut);
+    let threshold = *threshold;
+    table.retain(|_, t| t.bytes > threshold);
+}
+
+/// Keys by time to expiry relative to `now`.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct ExpiryHistogram {
+    pub expired: u64,
+    pub within_1h: u64,
+    pub within_1d: u64,
+    pub within_7d: u64,
+    pub later: u64,
+    pub none: u64,
+}
+
+impl ExpiryHistogram {
+    pub fn add(&mut self, expire_ms: Option<i64>, now_ms: i64) {
+        const HOUR: i64 = 3_600_000;
+        match expire_ms {
+            None => self.none += 1,
+            Some(t) => {
+                let left = t.saturating_sub(now_ms);
+                if left <= 0 {
+                    self.expired += 1;
+                } else if left < HOUR {
+                    self.within_1h += 1;
+                } else if left < 24 * HOUR {
+                    self.within_1d += 1;
+                } else if left < 7 * 24 * HOUR {
+                    self.within_7d += 1;
+                } else {
+                    self.later += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Per-database counts.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct DbTally {
+    pub keys: u64,
+    pub expires: u64,
+    pub bytes: u64,
+    pub ram: u64,
+}
+
+/// Everything the summary reports about keys.
+#[derive(Debug)]
+pub struct Stats {
+    pub keys: u64,
+    pub expires: u64,
+    pub dbs: BTreeMap<u64, DbTally>,
+    pub types: BTreeMap<ObjectType, Tally>,
+    /// Few distinct pairs: a vector searched linearly beats a map here.
+    pub encodings: Vec<((ObjectType, &'static str), Tally)>,
+    pub by_size: TopN,
+    pub by_len: TopN,
+    pub prefixes: Prefixes,
+    pub histogram: ExpiryHistogram,
+}
+
+impl Stats {
+    pub fn new(top: usize, separator: &[u8], depth: usize) -> Stats {
+        Stats {
+            keys: 0,
+            expires: 0,
+            dbs: BTreeMap::new(),
+            types: BTreeMap::new(),
+            encodings: Vec::new(),
+            by_size: TopN::new(top),
+            by_len: TopN::new(top),
+            prefixes: Prefixes::new(separator, depth),
+            histogram: ExpiryHistogram::default(),
+        }
+    }
+
+    pub fn add(&mut self, k: &KeyFacts<'_>, now_ms: i64) {
+        self.keys += 1;
+        let db = self.dbs.entry(k.db).or_default();
+        db.keys += 1;
+        db.bytes += k.size;
+        db.ram += k.ram;
+        if k.expire_ms.is_some() {
+            self.expires += 1;
+            db.expires += 1;
+        }
+        self.types.entry(k.object_type).or_default().add(k);
+        let pair = (k.object_type, k.encoding);
+        match self.encodings.iter_mut().find(|(p, _)| *p == pair) {
+            Some((_, t)) => t.add(k),
+            None => {
+                let mut t = Tally::default();
+                t.add(k);
+                self.encodings.push((pair, t));
+                self.encodings.sort_by_key(|(p, _)| *p);
+            }
+        }
+        self.by_size.offer(k.size, k);
+        self.by_len.offer(k.len, k);
+        self.prefixes.add(k);
+        self.histogram.add(k.expire_ms, now_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(key: &[u8], size: u64) -> KeyFacts<'_> {
+        KeyFacts {
+            db: 0,
+            key,
+            object_type: ObjectType::String,
+            encoding: "raw",
+            len: 1,
+            size,
+            ram: 1,
+            expire_ms: None,
+        }
+    }
+
+    #[test]
+    fn top_n_keeps_the_largest() {
+        let mut t = TopN::new(2);
+        for (k, s) in [(&b"a"[..], 5), (b"b", 9), (b"c", 1), (b"d", 7)] {
+            t.offer(s, &facts(k, s));
+        }
+        let keys: Vec<Vec<u8>> = t.into_sorted().into_iter().map(|k| k.key).collect();
+        assert_eq!(keys, vec![b"b".to_vec(), b"d".to_vec()]);
+    }
+
+    #[test]
+    fn prefixes_by_depth_and_bounded() {
+        let mut p = Prefixes::new(b":", 2);
+        p.add(&facts(b"user:1:name", 10));
+        p.add(&facts(b"user:2:name", 10));
+        p.add(&facts(b"plain", 10));
+        let top = p.top(10);
+        assert_eq!(top[0].0, 1);
+        assert_eq!(top[0].1, b"user:".to_vec());
+        assert_eq!(top[0].2.keys, 2);
+        assert_eq!(top.len(), 3);
+        let mut p = Prefixes::new(b":", 1);
+        for i in 0..(PREFIX_CAP as u64 + 10) {
+            let key = format!("{i}:x");
+            p.add(&facts(key.as_bytes(), i));
+        }
+        assert!(p.approximate);
+        assert!(p.tables[0].len() <= PREFIX_CAP);
+        assert_eq!(
+            p.top(1)[0].1,
+            format!("{}:", PREFIX_CAP as u64 + 9).into_bytes()
+        );
+    }
+}
