@@ -29,15 +29,18 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline]
     pub fn pos(&self) -> usize {
         self.pos
     }
 
     /// Absolute offset of the next byte.
+    #[inline]
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64
     }
 
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
@@ -64,6 +67,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// The error for wanting `n` bytes when fewer are left.
+    #[cold]
+    #[inline(never)]
     pub(super) fn short(&self, n: u64, what: &'static str, declared: bool) -> RdbError {
         let available = self.remaining() as u64;
         let kind = if !self.final_input {
@@ -82,6 +87,7 @@ impl<'a> Cursor<'a> {
         self.error(kind)
     }
 
+    #[inline]
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         match self.data.get(self.pos) {
             Some(&b) => {
@@ -92,20 +98,24 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline]
     pub fn peek(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
     }
 
     /// Exactly `n` bytes of fixed-size data.
+    #[inline]
     pub fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
         self.take(n as u64, what, false)
     }
 
     /// `n` bytes whose count was read from the input.
+    #[inline]
     pub fn declared(&mut self, n: u64, what: &'static str) -> Result<&'a [u8]> {
         self.take(n, what, true)
     }
 
+    #[inline]
     fn take(&mut self, n: u64, what: &'static str, declared: bool) -> Result<&'a [u8]> {
         if n > self.remaining() as u64 {
             return Err(self.short(n, what, declared));
@@ -116,6 +126,7 @@ impl<'a> Cursor<'a> {
         Ok(out)
     }
 
+    #[inline]
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
         let bytes = self.bytes(N, what)?;
         let mut out = [0u8; N];
@@ -123,18 +134,23 @@ impl<'a> Cursor<'a> {
         Ok(out)
     }
 
+    #[inline]
     pub fn u16_le(&mut self, what: &'static str) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array(what)?))
     }
+    #[inline]
     pub fn u32_le(&mut self, what: &'static str) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
+    #[inline]
     pub fn u32_be(&mut self, what: &'static str) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
+    #[inline]
     pub fn u64_le(&mut self, what: &'static str) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
+    #[inline]
     pub fn u64_be(&mut self, what: &'static str) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }

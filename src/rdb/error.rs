@@ -60,13 +60,18 @@ impl ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} (at byte {offset})")]
 pub struct RdbError {
-    pub kind: ErrorKind,
+    /// Boxed so that `Result<T, RdbError>` stays two words bigger than `T`:
+    /// the cursor's hot paths return such results millions of times per file.
+    pub kind: Box<ErrorKind>,
     pub offset: u64,
 }
 
 impl RdbError {
     pub fn new(kind: ErrorKind, offset: u64) -> RdbError {
-        RdbError { kind, offset }
+        RdbError {
+            kind: Box::new(kind),
+            offset,
+        }
     }
 
     pub fn invalid(offset: u64, message: impl Into<String>) -> RdbError {
@@ -75,7 +80,7 @@ impl RdbError {
 
     /// True when the input merely stopped early and more bytes may fix it.
     pub fn is_need_more(&self) -> bool {
-        matches!(self.kind, ErrorKind::NeedMore { .. })
+        matches!(*self.kind, ErrorKind::NeedMore { .. })
     }
 }
 

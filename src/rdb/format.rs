@@ -344,6 +344,7 @@ pub enum Len {
 
 impl<'a> Cursor<'a> {
     /// A length or encoded-string marker.
+    #[inline]
     pub fn rdb_len_or_enc(&mut self, what: &'static str) -> Result<Len> {
         let first = self.u8(what)?;
         Ok(match first >> 6 {
@@ -367,6 +368,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A plain length (an encoded-string marker here is an error).
+    #[inline]
     pub fn rdb_len(&mut self, what: &'static str) -> Result<u64> {
         let start = self.offset();
         match self.rdb_len_or_enc(what)? {
@@ -381,6 +383,7 @@ impl<'a> Cursor<'a> {
     /// A length used as an element count: it must be possible with the
     /// bytes left, at `min_bytes` per element, so that no count read from
     /// a corrupt file sizes an allocation or a loop beyond the input.
+    #[inline]
     pub fn rdb_count(&mut self, what: &'static str, min_bytes: u64) -> Result<u64> {
         let start = self.offset();
         let n = self.rdb_len(what)?;
@@ -394,6 +397,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// An RDB string, borrowed.
+    #[inline]
     pub fn rdb_str(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
         let start = self.offset();
         match self.rdb_len_or_enc(what)? {
@@ -442,6 +446,7 @@ impl<'a> Cursor<'a> {
         self.i64_le(what)
     }
 
+    #[inline]
     pub fn skip_rdb_str(&mut self, what: &'static str) -> Result<()> {
         self.rdb_str(what).map(|_| ())
     }

@@ -146,6 +146,9 @@ fn string_size(s: &RdbStr<'_>) -> Result<u64> {
 }
 
 fn value_size(value: &Value<'_>) -> Result<u64> {
+    if let Some(size) = compact_size(value)? {
+        return Ok(size);
+    }
     let vt = value.value_type;
     match value.object_type() {
         ObjectType::String => string_size(&value.string()?),
@@ -280,6 +283,36 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
             }
         }
     }
+}
+
+/// Encodings Redis 7 keeps in RAM exactly as stored (an intset, a listpack
+/// within the default size thresholds, quicklist-2 nodes) cost their blob's
+/// size, so the elements need not be walked. `None` for everything else.
+fn compact_size(value: &Value<'_>) -> Result<Option<u64>> {
+    use ValueType::*;
+    let fits = match value.value_type {
+        ListQuicklist2 => return quicklist2_size(value).map(Some),
+        SetIntset | HashListpack => value.len()? <= 512,
+        SetListpack | ZsetListpack => value.len()? <= 128,
+        _ => false,
+    };
+    if !fits {
+        return Ok(None);
+    }
+    Ok(value_blob_len(value).map(|len| ROBJ + jemalloc_size(len)))
+}
+
+/// A quicklist-2 list loads node by node as stored: each node costs its
+/// header plus its listpack (or plain element) allocation.
+fn quicklist2_size(value: &Value<'_>) -> Result<u64> {
+    let mut c = super::cursor::Cursor::new(value.data, value.offset, true);
+    let nodes = c.rdb_count("quicklist node count", 2)?;
+    let mut total = ROBJ + QUICKLIST;
+    for _ in 0..nodes {
+        c.rdb_len("quicklist container")?;
+        total += QUICKLIST_NODE + jemalloc_size(c.rdb_str("quicklist node")?.len());
+    }
+    Ok(total)
 }
 
 /// The length of a value's single blob when stored uncompressed.

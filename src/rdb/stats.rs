@@ -142,6 +142,8 @@ impl TopN {
 #[derive(Debug)]
 pub struct Prefixes {
     separator: Vec<u8>,
+    /// Built once: constructing a searcher per key costs more than the search.
+    finder: memchr::memmem::Finder<'static>,
     tables: Vec<FastMap<Vec<u8>, Tally>>,
     pub approximate: bool,
 }
@@ -150,6 +152,7 @@ impl Prefixes {
     pub fn new(separator: &[u8], depth: usize) -> Prefixes {
         Prefixes {
             separator: separator.to_vec(),
+            finder: memchr::memmem::Finder::new(separator).into_owned(),
             tables: (0..depth).map(|_| FastMap::default()).collect(),
             approximate: false,
         }
@@ -161,7 +164,14 @@ impl Prefixes {
         }
         let mut from = 0usize;
         for depth in 0..self.tables.len() {
-            let Some(found) = memchr::memmem::find(&k.key[from..], &self.separator) else {
+            let rest = &k.key[from..];
+            // Keys are short: a plain scan for a one-byte separator beats
+            // setting up a vectorised search.
+            let found = match self.separator[..] {
+                [byte] => rest.iter().position(|&b| b == byte),
+                _ => self.finder.find(rest),
+            };
+            let Some(found) = found else {
                 break;
             };
             let end = from + found + self.separator.len();
@@ -293,7 +303,12 @@ impl Stats {
         }
         self.types.entry(k.object_type).or_default().add(k);
         let pair = (k.object_type, k.encoding);
-        match self.encodings.iter_mut().find(|(p, _)| *p == pair) {
+        // Encoding names are static strings from one table: pointer equality
+        // is the common hit, text equality the fallback.
+        let same = |p: &(ObjectType, &'static str)| {
+            p.0 == pair.0 && (std::ptr::eq(p.1, pair.1) || p.1 == pair.1)
+        };
+        match self.encodings.iter_mut().find(|(p, _)| same(p)) {
             Some((_, t)) => t.add(k),
             None => {
                 let mut t = Tally::default();
