@@ -4,11 +4,12 @@
 
 mod completions;
 mod resp_decode;
+mod sockopt;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, RespCommand};
+use crate::cli::{Cli, Command, RespCommand, SockoptCommand};
 
 /// What a command concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let mut out = io::BufWriter::new(stdout.lock());
     let status = match cli.command {
         Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
+        Command::Sockopt(SockoptCommand::Probe(args)) => sockopt::run(&args, cli.format, &mut out),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
