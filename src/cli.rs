@@ -140,7 +140,8 @@ pub struct SockoptProbeArgs {
     pub ping: bool,
 
     /// Seconds to wait for --target to accept the connection (and answer PING)
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds,
+          requires = "target")]
     pub connect_timeout: std::time::Duration,
 
     /// Probe only these fresh sockets (repeatable; default: all four)

@@ -192,9 +192,24 @@ fn buffer_note(
     Some(text)
 }
 
+/// Options whose default is one number sysctl, with what else to say.
+const DEFAULT_FROM: &[(Id, &str, &str)] = &[
+    (
+        Id::TcpKeepidle,
+        "net.ipv4.tcp_keepalive_time",
+        "; used only while SO_KEEPALIVE is on",
+    ),
+    (Id::TcpKeepintvl, "net.ipv4.tcp_keepalive_intvl", ""),
+    (Id::TcpKeepcnt, "net.ipv4.tcp_keepalive_probes", ""),
+    (Id::IpTtl, "net.ipv4.ip_default_ttl", ""),
+    (Id::Ipv6UnicastHops, "net.ipv6.conf.all.hop_limit", ""),
+    (Id::Ipv6V6only, "net.ipv6.bindv6only", ""),
+];
+
 /// Where a default comes from, when nothing was requested.
 fn default_note(d: &Descriptor, o: &Observed, limits: &Limits) -> Option<String> {
     let value = o.default?;
+    // "= sysctl" when the default is the sysctl's value, else both.
     let from = |sysctl: &str, expected: Option<i64>, extra: &str| -> Option<String> {
         let expected = expected?;
         let base = if value.as_int() == Some(expected) {
@@ -204,57 +219,26 @@ fn default_note(d: &Descriptor, o: &Observed, limits: &Limits) -> Option<String>
         };
         Some(format!("{base}{extra}"))
     };
+    // TCP buffers start at element 1 of tcp_rmem/tcp_wmem and autotune up
+    // to element 2; other sockets start at the core default.
+    let buffer = |table: &str, core: &str| {
+        if o.kind.is_tcp() {
+            let short = table.trim_start_matches("net.ipv4.");
+            let extra = limits
+                .nth(table, 2)
+                .map(|m| format!("; autotuning may grow it to {short}[2] ({m})"))
+                .unwrap_or_default();
+            from(&format!("{table}[1]"), limits.nth(table, 1), &extra)
+        } else {
+            from(core, limits.number(core), "")
+        }
+    };
+    if let Some((_, sysctl, extra)) = DEFAULT_FROM.iter().find(|(id, _, _)| *id == d.id) {
+        return from(sysctl, limits.number(sysctl), extra);
+    }
     match d.id {
-        Id::SoRcvbuf if o.kind.is_tcp() => {
-            let max = limits.nth("net.ipv4.tcp_rmem", 2);
-            let extra = max
-                .map(|m| format!("; autotuning may grow it to tcp_rmem[2] ({m})"))
-                .unwrap_or_default();
-            from("net.ipv4.tcp_rmem[1]", limits.nth("net.ipv4.tcp_rmem", 1), &extra)
-        }
-        Id::SoRcvbuf => {
-            from("net.core.rmem_default", limits.number("net.core.rmem_default"), "")
-        }
-        Id::SoSndbuf if o.kind.is_tcp() => {
-            let max = limits.nth("net.ipv4.tcp_wmem", 2);
-            let extra = max
-                .map(|m| format!("; autotuning may grow it to tcp_wmem[2] ({m})"))
-                .unwrap_or_default();
-            from("net.ipv4.tcp_wmem[1]", limits.nth("net.ipv4.tcp_wmem", 1), &extra)
-        }
-        Id::SoSndbuf => {
-            from("net.core.wmem_default", limits.number("net.core.wmem_default"), "")
-        }
-        Id::TcpKeepidle => from(
-            "net.ipv4.tcp_keepalive_time",
-            limits.number("net.ipv4.tcp_keepalive_time"),
-            "; used only while SO_KEEPALIVE is on",
-        ),
-        Id::TcpKeepintvl => from(
-            "net.ipv4.tcp_keepalive_intvl",
-            limits.number("net.ipv4.tcp_keepalive_intvl"),
-            "",
-        ),
-        Id::TcpKeepcnt => from(
-            "net.ipv4.tcp_keepalive_probes",
-            limits.number("net.ipv4.tcp_keepalive_probes"),
-            "",
-        ),
-        Id::IpTtl => from(
-            "net.ipv4.ip_default_ttl",
-            limits.number("net.ipv4.ip_default_ttl"),
-            "",
-        ),
-        Id::Ipv6UnicastHops => from(
-            "net.ipv6.conf.all.hop_limit",
-            limits.number("net.ipv6.conf.all.hop_limit"),
-            "",
-        ),
-        Id::Ipv6V6only => from(
-            "net.ipv6.bindv6only",
-            limits.number("net.ipv6.bindv6only"),
-            "",
-        ),
+        Id::SoRcvbuf => buffer("net.ipv4.tcp_rmem", "net.core.rmem_default"),
+        Id::SoSndbuf => buffer("net.ipv4.tcp_wmem", "net.core.wmem_default"),
         // 0 on the socket means "follow the sysctl".
         Id::TcpNotsentLowat if value.as_int() == Some(0) => {
             let sysctl = limits.number("net.ipv4.tcp_notsent_lowat")?;

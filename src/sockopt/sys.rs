@@ -4,7 +4,7 @@
 //! none there. An option the platform lacks has no number, and sonde reports
 //! it as unsupported rather than guessing.
 
-use super::descriptor::{Id, Level, Platform};
+use super::descriptor::{Id, Platform};
 
 /// The platform of this build, when sonde has option support for it.
 pub const HOST: Option<Platform> = if cfg!(any(target_os = "linux", target_os = "android")) {
@@ -27,23 +27,9 @@ pub fn number(id: Id) -> Option<(i32, i32)> {
     imp::number(id)
 }
 
-/// The numeric level, for display.
-pub fn level_number(level: Level) -> Option<i32> {
-    imp::level(level)
-}
-
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod imp {
-    use super::{Id, Level};
-
-    pub fn level(level: Level) -> Option<i32> {
-        Some(match level {
-            Level::Socket => libc::SOL_SOCKET,
-            Level::Tcp => libc::IPPROTO_TCP,
-            Level::Ip => libc::IPPROTO_IP,
-            Level::Ipv6 => libc::IPPROTO_IPV6,
-        })
-    }
+    use super::Id;
 
     pub fn number(id: Id) -> Option<(i32, i32)> {
         use libc::*;
@@ -80,19 +66,10 @@ mod imp {
 
 #[cfg(target_vendor = "apple")]
 mod imp {
-    use super::{Id, Level};
+    use super::Id;
 
     /// Not in the libc crate for Apple targets; value from <netinet/tcp.h>.
     const TCP_NOTSENT_LOWAT: i32 = 0x201;
-
-    pub fn level(level: Level) -> Option<i32> {
-        Some(match level {
-            Level::Socket => libc::SOL_SOCKET,
-            Level::Tcp => libc::IPPROTO_TCP,
-            Level::Ip => libc::IPPROTO_IP,
-            Level::Ipv6 => libc::IPPROTO_IPV6,
-        })
-    }
 
     pub fn number(id: Id) -> Option<(i32, i32)> {
         use libc::*;
@@ -132,21 +109,12 @@ mod imp {
 #[cfg(windows)]
 mod imp {
     //! Values from ws2def.h / ws2ipdef.h / winsock2.h.
-    use super::{Id, Level};
+    use super::Id;
 
     const SOL_SOCKET: i32 = 0xffff;
     const IPPROTO_IP: i32 = 0;
     const IPPROTO_TCP: i32 = 6;
     const IPPROTO_IPV6: i32 = 41;
-
-    pub fn level(level: Level) -> Option<i32> {
-        Some(match level {
-            Level::Socket => SOL_SOCKET,
-            Level::Tcp => IPPROTO_TCP,
-            Level::Ip => IPPROTO_IP,
-            Level::Ipv6 => IPPROTO_IPV6,
-        })
-    }
 
     pub fn number(id: Id) -> Option<(i32, i32)> {
         let (lvl, name) = match id {
@@ -187,11 +155,7 @@ mod imp {
     windows
 )))]
 mod imp {
-    use super::{Id, Level};
-
-    pub fn level(_: Level) -> Option<i32> {
-        None
-    }
+    use super::Id;
 
     pub fn number(_: Id) -> Option<(i32, i32)> {
         None

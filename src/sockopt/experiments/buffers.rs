@@ -5,7 +5,7 @@
 //! listen() and the sender's before connect(), as they must be for the
 //! window scale to follow.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -129,18 +129,11 @@ fn transfer(requested: Option<i64>, slice: Duration) -> Result<Transfer, Experim
         while Instant::now() < deadline {
             (&sender).write_all(&chunk).step("sending")?;
         }
-        sender
-            .shutdown(std::net::Shutdown::Write)
-            .step("shutting down the write side")?;
         let mut count = [0u8; 8];
-        (&sender)
-            .read_exact(&mut count)
-            .step("waiting for the count")?;
+        lab::finish_sending(&sender, &mut count)?;
         let elapsed = started.elapsed();
         let sndbuf = read_size(sender.send_buffer_size()).step("reading SO_SNDBUF")?;
-        let rcvbuf = receiver
-            .join()
-            .map_err(|_| ExperimentError::Unsupported("the receiver thread panicked".into()))??;
+        let rcvbuf = lab::join(receiver)?;
         let bytes = u64::from_be_bytes(count);
         let seconds = elapsed.as_secs_f64();
         Ok(Transfer {
@@ -158,16 +151,7 @@ fn transfer(requested: Option<i64>, slice: Duration) -> Result<Transfer, Experim
 /// the connection ended with.
 fn receive(listener: &Socket, deadline: Instant) -> Result<i64, ExperimentError> {
     let conn = lab::accept(listener, deadline).step("accepting")?;
-    let mut buf = vec![0u8; CHUNK];
-    let mut total = 0u64;
-    loop {
-        match (&conn).read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => total += n as u64,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).step("receiving"),
-        }
-    }
+    let total = lab::drain(&conn)?;
     let rcvbuf = read_size(conn.recv_buffer_size()).step("reading SO_RCVBUF")?;
     (&conn)
         .write_all(&total.to_be_bytes())

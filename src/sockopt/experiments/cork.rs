@@ -4,7 +4,7 @@
 //! sender's connection info (data segments out), the time from the first
 //! write until the receiver has every byte.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -92,18 +92,10 @@ fn one_run(
         if cork {
             access::set_id(&client, Id::TcpCork, &Value::Bool(false)).map_err(unsupported)?;
         }
-        client
-            .shutdown(std::net::Shutdown::Write)
-            .step("shutting down the write side")?;
-        let mut ack = [0u8; 1];
-        (&client)
-            .read_exact(&mut ack)
-            .step("waiting for the receiver")?;
+        lab::finish_sending(&client, &mut [0u8; 1])?;
         let elapsed = started.elapsed();
         let after = segments(&tcp_info::read(&client).map_err(unsupported)?);
-        let received = server
-            .join()
-            .map_err(|_| ExperimentError::Unsupported("the server thread panicked".into()))??;
+        let received = lab::join(server)?;
         let bytes = u64::from(done) * WRITE_BYTES as u64;
         if received != bytes {
             return Err(ExperimentError::Io {
@@ -138,16 +130,7 @@ fn segments(info: &TcpInfo) -> Option<u64> {
 /// Read to EOF, then answer one byte so the sender knows all arrived.
 fn drain_then_ack(listener: &Socket, deadline: Instant) -> Result<u64, ExperimentError> {
     let conn = lab::accept(listener, deadline).step("accepting")?;
-    let mut buf = [0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        match (&conn).read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => total += n as u64,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).step("receiving"),
-        }
-    }
+    let total = lab::drain(&conn)?;
     (&conn).write_all(b"k").step("acknowledging")?;
     Ok(total)
 }

@@ -3,7 +3,7 @@
 //! deadline, and the statistics the experiments report. Everything here
 //! binds 127.0.0.1 only.
 
-use std::io;
+use std::io::{self, Read};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -100,6 +100,39 @@ pub fn accept_pending(listener: &Socket) -> io::Result<Vec<Socket>> {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(accepted),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The result of a peer thread; a panic there is an error here.
+pub fn join<T>(
+    handle: thread::ScopedJoinHandle<'_, Result<T, ExperimentError>>,
+) -> Result<T, ExperimentError> {
+    handle
+        .join()
+        .map_err(|_| ExperimentError::Unsupported("a peer thread panicked".into()))?
+}
+
+/// End the sender's stream (flushing anything held back) and wait for
+/// the receiver's answer, which says it has read everything.
+pub fn finish_sending(sock: &Socket, answer: &mut [u8]) -> Result<(), ExperimentError> {
+    sock.shutdown(std::net::Shutdown::Write)
+        .step("shutting down the write side")?;
+    let mut reader = sock;
+    reader.read_exact(answer).step("waiting for the receiver")
+}
+
+/// Read until the peer shuts its side; the number of bytes read.
+pub fn drain(sock: &Socket) -> Result<u64, ExperimentError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    let mut reader = sock;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).step("receiving"),
         }
     }
 }

@@ -93,9 +93,7 @@ fn one_run(nodelay: bool, trips: u32, budget: Duration) -> Result<NagleRun, Expe
             done += 1;
         }
         drop(client); // the server sees EOF and returns
-        server
-            .join()
-            .map_err(|_| ExperimentError::Unsupported("the server thread panicked".into()))??;
+        lab::join(server)?;
         Ok::<_, ExperimentError>(samples)
     })?;
     let mut samples = samples;
