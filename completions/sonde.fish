@@ -65,13 +65,13 @@ complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_sub
 tcp6\t''
 udp4\t''
 udp6\t''"
-complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l experiment -d 'Run a loopback experiment instead of the probe (repeatable, or all)' -r -f -a "nagle\t''
-cork\t''
-quickack\t''
-buffers\t''
-backlog\t''
-linger\t''
-reuseport\t''
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l experiment -d 'Run a loopback experiment instead of the probe (repeatable, or all)' -r -f -a "nagle\t'Write-write-read round trips with and without TCP_NODELAY'
+cork\t'Many small writes with and without TCP_CORK: segments and time'
+quickack\t'TCP_QUICKACK read back after each exchange'
+buffers\t'Requested vs effective buffer sizes; throughput at a few'
+backlog\t'A burst of connects against a small listen() backlog'
+linger\t'close() with SO_LINGER {1,0} vs default: RST vs FIN at the peer'
+reuseport\t'Connections spread over SO_REUSEPORT listeners'
 all\t'Every experiment, in the order above'"
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l duration -d 'Time budget of each experiment, in seconds (at most 60)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l iterations -d 'The experiment\'s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)' -r

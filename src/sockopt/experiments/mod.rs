@@ -28,12 +28,19 @@ use serde::Serialize;
 /// The experiments, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Experiment {
+    /// Write-write-read round trips with and without TCP_NODELAY
     Nagle,
+    /// Many small writes with and without TCP_CORK: segments and time
     Cork,
+    /// TCP_QUICKACK read back after each exchange
     Quickack,
+    /// Requested vs effective buffer sizes; throughput at a few
     Buffers,
+    /// A burst of connects against a small listen() backlog
     Backlog,
+    /// close() with SO_LINGER {1,0} vs default: RST vs FIN at the peer
     Linger,
+    /// Connections spread over SO_REUSEPORT listeners
     Reuseport,
     /// Every experiment, in the order above.
     All,
