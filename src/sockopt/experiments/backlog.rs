@@ -18,8 +18,9 @@ use crate::sockopt::errno::OsError;
 use crate::sockopt::{limits, netstat};
 
 pub const DEFAULT_CONNECTS: u32 = 32;
-/// Threads are the portable way to have many connects in flight; cap them.
-pub const MAX_CONNECTS: u32 = 1024;
+/// One thread and one socket per connect in flight: stay well below the
+/// usual limit of 1024 open files.
+pub const MAX_CONNECTS: u32 = 512;
 
 const COUNTERS: [&str; 5] = [
     "ListenOverflows",
