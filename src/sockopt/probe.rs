@@ -290,6 +290,29 @@ mod tests {
         assert!(applies(Applies::Any, SocketKind::Udp4));
     }
 
+    #[test]
+    fn an_option_the_platform_lacks_is_a_row_marked_unsupported() {
+        let d = descriptor::get(descriptor::Id::TcpQuickack);
+        let missing = || AccessError::Unsupported("TCP_QUICKACK does not exist on macos".into());
+        let value = Value::Bool(true);
+        let r = row(
+            SocketKind::Tcp4,
+            d,
+            Err(missing()),
+            Some((&value, Err(missing()))),
+            Err(missing()),
+            &Limits::default(),
+            false,
+        );
+        assert!(!r.supported);
+        assert_eq!((&r.default, &r.effective, &r.error), (&None, &None, &None));
+        assert_eq!(
+            r.note.as_deref(),
+            Some("TCP_QUICKACK does not exist on macos")
+        );
+        assert!(r.rejected(), "a request for it was not applied");
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn a_fresh_tcp_socket_reads_every_option_and_a_rejected_value_is_a_finding() {

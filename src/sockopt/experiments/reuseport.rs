@@ -81,7 +81,7 @@ pub fn run(knobs: &Knobs) -> Result<Reuseport, ExperimentError> {
     let spread: Vec<String> = accepted.iter().map(u32::to_string).collect();
     // With 16 or more connections a listener, a hash leaves one empty
     // with negligible odds; an empty one then means no spreading at all.
-    let conclusion = if accepted.iter().any(|&n| n == 0) && made >= 16 * count {
+    let conclusion = if accepted.contains(&0) && made >= 16 * count {
         format!(
             "The {made} connections went to some listeners only ({}): this platform does not \
              spread connections over SO_REUSEPORT listeners.",
