@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
+            [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -108,6 +109,45 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;rdb;help;help' {
             break
         }
+        'sonde;sockopt' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Read socket options as the kernel applies them, or run a loopback experiment')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;sockopt;probe' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set an option before reading it back, e.g. SO_RCVBUF=64k, TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any platform''s option name is accepted)')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh sockets: connect time, options of the connected socket, TCP_INFO')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for --target to accept the connection (and answer PING)')
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'Probe only these fresh sockets (repeatable; default: all four)')
+            [CompletionResult]::new('--experiment', '--experiment', [CompletionResultType]::ParameterName, 'Run a loopback experiment instead of the probe (repeatable, or all)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Time budget of each experiment, in seconds (at most 60)')
+            [CompletionResult]::new('--iterations', '--iterations', [CompletionResultType]::ParameterName, 'The experiment''s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)')
+            [CompletionResult]::new('--backlog', '--backlog', [CompletionResultType]::ParameterName, 'listen() backlog for the backlog experiment')
+            [CompletionResult]::new('--listeners', '--listeners', [CompletionResultType]::ParameterName, 'Listeners sharing the port in the reuseport experiment')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--ping', '--ping', [CompletionResultType]::ParameterName, 'With --target: send PING and time the reply (Redis-protocol servers)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;sockopt;help' {
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Read socket options as the kernel applies them, or run a loopback experiment')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;sockopt;help;probe' {
+            break
+        }
+        'sonde;sockopt;help;help' {
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -127,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;help' {
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
+            [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -144,6 +185,13 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;rdb;inspect' {
+            break
+        }
+        'sonde;help;sockopt' {
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Read socket options as the kernel applies them, or run a loopback experiment')
+            break
+        }
+        'sonde;help;sockopt;probe' {
             break
         }
         'sonde;help;completions' {

@@ -31,6 +31,9 @@ _sonde() {
             sonde,resp)
                 cmd="sonde__subcmd__resp"
                 ;;
+            sonde,sockopt)
+                cmd="sonde__subcmd__sockopt"
+                ;;
             sonde__subcmd__help,completions)
                 cmd="sonde__subcmd__help__subcmd__completions"
                 ;;
@@ -46,11 +49,17 @@ _sonde() {
             sonde__subcmd__help,resp)
                 cmd="sonde__subcmd__help__subcmd__resp"
                 ;;
+            sonde__subcmd__help,sockopt)
+                cmd="sonde__subcmd__help__subcmd__sockopt"
+                ;;
             sonde__subcmd__help__subcmd__rdb,inspect)
                 cmd="sonde__subcmd__help__subcmd__rdb__subcmd__inspect"
                 ;;
             sonde__subcmd__help__subcmd__resp,decode)
                 cmd="sonde__subcmd__help__subcmd__resp__subcmd__decode"
+                ;;
+            sonde__subcmd__help__subcmd__sockopt,probe)
+                cmd="sonde__subcmd__help__subcmd__sockopt__subcmd__probe"
                 ;;
             sonde__subcmd__rdb,help)
                 cmd="sonde__subcmd__rdb__subcmd__help"
@@ -76,6 +85,18 @@ _sonde() {
             sonde__subcmd__resp__subcmd__help,help)
                 cmd="sonde__subcmd__resp__subcmd__help__subcmd__help"
                 ;;
+            sonde__subcmd__sockopt,help)
+                cmd="sonde__subcmd__sockopt__subcmd__help"
+                ;;
+            sonde__subcmd__sockopt,probe)
+                cmd="sonde__subcmd__sockopt__subcmd__probe"
+                ;;
+            sonde__subcmd__sockopt__subcmd__help,help)
+                cmd="sonde__subcmd__sockopt__subcmd__help__subcmd__help"
+                ;;
+            sonde__subcmd__sockopt__subcmd__help,probe)
+                cmd="sonde__subcmd__sockopt__subcmd__help__subcmd__probe"
+                ;;
             *)
                 ;;
         esac
@@ -83,7 +104,7 @@ _sonde() {
 
     case "${cmd}" in
         sonde)
-            opts="-h -V --format --help --version resp rdb completions generate help"
+            opts="-h -V --format --help --version resp rdb sockopt completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,7 +158,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help)
-            opts="resp rdb completions generate help"
+            opts="resp rdb sockopt completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +256,34 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help__subcmd__resp__subcmd__decode)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__sockopt)
+            opts="probe"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__sockopt__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -445,6 +494,120 @@ _sonde() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__sockopt)
+            opts="-h -V --format --help --version probe help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__sockopt__subcmd__help)
+            opts="probe help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__sockopt__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__sockopt__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__sockopt__subcmd__probe)
+            opts="-h -V --set --target --ping --connect-timeout --socket --experiment --duration --iterations --backlog --listeners --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -W "tcp4 tcp6 udp4 udp6" -- "${cur}"))
+                    return 0
+                    ;;
+                --experiment)
+                    COMPREPLY=($(compgen -W "nagle cork quickack buffers backlog linger reuseport all" -- "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --iterations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backlog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listeners)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --version 'Print version'
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
             cand rdb 'Work with RDB snapshot files'
+            cand sockopt 'Socket options as the kernel really applies them, with live experiments'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -94,6 +95,40 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;rdb;help;help'= {
         }
+        &'sonde;sockopt'= {
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;sockopt;probe'= {
+            cand --set 'Set an option before reading it back, e.g. SO_RCVBUF=64k, TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any platform''s option name is accepted)'
+            cand --target 'Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh sockets: connect time, options of the connected socket, TCP_INFO'
+            cand --connect-timeout 'Seconds to wait for --target to accept the connection (and answer PING)'
+            cand --socket 'Probe only these fresh sockets (repeatable; default: all four)'
+            cand --experiment 'Run a loopback experiment instead of the probe (repeatable, or all)'
+            cand --duration 'Time budget of each experiment, in seconds (at most 60)'
+            cand --iterations 'The experiment''s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)'
+            cand --backlog 'listen() backlog for the backlog experiment'
+            cand --listeners 'Listeners sharing the port in the reuseport experiment'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --ping 'With --target: send PING and time the reply (Redis-protocol servers)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;sockopt;help'= {
+            cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;sockopt;help;probe'= {
+        }
+        &'sonde;sockopt;help;help'= {
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -111,6 +146,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
         &'sonde;help'= {
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
             cand rdb 'Work with RDB snapshot files'
+            cand sockopt 'Socket options as the kernel really applies them, with live experiments'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -124,6 +160,11 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
         }
         &'sonde;help;rdb;inspect'= {
+        }
+        &'sonde;help;sockopt'= {
+            cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'
+        }
+        &'sonde;help;sockopt;probe'= {
         }
         &'sonde;help;completions'= {
         }

@@ -30,6 +30,7 @@ complete -c sonde -n "__fish_sonde_needs_command" -s h -l help -d 'Print help (s
 complete -c sonde -n "__fish_sonde_needs_command" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "rdb" -d 'Work with RDB snapshot files'
+complete -c sonde -n "__fish_sonde_needs_command" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -80,6 +81,38 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l set -d 'Set an option before reading it back, e.g. SO_RCVBUF=64k, TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any platform\'s option name is accepted)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l target -d 'Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh sockets: connect time, options of the connected socket, TCP_INFO' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l connect-timeout -d 'Seconds to wait for --target to accept the connection (and answer PING)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l socket -d 'Probe only these fresh sockets (repeatable; default: all four)' -r -f -a "tcp4\t''
+tcp6\t''
+udp4\t''
+udp6\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l experiment -d 'Run a loopback experiment instead of the probe (repeatable, or all)' -r -f -a "nagle\t'Write-write-read round trips with and without TCP_NODELAY'
+cork\t'Many small writes with and without TCP_CORK: segments and time'
+quickack\t'TCP_QUICKACK read back after each exchange'
+buffers\t'Requested vs effective buffer sizes; throughput at a few'
+backlog\t'A burst of connects against a small listen() backlog'
+linger\t'close() with SO_LINGER {1,0} vs default: RST vs FIN at the peer'
+reuseport\t'Connections spread over SO_REUSEPORT listeners'
+all\t'Every experiment, in the order above'"
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l duration -d 'Time budget of each experiment, in seconds (at most 60)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l iterations -d 'The experiment\'s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l backlog -d 'listen() backlog for the backlog experiment' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l listeners -d 'Listeners sharing the port in the reuseport experiment' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l ping -d 'With --target: send PING and time the reply (Redis-protocol servers)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -88,10 +121,12 @@ complete -c sonde -n "__fish_sonde_using_subcommand generate" -l format -d 'Outp
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from sockopt" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'

@@ -38,6 +38,9 @@ pub enum Command {
     /// Work with RDB snapshot files
     #[command(subcommand)]
     Rdb(RdbCommand),
+    /// Socket options as the kernel really applies them, with live experiments
+    #[command(subcommand)]
+    Sockopt(SockoptCommand),
 
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
@@ -183,4 +186,87 @@ pub struct RdbInspectArgs {
     /// (default: the file's ctime aux field, else the current time)
     #[arg(long, value_name = "UNIX_MS")]
     pub now: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SockoptCommand {
+    /// Read socket options as the kernel applies them, or run a loopback
+    /// experiment
+    ///
+    /// Without options: the default of every option on fresh TCP and UDP
+    /// sockets (IPv4 and IPv6), next to the kernel limits (sysctls) that set
+    /// or bound them. --set NAME=VALUE shows requested → effective → why.
+    /// --target HOST:PORT probes a connection to a live server instead, with
+    /// its TCP_INFO. --experiment runs a bounded loopback experiment that
+    /// shows what an option does. Exit status 1 when the kernel rejected a
+    /// requested value.
+    Probe(SockoptProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SockoptProbeArgs {
+    /// Set an option before reading it back, e.g. SO_RCVBUF=64k,
+    /// TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any
+    /// platform's option name is accepted)
+    #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with = "experiment")]
+    pub set: Vec<String>,
+
+    /// Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh
+    /// sockets: connect time, options of the connected socket, TCP_INFO
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "experiment")]
+    pub target: Option<String>,
+
+    /// With --target: send PING and time the reply (Redis-protocol servers)
+    #[arg(long, requires = "target")]
+    pub ping: bool,
+
+    /// Seconds to wait for --target to accept the connection (and answer PING)
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds,
+          requires = "target")]
+    pub connect_timeout: std::time::Duration,
+
+    /// Probe only these fresh sockets (repeatable; default: all four)
+    #[arg(long = "socket", value_enum, value_name = "KIND",
+          conflicts_with_all = ["target", "experiment"])]
+    pub sockets: Vec<crate::sockopt::probe::SocketKind>,
+
+    /// Run a loopback experiment instead of the probe (repeatable, or all)
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub experiment: Vec<crate::sockopt::experiments::Experiment>,
+
+    /// Time budget of each experiment, in seconds (at most 60)
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = seconds,
+          requires = "experiment")]
+    pub duration: std::time::Duration,
+
+    /// The experiment's count: round trips per run (nagle, default 200),
+    /// small writes (cork, 1000), exchanges (quickack, 5), connects
+    /// (backlog, 32), connections (reuseport, 256)
+    #[arg(long, value_name = "N", requires = "experiment",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub iterations: Option<u32>,
+
+    /// listen() backlog for the backlog experiment
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "experiment",
+          value_parser = clap::value_parser!(u32).range(0..=65_535))]
+    pub backlog: u32,
+
+    /// Listeners sharing the port in the reuseport experiment
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "experiment",
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub listeners: u32,
+}
+
+/// A positive number of seconds, at most a minute (fractions allowed).
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, got {text:?}"))?;
+    if secs > 0.0 && secs <= 60.0 {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(format!(
+            "expected more than 0 and at most 60 seconds, got {text}"
+        ))
+    }
 }

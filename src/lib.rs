@@ -12,6 +12,7 @@
 //! - [`resp`]: the RESP2/RESP3 codec.
 //! - [`rdb`]: the RDB snapshot format (reader, writer, DUMP payloads).
 //! - [`glob`]: Redis glob patterns (KEYS, SCAN MATCH, --match).
+//! - [`sockopt`]: socket options as the kernel applies them; experiments.
 
 pub mod cli;
 pub mod cmd;
@@ -20,3 +21,4 @@ pub mod input;
 pub mod output;
 pub mod rdb;
 pub mod resp;
+pub mod sockopt;

@@ -8,3 +8,4 @@ mod rdb_corpus;
 mod rdb_fuzz;
 mod rdb_redis;
 mod resp_decode;
+mod sockopt;

@@ -5,11 +5,12 @@
 mod completions;
 mod rdb_inspect;
 mod resp_decode;
+mod sockopt;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, RdbCommand, RespCommand};
+use crate::cli::{self, Cli, Command};
 
 /// What a command concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +26,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let status = match cli.command {
-        Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
-        Command::Rdb(RdbCommand::Inspect(args)) => rdb_inspect::run(&args, cli.format, &mut out),
+        Command::Resp(cli::RespCommand::Decode(args)) => {
+            resp_decode::run(&args, cli.format, &mut out)
+        }
+        Command::Rdb(cli::RdbCommand::Inspect(args)) => {
+            rdb_inspect::run(&args, cli.format, &mut out)
+        }
+        Command::Sockopt(cli::SockoptCommand::Probe(args)) => {
+            sockopt::run(&args, cli.format, &mut out)
+        }
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
