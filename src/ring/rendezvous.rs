@@ -1,0 +1,89 @@
+//! `rendezvous`: highest random weight hashing (Thaler & Ravishankar). Each
+//! node scores the key and the highest score wins; a node's arrival or
+//! departure only changes the winner for keys it wins or won, so movement
+//! is minimal and no structure but the node list is kept. The price is
+//! O(N) work per lookup.
+//!
+//! The score is `mix64(hash(key) ^ hash(node))`: the key is hashed once and
+//! combined with each node's precomputed hash through a bijective mixer,
+//! rather than hashing the key and node name together N times.
+
+use super::RingError;
+use super::hash::{Hasher, mix64};
+use super::strategy::{Node, Placement};
+
+pub struct Rendezvous {
+    ids: Vec<u32>,
+    node_hashes: Vec<u64>,
+    hash: Hasher,
+}
+
+impl Rendezvous {
+    pub fn new(nodes: &[Node], hash: Hasher) -> Rendezvous {
+        Rendezvous {
+            ids: nodes.iter().map(|n| n.id).collect(),
+            node_hashes: nodes.iter().map(|n| hash.hash(&n.name)).collect(),
+            hash,
+        }
+    }
+}
+
+impl Placement for Rendezvous {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> u32 {
+        let h = self.hash.hash(key);
+        let mut best = 0;
+        let mut best_score = 0u64;
+        for (i, &node) in self.node_hashes.iter().enumerate() {
+            let score = mix64(h ^ node);
+            // Ties (equal node hashes) go to the node listed first.
+            if score > best_score || i == 0 {
+                best = i;
+                best_score = score;
+            }
+        }
+        self.ids[best]
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.ids.capacity() * 4 + self.node_hashes.capacity() * 8
+    }
+
+    fn resized(&self, nodes: &[Node]) -> Result<Box<dyn Placement>, RingError> {
+        if nodes.is_empty() {
+            return Err(RingError::NoNodes);
+        }
+        Ok(Box::new(Rendezvous::new(nodes, self.hash)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_move_only_to_or_from_the_changed_node() {
+        let nodes: Vec<Node> = (0..6).map(Node::numbered).collect();
+        let r = Rendezvous::new(&nodes, Hasher::default());
+        let grown = r
+            .resized(&(0..7).map(Node::numbered).collect::<Vec<_>>())
+            .unwrap();
+        let fewer: Vec<Node> = nodes.iter().filter(|n| n.id != 2).cloned().collect();
+        let shrunk = r.resized(&fewer).unwrap();
+        let mut moved = 0;
+        for i in 0..30_000u32 {
+            let key = format!("session:{i}");
+            let before = r.locate(key.as_bytes());
+            let after = grown.locate(key.as_bytes());
+            if before != after {
+                assert_eq!(after, 6);
+                moved += 1;
+            }
+            if shrunk.locate(key.as_bytes()) != before {
+                assert_eq!(before, 2);
+            }
+        }
+        let fraction = f64::from(moved) / 30_000.0;
+        assert!((fraction - 1.0 / 7.0).abs() < 0.02, "moved {fraction}");
+    }
+}
