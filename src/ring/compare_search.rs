@@ -3,17 +3,18 @@
 //! among N random sorted points, for N from 8 to 1,000,000, on this
 //! machine. For each size the layouts are timed in alternation, after a
 //! warm-up that also sizes the timed batches, in several rounds whose
-//! median is kept; queries are random and pass through `black_box`. Every
+//! median is kept, in thread CPU time; queries are random and pass through `black_box`. Every
 //! layout's answers are checked against binary search first.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::RingError;
 use super::random::Random;
 use super::search::{self, Eytzinger, Layout};
+use super::timing::Stopwatch;
 
 /// Ring sizes measured: powers of two from 8, then one million.
 pub fn sizes() -> Vec<usize> {
@@ -25,9 +26,9 @@ pub fn sizes() -> Vec<usize> {
 /// Queries per size (a power of two, cycled through).
 const QUERIES: usize = 1 << 12;
 /// Timed rounds per layout and size; the median is kept.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 /// Wall time of one round.
-const ROUND_TIME: Duration = Duration::from_millis(12);
+const ROUND_TIME: Duration = Duration::from_millis(8);
 /// A timed batch lasts at least this long, so reading the clock is noise.
 const BATCH_TIME: Duration = Duration::from_micros(100);
 /// Queries checked against binary search per size.
@@ -197,25 +198,26 @@ fn batch(
     count: usize,
 ) -> usize {
     let mask = queries.len() - 1;
-    let mut acc = 0usize;
-    for i in start..start + count {
-        let q = black_box(queries[i & mask]);
-        let found = match layout {
-            Layout::Linear => search::linear(sorted, q),
-            Layout::LinearCount => search::linear_count(sorted, q),
-            Layout::Binary => search::binary(sorted, q),
-            Layout::Eytzinger => eytzinger.search(q),
-        };
-        acc = acc.wrapping_add(black_box(found));
+    let stream = (start..start + count).map(|i| black_box(queries[i & mask]));
+    match layout {
+        Layout::Linear => stream.fold(0, |acc, q| {
+            acc.wrapping_add(black_box(search::linear(sorted, q)))
+        }),
+        Layout::LinearCount => search::linear_count_batch(sorted, queries, start, count),
+        Layout::Binary => stream.fold(0, |acc, q| {
+            acc.wrapping_add(black_box(search::binary(sorted, q)))
+        }),
+        Layout::Eytzinger => {
+            stream.fold(0, |acc, q| acc.wrapping_add(black_box(eytzinger.search(q))))
+        }
     }
-    acc
 }
 
 /// Warm up and pick a batch size that takes at least [`BATCH_TIME`].
 fn calibrate(layout: Layout, sorted: &[u64], eytzinger: &Eytzinger, queries: &[u64]) -> usize {
     let mut count = 1usize;
     loop {
-        let started = Instant::now();
+        let started = Stopwatch::start();
         black_box(batch(layout, sorted, eytzinger, queries, 0, count));
         if started.elapsed() >= BATCH_TIME || count >= 1 << 24 {
             return count;
@@ -233,7 +235,7 @@ fn round(
     queries: &[u64],
     batch_len: usize,
 ) -> (f64, u64) {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut done = 0usize;
     while started.elapsed() < ROUND_TIME {
         black_box(batch(layout, sorted, eytzinger, queries, done, batch_len));

@@ -1,17 +1,18 @@
 //! What one lookup costs on this machine: key bytes in, node id out,
 //! hashing included. A random sample of the simulated keys is looked up
 //! over and over on one thread — after a warm-up pass, in several rounds
-//! whose median is kept, with `black_box` on both sides so the compiler
+//! whose median is kept, timed in thread CPU time, with `black_box` on both sides so the compiler
 //! cannot skip or hoist the work.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::keys::{KeySet, KeySource};
 use super::random::Random;
 use super::strategy::Placement;
+use super::timing::Stopwatch;
 
 /// Keys in a lookup sample, at most.
 const SAMPLE_KEYS: usize = 1 << 16;
@@ -61,7 +62,7 @@ pub fn measure(placement: &dyn Placement, sample: &KeySet, lookups: u64) -> Look
     run(placement, sample, sample.len() as u64);
     let mut rounds: Vec<Duration> = (0..ROUNDS)
         .map(|_| {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             run(placement, sample, per_round);
             start.elapsed()
         })

@@ -13,7 +13,8 @@
 //!   layouts; [`compare_search`] measures them against each other.
 //! - [`simulate`]: placement before and after a membership change, load and
 //!   movement; [`lookup`]: the cost of one lookup.
-//! - [`random`]: the seeded random choices.
+//! - [`random`]: the seeded random choices; [`timing`]: thread CPU time
+//!   for micro-measurements on a busy machine.
 
 pub mod bounded;
 pub mod compare_search;
@@ -30,6 +31,7 @@ pub mod search;
 pub mod simulate;
 pub mod slots;
 pub mod strategy;
+pub mod timing;
 
 pub use strategy::{Config, Node, Placement, Strategy};
 
