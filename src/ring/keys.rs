@@ -97,24 +97,30 @@ impl KeySource {
 /// Builds `key:<i>` in a reused buffer.
 struct SyntheticName {
     buf: [u8; 24],
-    digits: itoa::Buffer,
 }
 
 impl SyntheticName {
     fn new() -> SyntheticName {
-        let mut buf = [0u8; 24];
-        buf[..4].copy_from_slice(b"key:");
-        SyntheticName {
-            buf,
-            digits: itoa::Buffer::new(),
-        }
+        SyntheticName { buf: [0u8; 24] }
     }
 
     #[inline]
-    fn of(&mut self, i: u64) -> &[u8] {
-        let digits = self.digits.format(i).as_bytes();
-        self.buf[4..4 + digits.len()].copy_from_slice(digits);
-        &self.buf[..4 + digits.len()]
+    fn of(&mut self, mut i: u64) -> &[u8] {
+        // Digits right-aligned, then the fixed prefix before them: this
+        // runs for every key of every pass, so no variable-length copy.
+        // A u64 has at most 20 digits; with "key:" that fills the buffer.
+        let mut start = self.buf.len();
+        loop {
+            start -= 1;
+            self.buf[start] = b'0' + (i % 10) as u8;
+            i /= 10;
+            if i == 0 {
+                break;
+            }
+        }
+        start -= 4;
+        self.buf[start..start + 4].copy_from_slice(b"key:");
+        &self.buf[start..]
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -18,6 +18,7 @@ use super::keys::{KeySet, KeySource};
 use super::lookup::{self, LookupCost};
 use super::random::Random;
 use super::strategy::{Config, Node, Placement, Strategy};
+use super::timing::Stopwatch;
 use super::{RingError, modn};
 use crate::output::bytes::ByteString;
 
@@ -220,6 +221,9 @@ pub struct StrategyResult {
     pub build_ms: f64,
     /// Wall time to place every key before and after the change.
     pub place_ms: f64,
+    /// CPU time of that, summed over its threads (on a busy machine the
+    /// wall time also counts waiting for a core).
+    pub place_cpu_ms: f64,
     pub place_threads: usize,
     /// Heap bytes of the initial structure.
     pub memory_bytes: u64,
@@ -232,6 +236,8 @@ struct Tally {
     moved: u64,
     moved_bytes: u64,
     between_survivors: u64,
+    /// CPU time spent by the threads that produced these counts.
+    cpu: Duration,
 }
 
 impl Tally {
@@ -242,6 +248,7 @@ impl Tally {
             moved: 0,
             moved_bytes: 0,
             between_survivors: 0,
+            cpu: Duration::ZERO,
         }
     }
 
@@ -273,6 +280,7 @@ impl Tally {
             a[0] += b[0];
             a[1] += b[1];
         }
+        self.cpu += other.cpu;
         self.moved += other.moved;
         self.moved_bytes += other.moved_bytes;
         self.between_survivors += other.between_survivors;
@@ -395,6 +403,7 @@ impl<'a> Run<'a> {
             lookups: cost.lookups,
             build_ms,
             place_ms,
+            place_cpu_ms: tally.cpu.as_secs_f64() * 1e3,
             place_threads: threads,
             memory_bytes: before.memory_bytes() as u64,
         })
@@ -421,16 +430,19 @@ impl<'a> Run<'a> {
         before: &mut dyn Placement,
         after: Option<&mut (dyn Placement + 'static)>,
     ) -> Result<Tally, RingError> {
+        let watch = Stopwatch::start();
         let mut tally = Tally::new(self.membership.id_space());
         let Some(after) = after else {
             self.keys.for_each_in(0..self.keys.len(), |key, weight| {
                 let b = before.place(key);
                 tally.add(b, None, weight, &self.changed);
             });
+            tally.cpu = watch.elapsed();
             return Ok(tally);
         };
         let len = self.keys.len();
         let produce = |placement: &mut dyn Placement, tx: mpsc::SyncSender<Vec<u32>>| {
+            let watch = Stopwatch::start();
             let mut start = 0;
             while start < len {
                 let mut owners = Vec::with_capacity(CHUNK as usize);
@@ -438,13 +450,14 @@ impl<'a> Run<'a> {
                     owners.push(placement.place(key))
                 });
                 if tx.send(owners).is_err() {
-                    return;
+                    break;
                 }
                 start += CHUNK;
             }
+            watch.elapsed()
         };
         let weighted = self.keys.has_weights();
-        std::thread::scope(|scope| {
+        let producers = std::thread::scope(|scope| {
             let (tx_before, rx_before) = mpsc::sync_channel(4);
             let (tx_after, rx_after) = mpsc::sync_channel(4);
             let first = scope.spawn(move || produce(before, tx_before));
@@ -466,10 +479,11 @@ impl<'a> Run<'a> {
             }
             drop((rx_before, rx_after));
             match (first.join(), second.join()) {
-                (Ok(()), Ok(())) => Ok(()),
+                (Ok(a), Ok(b)) => Ok(a + b),
                 _ => Err(RingError::Internal("a placement worker panicked".into())),
             }
         })?;
+        tally.cpu += producers + watch.elapsed();
         Ok(tally)
     }
 
@@ -486,6 +500,7 @@ impl<'a> Run<'a> {
         let next = AtomicU64::new(0);
         let ids = self.membership.id_space();
         let work = || {
+            let watch = Stopwatch::start();
             let mut tally = Tally::new(ids);
             loop {
                 let start = next.fetch_add(CHUNK, Ordering::Relaxed);
@@ -498,6 +513,7 @@ impl<'a> Run<'a> {
                     tally.add(b, a, weight, &self.changed);
                 });
             }
+            tally.cpu = watch.elapsed();
             tally
         };
         let tallies: Vec<std::thread::Result<Tally>> = std::thread::scope(|scope| {

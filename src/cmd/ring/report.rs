@@ -242,7 +242,7 @@ fn bars(out: &mut dyn Write, nodes: &[NodeLoad]) -> io::Result<()> {
         return Ok(());
     }
     let mut sorted: Vec<&NodeLoad> = nodes.iter().collect();
-    sorted.sort_by(|a, b| b.keys.cmp(&a.keys));
+    sorted.sort_by_key(|n| std::cmp::Reverse(n.keys));
     for n in &sorted[..BARS_EACH_END] {
         line(out, n)?;
     }
@@ -263,7 +263,7 @@ fn bar(value: u64, max: u64) -> String {
     const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
     let eighths = (value as u128 * (BAR_WIDTH as u128 * 8) / max as u128) as usize;
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(PARTS[eighths % 8]);
     }
     let cells = s.chars().count();
@@ -406,7 +406,7 @@ pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
