@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::report::RingReport;
 use crate::ring::search::Layout;
@@ -81,8 +82,10 @@ fn load_panel(area: &Area, report: &RingReport) -> Drawn {
         .build_cartesian_2d(-0.5f64..(count as f64 - 0.5), (lo - pad)..(hi + pad))?;
     chart
         .configure_mesh()
-        .x_desc("node (in membership order)")
-        .y_desc("% of mean")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .x_desc("node (in membership order; lines of equal loads overlap)")
+        .y_desc("keys, % of mean")
         .draw()?;
     for (i, (name, points)) in series.into_iter().enumerate() {
         let c = color(i);
@@ -127,7 +130,7 @@ fn moved_panel(area: &Area, report: &RingReport) -> Drawn {
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(56)
-        .build_cartesian_2d((0..k).into_segmented(), 0f64..top)?;
+        .build_cartesian_2d((0..k - 1).into_segmented(), 0f64..top)?;
     let names: Vec<&str> = rows.iter().map(|r| r.0).collect();
     chart
         .configure_mesh()
@@ -137,7 +140,8 @@ fn moved_panel(area: &Area, report: &RingReport) -> Drawn {
             SegmentValue::CenterOf(i) => names.get(*i).copied().unwrap_or("").to_owned(),
             _ => String::new(),
         })
-        .y_desc("% of keys moved")
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .y_desc("keys moved")
         .draw()?;
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let mut bar = Rectangle::new(
@@ -150,11 +154,13 @@ fn moved_panel(area: &Area, report: &RingReport) -> Drawn {
         bar.set_margin(0, 0, 14, 14);
         bar
     }))?;
+    let label =
+        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         Text::new(
             format!("{:.2}%", r.1),
-            (SegmentValue::CenterOf(i), r.1 + top * 0.02),
-            ("sans-serif", 13).into_font(),
+            (SegmentValue::CenterOf(i), r.1 + top * 0.01),
+            label.clone(),
         )
     }))?;
     if let Some(opt) = optimum {
@@ -196,6 +202,8 @@ fn search_panel(area: &Area, report: &RingReport) -> Drawn {
         .build_cartesian_2d((first..last).log_scale(), (lo..hi).log_scale())?;
     chart
         .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .x_desc("points on the ring")
         .y_desc("ns per lookup")
         .draw()?;

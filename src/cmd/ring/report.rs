@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::output::bytes::ByteString;
 use crate::output::{Report, table};
-use crate::ring::compare_search::{SearchComparison, SearchRow};
+use crate::ring::compare_search::SearchComparison;
 use crate::ring::hash::HashFunction;
 use crate::ring::search::Layout;
 use crate::ring::simulate::{LoadStats, Membership, NodeLoad, StrategyResult};
@@ -379,16 +379,26 @@ fn search_section(
         };
         writeln!(out, "{sentence}")?;
     }
-    if let Some(row) = ring_points.and_then(|p| search.row_for(p as usize).map(|r| (p, r))) {
-        let (points, r): (u64, &SearchRow) = row;
+    if let Some((points, r)) = ring_points.and_then(|p| search.row_for(p as usize).map(|r| (p, r)))
+    {
+        let verdict = if r.fastest == Layout::Binary.name() {
+            format!(
+                "binary search is the fastest layout there ({:.1} ns)",
+                r.binary_ns
+            )
+        } else {
+            format!(
+                "{} is the fastest layout there ({:.1} ns, binary search {:.1} ns)",
+                r.fastest,
+                r.ns(layout_named(r.fastest)),
+                r.binary_ns
+            )
+        };
         writeln!(
             out,
-            "the simulated ring has {} points: nearest measured size {}, fastest there {} ({:.1} ns vs binary {:.1} ns)",
+            "the simulated ring has {} points; at {} measured points {verdict}",
             group(points),
             group(r.points as u64),
-            r.fastest,
-            r.ns(layout_named(r.fastest)),
-            r.binary_ns
         )?;
     }
     Ok(())
