@@ -4,17 +4,45 @@
 //! comparison and the SVG plot. No timing is asserted.
 
 use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
 use crate::common::{RedisServer, assert_exit, json, run, text};
 
-/// Run `sonde --format json ring simulate <args>` and parse the report.
+/// Every strategy, in the order the report lists them by default.
+const STRATEGIES: [&str; 7] = [
+    "modn",
+    "ring",
+    "jump",
+    "rendezvous",
+    "maglev",
+    "bounded",
+    "slots",
+];
+
+/// Run `sonde [--format json] ring simulate --lookups 20000 <args>` on
+/// `stdin`.
+fn ring(json_format: bool, args: &[&str], stdin: &[u8]) -> Output {
+    let mut all = if json_format {
+        vec!["--format", "json"]
+    } else {
+        vec![]
+    };
+    all.extend_from_slice(&words("ring simulate --lookups 20000"));
+    all.extend_from_slice(args);
+    run(&all, stdin)
+}
+
+/// Arguments written as one string (none of them contains a space).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The JSON report of a run that must succeed.
 #[track_caller]
 fn simulate(args: &[&str]) -> Value {
-    let mut all = vec!["--format", "json", "ring", "simulate", "--lookups", "20000"];
-    all.extend_from_slice(args);
-    let out = run(&all, b"");
+    let out = ring(true, args, b"");
     assert_exit(&out, 0);
     json(&out.stdout)
 }
@@ -96,12 +124,9 @@ fn tricky_keys(count: usize) -> Vec<Vec<u8>> {
 
 #[test]
 fn slots_agree_with_cluster_keyslot_on_a_real_redis() {
-    let server = RedisServer::start(&[
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        "nodes-sonde-test.conf",
-    ]);
+    let server = RedisServer::start(&words(
+        "--cluster-enabled yes --cluster-config-file nodes-sonde-test.conf",
+    ));
     let keys = tricky_keys(4000);
     let mut pipe = redis::pipe();
     for key in &keys {
@@ -135,16 +160,13 @@ fn slots_agree_with_cluster_keyslot_on_a_real_redis() {
         expected[slot as usize] += 1;
     }
     std::fs::write(&file, &content).unwrap();
-    let report = simulate(&[
-        "--strategy",
-        "slots",
-        "--nodes",
-        "16384",
-        "--add",
-        "0",
-        "--keys-from",
-        file.to_str().unwrap(),
-    ]);
+    let report = simulate(
+        &[
+            words("--strategy slots --nodes 16384 --add 0"),
+            vec!["--keys-from", file.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     let slots_result = strategy(&report, "slots");
     let per_node = slots_result["per_node"].as_array().unwrap();
     assert_eq!(per_node.len(), 16384);
@@ -156,19 +178,9 @@ fn slots_agree_with_cluster_keyslot_on_a_real_redis() {
 
 #[test]
 fn movement_is_near_optimal_and_monotone_for_consistent_schemes() {
-    let report = simulate(&[
-        "--keys", "300000", "--nodes", "10", "--add", "1", "--seed", "11",
-    ]);
+    let report = simulate(&words("--keys 300000 --nodes 10 --add 1 --seed 11"));
     let optimum = 1.0 / 11.0;
-    for name in [
-        "ring",
-        "jump",
-        "rendezvous",
-        "maglev",
-        "bounded",
-        "slots",
-        "modn",
-    ] {
+    for name in STRATEGIES {
         let s = strategy(&report, name);
         assert!((f(&s["optimal_moved_fraction"]) - optimum).abs() < 1e-12);
         assert_eq!(u(&s["keys"]), 300_000);
@@ -210,24 +222,10 @@ fn movement_is_near_optimal_and_monotone_for_consistent_schemes() {
 
 #[test]
 fn removal_moves_only_the_removed_nodes_keys() {
-    let report = simulate(&[
-        "--keys",
-        "200000",
-        "--nodes",
-        "8",
-        "--remove",
-        "2",
-        "--seed",
-        "3",
-        "--strategy",
-        "ring",
-        "--strategy",
-        "rendezvous",
-        "--strategy",
-        "jump",
-        "--strategy",
-        "slots",
-    ]);
+    let report = simulate(&words(
+        "--keys 200000 --nodes 8 --remove 2 --seed 3
+         --strategy ring --strategy rendezvous --strategy jump --strategy slots",
+    ));
     for name in ["ring", "rendezvous", "jump", "slots"] {
         let s = strategy(&report, name);
         assert!((f(&s["optimal_moved_fraction"]) - 0.25).abs() < 1e-12);
@@ -253,22 +251,13 @@ fn ring_load_spread_is_about_one_over_sqrt_vnodes() {
     // within a few percent of that.
     let mut spreads = Vec::new();
     for salt in ["1", "2", "3"] {
-        let report = simulate(&[
-            "--keys",
-            "300000",
-            "--nodes",
-            "50",
-            "--vnodes",
-            "100",
-            "--add",
-            "0",
-            "--strategy",
-            "ring",
-            "--hash-seed",
-            salt,
-            "--seed",
-            "1",
-        ]);
+        let report = simulate(
+            &[
+                words("--keys 300000 --nodes 50 --vnodes 100 --add 0 --strategy ring --seed 1"),
+                vec!["--hash-seed", salt],
+            ]
+            .concat(),
+        );
         let s = strategy(&report, "ring");
         assert!(s["moved_fraction"].is_null() && s["after"].is_null());
         spreads.push(f(&s["load"]["stddev_pct"]));
@@ -280,22 +269,10 @@ fn ring_load_spread_is_about_one_over_sqrt_vnodes() {
     );
     // Spreading evenly by construction: jump and rendezvous are only
     // subject to key sampling noise (about sqrt(N/K)).
-    let report = simulate(&[
-        "--keys",
-        "300000",
-        "--nodes",
-        "50",
-        "--add",
-        "0",
-        "--strategy",
-        "jump",
-        "--strategy",
-        "rendezvous",
-        "--strategy",
-        "maglev",
-        "--seed",
-        "1",
-    ]);
+    let report = simulate(&words(
+        "--keys 300000 --nodes 50 --add 0
+         --strategy jump --strategy rendezvous --strategy maglev --seed 1",
+    ));
     for name in ["jump", "rendezvous", "maglev"] {
         let sd = f(&strategy(&report, name)["load"]["stddev_pct"]);
         assert!(sd < 3.0, "{name}: stddev {sd}%");
@@ -304,24 +281,10 @@ fn ring_load_spread_is_about_one_over_sqrt_vnodes() {
 
 #[test]
 fn bounded_loads_never_exceed_the_capacity() {
-    let report = simulate(&[
-        "--keys",
-        "100000",
-        "--nodes",
-        "20",
-        "--vnodes",
-        "10",
-        "--epsilon",
-        "0.05",
-        "--add",
-        "3",
-        "--strategy",
-        "bounded",
-        "--strategy",
-        "ring",
-        "--seed",
-        "2",
-    ]);
+    let report = simulate(&words(
+        "--keys 100000 --nodes 20 --vnodes 10 --epsilon 0.05 --add 3
+         --strategy bounded --strategy ring --seed 2",
+    ));
     let bounded = strategy(&report, "bounded");
     let cap_before = (1.05f64 * 100_000.0 / 20.0).ceil() as u64;
     let cap_after = (1.05f64 * 100_000.0 / 23.0).ceil() as u64;
@@ -349,25 +312,16 @@ fn key_sizes_are_counted_in_bytes() {
     }
     std::fs::write(&file, content).unwrap();
     let path = file.to_str().unwrap();
-    let report = simulate(&[
-        "--keys-from",
-        path,
-        "--key-sizes",
-        "--nodes",
-        "4",
-        "--add",
-        "1",
-        "--seed",
-        "5",
-        "--strategy",
-        "ring",
-        "--strategy",
-        "jump",
-        "--strategy",
-        "slots",
-        "--strategy",
-        "modn",
-    ]);
+    let report = simulate(
+        &[
+            words(
+                "--key-sizes --nodes 4 --add 1 --seed 5
+         --strategy ring --strategy jump --strategy slots --strategy modn",
+            ),
+            vec!["--keys-from", path],
+        ]
+        .concat(),
+    );
     assert_eq!(u(&report["key_bytes"]), total);
     assert_eq!(u(&report["keys"]), 5000);
     for name in ["ring", "jump", "slots", "modn"] {
@@ -390,22 +344,9 @@ fn key_sizes_are_counted_in_bytes() {
         }
     }
     // Key sizes show in the table as well.
-    let out = run(
-        &[
-            "ring",
-            "simulate",
-            "--keys-from",
-            path,
-            "--key-sizes",
-            "--strategy",
-            "jump",
-            "--lookups",
-            "1000",
-            "--seed",
-            "5",
-        ],
-        b"",
-    );
+    let mut args = words("--key-sizes --strategy jump --seed 5 --keys-from");
+    args.push(path);
+    let out = ring(false, &args, b"");
     assert_exit(&out, 0);
     let table = text(&out.stdout);
     assert!(table.contains("bytes, 10 nodes"), "{table}");
@@ -414,25 +355,8 @@ fn key_sizes_are_counted_in_bytes() {
 
 #[test]
 fn keys_come_from_stdin_too() {
-    let out = run(
-        &[
-            "--format",
-            "json",
-            "ring",
-            "simulate",
-            "--keys-from",
-            "-",
-            "--strategy",
-            "slots",
-            "--nodes",
-            "3",
-            "--add",
-            "0",
-            "--lookups",
-            "100",
-        ],
-        b"{a}1\n{a}2\n{a}3\nzzz\n",
-    );
+    let args = words("--keys-from - --strategy slots --nodes 3 --add 0");
+    let out = ring(true, &args, b"{a}1\n{a}2\n{a}3\nzzz\n");
     assert_exit(&out, 0);
     let report = json(&out.stdout);
     assert_eq!(report["key_source"], "<stdin>");
@@ -466,9 +390,9 @@ fn bad_keys_files_name_the_line() {
         let file = dir.path().join(format!("keys{i}.txt"));
         std::fs::write(&file, content).unwrap();
         let path = file.to_str().unwrap();
-        let mut args = vec!["ring", "simulate", "--keys-from", path];
+        let mut args = vec!["--keys-from", path];
         args.extend_from_slice(extra);
-        let out = run(&args, b"");
+        let out = ring(false, &args, b"");
         assert_exit(&out, 1);
         let stderr = text(&out.stderr);
         assert!(
@@ -476,10 +400,7 @@ fn bad_keys_files_name_the_line() {
             "expected {message:?}, got {stderr}"
         );
     }
-    let out = run(
-        &["ring", "simulate", "--keys-from", "/nonexistent/keys.txt"],
-        b"",
-    );
+    let out = ring(false, &["--keys-from", "/nonexistent/keys.txt"], b"");
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("cannot open /nonexistent/keys.txt"));
 }
@@ -488,15 +409,15 @@ fn bad_keys_files_name_the_line() {
 fn bad_arguments_are_usage_errors() {
     let cases: [(&[&str], &str); 7] = [
         (
-            &["--table-size", "65536", "--strategy", "maglev"],
+            &words("--table-size 65536 --strategy maglev"),
             "--table-size 65536: must be a prime",
         ),
         (
-            &["--table-size", "7", "--strategy", "maglev"],
+            &words("--table-size 7 --strategy maglev"),
             "must be at least the number of nodes",
         ),
         (
-            &["--nodes", "3", "--remove", "3"],
+            &words("--nodes 3 --remove 3"),
             "--remove 3 would leave no node of 3",
         ),
         (
@@ -504,16 +425,17 @@ fn bad_arguments_are_usage_errors() {
             "--epsilon 0: must be a positive number",
         ),
         (&["--random-fail"], "--remove"),
-        (&["--keys", "5", "--keys-from", "x"], "cannot be used with"),
+        (&words("--keys 5 --keys-from x"), "cannot be used with"),
         (&["--strategy", "nope"], "invalid value 'nope'"),
     ];
     for (args, message) in cases {
-        let mut all = vec!["ring", "simulate", "--keys", "1000", "--lookups", "10"];
-        if args.contains(&"--keys") {
-            all.truncate(2);
-        }
+        let mut all = if args.contains(&"--keys") {
+            vec![]
+        } else {
+            vec!["--keys", "1000"]
+        };
         all.extend_from_slice(args);
-        let out = run(&all, b"");
+        let out = ring(false, &all, b"");
         assert_exit(&out, 2);
         let stderr = text(&out.stderr);
         assert!(
@@ -521,21 +443,8 @@ fn bad_arguments_are_usage_errors() {
             "{args:?}: expected {message:?} in {stderr}"
         );
     }
-    let out = run(
-        &[
-            "ring",
-            "simulate",
-            "--nodes",
-            "16385",
-            "--strategy",
-            "slots",
-            "--add",
-            "0",
-            "--keys",
-            "10",
-        ],
-        b"",
-    );
+    let args = words("--nodes 16385 --strategy slots --add 0 --keys 10");
+    let out = ring(false, &args, b"");
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("slots: at most 16384 nodes"));
 }
@@ -559,17 +468,7 @@ fn without_timings(mut report: Value) -> Value {
 
 #[test]
 fn a_seed_makes_random_failures_repeatable() {
-    let args = [
-        "--keys",
-        "50000",
-        "--nodes",
-        "12",
-        "--remove",
-        "3",
-        "--random-fail",
-        "--seed",
-        "99",
-    ];
+    let args = words("--keys 50000 --nodes 12 --remove 3 --random-fail --seed 99");
     let first = simulate(&args);
     let second = simulate(&args);
     assert_eq!(first["seed"], 99);
@@ -578,17 +477,9 @@ fn a_seed_makes_random_failures_repeatable() {
     assert_eq!(removed.len(), 3);
     assert_eq!(first["change"]["random_fail"], true);
     // Another seed fails other nodes (for these two seeds, checked).
-    let other = simulate(&[
-        "--keys",
-        "50000",
-        "--nodes",
-        "12",
-        "--remove",
-        "3",
-        "--random-fail",
-        "--seed",
-        "100",
-    ]);
+    let other = simulate(&words(
+        "--keys 50000 --nodes 12 --remove 3 --random-fail --seed 100",
+    ));
     assert_ne!(first["change"]["removed"], other["change"]["removed"]);
     // Jump hash cannot drop a middle bucket: the last bucket's node takes
     // it over and its own keys move between survivors (measured, not hidden).
@@ -606,32 +497,10 @@ fn a_seed_makes_random_failures_repeatable() {
 
 #[test]
 fn table_view_has_a_section_and_bars_per_strategy() {
-    let out = run(
-        &[
-            "ring",
-            "simulate",
-            "--keys",
-            "20000",
-            "--nodes",
-            "30",
-            "--lookups",
-            "1000",
-            "--seed",
-            "4",
-        ],
-        b"",
-    );
+    let out = ring(false, &words("--keys 20000 --nodes 30 --seed 4"), b"");
     assert_exit(&out, 0);
     let table = text(&out.stdout);
-    for name in [
-        "modn",
-        "ring",
-        "jump",
-        "rendezvous",
-        "maglev",
-        "bounded",
-        "slots",
-    ] {
+    for name in STRATEGIES {
         assert!(
             table.contains(&format!("\n{name} — ")),
             "no section for {name}:\n{table}"
@@ -654,17 +523,13 @@ fn table_view_has_a_section_and_bars_per_strategy() {
 fn compare_search_and_plot() {
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("ring.svg");
-    let report = simulate(&[
-        "--keys",
-        "20000",
-        "--nodes",
-        "5",
-        "--compare-search",
-        "--plot",
-        svg.to_str().unwrap(),
-        "--seed",
-        "8",
-    ]);
+    let report = simulate(
+        &[
+            words("--keys 20000 --nodes 5 --compare-search --seed 8"),
+            vec!["--plot", svg.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     let search = &report["compare_search"];
     let rows = search["rows"].as_array().unwrap();
     let sizes: Vec<u64> = rows.iter().map(|r| u(&r["points"])).collect();

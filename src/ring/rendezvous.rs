@@ -73,30 +73,12 @@ impl Placement for Rendezvous {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ring::strategy::testing::assert_monotone;
 
     #[test]
     fn keys_move_only_to_or_from_the_changed_node() {
         let nodes: Vec<Node> = (0..6).map(Node::numbered).collect();
-        let r = Rendezvous::new(&nodes, Hasher::default());
-        let grown = r
-            .resized(&(0..7).map(Node::numbered).collect::<Vec<_>>())
-            .unwrap();
-        let fewer: Vec<Node> = nodes.iter().filter(|n| n.id != 2).cloned().collect();
-        let shrunk = r.resized(&fewer).unwrap();
-        let mut moved = 0;
-        for i in 0..30_000u32 {
-            let key = format!("session:{i}");
-            let before = r.locate(key.as_bytes());
-            let after = grown.locate(key.as_bytes());
-            if before != after {
-                assert_eq!(after, 6);
-                moved += 1;
-            }
-            if shrunk.locate(key.as_bytes()) != before {
-                assert_eq!(before, 2);
-            }
-        }
-        let fraction = f64::from(moved) / 30_000.0;
-        assert!((fraction - 1.0 / 7.0).abs() < 0.02, "moved {fraction}");
+        let moved = assert_monotone(&Rendezvous::new(&nodes, Hasher::default()), 6, 30_000);
+        assert!((moved - 1.0 / 7.0).abs() < 0.02, "moved {moved}");
     }
 }

@@ -154,3 +154,36 @@ impl Strategy {
         })
     }
 }
+
+/// Checks shared by the strategies' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Node, Placement};
+
+    /// Grow `placement` (built on nodes `0..n`) by node `n` and shrink it by
+    /// node 1, place `keys` synthetic keys through all three, and assert
+    /// monotonicity: on the add a key stays or moves to the new node, on
+    /// the removal only node 1's keys move. Returns the fraction moved by
+    /// the add.
+    pub fn assert_monotone(placement: &dyn Placement, n: u32, keys: u32) -> f64 {
+        let grown = placement
+            .resized(&(0..=n).map(Node::numbered).collect::<Vec<_>>())
+            .expect("grow");
+        let fewer: Vec<Node> = (0..n).filter(|&id| id != 1).map(Node::numbered).collect();
+        let shrunk = placement.resized(&fewer).expect("shrink");
+        let mut moved = 0;
+        for i in 0..keys {
+            let key = format!("user:{i}");
+            let before = placement.locate(key.as_bytes());
+            let after = grown.locate(key.as_bytes());
+            if before != after {
+                assert_eq!(after, n, "{key} moved between old nodes on add");
+                moved += 1;
+            }
+            if shrunk.locate(key.as_bytes()) != before {
+                assert_eq!(before, 1, "{key} moved though its node stayed");
+            }
+        }
+        f64::from(moved) / f64::from(keys)
+    }
+}

@@ -33,6 +33,8 @@ pub fn write(path: &Path, report: &RingReport) -> anyhow::Result<()> {
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Drawn = Result<(), Box<dyn std::error::Error>>;
+/// Named lines of points.
+type Series<'n, X, Y> = Vec<(&'n str, Vec<(X, Y)>)>;
 
 fn color(i: usize) -> PaletteColor<Palette99> {
     Palette99::pick(i)
@@ -87,10 +89,26 @@ fn load_panel(area: &Area, report: &RingReport) -> Drawn {
         .x_desc("node (in membership order; lines of equal loads overlap)")
         .y_desc("keys, % of mean")
         .draw()?;
+    lines(&mut chart, series, 2, SeriesLabelPosition::UpperRight)
+}
+
+/// One colored line per series with its points marked, and a legend.
+fn lines<'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    series: Series<X::ValueType, Y::ValueType>,
+    point_size: u32,
+    legend_at: SeriesLabelPosition,
+) -> Drawn
+where
+    X: Ranged,
+    Y: Ranged,
+    X::ValueType: Clone + 'static,
+    Y::ValueType: Clone + 'static,
+{
     for (i, (name, points)) in series.into_iter().enumerate() {
         let c = color(i);
         chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)).point_size(2))?
+            .draw_series(LineSeries::new(points, c.stroke_width(2)).point_size(point_size))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
     }
@@ -98,7 +116,7 @@ fn load_panel(area: &Area, report: &RingReport) -> Drawn {
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend_at)
         .draw()?;
     Ok(())
 }
@@ -207,23 +225,16 @@ fn search_panel(area: &Area, report: &RingReport) -> Drawn {
         .x_desc("points on the ring")
         .y_desc("ns per lookup")
         .draw()?;
-    for (i, layout) in Layout::ALL.into_iter().enumerate() {
-        let c = color(i);
-        let points: Vec<(f64, f64)> = search
-            .rows
-            .iter()
-            .map(|r| (r.points as f64, r.ns(layout).max(lo)))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)).point_size(3))?
-            .label(layout.name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()?;
-    Ok(())
+    let series = Layout::ALL
+        .into_iter()
+        .map(|layout| {
+            let points = search
+                .rows
+                .iter()
+                .map(|r| (r.points as f64, r.ns(layout).max(lo)))
+                .collect();
+            (layout.name(), points)
+        })
+        .collect();
+    lines(&mut chart, series, 3, SeriesLabelPosition::UpperLeft)
 }
