@@ -23,6 +23,9 @@ use crate::ring::simulate::{Run, Scenario};
 use crate::ring::{Config, Strategy};
 use report::{Change, RingReport};
 
+/// Most ring points built (16 bytes each while sorting): about 320 MiB.
+const MAX_RING_POINTS: u64 = 20_000_000;
+
 pub fn simulate(
     args: &RingSimulateArgs,
     format: Format,
@@ -84,9 +87,9 @@ pub fn simulate(
     let uses_ring = strategies
         .iter()
         .any(|s| matches!(s, Strategy::Ring | Strategy::Bounded));
-    if uses_ring && points > 100_000_000 {
+    if uses_ring && points > MAX_RING_POINTS {
         bail!(
-            "--vnodes {} × {} nodes is {points} ring points; at most 100,000,000",
+            "--vnodes {} × {} nodes is {points} ring points; at most {MAX_RING_POINTS}",
             args.vnodes,
             args.nodes + add
         );
