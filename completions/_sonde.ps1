@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
+            [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -148,6 +149,54 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;sockopt;help;help' {
             break
         }
+        'sonde;ring' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;ring;simulate' {
+            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'Strategy to simulate (repeatable; default: all)')
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Initial number of nodes')
+            [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'Synthetic keys key:0 ... key:<K-1>')
+            [CompletionResult]::new('--keys-from', '--keys-from', [CompletionResultType]::ParameterName, 'Read keys from FILE (one per line; `-` for stdin) instead')
+            [CompletionResult]::new('--max-key-len', '--max-key-len', [CompletionResultType]::ParameterName, 'Longest key accepted from --keys-from, in bytes')
+            [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Nodes added after the initial placement (default: 1 when neither --add nor --remove is given)')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Nodes removed after the initial placement (the last ones, or random ones with --random-fail)')
+            [CompletionResult]::new('--vnodes', '--vnodes', [CompletionResultType]::ParameterName, 'Ring points per node (ring, bounded)')
+            [CompletionResult]::new('--table-size', '--table-size', [CompletionResultType]::ParameterName, 'Maglev lookup table size, a prime at least the node count')
+            [CompletionResult]::new('--epsilon', '--epsilon', [CompletionResultType]::ParameterName, 'Bounded loads: each node holds at most ceil((1+E)*K/N) keys')
+            [CompletionResult]::new('--hash', '--hash', [CompletionResultType]::ParameterName, 'Hash function for keys and nodes (slots always uses CRC16)')
+            [CompletionResult]::new('--hash-seed', '--hash-seed', [CompletionResultType]::ParameterName, 'Salt for every key and node hash (0: the plain function)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for every random choice (failed nodes, lookup samples, search experiment); default: from the clock, printed in the report')
+            [CompletionResult]::new('--lookups', '--lookups', [CompletionResultType]::ParameterName, 'Lookups timed per strategy')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads for placing keys (default: the available cores)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Write charts (load per node, moved fraction vs optimum, and the search comparison when measured) to an SVG file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--key-sizes', '--key-sizes', [CompletionResultType]::ParameterName, 'Lines of --keys-from are KEY<TAB>BYTES: load and movement are also counted in bytes')
+            [CompletionResult]::new('--random-fail', '--random-fail', [CompletionResultType]::ParameterName, 'Remove random nodes (chosen with --seed) instead of the last ones')
+            [CompletionResult]::new('--compare-search', '--compare-search', [CompletionResultType]::ParameterName, 'Also measure linear vs binary vs Eytzinger search over ring sizes from 8 to 1,000,000 points and print where they cross over')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;ring;help' {
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;ring;help;simulate' {
+            break
+        }
+        'sonde;ring;help;help' {
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -168,6 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('resp', 'resp', [CompletionResultType]::ParameterValue, 'Work with RESP (Redis serialization protocol) byte streams')
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
+            [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -192,6 +242,13 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;sockopt;probe' {
+            break
+        }
+        'sonde;help;ring' {
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost')
+            break
+        }
+        'sonde;help;ring;simulate' {
             break
         }
         'sonde;help;completions' {

@@ -31,6 +31,9 @@ _sonde() {
             sonde,resp)
                 cmd="sonde__subcmd__resp"
                 ;;
+            sonde,ring)
+                cmd="sonde__subcmd__ring"
+                ;;
             sonde,sockopt)
                 cmd="sonde__subcmd__sockopt"
                 ;;
@@ -49,6 +52,9 @@ _sonde() {
             sonde__subcmd__help,resp)
                 cmd="sonde__subcmd__help__subcmd__resp"
                 ;;
+            sonde__subcmd__help,ring)
+                cmd="sonde__subcmd__help__subcmd__ring"
+                ;;
             sonde__subcmd__help,sockopt)
                 cmd="sonde__subcmd__help__subcmd__sockopt"
                 ;;
@@ -57,6 +63,9 @@ _sonde() {
                 ;;
             sonde__subcmd__help__subcmd__resp,decode)
                 cmd="sonde__subcmd__help__subcmd__resp__subcmd__decode"
+                ;;
+            sonde__subcmd__help__subcmd__ring,simulate)
+                cmd="sonde__subcmd__help__subcmd__ring__subcmd__simulate"
                 ;;
             sonde__subcmd__help__subcmd__sockopt,probe)
                 cmd="sonde__subcmd__help__subcmd__sockopt__subcmd__probe"
@@ -85,6 +94,18 @@ _sonde() {
             sonde__subcmd__resp__subcmd__help,help)
                 cmd="sonde__subcmd__resp__subcmd__help__subcmd__help"
                 ;;
+            sonde__subcmd__ring,help)
+                cmd="sonde__subcmd__ring__subcmd__help"
+                ;;
+            sonde__subcmd__ring,simulate)
+                cmd="sonde__subcmd__ring__subcmd__simulate"
+                ;;
+            sonde__subcmd__ring__subcmd__help,help)
+                cmd="sonde__subcmd__ring__subcmd__help__subcmd__help"
+                ;;
+            sonde__subcmd__ring__subcmd__help,simulate)
+                cmd="sonde__subcmd__ring__subcmd__help__subcmd__simulate"
+                ;;
             sonde__subcmd__sockopt,help)
                 cmd="sonde__subcmd__sockopt__subcmd__help"
                 ;;
@@ -104,7 +125,7 @@ _sonde() {
 
     case "${cmd}" in
         sonde)
-            opts="-h -V --format --help --version resp rdb sockopt completions generate help"
+            opts="-h -V --format --help --version resp rdb sockopt ring completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,7 +179,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help)
-            opts="resp rdb sockopt completions generate help"
+            opts="resp rdb sockopt ring completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +277,34 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help__subcmd__resp__subcmd__decode)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__ring)
+            opts="simulate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__ring__subcmd__simulate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -494,6 +543,148 @@ _sonde() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__ring)
+            opts="-h -V --format --help --version simulate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__ring__subcmd__help)
+            opts="simulate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__ring__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__ring__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__ring__subcmd__simulate)
+            opts="-h -V --strategy --nodes --keys --keys-from --key-sizes --max-key-len --add --remove --random-fail --vnodes --table-size --epsilon --hash --hash-seed --seed --lookups --threads --compare-search --plot --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --strategy)
+                    COMPREPLY=($(compgen -W "modn ring jump rendezvous maglev bounded slots" -- "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keys-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-key-len)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vnodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --epsilon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hash)
+                    COMPREPLY=($(compgen -W "xxh3 xxh64 fnv1a" -- "${cur}"))
+                    return 0
+                    ;;
+                --hash-seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

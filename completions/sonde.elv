@@ -26,6 +26,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
             cand rdb 'Work with RDB snapshot files'
             cand sockopt 'Socket options as the kernel really applies them, with live experiments'
+            cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -129,6 +130,49 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;sockopt;help;help'= {
         }
+        &'sonde;ring'= {
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand simulate 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;ring;simulate'= {
+            cand --strategy 'Strategy to simulate (repeatable; default: all)'
+            cand --nodes 'Initial number of nodes'
+            cand --keys 'Synthetic keys key:0 ... key:<K-1>'
+            cand --keys-from 'Read keys from FILE (one per line; `-` for stdin) instead'
+            cand --max-key-len 'Longest key accepted from --keys-from, in bytes'
+            cand --add 'Nodes added after the initial placement (default: 1 when neither --add nor --remove is given)'
+            cand --remove 'Nodes removed after the initial placement (the last ones, or random ones with --random-fail)'
+            cand --vnodes 'Ring points per node (ring, bounded)'
+            cand --table-size 'Maglev lookup table size, a prime at least the node count'
+            cand --epsilon 'Bounded loads: each node holds at most ceil((1+E)*K/N) keys'
+            cand --hash 'Hash function for keys and nodes (slots always uses CRC16)'
+            cand --hash-seed 'Salt for every key and node hash (0: the plain function)'
+            cand --seed 'Seed for every random choice (failed nodes, lookup samples, search experiment); default: from the clock, printed in the report'
+            cand --lookups 'Lookups timed per strategy'
+            cand --threads 'Worker threads for placing keys (default: the available cores)'
+            cand --plot 'Write charts (load per node, moved fraction vs optimum, and the search comparison when measured) to an SVG file'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --key-sizes 'Lines of --keys-from are KEY<TAB>BYTES: load and movement are also counted in bytes'
+            cand --random-fail 'Remove random nodes (chosen with --seed) instead of the last ones'
+            cand --compare-search 'Also measure linear vs binary vs Eytzinger search over ring sizes from 8 to 1,000,000 points and print where they cross over'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;ring;help'= {
+            cand simulate 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;ring;help;simulate'= {
+        }
+        &'sonde;ring;help;help'= {
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -147,6 +191,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
             cand rdb 'Work with RDB snapshot files'
             cand sockopt 'Socket options as the kernel really applies them, with live experiments'
+            cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -165,6 +210,11 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'
         }
         &'sonde;help;sockopt;probe'= {
+        }
+        &'sonde;help;ring'= {
+            cand simulate 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+        }
+        &'sonde;help;ring;simulate'= {
         }
         &'sonde;help;completions'= {
         }

@@ -31,6 +31,7 @@ complete -c sonde -n "__fish_sonde_needs_command" -s V -l version -d 'Print vers
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "rdb" -d 'Work with RDB snapshot files'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
+complete -c sonde -n "__fish_sonde_needs_command" -f -a "ring" -d 'Simulate sharding a keyspace: load, movement, lookup cost'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -113,6 +114,45 @@ complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_sub
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and not __fish_seen_subcommand_from simulate help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and not __fish_seen_subcommand_from simulate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and not __fish_seen_subcommand_from simulate help" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and not __fish_seen_subcommand_from simulate help" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and not __fish_seen_subcommand_from simulate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l strategy -d 'Strategy to simulate (repeatable; default: all)' -r -f -a "modn\t'hash(key) mod N'
+ring\t'Consistent hashing: --vnodes points per node on a 64-bit ring'
+jump\t'Jump consistent hash (Lamping & Veach)'
+rendezvous\t'Rendezvous hashing: highest random weight wins'
+maglev\t'Maglev lookup table of --table-size entries (prime)'
+bounded\t'Consistent hashing with bounded loads (Mirrokni et al.), --epsilon'
+slots\t'Redis Cluster: CRC16 of the key or its {hash tag}, 16384 slots'"
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l nodes -d 'Initial number of nodes' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l keys -d 'Synthetic keys key:0 ... key:<K-1>' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l keys-from -d 'Read keys from FILE (one per line; `-` for stdin) instead' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l max-key-len -d 'Longest key accepted from --keys-from, in bytes' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l add -d 'Nodes added after the initial placement (default: 1 when neither --add nor --remove is given)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l remove -d 'Nodes removed after the initial placement (the last ones, or random ones with --random-fail)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l vnodes -d 'Ring points per node (ring, bounded)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l table-size -d 'Maglev lookup table size, a prime at least the node count' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l epsilon -d 'Bounded loads: each node holds at most ceil((1+E)*K/N) keys' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l hash -d 'Hash function for keys and nodes (slots always uses CRC16)' -r -f -a "xxh3\t'XXH3, 64-bit (default): fast on short keys, well distributed'
+xxh64\t'XXH64: the previous xxHash generation'
+fnv1a\t'FNV-1a, 64-bit: simple and common in proxies; weaker mixing'"
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l hash-seed -d 'Salt for every key and node hash (0: the plain function)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l seed -d 'Seed for every random choice (failed nodes, lookup samples, search experiment); default: from the clock, printed in the report' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l lookups -d 'Lookups timed per strategy' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l threads -d 'Worker threads for placing keys (default: the available cores)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l plot -d 'Write charts (load per node, moved fraction vs optimum, and the search comparison when measured) to an SVG file' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l key-sizes -d 'Lines of --keys-from are KEY<TAB>BYTES: load and movement are also counted in bytes'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l random-fail -d 'Remove random nodes (chosen with --seed) instead of the last ones'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -l compare-search -d 'Also measure linear vs binary vs Eytzinger search over ring sizes from 8 to 1,000,000 points and print where they cross over'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from help" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -121,12 +161,14 @@ complete -c sonde -n "__fish_sonde_using_subcommand generate" -l format -d 'Outp
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "ring" -d 'Simulate sharding a keyspace: load, movement, lookup cost'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from sockopt" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from ring" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'

@@ -41,6 +41,9 @@ pub enum Command {
     /// Socket options as the kernel really applies them, with live experiments
     #[command(subcommand)]
     Sockopt(SockoptCommand),
+    /// Simulate sharding a keyspace: load, movement, lookup cost
+    #[command(subcommand)]
+    Ring(RingCommand),
 
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
@@ -269,4 +272,111 @@ fn seconds(text: &str) -> Result<std::time::Duration, String> {
             "expected more than 0 and at most 60 seconds, got {text}"
         ))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RingCommand {
+    /// Place keys on nodes with each strategy and measure load, movement on
+    /// a membership change, and lookup cost
+    ///
+    /// Places K keys on N nodes with every strategy (or those named with
+    /// --strategy), applies the change (--add, --remove; by default one node
+    /// is added), and reports per strategy: load per node (min, max, mean,
+    /// standard deviation, max/mean; in bytes too with --key-sizes), the
+    /// fraction of keys moved next to the optimum and to mod-N, the lookup
+    /// cost measured on this machine, build time and memory. Nodes are named
+    /// node-0, node-1, ...
+    Simulate(RingSimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RingSimulateArgs {
+    /// Strategy to simulate (repeatable; default: all)
+    #[arg(long = "strategy", value_enum, value_name = "NAME")]
+    pub strategies: Vec<crate::ring::Strategy>,
+
+    /// Initial number of nodes
+    #[arg(long, default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub nodes: u32,
+
+    /// Synthetic keys key:0 ... key:<K-1>
+    #[arg(
+        long,
+        default_value_t = 1_000_000,
+        value_name = "K",
+        conflicts_with = "keys_from"
+    )]
+    pub keys: u64,
+
+    /// Read keys from FILE (one per line; `-` for stdin) instead
+    #[arg(long, value_name = "FILE")]
+    pub keys_from: Option<PathBuf>,
+
+    /// Lines of --keys-from are KEY<TAB>BYTES: load and movement are also
+    /// counted in bytes
+    #[arg(long, requires = "keys_from")]
+    pub key_sizes: bool,
+
+    /// Longest key accepted from --keys-from, in bytes
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub max_key_len: usize,
+
+    /// Nodes added after the initial placement (default: 1 when neither
+    /// --add nor --remove is given)
+    #[arg(long, value_name = "M")]
+    pub add: Option<u32>,
+
+    /// Nodes removed after the initial placement (the last ones, or random
+    /// ones with --random-fail)
+    #[arg(long, value_name = "M")]
+    pub remove: Option<u32>,
+
+    /// Remove random nodes (chosen with --seed) instead of the last ones
+    #[arg(long, requires = "remove")]
+    pub random_fail: bool,
+
+    /// Ring points per node (ring, bounded)
+    #[arg(long, default_value_t = 160, value_name = "V",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub vnodes: u32,
+
+    /// Maglev lookup table size, a prime at least the node count
+    #[arg(long, default_value_t = 65_537, value_name = "M")]
+    pub table_size: u64,
+
+    /// Bounded loads: each node holds at most ceil((1+E)*K/N) keys
+    #[arg(long, default_value_t = 0.25, value_name = "E")]
+    pub epsilon: f64,
+
+    /// Hash function for keys and nodes (slots always uses CRC16)
+    #[arg(long, value_enum, default_value_t = crate::ring::hash::HashFunction::Xxh3)]
+    pub hash: crate::ring::hash::HashFunction,
+
+    /// Salt for every key and node hash (0: the plain function)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub hash_seed: u64,
+
+    /// Seed for every random choice (failed nodes, lookup samples, search
+    /// experiment); default: from the clock, printed in the report
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Lookups timed per strategy
+    #[arg(long, default_value_t = 2_000_000, value_name = "N")]
+    pub lookups: u64,
+
+    /// Worker threads for placing keys (default: the available cores)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+
+    /// Also measure linear vs binary vs Eytzinger search over ring sizes
+    /// from 8 to 1,000,000 points and print where they cross over
+    #[arg(long)]
+    pub compare_search: bool,
+
+    /// Write charts (load per node, moved fraction vs optimum, and the
+    /// search comparison when measured) to an SVG file
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }

@@ -13,6 +13,7 @@
 //! - [`rdb`]: the RDB snapshot format (reader, writer, DUMP payloads).
 //! - [`glob`]: Redis glob patterns (KEYS, SCAN MATCH, --match).
 //! - [`sockopt`]: socket options as the kernel applies them; experiments.
+//! - [`ring`]: sharding strategies and their simulation.
 
 pub mod cli;
 pub mod cmd;
@@ -21,4 +22,5 @@ pub mod input;
 pub mod output;
 pub mod rdb;
 pub mod resp;
+pub mod ring;
 pub mod sockopt;

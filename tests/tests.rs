@@ -8,4 +8,5 @@ mod rdb_corpus;
 mod rdb_fuzz;
 mod rdb_redis;
 mod resp_decode;
+mod ring;
 mod sockopt;

@@ -5,6 +5,7 @@
 mod completions;
 mod rdb_inspect;
 mod resp_decode;
+mod ring;
 mod sockopt;
 
 use std::io::{self, Write};
@@ -34,6 +35,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         }
         Command::Sockopt(cli::SockoptCommand::Probe(args)) => {
             sockopt::run(&args, cli.format, &mut out)
+        }
+        Command::Ring(cli::RingCommand::Simulate(args)) => {
+            ring::simulate(&args, cli.format, &mut out)
         }
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
