@@ -10,7 +10,9 @@
 //! - [`output`]: tables, JSON, JSON Lines, progress bars, the bytes rule.
 //! - [`input`]: files, stdin and hex text.
 //! - [`resp`]: the RESP2/RESP3 codec.
+//! - [`capture`]: RESP traffic read off the wire or from capture files.
 
+pub mod capture;
 pub mod cli;
 pub mod cmd;
 pub mod input;
