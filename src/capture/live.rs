@@ -240,6 +240,9 @@ impl LiveCapture {
             stats: KernelStats::default(),
             interface: interface.to_owned(),
         };
+        // The first SIOCGSTAMPNS switches kernel timestamps on; packets
+        // before it would get the time of the read.
+        let _ = arrival(fd);
         capture.discard_queued();
         Ok(capture)
     }

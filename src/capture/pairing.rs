@@ -315,15 +315,16 @@ impl Conversation {
                 out(self.event(waiting, Outcome::LostInGap));
                 return;
             }
-            let held = std::mem::take(held);
+            // The replies seen meanwhile are judged against the anchor once
+            // the client bytes they acknowledge are framed ([`release`]).
+            let mut held = std::mem::take(held);
+            held.append(&mut self.deferred);
+            self.deferred = held;
             self.sync = Sync::Anchored {
                 start: offset,
                 seen_by_client: peer,
             };
             self.push_waiting(waiting, out);
-            for reply in held {
-                self.handle_reply(reply, out);
-            }
             return;
         }
         self.push_waiting(waiting, out);
@@ -667,6 +668,7 @@ mod tests {
             self.client_off += 10;
             let events = &mut self.events;
             self.conv.request(framed, &mut |e| events.push(e));
+            self.conv.release(self.client_off, &mut |e| events.push(e));
         }
 
         fn reply(&mut self, frame: Frame) {

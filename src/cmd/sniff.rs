@@ -265,22 +265,31 @@ impl Run<'_> {
         }
     }
 
-    /// Capture until Ctrl-C, --duration or --count.
+    /// Capture until Ctrl-C, --duration or --count. What the kernel
+    /// captured before the stop is still read and decoded.
     fn live(&mut self, capture: &mut LiveCapture) -> anyhow::Result<()> {
         let link = capture.link();
         let begun = Instant::now();
         let duration = self.limit.duration.map(Duration::from_micros);
         let mut last_flush = Instant::now();
-        while !STOP.load(Ordering::Relaxed) {
+        let mut stop_at: Option<Micros> = None;
+        loop {
+            if stop_at.is_none()
+                && (STOP.load(Ordering::Relaxed) || duration.is_some_and(|d| begun.elapsed() >= d))
+            {
+                stop_at = Some(live::now_micros());
+            }
             match capture.next().context("reading packets")? {
+                Some((ts, _)) if stop_at.is_some_and(|at| ts > at) => break,
                 Some((ts, frame)) => self.sniffer.packet(ts, link, frame),
+                None if stop_at.is_some() => break,
                 None => {
                     self.sniffer.tick(live::now_micros());
                     self.sink.flush()?;
                     last_flush = Instant::now();
                 }
             }
-            if self.drain()? || duration.is_some_and(|d| begun.elapsed() >= d) {
+            if self.drain()? {
                 break;
             }
             if last_flush.elapsed() >= Duration::from_millis(200) {
