@@ -31,9 +31,13 @@ fn can_capture(test: &str) -> bool {
         return true;
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: CI=true but this process cannot open a packet socket (needs CAP_NET_RAW: run as root)");
+        panic!(
+            "{test}: CI=true but this process cannot open a packet socket (needs CAP_NET_RAW: run as root)"
+        );
     }
-    eprintln!("{test}: skipped: live capture needs CAP_NET_RAW (run as root, or set CI=true to require it)");
+    eprintln!(
+        "{test}: skipped: live capture needs CAP_NET_RAW (run as root, or set CI=true to require it)"
+    );
     false
 }
 
@@ -82,7 +86,12 @@ impl LiveSniff {
         let mut rest = String::new();
         let _ = self.stderr.read_to_string(&mut rest);
         let out = self.stdout.join().expect("stdout reader");
-        assert_eq!(status.code(), Some(0), "sniff failed: {rest}\n{}", text(&out));
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "sniff failed: {rest}\n{}",
+            text(&out)
+        );
         lines(&out)
     }
 }
@@ -109,7 +118,14 @@ fn commands(events: &[Value]) -> Vec<&Value> {
 /// the INFO itself.
 fn commandstats(server: &RedisServer) -> BTreeMap<String, u64> {
     let out = Command::new(require_tool("redis-cli"))
-        .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "INFO", "commandstats"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "INFO",
+            "commandstats",
+        ])
         .stdin(Stdio::null())
         .output()
         .expect("redis-cli INFO commandstats");
@@ -118,7 +134,12 @@ fn commandstats(server: &RedisServer) -> BTreeMap<String, u64> {
         .filter_map(|l| l.strip_prefix("cmdstat_"))
         .filter_map(|l| {
             let (name, rest) = l.split_once(':')?;
-            let calls = rest.strip_prefix("calls=")?.split(',').next()?.parse().ok()?;
+            let calls = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
             Some((name.to_ascii_uppercase(), calls))
         })
         .collect()
@@ -151,7 +172,13 @@ fn live_benchmark(pipeline: &str) {
     let before = commandstats(&server);
     // A kernel buffer that holds the whole run even if sniff fell behind
     // (as an unoptimised build does): the test is about counting right.
-    let sniff = LiveSniff::start(&["--port", &port, "--summary-only", "--buffer-size", "1073741824"]);
+    let sniff = LiveSniff::start(&[
+        "--port",
+        &port,
+        "--summary-only",
+        "--buffer-size",
+        "1073741824",
+    ]);
     let started = Instant::now();
     let out = Command::new(benchmark)
         .args(["-h", "127.0.0.1", "-p", &port, "-n", "100000", "-c", "20"])
@@ -159,7 +186,11 @@ fn live_benchmark(pipeline: &str) {
         .stdin(Stdio::null())
         .output()
         .expect("run redis-benchmark");
-    assert!(out.status.success(), "redis-benchmark failed: {}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "redis-benchmark failed: {}",
+        text(&out.stderr)
+    );
     let elapsed = started.elapsed();
     let after = commandstats(&server);
     // Let the last packets reach the socket before stopping.
@@ -172,7 +203,11 @@ fn live_benchmark(pipeline: &str) {
         .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
         .filter(|(_, v)| *v > 0)
         .collect();
-    assert_eq!(by_command(s), expected, "sniffed counts differ from INFO commandstats");
+    assert_eq!(
+        by_command(s),
+        expected,
+        "sniffed counts differ from INFO commandstats"
+    );
     assert_eq!(expected["SET"], 100_000);
     assert_eq!(expected["GET"], 100_000);
     assert_eq!(s["pairing"]["errors"], 0, "{s}");
@@ -222,7 +257,10 @@ fn live_capture_without_cap_net_raw_is_a_clear_error() {
     };
     assert_exit(&out, 2);
     let err = text(&out.stderr);
-    assert!(err.contains("CAP_NET_RAW") && err.contains("setcap cap_net_raw+ep"), "{err}");
+    assert!(
+        err.contains("CAP_NET_RAW") && err.contains("setcap cap_net_raw+ep"),
+        "{err}"
+    );
 }
 
 fn require_tool_hint(name: &str, package: &str) -> PathBuf {
@@ -249,7 +287,18 @@ impl Tcpdump {
             // -Z root: keep writing as root (Debian's tcpdump otherwise
             // drops to its own user); -U and --immediate-mode: take and
             // write each packet at once, so a stop loses nothing.
-            .args(["-i", "lo", "-U", "--immediate-mode", "-B", "65536", "-n", "-Z", "root", "-w"])
+            .args([
+                "-i",
+                "lo",
+                "-U",
+                "--immediate-mode",
+                "-B",
+                "65536",
+                "-n",
+                "-Z",
+                "root",
+                "-w",
+            ])
             .arg(file)
             .args(["tcp", "port", &port.to_string()])
             .stdin(Stdio::null())
@@ -260,7 +309,10 @@ impl Tcpdump {
         let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
         let mut line = String::new();
         stderr.read_line(&mut line).expect("tcpdump's stderr");
-        assert!(line.contains("listening on"), "tcpdump did not start: {line:?}");
+        assert!(
+            line.contains("listening on"),
+            "tcpdump did not start: {line:?}"
+        );
         // Keep draining stderr so tcpdump never blocks on it.
         let stderr = std::thread::spawn(move || {
             let mut rest = String::new();
@@ -282,7 +334,10 @@ impl Tcpdump {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let status = self.child.wait().expect("wait for tcpdump");
-        assert!(status.success() || status.code().is_none(), "tcpdump: {status}");
+        assert!(
+            status.success() || status.code().is_none(),
+            "tcpdump: {status}"
+        );
         let report = self.stderr.join().unwrap_or_default();
         let dropped = report
             .lines()
@@ -317,7 +372,9 @@ struct Scripted {
 impl Scripted {
     fn connect(server: &RedisServer) -> Scripted {
         let stream = TcpStream::connect(server.addr()).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         stream.set_nodelay(true).unwrap();
         Scripted {
             stream,
@@ -439,7 +496,11 @@ fn try_record_conversation(dir: &Path) -> Option<(PathBuf, Vec<Exchange>, u16)> 
     b.send(&[(&[b"PING"], 1)]);
     b.send(&[(&[b"UNSUBSCRIBE"], 2)]);
     a.send(&[(&[b"SELECT", b"2"], 1)]);
-    a.send(&[(&[b"MULTI"], 1), (&[b"SET", b"a", b"1"], 1), (&[b"GET", b"a"], 1)]);
+    a.send(&[
+        (&[b"MULTI"], 1),
+        (&[b"SET", b"a", b"1"], 1),
+        (&[b"GET", b"a"], 1),
+    ]);
     a.send(&[(&[b"EXEC"], 1)]);
     // RESP3 on a third connection.
     let mut c = Scripted::connect(&server);
@@ -456,7 +517,9 @@ fn try_record_conversation(dir: &Path) -> Option<(PathBuf, Vec<Exchange>, u16)> 
 
 fn sniff_file(file: &Path, port: u16, extra: &[&str]) -> (Vec<Value>, std::process::Output) {
     let port = port.to_string();
-    let mut args = vec!["--format", "json", "resp", "sniff", "--port", &port, "--pcap"];
+    let mut args = vec![
+        "--format", "json", "resp", "sniff", "--port", &port, "--pcap",
+    ];
     args.push(file.to_str().unwrap());
     args.extend_from_slice(extra);
     let out = run(&args, b"");
@@ -476,20 +539,30 @@ fn arg_bytes(v: &Value) -> Vec<u8> {
     }
 }
 
+/// Per client: each command's arguments, reply bytes and reply type.
+type Transcript = BTreeMap<String, Vec<(Vec<Vec<u8>>, u64, String)>>;
+
 /// Assert that the sniffed command events are exactly the script's.
 fn assert_decodes_to(events: &[Value], expected: &[Exchange]) {
-    let mut got: BTreeMap<String, Vec<(Vec<Vec<u8>>, u64, String)>> = BTreeMap::new();
+    let mut got = Transcript::new();
     for e in commands(events) {
-        let args: Vec<Vec<u8>> = e["args"].as_array().expect("args").iter().map(arg_bytes).collect();
-        got.entry(e["client"].as_str().unwrap().to_owned()).or_default().push((
-            args,
-            e["reply_bytes"].as_u64().unwrap_or(0),
-            e["reply_type"].as_str().unwrap_or("none").to_owned(),
-        ));
+        let args: Vec<Vec<u8>> = e["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .map(arg_bytes)
+            .collect();
+        got.entry(e["client"].as_str().unwrap().to_owned())
+            .or_default()
+            .push((
+                args,
+                e["reply_bytes"].as_u64().unwrap_or(0),
+                e["reply_type"].as_str().unwrap_or("none").to_owned(),
+            ));
         assert_eq!(e["outcome"], "replied", "{e}");
         assert!(e["latency_us"].as_u64().is_some(), "{e}");
     }
-    let mut want: BTreeMap<String, Vec<(Vec<Vec<u8>>, u64, String)>> = BTreeMap::new();
+    let mut want = Transcript::new();
     for x in expected {
         want.entry(x.client.clone()).or_default().push((
             x.args.clone(),
@@ -499,7 +572,9 @@ fn assert_decodes_to(events: &[Value], expected: &[Exchange]) {
     }
     assert_eq!(got.len(), want.len(), "connections differ");
     for (client, w) in &want {
-        let g = got.get(client).unwrap_or_else(|| panic!("no commands seen from {client}"));
+        let g = got
+            .get(client)
+            .unwrap_or_else(|| panic!("no commands seen from {client}"));
         assert_eq!(g.len(), w.len(), "{client}: command count");
         for (i, (g, w)) in g.iter().zip(w).enumerate() {
             assert_eq!(g, w, "{client}: command {i} differs");
@@ -525,14 +600,26 @@ fn a_tcpdump_capture_decodes_to_exactly_the_conversation() {
     assert_eq!(s["connections"]["closed"], 3, "{s}");
     // The binary key came out by the bytes rule, and SELECT moved the db.
     let cmds = commands(&events);
-    let bin = cmds.iter().find(|e| e["args"][0] == "GET" && e["args"][1].is_object()).unwrap();
+    let bin = cmds
+        .iter()
+        .find(|e| e["args"][0] == "GET" && e["args"][1].is_object())
+        .unwrap();
     use base64::Engine;
     let want = base64::engine::general_purpose::STANDARD.encode(b"bin\xff\x00");
     assert_eq!(bin["args"][1]["base64"], want.as_str());
     let exec = cmds.iter().find(|e| e["command"] == "EXEC").unwrap();
     assert_eq!(exec["db"], 2);
-    let err = cmds.iter().find(|e| e["command"] == "NOSUCHCOMMAND").unwrap();
-    assert!(err["error"].as_str().unwrap().starts_with("ERR unknown command"), "{err}");
+    let err = cmds
+        .iter()
+        .find(|e| e["command"] == "NOSUCHCOMMAND")
+        .unwrap();
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ERR unknown command"),
+        "{err}"
+    );
 
     // The same capture as pcapng decodes the same.
     let ng = dir.path().join("conversation.pcapng");
@@ -553,13 +640,23 @@ fn a_tcpdump_capture_decodes_to_exactly_the_conversation() {
 
     // The table view: a header, one row per command, then the summary.
     let out = run(
-        &["resp", "sniff", "--port", &port.to_string(), "--pcap", file.to_str().unwrap()],
+        &[
+            "resp",
+            "sniff",
+            "--port",
+            &port.to_string(),
+            "--pcap",
+            file.to_str().unwrap(),
+        ],
         b"",
     );
     assert_exit(&out, 0);
     let t = text(&out.stdout);
     assert!(t.starts_with("TIME (UTC)"), "{t}");
-    assert!(t.contains("SUBSCRIBE ch1 ch2") && t.contains("pub/sub messages"), "{t}");
+    assert!(
+        t.contains("SUBSCRIBE ch1 ch2") && t.contains("pub/sub messages"),
+        "{t}"
+    );
 }
 
 /// Every packet of a capture, to rewrite.
@@ -586,8 +683,11 @@ fn to_pcapng(from: &Path, to: &Path) {
     use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
     let (header, packets) = read_packets(from);
     let mut w = PcapNgWriter::new(std::fs::File::create(to).unwrap()).unwrap();
-    w.write_pcapng_block(InterfaceDescriptionBlock::new(header.datalink, header.snaplen))
-        .unwrap();
+    w.write_pcapng_block(InterfaceDescriptionBlock::new(
+        header.datalink,
+        header.snaplen,
+    ))
+    .unwrap();
     for p in &packets {
         let block = EnhancedPacketBlock {
             interface_id: 0,
@@ -632,7 +732,10 @@ fn rewritten_captures_decode_or_report_the_gap() {
             swaps += 1;
         }
     }
-    assert!(swaps > 0, "no adjacent same-direction data segments to swap");
+    assert!(
+        swaps > 0,
+        "no adjacent same-direction data segments to swap"
+    );
     let mut duplicated = Vec::new();
     for (i, p) in reordered.iter().enumerate() {
         duplicated.push(p.clone());
@@ -687,7 +790,11 @@ fn bad_capture_files() {
     std::fs::write(&junk, b"this is not a capture").unwrap();
     let out = run(&["resp", "sniff", "--pcap", junk.to_str().unwrap()], b"");
     assert_exit(&out, 2);
-    assert!(text(&out.stderr).contains("not a pcap or pcapng file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a pcap or pcapng file"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A capture cut in the middle of a packet: what came before is
     // reported, then the problem (exit 1).
@@ -700,7 +807,11 @@ fn bad_capture_files() {
         f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
         f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
         f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
-        let (s, d) = if to_server { (40000u16, 6379u16) } else { (6379, 40000) };
+        let (s, d) = if to_server {
+            (40000u16, 6379u16)
+        } else {
+            (6379, 40000)
+        };
         f.extend_from_slice(&s.to_be_bytes());
         f.extend_from_slice(&d.to_be_bytes());
         f.extend_from_slice(&seq.to_be_bytes());
@@ -725,7 +836,11 @@ fn bad_capture_files() {
     std::fs::write(&cut, &bytes).unwrap();
     let (events, out) = sniff_file(&cut, 6379, &[]);
     assert_exit(&out, 1);
-    assert!(text(&out.stderr).contains("malformed capture file after 2 packets"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("malformed capture file after 2 packets"),
+        "{}",
+        text(&out.stderr)
+    );
     let cmds = commands(&events);
     assert_eq!(cmds.len(), 1);
     assert_eq!(cmds[0]["command"], "PING");

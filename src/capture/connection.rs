@@ -145,7 +145,11 @@ impl Connection {
                     parts.other.syn(ack.wrapping_sub(1));
                 }
             }
-            let seq = if seg.syn { seg.seq.wrapping_add(1) } else { seg.seq };
+            let seq = if seg.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
             let Parts {
                 this,
                 other,

@@ -52,13 +52,22 @@ pub enum Body {
 pub enum Framing {
     Frame(Framed),
     /// Bytes from `offset` were lost; frames stop until a boundary is found.
-    Lost { offset: u64, len: u64 },
+    Lost {
+        offset: u64,
+        len: u64,
+    },
     /// The bytes at `offset` break the protocol (or a frame outgrew the
     /// buffer); frames stop until a boundary is found.
-    Invalid { offset: u64, message: String },
+    Invalid {
+        offset: u64,
+        message: String,
+    },
     /// Frames resume at `offset` after `skipped` bytes that could not be
     /// placed.
-    Resynced { offset: u64, skipped: u64 },
+    Resynced {
+        offset: u64,
+        skipped: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -236,7 +245,8 @@ impl Framer {
         let mut p = self.scan_from;
         while p < self.buf.len() {
             let abs = self.start + p as u64;
-            let candidate = (self.is_chunk_start(abs) || (p >= 2 && &self.buf[p - 2..p] == b"\r\n"))
+            let candidate = (self.is_chunk_start(abs)
+                || (p >= 2 && &self.buf[p - 2..p] == b"\r\n"))
                 && self.plausible_start(self.buf[p]);
             if candidate {
                 match self.verify(p) {
@@ -397,7 +407,11 @@ mod tests {
     fn frames_across_segments_with_times() {
         let mut f = Framer::new(Side::Client, Decoder::default(), 1 << 20, true);
         let mut firsts = Vec::new();
-        let pieces = [data(0, &SET[..5]), data(5, &SET[5..]), data(27, b"PING\r\n")];
+        let pieces = [
+            data(0, &SET[..5]),
+            data(5, &SET[5..]),
+            data(27, b"PING\r\n"),
+        ];
         for p in &pieces {
             f.push(p, Some(9), &mut |e| {
                 if let Framing::Frame(fr) = e {
@@ -415,7 +429,11 @@ mod tests {
         tail.extend_from_slice(SET);
         let seen = run(
             &mut f,
-            &[data(0, &SET[..4]), Piece::Gap { offset: 4, len: 6 }, data(10, &tail)],
+            &[
+                data(0, &SET[..4]),
+                Piece::Gap { offset: 4, len: 6 },
+                data(10, &tail),
+            ],
         );
         assert_eq!(seen, vec!["lost@4+6", "resync@27-21", "req@27 SET k v"]);
     }
@@ -427,9 +445,15 @@ mod tests {
         // after it do not, so only the next segment start is a boundary.
         let seen = run(
             &mut f,
-            &[data(100, b"lo\r\n:1\r\nx\r\n"), data(111, b"+OK\r\n$2\r\nhi\r\n")],
+            &[
+                data(100, b"lo\r\n:1\r\nx\r\n"),
+                data(111, b"+OK\r\n$2\r\nhi\r\n"),
+            ],
         );
-        assert_eq!(seen, vec!["resync@111-11", "reply@111 Simple", "reply@116 Bulk"]);
+        assert_eq!(
+            seen,
+            vec!["resync@111-11", "reply@111 Simple", "reply@116 Bulk"]
+        );
         let mut f = Framer::new(Side::Server, Decoder::default(), 1 << 20, false);
         let seen = run(&mut f, &[data(7, b"xyz\r\n+OK\r\n")]);
         assert_eq!(seen, vec!["resync@12-5", "reply@12 Simple"]);
@@ -439,7 +463,15 @@ mod tests {
     fn invalid_bytes_are_reported_then_skipped() {
         let mut f = Framer::new(Side::Server, Decoder::default(), 1 << 20, true);
         let seen = run(&mut f, &[data(0, b"+OK\r\n?junk\r\n"), data(12, b":5\r\n")]);
-        assert_eq!(seen, vec!["reply@0 Simple", "invalid@5", "resync@12-7", "reply@12 Integer"]);
+        assert_eq!(
+            seen,
+            vec![
+                "reply@0 Simple",
+                "invalid@5",
+                "resync@12-7",
+                "reply@12 Integer"
+            ]
+        );
     }
 
     #[test]

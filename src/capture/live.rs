@@ -32,7 +32,9 @@ pub enum LiveError {
     NoPermission,
     #[error("no network interface named {name:?} (have: {available})")]
     NoSuchInterface { name: String, available: String },
-    #[error("interface {name} has link type {arphrd}, which is not supported (Ethernet, loopback and raw IP are)")]
+    #[error(
+        "interface {name} has link type {arphrd}, which is not supported (Ethernet, loopback and raw IP are)"
+    )]
     UnsupportedLink { name: String, arphrd: u32 },
     #[error("no local interface routes to {0}")]
     NoRoute(IpAddr),
@@ -98,7 +100,11 @@ pub fn interface_for(host: Option<IpAddr>) -> Result<String, LiveError> {
     let Some(host) = host else {
         return Ok(loopback());
     };
-    let owns = |ip: IpAddr| interfaces.iter().find(|i| i.ips.iter().any(|n| n.ip() == ip));
+    let owns = |ip: IpAddr| {
+        interfaces
+            .iter()
+            .find(|i| i.ips.iter().any(|n| n.ip() == ip))
+    };
     if host.is_loopback() || owns(host).is_some() {
         // Traffic to this machine's own addresses goes through loopback.
         return Ok(loopback());
@@ -165,12 +171,19 @@ impl LiveCapture {
                 });
             }
         };
-        let program = bpf::program(framing, arphrd == ARPHRD_LOOPBACK, ports)
-            .map_err(|e| LiveError::Filter(format!("cannot filter on {} ports: {e}", ports.len())))?;
+        let program = bpf::program(framing, arphrd == ARPHRD_LOOPBACK, ports).map_err(|e| {
+            LiveError::Filter(format!("cannot filter on {} ports: {e}", ports.len()))
+        })?;
 
         let protocol = (libc::ETH_P_ALL as u16).to_be() as libc::c_int;
         // SAFETY: plain socket creation; the descriptor is checked.
-        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, protocol) };
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_PACKET,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                protocol,
+            )
+        };
         if fd < 0 {
             let err = io::Error::last_os_error();
             return Err(match err.raw_os_error() {
@@ -276,7 +289,7 @@ impl LiveCapture {
 
     /// The next frame and its arrival time; `None` when the read timed out
     /// or a signal interrupted it.
-    pub fn next(&mut self) -> io::Result<Option<(Micros, &[u8])>> {
+    pub fn next_frame(&mut self) -> io::Result<Option<(Micros, &[u8])>> {
         let fd = self.fd;
         match self.rx.next() {
             Ok(frame) => {
@@ -286,7 +299,9 @@ impl LiveCapture {
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                    io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
                 ) =>
             {
                 Ok(None)

@@ -9,7 +9,7 @@
 //! (a snap length cut it) is reported as truncated: its payload is not the
 //! whole segment and must not be delivered as if it were.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
 use pnet_packet::ip::IpNextHeaderProtocols;
@@ -180,8 +180,8 @@ fn ipv4(data: &[u8]) -> Result<Segment<'_>, Skip> {
     let total = if total == 0 { data.len() } else { total };
     let end = total.min(data.len());
     let body = data.get(header..end).ok_or(Skip::Malformed("IPv4"))?;
-    let src = IpAddr::V4(Ipv4Addr::from(ip.get_source()));
-    let dst = IpAddr::V4(Ipv4Addr::from(ip.get_destination()));
+    let src = IpAddr::V4(ip.get_source());
+    let dst = IpAddr::V4(ip.get_destination());
     tcp(src, dst, body, total > data.len())
 }
 
@@ -221,8 +221,8 @@ fn ipv6(data: &[u8]) -> Result<Segment<'_>, Skip> {
         }
     }
     let body = data.get(at..end).ok_or(Skip::Malformed("IPv6"))?;
-    let src = IpAddr::V6(Ipv6Addr::from(ip.get_source()));
-    let dst = IpAddr::V6(Ipv6Addr::from(ip.get_destination()));
+    let src = IpAddr::V6(ip.get_source());
+    let dst = IpAddr::V6(ip.get_destination());
     tcp(src, dst, body, total > data.len())
 }
 

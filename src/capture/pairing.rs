@@ -133,7 +133,11 @@ enum Expect {
     One,
     /// Confirmations of a (un)subscribe: how many, of which kind, and
     /// whether they subscribe.
-    Confirmations { count: u32, kind: SubKind, subscribe: bool },
+    Confirmations {
+        count: u32,
+        kind: SubKind,
+        subscribe: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -257,9 +261,7 @@ impl Conversation {
         let name = command_name(&args);
         let mut db_before = None;
         if name == b"SELECT"
-            && let Some(n) = args
-                .get(1)
-                .and_then(|a| crate::resp::number::string2ll(a))
+            && let Some(n) = args.get(1).and_then(|a| crate::resp::number::string2ll(a))
         {
             db_before = Some(self.db);
             self.db = Some(n);
@@ -374,10 +376,10 @@ impl Conversation {
         let ahead = framed.peer.is_some_and(|p| p > client_next);
         if ahead || !self.deferred.is_empty() {
             self.deferred.push_back(framed);
-            if self.deferred.len() > MAX_HELD {
-                if let Some(oldest) = self.deferred.pop_front() {
-                    self.handle_reply(oldest, out);
-                }
+            if self.deferred.len() > MAX_HELD
+                && let Some(oldest) = self.deferred.pop_front()
+            {
+                self.handle_reply(oldest, out);
             }
             return;
         }
@@ -453,7 +455,10 @@ impl Conversation {
             Expect::One => true,
             Expect::Confirmations { count, .. } => is_error || head.got >= count,
         };
-        if let Expect::Confirmations { kind, subscribe, .. } = head.expect {
+        if let Expect::Confirmations {
+            kind, subscribe, ..
+        } = head.expect
+        {
             self.confirmation(frame, kind, subscribe);
         }
         if !done {
@@ -516,8 +521,9 @@ impl Conversation {
 
     /// Is the head request a (un)subscribe this confirmation answers?
     fn expects_confirmation(&self, items: &[Frame]) -> bool {
-        let Some(Expect::Confirmations { kind, subscribe, .. }) =
-            self.waiting.front().map(|w| w.expect)
+        let Some(Expect::Confirmations {
+            kind, subscribe, ..
+        }) = self.waiting.front().map(|w| w.expect)
         else {
             return false;
         };
@@ -642,7 +648,12 @@ mod tests {
     impl Harness {
         fn new(from_start: bool) -> Harness {
             Harness {
-                conv: Conversation::new(addr("127.0.0.1:5"), addr("127.0.0.1:6379"), from_start, 1000),
+                conv: Conversation::new(
+                    addr("127.0.0.1:5"),
+                    addr("127.0.0.1:6379"),
+                    from_start,
+                    1000,
+                ),
                 events: Vec::new(),
                 client_off: 0,
                 server_off: 0,
@@ -734,10 +745,16 @@ mod tests {
     #[test]
     fn pubsub_resp2_confirmations_and_messages() {
         let mut h = Harness::new(true);
-        let conf = |kind: &str, ch: &str, n: i64| Frame::Array(vec![bulk(kind), bulk(ch), Frame::Integer(n)]);
+        let conf = |kind: &str, ch: &str, n: i64| {
+            Frame::Array(vec![bulk(kind), bulk(ch), Frame::Integer(n)])
+        };
         h.req(&["SUBSCRIBE", "a", "b"]);
         h.reply(conf("subscribe", "a", 1));
-        h.reply(Frame::Array(vec![bulk("message"), bulk("a"), bulk("hello")]));
+        h.reply(Frame::Array(vec![
+            bulk("message"),
+            bulk("a"),
+            bulk("hello"),
+        ]));
         h.reply(conf("subscribe", "b", 2));
         h.req(&["PING"]);
         h.reply(Frame::Array(vec![bulk("message"), bulk("b"), bulk("x")]));
@@ -750,7 +767,12 @@ mod tests {
         h.reply(Frame::Array(vec![bulk("message"), bulk("a"), bulk("b")]));
         assert_eq!(
             h.names(),
-            ["SUBSCRIBE arrayx2", "PING arrayx1", "UNSUBSCRIBE arrayx2", "LRANGE arrayx1"]
+            [
+                "SUBSCRIBE arrayx2",
+                "PING arrayx1",
+                "UNSUBSCRIBE arrayx2",
+                "LRANGE arrayx1"
+            ]
         );
         assert_eq!(h.conv.counters.pubsub_messages, 2);
         assert_eq!(h.conv.counters.unsolicited, 0);
@@ -760,17 +782,34 @@ mod tests {
     fn resp3_pushes_and_monitor_lines_are_out_of_band() {
         let mut h = Harness::new(true);
         h.req(&["GET", "k"]);
-        h.reply(Frame::Push(vec![bulk("invalidate"), Frame::Array(vec![bulk("k")])]));
+        h.reply(Frame::Push(vec![
+            bulk("invalidate"),
+            Frame::Array(vec![bulk("k")]),
+        ]));
         h.reply(Frame::Null);
         h.req(&["SSUBSCRIBE", "s"]);
-        h.reply(Frame::Push(vec![bulk("ssubscribe"), bulk("s"), Frame::Integer(1)]));
+        h.reply(Frame::Push(vec![
+            bulk("ssubscribe"),
+            bulk("s"),
+            Frame::Integer(1),
+        ]));
         h.reply(Frame::Push(vec![bulk("smessage"), bulk("s"), bulk("m")]));
         h.req(&["MONITOR"]);
         h.reply(ok());
-        h.reply(Frame::Simple(Bytes::from_static(b"1700000000.000001 [0 127.0.0.1:1] \"GET\" \"k\"")));
+        h.reply(Frame::Simple(Bytes::from_static(
+            b"1700000000.000001 [0 127.0.0.1:1] \"GET\" \"k\"",
+        )));
         h.req(&["QUIT"]);
         h.reply(ok());
-        assert_eq!(h.names(), ["GET nullx1", "SSUBSCRIBE pushx1", "MONITOR simplex1", "QUIT simplex1"]);
+        assert_eq!(
+            h.names(),
+            [
+                "GET nullx1",
+                "SSUBSCRIBE pushx1",
+                "MONITOR simplex1",
+                "QUIT simplex1"
+            ]
+        );
         assert_eq!(h.conv.counters.pushes, 1);
         assert_eq!(h.conv.counters.pubsub_messages, 1);
         assert_eq!(h.conv.counters.monitor_lines, 1);
@@ -808,12 +847,17 @@ mod tests {
         h.reply(ok());
         h.reply(Frame::NullBulk);
         h.req(&["SELECT", "99"]);
-        h.reply(Frame::Error(Bytes::from_static(b"ERR DB index is out of range")));
+        h.reply(Frame::Error(Bytes::from_static(
+            b"ERR DB index is out of range",
+        )));
         h.req(&["GET", "k"]);
         h.reply(Frame::NullBulk);
         let dbs: Vec<Option<i64>> = h.events.iter().map(|e| e.db).collect();
         assert_eq!(dbs, [Some(0), Some(3), Some(3), Some(3)]);
-        assert_eq!(h.events[2].reply.as_ref().unwrap().error.as_deref(), Some(&b"ERR DB index is out of range"[..]));
+        assert_eq!(
+            h.events[2].reply.as_ref().unwrap().error.as_deref(),
+            Some(&b"ERR DB index is out of range"[..])
+        );
     }
 
     #[test]
@@ -842,7 +886,10 @@ mod tests {
         h.req_acked(&["GET", "c"], Some(h.server_off));
         h.reply_acked(bulk("c"), Some(30));
         h.conv.finish(&mut |_| {});
-        assert_eq!(h.names(), ["GET lost_in_gap", "GET lost_in_gap", "GET bulkx1"]);
+        assert_eq!(
+            h.names(),
+            ["GET lost_in_gap", "GET lost_in_gap", "GET bulkx1"]
+        );
         assert_eq!(h.conv.counters.skipped_replies, 1);
         assert_eq!(h.conv.counters.unsolicited, 0);
     }

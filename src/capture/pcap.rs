@@ -18,7 +18,9 @@ use super::reassembly::Micros;
 pub enum PcapError {
     #[error("not a pcap or pcapng file (starts with {0:02x?})")]
     NotCapture(Vec<u8>),
-    #[error("unsupported link type {0} (supported: Ethernet, Linux cooked SLL/SLL2, null/loop, raw IP)")]
+    #[error(
+        "unsupported link type {0} (supported: Ethernet, Linux cooked SLL/SLL2, null/loop, raw IP)"
+    )]
     UnsupportedLink(u32),
     #[error("malformed capture file after {packets} packets: {message}")]
     Malformed { packets: u64, message: String },

@@ -437,7 +437,13 @@ mod tests {
         feed(
             &mut r,
             100,
-            &[(0, b"hello "), (11, b"!"), (6, b"world"), (0, b"hello"), (3, b"lo wo")],
+            &[
+                (0, b"hello "),
+                (11, b"!"),
+                (6, b"world"),
+                (0, b"hello"),
+                (3, b"lo wo"),
+            ],
             &mut out,
         );
         assert_eq!(out.bytes, b"hello world!");

@@ -376,7 +376,11 @@ mod tests {
             } else {
                 (self.server, self.client, self.sseq, self.cseq)
             };
-            let ack = if flags & SYN != 0 && from_client { None } else { Some(ack) };
+            let ack = if flags & SYN != 0 && from_client {
+                None
+            } else {
+                Some(ack)
+            };
             let frame = ethernet(&Tcp {
                 src,
                 dst,

@@ -16,7 +16,9 @@ use crate::capture::live::{self, LiveCapture};
 use crate::capture::pcap::CaptureFile;
 use crate::capture::reassembly;
 use crate::capture::stats::Notable;
-use crate::capture::{CommandEvent, Event, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble};
+use crate::capture::{
+    CommandEvent, Event, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble,
+};
 use crate::cli::RespSniffArgs;
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::json::JsonLines;
@@ -79,7 +81,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         Some(path) => {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            let failure = run.from_file(io::BufReader::with_capacity(1 << 20, file), path)?;
+            let failure = run.read_file(io::BufReader::with_capacity(1 << 20, file), path)?;
             (Source::File(path.display().to_string()), None, failure)
         }
         None => {
@@ -95,7 +97,11 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
                 ports_text.join(", ")
             );
             run.live(&mut capture)?;
-            (Source::Interface(interface), Some(capture.kernel_stats()), None)
+            (
+                Source::Interface(interface),
+                Some(capture.kernel_stats()),
+                None,
+            )
         }
     };
     run.sniffer.finish();
@@ -177,7 +183,11 @@ impl Filter {
         }
         if !self.commands.is_empty() {
             let name = c.name();
-            let first = c.args.first().map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+            let first = c
+                .args
+                .first()
+                .map(|a| a.to_ascii_uppercase())
+                .unwrap_or_default();
             if !self.commands.iter().any(|w| *w == name || *w == first) {
                 return false;
             }
@@ -224,18 +234,20 @@ impl Run<'_> {
 
     fn past_duration(&mut self, ts: Micros) -> bool {
         let start = *self.started.get_or_insert(ts);
-        self.limit.duration.is_some_and(|d| ts.saturating_sub(start) >= d)
+        self.limit
+            .duration
+            .is_some_and(|d| ts.saturating_sub(start) >= d)
     }
 
     /// Read a capture file to its end (or a limit); a malformed file is a
     /// problem reported after what it held.
-    fn from_file(
+    fn read_file(
         &mut self,
         reader: impl io::BufRead,
         path: &std::path::Path,
     ) -> anyhow::Result<Option<String>> {
-        let mut file = CaptureFile::open(reader)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut file =
+            CaptureFile::open(reader).with_context(|| format!("cannot read {}", path.display()))?;
         loop {
             if STOP.load(Ordering::Relaxed) {
                 return Ok(None);
@@ -279,7 +291,7 @@ impl Run<'_> {
             {
                 stop_at = Some(live::now_micros());
             }
-            match capture.next().context("reading packets")? {
+            match capture.next_frame().context("reading packets")? {
                 Some((ts, _)) if stop_at.is_some_and(|at| ts > at) => break,
                 Some((ts, frame)) => self.sniffer.packet(ts, link, frame),
                 None if stop_at.is_some() => break,
@@ -377,7 +389,9 @@ impl<'a> Sink<'a> {
                     columns.row(&[
                         &clock(c.time),
                         &c.client.to_string(),
-                        &c.db.map(|d| d.to_string()).unwrap_or_else(|| "?".to_owned()),
+                        &c.db
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "?".to_owned()),
                         &c.latency.map(latency).unwrap_or_default(),
                         &reply,
                         &command,
@@ -455,7 +469,11 @@ fn latency(us: Micros) -> String {
 /// Arguments shortened for a table row.
 fn short_args(args: &[bytes::Bytes]) -> String {
     const SHOWN: usize = 8;
-    let mut parts: Vec<String> = args.iter().take(SHOWN).map(|a| display_short(a, 40)).collect();
+    let mut parts: Vec<String> = args
+        .iter()
+        .take(SHOWN)
+        .map(|a| display_short(a, 40))
+        .collect();
     if args.len() > SHOWN {
         parts.push(format!("… (+{} args)", args.len() - SHOWN));
     }
@@ -803,9 +821,16 @@ impl Report for Summary {
             ("source", source),
             (
                 "duration",
-                format!("{:.3} s (cpu {:.3} s)", self.duration_ms / 1000.0, self.cpu_ms / 1000.0),
+                format!(
+                    "{:.3} s (cpu {:.3} s)",
+                    self.duration_ms / 1000.0,
+                    self.cpu_ms / 1000.0
+                ),
             ),
-            ("packets", format!("{} seen, {} of the server", p.seen, p.matched)),
+            (
+                "packets",
+                format!("{} seen, {} of the server", p.seen, p.matched),
+            ),
             ("kernel", kernel),
             (
                 "bytes",
@@ -816,7 +841,10 @@ impl Report for Summary {
             ),
             (
                 "lost",
-                format!("{} bytes in {} gaps; {} resyncs skipped {} bytes; {} invalid", b.lost_to_gaps, b.gaps, b.resyncs, b.resync_skipped, b.invalid),
+                format!(
+                    "{} bytes in {} gaps; {} resyncs skipped {} bytes; {} invalid",
+                    b.lost_to_gaps, b.gaps, b.resyncs, b.resync_skipped, b.invalid
+                ),
             ),
             (
                 "connections",
@@ -847,7 +875,14 @@ impl Report for Summary {
         table::write(out, &table::key_values(rows))?;
         if !c.by_command.is_empty() {
             let mut t = table::new([
-                "command", "count", "req bytes", "reply bytes", "errors", "p50", "p99", "max",
+                "command",
+                "count",
+                "req bytes",
+                "reply bytes",
+                "errors",
+                "p50",
+                "p99",
+                "max",
             ]);
             for r in &c.by_command {
                 let l = |v: Option<u64>| v.map(latency).unwrap_or_default();
@@ -865,13 +900,17 @@ impl Report for Summary {
             table::align_right(&mut t, &[1, 2, 3, 4, 5, 6, 7]);
             table::write(out, &t)?;
         }
-        for (title, list) in [("slowest", &self.slowest), ("biggest replies", &self.biggest_replies)] {
+        for (title, list) in [
+            ("slowest", &self.slowest),
+            ("biggest replies", &self.biggest_replies),
+        ] {
             if list.is_empty() {
                 continue;
             }
             let mut t = table::new([title, "client", "latency", "reply bytes"]);
             for n in list {
-                let mut text: Vec<String> = n.args.iter().map(|a| display_short(&a.0, 40)).collect();
+                let mut text: Vec<String> =
+                    n.args.iter().map(|a| display_short(&a.0, 40)).collect();
                 if n.more_args > 0 {
                     text.push(format!("… (+{} args)", n.more_args));
                 }
