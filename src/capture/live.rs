@@ -82,9 +82,11 @@ const ARPHRD_NONE: u32 = 65534;
 /// it.
 const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
 
-/// How long a read waits before returning, so the caller can check its
-/// clock and signals.
-pub const READ_TIMEOUT: Duration = Duration::from_millis(100);
+/// After the queue ran dry and a packet arrived, wait this long before
+/// reading, so that packets are read in batches rather than one wakeup
+/// each. Timestamps come from the kernel, so the wait does not change any
+/// latency reported; it only delays output by as much.
+const BATCH_DELAY: Duration = Duration::from_millis(1);
 
 /// The interface that reaches `host`: the loopback device for local
 /// addresses, else the one owning the source address the kernel would use.
@@ -225,7 +227,8 @@ impl LiveCapture {
 
         let config = datalink::Config {
             read_buffer_size: SNAPLEN as usize,
-            read_timeout: Some(READ_TIMEOUT),
+            // Reads never block: `wait` does, for the whole batch.
+            read_timeout: Some(Duration::ZERO),
             promiscuous: false,
             socket_fd: Some(fd),
             ..Default::default()
@@ -287,8 +290,25 @@ impl LiveCapture {
         self.link
     }
 
-    /// The next frame and its arrival time; `None` when the read timed out
-    /// or a signal interrupted it.
+    /// Block until a packet is queued or `timeout` passes (or a signal
+    /// arrives); true when packets are waiting.
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one pollfd, as stated.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) } > 0;
+        if ready {
+            std::thread::sleep(BATCH_DELAY);
+        }
+        ready
+    }
+
+    /// The next queued frame and its arrival time; `None` when none is
+    /// queued (or a signal interrupted the read).
     pub fn next_frame(&mut self) -> io::Result<Option<(Micros, &[u8])>> {
         let fd = self.fd;
         match self.rx.next() {

@@ -296,9 +296,12 @@ impl Run<'_> {
                 Some((ts, frame)) => self.sniffer.packet(ts, link, frame),
                 None if stop_at.is_some() => break,
                 None => {
+                    // The queue ran dry: catch up on time, show what came,
+                    // and sleep until more arrives.
                     self.sniffer.tick(live::now_micros());
                     self.sink.flush()?;
                     last_flush = Instant::now();
+                    capture.wait(Duration::from_millis(100));
                 }
             }
             if self.drain()? {
