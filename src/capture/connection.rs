@@ -126,7 +126,6 @@ impl Connection {
         ts: Micros,
         out: &mut dyn FnMut(Event),
     ) {
-        let now = ts;
         self.last_seen = self.last_seen.max(ts);
         let side = if from_client {
             Side::Client
@@ -134,7 +133,7 @@ impl Connection {
             Side::Server
         };
         {
-            let mut parts = self.parts(side);
+            let parts = self.parts(side);
             if let Some(ack) = seg.ack {
                 parts.other.acknowledged(ack, ts);
             }
@@ -145,27 +144,15 @@ impl Connection {
                     parts.other.syn(ack.wrapping_sub(1));
                 }
             }
-            let seq = if seg.syn {
-                seg.seq.wrapping_add(1)
-            } else {
-                seg.seq
-            };
-            let Parts {
-                this,
-                other,
-                framer,
-                conv,
-                resyncs,
-                client,
-                server,
-            } = &mut parts;
-            let mut sink = |piece: Piece| {
-                deliver(
-                    piece, side, now, other, framer, conv, resyncs, *client, *server, out,
-                )
-            };
-            this.segment(seq, seg.payload, seg.fin, ts, seg.ack, &mut sink);
         }
+        let seq = if seg.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        self.through(side, ts, out, |this, sink| {
+            this.segment(seq, seg.payload, seg.fin, ts, seg.ack, sink)
+        });
         if seg.rst {
             self.state = Lifecycle::Reset;
         } else if self.up.finished() && self.down.finished() {
@@ -179,24 +166,11 @@ impl Connection {
     /// Give up holes whose time is up.
     pub fn expire(&mut self, now: Micros, out: &mut dyn FnMut(Event)) {
         for side in [Side::Client, Side::Server] {
-            let Parts {
-                this,
-                other,
-                framer,
-                conv,
-                resyncs,
-                client,
-                server,
-            } = &mut self.parts(side);
-            if !this.has_hole() {
-                continue;
-            }
-            let mut sink = |piece: Piece| {
-                deliver(
-                    piece, side, now, other, framer, conv, resyncs, *client, *server, out,
-                )
-            };
-            this.expire(now, &mut sink);
+            self.through(side, now, out, |this, sink| {
+                if this.has_hole() {
+                    this.expire(now, sink);
+                }
+            });
         }
     }
 
@@ -210,23 +184,35 @@ impl Connection {
     pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
         let now = self.last_seen;
         for side in [Side::Client, Side::Server] {
-            let Parts {
-                this,
-                other,
-                framer,
-                conv,
-                resyncs,
-                client,
-                server,
-            } = &mut self.parts(side);
-            let mut sink = |piece: Piece| {
-                deliver(
-                    piece, side, now, other, framer, conv, resyncs, *client, *server, out,
-                )
-            };
-            this.flush(&mut sink);
+            self.through(side, now, out, |this, sink| this.flush(sink));
         }
         self.conv.finish(&mut |e| out(Event::Command(e)));
+    }
+
+    /// Run `f` on `side`'s reassembler with a sink that carries what it
+    /// delivers through framing and pairing to `out`.
+    fn through(
+        &mut self,
+        side: Side,
+        now: Micros,
+        out: &mut dyn FnMut(Event),
+        f: impl FnOnce(&mut Reassembler, &mut dyn FnMut(Piece)),
+    ) {
+        let Parts {
+            this,
+            other,
+            framer,
+            conv,
+            resyncs,
+            client,
+            server,
+        } = self.parts(side);
+        let mut sink = |piece: Piece| {
+            deliver(
+                piece, side, now, other, framer, conv, resyncs, client, server, out,
+            )
+        };
+        f(this, &mut sink);
     }
 
     /// True once the connection is over and can leave the table.
