@@ -71,7 +71,8 @@ pub struct ConnectionTotals {
     /// Ended with FINs both ways.
     pub closed: u64,
     pub reset: u64,
-    /// Dropped for being idle, or for room.
+    /// Dropped before they ended: idle, no room, or their port pair taken
+    /// by a new connection.
     pub evicted: u64,
     /// Still open when the capture ended.
     pub open_at_end: u64,
@@ -280,9 +281,10 @@ impl Sniffer {
         conn.finish(&mut |e| events.push(e));
         let c = &mut self.totals.connections;
         match (evicted, conn.state) {
-            (Some(()), _) => c.evicted += 1,
             (None, Lifecycle::Reset) => c.reset += 1,
-            (None, _) => c.closed += 1,
+            (None, Lifecycle::Closed) => c.closed += 1,
+            // Idle, no room, or its ports taken by a new connection.
+            _ => c.evicted += 1,
         }
         Self::absorb(&mut self.totals, &conn);
     }
@@ -521,6 +523,31 @@ mod tests {
         w.send(false, 0, b"$1\r\nv\r\n");
         assert_eq!(w.commands(), ["GET k replied"]);
         assert_eq!(w.sniffer.totals().connections.mid_stream, 1);
+    }
+
+    #[test]
+    fn host_filter_and_port_reuse() {
+        let mut w = Wire::new();
+        w.sniffer = Sniffer::new(SnifferConfig {
+            host: Some("127.0.0.2".parse().unwrap()),
+            ..SnifferConfig::default()
+        });
+        w.handshake();
+        w.send(true, 0, b"*1\r\n$4\r\nPING\r\n");
+        assert_eq!(w.sniffer.connections(), 0);
+        assert_eq!(w.sniffer.totals().packets.other_tcp, 4);
+
+        // A new SYN on a known port pair ends the old connection.
+        let mut w = Wire::new();
+        w.handshake();
+        w.send(true, 0, b"*1\r\n$4\r\nPING\r\n");
+        w.cseq = w.cseq.wrapping_add(1_000_000);
+        w.handshake();
+        w.send(true, 0, b"*1\r\n$4\r\nPING\r\n");
+        w.send(false, 0, b"+PONG\r\n");
+        assert_eq!(w.commands(), ["PING no_reply_seen", "PING replied"]);
+        assert_eq!(w.sniffer.totals().connections.opened, 2);
+        assert_eq!(w.sniffer.totals().connections.evicted, 1);
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let mut out = io::BufWriter::new(stdout.lock());
     let status = match cli.command {
         Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
-        Command::Resp(RespCommand::Sniff(args)) => sniff::run(&args, cli.format, &mut out),
+        Command::Resp(crate::cli::RespCommand::Sniff(args)) => {
+            sniff::run(&args, cli.format, &mut out)
+        }
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
