@@ -502,15 +502,23 @@ fn try_record_conversation(dir: &Path) -> Option<(PathBuf, Vec<Exchange>, u16)> 
         (&[b"GET", b"a"], 1),
     ]);
     a.send(&[(&[b"EXEC"], 1)]);
-    // RESP3 on a third connection.
+    // RESP3 on a third connection, watched by MONITOR on a fourth: each
+    // later command is one monitor line there.
     let mut c = Scripted::connect(&server);
     c.send(&[(&[b"HELLO", b"3"], 1)]);
+    let mut d = Scripted::connect(&server);
+    d.send(&[(&[b"MONITOR"], 1)]);
     c.send(&[(&[b"HGETALL", b"nothing"], 1)]);
     a.send(&[(&[b"QUIT"], 1)]);
+    for _ in 0..2 {
+        let (_, kind) = d.frame();
+        assert_eq!(kind, b'+', "a monitor line");
+    }
     let mut log = a.log.clone();
     log.extend(b.log.clone());
     log.extend(c.log.clone());
-    drop((a, b, c));
+    log.extend(d.log.clone());
+    drop((a, b, c, d));
     let file = dump.stop()?;
     Some((file, log, server.port))
 }
@@ -596,8 +604,9 @@ fn a_tcpdump_capture_decodes_to_exactly_the_conversation() {
     assert_eq!(s["pairing"]["errors"], 0, "{s}");
     assert_eq!(s["pairing"]["pubsub_messages"], 1, "{s}");
     assert_eq!(s["bytes"]["gaps"], 0, "{s}");
-    assert_eq!(s["connections"]["opened"], 3, "{s}");
-    assert_eq!(s["connections"]["closed"], 3, "{s}");
+    assert_eq!(s["pairing"]["monitor_lines"], 2, "{s}");
+    assert_eq!(s["connections"]["opened"], 4, "{s}");
+    assert_eq!(s["connections"]["closed"], 4, "{s}");
     // The binary key came out by the bytes rule, and SELECT moved the db.
     let cmds = commands(&events);
     let bin = cmds
