@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a RESP2/RESP3 byte stream into frames with byte offsets')
+            [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Watch RESP traffic on the wire: commands, replies, latency')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -60,12 +61,40 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sonde;resp;sniff' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Watch only the server at this address (IP or host name)')
+            [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng file instead of an interface')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this many seconds (of capture time, for a file)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many commands were shown')
+            [CompletionResult]::new('--slower-than', '--slower-than', [CompletionResultType]::ParameterName, 'Show only commands whose latency is at least MS milliseconds')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Show only this command (case-insensitive; repeat for several)')
+            [CompletionResult]::new('--buffer-size', '--buffer-size', [CompletionResultType]::ParameterName, 'Kernel receive buffer for live capture, in bytes (absorbs bursts)')
+            [CompletionResult]::new('--max-frame', '--max-frame', [CompletionResultType]::ParameterName, 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported')
+            [CompletionResult]::new('--max-reorder', '--max-reorder', [CompletionResultType]::ParameterName, 'Most out-of-order bytes held per direction while waiting for a missing segment')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections tracked at once (the least recently active is dropped to make room)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Forget a connection idle for this many seconds')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--summary-only', '--summary-only', [CompletionResultType]::ParameterName, 'Print only the summary, not one row per command')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sonde;resp;help' {
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a RESP2/RESP3 byte stream into frames with byte offsets')
+            [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Watch RESP traffic on the wire: commands, replies, latency')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'sonde;resp;help;decode' {
+            break
+        }
+        'sonde;resp;help;sniff' {
             break
         }
         'sonde;resp;help;help' {
@@ -225,9 +254,13 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         }
         'sonde;help;resp' {
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a RESP2/RESP3 byte stream into frames with byte offsets')
+            [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Watch RESP traffic on the wire: commands, replies, latency')
             break
         }
         'sonde;help;resp;decode' {
+            break
+        }
+        'sonde;help;resp;sniff' {
             break
         }
         'sonde;help;rdb' {

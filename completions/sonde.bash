@@ -64,6 +64,9 @@ _sonde() {
             sonde__subcmd__help__subcmd__resp,decode)
                 cmd="sonde__subcmd__help__subcmd__resp__subcmd__decode"
                 ;;
+            sonde__subcmd__help__subcmd__resp,sniff)
+                cmd="sonde__subcmd__help__subcmd__resp__subcmd__sniff"
+                ;;
             sonde__subcmd__help__subcmd__ring,simulate)
                 cmd="sonde__subcmd__help__subcmd__ring__subcmd__simulate"
                 ;;
@@ -88,11 +91,17 @@ _sonde() {
             sonde__subcmd__resp,help)
                 cmd="sonde__subcmd__resp__subcmd__help"
                 ;;
+            sonde__subcmd__resp,sniff)
+                cmd="sonde__subcmd__resp__subcmd__sniff"
+                ;;
             sonde__subcmd__resp__subcmd__help,decode)
                 cmd="sonde__subcmd__resp__subcmd__help__subcmd__decode"
                 ;;
             sonde__subcmd__resp__subcmd__help,help)
                 cmd="sonde__subcmd__resp__subcmd__help__subcmd__help"
+                ;;
+            sonde__subcmd__resp__subcmd__help,sniff)
+                cmd="sonde__subcmd__resp__subcmd__help__subcmd__sniff"
                 ;;
             sonde__subcmd__ring,help)
                 cmd="sonde__subcmd__ring__subcmd__help"
@@ -263,7 +272,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help__subcmd__resp)
-            opts="decode"
+            opts="decode sniff"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +286,20 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help__subcmd__resp__subcmd__decode)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__resp__subcmd__sniff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -457,7 +480,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__resp)
-            opts="-h -V --format --help --version decode help"
+            opts="-h -V --format --help --version decode sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,7 +532,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__resp__subcmd__help)
-            opts="decode help"
+            opts="decode sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,6 +566,98 @@ _sonde() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__resp__subcmd__help__subcmd__sniff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__resp__subcmd__sniff)
+            opts="-i -p -h -V --interface --port --host --pcap --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slower-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-frame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-reorder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

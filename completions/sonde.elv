@@ -38,6 +38,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand decode 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
+            cand sniff 'Watch RESP traffic on the wire: commands, replies, latency'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;resp;decode'= {
@@ -54,11 +55,37 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sonde;resp;sniff'= {
+            cand -i 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]'
+            cand --interface 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]'
+            cand -p 'Server port to watch; repeat for several (at most 32) [default: 6379]'
+            cand --port 'Server port to watch; repeat for several (at most 32) [default: 6379]'
+            cand --host 'Watch only the server at this address (IP or host name)'
+            cand --pcap 'Read packets from a pcap or pcapng file instead of an interface'
+            cand --duration 'Stop after this many seconds (of capture time, for a file)'
+            cand --count 'Stop after this many commands were shown'
+            cand --slower-than 'Show only commands whose latency is at least MS milliseconds'
+            cand --command 'Show only this command (case-insensitive; repeat for several)'
+            cand --buffer-size 'Kernel receive buffer for live capture, in bytes (absorbs bursts)'
+            cand --max-frame 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported'
+            cand --max-reorder 'Most out-of-order bytes held per direction while waiting for a missing segment'
+            cand --max-connections 'Most connections tracked at once (the least recently active is dropped to make room)'
+            cand --idle-timeout 'Forget a connection idle for this many seconds'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --summary-only 'Print only the summary, not one row per command'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sonde;resp;help'= {
             cand decode 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
+            cand sniff 'Watch RESP traffic on the wire: commands, replies, latency'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;resp;help;decode'= {
+        }
+        &'sonde;resp;help;sniff'= {
         }
         &'sonde;resp;help;help'= {
         }
@@ -198,8 +225,11 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;help;resp'= {
             cand decode 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
+            cand sniff 'Watch RESP traffic on the wire: commands, replies, latency'
         }
         &'sonde;help;resp;decode'= {
+        }
+        &'sonde;help;resp;sniff'= {
         }
         &'sonde;help;rdb'= {
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'

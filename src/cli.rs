@@ -63,6 +63,18 @@ pub enum RespCommand {
     /// rendering. Malformed input is reported with its byte offset and the
     /// bytes around it, after every frame before it (exit status 1).
     Decode(RespDecodeArgs),
+
+    /// Watch RESP traffic on the wire: commands, replies, latency
+    ///
+    /// Captures TCP traffic to and from a Redis-protocol server (live from a
+    /// network interface, or from a pcap/pcapng file with --pcap), puts each
+    /// connection's two directions back in order, decodes requests and
+    /// replies, pairs them (pipelining, pub/sub, MONITOR and RESP3 pushes
+    /// understood) and prints one row per command with its latency, then a
+    /// summary when the capture ends (Ctrl-C, --duration, --count or the end
+    /// of the file). Nothing is sent to the server. Live capture needs
+    /// CAP_NET_RAW (root).
+    Sniff(RespSniffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -379,4 +391,67 @@ pub struct RingSimulateArgs {
     /// search comparison when measured) to an SVG file
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RespSniffArgs {
+    /// Interface to capture on [default: the loopback device for a local
+    /// server, else the interface that routes to --host]
+    #[arg(long, short = 'i', value_name = "IF", conflicts_with = "pcap")]
+    pub interface: Option<String>,
+
+    /// Server port to watch; repeat for several (at most 32) [default: 6379]
+    #[arg(long = "port", short = 'p', value_name = "N")]
+    pub ports: Vec<u16>,
+
+    /// Watch only the server at this address (IP or host name)
+    #[arg(long, value_name = "ADDR")]
+    pub host: Option<String>,
+
+    /// Read packets from a pcap or pcapng file instead of an interface
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+
+    /// Stop after this many seconds (of capture time, for a file)
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+
+    /// Stop after this many commands were shown
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Show only commands whose latency is at least MS milliseconds
+    #[arg(long, value_name = "MS")]
+    pub slower_than: Option<f64>,
+
+    /// Show only this command (case-insensitive; repeat for several)
+    #[arg(long = "command", value_name = "NAME")]
+    pub commands: Vec<String>,
+
+    /// Print only the summary, not one row per command
+    #[arg(long)]
+    pub summary_only: bool,
+
+    /// Kernel receive buffer for live capture, in bytes (absorbs bursts)
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub buffer_size: usize,
+
+    /// Largest RESP frame buffered whole, in bytes; a bigger one is skipped
+    /// and reported
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub max_frame: usize,
+
+    /// Most out-of-order bytes held per direction while waiting for a
+    /// missing segment
+    #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
+    pub max_reorder: usize,
+
+    /// Most connections tracked at once (the least recently active is
+    /// dropped to make room)
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Forget a connection idle for this many seconds
+    #[arg(long, default_value_t = 300, value_name = "S")]
+    pub idle_timeout: u64,
 }

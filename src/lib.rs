@@ -14,7 +14,9 @@
 //! - [`glob`]: Redis glob patterns (KEYS, SCAN MATCH, --match).
 //! - [`sockopt`]: socket options as the kernel applies them; experiments.
 //! - [`ring`]: sharding strategies and their simulation.
+//! - [`capture`]: RESP traffic read off the wire or from capture files.
 
+pub mod capture;
 pub mod cli;
 pub mod cmd;
 pub mod glob;

@@ -8,5 +8,6 @@ mod rdb_corpus;
 mod rdb_fuzz;
 mod rdb_redis;
 mod resp_decode;
+mod resp_sniff;
 mod ring;
 mod sockopt;

@@ -6,6 +6,7 @@ mod completions;
 mod rdb_inspect;
 mod resp_decode;
 mod ring;
+mod sniff;
 mod sockopt;
 
 use std::io::{self, Write};
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Ring(cli::RingCommand::Simulate(args)) => {
             ring::simulate(&args, cli.format, &mut out)
         }
+        Command::Resp(cli::RespCommand::Sniff(args)) => sniff::run(&args, cli.format, &mut out),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

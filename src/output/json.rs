@@ -27,6 +27,11 @@ impl<W: Write> JsonLines<W> {
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
+
+    /// The writer underneath.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
 }
 
 /// A JSON array streamed element by element: `[`, elements separated by

@@ -1,0 +1,483 @@
+//! One direction's reassembled bytes cut into RESP frames: requests (as a
+//! Redis server frames them) on the client side, replies (RESP2/RESP3) on
+//! the server side, each with the stream offset, capture times of its
+//! first and last byte, and the acknowledgement the segment carrying its
+//! first byte held for the other direction.
+//!
+//! After a gap, or when the capture joined a connection mid-stream, the
+//! bytes at hand may begin inside a frame. The framer then looks for a
+//! boundary it can prove: a position at a segment start or right after a
+//! CRLF from which whole frames parse without error up to exactly the end
+//! of a segment (senders write whole frames, so segment ends fall on frame
+//! ends). Bytes skipped on the way are counted.
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use super::reassembly::{Micros, Piece};
+use crate::resp::request::{Arg, RequestLimits, parse_request};
+use crate::resp::{DecodeError, Decoder, Frame};
+
+/// Which end wrote the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// A whole frame cut from the stream.
+#[derive(Debug)]
+pub struct Framed {
+    pub offset: u64,
+    pub len: usize,
+    pub first_ts: Micros,
+    pub last_ts: Micros,
+    /// The other direction's stream offset acknowledged by the segment that
+    /// carried the first byte, when known.
+    pub peer: Option<u64>,
+    pub body: Body,
+}
+
+#[derive(Debug)]
+pub enum Body {
+    /// A request's arguments (empty requests, which Redis ignores, are not
+    /// reported).
+    Request(Vec<Bytes>),
+    Reply(Frame),
+}
+
+/// What the framer reports.
+#[derive(Debug)]
+pub enum Framing {
+    Frame(Framed),
+    /// Bytes from `offset` were lost; frames stop until a boundary is found.
+    Lost {
+        offset: u64,
+        len: u64,
+    },
+    /// The bytes at `offset` break the protocol (or a frame outgrew the
+    /// buffer); frames stop until a boundary is found.
+    Invalid {
+        offset: u64,
+        message: String,
+    },
+    /// Frames resume at `offset` after `skipped` bytes that could not be
+    /// placed.
+    Resynced {
+        offset: u64,
+        skipped: u64,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Chunk {
+    offset: u64,
+    ts: Micros,
+    peer: Option<u64>,
+}
+
+/// Bytes kept while searching for a boundary without finding a candidate.
+const RESYNC_KEEP: usize = 64 * 1024;
+
+/// Cuts one direction into frames.
+#[derive(Debug)]
+pub struct Framer {
+    side: Side,
+    decoder: Decoder,
+    max_frame: usize,
+    buf: BytesMut,
+    /// Stream offset of `buf[0]`.
+    start: u64,
+    /// Where each delivered segment begins, for the bytes in `buf`.
+    chunks: VecDeque<Chunk>,
+    /// Looking for a frame boundary (after a gap, an error, or mid-stream).
+    resync: bool,
+    /// In resync, the first position not yet ruled out.
+    scan_from: usize,
+    /// Bytes dropped while resynchronising.
+    skipped: u64,
+}
+
+impl Framer {
+    /// A framer for `side`; `synced` is false when the stream is joined
+    /// mid-way.
+    pub fn new(side: Side, decoder: Decoder, max_frame: usize, synced: bool) -> Framer {
+        Framer {
+            side,
+            decoder,
+            max_frame,
+            buf: BytesMut::new(),
+            start: 0,
+            chunks: VecDeque::new(),
+            resync: !synced,
+            scan_from: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Bytes buffered waiting for the rest of a frame.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Take one piece of the stream; report frames and events to `out`.
+    /// `peer` is the piece's acknowledgement translated to the other
+    /// direction's stream offset.
+    pub fn push(&mut self, piece: &Piece, peer: Option<u64>, out: &mut dyn FnMut(Framing)) {
+        match *piece {
+            Piece::Gap { offset, len } => {
+                self.skipped += self.buf.len() as u64;
+                self.clear(offset + len);
+                self.resync = true;
+                out(Framing::Lost { offset, len });
+            }
+            Piece::Data {
+                offset, bytes, ts, ..
+            } => {
+                if self.buf.is_empty() {
+                    self.start = offset;
+                    self.chunks.clear();
+                }
+                self.chunks.push_back(Chunk { offset, ts, peer });
+                self.buf.extend_from_slice(bytes);
+                self.extract(out);
+            }
+        }
+    }
+
+    /// Forget the buffer; the stream continues at `offset`.
+    fn clear(&mut self, offset: u64) {
+        self.buf.clear();
+        self.chunks.clear();
+        self.start = offset;
+        self.scan_from = 0;
+    }
+
+    fn extract(&mut self, out: &mut dyn FnMut(Framing)) {
+        loop {
+            if self.resync && !self.find_boundary(out) {
+                return;
+            }
+            match self.next_len() {
+                Ok(Some(len)) => self.emit(len, out),
+                Ok(None) => return,
+                Err(message) => {
+                    out(Framing::Invalid {
+                        offset: self.start,
+                        message,
+                    });
+                    self.resync = true;
+                    // The faulty position itself is not a boundary.
+                    self.scan_from = 1;
+                }
+            }
+        }
+    }
+
+    /// The length of the whole frame at the start of the buffer; `None`
+    /// when more bytes are needed.
+    fn next_len(&self) -> Result<Option<usize>, String> {
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        match frame_len(self.side, &self.decoder, &self.buf) {
+            Ok(Some(len)) => Ok(Some(len)),
+            Ok(None) if self.buf.len() > self.max_frame => Err(format!(
+                "frame larger than the {} byte limit (--max-frame)",
+                self.max_frame
+            )),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn emit(&mut self, len: usize, out: &mut dyn FnMut(Framing)) {
+        let offset = self.start;
+        let first = self.chunk_at(offset);
+        let last = self.chunk_at(offset + len as u64 - 1);
+        let bytes = self.buf.split_to(len).freeze();
+        self.start += len as u64;
+        while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
+            self.chunks.pop_front();
+        }
+        let body = match self.side {
+            Side::Client => match parse_request(&bytes, &RequestLimits::default(), true) {
+                Ok(Some(req)) if !req.args.is_empty() => Body::Request(
+                    req.args
+                        .into_iter()
+                        .map(|a| match a {
+                            Arg::Range(r) => bytes.slice(r),
+                            Arg::Owned(v) => Bytes::from(v),
+                        })
+                        .collect(),
+                ),
+                _ => return,
+            },
+            Side::Server => match self.decoder.parse(&bytes) {
+                Ok((frame, _)) => Body::Reply(frame),
+                Err(_) => return,
+            },
+        };
+        out(Framing::Frame(Framed {
+            offset,
+            len,
+            first_ts: first.ts,
+            last_ts: last.ts.max(first.ts),
+            peer: first.peer,
+            body,
+        }));
+    }
+
+    /// The chunk holding stream offset `at`.
+    fn chunk_at(&self, at: u64) -> Chunk {
+        let i = self.chunks.partition_point(|c| c.offset <= at);
+        self.chunks[i.saturating_sub(1)]
+    }
+
+    fn is_chunk_start(&self, at: u64) -> bool {
+        self.chunks.binary_search_by(|c| c.offset.cmp(&at)).is_ok()
+    }
+
+    /// In resync: drop bytes up to a provable frame boundary. True when one
+    /// was found (frames can be cut again), false when more data is needed.
+    fn find_boundary(&mut self, out: &mut dyn FnMut(Framing)) -> bool {
+        let mut p = self.scan_from;
+        while p < self.buf.len() {
+            let abs = self.start + p as u64;
+            let candidate = (self.is_chunk_start(abs)
+                || (p >= 2 && &self.buf[p - 2..p] == b"\r\n"))
+                && self.plausible_start(self.buf[p]);
+            if candidate {
+                match self.verify(p) {
+                    Verdict::Accept => {
+                        let _ = self.buf.split_to(p);
+                        self.start = abs;
+                        while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
+                            self.chunks.pop_front();
+                        }
+                        self.skipped += p as u64;
+                        self.resync = false;
+                        self.scan_from = 0;
+                        out(Framing::Resynced {
+                            offset: abs,
+                            skipped: std::mem::take(&mut self.skipped),
+                        });
+                        return true;
+                    }
+                    Verdict::Wait => {
+                        self.scan_from = p;
+                        return false;
+                    }
+                    Verdict::Reject => {}
+                }
+            }
+            p += 1;
+        }
+        self.scan_from = p;
+        // Nothing here can start a frame: keep a small tail (a CRLF may
+        // continue into the next segment) and bound what is held.
+        if self.buf.len() > RESYNC_KEEP {
+            let drop = self.buf.len() - 2;
+            let _ = self.buf.split_to(drop);
+            self.skipped += drop as u64;
+            self.start += drop as u64;
+            self.scan_from = 2;
+            while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
+                self.chunks.pop_front();
+            }
+            if let Some(first) = self.chunks.front_mut() {
+                first.offset = first.offset.max(self.start);
+            }
+        }
+        false
+    }
+
+    fn plausible_start(&self, b: u8) -> bool {
+        match self.side {
+            Side::Client => b == b'*',
+            Side::Server => b"+-:$*_#,(!=%~>|".contains(&b),
+        }
+    }
+
+    /// Do whole frames parse from `p` to the end of a segment?
+    fn verify(&self, p: usize) -> Verdict {
+        let mut q = p;
+        loop {
+            let rest = &self.buf[q..];
+            match frame_len(self.side, &self.decoder, rest) {
+                Ok(Some(len)) => {
+                    if self.side == Side::Client && !looks_like_command(rest) {
+                        return Verdict::Reject;
+                    }
+                    q += len;
+                    if q == self.buf.len() || self.is_chunk_start(self.start + q as u64) {
+                        return Verdict::Accept;
+                    }
+                }
+                Ok(None) if self.buf.len() - p > self.max_frame => return Verdict::Reject,
+                Ok(None) => return Verdict::Wait,
+                Err(_) => return Verdict::Reject,
+            }
+        }
+    }
+}
+
+enum Verdict {
+    Accept,
+    Wait,
+    Reject,
+}
+
+/// The length of the frame at the start of `buf`, `None` if incomplete.
+fn frame_len(side: Side, decoder: &Decoder, buf: &[u8]) -> Result<Option<usize>, String> {
+    match side {
+        Side::Client => match parse_request(buf, &RequestLimits::default(), true) {
+            Ok(Some(req)) => Ok(Some(req.consumed)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        },
+        Side::Server => match decoder.check(buf) {
+            Ok(len) => Ok(Some(len)),
+            Err(DecodeError::Incomplete { .. }) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        },
+    }
+}
+
+/// A multibulk whose first argument looks like a command name (letters,
+/// digits, `-`, `_`, `|`, `.`, at most 64 bytes): guards resynchronisation
+/// against request-shaped bytes inside a value.
+fn looks_like_command(buf: &[u8]) -> bool {
+    let Ok(Some(req)) = parse_request(buf, &RequestLimits::default(), true) else {
+        return false;
+    };
+    let Some(first) = req.args.first() else {
+        return false;
+    };
+    let name = first.bytes(buf);
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_|.".contains(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(offset: u64, bytes: &[u8]) -> Piece<'_> {
+        Piece::Data {
+            offset,
+            bytes,
+            ts: offset,
+            ack: None,
+        }
+    }
+
+    fn run(framer: &mut Framer, pieces: &[Piece]) -> Vec<String> {
+        let mut seen = Vec::new();
+        for p in pieces {
+            framer.push(p, None, &mut |f| {
+                seen.push(match f {
+                    Framing::Frame(fr) => match fr.body {
+                        Body::Request(args) => format!(
+                            "req@{} {}",
+                            fr.offset,
+                            args.iter()
+                                .map(|a| String::from_utf8_lossy(a).into_owned())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                        Body::Reply(frame) => format!("reply@{} {:?}", fr.offset, frame.kind()),
+                    },
+                    Framing::Lost { offset, len } => format!("lost@{offset}+{len}"),
+                    Framing::Invalid { offset, .. } => format!("invalid@{offset}"),
+                    Framing::Resynced { offset, skipped } => format!("resync@{offset}-{skipped}"),
+                })
+            });
+        }
+        seen
+    }
+
+    const SET: &[u8] = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+
+    #[test]
+    fn frames_across_segments_with_times() {
+        let mut f = Framer::new(Side::Client, Decoder::default(), 1 << 20, true);
+        let mut firsts = Vec::new();
+        let pieces = [
+            data(0, &SET[..5]),
+            data(5, &SET[5..]),
+            data(27, b"PING\r\n"),
+        ];
+        for p in &pieces {
+            f.push(p, Some(9), &mut |e| {
+                if let Framing::Frame(fr) = e {
+                    firsts.push((fr.offset, fr.first_ts, fr.last_ts, fr.peer));
+                }
+            });
+        }
+        assert_eq!(firsts, vec![(0, 0, 5, Some(9)), (27, 27, 27, Some(9))]);
+    }
+
+    #[test]
+    fn resync_after_a_gap_at_a_proven_boundary() {
+        let mut f = Framer::new(Side::Client, Decoder::default(), 1 << 20, true);
+        let mut tail = SET[10..].to_vec();
+        tail.extend_from_slice(SET);
+        let seen = run(
+            &mut f,
+            &[
+                data(0, &SET[..4]),
+                Piece::Gap { offset: 4, len: 6 },
+                data(10, &tail),
+            ],
+        );
+        assert_eq!(seen, vec!["lost@4+6", "resync@27-21", "req@27 SET k v"]);
+    }
+
+    #[test]
+    fn mid_stream_replies_wait_for_a_segment_end() {
+        let mut f = Framer::new(Side::Server, Decoder::default(), 1 << 20, false);
+        // Joined inside a frame; ":1" after a CRLF parses but the bytes
+        // after it do not, so only the next segment start is a boundary.
+        let seen = run(
+            &mut f,
+            &[
+                data(100, b"lo\r\n:1\r\nx\r\n"),
+                data(111, b"+OK\r\n$2\r\nhi\r\n"),
+            ],
+        );
+        assert_eq!(
+            seen,
+            vec!["resync@111-11", "reply@111 Simple", "reply@116 Bulk"]
+        );
+        let mut f = Framer::new(Side::Server, Decoder::default(), 1 << 20, false);
+        let seen = run(&mut f, &[data(7, b"xyz\r\n+OK\r\n")]);
+        assert_eq!(seen, vec!["resync@12-5", "reply@12 Simple"]);
+    }
+
+    #[test]
+    fn invalid_bytes_are_reported_then_skipped() {
+        let mut f = Framer::new(Side::Server, Decoder::default(), 1 << 20, true);
+        let seen = run(&mut f, &[data(0, b"+OK\r\n?junk\r\n"), data(12, b":5\r\n")]);
+        assert_eq!(
+            seen,
+            vec![
+                "reply@0 Simple",
+                "invalid@5",
+                "resync@12-7",
+                "reply@12 Integer"
+            ]
+        );
+    }
+
+    #[test]
+    fn oversized_frames_are_refused() {
+        let mut f = Framer::new(Side::Server, Decoder::default(), 16, true);
+        let seen = run(&mut f, &[data(0, b"$100\r\n0123456789012345678901")]);
+        assert_eq!(seen, vec!["invalid@0"]);
+    }
+}
