@@ -10,9 +10,12 @@
 //! - [`output`]: tables, JSON, JSON Lines, progress bars, the bytes rule.
 //! - [`input`]: files, stdin and hex text.
 //! - [`resp`]: the RESP2/RESP3 codec.
+//! - [`replication`]: the replica side of Redis replication (handshake,
+//!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
 
 pub mod cli;
 pub mod cmd;
 pub mod input;
 pub mod output;
+pub mod replication;
 pub mod resp;

@@ -1,0 +1,224 @@
+//! Which commands of a replication feed a tail reports: by name, by the
+//! glob of their first key, by database, and whether the master's own
+//! housekeeping (`PING`, `REPLCONF GETACK`) is shown.
+//!
+//! Globs follow Redis's `KEYS` syntax (`*`, `?`, `[a-z]`, `[^x]`, `\`
+//! escapes) over bytes. The first key is found without a command table: the
+//! first argument for ordinary commands, after `numkeys` for scripts and
+//! functions, and none for commands that take no key.
+
+use bytes::Bytes;
+
+use super::replica::Command;
+
+/// The commands to report.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Lowercased names; empty means every command.
+    pub commands: Vec<Vec<u8>>,
+    /// Glob over the first key; commands without a key never match.
+    pub key_pattern: Option<Vec<u8>>,
+    pub db: Option<i64>,
+    /// Also report PING and REPLCONF from the master.
+    pub all: bool,
+}
+
+impl Filter {
+    pub fn accepts(&self, command: &Command) -> bool {
+        if !self.all && command.is_housekeeping() {
+            return false;
+        }
+        if self.db.is_some_and(|db| db != command.db) {
+            return false;
+        }
+        if !self.commands.is_empty() && !self.commands.contains(&command.name()) {
+            return false;
+        }
+        match &self.key_pattern {
+            Some(pattern) => first_key(&command.args).is_some_and(|k| glob_match(pattern, k)),
+            None => true,
+        }
+    }
+}
+
+/// The first key a propagated command touches, if it names one.
+pub fn first_key(args: &[Bytes]) -> Option<&[u8]> {
+    let name = args.first()?.to_ascii_lowercase();
+    let index = match name.as_slice() {
+        b"select" | b"ping" | b"multi" | b"exec" | b"discard" | b"flushall" | b"flushdb"
+        | b"swapdb" | b"script" | b"function" | b"replconf" | b"publish" | b"spublish" => {
+            return None;
+        }
+        b"eval" | b"evalsha" | b"eval_ro" | b"evalsha_ro" | b"fcall" | b"fcall_ro" => {
+            let numkeys = crate::resp::decode::parse_i64(args.get(2)?)?;
+            if numkeys < 1 {
+                return None;
+            }
+            3
+        }
+        // The operation or subcommand comes before the key.
+        b"bitop" | b"xgroup" | b"object" => 2,
+        _ => 1,
+    };
+    args.get(index).map(|k| k.as_ref())
+}
+
+/// Redis's glob over bytes: `*` any run, `?` any byte, `[...]` a class
+/// (`^` negates, `a-z` ranges), `\` takes the next byte literally.
+pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // Where to resume after the last `*`: pattern after it, text position.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            while p < pattern.len() && pattern[p] == b'*' {
+                p += 1;
+            }
+            if p == pattern.len() {
+                return true;
+            }
+            star = Some((p, t));
+            continue;
+        }
+        if let Some(next) = match_one(pattern, p, text[t]) {
+            p = next;
+            t += 1;
+            continue;
+        }
+        match star {
+            Some((sp, st)) => {
+                p = sp;
+                t = st + 1;
+                star = Some((sp, st + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+/// If the single-byte element of `pattern` at `p` matches `byte`, the
+/// index after that element.
+fn match_one(pattern: &[u8], p: usize, byte: u8) -> Option<usize> {
+    match *pattern.get(p)? {
+        b'?' => Some(p + 1),
+        b'\\' if p + 1 < pattern.len() => (pattern[p + 1] == byte).then_some(p + 2),
+        b'[' => {
+            let mut i = p + 1;
+            let negate = pattern.get(i) == Some(&b'^');
+            if negate {
+                i += 1;
+            }
+            let mut hit = false;
+            while i < pattern.len() && pattern[i] != b']' {
+                if pattern[i] == b'\\' && i + 1 < pattern.len() {
+                    hit |= pattern[i + 1] == byte;
+                    i += 2;
+                } else if i + 2 < pattern.len() && pattern[i + 1] == b'-' && pattern[i + 2] != b']'
+                {
+                    let (a, b) = (
+                        pattern[i].min(pattern[i + 2]),
+                        pattern[i].max(pattern[i + 2]),
+                    );
+                    hit |= (a..=b).contains(&byte);
+                    i += 3;
+                } else {
+                    hit |= pattern[i] == byte;
+                    i += 1;
+                }
+            }
+            // Like Redis, an unterminated class ends at the pattern's end.
+            let end = if i < pattern.len() { i + 1 } else { i };
+            (hit != negate).then_some(end)
+        }
+        literal => (literal == byte).then_some(p + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resp::Frame;
+
+    fn args(list: &[&str]) -> Vec<Bytes> {
+        list.iter()
+            .map(|a| Bytes::from(a.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn command(list: &[&str], db: i64) -> Command {
+        Command {
+            offset: 0,
+            length: 0,
+            db,
+            frame: Frame::Array(vec![]),
+            args: args(list),
+        }
+    }
+
+    #[test]
+    fn globs_match_like_redis() {
+        for (pattern, text, want) in [
+            ("*", "", true),
+            ("user:*", "user:42", true),
+            ("user:*", "session:1", false),
+            ("h?llo", "hello", true),
+            ("h?llo", "hllo", false),
+            ("h[ae]llo", "hallo", true),
+            ("h[^e]llo", "hello", false),
+            ("h[a-b]llo", "hbllo", true),
+            ("h[b-a]llo", "hallo", true),
+            ("a\\*b", "a*b", true),
+            ("a\\*b", "axb", false),
+            ("*a*b*c", "xxaxxbxxc", true),
+            ("*a*b*c", "xxaxxcxxb", false),
+            ("k[", "k", false),
+        ] {
+            assert_eq!(
+                glob_match(pattern.as_bytes(), text.as_bytes()),
+                want,
+                "{pattern} ~ {text}"
+            );
+        }
+        assert!(glob_match(b"\xff*", b"\xff\x00"));
+    }
+
+    #[test]
+    fn first_keys_of_propagated_commands() {
+        assert_eq!(first_key(&args(&["SET", "k", "v"])), Some(&b"k"[..]));
+        assert_eq!(first_key(&args(&["select", "1"])), None);
+        assert_eq!(first_key(&args(&["MULTI"])), None);
+        assert_eq!(
+            first_key(&args(&["EVAL", "s", "1", "k1", "a"])),
+            Some(&b"k1"[..])
+        );
+        assert_eq!(first_key(&args(&["FCALL", "f", "0", "a"])), None);
+        assert_eq!(
+            first_key(&args(&["BITOP", "AND", "dst", "a"])),
+            Some(&b"dst"[..])
+        );
+        assert_eq!(first_key(&args(&["DEL"])), None);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let f = Filter::default();
+        assert!(f.accepts(&command(&["SET", "a", "1"], 0)));
+        assert!(!f.accepts(&command(&["PING"], 0)));
+        let f = Filter {
+            all: true,
+            ..Filter::default()
+        };
+        assert!(f.accepts(&command(&["REPLCONF", "GETACK", "*"], 0)));
+        let f = Filter {
+            commands: vec![b"set".to_vec()],
+            key_pattern: Some(b"user:*".to_vec()),
+            db: Some(2),
+            all: false,
+        };
+        assert!(f.accepts(&command(&["set", "user:1", "x"], 2)));
+        assert!(!f.accepts(&command(&["SET", "user:1", "x"], 1)));
+        assert!(!f.accepts(&command(&["SET", "order:1", "x"], 2)));
+        assert!(!f.accepts(&command(&["DEL", "user:1"], 2)));
+    }
+}
