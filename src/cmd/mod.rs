@@ -3,12 +3,13 @@
 //! dispatches and turns outcomes into exit codes.
 
 mod completions;
+mod replica_tail;
 mod resp_decode;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, RespCommand};
+use crate::cli::{Cli, Command, ReplicaCommand, RespCommand};
 
 /// What a command concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let mut out = io::BufWriter::new(stdout.lock());
     let status = match cli.command {
         Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
+        Command::Replica(ReplicaCommand::Tail(args)) => {
+            replica_tail::run(&args, cli.format, &mut out)
+        }
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

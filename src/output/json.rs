@@ -15,16 +15,37 @@ pub fn write_document(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) ->
 /// (`jq`, a pipe to a script) sees events as they happen.
 pub struct JsonLines<W: Write> {
     out: W,
+    flush_each: bool,
 }
 
 impl<W: Write> JsonLines<W> {
     pub fn new(out: W) -> JsonLines<W> {
-        JsonLines { out }
+        JsonLines {
+            out,
+            flush_each: true,
+        }
+    }
+
+    /// Lines are not flushed one by one: for high-rate streams whose
+    /// producer calls [`JsonLines::flush`] whenever it goes idle, so a
+    /// reader still sees every line without one write per line.
+    pub fn batched(out: W) -> JsonLines<W> {
+        JsonLines {
+            out,
+            flush_each: false,
+        }
     }
 
     pub fn write(&mut self, value: &impl Serialize) -> io::Result<()> {
         serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
         self.out.write_all(b"\n")?;
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -38,6 +38,16 @@ pub fn bytes_unknown(format: Format, message: &str) -> ProgressBar {
     bar
 }
 
+/// A one-line status (a message only) for long-running streams; hidden
+/// when not visible. Redrawn when its message changes.
+pub fn status(format: Format) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, target(format));
+    let style =
+        ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar
+}
+
 fn target(format: Format) -> ProgressDrawTarget {
     if visible(format) {
         ProgressDrawTarget::stderr()

@@ -99,4 +99,9 @@ impl<W: Write> Columns<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+
+    /// The writer underneath, for text that follows the rows (a summary).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
 }

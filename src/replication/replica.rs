@@ -790,7 +790,10 @@ mod tests {
         bytes
     }
 
-    fn run(bytes: &[u8], chunk: usize) -> (Vec<(u64, i64, Vec<Bytes>)>, Vec<u8>, usize, Replica) {
+    /// (offset, db, args) of each command.
+    type Commands = Vec<(u64, i64, Vec<Bytes>)>;
+
+    fn run(bytes: &[u8], chunk: usize) -> (Commands, Vec<u8>, usize, Replica) {
         let now = Instant::now();
         let mut r = handshaken(Config::default(), None);
         take_output(&mut r);
