@@ -4,4 +4,5 @@
 mod common;
 
 mod cli;
+mod replica_tail;
 mod resp_decode;
