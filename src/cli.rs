@@ -213,7 +213,7 @@ pub struct ReplicaTailArgs {
     pub all: bool,
 
     /// Stop after reporting N commands
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
 
     /// Stop after SECS seconds

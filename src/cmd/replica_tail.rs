@@ -12,12 +12,12 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use indicatif::ProgressBar;
+use indicatif::{MultiProgress, ProgressBar};
 use serde::Serialize;
 
 use super::Status;
@@ -49,6 +49,10 @@ const CHECK_EVERY: u32 = 1024;
 /// Ctrl-C or SIGTERM: stop at the next event and print the summary.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// The bars on stderr (status line, snapshot transfer), so that every
+/// thread's messages print around them instead of through them.
+static BARS: OnceLock<MultiProgress> = OnceLock::new();
+
 pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let (host, port) = split_host_port(&args.master)?;
     let addr = resolve(&host, port)?;
@@ -79,6 +83,8 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
         all: args.all,
     };
     catch_signals();
+    let bars = BARS.get_or_init(|| progress::multi(format)).clone();
+    let status = bars.add(progress::status());
 
     let shared = Arc::new(Shared {
         offset: AtomicU64::new(NOT_STREAMING),
@@ -107,12 +113,13 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
 
     let mut tail = Tail {
         args,
-        format,
         out: Output::new(format, out),
         filter,
         sink: snapshot_mode.sink(),
-        status: progress::status(format),
+        bars,
+        status,
         snapshot_bar: None,
+        phase: Phase::Connecting,
         shared: Arc::clone(&shared),
         lag_rx,
         position: resume,
@@ -141,6 +148,15 @@ struct Shared {
     exceeded: AtomicBool,
 }
 
+/// What the status line says the link is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Waiting,
+    Snapshot,
+    Streaming,
+}
+
 /// Why following stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -155,12 +171,13 @@ enum Stop {
 /// The state of one `replica tail` run.
 struct Tail<'a> {
     args: &'a ReplicaTailArgs,
-    format: Format,
     out: Output<'a>,
     filter: Filter,
     sink: Box<dyn SnapshotSink>,
+    bars: MultiProgress,
     status: ProgressBar,
     snapshot_bar: Option<ProgressBar>,
+    phase: Phase,
     shared: Arc<Shared>,
     lag_rx: Receiver<Lag>,
     /// Where the next connection continues from.
@@ -252,7 +269,7 @@ impl Tail<'_> {
                 }
             }
             // Nothing buffered is left: show everything before waiting.
-            self.out.flush(&self.status).map_err(LinkError::Io)?;
+            self.out.flush(&self.bars).map_err(LinkError::Io)?;
             self.housekeeping(link).map_err(LinkError::Io)?;
             if let Some(stop) = self.should_stop() {
                 return Ok(stop);
@@ -267,9 +284,7 @@ impl Tail<'_> {
 
     fn handle(&mut self, event: Event, link: &Link) -> std::io::Result<Option<Stop>> {
         match event {
-            Event::Keepalive => self
-                .status
-                .set_message("waiting for the master's snapshot…"),
+            Event::Keepalive => {}
             Event::Warning(message) => warn(&message),
             Event::FullResync { replid, offset } => {
                 if self.had_stream
@@ -281,6 +296,7 @@ impl Tail<'_> {
                         previous.offset
                     ));
                 }
+                self.phase = Phase::Waiting;
                 self.summary.full_resyncs += 1;
                 self.summary.replid = Some(replid.clone());
                 self.out.sync("full", &replid, offset, None)?;
@@ -298,11 +314,14 @@ impl Tail<'_> {
             }
             Event::SnapshotStart(form) => {
                 self.sink.begin(form).map_err(std::io::Error::other)?;
+                // Made hidden, then shown through the group: a bar that
+                // drew on its own before joining would tear the status line.
                 let bar = match form.size() {
-                    Some(total) => progress::bytes(total, self.format, "snapshot"),
-                    None => progress::bytes_unknown(self.format, "snapshot"),
+                    Some(total) => progress::bytes(total, Format::Json, "snapshot"),
+                    None => progress::bytes_unknown(Format::Json, "snapshot"),
                 };
-                self.snapshot_bar = Some(bar);
+                self.snapshot_bar = Some(self.bars.insert_before(&self.status, bar));
+                self.phase = Phase::Snapshot;
                 self.summary.snapshot_form = Some(form);
             }
             Event::SnapshotData(chunk) => {
@@ -331,6 +350,7 @@ impl Tail<'_> {
     }
 
     fn stream_started(&mut self, offset: u64) {
+        self.phase = Phase::Streaming;
         self.had_stream = true;
         self.summary.offset = Some(offset);
         self.shared.offset.store(offset, Ordering::Relaxed);
@@ -372,9 +392,15 @@ impl Tail<'_> {
     }
 
     fn status_text(&self) -> String {
-        let mut text = match self.summary.offset {
-            Some(offset) => format!("offset {offset}  {} shown", self.summary.shown),
-            None => "connecting…".to_owned(),
+        let mut text = match self.phase {
+            Phase::Connecting => "connecting…".to_owned(),
+            Phase::Waiting => "waiting for the master's snapshot…".to_owned(),
+            Phase::Snapshot => "receiving the snapshot…".to_owned(),
+            Phase::Streaming => format!(
+                "offset {}  {} shown",
+                self.summary.offset.unwrap_or(0),
+                self.summary.shown
+            ),
         };
         if let Some(lag) = &self.summary.last_lag {
             text.push_str(&format!("  lag {} B / {:.1} s", lag.bytes, lag.seconds));
@@ -391,13 +417,14 @@ impl Tail<'_> {
         if self.saved_position.as_ref() == Some(position) {
             return Ok(());
         }
-        self.out.flush(&self.status)?;
+        self.out.flush(&self.bars)?;
         position.save(path).map_err(std::io::Error::other)?;
         self.saved_position = Some(position.clone());
         Ok(())
     }
 
     fn disconnected(&mut self, error: &LinkError) -> std::io::Result<()> {
+        self.phase = Phase::Connecting;
         self.summary.disconnects += 1;
         let offset = self.position.as_ref().map(|p| p.offset);
         self.out.disconnected(offset, &error.to_string())
@@ -436,7 +463,7 @@ impl Tail<'_> {
     fn finish(mut self, outcome: anyhow::Result<Stop>) -> anyhow::Result<Status> {
         self.abort_snapshot();
         self.status.finish_and_clear();
-        self.out.flush(&self.status)?;
+        self.out.flush(&self.bars)?;
         if let Some(position) = self.position.clone() {
             self.save_resume(&position)
                 .context("saving the resume position")?;
@@ -630,9 +657,9 @@ impl<'a> Output<'a> {
         }
     }
 
-    /// Flush rows, with the status line out of the way while they print.
-    fn flush(&mut self, status: &ProgressBar) -> std::io::Result<()> {
-        status.suspend(|| match self {
+    /// Flush rows, with the bars out of the way while they print.
+    fn flush(&mut self, bars: &MultiProgress) -> std::io::Result<()> {
+        bars.suspend(|| match self {
             Output::Json(lines) => lines.flush(),
             Output::Table(columns) => columns.flush(),
         })
@@ -733,7 +760,7 @@ impl Report for Summary {
             rows.push((
                 "lag bytes",
                 format!(
-                    "max {}  mean {:.0}  final {}  ({} polls)",
+                    "max {}  mean {:.0}  final {}  over {} polls",
                     lag.max_bytes, lag.mean_bytes, lag.final_bytes, lag.samples
                 ),
             ));
@@ -900,10 +927,16 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Every message this command prints to stderr goes through here.
 fn log(warning: bool, message: &str) {
-    if warning {
-        eprintln!("sonde: warning: {message}");
-    } else {
-        eprintln!("sonde: {message}");
+    let print = || {
+        if warning {
+            eprintln!("sonde: warning: {message}");
+        } else {
+            eprintln!("sonde: {message}");
+        }
+    };
+    match BARS.get() {
+        Some(bars) => bars.suspend(print),
+        None => print(),
     }
 }
 
