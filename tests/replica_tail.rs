@@ -1106,3 +1106,53 @@ fn a_malformed_feed_is_reported_with_its_offset() {
     assert_eq!(summary(&lines)["stopped"], "protocol_error");
     assert_eq!(summary(&lines)["offset"].as_u64(), Some(21));
 }
+
+/// `sonde replica tail ... | head`: a closed stdout ends the run with
+/// status 0; it is not a link failure to retry.
+#[test]
+fn a_closed_stdout_ends_the_tail_quietly() {
+    let master = quiet_master(&["--repl-diskless-sync", "no"]);
+    let mut conn = master.client();
+    let mut child = sonde()
+        .args([
+            "replica",
+            "tail",
+            &master.addr(),
+            "--format",
+            "json",
+            "--lag-interval",
+            "0",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"type\":\"sync\""), "{first}");
+    // The next line (the snapshot's, or a command's) finds the pipe closed.
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        set(&mut conn, "k", "v");
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tail kept running with stdout closed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("reconnecting"), "{stderr}");
+}

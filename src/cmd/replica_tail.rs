@@ -130,7 +130,6 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
         last_resume_save: Instant::now(),
         saved_position: None,
         last_status: Instant::now(),
-        had_stream: false,
     };
     let outcome = tail.follow(addr, config);
     drop(stop_tx);
@@ -146,6 +145,12 @@ struct Shared {
     tracker: Mutex<LagTracker>,
     /// A poll found us more than --max-lag behind.
     exceeded: AtomicBool,
+}
+
+/// How one connection ended.
+enum Ended {
+    Stopped(Stop),
+    Failed(LinkError),
 }
 
 /// What the status line says the link is doing.
@@ -189,8 +194,6 @@ struct Tail<'a> {
     last_resume_save: Instant,
     saved_position: Option<Position>,
     last_status: Instant,
-    /// A command stream was reached at least once in this run.
-    had_stream: bool,
 }
 
 impl Tail<'_> {
@@ -224,61 +227,73 @@ impl Tail<'_> {
             };
             connected_once = true;
             *lock(&self.shared.local_addr) = Some(link.local_addr());
-            let result = self.pump(&mut link);
+            // An error writing our own output ends the run (a closed pipe
+            // is a normal way out); only link failures are retried.
+            let ended = self.pump(&mut link).context("writing the report")?;
             if link.replica().is_streaming() {
                 backoff = Duration::from_millis(100);
             }
             self.position = link.replica().position();
-            match result {
-                Ok(stop) => return Ok(stop),
-                Err(e) => {
-                    self.abort_snapshot();
-                    if let LinkError::Replication(ReplError::Protocol(message)) = &e {
-                        super::problem(format!("{}: protocol error {message}", self.args.master));
-                        return Ok(Stop::ProtocolError);
-                    }
-                    if !e.is_transient() {
-                        return Err(e).with_context(|| format!("master {}", self.args.master));
-                    }
-                    self.disconnected(&e)?;
-                    warn(&format!("{e}; reconnecting in {backoff:?}"));
-                    if let Some(stop) = self.pause(backoff) {
-                        return Ok(stop);
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
+            let e = match ended {
+                Ended::Stopped(stop) => return Ok(stop),
+                Ended::Failed(e) => e,
+            };
+            self.abort_snapshot();
+            if let LinkError::Replication(ReplError::Protocol(message)) = &e {
+                super::problem(format!("{}: protocol error {message}", self.args.master));
+                return Ok(Stop::ProtocolError);
             }
+            if !e.is_transient() {
+                if let Some(position) = self.position.clone() {
+                    self.save_resume(&position)?;
+                }
+                return Err(e).with_context(|| format!("master {}", self.args.master));
+            }
+            self.disconnected(&e)?;
+            warn(&format!("{e}; reconnecting in {backoff:?}"));
+            if let Some(stop) = self.pause(backoff) {
+                return Ok(stop);
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 
-    /// Events from one connection until it fails or the run stops.
-    fn pump(&mut self, link: &mut Link) -> Result<Stop, LinkError> {
+    /// Events from one connection until it fails or the run stops. `Err`
+    /// is an error writing our output; link failures are an [`Ended`].
+    fn pump(&mut self, link: &mut Link) -> std::io::Result<Ended> {
         let mut since_check = 0u32;
         loop {
-            while let Some(event) = link.poll()? {
-                if let Some(stop) = self.handle(event, link).map_err(LinkError::Io)? {
-                    return Ok(stop);
+            loop {
+                let event = match link.poll() {
+                    Ok(Some(event)) => event,
+                    Ok(None) => break,
+                    Err(e) => return Ok(Ended::Failed(e)),
+                };
+                if let Some(stop) = self.handle(event, link)? {
+                    return Ok(Ended::Stopped(stop));
                 }
                 since_check += 1;
                 if since_check >= CHECK_EVERY {
                     since_check = 0;
-                    self.housekeeping(link).map_err(LinkError::Io)?;
+                    self.housekeeping(link)?;
                     if let Some(stop) = self.should_stop() {
-                        return Ok(stop);
+                        return Ok(Ended::Stopped(stop));
                     }
                 }
             }
             // Nothing buffered is left: show everything before waiting.
-            self.out.flush(&self.bars).map_err(LinkError::Io)?;
-            self.housekeeping(link).map_err(LinkError::Io)?;
+            self.out.flush(&self.bars)?;
+            self.housekeeping(link)?;
             if let Some(stop) = self.should_stop() {
-                return Ok(stop);
+                return Ok(Ended::Stopped(stop));
             }
             let mut wake = Instant::now() + Duration::from_millis(250);
             if let Some(deadline) = self.deadline {
                 wake = wake.min(deadline);
             }
-            link.read(wake)?;
+            if let Err(e) = link.read(wake) {
+                return Ok(Ended::Failed(e));
+            }
         }
     }
 
@@ -287,12 +302,10 @@ impl Tail<'_> {
             Event::Keepalive => {}
             Event::Warning(message) => warn(&message),
             Event::FullResync { replid, offset } => {
-                if self.had_stream
-                    && let Some(previous) = &self.position
-                {
+                if let Some(previous) = &self.position {
                     warn(&format!(
-                        "master forced a full resync: commands between offset {} and {offset} \
-                         are only in its snapshot",
+                        "master could not continue from offset {} and forced a full resync: \
+                         what happened up to offset {offset} is only in its snapshot",
                         previous.offset
                     ));
                 }
@@ -351,7 +364,6 @@ impl Tail<'_> {
 
     fn stream_started(&mut self, offset: u64) {
         self.phase = Phase::Streaming;
-        self.had_stream = true;
         self.summary.offset = Some(offset);
         self.shared.offset.store(offset, Ordering::Relaxed);
     }
@@ -463,12 +475,12 @@ impl Tail<'_> {
     fn finish(mut self, outcome: anyhow::Result<Stop>) -> anyhow::Result<Status> {
         self.abort_snapshot();
         self.status.finish_and_clear();
+        let stop = outcome?;
         self.out.flush(&self.bars)?;
         if let Some(position) = self.position.clone() {
             self.save_resume(&position)
                 .context("saving the resume position")?;
         }
-        let stop = outcome?;
         self.summary.stopped = Some(stop);
         self.summary.commands = self.stats.frames;
         self.summary.bytes = self.stats.bytes;

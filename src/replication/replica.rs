@@ -722,6 +722,30 @@ mod tests {
     }
 
     #[test]
+    fn announced_ip_is_sent_and_checked() {
+        let now = Instant::now();
+        let config = Config {
+            announce_ip: Some("10.1.2.3".into()),
+            announce_port: 6380,
+            ..Config::default()
+        };
+        let mut r = Replica::new(config, None);
+        r.receive(b"+PONG\r\n");
+        events(&mut r, now).unwrap();
+        let mut expected = cmd(&["PING"]);
+        expected.extend(cmd(&["REPLCONF", "listening-port", "6380"]));
+        expected.extend(cmd(&["REPLCONF", "ip-address", "10.1.2.3"]));
+        expected.extend(cmd(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+        assert_eq!(take_output(&mut r), expected);
+        r.receive(b"+OK\r\n-ERR REPLCONF ip-address provided by replica instance is too long\r\n");
+        let evs = events(&mut r, now).unwrap();
+        assert!(matches!(&evs[..], [Event::Warning(w)] if w.contains("ip-address")));
+        r.receive(b"+OK\r\n");
+        events(&mut r, now).unwrap();
+        assert_eq!(take_output(&mut r), cmd(&["PSYNC", "?", "-1"]));
+    }
+
+    #[test]
     fn resume_asks_for_the_next_byte() {
         let position = Position {
             replid: ID.into(),
