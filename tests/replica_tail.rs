@@ -260,6 +260,49 @@ fn set(conn: &mut redis::Connection, key: &str, value: &str) {
     let _: () = redis::cmd("SET").arg(key).arg(value).query(conn).unwrap();
 }
 
+/// Run `sonde replica tail ARGS`; it must exit 2 saying `needle`.
+#[track_caller]
+fn assert_refused(args: &[&str], needle: &str) -> String {
+    let mut all = vec!["replica", "tail"];
+    all.extend_from_slice(args);
+    let out = run(&all, b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in: {err}"
+    );
+    err
+}
+
+/// A client on database `db` of `master`.
+fn db_client(master: &RedisServer, db: u32) -> redis::Connection {
+    redis::Client::open(format!("{}{db}", master.url()))
+        .and_then(|c| c.get_connection())
+        .expect("connect to redis-server")
+}
+
+/// Tail `master` with JSON output and `args`; once the master lists the
+/// tail online, `writes` runs. The tail must then stop by itself (--count,
+/// --duration) with status 0. Its stdout lines and stderr.
+fn tail_json(
+    master: &RedisServer,
+    args: &[&str],
+    writes: impl FnOnce(&mut redis::Connection),
+) -> (Vec<String>, String) {
+    let mut all = vec![master.addr()];
+    all.extend(["--format", "json"].map(String::from));
+    all.extend(args.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let tail = TailRun::start(&all);
+    let mut conn = master.client();
+    wait_online(&mut conn);
+    writes(&mut conn);
+    let (status, lines, stderr) = tail.finish();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    (lines, stderr)
+}
+
 /// A master that does not ping replicas mid-test, so offsets can be
 /// compared exactly, plus `extra` directives.
 fn quiet_master(extra: &[&str]) -> RedisServer {
@@ -346,10 +389,7 @@ fn every_data_type_in_order_with_the_masters_offsets() {
         .arg("ev")
         .query(&mut conn)
         .unwrap();
-    let mut db3 = redis::Client::open(format!("{}3", master.url()))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut db3 = db_client(&master, 3);
     set(&mut db3, "in3", "x");
 
     let end = master_offset(&mut conn);
@@ -463,22 +503,12 @@ fn snapshot_of_100k_keys(diskless: bool) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("snap.rdb");
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
-        "--rdb",
-        "save",
-        file.to_str().unwrap(),
-        "--command",
-        "set",
-        "--count",
-        "1",
-    ]);
-    wait_online(&mut conn);
-    set(&mut conn, "after", "snapshot");
-    let (status, lines, stderr) = tail.finish();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let save = ["--rdb", "save", file.to_str().unwrap()];
+    let (lines, _) = tail_json(
+        &master,
+        &[&save[..], &["--command", "set", "--count", "1"]].concat(),
+        |c| set(c, "after", "snapshot"),
+    );
     let snap = &of_type(&lines, "snapshot")[0];
     assert_eq!(snap["form"], if diskless { "eof" } else { "length" });
     let size = std::fs::metadata(&file).unwrap().len();
@@ -508,42 +538,31 @@ fn diskless_snapshot_of_100k_keys_is_saved_whole() {
 #[test]
 fn killed_link_resumes_with_nothing_lost_or_repeated() {
     let master = quiet_master(&["--repl-diskless-sync", "no"]);
-    let mut conn = master.client();
     const N: usize = 3000;
     let count = N.to_string();
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
-        "--command",
-        "set",
-        "--count",
-        &count,
-        "--lag-interval",
-        "0",
-    ]);
-    wait_online(&mut conn);
     let mut killed = 0;
-    for batch in 0..(N / 100) {
-        let mut pipe = redis::pipe();
-        for i in batch * 100..(batch + 1) * 100 {
-            pipe.cmd("SET").arg(format!("k{i}")).arg(i).ignore();
+    let mut end = 0;
+    let args = ["--command", "set", "--count", &count, "--lag-interval", "0"];
+    let (lines, stderr) = tail_json(&master, &args, |conn| {
+        for batch in 0..(N / 100) {
+            let mut pipe = redis::pipe();
+            for i in batch * 100..(batch + 1) * 100 {
+                pipe.cmd("SET").arg(format!("k{i}")).arg(i).ignore();
+            }
+            let _: () = pipe.query(conn).unwrap();
+            if batch % 10 == 4 {
+                let n: i64 = redis::cmd("CLIENT")
+                    .arg("KILL")
+                    .arg("TYPE")
+                    .arg("replica")
+                    .query(conn)
+                    .unwrap();
+                killed += n;
+            }
         }
-        let _: () = pipe.query(&mut conn).unwrap();
-        if batch % 10 == 4 {
-            let n: i64 = redis::cmd("CLIENT")
-                .arg("KILL")
-                .arg("TYPE")
-                .arg("replica")
-                .query(&mut conn)
-                .unwrap();
-            killed += n;
-        }
-    }
+        end = master_offset(conn);
+    });
     assert!(killed >= 1, "no replica to kill");
-    let end = master_offset(&mut conn);
-    let (status, lines, stderr) = tail.finish();
-    assert_eq!(status.code(), Some(0), "{stderr}");
     let keys: Vec<String> = commands(&lines).into_iter().map(|c| c[1].clone()).collect();
     let want: Vec<String> = (0..N).map(|i| format!("k{i}")).collect();
     assert!(
@@ -595,10 +614,7 @@ fn resume_file_continues_across_runs_in_the_same_db() {
     ];
     let first = TailRun::start(&args);
     wait_online(&mut conn);
-    let mut db2 = redis::Client::open(format!("{}2", master.url()))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut db2 = db_client(&master, 2);
     for i in 0..12 {
         set(&mut db2, &format!("k{i}"), "v");
     }
@@ -649,56 +665,24 @@ fn resume_file_continues_across_runs_in_the_same_db() {
 
 #[test]
 fn ack_never_keeps_a_diskless_stream_waiting() {
-    let master = quiet_master(&[
+    let diskless = [
         "--repl-diskless-sync",
         "yes",
         "--repl-diskless-sync-delay",
         "0",
-        "--repl-timeout",
-        "3600",
-    ]);
-    let mut conn = master.client();
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
-        "--ack",
-        "never",
-        "--duration",
-        "2",
-        "--lag-interval",
-        "0",
-    ]);
-    wait_online(&mut conn);
-    set(&mut conn, "a", "1");
-    let (status, lines, stderr) = tail.finish();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    ];
+    let master = quiet_master(&[&diskless[..], &["--repl-timeout", "3600"]].concat());
+    let args = ["--ack", "never", "--duration", "2", "--lag-interval", "0"];
+    let (lines, _) = tail_json(&master, &args, |c| set(c, "a", "1"));
     assert_eq!(of_type(&lines, "snapshot").len(), 1);
     assert!(commands(&lines).is_empty(), "{lines:?}");
     assert_eq!(summary(&lines)["stopped"], "duration");
     drop(master);
 
     // The same master with ACKs: the stream starts.
-    let master = quiet_master(&[
-        "--repl-diskless-sync",
-        "yes",
-        "--repl-diskless-sync-delay",
-        "0",
-    ]);
-    let mut conn = master.client();
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
-        "--command",
-        "set",
-        "--count",
-        "1",
-    ]);
-    wait_online(&mut conn);
-    set(&mut conn, "a", "1");
-    let (status, lines, _) = tail.finish();
-    assert_eq!(status.code(), Some(0));
+    let master = quiet_master(&diskless);
+    let args = ["--command", "set", "--count", "1"];
+    let (lines, _) = tail_json(&master, &args, |c| set(c, "a", "1"));
     assert_eq!(commands(&lines), vec![vec!["SET", "a", "1"]]);
 }
 
@@ -737,34 +721,20 @@ fn ack_never_on_a_disk_sync_streams_but_never_acknowledges() {
 #[test]
 fn getack_is_answered_and_shown_with_all() {
     let master = quiet_master(&["--repl-diskless-sync", "no"]);
-    let mut conn = master.client();
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
-        "--all",
-        "--command",
-        "replconf",
-        "--count",
-        "1",
-    ]);
-    wait_online(&mut conn);
-    set(&mut conn, "a", "1");
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(0).query(&mut conn).unwrap();
-    assert_eq!(acked, 1);
-    let (status, lines, stderr) = tail.finish();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let args = ["--all", "--command", "replconf", "--count", "1"];
+    let (lines, _) = tail_json(&master, &args, |c| {
+        set(c, "a", "1");
+        // WAIT sends REPLCONF GETACK and returns once we answered.
+        let acked: i64 = redis::cmd("WAIT").arg(1).arg(0).query(c).unwrap();
+        assert_eq!(acked, 1);
+    });
     assert_eq!(commands(&lines), vec![vec!["REPLCONF", "GETACK", "*"]]);
 }
 
 #[test]
 fn filters_by_command_key_and_db() {
     let master = quiet_master(&["--repl-diskless-sync", "no"]);
-    let mut conn = master.client();
-    let tail = TailRun::start(&[
-        &master.addr(),
-        "--format",
-        "json",
+    let args = [
         "--command",
         "set",
         "--command",
@@ -775,24 +745,20 @@ fn filters_by_command_key_and_db() {
         "1",
         "--count",
         "2",
-    ]);
-    wait_online(&mut conn);
-    let mut db1 = redis::Client::open(format!("{}1", master.url()))
-        .unwrap()
-        .get_connection()
-        .unwrap();
-    set(&mut conn, "user:1", "db0");
-    set(&mut db1, "user:x", "wrong key");
-    set(&mut db1, "order:1", "wrong key");
-    let _: i64 = redis::cmd("RPUSH")
-        .arg("user:2")
-        .arg("x")
-        .query(&mut db1)
-        .unwrap();
-    set(&mut db1, "user:3", "yes");
-    let _: i64 = redis::cmd("DEL").arg("user:2").query(&mut db1).unwrap();
-    let (status, lines, stderr) = tail.finish();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    ];
+    let (lines, _) = tail_json(&master, &args, |conn| {
+        let mut db1 = db_client(&master, 1);
+        set(conn, "user:1", "db0");
+        set(&mut db1, "user:x", "wrong key");
+        set(&mut db1, "order:1", "wrong key");
+        let _: i64 = redis::cmd("RPUSH")
+            .arg("user:2")
+            .arg("x")
+            .query(&mut db1)
+            .unwrap();
+        set(&mut db1, "user:3", "yes");
+        let _: i64 = redis::cmd("DEL").arg("user:2").query(&mut db1).unwrap();
+    });
     assert_eq!(
         commands(&lines),
         vec![vec!["SET", "user:3", "yes"], vec!["DEL", "user:2"]]
@@ -810,34 +776,12 @@ fn authentication_with_password_and_acl_user() {
         .arg("s3cret")
         .query(&mut master.client())
         .unwrap();
-    let out = run(
-        &["replica", "tail", &master.addr(), "--lag-interval", "0"],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("authentication") && err.contains("NOAUTH"),
-        "{err}"
-    );
-
-    let out = run(
-        &[
-            "replica",
-            "tail",
-            &master.addr(),
-            "--password",
-            "wrong",
-            "--lag-interval",
-            "0",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("WRONGPASS"),
-        "{}",
-        text(&out.stderr)
+    let addr = master.addr();
+    let err = assert_refused(&[&addr, "--lag-interval", "0"], "NOAUTH");
+    assert!(err.contains("master refused authentication"), "{err}");
+    assert_refused(
+        &[&addr, "--password", "wrong", "--lag-interval", "0"],
+        "WRONGPASS",
     );
 
     let mut conn = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", master.port))
@@ -885,12 +829,7 @@ fn authentication_with_password_and_acl_user() {
         wait_until("the replica to go", || replica_line(&mut conn).is_none());
     }
 
-    let out = run(
-        &["replica", "tail", &master.addr(), "--user", "tailer"],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--user needs --password"));
+    assert_refused(&[&addr, "--user", "tailer"], "--user needs --password");
 }
 
 #[test]
@@ -991,63 +930,27 @@ fn a_slow_stdout_backpressures_with_lag_and_buffer_warnings() {
 fn usage_and_connection_errors() {
     let port = free_port().to_string();
     let addr = format!("127.0.0.1:{port}");
-    let out = run(&["replica", "tail", &addr], b"");
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let err = assert_refused(&[&addr], "cannot connect to");
     assert!(
         err.starts_with(&format!("sonde: master {addr}: cannot connect to {addr}")),
         "{err}"
     );
-
     for (args, needle) in [
-        (
-            &["replica", "tail", "host:port"][..],
-            "invalid master address",
-        ),
-        (
-            &["replica", "tail", &addr, "--rdb", "save"],
-            "--rdb save needs a FILE",
-        ),
-        (
-            &["replica", "tail", &addr, "--rdb", "bogus"],
-            "expected `skip` or `save FILE`",
-        ),
-        (
-            &["replica", "tail", &addr, "--duration", "0"],
-            "must be more than 0",
-        ),
-        (
-            &["replica", "tail", &addr, "--lag-interval", "x"],
-            "not a number of seconds",
-        ),
+        (&["host:port"][..], "invalid master address"),
+        (&[&addr, "--rdb", "save"], "--rdb save needs a FILE"),
+        (&[&addr, "--rdb", "bogus"], "expected `skip` or `save FILE`"),
+        (&[&addr, "--duration", "0"], "must be more than 0"),
+        (&[&addr, "--count", "0"], "--count"),
+        (&[&addr, "--lag-interval", "x"], "not a number of seconds"),
     ] {
-        let out = run(args, b"");
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            text(&out.stderr).contains(needle),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        assert_refused(args, needle);
     }
-
     let dir = tempfile::tempdir().unwrap();
     let resume = dir.path().join("bad.json");
     std::fs::write(&resume, b"{not json").unwrap();
-    let out = run(
-        &[
-            "replica",
-            "tail",
-            &addr,
-            "--resume",
-            resume.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("is not a resume file"),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        &[&addr, "--resume", resume.to_str().unwrap()],
+        "is not a resume file",
     );
 }
 

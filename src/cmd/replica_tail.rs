@@ -669,12 +669,21 @@ impl<'a> Output<'a> {
         }
     }
 
-    /// Flush rows, with the bars out of the way while they print.
+    /// Flush rows, with the bars out of the way while they print when both
+    /// share the terminal. Into a pipe the bars stay: holding their lock
+    /// while a slow reader blocks us would also block the lag thread's
+    /// warnings, which are meant for exactly that moment.
     fn flush(&mut self, bars: &MultiProgress) -> std::io::Result<()> {
-        bars.suspend(|| match self {
+        let mut flush = || match self {
             Output::Json(lines) => lines.flush(),
             Output::Table(columns) => columns.flush(),
-        })
+        };
+        static STDOUT_TTY: OnceLock<bool> = OnceLock::new();
+        if *STDOUT_TTY.get_or_init(|| std::io::stdout().is_terminal()) {
+            bars.suspend(flush)
+        } else {
+            flush()
+        }
     }
 }
 
@@ -789,15 +798,7 @@ impl Report for Summary {
         }
         rows.push(("elapsed", format!("{:.1} s", self.elapsed_seconds)));
         table::write(out, &table::key_values(rows))?;
-        if !self.by_command.is_empty() {
-            let mut commands = table::new(["command", "count", "bytes"]);
-            for c in &self.by_command {
-                commands.add_row([display(&c.name.0), c.count.to_string(), c.bytes.to_string()]);
-            }
-            table::align_right(&mut commands, &[1, 2]);
-            table::write(out, &commands)?;
-        }
-        Ok(())
+        super::resp_decode::write_command_counts(out, &self.by_command)
     }
 }
 
