@@ -37,8 +37,8 @@
 //!
 //! Events in order for a full resync: `FullResync`, `SnapshotStart`,
 //! `SnapshotData`…, `SnapshotEnd`, then `Command`… . For a partial one:
-//! `Continue`, then `Command`… . `Keepalive` and `Warning` may come at any
-//! point of the handshake. A [`Command`] carries the offset after it (equal
+//! `Continue`, then `Command`… . `Warning` may come during the handshake,
+//! `Keepalive` (a bare newline from the master) at any point. A [`Command`] carries the offset after it (equal
 //! to the master's `master_repl_offset` once it wrote it), its length, its
 //! database and its arguments.
 //!
