@@ -942,6 +942,10 @@ fn usage_and_connection_errors() {
         (&[&addr, "--duration", "0"], "must be more than 0"),
         (&[&addr, "--count", "0"], "--count"),
         (&[&addr, "--lag-interval", "x"], "not a number of seconds"),
+        (
+            &[&addr, "--lag-interval", "0", "--max-lag", "1"],
+            "--max-lag needs lag polling",
+        ),
     ] {
         assert_refused(args, needle);
     }

@@ -28,7 +28,7 @@ use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, progress, table};
 use crate::replication::filter::Filter;
 use crate::replication::lag::{Lag, LagStats, LagTracker, MasterProbe, Sample};
-use crate::replication::snapshot::{Discard, SaveFile, SnapshotDone};
+use crate::replication::snapshot::{Discard, KeyCounts, SaveFile, SnapshotDone};
 use crate::replication::{
     AckPolicy, Auth, Command, Config, Event, Link, LinkError, Position, ReplError, SnapshotForm,
     SnapshotSink,
@@ -58,6 +58,9 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
     let addr = resolve(&host, port)?;
     let auth = auth(args)?;
     let snapshot_mode = SnapshotMode::parse(&args.rdb)?;
+    if args.max_lag.is_some() && args.lag_interval.is_zero() {
+        bail!("--max-lag needs lag polling (a --lag-interval above 0)");
+    }
     let resume = match &args.resume {
         Some(path) => Position::load(path)?,
         None => None,
@@ -369,7 +372,9 @@ impl Tail<'_> {
     }
 
     fn command(&mut self, command: &Command) -> std::io::Result<Option<Stop>> {
-        self.stats.add(&command.frame, command.length);
+        if let Some(name) = command.args.first() {
+            self.stats.add_command(name, command.length);
+        }
         if self.filter.accepts(command) {
             self.out.command(command)?;
             self.summary.shown += 1;
@@ -521,6 +526,9 @@ enum Line<'a> {
         form: &'static str,
         bytes: u64,
         saved: Option<String>,
+        /// From a sink that parses the payload (none does yet).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<&'a KeyCounts>,
     },
     Lag(&'a Lag),
     Disconnected {
@@ -626,6 +634,7 @@ impl<'a> Output<'a> {
                 form: form.name(),
                 bytes,
                 saved,
+                keys: done.keys.as_ref(),
             }),
             Output::Table(_) => {
                 let saved = saved.map(|p| format!(", saved to {p}")).unwrap_or_default();
@@ -633,6 +642,16 @@ impl<'a> Output<'a> {
                     "snapshot received: {bytes} bytes ({} form){saved}",
                     form.name()
                 ));
+                for db in done.keys.iter().flat_map(|k| &k.databases) {
+                    let types: Vec<String> =
+                        db.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+                    note(&format!(
+                        "  db {}: {} keys ({})",
+                        db.db,
+                        db.keys,
+                        types.join(", ")
+                    ));
+                }
                 Ok(())
             }
         }

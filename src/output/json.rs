@@ -16,6 +16,9 @@ pub fn write_document(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) ->
 pub struct JsonLines<W: Write> {
     out: W,
     flush_each: bool,
+    /// One line is serialized here and written whole: serde writes token
+    /// by token, and a writer per token costs more than the copy.
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLines<W> {
@@ -23,6 +26,7 @@ impl<W: Write> JsonLines<W> {
         JsonLines {
             out,
             flush_each: true,
+            line: Vec::new(),
         }
     }
 
@@ -33,12 +37,15 @@ impl<W: Write> JsonLines<W> {
         JsonLines {
             out,
             flush_each: false,
+            line: Vec::new(),
         }
     }
 
     pub fn write(&mut self, value: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
-        self.out.write_all(b"\n")?;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, value).map_err(io::Error::from)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
         if self.flush_each {
             self.out.flush()?;
         }

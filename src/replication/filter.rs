@@ -138,7 +138,6 @@ fn match_one(pattern: &[u8], p: usize, byte: u8) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resp::Frame;
 
     fn args(list: &[&str]) -> Vec<Bytes> {
         list.iter()
@@ -151,7 +150,6 @@ mod tests {
             offset: 0,
             length: 0,
             db,
-            frame: Frame::Array(vec![]),
             args: args(list),
         }
     }

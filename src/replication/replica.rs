@@ -99,8 +99,6 @@ pub struct Command {
     pub length: usize,
     /// The database the command applies to (for `SELECT`, the new one).
     pub db: i64,
-    /// The frame as received: an array of bulk strings.
-    pub frame: Frame,
     /// The arguments, name first.
     pub args: Vec<Bytes>,
 }
@@ -612,15 +610,15 @@ impl Replica {
                 )));
             }
         };
-        let Some(args) = frame.as_command() else {
+        let kind = frame.kind();
+        let Some(args) = into_args(frame) else {
             return Err(ReplError::Protocol(format!(
                 "at replication offset {}: expected a command (an array of bulk strings), \
                  found {}",
                 self.offset,
-                frame.kind().name()
+                kind.name()
             )));
         };
-        let args: Vec<Bytes> = args.into_iter().cloned().collect();
         let before = self.offset;
         let name = &args[0];
         if name.eq_ignore_ascii_case(b"select") {
@@ -645,10 +643,27 @@ impl Replica {
             offset: self.offset,
             length: len,
             db: self.db,
-            frame,
             args,
         })))
     }
+}
+
+/// The arguments of a command frame (a non-empty array of bulk strings),
+/// taken out of the frame without copying their bytes.
+fn into_args(frame: Frame) -> Option<Vec<Bytes>> {
+    let Frame::Array(items) = frame else {
+        return None;
+    };
+    if items.is_empty() {
+        return None;
+    }
+    items
+        .into_iter()
+        .map(|item| match item {
+            Frame::Bulk(b) => Some(b),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Bytes as text for messages (lossy: masters send ASCII here).
