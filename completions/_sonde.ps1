@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
+            [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -226,6 +227,52 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;ring;help;help' {
             break
         }
+        'sonde;replica' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('tail', 'tail', [CompletionResultType]::ParameterValue, 'Stream a master''s replication feed: every command with its offset')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;replica;tail' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user for AUTH (with --password or --askpass)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH (also read from SONDE_PASSWORD)')
+            [CompletionResult]::new('--announce-port', '--announce-port', [CompletionResultType]::ParameterName, 'Port announced with REPLCONF listening-port (default: the local port of our connection, so the master''s INFO line identifies it)')
+            [CompletionResult]::new('--announce-ip', '--announce-ip', [CompletionResultType]::ParameterName, 'Address announced with REPLCONF ip-address')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Keep the replication ID, offset and database in FILE (written atomically) and continue from it next time with PSYNC: the master answers +CONTINUE while the offset is still in its backlog. After a crash, up to the last second of commands may be shown again')
+            [CompletionResult]::new('--rdb', '--rdb', [CompletionResultType]::ParameterName, 'What to do with the snapshot of a full resync: `skip` (read and drop it; a progress bar on a terminal) or `save FILE` (write it to FILE, replaced atomically by each full resync)')
+            [CompletionResult]::new('--ack', '--ack', [CompletionResultType]::ParameterName, 'When to send REPLCONF ACK <offset>. `interval` (every second, after the snapshot and on REPLCONF GETACK) behaves like a real replica: the master''s INFO shows our offset, and we count toward WAIT and min-replicas-to-write, so a slow tail can hold up writers that rely on them. `never` stays invisible to those, at a cost: a Redis 7 master doing a diskless sync waits for the first ACK before it streams any command (until it drops us after repl-timeout, default 60 s, and we continue with a partial resync), and any Redis master drops a replica that has not acknowledged for repl-timeout, so the link is resumed that often')
+            [CompletionResult]::new('--lag-interval', '--lag-interval', [CompletionResultType]::ParameterName, 'Seconds between lag polls (INFO replication on a second connection); 0 turns polling off')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'Exit status 1 when a poll finds us more than BYTES behind the master')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Report only this command (repeatable; case-insensitive)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Report only commands whose first key matches this glob (Redis KEYS syntax)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Report only commands applied to this database')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after reporting N commands')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after SECS seconds')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a connection after SECS without data from the master (masters ping replicas every 10 s by default), and on connecting')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Prompt for the password on the terminal')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also report the master''s PINGs and REPLCONF GETACKs')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;replica;help' {
+            [CompletionResult]::new('tail', 'tail', [CompletionResultType]::ParameterValue, 'Stream a master''s replication feed: every command with its offset')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;replica;help;tail' {
+            break
+        }
+        'sonde;replica;help;help' {
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -247,6 +294,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('rdb', 'rdb', [CompletionResultType]::ParameterValue, 'Work with RDB snapshot files')
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
+            [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -282,6 +330,13 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;ring;simulate' {
+            break
+        }
+        'sonde;help;replica' {
+            [CompletionResult]::new('tail', 'tail', [CompletionResultType]::ParameterValue, 'Stream a master''s replication feed: every command with its offset')
+            break
+        }
+        'sonde;help;replica;tail' {
             break
         }
         'sonde;help;completions' {

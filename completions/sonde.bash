@@ -28,6 +28,9 @@ _sonde() {
             sonde,rdb)
                 cmd="sonde__subcmd__rdb"
                 ;;
+            sonde,replica)
+                cmd="sonde__subcmd__replica"
+                ;;
             sonde,resp)
                 cmd="sonde__subcmd__resp"
                 ;;
@@ -49,6 +52,9 @@ _sonde() {
             sonde__subcmd__help,rdb)
                 cmd="sonde__subcmd__help__subcmd__rdb"
                 ;;
+            sonde__subcmd__help,replica)
+                cmd="sonde__subcmd__help__subcmd__replica"
+                ;;
             sonde__subcmd__help,resp)
                 cmd="sonde__subcmd__help__subcmd__resp"
                 ;;
@@ -60,6 +66,9 @@ _sonde() {
                 ;;
             sonde__subcmd__help__subcmd__rdb,inspect)
                 cmd="sonde__subcmd__help__subcmd__rdb__subcmd__inspect"
+                ;;
+            sonde__subcmd__help__subcmd__replica,tail)
+                cmd="sonde__subcmd__help__subcmd__replica__subcmd__tail"
                 ;;
             sonde__subcmd__help__subcmd__resp,decode)
                 cmd="sonde__subcmd__help__subcmd__resp__subcmd__decode"
@@ -84,6 +93,18 @@ _sonde() {
                 ;;
             sonde__subcmd__rdb__subcmd__help,inspect)
                 cmd="sonde__subcmd__rdb__subcmd__help__subcmd__inspect"
+                ;;
+            sonde__subcmd__replica,help)
+                cmd="sonde__subcmd__replica__subcmd__help"
+                ;;
+            sonde__subcmd__replica,tail)
+                cmd="sonde__subcmd__replica__subcmd__tail"
+                ;;
+            sonde__subcmd__replica__subcmd__help,help)
+                cmd="sonde__subcmd__replica__subcmd__help__subcmd__help"
+                ;;
+            sonde__subcmd__replica__subcmd__help,tail)
+                cmd="sonde__subcmd__replica__subcmd__help__subcmd__tail"
                 ;;
             sonde__subcmd__resp,decode)
                 cmd="sonde__subcmd__resp__subcmd__decode"
@@ -134,7 +155,7 @@ _sonde() {
 
     case "${cmd}" in
         sonde)
-            opts="-h -V --format --help --version resp rdb sockopt ring completions generate help"
+            opts="-h -V --format --help --version resp rdb sockopt ring replica completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -188,7 +209,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help)
-            opts="resp rdb sockopt ring completions generate help"
+            opts="resp rdb sockopt ring replica completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +279,34 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help__subcmd__rdb__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__replica)
+            opts="tail"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__replica__subcmd__tail)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -465,6 +514,144 @@ _sonde() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__replica)
+            opts="-h -V --format --help --version tail help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__replica__subcmd__help)
+            opts="tail help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__replica__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__replica__subcmd__help__subcmd__tail)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__replica__subcmd__tail)
+            opts="-h -V --user --password --askpass --announce-port --announce-ip --resume --rdb --ack --lag-interval --max-lag --command --match --db --all --count --duration --timeout --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --announce-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --announce-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rdb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ack)
+                    COMPREPLY=($(compgen -W "interval never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lag-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

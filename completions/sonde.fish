@@ -32,6 +32,7 @@ complete -c sonde -n "__fish_sonde_needs_command" -f -a "resp" -d 'Work with RES
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "rdb" -d 'Work with RDB snapshot files'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "ring" -d 'Simulate sharding a keyspace: load, movement, lookup cost'
+complete -c sonde -n "__fish_sonde_needs_command" -f -a "replica" -d 'Follow a live master\'s replication feed as a replica would'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -173,6 +174,36 @@ complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from simulate" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from help" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
 complete -c sonde -n "__fish_sonde_using_subcommand ring; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l user -d 'ACL user for AUTH (with --password or --askpass)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l password -d 'Password for AUTH (also read from SONDE_PASSWORD)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l announce-port -d 'Port announced with REPLCONF listening-port (default: the local port of our connection, so the master\'s INFO line identifies it)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l announce-ip -d 'Address announced with REPLCONF ip-address' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l resume -d 'Keep the replication ID, offset and database in FILE (written atomically) and continue from it next time with PSYNC: the master answers +CONTINUE while the offset is still in its backlog. After a crash, up to the last second of commands may be shown again' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l rdb -d 'What to do with the snapshot of a full resync: `skip` (read and drop it; a progress bar on a terminal) or `save FILE` (write it to FILE, replaced atomically by each full resync)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l ack -d 'When to send REPLCONF ACK <offset>. `interval` (every second, after the snapshot and on REPLCONF GETACK) behaves like a real replica: the master\'s INFO shows our offset, and we count toward WAIT and min-replicas-to-write, so a slow tail can hold up writers that rely on them. `never` stays invisible to those, at a cost: a Redis 7 master doing a diskless sync waits for the first ACK before it streams any command (until it drops us after repl-timeout, default 60 s, and we continue with a partial resync), and any Redis master drops a replica that has not acknowledged for repl-timeout, so the link is resumed that often' -r -f -a "interval\t''
+never\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l lag-interval -d 'Seconds between lag polls (INFO replication on a second connection); 0 turns polling off' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l max-lag -d 'Exit status 1 when a poll finds us more than BYTES behind the master' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l command -d 'Report only this command (repeatable; case-insensitive)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l match -d 'Report only commands whose first key matches this glob (Redis KEYS syntax)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l db -d 'Report only commands applied to this database' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l count -d 'Stop after reporting N commands' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l duration -d 'Stop after SECS seconds' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l timeout -d 'Give up on a connection after SECS without data from the master (masters ping replicas every 10 s by default), and on connecting' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l askpass -d 'Prompt for the password on the terminal'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l all -d 'Also report the master\'s PINGs and REPLCONF GETACKs'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -181,15 +212,17 @@ complete -c sonde -n "__fish_sonde_using_subcommand generate" -l format -d 'Outp
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "ring" -d 'Simulate sharding a keyspace: load, movement, lookup cost'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "rdb" -d 'Work with RDB snapshot files'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "sockopt" -d 'Socket options as the kernel really applies them, with live experiments'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "ring" -d 'Simulate sharding a keyspace: load, movement, lookup cost'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "replica" -d 'Follow a live master\'s replication feed as a replica would'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp rdb sockopt ring replica completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "sniff" -d 'Watch RESP traffic on the wire: commands, replies, latency'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from sockopt" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from ring" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from replica" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'

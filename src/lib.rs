@@ -15,6 +15,8 @@
 //! - [`sockopt`]: socket options as the kernel applies them; experiments.
 //! - [`ring`]: sharding strategies and their simulation.
 //! - [`capture`]: RESP traffic read off the wire or from capture files.
+//! - [`replication`]: the replica side of Redis replication (handshake,
+//!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
 
 pub mod capture;
 pub mod cli;
@@ -23,6 +25,7 @@ pub mod glob;
 pub mod input;
 pub mod output;
 pub mod rdb;
+pub mod replication;
 pub mod resp;
 pub mod ring;
 pub mod sockopt;

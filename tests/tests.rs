@@ -7,6 +7,7 @@ mod cli;
 mod rdb_corpus;
 mod rdb_fuzz;
 mod rdb_redis;
+mod replica_tail;
 mod resp_decode;
 mod resp_sniff;
 mod ring;

@@ -4,6 +4,7 @@
 
 mod completions;
 mod rdb_inspect;
+mod replica_tail;
 mod resp_decode;
 mod ring;
 mod sniff;
@@ -41,6 +42,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
             ring::simulate(&args, cli.format, &mut out)
         }
         Command::Resp(cli::RespCommand::Sniff(args)) => sniff::run(&args, cli.format, &mut out),
+        Command::Replica(cli::ReplicaCommand::Tail(args)) => {
+            replica_tail::run(&args, cli.format, &mut out)
+        }
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

@@ -242,14 +242,22 @@ impl Report for StatsReport {
         ]);
         table::align_right(&mut types, &[1, 2]);
         table::write(out, &types)?;
-        if !self.commands.is_empty() {
-            let mut commands = table::new(["command", "count", "bytes"]);
-            for c in &self.commands {
-                commands.add_row([display(&c.name.0), c.count.to_string(), c.bytes.to_string()]);
-            }
-            table::align_right(&mut commands, &[1, 2]);
-            table::write(out, &commands)?;
-        }
-        Ok(())
+        write_command_counts(out, &self.commands)
     }
+}
+
+/// The table of commands by name, count and bytes (also `replica tail`'s).
+pub(super) fn write_command_counts(
+    out: &mut dyn Write,
+    counts: &[CommandCount],
+) -> std::io::Result<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let mut commands = table::new(["command", "count", "bytes"]);
+    for c in counts {
+        commands.add_row([display(&c.name.0), c.count.to_string(), c.bytes.to_string()]);
+    }
+    table::align_right(&mut commands, &[1, 2]);
+    table::write(out, &commands)
 }

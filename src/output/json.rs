@@ -15,16 +15,44 @@ pub fn write_document(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) ->
 /// (`jq`, a pipe to a script) sees events as they happen.
 pub struct JsonLines<W: Write> {
     out: W,
+    flush_each: bool,
+    /// One line is serialized here and written whole: serde writes token
+    /// by token, and a writer per token costs more than the copy.
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLines<W> {
     pub fn new(out: W) -> JsonLines<W> {
-        JsonLines { out }
+        JsonLines {
+            out,
+            flush_each: true,
+            line: Vec::new(),
+        }
+    }
+
+    /// Lines are not flushed one by one: for high-rate streams whose
+    /// producer calls [`JsonLines::flush`] whenever it goes idle, so a
+    /// reader still sees every line without one write per line.
+    pub fn batched(out: W) -> JsonLines<W> {
+        JsonLines {
+            out,
+            flush_each: false,
+            line: Vec::new(),
+        }
     }
 
     pub fn write(&mut self, value: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
-        self.out.write_all(b"\n")?;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, value).map_err(io::Error::from)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 

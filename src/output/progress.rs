@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Format;
 
@@ -35,6 +35,23 @@ pub fn bytes_unknown(format: Format, message: &str) -> ProgressBar {
     if visible(format) {
         bar.enable_steady_tick(Duration::from_millis(200));
     }
+    bar
+}
+
+/// A group of bars drawn together (a status line under a transfer bar,
+/// say), hidden when not visible. Print to the terminal through
+/// [`MultiProgress::suspend`] so lines do not tear the bars.
+pub fn multi(format: Format) -> MultiProgress {
+    MultiProgress::with_draw_target(target(format))
+}
+
+/// A one-line status (a message only) for long-running streams; add it to
+/// a [`multi`] group to show it. Redrawn when its message changes.
+pub fn status() -> ProgressBar {
+    let bar = ProgressBar::hidden();
+    let style =
+        ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
     bar
 }
 

@@ -100,7 +100,7 @@ impl<W: Write> Columns<W> {
         self.out.flush()
     }
 
-    /// The writer underneath.
+    /// The writer underneath, for text that follows the rows (a summary).
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.out
     }

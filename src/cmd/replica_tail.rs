@@ -1,0 +1,1134 @@
+//! `sonde replica tail`: follow a master's replication feed as a replica,
+//! report its commands with offsets, poll lag on a second connection,
+//! resume dropped links and stop with a summary.
+//!
+//! Threads: the main thread drives the [`Link`] and renders; a lag thread
+//! polls the master (INFO replication, CLIENT LIST) and warns on its own,
+//! so that its warnings reach stderr even while the main thread is stuck
+//! writing to a slow stdout (which is exactly when they matter).
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use indicatif::{MultiProgress, ProgressBar};
+use serde::Serialize;
+
+use super::Status;
+use crate::cli::{AckMode, ReplicaTailArgs};
+use crate::output::bytes::{display, display_short, serialize_list};
+use crate::output::json::JsonLines;
+use crate::output::stream::{Column, Columns};
+use crate::output::{Format, Report, progress, table};
+use crate::replication::filter::Filter;
+use crate::replication::lag::{Lag, LagStats, LagTracker, MasterProbe, Sample};
+use crate::replication::snapshot::{Discard, KeyCounts, SaveFile, SnapshotDone};
+use crate::replication::{
+    AckPolicy, Auth, Command, Config, Event, Link, LinkError, Position, ReplError, SnapshotForm,
+    SnapshotSink,
+};
+use crate::resp::stats::{CommandCount, StreamStats};
+
+/// Our offset as the lag thread sees it before the command stream starts.
+const NOT_STREAMING: u64 = u64::MAX;
+
+/// Arguments shown per table row, and characters per argument.
+const ROW_ARGS: usize = 8;
+const ROW_ARG_CHARS: usize = 40;
+
+/// Events handled between looks at the clock and the flags when the feed
+/// never pauses.
+const CHECK_EVERY: u32 = 1024;
+
+/// Ctrl-C or SIGTERM: stop at the next event and print the summary.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The bars on stderr (status line, snapshot transfer), so that every
+/// thread's messages print around them instead of through them.
+static BARS: OnceLock<MultiProgress> = OnceLock::new();
+
+pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let (host, port) = split_host_port(&args.master)?;
+    let addr = resolve(&host, port)?;
+    let auth = auth(args)?;
+    let snapshot_mode = SnapshotMode::parse(&args.rdb)?;
+    if args.max_lag.is_some() && args.lag_interval.is_zero() {
+        bail!("--max-lag needs lag polling (a --lag-interval above 0)");
+    }
+    let resume = match &args.resume {
+        Some(path) => Position::load(path)?,
+        None => None,
+    };
+    let config = Config {
+        auth: auth.clone(),
+        announce_port: args.announce_port.unwrap_or(0),
+        announce_ip: args.announce_ip.clone(),
+        ack: match args.ack {
+            AckMode::Interval => AckPolicy::Interval,
+            AckMode::Never => AckPolicy::Never,
+        },
+        ..Config::default()
+    };
+    let filter = Filter {
+        commands: args
+            .commands
+            .iter()
+            .map(|c| c.as_bytes().to_ascii_lowercase())
+            .collect(),
+        key_pattern: args
+            .key_match
+            .as_ref()
+            .map(|g| crate::glob::Pattern::new(g.as_bytes())),
+        db: args.db.map(i64::from),
+        all: args.all,
+    };
+    catch_signals();
+    let bars = BARS.get_or_init(|| progress::multi(format)).clone();
+    let status = bars.add(progress::status());
+
+    let shared = Arc::new(Shared {
+        offset: AtomicU64::new(NOT_STREAMING),
+        local_addr: Mutex::new(None),
+        tracker: Mutex::new(LagTracker::default()),
+        exceeded: AtomicBool::new(false),
+    });
+    let (lag_tx, lag_rx) = std::sync::mpsc::sync_channel(1024);
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    if !args.lag_interval.is_zero() {
+        let poller = Poller {
+            host: host.clone(),
+            port,
+            auth: auth.clone(),
+            interval: args.lag_interval,
+            timeout: args.timeout.min(Duration::from_secs(10)),
+            max_lag: args.max_lag,
+            shared: Arc::clone(&shared),
+            tx: lag_tx,
+        };
+        std::thread::Builder::new()
+            .name("lag".into())
+            .spawn(move || poller.run(stop_rx))
+            .context("starting the lag thread")?;
+    }
+
+    let mut tail = Tail {
+        args,
+        out: Output::new(format, out),
+        filter,
+        sink: snapshot_mode.sink(),
+        bars,
+        status,
+        snapshot_bar: None,
+        phase: Phase::Connecting,
+        shared: Arc::clone(&shared),
+        lag_rx,
+        position: resume,
+        stats: StreamStats::default(),
+        summary: Summary::new(&args.master),
+        started: Instant::now(),
+        deadline: args.duration.map(|d| Instant::now() + d),
+        last_resume_save: Instant::now(),
+        saved_position: None,
+        last_status: Instant::now(),
+    };
+    let outcome = tail.follow(addr, config);
+    drop(stop_tx);
+    tail.finish(outcome)
+}
+
+/// What the lag thread and the main thread share.
+struct Shared {
+    /// The offset after the last command processed, or [`NOT_STREAMING`].
+    offset: AtomicU64,
+    /// Our end of the replication connection, for CLIENT LIST.
+    local_addr: Mutex<Option<SocketAddr>>,
+    tracker: Mutex<LagTracker>,
+    /// A poll found us more than --max-lag behind.
+    exceeded: AtomicBool,
+}
+
+/// How one connection ended.
+enum Ended {
+    Stopped(Stop),
+    Failed(LinkError),
+}
+
+/// What the status line says the link is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Waiting,
+    Snapshot,
+    Streaming,
+}
+
+/// Why following stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Stop {
+    Count,
+    Duration,
+    Interrupted,
+    /// The master sent something that is not the replication protocol.
+    ProtocolError,
+}
+
+/// The state of one `replica tail` run.
+struct Tail<'a> {
+    args: &'a ReplicaTailArgs,
+    out: Output<'a>,
+    filter: Filter,
+    sink: Box<dyn SnapshotSink>,
+    bars: MultiProgress,
+    status: ProgressBar,
+    snapshot_bar: Option<ProgressBar>,
+    phase: Phase,
+    shared: Arc<Shared>,
+    lag_rx: Receiver<Lag>,
+    /// Where the next connection continues from.
+    position: Option<Position>,
+    stats: StreamStats,
+    summary: Summary,
+    started: Instant,
+    deadline: Option<Instant>,
+    last_resume_save: Instant,
+    saved_position: Option<Position>,
+    last_status: Instant,
+}
+
+impl Tail<'_> {
+    /// Connect, follow, reconnect on transient failures; returns why it
+    /// stopped, or the error that ends the run.
+    fn follow(&mut self, addr: SocketAddr, config: Config) -> anyhow::Result<Stop> {
+        let mut backoff = Duration::from_millis(100);
+        let mut connected_once = false;
+        loop {
+            if let Some(stop) = self.should_stop() {
+                return Ok(stop);
+            }
+            let mut link = match Link::connect(
+                addr,
+                config.clone(),
+                self.position.clone(),
+                self.args.timeout,
+            ) {
+                Ok(link) => link,
+                Err(e) if !connected_once => {
+                    return Err(e).with_context(|| format!("master {}", self.args.master));
+                }
+                Err(e) => {
+                    warn(&format!("{e}; retrying in {backoff:?}"));
+                    if let Some(stop) = self.pause(backoff) {
+                        return Ok(stop);
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            connected_once = true;
+            *lock(&self.shared.local_addr) = Some(link.local_addr());
+            // An error writing our own output ends the run (a closed pipe
+            // is a normal way out); only link failures are retried.
+            let ended = self.pump(&mut link).context("writing the report")?;
+            if link.replica().is_streaming() {
+                backoff = Duration::from_millis(100);
+            }
+            self.position = link.replica().position();
+            let e = match ended {
+                Ended::Stopped(stop) => return Ok(stop),
+                Ended::Failed(e) => e,
+            };
+            self.abort_snapshot();
+            if let LinkError::Replication(ReplError::Protocol(message)) = &e {
+                super::problem(format!("{}: protocol error {message}", self.args.master));
+                return Ok(Stop::ProtocolError);
+            }
+            if !e.is_transient() {
+                if let Some(position) = self.position.clone() {
+                    self.save_resume(&position)?;
+                }
+                return Err(e).with_context(|| format!("master {}", self.args.master));
+            }
+            self.disconnected(&e)?;
+            warn(&format!("{e}; reconnecting in {backoff:?}"));
+            if let Some(stop) = self.pause(backoff) {
+                return Ok(stop);
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Events from one connection until it fails or the run stops. `Err`
+    /// is an error writing our output; link failures are an [`Ended`].
+    fn pump(&mut self, link: &mut Link) -> std::io::Result<Ended> {
+        let mut since_check = 0u32;
+        loop {
+            loop {
+                let event = match link.poll() {
+                    Ok(Some(event)) => event,
+                    Ok(None) => break,
+                    Err(e) => return Ok(Ended::Failed(e)),
+                };
+                if let Some(stop) = self.handle(event, link)? {
+                    return Ok(Ended::Stopped(stop));
+                }
+                since_check += 1;
+                if since_check >= CHECK_EVERY {
+                    since_check = 0;
+                    self.housekeeping(link)?;
+                    if let Some(stop) = self.should_stop() {
+                        return Ok(Ended::Stopped(stop));
+                    }
+                }
+            }
+            // Nothing buffered is left: show everything before waiting.
+            self.out.flush(&self.bars)?;
+            self.housekeeping(link)?;
+            if let Some(stop) = self.should_stop() {
+                return Ok(Ended::Stopped(stop));
+            }
+            let mut wake = Instant::now() + Duration::from_millis(250);
+            if let Some(deadline) = self.deadline {
+                wake = wake.min(deadline);
+            }
+            if let Err(e) = link.read(wake) {
+                return Ok(Ended::Failed(e));
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, link: &Link) -> std::io::Result<Option<Stop>> {
+        match event {
+            Event::Keepalive => {}
+            Event::Warning(message) => warn(&message),
+            Event::FullResync { replid, offset } => {
+                if let Some(previous) = &self.position {
+                    warn(&format!(
+                        "master could not continue from offset {} and forced a full resync: \
+                         what happened up to offset {offset} is only in its snapshot",
+                        previous.offset
+                    ));
+                }
+                self.phase = Phase::Waiting;
+                self.summary.full_resyncs += 1;
+                self.summary.replid = Some(replid.clone());
+                self.out.sync("full", &replid, offset, None)?;
+            }
+            Event::Continue {
+                replid,
+                previous_replid,
+                offset,
+            } => {
+                self.summary.partial_resyncs += 1;
+                self.summary.replid = Some(replid.clone());
+                self.out
+                    .sync("partial", &replid, offset, previous_replid.as_deref())?;
+                self.stream_started(offset);
+            }
+            Event::SnapshotStart(form) => {
+                self.sink.begin(form).map_err(std::io::Error::other)?;
+                // Made hidden, then shown through the group: a bar that
+                // drew on its own before joining would tear the status line.
+                let bar = match form.size() {
+                    Some(total) => progress::bytes(total, Format::Json, "snapshot"),
+                    None => progress::bytes_unknown(Format::Json, "snapshot"),
+                };
+                self.snapshot_bar = Some(self.bars.insert_before(&self.status, bar));
+                self.phase = Phase::Snapshot;
+                self.summary.snapshot_form = Some(form);
+            }
+            Event::SnapshotData(chunk) => {
+                self.sink.data(&chunk).map_err(std::io::Error::other)?;
+                if let Some(bar) = &self.snapshot_bar {
+                    bar.inc(chunk.len() as u64);
+                }
+            }
+            Event::SnapshotEnd { bytes } => {
+                let done = self.sink.end().map_err(std::io::Error::other)?;
+                if let Some(bar) = self.snapshot_bar.take() {
+                    bar.finish_and_clear();
+                }
+                self.summary.snapshots += 1;
+                self.summary.snapshot_bytes += bytes;
+                let form = self
+                    .summary
+                    .snapshot_form
+                    .unwrap_or(SnapshotForm::EofMarked);
+                self.out.snapshot(form, bytes, &done)?;
+                self.stream_started(link.replica().offset());
+            }
+            Event::Command(command) => return self.command(&command),
+        }
+        Ok(None)
+    }
+
+    fn stream_started(&mut self, offset: u64) {
+        self.phase = Phase::Streaming;
+        self.summary.offset = Some(offset);
+        self.shared.offset.store(offset, Ordering::Relaxed);
+    }
+
+    fn command(&mut self, command: &Command) -> std::io::Result<Option<Stop>> {
+        if let Some(name) = command.args.first() {
+            self.stats.add_command(name, command.length);
+        }
+        if self.filter.accepts(command) {
+            self.out.command(command)?;
+            self.summary.shown += 1;
+        }
+        self.summary.offset = Some(command.offset);
+        self.shared.offset.store(command.offset, Ordering::Relaxed);
+        if self.args.count.is_some_and(|n| self.summary.shown >= n) {
+            return Ok(Some(Stop::Count));
+        }
+        Ok(None)
+    }
+
+    /// Lag lines, the status line and the resume file: work that is due
+    /// whenever the feed pauses, and now and then when it does not.
+    fn housekeeping(&mut self, link: &Link) -> std::io::Result<()> {
+        while let Ok(lag) = self.lag_rx.try_recv() {
+            self.out.lag(&lag)?;
+            self.summary.last_lag = Some(lag);
+        }
+        if self.last_status.elapsed() >= Duration::from_millis(200) {
+            self.last_status = Instant::now();
+            self.status.set_message(self.status_text());
+        }
+        if self.args.resume.is_some()
+            && self.last_resume_save.elapsed() >= Duration::from_secs(1)
+            && let Some(position) = link.replica().position()
+        {
+            self.last_resume_save = Instant::now();
+            self.save_resume(&position)?;
+        }
+        Ok(())
+    }
+
+    fn status_text(&self) -> String {
+        let mut text = match self.phase {
+            Phase::Connecting => "connecting…".to_owned(),
+            Phase::Waiting => "waiting for the master's snapshot…".to_owned(),
+            Phase::Snapshot => "receiving the snapshot…".to_owned(),
+            Phase::Streaming => format!(
+                "offset {}  {} shown",
+                self.summary.offset.unwrap_or(0),
+                self.summary.shown
+            ),
+        };
+        if let Some(lag) = &self.summary.last_lag {
+            text.push_str(&format!("  lag {} B / {:.1} s", lag.bytes, lag.seconds));
+        }
+        text
+    }
+
+    /// Write the resume file, after everything before it is on stdout: a
+    /// restart must not skip a command it never showed.
+    fn save_resume(&mut self, position: &Position) -> std::io::Result<()> {
+        let Some(path) = &self.args.resume else {
+            return Ok(());
+        };
+        if self.saved_position.as_ref() == Some(position) {
+            return Ok(());
+        }
+        self.out.flush(&self.bars)?;
+        position.save(path).map_err(std::io::Error::other)?;
+        self.saved_position = Some(position.clone());
+        Ok(())
+    }
+
+    fn disconnected(&mut self, error: &LinkError) -> std::io::Result<()> {
+        self.phase = Phase::Connecting;
+        self.summary.disconnects += 1;
+        let offset = self.position.as_ref().map(|p| p.offset);
+        self.out.disconnected(offset, &error.to_string())
+    }
+
+    fn abort_snapshot(&mut self) {
+        if let Some(bar) = self.snapshot_bar.take() {
+            bar.finish_and_clear();
+            self.sink.abort();
+        }
+    }
+
+    fn should_stop(&self) -> Option<Stop> {
+        if STOP.load(Ordering::Relaxed) {
+            return Some(Stop::Interrupted);
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Some(Stop::Duration);
+        }
+        None
+    }
+
+    /// Sleep between reconnects, waking for a stop.
+    fn pause(&self, duration: Duration) -> Option<Stop> {
+        let until = Instant::now() + duration;
+        while Instant::now() < until {
+            if let Some(stop) = self.should_stop() {
+                return Some(stop);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.should_stop()
+    }
+
+    /// Flush, save the position, print the summary, decide the status.
+    fn finish(mut self, outcome: anyhow::Result<Stop>) -> anyhow::Result<Status> {
+        self.abort_snapshot();
+        self.status.finish_and_clear();
+        let stop = outcome?;
+        self.out.flush(&self.bars)?;
+        if let Some(position) = self.position.clone() {
+            self.save_resume(&position)
+                .context("saving the resume position")?;
+        }
+        self.summary.stopped = Some(stop);
+        self.summary.commands = self.stats.frames;
+        self.summary.bytes = self.stats.bytes;
+        self.summary.by_command = self.stats.commands();
+        self.summary.elapsed_seconds = self.started.elapsed().as_secs_f64();
+        if !self.args.lag_interval.is_zero() {
+            let stats = lock(&self.shared.tracker).stats();
+            self.summary.lag = Some(stats);
+        }
+        let exceeded = self.shared.exceeded.load(Ordering::Relaxed);
+        self.summary.max_lag_exceeded = self.args.max_lag.map(|_| exceeded);
+        self.out.summary(&self.summary)?;
+        if stop == Stop::ProtocolError || exceeded {
+            return Ok(Status::Problem);
+        }
+        Ok(Status::Ok)
+    }
+}
+
+/// Where reports go: rows or JSON Lines on stdout, notes on stderr.
+enum Output<'a> {
+    Table(Columns<&'a mut dyn Write>),
+    Json(JsonLines<&'a mut dyn Write>),
+}
+
+/// JSON Lines objects other than commands and the summary.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Line<'a> {
+    Sync {
+        mode: &'static str,
+        replid: &'a str,
+        offset: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_replid: Option<&'a str>,
+    },
+    Snapshot {
+        form: &'static str,
+        bytes: u64,
+        saved: Option<String>,
+        /// From a sink that parses the payload (none does yet).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<&'a KeyCounts>,
+    },
+    Lag(&'a Lag),
+    Disconnected {
+        offset: Option<u64>,
+        error: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct CommandLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    offset: u64,
+    db: i64,
+    args: Args<'a>,
+}
+
+struct Args<'a>(&'a [Bytes]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_list(self.0, s)
+    }
+}
+
+impl<'a> Output<'a> {
+    fn new(format: Format, out: &'a mut dyn Write) -> Output<'a> {
+        match format {
+            Format::Json => Output::Json(JsonLines::batched(out)),
+            Format::Table => Output::Table(Columns::new(
+                out,
+                vec![
+                    Column::right("OFFSET", 12),
+                    Column::right("DB", 3),
+                    Column::left("COMMAND", 12),
+                ],
+                "ARGS",
+            )),
+        }
+    }
+
+    fn command(&mut self, c: &Command) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => lines.write(&CommandLine {
+                kind: "command",
+                offset: c.offset,
+                db: c.db,
+                args: Args(&c.args),
+            }),
+            Output::Table(columns) => {
+                let offset = c.offset.to_string();
+                let db = c.db.to_string();
+                let name = c.args.first().map(|n| display(n)).unwrap_or_default();
+                let rest = c.args.get(1..).unwrap_or(&[]);
+                let mut shown: Vec<String> = rest
+                    .iter()
+                    .take(ROW_ARGS)
+                    .map(|a| display_short(a, ROW_ARG_CHARS))
+                    .collect();
+                if rest.len() > ROW_ARGS {
+                    shown.push(format!("… (+{} args)", rest.len() - ROW_ARGS));
+                }
+                columns.row(&[&offset, &db, &name, &shown.join(" ")])
+            }
+        }
+    }
+
+    fn sync(
+        &mut self,
+        mode: &'static str,
+        replid: &str,
+        offset: u64,
+        previous_replid: Option<&str>,
+    ) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => lines.write(&Line::Sync {
+                mode,
+                replid,
+                offset,
+                previous_replid,
+            }),
+            Output::Table(_) => {
+                let change = previous_replid
+                    .map(|p| format!(", replication ID changed from {p}"))
+                    .unwrap_or_default();
+                note(&format!(
+                    "{mode} resync: replid {replid} offset {offset}{change}"
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn snapshot(
+        &mut self,
+        form: SnapshotForm,
+        bytes: u64,
+        done: &SnapshotDone,
+    ) -> std::io::Result<()> {
+        let saved = done.saved.as_ref().map(|p| p.display().to_string());
+        match self {
+            Output::Json(lines) => lines.write(&Line::Snapshot {
+                form: form.name(),
+                bytes,
+                saved,
+                keys: done.keys.as_ref(),
+            }),
+            Output::Table(_) => {
+                let saved = saved.map(|p| format!(", saved to {p}")).unwrap_or_default();
+                note(&format!(
+                    "snapshot received: {bytes} bytes ({} form){saved}",
+                    form.name()
+                ));
+                for db in done.keys.iter().flat_map(|k| &k.databases) {
+                    let types: Vec<String> =
+                        db.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+                    note(&format!(
+                        "  db {}: {} keys ({})",
+                        db.db,
+                        db.keys,
+                        types.join(", ")
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn lag(&mut self, lag: &Lag) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => lines.write(&Line::Lag(lag)),
+            Output::Table(_) => Ok(()),
+        }
+    }
+
+    fn disconnected(&mut self, offset: Option<u64>, error: &str) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => lines.write(&Line::Disconnected { offset, error }),
+            Output::Table(_) => Ok(()),
+        }
+    }
+
+    fn summary(&mut self, summary: &Summary) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => {
+                lines.write(summary)?;
+                lines.flush()
+            }
+            Output::Table(columns) => {
+                columns.flush()?;
+                let mut text = Vec::new();
+                summary.table(&mut text)?;
+                let out = columns.get_mut();
+                out.write_all(&text)?;
+                out.flush()
+            }
+        }
+    }
+
+    /// Flush rows, with the bars out of the way while they print when both
+    /// share the terminal. Into a pipe the bars stay: holding their lock
+    /// while a slow reader blocks us would also block the lag thread's
+    /// warnings, which are meant for exactly that moment.
+    fn flush(&mut self, bars: &MultiProgress) -> std::io::Result<()> {
+        let mut flush = || match self {
+            Output::Json(lines) => lines.flush(),
+            Output::Table(columns) => columns.flush(),
+        };
+        static STDOUT_TTY: OnceLock<bool> = OnceLock::new();
+        if *STDOUT_TTY.get_or_init(|| std::io::stdout().is_terminal()) {
+            bars.suspend(flush)
+        } else {
+            flush()
+        }
+    }
+}
+
+/// The final report.
+#[derive(Serialize)]
+struct Summary {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    master: String,
+    /// Why the run ended: count, duration, interrupted, protocol_error.
+    stopped: Option<Stop>,
+    replid: Option<String>,
+    /// The offset after the last command processed.
+    offset: Option<u64>,
+    /// Commands in the feed (also those filtered out).
+    commands: u64,
+    /// Commands reported.
+    shown: u64,
+    /// Bytes of the command stream processed.
+    bytes: u64,
+    by_command: Vec<CommandCount>,
+    snapshots: u64,
+    snapshot_bytes: u64,
+    full_resyncs: u64,
+    partial_resyncs: u64,
+    disconnects: u64,
+    lag: Option<LagStats>,
+    /// Set when --max-lag was given: whether a poll crossed it.
+    max_lag_exceeded: Option<bool>,
+    elapsed_seconds: f64,
+    #[serde(skip)]
+    snapshot_form: Option<SnapshotForm>,
+    #[serde(skip)]
+    last_lag: Option<Lag>,
+}
+
+impl Summary {
+    fn new(master: &str) -> Summary {
+        Summary {
+            kind: "summary",
+            master: master.to_owned(),
+            stopped: None,
+            replid: None,
+            offset: None,
+            commands: 0,
+            shown: 0,
+            bytes: 0,
+            by_command: Vec::new(),
+            snapshots: 0,
+            snapshot_bytes: 0,
+            full_resyncs: 0,
+            partial_resyncs: 0,
+            disconnects: 0,
+            lag: None,
+            max_lag_exceeded: None,
+            elapsed_seconds: 0.0,
+            snapshot_form: None,
+            last_lag: None,
+        }
+    }
+}
+
+impl Report for Summary {
+    fn table(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let opt = |v: Option<u64>| v.map_or("-".to_owned(), |v| v.to_string());
+        let stopped = match self.stopped {
+            Some(Stop::Count) => "count reached",
+            Some(Stop::Duration) => "duration reached",
+            Some(Stop::Interrupted) => "interrupted",
+            Some(Stop::ProtocolError) => "protocol error",
+            None => "-",
+        };
+        let mut rows = vec![
+            ("master", self.master.clone()),
+            ("stopped", stopped.to_owned()),
+            ("replid", self.replid.clone().unwrap_or_else(|| "-".into())),
+            ("offset", opt(self.offset)),
+            ("commands", self.commands.to_string()),
+            ("shown", self.shown.to_string()),
+            ("bytes", self.bytes.to_string()),
+            (
+                "snapshots",
+                format!("{} ({} bytes)", self.snapshots, self.snapshot_bytes),
+            ),
+            (
+                "resyncs",
+                format!(
+                    "{} full, {} partial",
+                    self.full_resyncs, self.partial_resyncs
+                ),
+            ),
+            ("disconnects", self.disconnects.to_string()),
+        ];
+        if let Some(lag) = &self.lag {
+            rows.push((
+                "lag bytes",
+                format!(
+                    "max {}  mean {:.0}  final {}  over {} polls",
+                    lag.max_bytes, lag.mean_bytes, lag.final_bytes, lag.samples
+                ),
+            ));
+            rows.push((
+                "lag seconds",
+                format!(
+                    "max {:.3}  mean {:.3}  final {:.3}",
+                    lag.max_seconds, lag.mean_seconds, lag.final_seconds
+                ),
+            ));
+        }
+        if let Some(exceeded) = self.max_lag_exceeded {
+            rows.push(("max lag exceeded", exceeded.to_string()));
+        }
+        rows.push(("elapsed", format!("{:.1} s", self.elapsed_seconds)));
+        table::write(out, &table::key_values(rows))?;
+        super::resp_decode::write_command_counts(out, &self.by_command)
+    }
+}
+
+/// `--rdb`: what to do with a snapshot.
+enum SnapshotMode {
+    Skip,
+    Save(PathBuf),
+}
+
+impl SnapshotMode {
+    fn parse(words: &[String]) -> anyhow::Result<SnapshotMode> {
+        match words {
+            [mode] if mode == "skip" => Ok(SnapshotMode::Skip),
+            [mode, file] if mode == "save" => {
+                let path = PathBuf::from(file);
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                if !dir.is_dir() {
+                    bail!(
+                        "--rdb save {file}: directory {} does not exist",
+                        dir.display()
+                    );
+                }
+                Ok(SnapshotMode::Save(path))
+            }
+            [mode] if mode == "save" => bail!("--rdb save needs a FILE"),
+            [mode, extra] if mode == "skip" => {
+                bail!("--rdb skip takes no FILE (got {extra:?}; put HOST:PORT before --rdb)")
+            }
+            _ => bail!("--rdb {}: expected `skip` or `save FILE`", words.join(" ")),
+        }
+    }
+
+    fn sink(&self) -> Box<dyn SnapshotSink> {
+        match self {
+            SnapshotMode::Skip => Box::new(Discard),
+            SnapshotMode::Save(path) => Box::new(SaveFile::new(path)),
+        }
+    }
+}
+
+/// The lag thread.
+struct Poller {
+    host: String,
+    port: u16,
+    auth: Option<Auth>,
+    interval: Duration,
+    timeout: Duration,
+    max_lag: Option<u64>,
+    shared: Arc<Shared>,
+    tx: SyncSender<Lag>,
+}
+
+impl Poller {
+    fn run(self, stop: Receiver<()>) {
+        let mut probe: Option<MasterProbe> = None;
+        let mut failing = false;
+        let mut buffer_warned = false;
+        loop {
+            match stop.recv_timeout(self.interval) {
+                Err(RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+            if probe.is_none() {
+                match MasterProbe::connect(&self.host, self.port, self.auth.as_ref(), self.timeout)
+                {
+                    Ok(p) => probe = Some(p),
+                    Err(e) => {
+                        if !failing {
+                            warn(&format!("lag polling: cannot connect: {e}"));
+                        }
+                        failing = true;
+                        continue;
+                    }
+                }
+            }
+            let Some(p) = probe.as_mut() else { continue };
+            let ours = self.shared.offset.load(Ordering::Relaxed);
+            let master_offset = match p.master_offset() {
+                Ok(m) => m,
+                Err(e) => {
+                    if !failing {
+                        warn(&format!("lag polling: {e}"));
+                    }
+                    failing = true;
+                    probe = None;
+                    continue;
+                }
+            };
+            failing = false;
+            if ours != NOT_STREAMING {
+                let lag = lock(&self.shared.tracker).observe(Sample {
+                    at: Instant::now(),
+                    master_offset,
+                    offset: ours,
+                });
+                if let Some(max) = self.max_lag
+                    && lag.bytes > max
+                    && !self.shared.exceeded.swap(true, Ordering::Relaxed)
+                {
+                    warn(&format!(
+                        "lag of {} bytes exceeds --max-lag {max} (exit status will be 1)",
+                        lag.bytes
+                    ));
+                }
+                if let Err(TrySendError::Disconnected(_)) = self.tx.try_send(lag) {
+                    return;
+                }
+            }
+            let ours_addr = *lock(&self.shared.local_addr);
+            if let Some(addr) = ours_addr
+                && let Ok(Some(buffer)) = p.output_buffer(addr)
+                && let Some(limit) = buffer.limit
+            {
+                if !buffer_warned && buffer.used.saturating_mul(2) >= limit {
+                    buffer_warned = true;
+                    warn(&format!(
+                        "the master has {} bytes queued for this tail, {}% of its replica \
+                         output buffer limit of {limit} bytes; past the limit it drops us \
+                         (stdout is not keeping up)",
+                        buffer.used,
+                        buffer.used * 100 / limit
+                    ));
+                } else if buffer.used.saturating_mul(4) < limit {
+                    buffer_warned = false;
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Every message this command prints to stderr goes through here.
+fn log(warning: bool, message: &str) {
+    let print = || {
+        if warning {
+            eprintln!("sonde: warning: {message}");
+        } else {
+            eprintln!("sonde: {message}");
+        }
+    };
+    match BARS.get() {
+        Some(bars) => bars.suspend(print),
+        None => print(),
+    }
+}
+
+fn warn(message: &str) {
+    log(true, message);
+}
+
+fn note(message: &str) {
+    log(false, message);
+}
+
+/// `HOST:PORT`, `[v6]:PORT`, `HOST` (6379), or a bare IPv6 address.
+fn split_host_port(text: &str) -> anyhow::Result<(String, u16)> {
+    let bad = || anyhow::anyhow!("invalid master address {text:?}: expected HOST:PORT");
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, tail) = rest.split_once(']').ok_or_else(bad)?;
+        let port = match tail.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| bad())?,
+            None if tail.is_empty() => 6379,
+            None => return Err(bad()),
+        };
+        return Ok((host.to_owned(), port));
+    }
+    match text.rsplit_once(':') {
+        Some((host, _)) if host.contains(':') => Ok((text.to_owned(), 6379)),
+        Some((host, port)) if !host.is_empty() => {
+            Ok((host.to_owned(), port.parse().map_err(|_| bad())?))
+        }
+        Some(_) => Err(bad()),
+        None if !text.is_empty() => Ok((text.to_owned(), 6379)),
+        None => Err(bad()),
+    }
+}
+
+fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {host}"))?
+        .next()
+        .with_context(|| format!("{host} has no address"))
+}
+
+fn auth(args: &ReplicaTailArgs) -> anyhow::Result<Option<Auth>> {
+    let password = if args.askpass {
+        Some(ask_password().context("--askpass")?)
+    } else {
+        args.password.clone()
+    };
+    match (password, &args.user) {
+        (Some(password), user) => Ok(Some(Auth {
+            user: user.clone(),
+            password,
+        })),
+        (None, Some(_)) => bail!("--user needs --password, SONDE_PASSWORD or --askpass"),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Read a password from the terminal with echo off.
+fn ask_password() -> anyhow::Result<String> {
+    use std::os::fd::AsRawFd;
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("no terminal to ask on")?;
+    if !tty.is_terminal() {
+        bail!("no terminal to ask on");
+    }
+    tty.write_all(b"Password: ")?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        bail!(
+            "cannot read terminal settings: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !libc::ECHO;
+    quiet.c_lflag |= libc::ECHONL;
+    // SAFETY: fd is open; the settings come from tcgetattr.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    let result = loop {
+        match tty.read(&mut byte) {
+            Ok(0) => break Ok(()),
+            Ok(_) if byte[0] == b'\n' => break Ok(()),
+            Ok(_) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    // SAFETY: as above; restores what tcgetattr returned.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    result?;
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    String::from_utf8(line).context("the password is not UTF-8")
+}
+
+/// SIGINT and SIGTERM set [`STOP`]; a second one ends the process at once
+/// (the handler resets itself). No SA_RESTART, so a blocking read returns.
+fn catch_signals() {
+    extern "C" fn on_signal(_: libc::c_int) {
+        STOP.store(true, Ordering::Relaxed);
+    }
+    // SAFETY: the handler only stores to an atomic, which is
+    // async-signal-safe; sigaction is given a zeroed, then filled struct.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_signal as *const () as usize;
+        action.sa_flags = libc::SA_RESETHAND;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_addresses() {
+        let ok = |t: &str| split_host_port(t).unwrap();
+        assert_eq!(ok("127.0.0.1:7000"), ("127.0.0.1".into(), 7000));
+        assert_eq!(ok("localhost"), ("localhost".into(), 6379));
+        assert_eq!(ok("[::1]:7001"), ("::1".into(), 7001));
+        assert_eq!(ok("[::1]"), ("::1".into(), 6379));
+        assert_eq!(ok("::1"), ("::1".into(), 6379));
+        for bad in ["", ":6379", "host:port", "[::1", "[::1]x", "h:99999"] {
+            assert!(split_host_port(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rdb_modes() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(matches!(
+            SnapshotMode::parse(&words(&["skip"])),
+            Ok(SnapshotMode::Skip)
+        ));
+        assert!(matches!(
+            SnapshotMode::parse(&words(&["save", "dump.rdb"])),
+            Ok(SnapshotMode::Save(_))
+        ));
+        for bad in [
+            &["save"][..],
+            &["skip", "x"],
+            &["summary"],
+            &["save", "/nonexistent/d/x.rdb"],
+        ] {
+            assert!(SnapshotMode::parse(&words(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
