@@ -87,7 +87,7 @@ impl<'a> Cursor<'a> {
         self.error(kind)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         match self.data.get(self.pos) {
             Some(&b) => {

@@ -344,7 +344,7 @@ pub enum Len {
 
 impl<'a> Cursor<'a> {
     /// A length or encoded-string marker.
-    #[inline]
+    #[inline(always)]
     pub fn rdb_len_or_enc(&mut self, what: &'static str) -> Result<Len> {
         let first = self.u8(what)?;
         Ok(match first >> 6 {

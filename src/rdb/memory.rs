@@ -60,12 +60,10 @@ pub fn sds_size(len: u64) -> u64 {
     jemalloc_size(header + len + 1)
 }
 
+/// Redis keeps a string that reads back as the same integer in the object
+/// itself (OBJ_ENCODING_INT); its test is `string2ll`'s grammar.
 fn is_canonical_int(b: &[u8]) -> Option<i64> {
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    let v: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
-    (itoa::Buffer::new().format(v).as_bytes() == b).then_some(v)
+    crate::resp::number::string2ll(b)
 }
 
 fn lp_int_size(v: i64) -> u64 {

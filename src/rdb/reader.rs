@@ -393,12 +393,18 @@ impl Reader {
                     }
                     let value_start = cur.pos();
                     let value_offset = cur.offset();
-                    let known = value::skip(cur, vt, &key)?;
-                    let data = cur.since(value_start);
+                    let value = if vt == ValueType::String {
+                        // Most keys are strings: read the header once.
+                        let string = cur.rdb_str("string value")?;
+                        Value::from_string(string, cur.since(value_start), value_offset)
+                    } else {
+                        let known = value::skip(cur, vt, &key)?;
+                        Value::new(vt, cur.since(value_start), value_offset, known)
+                    };
                     return Ok(Event::Key(KeyEntry {
                         db: self.db,
                         key,
-                        value: Value::new(vt, data, value_offset, known),
+                        value,
                         expire_ms,
                         idle,
                         freq,

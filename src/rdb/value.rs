@@ -38,6 +38,9 @@ pub struct Value<'a> {
     pub offset: u64,
     /// Element count found while skipping, when headers gave it cheaply.
     known_len: Option<u64>,
+    /// A string value's header, parsed once: reports ask for its encoding,
+    /// length and bytes, and re-reading it each time showed in profiles.
+    string: Option<RdbStr<'a>>,
 }
 
 /// A stream ID.
@@ -741,11 +744,28 @@ impl<'a> Value<'a> {
     /// Build from the value's exact bytes (as the reader does, or from a
     /// DUMP payload). `known_len` may be `None`.
     pub fn new(value_type: ValueType, data: &'a [u8], offset: u64, known_len: Option<u64>) -> Self {
-        Value {
+        let mut value = Value {
             value_type,
             data,
             offset,
             known_len,
+            string: None,
+        };
+        if value_type == ValueType::String {
+            // An unreadable header stays None; string() reports its error.
+            value.string = value.cursor().rdb_str("string value").ok();
+        }
+        value
+    }
+
+    /// A string value whose header the caller has already read.
+    pub(crate) fn from_string(string: RdbStr<'a>, data: &'a [u8], offset: u64) -> Self {
+        Value {
+            value_type: ValueType::String,
+            data,
+            offset,
+            known_len: Some(string.len()),
+            string: Some(string),
         }
     }
 
@@ -773,7 +793,10 @@ impl<'a> Value<'a> {
         if self.value_type != ValueType::String {
             return Err(RdbError::invalid(self.offset, "not a string value"));
         }
-        self.cursor().rdb_str("string value")
+        match self.string {
+            Some(s) => Ok(s),
+            None => self.cursor().rdb_str("string value"),
+        }
     }
 
     /// Element count (bytes for strings; live entries for streams; 0 for
