@@ -506,8 +506,10 @@ pub struct ReplicaTailArgs {
     pub resume: Option<PathBuf>,
 
     /// What to do with the snapshot of a full resync: `skip` (read and drop
-    /// it; a progress bar on a terminal) or `save FILE` (write it to FILE,
-    /// replaced atomically by each full resync)
+    /// it; a progress bar on a terminal), `save FILE` (write it to FILE,
+    /// replaced atomically by each full resync) or `summary` (parse it as it
+    /// arrives, without writing it anywhere: keys by database and type, and
+    /// its checksum verified; a corrupt snapshot ends the run with status 1)
     #[arg(long, num_args = 1..=2, value_names = ["MODE", "FILE"], default_value = "skip")]
     pub rdb: Vec<String>,
 
