@@ -283,7 +283,7 @@ pub enum RingCommand {
     /// Places K keys on N nodes with every strategy (or those named with
     /// --strategy), applies the change (--add, --remove; by default one node
     /// is added), and reports per strategy: load per node (min, max, mean,
-    /// standard deviation, max/mean; in bytes too with --key-sizes), the
+    /// standard deviation, max/mean; in bytes too with --key-sizes or --rdb), the
     /// fraction of keys moved next to the optimum and to mod-N, the lookup
     /// cost measured on this machine, build time and memory. Nodes are named
     /// node-0, node-1, ...
@@ -318,6 +318,12 @@ pub struct RingSimulateArgs {
     /// counted in bytes
     #[arg(long, requires = "keys_from")]
     pub key_sizes: bool,
+
+    /// Take the keys of an RDB dump instead (every database), each
+    /// weighing its serialized size: load and movement are also counted in
+    /// bytes
+    #[arg(long, value_name = "DUMP", conflicts_with_all = ["keys", "keys_from"])]
+    pub rdb: Option<PathBuf>,
 
     /// Longest key accepted from --keys-from, in bytes
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
