@@ -1013,7 +1013,14 @@ fn usage_and_connection_errors() {
     for (args, needle) in [
         (&["host:port"][..], "invalid master address"),
         (&[&addr, "--rdb", "save"], "--rdb save needs a FILE"),
-        (&[&addr, "--rdb", "bogus"], "expected `skip` or `save FILE`"),
+        (
+            &[&addr, "--rdb", "bogus"],
+            "expected `skip`, `summary` or `save FILE`",
+        ),
+        (
+            &[&addr, "--rdb", "summary", "x"],
+            "--rdb summary takes no FILE",
+        ),
         (&[&addr, "--duration", "0"], "must be more than 0"),
         (&[&addr, "--count", "0"], "--count"),
         (&[&addr, "--lag-interval", "x"], "not a number of seconds"),
