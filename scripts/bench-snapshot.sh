@@ -28,27 +28,8 @@ done
 cargo build --release --quiet
 sonde=$PWD/target/release/sonde
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-
-start_server() { # port dir extra...
-  local port=$1 dir=$2; shift 2
-  mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-    --logfile redis.log "$@" >/dev/null 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "bench-snapshot: redis-server on $port did not start" >&2; exit 2
-}
+bench=bench-snapshot
+source scripts/bench-servers.sh
 
 mport=$(free_port)
 start_server "$mport" "$work/master" --enable-debug-command yes --repl-diskless-sync-delay 0 \
@@ -117,6 +98,8 @@ done
 python3 - "$results" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
+def ratio(a, b):
+    return a / b if b > 0 else float("nan")
 def med(group, kind, mode, col):
     v = [float(r[col]) for r in rows if r[0] == group and r[1] == kind and r[2] == mode]
     return statistics.median(v)
@@ -129,12 +112,13 @@ for kind in ("diskless", "disk"):
                                                 med("tail", kind, mode, 6) / 1024))
     s, k, r = (med("tail", kind, m, 4) for m in ("summary", "skip", "replica"))
     print("  %s: summary/skip wall %.2f, cpu %.2f; summary/replica wall %.2f" % (
-        kind, s / k, med("tail", kind, "summary", 5) / med("tail", kind, "skip", 5), s / r))
+        kind, ratio(s, k), ratio(med("tail", kind, "summary", 5), med("tail", kind, "skip", 5)),
+        ratio(s, r)))
 print("dump file, keys loaded vs full scans (median):")
 for tool, name in (("ring", "ring simulate --rdb"), ("inspect", "rdb inspect"), ("check", "redis-check-rdb")):
     print("  %-20s wall %6.2f s  cpu %6.2f s  rss %7.1f MiB" % (
         name, med("file", tool, "-", 4), med("file", tool, "-", 5), med("file", tool, "-", 6) / 1024))
 ring = med("file", "ring", "-", 4)
 print("  ring/inspect wall %.2f; ring/redis-check-rdb wall %.2f" % (
-    ring / med("file", "inspect", "-", 4), ring / med("file", "check", "-", 4)))
+    ratio(ring, med("file", "inspect", "-", 4)), ratio(ring, med("file", "check", "-", 4))))
 EOF
