@@ -465,8 +465,9 @@ pub enum ReplicaCommand {
     /// resynchronization. When stdout cannot keep up, the feed is not read
     /// (bounded memory) and a warning says when the master's output buffer for
     /// us nears its limit. Stops at --count, --duration or Ctrl-C, then prints
-    /// a summary. Exit status 1 when --max-lag was crossed or the master sent
-    /// something that is not the replication protocol.
+    /// a summary. Exit status 1 when --max-lag was crossed, the master sent
+    /// something that is not the replication protocol, or `--rdb summary`
+    /// found the snapshot corrupt.
     ///
     /// Example: sonde replica tail 127.0.0.1:6379 --match 'user:*' --format json
     Tail(Box<ReplicaTailArgs>),
