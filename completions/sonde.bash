@@ -913,7 +913,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__ring__subcmd__simulate)
-            opts="-h -V --strategy --nodes --keys --keys-from --key-sizes --max-key-len --add --remove --random-fail --vnodes --table-size --epsilon --hash --hash-seed --seed --lookups --threads --compare-search --plot --format --help --version"
+            opts="-h -V --strategy --nodes --keys --keys-from --key-sizes --rdb --max-key-len --add --remove --random-fail --vnodes --table-size --epsilon --hash --hash-seed --seed --lookups --threads --compare-search --plot --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +932,10 @@ _sonde() {
                     return 0
                     ;;
                 --keys-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rdb)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -283,7 +283,7 @@ pub enum RingCommand {
     /// Places K keys on N nodes with every strategy (or those named with
     /// --strategy), applies the change (--add, --remove; by default one node
     /// is added), and reports per strategy: load per node (min, max, mean,
-    /// standard deviation, max/mean; in bytes too with --key-sizes), the
+    /// standard deviation, max/mean; in bytes too with --key-sizes or --rdb), the
     /// fraction of keys moved next to the optimum and to mod-N, the lookup
     /// cost measured on this machine, build time and memory. Nodes are named
     /// node-0, node-1, ...
@@ -318,6 +318,12 @@ pub struct RingSimulateArgs {
     /// counted in bytes
     #[arg(long, requires = "keys_from")]
     pub key_sizes: bool,
+
+    /// Take the keys of an RDB dump instead (every database), each
+    /// weighing its serialized size: load and movement are also counted in
+    /// bytes
+    #[arg(long, value_name = "DUMP", conflicts_with_all = ["keys", "keys_from"])]
+    pub rdb: Option<PathBuf>,
 
     /// Longest key accepted from --keys-from, in bytes
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
@@ -459,8 +465,9 @@ pub enum ReplicaCommand {
     /// resynchronization. When stdout cannot keep up, the feed is not read
     /// (bounded memory) and a warning says when the master's output buffer for
     /// us nears its limit. Stops at --count, --duration or Ctrl-C, then prints
-    /// a summary. Exit status 1 when --max-lag was crossed or the master sent
-    /// something that is not the replication protocol.
+    /// a summary. Exit status 1 when --max-lag was crossed, the master sent
+    /// something that is not the replication protocol, or `--rdb summary`
+    /// found the snapshot corrupt.
     ///
     /// Example: sonde replica tail 127.0.0.1:6379 --match 'user:*' --format json
     Tail(Box<ReplicaTailArgs>),
@@ -506,8 +513,10 @@ pub struct ReplicaTailArgs {
     pub resume: Option<PathBuf>,
 
     /// What to do with the snapshot of a full resync: `skip` (read and drop
-    /// it; a progress bar on a terminal) or `save FILE` (write it to FILE,
-    /// replaced atomically by each full resync)
+    /// it; a progress bar on a terminal), `save FILE` (write it to FILE,
+    /// replaced atomically by each full resync) or `summary` (parse it as it
+    /// arrives, without writing it anywhere: keys by database and type, and
+    /// its checksum verified; a corrupt snapshot ends the run with status 1)
     #[arg(long, num_args = 1..=2, value_names = ["MODE", "FILE"], default_value = "skip")]
     pub rdb: Vec<String>,
 

@@ -2,7 +2,9 @@
 //! variants of every real file in the corpus: truncated at many points,
 //! bytes flipped, lengths overwritten with huge values. Every variant must
 //! end in an error or a consistent result, never a panic, and a damaged
-//! file with a checksum is always caught.
+//! file with a checksum is always caught. The same files and damage fed in
+//! pieces to the streaming snapshot parser of `replica tail --rdb summary`
+//! give what they give whole.
 //!
 //! Run length: by default 64 truncations, 64 byte flips and 32 length
 //! overwrites per file (files over 256 KiB: 8 of each), about 9,000
@@ -13,6 +15,8 @@
 use std::path::PathBuf;
 
 use sonde::rdb::{self, Event, memory};
+use sonde::replication::SnapshotSink;
+use sonde::replication::snapshot::{RdbSummary, SnapshotDone, SnapshotError, SnapshotForm};
 
 use crate::common::{assert_exit, repo_root, run};
 
@@ -230,4 +234,77 @@ fn the_binary_reports_damage_with_offsets_and_exit_1() {
         b"",
     );
     assert_exit(&out, 2);
+}
+
+/// What `--rdb summary` makes of `payload` delivered in pieces of `sizes`
+/// (cycled; empty: whole): the summary, or the error's kind and offset.
+fn summarize(
+    payload: &[u8],
+    form: SnapshotForm,
+    sizes: &[usize],
+) -> Result<SnapshotDone, (&'static str, u64)> {
+    let mut sink = RdbSummary::new();
+    let rdb = |e: SnapshotError| match e {
+        SnapshotError::Rdb(e) => (e.kind.name(), e.offset),
+        other => panic!("{other}"),
+    };
+    sink.begin(form).map_err(rdb)?;
+    let mut rest = payload;
+    let mut sizes = sizes.iter().cycle();
+    while !rest.is_empty() {
+        let n = sizes.next().map_or(rest.len(), |&n| n.clamp(1, rest.len()));
+        sink.data(&rest[..n]).map_err(rdb)?;
+        rest = &rest[n..];
+    }
+    sink.end().map_err(rdb)
+}
+
+#[test]
+fn corpus_files_and_their_damage_summarize_the_same_in_pieces() {
+    let mut rng = Rng(0x0c4a_11ed);
+    let mut variants = 0;
+    for path in files() {
+        let data = std::fs::read(&path).unwrap();
+        let end = eof_end(&data).max(1);
+        let big = data.len() > 256 * 1024;
+        let mut damaged = vec![data.clone()];
+        for _ in 0..if big { 1 } else { 6 } {
+            damaged.push(data[..rng.below(end)].to_vec());
+            let mut v = data.clone();
+            let at = rng.below(end);
+            v[at] ^= (rng.below(255) + 1) as u8;
+            damaged.push(v);
+            let mut v = data.clone();
+            let at = rng.below(end.saturating_sub(5));
+            let n = 5.min(v.len() - at);
+            v[at..at + n].copy_from_slice(&[0x80, 0xff, 0xff, 0xff, 0xf0][..n]);
+            damaged.push(v);
+        }
+        for (i, v) in damaged.iter().enumerate() {
+            // Byte by byte for the file as it is; damage in larger pieces.
+            let one: &[usize] = if i == 0 && !big { &[1] } else { &[3] };
+            let sized = SnapshotForm::Sized(v.len() as u64);
+            let whole = summarize(v, SnapshotForm::EofMarked, &[]);
+            let top = if big { 4000 } else { 40 };
+            let small: Vec<usize> = (0..97).map(|_| rng.below(top) + 1).collect();
+            let large: Vec<usize> = (0..97).map(|_| rng.below(5000) + 1).collect();
+            for (form, sizes) in [
+                (SnapshotForm::EofMarked, one),
+                (sized, &small),
+                (SnapshotForm::EofMarked, &large),
+                (sized, &[]),
+            ] {
+                variants += 1;
+                assert_eq!(
+                    summarize(v, form, sizes),
+                    whole,
+                    "{} ({} bytes) as {form:?}",
+                    path.display(),
+                    v.len()
+                );
+            }
+        }
+    }
+    eprintln!("snapshot pieces: {variants} deliveries agreed with whole reads");
+    assert!(variants > 3000, "{variants}");
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::keyspace::{dbsizes, populate_mixed, type_counts};
 use crate::common::redis_server::require_tool;
 use crate::common::{RedisServer, free_port, run, sonde, text};
 
@@ -547,6 +548,65 @@ fn diskless_snapshot_of_100k_keys_is_saved_whole() {
     snapshot_of_100k_keys(true);
 }
 
+/// A master with 100,000+ keys of every type in three databases, tailed
+/// with `--rdb summary`: the keys counted per database and type while the
+/// snapshot streams in are what the master's DBSIZE and SCAN TYPE say, and
+/// the checksum the master stored is the one computed over the bytes.
+fn summary_of_a_mixed_snapshot(diskless: bool) {
+    let sync = if diskless { "yes" } else { "no" };
+    let master = quiet_master(&[
+        "--repl-diskless-sync",
+        sync,
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    populate_mixed(&master, &[0, 1, 7], 720);
+    let sizes = dbsizes(&master);
+    assert_eq!(sizes.keys().copied().collect::<Vec<_>>(), vec![0, 1, 7]);
+    assert!(sizes.values().sum::<u64>() >= 100_000, "{sizes:?}");
+    let expected: Vec<Value> = sizes
+        .iter()
+        .map(|(&db, &keys)| {
+            let types = type_counts(&master, db);
+            assert_eq!(types.len(), 6, "db {db}: {types:?}");
+            assert_eq!(types.values().sum::<u64>(), keys, "db {db}: {types:?}");
+            serde_json::json!({"db": db, "keys": keys, "types": types})
+        })
+        .collect();
+
+    let (lines, _) = tail_json(
+        &master,
+        &["--rdb", "summary", "--command", "set", "--count", "1"],
+        |c| set(c, "after", "snapshot"),
+    );
+    let snap = &of_type(&lines, "snapshot")[0];
+    assert_eq!(snap["form"], if diskless { "eof" } else { "length" });
+    assert_eq!(snap["saved"], Value::Null);
+    assert_eq!(snap["keys"]["databases"], Value::Array(expected));
+    let checksum = &snap["checksum"];
+    assert_eq!(checksum["status"], "ok", "{snap}");
+    assert_eq!(checksum["stored"], checksum["computed"]);
+    if !diskless {
+        // A disk-based sync sends the master's own BGSAVE file.
+        let file = std::fs::read(master.dir().join("dump.rdb")).unwrap();
+        assert_eq!(snap["bytes"].as_u64(), Some(file.len() as u64));
+        let stored = u64::from_le_bytes(file[file.len() - 8..].try_into().unwrap());
+        assert_eq!(checksum["stored"], format!("{stored:#018x}"));
+    }
+    assert_eq!(commands(&lines), vec![vec!["SET", "after", "snapshot"]]);
+    assert_eq!(summary(&lines)["stopped"], "count");
+}
+
+#[test]
+fn rdb_summary_of_a_disk_snapshot_matches_dbsize_and_types() {
+    summary_of_a_mixed_snapshot(false);
+}
+
+#[test]
+fn rdb_summary_of_a_diskless_snapshot_matches_dbsize_and_types() {
+    summary_of_a_mixed_snapshot(true);
+}
+
 #[test]
 fn killed_link_resumes_with_nothing_lost_or_repeated() {
     let master = quiet_master(&["--repl-diskless-sync", "no"]);
@@ -953,7 +1013,14 @@ fn usage_and_connection_errors() {
     for (args, needle) in [
         (&["host:port"][..], "invalid master address"),
         (&[&addr, "--rdb", "save"], "--rdb save needs a FILE"),
-        (&[&addr, "--rdb", "bogus"], "expected `skip` or `save FILE`"),
+        (
+            &[&addr, "--rdb", "bogus"],
+            "expected `skip`, `summary` or `save FILE`",
+        ),
+        (
+            &[&addr, "--rdb", "summary", "x"],
+            "--rdb summary takes no FILE",
+        ),
         (&[&addr, "--duration", "0"], "must be more than 0"),
         (&[&addr, "--count", "0"], "--count"),
         (&[&addr, "--lag-interval", "x"], "not a number of seconds"),
@@ -973,10 +1040,10 @@ fn usage_and_connection_errors() {
     );
 }
 
-/// A peer that is not a Redis master: it answers the handshake, then sends
-/// an integer where a command must be. The tail reports where (exit 1).
-#[test]
-fn a_malformed_feed_is_reported_with_its_offset() {
+/// A peer on a free port that answers a replica's handshake (PING, two
+/// REPLCONFs, PSYNC) as a master would, then sends `after_psync` and waits
+/// for the replica to hang up.
+fn scripted_master(after_psync: Vec<u8>) -> (u16, JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let peer = std::thread::spawn(move || {
@@ -989,10 +1056,7 @@ fn a_malformed_feed_is_reported_with_its_offset() {
         for (wait_for, reply) in [
             (&b"PING"[..], &b"+PONG\r\n"[..]),
             (b"psync2", b"+OK\r\n+OK\r\n"),
-            (
-                b"PSYNC",
-                b"+FULLRESYNC 0123456789012345678901234567890123456789 7\r\n\n$5\r\nREDIS",
-            ),
+            (b"PSYNC", &after_psync[..]),
         ] {
             while !seen.windows(wait_for.len()).any(|w| w == wait_for) {
                 let n = conn.read(&mut buf).unwrap();
@@ -1002,9 +1066,20 @@ fn a_malformed_feed_is_reported_with_its_offset() {
             seen.clear();
             conn.write_all(reply).unwrap();
         }
-        conn.write_all(b"*1\r\n$4\r\nPING\r\n:1\r\n").unwrap();
-        let _ = conn.read(&mut buf);
+        while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
     });
+    (port, peer)
+}
+
+/// A peer that is not a Redis master: it answers the handshake, then sends
+/// an integer where a command must be. The tail reports where (exit 1).
+#[test]
+fn a_malformed_feed_is_reported_with_its_offset() {
+    let (port, peer) = scripted_master(
+        b"+FULLRESYNC 0123456789012345678901234567890123456789 7\r\n\n$5\r\nREDIS\
+          *1\r\n$4\r\nPING\r\n:1\r\n"
+            .to_vec(),
+    );
     let out = run(
         &[
             "replica",
@@ -1027,6 +1102,45 @@ fn a_malformed_feed_is_reported_with_its_offset() {
     let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
     assert_eq!(summary(&lines)["stopped"], "protocol_error");
     assert_eq!(summary(&lines)["offset"].as_u64(), Some(21));
+}
+
+/// `--rdb summary` on a snapshot that is not a valid RDB image: the tail
+/// names the error kind and the byte offset in the payload, and stops with
+/// exit 1.
+#[test]
+fn a_corrupt_snapshot_is_reported_with_its_kind_and_offset() {
+    // SELECTDB 0, a string key, then value type 99 at payload byte 16.
+    let payload = b"REDIS0010\xfe\x00\x00\x01k\x01v\x63\x01k";
+    let mut reply = b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n".to_vec();
+    reply.extend_from_slice(format!("${}\r\n", payload.len()).as_bytes());
+    reply.extend_from_slice(payload);
+    let (port, peer) = scripted_master(reply);
+    let out = run(
+        &[
+            "--format",
+            "json",
+            "replica",
+            "tail",
+            &format!("127.0.0.1:{port}"),
+            "--rdb",
+            "summary",
+            "--lag-interval",
+            "0",
+        ],
+        b"",
+    );
+    peer.join().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "corrupt snapshot: unknown value type or opcode 99 (at byte 16) (unknown_type)"
+        ),
+        "{err}"
+    );
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert!(of_type(&lines, "snapshot").is_empty(), "{lines:?}");
+    assert_eq!(summary(&lines)["stopped"], "corrupt_snapshot");
 }
 
 /// `sonde replica tail ... | head`: a closed stdout ends the run with

@@ -8,6 +8,9 @@ use std::process::Output;
 
 use serde_json::Value;
 
+use base64::Engine;
+
+use crate::common::keyspace::{dbsizes, populate_mixed};
 use crate::common::{RedisServer, assert_exit, json, run, text};
 
 /// Every strategy, in the order the report lists them by default.
@@ -351,6 +354,135 @@ fn key_sizes_are_counted_in_bytes() {
     let table = text(&out.stdout);
     assert!(table.contains("bytes, 10 nodes"), "{table}");
     assert!(table.contains("of bytes"), "{table}");
+}
+
+/// Keys with their serialized sizes from a dump a real redis-server wrote
+/// (every type in several encodings, sizes from a few bytes to 20 KB, three
+/// databases): the keys are DBSIZE's, the byte totals are the sizes `rdb
+/// inspect --keys` reports, and with one node per cluster slot each node
+/// holds exactly the bytes of its slot's keys.
+#[test]
+fn rdb_dump_keys_weigh_their_serialized_size() {
+    let server = RedisServer::start(&[]);
+    populate_mixed(&server, &[0, 2, 5], 40);
+    let _: () = redis::cmd("SAVE").query(&mut server.client()).unwrap();
+    let dump = server.dir().join("dump.rdb");
+    let path = dump.to_str().unwrap();
+    let dbsize: u64 = dbsizes(&server).values().sum();
+
+    let out = run(&["--format", "json", "rdb", "inspect", path, "--keys"], b"");
+    assert_exit(&out, 0);
+    let (mut keys, mut total) = (0u64, 0u64);
+    let mut by_slot = vec![0u64; 16384];
+    let mut encodings = std::collections::BTreeSet::new();
+    for line in text(&out.stdout).lines() {
+        let record = json(line.as_bytes());
+        let key = match &record["key"] {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => base64::engine::general_purpose::STANDARD
+                .decode(other["base64"].as_str().unwrap())
+                .unwrap(),
+        };
+        let size = u(&record["size"]);
+        keys += 1;
+        total += size;
+        by_slot[usize::from(sonde::ring::slots::key_slot(&key))] += size;
+        encodings.insert(format!("{} {}", record["type"], record["encoding"]));
+    }
+    assert_eq!(keys, dbsize);
+    assert!(encodings.len() >= 10, "{encodings:?}");
+
+    let report = simulate(&[&words("--nodes 5 --add 1 --seed 3")[..], &["--rdb", path]].concat());
+    assert_eq!(report["key_source"], path);
+    assert_eq!(u(&report["keys"]), dbsize);
+    assert_eq!(u(&report["key_bytes"]), total);
+    for name in STRATEGIES {
+        let s = strategy(&report, name);
+        let sum = |nodes: &Value, field: &str| -> u64 {
+            nodes.as_array().unwrap().iter().map(|n| u(&n[field])).sum()
+        };
+        assert_eq!(sum(&s["per_node"], "keys"), dbsize, "{name}");
+        assert_eq!(sum(&s["per_node"], "bytes"), total, "{name}");
+        assert_eq!(sum(&s["after"]["per_node"], "bytes"), total, "{name}");
+        let moved = u(&s["moved_bytes"]);
+        assert!(moved > 0 && moved < total, "{name}: {moved} of {total}");
+        assert!((f(&s["moved_bytes_fraction"]) - moved as f64 / total as f64).abs() < 1e-12);
+    }
+
+    let report = simulate(
+        &[
+            &words("--nodes 16384 --add 0 --strategy slots --seed 1")[..],
+            &["--rdb", path],
+        ]
+        .concat(),
+    );
+    let per_node = strategy(&report, "slots")["per_node"].as_array().unwrap();
+    let bytes: Vec<u64> = per_node.iter().map(|n| u(&n["bytes"])).collect();
+    assert_eq!(bytes, by_slot);
+}
+
+/// A dump that cannot be read is a problem in the file (exit 1) naming
+/// the error kind and byte offset; one that cannot be opened is exit 2.
+#[test]
+fn corrupt_dumps_name_the_kind_and_offset() {
+    let server = RedisServer::start(&[]);
+    let empty = server.dir().join("dump.rdb");
+    let _: () = redis::cmd("SAVE").query(&mut server.client()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let no_keys = dir.path().join("empty.rdb");
+    std::fs::copy(&empty, &no_keys).unwrap();
+    populate_mixed(&server, &[0], 1);
+    let _: () = redis::cmd("SAVE").query(&mut server.client()).unwrap();
+    let good = std::fs::read(server.dir().join("dump.rdb")).unwrap();
+    let len = good.len();
+
+    let mut flipped = good.clone();
+    flipped[len - 1] ^= 0x80;
+    let mut bad_type = good.clone();
+    bad_type[9] = 99;
+    let cases: [(&str, Vec<u8>, String); 3] = [
+        (
+            "crc.rdb",
+            flipped,
+            format!("(at byte {}) (checksum_mismatch)", len - 8),
+        ),
+        (
+            "cut.rdb",
+            good[..len - 9].to_vec(),
+            format!("(at byte {}) (unexpected_eof)", len - 9),
+        ),
+        (
+            "type.rdb",
+            bad_type,
+            "unknown value type or opcode 99 (at byte 9) (unknown_type)".into(),
+        ),
+    ];
+    for (name, content, message) in &cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let path = file.to_str().unwrap();
+        let out = ring(false, &["--rdb", path], b"");
+        assert_exit(&out, 1);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("sonde: {path}: ")) && stderr.contains(message.as_str()),
+            "expected {message:?}, got {stderr}"
+        );
+    }
+    let path = no_keys.to_str().unwrap();
+    let out = ring(false, &["--rdb", path], b"");
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("no keys"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = ring(false, &["--rdb", "/nonexistent/dump.rdb"], b"");
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("cannot open /nonexistent/dump.rdb"));
+    let out = ring(false, &["--rdb", path, "--keys-from", path], b"");
+    assert_exit(&out, 2);
 }
 
 #[test]

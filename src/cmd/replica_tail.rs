@@ -28,7 +28,9 @@ use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, progress, table};
 use crate::replication::filter::Filter;
 use crate::replication::lag::{Lag, LagStats, LagTracker, MasterProbe, Sample};
-use crate::replication::snapshot::{Discard, KeyCounts, SaveFile, SnapshotDone};
+use crate::replication::snapshot::{
+    Checksum, Discard, KeyCounts, RdbSummary, SaveFile, SnapshotDone, SnapshotError,
+};
 use crate::replication::{
     AckPolicy, Auth, Command, Config, Event, Link, LinkError, Position, ReplError, SnapshotForm,
     SnapshotSink,
@@ -177,6 +179,8 @@ enum Stop {
     Interrupted,
     /// The master sent something that is not the replication protocol.
     ProtocolError,
+    /// `--rdb summary` found the snapshot is not a valid RDB image.
+    CorruptSnapshot,
 }
 
 /// The state of one `replica tail` run.
@@ -332,7 +336,9 @@ impl Tail<'_> {
                 self.stream_started(offset);
             }
             Event::SnapshotStart(form) => {
-                self.sink.begin(form).map_err(std::io::Error::other)?;
+                if let Err(e) = self.sink.begin(form) {
+                    return self.snapshot_failed(e);
+                }
                 // Made hidden, then shown through the group: a bar that
                 // drew on its own before joining would tear the status line.
                 let bar = match form.size() {
@@ -344,13 +350,18 @@ impl Tail<'_> {
                 self.summary.snapshot_form = Some(form);
             }
             Event::SnapshotData(chunk) => {
-                self.sink.data(&chunk).map_err(std::io::Error::other)?;
+                if let Err(e) = self.sink.data(&chunk) {
+                    return self.snapshot_failed(e);
+                }
                 if let Some(bar) = &self.snapshot_bar {
                     bar.inc(chunk.len() as u64);
                 }
             }
             Event::SnapshotEnd { bytes } => {
-                let done = self.sink.end().map_err(std::io::Error::other)?;
+                let done = match self.sink.end() {
+                    Ok(done) => done,
+                    Err(e) => return self.snapshot_failed(e),
+                };
                 if let Some(bar) = self.snapshot_bar.take() {
                     bar.finish_and_clear();
                 }
@@ -366,6 +377,19 @@ impl Tail<'_> {
             Event::Command(command) => return self.command(&command),
         }
         Ok(None)
+    }
+
+    /// A corrupt snapshot is a finding (exit 1) that ends the run; a sink
+    /// that cannot write its file is an error.
+    fn snapshot_failed(&mut self, e: SnapshotError) -> std::io::Result<Option<Stop>> {
+        match e {
+            SnapshotError::Rdb(_) => {
+                self.out.flush(&self.bars)?;
+                super::problem(format!("{}: {e}", self.args.master));
+                Ok(Some(Stop::CorruptSnapshot))
+            }
+            SnapshotError::Io { .. } => Err(std::io::Error::other(e)),
+        }
     }
 
     fn stream_started(&mut self, offset: u64) {
@@ -501,7 +525,7 @@ impl Tail<'_> {
         let exceeded = self.shared.exceeded.load(Ordering::Relaxed);
         self.summary.max_lag_exceeded = self.args.max_lag.map(|_| exceeded);
         self.out.summary(&self.summary)?;
-        if stop == Stop::ProtocolError || exceeded {
+        if matches!(stop, Stop::ProtocolError | Stop::CorruptSnapshot) || exceeded {
             return Ok(Status::Problem);
         }
         Ok(Status::Ok)
@@ -529,9 +553,12 @@ enum Line<'a> {
         form: &'static str,
         bytes: u64,
         saved: Option<String>,
-        /// From a sink that parses the payload (none does yet).
+        /// With `--rdb summary`: keys by database and type.
         #[serde(skip_serializing_if = "Option::is_none")]
         keys: Option<&'a KeyCounts>,
+        /// With `--rdb summary`: the verified RDB checksum.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        checksum: Option<&'a Checksum>,
     },
     Lag(&'a Lag),
     Disconnected {
@@ -638,6 +665,7 @@ impl<'a> Output<'a> {
                 bytes,
                 saved,
                 keys: done.keys.as_ref(),
+                checksum: done.checksum.as_ref(),
             }),
             Output::Table(_) => {
                 let saved = saved.map(|p| format!(", saved to {p}")).unwrap_or_default();
@@ -653,6 +681,13 @@ impl<'a> Output<'a> {
                         db.db,
                         db.keys,
                         types.join(", ")
+                    ));
+                }
+                if let Some(c) = &done.checksum {
+                    let stored = c.stored.as_deref().unwrap_or("none");
+                    note(&format!(
+                        "  checksum {}: stored {stored}, computed {}",
+                        c.status, c.computed
                     ));
                 }
                 Ok(())
@@ -776,6 +811,7 @@ impl Report for Summary {
             Some(Stop::Duration) => "duration reached",
             Some(Stop::Interrupted) => "interrupted",
             Some(Stop::ProtocolError) => "protocol error",
+            Some(Stop::CorruptSnapshot) => "corrupt snapshot",
             None => "-",
         };
         let mut rows = vec![
@@ -828,12 +864,14 @@ impl Report for Summary {
 enum SnapshotMode {
     Skip,
     Save(PathBuf),
+    Summary,
 }
 
 impl SnapshotMode {
     fn parse(words: &[String]) -> anyhow::Result<SnapshotMode> {
         match words {
             [mode] if mode == "skip" => Ok(SnapshotMode::Skip),
+            [mode] if mode == "summary" => Ok(SnapshotMode::Summary),
             [mode, file] if mode == "save" => {
                 let path = PathBuf::from(file);
                 let dir = match path.parent() {
@@ -849,10 +887,13 @@ impl SnapshotMode {
                 Ok(SnapshotMode::Save(path))
             }
             [mode] if mode == "save" => bail!("--rdb save needs a FILE"),
-            [mode, extra] if mode == "skip" => {
-                bail!("--rdb skip takes no FILE (got {extra:?}; put HOST:PORT before --rdb)")
+            [mode, extra] if mode == "skip" || mode == "summary" => {
+                bail!("--rdb {mode} takes no FILE (got {extra:?}; put HOST:PORT before --rdb)")
             }
-            _ => bail!("--rdb {}: expected `skip` or `save FILE`", words.join(" ")),
+            _ => bail!(
+                "--rdb {}: expected `skip`, `summary` or `save FILE`",
+                words.join(" ")
+            ),
         }
     }
 
@@ -860,6 +901,7 @@ impl SnapshotMode {
         match self {
             SnapshotMode::Skip => Box::new(Discard),
             SnapshotMode::Save(path) => Box::new(SaveFile::new(path)),
+            SnapshotMode::Summary => Box::new(RdbSummary::new()),
         }
     }
 }
@@ -1122,10 +1164,15 @@ mod tests {
             SnapshotMode::parse(&words(&["save", "dump.rdb"])),
             Ok(SnapshotMode::Save(_))
         ));
+        assert!(matches!(
+            SnapshotMode::parse(&words(&["summary"])),
+            Ok(SnapshotMode::Summary)
+        ));
         for bad in [
             &["save"][..],
             &["skip", "x"],
-            &["summary"],
+            &["summary", "x"],
+            &["sumary"],
             &["save", "/nonexistent/d/x.rdb"],
         ] {
             assert!(SnapshotMode::parse(&words(bad)).is_err(), "{bad:?}");

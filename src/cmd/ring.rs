@@ -7,6 +7,7 @@ mod plot;
 mod report;
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -17,7 +18,7 @@ use crate::input;
 use crate::output::{Format, emit};
 use crate::ring::compare_search;
 use crate::ring::hash::Hasher;
-use crate::ring::keys::{KeySource, KeysError, read_keys};
+use crate::ring::keys::{KeySource, KeysError, read_keys, read_rdb};
 use crate::ring::random::fresh_seed;
 use crate::ring::simulate::{Run, Scenario};
 use crate::ring::{Config, Strategy};
@@ -36,13 +37,17 @@ pub fn simulate(
         bail!("--epsilon {}: must be a positive number", args.epsilon);
     }
     let seed = args.seed.unwrap_or_else(fresh_seed);
-    let (keys, key_source) = match &args.keys_from {
-        None if args.keys == 0 => bail!("--keys must be at least 1"),
-        None => (
+    let (keys, key_source) = match (&args.keys_from, &args.rdb) {
+        (_, Some(dump)) => match dump_keys(dump)? {
+            Some(found) => found,
+            None => return Ok(Status::Problem),
+        },
+        (None, None) if args.keys == 0 => bail!("--keys must be at least 1"),
+        (None, None) => (
             KeySource::Synthetic { count: args.keys },
             "synthetic".to_owned(),
         ),
-        Some(path) => {
+        (Some(path), None) => {
             let (reader, name) = input::open(Some(path))
                 .with_context(|| format!("cannot open {}", path.display()))?;
             match read_keys(reader, args.key_sizes, args.max_key_len) {
@@ -136,6 +141,21 @@ pub fn simulate(
     }
     emit(format, &report, out)?;
     Ok(Status::Ok)
+}
+
+/// The keys of an RDB dump with their sizes, and the dump's name; `None`
+/// when the dump is corrupt or holds no key (reported here).
+fn dump_keys(path: &Path) -> anyhow::Result<Option<(KeySource, String)>> {
+    let name = input::name(&Some(path.to_path_buf()));
+    // The mapping is dropped before the simulation: only the keys stay.
+    let data = input::map(path).with_context(|| format!("cannot open {name}"))?;
+    match read_rdb(&data) {
+        Ok(set) => Ok(Some((KeySource::Set(set), name))),
+        Err(e) => {
+            problem(format!("{name}: {e}"));
+            Ok(None)
+        }
+    }
 }
 
 /// The strategies named, in the order given and without repeats; all of

@@ -45,7 +45,8 @@
 //! # Around it
 //!
 //! - [`snapshot`]: the `$<len>` and `$EOF:<mark>` payload forms and
-//!   [`SnapshotSink`]s that discard or save the payload.
+//!   [`SnapshotSink`]s that discard the payload, save it, or parse it as it
+//!   arrives with the RDB engine (keys by database and type, checksum).
 //! - [`link`]: the blocking driver; reads only when the machine needs input,
 //!   so a slow consumer backpressures the master instead of filling memory.
 //! - [`position`]: positions and atomically written resume files.

@@ -5,10 +5,9 @@
 //!
 //! - synthetic keys `key:0`, `key:1`, … generated on the fly (no memory);
 //! - a [`KeySet`]: keys held in one contiguous buffer with their end
-//!   offsets (and weights), filled from a keys file by [`read_keys`] or by
-//!   any other producer of `(key, size)` pairs through
-//!   [`KeySet::push`] — a dump reader plugs in there, with no change to
-//!   the simulation.
+//!   offsets (and weights), filled from a keys file by [`read_keys`], from
+//!   an RDB dump by [`read_rdb`] (each key weighs its serialized size), or
+//!   by any other producer of `(key, size)` pairs through [`KeySet::push`].
 //!
 //! Keys files: one key per line, raw bytes, lines ending in LF or CRLF,
 //! empty lines skipped. With sizes, a line is `KEY<TAB>BYTES`, split at the
@@ -19,6 +18,8 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use memchr::memchr;
+
+use crate::rdb::{ErrorKind, Event, RdbError, RdbStr, Reader};
 
 /// The keys of one simulation.
 pub enum KeySource {
@@ -301,6 +302,77 @@ fn parse_size(digits: &[u8]) -> Option<u64> {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// An RDB dump that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error("{0} ({kind})", kind = .0.kind.name())]
+    Rdb(RdbError),
+    #[error("no keys (the dump holds no key in any database)")]
+    Empty,
+}
+
+/// Every key of a complete RDB image (an mmap of a dump), from all
+/// databases in file order, weighing its serialized size: the bytes from
+/// its type byte to the end of its value, the `size` that `rdb inspect
+/// --keys` reports (expiry and LRU/LFU opcodes before it not included).
+/// The checksum is verified. Memory beyond the returned set: one key's
+/// bytes when it is stored as an integer or compressed.
+pub fn read_rdb(data: &[u8]) -> Result<KeySet, DumpError> {
+    let mut set = KeySet::new(true);
+    let mut reader = Reader::new();
+    let mut scratch = Vec::new();
+    loop {
+        let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
+        let located = match reader.next(rest, true) {
+            Ok(Some(located)) => located,
+            Ok(None) => break,
+            Err(e) => return Err(DumpError::Rdb(e)),
+        };
+        match located.event {
+            Event::Key(entry) => {
+                let key: &[u8] = match entry.key {
+                    RdbStr::Raw(bytes) => bytes,
+                    other => {
+                        other.write_into(&mut scratch).map_err(DumpError::Rdb)?;
+                        &scratch
+                    }
+                };
+                set.push(key, Some(entry.size));
+            }
+            Event::ResizeDb { keys, .. } => {
+                // A hint from the file: no more keys than bytes left could
+                // hold (a key takes at least three), so a corrupt count
+                // cannot make us allocate more than the file justifies.
+                let room = (rest.len() / 3) as u64;
+                let keys = keys.min(room) as usize;
+                set.ends.reserve(keys);
+                if let Some(w) = &mut set.weights {
+                    w.reserve(keys);
+                }
+            }
+            Event::Eof {
+                stored: Some(stored),
+                computed: Some(computed),
+            } if stored != 0 && stored != computed => {
+                return Err(DumpError::Rdb(RdbError::new(
+                    ErrorKind::ChecksumMismatch { stored, computed },
+                    located.offset + located.len - 8,
+                )));
+            }
+            _ => {}
+        }
+    }
+    if set.is_empty() {
+        return Err(DumpError::Empty);
+    }
+    set.bytes.shrink_to_fit();
+    set.ends.shrink_to_fit();
+    if let Some(w) = &mut set.weights {
+        w.shrink_to_fit();
+    }
+    Ok(set)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! costs on this machine.
 //!
 //! - [`hash`]: the selectable 64-bit hash functions (XXH3 by default).
-//! - [`keys`]: key sources: synthetic names, keys files, any `(key, size)`
-//!   producer.
+//! - [`keys`]: key sources: synthetic names, keys files, the keys of an
+//!   RDB dump with their serialized sizes, any `(key, size)` producer.
 //! - [`strategy`]: the [`Placement`] trait and the [`Strategy`] names; one
 //!   module per strategy: [`modn`], [`consistent`] (`ring`), [`jump`],
 //!   [`rendezvous`], [`maglev`], [`bounded`], [`slots`].

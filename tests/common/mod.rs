@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod keyspace;
 pub mod redis_server;
 
 use std::io::Write;
