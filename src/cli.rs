@@ -35,6 +35,15 @@ pub enum Command {
     #[command(subcommand)]
     Resp(RespCommand),
 
+    /// Run a Redis-protocol server (single-threaded, like redis-server)
+    ///
+    /// Takes an optional redis.conf-syntax file and redis-server-style
+    /// directives (`--port 7000 --requirepass secret --save ""`): a
+    /// directive takes every value up to the next `--option`. Defaults are
+    /// Redis's: 127.0.0.1:6379, protected mode, 16 databases. Logs go to
+    /// stderr; SIGTERM/SIGINT shut down cleanly.
+    Serve(ServeArgs),
+
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
 
@@ -101,4 +110,19 @@ pub struct CompletionsArgs {
 pub struct GenerateArgs {
     /// Directory that receives completions/ and man/
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Log format: text lines, or JSON Lines for log collectors
+    #[arg(long, value_enum, default_value_t = crate::output::log::LogFormat::Text)]
+    pub log_format: crate::output::log::LogFormat,
+
+    /// [CONFIG_FILE] [--<directive> <value>...] as redis-server takes them
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CONFIG_FILE | --DIRECTIVE VALUE"
+    )]
+    pub arguments: Vec<String>,
 }

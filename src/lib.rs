@@ -10,9 +10,11 @@
 //! - [`output`]: tables, JSON, JSON Lines, progress bars, the bytes rule.
 //! - [`input`]: files, stdin and hex text.
 //! - [`resp`]: the RESP2/RESP3 codec.
+//! - [`server`]: `serve`, the single-threaded Redis-protocol server.
 
 pub mod cli;
 pub mod cmd;
 pub mod input;
 pub mod output;
 pub mod resp;
+pub mod server;

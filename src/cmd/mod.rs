@@ -4,6 +4,7 @@
 
 mod completions;
 mod resp_decode;
+mod serve;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let mut out = io::BufWriter::new(stdout.lock());
     let status = match cli.command {
         Command::Resp(RespCommand::Decode(args)) => resp_decode::run(&args, cli.format, &mut out),
+        Command::Serve(args) => serve::run(&args),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

@@ -1,9 +1,12 @@
-//! Test harness: run the built binary, find free loopback ports, and start
-//! real Redis servers that stop when dropped.
+//! Test harness: run the built binary, find free loopback ports, start
+//! real Redis servers and `sonde serve` instances that stop when dropped,
+//! and compare both servers' replies byte for byte (`differential`).
 
 #![allow(dead_code)]
 
+pub mod differential;
 pub mod redis_server;
+pub mod sonde_server;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -11,6 +14,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 pub use redis_server::RedisServer;
+pub use sonde_server::SondeServer;
 
 /// The sonde binary under test.
 pub fn sonde() -> Command {
