@@ -24,6 +24,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
+            cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -59,6 +60,14 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;resp;help;help'= {
         }
+        &'sonde;serve'= {
+            cand --log-format 'Log format: text lines, or JSON Lines for log collectors'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -75,6 +84,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;help'= {
             cand resp 'Work with RESP (Redis serialization protocol) byte streams'
+            cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -83,6 +93,8 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand decode 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
         }
         &'sonde;help;resp;decode'= {
+        }
+        &'sonde;help;serve'= {
         }
         &'sonde;help;completions'= {
         }

@@ -29,6 +29,7 @@ json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_needs_command" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_needs_command" -f -a "serve" -d 'Run a Redis-protocol server (single-threaded, like redis-server)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
 complete -c sonde -n "__fish_sonde_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -51,6 +52,12 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand serve" -l log-format -d 'Log format: text lines, or JSON Lines for log collectors' -r -f -a "text\t'Text lines (the default; also what a terminal shows)'
+json\t'One JSON object per line'"
+complete -c sonde -n "__fish_sonde_using_subcommand serve" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -59,8 +66,9 @@ complete -c sonde -n "__fish_sonde_using_subcommand generate" -l format -d 'Outp
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
-complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp serve completions generate help" -f -a "resp" -d 'Work with RESP (Redis serialization protocol) byte streams'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp serve completions generate help" -f -a "serve" -d 'Run a Redis-protocol server (single-threaded, like redis-server)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp serve completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp serve completions generate help" -f -a "generate" -d 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_subcommand_from resp serve completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'

@@ -230,7 +230,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log");
         let log = Logger::file(LogFormat::Json, Level::Notice, &path).unwrap();
-        log.notice("ready", &[("port", Field::Int(7)), ("addr", Field::Str("x"))]);
+        log.notice(
+            "ready",
+            &[("port", Field::Int(7)), ("addr", Field::Str("x"))],
+        );
         log.verbose("hidden", &[]);
         let text = std::fs::read_to_string(&path).unwrap();
         let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();

@@ -156,7 +156,11 @@ impl Spec {
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
         let arity = i64::from(self.arity);
-        if arity > 0 { argc == arity } else { argc >= -arity }
+        if arity > 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
     }
 
     /// ACL categories implied by flags and group, as COMMAND INFO lists
@@ -277,9 +281,7 @@ impl Table {
 
     /// The subcommand `name` of container `parent`.
     pub fn find_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        self.sub
-            .get(&(parent, name.to_ascii_lowercase()))
-            .copied()
+        self.sub.get(&(parent, name.to_ascii_lowercase())).copied()
     }
 
     /// Resolve a request's arguments to an entry, descending into a

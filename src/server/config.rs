@@ -219,41 +219,132 @@ const PARAMS: &[Param] = &[
 
 /// Directives redis-server 7.0 knows that sonde does not implement (yet).
 const KNOWN_ELSEWHERE: &[&str] = &[
-    "acl-pubsub-default", "aclfile", "acllog-max-len", "active-defrag-cycle-max",
-    "active-defrag-cycle-min", "active-defrag-ignore-bytes", "active-defrag-max-scan-fields",
-    "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-expire-effort",
-    "activedefrag", "activerehashing", "always-show-logo", "aof-disable-auto-gc",
-    "aof-load-truncated", "aof-rewrite-incremental-fsync", "aof-timestamp-enabled",
-    "aof-use-rdb-preamble", "appenddirname", "appendfilename", "appendfsync",
-    "auto-aof-rewrite-min-size", "auto-aof-rewrite-percentage", "bind-source-addr",
-    "busy-reply-threshold", "cluster-config-file", "cluster-enabled", "cluster-node-timeout",
-    "cluster-port", "crash-log-enabled", "crash-memcheck-enabled", "daemonize", "disable-thp",
-    "dynamic-hz", "enable-module-command", "hash-max-listpack-entries",
-    "hash-max-listpack-value", "hash-max-ziplist-entries", "hash-max-ziplist-value",
-    "hll-sparse-max-bytes", "ignore-warnings", "include", "io-threads", "io-threads-do-reads",
-    "jemalloc-bg-thread", "latency-tracking", "latency-tracking-info-percentiles",
-    "lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
-    "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "lfu-decay-time", "lfu-log-factor",
-    "list-compress-depth", "list-max-listpack-size", "list-max-ziplist-size", "loadmodule",
-    "lua-time-limit", "masterauth", "masteruser", "maxmemory", "maxmemory-clients",
-    "maxmemory-eviction-tenacity", "maxmemory-policy", "maxmemory-samples",
-    "min-replicas-max-lag", "min-replicas-to-write", "min-slaves-max-lag",
-    "min-slaves-to-write", "no-appendfsync-on-rewrite", "notify-keyspace-events",
-    "oom-score-adj", "oom-score-adj-values", "pidfile", "proc-title-template",
-    "propagation-error-behavior", "rdb-del-sync-files", "rdb-key-save-delay",
-    "rdb-save-incremental-fsync", "rdbchecksum", "rdbcompression", "rename-command",
-    "repl-backlog-size", "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-load",
-    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
-    "repl-ping-replica-period", "repl-timeout", "replica-announce-ip",
-    "replica-announce-port", "replica-ignore-maxmemory", "replica-lazy-flush",
-    "replica-priority", "replica-read-only", "replica-serve-stale-data", "replicaof",
-    "sanitize-dump-payload", "sentinel", "set-max-intset-entries", "set-proc-title",
-    "shutdown-on-sigint", "shutdown-on-sigterm", "shutdown-timeout", "slaveof",
-    "stop-writes-on-bgsave-error", "stream-node-max-bytes", "stream-node-max-entries",
-    "supervised", "syslog-enabled", "syslog-facility", "syslog-ident", "tcp-backlog",
-    "tls-port", "tracking-table-max-keys", "unixsocket", "unixsocketperm", "user",
-    "watchdog-period", "zset-max-listpack-entries", "zset-max-listpack-value",
-    "zset-max-ziplist-entries", "zset-max-ziplist-value",
+    "acl-pubsub-default",
+    "aclfile",
+    "acllog-max-len",
+    "active-defrag-cycle-max",
+    "active-defrag-cycle-min",
+    "active-defrag-ignore-bytes",
+    "active-defrag-max-scan-fields",
+    "active-defrag-threshold-lower",
+    "active-defrag-threshold-upper",
+    "active-expire-effort",
+    "activedefrag",
+    "activerehashing",
+    "always-show-logo",
+    "aof-disable-auto-gc",
+    "aof-load-truncated",
+    "aof-rewrite-incremental-fsync",
+    "aof-timestamp-enabled",
+    "aof-use-rdb-preamble",
+    "appenddirname",
+    "appendfilename",
+    "appendfsync",
+    "auto-aof-rewrite-min-size",
+    "auto-aof-rewrite-percentage",
+    "bind-source-addr",
+    "busy-reply-threshold",
+    "cluster-config-file",
+    "cluster-enabled",
+    "cluster-node-timeout",
+    "cluster-port",
+    "crash-log-enabled",
+    "crash-memcheck-enabled",
+    "daemonize",
+    "disable-thp",
+    "dynamic-hz",
+    "enable-module-command",
+    "hash-max-listpack-entries",
+    "hash-max-listpack-value",
+    "hash-max-ziplist-entries",
+    "hash-max-ziplist-value",
+    "hll-sparse-max-bytes",
+    "ignore-warnings",
+    "include",
+    "io-threads",
+    "io-threads-do-reads",
+    "jemalloc-bg-thread",
+    "latency-tracking",
+    "latency-tracking-info-percentiles",
+    "lazyfree-lazy-eviction",
+    "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del",
+    "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush",
+    "lfu-decay-time",
+    "lfu-log-factor",
+    "list-compress-depth",
+    "list-max-listpack-size",
+    "list-max-ziplist-size",
+    "loadmodule",
+    "lua-time-limit",
+    "masterauth",
+    "masteruser",
+    "maxmemory",
+    "maxmemory-clients",
+    "maxmemory-eviction-tenacity",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "min-replicas-max-lag",
+    "min-replicas-to-write",
+    "min-slaves-max-lag",
+    "min-slaves-to-write",
+    "no-appendfsync-on-rewrite",
+    "notify-keyspace-events",
+    "oom-score-adj",
+    "oom-score-adj-values",
+    "pidfile",
+    "proc-title-template",
+    "propagation-error-behavior",
+    "rdb-del-sync-files",
+    "rdb-key-save-delay",
+    "rdb-save-incremental-fsync",
+    "rdbchecksum",
+    "rdbcompression",
+    "rename-command",
+    "repl-backlog-size",
+    "repl-backlog-ttl",
+    "repl-disable-tcp-nodelay",
+    "repl-diskless-load",
+    "repl-diskless-sync",
+    "repl-diskless-sync-delay",
+    "repl-diskless-sync-max-replicas",
+    "repl-ping-replica-period",
+    "repl-timeout",
+    "replica-announce-ip",
+    "replica-announce-port",
+    "replica-ignore-maxmemory",
+    "replica-lazy-flush",
+    "replica-priority",
+    "replica-read-only",
+    "replica-serve-stale-data",
+    "replicaof",
+    "sanitize-dump-payload",
+    "sentinel",
+    "set-max-intset-entries",
+    "set-proc-title",
+    "shutdown-on-sigint",
+    "shutdown-on-sigterm",
+    "shutdown-timeout",
+    "slaveof",
+    "stop-writes-on-bgsave-error",
+    "stream-node-max-bytes",
+    "stream-node-max-entries",
+    "supervised",
+    "syslog-enabled",
+    "syslog-facility",
+    "syslog-ident",
+    "tcp-backlog",
+    "tls-port",
+    "tracking-table-max-keys",
+    "unixsocket",
+    "unixsocketperm",
+    "user",
+    "watchdog-period",
+    "zset-max-listpack-entries",
+    "zset-max-listpack-value",
+    "zset-max-ziplist-entries",
+    "zset-max-ziplist-value",
 ];
 
 /// A directive and its values, with where it came from (for errors).
@@ -286,8 +377,7 @@ pub fn parse_options(args: &[String]) -> Result<Vec<Directive>, ConfigError> {
         } else {
             return Err(ConfigError::Directive {
                 origin: format!("argument '{arg}'"),
-                message: "expected a --directive (the config file, if any, comes first)"
-                    .to_owned(),
+                message: "expected a --directive (the config file, if any, comes first)".to_owned(),
             });
         }
     }
@@ -359,10 +449,7 @@ impl Config {
             return Err(format!("unknown directive '{name}'"));
         };
         if !param.multi && values.len() != 1 {
-            return Err(format!(
-                "'{name}' takes one value, got {}",
-                values.len()
-            ));
+            return Err(format!("'{name}' takes one value, got {}", values.len()));
         }
         self.set_value(name, values)
             .map_err(|e| format!("'{name}': {e}"))
@@ -423,9 +510,7 @@ impl Config {
             "logfile" => self.logfile = one.to_owned(),
             "enable-debug-command" => self.enable_debug_command = allow(one)?,
             "enable-protected-configs" => self.enable_protected_configs = allow(one)?,
-            "slowlog-log-slower-than" => {
-                self.slowlog_log_slower_than = int_in(one, -1, i64::MAX)?
-            }
+            "slowlog-log-slower-than" => self.slowlog_log_slower_than = int_in(one, -1, i64::MAX)?,
             "slowlog-max-len" => self.slowlog_max_len = int_in(one, 0, i64::MAX)? as u64,
             "latency-monitor-threshold" => {
                 self.latency_monitor_threshold = int_in(one, 0, i64::MAX)? as u64
@@ -463,8 +548,9 @@ impl Config {
             };
             let class = group[0].to_ascii_lowercase();
             if !matches!(class.as_str(), "normal" | "replica" | "slave" | "pubsub") {
-                return Err("Invalid client class specified in buffer limit configuration."
-                    .to_owned());
+                return Err(
+                    "Invalid client class specified in buffer limit configuration.".to_owned(),
+                );
             }
             updated.push((class, limit));
         }
@@ -546,7 +632,9 @@ impl Config {
                 .iter()
                 .any(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
             {
-                return Err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"));
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                ));
             }
             let failed = |why: &str| {
                 format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
@@ -600,7 +688,9 @@ fn int_in(text: &str, min: i64, max: i64) -> Result<i64, String> {
     let n = crate::resp::number::string2ll(text.as_bytes())
         .ok_or("argument couldn't be parsed into an integer")?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -636,7 +726,9 @@ pub fn parse_memory(text: &str) -> Option<u64> {
 fn memory_in(text: &str, min: u64, max: u64) -> Result<u64, String> {
     let n = parse_memory(text).ok_or("argument must be a memory value")?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -652,12 +744,23 @@ mod tests {
     #[test]
     fn options_take_values_up_to_the_next_option() {
         let d = parse_options(&strings(&[
-            "--port", "7000", "--save", "900 1", "--save", "", "--replicaof", "127.0.0.1",
-            "6379", "--requirepass", "--weird",
+            "--port",
+            "7000",
+            "--save",
+            "900 1",
+            "--save",
+            "",
+            "--replicaof",
+            "127.0.0.1",
+            "6379",
+            "--requirepass",
+            "--weird",
         ]))
         .unwrap();
-        let pairs: Vec<(&str, Vec<String>)> =
-            d.iter().map(|d| (d.name.as_str(), d.values.clone())).collect();
+        let pairs: Vec<(&str, Vec<String>)> = d
+            .iter()
+            .map(|d| (d.name.as_str(), d.values.clone()))
+            .collect();
         assert_eq!(
             pairs,
             vec![
@@ -680,7 +783,10 @@ mod tests {
         let path = dir.path().join("x.conf");
         std::fs::write(&path, "# comment\nport 7001\n\nport abc\n").unwrap();
         let err = Config::load(Some(&path), &[]).unwrap_err().to_string();
-        assert!(err.ends_with("x.conf line 4: 'port': argument couldn't be parsed into an integer"), "{err}");
+        assert!(
+            err.ends_with("x.conf line 4: 'port': argument couldn't be parsed into an integer"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -692,7 +798,10 @@ mod tests {
             c.config_set(&[(b"dir", b"/tmp")], true).unwrap_err(),
             "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"
         );
-        assert!(c.config_set(&[(b"hz", b"30"), (b"port", b"1")], true).is_err());
+        assert!(
+            c.config_set(&[(b"hz", b"30"), (b"port", b"1")], true)
+                .is_err()
+        );
         assert_eq!(c.hz, 20, "all or nothing");
         assert_eq!(parse_memory("1mb"), Some(1 << 20));
         assert_eq!(parse_memory("2k"), Some(2000));

@@ -236,7 +236,7 @@ impl Client {
             self.flag_letters(),
             self.db,
             self.query_len(),
-            self.query.len() - self.query_end,
+            self.query.len().saturating_sub(self.query_end),
             self.query.len(),
             pending,
             pending,

@@ -23,10 +23,10 @@ use super::{Server, Shutdown};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request};
 
-/// Stop reading from a client while this much output is pending.
+/// Stop reading from a client while this much output is pending (or
+/// while its output limit is reached, when that is larger: a configured
+/// limit is meant to be reached and enforced, not pre-empted).
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
-/// Resume reading once pending output is below this.
-const OUTPUT_LOW_WATER: usize = OUTPUT_HIGH_WATER / 2;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
 
@@ -56,10 +56,10 @@ fn install_signal_handlers() {
 /// A failure that stops the server before or while it runs.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind { addr: String, source: io::Error },
-    #[error("poll failed: {0}")]
-    Poll(io::Error),
+    #[error("poll failed")]
+    Poll(#[source] io::Error),
 }
 
 pub struct EventLoop {
@@ -157,10 +157,9 @@ impl EventLoop {
                 } else {
                     "SIGTERM"
                 };
-                self.server.log.warning(
-                    &format!("Received {name} scheduling shutdown..."),
-                    &[],
-                );
+                self.server
+                    .log
+                    .warning(&format!("Received {name} scheduling shutdown..."), &[]);
                 self.server.shutdown = Some(Shutdown::Signal(signal));
                 continue;
             }
@@ -231,8 +230,7 @@ impl EventLoop {
         let id = server.next_client_id;
         server.next_client_id += 1;
         let mut client = Box::new(Client::new(id, slot, Some(stream)));
-        if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local
-        {
+        if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local {
             use std::io::Write;
             if let Some(s) = client.stream.as_mut() {
                 let _ = s.write(PROTECTED_MODE_DENIED);
@@ -256,7 +254,10 @@ impl EventLoop {
         }
         server.log.verbose(
             "Accepted",
-            &[("addr", Field::Str(&client.addr())), ("id", Field::Int(id as i64))],
+            &[
+                ("addr", Field::Str(&client.addr())),
+                ("id", Field::Int(id as i64)),
+            ],
         );
         server.clients.insert(client);
     }
@@ -264,7 +265,12 @@ impl EventLoop {
     /// Read and execute until the socket is drained, the client is paused
     /// by backpressure, or it is to be closed.
     fn read_client(&mut self, slot: usize) {
-        let Some(mut client) = self.server.clients.slots.get_mut(slot).and_then(Option::take)
+        let Some(mut client) = self
+            .server
+            .clients
+            .slots
+            .get_mut(slot)
+            .and_then(Option::take)
         else {
             return;
         };
@@ -273,7 +279,7 @@ impl EventLoop {
             if client.close_asap || client.close_after_reply {
                 break;
             }
-            if client.reply.pending() > OUTPUT_HIGH_WATER {
+            if client.reply.pending() > self.high_water() {
                 client.read_paused = true;
                 break;
             }
@@ -330,7 +336,7 @@ impl EventLoop {
             && !client.close_asap
             && self.server.shutdown.is_none()
         {
-            if client.reply.pending() > OUTPUT_HIGH_WATER {
+            if client.reply.pending() > self.high_water() {
                 client.read_paused = true;
                 break;
             }
@@ -341,11 +347,7 @@ impl EventLoop {
                 Ok(Some(request)) => {
                     client.query_pos += request.consumed;
                     argv.clear();
-                    if request
-                        .args
-                        .iter()
-                        .all(|a| matches!(a, Arg::Range(_)))
-                    {
+                    if request.args.iter().all(|a| matches!(a, Arg::Range(_))) {
                         argv.extend(request.args.iter().map(|a| match a {
                             Arg::Range(r) => &buf[r.clone()],
                             Arg::Owned(_) => &[][..],
@@ -387,6 +389,17 @@ impl EventLoop {
         client.query = query;
     }
 
+    /// Pending output above which a client is not read from.
+    fn high_water(&self) -> usize {
+        let limit = self.server.config.output_limit;
+        let configured = if limit.hard > 0 {
+            limit.hard
+        } else {
+            limit.soft
+        };
+        OUTPUT_HIGH_WATER.max(configured.min(usize::MAX as u64) as usize)
+    }
+
     /// Close a client past its hard limit, or over its soft limit for too
     /// long (client-output-buffer-limit, normal class).
     fn check_output_limits(&mut self, client: &mut Client) {
@@ -418,7 +431,13 @@ impl EventLoop {
     }
 
     fn write_client(&mut self, slot: usize) {
-        if let Some(client) = self.server.clients.slots.get_mut(slot).and_then(Option::take) {
+        if let Some(client) = self
+            .server
+            .clients
+            .slots
+            .get_mut(slot)
+            .and_then(Option::take)
+        {
             self.after_write(client);
         }
     }
@@ -428,7 +447,12 @@ impl EventLoop {
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
             for slot in slots {
-                let Some(client) = self.server.clients.slots.get_mut(slot).and_then(Option::take)
+                let Some(client) = self
+                    .server
+                    .clients
+                    .slots
+                    .get_mut(slot)
+                    .and_then(Option::take)
                 else {
                     continue;
                 };
@@ -475,7 +499,7 @@ impl EventLoop {
             }
             client.write_registered = want_write;
         }
-        let resume = client.read_paused && pending < OUTPUT_LOW_WATER;
+        let resume = client.read_paused && pending < self.high_water() / 2;
         let slot = client.slot;
         self.server.clients.slots[slot] = Some(client);
         if resume {
@@ -612,7 +636,8 @@ fn set_keepalive(stream: &TcpStream, seconds: u64) {
 }
 
 /// Redis's reply to a non-loopback client in protected mode.
-const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected \
+const PROTECTED_MODE_DENIED: &[u8] =
+    b"-DENIED Redis is running in protected mode because protected \
 mode is enabled and no password is set for the default user. In this mode connections are only \
 accepted from the loopback interface. If you want to connect from external computers to Redis you \
 may adopt one of the following solutions: 1) Just disable protected mode sending the command \

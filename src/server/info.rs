@@ -27,9 +27,7 @@ const SECTIONS: &[(&str, bool)] = &[
 
 /// Render the requested sections (none: default).
 pub fn render(srv: &Server, me: &Client, requested: &[String]) -> String {
-    let all = requested
-        .iter()
-        .any(|s| s == "all" || s == "everything");
+    let all = requested.iter().any(|s| s == "all" || s == "everything");
     let default = requested.is_empty() || requested.iter().any(|s| s == "default");
     let mut out = String::new();
     let mut first = true;
@@ -217,8 +215,16 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "pubsub_channels", 0);
             field(out, "pubsub_patterns", 0);
             field(out, "total_error_replies", s.total_error_replies);
-            field(out, "client_output_buffer_limit_disconnections", s.output_limit_disconnections);
-            field(out, "client_query_buffer_limit_disconnections", s.query_limit_disconnections);
+            field(
+                out,
+                "client_output_buffer_limit_disconnections",
+                s.output_limit_disconnections,
+            );
+            field(
+                out,
+                "client_query_buffer_limit_disconnections",
+                s.query_limit_disconnections,
+            );
             field(out, "propagated_commands", srv.feed.count);
         }
         "replication" => {
@@ -226,7 +232,11 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "connected_slaves", 0);
             field(out, "master_failover_state", "no-failover");
             field(out, "master_replid", &srv.run_id);
-            field(out, "master_replid2", "0000000000000000000000000000000000000000");
+            field(
+                out,
+                "master_replid2",
+                "0000000000000000000000000000000000000000",
+            );
             field(out, "master_repl_offset", 0);
             field(out, "second_repl_offset", -1);
             field(out, "repl_backlog_active", 0);

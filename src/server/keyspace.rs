@@ -295,7 +295,8 @@ impl Keyspace {
         // replication and hooks in here.
         d.remove(key);
         self.effects.expired_keys += 1;
-        self.effects.propagate(Propagated::new(db, [&b"DEL"[..], key]));
+        self.effects
+            .propagate(Propagated::new(db, [&b"DEL"[..], key]));
         true
     }
 

@@ -279,15 +279,34 @@ impl Server {
         let Some(handler) = spec.handler else {
             // A container called with a subcommand that has no handler:
             // cannot happen with a well-formed table.
-            client.reply.error("internal error: command without handler");
+            client
+                .reply
+                .error("internal error: command without handler");
             self.end_reply(client, reply_start);
             return;
         };
 
+        let full_name = &self.commands.entries[index].full_name;
+        if client.last_command != *full_name {
+            client.last_command.clone_from(full_name);
+        }
         self.ks.set_now(unix_ms());
         let dirty_before = self.ks.effects.dirty;
         let started = Instant::now();
-        handler(self, client, args);
+        // A bug in one command must not take the server down: the client
+        // gets an error, the log says what happened.
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(self, client, args)));
+        if outcome.is_err() {
+            let name = self.commands.entries[index].full_name.clone();
+            self.log.warning(
+                "Internal error while executing a command",
+                &[("command", crate::output::log::Field::Str(&name))],
+            );
+            client
+                .reply
+                .error(&format!("internal error while executing '{name}'"));
+        }
         let elapsed = started.elapsed();
         let micros = elapsed.as_micros() as u64;
 
@@ -295,10 +314,6 @@ impl Server {
         let stats = &mut self.commands.entries[index].stats;
         stats.calls += 1;
         stats.usec += micros;
-        let full_name = &self.commands.entries[index].full_name;
-        if client.last_command != *full_name {
-            client.last_command.clone_from(full_name);
-        }
         self.finish_errors(client, Some(index));
 
         // Propagation: the command's own arguments for a write that changed
@@ -377,7 +392,10 @@ impl Server {
     fn end_reply(&mut self, client: &mut Client, reply_start: usize) {
         match client.reply_mode {
             ReplyMode::Off | ReplyMode::Skipping => {
-                client.reply.buf.truncate(reply_start.max(client.reply.sent));
+                client
+                    .reply
+                    .buf
+                    .truncate(reply_start.max(client.reply.sent));
                 if client.reply_mode == ReplyMode::Skipping {
                     client.reply_mode = ReplyMode::On;
                 }
@@ -411,9 +429,7 @@ impl Server {
             }
             if arg.len() > 128 {
                 let mut cut = arg[..128].to_vec();
-                cut.extend_from_slice(
-                    format!("... ({} more bytes)", arg.len() - 128).as_bytes(),
-                );
+                cut.extend_from_slice(format!("... ({} more bytes)", arg.len() - 128).as_bytes());
                 kept.push(cut);
             } else {
                 kept.push(arg.to_vec());

@@ -59,8 +59,10 @@ impl Reply {
         if !message.starts_with('-') {
             self.buf.extend_from_slice(b"ERR ");
         }
-        self.buf
-            .extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+        self.buf.extend(
+            text.bytes()
+                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -132,7 +134,8 @@ impl Reply {
     /// A boolean: `#t`/`#f` (RESP3) or `:1`/`:0`.
     pub fn boolean(&mut self, b: bool) {
         if self.resp3 {
-            self.buf.extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+            self.buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
         } else {
             self.int(i64::from(b));
         }

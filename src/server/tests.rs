@@ -2,10 +2,10 @@
 //! client that has no stream, and the replies and the propagated commands
 //! are checked byte for byte.
 
+use super::Server;
 use super::config::Config;
 use super::connection::Client;
 use super::propagate::Propagated;
-use super::Server;
 use crate::output::log::{Level, LogFormat, Logger};
 
 fn server() -> Server {

@@ -105,7 +105,10 @@ impl Conn {
             match self.decoder.check(&self.buf) {
                 Ok(len) => return self.buf.drain(..len).collect(),
                 Err(sonde::resp::DecodeError::Incomplete { .. }) => {}
-                Err(e) => panic!("malformed reply {:?}: {e}", String::from_utf8_lossy(&self.buf)),
+                Err(e) => panic!(
+                    "malformed reply {:?}: {e}",
+                    String::from_utf8_lossy(&self.buf)
+                ),
             }
             let mut chunk = [0u8; 64 * 1024];
             let n = self.stream.read(&mut chunk).unwrap_or_else(|e| {
@@ -114,7 +117,11 @@ impl Conn {
                     String::from_utf8_lossy(&self.buf)
                 )
             });
-            assert!(n > 0, "connection closed; partial reply {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                n > 0,
+                "connection closed; partial reply {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }

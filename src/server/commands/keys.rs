@@ -42,11 +42,55 @@ pub const COMMANDS: &[Spec] = &[
 ];
 
 const OBJECT: &[Spec] = &[
-    Spec::new("encoding", 3, READONLY, G, "2.2.3", "Inspect the internal encoding of a Redis object", object_encoding).keys(2, 2, 1),
-    Spec::new("freq", 3, READONLY, G, "4.0.0", "Get the logarithmic access frequency counter of a Redis object", object_freq).keys(2, 2, 1),
-    Spec::new("idletime", 3, READONLY, G, "2.2.3", "Get the time since a Redis object was last accessed", object_idletime).keys(2, 2, 1),
-    Spec::new("refcount", 3, READONLY, G, "2.2.3", "Get the number of references to the value of the key", object_refcount).keys(2, 2, 1),
-    Spec::new("help", 2, LOADING | STALE, G, "6.2.0", "Show helpful text about the different subcommands", object_help),
+    Spec::new(
+        "encoding",
+        3,
+        READONLY,
+        G,
+        "2.2.3",
+        "Inspect the internal encoding of a Redis object",
+        object_encoding,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "freq",
+        3,
+        READONLY,
+        G,
+        "4.0.0",
+        "Get the logarithmic access frequency counter of a Redis object",
+        object_freq,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "idletime",
+        3,
+        READONLY,
+        G,
+        "2.2.3",
+        "Get the time since a Redis object was last accessed",
+        object_idletime,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "refcount",
+        3,
+        READONLY,
+        G,
+        "2.2.3",
+        "Get the number of references to the value of the key",
+        object_refcount,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "6.2.0",
+        "Show helpful text about the different subcommands",
+        object_help,
+    ),
 ];
 
 fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -163,7 +207,9 @@ fn expire_generic(
     srv.ks.effects.dirty += 1;
     if when <= srv.ks.now {
         srv.ks.dbs[db].remove(key);
-        srv.ks.effects.rewrite(Propagated::new(db, [&b"DEL"[..], key]));
+        srv.ks
+            .effects
+            .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
     } else {
         srv.ks.dbs[db].set_expire(key, when);
         let at = itoa::Buffer::new().format(when).as_bytes().to_vec();
@@ -321,7 +367,9 @@ fn scan(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     found.retain(|k| !srv.ks.expire_if_needed(db, k));
     client.reply.array(2);
-    client.reply.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    client
+        .reply
+        .bulk(itoa::Buffer::new().format(cursor).as_bytes());
     client.reply.bulks(found.iter().map(Vec::as_slice));
 }
 
@@ -467,7 +515,8 @@ fn move_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn swapdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let parse = |arg: &[u8]| crate::resp::number::string2ll(arg).filter(|n| i32::try_from(*n).is_ok());
+    let parse =
+        |arg: &[u8]| crate::resp::number::string2ll(arg).filter(|n| i32::try_from(*n).is_ok());
     let Some(a) = parse(args[1]) else {
         client.reply.error("invalid first DB index");
         return;

@@ -11,68 +11,384 @@ use crate::resp::number::string2ll;
 const G: &str = "server";
 
 pub const COMMANDS: &[Spec] = &[
-    Spec::new("info", -1, LOADING | STALE, G, "1.0.0", "Get information and statistics about the server", info_command),
-    Spec::container("config", -2, G, "2.0.0", "A container for server configuration commands", CONFIG),
-    Spec::new("command", -1, LOADING | STALE, G, "2.8.13", "Get array of Redis command details", command_all)
-        .with_subcommands(COMMAND),
-    Spec::new("time", 1, LOADING | STALE | FAST, G, "2.6.0", "Return the current server time", time),
-    Spec::container("debug", -2, G, "1.0.0", "A container for debugging commands", DEBUG).protected(),
-    Spec::container("slowlog", -2, G, "2.2.12", "A container for slow log commands", SLOWLOG),
-    Spec::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Listen for all requests received by the server in real time", monitor),
-    Spec::container("memory", -2, G, "4.0.0", "A container for memory diagnostics commands", MEMORY),
-    Spec::container("latency", -2, G, "2.8.13", "A container for latency diagnostics commands", LATENCY),
-    Spec::container("function", -2, "scripting", "7.0.0", "A container for function commands", FUNCTION),
-    Spec::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, G, "1.0.0", "Synchronously save the dataset to disk and then shut down the server", shutdown),
+    Spec::new(
+        "info",
+        -1,
+        LOADING | STALE,
+        G,
+        "1.0.0",
+        "Get information and statistics about the server",
+        info_command,
+    ),
+    Spec::container(
+        "config",
+        -2,
+        G,
+        "2.0.0",
+        "A container for server configuration commands",
+        CONFIG,
+    ),
+    Spec::new(
+        "command",
+        -1,
+        LOADING | STALE,
+        G,
+        "2.8.13",
+        "Get array of Redis command details",
+        command_all,
+    )
+    .with_subcommands(COMMAND),
+    Spec::new(
+        "time",
+        1,
+        LOADING | STALE | FAST,
+        G,
+        "2.6.0",
+        "Return the current server time",
+        time,
+    ),
+    Spec::container(
+        "debug",
+        -2,
+        G,
+        "1.0.0",
+        "A container for debugging commands",
+        DEBUG,
+    )
+    .protected(),
+    Spec::container(
+        "slowlog",
+        -2,
+        G,
+        "2.2.12",
+        "A container for slow log commands",
+        SLOWLOG,
+    ),
+    Spec::new(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Listen for all requests received by the server in real time",
+        monitor,
+    ),
+    Spec::container(
+        "memory",
+        -2,
+        G,
+        "4.0.0",
+        "A container for memory diagnostics commands",
+        MEMORY,
+    ),
+    Spec::container(
+        "latency",
+        -2,
+        G,
+        "2.8.13",
+        "A container for latency diagnostics commands",
+        LATENCY,
+    ),
+    Spec::container(
+        "function",
+        -2,
+        "scripting",
+        "7.0.0",
+        "A container for function commands",
+        FUNCTION,
+    ),
+    Spec::new(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        G,
+        "1.0.0",
+        "Synchronously save the dataset to disk and then shut down the server",
+        shutdown,
+    ),
 ];
 
 const CONFIG: &[Spec] = &[
-    Spec::new("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.0.0", "Get the values of configuration parameters", config_get),
-    Spec::new("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.0.0", "Set configuration parameters to the given values", config_set),
-    Spec::new("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.0.0", "Reset the stats returned by INFO", config_resetstat),
-    Spec::new("help", 2, LOADING | STALE, G, "5.0.0", "Show helpful text about the different subcommands", config_help),
+    Spec::new(
+        "get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.0.0",
+        "Get the values of configuration parameters",
+        config_get,
+    ),
+    Spec::new(
+        "set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.0.0",
+        "Set configuration parameters to the given values",
+        config_set,
+    ),
+    Spec::new(
+        "resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.0.0",
+        "Reset the stats returned by INFO",
+        config_resetstat,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        config_help,
+    ),
 ];
 
 const COMMAND: &[Spec] = &[
-    Spec::new("count", 2, LOADING | STALE, G, "2.8.13", "Get total number of Redis commands", command_count),
-    Spec::new("list", -2, LOADING | STALE, G, "7.0.0", "Get an array of Redis command names", command_list),
-    Spec::new("info", -2, LOADING | STALE, G, "2.8.13", "Get array of specific Redis command details, or all when no argument is given.", command_info),
-    Spec::new("docs", -2, LOADING | STALE, G, "7.0.0", "Get array of specific Redis command documentation", command_docs),
-    Spec::new("help", 2, LOADING | STALE, G, "5.0.0", "Show helpful text about the different subcommands", command_help),
+    Spec::new(
+        "count",
+        2,
+        LOADING | STALE,
+        G,
+        "2.8.13",
+        "Get total number of Redis commands",
+        command_count,
+    ),
+    Spec::new(
+        "list",
+        -2,
+        LOADING | STALE,
+        G,
+        "7.0.0",
+        "Get an array of Redis command names",
+        command_list,
+    ),
+    Spec::new(
+        "info",
+        -2,
+        LOADING | STALE,
+        G,
+        "2.8.13",
+        "Get array of specific Redis command details, or all when no argument is given.",
+        command_info,
+    ),
+    Spec::new(
+        "docs",
+        -2,
+        LOADING | STALE,
+        G,
+        "7.0.0",
+        "Get array of specific Redis command documentation",
+        command_docs,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        command_help,
+    ),
 ];
 
 const DEBUG: &[Spec] = &[
-    Spec::new("sleep", 3, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Block the server for the given seconds", debug_sleep),
-    Spec::new("set-active-expire", 3, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Switch the active expiry cycle on (1) or off (0)", debug_set_active_expire),
-    Spec::new("object", 3, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Show low-level information about a key", debug_object),
-    Spec::new("populate", -3, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Create keys key:0..key:N-1 with values value:N", debug_populate),
-    Spec::new("help", 2, ADMIN | NOSCRIPT | LOADING | STALE, G, "1.0.0", "Show helpful text about the different subcommands", debug_help),
+    Spec::new(
+        "sleep",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Block the server for the given seconds",
+        debug_sleep,
+    ),
+    Spec::new(
+        "set-active-expire",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Switch the active expiry cycle on (1) or off (0)",
+        debug_set_active_expire,
+    ),
+    Spec::new(
+        "object",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Show low-level information about a key",
+        debug_object,
+    ),
+    Spec::new(
+        "populate",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Create keys key:0..key:N-1 with values value:N",
+        debug_populate,
+    ),
+    Spec::new(
+        "help",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Show helpful text about the different subcommands",
+        debug_help,
+    ),
 ];
 
 const SLOWLOG: &[Spec] = &[
-    Spec::new("get", -2, ADMIN | LOADING | STALE, G, "2.2.12", "Get the slow log's entries", slowlog_get),
-    Spec::new("len", 2, ADMIN | LOADING | STALE, G, "2.2.12", "Get the slow log's length", slowlog_len),
-    Spec::new("reset", 2, ADMIN | LOADING | STALE, G, "2.2.12", "Clear all entries from the slow log", slowlog_reset),
-    Spec::new("help", 2, LOADING | STALE, G, "6.2.0", "Show helpful text about the different subcommands", slowlog_help),
+    Spec::new(
+        "get",
+        -2,
+        ADMIN | LOADING | STALE,
+        G,
+        "2.2.12",
+        "Get the slow log's entries",
+        slowlog_get,
+    ),
+    Spec::new(
+        "len",
+        2,
+        ADMIN | LOADING | STALE,
+        G,
+        "2.2.12",
+        "Get the slow log's length",
+        slowlog_len,
+    ),
+    Spec::new(
+        "reset",
+        2,
+        ADMIN | LOADING | STALE,
+        G,
+        "2.2.12",
+        "Clear all entries from the slow log",
+        slowlog_reset,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "6.2.0",
+        "Show helpful text about the different subcommands",
+        slowlog_help,
+    ),
 ];
 
 const MEMORY: &[Spec] = &[
-    Spec::new("usage", -3, READONLY, G, "4.0.0", "Estimate the memory usage of a key", memory_usage).keys(2, 2, 1),
-    Spec::new("stats", 2, 0, G, "4.0.0", "Show memory usage details", memory_stats),
-    Spec::new("purge", 2, 0, G, "4.0.0", "Ask the allocator to release memory", memory_purge),
-    Spec::new("help", 2, LOADING | STALE, G, "4.0.0", "Show helpful text about the different subcommands", memory_help),
+    Spec::new(
+        "usage",
+        -3,
+        READONLY,
+        G,
+        "4.0.0",
+        "Estimate the memory usage of a key",
+        memory_usage,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "stats",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Show memory usage details",
+        memory_stats,
+    ),
+    Spec::new(
+        "purge",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Ask the allocator to release memory",
+        memory_purge,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "4.0.0",
+        "Show helpful text about the different subcommands",
+        memory_help,
+    ),
 ];
 
 const LATENCY: &[Spec] = &[
-    Spec::new("latest", 2, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.8.13", "Return the latest latency samples for all events", latency_latest),
-    Spec::new("history", 3, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.8.13", "Return timestamp-latency samples for the event", latency_history),
-    Spec::new("reset", -2, ADMIN | NOSCRIPT | LOADING | STALE, G, "2.8.13", "Reset latency data for one or more events", latency_reset),
-    Spec::new("help", 2, LOADING | STALE, G, "2.8.13", "Show helpful text about the different subcommands", latency_help),
+    Spec::new(
+        "latest",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return the latest latency samples for all events",
+        latency_latest,
+    ),
+    Spec::new(
+        "history",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return timestamp-latency samples for the event",
+        latency_history,
+    ),
+    Spec::new(
+        "reset",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Reset latency data for one or more events",
+        latency_reset,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "2.8.13",
+        "Show helpful text about the different subcommands",
+        latency_help,
+    ),
 ];
 
 const FUNCTION: &[Spec] = &[
-    Spec::new("flush", -2, WRITE | NOSCRIPT, "scripting", "7.0.0", "Deleting all functions", function_flush),
-    Spec::new("list", -2, NOSCRIPT, "scripting", "7.0.0", "List information about all the functions", function_list),
-    Spec::new("help", 2, LOADING | STALE, "scripting", "7.0.0", "Show helpful text about the different subcommands", function_help),
+    Spec::new(
+        "flush",
+        -2,
+        WRITE | NOSCRIPT,
+        "scripting",
+        "7.0.0",
+        "Deleting all functions",
+        function_flush,
+    ),
+    Spec::new(
+        "list",
+        -2,
+        NOSCRIPT,
+        "scripting",
+        "7.0.0",
+        "List information about all the functions",
+        function_list,
+    ),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        "scripting",
+        "7.0.0",
+        "Show helpful text about the different subcommands",
+        function_help,
+    ),
 ];
 
 impl Spec {
@@ -131,7 +447,8 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     match srv.config.config_set(&pairs, client.is_local) {
         Ok(()) => {
             if srv.config.loglevel != before {
-                srv.log.set_level(super::super::log_level(srv.config.loglevel));
+                srv.log
+                    .set_level(super::super::log_level(srv.config.loglevel));
             }
             client.reply.ok();
         }
@@ -223,7 +540,11 @@ fn reply_command_info(srv: &Server, client: &mut Client, index: usize) {
         r.map(3);
         r.bulk(b"lastkey");
         let last = spec.keys.last;
-        r.int(i64::from(if last >= 0 { last - spec.keys.first } else { last }));
+        r.int(i64::from(if last >= 0 {
+            last - spec.keys.first
+        } else {
+            last
+        }));
         r.bulk(b"keystep");
         r.int(i64::from(spec.keys.step));
         r.bulk(b"limit");
@@ -435,7 +756,9 @@ fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let positive = |client: &mut Client, arg: &[u8]| match string2ll(arg) {
         Some(n) if n >= 0 => Some(n),
         Some(_) => {
-            client.reply.error("value is out of range, must be positive");
+            client
+                .reply
+                .error("value is out of range, must be positive");
             None
         }
         None => {
@@ -473,7 +796,9 @@ fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             value.resize(size, 0);
         }
         let obj = Object::new(Value::String(Str::Embedded(value.as_slice().into())));
-        srv.ks.dbs[db].dict.insert_absent(key.as_slice().into(), obj);
+        srv.ks.dbs[db]
+            .dict
+            .insert_absent(key.as_slice().into(), obj);
     }
     client.reply.ok();
 }
@@ -664,11 +989,7 @@ fn latency_reset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         args[2..]
             .iter()
-            .filter(|e| {
-                srv.latency
-                    .remove(&*String::from_utf8_lossy(e))
-                    .is_some()
-            })
+            .filter(|e| srv.latency.remove(&*String::from_utf8_lossy(e)).is_some())
             .count()
     };
     client.reply.int(reset as i64);
@@ -759,19 +1080,16 @@ fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     if save {
         // Persistence is not implemented yet; SAVE cannot be honoured.
-        client
-            .reply
-            .error("Errors trying to SHUTDOWN. Check logs.");
-        srv.log
-            .warning("SHUTDOWN SAVE refused: RDB persistence is not supported yet", &[]);
+        client.reply.error("Errors trying to SHUTDOWN. Check logs.");
+        srv.log.warning(
+            "SHUTDOWN SAVE refused: RDB persistence is not supported yet",
+            &[],
+        );
         return;
     }
     srv.log.warning(
         "User requested shutdown...",
-        &[(
-            "at_ms",
-            crate::output::log::Field::Int(unix_ms()),
-        )],
+        &[("at_ms", crate::output::log::Field::Int(unix_ms()))],
     );
     srv.shutdown = Some(Shutdown::Command);
     // The client's connection closes with the server; nothing is replied.

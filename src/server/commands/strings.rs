@@ -16,33 +16,266 @@ const G: &str = "string";
 const B: &str = "bitmap";
 
 pub const COMMANDS: &[Spec] = &[
-    Spec::new("get", 2, READONLY | FAST, G, "1.0.0", "Get the value of a key", get).keys(1, 1, 1),
-    Spec::new("set", -3, WRITE | DENYOOM, G, "1.0.0", "Set the string value of a key", set)
-        .keys(1, 1, 1),
-    Spec::new("setnx", 3, WRITE | DENYOOM | FAST, G, "1.0.0", "Set the value of a key, only if the key does not exist", setnx).keys(1, 1, 1),
-    Spec::new("setex", 4, WRITE | DENYOOM, G, "2.0.0", "Set the value and expiration of a key", setex).keys(1, 1, 1),
-    Spec::new("psetex", 4, WRITE | DENYOOM, G, "2.6.0", "Set the value and expiration in milliseconds of a key", psetex).keys(1, 1, 1),
-    Spec::new("getex", -2, WRITE | FAST, G, "6.2.0", "Get the value of a key and optionally set its expiration", getex).keys(1, 1, 1),
-    Spec::new("getdel", 2, WRITE | FAST, G, "6.2.0", "Get the value of a key and delete the key", getdel).keys(1, 1, 1),
-    Spec::new("getset", 3, WRITE | DENYOOM | FAST, G, "1.0.0", "Set the string value of a key and return its old value", getset).keys(1, 1, 1),
-    Spec::new("mget", -2, READONLY | FAST, G, "1.0.0", "Get the values of all the given keys", mget).keys(1, -1, 1),
-    Spec::new("mset", -3, WRITE | DENYOOM, G, "1.0.1", "Set multiple keys to multiple values", mset).keys(1, -1, 2),
-    Spec::new("msetnx", -3, WRITE | DENYOOM, G, "1.0.1", "Set multiple keys to multiple values, only if none of the keys exist", msetnx).keys(1, -1, 2),
-    Spec::new("append", 3, WRITE | DENYOOM | FAST, G, "2.0.0", "Append a value to a key", append).keys(1, 1, 1),
-    Spec::new("strlen", 2, READONLY | FAST, G, "2.2.0", "Get the length of the value stored in a key", strlen).keys(1, 1, 1),
-    Spec::new("incr", 2, WRITE | DENYOOM | FAST, G, "1.0.0", "Increment the integer value of a key by one", incr).keys(1, 1, 1),
-    Spec::new("decr", 2, WRITE | DENYOOM | FAST, G, "1.0.0", "Decrement the integer value of a key by one", decr).keys(1, 1, 1),
-    Spec::new("incrby", 3, WRITE | DENYOOM | FAST, G, "1.0.0", "Increment the integer value of a key by the given amount", incrby).keys(1, 1, 1),
-    Spec::new("decrby", 3, WRITE | DENYOOM | FAST, G, "1.0.0", "Decrement the integer value of a key by the given number", decrby).keys(1, 1, 1),
-    Spec::new("incrbyfloat", 3, WRITE | DENYOOM | FAST, G, "2.6.0", "Increment the float value of a key by the given amount", incrbyfloat).keys(1, 1, 1),
-    Spec::new("getrange", 4, READONLY, G, "2.4.0", "Get a substring of the string stored at a key", getrange).keys(1, 1, 1),
-    Spec::new("substr", 4, READONLY, G, "1.0.0", "Get a substring of the string stored at a key", getrange).keys(1, 1, 1),
-    Spec::new("setrange", 4, WRITE | DENYOOM, G, "2.2.0", "Overwrite part of a string at key starting at the specified offset", setrange).keys(1, 1, 1),
-    Spec::new("lcs", -3, READONLY, G, "7.0.0", "Find longest common substring", lcs).keys(1, 2, 1),
-    Spec::new("setbit", 4, WRITE | DENYOOM, B, "2.2.0", "Sets or clears the bit at offset in the string value stored at key", setbit).keys(1, 1, 1),
-    Spec::new("getbit", 3, READONLY | FAST, B, "2.2.0", "Returns the bit value at offset in the string value stored at key", getbit).keys(1, 1, 1),
-    Spec::new("bitcount", -2, READONLY, B, "2.6.0", "Count set bits in a string", bitcount).keys(1, 1, 1),
-    Spec::new("bitpos", -3, READONLY, B, "2.8.7", "Find first bit set or clear in a string", bitpos).keys(1, 1, 1),
+    Spec::new(
+        "get",
+        2,
+        READONLY | FAST,
+        G,
+        "1.0.0",
+        "Get the value of a key",
+        get,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "set",
+        -3,
+        WRITE | DENYOOM,
+        G,
+        "1.0.0",
+        "Set the string value of a key",
+        set,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "setnx",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Set the value of a key, only if the key does not exist",
+        setnx,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "setex",
+        4,
+        WRITE | DENYOOM,
+        G,
+        "2.0.0",
+        "Set the value and expiration of a key",
+        setex,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "psetex",
+        4,
+        WRITE | DENYOOM,
+        G,
+        "2.6.0",
+        "Set the value and expiration in milliseconds of a key",
+        psetex,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "getex",
+        -2,
+        WRITE | FAST,
+        G,
+        "6.2.0",
+        "Get the value of a key and optionally set its expiration",
+        getex,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "getdel",
+        2,
+        WRITE | FAST,
+        G,
+        "6.2.0",
+        "Get the value of a key and delete the key",
+        getdel,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "getset",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Set the string value of a key and return its old value",
+        getset,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "mget",
+        -2,
+        READONLY | FAST,
+        G,
+        "1.0.0",
+        "Get the values of all the given keys",
+        mget,
+    )
+    .keys(1, -1, 1),
+    Spec::new(
+        "mset",
+        -3,
+        WRITE | DENYOOM,
+        G,
+        "1.0.1",
+        "Set multiple keys to multiple values",
+        mset,
+    )
+    .keys(1, -1, 2),
+    Spec::new(
+        "msetnx",
+        -3,
+        WRITE | DENYOOM,
+        G,
+        "1.0.1",
+        "Set multiple keys to multiple values, only if none of the keys exist",
+        msetnx,
+    )
+    .keys(1, -1, 2),
+    Spec::new(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "2.0.0",
+        "Append a value to a key",
+        append,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "strlen",
+        2,
+        READONLY | FAST,
+        G,
+        "2.2.0",
+        "Get the length of the value stored in a key",
+        strlen,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Increment the integer value of a key by one",
+        incr,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Decrement the integer value of a key by one",
+        decr,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "incrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Increment the integer value of a key by the given amount",
+        incrby,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "decrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "1.0.0",
+        "Decrement the integer value of a key by the given number",
+        decrby,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        G,
+        "2.6.0",
+        "Increment the float value of a key by the given amount",
+        incrbyfloat,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "getrange",
+        4,
+        READONLY,
+        G,
+        "2.4.0",
+        "Get a substring of the string stored at a key",
+        getrange,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "substr",
+        4,
+        READONLY,
+        G,
+        "1.0.0",
+        "Get a substring of the string stored at a key",
+        getrange,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        G,
+        "2.2.0",
+        "Overwrite part of a string at key starting at the specified offset",
+        setrange,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "lcs",
+        -3,
+        READONLY,
+        G,
+        "7.0.0",
+        "Find longest common substring",
+        lcs,
+    )
+    .keys(1, 2, 1),
+    Spec::new(
+        "setbit",
+        4,
+        WRITE | DENYOOM,
+        B,
+        "2.2.0",
+        "Sets or clears the bit at offset in the string value stored at key",
+        setbit,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "getbit",
+        3,
+        READONLY | FAST,
+        B,
+        "2.2.0",
+        "Returns the bit value at offset in the string value stored at key",
+        getbit,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "bitcount",
+        -2,
+        READONLY,
+        B,
+        "2.6.0",
+        "Count set bits in a string",
+        bitcount,
+    )
+    .keys(1, 1, 1),
+    Spec::new(
+        "bitpos",
+        -3,
+        READONLY,
+        B,
+        "2.8.7",
+        "Find first bit set or clear in a string",
+        bitpos,
+    )
+    .keys(1, 1, 1),
 ];
 
 // SET option bits (Redis's OBJ_* flags).
@@ -186,10 +419,9 @@ fn set_generic(
     if let Some(at) = at {
         srv.ks.dbs[db].set_expire(key, at);
         let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
-        srv.ks.effects.rewrite(Propagated::new(
-            db,
-            [&b"SET"[..], key, value, b"PXAT", &at],
-        ));
+        srv.ks
+            .effects
+            .rewrite(Propagated::new(db, [&b"SET"[..], key, value, b"PXAT", &at]));
     } else if flags & GET != 0 {
         // Propagate without the GET option(s).
         let kept = args
@@ -208,19 +440,54 @@ fn set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some((flags, expire)) = parse_options(client, args, true) else {
         return;
     };
-    set_generic(srv, client, flags, args[1], args[2], expire, "set", args, b"+OK\r\n", None);
+    set_generic(
+        srv, client, flags, args[1], args[2], expire, "set", args, b"+OK\r\n", None,
+    );
 }
 
 fn setnx(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    set_generic(srv, client, NX, args[1], args[2], None, "setnx", args, b":1\r\n", Some(b":0\r\n"));
+    set_generic(
+        srv,
+        client,
+        NX,
+        args[1],
+        args[2],
+        None,
+        "setnx",
+        args,
+        b":1\r\n",
+        Some(b":0\r\n"),
+    );
 }
 
 fn setex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    set_generic(srv, client, EX, args[1], args[3], Some(args[2]), "setex", args, b"+OK\r\n", None);
+    set_generic(
+        srv,
+        client,
+        EX,
+        args[1],
+        args[3],
+        Some(args[2]),
+        "setex",
+        args,
+        b"+OK\r\n",
+        None,
+    );
 }
 
 fn psetex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    set_generic(srv, client, PX, args[1], args[3], Some(args[2]), "psetex", args, b"+OK\r\n", None);
+    set_generic(
+        srv,
+        client,
+        PX,
+        args[1],
+        args[3],
+        Some(args[2]),
+        "psetex",
+        args,
+        b"+OK\r\n",
+        None,
+    );
 }
 
 fn getex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -253,7 +520,9 @@ fn getex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if let Some(at) = at {
         if flags & (EXAT | PXAT) != 0 && at <= srv.ks.now {
             srv.ks.dbs[db].remove(key);
-            srv.ks.effects.rewrite(Propagated::new(db, [&b"DEL"[..], key]));
+            srv.ks
+                .effects
+                .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
         } else {
             srv.ks.dbs[db].set_expire(key, at);
             let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
@@ -309,9 +578,9 @@ fn mget(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn mset_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: bool) {
     if args.len() % 2 == 0 {
         let name = if nx { "msetnx" } else { "mset" };
-        client.reply.error(&format!(
-            "wrong number of arguments for '{name}' command"
-        ));
+        client
+            .reply
+            .error(&format!("wrong number of arguments for '{name}' command"));
         return;
     }
     let db = client.db;
@@ -480,7 +749,9 @@ fn incrbyfloat(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             return;
         }
         Err(IncrFloatError::NanOrInfinity) => {
-            client.reply.error("increment would produce NaN or Infinity");
+            client
+                .reply
+                .error("increment would produce NaN or Infinity");
             return;
         }
     };
@@ -494,10 +765,9 @@ fn incrbyfloat(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     srv.ks.effects.dirty += 1;
     client.reply.bulk(&value);
-    srv.ks.effects.rewrite(Propagated::new(
-        db,
-        [&b"SET"[..], key, &value, b"KEEPTTL"],
-    ));
+    srv.ks
+        .effects
+        .rewrite(Propagated::new(db, [&b"SET"[..], key, &value, b"KEEPTTL"]));
 }
 
 fn getrange(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -640,9 +910,9 @@ fn lcs(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let (alen, blen) = (a.len(), b.len());
     let cells = (alen as u64 + 1) * (blen as u64 + 1);
     if cells.saturating_mul(4) > srv.config.proto_max_bulk_len {
-        client.reply.error(
-            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
-        );
+        client
+            .reply
+            .error("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
         return;
     }
     let width = blen + 1;
