@@ -534,7 +534,7 @@ impl Config {
 
     fn set_output_limits(&mut self, values: &[String]) -> Result<(), String> {
         let words: Vec<&str> = values.iter().flat_map(|v| v.split_whitespace()).collect();
-        if words.is_empty() || words.len() % 4 != 0 {
+        if words.is_empty() || !words.len().is_multiple_of(4) {
             return Err("wrong number of arguments in buffer limit configuration.".to_owned());
         }
         let mut updated = Vec::new();

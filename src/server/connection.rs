@@ -130,11 +130,14 @@ impl Client {
         &self.query[self.query_pos..self.query_end]
     }
 
-    /// Read what the socket has into the query buffer. Ok(0) is end of
-    /// stream.
-    pub fn read_some(&mut self) -> io::Result<usize> {
+    /// Read what the socket has into the query buffer: the bytes read (0 is
+    /// end of stream) and whether the read filled all the space offered. A
+    /// short read means the socket was drained at that moment; data that
+    /// arrives later raises a new edge, so the caller need not spend a
+    /// syscall on the WouldBlock that would follow.
+    pub fn read_some(&mut self) -> io::Result<(usize, bool)> {
         let Some(stream) = self.stream.as_mut() else {
-            return Ok(0);
+            return Ok((0, false));
         };
         if self.query_pos == self.query_end {
             self.query_pos = 0;
@@ -153,9 +156,10 @@ impl Client {
             let size = (self.query.len() * 2).max(self.query_end + READ_CHUNK);
             self.query.resize(size, 0);
         }
+        let space = self.query.len() - self.query_end;
         let n = stream.read(&mut self.query[self.query_end..])?;
         self.query_end += n;
-        Ok(n)
+        Ok((n, n == space))
     }
 
     /// Write pending output until done or WouldBlock. Returns bytes written.

@@ -17,6 +17,8 @@
 
 use std::hash::BuildHasher;
 
+use super::thin::ThinBytes;
+
 /// The smallest table, as in Redis.
 const INITIAL_SIZE: usize = 4;
 /// Empty buckets a rehash step may skip before giving up for this step.
@@ -27,7 +29,7 @@ type Link<V> = Option<Box<Node<V>>>;
 /// One key and its value in a bucket chain.
 pub struct Node<V> {
     next: Link<V>,
-    key: Box<[u8]>,
+    key: ThinBytes,
     pub value: V,
 }
 
@@ -38,21 +40,28 @@ impl<V> Node<V> {
 }
 
 struct Table<V> {
-    buckets: Vec<Link<V>>,
+    buckets: Box<[Link<V>]>,
     used: usize,
 }
 
 impl<V> Table<V> {
     fn empty() -> Table<V> {
         Table {
-            buckets: Vec::new(),
+            buckets: Box::default(),
             used: 0,
         }
     }
 
+    /// A table of empty buckets. The array comes from a zeroed allocation,
+    /// which the allocator satisfies with fresh (already zero) pages for
+    /// large sizes: allocating a 64 MiB array for a resize then costs no
+    /// pass over the memory, so the command that triggers it does not
+    /// stall.
     fn with_size(size: usize) -> Table<V> {
-        let mut buckets = Vec::with_capacity(size);
-        buckets.resize_with(size, || None);
+        let zeroed = Box::<[Link<V>]>::new_zeroed_slice(size);
+        // SAFETY: `Option<Box<_>>` is guaranteed to be represented as a
+        // nullable pointer, so all-zero bytes are a valid `None`.
+        let buckets = unsafe { zeroed.assume_init() };
         Table { buckets, used: 0 }
     }
 
@@ -66,7 +75,7 @@ impl<V> Table<V> {
         }
         let mut link = self.buckets[hash as usize & self.mask()].as_deref();
         while let Some(node) = link {
-            if &*node.key == key {
+            if node.key.as_bytes() == key {
                 return Some(node);
             }
             link = node.next.as_deref();
@@ -81,7 +90,7 @@ impl<V> Table<V> {
         let mask = self.mask();
         let mut link = self.buckets[hash as usize & mask].as_deref_mut();
         while let Some(node) = link {
-            if &*node.key == key {
+            if node.key.as_bytes() == key {
                 return Some(node);
             }
             link = node.next.as_deref_mut();
@@ -98,7 +107,7 @@ impl<V> Table<V> {
         loop {
             match link {
                 None => return None,
-                Some(node) if &*node.key == key => {
+                Some(node) if node.key.as_bytes() == key => {
                     let mut node = link.take()?;
                     *link = node.next.take();
                     self.used -= 1;
@@ -198,15 +207,15 @@ impl<V> Dict<V> {
                 return Some(std::mem::replace(&mut node.value, value));
             }
         }
-        self.insert_new(hash, key.into(), value);
+        self.insert_new(hash, ThinBytes::new(key), value);
         None
     }
 
     /// Insert a key known to be absent.
-    pub fn insert_absent(&mut self, key: Box<[u8]>, value: V) {
+    pub fn insert_absent(&mut self, key: &[u8], value: V) {
         self.rehash_step();
-        let hash = self.hash(&key);
-        self.insert_new(hash, key, value);
+        let hash = self.hash(key);
+        self.insert_new(hash, ThinBytes::new(key), value);
     }
 
     /// The value for `key`, inserted with `make` first when absent.
@@ -218,7 +227,7 @@ impl<V> Dict<V> {
         } else if self.tables[1].find(hash, key).is_some() {
             1
         } else {
-            self.insert_new(hash, key.into(), make());
+            self.insert_new(hash, ThinBytes::new(key), make());
             usize::from(self.is_rehashing())
         };
         match self.tables[which].find_mut(hash, key) {
@@ -227,7 +236,7 @@ impl<V> Dict<V> {
         }
     }
 
-    fn insert_new(&mut self, hash: u64, key: Box<[u8]>, value: V) {
+    fn insert_new(&mut self, hash: u64, key: ThinBytes, value: V) {
         self.expand_if_needed();
         let table = &mut self.tables[usize::from(self.is_rehashing())];
         let mask = table.mask();
@@ -241,7 +250,7 @@ impl<V> Dict<V> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(ThinBytes, V)> {
         if self.is_empty() {
             return None;
         }
@@ -347,7 +356,7 @@ impl<V> Dict<V> {
             let mut link = old.buckets[index].take();
             while let Some(mut node) = link {
                 link = node.next.take();
-                let hash = self.hasher.hash_one(&*node.key);
+                let hash = self.hasher.hash_one(node.key.as_bytes());
                 let bucket = &mut new.buckets[hash as usize & new_mask];
                 node.next = bucket.take();
                 *bucket = Some(node);
@@ -376,7 +385,7 @@ impl<V> Dict<V> {
         let emit = |table: &Table<V>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
             let mut link = table.buckets[index].as_deref();
             while let Some(node) = link {
-                visit(&node.key, &node.value);
+                visit(node.key.as_bytes(), &node.value);
                 link = node.next.as_deref();
             }
         };
@@ -414,7 +423,7 @@ impl<V> Dict<V> {
                 std::iter::from_fn(move || {
                     let node = link?;
                     link = node.next.as_deref();
-                    Some((&*node.key, &node.value))
+                    Some((node.key.as_bytes(), &node.value))
                 })
             })
         })
@@ -456,7 +465,7 @@ impl<V> Dict<V> {
                 for _ in 0..rng.below(len) {
                     n = n.next.as_deref()?;
                 }
-                return Some((&n.key, &n.value));
+                return Some((n.key.as_bytes(), &n.value));
             }
         }
         self.iter().next()

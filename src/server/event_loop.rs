@@ -145,10 +145,10 @@ impl EventLoop {
                 return Ok(reason);
             }
             let timeout = self.next_cron.saturating_duration_since(Instant::now());
-            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(ServeError::Poll(e));
-                }
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(ServeError::Poll(e));
             }
             let signal = SIGNALLED.swap(0, Ordering::SeqCst);
             if signal != 0 {
@@ -284,11 +284,11 @@ impl EventLoop {
                 break;
             }
             match client.read_some() {
-                Ok(0) => {
+                Ok((0, _)) => {
                     closing = true;
                     break;
                 }
-                Ok(n) => {
+                Ok((n, filled)) => {
                     self.server.stats.net_input_bytes += n as u64;
                     client.last_interaction = Instant::now();
                     self.process_input(&mut client);
@@ -302,6 +302,9 @@ impl EventLoop {
                         );
                         self.server.stats.query_limit_disconnections += 1;
                         closing = true;
+                        break;
+                    }
+                    if !filled {
                         break;
                     }
                 }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
+use super::thin::ThinBytes;
 
 /// A value of any type. Later data types add variants here; everything that
 /// matches on `Value` (TYPE, OBJECT ENCODING, MEMORY USAGE, COPY, RDB)
@@ -42,7 +43,7 @@ impl Value {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Value::String(Str::Int(_)) => 0,
-            Value::String(Str::Embedded(b)) => b.len(),
+            Value::String(Str::Embedded(b)) => b.len() + 1,
             Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
         }
     }
@@ -57,7 +58,7 @@ pub enum Str {
     /// A canonical decimal integer ("int").
     Int(i64),
     /// Immutable bytes as SET stores them ("embstr" up to 44 bytes).
-    Embedded(Box<[u8]>),
+    Embedded(ThinBytes),
     /// Bytes that were modified in place (APPEND, SETRANGE, SETBIT): kept
     /// with spare capacity so repeated appends are amortized ("raw").
     Raw(Box<Vec<u8>>),
@@ -72,7 +73,7 @@ impl Str {
         {
             return Str::Int(n);
         }
-        Str::Embedded(bytes.into())
+        Str::Embedded(ThinBytes::new(bytes))
     }
 
     pub fn encoding(&self) -> &'static str {
@@ -127,8 +128,6 @@ pub struct Object {
     pub value: Value,
     /// Seconds clock at the last access (OBJECT IDLETIME).
     pub lru: u32,
-    /// Access counter (OBJECT FREQ) — a simple saturating count here.
-    pub freq: u8,
 }
 
 impl Object {
@@ -136,7 +135,6 @@ impl Object {
         Object {
             value,
             lru: lru_clock(),
-            freq: 5,
         }
     }
 
@@ -146,7 +144,6 @@ impl Object {
 
     fn touch(&mut self) {
         self.lru = lru_clock();
-        self.freq = self.freq.saturating_add(1);
     }
 }
 
@@ -224,7 +221,7 @@ impl Db {
 
     /// Add a key known to be absent.
     pub fn add(&mut self, key: &[u8], value: Value) {
-        self.dict.insert_absent(key.into(), Object::new(value));
+        self.dict.insert_absent(key, Object::new(value));
     }
 
     /// Set the absolute expiry of an existing key.
@@ -385,7 +382,7 @@ impl Keyspace {
                     db.expires_cursor = db.expires.scan(db.expires_cursor, |k, &at| {
                         sampled += 1;
                         if at <= now {
-                            due.push(Box::<[u8]>::from(k));
+                            due.push(k.to_vec());
                         } else {
                             ttl_sum += at - now;
                             ttl_count += 1;
@@ -451,13 +448,14 @@ mod tests {
     fn values_stay_small() {
         // The per-key node holds an Object; keep it compact (memory per key
         // is compared against redis-server).
-        assert!(std::mem::size_of::<Value>() <= 24);
-        assert!(std::mem::size_of::<Object>() <= 32);
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Object>(), 24);
     }
 
     #[test]
     fn lazy_expiry_deletes_and_propagates_del() {
         let mut ks = Keyspace::new(2);
+        ks.effects.enabled = true;
         ks.dbs[1].set(b"k", Value::String(Str::from_bytes(b"v")), false);
         ks.dbs[1].set_expire(b"k", 1000);
         ks.now = 999;

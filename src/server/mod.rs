@@ -41,6 +41,8 @@
 //!   parameter table of CONFIG GET/SET. [`info`]: the INFO sections.
 //! - [`reply`]: RESP2/RESP3 reply writers into a client's output buffer.
 //! - [`numeric`]: Redis-exact float parsing/formatting (a small C helper).
+//! - [`thin`]: one-pointer byte strings for keys and small values.
+//! - [`memory`]: the counting allocator and RSS.
 
 pub mod command;
 pub mod commands;
@@ -55,6 +57,7 @@ pub mod memory;
 pub mod numeric;
 pub mod propagate;
 pub mod reply;
+pub mod thin;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -291,6 +294,7 @@ impl Server {
             client.last_command.clone_from(full_name);
         }
         self.ks.set_now(unix_ms());
+        self.ks.effects.enabled = self.feed.is_consumed();
         let dirty_before = self.ks.effects.dirty;
         let started = Instant::now();
         // A bug in one command must not take the server down: the client
@@ -319,7 +323,11 @@ impl Server {
         // Propagation: the command's own arguments for a write that changed
         // the dataset, unless it recorded its own rewrite.
         let changed = self.ks.effects.dirty != dirty_before;
-        if spec.has(flags::WRITE) && changed && !self.ks.effects.rewritten {
+        if spec.has(flags::WRITE)
+            && changed
+            && !self.ks.effects.rewritten
+            && self.ks.effects.enabled
+        {
             self.ks
                 .effects
                 .propagate(Propagated::new(client.db, args.iter().copied()));

@@ -44,6 +44,9 @@ pub struct Effects {
     /// Set by a command that rewrote its own propagation (so the loop does
     /// not propagate the original argv).
     pub rewritten: bool,
+    /// Whether anything consumes propagated commands; when nothing does,
+    /// recording them (copying arguments) is skipped.
+    pub enabled: bool,
     pub expired_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
@@ -51,13 +54,17 @@ pub struct Effects {
 
 impl Effects {
     pub fn propagate(&mut self, command: Propagated) {
-        self.propagated.push(command);
+        if self.enabled {
+            self.propagated.push(command);
+        }
     }
 
     /// Propagate `command` instead of the current command's own arguments.
     pub fn rewrite(&mut self, command: Propagated) {
         self.rewritten = true;
-        self.propagated.push(command);
+        if self.enabled {
+            self.propagated.push(command);
+        }
     }
 
     /// Propagate nothing for the current command even though it is a write
@@ -90,6 +97,11 @@ pub struct Feed {
 }
 
 impl Feed {
+    /// Whether any consumer reads the feed (AOF, replicas, recording).
+    pub fn is_consumed(&self) -> bool {
+        self.record
+    }
+
     pub fn push(&mut self, entries: Vec<Propagated>) {
         self.count += entries.len() as u64;
         if self.record {

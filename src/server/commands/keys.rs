@@ -178,7 +178,7 @@ fn expire_generic(
         return;
     };
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             invalid_expire(client, command);
             return;
         }
@@ -415,7 +415,7 @@ fn rename_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: boo
     let d = &mut srv.ks.dbs[db];
     let expire = d.expire_of(from);
     if let Some(obj) = d.remove(from) {
-        d.dict.insert_absent(to.into(), obj);
+        d.dict.insert_absent(to, obj);
         if let Some(at) = expire {
             d.set_expire(to, at);
         }
@@ -505,7 +505,7 @@ fn move_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if let Some(obj) = srv.ks.dbs[src].remove(key) {
-        srv.ks.dbs[dst].dict.insert_absent(key.into(), obj);
+        srv.ks.dbs[dst].dict.insert_absent(key, obj);
         if let Some(at) = expire {
             srv.ks.dbs[dst].set_expire(key, at);
         }

@@ -436,7 +436,7 @@ fn config_get(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         client
             .reply
             .error("wrong number of arguments for 'config|set' command");
@@ -928,7 +928,7 @@ fn memory_stats(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     r.bulk(b"keys.count");
     r.int(keys as i64);
     r.bulk(b"keys.bytes-per-key");
-    r.int(if keys > 0 { (used / keys) as i64 } else { 0 });
+    r.int(used.checked_div(keys).unwrap_or(0) as i64);
     r.bulk(b"rss");
     r.int(memory::rss() as i64);
 }

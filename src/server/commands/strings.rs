@@ -576,7 +576,7 @@ fn mget(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn mset_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: bool) {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         let name = if nx { "msetnx" } else { "mset" };
         client
             .reply
