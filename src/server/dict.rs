@@ -16,6 +16,7 @@
 //! twice).
 
 use std::hash::BuildHasher;
+use std::ptr::NonNull;
 
 use super::thin::ThinBytes;
 
@@ -39,30 +40,98 @@ impl<V> Node<V> {
     }
 }
 
+/// A bucket array from the C allocator's `calloc`. Large arrays come
+/// from fresh mmap'd pages that the kernel zeroes lazily, so allocating the
+/// 64 MiB array of a resize at 4M keys costs microseconds, and the pages are
+/// faulted in a few at a time as the incremental rehash fills them. (A
+/// zeroed allocation from the global allocator may be cleared eagerly,
+/// which measured as a 100 ms stall of the command that triggered the
+/// resize.)
+struct Buckets<V> {
+    ptr: NonNull<Link<V>>,
+    len: usize,
+}
+
+impl<V> Buckets<V> {
+    fn empty() -> Buckets<V> {
+        Buckets {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+
+    fn zeroed(len: usize) -> Buckets<V> {
+        if len == 0 {
+            return Buckets::empty();
+        }
+        // SAFETY: calloc returns null or a block of len * size bytes,
+        // zeroed, suitably aligned for any fundamental type (pointers).
+        let raw = unsafe { libc::calloc(len, std::mem::size_of::<Link<V>>()) };
+        let Some(ptr) = NonNull::new(raw.cast::<Link<V>>()) else {
+            std::alloc::handle_alloc_error(
+                std::alloc::Layout::array::<Link<V>>(len)
+                    .unwrap_or(std::alloc::Layout::new::<Link<V>>()),
+            );
+        };
+        Buckets { ptr, len }
+    }
+}
+
+impl<V> std::ops::Deref for Buckets<V> {
+    type Target = [Link<V>];
+    fn deref(&self) -> &[Link<V>] {
+        // SAFETY: `len` initialized links (all-zero bytes are valid `None`s
+        // because `Option<Box<_>>` is a nullable pointer).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<V> std::ops::DerefMut for Buckets<V> {
+    fn deref_mut(&mut self) -> &mut [Link<V>] {
+        // SAFETY: as in `deref`, and `self` is borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<V> Drop for Buckets<V> {
+    fn drop(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        // SAFETY: drop every link (freeing chains iteratively to bound
+        // recursion), then free the block calloc gave us.
+        for bucket in self.iter_mut() {
+            let mut link = bucket.take();
+            while let Some(mut node) = link {
+                link = node.next.take();
+            }
+        }
+        unsafe { libc::free(self.ptr.as_ptr().cast()) };
+    }
+}
+
+// SAFETY: Buckets owns its nodes like a Box<[Link<V>]> would.
+unsafe impl<V: Send> Send for Buckets<V> {}
+
 struct Table<V> {
-    buckets: Box<[Link<V>]>,
+    buckets: Buckets<V>,
     used: usize,
 }
 
 impl<V> Table<V> {
     fn empty() -> Table<V> {
         Table {
-            buckets: Box::default(),
+            buckets: Buckets::empty(),
             used: 0,
         }
     }
 
-    /// A table of empty buckets. The array comes from a zeroed allocation,
-    /// which the allocator satisfies with fresh (already zero) pages for
-    /// large sizes: allocating a 64 MiB array for a resize then costs no
-    /// pass over the memory, so the command that triggers it does not
-    /// stall.
+    /// A table of `size` empty buckets (see [`Buckets`]).
     fn with_size(size: usize) -> Table<V> {
-        let zeroed = Box::<[Link<V>]>::new_zeroed_slice(size);
-        // SAFETY: `Option<Box<_>>` is guaranteed to be represented as a
-        // nullable pointer, so all-zero bytes are a valid `None`.
-        let buckets = unsafe { zeroed.assume_init() };
-        Table { buckets, used: 0 }
+        Table {
+            buckets: Buckets::zeroed(size),
+            used: 0,
+        }
     }
 
     fn mask(&self) -> usize {
@@ -264,17 +333,8 @@ impl<V> Dict<V> {
         Some((key, value))
     }
 
-    /// Drop every key. Chains are unlinked iteratively so a long chain
-    /// cannot overflow the stack through recursive drops.
+    /// Drop every key (chains are freed iteratively by [`Buckets`]).
     pub fn clear(&mut self) {
-        for table in &mut self.tables {
-            for bucket in &mut table.buckets {
-                let mut link = bucket.take();
-                while let Some(mut node) = link {
-                    link = node.next.take();
-                }
-            }
-        }
         self.tables = [Table::empty(), Table::empty()];
         self.rehash_index = None;
     }
@@ -469,12 +529,6 @@ impl<V> Dict<V> {
             }
         }
         self.iter().next()
-    }
-}
-
-impl<V> Drop for Dict<V> {
-    fn drop(&mut self) {
-        self.clear();
     }
 }
 

@@ -796,9 +796,7 @@ fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             value.resize(size, 0);
         }
         let obj = Object::new(Value::String(Str::Embedded(value.as_slice().into())));
-        srv.ks.dbs[db]
-            .dict
-            .insert_absent(&key, obj);
+        srv.ks.dbs[db].dict.insert_absent(&key, obj);
     }
     client.reply.ok();
 }
