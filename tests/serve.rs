@@ -527,24 +527,32 @@ fn rss_mb(server: &mut SondeServer) -> usize {
     server.rss() / (1024 * 1024)
 }
 
-#[test]
-fn a_client_that_never_reads_is_dropped_at_the_output_limit() {
-    let mut sonde = SondeServer::start(&["--client-output-buffer-limit", "normal 4mb 0 0"]);
+const BIG: usize = 512 * 1024;
+
+/// Store a 512 KiB value at "big"; return a client, the server's RSS in
+/// MiB, and 2,000 pipelined GETs of it (1 GiB of replies).
+fn big_value_and_gets(sonde: &mut SondeServer) -> (redis::Connection, usize, Vec<u8>) {
     let mut con = sonde.client();
-    let big = vec![b'x'; 512 * 1024];
     let _: () = redis::cmd("SET")
         .arg("big")
-        .arg(&big)
+        .arg(vec![b'x'; BIG])
         .query(&mut con)
         .unwrap();
-    let baseline = rss_mb(&mut sonde);
-
-    // 2,000 GETs of 512 KiB = 1 GiB of replies, never read.
-    let mut hog = sonde.raw();
+    let baseline = rss_mb(sonde);
     let mut req = Vec::new();
     for _ in 0..2000 {
         sonde::resp::encode::command(&mut req, &[&b"GET"[..], b"big"]);
     }
+    (con, baseline, req)
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_at_the_output_limit() {
+    let mut sonde = SondeServer::start(&["--client-output-buffer-limit", "normal 4mb 0 0"]);
+    let (mut con, baseline, req) = big_value_and_gets(&mut sonde);
+
+    // 2,000 GETs of 512 KiB = 1 GiB of replies, never read.
+    let mut hog = sonde.raw();
     hog.write_all(&req).unwrap();
 
     // Others are served meanwhile; the hog is disconnected at the limit.
@@ -563,25 +571,14 @@ fn a_client_that_never_reads_is_dropped_at_the_output_limit() {
     assert!(grown < 64, "server RSS grew by {grown} MiB");
     assert!(sonde.log().contains("overcoming of output buffer limits"));
     let n: i64 = redis::cmd("STRLEN").arg("big").query(&mut con).unwrap();
-    assert_eq!(n, 512 * 1024);
+    assert_eq!(n, BIG as i64);
 }
 
 #[test]
 fn backpressure_bounds_memory_without_an_output_limit() {
     let mut sonde = SondeServer::start(&[]);
-    let mut con = sonde.client();
-    let big = vec![b'y'; 512 * 1024];
-    let _: () = redis::cmd("SET")
-        .arg("big")
-        .arg(&big)
-        .query(&mut con)
-        .unwrap();
-    let baseline = rss_mb(&mut sonde);
+    let (mut con, baseline, req) = big_value_and_gets(&mut sonde);
     let mut slow = sonde.raw();
-    let mut req = Vec::new();
-    for _ in 0..2000 {
-        sonde::resp::encode::command(&mut req, &[&b"GET"[..], b"big"]);
-    }
     // Write from a thread: the server stops reading this client, so the
     // write itself blocks once the socket buffers fill.
     let mut writer = slow.try_clone().unwrap();
@@ -598,7 +595,7 @@ fn backpressure_bounds_memory_without_an_output_limit() {
     );
     // The slow client still gets every reply once it reads.
     let mut total = 0usize;
-    let expected = 2000 * (big.len() + "$524288\r\n\r\n".len());
+    let expected = 2000 * (BIG + "$524288\r\n\r\n".len());
     let mut buf = vec![0u8; 1 << 20];
     while total < expected {
         let n = slow.read(&mut buf).unwrap();

@@ -265,13 +265,7 @@ impl EventLoop {
     /// Read and execute until the socket is drained, the client is paused
     /// by backpressure, or it is to be closed.
     fn read_client(&mut self, slot: usize) {
-        let Some(mut client) = self
-            .server
-            .clients
-            .slots
-            .get_mut(slot)
-            .and_then(Option::take)
-        else {
+        let Some(mut client) = self.server.clients.take(slot) else {
             return;
         };
         let mut closing = false;
@@ -434,13 +428,7 @@ impl EventLoop {
     }
 
     fn write_client(&mut self, slot: usize) {
-        if let Some(client) = self
-            .server
-            .clients
-            .slots
-            .get_mut(slot)
-            .and_then(Option::take)
-        {
+        if let Some(client) = self.server.clients.take(slot) {
             self.after_write(client);
         }
     }
@@ -450,13 +438,7 @@ impl EventLoop {
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
             for slot in slots {
-                let Some(client) = self
-                    .server
-                    .clients
-                    .slots
-                    .get_mut(slot)
-                    .and_then(Option::take)
-                else {
+                let Some(client) = self.server.clients.take(slot) else {
                     continue;
                 };
                 self.after_write(client);

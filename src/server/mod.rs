@@ -166,6 +166,12 @@ impl Clients {
         }
     }
 
+    /// Take the client out of its slot (to execute it, write to it or
+    /// close it); put it back with `slots[slot] = Some(..)`.
+    pub fn take(&mut self, slot: usize) -> Option<Box<Client>> {
+        self.slots.get_mut(slot)?.take()
+    }
+
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Client> {
         self.slots.get_mut(slot)?.as_deref_mut()
     }

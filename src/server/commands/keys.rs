@@ -8,7 +8,7 @@ use super::super::connection::Client;
 use super::super::glob::glob_match;
 use super::super::keyspace::{Str, Value};
 use super::super::propagate::Propagated;
-use super::{db_arg, int_arg, invalid_expire, is};
+use super::{db_arg, help, int_arg, invalid_expire, is};
 
 const G: &str = "generic";
 
@@ -628,27 +628,24 @@ fn object_refcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn object_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    let lines: &[&str] = &[
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "FREQ <key>",
-        "    Return the access frequency index of the <key>. The returned integer is",
-        "    proportional to the logarithm of the recent access frequency of the key.",
-        "IDLETIME <key>",
-        "    Return the idle time of the <key>, that is the approximated number of",
-        "    seconds elapsed since the last access to the key.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-        "HELP",
-        "    Prints this help.",
-    ];
-    client.reply.array(lines.len());
-    for line in lines {
-        client.reply.simple(line);
-    }
+    help(
+        client,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
 }
 
 #[cfg(test)]

@@ -88,3 +88,16 @@ pub fn invalid_expire(client: &mut Client, command: &str) {
         .reply
         .error(&format!("invalid expire time in '{command}' command"));
 }
+
+/// A container's HELP reply: the usage line, `lines`, then HELP itself.
+pub fn help(client: &mut Client, container: &str, lines: &[&str]) {
+    client.reply.array(lines.len() + 3);
+    client.reply.simple(&format!(
+        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for line in lines {
+        client.reply.simple(line);
+    }
+    client.reply.simple("HELP");
+    client.reply.simple("    Prints this help.");
+}

@@ -5,7 +5,7 @@ use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
 use super::super::keyspace::{Object, Str, Value, unix_ms};
 use super::super::{Server, Shutdown, info, memory};
-use super::{int_arg, is};
+use super::{help, int_arg, is};
 use crate::resp::number::string2ll;
 
 const G: &str = "server";
@@ -403,18 +403,6 @@ impl Spec {
         self.flags |= PROTECTED;
         self
     }
-}
-
-fn help(client: &mut Client, container: &str, lines: &[&str]) {
-    client.reply.array(lines.len() + 3);
-    client.reply.simple(&format!(
-        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ));
-    for line in lines {
-        client.reply.simple(line);
-    }
-    client.reply.simple("HELP");
-    client.reply.simple("    Prints this help.");
 }
 
 fn info_command(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

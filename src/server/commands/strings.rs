@@ -373,6 +373,23 @@ fn reply_get(srv: &mut Server, client: &mut Client, key: &[u8]) -> Result<(), ()
     Ok(())
 }
 
+/// The string at `key` for reading. A missing key gets `on_missing`'s
+/// reply, a key of another type WRONGTYPE; both return None.
+fn string_for_read<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+    on_missing: impl FnOnce(&mut Client),
+) -> Option<&'a Str> {
+    match srv.ks.lookup(client.db, key) {
+        None => {
+            on_missing(client);
+            None
+        }
+        Some(obj) => as_str(client, obj),
+    }
+}
+
 fn get(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let _ = reply_get(srv, client, args[1]);
 }
@@ -777,14 +794,7 @@ fn getrange(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(mut end) = int_arg(client, args[3]) else {
         return;
     };
-    let obj = match srv.ks.lookup(client.db, args[1]) {
-        None => {
-            client.reply.bulk(b"");
-            return;
-        }
-        Some(obj) => obj,
-    };
-    let Some(s) = as_str(client, obj) else {
+    let Some(s) = string_for_read(srv, client, args[1], |c| c.reply.bulk(b"")) else {
         return;
     };
     let mut scratch = itoa::Buffer::new();
@@ -1062,14 +1072,7 @@ fn getbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(offset) = bit_offset(srv, client, args[2]) else {
         return;
     };
-    let obj = match srv.ks.lookup(client.db, args[1]) {
-        None => {
-            client.reply.int(0);
-            return;
-        }
-        Some(obj) => obj,
-    };
-    let Some(s) = as_str(client, obj) else {
+    let Some(s) = string_for_read(srv, client, args[1], |c| c.reply.int(0)) else {
         return;
     };
     let mut scratch = itoa::Buffer::new();
@@ -1118,14 +1121,7 @@ fn bit_unit(client: &mut Client, arg: &[u8]) -> Option<bool> {
 }
 
 fn bitcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let obj = match srv.ks.lookup(client.db, args[1]) {
-        None => {
-            client.reply.int(0);
-            return;
-        }
-        Some(obj) => obj,
-    };
-    let Some(s) = as_str(client, obj) else {
+    let Some(s) = string_for_read(srv, client, args[1], |c| c.reply.int(0)) else {
         return;
     };
     let mut scratch = itoa::Buffer::new();
@@ -1197,14 +1193,9 @@ fn bitpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             return;
         }
     };
-    let obj = match srv.ks.lookup(client.db, args[1]) {
-        None => {
-            client.reply.int(if bit { -1 } else { 0 });
-            return;
-        }
-        Some(obj) => obj,
-    };
-    let Some(s) = as_str(client, obj) else {
+    let Some(s) = string_for_read(srv, client, args[1], |c| {
+        c.reply.int(if bit { -1 } else { 0 })
+    }) else {
         return;
     };
     let mut scratch = itoa::Buffer::new();
