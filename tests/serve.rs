@@ -831,7 +831,7 @@ fn startup_is_logged_as_json_and_sigterm_shuts_down() {
         .find(|v: &serde_json::Value| v["msg"] == "Ready to accept connections")
         .unwrap_or_else(|| panic!("no startup line in {log}"));
     assert_eq!(ready["addr"], format!("127.0.0.1:{}", sonde.port));
-    assert_eq!(ready["pid"], sonde.child().id().to_string());
+    assert_eq!(ready["pid"], sonde.child().id());
     assert_eq!(ready["level"], "notice");
     // SAFETY: kill with a valid pid and signal number.
     unsafe { libc::kill(sonde.child().id() as i32, libc::SIGTERM) };

@@ -30,12 +30,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
         .iter()
         .map(|a| a.to_string())
         .collect();
-    let pid = std::process::id().to_string();
     event_loop.server.log.notice(
         "Ready to accept connections",
         &[
             ("addr", Field::Str(&addrs.join(" "))),
-            ("pid", Field::Str(&pid)),
+            ("pid", Field::Int(i64::from(std::process::id()))),
             ("version", Field::Str(env!("CARGO_PKG_VERSION"))),
             ("redis_version", Field::Str(REDIS_VERSION)),
         ],

@@ -125,21 +125,10 @@ impl Spec {
         summary: &'static str,
         subcommands: &'static [Spec],
     ) -> Spec {
-        Spec {
-            name,
-            arity,
-            flags: 0,
-            keys: Keys {
-                first: 0,
-                last: 0,
-                step: 0,
-            },
-            group,
-            since,
-            summary,
-            handler: None,
-            subcommands,
-        }
+        let mut spec = Spec::new(name, arity, 0, group, since, summary, unreachable_handler);
+        spec.handler = None;
+        spec.subcommands = subcommands;
+        spec
     }
 
     /// With key positions.
@@ -197,6 +186,9 @@ impl Spec {
     }
 }
 
+/// Placeholder while building a container's spec (replaced by `None`).
+fn unreachable_handler(_: &mut Server, _: &mut Client, _: &[&[u8]]) {}
+
 /// Counters per command (INFO commandstats).
 #[derive(Default, Clone, Copy)]
 pub struct CallStats {
@@ -219,9 +211,9 @@ pub struct Entry {
 /// The dispatch table.
 pub struct Table {
     pub entries: Vec<Entry>,
-    top: HashMap<Vec<u8>, usize>,
+    top: HashMap<Vec<u8>, usize, foldhash::fast::RandomState>,
     /// (container index, lowercase subcommand) → entry.
-    sub: HashMap<(usize, Vec<u8>), usize>,
+    sub: HashMap<(usize, Vec<u8>), usize, foldhash::fast::RandomState>,
 }
 
 /// What looking up a request's command found.
@@ -237,8 +229,8 @@ impl Table {
     pub fn new(groups: &[&'static [Spec]]) -> Table {
         let mut table = Table {
             entries: Vec::new(),
-            top: HashMap::new(),
-            sub: HashMap::new(),
+            top: HashMap::default(),
+            sub: HashMap::default(),
         };
         for group in groups {
             for spec in group.iter() {

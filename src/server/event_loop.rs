@@ -21,7 +21,7 @@ use super::connection::Client;
 use super::memory;
 use super::{Server, Shutdown};
 use crate::output::log::Field;
-use crate::resp::request::{Arg, RequestLimits, parse_request};
+use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
 /// Stop reading from a client while this much output is pending (or
 /// while its output limit is reached, when that is larger: a configured
@@ -70,6 +70,8 @@ pub struct EventLoop {
     accept_pending: bool,
     last_accept_warning: Option<Instant>,
     next_cron: Instant,
+    /// Reused for every request's argument ranges.
+    parsed_args: Vec<Arg>,
 }
 
 impl EventLoop {
@@ -124,6 +126,7 @@ impl EventLoop {
             accept_pending: false,
             last_accept_warning: None,
             next_cron: Instant::now(),
+            parsed_args: Vec::new(),
         })
     }
 
@@ -326,6 +329,7 @@ impl EventLoop {
         // The query buffer is moved out while requests borrow from it, so
         // commands can have the client mutably.
         let query = std::mem::take(&mut client.query);
+        let mut parsed = std::mem::take(&mut self.parsed_args);
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
         while client.query_pos < client.query_end
@@ -339,21 +343,20 @@ impl EventLoop {
             }
             let buf = &query[client.query_pos..client.query_end];
             let authenticated = !self.server.auth_required(client);
-            match parse_request(buf, &limits, authenticated) {
+            match parse_request_into(buf, &limits, authenticated, &mut parsed) {
                 Ok(None) => break,
-                Ok(Some(request)) => {
-                    client.query_pos += request.consumed;
+                Ok(Some(consumed)) => {
+                    client.query_pos += consumed;
                     argv.clear();
-                    if request.args.iter().all(|a| matches!(a, Arg::Range(_))) {
-                        argv.extend(request.args.iter().map(|a| match a {
+                    if parsed.iter().all(|a| matches!(a, Arg::Range(_))) {
+                        argv.extend(parsed.iter().map(|a| match a {
                             Arg::Range(r) => &buf[r.clone()],
                             Arg::Owned(_) => &[][..],
                         }));
                         self.server.call(client, &argv);
                     } else {
-                        owned = request
-                            .args
-                            .into_iter()
+                        owned = parsed
+                            .drain(..)
                             .map(|a| match a {
                                 Arg::Owned(v) => v,
                                 Arg::Range(r) => buf[r].to_vec(),
@@ -384,6 +387,7 @@ impl EventLoop {
             }
         }
         client.query = query;
+        self.parsed_args = parsed;
     }
 
     /// Pending output above which a client is not read from.
@@ -532,6 +536,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        server.clock_base = (now, super::keyspace::unix_ms());
 
         let stats = &mut server.stats;
         stats.samples.push_back((

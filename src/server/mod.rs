@@ -210,6 +210,10 @@ pub struct Server {
     pub cron_runs: u64,
     /// Peak of the allocator's figure for used memory (INFO used_memory_peak).
     pub memory_peak: usize,
+    /// A monotonic instant and the wall-clock time (Unix ms) it was taken,
+    /// resynchronized by the cron: commands derive "now" from the one clock
+    /// read that also times them.
+    pub clock_base: (Instant, i64),
 }
 
 impl Server {
@@ -238,6 +242,7 @@ impl Server {
             shutdown: None,
             cron_runs: 0,
             memory_peak: 0,
+            clock_base: (Instant::now(), unix_ms()),
         }
     }
 
@@ -299,10 +304,12 @@ impl Server {
         if client.last_command != *full_name {
             client.last_command.clone_from(full_name);
         }
-        self.ks.set_now(unix_ms());
+        let started = Instant::now();
+        let (base, base_ms) = self.clock_base;
+        self.ks
+            .set_now(base_ms + started.saturating_duration_since(base).as_millis() as i64);
         self.ks.effects.enabled = self.feed.is_consumed();
         let dirty_before = self.ks.effects.dirty;
-        let started = Instant::now();
         // A bug in one command must not take the server down: the client
         // gets an error, the log says what happened.
         let outcome =
