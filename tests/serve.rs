@@ -759,6 +759,37 @@ fn protected_mode_refuses_non_local_clients_like_redis() {
 }
 
 #[test]
+fn idle_clients_are_closed_after_timeout() {
+    let sonde = SondeServer::start(&["--timeout", "1", "--hz", "50"]);
+    let mut idle = Conn::open(&sonde.addr());
+    assert_eq!(idle.call(&args("PING")), b"+PONG\r\n");
+    let started = Instant::now();
+    assert_eq!(idle.read_to_close(), b"");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed after {waited:?}"
+    );
+    let mut active = Conn::open(&sonde.addr());
+    assert_eq!(active.call(&args("CONFIG SET timeout 0")), b"+OK\r\n");
+}
+
+#[test]
+fn clients_connected_before_requirepass_stay_authenticated() {
+    let sonde = SondeServer::start(&[]);
+    let mut early = Conn::open(&sonde.addr());
+    assert_eq!(early.call(&args("CONFIG SET requirepass pw")), b"+OK\r\n");
+    assert_eq!(early.call(&args("SET k v")), b"+OK\r\n");
+    let mut late = Conn::open(&sonde.addr());
+    assert_eq!(
+        late.call(&args("GET k")),
+        b"-NOAUTH Authentication required.\r\n"
+    );
+    assert_eq!(late.call(&args("AUTH pw")), b"+OK\r\n");
+    assert_eq!(late.call(&args("GET k")), b"$1\r\nv\r\n");
+}
+
+#[test]
 fn maxclients_refuses_extra_connections() {
     let sonde = SondeServer::start(&["--maxclients", "2"]);
     let mut a = Conn::open(&sonde.addr());

@@ -233,6 +233,9 @@ impl EventLoop {
         let id = server.next_client_id;
         server.next_client_id += 1;
         let mut client = Box::new(Client::new(id, slot, Some(stream)));
+        // As in Redis, a client that connects while no password is set stays
+        // authenticated if one is set later.
+        client.authenticated = server.config.requirepass.is_none();
         if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local {
             use std::io::Write;
             if let Some(s) = client.stream.as_mut() {
