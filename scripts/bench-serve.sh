@@ -105,11 +105,13 @@ if [ "$FILL" -gt 0 ]; then
     port=$RPORT; [ "$who" = sonde ] && port=$SPORT
     redis-cli -p "$port" flushall >/dev/null
     redis-cli -p "$port" config set slowlog-log-slower-than 1000 >/dev/null
+    redis-cli -p "$port" config set slowlog-max-len 100000 >/dev/null
     redis-cli -p "$port" slowlog reset >/dev/null
-    # Fill with unique keys, pipelined, from one client.
-    python3 - "$port" "$FILL" <<'EOF'
+    # Fill with unique keys, pipelined from one client, then read the
+    # slowlog: every command that took over 1 ms, with its duration.
+    python3 - "$port" "$FILL" "$who" <<'EOF'
 import socket, sys
-port, total = int(sys.argv[1]), int(sys.argv[2])
+port, total, who = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection(("127.0.0.1", port))
 batch = 10000
 for start in range(0, total, batch):
@@ -120,11 +122,22 @@ for start in range(0, total, batch):
     want, got = 5 * n, 0
     while got < want:
         got += len(s.recv(1 << 20))
+f = s.makefile("rb")
+s.sendall(b"SLOWLOG GET -1\r\n")
+def read():
+    line = f.readline(); kind, rest = line[:1], line[1:-2]
+    if kind == b"*":
+        return [read() for _ in range(int(rest))]
+    if kind == b"$":
+        data = f.read(int(rest) + 2)
+        return data[:-2]
+    if kind == b":":
+        return int(rest)
+    return rest
+durations = sorted(entry[2] for entry in read())
+worst = durations[-1] if durations else 0
+print(f"filling {total} keys: {who:5} slowest command {worst} us, commands over 1 ms: {len(durations)}")
 EOF
-    worst=$(redis-cli -p "$port" slowlog get 1 | sed -n 3p)
-    count=$(redis-cli -p "$port" slowlog len)
-    printf 'filling %s keys: %-5s slowest command %s us (commands over 1 ms: %s)\n' \
-      "$FILL" "$who" "${worst:-<1000}" "$count"
     redis-cli -p "$port" flushall >/dev/null
   done
 fi

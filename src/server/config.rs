@@ -459,10 +459,16 @@ impl Config {
         let one = values.first().map(String::as_str).unwrap_or("");
         match name {
             "bind" => {
-                if values.is_empty() {
+                // `--bind "127.0.0.1 -::1"` is two addresses, as in Redis.
+                let addrs: Vec<String> = values
+                    .iter()
+                    .flat_map(|v| v.split_whitespace())
+                    .map(str::to_owned)
+                    .collect();
+                if addrs.is_empty() {
                     return Err("needs at least one address".to_owned());
                 }
-                self.bind = values.to_vec();
+                self.bind = addrs;
             }
             "port" => self.port = int_in(one, 0, 65535)? as u16,
             "protected-mode" => self.protected_mode = yes_no(one)?,

@@ -119,6 +119,7 @@ impl EventLoop {
             }
         }
         install_signal_handlers();
+        memory::disable_transparent_huge_pages();
         Ok(EventLoop {
             poll,
             listeners,
