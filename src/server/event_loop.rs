@@ -517,6 +517,9 @@ impl EventLoop {
     }
 
     fn close(&mut self, mut client: Box<Client>) {
+        if client.monitor {
+            self.server.monitors -= 1;
+        }
         if let Some(stream) = client.stream.as_mut() {
             let _ = self.poll.registry().deregister(stream);
         }

@@ -214,6 +214,9 @@ pub struct Server {
     /// resynchronized by the cron: commands derive "now" from the one clock
     /// read that also times them.
     pub clock_base: (Instant, i64),
+    /// Clients in MONITOR mode (checked on every command, so counted
+    /// rather than searched for).
+    pub monitors: usize,
 }
 
 impl Server {
@@ -243,6 +246,7 @@ impl Server {
             cron_runs: 0,
             memory_peak: 0,
             clock_base: (Instant::now(), unix_ms()),
+            monitors: 0,
         }
     }
 
@@ -482,7 +486,7 @@ impl Server {
     /// Send the command to MONITOR clients, as
     /// `+<unix.micros> [<db> <addr>] "arg" ...`.
     fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
-        if !self.clients.iter().any(|c| c.monitor) {
+        if self.monitors == 0 {
             return;
         }
         let now = std::time::SystemTime::now()

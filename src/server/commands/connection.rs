@@ -307,7 +307,10 @@ fn select(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    client.monitor = false;
+    if client.monitor {
+        client.monitor = false;
+        srv.monitors -= 1;
+    }
     client.db = 0;
     client.reply.resp3 = false;
     client.name = None;

@@ -870,9 +870,10 @@ fn slowlog_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     );
 }
 
-fn monitor(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+fn monitor(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     if !client.monitor {
         client.monitor = true;
+        srv.monitors += 1;
         client.reply.ok();
     }
 }

@@ -419,7 +419,25 @@ fn set_generic(
         return;
     }
     let db = client.db;
-    let found = srv.ks.lookup_write(db, key).is_some();
+    let keep_ttl = flags & KEEPTTL != 0;
+    // One lookup: an existing key's value is replaced in place.
+    let found = match srv.ks.lookup_write(db, key) {
+        Some(_) if flags & NX != 0 => true,
+        Some(obj) => {
+            obj.value = Value::String(Str::from_bytes(value));
+            if !keep_ttl {
+                srv.ks.dbs[db].persist(key);
+            }
+            srv.ks.effects.dirty += 1;
+            true
+        }
+        None if flags & XX != 0 => false,
+        None => {
+            srv.ks.dbs[db].add(key, Value::String(Str::from_bytes(value)));
+            srv.ks.effects.dirty += 1;
+            false
+        }
+    };
     if (flags & NX != 0 && found) || (flags & XX != 0 && !found) {
         if flags & GET == 0 {
             match abort_reply {
@@ -429,10 +447,6 @@ fn set_generic(
         }
         return;
     }
-    let d = &mut srv.ks.dbs[db];
-    let keep_ttl = flags & KEEPTTL != 0;
-    d.set(key, Value::String(Str::from_bytes(value)), keep_ttl);
-    srv.ks.effects.dirty += 1;
     if let Some(at) = at {
         srv.ks.dbs[db].set_expire(key, at);
         let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
@@ -686,41 +700,32 @@ fn strlen(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 fn incr_decr(srv: &mut Server, client: &mut Client, key: &[u8], by: i64) {
     let db = client.db;
-    let current = match srv.ks.lookup_write(db, key) {
-        None => None,
-        Some(obj) => {
-            let Some(s) = as_str(client, obj) else {
-                return;
-            };
-            let n = match s {
-                Str::Int(n) => Some(*n),
-                Str::Embedded(b) => string2ll(b),
-                Str::Raw(v) => string2ll(v),
-            };
-            match n {
-                Some(n) => Some(n),
-                None => {
-                    client.reply.not_an_integer();
-                    return;
-                }
-            }
-        }
-    };
-    let old = current.unwrap_or(0);
-    let Some(new) = old.checked_add(by) else {
-        client.reply.error("increment or decrement would overflow");
+    // One lookup: an existing integer is updated in place.
+    if let Some(obj) = srv.ks.lookup_write(db, key) {
+        let Some(s) = as_str_mut(client, obj) else {
+            return;
+        };
+        let current = match s {
+            Str::Int(n) => Some(*n),
+            Str::Embedded(b) => string2ll(b),
+            Str::Raw(v) => string2ll(v),
+        };
+        let Some(current) = current else {
+            client.reply.not_an_integer();
+            return;
+        };
+        let Some(new) = current.checked_add(by) else {
+            client.reply.error("increment or decrement would overflow");
+            return;
+        };
+        *s = Str::Int(new);
+        srv.ks.effects.dirty += 1;
+        client.reply.int(new);
         return;
-    };
-    match current {
-        Some(_) => {
-            if let Some(obj) = srv.ks.dbs[db].dict.get_mut(key) {
-                obj.value = Value::String(Str::Int(new));
-            }
-        }
-        None => srv.ks.dbs[db].add(key, Value::String(Str::Int(new))),
     }
+    srv.ks.dbs[db].add(key, Value::String(Str::Int(by)));
     srv.ks.effects.dirty += 1;
-    client.reply.int(new);
+    client.reply.int(by);
 }
 
 fn incr(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
