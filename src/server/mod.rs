@@ -217,6 +217,8 @@ pub struct Server {
     /// Clients in MONITOR mode (checked on every command, so counted
     /// rather than searched for).
     pub monitors: usize,
+    /// The last top-level command name as sent, and its table entry.
+    last_lookup: (Vec<u8>, usize),
 }
 
 impl Server {
@@ -247,6 +249,7 @@ impl Server {
             memory_peak: 0,
             clock_base: (Instant::now(), unix_ms()),
             monitors: 0,
+            last_lookup: (Vec::new(), 0),
         }
     }
 
@@ -266,8 +269,22 @@ impl Server {
         if client.reply_mode == ReplyMode::SkipNext {
             client.reply_mode = ReplyMode::Skipping;
         }
-        let index = match self.commands.lookup(args) {
-            Lookup::Found(index) => index,
+        // Clients tend to repeat a command: the last plain command found is
+        // matched by its exact bytes before the table is consulted.
+        let cached = (!name.is_empty() && self.last_lookup.0.as_slice() == name)
+            .then_some(self.last_lookup.1);
+        let found = match cached {
+            Some(index) => Lookup::Found(index),
+            None => self.commands.lookup(args),
+        };
+        let index = match found {
+            Lookup::Found(index) => {
+                let entry = &self.commands.entries[index];
+                if cached.is_none() && entry.parent.is_none() && entry.spec.subcommands.is_empty() {
+                    self.last_lookup = (name.to_vec(), index);
+                }
+                index
+            }
             Lookup::Unknown => {
                 client.reply.error(&unknown_command(args));
                 self.finish_errors(client, None);

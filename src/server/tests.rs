@@ -153,6 +153,10 @@ fn errors_and_checks_happen_in_redis_order() {
         run(&mut srv, &mut c, &["CLIENT", "BOGUS"]),
         "-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n"
     );
+    assert_eq!(
+        run(&mut srv, &mut c, &[""]),
+        "-ERR unknown command '', with args beginning with: \r\n"
+    );
     assert_eq!(run(&mut srv, &mut c, &["AUTH", "pw"]), "+OK\r\n");
     assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
     assert_eq!(srv.stats.error_counts.get("NOAUTH"), Some(&1));
