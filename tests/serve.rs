@@ -494,8 +494,27 @@ fn ten_thousand_pipelined_commands_in_one_write() {
     }
 }
 
+/// Let this test process hold `n` more descriptors (the server raises its
+/// own limit for maxclients).
+fn allow_open_files(n: u64) {
+    // SAFETY: getrlimit/setrlimit with a pointer to a live rlimit struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < n {
+            assert!(
+                limit.rlim_max >= n,
+                "the hard limit on open files is below {n}"
+            );
+            limit.rlim_cur = n;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+}
+
 #[test]
 fn a_thousand_concurrent_clients() {
+    allow_open_files(4096);
     let sonde = SondeServer::start(&[]);
     let mut conns: Vec<TcpStream> = (0..1000).map(|_| sonde.raw()).collect();
     for (i, c) in conns.iter_mut().enumerate() {

@@ -120,6 +120,7 @@ impl EventLoop {
         }
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
+        raise_open_files_limit(server.config.maxclients);
         Ok(EventLoop {
             poll,
             listeners,
@@ -604,6 +605,22 @@ impl EventLoop {
         for client in self.server.clients.iter_mut() {
             let _ = client.write_pending();
         }
+    }
+}
+
+/// Raise the soft limit on open files to fit `maxclients` plus a few
+/// descriptors of our own, as redis-server does at startup (within the hard
+/// limit; failing that, accept() reports EMFILE and the loop survives it).
+fn raise_open_files_limit(maxclients: usize) {
+    let wanted = (maxclients as u64).saturating_add(32);
+    // SAFETY: getrlimit/setrlimit with a pointer to a live rlimit struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= wanted {
+            return;
+        }
+        limit.rlim_cur = wanted.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
     }
 }
 
