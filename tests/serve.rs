@@ -276,7 +276,7 @@ fn key_commands_match_redis() {
         SET notshared 100000
         OBJECT REFCOUNT notshared
         OBJECT FREQ shared
-        OBJECT IDLETIME shared
+        ?OBJECT IDLETIME shared
         OBJECT BOGUS x
         OBJECT ENCODING
         "#,
