@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a Redis-protocol server (single-threaded, like redis-server)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -274,6 +275,15 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;replica;help;help' {
             break
         }
+        'sonde;serve' {
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: text lines, or JSON Lines for log collectors')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -296,6 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('sockopt', 'sockopt', [CompletionResultType]::ParameterValue, 'Socket options as the kernel really applies them, with live experiments')
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a Redis-protocol server (single-threaded, like redis-server)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -338,6 +349,9 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;replica;tail' {
+            break
+        }
+        'sonde;help;serve' {
             break
         }
         'sonde;help;completions' {

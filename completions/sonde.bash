@@ -37,6 +37,9 @@ _sonde() {
             sonde,ring)
                 cmd="sonde__subcmd__ring"
                 ;;
+            sonde,serve)
+                cmd="sonde__subcmd__serve"
+                ;;
             sonde,sockopt)
                 cmd="sonde__subcmd__sockopt"
                 ;;
@@ -60,6 +63,9 @@ _sonde() {
                 ;;
             sonde__subcmd__help,ring)
                 cmd="sonde__subcmd__help__subcmd__ring"
+                ;;
+            sonde__subcmd__help,serve)
+                cmd="sonde__subcmd__help__subcmd__serve"
                 ;;
             sonde__subcmd__help,sockopt)
                 cmd="sonde__subcmd__help__subcmd__sockopt"
@@ -155,7 +161,7 @@ _sonde() {
 
     case "${cmd}" in
         sonde)
-            opts="-h -V --format --help --version resp rdb sockopt ring replica completions generate help"
+            opts="-h -V --format --help --version resp rdb sockopt ring replica serve completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +215,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__help)
-            opts="resp rdb sockopt ring replica completions generate help"
+            opts="resp rdb sockopt ring replica serve completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +385,20 @@ _sonde() {
         sonde__subcmd__help__subcmd__ring__subcmd__simulate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -985,6 +1005,28 @@ _sonde() {
                     ;;
                 --plot)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sonde__subcmd__serve)
+            opts="-h -V --log-format --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --format)

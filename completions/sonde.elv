@@ -28,6 +28,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand sockopt 'Socket options as the kernel really applies them, with live experiments'
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
+            cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -243,6 +244,14 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;replica;help;help'= {
         }
+        &'sonde;serve'= {
+            cand --log-format 'Log format: text lines, or JSON Lines for log collectors'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -263,6 +272,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand sockopt 'Socket options as the kernel really applies them, with live experiments'
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
+            cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -294,6 +304,8 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand tail 'Stream a master''s replication feed: every command with its offset'
         }
         &'sonde;help;replica;tail'= {
+        }
+        &'sonde;help;serve'= {
         }
         &'sonde;help;completions'= {
         }

@@ -47,6 +47,14 @@ pub enum Command {
     /// Follow a live master's replication feed as a replica would
     #[command(subcommand)]
     Replica(ReplicaCommand),
+    /// Run a Redis-protocol server (single-threaded, like redis-server)
+    ///
+    /// Takes an optional redis.conf-syntax file and redis-server-style
+    /// directives (`--port 7000 --requirepass secret --save ""`): a
+    /// directive takes every value up to the next `--option`. Defaults are
+    /// Redis's: 127.0.0.1:6379, protected mode, 16 databases. Logs go to
+    /// stderr; SIGTERM/SIGINT shut down cleanly.
+    Serve(ServeArgs),
 
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
@@ -602,4 +610,19 @@ fn seconds_or_zero(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     std::time::Duration::try_from_secs_f64(value)
         .map_err(|_| format!("{text:?} is not a number of seconds from 0 up"))
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Log format: text lines, or JSON Lines for log collectors
+    #[arg(long, value_enum, default_value_t = crate::output::log::LogFormat::Text)]
+    pub log_format: crate::output::log::LogFormat,
+
+    /// [CONFIG_FILE] [--<directive> <value>...] as redis-server takes them
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CONFIG_FILE | --DIRECTIVE VALUE"
+    )]
+    pub arguments: Vec<String>,
 }

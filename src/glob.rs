@@ -11,14 +11,19 @@
 /// Whether `string` matches the Redis glob `pattern`.
 pub fn matches(pattern: &[u8], string: &[u8]) -> bool {
     let mut skip = false;
-    match_impl(pattern, string, false, &mut skip)
+    match_impl(pattern, string, false, &mut skip, 0)
 }
 
 /// Case-insensitive (ASCII) variant.
 pub fn matches_nocase(pattern: &[u8], string: &[u8]) -> bool {
     let mut skip = false;
-    match_impl(pattern, string, true, &mut skip)
+    match_impl(pattern, string, true, &mut skip, 0)
 }
+
+/// Star nesting beyond this fails the match, as Redis 7.2 and later do:
+/// patterns come from clients, and recursion per `*` must not exhaust the
+/// stack of the thread serving everyone.
+const MAX_NESTING: usize = 1000;
 
 /// A compiled pattern, with a fast path for the common `prefix*` form.
 #[derive(Clone, Debug)]
@@ -32,7 +37,9 @@ pub struct Pattern {
 impl Pattern {
     pub fn new(pattern: &[u8]) -> Pattern {
         let special = |b: &u8| matches!(b, b'*' | b'?' | b'[' | b'\\');
-        let match_all = !pattern.is_empty() && pattern.iter().all(|&b| b == b'*');
+        // Exactly "*", as KEYS and SCAN special-case it: Redis's matcher
+        // itself does not match an empty string even with "*".
+        let match_all = pattern == b"*";
         let prefix = match pattern.split_last() {
             Some((b'*', head)) if !head.iter().any(special) => Some(head.to_vec()),
             _ => None,
@@ -63,7 +70,16 @@ fn lower(b: u8) -> u8 {
     b.to_ascii_lowercase()
 }
 
-fn match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
+fn match_impl(
+    pattern: &[u8],
+    string: &[u8],
+    nocase: bool,
+    skip_longer: &mut bool,
+    nesting: usize,
+) -> bool {
+    if nesting > MAX_NESTING {
+        return false;
+    }
     // Indices and lengths mirror the C code; reading past the pattern
     // yields 0 like the NUL terminator Redis relies on.
     let at = |i: usize| -> u8 { pattern.get(i).copied().unwrap_or(0) };
@@ -85,7 +101,7 @@ fn match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut boo
                 }
                 while slen > 0 {
                     let rest = pattern.get(p + 1..p + plen as usize).unwrap_or(&[]);
-                    if match_impl(rest, &string[s..], nocase, skip_longer) {
+                    if match_impl(rest, &string[s..], nocase, skip_longer, nesting + 1) {
                         return true;
                     }
                     if *skip_longer {
@@ -193,6 +209,26 @@ fn match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut boo
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deep_star_nesting_is_bounded() {
+        // 5,000 "*a" pairs against a long run of 'a's: without the nesting
+        // cap this recursion would go thousands of frames deep.
+        let pattern = "*a".repeat(5_000) + "b";
+        let text = "a".repeat(6_000);
+        assert!(!super::matches(pattern.as_bytes(), text.as_bytes()));
+        assert!(super::matches(b"*a*a", b"xaya"));
+    }
+
+    #[test]
+    fn a_lone_star_is_the_only_match_all() {
+        // Redis's matcher never matches the empty string with "*"; KEYS and
+        // SCAN special-case the exact pattern "*", and so does Pattern.
+        assert!(!super::matches(b"*", b""));
+        assert!(super::Pattern::new(b"*").is_match(b""));
+        assert!(!super::Pattern::new(b"**").is_match(b""));
+        assert!(super::Pattern::new(b"**").is_match(b"x"));
+    }
+
     use super::*;
 
     #[test]

@@ -17,6 +17,7 @@
 //! - [`capture`]: RESP traffic read off the wire or from capture files.
 //! - [`replication`]: the replica side of Redis replication (handshake,
 //!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
+//! - [`server`]: `serve`, the single-threaded Redis-protocol server.
 
 pub mod capture;
 pub mod cli;
@@ -28,4 +29,5 @@ pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod ring;
+pub mod server;
 pub mod sockopt;

@@ -11,4 +11,5 @@ mod replica_tail;
 mod resp_decode;
 mod resp_sniff;
 mod ring;
+mod serve;
 mod sockopt;

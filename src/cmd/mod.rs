@@ -7,6 +7,7 @@ mod rdb_inspect;
 mod replica_tail;
 mod resp_decode;
 mod ring;
+mod serve;
 mod sniff;
 mod sockopt;
 
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Replica(cli::ReplicaCommand::Tail(args)) => {
             replica_tail::run(&args, cli.format, &mut out)
         }
+        Command::Serve(args) => serve::run(&args),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

@@ -12,10 +12,12 @@
 //! - [`stream`]: aligned columns for unbounded row streams.
 //! - [`progress`]: indicatif bars, only on a terminal.
 //! - [`frame`]: redis-cli-style rendering of RESP frames.
+//! - [`log`]: structured logs (text or JSON Lines) for long-running commands.
 
 pub mod bytes;
 pub mod frame;
 pub mod json;
+pub mod log;
 pub mod progress;
 pub mod stream;
 pub mod table;

@@ -90,10 +90,26 @@ pub fn parse_request(
     limits: &RequestLimits,
     authenticated: bool,
 ) -> Result<Option<Request>, ProtocolError> {
+    let mut args = Vec::new();
+    Ok(parse_request_into(buf, limits, authenticated, &mut args)?
+        .map(|consumed| Request { consumed, args }))
+}
+
+/// Like [`parse_request`], reusing `args` (cleared first) so a server
+/// framing millions of requests allocates no vector per request. Returns
+/// the bytes consumed; `Ok(None)` means read more (`args` is then
+/// unspecified).
+pub fn parse_request_into(
+    buf: &[u8],
+    limits: &RequestLimits,
+    authenticated: bool,
+    args: &mut Vec<Arg>,
+) -> Result<Option<usize>, ProtocolError> {
+    args.clear();
     match buf.first() {
         None => Ok(None),
-        Some(b'*') => parse_multibulk(buf, limits, authenticated),
-        Some(_) => parse_inline(buf),
+        Some(b'*') => parse_multibulk(buf, limits, authenticated, args),
+        Some(_) => parse_inline(buf, args),
     }
 }
 
@@ -121,7 +137,8 @@ fn parse_multibulk(
     buf: &[u8],
     limits: &RequestLimits,
     authenticated: bool,
-) -> Result<Option<Request>, ProtocolError> {
+    args: &mut Vec<Arg>,
+) -> Result<Option<usize>, ProtocolError> {
     let Some((count, mut pos)) = count_line(buf, 0, "Protocol error: too big mbulk count string")?
     else {
         return Ok(None);
@@ -134,14 +151,11 @@ fn parse_multibulk(
         return protocol(1, "Protocol error: unauthenticated multibulk length");
     }
     if count <= 0 {
-        return Ok(Some(Request {
-            consumed: pos,
-            args: Vec::new(),
-        }));
+        return Ok(Some(pos));
     }
     // Each argument takes at least 6 bytes ("$0\r\n\r\n"), so the buffer
     // bounds the allocation whatever the count claims.
-    let mut args = Vec::with_capacity((count as usize).min(buf.len() / 6 + 1));
+    args.reserve((count as usize).min(buf.len() / 6 + 1));
     for _ in 0..count {
         let Some(&first) = buf.get(pos) else {
             return Ok(None);
@@ -168,13 +182,10 @@ fn parse_multibulk(
         args.push(Arg::Range(start..end));
         pos = end + 2;
     }
-    Ok(Some(Request {
-        consumed: pos,
-        args,
-    }))
+    Ok(Some(pos))
 }
 
-fn parse_inline(buf: &[u8]) -> Result<Option<Request>, ProtocolError> {
+fn parse_inline(buf: &[u8], args: &mut Vec<Arg>) -> Result<Option<usize>, ProtocolError> {
     let Some(lf) = memchr::memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX {
             return protocol(0, "Protocol error: too big inline request");
@@ -190,10 +201,10 @@ fn parse_inline(buf: &[u8]) -> Result<Option<Request>, ProtocolError> {
     let line = &buf[..end];
     let line = &line[..memchr::memchr(0, line).unwrap_or(line.len())];
     match split_args(line) {
-        Some(words) => Ok(Some(Request {
-            consumed: lf + 1,
-            args: words.into_iter().map(Arg::Owned).collect(),
-        })),
+        Some(words) => {
+            args.extend(words.into_iter().map(Arg::Owned));
+            Ok(Some(lf + 1))
+        }
         None => protocol(0, "Protocol error: unbalanced quotes in request"),
     }
 }

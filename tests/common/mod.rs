@@ -1,10 +1,13 @@
-//! Test harness: run the built binary, find free loopback ports, and start
-//! real Redis servers that stop when dropped.
+//! Test harness: run the built binary, find free loopback ports, start
+//! real Redis servers and `sonde serve` instances that stop when dropped,
+//! and compare both servers' replies byte for byte (`differential`).
 
 #![allow(dead_code)]
 
+pub mod differential;
 pub mod keyspace;
 pub mod redis_server;
+pub mod sonde_server;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -12,6 +15,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 pub use redis_server::RedisServer;
+pub use sonde_server::SondeServer;
 
 /// The sonde binary under test.
 pub fn sonde() -> Command {

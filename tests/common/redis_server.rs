@@ -91,8 +91,9 @@ impl Drop for RedisServer {
     }
 }
 
-/// True once something on `port` answers `+PONG`; false if the process
-/// exits or the deadline passes.
+/// True once something on `port` answers PING (with `+PONG`, or with
+/// `-NOAUTH` when a password is required); false if the process exits or
+/// the deadline passes.
 pub fn wait_for_ping(port: u16, child: &mut Child, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -104,7 +105,7 @@ pub fn wait_for_ping(port: u16, child: &mut Child, timeout: Duration) -> bool {
             let mut reply = [0u8; 7];
             if stream.write_all(b"PING\r\n").is_ok()
                 && stream.read_exact(&mut reply).is_ok()
-                && &reply == b"+PONG\r\n"
+                && (&reply == b"+PONG\r\n" || &reply == b"-NOAUTH")
             {
                 return true;
             }

@@ -1,0 +1,253 @@
+//! One client connection: its socket, query buffer, output buffer and the
+//! per-client state commands read and change (database, protocol,
+//! authentication, name, reply mode, flags).
+//!
+//! Later features extend [`Client`] with their own state (a MULTI queue, the
+//! keys a blocked client waits on, subscribed channels); the loop treats a
+//! client generically: read, frame, execute, write.
+//!
+//! Buffers are reused across events: the query buffer is compacted, not
+//! reallocated, and the output buffer keeps its capacity (up to a bound)
+//! after being flushed.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use mio::net::TcpStream;
+
+use super::reply::Reply;
+
+/// Bytes asked of the socket per read (Redis's PROTO_IOBUF_LEN).
+pub const READ_CHUNK: usize = 16 * 1024;
+
+/// CLIENT REPLY modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Discard the reply of the next command only.
+    SkipNext,
+    /// Discarding the current command's reply (SKIP was set before it).
+    Skipping,
+}
+
+/// One connected client (or, in tests, a client without a socket).
+pub struct Client {
+    pub id: u64,
+    /// Slot in the loop's client table (also its mio token).
+    pub slot: usize,
+    pub stream: Option<TcpStream>,
+    pub peer: Option<SocketAddr>,
+    pub local_addr: Option<SocketAddr>,
+    /// Peer is 127.0.0.1 or ::1 (protected mode, "local" permissions).
+    pub is_local: bool,
+    /// Query buffer: always fully initialized (its length is its size);
+    /// `query[query_pos..query_end]` is received but not yet executed.
+    pub query: Vec<u8>,
+    pub query_pos: usize,
+    pub query_end: usize,
+    pub reply: Reply,
+    pub db: usize,
+    pub authenticated: bool,
+    pub name: Option<Vec<u8>>,
+    pub reply_mode: ReplyMode,
+    /// Close once the pending output is written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Close without writing more (CLIENT KILL, output limit).
+    pub close_asap: bool,
+    pub monitor: bool,
+    pub no_evict: bool,
+    /// Reading is suspended while output is over the high-water mark.
+    pub read_paused: bool,
+    /// Registered for WRITABLE readiness.
+    pub write_registered: bool,
+    /// Queued in the loop's pending-writes list.
+    pub pending_write: bool,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    /// Full name of the last command ("client|list").
+    pub last_command: String,
+    /// Since when the output has been over the soft limit.
+    pub soft_limit_since: Option<Instant>,
+}
+
+impl Client {
+    pub fn new(id: u64, slot: usize, stream: Option<TcpStream>) -> Client {
+        let peer = stream.as_ref().and_then(|s| s.peer_addr().ok());
+        let local_addr = stream.as_ref().and_then(|s| s.local_addr().ok());
+        let is_local = match peer {
+            Some(SocketAddr::V4(a)) => a.ip().octets() == [127, 0, 0, 1],
+            Some(SocketAddr::V6(a)) => a.ip().is_loopback(),
+            None => true,
+        };
+        let now = Instant::now();
+        Client {
+            id,
+            slot,
+            stream,
+            peer,
+            local_addr,
+            is_local,
+            query: Vec::new(),
+            query_pos: 0,
+            query_end: 0,
+            reply: Reply::default(),
+            db: 0,
+            authenticated: false,
+            name: None,
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            close_asap: false,
+            monitor: false,
+            no_evict: false,
+            read_paused: false,
+            write_registered: false,
+            pending_write: false,
+            created: now,
+            last_interaction: now,
+            last_command: "NULL".to_owned(),
+            soft_limit_since: None,
+        }
+    }
+
+    /// `ip:port` of the peer, as CLIENT LIST shows it.
+    pub fn addr(&self) -> String {
+        self.peer.map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    pub fn laddr(&self) -> String {
+        self.local_addr.map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// Unparsed bytes in the query buffer.
+    pub fn query_len(&self) -> usize {
+        self.query_end - self.query_pos
+    }
+
+    /// The unparsed bytes.
+    pub fn unparsed(&self) -> &[u8] {
+        &self.query[self.query_pos..self.query_end]
+    }
+
+    /// Read what the socket has into the query buffer: the bytes read (0 is
+    /// end of stream) and whether the read filled all the space offered. A
+    /// short read means the socket was drained at that moment; data that
+    /// arrives later raises a new edge, so the caller need not spend a
+    /// syscall on the WouldBlock that would follow.
+    pub fn read_some(&mut self) -> io::Result<(usize, bool)> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok((0, false));
+        };
+        if self.query_pos == self.query_end {
+            self.query_pos = 0;
+            self.query_end = 0;
+            // Give back what one large request needed.
+            if self.query.len() > 1 << 20 {
+                self.query.truncate(READ_CHUNK);
+                self.query.shrink_to_fit();
+            }
+        } else if self.query_pos > 0 && self.query.len() - self.query_end < READ_CHUNK {
+            self.query.copy_within(self.query_pos..self.query_end, 0);
+            self.query_end -= self.query_pos;
+            self.query_pos = 0;
+        }
+        if self.query.len() - self.query_end < READ_CHUNK {
+            let size = (self.query.len() * 2).max(self.query_end + READ_CHUNK);
+            self.query.resize(size, 0);
+        }
+        let space = self.query.len() - self.query_end;
+        let n = stream.read(&mut self.query[self.query_end..])?;
+        self.query_end += n;
+        Ok((n, n == space))
+    }
+
+    /// Write pending output until done or WouldBlock. Returns bytes written.
+    pub fn write_pending(&mut self) -> io::Result<usize> {
+        let Some(stream) = self.stream.as_mut() else {
+            let n = self.reply.pending();
+            self.reply.sent = self.reply.buf.len();
+            return Ok(n);
+        };
+        let mut total = 0;
+        while self.reply.pending() > 0 {
+            match stream.write(&self.reply.buf[self.reply.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.reply.sent += n;
+                    total += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.reply.compact();
+        Ok(total)
+    }
+
+    /// CLIENT LIST flags.
+    pub fn flag_letters(&self) -> String {
+        let mut flags = String::new();
+        if self.monitor {
+            flags.push('O');
+        }
+        if self.close_after_reply {
+            flags.push('c');
+        }
+        if self.close_asap {
+            flags.push('A');
+        }
+        if self.no_evict {
+            flags.push('e');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        flags
+    }
+
+    /// One line of CLIENT LIST / CLIENT INFO (without the newline), with
+    /// Redis 7.0's fields.
+    pub fn info_line(&self, now: Instant) -> String {
+        let fd = {
+            use std::os::fd::AsRawFd;
+            self.stream.as_ref().map_or(-1, |s| s.as_raw_fd())
+        };
+        let events = match (self.read_paused, self.write_registered) {
+            (false, false) => "r",
+            (false, true) => "rw",
+            (true, true) => "w",
+            (true, false) => "",
+        };
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        let pending = self.reply.pending();
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
+             ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
+             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+            self.id,
+            self.addr(),
+            self.laddr(),
+            fd,
+            name,
+            now.duration_since(self.created).as_secs(),
+            now.duration_since(self.last_interaction).as_secs(),
+            self.flag_letters(),
+            self.db,
+            self.query_len(),
+            self.query.len().saturating_sub(self.query_end),
+            self.query.len(),
+            pending,
+            pending,
+            self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
+            events,
+            self.last_command,
+            if self.reply.resp3 { 3 } else { 2 },
+        )
+    }
+}

@@ -1,0 +1,732 @@
+//! A chained hash table keyed by bytes that grows and shrinks without a
+//! stop-the-world pause, and can be scanned with a stateless cursor.
+//!
+//! The design follows Redis's `dict`: a power-of-two array of buckets, each a
+//! singly linked chain of nodes. A resize allocates the new array and then
+//! moves one bucket at a time (a "rehash step") on every later operation and
+//! from the server's cron, so no single command pays for moving millions of
+//! keys. While a rehash is under way lookups consult both tables and inserts
+//! go to the new one.
+//!
+//! [`Dict::scan`] walks buckets in reverse-binary order of their index. A
+//! cursor that counts with its bits reversed visits, after a table doubles or
+//! halves, exactly the buckets that the keys of the not-yet-visited buckets
+//! moved to, so every key present for the whole scan is returned at least
+//! once, however the table is resized in between (some may be returned
+//! twice).
+
+use std::hash::BuildHasher;
+use std::ptr::NonNull;
+
+use super::thin::ThinBytes;
+
+/// The smallest table, as in Redis.
+const INITIAL_SIZE: usize = 4;
+/// Empty buckets a rehash step may skip before giving up for this step.
+const EMPTY_VISITS: usize = 10;
+
+type Link<V> = Option<Box<Node<V>>>;
+
+/// One key and its value in a bucket chain.
+pub struct Node<V> {
+    next: Link<V>,
+    key: ThinBytes,
+    pub value: V,
+}
+
+impl<V> Node<V> {
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+/// A bucket array from the C allocator's `calloc`. Large arrays come
+/// from fresh mmap'd pages that the kernel zeroes lazily, so allocating the
+/// 64 MiB array of a resize at 4M keys costs microseconds, and the pages are
+/// faulted in a few at a time as the incremental rehash fills them. (A
+/// zeroed allocation from the global allocator may be cleared eagerly,
+/// which measured as a 100 ms stall of the command that triggered the
+/// resize.)
+struct Buckets<V> {
+    ptr: NonNull<Link<V>>,
+    len: usize,
+}
+
+impl<V> Buckets<V> {
+    fn empty() -> Buckets<V> {
+        Buckets {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+
+    fn zeroed(len: usize) -> Buckets<V> {
+        if len == 0 {
+            return Buckets::empty();
+        }
+        // SAFETY: calloc returns null or a block of len * size bytes,
+        // zeroed, suitably aligned for any fundamental type (pointers).
+        let raw = unsafe { libc::calloc(len, std::mem::size_of::<Link<V>>()) };
+        let Some(ptr) = NonNull::new(raw.cast::<Link<V>>()) else {
+            std::alloc::handle_alloc_error(
+                std::alloc::Layout::array::<Link<V>>(len)
+                    .unwrap_or(std::alloc::Layout::new::<Link<V>>()),
+            );
+        };
+        Buckets { ptr, len }
+    }
+}
+
+impl<V> std::ops::Deref for Buckets<V> {
+    type Target = [Link<V>];
+    fn deref(&self) -> &[Link<V>] {
+        // SAFETY: `len` initialized links (all-zero bytes are valid `None`s
+        // because `Option<Box<_>>` is a nullable pointer).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<V> std::ops::DerefMut for Buckets<V> {
+    fn deref_mut(&mut self) -> &mut [Link<V>] {
+        // SAFETY: as in `deref`, and `self` is borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<V> Drop for Buckets<V> {
+    fn drop(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        // SAFETY: drop every link (freeing chains iteratively to bound
+        // recursion), then free the block calloc gave us.
+        for bucket in self.iter_mut() {
+            let mut link = bucket.take();
+            while let Some(mut node) = link {
+                link = node.next.take();
+            }
+        }
+        unsafe { libc::free(self.ptr.as_ptr().cast()) };
+    }
+}
+
+// SAFETY: Buckets owns its nodes like a Box<[Link<V>]> would.
+unsafe impl<V: Send> Send for Buckets<V> {}
+
+struct Table<V> {
+    buckets: Buckets<V>,
+    used: usize,
+}
+
+impl<V> Table<V> {
+    fn empty() -> Table<V> {
+        Table {
+            buckets: Buckets::empty(),
+            used: 0,
+        }
+    }
+
+    /// A table of `size` empty buckets (see [`Buckets`]).
+    fn with_size(size: usize) -> Table<V> {
+        Table {
+            buckets: Buckets::zeroed(size),
+            used: 0,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+
+    fn find(&self, hash: u64, key: &[u8]) -> Option<&Node<V>> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let mut link = self.buckets[hash as usize & self.mask()].as_deref();
+        while let Some(node) = link {
+            if node.key.as_bytes() == key {
+                return Some(node);
+            }
+            link = node.next.as_deref();
+        }
+        None
+    }
+
+    fn find_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut Node<V>> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let mask = self.mask();
+        let mut link = self.buckets[hash as usize & mask].as_deref_mut();
+        while let Some(node) = link {
+            if node.key.as_bytes() == key {
+                return Some(node);
+            }
+            link = node.next.as_deref_mut();
+        }
+        None
+    }
+
+    fn remove(&mut self, hash: u64, key: &[u8]) -> Option<Box<Node<V>>> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let mask = self.mask();
+        let mut link = &mut self.buckets[hash as usize & mask];
+        loop {
+            match link {
+                None => return None,
+                Some(node) if node.key.as_bytes() == key => {
+                    let mut node = link.take()?;
+                    *link = node.next.take();
+                    self.used -= 1;
+                    return Some(node);
+                }
+                Some(node) => link = &mut node.next,
+            }
+        }
+    }
+}
+
+/// The hash table. See the module documentation.
+pub struct Dict<V> {
+    /// `tables[0]` is the live table; `tables[1]` is the target of a rehash
+    /// in progress and empty otherwise.
+    tables: [Table<V>; 2],
+    /// Next bucket of `tables[0]` to move, while rehashing.
+    rehash_index: Option<usize>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+impl<V> Dict<V> {
+    pub fn new() -> Dict<V> {
+        Dict {
+            tables: [Table::empty(), Table::empty()],
+            rehash_index: None,
+            hasher: foldhash::fast::FixedState::with_seed(hash_seed()),
+        }
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.tables[0].used + self.tables[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Buckets in the live table(s): what INFO and DEBUG report.
+    pub fn slots(&self) -> usize {
+        self.tables[0].buckets.len() + self.tables[1].buckets.len()
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_index.is_some()
+    }
+
+    /// Heap bytes of the bucket arrays (nodes are counted by the caller).
+    pub fn bucket_bytes(&self) -> usize {
+        self.slots() * std::mem::size_of::<Link<V>>()
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        if self.is_empty() {
+            return None;
+        }
+        let hash = self.hash(key);
+        self.tables[0]
+            .find(hash, key)
+            .or_else(|| self.tables[1].find(hash, key))
+            .map(|n| &n.value)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash_step();
+        let hash = self.hash(key);
+        if self.tables[0].find(hash, key).is_some() {
+            return self.tables[0].find_mut(hash, key).map(|n| &mut n.value);
+        }
+        self.tables[1].find_mut(hash, key).map(|n| &mut n.value)
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Insert or replace; returns the previous value.
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.rehash_step();
+        let hash = self.hash(key);
+        for table in &mut self.tables {
+            if let Some(node) = table.find_mut(hash, key) {
+                return Some(std::mem::replace(&mut node.value, value));
+            }
+        }
+        self.insert_new(hash, ThinBytes::new(key), value);
+        None
+    }
+
+    /// Insert a key known to be absent.
+    pub fn insert_absent(&mut self, key: &[u8], value: V) {
+        self.rehash_step();
+        let hash = self.hash(key);
+        self.insert_new(hash, ThinBytes::new(key), value);
+    }
+
+    /// The value for `key`, inserted with `make` first when absent.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
+        self.rehash_step();
+        let hash = self.hash(key);
+        let which = if self.tables[0].find(hash, key).is_some() {
+            0
+        } else if self.tables[1].find(hash, key).is_some() {
+            1
+        } else {
+            self.insert_new(hash, ThinBytes::new(key), make());
+            usize::from(self.is_rehashing())
+        };
+        match self.tables[which].find_mut(hash, key) {
+            Some(node) => &mut node.value,
+            None => unreachable!("a key just found or inserted is present"),
+        }
+    }
+
+    fn insert_new(&mut self, hash: u64, key: ThinBytes, value: V) {
+        self.expand_if_needed();
+        let table = &mut self.tables[usize::from(self.is_rehashing())];
+        let mask = table.mask();
+        let bucket = &mut table.buckets[hash as usize & mask];
+        let next = bucket.take();
+        *bucket = Some(Box::new(Node { next, key, value }));
+        table.used += 1;
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(ThinBytes, V)> {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash_step();
+        let hash = self.hash(key);
+        let node = match self.tables[0].remove(hash, key) {
+            Some(node) => node,
+            None => self.tables[1].remove(hash, key)?,
+        };
+        let Node { key, value, .. } = *node;
+        Some((key, value))
+    }
+
+    /// Drop every key (chains are freed iteratively by [`Buckets`]).
+    pub fn clear(&mut self) {
+        self.tables = [Table::empty(), Table::empty()];
+        self.rehash_index = None;
+    }
+
+    fn expand_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = self.tables[0].buckets.len();
+        if size == 0 {
+            self.tables[0] = Table::with_size(INITIAL_SIZE);
+        } else if self.tables[0].used >= size {
+            self.start_resize((self.tables[0].used + 1).next_power_of_two());
+        }
+    }
+
+    /// Make room for `n` keys up front (DEBUG POPULATE, loading): an empty
+    /// table is allocated at that size; a populated one starts an
+    /// incremental resize.
+    pub fn reserve(&mut self, n: usize) {
+        let target = n.max(INITIAL_SIZE).next_power_of_two();
+        if self.is_rehashing() || target <= self.tables[0].buckets.len() {
+            return;
+        }
+        if self.tables[0].used == 0 {
+            self.tables[0] = Table::with_size(target);
+        } else {
+            self.start_resize(target);
+        }
+    }
+
+    /// Halve (or more) a table that is less than 10% full, as Redis's cron
+    /// does; true when a resize started.
+    pub fn shrink_if_sparse(&mut self) -> bool {
+        let size = self.tables[0].buckets.len();
+        if self.is_rehashing() || size <= INITIAL_SIZE || self.tables[0].used * 100 / size >= 10 {
+            return false;
+        }
+        let target = self.tables[0].used.max(INITIAL_SIZE).next_power_of_two();
+        if target >= size {
+            return false;
+        }
+        self.start_resize(target);
+        true
+    }
+
+    fn start_resize(&mut self, size: usize) {
+        self.tables[1] = Table::with_size(size);
+        self.rehash_index = Some(0);
+    }
+
+    /// Move one bucket (skipping at most a few empty ones) to the new table.
+    fn rehash_step(&mut self) {
+        if self.rehash_index.is_some() {
+            self.rehash(1);
+        }
+    }
+
+    /// Move up to `steps` buckets; true when more work remains.
+    pub fn rehash(&mut self, steps: usize) -> bool {
+        let Some(mut index) = self.rehash_index else {
+            return false;
+        };
+        let mut empty_left = steps * EMPTY_VISITS;
+        let [old, new] = &mut self.tables;
+        let new_mask = new.mask();
+        for _ in 0..steps {
+            if old.used == 0 {
+                break;
+            }
+            while old.buckets[index].is_none() {
+                index += 1;
+                empty_left -= 1;
+                if empty_left == 0 {
+                    self.rehash_index = Some(index);
+                    return true;
+                }
+            }
+            let mut link = old.buckets[index].take();
+            while let Some(mut node) = link {
+                link = node.next.take();
+                let hash = self.hasher.hash_one(node.key.as_bytes());
+                let bucket = &mut new.buckets[hash as usize & new_mask];
+                node.next = bucket.take();
+                *bucket = Some(node);
+                old.used -= 1;
+                new.used += 1;
+            }
+            index += 1;
+        }
+        if old.used == 0 {
+            self.tables.swap(0, 1);
+            self.tables[1] = Table::empty();
+            self.rehash_index = None;
+            return false;
+        }
+        self.rehash_index = Some(index);
+        true
+    }
+
+    /// Visit the keys of the bucket(s) at `cursor` and return the next
+    /// cursor (0 when the scan is complete). See the module documentation.
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut v = cursor as usize;
+        let emit = |table: &Table<V>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
+            let mut link = table.buckets[index].as_deref();
+            while let Some(node) = link {
+                visit(node.key.as_bytes(), &node.value);
+                link = node.next.as_deref();
+            }
+        };
+        if !self.is_rehashing() {
+            let t0 = &self.tables[0];
+            let m0 = t0.mask();
+            emit(t0, v & m0, &mut visit);
+            v = next_cursor(v, m0);
+        } else {
+            let (small, large) = if self.tables[0].buckets.len() <= self.tables[1].buckets.len() {
+                (&self.tables[0], &self.tables[1])
+            } else {
+                (&self.tables[1], &self.tables[0])
+            };
+            let (m0, m1) = (small.mask(), large.mask());
+            emit(small, v & m0, &mut visit);
+            // Then every bucket of the larger table that the small bucket
+            // expands to: the cursor's bits above m0.
+            loop {
+                emit(large, v & m1, &mut visit);
+                v = next_cursor(v, m1);
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
+            }
+        }
+        v as u64
+    }
+
+    /// Every key and value, in bucket order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.tables.iter().flat_map(|t| {
+            t.buckets.iter().flat_map(|bucket| {
+                let mut link = bucket.as_deref();
+                std::iter::from_fn(move || {
+                    let node = link?;
+                    link = node.next.as_deref();
+                    Some((node.key.as_bytes(), &node.value))
+                })
+            })
+        })
+    }
+
+    /// A key chosen at random (a random non-empty bucket, then a random node
+    /// of its chain), or None when empty.
+    pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], &V)> {
+        if self.is_empty() {
+            return None;
+        }
+        let pick_bucket = |rng: &mut Rng| -> &Link<V> {
+            let total = self.slots();
+            let mut i = rng.below(total as u64) as usize;
+            let t0 = self.tables[0].buckets.len();
+            // While rehashing, buckets of t0 below the rehash index are empty.
+            if let Some(done) = self.rehash_index
+                && i < done
+            {
+                i = done + rng.below((total - done) as u64) as usize;
+            }
+            if i < t0 {
+                &self.tables[0].buckets[i]
+            } else {
+                &self.tables[1].buckets[i - t0]
+            }
+        };
+        // A sparse table (after mass deletion) could need many tries; bound
+        // them and fall back to a walk from a random start.
+        for _ in 0..1000 {
+            if let Some(head) = pick_bucket(rng).as_deref() {
+                let mut len = 0u64;
+                let mut link = Some(head);
+                while let Some(n) = link {
+                    len += 1;
+                    link = n.next.as_deref();
+                }
+                let mut n = head;
+                for _ in 0..rng.below(len) {
+                    n = n.next.as_deref()?;
+                }
+                return Some((n.key.as_bytes(), &n.value));
+            }
+        }
+        self.iter().next()
+    }
+}
+
+/// Advance a reverse-binary cursor: set the bits above the mask, then add
+/// one to the reversed value.
+fn next_cursor(v: usize, mask: usize) -> usize {
+    let v = v | !mask;
+    v.reverse_bits().wrapping_add(1).reverse_bits()
+}
+
+/// A per-process random seed so that clients cannot aim keys at one bucket.
+fn hash_seed() -> u64 {
+    use std::sync::OnceLock;
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| Rng::from_entropy().next_u64())
+}
+
+/// A small fast PRNG (xorshift64*) for sampling; not for secrets.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
+    pub fn from_entropy() -> Rng {
+        let mut seed = [0u8; 8];
+        // SAFETY: getrandom writes at most `len` bytes into the buffer.
+        let got = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
+        let mut value = u64::from_ne_bytes(seed);
+        if got != 8 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
+            value = now ^ (u64::from(std::process::id()) << 32);
+        }
+        Rng::new(value)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform in `0..n` (n > 0), by multiply-shift.
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(i: usize) -> Vec<u8> {
+        format!("key:{i}").into_bytes()
+    }
+
+    #[test]
+    fn insert_get_remove_across_resizes() {
+        let mut d = Dict::new();
+        for i in 0..10_000 {
+            assert!(d.insert(&key(i), i).is_none());
+        }
+        assert_eq!(d.len(), 10_000);
+        for i in 0..10_000 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+        assert_eq!(d.insert(&key(5), 50), Some(5));
+        for i in 0..9_990 {
+            assert_eq!(d.remove(&key(i)), if i == 5 { Some(50) } else { Some(i) });
+        }
+        assert_eq!(d.len(), 10);
+        while d.shrink_if_sparse() || d.rehash(100) {}
+        assert!(d.slots() <= 16, "shrunk to {}", d.slots());
+        for i in 9_990..10_000 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+    }
+
+    #[test]
+    fn resizes_move_a_bounded_number_of_buckets_per_operation() {
+        let mut d = Dict::new();
+        for i in 0..(1 << 16) {
+            d.insert(&key(i), ());
+        }
+        // The table doubled at 65,536 keys and the rehash is still under
+        // way: inserting moved only one bucket at a time.
+        d.insert(&key(usize::MAX), ());
+        assert!(d.is_rehashing());
+    }
+
+    fn full_scan(d: &Dict<usize>, mut between: impl FnMut(usize)) -> HashSet<Vec<u8>> {
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            between(round);
+            round += 1;
+            if cursor == 0 {
+                return seen;
+            }
+        }
+    }
+
+    #[test]
+    fn scan_returns_every_key_while_the_table_grows() {
+        let mut d = Dict::new();
+        for i in 0..1000 {
+            d.insert(&key(i), i);
+        }
+        // Interleave scanning with growth: insert while scanning.
+        let d = std::cell::RefCell::new(d);
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut next = 1000;
+        loop {
+            cursor = d.borrow().scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            // Grow through a few doublings, then let the scan finish.
+            if next < 6000 {
+                for _ in 0..3 {
+                    d.borrow_mut().insert(&key(next), next);
+                    next += 1;
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(&key(i)), "key {i} missed");
+        }
+        assert!(next > 4096, "the scan spanned growth");
+    }
+
+    #[test]
+    fn scan_returns_every_key_while_the_table_shrinks() {
+        let mut d = Dict::new();
+        for i in 0..4000 {
+            d.insert(&key(i), i);
+        }
+        let cell = std::cell::RefCell::new(d);
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut doomed = 1000;
+        loop {
+            cursor = cell.borrow().scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            let mut d = cell.borrow_mut();
+            for _ in 0..100 {
+                if doomed < 4000 {
+                    d.remove(&key(doomed));
+                    doomed += 1;
+                }
+            }
+            d.shrink_if_sparse();
+            d.rehash(1);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(&key(i)), "key {i} missed");
+        }
+    }
+
+    #[test]
+    fn full_scan_without_changes_sees_each_key() {
+        let mut d = Dict::new();
+        for i in 0..777 {
+            d.insert(&key(i), i);
+        }
+        let seen = full_scan(&d, |_| {});
+        assert_eq!(seen.len(), 777);
+    }
+
+    #[test]
+    fn random_finds_keys_in_sparse_tables() {
+        let mut d = Dict::new();
+        for i in 0..1000 {
+            d.insert(&key(i), i);
+        }
+        for i in 1..1000 {
+            d.remove(&key(i));
+        }
+        let mut rng = Rng::new(7);
+        assert_eq!(d.random(&mut rng).map(|(k, _)| k.to_vec()), Some(key(0)));
+    }
+}

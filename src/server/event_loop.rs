@@ -1,0 +1,665 @@
+//! The event loop: one mio `Poll`, the listeners, the clients, and timers
+//! carried by the poll timeout.
+//!
+//! Every iteration flushes pending output (writing until WouldBlock and
+//! registering WRITABLE only for clients that still have output), sleeps in
+//! `poll` until the next cron tick at most, accepts until WouldBlock, reads
+//! each readable client until WouldBlock while executing every complete
+//! request, and then runs the cron when due. Readiness is edge-triggered,
+//! so a client whose reading was paused by backpressure is resumed
+//! explicitly once its output drains.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use super::connection::Client;
+use super::memory;
+use super::{Server, Shutdown};
+use crate::output::log::Field;
+use crate::resp::request::{Arg, RequestLimits, parse_request_into};
+
+/// Stop reading from a client while this much output is pending (or
+/// while its output limit is reached, when that is larger: a configured
+/// limit is meant to be reached and enforced, not pre-empted).
+pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
+/// Tokens from here up are listeners.
+const LISTENER_BASE: usize = usize::MAX - 64;
+
+/// The signal that asked for shutdown (0: none yet).
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    SIGNALLED.store(signal, Ordering::SeqCst);
+}
+
+/// SIGTERM/SIGINT set a flag the loop checks after every wake-up (poll
+/// returns EINTR when a signal arrives).
+fn install_signal_handlers() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal
+    // safe; sigaction is given a zeroed, fully initialized struct.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_signal as *const () as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        for signal in [libc::SIGTERM, libc::SIGINT] {
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+/// A failure that stops the server before or while it runs.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}")]
+    Bind { addr: String, source: io::Error },
+    #[error("poll failed")]
+    Poll(#[source] io::Error),
+}
+
+pub struct EventLoop {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    pub server: Server,
+    /// A failed accept (EMFILE) left connections in the backlog.
+    accept_pending: bool,
+    last_accept_warning: Option<Instant>,
+    next_cron: Instant,
+    /// Reused for every request's argument ranges.
+    parsed_args: Vec<Arg>,
+}
+
+impl EventLoop {
+    /// Bind the configured addresses.
+    pub fn bind(mut server: Server) -> Result<EventLoop, ServeError> {
+        let poll = Poll::new().map_err(ServeError::Poll)?;
+        let mut listeners = Vec::new();
+        for spec in &server.config.bind {
+            let (optional, host) = match spec.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, spec.as_str()),
+            };
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                other => other,
+            };
+            let addr = if host.contains(':') {
+                format!("[{host}]:{}", server.config.port)
+            } else {
+                format!("{host}:{}", server.config.port)
+            };
+            let parsed: SocketAddr = match addr.parse() {
+                Ok(a) => a,
+                Err(e) => {
+                    return Err(ServeError::Bind {
+                        addr,
+                        source: io::Error::new(io::ErrorKind::InvalidInput, e),
+                    });
+                }
+            };
+            match TcpListener::bind(parsed) {
+                Ok(mut listener) => {
+                    let token = Token(LISTENER_BASE + listeners.len());
+                    poll.registry()
+                        .register(&mut listener, token, Interest::READABLE)
+                        .map_err(ServeError::Poll)?;
+                    if let Ok(local) = listener.local_addr() {
+                        server.port = local.port();
+                    }
+                    listeners.push(listener);
+                }
+                Err(_) if optional => continue,
+                Err(source) => return Err(ServeError::Bind { addr, source }),
+            }
+        }
+        install_signal_handlers();
+        memory::disable_transparent_huge_pages();
+        raise_open_files_limit(server.config.maxclients);
+        Ok(EventLoop {
+            poll,
+            listeners,
+            server,
+            accept_pending: false,
+            last_accept_warning: None,
+            next_cron: Instant::now(),
+            parsed_args: Vec::new(),
+        })
+    }
+
+    /// The addresses actually bound.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// Run until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> Result<Shutdown, ServeError> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            self.flush_pending_writes();
+            if let Some(reason) = self.server.shutdown {
+                self.flush_all_before_exit();
+                return Ok(reason);
+            }
+            let timeout = self.next_cron.saturating_duration_since(Instant::now());
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(ServeError::Poll(e));
+            }
+            let signal = SIGNALLED.swap(0, Ordering::SeqCst);
+            if signal != 0 {
+                let name = if signal == libc::SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                self.server
+                    .log
+                    .warning(&format!("Received {name} scheduling shutdown..."), &[]);
+                self.server.shutdown = Some(Shutdown::Signal(signal));
+                continue;
+            }
+            for event in events.iter() {
+                let token = event.token().0;
+                if token >= LISTENER_BASE {
+                    self.accept(token - LISTENER_BASE);
+                    continue;
+                }
+                if event.is_writable() {
+                    self.write_client(token);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    self.read_client(token);
+                }
+            }
+            if Instant::now() >= self.next_cron {
+                self.cron();
+            }
+        }
+    }
+
+    fn accept(&mut self, index: usize) {
+        loop {
+            let Some(listener) = self.listeners.get(index) else {
+                return;
+            };
+            match listener.accept() {
+                Ok((stream, _)) => self.add_client(stream),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.accept_pending = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE and friends: the connection stays in the
+                    // backlog; retry from the cron instead of spinning.
+                    self.accept_pending = true;
+                    let now = Instant::now();
+                    if self
+                        .last_accept_warning
+                        .is_none_or(|t| now.duration_since(t) > Duration::from_secs(1))
+                    {
+                        self.last_accept_warning = Some(now);
+                        self.server.log.warning(
+                            "Accepting client connection failed",
+                            &[("error", Field::Str(&e.to_string()))],
+                        );
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn add_client(&mut self, mut stream: TcpStream) {
+        let server = &mut self.server;
+        server.stats.connections_received += 1;
+        if server.clients.count >= server.config.maxclients {
+            use std::io::Write;
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            server.stats.rejected_connections += 1;
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        set_keepalive(&stream, server.config.tcp_keepalive);
+        let slot = server.clients.reserve_slot();
+        let id = server.next_client_id;
+        server.next_client_id += 1;
+        let mut client = Box::new(Client::new(id, slot, Some(stream)));
+        // As in Redis, a client that connects while no password is set stays
+        // authenticated if one is set later.
+        client.authenticated = server.config.requirepass.is_none();
+        if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local {
+            use std::io::Write;
+            if let Some(s) = client.stream.as_mut() {
+                let _ = s.write(PROTECTED_MODE_DENIED);
+            }
+            server.stats.rejected_connections += 1;
+            server.clients.release(slot, false);
+            return;
+        }
+        if let Some(s) = client.stream.as_mut()
+            && let Err(e) = self
+                .poll
+                .registry()
+                .register(s, Token(slot), Interest::READABLE)
+        {
+            server.log.warning(
+                "Cannot register client",
+                &[("error", Field::Str(&e.to_string()))],
+            );
+            server.clients.release(slot, false);
+            return;
+        }
+        server.log.verbose(
+            "Accepted",
+            &[
+                ("addr", Field::Str(&client.addr())),
+                ("id", Field::Int(id as i64)),
+            ],
+        );
+        server.clients.insert(client);
+    }
+
+    /// Read and execute until the socket is drained, the client is paused
+    /// by backpressure, or it is to be closed.
+    fn read_client(&mut self, slot: usize) {
+        let Some(mut client) = self.server.clients.take(slot) else {
+            return;
+        };
+        let mut closing = false;
+        loop {
+            if client.close_asap || client.close_after_reply {
+                break;
+            }
+            if client.reply.pending() > self.high_water() {
+                client.read_paused = true;
+                break;
+            }
+            match client.read_some() {
+                Ok((0, _)) => {
+                    closing = true;
+                    break;
+                }
+                Ok((n, filled)) => {
+                    self.server.stats.net_input_bytes += n as u64;
+                    client.last_interaction = Instant::now();
+                    self.process_input(&mut client);
+                    if client.query_len() as u64 > self.server.config.client_query_buffer_limit {
+                        self.server.log.warning(
+                            "Closing client that reached max query buffer length",
+                            &[
+                                ("addr", Field::Str(&client.addr())),
+                                ("qbuf", Field::Int(client.query_len() as i64)),
+                            ],
+                        );
+                        self.server.stats.query_limit_disconnections += 1;
+                        closing = true;
+                        break;
+                    }
+                    if !filled {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    closing = true;
+                    break;
+                }
+            }
+        }
+        if closing {
+            self.close(client);
+            return;
+        }
+        self.server.clients.slots[slot] = Some(client);
+    }
+
+    /// Execute every complete request in the query buffer.
+    fn process_input(&mut self, client: &mut Client) {
+        let limits = RequestLimits {
+            max_bulk_len: self.server.config.proto_max_bulk_len,
+            ..RequestLimits::default()
+        };
+        // The query buffer is moved out while requests borrow from it, so
+        // commands can have the client mutably.
+        let query = std::mem::take(&mut client.query);
+        let mut parsed = std::mem::take(&mut self.parsed_args);
+        let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
+        let mut owned: Vec<Vec<u8>>;
+        while client.query_pos < client.query_end
+            && !client.close_after_reply
+            && !client.close_asap
+            && self.server.shutdown.is_none()
+        {
+            if client.reply.pending() > self.high_water() {
+                client.read_paused = true;
+                break;
+            }
+            let buf = &query[client.query_pos..client.query_end];
+            let authenticated = !self.server.auth_required(client);
+            match parse_request_into(buf, &limits, authenticated, &mut parsed) {
+                Ok(None) => break,
+                Ok(Some(consumed)) => {
+                    client.query_pos += consumed;
+                    argv.clear();
+                    if parsed.iter().all(|a| matches!(a, Arg::Range(_))) {
+                        argv.extend(parsed.iter().map(|a| match a {
+                            Arg::Range(r) => &buf[r.clone()],
+                            Arg::Owned(_) => &[][..],
+                        }));
+                        self.server.call(client, &argv);
+                    } else {
+                        owned = parsed
+                            .drain(..)
+                            .map(|a| match a {
+                                Arg::Owned(v) => v,
+                                Arg::Range(r) => buf[r].to_vec(),
+                            })
+                            .collect();
+                        let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+                        self.server.call(client, &args);
+                    }
+                    self.check_output_limits(client);
+                }
+                Err(e) => {
+                    self.server.log.verbose(
+                        "Protocol error from client",
+                        &[
+                            ("addr", Field::Str(&client.addr())),
+                            ("error", Field::Str(&e.message)),
+                        ],
+                    );
+                    client.reply.error(&e.message);
+                    for code in client.reply.errors.drain(..) {
+                        self.server.stats.total_error_replies += 1;
+                        *self.server.stats.error_counts.entry(code).or_default() += 1;
+                    }
+                    client.close_after_reply = true;
+                    client.query_pos = client.query_end;
+                    self.server.queue_write(client);
+                }
+            }
+        }
+        client.query = query;
+        self.parsed_args = parsed;
+    }
+
+    /// Pending output above which a client is not read from.
+    fn high_water(&self) -> usize {
+        let limit = self.server.config.output_limit;
+        let configured = if limit.hard > 0 {
+            limit.hard
+        } else {
+            limit.soft
+        };
+        OUTPUT_HIGH_WATER.max(configured.min(usize::MAX as u64) as usize)
+    }
+
+    /// Close a client past its hard limit, or over its soft limit for too
+    /// long (client-output-buffer-limit, normal class).
+    fn check_output_limits(&mut self, client: &mut Client) {
+        let limit = self.server.config.output_limit;
+        let pending = client.reply.pending() as u64;
+        let hard = limit.hard > 0 && pending >= limit.hard;
+        let mut soft = false;
+        if limit.soft > 0 && pending >= limit.soft {
+            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
+            soft = since.elapsed().as_secs() >= limit.soft_seconds;
+        } else {
+            client.soft_limit_since = None;
+        }
+        if (hard || soft) && !client.close_asap {
+            client.close_asap = true;
+            self.server.stats.output_limit_disconnections += 1;
+            self.server.log.warning(
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
+                &[
+                    ("addr", Field::Str(&client.addr())),
+                    ("omem", Field::Int(pending as i64)),
+                ],
+            );
+            // Drop the buffered output now: memory stays bounded.
+            client.reply.buf = Vec::new();
+            client.reply.sent = 0;
+            self.server.queue_write(client);
+        }
+    }
+
+    fn write_client(&mut self, slot: usize) {
+        if let Some(client) = self.server.clients.take(slot) {
+            self.after_write(client);
+        }
+    }
+
+    /// Write what is pending for every queued client.
+    fn flush_pending_writes(&mut self) {
+        while !self.server.pending_writes.is_empty() {
+            let slots = std::mem::take(&mut self.server.pending_writes);
+            for slot in slots {
+                let Some(client) = self.server.clients.take(slot) else {
+                    continue;
+                };
+                self.after_write(client);
+            }
+        }
+    }
+
+    /// Write, then adjust interest, close or resume reading as needed.
+    fn after_write(&mut self, mut client: Box<Client>) {
+        client.pending_write = false;
+        if client.close_asap {
+            self.close(client);
+            return;
+        }
+        match client.write_pending() {
+            Ok(n) => self.server.stats.net_output_bytes += n as u64,
+            Err(_) => {
+                self.close(client);
+                return;
+            }
+        }
+        let pending = client.reply.pending();
+        if pending == 0 && client.close_after_reply {
+            self.close(client);
+            return;
+        }
+        let want_write = pending > 0;
+        if want_write != client.write_registered {
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if let Some(stream) = client.stream.as_mut()
+                && self
+                    .poll
+                    .registry()
+                    .reregister(stream, Token(client.slot), interest)
+                    .is_err()
+            {
+                self.close(client);
+                return;
+            }
+            client.write_registered = want_write;
+        }
+        let resume = client.read_paused && pending < self.high_water() / 2;
+        let slot = client.slot;
+        self.server.clients.slots[slot] = Some(client);
+        if resume {
+            if let Some(c) = self.server.clients.get_mut(slot) {
+                c.read_paused = false;
+            }
+            // Requests already buffered run first, then the socket is read
+            // again (no new edge will announce data that was already there).
+            if let Some(mut c) = self.server.clients.slots[slot].take() {
+                self.process_input(&mut c);
+                self.server.clients.slots[slot] = Some(c);
+            }
+            self.read_client(slot);
+            if let Some(c) = self.server.clients.get_mut(slot)
+                && c.reply.pending() > 0
+                && !c.pending_write
+            {
+                c.pending_write = true;
+                self.server.pending_writes.push(slot);
+            }
+        }
+    }
+
+    fn close(&mut self, mut client: Box<Client>) {
+        if client.monitor {
+            self.server.monitors -= 1;
+        }
+        if let Some(stream) = client.stream.as_mut() {
+            let _ = self.poll.registry().deregister(stream);
+        }
+        self.server.log.verbose(
+            "Client closed connection",
+            &[
+                ("addr", Field::Str(&client.addr())),
+                ("id", Field::Int(client.id as i64)),
+            ],
+        );
+        let slot = client.slot;
+        drop(client);
+        self.server.clients.release(slot, true);
+    }
+
+    /// Periodic work, at `hz` times per second.
+    fn cron(&mut self) {
+        let hz = self.server.config.hz.max(1);
+        let period = Duration::from_micros(1_000_000 / u64::from(hz));
+        let now = Instant::now();
+        self.next_cron = now + period;
+        let server = &mut self.server;
+        server.cron_runs += 1;
+        server.clock_base = (now, super::keyspace::unix_ms());
+
+        let stats = &mut server.stats;
+        stats.samples.push_back((
+            now,
+            stats.commands_processed,
+            stats.net_input_bytes,
+            stats.net_output_bytes,
+        ));
+        while stats.samples.len() > 16 {
+            stats.samples.pop_front();
+        }
+
+        // Idle clients and soft output limits.
+        let timeout = server.config.timeout;
+        let soft = server.config.output_limit;
+        let mut doomed = Vec::new();
+        for client in server.clients.iter_mut() {
+            if timeout > 0
+                && !client.monitor
+                && now.duration_since(client.last_interaction).as_secs() > timeout
+            {
+                doomed.push(client.slot);
+            } else if soft.soft > 0
+                && let Some(since) = client.soft_limit_since
+                && client.reply.pending() as u64 >= soft.soft
+                && since.elapsed().as_secs() >= soft.soft_seconds
+            {
+                client.close_asap = true;
+                doomed.push(client.slot);
+            }
+        }
+        for slot in doomed {
+            if let Some(client) = self.server.clients.slots[slot].take() {
+                self.server.log.verbose(
+                    "Closing idle client",
+                    &[("addr", Field::Str(&client.addr()))],
+                );
+                self.close(client);
+            }
+        }
+        let server = &mut self.server;
+
+        server.ks.active_expire_cycle(hz);
+        let expired_dels = server.ks.effects.take_propagated();
+        server.feed.push(expired_dels);
+        server.ks.cron_rehash(Duration::from_millis(1));
+        server.memory_peak = server.memory_peak.max(memory::allocated());
+
+        if self.accept_pending {
+            for index in 0..self.listeners.len() {
+                self.accept(index);
+            }
+        }
+    }
+
+    /// On shutdown: give every client's pending output one last try.
+    fn flush_all_before_exit(&mut self) {
+        for client in self.server.clients.iter_mut() {
+            let _ = client.write_pending();
+        }
+    }
+}
+
+/// Raise the soft limit on open files to fit `maxclients` plus a few
+/// descriptors of our own, as redis-server does at startup (within the hard
+/// limit; failing that, accept() reports EMFILE and the loop survives it).
+fn raise_open_files_limit(maxclients: usize) {
+    let wanted = (maxclients as u64).saturating_add(32);
+    // SAFETY: getrlimit/setrlimit with a pointer to a live rlimit struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= wanted {
+            return;
+        }
+        limit.rlim_cur = wanted.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}
+
+fn set_keepalive(stream: &TcpStream, seconds: u64) {
+    use std::os::fd::AsRawFd;
+    if seconds == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let set = |level: libc::c_int, name: libc::c_int, value: libc::c_int| {
+        // SAFETY: setsockopt with a pointer to a live c_int of the right size.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
+    let idle = seconds.min(i32::MAX as u64) as libc::c_int;
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (idle / 3).max(1));
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+}
+
+/// Redis's reply to a non-loopback client in protected mode.
+const PROTECTED_MODE_DENIED: &[u8] =
+    b"-DENIED Redis is running in protected mode because protected \
+mode is enabled and no password is set for the default user. In this mode connections are only \
+accepted from the loopback interface. If you want to connect from external computers to Redis you \
+may adopt one of the following solutions: 1) Just disable protected mode sending the command \
+'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same \
+host the server is running, however MAKE SURE Redis is not publicly accessible from internet if \
+you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable \
+the protected mode by editing the Redis configuration file, and setting the protected mode option \
+to 'no', and then restarting the server. 3) If you started the server manually just for testing, \
+restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the \
+default user. NOTE: You only need to do one of the above things in order for the server to start \
+accepting connections from the outside.\r\n";

@@ -1,0 +1,295 @@
+//! INFO: the server's sections with Redis's section and field names, so
+//! dashboards and scripts written for redis-server read sonde unchanged.
+//! Fields Redis reports that do not apply (persistence in progress,
+//! replicas) carry the values an idle redis-server would show.
+
+use std::fmt::Write;
+
+use super::connection::Client;
+use super::keyspace::lru_clock;
+use super::{REDIS_VERSION, Server, memory};
+
+/// Sections in the order Redis prints them, and which are in "default".
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
+    ("commandstats", false),
+];
+
+/// Render the requested sections (none: default).
+pub fn render(srv: &Server, me: &Client, requested: &[String]) -> String {
+    let all = requested.iter().any(|s| s == "all" || s == "everything");
+    let default = requested.is_empty() || requested.iter().any(|s| s == "default");
+    let mut out = String::new();
+    let mut first = true;
+    for &(name, in_default) in SECTIONS {
+        let wanted = all || (default && in_default) || requested.iter().any(|s| s == name);
+        if !wanted {
+            continue;
+        }
+        if !first {
+            out.push_str("\r\n");
+        }
+        first = false;
+        section(srv, me, name, &mut out);
+    }
+    out
+}
+
+fn title(out: &mut String, name: &str) {
+    let mut chars = name.chars();
+    let cap: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars)
+        .collect();
+    let cap = match name {
+        "cpu" => "CPU".to_owned(),
+        "commandstats" => "Commandstats".to_owned(),
+        "errorstats" => "Errorstats".to_owned(),
+        _ => cap,
+    };
+    let _ = write!(out, "# {cap}\r\n");
+}
+
+fn field(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "{name}:{value}\r\n");
+}
+
+fn human_bytes(n: usize) -> String {
+    let n = n as f64;
+    if n < 1024.0 {
+        format!("{n}B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.2}K", n / 1024.0)
+    } else if n < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", n / 1024.0 / 1024.0)
+    } else {
+        format!("{:.2}G", n / 1024.0 / 1024.0 / 1024.0)
+    }
+}
+
+fn cpu_times() -> (f64, f64) {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(usage.ru_utime), secs(usage.ru_stime))
+}
+
+fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
+    title(out, name);
+    let uptime = srv.uptime().as_secs();
+    match name {
+        "server" => {
+            field(out, "redis_version", REDIS_VERSION);
+            field(out, "redis_git_sha1", "00000000");
+            field(out, "redis_git_dirty", 0);
+            field(out, "redis_build_id", "0");
+            field(out, "redis_mode", "standalone");
+            field(out, "os", std::env::consts::OS);
+            field(out, "arch_bits", usize::BITS);
+            field(out, "monotonic_clock", "POSIX clock_gettime");
+            field(out, "multiplexing_api", "epoll");
+            field(out, "atomicvar_api", "c11-builtin");
+            field(out, "gcc_version", "0.0.0");
+            field(out, "process_id", std::process::id());
+            field(out, "process_supervised", "no");
+            field(out, "run_id", &srv.run_id);
+            field(out, "tcp_port", srv.port);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            field(out, "server_time_usec", now.as_micros());
+            field(out, "uptime_in_seconds", uptime);
+            field(out, "uptime_in_days", uptime / 86_400);
+            field(out, "hz", srv.config.hz);
+            field(out, "configured_hz", srv.config.hz);
+            field(out, "lru_clock", lru_clock());
+            field(
+                out,
+                "executable",
+                std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            );
+            field(
+                out,
+                "config_file",
+                srv.config
+                    .config_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            );
+            field(out, "io_threads_active", 0);
+            field(out, "sonde_version", env!("CARGO_PKG_VERSION"));
+        }
+        "clients" => {
+            let others = srv.clients.iter();
+            let (mut max_in, mut max_out) = (me.query.len(), me.reply.pending());
+            for c in others {
+                max_in = max_in.max(c.query.len());
+                max_out = max_out.max(c.reply.pending());
+            }
+            field(out, "connected_clients", srv.clients.count);
+            field(out, "cluster_connections", 0);
+            field(out, "maxclients", srv.config.maxclients);
+            field(out, "client_recent_max_input_buffer", max_in);
+            field(out, "client_recent_max_output_buffer", max_out);
+            field(out, "blocked_clients", 0);
+            field(out, "tracking_clients", 0);
+            field(out, "clients_in_timeout_table", 0);
+        }
+        "memory" => {
+            let used = memory::allocated();
+            let rss = memory::rss();
+            let peak = srv.memory_peak.max(used);
+            field(out, "used_memory", used);
+            field(out, "used_memory_human", human_bytes(used));
+            field(out, "used_memory_rss", rss);
+            field(out, "used_memory_rss_human", human_bytes(rss));
+            field(out, "used_memory_peak", peak);
+            field(out, "used_memory_peak_human", human_bytes(peak));
+            field(
+                out,
+                "used_memory_peak_perc",
+                format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64),
+            );
+            let buckets: usize = srv
+                .ks
+                .dbs
+                .iter()
+                .map(|d| d.dict.bucket_bytes() + d.expires.bucket_bytes())
+                .sum();
+            field(out, "used_memory_overhead", buckets);
+            field(out, "used_memory_dataset", used.saturating_sub(buckets));
+            field(out, "maxmemory", 0);
+            field(out, "maxmemory_human", "0B");
+            field(out, "maxmemory_policy", "noeviction");
+            field(
+                out,
+                "mem_fragmentation_ratio",
+                format!("{:.2}", rss as f64 / used.max(1) as f64),
+            );
+            field(out, "mem_allocator", "mimalloc");
+            field(out, "lazyfree_pending_objects", 0);
+        }
+        "persistence" => {
+            field(out, "loading", 0);
+            field(out, "async_loading", 0);
+            field(out, "rdb_changes_since_last_save", srv.ks.effects.dirty);
+            field(out, "rdb_bgsave_in_progress", 0);
+            field(out, "rdb_last_save_time", srv.started_unix_ms / 1000);
+            field(out, "rdb_last_bgsave_status", "ok");
+            field(out, "aof_enabled", 0);
+            field(out, "aof_rewrite_in_progress", 0);
+            field(out, "aof_last_bgrewrite_status", "ok");
+        }
+        "stats" => {
+            let s = &srv.stats;
+            let (ops, kin, kout) = s.instantaneous();
+            let fx = &srv.ks.effects;
+            field(out, "total_connections_received", s.connections_received);
+            field(out, "total_commands_processed", s.commands_processed);
+            field(out, "instantaneous_ops_per_sec", ops);
+            field(out, "total_net_input_bytes", s.net_input_bytes);
+            field(out, "total_net_output_bytes", s.net_output_bytes);
+            field(out, "instantaneous_input_kbps", format!("{kin:.2}"));
+            field(out, "instantaneous_output_kbps", format!("{kout:.2}"));
+            field(out, "rejected_connections", s.rejected_connections);
+            field(out, "expired_keys", fx.expired_keys);
+            field(out, "evicted_keys", 0);
+            field(out, "keyspace_hits", fx.keyspace_hits);
+            field(out, "keyspace_misses", fx.keyspace_misses);
+            field(out, "pubsub_channels", 0);
+            field(out, "pubsub_patterns", 0);
+            field(out, "total_error_replies", s.total_error_replies);
+            field(
+                out,
+                "client_output_buffer_limit_disconnections",
+                s.output_limit_disconnections,
+            );
+            field(
+                out,
+                "client_query_buffer_limit_disconnections",
+                s.query_limit_disconnections,
+            );
+            field(out, "propagated_commands", srv.feed.count);
+        }
+        "replication" => {
+            field(out, "role", "master");
+            field(out, "connected_slaves", 0);
+            field(out, "master_failover_state", "no-failover");
+            field(out, "master_replid", &srv.run_id);
+            field(
+                out,
+                "master_replid2",
+                "0000000000000000000000000000000000000000",
+            );
+            field(out, "master_repl_offset", 0);
+            field(out, "second_repl_offset", -1);
+            field(out, "repl_backlog_active", 0);
+        }
+        "cpu" => {
+            let (user, sys) = cpu_times();
+            field(out, "used_cpu_sys", format!("{sys:.6}"));
+            field(out, "used_cpu_user", format!("{user:.6}"));
+        }
+        "errorstats" => {
+            for (code, count) in &srv.stats.error_counts {
+                field(out, &format!("errorstat_{code}"), format!("count={count}"));
+            }
+        }
+        "cluster" => field(out, "cluster_enabled", 0),
+        "keyspace" => {
+            for (i, db) in srv.ks.dbs.iter().enumerate() {
+                if db.is_empty() {
+                    continue;
+                }
+                field(
+                    out,
+                    &format!("db{i}"),
+                    format!(
+                        "keys={},expires={},avg_ttl={}",
+                        db.len(),
+                        db.expires.len(),
+                        db.avg_ttl
+                    ),
+                );
+            }
+        }
+        "commandstats" => {
+            for entry in &srv.commands.entries {
+                let s = &entry.stats;
+                if s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0 {
+                    continue;
+                }
+                let per_call = if s.calls > 0 {
+                    s.usec as f64 / s.calls as f64
+                } else {
+                    0.0
+                };
+                field(
+                    out,
+                    &format!("cmdstat_{}", entry.full_name),
+                    format!(
+                        "calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                        s.calls, s.usec, s.rejected_calls, s.failed_calls
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}

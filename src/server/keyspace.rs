@@ -1,0 +1,493 @@
+//! The keyspace: numbered databases of binary-safe keys, the value model the
+//! data types slot into, expiry (lazy on access, plus the active sampling
+//! cycle), and the effects a write leaves behind (dirty counter, the
+//! commands to propagate, keyspace statistics).
+//!
+//! A database keeps two tables, as Redis does: `dict` (key → [`Object`]) and
+//! `expires` (key → absolute expiry in Unix milliseconds) for the keys that
+//! have a time to live. Every access goes through [`Keyspace::lookup`] /
+//! [`Keyspace::lookup_write`], which delete an expired key first and record
+//! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
+//! guess when a key expired).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::dict::{Dict, Rng};
+use super::propagate::{Effects, Propagated};
+use super::thin::ThinBytes;
+
+/// A value of any type. Later data types add variants here; everything that
+/// matches on `Value` (TYPE, OBJECT ENCODING, MEMORY USAGE, COPY, RDB)
+/// gets a compile error until it handles them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    String(Str),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::String(_) => "string",
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::String(s) => s.encoding(),
+        }
+    }
+
+    /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::String(Str::Int(_)) => 0,
+            Value::String(Str::Embedded(b)) => b.len() + 1,
+            Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+        }
+    }
+}
+
+/// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings report "raw".
+pub const EMBSTR_LIMIT: usize = 44;
+
+/// A string value in one of Redis's three encodings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Str {
+    /// A canonical decimal integer ("int").
+    Int(i64),
+    /// Immutable bytes as SET stores them ("embstr" up to 44 bytes).
+    Embedded(ThinBytes),
+    /// Bytes that were modified in place (APPEND, SETRANGE, SETBIT): kept
+    /// with spare capacity so repeated appends are amortized ("raw").
+    Raw(Box<Vec<u8>>),
+}
+
+impl Str {
+    /// A string from client bytes, encoded as Redis's tryObjectEncoding
+    /// would: integers that print back identically become `Int`.
+    pub fn from_bytes(bytes: &[u8]) -> Str {
+        if bytes.len() <= 20
+            && let Some(n) = crate::resp::number::string2ll(bytes)
+        {
+            return Str::Int(n);
+        }
+        Str::Embedded(ThinBytes::new(bytes))
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Embedded(b) if b.len() <= EMBSTR_LIMIT => "embstr",
+            Str::Embedded(_) | Str::Raw(_) => "raw",
+        }
+    }
+
+    /// The bytes, formatting an integer into `scratch`.
+    pub fn bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
+        match self {
+            Str::Int(n) => scratch.format(*n).as_bytes(),
+            Str::Embedded(b) => b,
+            Str::Raw(v) => v,
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut scratch = itoa::Buffer::new();
+        self.bytes(&mut scratch).to_vec()
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Str::Embedded(b) => b.len(),
+            Str::Raw(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes as a growable buffer, converting to the raw encoding.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Str::Raw(_)) {
+            *self = Str::Raw(Box::new(self.to_vec()));
+        }
+        match self {
+            Str::Raw(v) => v,
+            _ => unreachable!("converted to raw above"),
+        }
+    }
+}
+
+/// A value with the metadata Redis keeps per object.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub value: Value,
+    /// Seconds clock at the last access (OBJECT IDLETIME).
+    pub lru: u32,
+}
+
+impl Object {
+    pub fn new(value: Value) -> Object {
+        Object {
+            value,
+            lru: lru_clock(),
+        }
+    }
+
+    pub fn string(bytes: &[u8]) -> Object {
+        Object::new(Value::String(Str::from_bytes(bytes)))
+    }
+
+    fn touch(&mut self) {
+        self.lru = lru_clock();
+    }
+}
+
+/// The LRU clock: seconds, truncated to Redis's 24 bits. Cached (updated
+/// whenever the keyspace's notion of "now" is), so touching a key on every
+/// access costs a load, not a clock read.
+static LRU_CLOCK: AtomicU32 = AtomicU32::new(0);
+
+pub fn lru_clock() -> u32 {
+    LRU_CLOCK.load(Ordering::Relaxed)
+}
+
+/// Set the time commands see (ms since the epoch) and the LRU clock.
+pub fn set_clock(now_ms: i64) {
+    LRU_CLOCK.store((now_ms / 1000) as u32 & 0x00ff_ffff, Ordering::Relaxed);
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// One numbered database.
+#[derive(Default)]
+pub struct Db {
+    pub dict: Dict<Object>,
+    /// Absolute expiry (Unix ms) of the keys that have one.
+    pub expires: Dict<i64>,
+    /// Where the active expiry cycle resumes its scan of `expires`.
+    expires_cursor: u64,
+    /// Running estimate of the average TTL (INFO keyspace `avg_ttl`).
+    pub avg_ttl: i64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
+        }
+        self.expires.get(key).copied()
+    }
+
+    fn is_expired(&self, key: &[u8], now: i64) -> bool {
+        self.expire_of(key).is_some_and(|at| at <= now)
+    }
+
+    /// Remove a key and its expiry; true when it existed.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Object> {
+        let obj = self.dict.remove(key)?;
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        Some(obj)
+    }
+
+    /// Set or replace a value. The expiry is cleared unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        let obj = Object::new(value);
+        self.dict.insert(key, obj);
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+    }
+
+    /// Add a key known to be absent.
+    pub fn add(&mut self, key: &[u8], value: Value) {
+        self.dict.insert_absent(key, Object::new(value));
+    }
+
+    /// Set the absolute expiry of an existing key.
+    pub fn set_expire(&mut self, key: &[u8], at_ms: i64) {
+        self.expires.insert(key, at_ms);
+    }
+
+    /// Clear the expiry; true when there was one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        !self.expires.is_empty() && self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.dict.clear();
+        self.expires.clear();
+        self.expires_cursor = 0;
+        self.avg_ttl = 0;
+    }
+}
+
+/// Every database plus the effects of the command being executed.
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    pub effects: Effects,
+    /// Active expiry may be switched off (DEBUG SET-ACTIVE-EXPIRE 0).
+    pub active_expire: bool,
+    pub rng: Rng,
+    /// Time the current command sees: fixed for the whole command, as
+    /// Redis caches `mstime()` per call, so one command never observes a key
+    /// both alive and expired.
+    pub now: i64,
+}
+
+/// Time budget and sampling of the active expiry cycle (Redis's slow
+/// cycle defaults: 20 keys per round, repeat while over 10% were stale,
+/// at most 25% of a cron period).
+const KEYS_PER_LOOP: usize = 20;
+const ACCEPTABLE_STALE_PERCENT: usize = 10;
+const CYCLE_TIME_PERCENT: u64 = 25;
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Keyspace {
+        set_clock(unix_ms());
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            effects: Effects::default(),
+            active_expire: true,
+            rng: Rng::from_entropy(),
+            now: unix_ms(),
+        }
+    }
+
+    /// Fix the time the next command sees.
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now = now_ms;
+        set_clock(now_ms);
+    }
+
+    /// Delete `key` if its time has come, recording the deletion. True when
+    /// it was deleted (the caller then sees no key).
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let now = self.now;
+        let d = &mut self.dbs[db];
+        if !d.is_expired(key, now) {
+            return false;
+        }
+        // A replica waits for its master's DEL instead; that role comes with
+        // replication and hooks in here.
+        d.remove(key);
+        self.effects.expired_keys += 1;
+        self.effects
+            .propagate(Propagated::new(db, [&b"DEL"[..], key]));
+        true
+    }
+
+    /// A key for reading: expired keys are deleted first; hits and misses
+    /// are counted; the access time is updated.
+    pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&Object> {
+        self.expire_if_needed(db, key);
+        match self.dbs[db].dict.get_mut(key) {
+            Some(obj) => {
+                self.effects.keyspace_hits += 1;
+                obj.touch();
+                Some(obj)
+            }
+            None => {
+                self.effects.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// A key for modification (no hit/miss statistics, as in Redis).
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Object> {
+        self.expire_if_needed(db, key);
+        let obj = self.dbs[db].dict.get_mut(key)?;
+        obj.touch();
+        Some(obj)
+    }
+
+    /// Whether a key exists, without touching it or counting statistics.
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        self.dbs[db].dict.contains_key(key)
+    }
+
+    /// Remaining time to live in ms: None when the key is missing, Some(-1)
+    /// for a key without expiry.
+    pub fn ttl_ms(&mut self, db: usize, key: &[u8]) -> Option<i64> {
+        if !self.exists(db, key) {
+            return None;
+        }
+        Some(match self.dbs[db].expire_of(key) {
+            Some(at) => (at - self.now).max(0),
+            None => -1,
+        })
+    }
+
+    /// Remove a key (with its expiry); true when it existed (and was live).
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        self.dbs[db].remove(key).is_some()
+    }
+
+    /// Bytes a key's value occupies approximately (MEMORY USAGE).
+    pub fn usage(&self, db: usize, key: &[u8]) -> Option<usize> {
+        let obj = self.dbs[db].dict.get(key)?;
+        Some(key.len() + std::mem::size_of::<Object>() + 16 + obj.value.heap_bytes())
+    }
+
+    /// One run of the active expiry cycle over every database, within
+    /// `budget_us` microseconds (derived from hz by the caller).
+    pub fn active_expire_cycle(&mut self, hz: u32) -> usize {
+        if !self.active_expire {
+            return 0;
+        }
+        let started = std::time::Instant::now();
+        let budget = std::time::Duration::from_micros(
+            (CYCLE_TIME_PERCENT * 1_000_000 / u64::from(hz.max(1)) / 100).max(1),
+        );
+        self.set_now(unix_ms());
+        let mut total = 0;
+        for index in 0..self.dbs.len() {
+            loop {
+                let now = self.now;
+                let db = &mut self.dbs[index];
+                if db.expires.is_empty() {
+                    break;
+                }
+                let mut due = Vec::new();
+                let mut sampled = 0usize;
+                let mut ttl_sum = 0i64;
+                let mut ttl_count = 0i64;
+                // Walk the expires table in cursor order, a few buckets at a
+                // time, so every volatile key is eventually looked at.
+                let mut buckets = 0;
+                while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 20 {
+                    db.expires_cursor = db.expires.scan(db.expires_cursor, |k, &at| {
+                        sampled += 1;
+                        if at <= now {
+                            due.push(k.to_vec());
+                        } else {
+                            ttl_sum += at - now;
+                            ttl_count += 1;
+                        }
+                    });
+                    buckets += 1;
+                    if db.expires_cursor == 0 {
+                        break;
+                    }
+                }
+                if ttl_count > 0 {
+                    let avg = ttl_sum / ttl_count;
+                    // Redis's running average: mostly the old estimate.
+                    db.avg_ttl = if db.avg_ttl == 0 {
+                        avg
+                    } else {
+                        (db.avg_ttl / 50) * 49 + avg / 50
+                    };
+                }
+                let expired = due.len();
+                for key in due {
+                    self.expire_if_needed(index, &key);
+                }
+                total += expired;
+                if started.elapsed() > budget {
+                    return total;
+                }
+                if sampled == 0 || expired * 100 / sampled <= ACCEPTABLE_STALE_PERCENT {
+                    break;
+                }
+            }
+        }
+        total
+    }
+
+    /// Incremental rehashing and shrinking from the cron, bounded by
+    /// `budget` (Redis gives it 1 ms per call).
+    pub fn cron_rehash(&mut self, budget: std::time::Duration) {
+        let started = std::time::Instant::now();
+        for db in &mut self.dbs {
+            db.dict.shrink_if_sparse();
+            db.expires.shrink_if_sparse();
+            while (db.dict.rehash(100) | db.expires.rehash(100)) && started.elapsed() < budget {}
+            if started.elapsed() >= budget {
+                return;
+            }
+        }
+    }
+
+    /// Total keys and keys with an expiry, over every database.
+    pub fn totals(&self) -> (usize, usize) {
+        self.dbs
+            .iter()
+            .fold((0, 0), |(k, e), db| (k + db.len(), e + db.expires.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_stay_small() {
+        // The per-key node holds an Object; keep it compact (memory per key
+        // is compared against redis-server).
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Object>(), 24);
+    }
+
+    #[test]
+    fn lazy_expiry_deletes_and_propagates_del() {
+        let mut ks = Keyspace::new(2);
+        ks.effects.enabled = true;
+        ks.dbs[1].set(b"k", Value::String(Str::from_bytes(b"v")), false);
+        ks.dbs[1].set_expire(b"k", 1000);
+        ks.now = 999;
+        assert!(ks.lookup(1, b"k").is_some());
+        ks.now = 1000;
+        assert!(ks.lookup(1, b"k").is_none());
+        assert_eq!(ks.effects.expired_keys, 1);
+        let sent = ks.effects.take_propagated();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].db, 1);
+        assert_eq!(sent[0].argv, vec![b"DEL".to_vec(), b"k".to_vec()]);
+    }
+
+    #[test]
+    fn active_cycle_removes_most_expired_keys() {
+        let mut ks = Keyspace::new(1);
+        for i in 0..1000 {
+            let key = format!("k{i}");
+            ks.dbs[0].set(key.as_bytes(), Value::String(Str::Int(i)), false);
+            ks.dbs[0].set_expire(key.as_bytes(), 1);
+        }
+        for _ in 0..200 {
+            ks.active_expire_cycle(10);
+        }
+        assert_eq!(ks.dbs[0].len(), 0);
+        assert_eq!(ks.effects.expired_keys, 1000);
+    }
+
+    #[test]
+    fn integers_are_encoded_like_redis() {
+        assert_eq!(Str::from_bytes(b"12").encoding(), "int");
+        assert_eq!(Str::from_bytes(b"012").encoding(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding(), "raw");
+    }
+}

@@ -1,0 +1,587 @@
+//! `sonde serve`: a single-threaded Redis-protocol server.
+//!
+//! # Architecture
+//!
+//! - [`event_loop`]: one mio `Poll` drives everything: it accepts clients,
+//!   reads until WouldBlock, frames every complete request in the query
+//!   buffer (pipelining) with [`crate::resp::request::parse_request`],
+//!   executes it through [`Server::call`], and writes replies before
+//!   sleeping again. WRITABLE interest is registered only while output is
+//!   pending. A client whose pending output is over a high-water mark is not
+//!   read from until it drains (backpressure); past
+//!   client-output-buffer-limit it is closed. The poll timeout is the next
+//!   timer: the cron at `hz` runs the active expiry cycle, idle-client
+//!   timeouts, incremental rehashing and the statistics samples.
+//! - [`connection`]: a [`connection::Client`]: socket, query and output
+//!   buffers, and the per-client state commands change (database, RESP
+//!   version, authentication, name, reply mode). Features that make a client
+//!   wait (blocking commands, MULTI) add fields there and a state the loop
+//!   checks before executing the next request.
+//! - [`keyspace`]: numbered databases of [`keyspace::Object`]s. The value
+//!   model is the [`keyspace::Value`] enum: strings now, and each data type
+//!   a new variant with its own compact encodings; TYPE, OBJECT ENCODING,
+//!   MEMORY USAGE and (later) RDB match on it exhaustively. Expiries live in
+//!   a second table per database, in absolute Unix milliseconds; expired
+//!   keys are deleted lazily on access and by the active cycle.
+//! - [`dict`]: the hash table behind every database: incremental rehash (no
+//!   pause when millions of keys trigger a resize) and a reverse-binary
+//!   cursor for SCAN.
+//! - [`command`]: the one dispatch table: name, arity, flags (write,
+//!   readonly, admin, noscript, loading, stale, fast, no-auth…), key
+//!   positions, group, summary and handler, for commands and for the
+//!   subcommands of CLIENT, CONFIG, OBJECT…; COMMAND INFO/DOCS/COUNT/LIST
+//!   report from it. [`commands`] holds the handlers, one file per family.
+//! - [`propagate`]: the propagation hook. Executing a write records the
+//!   command(s) that reproduce it deterministically — relative expiries made
+//!   absolute, INCRBYFLOAT as SET, expired keys as DEL — in
+//!   [`propagate::Effects`]; after each command [`Server::call`] moves them
+//!   to [`propagate::Feed`], the one place an AOF writer and the
+//!   replication backlog will read from.
+//! - [`config`]: directives from a file and the command line, and the
+//!   parameter table of CONFIG GET/SET. [`info`]: the INFO sections.
+//! - [`reply`]: RESP2/RESP3 reply writers into a client's output buffer.
+//! - [`numeric`]: Redis-exact float parsing/formatting (a small C helper).
+//! - [`thin`]: one-pointer byte strings for keys and small values.
+//! - [`memory`]: the counting allocator and RSS.
+
+pub mod command;
+pub mod commands;
+pub mod config;
+pub mod connection;
+pub mod dict;
+pub mod event_loop;
+pub mod info;
+pub mod keyspace;
+pub mod memory;
+pub mod numeric;
+pub mod propagate;
+pub mod reply;
+pub mod thin;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use command::{Lookup, Table, flags};
+use config::Config;
+use connection::{Client, ReplyMode};
+use keyspace::{Keyspace, unix_ms};
+use propagate::{Feed, Propagated};
+
+use crate::output::log::Logger;
+
+/// The version this server reports (INFO redis_version, HELLO): the Redis
+/// release whose behaviour it follows.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Counters for INFO stats.
+#[derive(Default)]
+pub struct Stats {
+    pub connections_received: u64,
+    pub commands_processed: u64,
+    pub rejected_connections: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub error_counts: BTreeMap<String, u64>,
+    /// Clients closed for exceeding the output buffer limit.
+    pub output_limit_disconnections: u64,
+    pub query_limit_disconnections: u64,
+    /// Samples of (commands, input bytes, output bytes) for the
+    /// instantaneous rates, one per 100 ms.
+    pub samples: VecDeque<(Instant, u64, u64, u64)>,
+}
+
+impl Stats {
+    /// Per-second rates over the last samples: (ops, input kbps, output
+    /// kbps).
+    pub fn instantaneous(&self) -> (u64, f64, f64) {
+        let (Some(first), Some(last)) = (self.samples.front(), self.samples.back()) else {
+            return (0, 0.0, 0.0);
+        };
+        let secs = last.0.duration_since(first.0).as_secs_f64();
+        if secs <= 0.0 {
+            return (0, 0.0, 0.0);
+        }
+        (
+            ((last.1 - first.1) as f64 / secs) as u64,
+            (last.2 - first.2) as f64 / secs / 1024.0,
+            (last.3 - first.3) as f64 / secs / 1024.0,
+        )
+    }
+}
+
+/// One SLOWLOG entry.
+pub struct SlowEntry {
+    pub id: u64,
+    pub unix_secs: i64,
+    pub micros: u64,
+    pub args: Vec<Vec<u8>>,
+    pub addr: String,
+    pub name: Vec<u8>,
+}
+
+/// Why the server is stopping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// SHUTDOWN command.
+    Command,
+    /// SIGTERM / SIGINT.
+    Signal(i32),
+}
+
+/// The clients table: slots indexed by mio token. A client being executed
+/// is taken out of its slot for the duration (so commands get `&mut
+/// Client` and `&mut Server` at once) and put back afterwards.
+#[derive(Default)]
+pub struct Clients {
+    pub slots: Vec<Option<Box<Client>>>,
+    free: Vec<usize>,
+    pub count: usize,
+}
+
+impl Clients {
+    pub fn reserve_slot(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        })
+    }
+
+    pub fn insert(&mut self, client: Box<Client>) {
+        let slot = client.slot;
+        self.slots[slot] = Some(client);
+        self.count += 1;
+    }
+
+    /// Free a slot whose client was taken out (closed), or that was
+    /// reserved for a connection that was refused (`counted` false).
+    pub fn release(&mut self, slot: usize, counted: bool) {
+        if let Some(entry) = self.slots.get_mut(slot) {
+            *entry = None;
+            self.free.push(slot);
+            if counted {
+                self.count -= 1;
+            }
+        }
+    }
+
+    /// Take the client out of its slot (to execute it, write to it or
+    /// close it); put it back with `slots[slot] = Some(..)`.
+    pub fn take(&mut self, slot: usize) -> Option<Box<Client>> {
+        self.slots.get_mut(slot)?.take()
+    }
+
+    pub fn get_mut(&mut self, slot: usize) -> Option<&mut Client> {
+        self.slots.get_mut(slot)?.as_deref_mut()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.slots.iter().filter_map(|c| c.as_deref())
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
+        self.slots.iter_mut().filter_map(|c| c.as_deref_mut())
+    }
+}
+
+/// Everything commands can see and change.
+pub struct Server {
+    pub config: Config,
+    pub ks: Keyspace,
+    pub commands: Table,
+    pub clients: Clients,
+    pub stats: Stats,
+    pub feed: Feed,
+    pub log: Logger,
+    pub started: Instant,
+    pub started_unix_ms: i64,
+    pub run_id: String,
+    pub next_client_id: u64,
+    /// Clients with output to flush before the loop sleeps.
+    pub pending_writes: Vec<usize>,
+    pub slowlog: VecDeque<SlowEntry>,
+    pub slowlog_next_id: u64,
+    /// LATENCY: event name → (unix secs, ms) samples, newest last.
+    pub latency: BTreeMap<String, VecDeque<(i64, u64)>>,
+    pub shutdown: Option<Shutdown>,
+    /// TCP port actually bound (INFO tcp_port; differs from config with 0).
+    pub port: u16,
+    pub cron_runs: u64,
+    /// Peak of the allocator's figure for used memory (INFO used_memory_peak).
+    pub memory_peak: usize,
+    /// A monotonic instant and the wall-clock time (Unix ms) it was taken,
+    /// resynchronized by the cron: commands derive "now" from the one clock
+    /// read that also times them.
+    pub clock_base: (Instant, i64),
+    /// Clients in MONITOR mode (checked on every command, so counted
+    /// rather than searched for).
+    pub monitors: usize,
+    /// The last top-level command name as sent, and its table entry.
+    last_lookup: (Vec<u8>, usize),
+}
+
+impl Server {
+    pub fn new(config: Config, log: Logger) -> Server {
+        let mut rng = dict::Rng::from_entropy();
+        let run_id: String = (0..40)
+            .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
+            .collect();
+        Server {
+            ks: Keyspace::new(config.databases),
+            port: config.port,
+            config,
+            commands: Table::new(commands::ALL),
+            clients: Clients::default(),
+            stats: Stats::default(),
+            feed: Feed::default(),
+            log,
+            started: Instant::now(),
+            started_unix_ms: unix_ms(),
+            run_id,
+            next_client_id: 1,
+            pending_writes: Vec::new(),
+            slowlog: VecDeque::new(),
+            slowlog_next_id: 0,
+            latency: BTreeMap::new(),
+            shutdown: None,
+            cron_runs: 0,
+            memory_peak: 0,
+            clock_base: (Instant::now(), unix_ms()),
+            monitors: 0,
+            last_lookup: (Vec::new(), 0),
+        }
+    }
+
+    /// Whether `client` must authenticate before running commands.
+    pub fn auth_required(&self, client: &Client) -> bool {
+        self.config.requirepass.is_some() && !client.authenticated
+    }
+
+    /// Execute one request: look the command up, check it, run it, and
+    /// account for it (statistics, slowlog, propagation, MONITOR, reply
+    /// mode). This is the only way commands run.
+    pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
+        let Some(&name) = args.first() else {
+            return;
+        };
+        let reply_start = client.reply.buf.len();
+        if client.reply_mode == ReplyMode::SkipNext {
+            client.reply_mode = ReplyMode::Skipping;
+        }
+        // Clients tend to repeat a command: the last plain command found is
+        // matched by its exact bytes before the table is consulted.
+        let cached = (!name.is_empty() && self.last_lookup.0.as_slice() == name)
+            .then_some(self.last_lookup.1);
+        let found = match cached {
+            Some(index) => Lookup::Found(index),
+            None => self.commands.lookup(args),
+        };
+        let index = match found {
+            Lookup::Found(index) => {
+                let entry = &self.commands.entries[index];
+                if cached.is_none() && entry.parent.is_none() && entry.spec.subcommands.is_empty() {
+                    self.last_lookup = (name.to_vec(), index);
+                }
+                index
+            }
+            Lookup::Unknown => {
+                client.reply.error(&unknown_command(args));
+                self.finish_errors(client, None);
+                self.end_reply(client, reply_start);
+                return;
+            }
+            Lookup::UnknownSubcommand(parent) => {
+                let container = String::from_utf8_lossy(name).to_uppercase();
+                client.reply.error(&format!(
+                    "unknown subcommand '{}'. Try {container} HELP.",
+                    truncate_c(args[1], 128)
+                ));
+                self.finish_errors(client, None);
+                self.end_reply(client, reply_start);
+                let _ = parent;
+                return;
+            }
+        };
+        let spec = self.commands.entries[index].spec;
+        if let Some(rejection) = self.check(client, index, args.len()) {
+            client.reply.error(&rejection);
+            self.commands.entries[index].stats.rejected_calls += 1;
+            self.finish_errors(client, None);
+            self.end_reply(client, reply_start);
+            return;
+        }
+        let Some(handler) = spec.handler else {
+            // A container called with a subcommand that has no handler:
+            // cannot happen with a well-formed table.
+            client
+                .reply
+                .error("internal error: command without handler");
+            self.end_reply(client, reply_start);
+            return;
+        };
+
+        let full_name = &self.commands.entries[index].full_name;
+        if client.last_command != *full_name {
+            client.last_command.clone_from(full_name);
+        }
+        let started = Instant::now();
+        let (base, base_ms) = self.clock_base;
+        self.ks
+            .set_now(base_ms + started.saturating_duration_since(base).as_millis() as i64);
+        self.ks.effects.enabled = self.feed.is_consumed();
+        let dirty_before = self.ks.effects.dirty;
+        // A bug in one command must not take the server down: the client
+        // gets an error, the log says what happened.
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(self, client, args)));
+        if outcome.is_err() {
+            let name = self.commands.entries[index].full_name.clone();
+            self.log.warning(
+                "Internal error while executing a command",
+                &[("command", crate::output::log::Field::Str(&name))],
+            );
+            client
+                .reply
+                .error(&format!("internal error while executing '{name}'"));
+        }
+        let elapsed = started.elapsed();
+        let micros = elapsed.as_micros() as u64;
+
+        self.stats.commands_processed += 1;
+        let stats = &mut self.commands.entries[index].stats;
+        stats.calls += 1;
+        stats.usec += micros;
+        self.finish_errors(client, Some(index));
+
+        // Propagation: the command's own arguments for a write that changed
+        // the dataset, unless it recorded its own rewrite.
+        let changed = self.ks.effects.dirty != dirty_before;
+        if spec.has(flags::WRITE)
+            && changed
+            && !self.ks.effects.rewritten
+            && self.ks.effects.enabled
+        {
+            self.ks
+                .effects
+                .propagate(Propagated::new(client.db, args.iter().copied()));
+        }
+        if self.ks.effects.has_propagated() || self.ks.effects.rewritten {
+            let entries = self.ks.effects.take_propagated();
+            self.feed.push(entries);
+        }
+
+        if !spec.has(flags::SKIP_SLOWLOG) {
+            self.slowlog_push(client, args, micros);
+        }
+        let threshold = self.config.latency_monitor_threshold;
+        if threshold > 0 && elapsed.as_millis() as u64 >= threshold {
+            let event = if spec.has(flags::FAST) {
+                "fast-command"
+            } else {
+                "command"
+            };
+            self.latency_add(event, elapsed.as_millis() as u64);
+        }
+        if !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
+            self.feed_monitors(client, args);
+        }
+        self.end_reply(client, reply_start);
+    }
+
+    /// The checks Redis makes between lookup and execution, in its order.
+    fn check(&self, client: &Client, index: usize, argc: usize) -> Option<String> {
+        let entry = &self.commands.entries[index];
+        let spec = entry.spec;
+        if !spec.arity_ok(argc) {
+            return Some(format!(
+                "wrong number of arguments for '{}' command",
+                entry.full_name
+            ));
+        }
+        let top = entry.parent.map_or(spec, |p| self.commands.entries[p].spec);
+        if (spec.has(flags::PROTECTED) || top.has(flags::PROTECTED))
+            && !self.config.enable_debug_command.permits(client.is_local)
+        {
+            return Some(
+                "DEBUG command not allowed. If the enable-debug-command option is set to \
+                 \"local\", you can run it from a local connection, otherwise you need to set \
+                 this option in the configuration file, and then restart the server."
+                    .to_owned(),
+            );
+        }
+        if self.auth_required(client) && !spec.has(flags::NO_AUTH) {
+            return Some("-NOAUTH Authentication required.".to_owned());
+        }
+        None
+    }
+
+    /// Move the error codes the command replied into INFO errorstats.
+    fn finish_errors(&mut self, client: &mut Client, index: Option<usize>) {
+        if client.reply.errors.is_empty() {
+            return;
+        }
+        for code in client.reply.errors.drain(..) {
+            self.stats.total_error_replies += 1;
+            *self.stats.error_counts.entry(code).or_default() += 1;
+        }
+        if let Some(index) = index {
+            self.commands.entries[index].stats.failed_calls += 1;
+        }
+    }
+
+    /// Apply CLIENT REPLY OFF/SKIP: drop what this command replied.
+    fn end_reply(&mut self, client: &mut Client, reply_start: usize) {
+        match client.reply_mode {
+            ReplyMode::Off | ReplyMode::Skipping => {
+                client
+                    .reply
+                    .buf
+                    .truncate(reply_start.max(client.reply.sent));
+                if client.reply_mode == ReplyMode::Skipping {
+                    client.reply_mode = ReplyMode::On;
+                }
+            }
+            ReplyMode::On | ReplyMode::SkipNext => {}
+        }
+        if client.reply.pending() > 0 {
+            self.queue_write(client);
+        }
+    }
+
+    /// Remember that `client` has output to flush before the loop sleeps.
+    pub fn queue_write(&mut self, client: &mut Client) {
+        if !client.pending_write {
+            client.pending_write = true;
+            self.pending_writes.push(client.slot);
+        }
+    }
+
+    fn slowlog_push(&mut self, client: &Client, args: &[&[u8]], micros: u64) {
+        let threshold = self.config.slowlog_log_slower_than;
+        if threshold < 0 || (micros as i64) < threshold {
+            return;
+        }
+        // Redis keeps at most 32 arguments of at most 128 bytes each.
+        let mut kept: Vec<Vec<u8>> = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            if i == 31 && args.len() > 32 {
+                kept.push(format!("... ({} more arguments)", args.len() - 31).into_bytes());
+                break;
+            }
+            if arg.len() > 128 {
+                let mut cut = arg[..128].to_vec();
+                cut.extend_from_slice(format!("... ({} more bytes)", arg.len() - 128).as_bytes());
+                kept.push(cut);
+            } else {
+                kept.push(arg.to_vec());
+            }
+        }
+        self.slowlog.push_front(SlowEntry {
+            id: self.slowlog_next_id,
+            unix_secs: unix_ms() / 1000,
+            micros,
+            args: kept,
+            addr: client.addr(),
+            name: client.name.clone().unwrap_or_default(),
+        });
+        self.slowlog_next_id += 1;
+        while self.slowlog.len() as u64 > self.config.slowlog_max_len {
+            self.slowlog.pop_back();
+        }
+    }
+
+    pub fn latency_add(&mut self, event: &str, ms: u64) {
+        let series = self.latency.entry(event.to_owned()).or_default();
+        series.push_back((unix_ms() / 1000, ms));
+        // Redis keeps 160 samples per event.
+        while series.len() > 160 {
+            series.pop_front();
+        }
+    }
+
+    /// Send the command to MONITOR clients, as
+    /// `+<unix.micros> [<db> <addr>] "arg" ...`.
+    fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
+        if self.monitors == 0 {
+            return;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut line = format!(
+            "+{}.{:06} [{} {}]",
+            now.as_secs(),
+            now.subsec_micros(),
+            client.db,
+            client.addr()
+        )
+        .into_bytes();
+        for arg in args {
+            line.push(b' ');
+            line.extend_from_slice(&crate::output::bytes::quoted(arg).into_bytes());
+        }
+        line.extend_from_slice(b"\r\n");
+        let mut queued = Vec::new();
+        for monitor in self.clients.iter_mut().filter(|c| c.monitor) {
+            monitor.reply.raw(&line);
+            if !monitor.pending_write {
+                monitor.pending_write = true;
+                queued.push(monitor.slot);
+            }
+        }
+        self.pending_writes.extend(queued);
+    }
+
+    /// Mark the client in `slot` for closing (CLIENT KILL of another client).
+    pub fn kill_client(&mut self, slot: usize) {
+        if let Some(c) = self.clients.get_mut(slot) {
+            c.close_asap = true;
+        }
+        if !self.pending_writes.contains(&slot) {
+            self.pending_writes.push(slot);
+        }
+    }
+
+    /// Uptime.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// The log level for a configured `loglevel`.
+pub fn log_level(level: config::LogLevel) -> crate::output::log::Level {
+    use crate::output::log::Level;
+    match level {
+        config::LogLevel::Debug => Level::Debug,
+        config::LogLevel::Verbose => Level::Verbose,
+        config::LogLevel::Notice => Level::Notice,
+        config::LogLevel::Warning => Level::Warning,
+    }
+}
+
+/// Redis's "%.128s": at most 128 bytes, stopping at a NUL, as text.
+fn truncate_c(bytes: &[u8], max: usize) -> String {
+    let end = memchr::memchr(0, bytes).unwrap_or(bytes.len()).min(max);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// "unknown command 'X', with args beginning with: 'a' 'b' ".
+fn unknown_command(args: &[&[u8]]) -> String {
+    let mut list = String::new();
+    for arg in &args[1..] {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        list.push('\'');
+        list.push_str(&truncate_c(arg, room));
+        list.push_str("' ");
+    }
+    format!(
+        "unknown command '{}', with args beginning with: {list}",
+        truncate_c(args[0], 128)
+    )
+}
+
+#[cfg(test)]
+mod tests;

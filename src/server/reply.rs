@@ -1,0 +1,210 @@
+//! Reply writers: append RESP2 or RESP3 replies straight into a client's
+//! output buffer, choosing the encoding from the protocol the client speaks
+//! (null is `$-1` or `_`, a map is a flat array or `%`, a double is a bulk
+//! string or `,`), and counting error replies for INFO errorstats.
+
+use crate::resp::encode;
+
+use super::numeric::format_g17;
+
+/// A client's pending output plus what is needed to encode into it.
+#[derive(Default)]
+pub struct Reply {
+    /// Bytes not yet written to the socket start at `sent`.
+    pub buf: Vec<u8>,
+    pub sent: usize,
+    pub resp3: bool,
+    /// Error codes ("ERR", "WRONGTYPE") of errors replied by the command
+    /// being executed; drained by the loop into INFO errorstats.
+    pub errors: Vec<String>,
+}
+
+impl Reply {
+    /// Bytes still to be sent.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.sent
+    }
+
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+
+    pub fn simple(&mut self, text: &str) {
+        encode::line(&mut self.buf, b'+', text.as_bytes());
+    }
+
+    /// An error reply. `message` starting with '-' carries its own code
+    /// ("-WRONGTYPE ..."); otherwise "-ERR " is prepended, as Redis's
+    /// addReplyError does. CR and LF become spaces so the reply stays one
+    /// line whatever user bytes it quotes.
+    pub fn error(&mut self, message: &str) {
+        let (code, text) = match message.strip_prefix('-') {
+            Some(rest) => {
+                let code = rest.split(' ').next().unwrap_or("ERR");
+                let code = if rest.len().min(32) > code.len() {
+                    code
+                } else {
+                    "ERR"
+                };
+                (code, rest)
+            }
+            None => ("ERR", message),
+        };
+        self.errors.push(code.to_owned());
+        self.buf.push(b'-');
+        if !message.starts_with('-') {
+            self.buf.extend_from_slice(b"ERR ");
+        }
+        self.buf.extend(
+            text.bytes()
+                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn wrong_type(&mut self) {
+        self.error("-WRONGTYPE Operation against a key holding the wrong kind of value");
+    }
+
+    pub fn syntax_error(&mut self) {
+        self.error("syntax error");
+    }
+
+    pub fn not_an_integer(&mut self) {
+        self.error("value is not an integer or out of range");
+    }
+
+    pub fn int(&mut self, n: i64) {
+        encode::integer(&mut self.buf, n);
+    }
+
+    pub fn bulk(&mut self, data: &[u8]) {
+        encode::bulk(&mut self.buf, data);
+    }
+
+    pub fn bulk_int(&mut self, n: i64) {
+        self.bulk(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// The null reply: `$-1` (RESP2) or `_` (RESP3).
+    pub fn null(&mut self) {
+        self.buf
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+    }
+
+    /// The null array: `*-1` (RESP2) or `_` (RESP3).
+    pub fn null_array(&mut self) {
+        self.buf
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+    }
+
+    pub fn array(&mut self, len: usize) {
+        encode::header(&mut self.buf, b'*', len);
+    }
+
+    /// A map of `len` pairs: `%len` or a flat array of 2·len.
+    pub fn map(&mut self, len: usize) {
+        if self.resp3 {
+            encode::header(&mut self.buf, b'%', len);
+        } else {
+            encode::header(&mut self.buf, b'*', len * 2);
+        }
+    }
+
+    /// A set: `~len` or an array.
+    pub fn set(&mut self, len: usize) {
+        encode::header(&mut self.buf, if self.resp3 { b'~' } else { b'*' }, len);
+    }
+
+    /// A double as Redis writes it: `%.17g` in a bulk string (RESP2) or
+    /// after `,` (RESP3).
+    pub fn double(&mut self, d: f64) {
+        let text = format_g17(d);
+        if self.resp3 {
+            encode::line(&mut self.buf, b',', text.as_bytes());
+        } else {
+            self.bulk(text.as_bytes());
+        }
+    }
+
+    /// A boolean: `#t`/`#f` (RESP3) or `:1`/`:0`.
+    pub fn boolean(&mut self, b: bool) {
+        if self.resp3 {
+            self.buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.int(i64::from(b));
+        }
+    }
+
+    /// A verbatim string (`=len\r\ntxt:...`) or a bulk string in RESP2.
+    pub fn verbatim(&mut self, text: &[u8]) {
+        if self.resp3 {
+            encode::header(&mut self.buf, b'=', text.len() + 4);
+            self.buf.extend_from_slice(b"txt:");
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
+    /// An array of bulk strings.
+    pub fn bulks<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a [u8]>) {
+        self.array(items.len());
+        for item in items {
+            self.bulk(item);
+        }
+    }
+
+    /// Drop sent bytes once everything is written, or when the sent prefix
+    /// is large, so the buffer does not grow without bound.
+    pub fn compact(&mut self) {
+        if self.sent == self.buf.len() {
+            self.buf.clear();
+            self.sent = 0;
+            // Give back memory a large reply left behind.
+            if self.buf.capacity() > 1 << 20 {
+                self.buf.shrink_to(16 * 1024);
+            }
+        } else if self.sent > 1 << 20 && self.sent * 2 > self.buf.len() {
+            self.buf.drain(..self.sent);
+            self.sent = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_get_a_code_and_stay_on_one_line() {
+        let mut r = Reply::default();
+        r.error("bad\r\nthing");
+        r.error("-WRONGTYPE Operation");
+        assert_eq!(r.buf, b"-ERR bad  thing\r\n-WRONGTYPE Operation\r\n");
+        assert_eq!(r.errors, vec!["ERR", "WRONGTYPE"]);
+    }
+
+    #[test]
+    fn resp3_shapes() {
+        let mut r = Reply {
+            resp3: true,
+            ..Reply::default()
+        };
+        r.null();
+        r.map(1);
+        r.double(1.5);
+        assert_eq!(r.buf, b"_\r\n%1\r\n,1.5\r\n");
+        let mut r = Reply::default();
+        r.null();
+        r.map(1);
+        r.double(1.5);
+        assert_eq!(r.buf, b"$-1\r\n*2\r\n$3\r\n1.5\r\n");
+    }
+}
