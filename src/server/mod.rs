@@ -42,6 +42,8 @@
 //! - [`reply`]: RESP2/RESP3 reply writers into a client's output buffer.
 //! - [`numeric`]: Redis-exact float parsing/formatting (a small C helper).
 //! - [`thin`]: one-pointer byte strings for keys and small values.
+//! - [`rdb_value`]: keyspace values to and from the RDB value model (the one
+//!   seam persistence, replication and DUMP/RESTORE use).
 //! - [`memory`]: the counting allocator and RSS.
 
 pub mod command;
@@ -55,6 +57,7 @@ pub mod keyspace;
 pub mod memory;
 pub mod numeric;
 pub mod propagate;
+pub mod rdb_value;
 pub mod reply;
 pub mod thin;
 
