@@ -69,6 +69,31 @@ fn row(name: &str, bytes: usize, frames: usize, took: Duration, reference: Optio
     );
 }
 
+/// A replica state machine past the handshake and an empty full resync,
+/// ready to frame a feed.
+fn synced_replica() -> sonde::replication::Replica {
+    use sonde::replication::{Config, Event, Replica};
+    let now = Instant::now();
+    let mut r = Replica::new(Config::default(), None);
+    let replid = "8de9ad3e3c2b43e0bc0e6bd1e26bd98c6a8f6e4b";
+    let handshake = format!("+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC {replid} 0\r\n$0\r\n");
+    for byte in handshake.as_bytes() {
+        r.consume_output(r.pending_output().len());
+        r.receive(std::slice::from_ref(byte));
+        while let Some(event) = r.poll_event(now).expect("handshake") {
+            if matches!(event, Event::SnapshotEnd { .. }) {
+                return r;
+            }
+        }
+    }
+    while let Some(event) = r.poll_event(now).expect("handshake") {
+        if matches!(event, Event::SnapshotEnd { .. }) {
+            break;
+        }
+    }
+    r
+}
+
 fn main() {
     let decoder = Decoder::default();
     println!("median of {RUNS} runs; ratio = redis crate time / sonde time (higher is faster)\n");
@@ -143,6 +168,28 @@ fn main() {
             Some(reference),
         );
         if label.starts_with("pipelined") {
+            let feed = measure(count, || {
+                let mut replica = synced_replica();
+                let now = Instant::now();
+                let mut n = 0;
+                for chunk in data.chunks(64 * 1024) {
+                    replica.receive(chunk);
+                    while let Some(event) = replica.poll_event(now).expect("valid feed") {
+                        if matches!(event, sonde::replication::Event::Command(_)) {
+                            n += 1;
+                        }
+                    }
+                    replica.consume_output(replica.pending_output().len());
+                }
+                n
+            });
+            row(
+                "  sonde replication feed (Replica)",
+                data.len(),
+                count,
+                feed,
+                Some(reference),
+            );
             let limits = RequestLimits::default();
             let requests = measure(count, || {
                 let (mut pos, mut n) = (0, 0);

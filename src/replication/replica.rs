@@ -35,6 +35,7 @@ use bytes::{Bytes, BytesMut};
 use super::position::{Position, is_replid};
 use super::snapshot::{MARK_LEN, MarkScan, SnapshotForm, scan_for_mark};
 use crate::resp::decode::parse_i64;
+use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 use crate::resp::{DecodeError, Decoder, Frame, Limits, encode};
 
 /// Longest handshake or `$` line accepted before the peer is declared not
@@ -194,6 +195,8 @@ pub struct Replica {
     output: Vec<u8>,
     /// Do not re-check a frame before the input holds this many bytes.
     want: usize,
+    /// Argument ranges of the command being framed, reused between commands.
+    arg_ranges: Vec<Arg>,
     /// What PSYNC asks to continue from.
     resume: Option<Position>,
     replid: String,
@@ -215,6 +218,7 @@ impl Replica {
             input: BytesMut::with_capacity(64 * 1024),
             output: Vec::new(),
             want: 1,
+            arg_ranges: Vec::new(),
             resume,
             replid: String::new(),
             offset: 0,
@@ -586,6 +590,41 @@ impl Replica {
         if self.input.len() < self.want {
             return Ok(None);
         }
+        // Fast path: a whole multibulk command framed in one pass, the way a
+        // Redis replica frames its master's stream. The decoder below runs
+        // only for a partial command (it knows how many bytes are missing)
+        // and for bytes that are not a command (it says what is wrong).
+        if self.input.first() == Some(&b'*') {
+            let limits = RequestLimits {
+                max_bulk_len: self.decoder.limits().max_bulk_len as u64,
+                max_multibulk_len: self.decoder.limits().max_aggregate_len as u64,
+            };
+            // Redis skips the two bytes after a bulk payload unchecked; a
+            // tool reading a feed checks them, so a damaged feed falls
+            // through to the strict decoder and is reported.
+            let input = &self.input;
+            let terminated = |arg: &Arg| match arg {
+                Arg::Range(r) => input.get(r.end..r.end + 2) == Some(&b"\r\n"[..]),
+                Arg::Owned(_) => false,
+            };
+            if let Ok(Some(len)) =
+                parse_request_into(&self.input, &limits, true, &mut self.arg_ranges)
+                && !self.arg_ranges.is_empty()
+                && self.arg_ranges.iter().all(terminated)
+            {
+                self.want = 1;
+                let raw = self.input.split_to(len).freeze();
+                let args = self
+                    .arg_ranges
+                    .iter()
+                    .map(|arg| match arg {
+                        Arg::Range(r) => raw.slice(r.clone()),
+                        Arg::Owned(v) => Bytes::copy_from_slice(v),
+                    })
+                    .collect();
+                return self.framed(len, args).map(Some);
+            }
+        }
         let len = match self.decoder.check(&self.input) {
             Ok(len) => len,
             Err(DecodeError::Incomplete { needed }) => {
@@ -619,6 +658,12 @@ impl Replica {
                 kind.name()
             )));
         };
+        self.framed(len, args).map(Some)
+    }
+
+    /// Account for one framed command of `len` bytes: database tracking,
+    /// GETACK answers, the offset.
+    fn framed(&mut self, len: usize, args: Vec<Bytes>) -> Result<Event, ReplError> {
         let before = self.offset;
         let name = &args[0];
         if name.eq_ignore_ascii_case(b"select") {
@@ -639,12 +684,12 @@ impl Replica {
             self.send_ack(before);
         }
         self.offset += len as u64;
-        Ok(Some(Event::Command(Command {
+        Ok(Event::Command(Command {
             offset: self.offset,
             length: len,
             db: self.db,
             args,
-        })))
+        }))
     }
 }
 
