@@ -18,6 +18,7 @@
 //! - [`replication`]: the replica side of Redis replication (handshake,
 //!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
 //! - [`server`]: `serve`, the single-threaded Redis-protocol server.
+//! - [`stop`]: SIGINT/SIGTERM as a request to finish and report.
 
 pub mod capture;
 pub mod cli;
@@ -31,3 +32,4 @@ pub mod resp;
 pub mod ring;
 pub mod server;
 pub mod sockopt;
+pub mod stop;

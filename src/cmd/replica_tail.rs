@@ -48,9 +48,6 @@ const ROW_ARG_CHARS: usize = 40;
 /// never pauses.
 const CHECK_EVERY: u32 = 1024;
 
-/// Ctrl-C or SIGTERM: stop at the next event and print the summary.
-static STOP: AtomicBool = AtomicBool::new(false);
-
 /// The bars on stderr (status line, snapshot transfer), so that every
 /// thread's messages print around them instead of through them.
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
@@ -90,7 +87,7 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
         db: args.db.map(i64::from),
         all: args.all,
     };
-    catch_signals();
+    crate::stop::catch(crate::stop::Repeat::Kill);
     let bars = BARS.get_or_init(|| progress::multi(format)).clone();
     let status = bars.add(progress::status());
 
@@ -482,7 +479,7 @@ impl Tail<'_> {
     }
 
     fn should_stop(&self) -> Option<Stop> {
-        if STOP.load(Ordering::Relaxed) {
+        if crate::stop::requested() {
             return Some(Stop::Interrupted);
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -1116,24 +1113,6 @@ fn ask_password() -> anyhow::Result<String> {
         line.pop();
     }
     String::from_utf8(line).context("the password is not UTF-8")
-}
-
-/// SIGINT and SIGTERM set [`STOP`]; a second one ends the process at once
-/// (the handler resets itself). No SA_RESTART, so a blocking read returns.
-fn catch_signals() {
-    extern "C" fn on_signal(_: libc::c_int) {
-        STOP.store(true, Ordering::Relaxed);
-    }
-    // SAFETY: the handler only stores to an atomic, which is
-    // async-signal-safe; sigaction is given a zeroed, then filled struct.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_signal as *const () as usize;
-        action.sa_flags = libc::SA_RESETHAND;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -74,7 +73,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         sink: Sink::new(format, &mut *out),
         started: None,
     };
-    install_stop_handler();
+    crate::stop::catch(crate::stop::Repeat::Record);
     let cpu_before = cpu_micros();
     let wall = Instant::now();
     let (source, kernel, failure) = match &args.pcap {
@@ -135,25 +134,6 @@ fn resolve(host: &str) -> anyhow::Result<IpAddr> {
         .map(|a| a.ip())
         .next()
         .with_context(|| format!("--host {host} has no address"))
-}
-
-/// Set by SIGINT/SIGTERM: finish and print the summary.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_stop(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
-}
-
-fn install_stop_handler() {
-    // SAFETY: the handler only stores to an atomic, which is
-    // async-signal-safe; no SA_RESTART, so a blocked read returns EINTR.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_stop as *const () as libc::sighandler_t;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
-    }
 }
 
 /// User plus system CPU time of this process.
@@ -249,7 +229,7 @@ impl Run<'_> {
         let mut file =
             CaptureFile::open(reader).with_context(|| format!("cannot read {}", path.display()))?;
         loop {
-            if STOP.load(Ordering::Relaxed) {
+            if crate::stop::requested() {
                 return Ok(None);
             }
             let mut stop = false;
@@ -287,7 +267,7 @@ impl Run<'_> {
         let mut stop_at: Option<Micros> = None;
         loop {
             if stop_at.is_none()
-                && (STOP.load(Ordering::Relaxed) || duration.is_some_and(|d| begun.elapsed() >= d))
+                && (crate::stop::requested() || duration.is_some_and(|d| begun.elapsed() >= d))
             {
                 stop_at = Some(live::now_micros());
             }

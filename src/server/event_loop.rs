@@ -11,7 +11,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
@@ -30,25 +29,12 @@ pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
 
-/// The signal that asked for shutdown (0: none yet).
-static SIGNALLED: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn on_signal(signal: libc::c_int) {
-    SIGNALLED.store(signal, Ordering::SeqCst);
-}
-
-/// SIGTERM/SIGINT set a flag the loop checks after every wake-up (poll
-/// returns EINTR when a signal arrives).
+/// SIGTERM/SIGINT schedule a shutdown the loop notices after its next
+/// wake-up; a broken client connection must not kill the server.
 fn install_signal_handlers() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal
-    // safe; sigaction is given a zeroed, fully initialized struct.
+    crate::stop::catch(crate::stop::Repeat::Record);
+    // SAFETY: setting a signal's disposition to "ignore" has no preconditions.
     unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_signal as *const () as usize;
-        libc::sigemptyset(&mut action.sa_mask);
-        for signal in [libc::SIGTERM, libc::SIGINT] {
-            libc::sigaction(signal, &action, std::ptr::null_mut());
-        }
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }
@@ -155,13 +141,8 @@ impl EventLoop {
             {
                 return Err(ServeError::Poll(e));
             }
-            let signal = SIGNALLED.swap(0, Ordering::SeqCst);
-            if signal != 0 {
-                let name = if signal == libc::SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
+            if let Some(signal) = crate::stop::take() {
+                let name = crate::stop::name(signal);
                 self.server
                     .log
                     .warning(&format!("Received {name} scheduling shutdown..."), &[]);
