@@ -54,40 +54,45 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
 
     let mut scan = Scan::new(args);
     let bar = progress::bytes(data.len() as u64, format, "reading");
-    // The CRC-64 of everything but a final 8-byte checksum runs on a second
-    // core while the main thread parses; it is used when EOF turns out to
-    // be exactly there (no trailing bytes), else recomputed below.
-    let mut reader = Reader::new().without_checksum();
-    let mut since_tick = 0u32;
     let bytes: &[u8] = &data;
+    // Three stages on as many cores as there are: the CRC-64 of everything
+    // but a final 8-byte checksum (used when EOF turns out to be exactly
+    // there, else recomputed below), the parser, and the tally on this
+    // thread. Events borrow from the mapped file and cross over in batches,
+    // a bounded number in flight.
     let guess = bytes.len().saturating_sub(8);
-    let (failure, parallel_crc) = std::thread::scope(|scope| {
+    let outcome = std::thread::scope(|scope| {
         let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
-        let failure = loop {
-            let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
-            match reader.next(rest, true) {
-                Ok(Some(located)) => {
-                    if let Err(e) = scan.event(&located, &filter, &mut *sink) {
-                        match e {
-                            SinkError::Rdb(e) => break Some(e),
-                            SinkError::Io(e) => return Err(e.into()),
-                        }
-                    }
-                    since_tick += 1;
-                    if since_tick >= 65536 {
-                        since_tick = 0;
-                        bar.set_position(reader.position());
-                    }
+        let (batches, parsed) = std::sync::mpsc::sync_channel::<Batch>(PARSED_BATCHES_IN_FLIGHT);
+        let parser = scope.spawn(move || parse(bytes, batches));
+        let mut sink_failure = None;
+        'tally: for batch in &parsed {
+            for located in &batch.events {
+                if let Err(e) = scan.event(located, &filter, &mut *sink) {
+                    sink_failure = Some(e);
+                    break 'tally;
                 }
-                Ok(None) => break None,
-                Err(e) => break Some(e),
             }
-        };
-        Ok::<_, anyhow::Error>((failure, crc.join().ok()))
-    })?;
+            bar.set_position(batch.position);
+        }
+        // Hanging up stops the parser at its next batch.
+        drop(parsed);
+        let parsed = parser.join().ok();
+        (sink_failure, parsed, crc.join().ok())
+    });
+    let (sink_failure, parsed, parallel_crc) = outcome;
+    let (position, parsed_to_end, parse_failure) =
+        parsed.context("the RDB parser thread panicked")?;
     bar.finish_and_clear();
+    let failure = match sink_failure {
+        Some(SinkError::Io(e)) => return Err(e.into()),
+        Some(SinkError::Rdb(e)) => Some(e),
+        None => parse_failure,
+    };
+    // The tally saw every event when it did not stop early.
+    let done = failure.is_none() && parsed_to_end;
     if let Some(stored) = scan.eof_stored {
-        let end = reader.position() as usize;
+        let end = position as usize;
         let covered = if stored.is_some() { end - 8 } else { end };
         let computed = match parallel_crc {
             Some(c) if covered == guess => c,
@@ -96,15 +101,14 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
         scan.set_checksum(stored, computed);
     }
     sink.finish()?;
-    let trailing = if reader.is_done() {
-        (data.len() as u64).saturating_sub(reader.position())
+    let trailing = if done {
+        (data.len() as u64).saturating_sub(position)
     } else {
         0
     };
     if trailing > 0 {
         scan.warnings.push(format!(
-            "{trailing} bytes after the end-of-file record (at byte {})",
-            reader.position()
+            "{trailing} bytes after the end-of-file record (at byte {position})"
         ));
     }
     let mismatch = (scan.checksum.status == "mismatch").then(|| {
@@ -133,6 +137,53 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
         return Ok(Status::Problem);
     }
     Ok(Status::Ok)
+}
+
+/// Events per hand-over from the parser thread to the tally, and how many
+/// such batches may wait: enough to keep both cores busy, a bounded amount
+/// of memory (the events borrow their bytes from the mapped file).
+const PARSED_BATCH: usize = 1024;
+const PARSED_BATCHES_IN_FLIGHT: usize = 8;
+
+struct Batch<'a> {
+    events: Vec<Located<'a>>,
+    /// Where the parser stands after the last event of the batch.
+    position: u64,
+}
+
+/// Parse `bytes` into batches of events until the end, an error or the
+/// tally hanging up. Returns where it stopped, whether that was the end of
+/// the snapshot, and the error that stopped it.
+fn parse<'a>(
+    bytes: &'a [u8],
+    batches: std::sync::mpsc::SyncSender<Batch<'a>>,
+) -> (u64, bool, Option<RdbError>) {
+    let mut reader = Reader::new().without_checksum();
+    let mut events = Vec::with_capacity(PARSED_BATCH);
+    let failure = loop {
+        let rest = bytes.get(reader.position() as usize..).unwrap_or(&[]);
+        match reader.next(rest, true) {
+            Ok(Some(located)) => {
+                events.push(located);
+                if events.len() == PARSED_BATCH {
+                    let full = std::mem::replace(&mut events, Vec::with_capacity(PARSED_BATCH));
+                    let batch = Batch {
+                        events: full,
+                        position: reader.position(),
+                    };
+                    if batches.send(batch).is_err() {
+                        return (reader.position(), false, None);
+                    }
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let position = reader.position();
+    // The tally may have hung up already; then it does not need the rest.
+    let _ = batches.send(Batch { events, position });
+    (position, reader.is_done(), failure)
 }
 
 /// The key filters of the command line.
