@@ -15,20 +15,66 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
 use super::thin::ThinBytes;
+use super::types::hash::{HashRef, HashTable};
+use super::types::list::List;
+use super::types::packed::Packed;
+use super::types::set::{SetRef, SetTable};
+use super::types::zset::{SkipZset, ZsetRef};
 
-/// A value of any type. Later data types add variants here; everything that
-/// matches on `Value` (TYPE, OBJECT ENCODING, MEMORY USAGE, COPY, RDB)
-/// gets a compile error until it handles them.
+/// A value of any type, each collection type in its compact or its full
+/// encoding (see [`super::types`]). Every variant holds one word besides
+/// the discriminant, so a `Value` stays 16 bytes whatever it holds; the
+/// per-type modules give typed views (`HashRef`, `SetRef`, `ZsetRef`)
+/// over the pairs of variants. Everything that matches on `Value` (TYPE,
+/// OBJECT ENCODING, MEMORY USAGE, COPY, RDB) handles each variant.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     String(Str),
+    /// Redis 7.0 reports every list as "quicklist".
+    List(Box<List>),
+    /// "listpack"
+    HashPacked(Packed),
+    /// "hashtable"
+    HashTable(Box<HashTable>),
+    /// "intset"
+    SetInts(Packed),
+    /// "hashtable"
+    SetTable(Box<SetTable>),
+    /// "listpack"
+    ZsetPacked(Packed),
+    /// "skiplist"
+    ZsetSkiplist(Box<SkipZset>),
+}
+
+/// The data type of a value, as TYPE names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    List,
+    Hash,
+    Set,
+    Zset,
 }
 
 impl Value {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Value::String(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
+            Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
+        }
+    }
+
     /// The name TYPE reports.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::String(_) => "string",
+        match self.kind() {
+            Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::Zset => "zset",
         }
     }
 
@@ -36,6 +82,24 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::String(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::HashPacked(_) | Value::ZsetPacked(_) => "listpack",
+            Value::HashTable(_) | Value::SetTable(_) => "hashtable",
+            Value::SetInts(_) => "intset",
+            Value::ZsetSkiplist(_) => "skiplist",
+        }
+    }
+
+    /// Elements in a collection (0 for strings).
+    pub fn len(&self) -> usize {
+        match self {
+            Value::String(_) => 0,
+            Value::List(l) => l.len(),
+            Value::HashPacked(_) | Value::HashTable(_) => HashRef::of(self).map_or(0, |h| h.len()),
+            Value::SetInts(_) | Value::SetTable(_) => SetRef::of(self).map_or(0, |s| s.len()),
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.len())
+            }
         }
     }
 
@@ -45,6 +109,16 @@ impl Value {
             Value::String(Str::Int(_)) => 0,
             Value::String(Str::Embedded(b)) => b.len() + 1,
             Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::List(l) => l.heap_bytes(),
+            Value::HashPacked(_) | Value::HashTable(_) => {
+                HashRef::of(self).map_or(0, |h| h.heap_bytes())
+            }
+            Value::SetInts(_) | Value::SetTable(_) => {
+                SetRef::of(self).map_or(0, |s| s.heap_bytes())
+            }
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
+            }
         }
     }
 }

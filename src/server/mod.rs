@@ -60,6 +60,7 @@ pub mod propagate;
 pub mod rdb_value;
 pub mod reply;
 pub mod thin;
+pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};

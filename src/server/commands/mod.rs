@@ -53,7 +53,6 @@ pub fn db_arg(client: &mut Client, arg: &[u8], databases: usize) -> Option<usize
 pub fn as_str<'a>(client: &mut Client, obj: &'a Object) -> Option<&'a Str> {
     match &obj.value {
         Value::String(s) => Some(s),
-        #[allow(unreachable_patterns)]
         _ => {
             client.reply.wrong_type();
             None
@@ -65,7 +64,6 @@ pub fn as_str<'a>(client: &mut Client, obj: &'a Object) -> Option<&'a Str> {
 pub fn as_str_mut<'a>(client: &mut Client, obj: &'a mut Object) -> Option<&'a mut Str> {
     match &mut obj.value {
         Value::String(s) => Some(s),
-        #[allow(unreachable_patterns)]
         _ => {
             client.reply.wrong_type();
             None
