@@ -103,6 +103,11 @@ impl Value {
         }
     }
 
+    /// A collection without elements (never stored: Redis deletes them).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
     pub fn heap_bytes(&self) -> usize {
         match self {
@@ -323,6 +328,10 @@ pub struct Keyspace {
     /// Active expiry may be switched off (DEBUG SET-ACTIVE-EXPIRE 0).
     pub active_expire: bool,
     pub rng: Rng,
+    /// Clients blocked on keys, and the keys that got elements.
+    pub waiters: super::blocking::Waiters,
+    /// WATCHed keys.
+    pub watches: super::multi::Watches,
     /// Time the current command sees: fixed for the whole command, as
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
@@ -344,6 +353,8 @@ impl Keyspace {
             effects: Effects::default(),
             active_expire: true,
             rng: Rng::from_entropy(),
+            waiters: Default::default(),
+            watches: Default::default(),
             now: unix_ms(),
         }
     }
@@ -365,10 +376,46 @@ impl Keyspace {
         // A replica waits for its master's DEL instead; that role comes with
         // replication and hooks in here.
         d.remove(key);
+        if !self.watches.is_empty() {
+            self.watches.touch(db, key, false);
+        }
         self.effects.expired_keys += 1;
         self.effects
             .propagate(Propagated::new(db, [&b"DEL"[..], key]));
         true
+    }
+
+    /// Whether `key` is past its expiry (still in the table or not).
+    pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].is_expired(key, self.now)
+    }
+
+    pub fn has_watches(&self) -> bool {
+        !self.watches.is_empty()
+    }
+
+    /// A write modified `key` (Redis's signalModifiedKey): its watchers'
+    /// transactions will fail. Marks the command as having named its keys.
+    pub fn touch(&mut self, db: usize, key: &[u8]) {
+        self.effects.touched = true;
+        if self.watches.is_empty() {
+            return;
+        }
+        let there = self.dbs[db].dict.contains_key(key);
+        self.watches.touch(db, key, there);
+    }
+
+    /// FLUSHDB/SWAPDB: touch the watched keys of `db` that exist in it, or
+    /// in `other` (the database swapped in).
+    pub fn touch_all(&mut self, db: usize, other: Option<usize>) {
+        self.effects.touched = true;
+        for key in self.watches.keys_of(db) {
+            let in_db = self.dbs[db].dict.contains_key(&key);
+            let in_other = other.is_some_and(|o| self.dbs[o].dict.contains_key(&key));
+            if in_db || in_other {
+                self.watches.touch(db, &key, in_other);
+            }
+        }
     }
 
     /// A key for reading: expired keys are deleted first; hits and misses

@@ -12,12 +12,20 @@ use crate::resp::number::string2ll;
 const G: &str = "connection";
 
 pub const COMMANDS: &[Spec] = &[
-    Spec::new("ping", -1, FAST, G, "1.0.0", "Ping the server", ping),
+    Spec::new(
+        "ping",
+        -1,
+        FAST | PUBSUB_CONTEXT,
+        G,
+        "1.0.0",
+        "Ping the server",
+        ping,
+    ),
     Spec::new("echo", 2, FAST, G, "1.0.0", "Echo the given string", echo),
     Spec::new(
         "quit",
         -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | MULTI_CONTROL | PUBSUB_CONTEXT,
         G,
         "1.0.0",
         "Close the connection",
@@ -53,7 +61,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | MULTI_CONTROL | PUBSUB_CONTEXT,
         G,
         "6.2.0",
         "Reset the connection",
@@ -154,6 +162,14 @@ const CLIENT: &[Spec] = &[
 ];
 
 fn ping(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if client.in_pubsub_context() && args.len() <= 2 {
+        // Subscribed RESP2 clients get PING's answer as a message-shaped
+        // array, which their reader expects.
+        client.reply.array(2);
+        client.reply.bulk(b"pong");
+        client.reply.bulk(args.get(1).copied().unwrap_or(b""));
+        return;
+    }
     match args.len() {
         1 => client.reply.raw(b"+PONG\r\n"),
         2 => client.reply.bulk(args[1]),
@@ -307,6 +323,8 @@ fn select(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    super::super::multi::discard(srv, client);
+    srv.drop_subscriptions(client);
     if client.monitor {
         client.monitor = false;
         srv.monitors -= 1;
@@ -369,9 +387,9 @@ fn client_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         4 if is(args[2], "type") => {
             let kind = args[3].to_ascii_lowercase();
             match kind.as_slice() {
-                b"normal" => all_lines(srv, client, |c| !c.monitor),
+                b"normal" => all_lines(srv, client, |c| !c.monitor && !c.pubsub_mode),
                 b"master" | b"replica" | b"slave" => all_lines(srv, client, |c| c.monitor),
-                b"pubsub" => String::new(),
+                b"pubsub" => all_lines(srv, client, |c| c.pubsub_mode),
                 _ => {
                     client.reply.error(&format!(
                         "Unknown client type '{}'",
@@ -489,8 +507,8 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             && laddr.is_none_or(|a| c.laddr().as_bytes() == a)
             && user.is_none_or(|u| u == b"default")
             && kind.as_deref().is_none_or(|k| match k {
-                b"normal" => !c.monitor,
-                b"pubsub" => false,
+                b"normal" => !c.monitor && !c.pubsub_mode,
+                b"pubsub" => c.pubsub_mode,
                 _ => c.monitor,
             })
     };

@@ -434,6 +434,7 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let before = srv.config.loglevel;
     match srv.config.config_set(&pairs, client.is_local) {
         Ok(()) => {
+            super::super::types::set_limits(&srv.config.encodings);
             if srv.config.loglevel != before {
                 srv.log
                     .set_level(super::super::log_level(srv.config.loglevel));

@@ -9,7 +9,7 @@ use super::super::dict::{Dict, Rng};
 use super::super::keyspace::Value;
 use super::super::thin::ThinBytes;
 use super::packed::{self, Packed};
-use super::{Counted, limits};
+use super::{Counted, Pairs, limits};
 
 pub type HashTable = Dict<ThinBytes>;
 
@@ -70,7 +70,7 @@ impl<'a> HashRef<'a> {
         }
     }
 
-    pub fn iter(&self) -> Counted<Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>> {
+    pub fn iter(&self) -> Pairs<'a> {
         let inner: Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a> = match *self {
             HashRef::Packed(p) => {
                 let mut e = packed::entries(p.bytes());

@@ -88,6 +88,11 @@ pub fn set_limits(l: &Limits) {
     LIST_DEPTH.store(l.list_compress_depth, Ordering::Relaxed);
 }
 
+/// Field/value pairs of a hash, counted.
+pub type Pairs<'a> = Counted<Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>>;
+/// Members with scores of a sorted set, counted.
+pub type Scored<'a> = Counted<Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>>;
+
 /// An iterator with a known length, from any iterator and its length (the
 /// RDB writer wants exact sizes; hash-table iterators do not know theirs).
 pub struct Counted<I> {

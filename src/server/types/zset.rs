@@ -14,7 +14,7 @@ use super::super::dict::{Dict, Rng};
 use super::super::keyspace::Value;
 use super::packed::{self, Packed};
 use super::skiplist::{LexRange, NIL, ScoreRange, Skiplist};
-use super::{Counted, limits};
+use super::{Counted, Scored, limits};
 
 /// The full encoding: order and rank from the skiplist, scores by member
 /// from the dict.
@@ -187,18 +187,13 @@ impl<'a> ZsetRef<'a> {
     }
 
     /// Every member with its score, in order.
-    pub fn iter(&self) -> Counted<Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>> {
+    pub fn iter(&self) -> Scored<'a> {
         self.range_by_rank(0, self.len(), false)
     }
 
     /// `count` members from 0-based rank `start` (counted from the highest
     /// when `reverse`), walking in that direction.
-    pub fn range_by_rank(
-        &self,
-        start: usize,
-        count: usize,
-        reverse: bool,
-    ) -> Counted<Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>> {
+    pub fn range_by_rank(&self, start: usize, count: usize, reverse: bool) -> Scored<'a> {
         let len = self.len();
         let count = count.min(len.saturating_sub(start));
         let inner: Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> = match *self {
@@ -629,9 +624,13 @@ pub fn from_pairs<'p>(pairs: impl ExactSizeIterator<Item = (&'p [u8], f64)> + Cl
         Value::ZsetSkiplist(Box::new(z))
     };
     if let Value::ZsetPacked(p) = &mut value {
-        let mut sorted: Vec<(&[u8], f64)> = pairs.collect();
-        sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
-        sorted.dedup_by(|a, b| a.0 == b.0);
+        let mut seen = std::collections::HashSet::new();
+        let mut sorted: Vec<(&[u8], f64)> = pairs.filter(|(m, _)| seen.insert(*m)).collect();
+        sorted.sort_by(|a, b| {
+            a.1.partial_cmp(&b.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.0.cmp(b.0))
+        });
         let mut buf = Vec::new();
         for (m, s) in &sorted {
             put(&mut buf, m, *s);
