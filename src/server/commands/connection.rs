@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::{Client, ReplyMode};
-use super::{db_arg, help, is};
+use super::{db_arg, help, int_arg, is};
 use crate::resp::number::string2ll;
 
 const G: &str = "connection";
@@ -122,6 +122,15 @@ const CLIENT: &[Spec] = &[
         "6.2.0",
         "Returns information about the current client connection.",
         client_info,
+    ),
+    Spec::new(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+        client_unblock,
     ),
     Spec::new(
         "kill",
@@ -424,6 +433,50 @@ fn client_info(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     let mut line = client.info_line(Instant::now());
     line.push('\n');
     client.reply.verbatim(line.as_bytes());
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: end another client's blocking wait
+/// as if it timed out, or with an error.
+fn client_unblock(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if args.len() > 4 {
+        client.reply.syntax_error();
+        return;
+    }
+    let with_error = match args.get(3) {
+        None => false,
+        Some(reason) if is(reason, "timeout") => false,
+        Some(reason) if is(reason, "error") => true,
+        Some(_) => {
+            client
+                .reply
+                .error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    };
+    let Some(id) = int_arg(client, args[2]) else {
+        return;
+    };
+    let target = srv
+        .clients
+        .iter()
+        .find(|c| c.id as i64 == id && c.blocked.is_some())
+        .map(|c| c.slot);
+    let Some(mut target) = target.and_then(|slot| srv.clients.take(slot)) else {
+        client.reply.int(0);
+        return;
+    };
+    srv.unblock(&mut target);
+    if with_error {
+        target
+            .reply
+            .error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else {
+        target.reply.null_array();
+    }
+    srv.queue_write(&mut target);
+    let slot = target.slot;
+    srv.clients.slots[slot] = Some(target);
+    client.reply.int(1);
 }
 
 fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

@@ -417,10 +417,11 @@ fn lpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         j += 1;
     }
-    // RANK i64::MIN cannot be negated in C either (it stays negative and
-    // matches nothing); saturate.
+    // RANK i64::MIN: Redis's `rank = -rank` overflows and stays negative,
+    // so every match qualifies and COUNT never ends the walk; the same here.
     let backward = rank < 0;
-    let rank = rank.unsigned_abs();
+    let wrapped = rank == i64::MIN;
+    let rank = if wrapped { 1 } else { rank.unsigned_abs() };
     let list = match read_kind(srv, client, args[1], Kind::List) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -459,7 +460,7 @@ fn lpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         found.push(at);
         match count {
             None => break,
-            Some(c) if c != 0 && (matches - rank + 1) as i64 >= c => break,
+            Some(c) if c != 0 && !wrapped && (matches - rank + 1) as i64 >= c => break,
             _ => {}
         }
     }

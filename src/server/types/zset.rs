@@ -71,6 +71,9 @@ pub fn new_for(first_len: usize) -> Value {
 
 /// Entry helpers for the packed form.
 fn put(out: &mut Vec<u8>, member: &[u8], score: f64) {
+    // Redis's listpack stores an integral score as an integer, so -0
+    // comes back as 0 (the skiplist keeps -0).
+    let score = if score == 0.0 { 0.0 } else { score };
     packed::put_entry(out, member);
     out.extend_from_slice(&score.to_le_bytes());
 }
