@@ -237,7 +237,7 @@ fn hash_encodings_follow_the_thresholds() {
         OBJECT ENCODING v
         HSET w 123456789 a
         OBJECT ENCODING w
-        HGETALL v
+        ~HGETALL v
         ~HGETALL h
         ~HKEYS h
         "#,
@@ -611,6 +611,92 @@ fn transactions_match_redis() {
 }
 
 #[test]
+fn resp3_replies_of_the_data_types_match_redis() {
+    diff(
+        r#"
+        ?HELLO 3
+        HSET h a 1 b 2
+        HGETALL h
+        HGETALL missing
+        ?HRANDFIELD h -2 WITHVALUES
+        HRANDFIELD h 0 WITHVALUES
+        SADD s 1 2 3
+        SMEMBERS s
+        SMEMBERS missing
+        SINTER s missing
+        SUNION s
+        SMISMEMBER s 1 9
+        ZADD z 1 a 2.5 b inf c
+        ZSCORE z b
+        ZSCORE z c
+        ZSCORE z none
+        ZMSCORE z a none
+        ZINCRBY z 1 a
+        ZADD z INCR 1 a
+        ZADD z NX INCR 1 a
+        ZRANGE z 0 -1 WITHSCORES
+        ZRANGEBYSCORE z -inf +inf WITHSCORES
+        ZUNION 1 z WITHSCORES
+        ZPOPMIN z
+        ZPOPMAX z 2
+        ZPOPMIN missing
+        ZADD z 1 a 2 b
+        ?ZRANDMEMBER z -3 WITHSCORES
+        ZRANDMEMBER z 0 WITHSCORES
+        ZMPOP 1 z MIN COUNT 1
+        ZMPOP 1 missing MIN
+        BZPOPMIN z 0
+        BZMPOP 0.01 1 missing MAX
+        BZPOPMIN missing 0.01
+        RPUSH l a b
+        LMPOP 1 l LEFT
+        LMPOP 1 missing LEFT
+        BLPOP l 0
+        BLPOP missing 0.01
+        LPOS l x
+        LPOP missing 2
+        ZSCAN z 0
+        HSCAN h 0
+        MULTI
+        ZSCORE z a
+        HGETALL h
+        EXEC
+        "#,
+    );
+}
+
+#[test]
+fn blocking_commands_inside_multi_do_not_block() {
+    diff(
+        r#"
+        MULTI
+        BLPOP missing 0
+        BRPOP missing 0
+        BLMOVE missing dst LEFT LEFT 0
+        BZPOPMIN missing 0
+        BLMPOP 0 1 missing LEFT
+        BZMPOP 0 1 missing MIN
+        RPUSH l a
+        BLPOP l 0
+        EXEC
+        MULTI
+        SUBSCRIBE ch
+        WATCH k
+        EXEC
+        MULTI
+        LPUSH l x
+        HSET l f v
+        LLEN l
+        EXEC
+        MULTI
+        INCR
+        SET k v
+        EXEC
+        "#,
+    );
+}
+
+#[test]
 fn dump_and_restore_match_redis() {
     diff(
         r#"
@@ -789,16 +875,23 @@ fn published_messages_reach_subscribers_like_redis() {
         seen.push(resp2.read_reply());
         seen.push(resp2.read_reply());
         seen.push(resp3.read_reply());
-        seen.push(publisher.call(&args("PUBLISH nothing x")));
+        seen.push(publisher.call(&args("PUBLISH other x")));
         seen.push(resp3.call(&args("GET k")));
         seen.push(resp3.call(&args("UNSUBSCRIBE")));
         seen.push(resp2.call(&args("PUNSUBSCRIBE")));
         seen.push(publisher.call(&args("PUBLISH news again")));
         seen.push(resp2.read_reply());
-        // One reply per channel, in the server's hash-table order.
-        let mut both = [resp2.call(&args("UNSUBSCRIBE")), resp2.read_reply()];
-        both.sort();
-        seen.extend(both);
+        // One reply per channel, in the server's hash-table order: compare
+        // the channels as a set and the remaining counts in order.
+        let both = [resp2.call(&args("UNSUBSCRIBE")), resp2.read_reply()];
+        let split = |r: &Vec<u8>| {
+            let at = r.iter().rposition(|&b| b == b':').expect("a count");
+            (r[..at].to_vec(), r[at..].to_vec())
+        };
+        let mut channels: Vec<Vec<u8>> = both.iter().map(|r| split(r).0).collect();
+        channels.sort();
+        seen.extend(channels);
+        seen.extend(both.iter().map(|r| split(r).1));
         seen.push(resp2.call(&args("PING")));
         streams.push(seen);
     }

@@ -348,7 +348,8 @@ impl Server {
     /// makes EXEC fail (EXEC itself aborts the transaction).
     fn reject(&mut self, client: &mut Client, index: Option<usize>, message: &str) {
         let is_exec = index.is_some_and(|i| self.commands.entries[i].full_name == "exec");
-        if is_exec && client.multi.is_some() {
+        // Redis aborts on any rejected EXEC, inside MULTI or not.
+        if is_exec {
             multi::discard(self, client);
             let reason = message.strip_prefix('-').unwrap_or(message);
             client.reply.error(&format!(
