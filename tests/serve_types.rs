@@ -1079,3 +1079,105 @@ fn wait_blocked(conn: &mut Conn, n: usize) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// A subscriber that never reads is closed at the pub/sub class of
+/// client-output-buffer-limit, while a normal client with as much output
+/// pending is not (its class has no limit here).
+#[test]
+fn a_subscriber_that_never_reads_is_closed_at_the_pubsub_limit() {
+    let sonde = SondeServer::start(&["--client-output-buffer-limit", "pubsub 1mb 0 0"]);
+    let mut subscriber = Conn::open(&sonde.addr());
+    assert_eq!(
+        subscriber.call(&args("SUBSCRIBE feed")),
+        b"*3\r\n$9\r\nsubscribe\r\n$4\r\nfeed\r\n:1\r\n"
+    );
+    let mut publisher = Conn::open(&sonde.addr());
+    let mut publish = args("PUBLISH feed x");
+    publish[2] = vec![b'm'; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut sent = 0;
+    loop {
+        let reply = publisher.call(&publish);
+        sent += 1;
+        if reply == b":0\r\n" {
+            break;
+        }
+        assert_eq!(reply, b":1\r\n");
+        assert!(
+            Instant::now() < deadline,
+            "subscriber never closed after {sent} messages"
+        );
+    }
+    let info = publisher.call(&args("INFO stats"));
+    assert!(
+        String::from_utf8_lossy(&info).contains("client_output_buffer_limit_disconnections:1"),
+        "{}",
+        String::from_utf8_lossy(&info)
+    );
+    assert_eq!(
+        publisher.call(&args("PUBSUB NUMSUB feed")),
+        b"*2\r\n$4\r\nfeed\r\n:0\r\n"
+    );
+}
+
+/// HSCAN, SSCAN and ZSCAN over collections in both encodings return every
+/// element once a full iteration ends (cursor 0), like SCAN.
+#[test]
+fn collection_scans_return_every_element() {
+    let sonde = SondeServer::start(&[]);
+    let mut c = Conn::open(&sonde.addr());
+    for size in [5usize, 2000] {
+        c.call(&args("FLUSHALL"));
+        let mut hset = args("HSET h");
+        let mut sadd = args("SADD s");
+        let mut zadd = args("ZADD z");
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for i in 0..size {
+            let m = format!("m{i}").into_bytes();
+            hset.extend([m.clone(), b"v".to_vec()]);
+            sadd.push(m.clone());
+            zadd.extend([i.to_string().into_bytes(), m.clone()]);
+            want.push(m);
+        }
+        want.sort();
+        for command in [&hset, &sadd, &zadd] {
+            c.call(command);
+        }
+        for (scan, pairs) in [("HSCAN h", true), ("SSCAN s", false), ("ZSCAN z", true)] {
+            let mut cursor = b"0".to_vec();
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            loop {
+                let mut command = args(scan);
+                command.push(cursor.clone());
+                command.extend(args("COUNT 50"));
+                let reply = c.call(&command);
+                let (frame, _) = sonde::resp::Decoder::new(sonde::resp::Limits::default())
+                    .parse_slice(&reply)
+                    .expect("a reply");
+                let sonde::resp::Frame::Array(parts) = frame else {
+                    panic!("{scan}: {reply:?}")
+                };
+                cursor = bulk_of(&parts[0]);
+                let sonde::resp::Frame::Array(items) = &parts[1] else {
+                    panic!("{scan}: {reply:?}")
+                };
+                let step = if pairs { 2 } else { 1 };
+                got.extend(items.iter().step_by(step).map(bulk_of));
+                if cursor == b"0" {
+                    break;
+                }
+            }
+            got.sort();
+            got.dedup();
+            assert_eq!(got.len(), want.len(), "{scan} over {size}");
+            assert_eq!(got, want, "{scan} over {size}");
+        }
+    }
+}
+
+fn bulk_of(frame: &sonde::resp::Frame) -> Vec<u8> {
+    match frame {
+        sonde::resp::Frame::Bulk(b) => b.to_vec(),
+        other => panic!("not a bulk string: {other:?}"),
+    }
+}
