@@ -11,7 +11,7 @@ use super::super::numeric::{IncrFloatError, incr_by_float, parse_long_double};
 use super::super::propagate::Propagated;
 use super::super::types::hash::{self, HashRef};
 use super::{
-    WrongType, drop_if_empty, int_arg, is, range_arg, read_kind, read_kind_rng, reply_scan,
+    WrongType, int_arg, is, range_arg, read_kind, read_kind_rng, remove_elements, reply_scan,
     scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,
 };
 use crate::resp::number::string2ll;
@@ -265,27 +265,7 @@ fn hmget(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn hdel(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let (db, key) = (client.db, args[1]);
-    let value = match write_kind(srv, client, key, Kind::Hash) {
-        Err(WrongType) => return,
-        Ok(None) => {
-            client.reply.int(0);
-            return;
-        }
-        Ok(Some(v)) => v,
-    };
-    let mut deleted = 0;
-    for field in &args[2..] {
-        if hash::delete(value, field) {
-            deleted += 1;
-            if value.is_empty() {
-                break;
-            }
-        }
-    }
-    drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
-    client.reply.int(deleted as i64);
+    remove_elements(srv, client, args, Kind::Hash, hash::delete);
 }
 
 fn hexists(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

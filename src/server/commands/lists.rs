@@ -13,7 +13,7 @@ use super::super::propagate::Propagated;
 use super::super::types::limits;
 use super::super::types::list::List;
 use super::{
-    WrongType, drop_if_empty, int_arg, is, positive_arg, range_arg, read_kind, value_mut,
+    WrongType, drop_if_empty, int_arg, is, mpop_args, positive_arg, read_kind, value_mut,
     write_kind,
 };
 
@@ -597,52 +597,8 @@ fn mpop_first(
     Ok(false)
 }
 
-/// LMPOP/BLMPOP arguments from `numkeys` on: (keys, head?, count).
-fn mpop_args<'a>(
-    client: &mut Client,
-    args: &[&'a [u8]],
-    numkeys_at: usize,
-) -> Option<(Vec<&'a [u8]>, bool, usize)> {
-    let numkeys = range_arg(
-        client,
-        args[numkeys_at],
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )? as usize;
-    let where_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
-    if where_at >= args.len() {
-        client.reply.syntax_error();
-        return None;
-    }
-    let front = side_arg(client, args[where_at])?;
-    let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < args.len() {
-        if count.is_none() && is(args[j], "count") && j + 1 < args.len() {
-            j += 1;
-            count = Some(range_arg(
-                client,
-                args[j],
-                1,
-                i64::MAX,
-                Some("count should be greater than 0"),
-            )? as usize);
-        } else {
-            client.reply.syntax_error();
-            return None;
-        }
-        j += 1;
-    }
-    Some((
-        args[numkeys_at + 1..where_at].to_vec(),
-        front,
-        count.unwrap_or(1),
-    ))
-}
-
 fn lmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some((keys, front, count)) = mpop_args(client, args, 1) else {
+    let Some((keys, front, count)) = mpop_args(client, args, 1, ["right", "left"]) else {
         return;
     };
     if let Ok(false) = mpop_first(srv, client, &keys, front, count) {
@@ -758,7 +714,7 @@ fn brpoplpush(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn blmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some((keys, front, count)) = mpop_args(client, args, 2) else {
+    let Some((keys, front, count)) = mpop_args(client, args, 2, ["right", "left"]) else {
         return;
     };
     let Some(timeout) = timeout_arg(client, args[1]) else {

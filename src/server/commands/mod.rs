@@ -115,6 +115,92 @@ pub fn drop_if_empty(srv: &mut Server, db: usize, key: &[u8]) -> bool {
     empty
 }
 
+/// HDEL, SREM and ZREM: remove the elements named after the key with
+/// `remove`, reply how many were there, delete the key once empty.
+pub fn remove_elements(
+    srv: &mut Server,
+    client: &mut Client,
+    args: &[&[u8]],
+    kind: Kind,
+    remove: fn(&mut Value, &[u8]) -> bool,
+) {
+    let (db, key) = (client.db, args[1]);
+    let value = match write_kind(srv, client, key, kind) {
+        Err(WrongType) => return,
+        Ok(None) => {
+            client.reply.int(0);
+            return;
+        }
+        Ok(Some(v)) => v,
+    };
+    let mut deleted = 0;
+    for element in &args[2..] {
+        if remove(value, element) {
+            deleted += 1;
+            if value.is_empty() {
+                break;
+            }
+        }
+    }
+    drop_if_empty(srv, db, key);
+    srv.ks.effects.dirty += deleted;
+    client.reply.int(deleted as i64);
+}
+
+/// The arguments of LMPOP/BLMPOP/ZMPOP/BZMPOP from `numkeys_at`: numkeys,
+/// the keys, the side (true for `sides[1]`: LEFT or MAX) and COUNT
+/// (default 1), with Redis's errors.
+pub fn mpop_args<'a>(
+    client: &mut Client,
+    args: &[&'a [u8]],
+    numkeys_at: usize,
+    sides: [&str; 2],
+) -> Option<(Vec<&'a [u8]>, bool, usize)> {
+    let numkeys = range_arg(
+        client,
+        args[numkeys_at],
+        1,
+        i64::MAX,
+        Some("numkeys should be greater than 0"),
+    )? as usize;
+    let side_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
+    if side_at >= args.len() {
+        client.reply.syntax_error();
+        return None;
+    }
+    let side = if is(args[side_at], sides[0]) {
+        false
+    } else if is(args[side_at], sides[1]) {
+        true
+    } else {
+        client.reply.syntax_error();
+        return None;
+    };
+    let mut count: Option<usize> = None;
+    let mut j = side_at + 1;
+    while j < args.len() {
+        if count.is_none() && is(args[j], "count") && j + 1 < args.len() {
+            j += 1;
+            count = Some(range_arg(
+                client,
+                args[j],
+                1,
+                i64::MAX,
+                Some("count should be greater than 0"),
+            )? as usize);
+        } else {
+            client.reply.syntax_error();
+            return None;
+        }
+        j += 1;
+    }
+    Some((
+        args[numkeys_at + 1..side_at].to_vec(),
+        side,
+        count.unwrap_or(1),
+    ))
+}
+
 /// Reply a set member as a bulk string.
 pub fn reply_member(client: &mut Client, m: Member<'_>) {
     match m {

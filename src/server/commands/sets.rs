@@ -11,8 +11,8 @@ use super::super::propagate::Propagated;
 use super::super::types::set::{self, Member, SetRef};
 use super::hashes::distinct_sample;
 use super::{
-    WrongType, drop_if_empty, positive_arg, range_arg, read_kind, read_kind_rng, reply_member,
-    reply_scan, scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,
+    WrongType, drop_if_empty, positive_arg, range_arg, read_kind, read_kind_rng, remove_elements,
+    reply_member, reply_scan, scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,
 };
 
 const G: &str = "set";
@@ -210,27 +210,7 @@ fn sadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn srem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let (db, key) = (client.db, args[1]);
-    let value = match write_kind(srv, client, key, Kind::Set) {
-        Err(WrongType) => return,
-        Ok(None) => {
-            client.reply.int(0);
-            return;
-        }
-        Ok(Some(v)) => v,
-    };
-    let mut deleted = 0;
-    for m in &args[2..] {
-        if set::remove(value, m) {
-            deleted += 1;
-            if value.is_empty() {
-                break;
-            }
-        }
-    }
-    drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
-    client.reply.int(deleted as i64);
+    remove_elements(srv, client, args, Kind::Set, set::remove);
 }
 
 /// Reply every member of a set as a RESP3 set (array in RESP2).

@@ -21,8 +21,9 @@ use super::super::types::zset::{self, AddFlags, RemoveRange, ZsetRef};
 use super::hashes::distinct_sample;
 use super::lists::clamp_range;
 use super::{
-    WrongType, drop_if_empty, int_arg, is, positive_arg, range_arg, read_kind, read_kind_rng,
-    reply_scan, scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,
+    WrongType, drop_if_empty, int_arg, is, mpop_args, positive_arg, range_arg, read_kind,
+    read_kind_rng, remove_elements, reply_scan, scan_cursor_arg, scan_dict, scan_options,
+    value_mut, write_kind,
 };
 
 const G: &str = "sorted_set";
@@ -263,27 +264,7 @@ fn zincrby(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn zrem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let (db, key) = (client.db, args[1]);
-    let value = match write_kind(srv, client, key, Kind::Zset) {
-        Err(WrongType) => return,
-        Ok(None) => {
-            client.reply.int(0);
-            return;
-        }
-        Ok(Some(v)) => v,
-    };
-    let mut deleted = 0;
-    for m in &args[2..] {
-        if zset::remove(value, m) {
-            deleted += 1;
-        }
-        if value.is_empty() {
-            break;
-        }
-    }
-    drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
-    client.reply.int(deleted as i64);
+    remove_elements(srv, client, args, Kind::Zset, zset::remove);
 }
 
 fn zscore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -782,59 +763,8 @@ fn propagate_pop(srv: &mut Server, db: usize, key: &[u8], max: bool, count: Opti
     srv.ks.effects.rewrite(p);
 }
 
-/// ZMPOP/BZMPOP arguments from `numkeys` on: (keys, max?, count).
-fn mpop_args<'a>(
-    client: &mut Client,
-    args: &[&'a [u8]],
-    numkeys_at: usize,
-) -> Option<(Vec<&'a [u8]>, bool, usize)> {
-    let numkeys = range_arg(
-        client,
-        args[numkeys_at],
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )? as usize;
-    let where_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
-    if where_at >= args.len() {
-        client.reply.syntax_error();
-        return None;
-    }
-    let max = if is(args[where_at], "min") {
-        false
-    } else if is(args[where_at], "max") {
-        true
-    } else {
-        client.reply.syntax_error();
-        return None;
-    };
-    let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < args.len() {
-        if count.is_none() && is(args[j], "count") && j + 1 < args.len() {
-            j += 1;
-            count = Some(range_arg(
-                client,
-                args[j],
-                1,
-                i64::MAX,
-                Some("count should be greater than 0"),
-            )? as usize);
-        } else {
-            client.reply.syntax_error();
-            return None;
-        }
-        j += 1;
-    }
-    Some((
-        args[numkeys_at + 1..where_at].to_vec(),
-        max,
-        count.unwrap_or(1),
-    ))
-}
-
 fn zmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some((keys, max, count)) = mpop_args(client, args, 1) else {
+    let Some((keys, max, count)) = mpop_args(client, args, 1, ["min", "max"]) else {
         return;
     };
     let shape = PopShape {
@@ -910,7 +840,7 @@ fn bzpopmax(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn bzmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some((keys, max, count)) = mpop_args(client, args, 2) else {
+    let Some((keys, max, count)) = mpop_args(client, args, 2, ["min", "max"]) else {
         return;
     };
     let Some(timeout) = timeout_arg(client, args[1]) else {
