@@ -547,7 +547,13 @@ fn store_range(
     for (m, s) in items {
         zset::add(&mut value, *s, m, AddFlags::default());
     }
-    let n = value.len();
+    store(srv, client, dst, value);
+}
+
+/// The *STORE commands' end: `dst` holds `value` (replacing whatever it
+/// held), its waiters and watchers are told, the reply is its size.
+fn store(srv: &mut Server, client: &mut Client, dst: &[u8], value: Value) {
+    let (db, n) = (client.db, value.len());
     srv.ks.dbs[db].set(dst, value, false);
     srv.ks.waiters.signal(db, dst);
     srv.ks.effects.dirty += 1;
@@ -1182,12 +1188,7 @@ fn algebra(
             }
             let mut value = Value::ZsetSkiplist(Box::new(z));
             zset::compact_if_small(&mut value);
-            let n = value.len();
-            srv.ks.dbs[db].set(dst, value, false);
-            srv.ks.waiters.signal(db, dst);
-            srv.ks.effects.dirty += 1;
-            srv.ks.touch(db, dst);
-            client.reply.int(n as i64);
+            store(srv, client, dst, value);
         }
     }
 }
