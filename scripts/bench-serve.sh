@@ -2,17 +2,23 @@
 # Throughput and memory of `sonde serve` against redis-server, in one run on
 # this machine:
 #
-#   redis-benchmark -q -c 50 -n $N -t set,get,incr,mset  with -P 1 and -P 16
+#   redis-benchmark -q -c 50 -n $N -t $TESTS  with -P 1 and -P 16
+#
+# ($TESTS: the string commands and the list, set, hash and sorted-set ones)
 #
 # against both servers started with equivalent settings (persistence off,
 # same port family, same client limits), alternating server by server and
 # repeating $RUNS times; prints the median requests/s of each and the
 # sonde/redis ratio. Then the resident memory of each after
 # DEBUG POPULATE $KEYS (small keys), and the slowest single command (from
-# SLOWLOG) while filling $FILL keys with pipelined SETs.
+# SLOWLOG) while filling $FILL keys with pipelined SETs. Then the resident
+# memory of each holding $COLLECTIONS hashes of 10 fields, as many sets of
+# 10 integers, and $COLLECTIONS/10 lists of 100 items (each loaded alone).
 #
 # Environment: N (default 1000000), RUNS (3), KEYS (1000000),
-# FILL (5000000, 0 to skip), SONDE (binary; default: build --release).
+# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip),
+# TESTS (comma-separated redis-benchmark tests), SONDE (binary; default:
+# build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +26,8 @@ N=${N:-1000000}
 RUNS=${RUNS:-3}
 KEYS=${KEYS:-1000000}
 FILL=${FILL:-5000000}
-TESTS=set,get,incr,mset
+COLLECTIONS=${COLLECTIONS:-1000000}
+TESTS=${TESTS:-set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600}
 
 for tool in redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "bench-serve: $tool missing; run scripts/setup.sh" >&2; exit 2; }
@@ -53,10 +60,11 @@ for port in "$RPORT" "$SPORT"; do
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
-# One redis-benchmark run: prints "test rps" lines.
+# One redis-benchmark run: prints "test rps" lines (without the LPUSH that
+# only fills the list for the LRANGE tests).
 bench() {
   redis-benchmark -p "$1" -q -c 50 -n "$N" -t "$TESTS" -P "$2" --csv 2>/dev/null |
-    awk -F'","' 'NR>1 { gsub(/"/,"",$1); gsub(/"/,"",$2); split($1, name, " "); print name[1], $2 }'
+    awk -F'","' 'NR>1 && !/needed/ { gsub(/"/,"",$1); gsub(/"/,"",$2); split($1, name, " "); print name[1], $2 }'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -75,13 +83,13 @@ for pipeline in 1 16; do
 done
 
 echo
-printf '%-6s %-10s %14s %14s %8s\n' "-P" "test" "redis rps" "sonde rps" "ratio"
+printf '%-6s %-12s %14s %14s %8s\n' "-P" "test" "redis rps" "sonde rps" "ratio"
 for pipeline in 1 16; do
-  for test in SET GET INCR MSET; do
+  for test in $(tr 'a-z,' 'A-Z ' <<<"$TESTS"); do
     r=$(tr ' ' '\n' <<<"${results["$pipeline|$test|redis"]:-0}" | grep . | median)
     s=$(tr ' ' '\n' <<<"${results["$pipeline|$test|sonde"]:-0}" | grep . | median)
     ratio=$(awk -v s="$s" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", s / r; else print "n/a" }')
-    printf '%-6s %-10s %14s %14s %7sx\n' "$pipeline" "$test" "$r" "$s" "$ratio"
+    printf '%-6s %-12s %14s %14s %7sx\n' "$pipeline" "$test" "$r" "$s" "$ratio"
   done
 done
 
@@ -139,5 +147,51 @@ worst = durations[-1] if durations else 0
 print(f"filling {total} keys: {who:5} slowest command {worst} us, commands over 1 ms: {len(durations)}")
 EOF
     redis-cli -p "$port" flushall >/dev/null
+  done
+fi
+
+if [ "$COLLECTIONS" -gt 0 ]; then
+  echo
+  # Load one shape of data with pipelined commands from one client.
+  load() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import socket, sys
+port, shape, total = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def cmd(args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+def make(i):
+    if shape == "hash":
+        args = [b"HSET", b"hash:%d" % i]
+        for f in range(10):
+            args += [b"field%d" % f, b"value%d" % (i + f)]
+    elif shape == "set":
+        args = [b"SADD", b"set:%d" % i] + [b"%d" % (i + m) for m in range(10)]
+    else:
+        args = [b"RPUSH", b"list:%d" % i] + [b"item:%d" % m for m in range(100)]
+    return cmd(args)
+s = socket.create_connection(("127.0.0.1", port))
+batch = 1000
+for start in range(0, total, batch):
+    n = min(batch, total - start)
+    s.sendall(b"".join(make(i) for i in range(start, start + n)))
+    got = 0
+    while got < n:
+        got += s.recv(1 << 20).count(b"\n")
+EOF
+  }
+  for shape in hash set list; do
+    count=$COLLECTIONS; [ "$shape" = list ] && count=$((COLLECTIONS / 10))
+    for who in redis sonde; do
+      port=$RPORT; pid=$RPID
+      [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
+      redis-cli -p "$port" flushall >/dev/null
+      before=$(rss_kb "$pid")
+      load "$port" "$shape" "$count"
+      printf '%8s %-4s: %-5s RSS %7.1f MiB (grew %7.1f MiB), encoding %s\n' "$count" "$shape" "$who" \
+        "$(awk -v k="$(rss_kb "$pid")" 'BEGIN{print k/1024}')" \
+        "$(awk -v a="$(rss_kb "$pid")" -v b="$before" 'BEGIN{print (a-b)/1024}')" \
+        "$(redis-cli -p "$port" object encoding "$shape:1")"
+      redis-cli -p "$port" flushall >/dev/null
+    done
   done
 fi

@@ -39,6 +39,12 @@ pub mod flags {
     pub const PROTECTED: u32 = 1 << 16;
     /// Keys are found by parsing the arguments, not by position.
     pub const MOVABLE_KEYS: u32 = 1 << 17;
+    /// Runs inside MULTI instead of being queued (EXEC, DISCARD, MULTI,
+    /// WATCH, QUIT, RESET). Not reported by COMMAND INFO.
+    pub const MULTI_CONTROL: u32 = 1 << 18;
+    /// Allowed in RESP2 subscribed mode ((P|S)(UN)SUBSCRIBE, PING, QUIT,
+    /// RESET). Not reported by COMMAND INFO.
+    pub const PUBSUB_CONTEXT: u32 = 1 << 19;
 
     /// Names in COMMAND INFO order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -168,6 +174,12 @@ impl Spec {
             "generic" => add("keyspace"),
             "connection" => add("connection"),
             "bitmap" => add("bitmap"),
+            "list" => add("list"),
+            "hash" => add("hash"),
+            "set" => add("set"),
+            "sorted_set" => add("sortedset"),
+            "pubsub" => add("pubsub"),
+            "transactions" => add("transaction"),
             _ => {}
         }
         if self.has(flags::ADMIN) {

@@ -94,6 +94,8 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     /// The config file the server started from, if any (INFO config_file).
     pub config_file: Option<PathBuf>,
+    /// Compact-encoding thresholds of hashes, sets, sorted sets and lists.
+    pub encodings: super::types::Limits,
 }
 
 impl Default for Config {
@@ -135,6 +137,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             config_file: None,
+            encodings: super::types::Limits::default(),
         }
     }
 }
@@ -211,6 +214,18 @@ const PARAMS: &[Param] = &[
     param("slowlog-log-slower-than", Runtime),
     param("slowlog-max-len", Runtime),
     param("latency-monitor-threshold", Runtime),
+    param("hash-max-listpack-entries", Runtime),
+    param("hash-max-ziplist-entries", Runtime),
+    param("hash-max-listpack-value", Runtime),
+    param("hash-max-ziplist-value", Runtime),
+    param("set-max-intset-entries", Runtime),
+    param("zset-max-listpack-entries", Runtime),
+    param("zset-max-ziplist-entries", Runtime),
+    param("zset-max-listpack-value", Runtime),
+    param("zset-max-ziplist-value", Runtime),
+    param("list-max-listpack-size", Runtime),
+    param("list-max-ziplist-size", Runtime),
+    param("list-compress-depth", Runtime),
     multi("save", Runtime),
     param("appendonly", Runtime),
 ];
@@ -252,10 +267,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "disable-thp",
     "dynamic-hz",
     "enable-module-command",
-    "hash-max-listpack-entries",
-    "hash-max-listpack-value",
-    "hash-max-ziplist-entries",
-    "hash-max-ziplist-value",
     "hll-sparse-max-bytes",
     "ignore-warnings",
     "include",
@@ -271,9 +282,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "lazyfree-lazy-user-flush",
     "lfu-decay-time",
     "lfu-log-factor",
-    "list-compress-depth",
-    "list-max-listpack-size",
-    "list-max-ziplist-size",
     "loadmodule",
     "lua-time-limit",
     "masterauth",
@@ -319,7 +327,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "replicaof",
     "sanitize-dump-payload",
     "sentinel",
-    "set-max-intset-entries",
     "set-proc-title",
     "shutdown-on-sigint",
     "shutdown-on-sigterm",
@@ -339,10 +346,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "unixsocketperm",
     "user",
     "watchdog-period",
-    "zset-max-listpack-entries",
-    "zset-max-listpack-value",
-    "zset-max-ziplist-entries",
-    "zset-max-ziplist-value",
 ];
 
 /// A directive and its values, with where it came from (for errors).
@@ -519,6 +522,30 @@ impl Config {
             "latency-monitor-threshold" => {
                 self.latency_monitor_threshold = int_in(one, 0, i64::MAX)? as u64
             }
+            "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
+                self.encodings.hash_max_listpack_entries = int_in(one, 0, i64::MAX)? as usize
+            }
+            "hash-max-listpack-value" | "hash-max-ziplist-value" => {
+                self.encodings.hash_max_listpack_value =
+                    memory_in(one, 0, i64::MAX as u64)? as usize
+            }
+            "set-max-intset-entries" => {
+                self.encodings.set_max_intset_entries = int_in(one, 0, i64::MAX)? as usize
+            }
+            "zset-max-listpack-entries" | "zset-max-ziplist-entries" => {
+                self.encodings.zset_max_listpack_entries = int_in(one, 0, i64::MAX)? as usize
+            }
+            "zset-max-listpack-value" | "zset-max-ziplist-value" => {
+                self.encodings.zset_max_listpack_value =
+                    memory_in(one, 0, i64::MAX as u64)? as usize
+            }
+            "list-max-listpack-size" | "list-max-ziplist-size" => {
+                self.encodings.list_max_listpack_size =
+                    int_in(one, i64::from(i32::MIN), i64::from(i32::MAX))?
+            }
+            "list-compress-depth" => {
+                self.encodings.list_compress_depth = int_in(one, 0, i64::from(i32::MAX))?
+            }
             // Persistence arrives with a later part of sonde; until then
             // only the settings that mean "off" are accepted.
             "save" => {
@@ -605,6 +632,23 @@ impl Config {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
             "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
+            "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
+                self.encodings.hash_max_listpack_entries.to_string()
+            }
+            "hash-max-listpack-value" | "hash-max-ziplist-value" => {
+                self.encodings.hash_max_listpack_value.to_string()
+            }
+            "set-max-intset-entries" => self.encodings.set_max_intset_entries.to_string(),
+            "zset-max-listpack-entries" | "zset-max-ziplist-entries" => {
+                self.encodings.zset_max_listpack_entries.to_string()
+            }
+            "zset-max-listpack-value" | "zset-max-ziplist-value" => {
+                self.encodings.zset_max_listpack_value.to_string()
+            }
+            "list-max-listpack-size" | "list-max-ziplist-size" => {
+                self.encodings.list_max_listpack_size.to_string()
+            }
+            "list-compress-depth" => self.encodings.list_compress_depth.to_string(),
             "save" => String::new(),
             "appendonly" => "no".to_owned(),
             _ => String::new(),

@@ -70,6 +70,17 @@ pub struct Client {
     pub last_command: String,
     /// Since when the output has been over the soft limit.
     pub soft_limit_since: Option<Instant>,
+    /// Waiting in a blocking command.
+    pub blocked: Option<Box<super::blocking::Blocked>>,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<super::multi::Multi>,
+    /// WATCHed (db, key)s.
+    pub watched: Vec<(usize, Vec<u8>)>,
+    /// Pub/sub subscriptions, when any.
+    pub subs: Option<Box<super::pubsub::Subscriptions>>,
+    /// Redis's CLIENT_PUBSUB: set by a subscribe, cleared when the last
+    /// subscription goes.
+    pub pubsub_mode: bool,
 }
 
 impl Client {
@@ -108,6 +119,11 @@ impl Client {
             last_interaction: now,
             last_command: "NULL".to_owned(),
             soft_limit_since: None,
+            blocked: None,
+            multi: None,
+            watched: Vec::new(),
+            subs: None,
+            pubsub_mode: false,
         }
     }
 
@@ -192,6 +208,15 @@ impl Client {
         if self.monitor {
             flags.push('O');
         }
+        if self.pubsub_mode {
+            flags.push('P');
+        }
+        if self.multi.is_some() {
+            flags.push('x');
+        }
+        if self.blocked.is_some() {
+            flags.push('b');
+        }
         if self.close_after_reply {
             flags.push('c');
         }
@@ -227,8 +252,8 @@ impl Client {
             .unwrap_or_default();
         let pending = self.reply.pending();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-             ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
              oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr(),
@@ -239,6 +264,10 @@ impl Client {
             now.duration_since(self.last_interaction).as_secs(),
             self.flag_letters(),
             self.db,
+            self.subs.as_ref().map_or(0, |s| s.channels.len()),
+            self.subs.as_ref().map_or(0, |s| s.patterns.len()),
+            self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
+            self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             self.query_len(),
             self.query.len().saturating_sub(self.query_end),
             self.query.len(),

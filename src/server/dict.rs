@@ -198,6 +198,32 @@ pub struct Dict<V> {
     hasher: foldhash::fast::FixedState,
 }
 
+/// A copy with the same keys and values (COPY of a hash, set or sorted
+/// set), sized for its contents.
+impl<V: Clone> Clone for Dict<V> {
+    fn clone(&self) -> Dict<V> {
+        let mut copy = Dict::new();
+        copy.reserve(self.len());
+        for (k, v) in self.iter() {
+            copy.insert_absent(k, v.clone());
+        }
+        copy
+    }
+}
+
+impl<V> std::fmt::Debug for Dict<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dict({} keys)", self.len())
+    }
+}
+
+/// Same keys with equal values, whatever the table layout.
+impl<V: PartialEq> PartialEq for Dict<V> {
+    fn eq(&self, other: &Dict<V>) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
 impl<V> Default for Dict<V> {
     fn default() -> Self {
         Dict::new()

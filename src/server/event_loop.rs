@@ -135,7 +135,11 @@ impl EventLoop {
                 self.flush_all_before_exit();
                 return Ok(reason);
             }
-            let timeout = self.next_cron.saturating_duration_since(Instant::now());
+            let wake = match self.server.next_block_deadline() {
+                Some(at) if at < self.next_cron => at,
+                _ => self.next_cron,
+            };
+            let timeout = wake.saturating_duration_since(Instant::now());
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -162,8 +166,36 @@ impl EventLoop {
                     self.read_client(token);
                 }
             }
-            if Instant::now() >= self.next_cron {
+            let now = Instant::now();
+            if self
+                .server
+                .next_block_deadline()
+                .is_some_and(|at| at <= now)
+            {
+                self.server.expire_blocked(now);
+            }
+            self.resume_unblocked();
+            if now >= self.next_cron {
                 self.cron();
+            }
+        }
+    }
+
+    /// Run the input that clients unblocked (served or timed out) had
+    /// pipelined behind their blocking command.
+    fn resume_unblocked(&mut self) {
+        while !self.server.unblocked.is_empty() {
+            for slot in std::mem::take(&mut self.server.unblocked) {
+                let Some(mut client) = self.server.clients.take(slot) else {
+                    continue;
+                };
+                if client.blocked.is_none() && client.query_len() > 0 {
+                    self.process_input(&mut client);
+                }
+                if client.reply.pending() > 0 {
+                    self.server.queue_write(&mut client);
+                }
+                self.server.clients.slots[slot] = Some(client);
             }
         }
     }
@@ -321,6 +353,7 @@ impl EventLoop {
         while client.query_pos < client.query_end
             && !client.close_after_reply
             && !client.close_asap
+            && client.blocked.is_none()
             && self.server.shutdown.is_none()
         {
             if client.reply.pending() > self.high_water() {
@@ -388,33 +421,9 @@ impl EventLoop {
     }
 
     /// Close a client past its hard limit, or over its soft limit for too
-    /// long (client-output-buffer-limit, normal class).
+    /// long (client-output-buffer-limit, by the client's class).
     fn check_output_limits(&mut self, client: &mut Client) {
-        let limit = self.server.config.output_limit;
-        let pending = client.reply.pending() as u64;
-        let hard = limit.hard > 0 && pending >= limit.hard;
-        let mut soft = false;
-        if limit.soft > 0 && pending >= limit.soft {
-            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
-            soft = since.elapsed().as_secs() >= limit.soft_seconds;
-        } else {
-            client.soft_limit_since = None;
-        }
-        if (hard || soft) && !client.close_asap {
-            client.close_asap = true;
-            self.server.stats.output_limit_disconnections += 1;
-            self.server.log.warning(
-                "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
-                &[
-                    ("addr", Field::Str(&client.addr())),
-                    ("omem", Field::Int(pending as i64)),
-                ],
-            );
-            // Drop the buffered output now: memory stays bounded.
-            client.reply.buf = Vec::new();
-            client.reply.sent = 0;
-            self.server.queue_write(client);
-        }
+        self.server.enforce_output_limit(client);
     }
 
     fn write_client(&mut self, slot: usize) {
@@ -502,6 +511,11 @@ impl EventLoop {
         if client.monitor {
             self.server.monitors -= 1;
         }
+        // A client killed while blocked, watching or subscribed leaves no
+        // trace in the registries.
+        self.server.unblock(&mut client);
+        super::multi::discard(&mut self.server, &mut client);
+        self.server.drop_subscriptions(&mut client);
         if let Some(stream) = client.stream.as_mut() {
             let _ = self.poll.registry().deregister(stream);
         }
@@ -540,11 +554,23 @@ impl EventLoop {
 
         // Idle clients and soft output limits.
         let timeout = server.config.timeout;
-        let soft = server.config.output_limit;
+        let (normal, pubsub) = (
+            server.config.output_limit,
+            server.config.pubsub_output_limit,
+        );
         let mut doomed = Vec::new();
         for client in server.clients.iter_mut() {
+            // Blocked and subscribed clients wait by design (Redis exempts
+            // them from the idle timeout).
+            let soft = if client.subscriptions() > 0 {
+                pubsub
+            } else {
+                normal
+            };
             if timeout > 0
                 && !client.monitor
+                && client.blocked.is_none()
+                && !client.pubsub_mode
                 && now.duration_since(client.last_interaction).as_secs() > timeout
             {
                 doomed.push(client.slot);

@@ -147,7 +147,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "maxclients", srv.config.maxclients);
             field(out, "client_recent_max_input_buffer", max_in);
             field(out, "client_recent_max_output_buffer", max_out);
-            field(out, "blocked_clients", 0);
+            field(out, "blocked_clients", srv.blocked_clients);
             field(out, "tracking_clients", 0);
             field(out, "clients_in_timeout_table", 0);
         }
@@ -212,8 +212,8 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "evicted_keys", 0);
             field(out, "keyspace_hits", fx.keyspace_hits);
             field(out, "keyspace_misses", fx.keyspace_misses);
-            field(out, "pubsub_channels", 0);
-            field(out, "pubsub_patterns", 0);
+            field(out, "pubsub_channels", srv.pubsub.channels.len());
+            field(out, "pubsub_patterns", srv.pubsub.numpat());
             field(out, "total_error_replies", s.total_error_replies);
             field(
                 out,

@@ -15,20 +15,66 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
 use super::thin::ThinBytes;
+use super::types::hash::{HashRef, HashTable};
+use super::types::list::List;
+use super::types::packed::Packed;
+use super::types::set::{SetRef, SetTable};
+use super::types::zset::{SkipZset, ZsetRef};
 
-/// A value of any type. Later data types add variants here; everything that
-/// matches on `Value` (TYPE, OBJECT ENCODING, MEMORY USAGE, COPY, RDB)
-/// gets a compile error until it handles them.
+/// A value of any type, each collection type in its compact or its full
+/// encoding (see [`super::types`]). Every variant holds one word besides
+/// the discriminant, so a `Value` stays 16 bytes whatever it holds; the
+/// per-type modules give typed views (`HashRef`, `SetRef`, `ZsetRef`)
+/// over the pairs of variants. Everything that matches on `Value` (TYPE,
+/// OBJECT ENCODING, MEMORY USAGE, COPY, RDB) handles each variant.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     String(Str),
+    /// Redis 7.0 reports every list as "quicklist".
+    List(Box<List>),
+    /// "listpack"
+    HashPacked(Packed),
+    /// "hashtable"
+    HashTable(Box<HashTable>),
+    /// "intset"
+    SetInts(Packed),
+    /// "hashtable"
+    SetTable(Box<SetTable>),
+    /// "listpack"
+    ZsetPacked(Packed),
+    /// "skiplist"
+    ZsetSkiplist(Box<SkipZset>),
+}
+
+/// The data type of a value, as TYPE names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    List,
+    Hash,
+    Set,
+    Zset,
 }
 
 impl Value {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Value::String(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
+            Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
+        }
+    }
+
     /// The name TYPE reports.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::String(_) => "string",
+        match self.kind() {
+            Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::Zset => "zset",
         }
     }
 
@@ -36,7 +82,30 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::String(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::HashPacked(_) | Value::ZsetPacked(_) => "listpack",
+            Value::HashTable(_) | Value::SetTable(_) => "hashtable",
+            Value::SetInts(_) => "intset",
+            Value::ZsetSkiplist(_) => "skiplist",
         }
+    }
+
+    /// Elements in a collection (0 for strings).
+    pub fn len(&self) -> usize {
+        match self {
+            Value::String(_) => 0,
+            Value::List(l) => l.len(),
+            Value::HashPacked(_) | Value::HashTable(_) => HashRef::of(self).map_or(0, |h| h.len()),
+            Value::SetInts(_) | Value::SetTable(_) => SetRef::of(self).map_or(0, |s| s.len()),
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.len())
+            }
+        }
+    }
+
+    /// A collection without elements (never stored: Redis deletes them).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
@@ -45,6 +114,16 @@ impl Value {
             Value::String(Str::Int(_)) => 0,
             Value::String(Str::Embedded(b)) => b.len() + 1,
             Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::List(l) => l.heap_bytes(),
+            Value::HashPacked(_) | Value::HashTable(_) => {
+                HashRef::of(self).map_or(0, |h| h.heap_bytes())
+            }
+            Value::SetInts(_) | Value::SetTable(_) => {
+                SetRef::of(self).map_or(0, |s| s.heap_bytes())
+            }
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
+            }
         }
     }
 }
@@ -249,6 +328,10 @@ pub struct Keyspace {
     /// Active expiry may be switched off (DEBUG SET-ACTIVE-EXPIRE 0).
     pub active_expire: bool,
     pub rng: Rng,
+    /// Clients blocked on keys, and the keys that got elements.
+    pub waiters: super::blocking::Waiters,
+    /// WATCHed keys.
+    pub watches: super::multi::Watches,
     /// Time the current command sees: fixed for the whole command, as
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
@@ -270,6 +353,8 @@ impl Keyspace {
             effects: Effects::default(),
             active_expire: true,
             rng: Rng::from_entropy(),
+            waiters: Default::default(),
+            watches: Default::default(),
             now: unix_ms(),
         }
     }
@@ -291,10 +376,46 @@ impl Keyspace {
         // A replica waits for its master's DEL instead; that role comes with
         // replication and hooks in here.
         d.remove(key);
+        if !self.watches.is_empty() {
+            self.watches.touch(db, key, false);
+        }
         self.effects.expired_keys += 1;
         self.effects
             .propagate(Propagated::new(db, [&b"DEL"[..], key]));
         true
+    }
+
+    /// Whether `key` is past its expiry (still in the table or not).
+    pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].is_expired(key, self.now)
+    }
+
+    pub fn has_watches(&self) -> bool {
+        !self.watches.is_empty()
+    }
+
+    /// A write modified `key` (Redis's signalModifiedKey): its watchers'
+    /// transactions will fail. Marks the command as having named its keys.
+    pub fn touch(&mut self, db: usize, key: &[u8]) {
+        self.effects.touched = true;
+        if self.watches.is_empty() {
+            return;
+        }
+        let there = self.dbs[db].dict.contains_key(key);
+        self.watches.touch(db, key, there);
+    }
+
+    /// FLUSHDB/SWAPDB: touch the watched keys of `db` that exist in it, or
+    /// in `other` (the database swapped in).
+    pub fn touch_all(&mut self, db: usize, other: Option<usize>) {
+        self.effects.touched = true;
+        for key in self.watches.keys_of(db) {
+            let in_db = self.dbs[db].dict.contains_key(&key);
+            let in_other = other.is_some_and(|o| self.dbs[o].dict.contains_key(&key));
+            if in_db || in_other {
+                self.watches.touch(db, &key, in_other);
+            }
+        }
     }
 
     /// A key for reading: expired keys are deleted first; hits and misses

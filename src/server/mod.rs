@@ -46,6 +46,7 @@
 //!   seam persistence, replication and DUMP/RESTORE use).
 //! - [`memory`]: the counting allocator and RSS.
 
+pub mod blocking;
 pub mod command;
 pub mod commands;
 pub mod config;
@@ -55,11 +56,14 @@ pub mod event_loop;
 pub mod info;
 pub mod keyspace;
 pub mod memory;
+pub mod multi;
 pub mod numeric;
 pub mod propagate;
+pub mod pubsub;
 pub mod rdb_value;
 pub mod reply;
 pub mod thin;
+pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -221,11 +225,23 @@ pub struct Server {
     pub monitors: usize,
     /// The last top-level command name as sent, and its table entry.
     last_lookup: (Vec<u8>, usize),
+    /// While EXEC runs: what its commands propagate, wrapped in MULTI/EXEC
+    /// when there is more than one.
+    pub exec_feed: Option<Vec<Propagated>>,
+    /// Blocking deadlines, nearest first.
+    pub block_deadlines: blocking::Deadlines,
+    pub blocked_clients: usize,
+    /// Clients unblocked since the loop last looked: their pipelined input
+    /// is processed next.
+    pub unblocked: Vec<usize>,
+    /// Pub/sub channels and patterns with their subscribers.
+    pub pubsub: pubsub::Registry,
 }
 
 impl Server {
     pub fn new(config: Config, log: Logger) -> Server {
         let mut rng = dict::Rng::from_entropy();
+        types::set_limits(&config.encodings);
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
@@ -252,6 +268,11 @@ impl Server {
             clock_base: (Instant::now(), unix_ms()),
             monitors: 0,
             last_lookup: (Vec::new(), 0),
+            exec_feed: None,
+            block_deadlines: Default::default(),
+            blocked_clients: 0,
+            unblocked: Vec::new(),
+            pubsub: Default::default(),
         }
     }
 
@@ -260,9 +281,10 @@ impl Server {
         self.config.requirepass.is_some() && !client.authenticated
     }
 
-    /// Execute one request: look the command up, check it, run it, and
-    /// account for it (statistics, slowlog, propagation, MONITOR, reply
-    /// mode). This is the only way commands run.
+    /// Execute one request: look the command up, check it, queue it (inside
+    /// MULTI) or run it, and account for it (statistics, slowlog,
+    /// propagation, MONITOR, reply mode); then serve clients blocked on
+    /// keys the command filled. This is the only way requests run.
     pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
         let Some(&name) = args.first() else {
             return;
@@ -288,38 +310,74 @@ impl Server {
                 index
             }
             Lookup::Unknown => {
-                client.reply.error(&unknown_command(args));
-                self.finish_errors(client, None);
+                self.reject(client, None, &unknown_command(args));
                 self.end_reply(client, reply_start);
                 return;
             }
-            Lookup::UnknownSubcommand(parent) => {
+            Lookup::UnknownSubcommand(_) => {
                 let container = String::from_utf8_lossy(name).to_uppercase();
-                client.reply.error(&format!(
+                let message = format!(
                     "unknown subcommand '{}'. Try {container} HELP.",
                     truncate_c(args[1], 128)
-                ));
-                self.finish_errors(client, None);
+                );
+                self.reject(client, None, &message);
                 self.end_reply(client, reply_start);
-                let _ = parent;
                 return;
             }
         };
-        let spec = self.commands.entries[index].spec;
         if let Some(rejection) = self.check(client, index, args.len()) {
-            client.reply.error(&rejection);
-            self.commands.entries[index].stats.rejected_calls += 1;
-            self.finish_errors(client, None);
+            self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
             return;
         }
+        let spec = self.commands.entries[index].spec;
+        if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
+            multi::queue(client, index, spec.flags, args);
+            client.reply.raw(b"+QUEUED\r\n");
+            self.end_reply(client, reply_start);
+            return;
+        }
+        self.execute(client, index, args, false);
+        self.end_reply(client, reply_start);
+        if self.ks.waiters.has_ready() {
+            self.serve_ready_keys();
+        }
+    }
+
+    /// Reply a rejection (before execution): counts it, and inside MULTI
+    /// makes EXEC fail (EXEC itself aborts the transaction).
+    fn reject(&mut self, client: &mut Client, index: Option<usize>, message: &str) {
+        let is_exec = index.is_some_and(|i| self.commands.entries[i].full_name == "exec");
+        // Redis aborts on any rejected EXEC, inside MULTI or not.
+        if is_exec {
+            multi::discard(self, client);
+            let reason = message.strip_prefix('-').unwrap_or(message);
+            client.reply.error(&format!(
+                "-EXECABORT Transaction discarded because of: {reason}"
+            ));
+        } else {
+            if let Some(m) = client.multi.as_mut() {
+                m.failed = true;
+            }
+            client.reply.error(message);
+        }
+        if let Some(i) = index {
+            self.commands.entries[i].stats.rejected_calls += 1;
+        }
+        self.finish_errors(client, None);
+    }
+
+    /// Run one command that passed the checks (a request, a command queued
+    /// by MULTI, or a blocked command served again when `again`: then it
+    /// does not count as another call).
+    pub fn execute(&mut self, client: &mut Client, index: usize, args: &[&[u8]], again: bool) {
+        let spec = self.commands.entries[index].spec;
         let Some(handler) = spec.handler else {
             // A container called with a subcommand that has no handler:
             // cannot happen with a well-formed table.
             client
                 .reply
                 .error("internal error: command without handler");
-            self.end_reply(client, reply_start);
             return;
         };
 
@@ -332,6 +390,7 @@ impl Server {
         self.ks
             .set_now(base_ms + started.saturating_duration_since(base).as_millis() as i64);
         self.ks.effects.enabled = self.feed.is_consumed();
+        self.ks.effects.touched = false;
         let dirty_before = self.ks.effects.dirty;
         // A bug in one command must not take the server down: the client
         // gets an error, the log says what happened.
@@ -350,15 +409,25 @@ impl Server {
         let elapsed = started.elapsed();
         let micros = elapsed.as_micros() as u64;
 
-        self.stats.commands_processed += 1;
-        let stats = &mut self.commands.entries[index].stats;
-        stats.calls += 1;
-        stats.usec += micros;
+        if !again {
+            self.stats.commands_processed += 1;
+            let stats = &mut self.commands.entries[index].stats;
+            stats.calls += 1;
+            stats.usec += micros;
+        }
         self.finish_errors(client, Some(index));
+
+        let changed = self.ks.effects.dirty != dirty_before;
+        // WATCH: a write that changed the dataset touches its keys, unless
+        // it named the keys it modified itself.
+        if changed && spec.has(flags::WRITE) && !self.ks.effects.touched && self.ks.has_watches() {
+            for key in spec_keys(spec, args) {
+                self.ks.touch(client.db, key);
+            }
+        }
 
         // Propagation: the command's own arguments for a write that changed
         // the dataset, unless it recorded its own rewrite.
-        let changed = self.ks.effects.dirty != dirty_before;
         if spec.has(flags::WRITE)
             && changed
             && !self.ks.effects.rewritten
@@ -370,9 +439,15 @@ impl Server {
         }
         if self.ks.effects.has_propagated() || self.ks.effects.rewritten {
             let entries = self.ks.effects.take_propagated();
-            self.feed.push(entries);
+            match self.exec_feed.as_mut() {
+                Some(buffered) => buffered.extend(entries),
+                None => self.feed.push(entries),
+            }
         }
 
+        if again {
+            return;
+        }
         if !spec.has(flags::SKIP_SLOWLOG) {
             self.slowlog_push(client, args, micros);
         }
@@ -388,7 +463,6 @@ impl Server {
         if !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
             self.feed_monitors(client, args);
         }
-        self.end_reply(client, reply_start);
     }
 
     /// The checks Redis makes between lookup and execution, in its order.
@@ -414,6 +488,16 @@ impl Server {
         }
         if self.auth_required(client) && !spec.has(flags::NO_AUTH) {
             return Some("-NOAUTH Authentication required.".to_owned());
+        }
+        if client.multi.is_some() && spec.has(flags::NO_MULTI) {
+            return Some("Command not allowed inside a transaction".to_owned());
+        }
+        if client.in_pubsub_context() && !spec.has(flags::PUBSUB_CONTEXT) {
+            return Some(format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+                 RESET are allowed in this context",
+                entry.full_name
+            ));
         }
         None
     }
@@ -535,6 +619,40 @@ impl Server {
         self.pending_writes.extend(queued);
     }
 
+    /// Whether the client in `slot` exceeds its client-output-buffer-limit
+    /// class (pub/sub subscribers have their own); marks it for closing.
+    pub fn enforce_output_limit(&mut self, client: &mut Client) {
+        let limit = if client.subscriptions() > 0 {
+            self.config.pubsub_output_limit
+        } else {
+            self.config.output_limit
+        };
+        let pending = client.reply.pending() as u64;
+        let hard = limit.hard > 0 && pending >= limit.hard;
+        let mut soft = false;
+        if limit.soft > 0 && pending >= limit.soft {
+            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
+            soft = since.elapsed().as_secs() >= limit.soft_seconds;
+        } else {
+            client.soft_limit_since = None;
+        }
+        if (hard || soft) && !client.close_asap {
+            client.close_asap = true;
+            self.stats.output_limit_disconnections += 1;
+            self.log.warning(
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
+                &[
+                    ("addr", crate::output::log::Field::Str(&client.addr())),
+                    ("omem", crate::output::log::Field::Int(pending as i64)),
+                ],
+            );
+            // Drop the buffered output now: memory stays bounded.
+            client.reply.buf = Vec::new();
+            client.reply.sent = 0;
+            self.queue_write(client);
+        }
+    }
+
     /// Mark the client in `slot` for closing (CLIENT KILL of another client).
     pub fn kill_client(&mut self, slot: usize) {
         if let Some(c) = self.clients.get_mut(slot) {
@@ -566,6 +684,24 @@ pub fn log_level(level: config::LogLevel) -> crate::output::log::Level {
 fn truncate_c(bytes: &[u8], max: usize) -> String {
     let end = memchr::memchr(0, bytes).unwrap_or(bytes.len()).min(max);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// The keys a command's key specification names in `args` (first..=last
+/// stepping by step; a negative last counts from the end).
+fn spec_keys<'a>(spec: &command::Spec, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    let k = spec.keys;
+    if k.first <= 0 || k.step <= 0 {
+        return Vec::new();
+    }
+    let argc = args.len() as i32;
+    let last = if k.last < 0 { argc + k.last } else { k.last };
+    let mut out = Vec::new();
+    let mut i = k.first;
+    while i <= last && i < argc {
+        out.push(args[i as usize]);
+        i += k.step;
+    }
+    out
 }
 
 /// "unknown command 'X', with args beginning with: 'a' 'b' ".

@@ -102,3 +102,30 @@ int sonde_format_g17(double v, char *out, size_t cap) {
     int n = snprintf(out, cap, "%.17g", v);
     return (n < 0 || (size_t)n >= cap) ? -1 : n;
 }
+
+/* Redis's string2ld, narrowed to a double (blocking timeouts). */
+int sonde_string2ld(const char *s, size_t len, double *out) {
+    long double v;
+    if (!parse_ld(s, len, &v)) return 0;
+    *out = (double)v;
+    return 1;
+}
+
+/*
+ * strtod over the argument as a C string (up to its first NUL), accepted
+ * when the whole C string was consumed and the value is not NaN: how
+ * zslParseRange reads ZRANGEBYSCORE bounds (so "" is 0 and " 1" is 1).
+ */
+int sonde_strtod_cstr(const char *s, size_t len, double *out) {
+    char buf[MAX_LD_CHARS];
+    char *end;
+    double v;
+    size_t n = strnlen(s, len);
+    if (n >= sizeof(buf)) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    v = strtod(buf, &end);
+    if (end[0] != '\0' || isnan(v)) return 0;
+    *out = v;
+    return 1;
+}

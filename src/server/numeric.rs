@@ -18,6 +18,8 @@ unsafe extern "C" {
     ) -> c_int;
     fn sonde_string2d(s: *const c_char, len: usize, out: *mut f64) -> c_int;
     fn sonde_format_g17(v: f64, out: *mut c_char, cap: usize) -> c_int;
+    fn sonde_string2ld(s: *const c_char, len: usize, out: *mut f64) -> c_int;
+    fn sonde_strtod_cstr(s: *const c_char, len: usize, out: *mut f64) -> c_int;
 }
 
 /// Why INCRBYFLOAT could not produce a value.
@@ -62,6 +64,40 @@ pub fn parse_double(text: &[u8]) -> Option<f64> {
     (ok == 1).then_some(v)
 }
 
+/// Redis's string2ld (a long double; infinities accepted, NaN not),
+/// narrowed to f64.
+pub fn parse_long_double(text: &[u8]) -> Option<f64> {
+    let mut v = 0.0;
+    // SAFETY: the helper reads `len` bytes and writes one f64.
+    let ok = unsafe { sonde_string2ld(text.as_ptr().cast(), text.len(), &mut v) };
+    (ok == 1).then_some(v)
+}
+
+/// C `strtod` over the text as a C string, consumed entirely, not NaN
+/// (Redis's score-range bounds).
+pub fn strtod_cstr(text: &[u8]) -> Option<f64> {
+    let mut v = 0.0;
+    // SAFETY: the helper reads at most `len` bytes and writes one f64.
+    let ok = unsafe { sonde_strtod_cstr(text.as_ptr().cast(), text.len(), &mut v) };
+    (ok == 1).then_some(v)
+}
+
+/// Redis's d2string (ZSCAN scores): integers in ±2^62 as integers, signed
+/// zero as "0"/"-0", otherwise `%.17g`.
+pub fn d2string(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".to_owned();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0" } else { "0" }.to_owned();
+    }
+    let half = (i64::MAX / 2) as f64;
+    if v.is_finite() && (-half..=half).contains(&v) && v.trunc() == v {
+        return itoa::Buffer::new().format(v as i64).to_owned();
+    }
+    format_g17(v)
+}
+
 /// `%.17g` of a finite double; "inf"/"-inf" for infinities.
 pub fn format_g17(v: f64) -> String {
     if v.is_infinite() {
@@ -103,5 +139,11 @@ mod tests {
         assert_eq!(parse_double(b"1e400"), None);
         assert_eq!(parse_double(b""), None);
         assert_eq!(parse_double(b" 1"), None);
+        assert_eq!(strtod_cstr(b""), Some(0.0));
+        assert_eq!(strtod_cstr(b" 1.5"), Some(1.5));
+        assert_eq!(strtod_cstr(b"1x"), None);
+        assert_eq!(strtod_cstr(b"nan"), None);
+        assert_eq!(strtod_cstr(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_long_double(b"inf"), Some(f64::INFINITY));
     }
 }

@@ -47,6 +47,8 @@ pub struct Effects {
     /// Whether anything consumes propagated commands; when nothing does,
     /// recording them (copying arguments) is skipped.
     pub enabled: bool,
+    /// The command touched (for WATCH) the keys it modified itself.
+    pub touched: bool,
     pub expired_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,

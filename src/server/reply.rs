@@ -115,6 +115,12 @@ impl Reply {
         }
     }
 
+    /// An out-of-band push (pub/sub messages): `>len` in RESP3, an array in
+    /// RESP2.
+    pub fn push(&mut self, len: usize) {
+        encode::header(&mut self.buf, if self.resp3 { b'>' } else { b'*' }, len);
+    }
+
     /// A set: `~len` or an array.
     pub fn set(&mut self, len: usize) {
         encode::header(&mut self.buf, if self.resp3 { b'~' } else { b'*' }, len);

@@ -165,11 +165,13 @@ fn show(bytes: &[u8]) -> String {
 }
 
 /// Run `script` against both servers (each on one fresh connection) and
-/// assert that every reply matches.
+/// assert that every reply matches; a failure lists every step that
+/// differs, not only the first.
 pub fn assert_same(redis_addr: &str, sonde_addr: &str, script: &str) {
     let steps = parse_script(script);
     let mut redis = Conn::open(redis_addr);
     let mut sonde = Conn::open(sonde_addr);
+    let mut differences = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let expected = redis.call(&step.command);
         let actual = sonde.call(&step.command);
@@ -178,13 +180,21 @@ pub fn assert_same(redis_addr: &str, sonde_addr: &str, script: &str) {
             Compare::Sorted => sorted_elements(&expected) == sorted_elements(&actual),
             Compare::TypeOnly => expected.first() == actual.first(),
         };
-        assert!(
-            same,
-            "step {} differs: {}\n  redis-server: {}\n  sonde:        {}",
-            i + 1,
-            step.line,
-            show(&expected),
-            show(&actual)
-        );
+        if !same {
+            differences.push(format!(
+                "step {} differs: {}\n  redis-server: {}\n  sonde:        {}",
+                i + 1,
+                step.line,
+                show(&expected),
+                show(&actual)
+            ));
+        }
     }
+    assert!(
+        differences.is_empty(),
+        "{} of {} steps differ:\n{}",
+        differences.len(),
+        steps.len(),
+        differences.join("\n")
+    );
 }

@@ -6,18 +6,26 @@ use std::time::Instant;
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::{Client, ReplyMode};
-use super::{db_arg, help, is};
+use super::{db_arg, help, int_arg, is};
 use crate::resp::number::string2ll;
 
 const G: &str = "connection";
 
 pub const COMMANDS: &[Spec] = &[
-    Spec::new("ping", -1, FAST, G, "1.0.0", "Ping the server", ping),
+    Spec::new(
+        "ping",
+        -1,
+        FAST | PUBSUB_CONTEXT,
+        G,
+        "1.0.0",
+        "Ping the server",
+        ping,
+    ),
     Spec::new("echo", 2, FAST, G, "1.0.0", "Echo the given string", echo),
     Spec::new(
         "quit",
         -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | MULTI_CONTROL | PUBSUB_CONTEXT,
         G,
         "1.0.0",
         "Close the connection",
@@ -53,7 +61,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | MULTI_CONTROL | PUBSUB_CONTEXT,
         G,
         "6.2.0",
         "Reset the connection",
@@ -116,6 +124,15 @@ const CLIENT: &[Spec] = &[
         client_info,
     ),
     Spec::new(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+        client_unblock,
+    ),
+    Spec::new(
         "kill",
         -3,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -154,6 +171,14 @@ const CLIENT: &[Spec] = &[
 ];
 
 fn ping(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if client.in_pubsub_context() && args.len() <= 2 {
+        // Subscribed RESP2 clients get PING's answer as a message-shaped
+        // array, which their reader expects.
+        client.reply.array(2);
+        client.reply.bulk(b"pong");
+        client.reply.bulk(args.get(1).copied().unwrap_or(b""));
+        return;
+    }
     match args.len() {
         1 => client.reply.raw(b"+PONG\r\n"),
         2 => client.reply.bulk(args[1]),
@@ -307,6 +332,8 @@ fn select(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    super::super::multi::discard(srv, client);
+    srv.drop_subscriptions(client);
     if client.monitor {
         client.monitor = false;
         srv.monitors -= 1;
@@ -369,9 +396,9 @@ fn client_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         4 if is(args[2], "type") => {
             let kind = args[3].to_ascii_lowercase();
             match kind.as_slice() {
-                b"normal" => all_lines(srv, client, |c| !c.monitor),
+                b"normal" => all_lines(srv, client, |c| !c.monitor && !c.pubsub_mode),
                 b"master" | b"replica" | b"slave" => all_lines(srv, client, |c| c.monitor),
-                b"pubsub" => String::new(),
+                b"pubsub" => all_lines(srv, client, |c| c.pubsub_mode),
                 _ => {
                     client.reply.error(&format!(
                         "Unknown client type '{}'",
@@ -406,6 +433,50 @@ fn client_info(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     let mut line = client.info_line(Instant::now());
     line.push('\n');
     client.reply.verbatim(line.as_bytes());
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: end another client's blocking wait
+/// as if it timed out, or with an error.
+fn client_unblock(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if args.len() > 4 {
+        client.reply.syntax_error();
+        return;
+    }
+    let with_error = match args.get(3) {
+        None => false,
+        Some(reason) if is(reason, "timeout") => false,
+        Some(reason) if is(reason, "error") => true,
+        Some(_) => {
+            client
+                .reply
+                .error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    };
+    let Some(id) = int_arg(client, args[2]) else {
+        return;
+    };
+    let target = srv
+        .clients
+        .iter()
+        .find(|c| c.id as i64 == id && c.blocked.is_some())
+        .map(|c| c.slot);
+    let Some(mut target) = target.and_then(|slot| srv.clients.take(slot)) else {
+        client.reply.int(0);
+        return;
+    };
+    srv.unblock(&mut target);
+    if with_error {
+        target
+            .reply
+            .error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else {
+        target.reply.null_array();
+    }
+    srv.queue_write(&mut target);
+    let slot = target.slot;
+    srv.clients.slots[slot] = Some(target);
+    client.reply.int(1);
 }
 
 fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -489,8 +560,8 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             && laddr.is_none_or(|a| c.laddr().as_bytes() == a)
             && user.is_none_or(|u| u == b"default")
             && kind.as_deref().is_none_or(|k| match k {
-                b"normal" => !c.monitor,
-                b"pubsub" => false,
+                b"normal" => !c.monitor && !c.pubsub_mode,
+                b"pubsub" => c.pubsub_mode,
                 _ => c.monitor,
             })
     };

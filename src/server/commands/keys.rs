@@ -7,8 +7,10 @@ use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
 use super::super::keyspace::{Str, Value};
 use super::super::propagate::Propagated;
+use super::super::rdb_value;
 use super::{db_arg, help, int_arg, invalid_expire, is};
 use crate::glob;
+use crate::rdb::{dump, format};
 
 const G: &str = "generic";
 
@@ -39,6 +41,8 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new("flushdb", -1, WRITE, "server", "1.0.0", "Remove all keys from the current database", flushdb),
     Spec::new("flushall", -1, WRITE, "server", "1.0.0", "Remove all keys from all databases", flushall),
     Spec::container("object", -2, G, "2.2.3", "A container for object introspection commands", OBJECT),
+    Spec::new("dump", 2, READONLY, G, "2.6.0", "Return a serialized version of the value stored at the specified key.", dump).keys(1, 1, 1),
+    Spec::new("restore", -4, WRITE | DENYOOM, G, "2.6.0", "Create a key using the provided serialized value, previously obtained using DUMP.", restore).keys(1, 1, 1),
 ];
 
 const OBJECT: &[Spec] = &[
@@ -98,8 +102,10 @@ fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     for key in &args[1..] {
         if srv.ks.delete(client.db, key) {
             deleted += 1;
+            srv.ks.touch(client.db, key);
         }
     }
+    srv.ks.effects.touched = true;
     srv.ks.effects.dirty += deleted;
     client.reply.int(deleted as i64);
 }
@@ -297,7 +303,7 @@ fn keys(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 /// Redis's parseScanCursorOrReply (strtoul: optional sign, decimal).
-fn scan_cursor(arg: &[u8]) -> Option<u64> {
+pub fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
     let (negative, digits) = match arg.first() {
         Some(b'-') => (true, &arg[1..]),
         Some(b'+') => (false, &arg[1..]),
@@ -314,7 +320,7 @@ fn scan_cursor(arg: &[u8]) -> Option<u64> {
 }
 
 fn scan(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(mut cursor) = scan_cursor(args[1]) else {
+    let Some(mut cursor) = parse_scan_cursor(args[1]) else {
         client.reply.error("invalid cursor");
         return;
     };
@@ -420,6 +426,7 @@ fn rename_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: boo
             d.set_expire(to, at);
         }
     }
+    srv.ks.waiters.signal(db, to);
     srv.ks.effects.dirty += 1;
     if nx {
         client.reply.int(1);
@@ -480,6 +487,8 @@ fn copy(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if let Some(at) = expire {
         srv.ks.dbs[dst].set_expire(to, at);
     }
+    srv.ks.waiters.signal(dst, to);
+    srv.ks.touch(dst, to);
     srv.ks.effects.dirty += 1;
     client.reply.int(1);
 }
@@ -510,6 +519,9 @@ fn move_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             srv.ks.dbs[dst].set_expire(key, at);
         }
     }
+    srv.ks.waiters.signal(dst, key);
+    srv.ks.touch(src, key);
+    srv.ks.touch(dst, key);
     srv.ks.effects.dirty += 1;
     client.reply.int(1);
 }
@@ -530,7 +542,17 @@ fn swapdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.error("DB index is out of range");
         return;
     }
-    srv.ks.dbs.swap(a as usize, b as usize);
+    let (a, b) = (a as usize, b as usize);
+    srv.ks.touch_all(a, Some(b));
+    srv.ks.touch_all(b, Some(a));
+    srv.ks.dbs.swap(a, b);
+    // Clients blocked on a key now holding elements (in either database)
+    // are served, as Redis does after SWAPDB.
+    for db in [a, b] {
+        for key in srv.ks.waiters.keys_of(db) {
+            srv.ks.waiters.signal(db, &key);
+        }
+    }
     srv.ks.effects.dirty += 1;
     client.reply.ok();
 }
@@ -555,6 +577,7 @@ fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if !flush_mode_ok(client, args) {
         return;
     }
+    srv.ks.touch_all(client.db, None);
     let db = &mut srv.ks.dbs[client.db];
     srv.ks.effects.dirty += db.len() as u64 + 1;
     db.clear();
@@ -564,6 +587,9 @@ fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if !flush_mode_ok(client, args) {
         return;
+    }
+    for index in 0..srv.ks.dbs.len() {
+        srv.ks.touch_all(index, None);
     }
     for db in &mut srv.ks.dbs {
         srv.ks.effects.dirty += db.len() as u64;
@@ -648,9 +674,149 @@ fn object_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     );
 }
 
+fn dump(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let Some(obj) = srv.ks.lookup(client.db, args[1]) else {
+        client.reply.null();
+        return;
+    };
+    match rdb_value::with_rdb_value(&obj.value, crate::rdb::dump::serialize) {
+        Ok(payload) => client.reply.bulk(&payload),
+        Err(e) => client
+            .reply
+            .error(&format!("cannot serialize the value: {e}")),
+    }
+}
+
+/// Redis's verifyDumpPayload: RDB version at most 10 and a CRC-64 that
+/// matches exactly (RESTORE accepts no "checksum disabled" zero).
+fn payload_ok(payload: &[u8]) -> bool {
+    if payload.len() < 10 {
+        return false;
+    }
+    let footer = payload.len() - 10;
+    let mut stored = [0u8; 8];
+    stored.copy_from_slice(&payload[footer + 2..]);
+    dump::verify(payload, format::WRITE_VERSION).is_ok()
+        && u64::from_le_bytes(stored) == crate::rdb::crc64::checksum(&payload[..footer + 2])
+}
+
+fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let (mut replace, mut absttl) = (false, false);
+    let mut idle: Option<i64> = None;
+    let mut freq: Option<i64> = None;
+    let mut j = 4;
+    while j < args.len() {
+        let more = args.len() - j - 1;
+        if is(args[j], "replace") {
+            replace = true;
+        } else if is(args[j], "absttl") {
+            absttl = true;
+        } else if is(args[j], "idletime") && more >= 1 && freq.is_none() {
+            let Some(n) = int_arg(client, args[j + 1]) else {
+                return;
+            };
+            if n < 0 {
+                client.reply.error("Invalid IDLETIME value, must be >= 0");
+                return;
+            }
+            idle = Some(n);
+            j += 1;
+        } else if is(args[j], "freq") && more >= 1 && idle.is_none() {
+            let Some(n) = int_arg(client, args[j + 1]) else {
+                return;
+            };
+            if !(0..=255).contains(&n) {
+                client
+                    .reply
+                    .error("Invalid FREQ value, must be >= 0 and <= 255");
+                return;
+            }
+            freq = Some(n);
+            j += 1;
+        } else {
+            client.reply.syntax_error();
+            return;
+        }
+        j += 1;
+    }
+    let (db, key) = (client.db, args[1]);
+    if !replace && srv.ks.lookup_write(db, key).is_some() {
+        client
+            .reply
+            .error("-BUSYKEY Target key name already exists.");
+        return;
+    }
+    let Some(mut ttl) = int_arg(client, args[2]) else {
+        return;
+    };
+    if ttl < 0 {
+        client.reply.error("Invalid TTL value, must be >= 0");
+        return;
+    }
+    if !payload_ok(args[3]) {
+        client
+            .reply
+            .error("DUMP payload version or checksum are wrong");
+        return;
+    }
+    let value = match dump::parse(args[3], format::WRITE_VERSION)
+        .and_then(|v| v.decode())
+        .ok()
+        .map(rdb_value::from_rdb)
+    {
+        Some(Ok(value)) => value,
+        _ => {
+            client.reply.error("Bad data format");
+            return;
+        }
+    };
+    let deleted = replace && srv.ks.delete(db, key);
+    if ttl != 0 && !absttl {
+        ttl = ttl.saturating_add(srv.ks.now);
+    }
+    if ttl != 0 && ttl <= srv.ks.now {
+        if deleted {
+            srv.ks.effects.dirty += 1;
+            srv.ks.touch(db, key);
+            srv.ks
+                .effects
+                .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
+        } else {
+            srv.ks.effects.suppress();
+        }
+        client.reply.ok();
+        return;
+    }
+    srv.ks.dbs[db].add(key, value);
+    if ttl != 0 {
+        srv.ks.dbs[db].set_expire(key, ttl);
+        if !absttl {
+            let at = itoa::Buffer::new().format(ttl).as_bytes().to_vec();
+            let mut argv: Vec<&[u8]> = vec![args[0], key, &at];
+            argv.extend_from_slice(&args[3..]);
+            argv.push(b"ABSTTL");
+            srv.ks.effects.rewrite(Propagated::new(db, argv));
+        }
+    }
+    if let (Some(idle), Some(obj)) = (idle, srv.ks.dbs[db].dict.get_mut(key)) {
+        let now = super::super::keyspace::lru_clock();
+        let idle = idle.min(i64::from(0x00ff_ffff)) as u32;
+        obj.lru = if now >= idle {
+            now - idle
+        } else {
+            0x00ff_ffff - (idle - now)
+        };
+    }
+    let _ = freq;
+    srv.ks.waiters.signal(db, key);
+    srv.ks.touch(db, key);
+    srv.ks.effects.dirty += 1;
+    client.reply.ok();
+}
+
 #[cfg(test)]
 mod tests {
-    use super::scan_cursor;
+    use super::parse_scan_cursor as scan_cursor;
 
     #[test]
     fn cursors_parse_like_strtoul() {

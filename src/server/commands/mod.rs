@@ -8,13 +8,21 @@
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
 pub mod connection;
+pub mod hashes;
 pub mod keys;
+pub mod lists;
+pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
+pub mod transactions;
+pub mod zsets;
 
+use super::Server;
 use super::command::Spec;
 use super::connection::Client;
-use super::keyspace::{Object, Str, Value};
+use super::keyspace::{Kind, Object, Str, Value};
+use super::types::set::Member;
 use crate::resp::number::string2ll;
 
 /// Every command family.
@@ -22,8 +30,310 @@ pub const ALL: &[&[Spec]] = &[
     connection::COMMANDS,
     keys::COMMANDS,
     strings::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
     server::COMMANDS,
 ];
+
+/// WRONGTYPE was replied.
+#[derive(Debug)]
+pub struct WrongType;
+
+/// A key's value for reading if it holds `kind` (`Ok(None)`: no such key;
+/// `Err`: WRONGTYPE replied). Counts a hit or miss, as Redis's
+/// lookupKeyRead.
+pub fn read_kind<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+    kind: Kind,
+) -> Result<Option<&'a Value>, WrongType> {
+    match srv.ks.lookup(client.db, key) {
+        None => Ok(None),
+        Some(obj) if obj.value.kind() == kind => Ok(Some(&obj.value)),
+        Some(_) => {
+            client.reply.wrong_type();
+            Err(WrongType)
+        }
+    }
+}
+
+/// As [`read_kind`], with the keyspace's random generator alongside (the
+/// RAND commands and SPOP).
+pub fn read_kind_rng<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+    kind: Kind,
+) -> Result<Option<(&'a Value, &'a mut super::dict::Rng)>, WrongType> {
+    if read_kind(srv, client, key, kind)?.is_none() {
+        return Ok(None);
+    }
+    let ks = &mut srv.ks;
+    Ok(ks.dbs[client.db]
+        .dict
+        .get(key)
+        .map(|o| (&o.value, &mut ks.rng)))
+}
+
+/// A key's value for modification if it holds `kind` (see [`read_kind`]).
+pub fn write_kind<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+    kind: Kind,
+) -> Result<Option<&'a mut Value>, WrongType> {
+    match srv.ks.lookup_write(client.db, key) {
+        None => Ok(None),
+        Some(obj) if obj.value.kind() == kind => Ok(Some(&mut obj.value)),
+        Some(_) => {
+            client.reply.wrong_type();
+            Err(WrongType)
+        }
+    }
+}
+
+/// The value under `key` in `db`, with no expiry check or statistics
+/// (after a lookup already did both).
+pub fn value_mut<'a>(srv: &'a mut Server, db: usize, key: &[u8]) -> Option<&'a mut Value> {
+    srv.ks.dbs[db].dict.get_mut(key).map(|o| &mut o.value)
+}
+
+/// Delete `key` when its collection became empty; true when it did.
+pub fn drop_if_empty(srv: &mut Server, db: usize, key: &[u8]) -> bool {
+    let empty = srv.ks.dbs[db]
+        .dict
+        .get(key)
+        .is_some_and(|o| o.value.is_empty());
+    if empty {
+        srv.ks.dbs[db].remove(key);
+    }
+    empty
+}
+
+/// HDEL, SREM and ZREM: remove the elements named after the key with
+/// `remove`, reply how many were there, delete the key once empty.
+pub fn remove_elements(
+    srv: &mut Server,
+    client: &mut Client,
+    args: &[&[u8]],
+    kind: Kind,
+    remove: fn(&mut Value, &[u8]) -> bool,
+) {
+    let (db, key) = (client.db, args[1]);
+    let value = match write_kind(srv, client, key, kind) {
+        Err(WrongType) => return,
+        Ok(None) => {
+            client.reply.int(0);
+            return;
+        }
+        Ok(Some(v)) => v,
+    };
+    let mut deleted = 0;
+    for element in &args[2..] {
+        if remove(value, element) {
+            deleted += 1;
+            if value.is_empty() {
+                break;
+            }
+        }
+    }
+    drop_if_empty(srv, db, key);
+    srv.ks.effects.dirty += deleted;
+    client.reply.int(deleted as i64);
+}
+
+/// The arguments of LMPOP/BLMPOP/ZMPOP/BZMPOP from `numkeys_at`: numkeys,
+/// the keys, the side (true for `sides[1]`: LEFT or MAX) and COUNT
+/// (default 1), with Redis's errors.
+pub fn mpop_args<'a>(
+    client: &mut Client,
+    args: &[&'a [u8]],
+    numkeys_at: usize,
+    sides: [&str; 2],
+) -> Option<(Vec<&'a [u8]>, bool, usize)> {
+    let numkeys = range_arg(
+        client,
+        args[numkeys_at],
+        1,
+        i64::MAX,
+        Some("numkeys should be greater than 0"),
+    )? as usize;
+    let side_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
+    if side_at >= args.len() {
+        client.reply.syntax_error();
+        return None;
+    }
+    let side = if is(args[side_at], sides[0]) {
+        false
+    } else if is(args[side_at], sides[1]) {
+        true
+    } else {
+        client.reply.syntax_error();
+        return None;
+    };
+    let mut count: Option<usize> = None;
+    let mut j = side_at + 1;
+    while j < args.len() {
+        if count.is_none() && is(args[j], "count") && j + 1 < args.len() {
+            j += 1;
+            count = Some(range_arg(
+                client,
+                args[j],
+                1,
+                i64::MAX,
+                Some("count should be greater than 0"),
+            )? as usize);
+        } else {
+            client.reply.syntax_error();
+            return None;
+        }
+        j += 1;
+    }
+    Some((
+        args[numkeys_at + 1..side_at].to_vec(),
+        side,
+        count.unwrap_or(1),
+    ))
+}
+
+/// Reply a set member as a bulk string.
+pub fn reply_member(client: &mut Client, m: Member<'_>) {
+    match m {
+        Member::Int(n) => client.reply.bulk_int(n),
+        Member::Bytes(b) => client.reply.bulk(b),
+    }
+}
+
+/// Redis's getRangeLongFromObjectOrReply with its default message.
+pub fn range_arg(
+    client: &mut Client,
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    message: Option<&str>,
+) -> Option<i64> {
+    let Some(n) = string2ll(arg) else {
+        match message {
+            Some(m) => client.reply.error(m),
+            None => client.reply.not_an_integer(),
+        }
+        return None;
+    };
+    if n < min || n > max {
+        match message {
+            Some(m) => client.reply.error(m),
+            None => client.reply.error(&format!(
+                "value is out of range, value must between {min} and {max}"
+            )),
+        }
+        return None;
+    }
+    Some(n)
+}
+
+/// Redis's getPositiveLongFromObjectOrReply.
+pub fn positive_arg(client: &mut Client, arg: &[u8], message: Option<&str>) -> Option<i64> {
+    range_arg(
+        client,
+        arg,
+        0,
+        i64::MAX,
+        Some(message.unwrap_or("value is out of range, must be positive")),
+    )
+}
+
+/// The options of HSCAN/SSCAN/ZSCAN after the cursor: COUNT and MATCH
+/// (TYPE is SCAN's alone).
+pub struct ScanOptions<'a> {
+    pub count: usize,
+    pub pattern: Option<&'a [u8]>,
+}
+
+/// Parse a collection scan's cursor and options (Redis's order: the cursor
+/// first, then the key lookup, then the options).
+pub fn scan_cursor_arg(client: &mut Client, arg: &[u8]) -> Option<u64> {
+    let cursor = keys::parse_scan_cursor(arg);
+    if cursor.is_none() {
+        client.reply.error("invalid cursor");
+    }
+    cursor
+}
+
+pub fn scan_options<'a>(client: &mut Client, args: &[&'a [u8]]) -> Option<ScanOptions<'a>> {
+    let mut opts = ScanOptions {
+        count: 10,
+        pattern: None,
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let more = args.len() - i;
+        if is(args[i], "count") && more >= 2 {
+            let n = int_arg(client, args[i + 1])?;
+            if n < 1 {
+                client.reply.syntax_error();
+                return None;
+            }
+            opts.count = n as usize;
+        } else if is(args[i], "match") && more >= 2 {
+            opts.pattern = Some(args[i + 1]).filter(|p| *p != b"*");
+        } else {
+            client.reply.syntax_error();
+            return None;
+        }
+        i += 2;
+    }
+    Some(opts)
+}
+
+/// Reply a collection scan: the next cursor, then the elements that match
+/// (pairs filter on their first element).
+pub fn reply_scan(
+    client: &mut Client,
+    cursor: u64,
+    items: Vec<Vec<u8>>,
+    pairs: bool,
+    pattern: Option<&[u8]>,
+) {
+    let step = if pairs { 2 } else { 1 };
+    let mut kept: Vec<&[u8]> = Vec::with_capacity(items.len());
+    for chunk in items.chunks(step) {
+        if pattern.is_none_or(|p| crate::glob::matches(p, &chunk[0])) {
+            kept.extend(chunk.iter().map(Vec::as_slice));
+        }
+    }
+    client.reply.array(2);
+    client
+        .reply
+        .bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    client.reply.bulks(kept.into_iter());
+}
+
+/// Scan a hash table the way Redis's SCAN family does: buckets until
+/// `count` elements or `count * 10` buckets.
+pub fn scan_dict<V>(
+    dict: &super::dict::Dict<V>,
+    mut cursor: u64,
+    count: usize,
+    mut emit: impl FnMut(&[u8], &V),
+) -> u64 {
+    let mut found = 0usize;
+    let mut iterations = count * 10;
+    loop {
+        cursor = dict.scan(cursor, |k, v| {
+            found += 1;
+            emit(k, v);
+        });
+        iterations = iterations.saturating_sub(1);
+        if cursor == 0 || iterations == 0 || found >= count {
+            return cursor;
+        }
+    }
+}
 
 /// Case-insensitive comparison of an argument with an option name.
 pub fn is(arg: &[u8], option: &str) -> bool {
@@ -53,7 +363,6 @@ pub fn db_arg(client: &mut Client, arg: &[u8], databases: usize) -> Option<usize
 pub fn as_str<'a>(client: &mut Client, obj: &'a Object) -> Option<&'a Str> {
     match &obj.value {
         Value::String(s) => Some(s),
-        #[allow(unreachable_patterns)]
         _ => {
             client.reply.wrong_type();
             None
@@ -65,7 +374,6 @@ pub fn as_str<'a>(client: &mut Client, obj: &'a Object) -> Option<&'a Str> {
 pub fn as_str_mut<'a>(client: &mut Client, obj: &'a mut Object) -> Option<&'a mut Str> {
     match &mut obj.value {
         Value::String(s) => Some(s),
-        #[allow(unreachable_patterns)]
         _ => {
             client.reply.wrong_type();
             None

@@ -434,6 +434,7 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let before = srv.config.loglevel;
     match srv.config.config_set(&pairs, client.is_local) {
         Ok(()) => {
+            super::super::types::set_limits(&srv.config.encodings);
             if srv.config.loglevel != before {
                 srv.log
                     .set_level(super::super::log_level(srv.config.loglevel));
@@ -725,13 +726,20 @@ fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         obj,
         obj.value.encoding(),
-        match &obj.value {
-            Value::String(s) => s.len(),
-        },
+        serialized_length(&obj.value),
         obj.lru,
         now.saturating_sub(obj.lru)
     );
     client.reply.simple(&text);
+}
+
+/// DEBUG OBJECT's serializedlength: the bytes of the value's RDB form.
+fn serialized_length(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len(),
+        other => super::super::rdb_value::with_rdb_value(other, crate::rdb::dump::serialize)
+            .map_or(0, |payload| payload.len().saturating_sub(11)),
+    }
 }
 
 fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

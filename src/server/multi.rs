@@ -1,0 +1,145 @@
+//! Transactions: MULTI's command queue (per client) and WATCH's registry of
+//! watched keys (per keyspace).
+//!
+//! Inside MULTI, [`super::Server::call`] checks each command as usual and
+//! queues it ([`queue`]); a command rejected while queueing (unknown,
+//! wrong arity, not allowed in a transaction) marks the transaction failed,
+//! and EXEC then answers EXECABORT. EXEC runs the queue through
+//! [`super::Server::execute`] with blocking denied, collecting what the
+//! commands propagate so that more than one write reaches the feed wrapped
+//! in MULTI … EXEC (one write, or none, goes as is).
+//!
+//! WATCH registers (db, key) → client ids in [`Watches`]. Every write that
+//! changes a key touches it ([`super::keyspace::Keyspace::touch`]): the
+//! watchers become "dirty" and their EXEC returns a null array. Keys that
+//! were already expired when watched follow Redis's rule: their deletion by
+//! expiry is no change, but a watched live key that expires aborts EXEC.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Server;
+use super::connection::Client;
+
+/// A client's open transaction.
+#[derive(Default)]
+pub struct Multi {
+    /// (command table entry, arguments) in order.
+    pub queued: Vec<(usize, Vec<Vec<u8>>)>,
+    /// A command was rejected while queueing: EXEC aborts.
+    pub failed: bool,
+    /// Union of the queued commands' flags.
+    pub flags: u32,
+}
+
+/// Queue a checked command.
+pub fn queue(client: &mut Client, index: usize, flags: u32, args: &[&[u8]]) {
+    if let Some(m) = client.multi.as_mut() {
+        if m.failed {
+            // Redis keeps no memory for a transaction that will abort.
+            return;
+        }
+        m.flags |= flags;
+        m.queued
+            .push((index, args.iter().map(|a| a.to_vec()).collect()));
+    }
+}
+
+/// Drop the transaction and the client's watches (DISCARD, EXEC, RESET).
+pub fn discard(srv: &mut Server, client: &mut Client) {
+    client.multi = None;
+    unwatch_all(srv, client);
+}
+
+/// Forget every key the client watches, and its dirty mark.
+pub fn unwatch_all(srv: &mut Server, client: &mut Client) {
+    for (db, key) in client.watched.drain(..) {
+        srv.ks.watches.remove(db, &key, client.id);
+    }
+    srv.ks.watches.dirty.remove(&client.id);
+}
+
+/// One watcher of a key.
+#[derive(Clone, Copy, Debug)]
+pub struct Watcher {
+    pub id: u64,
+    /// The key was already logically expired when watched.
+    pub expired: bool,
+}
+
+/// The keyspace side of WATCH.
+#[derive(Default)]
+pub struct Watches {
+    keys: HashMap<(usize, Vec<u8>), Vec<Watcher>>,
+    /// Clients whose watched keys were touched.
+    pub dirty: HashSet<u64>,
+}
+
+impl Watches {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn add(&mut self, db: usize, key: &[u8], w: Watcher) {
+        self.keys.entry((db, key.to_vec())).or_default().push(w);
+    }
+
+    fn remove(&mut self, db: usize, key: &[u8], id: u64) {
+        let k = (db, key.to_vec());
+        if let Some(list) = self.keys.get_mut(&k) {
+            list.retain(|w| w.id != id);
+            if list.is_empty() {
+                self.keys.remove(&k);
+            }
+        }
+    }
+
+    /// Mark the watchers of `key` dirty. `still_there` says whether the key
+    /// exists after the change (a watcher that saw it expired and now sees
+    /// it deleted is not disturbed).
+    pub fn touch(&mut self, db: usize, key: &[u8], still_there: bool) {
+        let Some(list) = self.keys.get_mut(&(db, key.to_vec())) else {
+            return;
+        };
+        for w in list.iter_mut() {
+            if w.expired {
+                if !still_there {
+                    w.expired = false;
+                    continue;
+                }
+                // Redis 7.0 stops at such a watcher (its touchWatchedKey
+                // breaks out of the loop here).
+                break;
+            }
+            self.dirty.insert(w.id);
+        }
+    }
+
+    /// The watched keys of `db` (FLUSHDB, SWAPDB).
+    pub fn keys_of(&self, db: usize) -> Vec<Vec<u8>> {
+        self.keys
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Every watcher of a key with whether it saw it expired.
+    pub fn watchers(&mut self, db: usize, key: &[u8]) -> Option<&mut Vec<Watcher>> {
+        self.keys.get_mut(&(db, key.to_vec()))
+    }
+
+    /// The keys a client watches that were live when watched.
+    pub fn watched_live(&self, client: &Client) -> Vec<(usize, Vec<u8>)> {
+        client
+            .watched
+            .iter()
+            .filter(|(db, key)| {
+                self.keys
+                    .get(&(*db, key.clone()))
+                    .and_then(|l| l.iter().find(|w| w.id == client.id))
+                    .is_some_and(|w| !w.expired)
+            })
+            .cloned()
+            .collect()
+    }
+}
