@@ -22,6 +22,10 @@ use super::thin::ThinBytes;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     String(Str),
+    /// A value of a type this server stores but cannot operate on (streams,
+    /// module types), kept as it was serialized in an RDB file: see
+    /// [`Opaque`].
+    Opaque(Box<Opaque>),
 }
 
 impl Value {
@@ -29,6 +33,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
+            Value::Opaque(o) => o.type_name,
         }
     }
 
@@ -36,6 +41,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::String(s) => s.encoding(),
+            Value::Opaque(o) => o.encoding,
         }
     }
 
@@ -45,8 +51,24 @@ impl Value {
             Value::String(Str::Int(_)) => 0,
             Value::String(Str::Embedded(b)) => b.len() + 1,
             Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::Opaque(o) => o.data.len() + std::mem::size_of::<Opaque>(),
         }
     }
+}
+
+/// A value kept in its serialized RDB form: the type byte and the bytes
+/// that follow the key in a dump. Every 7.0 dump loads, even with streams
+/// or module values in it; such keys can be deleted, expired, renamed,
+/// moved, copied, dumped and saved unchanged, while the commands of their
+/// type answer WRONGTYPE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opaque {
+    /// The RDB type byte the bytes are written with.
+    pub rdb_type: u8,
+    pub data: Box<[u8]>,
+    /// What TYPE and OBJECT ENCODING report.
+    pub type_name: &'static str,
+    pub encoding: &'static str,
 }
 
 /// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings report "raw".

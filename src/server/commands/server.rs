@@ -727,6 +727,7 @@ fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         obj.value.encoding(),
         match &obj.value {
             Value::String(s) => s.len(),
+            Value::Opaque(o) => o.data.len(),
         },
         obj.lru,
         now.saturating_sub(obj.lru)

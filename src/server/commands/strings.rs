@@ -865,7 +865,9 @@ fn setrange(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(obj) = srv.ks.dbs[db].dict.get_mut(key) else {
         return;
     };
-    let Value::String(s) = &mut obj.value;
+    let Value::String(s) = &mut obj.value else {
+        return;
+    };
     let raw = s.make_raw();
     let end = offset as usize + value.len();
     if raw.len() < end {
@@ -1056,7 +1058,9 @@ fn setbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(obj) = srv.ks.dbs[db].dict.get_mut(args[1]) else {
         return;
     };
-    let Value::String(s) = &mut obj.value;
+    let Value::String(s) = &mut obj.value else {
+        return;
+    };
     let raw = s.make_raw();
     let byte = (offset >> 3) as usize;
     if raw.len() <= byte {
