@@ -275,6 +275,9 @@ pub struct Keyspace {
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
     pub now: i64,
+    /// Replaying an append-only file: nothing expires (a later command in
+    /// the file may still use a key whose time has passed since).
+    pub loading: bool,
 }
 
 /// Time budget and sampling of the active expiry cycle (Redis's slow
@@ -293,7 +296,15 @@ impl Keyspace {
             active_expire: true,
             rng: Rng::from_entropy(),
             now: unix_ms(),
+            loading: false,
         }
+    }
+
+    /// Whether an absolute expiry given to a command is already past, so
+    /// the key is deleted instead (never while loading, as Redis's
+    /// checkAlreadyExpired).
+    pub fn already_expired(&self, at_ms: i64) -> bool {
+        !self.loading && at_ms <= self.now
     }
 
     /// Fix the time the next command sees.
@@ -307,7 +318,7 @@ impl Keyspace {
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now;
         let d = &mut self.dbs[db];
-        if !d.is_expired(key, now) {
+        if self.loading || !d.is_expired(key, now) {
             return false;
         }
         // A replica waits for its master's DEL instead; that role comes with

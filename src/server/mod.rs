@@ -45,6 +45,9 @@
 //! - [`rdb_value`]: keyspace values to and from the RDB value model (the one
 //!   seam persistence, replication and DUMP/RESTORE use).
 //! - [`memory`]: the counting allocator and RSS.
+//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE in a forked child, save
+//!   points, loading at startup) and the append-only file (flushed before
+//!   replies, fsync policies, multi-part rewrite).
 
 pub mod command;
 pub mod commands;
@@ -56,6 +59,7 @@ pub mod info;
 pub mod keyspace;
 pub mod memory;
 pub mod numeric;
+pub mod persistence;
 pub mod propagate;
 pub mod rdb_value;
 pub mod reply;
@@ -195,6 +199,7 @@ pub struct Server {
     pub clients: Clients,
     pub stats: Stats,
     pub feed: Feed,
+    pub persistence: persistence::Persistence,
     pub log: Logger,
     pub started: Instant,
     pub started_unix_ms: i64,
@@ -237,6 +242,7 @@ impl Server {
             clients: Clients::default(),
             stats: Stats::default(),
             feed: Feed::default(),
+            persistence: persistence::Persistence::default(),
             log,
             started: Instant::now(),
             started_unix_ms: unix_ms(),
@@ -414,6 +420,9 @@ impl Server {
         }
         if self.auth_required(client) && !spec.has(flags::NO_AUTH) {
             return Some("-NOAUTH Authentication required.".to_owned());
+        }
+        if spec.has(flags::WRITE) {
+            return persistence::write_denied(self);
         }
         None
     }

@@ -205,7 +205,7 @@ fn expire_generic(
         return;
     }
     srv.ks.effects.dirty += 1;
-    if when <= srv.ks.now {
+    if srv.ks.already_expired(when) {
         srv.ks.dbs[db].remove(key);
         srv.ks
             .effects
@@ -569,7 +569,13 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         srv.ks.effects.dirty += db.len() as u64;
         db.clear();
     }
+    super::super::persistence::after_flushall(srv);
     srv.ks.effects.dirty += 1;
+    // Propagated even when nothing was deleted (and after the save above
+    // reset the change count), as Redis forces it.
+    srv.ks
+        .effects
+        .rewrite(Propagated::new(client.db, args.iter().copied()));
     client.reply.ok();
 }
 

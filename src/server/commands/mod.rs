@@ -9,6 +9,7 @@
 
 pub mod connection;
 pub mod keys;
+pub mod persistence;
 pub mod server;
 pub mod strings;
 
@@ -23,6 +24,7 @@ pub const ALL: &[&[Spec]] = &[
     keys::COMMANDS,
     strings::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// Case-insensitive comparison of an argument with an option name.
