@@ -565,8 +565,7 @@ fn last_incr(dir: &Path) -> PathBuf {
     let m = manifest(dir);
     let name = m
         .lines()
-        .filter(|l| l.ends_with("type i"))
-        .last()
+        .rfind(|l| l.ends_with("type i"))
         .and_then(|l| l.split(' ').nth(1))
         .unwrap_or_else(|| panic!("no incr file in manifest:\n{m}"))
         .to_owned();
@@ -1018,7 +1017,7 @@ fn crash_rounds(policy: &str, rounds: usize, seed: u64) -> Duration {
     );
     let mut rng = Rng(seed);
     let mut worst = Duration::ZERO;
-    let mut expected_floor = vec![0i64; 4];
+    let mut expected_floor = [0i64; 4];
     for round in 0..rounds {
         let load = Load::start(node.port, 4);
         std::thread::sleep(Duration::from_millis(100 + rng.below(400)));

@@ -97,6 +97,41 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
     })
 }
 
+/// A descriptor written in full, whether it is blocking or not: on
+/// `EAGAIN` the writer waits in poll(2) until it drains. Only for a child,
+/// which has nothing else to do meanwhile; it never closes the descriptor.
+pub struct FdWriter(pub RawFd);
+
+impl io::Write for FdWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            // SAFETY: writing from a live slice to a descriptor we were given.
+            let n = unsafe { libc::write(self.0, buf.as_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let err = io::Error::last_os_error();
+            match err.kind() {
+                io::ErrorKind::Interrupted => {}
+                io::ErrorKind::WouldBlock => {
+                    let mut pfd = libc::pollfd {
+                        fd: self.0,
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: poll on one live pollfd.
+                    unsafe { libc::poll(&mut pfd, 1, -1) };
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// In the child: default signal dispositions (so SIGUSR1 or SIGTERM end
 /// it), and only the sockets it was told to keep.
 fn child_setup(keep: &[RawFd], report_fd: RawFd) {

@@ -20,6 +20,19 @@
 //!
 //! State lives in [`Persistence`] on the server; the event loop calls
 //! [`flush_aof`] before writing replies and [`cron`] at `hz`.
+//!
+//! The snapshot API, for anything else that needs the dataset as an RDB
+//! image (a master's full resync):
+//! - [`bgsave_to`] forks a child that writes the image, with the
+//!   replication aux fields when given, to the dump file or to any
+//!   descriptor (a pipe the parent reads, a replica's socket); the cron
+//!   reaps it and leaves its outcome in `persistence.rdb_child_done`. One
+//!   child at a time: callers wait (or schedule) while another runs.
+//! - [`snapshot::write`] writes an image to any `Write` in the calling
+//!   process; [`write_rdb_file`] does so crash-safely to a path.
+//! - [`snapshot::load`] fills a keyspace from a complete image in memory
+//!   (a loaded file or a received transfer), stopping at the first problem
+//!   with its kind and byte offset.
 
 pub mod aof;
 pub mod aof_load;
@@ -64,6 +77,18 @@ pub enum ChildKind {
 pub struct Running {
     pub child: Child,
     pub kind: ChildKind,
+    /// An RDB child writing to a descriptor rather than the dump file: its
+    /// end changes neither LASTSAVE nor the count of unsaved changes.
+    pub diskless: bool,
+}
+
+/// How an RDB child ended, kept for whoever started it for a reason of
+/// its own (a full resync waits for its snapshot): see [`bgsave_to`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RdbChildDone {
+    pub pid: libc::pid_t,
+    pub ok: bool,
+    pub diskless: bool,
 }
 
 /// Persistence state (INFO persistence reads it).
@@ -92,6 +117,8 @@ pub struct Persistence {
     pub aof_rewrites_consecutive_failures: u64,
     pub aof_last_rewrite_time_sec: i64,
     pub aof_last_cow_size: u64,
+    /// The end of the last RDB child, until someone takes it.
+    pub rdb_child_done: Option<RdbChildDone>,
     /// The AOF's last write or fsync failure (errno), as last seen; write
     /// commands are refused while it is set.
     pub aof_error: Option<i32>,
@@ -121,6 +148,7 @@ impl Default for Persistence {
             aof_rewrites_consecutive_failures: 0,
             aof_last_rewrite_time_sec: -1,
             aof_last_cow_size: 0,
+            rdb_child_done: None,
             aof_error: None,
             aof_rewrite_not_before: None,
         }
@@ -217,37 +245,93 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
     }
 }
 
-/// BGSAVE: fork a child that writes the snapshot.
+/// BGSAVE: fork a child that writes the snapshot to the dump file.
 pub fn bgsave(srv: &mut Server) -> Result<(), String> {
+    bgsave_to(srv, SnapshotTarget::DumpFile, None).map(|_| ())
+}
+
+/// Where a background snapshot goes.
+#[derive(Debug)]
+pub enum SnapshotTarget {
+    /// `dir/dbfilename`, through a temporary file renamed over it once
+    /// complete and fsynced (BGSAVE, a disk-based full resync).
+    DumpFile,
+    /// A descriptor the child writes the bare image to and then closes: a
+    /// pipe the parent reads, or a replica's socket (a diskless full
+    /// resync). Non-blocking descriptors are fine: the child waits for
+    /// them to drain.
+    Descriptor(std::os::fd::OwnedFd),
+}
+
+/// Fork a child that writes the keyspace as an RDB image to `target`, with
+/// the replication aux fields when `replication` is given; returns its
+/// pid. The parent keeps serving; the cron reaps the child, updates
+/// LASTSAVE and the unsaved-changes count when it wrote the dump file, and
+/// leaves [`RdbChildDone`] in `persistence.rdb_child_done` for the caller
+/// to collect. Only one child runs at a time (an error otherwise).
+pub fn bgsave_to(
+    srv: &mut Server,
+    target: SnapshotTarget,
+    replication: Option<snapshot::ReplInfo<'_>>,
+) -> Result<libc::pid_t, String> {
+    use std::os::fd::AsRawFd;
     if srv.persistence.child.is_some() {
         return Err("a child process is already active".to_owned());
     }
+    let diskless = matches!(target, SnapshotTarget::Descriptor(_));
     let p = &mut srv.persistence;
-    p.rdb_saves += 1;
-    p.dirty_before_bgsave = srv.ks.effects.dirty;
-    p.lastbgsave_try = now_secs();
+    if !diskless {
+        p.rdb_saves += 1;
+        p.dirty_before_bgsave = srv.ks.effects.dirty;
+        p.lastbgsave_try = now_secs();
+    }
     let path = rdb_path(&srv.config);
-    let options = snapshot_options(&srv.config);
+    let options = snapshot::Options {
+        replication,
+        ..snapshot_options(&srv.config)
+    };
     let (ks, log) = (&srv.ks, &srv.log);
-    let forked = child::fork(&[], || {
-        child_write(log, "RDB", || {
+    let keep: Vec<std::os::fd::RawFd> = match &target {
+        SnapshotTarget::Descriptor(fd) => vec![fd.as_raw_fd()],
+        SnapshotTarget::DumpFile => Vec::new(),
+    };
+    let forked = child::fork(&keep, || match &target {
+        SnapshotTarget::DumpFile => child_write(log, "RDB", || {
             write_rdb_file(ks, &path, &options).map(|_| ())
-        })
+        }),
+        SnapshotTarget::Descriptor(fd) => child_write(log, "RDB", || {
+            let mut out = BufWriter::with_capacity(1 << 16, child::FdWriter(fd.as_raw_fd()));
+            snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
+            io::Write::flush(&mut out)
+        }),
     });
+    // The parent's copy of a descriptor target closes here: the child
+    // holds the only one, so its exit is the reader's end of file.
+    drop(target);
     match forked {
         Ok(child) => {
+            let pid = child.pid;
             srv.log.notice(
                 "Background saving started",
-                &[("pid", Field::Int(i64::from(child.pid)))],
+                &[
+                    ("pid", Field::Int(i64::from(pid))),
+                    (
+                        "target",
+                        Field::Str(if diskless { "descriptor" } else { "disk" }),
+                    ),
+                ],
             );
             srv.persistence.child = Some(Running {
                 child,
                 kind: ChildKind::Rdb,
+                diskless,
             });
-            Ok(())
+            Ok(pid)
         }
         Err(e) => {
-            srv.persistence.last_bgsave_ok = false;
+            if !diskless {
+                srv.persistence.last_bgsave_ok = false;
+            }
             let message = format!("fork: {e}");
             srv.log.warning(
                 "Can't save in background",
@@ -573,6 +657,7 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
             srv.persistence.child = Some(Running {
                 child,
                 kind: ChildKind::AofRewrite { preamble },
+                diskless: false,
             });
             Ok(())
         }
@@ -648,7 +733,15 @@ fn kill_child(srv: &mut Server) {
             ("kind", Field::Str(child_name(kind))),
         ],
     );
+    let diskless = running.diskless;
     running.child.kill();
+    if kind == ChildKind::Rdb {
+        srv.persistence.rdb_child_done = Some(RdbChildDone {
+            pid,
+            ok: false,
+            diskless,
+        });
+    }
     remove_child_files(srv, pid, kind);
 }
 
@@ -776,26 +869,38 @@ fn check_aof_errors(srv: &mut Server) {
 
 fn bgsave_done(srv: &mut Server, running: &Running, reaped: Reaped) {
     let p = &mut srv.persistence;
-    p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
+    let diskless = running.diskless;
+    p.rdb_child_done = Some(RdbChildDone {
+        pid: running.child.pid,
+        ok: reaped.exit.success(),
+        diskless,
+    });
+    if !diskless {
+        p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
+    }
     match reaped.exit {
         Exit::Code(0) => {
             srv.log
                 .notice("Background saving terminated with success", &[]);
-            srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
-            p.lastsave = now_secs();
-            p.last_bgsave_ok = true;
             p.rdb_last_cow_size = reaped.cow_bytes;
+            if !diskless {
+                srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
+                p.lastsave = now_secs();
+                p.last_bgsave_ok = true;
+            }
         }
         Exit::Code(_) => {
             srv.log.warning("Background saving error", &[]);
-            p.last_bgsave_ok = false;
+            if !diskless {
+                p.last_bgsave_ok = false;
+            }
         }
         Exit::Signal(signal) => {
             srv.log.warning(
                 "Background saving terminated by signal",
                 &[("signal", Field::Int(i64::from(signal)))],
             );
-            if signal != libc::SIGUSR1 {
+            if signal != libc::SIGUSR1 && !diskless {
                 p.last_bgsave_ok = false;
             }
             remove_child_files(srv, running.child.pid, ChildKind::Rdb);
@@ -1072,4 +1177,62 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         ]);
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    use super::*;
+    use crate::output::log::{Level, LogFormat};
+    use crate::server::keyspace::{Str, Value};
+
+    #[test]
+    fn a_child_streams_a_snapshot_through_a_pipe_and_it_loads_back() {
+        let mut srv = Server::new(
+            Config::default(),
+            Logger::stderr(LogFormat::Text, Level::Warning),
+        );
+        for i in 0..20_000 {
+            let key = format!("key:{i}");
+            srv.ks.dbs[i % 3].set(key.as_bytes(), Value::String(Str::Int(i as i64)), false);
+        }
+        srv.ks.dbs[1].set_expire(b"key:1", i64::MAX / 4);
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills the array it is given.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: both descriptors were just created and are owned here.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // Non-blocking, as a replica's socket would be: the child waits.
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        let repl = snapshot::ReplInfo {
+            stream_db: 0,
+            replid: "0123456789012345678901234567890123456789",
+            offset: 42,
+        };
+        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(write), Some(repl)).unwrap();
+        assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
+        // The pipe holds 64 kB: the child blocks until this reads it all,
+        // and the end of file comes when the child exits.
+        let mut image = Vec::new();
+        std::fs::File::from(read).read_to_end(&mut image).unwrap();
+        assert!(image.len() > 100_000);
+        while srv.persistence.child.is_some() {
+            cron(&mut srv);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let done = srv.persistence.rdb_child_done.take().unwrap();
+        assert_eq!((done.pid, done.ok, done.diskless), (pid, true, true));
+        assert_eq!(srv.persistence.rdb_saves, 0, "not a save to disk");
+        let mut back = Keyspace::new(16);
+        let loaded = snapshot::load(&mut back, &image, None).unwrap();
+        assert_eq!(loaded.keys, 20_000);
+        assert_eq!(back.dbs[1].expire_of(b"key:1"), Some(i64::MAX / 4));
+        let found = crate::rdb::events(&image)
+            .filter_map(Result::ok)
+            .any(|e| matches!(e.event, crate::rdb::Event::Aux { ref key, .. } if key.to_bytes().is_ok_and(|k| *k == *b"repl-offset")));
+        assert!(found, "the replication aux fields are written");
+    }
 }
