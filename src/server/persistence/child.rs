@@ -27,6 +27,9 @@ pub struct Child {
     pub started: Instant,
     /// Unix seconds when it started (INFO's "current ... time").
     pub started_unix: i64,
+    /// How long fork(2) itself took in the parent (INFO's
+    /// latest_fork_usec): the page tables are copied while the loop waits.
+    pub fork_time: std::time::Duration,
     info: OwnedFd,
 }
 
@@ -82,6 +85,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
             libc::_exit(code);
         }
     }
+    let fork_time = started.elapsed();
     drop(write);
     // The parent polls the pipe when it reaps: never block on it.
     // SAFETY: fcntl on a descriptor we own.
@@ -93,6 +97,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
         pid,
         started,
         started_unix: super::super::keyspace::unix_ms() / 1000,
+        fork_time,
         info: read,
     })
 }

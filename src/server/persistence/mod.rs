@@ -117,6 +117,9 @@ pub struct Persistence {
     pub aof_rewrites_consecutive_failures: u64,
     pub aof_last_rewrite_time_sec: i64,
     pub aof_last_cow_size: u64,
+    /// Forks so far, and how long the last one took (INFO stats).
+    pub total_forks: u64,
+    pub latest_fork_usec: u64,
     /// The end of the last RDB child, until someone takes it.
     pub rdb_child_done: Option<RdbChildDone>,
     /// The AOF's last write or fsync failure (errno), as last seen; write
@@ -148,6 +151,8 @@ impl Default for Persistence {
             aof_rewrites_consecutive_failures: 0,
             aof_last_rewrite_time_sec: -1,
             aof_last_cow_size: 0,
+            total_forks: 0,
+            latest_fork_usec: 0,
             rdb_child_done: None,
             aof_error: None,
             aof_rewrite_not_before: None,
@@ -158,6 +163,17 @@ impl Default for Persistence {
 impl Persistence {
     pub fn child_kind(&self) -> Option<ChildKind> {
         self.child.as_ref().map(|r| r.kind)
+    }
+
+    /// Track a child just forked.
+    fn started(&mut self, child: Child, kind: ChildKind, diskless: bool) {
+        self.total_forks += 1;
+        self.latest_fork_usec = child.fork_time.as_micros() as u64;
+        self.child = Some(Running {
+            child,
+            kind,
+            diskless,
+        });
     }
 }
 
@@ -321,11 +337,7 @@ pub fn bgsave_to(
                     ),
                 ],
             );
-            srv.persistence.child = Some(Running {
-                child,
-                kind: ChildKind::Rdb,
-                diskless,
-            });
+            srv.persistence.started(child, ChildKind::Rdb, diskless);
             Ok(pid)
         }
         Err(e) => {
@@ -654,11 +666,8 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
             );
             srv.persistence.aof_rewrite_scheduled = false;
             srv.persistence.aof_pending_start = false;
-            srv.persistence.child = Some(Running {
-                child,
-                kind: ChildKind::AofRewrite { preamble },
-                diskless: false,
-            });
+            srv.persistence
+                .started(child, ChildKind::AofRewrite { preamble }, false);
             Ok(())
         }
         Err(e) => {
