@@ -1,6 +1,7 @@
 //! `sonde serve`: start the Redis-protocol server with a config file and/or
-//! redis-server-style `--directive value` options, log one startup line,
-//! run until SHUTDOWN or SIGTERM/SIGINT.
+//! redis-server-style `--directive value` options, load the persisted
+//! dataset (a damaged file stops startup with exit status 1), log one
+//! startup line, run until SHUTDOWN or SIGTERM/SIGINT.
 
 use anyhow::Context;
 
@@ -9,7 +10,7 @@ use crate::cli::ServeArgs;
 use crate::output::log::{Field, LogFormat, Logger};
 use crate::server::config::Config;
 use crate::server::event_loop::EventLoop;
-use crate::server::{REDIS_VERSION, Server, Shutdown, log_level};
+use crate::server::{REDIS_VERSION, Server, Shutdown, log_level, persistence};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
     let (file, options, format) = split_arguments(&args.arguments, args.log_format)?;
@@ -23,7 +24,20 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
         Logger::file(format, level, &path)
             .with_context(|| format!("cannot open logfile {}", path.display()))?
     };
-    let server = Server::new(config, log);
+    let mut server = Server::new(config, log);
+    if let Err(e) = persistence::load_at_start(&mut server) {
+        let offset = e.offset().map_or(-1, |o| o as i64);
+        server.log.warning(
+            "Fatal error loading the persisted dataset",
+            &[
+                ("error", Field::Str(&e.to_string())),
+                ("kind", Field::Str(e.kind())),
+                ("offset", Field::Int(offset)),
+            ],
+        );
+        super::problem(format!("{e}"));
+        return Ok(Status::Problem);
+    }
     let mut event_loop = EventLoop::bind(server)?;
     let addrs: Vec<String> = event_loop
         .local_addrs()

@@ -64,6 +64,35 @@ pub struct OutputLimit {
     pub soft_seconds: u64,
 }
 
+/// `appendfsync`: when the append-only file is flushed to the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fsync {
+    /// Before replying to the commands of every loop iteration.
+    Always,
+    /// Once per second, from a background thread.
+    Everysec,
+    /// When the kernel decides.
+    No,
+}
+
+impl Fsync {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+}
+
+/// One `save <seconds> <changes>` point: snapshot when at least `changes`
+/// writes happened and more than `seconds` passed since the last save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SavePoint {
+    pub seconds: u64,
+    pub changes: u64,
+}
+
 /// Every setting the server reads.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -96,7 +125,44 @@ pub struct Config {
     pub config_file: Option<PathBuf>,
     /// Compact-encoding thresholds of hashes, sets, sorted sets and lists.
     pub encodings: super::types::Limits,
+    /// Snapshot points; empty: no automatic snapshots.
+    pub save: Vec<SavePoint>,
+    /// A `save` directive was read, so the defaults no longer apply (each
+    /// further one adds points, as in redis.conf).
+    save_loaded: bool,
+    pub stop_writes_on_bgsave_error: bool,
+    pub rdbcompression: bool,
+    /// Microseconds to sleep per key while writing a snapshot (a testing
+    /// aid, as in Redis: makes BGSAVE and BGREWRITEAOF slow on purpose).
+    pub rdb_key_save_delay: i64,
+    pub appendonly: bool,
+    pub appendfsync: Fsync,
+    pub appendfilename: String,
+    pub appenddirname: String,
+    pub aof_use_rdb_preamble: bool,
+    pub aof_load_truncated: bool,
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
+    pub no_appendfsync_on_rewrite: bool,
+    pub aof_disable_auto_gc: bool,
 }
+
+/// Redis's default snapshot points: after an hour with one change, five
+/// minutes with 100, a minute with 10,000.
+pub const DEFAULT_SAVE: [SavePoint; 3] = [
+    SavePoint {
+        seconds: 3600,
+        changes: 1,
+    },
+    SavePoint {
+        seconds: 300,
+        changes: 100,
+    },
+    SavePoint {
+        seconds: 60,
+        changes: 10_000,
+    },
+];
 
 impl Default for Config {
     fn default() -> Config {
@@ -138,6 +204,21 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             config_file: None,
             encodings: super::types::Limits::default(),
+            save: DEFAULT_SAVE.to_vec(),
+            save_loaded: false,
+            stop_writes_on_bgsave_error: true,
+            rdbcompression: true,
+            rdb_key_save_delay: 0,
+            appendonly: false,
+            appendfsync: Fsync::Everysec,
+            appendfilename: "appendonly.aof".to_owned(),
+            appenddirname: "appendonlydir".to_owned(),
+            aof_use_rdb_preamble: true,
+            aof_load_truncated: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 << 20,
+            no_appendfsync_on_rewrite: false,
+            aof_disable_auto_gc: false,
         }
     }
 }
@@ -227,7 +308,19 @@ const PARAMS: &[Param] = &[
     param("list-max-ziplist-size", Runtime),
     param("list-compress-depth", Runtime),
     multi("save", Runtime),
+    param("stop-writes-on-bgsave-error", Runtime),
+    param("rdbcompression", Runtime),
+    param("rdb-key-save-delay", Runtime),
     param("appendonly", Runtime),
+    param("appendfsync", Runtime),
+    param("appendfilename", Immutable),
+    param("appenddirname", Immutable),
+    param("aof-use-rdb-preamble", Runtime),
+    param("aof-load-truncated", Runtime),
+    param("auto-aof-rewrite-percentage", Runtime),
+    param("auto-aof-rewrite-min-size", Runtime),
+    param("no-appendfsync-on-rewrite", Runtime),
+    param("aof-disable-auto-gc", Runtime),
 ];
 
 /// Directives redis-server 7.0 knows that sonde does not implement (yet).
@@ -245,16 +338,8 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "activedefrag",
     "activerehashing",
     "always-show-logo",
-    "aof-disable-auto-gc",
-    "aof-load-truncated",
     "aof-rewrite-incremental-fsync",
     "aof-timestamp-enabled",
-    "aof-use-rdb-preamble",
-    "appenddirname",
-    "appendfilename",
-    "appendfsync",
-    "auto-aof-rewrite-min-size",
-    "auto-aof-rewrite-percentage",
     "bind-source-addr",
     "busy-reply-threshold",
     "cluster-config-file",
@@ -295,7 +380,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "min-replicas-to-write",
     "min-slaves-max-lag",
     "min-slaves-to-write",
-    "no-appendfsync-on-rewrite",
     "notify-keyspace-events",
     "oom-score-adj",
     "oom-score-adj-values",
@@ -306,7 +390,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "rdb-key-save-delay",
     "rdb-save-incremental-fsync",
     "rdbchecksum",
-    "rdbcompression",
     "rename-command",
     "repl-backlog-size",
     "repl-backlog-ttl",
@@ -332,7 +415,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "shutdown-on-sigterm",
     "shutdown-timeout",
     "slaveof",
-    "stop-writes-on-bgsave-error",
     "stream-node-max-bytes",
     "stream-node-max-entries",
     "supervised",
@@ -546,20 +628,84 @@ impl Config {
             "list-compress-depth" => {
                 self.encodings.list_compress_depth = int_in(one, 0, i64::from(i32::MAX))?
             }
-            // Persistence arrives with a later part of sonde; until then
-            // only the settings that mean "off" are accepted.
-            "save" => {
-                if !(values.is_empty() || values.iter().all(|v| v.is_empty())) {
-                    return Err("RDB snapshots are not supported yet (use save \"\")".to_owned());
+            "save" => self.set_save(values)?,
+            "stop-writes-on-bgsave-error" => self.stop_writes_on_bgsave_error = yes_no(one)?,
+            "rdbcompression" => self.rdbcompression = yes_no(one)?,
+            "rdb-key-save-delay" => {
+                self.rdb_key_save_delay = int_in(one, i64::from(i32::MIN), i64::from(i32::MAX))?
+            }
+            "appendonly" => self.appendonly = yes_no(one)?,
+            "appendfsync" => {
+                self.appendfsync = match one.to_ascii_lowercase().as_str() {
+                    "always" => Fsync::Always,
+                    "everysec" => Fsync::Everysec,
+                    "no" => Fsync::No,
+                    _ => {
+                        return Err(
+                            "argument(s) must be one of the following: always, everysec, no"
+                                .to_owned(),
+                        );
+                    }
                 }
             }
-            "appendonly" => {
-                if yes_no(one)? {
-                    return Err("the append-only file is not supported yet".to_owned());
+            "appendfilename" => {
+                if one.is_empty() {
+                    return Err("appendfilename can't be empty".to_owned());
                 }
+                if one.contains('/') || one == "." || one == ".." {
+                    return Err("appendfilename can't be a path, just a filename".to_owned());
+                }
+                self.appendfilename = one.to_owned();
             }
+            "appenddirname" => {
+                if one.is_empty() {
+                    return Err("appenddirname can't be empty".to_owned());
+                }
+                if one.contains('/') || one == "." || one == ".." {
+                    return Err("appenddirname can't be a path, just a dirname".to_owned());
+                }
+                self.appenddirname = one.to_owned();
+            }
+            "aof-use-rdb-preamble" => self.aof_use_rdb_preamble = yes_no(one)?,
+            "aof-load-truncated" => self.aof_load_truncated = yes_no(one)?,
+            "auto-aof-rewrite-percentage" => {
+                self.auto_aof_rewrite_percentage = int_in(one, 0, i64::from(i32::MAX))? as u64
+            }
+            "auto-aof-rewrite-min-size" => {
+                self.auto_aof_rewrite_min_size = memory_in(one, 0, i64::MAX as u64)?
+            }
+            "no-appendfsync-on-rewrite" => self.no_appendfsync_on_rewrite = yes_no(one)?,
+            "aof-disable-auto-gc" => self.aof_disable_auto_gc = yes_no(one)?,
             _ => return Err("unknown directive".to_owned()),
         }
+        Ok(())
+    }
+
+    /// `save <seconds> <changes> [...]`; `save ""` removes every point. The
+    /// first directive replaces the defaults; later ones add points.
+    fn set_save(&mut self, values: &[String]) -> Result<(), String> {
+        let words: Vec<&str> = values.iter().flat_map(|v| v.split_whitespace()).collect();
+        if !words.len().is_multiple_of(2) {
+            return Err("Invalid save parameters".to_owned());
+        }
+        let mut points = Vec::new();
+        for pair in words.chunks(2) {
+            let number = |w: &str| crate::resp::number::string2ll(w.as_bytes());
+            match (number(pair[0]), number(pair[1])) {
+                (Some(seconds), Some(changes)) if seconds >= 1 && changes >= 0 => {
+                    points.push(SavePoint {
+                        seconds: seconds as u64,
+                        changes: changes as u64,
+                    })
+                }
+                _ => return Err("Invalid save parameters".to_owned()),
+            }
+        }
+        if !self.save_loaded || words.is_empty() {
+            self.save.clear();
+            self.save_loaded = true;
+        }
+        self.save.extend(points);
         Ok(())
     }
 
@@ -649,8 +795,25 @@ impl Config {
                 self.encodings.list_max_listpack_size.to_string()
             }
             "list-compress-depth" => self.encodings.list_compress_depth.to_string(),
-            "save" => String::new(),
-            "appendonly" => "no".to_owned(),
+            "save" => self
+                .save
+                .iter()
+                .map(|p| format!("{} {}", p.seconds, p.changes))
+                .collect::<Vec<_>>()
+                .join(" "),
+            "stop-writes-on-bgsave-error" => yes(self.stop_writes_on_bgsave_error),
+            "rdbcompression" => yes(self.rdbcompression),
+            "rdb-key-save-delay" => self.rdb_key_save_delay.to_string(),
+            "appendonly" => yes(self.appendonly),
+            "appendfsync" => self.appendfsync.name().to_owned(),
+            "appendfilename" => self.appendfilename.clone(),
+            "appenddirname" => self.appenddirname.clone(),
+            "aof-use-rdb-preamble" => yes(self.aof_use_rdb_preamble),
+            "aof-load-truncated" => yes(self.aof_load_truncated),
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            "no-appendfsync-on-rewrite" => yes(self.no_appendfsync_on_rewrite),
+            "aof-disable-auto-gc" => yes(self.aof_disable_auto_gc),
             _ => String::new(),
         }
     }
@@ -704,6 +867,10 @@ impl Config {
             } else {
                 vec![value]
             };
+            if name == "save" {
+                // CONFIG SET replaces every point.
+                next.save_loaded = false;
+            }
             next.set_value(&name, &values).map_err(|e| failed(&e))?;
         }
         *self = next;

@@ -17,8 +17,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
 use super::connection::Client;
-use super::memory;
-use super::{Server, Shutdown};
+use super::persistence::{self, ShutdownSave};
+use super::{Server, Shutdown, memory};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
@@ -150,7 +150,17 @@ impl EventLoop {
                 self.server
                     .log
                     .warning(&format!("Received {name} scheduling shutdown..."), &[]);
-                self.server.shutdown = Some(Shutdown::Signal(signal));
+                if persistence::prepare_shutdown(&mut self.server, ShutdownSave::Default, false) {
+                    self.server.shutdown = Some(Shutdown::Signal(signal));
+                } else {
+                    self.server.log.warning(
+                        &format!(
+                            "{name} received but errors trying to shut down the server, check \
+                             the logs for more information"
+                        ),
+                        &[],
+                    );
+                }
                 continue;
             }
             for event in events.iter() {
@@ -432,8 +442,11 @@ impl EventLoop {
         }
     }
 
-    /// Write what is pending for every queued client.
+    /// Write what is pending for every queued client. The append-only file
+    /// gets the commands first: no reply leaves before its write is in the
+    /// AOF (and, with `appendfsync always`, on disk).
     fn flush_pending_writes(&mut self) {
+        persistence::flush_aof(&mut self.server);
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
             for slot in slots {
@@ -442,6 +455,8 @@ impl EventLoop {
                 };
                 self.after_write(client);
             }
+            // Clients resumed from backpressure may have run commands.
+            persistence::flush_aof(&mut self.server);
         }
     }
 
@@ -597,8 +612,13 @@ impl EventLoop {
         server.ks.active_expire_cycle(hz);
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
-        server.ks.cron_rehash(Duration::from_millis(1));
+        // While a child writes a snapshot, moving entries between tables
+        // would only copy pages (copy-on-write) for nothing.
+        if server.persistence.child.is_none() {
+            server.ks.cron_rehash(Duration::from_millis(1));
+        }
         server.memory_peak = server.memory_peak.max(memory::allocated());
+        persistence::cron(server);
 
         if self.accept_pending {
             for index in 0..self.listeners.len() {

@@ -1,7 +1,7 @@
 //! INFO: the server's sections with Redis's section and field names, so
 //! dashboards and scripts written for redis-server read sonde unchanged.
-//! Fields Redis reports that do not apply (persistence in progress,
-//! replicas) carry the values an idle redis-server would show.
+//! Fields Redis reports that do not apply (replicas) carry the values an
+//! idle redis-server would show.
 
 use std::fmt::Write;
 
@@ -186,15 +186,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "lazyfree_pending_objects", 0);
         }
         "persistence" => {
-            field(out, "loading", 0);
-            field(out, "async_loading", 0);
-            field(out, "rdb_changes_since_last_save", srv.ks.effects.dirty);
-            field(out, "rdb_bgsave_in_progress", 0);
-            field(out, "rdb_last_save_time", srv.started_unix_ms / 1000);
-            field(out, "rdb_last_bgsave_status", "ok");
-            field(out, "aof_enabled", 0);
-            field(out, "aof_rewrite_in_progress", 0);
-            field(out, "aof_last_bgrewrite_status", "ok");
+            for (name, value) in super::persistence::info_fields(srv) {
+                field(out, name, value);
+            }
         }
         "stats" => {
             let s = &srv.stats;
@@ -210,6 +204,8 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "rejected_connections", s.rejected_connections);
             field(out, "expired_keys", fx.expired_keys);
             field(out, "evicted_keys", 0);
+            field(out, "latest_fork_usec", srv.persistence.latest_fork_usec);
+            field(out, "total_forks", srv.persistence.total_forks);
             field(out, "keyspace_hits", fx.keyspace_hits);
             field(out, "keyspace_misses", fx.keyspace_misses);
             field(out, "pubsub_channels", srv.pubsub.channels.len());

@@ -44,6 +44,10 @@ pub enum Value {
     ZsetPacked(Packed),
     /// "skiplist"
     ZsetSkiplist(Box<SkipZset>),
+    /// A value of a type this server stores but cannot operate on (streams,
+    /// module types), kept as it was serialized in an RDB file: see
+    /// [`Opaque`].
+    Opaque(Box<Opaque>),
 }
 
 /// The data type of a value, as TYPE names it.
@@ -54,6 +58,8 @@ pub enum Kind {
     Hash,
     Set,
     Zset,
+    /// A stream or module value kept in its RDB form ([`Opaque`]).
+    Opaque,
 }
 
 impl Value {
@@ -64,6 +70,7 @@ impl Value {
             Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
             Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
+            Value::Opaque(_) => Kind::Opaque,
         }
     }
 
@@ -75,6 +82,10 @@ impl Value {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::Zset => "zset",
+            Kind::Opaque => match self {
+                Value::Opaque(o) => o.type_name,
+                _ => "none",
+            },
         }
     }
 
@@ -87,6 +98,7 @@ impl Value {
             Value::HashTable(_) | Value::SetTable(_) => "hashtable",
             Value::SetInts(_) => "intset",
             Value::ZsetSkiplist(_) => "skiplist",
+            Value::Opaque(o) => o.encoding,
         }
     }
 
@@ -100,6 +112,7 @@ impl Value {
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
                 ZsetRef::of(self).map_or(0, |z| z.len())
             }
+            Value::Opaque(_) => 0,
         }
     }
 
@@ -124,8 +137,24 @@ impl Value {
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
                 ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
             }
+            Value::Opaque(o) => o.data.len() + std::mem::size_of::<Opaque>(),
         }
     }
+}
+
+/// A value kept in its serialized RDB form: the type byte and the bytes
+/// that follow the key in a dump. Every 7.0 dump loads, even with streams
+/// or module values in it; such keys can be deleted, expired, renamed,
+/// moved, copied, dumped and saved unchanged, while the commands of their
+/// type answer WRONGTYPE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opaque {
+    /// The RDB type byte the bytes are written with.
+    pub rdb_type: u8,
+    pub data: Box<[u8]>,
+    /// What TYPE and OBJECT ENCODING report.
+    pub type_name: &'static str,
+    pub encoding: &'static str,
 }
 
 /// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings report "raw".
@@ -336,6 +365,9 @@ pub struct Keyspace {
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
     pub now: i64,
+    /// Replaying an append-only file: nothing expires (a later command in
+    /// the file may still use a key whose time has passed since).
+    pub loading: bool,
 }
 
 /// Time budget and sampling of the active expiry cycle (Redis's slow
@@ -356,7 +388,15 @@ impl Keyspace {
             waiters: Default::default(),
             watches: Default::default(),
             now: unix_ms(),
+            loading: false,
         }
+    }
+
+    /// Whether an absolute expiry given to a command is already past, so
+    /// the key is deleted instead (never while loading, as Redis's
+    /// checkAlreadyExpired).
+    pub fn already_expired(&self, at_ms: i64) -> bool {
+        !self.loading && at_ms <= self.now
     }
 
     /// Fix the time the next command sees.
@@ -370,7 +410,7 @@ impl Keyspace {
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now;
         let d = &mut self.dbs[db];
-        if !d.is_expired(key, now) {
+        if self.loading || !d.is_expired(key, now) {
             return false;
         }
         // A replica waits for its master's DEL instead; that role comes with

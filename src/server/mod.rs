@@ -45,6 +45,9 @@
 //! - [`rdb_value`]: keyspace values to and from the RDB value model (the one
 //!   seam persistence, replication and DUMP/RESTORE use).
 //! - [`memory`]: the counting allocator and RSS.
+//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE in a forked child, save
+//!   points, loading at startup) and the append-only file (flushed before
+//!   replies, fsync policies, multi-part rewrite).
 
 pub mod blocking;
 pub mod command;
@@ -58,6 +61,7 @@ pub mod keyspace;
 pub mod memory;
 pub mod multi;
 pub mod numeric;
+pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb_value;
@@ -199,6 +203,7 @@ pub struct Server {
     pub clients: Clients,
     pub stats: Stats,
     pub feed: Feed,
+    pub persistence: persistence::Persistence,
     pub log: Logger,
     pub started: Instant,
     pub started_unix_ms: i64,
@@ -253,6 +258,7 @@ impl Server {
             clients: Clients::default(),
             stats: Stats::default(),
             feed: Feed::default(),
+            persistence: persistence::Persistence::default(),
             log,
             started: Instant::now(),
             started_unix_ms: unix_ms(),
@@ -491,6 +497,11 @@ impl Server {
         }
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
+        }
+        if spec.has(flags::WRITE)
+            && let Some(denied) = persistence::write_denied(self)
+        {
+            return Some(denied);
         }
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB_CONTEXT) {
             return Some(format!(

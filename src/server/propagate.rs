@@ -85,13 +85,13 @@ impl Effects {
     }
 }
 
-/// The stream of propagated commands, as AOF and replication will read it:
-/// every entry in execution order, with a running count. An AOF writer or
-/// a replication backlog hooks in by making [`Feed::is_consumed`] true and
-/// taking the entries [`Feed::push`] receives (adding `SELECT` when the
-/// database changes). While nothing consumes the feed, commands do not copy
-/// their arguments for it at all (the fast path measured by the
-/// benchmark); `record` keeps everything, for tests.
+/// The stream of propagated commands, where the append-only file (and
+/// later the replication backlog) read it: every entry in execution order,
+/// with a running count. The AOF consumes it as [`Encoded`] RESP bytes,
+/// flushed to its file before the replies of the same loop iteration go
+/// out. While nothing consumes the feed, commands do not copy their
+/// arguments for it at all (the fast path measured by the benchmark);
+/// `record` keeps everything, for tests.
 #[derive(Default)]
 pub struct Feed {
     /// Commands propagated since start.
@@ -99,18 +99,92 @@ pub struct Feed {
     /// Keep entries in `recorded` (for inspection).
     pub record: bool,
     pub recorded: Vec<Propagated>,
+    /// The append-only file's share (active while the AOF is on).
+    pub aof: Encoded,
 }
 
 impl Feed {
     /// Whether any consumer reads the feed (AOF, replicas, recording).
     pub fn is_consumed(&self) -> bool {
-        self.record
+        self.record || self.aof.active
     }
 
     pub fn push(&mut self, entries: Vec<Propagated>) {
         self.count += entries.len() as u64;
+        if self.aof.active {
+            for e in &entries {
+                self.aof.append(e.db, e.argv.iter().map(Vec::as_slice));
+            }
+        }
         if self.record {
             self.recorded.extend(entries);
         }
+    }
+}
+
+/// Propagated commands as RESP multibulk bytes, with a `SELECT` whenever
+/// the database differs from the previous command's (or nothing was
+/// selected yet, as after [`Encoded::reselect`]).
+#[derive(Default)]
+pub struct Encoded {
+    pub active: bool,
+    pub buf: Vec<u8>,
+    db: Option<usize>,
+}
+
+impl Encoded {
+    pub fn append<'a>(&mut self, db: usize, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+        if self.db != Some(db) {
+            let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
+            encode_command(&mut self.buf, [&b"SELECT"[..], &index].into_iter());
+            self.db = Some(db);
+        }
+        encode_command(&mut self.buf, argv);
+    }
+
+    /// The next command starts with a SELECT (a new file begins).
+    pub fn reselect(&mut self) {
+        self.db = None;
+    }
+}
+
+/// Append `*<n>\r\n` then each argument as `$<len>\r\n<bytes>\r\n`.
+pub fn encode_command<'a>(out: &mut Vec<u8>, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+    encode_header(out, b'*', argv.len());
+    for arg in argv {
+        encode_bulk(out, arg);
+    }
+}
+
+/// `<prefix><n>\r\n`.
+pub fn encode_header(out: &mut Vec<u8>, prefix: u8, n: usize) {
+    out.push(prefix);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// One bulk string.
+pub fn encode_bulk(out: &mut Vec<u8>, arg: &[u8]) {
+    encode_header(out, b'$', arg.len());
+    out.extend_from_slice(arg);
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_encoded_with_select_when_the_db_changes() {
+        let mut e = Encoded::default();
+        e.append(0, [&b"SET"[..], b"k", b"v"].into_iter());
+        e.append(0, [&b"DEL"[..], b"k"].into_iter());
+        e.append(3, [&b"INCR"[..], b"n"].into_iter());
+        assert_eq!(
+            String::from_utf8(e.buf).unwrap(),
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
+             *2\r\n$3\r\nDEL\r\n$1\r\nk\r\n\
+             *2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n"
+        );
     }
 }

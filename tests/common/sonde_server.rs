@@ -1,7 +1,8 @@
 //! A real `sonde serve` for tests: started on a free loopback port with its
-//! log captured in a temporary directory, ready once it answers PING,
-//! killed on drop. A port taken between choosing and binding is retried on
-//! another one.
+//! log captured in a temporary directory that is also its `dir`, with
+//! persistence off unless the test's own directives turn it on (as the
+//! redis-server fixture), ready once it answers PING, killed on drop. A
+//! port taken between choosing and binding is retried on another one.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ impl SondeServer {
             let mut child = cmd
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--log-format", "json"])
+                .args(["--save", "", "--appendonly", "no", "--dir"])
+                .arg(dir.path())
                 .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

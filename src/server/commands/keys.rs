@@ -211,7 +211,7 @@ fn expire_generic(
         return;
     }
     srv.ks.effects.dirty += 1;
-    if when <= srv.ks.now {
+    if srv.ks.already_expired(when) {
         srv.ks.dbs[db].remove(key);
         srv.ks
             .effects
@@ -595,7 +595,13 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         srv.ks.effects.dirty += db.len() as u64;
         db.clear();
     }
+    super::super::persistence::after_flushall(srv);
     srv.ks.effects.dirty += 1;
+    // Propagated even when nothing was deleted (and after the save above
+    // reset the change count), as Redis forces it.
+    srv.ks
+        .effects
+        .rewrite(Propagated::new(client.db, args.iter().copied()));
     client.reply.ok();
 }
 
@@ -760,11 +766,9 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let value = match dump::parse(args[3], format::WRITE_VERSION)
-        .and_then(|v| v.decode())
-        .ok()
-        .map(rdb_value::from_rdb)
+        .and_then(|v| rdb_value::from_rdb_value(&v))
     {
-        Some(Ok(value)) => value,
+        Ok(Some(value)) => value,
         _ => {
             client.reply.error("Bad data format");
             return;

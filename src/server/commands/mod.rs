@@ -11,6 +11,7 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -37,6 +38,7 @@ pub const ALL: &[&[Spec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

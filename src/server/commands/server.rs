@@ -4,6 +4,7 @@
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
 use super::super::keyspace::{Object, Str, Value, unix_ms};
+use super::super::persistence::{self, ShutdownSave};
 use super::super::{Server, Shutdown, info, memory};
 use super::{help, int_arg, is};
 use crate::resp::number::string2ll;
@@ -233,6 +234,24 @@ const DEBUG: &[Spec] = &[
         debug_populate,
     ),
     Spec::new(
+        "reload",
+        2,
+        ADMIN | NOSCRIPT,
+        G,
+        "1.0.0",
+        "Save the RDB snapshot, empty the dataset and load the snapshot back",
+        super::persistence::debug_reload,
+    ),
+    Spec::new(
+        "loadaof",
+        2,
+        ADMIN | NOSCRIPT,
+        G,
+        "1.0.0",
+        "Flush the AOF, empty the dataset and replay the AOF",
+        super::persistence::debug_loadaof,
+    ),
+    Spec::new(
         "help",
         2,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -432,12 +451,27 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (p[0], p[1])).collect();
     let before = srv.config.loglevel;
+    let appendonly = srv.config.appendonly;
     match srv.config.config_set(&pairs, client.is_local) {
         Ok(()) => {
             super::super::types::set_limits(&srv.config.encodings);
             if srv.config.loglevel != before {
                 srv.log
                     .set_level(super::super::log_level(srv.config.loglevel));
+            }
+            match (appendonly, srv.config.appendonly) {
+                (false, true) => {
+                    if let Err(e) = persistence::start_aof(srv) {
+                        srv.config.appendonly = false;
+                        client.reply.error(&format!(
+                            "CONFIG SET failed (possibly related to argument 'appendonly') - \
+                             Unable to turn on AOF. Check server logs. ({e})"
+                        ));
+                        return;
+                    }
+                }
+                (true, false) => persistence::stop_aof(srv),
+                _ => {}
             }
             client.reply.ok();
         }
@@ -737,6 +771,7 @@ fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn serialized_length(value: &Value) -> usize {
     match value {
         Value::String(s) => s.len(),
+        Value::Opaque(o) => o.data.len(),
         other => super::super::rdb_value::with_rdb_value(other, crate::rdb::dump::serialize)
             .map_or(0, |payload| payload.len().saturating_sub(11)),
     }
@@ -802,6 +837,8 @@ fn debug_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client,
         "DEBUG",
         &[
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "OBJECT <key>",
             "    Show low-level info about the `key` and associated value.",
             "POPULATE <count> [<prefix>] [<size>]",
@@ -809,6 +846,8 @@ fn debug_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "    it is used instead of the 'key' prefix. These are not propagated to",
             "    replicas. Cluster slots are not respected so keys not belonging to the",
             "    current node can be created in cluster mode.",
+            "RELOAD",
+            "    Save the RDB on disk and reload it back to memory.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -1060,32 +1099,45 @@ fn function_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
 }
 
 fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let mut save = false;
+    let (mut save, mut nosave, mut force, mut abort) = (false, false, false, false);
     for arg in &args[1..] {
-        if is(arg, "nosave") || is(arg, "now") || is(arg, "force") {
+        if is(arg, "nosave") {
+            nosave = true;
         } else if is(arg, "save") {
             save = true;
+        } else if is(arg, "now") {
+        } else if is(arg, "force") {
+            force = true;
         } else if is(arg, "abort") {
-            client.reply.error("No shutdown in progress.");
-            return;
+            abort = true;
         } else {
             client.reply.syntax_error();
             return;
         }
     }
-    if save {
-        // Persistence is not implemented yet; SAVE cannot be honoured.
-        client.reply.error("Errors trying to SHUTDOWN. Check logs.");
-        srv.log.warning(
-            "SHUTDOWN SAVE refused: RDB persistence is not supported yet",
-            &[],
-        );
+    if (save && nosave) || (abort && args.len() > 2) {
+        client.reply.syntax_error();
         return;
     }
+    if abort {
+        client.reply.error("No shutdown in progress.");
+        return;
+    }
+    let mode = if save {
+        ShutdownSave::Save
+    } else if nosave {
+        ShutdownSave::NoSave
+    } else {
+        ShutdownSave::Default
+    };
     srv.log.warning(
         "User requested shutdown...",
         &[("at_ms", crate::output::log::Field::Int(unix_ms()))],
     );
+    if !persistence::prepare_shutdown(srv, mode, force) {
+        client.reply.error("Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
     srv.shutdown = Some(Shutdown::Command);
     // The client's connection closes with the server; nothing is replied.
     client.close_asap = true;

@@ -549,7 +549,7 @@ fn getex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         reply_str(client, s);
     }
     if let Some(at) = at {
-        if flags & (EXAT | PXAT) != 0 && at <= srv.ks.now {
+        if flags & (EXAT | PXAT) != 0 && srv.ks.already_expired(at) {
             srv.ks.dbs[db].remove(key);
             srv.ks
                 .effects

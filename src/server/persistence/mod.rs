@@ -1,0 +1,1247 @@
+//! Persistence for `serve`: RDB snapshots and the append-only file, as
+//! Redis 7.0 keeps them, crash-safe.
+//!
+//! - Snapshots ([`snapshot`]): SAVE writes in the loop; BGSAVE forks a
+//!   [`child`] that writes from its copy-on-write view while the parent
+//!   keeps serving. Both write a temporary file, fsync it, rename it over
+//!   `dir/dbfilename` and fsync the directory, so the file on disk is
+//!   always a complete snapshot. `save <seconds> <changes>` points trigger
+//!   BGSAVE from the cron, which also reaps children (never blocking).
+//! - The AOF ([`aof`], [`manifest`], [`writer`]): every write command, as
+//!   propagated, is encoded by the feed and reaches the file before the
+//!   replies of its loop iteration are written ([`flush_aof`]); `always`
+//!   fsyncs first, `everysec` hands the bytes to a background thread that
+//!   writes and fsyncs each second. BGREWRITEAOF forks a child that writes
+//!   a new base (an RDB preamble, or commands via [`rewrite`]) while new
+//!   writes go to a new INCR file; the manifest switches atomically.
+//! - Startup ([`load_at_start`]): the AOF when it is on, else the snapshot;
+//!   a damaged file stops startup with the problem's kind and byte offset
+//!   ([`aof_load`], [`snapshot::load`]).
+//!
+//! State lives in [`Persistence`] on the server; the event loop calls
+//! [`flush_aof`] before writing replies and [`cron`] at `hz`.
+//!
+//! The snapshot API, for anything else that needs the dataset as an RDB
+//! image (a master's full resync):
+//! - [`bgsave_to`] forks a child that writes the image, with the
+//!   replication aux fields when given, to the dump file or to any
+//!   descriptor (a pipe the parent reads, a replica's socket); the cron
+//!   reaps it and leaves its outcome in `persistence.rdb_child_done`. One
+//!   child at a time: callers wait (or schedule) while another runs.
+//! - [`snapshot::write`] writes an image to any `Write` in the calling
+//!   process; [`write_rdb_file`] does so crash-safely to a path.
+//! - [`snapshot::load`] fills a keyspace from a complete image in memory
+//!   (a loaded file or a received transfer), stopping at the first problem
+//!   with its kind and byte offset.
+
+pub mod aof;
+pub mod aof_load;
+pub mod child;
+pub mod manifest;
+pub mod rewrite;
+pub mod snapshot;
+pub mod writer;
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use aof::{Aof, AofError};
+use aof_load::AofLoadError;
+use child::{Child, Exit, Reaped};
+use manifest::{Manifest, ManifestError};
+use snapshot::LoadError;
+
+use super::Server;
+use super::config::Config;
+use super::keyspace::{Keyspace, unix_ms};
+use crate::output::log::{Field, Logger};
+
+/// Seconds between retries of a failed BGSAVE triggered by a save point
+/// (Redis's CONFIG_BGSAVE_RETRY_DELAY).
+const BGSAVE_RETRY_DELAY: i64 = 5;
+
+/// What a running child is writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildKind {
+    Rdb,
+    /// An AOF base, as an RDB preamble or as commands.
+    AofRewrite {
+        preamble: bool,
+    },
+}
+
+/// A child and what it writes.
+#[derive(Debug)]
+pub struct Running {
+    pub child: Child,
+    pub kind: ChildKind,
+    /// An RDB child writing to a descriptor rather than the dump file: its
+    /// end changes neither LASTSAVE nor the count of unsaved changes.
+    pub diskless: bool,
+}
+
+/// How an RDB child ended, kept for whoever started it for a reason of
+/// its own (a full resync waits for its snapshot): see [`bgsave_to`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RdbChildDone {
+    pub pid: libc::pid_t,
+    pub ok: bool,
+    pub diskless: bool,
+}
+
+/// Persistence state (INFO persistence reads it).
+pub struct Persistence {
+    /// Unix seconds of the last successful save (LASTSAVE).
+    pub lastsave: i64,
+    pub lastbgsave_try: i64,
+    pub last_bgsave_ok: bool,
+    pub dirty_before_bgsave: u64,
+    pub rdb_saves: u64,
+    pub rdb_last_bgsave_time_sec: i64,
+    pub rdb_last_cow_size: u64,
+    pub bgsave_scheduled: bool,
+    pub rdb_last_load_keys_loaded: u64,
+    pub rdb_last_load_keys_expired: u64,
+    pub child: Option<Running>,
+    /// The AOF while it is on (or collecting writes for the rewrite that
+    /// turns it on).
+    pub aof: Option<Aof>,
+    /// `appendonly yes` was set at runtime and the rewrite that turns the
+    /// AOF on has not started yet.
+    pub aof_pending_start: bool,
+    pub aof_rewrite_scheduled: bool,
+    pub aof_last_rewrite_ok: bool,
+    pub aof_rewrites: u64,
+    pub aof_rewrites_consecutive_failures: u64,
+    pub aof_last_rewrite_time_sec: i64,
+    pub aof_last_cow_size: u64,
+    /// Forks so far, and how long the last one took (INFO stats).
+    pub total_forks: u64,
+    pub latest_fork_usec: u64,
+    /// The end of the last RDB child, until someone takes it.
+    pub rdb_child_done: Option<RdbChildDone>,
+    /// The AOF's last write or fsync failure (errno), as last seen; write
+    /// commands are refused while it is set.
+    pub aof_error: Option<i32>,
+    /// Automatic rewrites wait until then after repeated failures.
+    aof_rewrite_not_before: Option<Instant>,
+}
+
+impl Default for Persistence {
+    fn default() -> Persistence {
+        Persistence {
+            lastsave: unix_ms() / 1000,
+            lastbgsave_try: 0,
+            last_bgsave_ok: true,
+            dirty_before_bgsave: 0,
+            rdb_saves: 0,
+            rdb_last_bgsave_time_sec: -1,
+            rdb_last_cow_size: 0,
+            bgsave_scheduled: false,
+            rdb_last_load_keys_loaded: 0,
+            rdb_last_load_keys_expired: 0,
+            child: None,
+            aof: None,
+            aof_pending_start: false,
+            aof_rewrite_scheduled: false,
+            aof_last_rewrite_ok: true,
+            aof_rewrites: 0,
+            aof_rewrites_consecutive_failures: 0,
+            aof_last_rewrite_time_sec: -1,
+            aof_last_cow_size: 0,
+            total_forks: 0,
+            latest_fork_usec: 0,
+            rdb_child_done: None,
+            aof_error: None,
+            aof_rewrite_not_before: None,
+        }
+    }
+}
+
+impl Persistence {
+    pub fn child_kind(&self) -> Option<ChildKind> {
+        self.child.as_ref().map(|r| r.kind)
+    }
+
+    /// Track a child just forked.
+    fn started(&mut self, child: Child, kind: ChildKind, diskless: bool) {
+        self.total_forks += 1;
+        self.latest_fork_usec = child.fork_time.as_micros() as u64;
+        self.child = Some(Running {
+            child,
+            kind,
+            diskless,
+        });
+    }
+}
+
+/// The snapshot file.
+pub fn rdb_path(config: &Config) -> PathBuf {
+    config.dir.join(&config.dbfilename)
+}
+
+/// The directory of the multi-part AOF.
+pub fn aof_dir(config: &Config) -> PathBuf {
+    config.dir.join(&config.appenddirname)
+}
+
+/// fsync a directory, so a rename in it survives a power loss.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn now_secs() -> i64 {
+    unix_ms() / 1000
+}
+
+fn strerror(errno: i32) -> String {
+    io::Error::from_raw_os_error(errno).to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Snapshots
+
+fn snapshot_options(config: &Config) -> snapshot::Options<'static> {
+    snapshot::Options {
+        compress: config.rdbcompression,
+        aof_base: false,
+        key_delay_us: config.rdb_key_save_delay,
+        replication: None,
+    }
+}
+
+/// Write `ks` to `path` through `temp-<pid>.rdb` in the same directory:
+/// fsync, rename, fsync of the directory.
+pub fn write_rdb_file(
+    ks: &Keyspace,
+    path: &Path,
+    options: &snapshot::Options<'_>,
+) -> io::Result<snapshot::Written> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!("temp-{}.rdb", std::process::id()));
+    let result = (|| {
+        let file = File::create(&temp)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let written = snapshot::write(ks, &mut out, options).map_err(rewrite::io_error)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)?;
+        fsync_dir(dir)?;
+        Ok(written)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// SAVE: write the snapshot now, in the loop.
+pub fn save(srv: &mut Server) -> Result<(), String> {
+    let path = rdb_path(&srv.config);
+    let options = snapshot_options(&srv.config);
+    match write_rdb_file(&srv.ks, &path, &options) {
+        Ok(_) => {
+            srv.log.notice("DB saved on disk", &[]);
+            srv.ks.effects.dirty = 0;
+            srv.persistence.lastsave = now_secs();
+            srv.persistence.last_bgsave_ok = true;
+            Ok(())
+        }
+        Err(e) => {
+            let message = e.to_string();
+            srv.log.warning(
+                "Write error saving DB on disk",
+                &[("error", Field::Str(&message))],
+            );
+            Err(message)
+        }
+    }
+}
+
+/// BGSAVE: fork a child that writes the snapshot to the dump file.
+pub fn bgsave(srv: &mut Server) -> Result<(), String> {
+    bgsave_to(srv, SnapshotTarget::DumpFile, None).map(|_| ())
+}
+
+/// Where a background snapshot goes.
+#[derive(Debug)]
+pub enum SnapshotTarget {
+    /// `dir/dbfilename`, through a temporary file renamed over it once
+    /// complete and fsynced (BGSAVE, a disk-based full resync).
+    DumpFile,
+    /// A descriptor the child writes the bare image to and then closes: a
+    /// pipe the parent reads, or a replica's socket (a diskless full
+    /// resync). Non-blocking descriptors are fine: the child waits for
+    /// them to drain.
+    Descriptor(std::os::fd::OwnedFd),
+}
+
+/// Fork a child that writes the keyspace as an RDB image to `target`, with
+/// the replication aux fields when `replication` is given; returns its
+/// pid. The parent keeps serving; the cron reaps the child, updates
+/// LASTSAVE and the unsaved-changes count when it wrote the dump file, and
+/// leaves [`RdbChildDone`] in `persistence.rdb_child_done` for the caller
+/// to collect. Only one child runs at a time (an error otherwise).
+pub fn bgsave_to(
+    srv: &mut Server,
+    target: SnapshotTarget,
+    replication: Option<snapshot::ReplInfo<'_>>,
+) -> Result<libc::pid_t, String> {
+    use std::os::fd::AsRawFd;
+    if srv.persistence.child.is_some() {
+        return Err("a child process is already active".to_owned());
+    }
+    let diskless = matches!(target, SnapshotTarget::Descriptor(_));
+    let p = &mut srv.persistence;
+    if !diskless {
+        p.rdb_saves += 1;
+        p.dirty_before_bgsave = srv.ks.effects.dirty;
+        p.lastbgsave_try = now_secs();
+    }
+    let path = rdb_path(&srv.config);
+    let options = snapshot::Options {
+        replication,
+        ..snapshot_options(&srv.config)
+    };
+    let (ks, log) = (&srv.ks, &srv.log);
+    let keep: Vec<std::os::fd::RawFd> = match &target {
+        SnapshotTarget::Descriptor(fd) => vec![fd.as_raw_fd()],
+        SnapshotTarget::DumpFile => Vec::new(),
+    };
+    let forked = child::fork(&keep, || match &target {
+        SnapshotTarget::DumpFile => child_write(log, "RDB", || {
+            write_rdb_file(ks, &path, &options).map(|_| ())
+        }),
+        SnapshotTarget::Descriptor(fd) => child_write(log, "RDB", || {
+            let mut out = BufWriter::with_capacity(1 << 16, child::FdWriter(fd.as_raw_fd()));
+            snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
+            io::Write::flush(&mut out)
+        }),
+    });
+    // The parent's copy of a descriptor target closes here: the child
+    // holds the only one, so its exit is the reader's end of file.
+    drop(target);
+    match forked {
+        Ok(child) => {
+            let pid = child.pid;
+            srv.log.notice(
+                "Background saving started",
+                &[
+                    ("pid", Field::Int(i64::from(pid))),
+                    (
+                        "target",
+                        Field::Str(if diskless { "descriptor" } else { "disk" }),
+                    ),
+                ],
+            );
+            srv.persistence.started(child, ChildKind::Rdb, diskless);
+            Ok(pid)
+        }
+        Err(e) => {
+            if !diskless {
+                srv.persistence.last_bgsave_ok = false;
+            }
+            let message = format!("fork: {e}");
+            srv.log.warning(
+                "Can't save in background",
+                &[("error", Field::Str(&message))],
+            );
+            Err(message)
+        }
+    }
+}
+
+/// In a child: run `work`, log its outcome, give the exit code.
+fn child_write(log: &Logger, what: &str, work: impl FnOnce() -> io::Result<()>) -> i32 {
+    match work() {
+        Ok(()) => {
+            log.notice(&format!("{what} written on disk by the child"), &[]);
+            0
+        }
+        Err(e) => {
+            log.warning(
+                &format!("Write error in the {what} child"),
+                &[("error", Field::Str(&e.to_string()))],
+            );
+            1
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Startup
+
+/// Why the server cannot start with its persisted data.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot load {file}: {source}")]
+    Rdb {
+        file: String,
+        #[source]
+        source: LoadError,
+    },
+    #[error("cannot load the append-only file: {0}")]
+    Aof(#[from] AofLoadError),
+    #[error("invalid AOF manifest {file}: {source}")]
+    Manifest {
+        file: String,
+        #[source]
+        source: ManifestError,
+    },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Open(#[from] AofError),
+}
+
+impl StartupError {
+    /// A stable snake_case name of the problem, for the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StartupError::Rdb { source, .. } => source.kind(),
+            StartupError::Aof(e) => e.kind(),
+            StartupError::Manifest { .. } => "bad_manifest",
+            StartupError::Io { .. } | StartupError::Open(_) => "io",
+        }
+    }
+
+    /// The byte offset of the problem in its file, when there is one.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            StartupError::Rdb { source, .. } => Some(source.offset()),
+            StartupError::Aof(e) => e.offset(),
+            _ => None,
+        }
+    }
+}
+
+/// Load the persisted dataset (the AOF when `appendonly yes`, else the
+/// snapshot) and, with the AOF on, open it for appending.
+pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
+    let started = Instant::now();
+    if srv.config.appendonly {
+        let dir = aof_dir(&srv.config);
+        let prefix = srv.config.appendfilename.clone();
+        let mut manifest = read_manifest(&dir, &prefix)?;
+        upgrade_old_style_aof(srv, &dir, &prefix, &mut manifest)?;
+        if !manifest.is_empty() {
+            let summary = aof_load::load(srv, &dir, &manifest, srv.config.aof_load_truncated)?;
+            if let Some((file, offset)) = &summary.truncated {
+                srv.log.warning(
+                    "!!! Warning: short read while loading the AOF file: truncated at the last \
+                     complete command, loaded anyway because aof-load-truncated is enabled !!!",
+                    &[
+                        ("file", Field::Str(file)),
+                        ("offset", Field::Int(*offset as i64)),
+                    ],
+                );
+            }
+            let (keys, _) = srv.ks.totals();
+            srv.log.notice(
+                "DB loaded from append only file",
+                &[
+                    (
+                        "seconds",
+                        Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
+                    ),
+                    ("files", Field::Int(summary.files as i64)),
+                    ("commands", Field::Int(summary.commands as i64)),
+                    ("keys", Field::Int(keys as i64)),
+                ],
+            );
+        }
+        open_aof(srv, dir, &prefix, manifest)?;
+    } else {
+        let path = rdb_path(&srv.config);
+        let map = match crate::input::map(&path) {
+            Ok(map) => map,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(StartupError::Io {
+                    what: format!("cannot read {}", path.display()),
+                    source,
+                });
+            }
+        };
+        let loaded = snapshot::load(&mut srv.ks, &map, Some(unix_ms())).map_err(|source| {
+            StartupError::Rdb {
+                file: path.display().to_string(),
+                source,
+            }
+        })?;
+        srv.persistence.rdb_last_load_keys_loaded = loaded.keys;
+        srv.persistence.rdb_last_load_keys_expired = loaded.expired;
+        srv.log.notice(
+            "DB loaded from disk",
+            &[
+                (
+                    "seconds",
+                    Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
+                ),
+                ("keys", Field::Int(loaded.keys as i64)),
+                ("expired", Field::Int(loaded.expired as i64)),
+            ],
+        );
+        if loaded.skipped > 0 {
+            srv.log.warning(
+                "Function libraries and module data in the snapshot were skipped",
+                &[("count", Field::Int(loaded.skipped as i64))],
+            );
+        }
+    }
+    srv.ks.effects.dirty = 0;
+    Ok(())
+}
+
+/// The manifest in `dir`, or an empty one when there is none.
+fn read_manifest(dir: &Path, prefix: &str) -> Result<Manifest, StartupError> {
+    let path = dir.join(format!("{prefix}.manifest"));
+    match std::fs::read(&path) {
+        Ok(text) => Manifest::parse(&text).map_err(|source| StartupError::Manifest {
+            file: path.display().to_string(),
+            source,
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Manifest::default()),
+        Err(source) => Err(StartupError::Io {
+            what: format!("cannot read {}", path.display()),
+            source,
+        }),
+    }
+}
+
+/// A single-file AOF from Redis before 7.0 (`dir/appendfilename`) becomes
+/// the base of a multi-part AOF, as redis-server 7.0 migrates it.
+fn upgrade_old_style_aof(
+    srv: &mut Server,
+    dir: &Path,
+    prefix: &str,
+    manifest: &mut Manifest,
+) -> Result<(), StartupError> {
+    let old = srv.config.dir.join(prefix);
+    if !old.is_file() || !manifest.is_empty() {
+        return Ok(());
+    }
+    let io = |what: &str| {
+        let what = what.to_owned();
+        move |source| StartupError::Io { what, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io("cannot create the append-only directory"))?;
+    *manifest = Manifest {
+        base: Some(manifest::Entry {
+            name: prefix.to_owned(),
+            seq: 1,
+            kind: manifest::Kind::Base,
+        }),
+        base_seq: 1,
+        ..Manifest::default()
+    };
+    manifest
+        .persist(dir, prefix)
+        .map_err(io("cannot write the AOF manifest"))?;
+    std::fs::rename(&old, dir.join(prefix)).map_err(io("cannot move the old AOF file"))?;
+    srv.log.notice(
+        "Successfully migrated an old-style AOF file into the AOF directory",
+        &[("file", Field::Str(prefix))],
+    );
+    Ok(())
+}
+
+/// Write an AOF base of `ks` to `path`: an RDB image or commands.
+fn write_aof_base(ks: &Keyspace, path: &Path, preamble: bool, config: &Config) -> io::Result<()> {
+    let file = File::create(path)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    if preamble {
+        let options = snapshot::Options {
+            aof_base: true,
+            ..snapshot_options(config)
+        };
+        snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
+    } else {
+        rewrite::write(ks, &mut out, config.rdb_key_save_delay).map_err(rewrite::io_error)?;
+    }
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Open the AOF for appending (creating its base when it has none).
+fn open_aof(
+    srv: &mut Server,
+    dir: PathBuf,
+    prefix: &str,
+    manifest: Manifest,
+) -> Result<(), StartupError> {
+    let preamble = srv.config.aof_use_rdb_preamble;
+    let (ks, config) = (&srv.ks, &srv.config);
+    let (aof, notes) = Aof::open(dir, prefix, manifest, preamble, |path| {
+        write_aof_base(ks, path, preamble, config)
+    })?;
+    for note in notes {
+        srv.log.notice(&note, &[]);
+    }
+    srv.persistence.aof = Some(aof);
+    srv.feed.aof.active = true;
+    srv.feed.aof.reselect();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The AOF at runtime
+
+/// Before replies are written: the commands of this loop iteration reach
+/// the AOF (and with `always`, the disk).
+pub fn flush_aof(srv: &mut Server) {
+    let Some(aof) = srv.persistence.aof.as_mut() else {
+        return;
+    };
+    let sync_allowed = !(srv.config.no_appendfsync_on_rewrite && srv.persistence.child.is_some());
+    let started = Instant::now();
+    let result = aof.flush(&mut srv.feed.aof.buf, srv.config.appendfsync, sync_allowed);
+    let write_error = aof.write_error;
+    if let Err(errno) = result {
+        srv.log.warning(
+            "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+            &[("error", Field::Str(&strerror(errno)))],
+        );
+        std::process::exit(1);
+    }
+    if write_error.is_some() {
+        srv.persistence.aof_error = write_error;
+    }
+    let threshold = srv.config.latency_monitor_threshold;
+    let ms = started.elapsed().as_millis() as u64;
+    if threshold > 0 && ms >= threshold {
+        srv.latency_add("aof-write", ms);
+    }
+}
+
+/// BGREWRITEAOF: start a rewrite child (the caller checked no child runs).
+pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
+    if srv.persistence.child.is_some() {
+        return Err("a child process is already active".to_owned());
+    }
+    let dir = aof_dir(&srv.config);
+    if srv.persistence.aof.is_none() {
+        // Turning the AOF on at runtime: collect writes in a temporary
+        // INCR file until this rewrite's base exists.
+        let manifest =
+            read_manifest(&dir, &srv.config.appendfilename).map_err(|e| e.to_string())?;
+        let aof = Aof::open_waiting(dir.clone(), &srv.config.appendfilename, manifest)
+            .map_err(|e| e.to_string())?;
+        srv.persistence.aof = Some(aof);
+        srv.feed.aof.active = true;
+        srv.feed.aof.reselect();
+    } else if let Err(e) = std::fs::create_dir_all(&dir) {
+        return Err(format!("cannot create {}: {e}", dir.display()));
+    }
+    flush_aof(srv);
+    let Some(aof) = srv.persistence.aof.as_mut() else {
+        return Err("the AOF is off".to_owned());
+    };
+    if let Err(e) = aof.begin_rewrite() {
+        srv.persistence.aof_last_rewrite_ok = false;
+        return Err(e.to_string());
+    }
+    srv.feed.aof.reselect();
+    srv.persistence.aof_rewrites += 1;
+    let preamble = srv.config.aof_use_rdb_preamble;
+    let (ks, log, config) = (&srv.ks, &srv.log, &srv.config);
+    let forked = child::fork(&[], || {
+        child_write(log, "AOF base", || {
+            let temp = dir.join(aof::temp_rewrite_name(std::process::id() as libc::pid_t));
+            write_aof_base(ks, &temp, preamble, config)
+        })
+    });
+    match forked {
+        Ok(child) => {
+            srv.log.notice(
+                "Background append only file rewriting started",
+                &[("pid", Field::Int(i64::from(child.pid)))],
+            );
+            srv.persistence.aof_rewrite_scheduled = false;
+            srv.persistence.aof_pending_start = false;
+            srv.persistence
+                .started(child, ChildKind::AofRewrite { preamble }, false);
+            Ok(())
+        }
+        Err(e) => {
+            srv.persistence.aof_last_rewrite_ok = false;
+            Err(format!("fork: {e}"))
+        }
+    }
+}
+
+/// CONFIG SET appendonly yes: a rewrite turns the AOF on (scheduled when
+/// another child runs).
+pub fn start_aof(srv: &mut Server) -> Result<(), String> {
+    if srv.persistence.aof.is_some() && !srv.persistence.aof_pending_start {
+        return Ok(());
+    }
+    if let Some(running) = &srv.persistence.child {
+        if matches!(running.kind, ChildKind::AofRewrite { .. }) {
+            kill_child(srv);
+        } else {
+            srv.persistence.aof_pending_start = true;
+            srv.persistence.aof_rewrite_scheduled = true;
+            srv.log.warning(
+                "AOF was enabled but there is already another background operation. An AOF \
+                 background was scheduled to start when possible.",
+                &[],
+            );
+            return Ok(());
+        }
+    }
+    rewrite_background(srv)
+}
+
+/// CONFIG SET appendonly no: write and fsync what is pending, close.
+pub fn stop_aof(srv: &mut Server) {
+    if matches!(
+        srv.persistence.child_kind(),
+        Some(ChildKind::AofRewrite { .. })
+    ) {
+        kill_child(srv);
+    }
+    srv.persistence.aof_pending_start = false;
+    srv.persistence.aof_rewrite_scheduled = false;
+    close_aof(srv);
+}
+
+fn close_aof(srv: &mut Server) {
+    if let Some(aof) = srv.persistence.aof.take() {
+        srv.log.notice("Calling fsync() on the AOF file.", &[]);
+        if let Some(errno) = aof.close(&mut srv.feed.aof.buf) {
+            srv.log.warning(
+                "Fail to fsync the AOF file",
+                &[("error", Field::Str(&strerror(errno)))],
+            );
+        }
+    }
+    srv.feed.aof.active = false;
+    srv.feed.aof.buf.clear();
+    srv.persistence.aof_error = None;
+}
+
+/// Stop a running child on purpose (not counted as a failure).
+fn kill_child(srv: &mut Server) {
+    let Some(running) = srv.persistence.child.take() else {
+        return;
+    };
+    let pid = running.child.pid;
+    let kind = running.kind;
+    srv.log.warning(
+        "Killing the running child",
+        &[
+            ("pid", Field::Int(i64::from(pid))),
+            ("kind", Field::Str(child_name(kind))),
+        ],
+    );
+    let diskless = running.diskless;
+    running.child.kill();
+    if kind == ChildKind::Rdb {
+        srv.persistence.rdb_child_done = Some(RdbChildDone {
+            pid,
+            ok: false,
+            diskless,
+        });
+    }
+    remove_child_files(srv, pid, kind);
+}
+
+fn child_name(kind: ChildKind) -> &'static str {
+    match kind {
+        ChildKind::Rdb => "rdb",
+        ChildKind::AofRewrite { .. } => "aof-rewrite",
+    }
+}
+
+fn remove_child_files(srv: &mut Server, pid: libc::pid_t, kind: ChildKind) {
+    match kind {
+        ChildKind::Rdb => {
+            let _ = std::fs::remove_file(srv.config.dir.join(format!("temp-{pid}.rdb")));
+        }
+        ChildKind::AofRewrite { .. } => {
+            if let Some(aof) = &srv.persistence.aof {
+                aof.abandon_rewrite(pid);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Cron
+
+/// Periodic work: reap a finished child, start scheduled or due saves and
+/// rewrites, and notice AOF write errors.
+pub fn cron(srv: &mut Server) {
+    if let Some(running) = srv.persistence.child.as_mut()
+        && let Some(reaped) = running.child.try_reap()
+        && let Some(running) = srv.persistence.child.take()
+    {
+        match running.kind {
+            ChildKind::Rdb => bgsave_done(srv, &running, reaped),
+            ChildKind::AofRewrite { preamble } => rewrite_done(srv, &running, reaped, preamble),
+        }
+    }
+    check_aof_errors(srv);
+    if srv.persistence.child.is_some() {
+        return;
+    }
+    if srv.persistence.aof_rewrite_scheduled {
+        if let Err(e) = rewrite_background(srv) {
+            log_failure(srv, "Scheduled AOF rewrite failed to start", &e);
+        }
+        return;
+    }
+    if srv.persistence.bgsave_scheduled {
+        srv.persistence.bgsave_scheduled = false;
+        if let Err(e) = bgsave(srv) {
+            log_failure(srv, "Scheduled BGSAVE failed to start", &e);
+        }
+        return;
+    }
+    let now = now_secs();
+    let dirty = srv.ks.effects.dirty;
+    let p = &srv.persistence;
+    let due = srv.config.save.iter().find(|sp| {
+        dirty >= sp.changes
+            && now - p.lastsave > sp.seconds as i64
+            && (now - p.lastbgsave_try > BGSAVE_RETRY_DELAY || p.last_bgsave_ok)
+    });
+    if let Some(point) = due.copied() {
+        srv.log.notice(
+            &format!(
+                "{} changes in {} seconds. Saving...",
+                point.changes, point.seconds
+            ),
+            &[],
+        );
+        let _ = bgsave(srv);
+        return;
+    }
+    let Some(aof) = &srv.persistence.aof else {
+        return;
+    };
+    let perc = srv.config.auto_aof_rewrite_percentage;
+    if aof.waiting_rewrite || perc == 0 || aof.current_size <= srv.config.auto_aof_rewrite_min_size
+    {
+        return;
+    }
+    let base = aof.base_size.max(1);
+    let growth = (aof.current_size * 100 / base) as i64 - 100;
+    if growth < perc as i64
+        || srv
+            .persistence
+            .aof_rewrite_not_before
+            .is_some_and(|t| Instant::now() < t)
+    {
+        return;
+    }
+    srv.log.notice(
+        &format!("Starting automatic rewriting of AOF on {growth}% growth"),
+        &[],
+    );
+    if let Err(e) = rewrite_background(srv) {
+        log_failure(srv, "Automatic AOF rewrite failed to start", &e);
+    }
+}
+
+fn log_failure(srv: &Server, message: &str, error: &str) {
+    srv.log.warning(message, &[("error", Field::Str(error))]);
+}
+
+/// The writer thread's errors become the server's (refusing writes) and
+/// clear when a write succeeds again.
+fn check_aof_errors(srv: &mut Server) {
+    let now = srv.persistence.aof.as_ref().and_then(Aof::error);
+    let before = srv.persistence.aof_error;
+    if now == before {
+        return;
+    }
+    match now {
+        Some(errno) => srv.log.warning(
+            "Error writing to the AOF file",
+            &[("error", Field::Str(&strerror(errno)))],
+        ),
+        None => srv
+            .log
+            .warning("AOF write error looks solved, Redis can write again.", &[]),
+    }
+    srv.persistence.aof_error = now;
+}
+
+fn bgsave_done(srv: &mut Server, running: &Running, reaped: Reaped) {
+    let p = &mut srv.persistence;
+    let diskless = running.diskless;
+    p.rdb_child_done = Some(RdbChildDone {
+        pid: running.child.pid,
+        ok: reaped.exit.success(),
+        diskless,
+    });
+    if !diskless {
+        p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
+    }
+    match reaped.exit {
+        Exit::Code(0) => {
+            srv.log
+                .notice("Background saving terminated with success", &[]);
+            p.rdb_last_cow_size = reaped.cow_bytes;
+            if !diskless {
+                srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
+                p.lastsave = now_secs();
+                p.last_bgsave_ok = true;
+            }
+        }
+        Exit::Code(_) => {
+            srv.log.warning("Background saving error", &[]);
+            if !diskless {
+                p.last_bgsave_ok = false;
+            }
+        }
+        Exit::Signal(signal) => {
+            srv.log.warning(
+                "Background saving terminated by signal",
+                &[("signal", Field::Int(i64::from(signal)))],
+            );
+            if signal != libc::SIGUSR1 && !diskless {
+                p.last_bgsave_ok = false;
+            }
+            remove_child_files(srv, running.child.pid, ChildKind::Rdb);
+        }
+    }
+}
+
+fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: bool) {
+    let pid = running.child.pid;
+    let auto_gc = !srv.config.aof_disable_auto_gc;
+    let p = &mut srv.persistence;
+    p.aof_last_rewrite_time_sec = running.child.started.elapsed().as_secs() as i64;
+    let outcome = match (reaped.exit, p.aof.as_mut()) {
+        (Exit::Code(0), Some(aof)) => aof
+            .finish_rewrite(pid, preamble, auto_gc)
+            .map_err(|e| e.to_string()),
+        (Exit::Code(0), None) => Err("the AOF was turned off".to_owned()),
+        (Exit::Code(code), _) => Err(format!("the child exited with status {code}")),
+        (Exit::Signal(signal), _) => Err(format!("the child was terminated by signal {signal}")),
+    };
+    match outcome {
+        Ok(notes) => {
+            for note in notes {
+                srv.log.notice(&note, &[]);
+            }
+            let p = &mut srv.persistence;
+            p.aof_last_rewrite_ok = true;
+            p.aof_rewrites_consecutive_failures = 0;
+            p.aof_rewrite_not_before = None;
+            p.aof_last_cow_size = reaped.cow_bytes;
+            srv.log
+                .notice("Background AOF rewrite finished successfully", &[]);
+        }
+        Err(why) => {
+            remove_child_files(srv, pid, running.kind);
+            let p = &mut srv.persistence;
+            let on_purpose = reaped.exit == Exit::Signal(libc::SIGUSR1);
+            if !on_purpose {
+                p.aof_last_rewrite_ok = false;
+                p.aof_rewrites_consecutive_failures += 1;
+                // After three failures in a row, automatic rewrites back off
+                // (1, 2, 4 ... 60 minutes), as Redis's aofRewriteLimited.
+                let n = p.aof_rewrites_consecutive_failures;
+                if n >= 3 {
+                    let minutes = (1u64 << (n - 3).min(6)).min(60);
+                    p.aof_rewrite_not_before =
+                        Some(Instant::now() + std::time::Duration::from_secs(minutes * 60));
+                }
+            }
+            if p.aof.as_ref().is_some_and(|a| a.waiting_rewrite) {
+                // The AOF is still being turned on: try again.
+                p.aof_rewrite_scheduled = true;
+            }
+            srv.log.warning(
+                "Background AOF rewrite terminated with error",
+                &[("error", Field::Str(&why))],
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Shutdown, FLUSHALL, refusing writes
+
+/// What SHUTDOWN was asked to do about the snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownSave {
+    /// Save when save points are configured.
+    Default,
+    Save,
+    NoSave,
+}
+
+/// Everything before the process exits: stop a child, write and fsync
+/// the AOF, save the final snapshot. False (the snapshot could not be
+/// written and `force` is not set, or the AOF is still being turned on)
+/// means the server must keep running, as Redis does.
+pub fn prepare_shutdown(srv: &mut Server, save_mode: ShutdownSave, force: bool) -> bool {
+    if let Some(kind) = srv.persistence.child_kind() {
+        let waiting = srv
+            .persistence
+            .aof
+            .as_ref()
+            .is_some_and(|a| a.waiting_rewrite);
+        if matches!(kind, ChildKind::AofRewrite { .. }) && waiting && !force {
+            srv.log.warning("Writing initial AOF, can't exit.", &[]);
+            return false;
+        }
+        kill_child(srv);
+    }
+    if let Some(aof) = srv.persistence.aof.as_mut() {
+        srv.log.notice("Calling fsync() on the AOF file.", &[]);
+        let _ = aof.flush(
+            &mut srv.feed.aof.buf,
+            crate::server::config::Fsync::Always,
+            true,
+        );
+    }
+    let configured = !srv.config.save.is_empty();
+    if (configured && save_mode != ShutdownSave::NoSave) || save_mode == ShutdownSave::Save {
+        srv.log
+            .notice("Saving the final RDB snapshot before exiting.", &[]);
+        if save(srv).is_err() {
+            if force {
+                srv.log
+                    .warning("Error trying to save the DB. Exit anyway.", &[]);
+            } else {
+                srv.log
+                    .warning("Error trying to save the DB, can't exit.", &[]);
+                return false;
+            }
+        }
+    }
+    close_aof(srv);
+    true
+}
+
+/// FLUSHALL: a snapshot being written is now stale; with save points the
+/// empty dataset is saved at once, as Redis does.
+pub fn after_flushall(srv: &mut Server) {
+    if srv.persistence.child_kind() == Some(ChildKind::Rdb) {
+        kill_child(srv);
+    }
+    if !srv.config.save.is_empty() {
+        let _ = save(srv);
+    }
+}
+
+/// The error refusing write commands, when the disk is failing.
+pub fn write_denied(srv: &Server) -> Option<String> {
+    let p = &srv.persistence;
+    if srv.config.stop_writes_on_bgsave_error && !srv.config.save.is_empty() && !p.last_bgsave_ok {
+        return Some(
+            "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
+             persist to disk. Commands that may modify the data set are disabled, because this \
+             instance is configured to report errors during writes if RDB snapshotting fails \
+             (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+             the RDB error."
+                .to_owned(),
+        );
+    }
+    p.aof_error.map(|errno| {
+        format!(
+            "-MISCONF Errors writing to the AOF file: {}",
+            strerror(errno)
+        )
+    })
+}
+
+/// DEBUG RELOAD: save, empty the keyspace, load the snapshot back.
+pub fn reload(srv: &mut Server) -> Result<(), String> {
+    save(srv)?;
+    let path = rdb_path(&srv.config);
+    let map = crate::input::map(&path).map_err(|e| e.to_string())?;
+    for db in &mut srv.ks.dbs {
+        db.clear();
+    }
+    snapshot::load(&mut srv.ks, &map, None).map_err(|e| e.to_string())?;
+    srv.ks.effects.dirty = 0;
+    Ok(())
+}
+
+/// DEBUG LOADAOF: write out the AOF, empty the keyspace, replay the AOF.
+pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
+    let Some(aof) = srv.persistence.aof.as_mut() else {
+        return Ok(());
+    };
+    aof.flush(
+        &mut srv.feed.aof.buf,
+        crate::server::config::Fsync::Always,
+        true,
+    )
+    .map_err(strerror)?;
+    let dir = aof.dir.clone();
+    let manifest = aof.manifest.clone();
+    for db in &mut srv.ks.dbs {
+        db.clear();
+    }
+    let truncated_ok = srv.config.aof_load_truncated;
+    let active = std::mem::replace(&mut srv.feed.aof.active, false);
+    let result = aof_load::load(srv, &dir, &manifest, truncated_ok);
+    srv.feed.aof.active = active;
+    result.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// INFO persistence, with Redis's field names (and one of sonde's own).
+pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
+    let p = &srv.persistence;
+    let kind = p.child_kind();
+    let running_secs = |wanted: bool| match (&p.child, wanted) {
+        (Some(r), true) => (now_secs() - r.child.started_unix).to_string(),
+        _ => "-1".to_owned(),
+    };
+    let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
+    let rdb_child = kind == Some(ChildKind::Rdb);
+    let aof_child = matches!(kind, Some(ChildKind::AofRewrite { .. }));
+    let mut fields = vec![
+        ("loading", "0".to_owned()),
+        ("async_loading", "0".to_owned()),
+        ("current_cow_peak", "0".to_owned()),
+        ("current_cow_size", "0".to_owned()),
+        ("current_cow_size_age", "0".to_owned()),
+        ("current_fork_perc", "0.00".to_owned()),
+        ("current_save_keys_processed", "0".to_owned()),
+        ("current_save_keys_total", "0".to_owned()),
+        (
+            "rdb_changes_since_last_save",
+            srv.ks.effects.dirty.to_string(),
+        ),
+        ("rdb_bgsave_in_progress", u8::from(rdb_child).to_string()),
+        ("rdb_last_save_time", p.lastsave.to_string()),
+        ("rdb_last_bgsave_status", status(p.last_bgsave_ok)),
+        (
+            "rdb_last_bgsave_time_sec",
+            p.rdb_last_bgsave_time_sec.to_string(),
+        ),
+        ("rdb_current_bgsave_time_sec", running_secs(rdb_child)),
+        ("rdb_saves", p.rdb_saves.to_string()),
+        ("rdb_last_cow_size", p.rdb_last_cow_size.to_string()),
+        (
+            "rdb_last_load_keys_expired",
+            p.rdb_last_load_keys_expired.to_string(),
+        ),
+        (
+            "rdb_last_load_keys_loaded",
+            p.rdb_last_load_keys_loaded.to_string(),
+        ),
+        (
+            "aof_enabled",
+            u8::from(p.aof.is_some() || p.aof_pending_start).to_string(),
+        ),
+        ("aof_rewrite_in_progress", u8::from(aof_child).to_string()),
+        (
+            "aof_rewrite_scheduled",
+            u8::from(p.aof_rewrite_scheduled).to_string(),
+        ),
+        (
+            "aof_last_rewrite_time_sec",
+            p.aof_last_rewrite_time_sec.to_string(),
+        ),
+        ("aof_current_rewrite_time_sec", running_secs(aof_child)),
+        ("aof_last_bgrewrite_status", status(p.aof_last_rewrite_ok)),
+        ("aof_rewrites", p.aof_rewrites.to_string()),
+        (
+            "aof_rewrites_consecutive_failures",
+            p.aof_rewrites_consecutive_failures.to_string(),
+        ),
+        ("aof_last_write_status", status(p.aof_error.is_none())),
+        ("aof_last_cow_size", p.aof_last_cow_size.to_string()),
+        ("module_fork_in_progress", "0".to_owned()),
+        ("module_fork_last_cow_size", "0".to_owned()),
+    ];
+    if let Some(aof) = &p.aof {
+        fields.extend([
+            ("aof_current_size", aof.current_size.to_string()),
+            ("aof_base_size", aof.base_size.to_string()),
+            (
+                "aof_pending_rewrite",
+                u8::from(p.aof_rewrite_scheduled).to_string(),
+            ),
+            (
+                "aof_buffer_length",
+                (srv.feed.aof.buf.len() + aof.queued_bytes()).to_string(),
+            ),
+            (
+                "aof_pending_bio_fsync",
+                u8::from(aof.writer_busy()).to_string(),
+            ),
+            ("aof_delayed_fsync", aof.delayed_fsync.to_string()),
+            (
+                "sonde_aof_max_handoff_usec",
+                aof.max_handoff.as_micros().to_string(),
+            ),
+        ]);
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    use super::*;
+    use crate::output::log::{Level, LogFormat};
+    use crate::server::keyspace::{Str, Value};
+
+    #[test]
+    fn a_child_streams_a_snapshot_through_a_pipe_and_it_loads_back() {
+        let mut srv = Server::new(
+            Config::default(),
+            Logger::stderr(LogFormat::Text, Level::Warning),
+        );
+        for i in 0..20_000 {
+            let key = format!("key:{i}");
+            srv.ks.dbs[i % 3].set(key.as_bytes(), Value::String(Str::Int(i as i64)), false);
+        }
+        srv.ks.dbs[1].set_expire(b"key:1", i64::MAX / 4);
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills the array it is given.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: both descriptors were just created and are owned here.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // Non-blocking, as a replica's socket would be: the child waits.
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        let repl = snapshot::ReplInfo {
+            stream_db: 0,
+            replid: "0123456789012345678901234567890123456789",
+            offset: 42,
+        };
+        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(write), Some(repl)).unwrap();
+        assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
+        // The pipe holds 64 kB: the child blocks until this reads it all,
+        // and the end of file comes when the child exits.
+        let mut image = Vec::new();
+        std::fs::File::from(read).read_to_end(&mut image).unwrap();
+        assert!(image.len() > 100_000);
+        while srv.persistence.child.is_some() {
+            cron(&mut srv);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let done = srv.persistence.rdb_child_done.take().unwrap();
+        assert_eq!((done.pid, done.ok, done.diskless), (pid, true, true));
+        assert_eq!(srv.persistence.rdb_saves, 0, "not a save to disk");
+        let mut back = Keyspace::new(16);
+        let loaded = snapshot::load(&mut back, &image, None).unwrap();
+        assert_eq!(loaded.keys, 20_000);
+        assert_eq!(back.dbs[1].expire_of(b"key:1"), Some(i64::MAX / 4));
+        let found = crate::rdb::events(&image)
+            .filter_map(Result::ok)
+            .any(|e| matches!(e.event, crate::rdb::Event::Aux { ref key, .. } if key.to_bytes().is_ok_and(|k| *k == *b"repl-offset")));
+        assert!(found, "the replication aux fields are written");
+    }
+}
