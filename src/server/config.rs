@@ -108,7 +108,8 @@ pub struct Config {
     pub hz: u32,
     pub proto_max_bulk_len: u64,
     pub client_query_buffer_limit: u64,
-    /// Normal clients; replica and pubsub classes are kept for CONFIG GET.
+    /// Normal clients; subscribers have their own class; the replica class
+    /// is kept for CONFIG GET.
     pub output_limit: OutputLimit,
     pub replica_output_limit: OutputLimit,
     pub pubsub_output_limit: OutputLimit,
