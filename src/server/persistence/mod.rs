@@ -447,10 +447,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             srv.log.notice(
                 "DB loaded from append only file",
                 &[
-                    (
-                        "seconds",
-                        Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                    ),
+                    ("seconds", Field::Str(&seconds_since(started))),
                     ("files", Field::Int(summary.files as i64)),
                     ("commands", Field::Int(summary.commands as i64)),
                     ("keys", Field::Int(keys as i64)),
@@ -481,10 +478,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
         srv.log.notice(
             "DB loaded from disk",
             &[
-                (
-                    "seconds",
-                    Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                ),
+                ("seconds", Field::Str(&seconds_since(started))),
                 ("keys", Field::Int(loaded.keys as i64)),
                 ("expired", Field::Int(loaded.expired as i64)),
             ],
@@ -498,6 +492,11 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
     }
     srv.ks.effects.dirty = 0;
     Ok(())
+}
+
+/// Seconds since `started`, as the load messages show them.
+fn seconds_since(started: Instant) -> String {
+    format!("{:.3}", started.elapsed().as_secs_f64())
 }
 
 /// The manifest in `dir`, or an empty one when there is none.
