@@ -870,21 +870,70 @@ fn aof_files_move_between_redis_server_and_sonde() {
         });
         node.kill9();
         // ...and redis-server loads what sonde wrote.
-        let back = tempfile::tempdir().unwrap();
-        copy_dir(&aof_dir(dir.path()), &aof_dir(back.path()));
-        let redis = RedisServer::start(&[
-            "--dir",
-            back.path().to_str().unwrap(),
-            "--appendonly",
-            "yes",
-        ]);
-        let loaded = dataset::read(&redis.url(), 0..16);
-        assert_eq!(
-            dataset::assert_same(&expected, &loaded),
-            expected.len(),
-            "{preamble}"
-        );
+        assert_redis_loads_the_aof(dir.path(), &expected, 0..16);
     }
+}
+
+/// redis-server started on a copy of `dir`'s AOF holds `expected`.
+#[track_caller]
+fn assert_redis_loads_the_aof(dir: &Path, expected: &Dataset, dbs: std::ops::Range<u32>) {
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&aof_dir(dir), &aof_dir(copy.path()));
+    let redis = RedisServer::start(&[
+        "--dir",
+        copy.path().to_str().unwrap(),
+        "--appendonly",
+        "yes",
+    ]);
+    let loaded = dataset::read(&redis.url(), dbs);
+    assert_eq!(dataset::assert_same(expected, &loaded), expected.len());
+}
+
+#[test]
+fn a_single_file_aof_of_redis_6_is_migrated_into_the_directory() {
+    // Redis 6 kept one file, `dir/appendonly.aof`: an RDB preamble (here a
+    // real redis-server snapshot) followed by commands.
+    let redis = RedisServer::start(&[]);
+    let mut rc = redis.client();
+    fill_strings(&mut rc, 50);
+    let _: () = q(&mut rc, &["SAVE"]);
+    let mut old = std::fs::read(redis.dir().join("dump.rdb")).unwrap();
+    old.extend_from_slice(
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$3\r\nyes\r\n",
+    );
+    let _: () = q(&mut rc, &["SELECT", "3"]);
+    let _: () = q(&mut rc, &["SET", "after", "yes"]);
+    let expected = dataset::read(&redis.url(), 0..16);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("appendonly.aof"), &old).unwrap();
+    let mut node = Node::start(dir.path(), &["--appendonly", "yes"]);
+    assert_eq!(
+        dataset::assert_same(&expected, &node.dataset(0..16)),
+        expected.len()
+    );
+    assert!(
+        node.log()
+            .contains("Successfully migrated an old-style AOF"),
+        "{}",
+        node.log()
+    );
+    assert!(!dir.path().join("appendonly.aof").exists());
+    let m = manifest(dir.path());
+    assert!(
+        m.starts_with("file appendonly.aof seq 1 type b\n") && m.contains(" type i\n"),
+        "{m}"
+    );
+    // It goes on from there, and redis-server 7.0 loads the result.
+    let mut c = node.client();
+    for round in 0..10 {
+        varied_writes(&mut c, round);
+    }
+    let expected = node.dataset(0..16);
+    wait_until(5, "the AOF writer", || {
+        node.info("aof_buffer_length") == "0"
+    });
+    node.kill9();
+    assert_redis_loads_the_aof(dir.path(), &expected, 0..16);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -1062,20 +1111,7 @@ fn crash_rounds(policy: &str, rounds: usize, seed: u64) -> Duration {
     let log = node.log();
     assert!(!log.contains("Fatal error"), "{log}");
     // What the last crash left loads the same in redis-server.
-    let copy = tempfile::tempdir().unwrap();
-    copy_dir(&aof_dir(dir.path()), &aof_dir(copy.path()));
-    let redis = RedisServer::start(&[
-        "--dir",
-        copy.path().to_str().unwrap(),
-        "--appendonly",
-        "yes",
-    ]);
-    let loaded = dataset::read(&redis.url(), 0..1);
-    assert_eq!(
-        dataset::assert_same(&expected, &loaded),
-        expected.len(),
-        "{policy}"
-    );
+    assert_redis_loads_the_aof(dir.path(), &expected, 0..1);
     worst
 }
 

@@ -447,10 +447,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             srv.log.notice(
                 "DB loaded from append only file",
                 &[
-                    (
-                        "seconds",
-                        Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                    ),
+                    ("seconds", Field::Str(&seconds_since(started))),
                     ("files", Field::Int(summary.files as i64)),
                     ("commands", Field::Int(summary.commands as i64)),
                     ("keys", Field::Int(keys as i64)),
@@ -481,10 +478,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
         srv.log.notice(
             "DB loaded from disk",
             &[
-                (
-                    "seconds",
-                    Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                ),
+                ("seconds", Field::Str(&seconds_since(started))),
                 ("keys", Field::Int(loaded.keys as i64)),
                 ("expired", Field::Int(loaded.expired as i64)),
             ],
@@ -498,6 +492,11 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
     }
     srv.ks.effects.dirty = 0;
     Ok(())
+}
+
+/// Seconds since `started`, as the load messages show them.
+fn seconds_since(started: Instant) -> String {
+    format!("{:.3}", started.elapsed().as_secs_f64())
 }
 
 /// The manifest in `dir`, or an empty one when there is none.
@@ -595,14 +594,22 @@ fn open_aof(
 // The AOF at runtime
 
 /// Before replies are written: the commands of this loop iteration reach
-/// the AOF (and with `always`, the disk).
-pub fn flush_aof(srv: &mut Server) {
+/// the AOF (and with `always`, the disk). With `everysec` and `may_defer`,
+/// bytes the writer thread cannot take this instant stay in the feed's
+/// buffer until the loop's next flush; callers about to fork or switch
+/// files pass false, so nothing of before crosses over.
+pub fn flush_aof(srv: &mut Server, may_defer: bool) {
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return;
     };
     let sync_allowed = !(srv.config.no_appendfsync_on_rewrite && srv.persistence.child.is_some());
     let started = Instant::now();
-    let result = aof.flush(&mut srv.feed.aof.buf, srv.config.appendfsync, sync_allowed);
+    let result = aof.flush(
+        &mut srv.feed.aof.buf,
+        srv.config.appendfsync,
+        sync_allowed,
+        may_defer,
+    );
     let write_error = aof.write_error;
     if let Err(errno) = result {
         srv.log.warning(
@@ -640,7 +647,7 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
     } else if let Err(e) = std::fs::create_dir_all(&dir) {
         return Err(format!("cannot create {}: {e}", dir.display()));
     }
-    flush_aof(srv);
+    flush_aof(srv, false);
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return Err("the AOF is off".to_owned());
     };
@@ -1006,6 +1013,7 @@ pub fn prepare_shutdown(srv: &mut Server, save_mode: ShutdownSave, force: bool) 
             &mut srv.feed.aof.buf,
             crate::server::config::Fsync::Always,
             true,
+            false,
         );
     }
     let configured = !srv.config.save.is_empty();
@@ -1081,6 +1089,7 @@ pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
         &mut srv.feed.aof.buf,
         crate::server::config::Fsync::Always,
         true,
+        false,
     )
     .map_err(strerror)?;
     let dir = aof.dir.clone();
