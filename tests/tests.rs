@@ -12,4 +12,5 @@ mod resp_decode;
 mod resp_sniff;
 mod ring;
 mod serve;
+mod serve_replication;
 mod sockopt;

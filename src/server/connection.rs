@@ -70,6 +70,10 @@ pub struct Client {
     pub last_command: String,
     /// Since when the output has been over the soft limit.
     pub soft_limit_since: Option<Instant>,
+    /// A replica's connection (after REPLCONF or PSYNC).
+    pub replica: Option<Box<crate::server::replication::Downstream>>,
+    /// The socketless client that applies our master's stream.
+    pub is_master: bool,
 }
 
 impl Client {
@@ -108,6 +112,8 @@ impl Client {
             last_interaction: now,
             last_command: "NULL".to_owned(),
             soft_limit_since: None,
+            replica: None,
+            is_master: false,
         }
     }
 
@@ -186,9 +192,26 @@ impl Client {
         Ok(total)
     }
 
+    /// CLIENT LIST/KILL TYPE: "normal", "replica" or "master" (MONITOR
+    /// clients count as normal, as in Redis).
+    pub fn kind(&self) -> &'static str {
+        if self.is_master {
+            "master"
+        } else if self.replica.as_deref().is_some_and(|d| d.attached()) {
+            "replica"
+        } else {
+            "normal"
+        }
+    }
+
     /// CLIENT LIST flags.
     pub fn flag_letters(&self) -> String {
         let mut flags = String::new();
+        match self.kind() {
+            "replica" => flags.push('S'),
+            "master" => flags.push('M'),
+            _ => {}
+        }
         if self.monitor {
             flags.push('O');
         }

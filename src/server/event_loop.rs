@@ -19,6 +19,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
+use super::replication::{self, upstream};
 use super::{Server, Shutdown, memory};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
@@ -118,6 +119,10 @@ impl EventLoop {
                 Err(source) => return Err(ServeError::Bind { addr, source }),
             }
         }
+        server.replication.registry = poll.registry().try_clone().ok();
+        if let Some((host, port)) = server.config.replicaof.clone() {
+            upstream::start(&mut server, host, port, false);
+        }
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -180,6 +185,10 @@ impl EventLoop {
             }
             for event in events.iter() {
                 let token = event.token().0;
+                if event.token() == upstream::TOKEN {
+                    upstream::on_event(&mut self.server);
+                    continue;
+                }
                 if token >= LISTENER_BASE {
                     self.accept(token - LISTENER_BASE);
                     continue;
@@ -419,6 +428,10 @@ impl EventLoop {
     /// Close a client past its hard limit, or over its soft limit for too
     /// long (client-output-buffer-limit, normal class).
     fn check_output_limits(&mut self, client: &mut Client) {
+        if client.replica.is_some() {
+            // The replica class is enforced where the stream is written.
+            return;
+        }
         let limit = self.server.config.output_limit;
         let pending = client.reply.pending() as u64;
         let hard = limit.hard > 0 && pending >= limit.hard;
@@ -457,6 +470,7 @@ impl EventLoop {
     /// AOF (and, with `appendfsync always`, on disk).
     fn flush_pending_writes(&mut self) {
         persistence::flush_aof(&mut self.server);
+        replication::flush(&mut self.server);
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
             for slot in slots {
@@ -467,6 +481,7 @@ impl EventLoop {
             }
             // Clients resumed from backpressure may have run commands.
             persistence::flush_aof(&mut self.server);
+            replication::flush(&mut self.server);
         }
     }
 
@@ -477,11 +492,29 @@ impl EventLoop {
             self.close(client);
             return;
         }
-        match client.write_pending() {
-            Ok(n) => self.server.stats.net_output_bytes += n as u64,
-            Err(_) => {
-                self.close(client);
-                return;
+        // A replica receiving its snapshot is refilled from the file as
+        // its socket drains.
+        loop {
+            let sending = match replication::refill(&mut client) {
+                Ok(sending) => sending,
+                Err(e) => {
+                    self.server.log.warning(
+                        "Cannot send the snapshot to the replica",
+                        &[("error", Field::Str(&e.to_string()))],
+                    );
+                    self.close(client);
+                    return;
+                }
+            };
+            match client.write_pending() {
+                Ok(n) => self.server.stats.net_output_bytes += n as u64,
+                Err(_) => {
+                    self.close(client);
+                    return;
+                }
+            }
+            if !sending || client.reply.pending() > 0 {
+                break;
             }
         }
         let pending = client.reply.pending();
@@ -536,6 +569,7 @@ impl EventLoop {
         if client.monitor {
             self.server.monitors -= 1;
         }
+        replication::replica_closed(&mut self.server, &client);
         if let Some(stream) = client.stream.as_mut() {
             let _ = self.poll.registry().deregister(stream);
         }
@@ -579,6 +613,7 @@ impl EventLoop {
         for client in server.clients.iter_mut() {
             if timeout > 0
                 && !client.monitor
+                && client.replica.is_none()
                 && now.duration_since(client.last_interaction).as_secs() > timeout
             {
                 doomed.push(client.slot);
@@ -612,6 +647,7 @@ impl EventLoop {
         }
         server.memory_peak = server.memory_peak.max(memory::allocated());
         persistence::cron(server);
+        replication::cron(server);
 
         if self.accept_pending {
             for index in 0..self.listeners.len() {

@@ -62,6 +62,7 @@ pub mod numeric;
 pub mod persistence;
 pub mod propagate;
 pub mod rdb_value;
+pub mod replication;
 pub mod reply;
 pub mod thin;
 
@@ -200,6 +201,7 @@ pub struct Server {
     pub stats: Stats,
     pub feed: Feed,
     pub persistence: persistence::Persistence,
+    pub replication: replication::Replication,
     pub log: Logger,
     pub started: Instant,
     pub started_unix_ms: i64,
@@ -243,6 +245,7 @@ impl Server {
             stats: Stats::default(),
             feed: Feed::default(),
             persistence: persistence::Persistence::default(),
+            replication: replication::Replication::new(),
             log,
             started: Instant::now(),
             started_unix_ms: unix_ms(),
@@ -421,8 +424,23 @@ impl Server {
         if self.auth_required(client) && !spec.has(flags::NO_AUTH) {
             return Some("-NOAUTH Authentication required.".to_owned());
         }
+        if let Some(up) = &self.replication.upstream
+            && !up.is_connected()
+            && !self.config.replica_serve_stale_data
+            && !spec.has(flags::STALE)
+            && !client.is_master
+        {
+            return Some(
+                "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .to_owned(),
+            );
+        }
         if spec.has(flags::WRITE) {
-            return persistence::write_denied(self);
+            if client.is_master {
+                return None;
+            }
+            return replication::write_denied(self, client)
+                .or_else(|| persistence::write_denied(self));
         }
         None
     }

@@ -10,6 +10,7 @@
 pub mod connection;
 pub mod keys;
 pub mod persistence;
+pub mod replication;
 pub mod server;
 pub mod strings;
 
@@ -25,6 +26,7 @@ pub const ALL: &[&[Spec]] = &[
     strings::COMMANDS,
     server::COMMANDS,
     persistence::COMMANDS,
+    replication::COMMANDS,
 ];
 
 /// Case-insensitive comparison of an argument with an option name.

@@ -219,6 +219,15 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
 
 /// BGSAVE: fork a child that writes the snapshot.
 pub fn bgsave(srv: &mut Server) -> Result<(), String> {
+    bgsave_with(srv, None)
+}
+
+/// BGSAVE, recording the replication state in the snapshot when it is
+/// for a replica's full resync.
+pub fn bgsave_with(
+    srv: &mut Server,
+    replication: Option<snapshot::ReplInfo<'_>>,
+) -> Result<(), String> {
     if srv.persistence.child.is_some() {
         return Err("a child process is already active".to_owned());
     }
@@ -227,7 +236,10 @@ pub fn bgsave(srv: &mut Server) -> Result<(), String> {
     p.dirty_before_bgsave = srv.ks.effects.dirty;
     p.lastbgsave_try = now_secs();
     let path = rdb_path(&srv.config);
-    let options = snapshot_options(&srv.config);
+    let options = snapshot::Options {
+        replication,
+        ..snapshot_options(&srv.config)
+    };
     let (ks, log) = (&srv.ks, &srv.log);
     let forked = child::fork(&[], || {
         child_write(log, "RDB", || {
@@ -650,6 +662,9 @@ fn kill_child(srv: &mut Server) {
     );
     running.child.kill();
     remove_child_files(srv, pid, kind);
+    if kind == ChildKind::Rdb {
+        super::replication::snapshot_finished(srv, false);
+    }
 }
 
 fn child_name(kind: ChildKind) -> &'static str {
@@ -775,6 +790,12 @@ fn check_aof_errors(srv: &mut Server) {
 }
 
 fn bgsave_done(srv: &mut Server, running: &Running, reaped: Reaped) {
+    bgsave_outcome(srv, running, reaped);
+    // Replicas waiting for this snapshot get it now (or are dropped).
+    super::replication::snapshot_finished(srv, reaped.exit.success());
+}
+
+fn bgsave_outcome(srv: &mut Server, running: &Running, reaped: Reaped) {
     let p = &mut srv.persistence;
     p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
     match reaped.exit {
