@@ -204,8 +204,23 @@ fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
 }
 
 #[test]
-fn a_redis_replica_of_a_sonde_master_syncs_streams_and_resumes_partially() {
-    let master = SondeServer::start(&[]);
+fn a_redis_replica_of_a_sonde_master_with_a_disk_snapshot() {
+    redis_replica_of_sonde(&["--repl-diskless-sync", "no"]);
+}
+
+#[test]
+fn a_redis_replica_of_a_sonde_master_with_a_diskless_snapshot() {
+    redis_replica_of_sonde(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+}
+
+/// Full sync, the stream, then a partial resync after CLIENT KILL.
+fn redis_replica_of_sonde(sonde_args: &[&str]) {
+    let master = SondeServer::start(sonde_args);
     let mut m = master.client();
     assert_eq!(info(&mut m, "replication", "role"), "master");
     assert_eq!(info(&mut m, "replication", "repl_backlog_active"), "0");
@@ -319,7 +334,13 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
     let mut m = master.client();
     write_load(&mut m, 0, 1000);
     let mport = master.port.to_string();
-    let middle = SondeServer::start(&["--replicaof", "127.0.0.1", &mport]);
+    let middle = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &mport,
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
     let mut mid = middle.client();
     let leaf = RedisServer::start(&["--replicaof", "127.0.0.1", &middle.port.to_string()]);
     let mut l = leaf.client();

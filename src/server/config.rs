@@ -151,6 +151,8 @@ pub struct Config {
     pub repl_backlog_ttl: u64,
     pub repl_ping_replica_period: u64,
     pub repl_timeout: u64,
+    pub repl_diskless_sync: bool,
+    pub repl_diskless_sync_delay: u64,
     pub replica_read_only: bool,
     pub replica_serve_stale_data: bool,
     pub replica_announce_ip: Option<String>,
@@ -236,6 +238,8 @@ impl Default for Config {
             repl_backlog_ttl: 3600,
             repl_ping_replica_period: 10,
             repl_timeout: 60,
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay: 5,
             replica_read_only: true,
             replica_serve_stale_data: true,
             replica_announce_ip: None,
@@ -338,6 +342,8 @@ const PARAMS: &[Param] = &[
     param("repl-backlog-ttl", Runtime),
     param("repl-ping-replica-period", Runtime),
     param("repl-timeout", Runtime),
+    param("repl-diskless-sync", Runtime),
+    param("repl-diskless-sync-delay", Runtime),
     param("replica-read-only", Runtime),
     param("replica-serve-stale-data", Runtime),
     param("replica-announce-ip", Runtime),
@@ -435,8 +441,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "rename-command",
     "repl-disable-tcp-nodelay",
     "repl-diskless-load",
-    "repl-diskless-sync",
-    "repl-diskless-sync-delay",
     "repl-diskless-sync-max-replicas",
     "replica-announce-port",
     "replica-ignore-maxmemory",
@@ -712,6 +716,10 @@ impl Config {
                 self.repl_ping_replica_period = int_in(one, 1, i64::from(i32::MAX))? as u64
             }
             "repl-timeout" => self.repl_timeout = int_in(one, 1, i64::from(i32::MAX))? as u64,
+            "repl-diskless-sync" => self.repl_diskless_sync = yes_no(one)?,
+            "repl-diskless-sync-delay" => {
+                self.repl_diskless_sync_delay = int_in(one, 0, i64::from(i32::MAX))? as u64
+            }
             "replica-read-only" => self.replica_read_only = yes_no(one)?,
             "replica-serve-stale-data" => self.replica_serve_stale_data = yes_no(one)?,
             "replica-announce-ip" => {
@@ -855,6 +863,8 @@ impl Config {
             "repl-backlog-ttl" => self.repl_backlog_ttl.to_string(),
             "repl-ping-replica-period" => self.repl_ping_replica_period.to_string(),
             "repl-timeout" => self.repl_timeout.to_string(),
+            "repl-diskless-sync" => yes(self.repl_diskless_sync),
+            "repl-diskless-sync-delay" => self.repl_diskless_sync_delay.to_string(),
             "replica-read-only" => yes(self.replica_read_only),
             "replica-serve-stale-data" => yes(self.replica_serve_stale_data),
             "replica-announce-ip" => self.replica_announce_ip.clone().unwrap_or_default(),

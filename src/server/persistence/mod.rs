@@ -57,6 +57,16 @@ pub enum ChildKind {
     AofRewrite {
         preamble: bool,
     },
+    /// A snapshot written straight to replicas' sockets (diskless sync).
+    ReplicaSocket,
+}
+
+impl ChildKind {
+    /// Writes an RDB image (to a file or to replicas): SAVE and BGSAVE
+    /// refuse to start alongside it, INFO reports a bgsave in progress.
+    pub fn is_rdb(self) -> bool {
+        matches!(self, ChildKind::Rdb | ChildKind::ReplicaSocket)
+    }
 }
 
 /// A child and what it writes.
@@ -267,6 +277,43 @@ pub fn bgsave_with(
             );
             Err(message)
         }
+    }
+}
+
+/// A diskless full resync: fork a child that keeps only the sockets
+/// `keep` and runs `send` with the keyspace and the snapshot options
+/// (replication info included); the parent learns the outcome when it
+/// reaps the child.
+pub fn bgsave_to_sockets(
+    srv: &mut Server,
+    keep: &[std::os::fd::RawFd],
+    replication: snapshot::ReplInfo<'_>,
+    send: impl FnOnce(&Keyspace, &snapshot::Options<'_>) -> io::Result<()>,
+) -> Result<(), String> {
+    if srv.persistence.child.is_some() {
+        return Err("a child process is already active".to_owned());
+    }
+    let options = snapshot::Options {
+        replication: Some(replication),
+        ..snapshot_options(&srv.config)
+    };
+    let (ks, log) = (&srv.ks, &srv.log);
+    let forked = child::fork(keep, || {
+        child_write(log, "RDB sent to replicas", || send(ks, &options))
+    });
+    match forked {
+        Ok(child) => {
+            srv.log.notice(
+                "Starting BGSAVE for SYNC with target: replicas sockets",
+                &[("pid", Field::Int(i64::from(child.pid)))],
+            );
+            srv.persistence.child = Some(Running {
+                child,
+                kind: ChildKind::ReplicaSocket,
+            });
+            Ok(())
+        }
+        Err(e) => Err(format!("fork: {e}")),
     }
 }
 
@@ -662,14 +709,14 @@ fn kill_child(srv: &mut Server) {
     );
     running.child.kill();
     remove_child_files(srv, pid, kind);
-    if kind == ChildKind::Rdb {
+    if kind.is_rdb() {
         super::replication::snapshot_finished(srv, false);
     }
 }
 
 fn child_name(kind: ChildKind) -> &'static str {
     match kind {
-        ChildKind::Rdb => "rdb",
+        ChildKind::Rdb | ChildKind::ReplicaSocket => "rdb",
         ChildKind::AofRewrite { .. } => "aof-rewrite",
     }
 }
@@ -684,6 +731,7 @@ fn remove_child_files(srv: &mut Server, pid: libc::pid_t, kind: ChildKind) {
                 aof.abandon_rewrite(pid);
             }
         }
+        ChildKind::ReplicaSocket => {}
     }
 }
 
@@ -700,6 +748,9 @@ pub fn cron(srv: &mut Server) {
         match running.kind {
             ChildKind::Rdb => bgsave_done(srv, &running, reaped),
             ChildKind::AofRewrite { preamble } => rewrite_done(srv, &running, reaped, preamble),
+            ChildKind::ReplicaSocket => {
+                super::replication::snapshot_finished(srv, reaped.exit.success())
+            }
         }
     }
     check_aof_errors(srv);
@@ -937,7 +988,7 @@ pub fn prepare_shutdown(srv: &mut Server, save_mode: ShutdownSave, force: bool) 
 /// FLUSHALL: a snapshot being written is now stale; with save points the
 /// empty dataset is saved at once, as Redis does.
 pub fn after_flushall(srv: &mut Server) {
-    if srv.persistence.child_kind() == Some(ChildKind::Rdb) {
+    if srv.persistence.child_kind().is_some_and(ChildKind::is_rdb) {
         kill_child(srv);
     }
     if !srv.config.save.is_empty() {
@@ -1011,7 +1062,7 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         _ => "-1".to_owned(),
     };
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
-    let rdb_child = kind == Some(ChildKind::Rdb);
+    let rdb_child = kind.is_some_and(ChildKind::is_rdb);
     let aof_child = matches!(kind, Some(ChildKind::AofRewrite { .. }));
     let mut fields = vec![
         ("loading", "0".to_owned()),

@@ -33,6 +33,7 @@
 //! on a read-only replica).
 
 pub mod backlog;
+pub mod diskless;
 pub mod upstream;
 
 use std::fs::File;
@@ -59,10 +60,14 @@ pub enum DownState {
     Handshake,
     /// Waiting for a snapshot child to start.
     WaitStart,
-    /// `+FULLRESYNC` sent; the child is writing the snapshot.
-    WaitEnd,
+    /// `+FULLRESYNC` sent; the child is writing the snapshot (to a file,
+    /// or with `diskless` straight to the socket).
+    WaitEnd { diskless: bool },
     /// Sending the snapshot file; `left` bytes to go.
     SendBulk { file: File, left: u64 },
+    /// A diskless snapshot was sent: the stream starts at the replica's
+    /// first ACK (it loaded the snapshot by then).
+    WaitAck,
     /// Receiving the command stream.
     Online,
 }
@@ -107,9 +112,9 @@ impl Downstream {
     pub fn state_name(&self) -> &'static str {
         match self.state {
             DownState::Handshake => "",
-            DownState::WaitStart | DownState::WaitEnd => "wait_bgsave",
+            DownState::WaitStart | DownState::WaitEnd { .. } => "wait_bgsave",
             DownState::SendBulk { .. } => "send_bulk",
-            DownState::Online => "online",
+            DownState::WaitAck | DownState::Online => "online",
         }
     }
 }
@@ -130,8 +135,9 @@ pub struct Replication {
     pub second_repl_offset: i64,
     /// Created when the first replica attaches (as Redis).
     pub backlog: Option<Backlog>,
-    /// Replicas wait for a snapshot child to start.
+    /// Replicas wait for a snapshot child to start (since then).
     pub sync_wanted: bool,
+    pub sync_wanted_since: Instant,
     pub sync_full: u64,
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
@@ -154,6 +160,7 @@ impl Replication {
             second_repl_offset: -1,
             backlog: None,
             sync_wanted: false,
+            sync_wanted_since: Instant::now(),
             sync_full: 0,
             sync_partial_ok: 0,
             sync_partial_err: 0,
@@ -281,7 +288,10 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         srv.feed.repl.reselect();
     }
     down.state = DownState::WaitStart;
-    srv.replication.sync_wanted = true;
+    if !srv.replication.sync_wanted {
+        srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
+    }
     srv.log.notice(
         "Replica asks for synchronization; full resync",
         &[("replica", Field::Str(&client.addr()))],
@@ -303,7 +313,15 @@ pub fn flush(srv: &mut Server) {
             srv.feed.repl.buf = data;
         }
     }
-    if srv.replication.sync_wanted && srv.persistence.child.is_none() {
+    let delay = if srv.config.repl_diskless_sync {
+        srv.config.repl_diskless_sync_delay
+    } else {
+        0
+    };
+    if srv.replication.sync_wanted
+        && srv.persistence.child.is_none()
+        && srv.replication.sync_wanted_since.elapsed().as_secs() >= delay
+    {
         srv.replication.sync_wanted = false;
         start_full_sync(srv);
     }
@@ -324,7 +342,8 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
             continue;
         };
         match down.state {
-            DownState::Handshake => continue,
+            // Before the fork, the stream is in the snapshot to come.
+            DownState::Handshake | DownState::WaitStart => continue,
             DownState::Online => {
                 client.reply.raw(data);
                 if !client.pending_write {
@@ -391,7 +410,36 @@ fn start_full_sync(srv: &mut Server) {
         replid: &replid,
         offset: offset as i64,
     };
-    let result = persistence::bgsave_with(srv, Some(info));
+    let line = format!("+FULLRESYNC {replid} {offset}\r\n");
+    let diskless = srv.config.repl_diskless_sync
+        && waiting.iter().all(|&slot| {
+            srv.clients
+                .get_mut(slot)
+                .and_then(|c| c.replica.as_deref())
+                .is_some_and(|d| d.capa_eof)
+        });
+    let result = if diskless {
+        // The reply line goes out now, before the child owns the socket.
+        let mut fds = Vec::new();
+        for &slot in &waiting {
+            if let Some(c) = srv.clients.get_mut(slot)
+                && let Some(stream) = c.stream.as_mut()
+            {
+                use std::io::Write;
+                use std::os::fd::AsRawFd;
+                if stream.write(line.as_bytes()).ok() == Some(line.len()) {
+                    fds.push(stream.as_raw_fd());
+                }
+            }
+        }
+        let mark = random_replid();
+        let timeout = std::time::Duration::from_secs(srv.config.repl_timeout);
+        persistence::bgsave_to_sockets(srv, &fds.clone(), info, |ks, options| {
+            diskless::send(ks, options, fds, &mark, timeout)
+        })
+    } else {
+        persistence::bgsave_with(srv, Some(info))
+    };
     if let Err(e) = result {
         srv.log.warning(
             "BGSAVE for replication failed",
@@ -411,12 +459,14 @@ fn start_full_sync(srv: &mut Server) {
     // The buffered stream starts with a SELECT, whatever the snapshot's
     // last database was.
     srv.feed.repl.reselect();
-    let line = format!("+FULLRESYNC {replid} {offset}\r\n");
     for slot in waiting {
         if let Some(c) = srv.clients.get_mut(slot) {
-            c.reply.raw(line.as_bytes());
+            if !diskless {
+                c.reply.raw(line.as_bytes());
+            }
             if let Some(d) = c.replica.as_deref_mut() {
-                d.state = DownState::WaitEnd;
+                d.state = DownState::WaitEnd { diskless };
+                d.pending.clear();
             }
         }
         srv.pending_writes.push(slot);
@@ -433,8 +483,18 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
         let Some(down) = client.replica.as_deref_mut() else {
             continue;
         };
-        if !matches!(down.state, DownState::WaitEnd) {
-            continue;
+        match down.state {
+            DownState::WaitEnd { diskless: true } if ok => {
+                down.state = DownState::WaitAck;
+                down.ack_unix = unix_ms() / 1000;
+                continue;
+            }
+            DownState::WaitEnd { diskless: true } => {
+                doomed.push(client.slot);
+                continue;
+            }
+            DownState::WaitEnd { diskless: false } => {}
+            _ => continue,
         }
         let opened = if ok {
             File::open(&path).and_then(|f| Ok((f.metadata()?.len(), f)))
@@ -471,6 +531,7 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
             .is_some_and(|d| matches!(d.state, DownState::WaitStart))
     }) {
         srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
     }
 }
 
@@ -520,8 +581,14 @@ pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
             down.ack_offset = offset;
         }
         down.ack_unix = unix_ms() / 1000;
+        if matches!(down.state, DownState::WaitAck) {
+            // The replica loaded its diskless snapshot: the stream starts.
+            let pending = std::mem::take(&mut down.pending);
+            down.state = DownState::Online;
+            client.reply.raw(&pending);
+            srv.queue_write(client);
+        }
     }
-    let _ = srv;
 }
 
 /// Once per second from the cron: PINGs into the stream, keepalives to
@@ -551,14 +618,14 @@ pub fn cron(srv: &mut Server) {
             continue;
         };
         match down.state {
-            DownState::WaitStart | DownState::WaitEnd => {
+            DownState::WaitStart | DownState::WaitEnd { diskless: false } => {
                 client.reply.raw(b"\n");
                 if !client.pending_write {
                     client.pending_write = true;
                     queued.push(client.slot);
                 }
             }
-            DownState::Online if unix - down.ack_unix > timeout => {
+            DownState::Online | DownState::WaitAck if unix - down.ack_unix > timeout => {
                 doomed.push((client.slot, client.addr()));
             }
             _ => {}
