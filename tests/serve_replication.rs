@@ -252,6 +252,34 @@ fn redis_replica_of_sonde(sonde_args: &[&str]) {
         ["127.0.0.1".to_owned(), replica.port.to_string()]
     );
 
+    // WAIT counts the replicas that acknowledged every write so far; with
+    // min-replicas-to-write 1 writes go on while the replica is there.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "1"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+    let _: () = redis::cmd("SET")
+        .arg("waited")
+        .arg("1")
+        .query(&mut m)
+        .expect("SET");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(10_000)
+        .query(&mut m)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(200)
+        .query(&mut m)
+        .expect("WAIT");
+    assert_eq!(acked, 1, "only one replica exists");
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "0"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+
     // The replica is cut off; it comes back and continues from the backlog.
     let killed: i64 = redis::cmd("CLIENT")
         .arg(&["KILL", "TYPE", "replica"])

@@ -74,6 +74,8 @@ pub struct Client {
     pub replica: Option<Box<crate::server::replication::Downstream>>,
     /// The socketless client that applies our master's stream.
     pub is_master: bool,
+    /// Blocked in WAIT (reading is paused meanwhile).
+    pub waiting: Option<crate::server::replication::Wait>,
 }
 
 impl Client {
@@ -114,6 +116,7 @@ impl Client {
             soft_limit_since: None,
             replica: None,
             is_master: false,
+            waiting: None,
         }
     }
 

@@ -297,7 +297,7 @@ impl EventLoop {
         };
         let mut closing = false;
         loop {
-            if client.close_asap || client.close_after_reply {
+            if client.close_asap || client.close_after_reply || client.waiting.is_some() {
                 break;
             }
             if client.reply.pending() > self.high_water() {
@@ -357,6 +357,7 @@ impl EventLoop {
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
         while client.query_pos < client.query_end
+            && !client.read_paused
             && !client.close_after_reply
             && !client.close_asap
             && self.server.shutdown.is_none()
@@ -541,7 +542,8 @@ impl EventLoop {
             }
             client.write_registered = want_write;
         }
-        let resume = client.read_paused && pending < self.high_water() / 2;
+        let resume =
+            client.read_paused && client.waiting.is_none() && pending < self.high_water() / 2;
         let slot = client.slot;
         self.server.clients.slots[slot] = Some(client);
         if resume {

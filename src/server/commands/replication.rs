@@ -59,6 +59,16 @@ pub const COMMANDS: &[Spec] = &[
         replicaof,
     ),
     Spec::new(
+        "wait",
+        3,
+        NOSCRIPT,
+        "generic",
+        "3.0.0",
+        "Wait for the synchronous replication of all the write commands sent in the context of \
+         the current connection",
+        wait,
+    ),
+    Spec::new(
         "role",
         1,
         NOSCRIPT | LOADING | STALE | FAST,
@@ -181,6 +191,35 @@ fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     upstream::start(srv, host, port, true);
     client.reply.ok();
+}
+
+fn wait(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if srv.replication.upstream.is_some() {
+        client.reply.error(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 \
+             if a replica is configured to be writable (which is not the default) writes to \
+             replicas are just local and are not propagated.",
+        );
+        return;
+    }
+    let Some(replicas) = string2ll(args[1]) else {
+        client.reply.not_an_integer();
+        return;
+    };
+    let timeout = match string2ll(args[2]) {
+        Some(t) if t < 0 => {
+            client.reply.error("timeout is negative");
+            return;
+        }
+        Some(t) => t as u64,
+        None => {
+            client
+                .reply
+                .error("timeout is not an integer or out of range");
+            return;
+        }
+    };
+    replication::wait(srv, client, replicas.max(0) as usize, timeout);
 }
 
 fn role(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {

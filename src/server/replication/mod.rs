@@ -125,6 +125,15 @@ impl Default for Downstream {
     }
 }
 
+/// A client blocked in WAIT.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait {
+    /// The offset replicas must acknowledge.
+    pub offset: u64,
+    pub replicas: usize,
+    pub deadline: Option<Instant>,
+}
+
 /// Replication state of the server.
 pub struct Replication {
     pub replid: String,
@@ -143,6 +152,10 @@ pub struct Replication {
     pub sync_partial_err: u64,
     /// Replicas whose last ACK is within min-replicas-max-lag.
     pub good_replicas: usize,
+    /// Clients blocked in WAIT: (slot, client id).
+    pub waiters: Vec<(usize, u64)>,
+    /// Ask replicas for an ACK (REPLCONF GETACK) before sleeping.
+    pub get_ack: bool,
     /// The link to our master, when we are a replica.
     pub upstream: Option<upstream::Upstream>,
     /// Registers the upstream socket with the event loop.
@@ -165,6 +178,8 @@ impl Replication {
             sync_partial_ok: 0,
             sync_partial_err: 0,
             good_replicas: 0,
+            waiters: Vec::new(),
+            get_ack: false,
             upstream: None,
             registry: None,
             last_ping: Instant::now(),
@@ -304,6 +319,11 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
 /// Before replies are written: move this iteration's stream into the
 /// backlog and to every replica, and start a snapshot replicas wait for.
 pub fn flush(srv: &mut Server) {
+    if std::mem::take(&mut srv.replication.get_ack) && srv.replication.upstream.is_none() {
+        srv.feed
+            .repl
+            .append_same_db([&b"REPLCONF"[..], b"GETACK", b"*"].into_iter());
+    }
     if !srv.feed.repl.buf.is_empty() {
         let data = std::mem::take(&mut srv.feed.repl.buf);
         feed_replicas(srv, &data);
@@ -325,6 +345,67 @@ pub fn flush(srv: &mut Server) {
         srv.replication.sync_wanted = false;
         start_full_sync(srv);
     }
+    if !srv.replication.waiters.is_empty() {
+        check_waiters(srv);
+    }
+}
+
+/// WAIT numreplicas timeout: the number of replicas that acknowledged
+/// every write so far, once enough did or the time is up.
+pub fn wait(srv: &mut Server, client: &mut Client, replicas: usize, timeout_ms: u64) {
+    let offset = srv.replication.master_repl_offset + srv.feed.repl.buf.len() as u64;
+    let acked = acknowledged(srv, offset);
+    if acked >= replicas {
+        client.reply.int(acked as i64);
+        return;
+    }
+    client.waiting = Some(Wait {
+        offset,
+        replicas,
+        deadline: (timeout_ms > 0)
+            .then(|| Instant::now() + std::time::Duration::from_millis(timeout_ms)),
+    });
+    client.read_paused = true;
+    srv.replication.waiters.push((client.slot, client.id));
+    srv.replication.get_ack = true;
+}
+
+/// Replicas whose last ACK reached `offset`.
+fn acknowledged(srv: &Server, offset: u64) -> usize {
+    replicas(srv)
+        .filter(|(_, d)| matches!(d.state, DownState::Online) && d.ack_offset >= offset)
+        .count()
+}
+
+/// Unblock WAITs that are satisfied or timed out.
+fn check_waiters(srv: &mut Server) {
+    let now = Instant::now();
+    let waiters = std::mem::take(&mut srv.replication.waiters);
+    let mut still = Vec::new();
+    for (slot, id) in waiters {
+        let Some(wait) = srv
+            .clients
+            .get_mut(slot)
+            .filter(|c| c.id == id)
+            .and_then(|c| c.waiting)
+        else {
+            continue;
+        };
+        let acked = acknowledged(srv, wait.offset);
+        if acked < wait.replicas && wait.deadline.is_none_or(|d| now < d) {
+            still.push((slot, id));
+            continue;
+        }
+        if let Some(c) = srv.clients.get_mut(slot) {
+            c.waiting = None;
+            c.reply.int(acked as i64);
+            if !c.pending_write {
+                c.pending_write = true;
+                srv.pending_writes.push(slot);
+            }
+        }
+    }
+    srv.replication.waiters.extend(still);
 }
 
 /// Append stream bytes to the backlog and the replicas' outputs.
