@@ -449,3 +449,176 @@ fn replication_commands_check_their_arguments_and_settings() {
     let role: (String, u64, Vec<Vec<String>>) = redis::cmd("ROLE").query(&mut c).expect("ROLE");
     assert_eq!(role, ("master".to_owned(), 0, vec![]));
 }
+
+/// A TCP proxy on a free loopback port for network breaks: `pause` stops
+/// forwarding (bytes wait in the socket buffers, as on a stalled link),
+/// `cut` closes every connection and refuses new ones until `restore`.
+struct Proxy {
+    port: u16,
+    state: std::sync::Arc<ProxyState>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    paused: std::sync::atomic::AtomicBool,
+    refusing: std::sync::atomic::AtomicBool,
+    /// Bumped by `cut`: connections of an older generation close.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl Proxy {
+    fn start(target: u16) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy bind");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let state = std::sync::Arc::new(ProxyState::default());
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if shared.refusing.load(SeqCst) {
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let generation = shared.generation.load(SeqCst);
+                for (from, to) in [
+                    (client.try_clone(), server.try_clone()),
+                    (server.try_clone(), client.try_clone()),
+                ] {
+                    let (Ok(from), Ok(to)) = (from, to) else {
+                        continue;
+                    };
+                    let shared = shared.clone();
+                    std::thread::spawn(move || pump(from, to, &shared, generation));
+                }
+            }
+        });
+        Proxy { port, state }
+    }
+
+    fn pause(&self, on: bool) {
+        self.state
+            .paused
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cut(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.state.refusing.store(true, SeqCst);
+        self.state.generation.fetch_add(1, SeqCst);
+    }
+
+    fn restore(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.state.paused.store(false, SeqCst);
+        self.state.refusing.store(false, SeqCst);
+    }
+}
+
+/// Copy bytes one way until either side closes or the link is cut.
+fn pump(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    state: &ProxyState,
+    generation: u64,
+) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering::SeqCst;
+    let _ = from.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if state.generation.load(SeqCst) != generation {
+            break;
+        }
+        if state.paused.load(SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
+    // A redis replica of a sonde master, through the proxy.
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-backlog-size",
+        "64kb",
+    ]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &proxy.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+
+    // A short break: the link stalls, then drops; writes go on meanwhile.
+    proxy.pause(true);
+    write_load(&mut m, 1, 200);
+    proxy.cut();
+    write_load(&mut m, 2, 200);
+    proxy.restore();
+    wait_for("a partial resync after a short break", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+
+    // A break longer than the backlog: a full resync, and still the same data.
+    proxy.cut();
+    write_load(&mut m, 3, 3000);
+    proxy.restore();
+    wait_for("a second full resync", || {
+        info(&mut m, "stats", "sync_full") == "2"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+
+    // A sonde replica of a redis master through a proxy that stalls past
+    // repl-timeout: the replica notices, reconnects and continues.
+    let master = RedisServer::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &proxy.port.to_string(),
+        "--repl-timeout",
+        "2",
+    ]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+    proxy.pause(true);
+    write_load(&mut m, 1, 300);
+    wait_for("the replica to notice the silent master", || {
+        info(&mut r, "replication", "master_link_status") == "down"
+    });
+    proxy.cut();
+    proxy.restore();
+    wait_for("a partial resync with the redis master", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+}

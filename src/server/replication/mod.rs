@@ -162,6 +162,8 @@ pub struct Replication {
     pub registry: Option<mio::Registry>,
     last_ping: Instant,
     last_second: Instant,
+    /// Since when a master with a backlog has had no replica.
+    alone_since: Option<Instant>,
 }
 
 impl Replication {
@@ -184,6 +186,7 @@ impl Replication {
             registry: None,
             last_ping: Instant::now(),
             last_second: Instant::now(),
+            alone_since: None,
         }
     }
 
@@ -682,6 +685,7 @@ pub fn cron(srv: &mut Server) {
         return;
     }
     srv.replication.last_second = now;
+    backlog_housekeeping(srv, now);
     let period = srv.config.repl_ping_replica_period.max(1);
     if srv.replication.upstream.is_none()
         && has_replicas(srv)
@@ -721,6 +725,37 @@ pub fn cron(srv: &mut Server) {
         srv.kill_client(slot);
     }
     refresh_good_replicas(srv);
+}
+
+/// Follow CONFIG SET repl-backlog-size, and free the backlog of a master
+/// left without replicas for repl-backlog-ttl seconds (a new history
+/// begins when one attaches again, as in Redis).
+fn backlog_housekeeping(srv: &mut Server, now: Instant) {
+    let size = srv.config.repl_backlog_size as usize;
+    let alone = !has_replicas(srv) && srv.replication.upstream.is_none();
+    let repl = &mut srv.replication;
+    let Some(backlog) = repl.backlog.as_mut() else {
+        return;
+    };
+    if backlog.size() != size {
+        backlog.resize(size);
+    }
+    if !alone {
+        repl.alone_since = None;
+        return;
+    }
+    let since = *repl.alone_since.get_or_insert(now);
+    let ttl = srv.config.repl_backlog_ttl;
+    if ttl > 0 && now.duration_since(since).as_secs() >= ttl {
+        repl.backlog = None;
+        repl.alone_since = None;
+        srv.feed.repl.active = false;
+        srv.feed.repl.buf.clear();
+        srv.log.notice(
+            "Replication backlog freed after the configured time without replicas",
+            &[("seconds", Field::Int(ttl as i64))],
+        );
+    }
 }
 
 /// Replicas online whose last ACK is within min-replicas-max-lag.
