@@ -36,7 +36,7 @@
 //!   absolute, INCRBYFLOAT as SET, expired keys as DEL — in
 //!   [`propagate::Effects`]; after each command [`Server::call`] moves them
 //!   to [`propagate::Feed`], the one place an AOF writer and the
-//!   replication backlog will read from.
+//!   replication backlog read from.
 //! - [`config`]: directives from a file and the command line, and the
 //!   parameter table of CONFIG GET/SET. [`info`]: the INFO sections.
 //! - [`reply`]: RESP2/RESP3 reply writers into a client's output buffer.
@@ -48,6 +48,10 @@
 //! - [`persistence`]: RDB snapshots (SAVE, BGSAVE in a forked child, save
 //!   points, loading at startup) and the append-only file (flushed before
 //!   replies, fsync policies, multi-part rewrite).
+//! - [`replication`]: the master side (IDs, offset, backlog, PSYNC with
+//!   partial or full resync, disk or diskless, WAIT) and the replica side
+//!   (the link to a master, driven by the shared sans-IO replication
+//!   client), both fed by or feeding [`propagate::Feed`].
 
 pub mod command;
 pub mod commands;

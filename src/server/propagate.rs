@@ -83,8 +83,8 @@ impl Effects {
     }
 }
 
-/// The stream of propagated commands, where the append-only file (and
-/// later the replication backlog) read it: every entry in execution order,
+/// The stream of propagated commands, where the append-only file and the
+/// replication backlog read it: every entry in execution order,
 /// with a running count. The AOF consumes it as [`Encoded`] RESP bytes,
 /// flushed to its file before the replies of the same loop iteration go
 /// out. While nothing consumes the feed, commands do not copy their

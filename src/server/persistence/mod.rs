@@ -298,8 +298,18 @@ pub fn bgsave_to_sockets(
         ..snapshot_options(&srv.config)
     };
     let (ks, log) = (&srv.ks, &srv.log);
-    let forked = child::fork(keep, || {
-        child_write(log, "RDB sent to replicas", || send(ks, &options))
+    let forked = child::fork(keep, || match send(ks, &options) {
+        Ok(()) => {
+            log.notice("RDB sent to the replicas by the child", &[]);
+            0
+        }
+        Err(e) => {
+            log.warning(
+                "Error sending the RDB to the replicas",
+                &[("error", Field::Str(&e.to_string()))],
+            );
+            1
+        }
     });
     match forked {
         Ok(child) => {

@@ -194,6 +194,7 @@ pub fn role(srv: &Server, client: &mut Client) {
 /// at startup there is none to continue).
 pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
     stop_link(srv);
+    srv.log.set_role('S');
     srv.log.notice(
         "Connecting to MASTER",
         &[
@@ -205,6 +206,7 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
     srv.feed.repl.active = false;
     srv.feed.repl.buf.clear();
     srv.ks.active_expire = false;
+    srv.log.set_role('S');
 }
 
 /// REPLICAOF NO ONE: stop replicating and become a master with a new
@@ -223,6 +225,7 @@ pub fn promote(srv: &mut Server) {
     srv.feed.repl.active = true;
     srv.feed.repl.reselect();
     srv.ks.active_expire = true;
+    srv.log.set_role('M');
     srv.log.notice(
         "MASTER MODE enabled",
         &[
