@@ -62,14 +62,30 @@ wait_synced() { # master replica
 wait_synced "$RM" "$RR"
 wait_synced "$SM" "$SR"
 
-# Lag samples (bytes) while a benchmark runs, one per line, into $3.
+# Lag samples (bytes) while a benchmark runs, one per line, into $3: the
+# replica's offset, then at once the master's, over two open connections
+# (each sample is an upper bound: the master may advance in between).
 sample_lag() { # master replica file
-  while true; do
-    local m r
-    m=$(field "$1" master_repl_offset); r=$(field "$2" slave_repl_offset)
-    [ -n "$m" ] && [ -n "$r" ] && echo $((m - r)) >>"$3"
-    sleep 0.1
-  done
+  exec python3 - "$1" "$2" "$3" <<'PY'
+import socket, sys, time
+def conn(port):
+    s = socket.create_connection(("127.0.0.1", int(port)))
+    return s, s.makefile("rb")
+def offset(c, name):
+    s, f = c
+    s.sendall(b"INFO replication\r\n")
+    size = int(f.readline()[1:])
+    body = f.read(size + 2).decode()
+    for line in body.split("\r\n"):
+        if line.startswith(name + ":"):
+            return int(line.split(":")[1])
+m, r = conn(sys.argv[1]), conn(sys.argv[2])
+with open(sys.argv[3], "a") as out:
+    while True:
+        lag = -offset(r, "slave_repl_offset") + offset(m, "master_repl_offset")
+        out.write(f"{lag}\n"); out.flush()
+        time.sleep(0.1)
+PY
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -200,6 +200,7 @@ fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
             }
         }
     }
+    pipe.cmd("SELECT").arg(0).ignore();
     pipe.query::<()>(conn).expect("write load");
 }
 
@@ -621,4 +622,59 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
     wait_in_sync(&mut m, &mut r);
     assert_same_data(&mut m, &mut r);
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+}
+
+/// DBSIZE, offsets and 1,000 random keys read on both sides.
+#[track_caller]
+fn assert_same_sample(master: &mut redis::Connection, replica: &mut redis::Connection) {
+    let size =
+        |c: &mut redis::Connection| -> u64 { redis::cmd("DBSIZE").query(c).expect("DBSIZE") };
+    assert_eq!(size(master), size(replica));
+    for _ in 0..1000 {
+        let key: Vec<u8> = redis::cmd("RANDOMKEY").query(master).expect("RANDOMKEY");
+        let get = |c: &mut redis::Connection| -> Option<Vec<u8>> {
+            redis::cmd("GET").arg(&key).query(c).expect("GET")
+        };
+        assert_eq!(get(master), get(replica), "key {key:?}");
+    }
+}
+
+#[test]
+fn a_million_keys_sync_both_ways_disk_and_diskless() {
+    const KEYS: u64 = 1_000_000;
+    // sonde master → redis replica, diskless.
+    let master = SondeServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["POPULATE", &KEYS.to_string()])
+        .query(&mut m)
+        .expect("DEBUG POPULATE");
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+    assert_same_sample(&mut m, &mut r);
+
+    // redis master → sonde replica, from a snapshot on disk.
+    let master = RedisServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["POPULATE", &KEYS.to_string()])
+        .query(&mut m)
+        .expect("DEBUG POPULATE");
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+    assert_same_sample(&mut m, &mut r);
 }

@@ -582,6 +582,10 @@ fn load_snapshot(srv: &mut Server, mut t: Transfer) -> Result<(), String> {
         let _ = std::fs::remove_file(&t.path);
     }
     srv.ks.effects.dirty = 0;
+    if srv.persistence.aof.is_some() {
+        // The AOF describes the dataset that was just replaced.
+        srv.persistence.aof_rewrite_scheduled = true;
+    }
     let repl = &mut srv.replication;
     repl.replid = t.replid;
     repl.replid2 = NO_REPLID.to_owned();
