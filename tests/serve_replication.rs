@@ -639,6 +639,23 @@ fn assert_same_sample(master: &mut redis::Connection, replica: &mut redis::Conne
     }
 }
 
+/// DEBUG POPULATE `keys` on the master, then attach the replica `attach`
+/// starts, write on, and compare once in sync.
+fn sync_populated(
+    master: &mut redis::Connection,
+    keys: u64,
+    attach: impl FnOnce() -> redis::Connection,
+) {
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["POPULATE", &keys.to_string()])
+        .query(master)
+        .expect("DEBUG POPULATE");
+    let mut replica = attach();
+    write_load(master, 0, 1000);
+    wait_in_sync(master, &mut replica);
+    assert_same_sample(master, &mut replica);
+}
+
 #[test]
 fn a_million_keys_sync_both_ways_disk_and_diskless() {
     const KEYS: u64 = 1_000_000;
@@ -649,16 +666,14 @@ fn a_million_keys_sync_both_ways_disk_and_diskless() {
         "--repl-diskless-sync-delay",
         "0",
     ]);
-    let mut m = master.client();
-    let _: () = redis::cmd("DEBUG")
-        .arg(&["POPULATE", &KEYS.to_string()])
-        .query(&mut m)
-        .expect("DEBUG POPULATE");
-    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
-    let mut r = replica.client();
-    write_load(&mut m, 0, 1000);
-    wait_in_sync(&mut m, &mut r);
-    assert_same_sample(&mut m, &mut r);
+    let port = master.port.to_string();
+    let mut replica = None;
+    sync_populated(&mut master.client(), KEYS, || {
+        let r = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+        let c = r.client();
+        replica = Some(r);
+        c
+    });
 
     // redis master → sonde replica, from a snapshot on disk.
     let master = RedisServer::start(&[
@@ -667,14 +682,12 @@ fn a_million_keys_sync_both_ways_disk_and_diskless() {
         "--repl-diskless-sync",
         "no",
     ]);
-    let mut m = master.client();
-    let _: () = redis::cmd("DEBUG")
-        .arg(&["POPULATE", &KEYS.to_string()])
-        .query(&mut m)
-        .expect("DEBUG POPULATE");
-    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
-    let mut r = replica.client();
-    write_load(&mut m, 0, 1000);
-    wait_in_sync(&mut m, &mut r);
-    assert_same_sample(&mut m, &mut r);
+    let port = master.port.to_string();
+    let mut replica = None;
+    sync_populated(&mut master.client(), KEYS, || {
+        let r = SondeServer::start(&["--replicaof", "127.0.0.1", &port]);
+        let c = r.client();
+        replica = Some(r);
+        c
+    });
 }
