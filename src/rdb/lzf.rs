@@ -105,7 +105,11 @@ pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(max_len.min(input.len()));
-    let mut table = vec![usize::MAX; 1 << HASH_BITS];
+    // The hash table scales with the input: a fixed 2^14-entry table costs
+    // more to clear than compressing a short string does (a snapshot of
+    // millions of small values calls this once per value).
+    let bits = (usize::BITS - input.len().leading_zeros()).clamp(8, HASH_BITS);
+    let mut table = vec![usize::MAX; 1 << bits];
     // Index in `out` of the pending literal run's control byte, and its size.
     let mut lit_ctrl = out.len();
     out.push(0);
@@ -113,7 +117,7 @@ pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
     let mut ip = 0usize;
     let hash = |p: usize| -> usize {
         let v = u32::from(input[p]) << 16 | u32::from(input[p + 1]) << 8 | u32::from(input[p + 2]);
-        (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
+        (v.wrapping_mul(2_654_435_761) >> (32 - bits)) as usize
     };
     while ip + 2 < input.len() {
         let h = hash(ip);

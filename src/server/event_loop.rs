@@ -470,7 +470,7 @@ impl EventLoop {
     /// gets the commands first: no reply leaves before its write is in the
     /// AOF (and, with `appendfsync always`, on disk).
     fn flush_pending_writes(&mut self) {
-        persistence::flush_aof(&mut self.server);
+        persistence::flush_aof(&mut self.server, true);
         replication::flush(&mut self.server);
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
@@ -481,7 +481,7 @@ impl EventLoop {
                 self.after_write(client);
             }
             // Clients resumed from backpressure may have run commands.
-            persistence::flush_aof(&mut self.server);
+            persistence::flush_aof(&mut self.server, true);
             replication::flush(&mut self.server);
         }
     }

@@ -208,6 +208,8 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "sync_partial_err", repl.sync_partial_err);
             field(out, "expired_keys", fx.expired_keys);
             field(out, "evicted_keys", 0);
+            field(out, "latest_fork_usec", srv.persistence.latest_fork_usec);
+            field(out, "total_forks", srv.persistence.total_forks);
             field(out, "keyspace_hits", fx.keyspace_hits);
             field(out, "keyspace_misses", fx.keyspace_misses);
             field(out, "pubsub_channels", 0);

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod dataset;
 pub mod differential;
 pub mod keyspace;
 pub mod redis_server;

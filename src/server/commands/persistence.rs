@@ -50,7 +50,7 @@ pub const COMMANDS: &[Spec] = &[
 ];
 
 fn save(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    if srv.persistence.child_kind().is_some_and(ChildKind::is_rdb) {
+    if srv.persistence.child_kind() == Some(ChildKind::Rdb) {
         client.reply.error("Background save already in progress");
         return;
     }
@@ -71,7 +71,7 @@ fn bgsave(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     };
     match srv.persistence.child_kind() {
-        Some(kind) if kind.is_rdb() => client.reply.error("Background save already in progress"),
+        Some(ChildKind::Rdb) => client.reply.error("Background save already in progress"),
         Some(_) if schedule => {
             srv.persistence.bgsave_scheduled = true;
             client.reply.simple("Background saving scheduled");

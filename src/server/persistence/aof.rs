@@ -21,8 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::manifest::Manifest;
-use super::writer::{BackgroundWriter, fdatasync};
+use super::writer::{BackgroundWriter, HandOff, fdatasync};
 use crate::server::config::Fsync;
+
+/// A hand-over to the writer thread is never deferred past this many
+/// bytes: the loop then waits for the lock rather than grow its buffer.
+const DEFER_LIMIT: usize = 4 << 20;
 
 /// The temporary INCR file that collects writes while the AOF is being
 /// turned on at runtime (Redis's AOF_WAIT_REWRITE state).
@@ -192,6 +196,7 @@ impl Aof {
         buf: &mut Vec<u8>,
         policy: Fsync,
         sync_allowed: bool,
+        may_defer: bool,
     ) -> Result<(), i32> {
         let every = (policy == Fsync::Everysec && sync_allowed).then_some(Duration::from_secs(1));
         if every != self.fsync_every {
@@ -204,8 +209,13 @@ impl Aof {
         let len = buf.len() as u64;
         if policy == Fsync::Everysec {
             let started = Instant::now();
-            if self.writer.hand_off(buf) {
-                self.delayed_fsync += 1;
+            match self
+                .writer
+                .hand_off(buf, may_defer && buf.len() < DEFER_LIMIT)
+            {
+                HandOff::Deferred => return Ok(()),
+                HandOff::Waited => self.delayed_fsync += 1,
+                HandOff::Queued => {}
             }
             self.max_handoff = self.max_handoff.max(started.elapsed());
             self.current_size += len;
@@ -360,7 +370,7 @@ impl Aof {
     /// Write everything, fsync and stop the writer (shutdown, or the AOF
     /// turned off). Returns errno if the last write or fsync failed.
     pub fn close(mut self, buf: &mut Vec<u8>) -> Option<i32> {
-        let _ = self.flush(buf, Fsync::No, false);
+        let _ = self.flush(buf, Fsync::No, false, false);
         self.writer.drain_writes();
         let synced = fdatasync(&self.file).err();
         self.writer.stop().or(synced).or(self.write_error)

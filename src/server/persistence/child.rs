@@ -27,6 +27,9 @@ pub struct Child {
     pub started: Instant,
     /// Unix seconds when it started (INFO's "current ... time").
     pub started_unix: i64,
+    /// How long fork(2) itself took in the parent (INFO's
+    /// latest_fork_usec): the page tables are copied while the loop waits.
+    pub fork_time: std::time::Duration,
     info: OwnedFd,
 }
 
@@ -82,6 +85,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
             libc::_exit(code);
         }
     }
+    let fork_time = started.elapsed();
     drop(write);
     // The parent polls the pipe when it reaps: never block on it.
     // SAFETY: fcntl on a descriptor we own.
@@ -93,8 +97,44 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
         pid,
         started,
         started_unix: super::super::keyspace::unix_ms() / 1000,
+        fork_time,
         info: read,
     })
+}
+
+/// A descriptor written in full, whether it is blocking or not: on
+/// `EAGAIN` the writer waits in poll(2) until it drains. Only for a child,
+/// which has nothing else to do meanwhile; it never closes the descriptor.
+pub struct FdWriter(pub RawFd);
+
+impl io::Write for FdWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            // SAFETY: writing from a live slice to a descriptor we were given.
+            let n = unsafe { libc::write(self.0, buf.as_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let err = io::Error::last_os_error();
+            match err.kind() {
+                io::ErrorKind::Interrupted => {}
+                io::ErrorKind::WouldBlock => {
+                    let mut pfd = libc::pollfd {
+                        fd: self.0,
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: poll on one live pollfd.
+                    unsafe { libc::poll(&mut pfd, 1, -1) };
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// In the child: default signal dispositions (so SIGUSR1 or SIGTERM end

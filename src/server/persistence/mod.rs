@@ -20,6 +20,19 @@
 //!
 //! State lives in [`Persistence`] on the server; the event loop calls
 //! [`flush_aof`] before writing replies and [`cron`] at `hz`.
+//!
+//! The snapshot API, for anything else that needs the dataset as an RDB
+//! image (a master's full resync):
+//! - [`bgsave_to`] forks a child that writes the image, with the
+//!   replication aux fields when given, to the dump file or to any
+//!   descriptor (a pipe the parent reads, a replica's socket); the cron
+//!   reaps it and leaves its outcome in `persistence.rdb_child_done`. One
+//!   child at a time: callers wait (or schedule) while another runs.
+//! - [`snapshot::write`] writes an image to any `Write` in the calling
+//!   process; [`write_rdb_file`] does so crash-safely to a path.
+//! - [`snapshot::load`] fills a keyspace from a complete image in memory
+//!   (a loaded file or a received transfer), stopping at the first problem
+//!   with its kind and byte offset.
 
 pub mod aof;
 pub mod aof_load;
@@ -57,16 +70,6 @@ pub enum ChildKind {
     AofRewrite {
         preamble: bool,
     },
-    /// A snapshot written straight to replicas' sockets (diskless sync).
-    ReplicaSocket,
-}
-
-impl ChildKind {
-    /// Writes an RDB image (to a file or to replicas): SAVE and BGSAVE
-    /// refuse to start alongside it, INFO reports a bgsave in progress.
-    pub fn is_rdb(self) -> bool {
-        matches!(self, ChildKind::Rdb | ChildKind::ReplicaSocket)
-    }
 }
 
 /// A child and what it writes.
@@ -74,6 +77,18 @@ impl ChildKind {
 pub struct Running {
     pub child: Child,
     pub kind: ChildKind,
+    /// An RDB child writing to a descriptor rather than the dump file: its
+    /// end changes neither LASTSAVE nor the count of unsaved changes.
+    pub diskless: bool,
+}
+
+/// How an RDB child ended, kept for whoever started it for a reason of
+/// its own (a full resync waits for its snapshot): see [`bgsave_to`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RdbChildDone {
+    pub pid: libc::pid_t,
+    pub ok: bool,
+    pub diskless: bool,
 }
 
 /// Persistence state (INFO persistence reads it).
@@ -102,6 +117,11 @@ pub struct Persistence {
     pub aof_rewrites_consecutive_failures: u64,
     pub aof_last_rewrite_time_sec: i64,
     pub aof_last_cow_size: u64,
+    /// Forks so far, and how long the last one took (INFO stats).
+    pub total_forks: u64,
+    pub latest_fork_usec: u64,
+    /// The end of the last RDB child, until someone takes it.
+    pub rdb_child_done: Option<RdbChildDone>,
     /// The AOF's last write or fsync failure (errno), as last seen; write
     /// commands are refused while it is set.
     pub aof_error: Option<i32>,
@@ -131,6 +151,9 @@ impl Default for Persistence {
             aof_rewrites_consecutive_failures: 0,
             aof_last_rewrite_time_sec: -1,
             aof_last_cow_size: 0,
+            total_forks: 0,
+            latest_fork_usec: 0,
+            rdb_child_done: None,
             aof_error: None,
             aof_rewrite_not_before: None,
         }
@@ -140,6 +163,17 @@ impl Default for Persistence {
 impl Persistence {
     pub fn child_kind(&self) -> Option<ChildKind> {
         self.child.as_ref().map(|r| r.kind)
+    }
+
+    /// Track a child just forked.
+    fn started(&mut self, child: Child, kind: ChildKind, diskless: bool) {
+        self.total_forks += 1;
+        self.latest_fork_usec = child.fork_time.as_micros() as u64;
+        self.child = Some(Running {
+            child,
+            kind,
+            diskless,
+        });
     }
 }
 
@@ -227,49 +261,89 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
     }
 }
 
-/// BGSAVE: fork a child that writes the snapshot.
+/// BGSAVE: fork a child that writes the snapshot to the dump file.
 pub fn bgsave(srv: &mut Server) -> Result<(), String> {
-    bgsave_with(srv, None)
+    bgsave_to(srv, SnapshotTarget::DumpFile, None).map(|_| ())
 }
 
-/// BGSAVE, recording the replication state in the snapshot when it is
-/// for a replica's full resync.
-pub fn bgsave_with(
+/// Where a background snapshot goes.
+#[derive(Debug)]
+pub enum SnapshotTarget {
+    /// `dir/dbfilename`, through a temporary file renamed over it once
+    /// complete and fsynced (BGSAVE, a disk-based full resync).
+    DumpFile,
+    /// A descriptor the child writes the bare image to and then closes: a
+    /// pipe the parent reads, or a replica's socket (a diskless full
+    /// resync). Non-blocking descriptors are fine: the child waits for
+    /// them to drain.
+    Descriptor(std::os::fd::OwnedFd),
+}
+
+/// Fork a child that writes the keyspace as an RDB image to `target`, with
+/// the replication aux fields when `replication` is given; returns its
+/// pid. The parent keeps serving; the cron reaps the child, updates
+/// LASTSAVE and the unsaved-changes count when it wrote the dump file, and
+/// leaves [`RdbChildDone`] in `persistence.rdb_child_done` for the caller
+/// to collect. Only one child runs at a time (an error otherwise).
+pub fn bgsave_to(
     srv: &mut Server,
+    target: SnapshotTarget,
     replication: Option<snapshot::ReplInfo<'_>>,
-) -> Result<(), String> {
+) -> Result<libc::pid_t, String> {
+    use std::os::fd::AsRawFd;
     if srv.persistence.child.is_some() {
         return Err("a child process is already active".to_owned());
     }
+    let diskless = matches!(target, SnapshotTarget::Descriptor(_));
     let p = &mut srv.persistence;
-    p.rdb_saves += 1;
-    p.dirty_before_bgsave = srv.ks.effects.dirty;
-    p.lastbgsave_try = now_secs();
+    if !diskless {
+        p.rdb_saves += 1;
+        p.dirty_before_bgsave = srv.ks.effects.dirty;
+        p.lastbgsave_try = now_secs();
+    }
     let path = rdb_path(&srv.config);
     let options = snapshot::Options {
         replication,
         ..snapshot_options(&srv.config)
     };
     let (ks, log) = (&srv.ks, &srv.log);
-    let forked = child::fork(&[], || {
-        child_write(log, "RDB", || {
+    let keep: Vec<std::os::fd::RawFd> = match &target {
+        SnapshotTarget::Descriptor(fd) => vec![fd.as_raw_fd()],
+        SnapshotTarget::DumpFile => Vec::new(),
+    };
+    let forked = child::fork(&keep, || match &target {
+        SnapshotTarget::DumpFile => child_write(log, "RDB", || {
             write_rdb_file(ks, &path, &options).map(|_| ())
-        })
+        }),
+        SnapshotTarget::Descriptor(fd) => child_write(log, "RDB", || {
+            let mut out = BufWriter::with_capacity(1 << 16, child::FdWriter(fd.as_raw_fd()));
+            snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
+            io::Write::flush(&mut out)
+        }),
     });
+    // The parent's copy of a descriptor target closes here: the child
+    // holds the only one, so its exit is the reader's end of file.
+    drop(target);
     match forked {
         Ok(child) => {
+            let pid = child.pid;
             srv.log.notice(
                 "Background saving started",
-                &[("pid", Field::Int(i64::from(child.pid)))],
+                &[
+                    ("pid", Field::Int(i64::from(pid))),
+                    (
+                        "target",
+                        Field::Str(if diskless { "descriptor" } else { "disk" }),
+                    ),
+                ],
             );
-            srv.persistence.child = Some(Running {
-                child,
-                kind: ChildKind::Rdb,
-            });
-            Ok(())
+            srv.persistence.started(child, ChildKind::Rdb, diskless);
+            Ok(pid)
         }
         Err(e) => {
-            srv.persistence.last_bgsave_ok = false;
+            if !diskless {
+                srv.persistence.last_bgsave_ok = false;
+            }
             let message = format!("fork: {e}");
             srv.log.warning(
                 "Can't save in background",
@@ -277,53 +351,6 @@ pub fn bgsave_with(
             );
             Err(message)
         }
-    }
-}
-
-/// A diskless full resync: fork a child that keeps only the sockets
-/// `keep` and runs `send` with the keyspace and the snapshot options
-/// (replication info included); the parent learns the outcome when it
-/// reaps the child.
-pub fn bgsave_to_sockets(
-    srv: &mut Server,
-    keep: &[std::os::fd::RawFd],
-    replication: snapshot::ReplInfo<'_>,
-    send: impl FnOnce(&Keyspace, &snapshot::Options<'_>) -> io::Result<()>,
-) -> Result<(), String> {
-    if srv.persistence.child.is_some() {
-        return Err("a child process is already active".to_owned());
-    }
-    let options = snapshot::Options {
-        replication: Some(replication),
-        ..snapshot_options(&srv.config)
-    };
-    let (ks, log) = (&srv.ks, &srv.log);
-    let forked = child::fork(keep, || match send(ks, &options) {
-        Ok(()) => {
-            log.notice("RDB sent to the replicas by the child", &[]);
-            0
-        }
-        Err(e) => {
-            log.warning(
-                "Error sending the RDB to the replicas",
-                &[("error", Field::Str(&e.to_string()))],
-            );
-            1
-        }
-    });
-    match forked {
-        Ok(child) => {
-            srv.log.notice(
-                "Starting BGSAVE for SYNC with target: replicas sockets",
-                &[("pid", Field::Int(i64::from(child.pid)))],
-            );
-            srv.persistence.child = Some(Running {
-                child,
-                kind: ChildKind::ReplicaSocket,
-            });
-            Ok(())
-        }
-        Err(e) => Err(format!("fork: {e}")),
     }
 }
 
@@ -420,10 +447,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             srv.log.notice(
                 "DB loaded from append only file",
                 &[
-                    (
-                        "seconds",
-                        Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                    ),
+                    ("seconds", Field::Str(&seconds_since(started))),
                     ("files", Field::Int(summary.files as i64)),
                     ("commands", Field::Int(summary.commands as i64)),
                     ("keys", Field::Int(keys as i64)),
@@ -454,10 +478,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
         srv.log.notice(
             "DB loaded from disk",
             &[
-                (
-                    "seconds",
-                    Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
-                ),
+                ("seconds", Field::Str(&seconds_since(started))),
                 ("keys", Field::Int(loaded.keys as i64)),
                 ("expired", Field::Int(loaded.expired as i64)),
             ],
@@ -471,6 +492,11 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
     }
     srv.ks.effects.dirty = 0;
     Ok(())
+}
+
+/// Seconds since `started`, as the load messages show them.
+fn seconds_since(started: Instant) -> String {
+    format!("{:.3}", started.elapsed().as_secs_f64())
 }
 
 /// The manifest in `dir`, or an empty one when there is none.
@@ -568,14 +594,22 @@ fn open_aof(
 // The AOF at runtime
 
 /// Before replies are written: the commands of this loop iteration reach
-/// the AOF (and with `always`, the disk).
-pub fn flush_aof(srv: &mut Server) {
+/// the AOF (and with `always`, the disk). With `everysec` and `may_defer`,
+/// bytes the writer thread cannot take this instant stay in the feed's
+/// buffer until the loop's next flush; callers about to fork or switch
+/// files pass false, so nothing of before crosses over.
+pub fn flush_aof(srv: &mut Server, may_defer: bool) {
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return;
     };
     let sync_allowed = !(srv.config.no_appendfsync_on_rewrite && srv.persistence.child.is_some());
     let started = Instant::now();
-    let result = aof.flush(&mut srv.feed.aof.buf, srv.config.appendfsync, sync_allowed);
+    let result = aof.flush(
+        &mut srv.feed.aof.buf,
+        srv.config.appendfsync,
+        sync_allowed,
+        may_defer,
+    );
     let write_error = aof.write_error;
     if let Err(errno) = result {
         srv.log.warning(
@@ -613,7 +647,7 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
     } else if let Err(e) = std::fs::create_dir_all(&dir) {
         return Err(format!("cannot create {}: {e}", dir.display()));
     }
-    flush_aof(srv);
+    flush_aof(srv, false);
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return Err("the AOF is off".to_owned());
     };
@@ -639,10 +673,8 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
             );
             srv.persistence.aof_rewrite_scheduled = false;
             srv.persistence.aof_pending_start = false;
-            srv.persistence.child = Some(Running {
-                child,
-                kind: ChildKind::AofRewrite { preamble },
-            });
+            srv.persistence
+                .started(child, ChildKind::AofRewrite { preamble }, false);
             Ok(())
         }
         Err(e) => {
@@ -717,16 +749,21 @@ fn kill_child(srv: &mut Server) {
             ("kind", Field::Str(child_name(kind))),
         ],
     );
+    let diskless = running.diskless;
     running.child.kill();
-    remove_child_files(srv, pid, kind);
-    if kind.is_rdb() {
-        super::replication::snapshot_finished(srv, false);
+    if kind == ChildKind::Rdb {
+        srv.persistence.rdb_child_done = Some(RdbChildDone {
+            pid,
+            ok: false,
+            diskless,
+        });
     }
+    remove_child_files(srv, pid, kind);
 }
 
 fn child_name(kind: ChildKind) -> &'static str {
     match kind {
-        ChildKind::Rdb | ChildKind::ReplicaSocket => "rdb",
+        ChildKind::Rdb => "rdb",
         ChildKind::AofRewrite { .. } => "aof-rewrite",
     }
 }
@@ -741,7 +778,6 @@ fn remove_child_files(srv: &mut Server, pid: libc::pid_t, kind: ChildKind) {
                 aof.abandon_rewrite(pid);
             }
         }
-        ChildKind::ReplicaSocket => {}
     }
 }
 
@@ -758,9 +794,6 @@ pub fn cron(srv: &mut Server) {
         match running.kind {
             ChildKind::Rdb => bgsave_done(srv, &running, reaped),
             ChildKind::AofRewrite { preamble } => rewrite_done(srv, &running, reaped, preamble),
-            ChildKind::ReplicaSocket => {
-                super::replication::snapshot_finished(srv, reaped.exit.success())
-            }
         }
     }
     check_aof_errors(srv);
@@ -851,33 +884,39 @@ fn check_aof_errors(srv: &mut Server) {
 }
 
 fn bgsave_done(srv: &mut Server, running: &Running, reaped: Reaped) {
-    bgsave_outcome(srv, running, reaped);
-    // Replicas waiting for this snapshot get it now (or are dropped).
-    super::replication::snapshot_finished(srv, reaped.exit.success());
-}
-
-fn bgsave_outcome(srv: &mut Server, running: &Running, reaped: Reaped) {
     let p = &mut srv.persistence;
-    p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
+    let diskless = running.diskless;
+    p.rdb_child_done = Some(RdbChildDone {
+        pid: running.child.pid,
+        ok: reaped.exit.success(),
+        diskless,
+    });
+    if !diskless {
+        p.rdb_last_bgsave_time_sec = running.child.started.elapsed().as_secs() as i64;
+    }
     match reaped.exit {
         Exit::Code(0) => {
             srv.log
                 .notice("Background saving terminated with success", &[]);
-            srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
-            p.lastsave = now_secs();
-            p.last_bgsave_ok = true;
             p.rdb_last_cow_size = reaped.cow_bytes;
+            if !diskless {
+                srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
+                p.lastsave = now_secs();
+                p.last_bgsave_ok = true;
+            }
         }
         Exit::Code(_) => {
             srv.log.warning("Background saving error", &[]);
-            p.last_bgsave_ok = false;
+            if !diskless {
+                p.last_bgsave_ok = false;
+            }
         }
         Exit::Signal(signal) => {
             srv.log.warning(
                 "Background saving terminated by signal",
                 &[("signal", Field::Int(i64::from(signal)))],
             );
-            if signal != libc::SIGUSR1 {
+            if signal != libc::SIGUSR1 && !diskless {
                 p.last_bgsave_ok = false;
             }
             remove_child_files(srv, running.child.pid, ChildKind::Rdb);
@@ -974,6 +1013,7 @@ pub fn prepare_shutdown(srv: &mut Server, save_mode: ShutdownSave, force: bool) 
             &mut srv.feed.aof.buf,
             crate::server::config::Fsync::Always,
             true,
+            false,
         );
     }
     let configured = !srv.config.save.is_empty();
@@ -998,7 +1038,7 @@ pub fn prepare_shutdown(srv: &mut Server, save_mode: ShutdownSave, force: bool) 
 /// FLUSHALL: a snapshot being written is now stale; with save points the
 /// empty dataset is saved at once, as Redis does.
 pub fn after_flushall(srv: &mut Server) {
-    if srv.persistence.child_kind().is_some_and(ChildKind::is_rdb) {
+    if srv.persistence.child_kind() == Some(ChildKind::Rdb) {
         kill_child(srv);
     }
     if !srv.config.save.is_empty() {
@@ -1049,6 +1089,7 @@ pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
         &mut srv.feed.aof.buf,
         crate::server::config::Fsync::Always,
         true,
+        false,
     )
     .map_err(strerror)?;
     let dir = aof.dir.clone();
@@ -1072,7 +1113,7 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         _ => "-1".to_owned(),
     };
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
-    let rdb_child = kind.is_some_and(ChildKind::is_rdb);
+    let rdb_child = kind == Some(ChildKind::Rdb);
     let aof_child = matches!(kind, Some(ChildKind::AofRewrite { .. }));
     let mut fields = vec![
         ("loading", "0".to_owned()),
@@ -1154,4 +1195,62 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         ]);
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    use super::*;
+    use crate::output::log::{Level, LogFormat};
+    use crate::server::keyspace::{Str, Value};
+
+    #[test]
+    fn a_child_streams_a_snapshot_through_a_pipe_and_it_loads_back() {
+        let mut srv = Server::new(
+            Config::default(),
+            Logger::stderr(LogFormat::Text, Level::Warning),
+        );
+        for i in 0..20_000 {
+            let key = format!("key:{i}");
+            srv.ks.dbs[i % 3].set(key.as_bytes(), Value::String(Str::Int(i as i64)), false);
+        }
+        srv.ks.dbs[1].set_expire(b"key:1", i64::MAX / 4);
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills the array it is given.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: both descriptors were just created and are owned here.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // Non-blocking, as a replica's socket would be: the child waits.
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        let repl = snapshot::ReplInfo {
+            stream_db: 0,
+            replid: "0123456789012345678901234567890123456789",
+            offset: 42,
+        };
+        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(write), Some(repl)).unwrap();
+        assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
+        // The pipe holds 64 kB: the child blocks until this reads it all,
+        // and the end of file comes when the child exits.
+        let mut image = Vec::new();
+        std::fs::File::from(read).read_to_end(&mut image).unwrap();
+        assert!(image.len() > 100_000);
+        while srv.persistence.child.is_some() {
+            cron(&mut srv);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let done = srv.persistence.rdb_child_done.take().unwrap();
+        assert_eq!((done.pid, done.ok, done.diskless), (pid, true, true));
+        assert_eq!(srv.persistence.rdb_saves, 0, "not a save to disk");
+        let mut back = Keyspace::new(16);
+        let loaded = snapshot::load(&mut back, &image, None).unwrap();
+        assert_eq!(loaded.keys, 20_000);
+        assert_eq!(back.dbs[1].expire_of(b"key:1"), Some(i64::MAX / 4));
+        let found = crate::rdb::events(&image)
+            .filter_map(Result::ok)
+            .any(|e| matches!(e.event, crate::rdb::Event::Aux { ref key, .. } if key.to_bytes().is_ok_and(|k| *k == *b"repl-offset")));
+        assert!(found, "the replication aux fields are written");
+    }
 }

@@ -6,11 +6,14 @@
 //! sleeps it hands the buffer over (a swap under a lock held for a few
 //! instructions) and continues with the empty one the thread gave back.
 //! The thread writes the full buffer while the loop fills the other. If the
-//! loop hands over more while the thread is still writing, the bytes are
-//! appended to the queued batch, so writes stay in order and the queue
-//! stays one batch long. Only when the disk falls behind by more than
-//! [`QUEUE_LIMIT`] bytes does the loop wait (Redis writes synchronously
-//! after two seconds in that case; counted as `aof_delayed_fsync`).
+//! loop hands over more while the thread is still writing, the bytes join
+//! the queued batch when it has room, or queue behind it, so writes stay in
+//! order. The loop never waits for the lock: when the thread holds it at
+//! that instant, the loop keeps its bytes and hands them over at its next
+//! flush (the cron guarantees one at `hz`). Only when the disk falls behind
+//! by more than [`QUEUE_LIMIT`] bytes does the loop wait (Redis writes
+//! synchronously after two seconds in that case; counted as
+//! `aof_delayed_fsync`).
 //!
 //! Switching files (an AOF rewrite starts a new INCR file) is a job in the
 //! same queue, so bytes before the switch go to the old file, which the
@@ -23,7 +26,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -69,6 +72,17 @@ fn lock(shared: &Shared) -> MutexGuard<'_, State> {
     shared.state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What became of a hand-over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandOff {
+    Queued,
+    /// Queued after waiting: the disk was more than [`QUEUE_LIMIT`] bytes
+    /// behind.
+    Waited,
+    /// Not taken (the thread held the lock): the bytes stay with the loop.
+    Deferred,
+}
+
 /// What the loop can see of the thread.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Status {
@@ -106,26 +120,36 @@ impl BackgroundWriter {
     }
 
     /// Hand `buf` to the thread; `buf` comes back empty (a spare buffer
-    /// with capacity). Returns true when the loop had to wait because the
-    /// disk is more than [`QUEUE_LIMIT`] bytes behind.
-    pub fn hand_off(&self, buf: &mut Vec<u8>) -> bool {
-        let mut st = lock(&self.shared);
-        let mut waited = false;
+    /// with capacity). With `may_defer`, a lock the thread holds this very
+    /// moment is not waited for: `buf` keeps its bytes for the next call.
+    pub fn hand_off(&self, buf: &mut Vec<u8>, may_defer: bool) -> HandOff {
+        let mut st = match self.shared.state.try_lock() {
+            Ok(st) => st,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) if may_defer => return HandOff::Deferred,
+            Err(TryLockError::WouldBlock) => lock(&self.shared),
+        };
+        let mut outcome = HandOff::Queued;
         while st.queued_bytes > QUEUE_LIMIT && !st.stop {
-            waited = true;
+            outcome = HandOff::Waited;
             st = self.shared.done.wait(st).unwrap_or_else(|p| p.into_inner());
         }
         st.queued_bytes += buf.len();
-        if let Some(Job::Write(queued)) = st.jobs.back_mut() {
-            queued.extend_from_slice(buf);
-            buf.clear();
-        } else {
-            let spare = std::mem::take(&mut st.spare);
-            st.jobs.push_back(Job::Write(std::mem::replace(buf, spare)));
+        // Join the last queued batch only when it has room: the lock is
+        // never held across a reallocation or a copy of what is queued.
+        match st.jobs.back_mut() {
+            Some(Job::Write(queued)) if queued.capacity() - queued.len() >= buf.len() => {
+                queued.extend_from_slice(buf);
+                buf.clear();
+            }
+            _ => {
+                let spare = std::mem::take(&mut st.spare);
+                st.jobs.push_back(Job::Write(std::mem::replace(buf, spare)));
+            }
         }
         drop(st);
         self.shared.work.notify_one();
-        waited
+        outcome
     }
 
     /// From now on, appends go to `file`; the current one is fsynced once
@@ -366,15 +390,17 @@ mod tests {
         for i in 0..1000 {
             buf.extend_from_slice(format!("{i},").as_bytes());
             if i % 7 == 0 {
-                w.hand_off(&mut buf);
-                assert!(buf.is_empty());
+                assert_ne!(w.hand_off(&mut buf, i % 2 == 0), HandOff::Waited);
+                if i % 2 == 1 {
+                    assert!(buf.is_empty());
+                }
             }
             if i == 500 {
-                w.hand_off(&mut buf);
+                w.hand_off(&mut buf, false);
                 w.switch(second.clone());
             }
         }
-        w.hand_off(&mut buf);
+        w.hand_off(&mut buf, false);
         w.drain_writes();
         assert_eq!(w.status().queued_bytes, 0);
         assert_eq!(w.stop(), None);

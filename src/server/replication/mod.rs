@@ -33,7 +33,6 @@
 //! on a read-only replica).
 
 pub mod backlog;
-pub mod diskless;
 pub mod upstream;
 
 use std::fs::File;
@@ -60,9 +59,9 @@ pub enum DownState {
     Handshake,
     /// Waiting for a snapshot child to start.
     WaitStart,
-    /// `+FULLRESYNC` sent; the child is writing the snapshot (to a file,
-    /// or with `diskless` straight to the socket).
-    WaitEnd { diskless: bool },
+    /// `+FULLRESYNC` sent; the child is writing the snapshot: to the dump
+    /// file, or (with the `$EOF:` mark that ends it) straight to the socket.
+    WaitEnd { mark: Option<String> },
     /// Sending the snapshot file; `left` bytes to go.
     SendBulk { file: File, left: u64 },
     /// A diskless snapshot was sent: the stream starts at the replica's
@@ -336,6 +335,11 @@ pub fn flush(srv: &mut Server) {
             srv.feed.repl.buf = data;
         }
     }
+    // A snapshot child ended (the cron reaped it): its replicas first,
+    // before another child may start.
+    if let Some(done) = srv.persistence.rdb_child_done.take() {
+        snapshot_finished(srv, done.ok);
+    }
     let delay = if srv.config.repl_diskless_sync {
         srv.config.repl_diskless_sync_delay
     } else {
@@ -495,44 +499,61 @@ fn start_full_sync(srv: &mut Server) {
         offset: offset as i64,
     };
     let line = format!("+FULLRESYNC {replid} {offset}\r\n");
-    let diskless = srv.config.repl_diskless_sync
-        && waiting.iter().all(|&slot| {
-            srv.clients
-                .get_mut(slot)
-                .and_then(|c| c.replica.as_deref())
-                .is_some_and(|d| d.capa_eof)
-        });
-    let result = if diskless {
-        // The reply line goes out now, before the child owns the socket.
-        let mut fds = Vec::new();
-        for &slot in &waiting {
-            if let Some(c) = srv.clients.get_mut(slot)
-                && let Some(stream) = c.stream.as_mut()
-            {
-                use std::io::Write;
-                use std::os::fd::AsRawFd;
-                if stream.write(line.as_bytes()).ok() == Some(line.len()) {
-                    fds.push(stream.as_raw_fd());
-                }
-            }
-        }
-        let mark = random_replid();
-        let timeout = std::time::Duration::from_secs(srv.config.repl_timeout);
-        persistence::bgsave_to_sockets(srv, &fds.clone(), info, |ks, options| {
-            diskless::send(ks, options, fds, &mark, timeout)
+    // Diskless: one replica at a time gets the image from the child
+    // straight on its socket (the others wait for the next child).
+    let diskless = srv
+        .config
+        .repl_diskless_sync
+        .then(|| {
+            waiting.iter().copied().find(|&slot| {
+                srv.clients
+                    .get_mut(slot)
+                    .and_then(|c| c.replica.as_deref())
+                    .is_some_and(|d| d.capa_eof)
+            })
         })
-    } else {
-        persistence::bgsave_with(srv, Some(info))
+        .flatten();
+    let (served, mark, result) = match diskless {
+        Some(slot) => {
+            let mark = random_replid();
+            let target = srv
+                .clients
+                .get_mut(slot)
+                .and_then(|c| c.stream.as_ref())
+                .ok_or_else(|| "the replica is gone".to_owned())
+                .and_then(|stream| {
+                    use std::io::Write;
+                    use std::os::fd::{AsFd, AsRawFd};
+                    // The reply and the header go out before the child
+                    // owns the socket; nothing else is pending on it.
+                    let header = format!("{line}$EOF:{mark}\r\n");
+                    persistence::child::FdWriter(stream.as_raw_fd())
+                        .write_all(header.as_bytes())
+                        .and_then(|()| stream.as_fd().try_clone_to_owned())
+                        .map_err(|e| e.to_string())
+                });
+            let result = target.and_then(|fd| {
+                persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fd), Some(info))
+            });
+            (vec![slot], Some(mark), result)
+        }
+        None => {
+            let result =
+                persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
+            (waiting.clone(), None, result)
+        }
     };
     if let Err(e) = result {
         srv.log.warning(
             "BGSAVE for replication failed",
             &[("error", Field::Str(&e))],
         );
-        for slot in waiting {
+        for slot in served {
             if let Some(c) = srv.clients.get_mut(slot) {
-                c.reply
-                    .raw(b"-ERR BGSAVE failed, replication can't continue\r\n");
+                if mark.is_none() {
+                    c.reply
+                        .raw(b"-ERR BGSAVE failed, replication can't continue\r\n");
+                }
                 c.close_after_reply = true;
                 c.replica = None;
             }
@@ -540,16 +561,20 @@ fn start_full_sync(srv: &mut Server) {
         }
         return;
     }
+    if served.len() < waiting.len() {
+        srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
+    }
     // The buffered stream starts with a SELECT, whatever the snapshot's
     // last database was.
     srv.feed.repl.reselect();
-    for slot in waiting {
+    for slot in served {
         if let Some(c) = srv.clients.get_mut(slot) {
-            if !diskless {
+            if mark.is_none() {
                 c.reply.raw(line.as_bytes());
             }
             if let Some(d) = c.replica.as_deref_mut() {
-                d.state = DownState::WaitEnd { diskless };
+                d.state = DownState::WaitEnd { mark: mark.clone() };
                 d.pending.clear();
             }
         }
@@ -568,16 +593,20 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
             continue;
         };
         match down.state {
-            DownState::WaitEnd { diskless: true } if ok => {
+            DownState::WaitEnd {
+                mark: Some(ref mark),
+            } if ok => {
+                client.reply.raw(mark.as_bytes());
+                queued.push(client.slot);
                 down.state = DownState::WaitAck;
                 down.ack_unix = unix_ms() / 1000;
                 continue;
             }
-            DownState::WaitEnd { diskless: true } => {
+            DownState::WaitEnd { mark: Some(_) } => {
                 doomed.push(client.slot);
                 continue;
             }
-            DownState::WaitEnd { diskless: false } => {}
+            DownState::WaitEnd { mark: None } => {}
             _ => continue,
         }
         let opened = if ok {
@@ -703,7 +732,7 @@ pub fn cron(srv: &mut Server) {
             continue;
         };
         match down.state {
-            DownState::WaitStart | DownState::WaitEnd { diskless: false } => {
+            DownState::WaitStart | DownState::WaitEnd { mark: None } => {
                 client.reply.raw(b"\n");
                 if !client.pending_write {
                     client.pending_write = true;
