@@ -691,3 +691,29 @@ fn a_million_keys_sync_both_ways_disk_and_diskless() {
         c
     });
 }
+
+#[test]
+fn several_replicas_attaching_at_once_all_sync() {
+    for mode in ["yes", "no"] {
+        let master = SondeServer::start(&[
+            "--repl-diskless-sync",
+            mode,
+            "--repl-diskless-sync-delay",
+            "0",
+        ]);
+        let mut m = master.client();
+        write_load(&mut m, 0, 1000);
+        let port = master.port.to_string();
+        let replicas: Vec<RedisServer> = (0..3)
+            .map(|_| RedisServer::start(&["--replicaof", "127.0.0.1", &port]))
+            .collect();
+        write_load(&mut m, 1, 1000);
+        for replica in &replicas {
+            let mut r = replica.client();
+            wait_in_sync(&mut m, &mut r);
+            assert_same_data(&mut m, &mut r);
+        }
+        assert_eq!(info(&mut m, "replication", "connected_slaves"), "3");
+        assert_eq!(info(&mut m, "stats", "sync_full"), "3", "diskless {mode}");
+    }
+}
