@@ -717,3 +717,55 @@ fn several_replicas_attaching_at_once_all_sync() {
         assert_eq!(info(&mut m, "stats", "sync_full"), "3", "diskless {mode}");
     }
 }
+
+#[test]
+fn masterauth_and_the_replica_output_buffer_limit() {
+    // A password-protected redis master: the sonde replica authenticates.
+    let master =
+        RedisServer::start(&["--requirepass", "s3cret", "--repl-diskless-sync-delay", "0"]);
+    let mut m = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", master.port))
+        .and_then(|c| c.get_connection())
+        .expect("connect with the password");
+    write_load(&mut m, 0, 500);
+    let replica = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+        "--masterauth",
+        "s3cret",
+    ]);
+    let mut r = replica.client();
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+
+    // A replica that stops reading is dropped once its output passes the
+    // replica class's hard limit; it comes back and catches up.
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--client-output-buffer-limit",
+        "replica 1mb 0 0",
+    ]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &proxy.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 100);
+    wait_in_sync(&mut m, &mut r);
+    proxy.pause(true);
+    let big = vec![b'x'; 64 * 1024];
+    for i in 0..200 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&big)
+            .query(&mut m)
+            .expect("SET");
+    }
+    wait_for("the replica over its output limit to be dropped", || {
+        info(&mut m, "stats", "client_output_buffer_limit_disconnections") == "1"
+    });
+    proxy.cut();
+    proxy.restore();
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+}
