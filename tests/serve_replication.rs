@@ -769,3 +769,37 @@ fn masterauth_and_the_replica_output_buffer_limit() {
     wait_in_sync(&mut m, &mut r);
     assert_same_data(&mut m, &mut r);
 }
+
+#[test]
+fn a_replica_keeps_expired_keys_until_its_master_deletes_them() {
+    let master = RedisServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["SET-ACTIVE-EXPIRE", "0"])
+        .query(&mut m)
+        .expect("DEBUG SET-ACTIVE-EXPIRE");
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    let _: () = redis::cmd("SET")
+        .arg(&["soon", "gone", "PX", "100"])
+        .query(&mut m)
+        .expect("SET");
+    wait_in_sync(&mut m, &mut r);
+    std::thread::sleep(Duration::from_millis(300));
+    // Expired for clients, still held: only the master's DEL removes it.
+    let value: Option<String> = redis::cmd("GET").arg("soon").query(&mut r).expect("GET");
+    assert_eq!(value, None);
+    let size: u64 = redis::cmd("DBSIZE").query(&mut r).expect("DBSIZE");
+    assert_eq!(size, 1);
+    // The master notices on access and propagates the deletion.
+    let value: Option<String> = redis::cmd("GET").arg("soon").query(&mut m).expect("GET");
+    assert_eq!(value, None);
+    wait_for("the master's DEL to reach the replica", || {
+        redis::cmd("DBSIZE").query::<u64>(&mut r).expect("DBSIZE") == 0
+    });
+}

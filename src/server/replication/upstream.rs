@@ -206,6 +206,7 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
     srv.feed.repl.active = false;
     srv.feed.repl.buf.clear();
     srv.ks.active_expire = false;
+    srv.ks.is_replica = true;
     srv.log.set_role('S');
 }
 
@@ -225,6 +226,8 @@ pub fn promote(srv: &mut Server) {
     srv.feed.repl.active = true;
     srv.feed.repl.reselect();
     srv.ks.active_expire = true;
+    srv.ks.is_replica = false;
+    srv.ks.applying_master = false;
     srv.log.set_role('M');
     srv.log.notice(
         "MASTER MODE enabled",
@@ -535,7 +538,9 @@ fn handle(
             };
             master.db = db;
             let args: Vec<&[u8]> = cmd.args.iter().map(|a| a.as_ref()).collect();
+            srv.ks.applying_master = true;
             srv.call(&mut master, &args);
+            srv.ks.applying_master = false;
             master.reply.buf.clear();
             master.reply.sent = 0;
             master.reply.errors.clear();
