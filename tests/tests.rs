@@ -13,5 +13,6 @@ mod resp_decode;
 mod resp_sniff;
 mod ring;
 mod serve;
+mod serve_replication;
 mod serve_types;
 mod sockopt;

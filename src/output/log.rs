@@ -100,6 +100,12 @@ impl Logger {
         })
     }
 
+    /// The role letter of text lines from now on (a server that becomes a
+    /// replica logs with `S`).
+    pub fn set_role(&mut self, role: char) {
+        self.role = role;
+    }
+
     pub fn set_level(&self, level: Level) {
         if let Ok(mut min) = self.min.lock() {
             *min = level;

@@ -55,7 +55,9 @@
 //! - [`filter`]: which commands a tail reports (`replica tail`).
 //! - [`atomic_file`]: write-then-rename files.
 //!
-//! The master side (backlog, serving PSYNC) belongs to `serve`.
+//! The master side (backlog, serving PSYNC) belongs to `serve`
+//! (`server::replication`), whose replica side drives [`Replica`] from its
+//! event loop.
 
 pub mod atomic_file;
 pub mod filter;

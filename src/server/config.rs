@@ -146,6 +146,21 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
     pub no_appendfsync_on_rewrite: bool,
     pub aof_disable_auto_gc: bool,
+    /// `replicaof host port` at startup.
+    pub replicaof: Option<(String, u16)>,
+    pub masterauth: Option<String>,
+    pub masteruser: Option<String>,
+    pub repl_backlog_size: u64,
+    pub repl_backlog_ttl: u64,
+    pub repl_ping_replica_period: u64,
+    pub repl_timeout: u64,
+    pub repl_diskless_sync: bool,
+    pub repl_diskless_sync_delay: u64,
+    pub replica_read_only: bool,
+    pub replica_serve_stale_data: bool,
+    pub replica_announce_ip: Option<String>,
+    pub min_replicas_to_write: usize,
+    pub min_replicas_max_lag: u64,
 }
 
 /// Redis's default snapshot points: after an hour with one change, five
@@ -220,6 +235,20 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 64 << 20,
             no_appendfsync_on_rewrite: false,
             aof_disable_auto_gc: false,
+            replicaof: None,
+            masterauth: None,
+            masteruser: None,
+            repl_backlog_size: 1 << 20,
+            repl_backlog_ttl: 3600,
+            repl_ping_replica_period: 10,
+            repl_timeout: 60,
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay: 5,
+            replica_read_only: true,
+            replica_serve_stale_data: true,
+            replica_announce_ip: None,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
         }
     }
 }
@@ -322,7 +351,40 @@ const PARAMS: &[Param] = &[
     param("auto-aof-rewrite-min-size", Runtime),
     param("no-appendfsync-on-rewrite", Runtime),
     param("aof-disable-auto-gc", Runtime),
+    multi("replicaof", Immutable),
+    param("masterauth", Runtime),
+    param("masteruser", Runtime),
+    param("repl-backlog-size", Runtime),
+    param("repl-backlog-ttl", Runtime),
+    param("repl-ping-replica-period", Runtime),
+    param("repl-timeout", Runtime),
+    param("repl-diskless-sync", Runtime),
+    param("repl-diskless-sync-delay", Runtime),
+    param("replica-read-only", Runtime),
+    param("replica-serve-stale-data", Runtime),
+    param("replica-announce-ip", Runtime),
+    param("min-replicas-to-write", Runtime),
+    param("min-replicas-max-lag", Runtime),
 ];
+
+/// Old names Redis still accepts for a parameter.
+const ALIASES: &[(&str, &str)] = &[
+    ("slaveof", "replicaof"),
+    ("repl-ping-slave-period", "repl-ping-replica-period"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
+    ("slave-announce-ip", "replica-announce-ip"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+];
+
+/// The parameter a name (or an old alias) stands for.
+fn canonical(name: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, real)| real)
+}
 
 /// Directives redis-server 7.0 knows that sonde does not implement (yet).
 const KNOWN_ELSEWHERE: &[&str] = &[
@@ -370,17 +432,11 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "lfu-log-factor",
     "loadmodule",
     "lua-time-limit",
-    "masterauth",
-    "masteruser",
     "maxmemory",
     "maxmemory-clients",
     "maxmemory-eviction-tenacity",
     "maxmemory-policy",
     "maxmemory-samples",
-    "min-replicas-max-lag",
-    "min-replicas-to-write",
-    "min-slaves-max-lag",
-    "min-slaves-to-write",
     "notify-keyspace-events",
     "oom-score-adj",
     "oom-score-adj-values",
@@ -392,30 +448,19 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "rdb-save-incremental-fsync",
     "rdbchecksum",
     "rename-command",
-    "repl-backlog-size",
-    "repl-backlog-ttl",
     "repl-disable-tcp-nodelay",
     "repl-diskless-load",
-    "repl-diskless-sync",
-    "repl-diskless-sync-delay",
     "repl-diskless-sync-max-replicas",
-    "repl-ping-replica-period",
-    "repl-timeout",
-    "replica-announce-ip",
     "replica-announce-port",
     "replica-ignore-maxmemory",
     "replica-lazy-flush",
     "replica-priority",
-    "replica-read-only",
-    "replica-serve-stale-data",
-    "replicaof",
     "sanitize-dump-payload",
     "sentinel",
     "set-proc-title",
     "shutdown-on-sigint",
     "shutdown-on-sigterm",
     "shutdown-timeout",
-    "slaveof",
     "stream-node-max-bytes",
     "stream-node-max-entries",
     "supervised",
@@ -524,6 +569,7 @@ impl Config {
     /// Apply one directive. The error explains the problem (the caller adds
     /// where it was).
     pub fn apply(&mut self, name: &str, values: &[String]) -> Result<(), String> {
+        let name = canonical(name);
         let Some(param) = PARAMS.iter().find(|p| p.name == name) else {
             if KNOWN_ELSEWHERE.contains(&name) {
                 return Err(format!(
@@ -677,6 +723,42 @@ impl Config {
             }
             "no-appendfsync-on-rewrite" => self.no_appendfsync_on_rewrite = yes_no(one)?,
             "aof-disable-auto-gc" => self.aof_disable_auto_gc = yes_no(one)?,
+            "replicaof" => {
+                let words: Vec<&str> = values.iter().flat_map(|v| v.split_whitespace()).collect();
+                self.replicaof = match words[..] {
+                    [] => None,
+                    [no, one]
+                        if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") =>
+                    {
+                        None
+                    }
+                    [host, port] => Some((host.to_owned(), int_in(port, 0, 65535)? as u16)),
+                    _ => return Err("expected <host> <port>".to_owned()),
+                };
+            }
+            "masterauth" => self.masterauth = (!one.is_empty()).then(|| one.to_owned()),
+            "masteruser" => self.masteruser = (!one.is_empty()).then(|| one.to_owned()),
+            "repl-backlog-size" => self.repl_backlog_size = memory_in(one, 1, i64::MAX as u64)?,
+            "repl-backlog-ttl" => self.repl_backlog_ttl = int_in(one, 0, i64::MAX)? as u64,
+            "repl-ping-replica-period" => {
+                self.repl_ping_replica_period = int_in(one, 1, i64::from(i32::MAX))? as u64
+            }
+            "repl-timeout" => self.repl_timeout = int_in(one, 1, i64::from(i32::MAX))? as u64,
+            "repl-diskless-sync" => self.repl_diskless_sync = yes_no(one)?,
+            "repl-diskless-sync-delay" => {
+                self.repl_diskless_sync_delay = int_in(one, 0, i64::from(i32::MAX))? as u64
+            }
+            "replica-read-only" => self.replica_read_only = yes_no(one)?,
+            "replica-serve-stale-data" => self.replica_serve_stale_data = yes_no(one)?,
+            "replica-announce-ip" => {
+                self.replica_announce_ip = (!one.is_empty()).then(|| one.to_owned())
+            }
+            "min-replicas-to-write" => {
+                self.min_replicas_to_write = int_in(one, 0, i64::from(i32::MAX))? as usize
+            }
+            "min-replicas-max-lag" => {
+                self.min_replicas_max_lag = int_in(one, 0, i64::from(i32::MAX))? as u64
+            }
             _ => return Err("unknown directive".to_owned()),
         }
         Ok(())
@@ -815,6 +897,24 @@ impl Config {
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             "no-appendfsync-on-rewrite" => yes(self.no_appendfsync_on_rewrite),
             "aof-disable-auto-gc" => yes(self.aof_disable_auto_gc),
+            "replicaof" => self
+                .replicaof
+                .as_ref()
+                .map(|(h, p)| format!("{h} {p}"))
+                .unwrap_or_default(),
+            "masterauth" => self.masterauth.clone().unwrap_or_default(),
+            "masteruser" => self.masteruser.clone().unwrap_or_default(),
+            "repl-backlog-size" => self.repl_backlog_size.to_string(),
+            "repl-backlog-ttl" => self.repl_backlog_ttl.to_string(),
+            "repl-ping-replica-period" => self.repl_ping_replica_period.to_string(),
+            "repl-timeout" => self.repl_timeout.to_string(),
+            "repl-diskless-sync" => yes(self.repl_diskless_sync),
+            "repl-diskless-sync-delay" => self.repl_diskless_sync_delay.to_string(),
+            "replica-read-only" => yes(self.replica_read_only),
+            "replica-serve-stale-data" => yes(self.replica_serve_stale_data),
+            "replica-announce-ip" => self.replica_announce_ip.clone().unwrap_or_default(),
+            "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
+            "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
             _ => String::new(),
         }
     }
@@ -830,6 +930,16 @@ impl Config {
                     .any(|pat| crate::glob::matches_nocase(pat, p.name.as_bytes()))
             })
             .map(|p| (p.name, self.get_value(p.name)))
+            .chain(
+                ALIASES
+                    .iter()
+                    .filter(|(alias, _)| {
+                        patterns
+                            .iter()
+                            .any(|pat| crate::glob::matches_nocase(pat, alias.as_bytes()))
+                    })
+                    .map(|&(alias, real)| (alias, self.get_value(real))),
+            )
             .collect()
     }
 
@@ -838,7 +948,7 @@ impl Config {
     pub fn config_set(&mut self, pairs: &[(&[u8], &[u8])], local: bool) -> Result<(), String> {
         let mut next = self.clone();
         for (i, (name, value)) in pairs.iter().enumerate() {
-            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+            let name = canonical(&String::from_utf8_lossy(name).to_ascii_lowercase()).to_owned();
             let value = String::from_utf8_lossy(value).into_owned();
             if pairs[..i]
                 .iter()

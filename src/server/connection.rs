@@ -81,6 +81,12 @@ pub struct Client {
     /// Redis's CLIENT_PUBSUB: set by a subscribe, cleared when the last
     /// subscription goes.
     pub pubsub_mode: bool,
+    /// A replica's connection (after REPLCONF or PSYNC).
+    pub replica: Option<Box<crate::server::replication::Downstream>>,
+    /// The socketless client that applies our master's stream.
+    pub is_master: bool,
+    /// Blocked in WAIT (reading is paused meanwhile).
+    pub waiting: Option<crate::server::replication::Wait>,
 }
 
 impl Client {
@@ -124,6 +130,9 @@ impl Client {
             watched: Vec::new(),
             subs: None,
             pubsub_mode: false,
+            replica: None,
+            is_master: false,
+            waiting: None,
         }
     }
 
@@ -202,9 +211,28 @@ impl Client {
         Ok(total)
     }
 
+    /// CLIENT LIST/KILL TYPE: "normal", "replica", "master" or "pubsub"
+    /// (MONITOR clients count as normal, as in Redis).
+    pub fn kind(&self) -> &'static str {
+        if self.is_master {
+            "master"
+        } else if self.replica.as_deref().is_some_and(|d| d.attached()) {
+            "replica"
+        } else if self.pubsub_mode {
+            "pubsub"
+        } else {
+            "normal"
+        }
+    }
+
     /// CLIENT LIST flags.
     pub fn flag_letters(&self) -> String {
         let mut flags = String::new();
+        match self.kind() {
+            "replica" => flags.push('S'),
+            "master" => flags.push('M'),
+            _ => {}
+        }
         if self.monitor {
             flags.push('O');
         }

@@ -18,6 +18,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
+use super::replication::{self, upstream};
 use super::{Server, Shutdown, memory};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
@@ -104,6 +105,10 @@ impl EventLoop {
                 Err(source) => return Err(ServeError::Bind { addr, source }),
             }
         }
+        server.replication.registry = poll.registry().try_clone().ok();
+        if let Some((host, port)) = server.config.replicaof.clone() {
+            upstream::start(&mut server, host, port, false);
+        }
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -165,6 +170,10 @@ impl EventLoop {
             }
             for event in events.iter() {
                 let token = event.token().0;
+                if event.token() == upstream::TOKEN {
+                    upstream::on_event(&mut self.server);
+                    continue;
+                }
                 if token >= LISTENER_BASE {
                     self.accept(token - LISTENER_BASE);
                     continue;
@@ -301,7 +310,7 @@ impl EventLoop {
         };
         let mut closing = false;
         loop {
-            if client.close_asap || client.close_after_reply {
+            if client.close_asap || client.close_after_reply || client.waiting.is_some() {
                 break;
             }
             if client.reply.pending() > self.high_water() {
@@ -361,6 +370,7 @@ impl EventLoop {
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
         while client.query_pos < client.query_end
+            && !client.read_paused
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
@@ -433,6 +443,10 @@ impl EventLoop {
     /// Close a client past its hard limit, or over its soft limit for too
     /// long (client-output-buffer-limit, by the client's class).
     fn check_output_limits(&mut self, client: &mut Client) {
+        if client.replica.is_some() {
+            // The replica class is enforced where the stream is written.
+            return;
+        }
         self.server.enforce_output_limit(client);
     }
 
@@ -447,6 +461,7 @@ impl EventLoop {
     /// AOF (and, with `appendfsync always`, on disk).
     fn flush_pending_writes(&mut self) {
         persistence::flush_aof(&mut self.server, true);
+        replication::flush(&mut self.server);
         while !self.server.pending_writes.is_empty() {
             let slots = std::mem::take(&mut self.server.pending_writes);
             for slot in slots {
@@ -457,6 +472,7 @@ impl EventLoop {
             }
             // Clients resumed from backpressure may have run commands.
             persistence::flush_aof(&mut self.server, true);
+            replication::flush(&mut self.server);
         }
     }
 
@@ -467,11 +483,29 @@ impl EventLoop {
             self.close(client);
             return;
         }
-        match client.write_pending() {
-            Ok(n) => self.server.stats.net_output_bytes += n as u64,
-            Err(_) => {
-                self.close(client);
-                return;
+        // A replica receiving its snapshot is refilled from the file as
+        // its socket drains.
+        loop {
+            let sending = match replication::refill(&mut client) {
+                Ok(sending) => sending,
+                Err(e) => {
+                    self.server.log.warning(
+                        "Cannot send the snapshot to the replica",
+                        &[("error", Field::Str(&e.to_string()))],
+                    );
+                    self.close(client);
+                    return;
+                }
+            };
+            match client.write_pending() {
+                Ok(n) => self.server.stats.net_output_bytes += n as u64,
+                Err(_) => {
+                    self.close(client);
+                    return;
+                }
+            }
+            if !sending || client.reply.pending() > 0 {
+                break;
             }
         }
         let pending = client.reply.pending();
@@ -498,7 +532,8 @@ impl EventLoop {
             }
             client.write_registered = want_write;
         }
-        let resume = client.read_paused && pending < self.high_water() / 2;
+        let resume =
+            client.read_paused && client.waiting.is_none() && pending < self.high_water() / 2;
         let slot = client.slot;
         self.server.clients.slots[slot] = Some(client);
         if resume {
@@ -531,6 +566,7 @@ impl EventLoop {
         self.server.unblock(&mut client);
         super::multi::discard(&mut self.server, &mut client);
         self.server.drop_subscriptions(&mut client);
+        replication::replica_closed(&mut self.server, &client);
         if let Some(stream) = client.stream.as_mut() {
             let _ = self.poll.registry().deregister(stream);
         }
@@ -586,6 +622,7 @@ impl EventLoop {
                 && !client.monitor
                 && client.blocked.is_none()
                 && !client.pubsub_mode
+                && client.replica.is_none()
                 && now.duration_since(client.last_interaction).as_secs() > timeout
             {
                 doomed.push(client.slot);
@@ -619,6 +656,7 @@ impl EventLoop {
         }
         server.memory_peak = server.memory_peak.max(memory::allocated());
         persistence::cron(server);
+        replication::cron(server);
 
         if self.accept_pending {
             for index in 0..self.listeners.len() {

@@ -202,6 +202,10 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "instantaneous_input_kbps", format!("{kin:.2}"));
             field(out, "instantaneous_output_kbps", format!("{kout:.2}"));
             field(out, "rejected_connections", s.rejected_connections);
+            let repl = &srv.replication;
+            field(out, "sync_full", repl.sync_full);
+            field(out, "sync_partial_ok", repl.sync_partial_ok);
+            field(out, "sync_partial_err", repl.sync_partial_err);
             field(out, "expired_keys", fx.expired_keys);
             field(out, "evicted_keys", 0);
             field(out, "latest_fork_usec", srv.persistence.latest_fork_usec);
@@ -224,18 +228,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "propagated_commands", srv.feed.count);
         }
         "replication" => {
-            field(out, "role", "master");
-            field(out, "connected_slaves", 0);
-            field(out, "master_failover_state", "no-failover");
-            field(out, "master_replid", &srv.run_id);
-            field(
-                out,
-                "master_replid2",
-                "0000000000000000000000000000000000000000",
-            );
-            field(out, "master_repl_offset", 0);
-            field(out, "second_repl_offset", -1);
-            field(out, "repl_backlog_active", 0);
+            for (name, value) in super::replication::info_fields(srv) {
+                field(out, &name, value);
+            }
         }
         "cpu" => {
             let (user, sys) = cpu_times();

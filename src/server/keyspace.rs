@@ -356,6 +356,13 @@ pub struct Keyspace {
     pub effects: Effects,
     /// Active expiry may be switched off (DEBUG SET-ACTIVE-EXPIRE 0).
     pub active_expire: bool,
+    /// A replica never deletes expired keys itself: its master's `DEL`
+    /// does, so a master with a slower clock cannot see its later commands
+    /// applied to a key the replica already dropped. Until then the key is
+    /// expired for clients and present for the master's commands
+    /// (`applying_master`).
+    pub is_replica: bool,
+    pub applying_master: bool,
     pub rng: Rng,
     /// Clients blocked on keys, and the keys that got elements.
     pub waiters: super::blocking::Waiters,
@@ -384,6 +391,8 @@ impl Keyspace {
             dbs: (0..databases).map(|_| Db::default()).collect(),
             effects: Effects::default(),
             active_expire: true,
+            is_replica: false,
+            applying_master: false,
             rng: Rng::from_entropy(),
             waiters: Default::default(),
             watches: Default::default(),
@@ -396,7 +405,7 @@ impl Keyspace {
     /// the key is deleted instead (never while loading, as Redis's
     /// checkAlreadyExpired).
     pub fn already_expired(&self, at_ms: i64) -> bool {
-        !self.loading && at_ms <= self.now
+        !self.loading && !self.is_replica && at_ms <= self.now
     }
 
     /// Fix the time the next command sees.
@@ -413,8 +422,9 @@ impl Keyspace {
         if self.loading || !d.is_expired(key, now) {
             return false;
         }
-        // A replica waits for its master's DEL instead; that role comes with
-        // replication and hooks in here.
+        if self.is_replica {
+            return !self.applying_master;
+        }
         d.remove(key);
         if !self.watches.is_empty() {
             self.watches.touch(db, key, false);
@@ -461,7 +471,10 @@ impl Keyspace {
     /// A key for reading: expired keys are deleted first; hits and misses
     /// are counted; the access time is updated.
     pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&Object> {
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) {
+            self.effects.keyspace_misses += 1;
+            return None;
+        }
         match self.dbs[db].dict.get_mut(key) {
             Some(obj) => {
                 self.effects.keyspace_hits += 1;
@@ -477,7 +490,9 @@ impl Keyspace {
 
     /// A key for modification (no hit/miss statistics, as in Redis).
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Object> {
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
         let obj = self.dbs[db].dict.get_mut(key)?;
         obj.touch();
         Some(obj)
@@ -485,8 +500,7 @@ impl Keyspace {
 
     /// Whether a key exists, without touching it or counting statistics.
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].dict.contains_key(key)
+        !self.expire_if_needed(db, key) && self.dbs[db].dict.contains_key(key)
     }
 
     /// Remaining time to live in ms: None when the key is missing, Some(-1)

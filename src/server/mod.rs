@@ -36,7 +36,7 @@
 //!   absolute, INCRBYFLOAT as SET, expired keys as DEL — in
 //!   [`propagate::Effects`]; after each command [`Server::call`] moves them
 //!   to [`propagate::Feed`], the one place an AOF writer and the
-//!   replication backlog will read from.
+//!   replication backlog read from.
 //! - [`config`]: directives from a file and the command line, and the
 //!   parameter table of CONFIG GET/SET. [`info`]: the INFO sections.
 //! - [`reply`]: RESP2/RESP3 reply writers into a client's output buffer.
@@ -48,6 +48,10 @@
 //! - [`persistence`]: RDB snapshots (SAVE, BGSAVE in a forked child, save
 //!   points, loading at startup) and the append-only file (flushed before
 //!   replies, fsync policies, multi-part rewrite).
+//! - [`replication`]: the master side (IDs, offset, backlog, PSYNC with
+//!   partial or full resync, disk or diskless, WAIT) and the replica side
+//!   (the link to a master, driven by the shared sans-IO replication
+//!   client), both fed by or feeding [`propagate::Feed`].
 
 pub mod blocking;
 pub mod command;
@@ -65,6 +69,7 @@ pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb_value;
+pub mod replication;
 pub mod reply;
 pub mod thin;
 pub mod types;
@@ -204,6 +209,7 @@ pub struct Server {
     pub stats: Stats,
     pub feed: Feed,
     pub persistence: persistence::Persistence,
+    pub replication: replication::Replication,
     pub log: Logger,
     pub started: Instant,
     pub started_unix_ms: i64,
@@ -259,6 +265,7 @@ impl Server {
             stats: Stats::default(),
             feed: Feed::default(),
             persistence: persistence::Persistence::default(),
+            replication: replication::Replication::new(),
             log,
             started: Instant::now(),
             started_unix_ms: unix_ms(),
@@ -498,8 +505,12 @@ impl Server {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
         }
+        // The master's stream is applied whatever the local state, as in
+        // Redis (mustObeyClient).
         if spec.has(flags::WRITE)
-            && let Some(denied) = persistence::write_denied(self)
+            && !client.is_master
+            && let Some(denied) =
+                persistence::write_denied(self).or_else(|| replication::write_denied(self, client))
         {
             return Some(denied);
         }
@@ -509,6 +520,17 @@ impl Server {
                  RESET are allowed in this context",
                 entry.full_name
             ));
+        }
+        if let Some(up) = &self.replication.upstream
+            && !up.is_connected()
+            && !self.config.replica_serve_stale_data
+            && !spec.has(flags::STALE)
+            && !client.is_master
+        {
+            return Some(
+                "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .to_owned(),
+            );
         }
         None
     }

@@ -85,8 +85,8 @@ impl Effects {
     }
 }
 
-/// The stream of propagated commands, where the append-only file (and
-/// later the replication backlog) read it: every entry in execution order,
+/// The stream of propagated commands, where the append-only file and the
+/// replication backlog read it: every entry in execution order,
 /// with a running count. The AOF consumes it as [`Encoded`] RESP bytes,
 /// flushed to its file before the replies of the same loop iteration go
 /// out. While nothing consumes the feed, commands do not copy their
@@ -101,12 +101,16 @@ pub struct Feed {
     pub recorded: Vec<Propagated>,
     /// The append-only file's share (active while the AOF is on).
     pub aof: Encoded,
+    /// The replication stream's share (active while this server is a
+    /// master with a backlog; a replica proxies its master's bytes here
+    /// instead).
+    pub repl: Encoded,
 }
 
 impl Feed {
     /// Whether any consumer reads the feed (AOF, replicas, recording).
     pub fn is_consumed(&self) -> bool {
-        self.record || self.aof.active
+        self.record || self.aof.active || self.repl.active
     }
 
     pub fn push(&mut self, entries: Vec<Propagated>) {
@@ -114,6 +118,11 @@ impl Feed {
         if self.aof.active {
             for e in &entries {
                 self.aof.append(e.db, e.argv.iter().map(Vec::as_slice));
+            }
+        }
+        if self.repl.active {
+            for e in &entries {
+                self.repl.append(e.db, e.argv.iter().map(Vec::as_slice));
             }
         }
         if self.record {
@@ -140,6 +149,14 @@ impl Encoded {
             self.db = Some(db);
         }
         encode_command(&mut self.buf, argv);
+    }
+
+    /// A command valid in any database (the PING sent to replicas): no
+    /// SELECT before it.
+    pub fn append_same_db<'a>(&mut self, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+        if self.active {
+            encode_command(&mut self.buf, argv);
+        }
     }
 
     /// The next command starts with a SELECT (a new file begins).

@@ -319,7 +319,11 @@ fn hello(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     r.bulk(b"mode");
     r.bulk(b"standalone");
     r.bulk(b"role");
-    r.bulk(b"master");
+    r.bulk(if srv.replication.upstream.is_some() {
+        b"replica"
+    } else {
+        b"master"
+    });
     r.bulk(b"modules");
     r.array(0);
 }
@@ -396,9 +400,10 @@ fn client_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         4 if is(args[2], "type") => {
             let kind = args[3].to_ascii_lowercase();
             match kind.as_slice() {
-                b"normal" => all_lines(srv, client, |c| !c.monitor && !c.pubsub_mode),
-                b"master" | b"replica" | b"slave" => all_lines(srv, client, |c| c.monitor),
-                b"pubsub" => all_lines(srv, client, |c| c.pubsub_mode),
+                b"normal" => all_lines(srv, client, |c| c.kind() == "normal"),
+                b"master" => all_lines(srv, client, |c| c.kind() == "master"),
+                b"replica" | b"slave" => all_lines(srv, client, |c| c.kind() == "replica"),
+                b"pubsub" => all_lines(srv, client, |c| c.kind() == "pubsub"),
                 _ => {
                     client.reply.error(&format!(
                         "Unknown client type '{}'",
@@ -560,9 +565,10 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             && laddr.is_none_or(|a| c.laddr().as_bytes() == a)
             && user.is_none_or(|u| u == b"default")
             && kind.as_deref().is_none_or(|k| match k {
-                b"normal" => !c.monitor && !c.pubsub_mode,
-                b"pubsub" => c.pubsub_mode,
-                _ => c.monitor,
+                b"normal" => c.kind() == "normal",
+                b"pubsub" => c.kind() == "pubsub",
+                b"master" => c.kind() == "master",
+                _ => c.kind() == "replica",
             })
     };
     let victims: Vec<usize> = srv

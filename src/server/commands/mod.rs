@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -39,6 +40,7 @@ pub const ALL: &[&[Spec]] = &[
     pubsub::COMMANDS,
     server::COMMANDS,
     persistence::COMMANDS,
+    replication::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

@@ -1,0 +1,924 @@
+//! Replication for `serve`: the master side (replication IDs and offset,
+//! the backlog, serving PSYNC with a partial or a full resynchronization,
+//! streaming every propagated write to the replicas) and the replica side
+//! ([`upstream`]: a link to a master driven by the shared sans-IO
+//! [`crate::replication::Replica`] state machine inside the event loop).
+//!
+//! # The stream
+//!
+//! Commands reach replicas the way they reach the AOF: as propagated into
+//! [`Feed`](super::propagate::Feed), encoded with a `SELECT` whenever the
+//! database changes. Once per loop iteration, before replies are written,
+//! [`flush`] moves the encoded bytes to the [`backlog::Backlog`], advances
+//! `master_repl_offset`, and appends them to every replica's output (or to
+//! its pending buffer while it still receives its snapshot). A replica
+//! proxies its master's stream byte for byte instead (its own effects are
+//! never propagated), so chained replicas see the same offsets.
+//!
+//! # Full resynchronization
+//!
+//! A replica that cannot continue waits in `wait_bgsave` until no child
+//! runs; then one forked BGSAVE (with the replication aux fields) serves
+//! every waiting replica: each gets `+FULLRESYNC <replid> <offset>` at the
+//! fork, `\n` keepalives while the child writes, then `$<len>` and the
+//! file in chunks (as its socket drains), then the writes buffered since
+//! the fork, and it is online.
+//!
+//! # Per-connection state
+//!
+//! A replica connection is an ordinary client with a [`Downstream`]: what
+//! REPLCONF told us, where its transfer stands, the offset it acknowledged.
+//! The master's commands on a replica run through [`Server::call`] on a
+//! socketless client flagged `is_master` (replies dropped, writes allowed
+//! on a read-only replica).
+
+pub mod backlog;
+pub mod upstream;
+
+use std::fs::File;
+use std::io::Read;
+use std::time::Instant;
+
+use backlog::Backlog;
+
+use super::Server;
+use super::connection::Client;
+use super::keyspace::unix_ms;
+use super::persistence;
+use crate::output::log::Field;
+
+/// The replication ID of nothing (Redis's replid2 before any failover).
+pub const NO_REPLID: &str = "0000000000000000000000000000000000000000";
+
+/// Snapshot bytes queued per refill of a replica's output.
+const BULK_CHUNK: usize = 256 * 1024;
+
+/// Where a replica connection stands.
+pub enum DownState {
+    /// REPLCONF seen, no SYNC/PSYNC yet: still an ordinary client.
+    Handshake,
+    /// Waiting for a snapshot child to start.
+    WaitStart,
+    /// `+FULLRESYNC` sent; the child is writing the snapshot: to the dump
+    /// file, or (with the `$EOF:` mark that ends it) straight to the socket.
+    WaitEnd { mark: Option<String> },
+    /// Sending the snapshot file; `left` bytes to go.
+    SendBulk { file: File, left: u64 },
+    /// A diskless snapshot was sent: the stream starts at the replica's
+    /// first ACK (it loaded the snapshot by then).
+    WaitAck,
+    /// Receiving the command stream.
+    Online,
+}
+
+/// The master's view of one replica connection.
+pub struct Downstream {
+    pub state: DownState,
+    /// REPLCONF listening-port (INFO and ROLE show it).
+    pub listening_port: u16,
+    /// REPLCONF ip-address, else the peer address.
+    pub announced_ip: Option<String>,
+    pub capa_eof: bool,
+    pub capa_psync2: bool,
+    /// Offset of the last REPLCONF ACK.
+    pub ack_offset: u64,
+    /// Unix seconds of the last REPLCONF ACK (INFO lag).
+    pub ack_unix: i64,
+    /// Stream bytes produced while the snapshot is prepared or sent.
+    pub pending: Vec<u8>,
+}
+
+impl Downstream {
+    pub fn new() -> Downstream {
+        Downstream {
+            state: DownState::Handshake,
+            listening_port: 0,
+            announced_ip: None,
+            capa_eof: false,
+            capa_psync2: false,
+            ack_offset: 0,
+            ack_unix: unix_ms() / 1000,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Attached as a replica (past SYNC/PSYNC).
+    pub fn attached(&self) -> bool {
+        !matches!(self.state, DownState::Handshake)
+    }
+
+    /// Redis's replstateToString (empty: not listed).
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            DownState::Handshake => "",
+            DownState::WaitStart | DownState::WaitEnd { .. } => "wait_bgsave",
+            DownState::SendBulk { .. } => "send_bulk",
+            DownState::WaitAck | DownState::Online => "online",
+        }
+    }
+}
+
+impl Default for Downstream {
+    fn default() -> Downstream {
+        Downstream::new()
+    }
+}
+
+/// A client blocked in WAIT.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait {
+    /// The offset replicas must acknowledge.
+    pub offset: u64,
+    pub replicas: usize,
+    pub deadline: Option<Instant>,
+}
+
+/// Replication state of the server.
+pub struct Replication {
+    pub replid: String,
+    pub replid2: String,
+    /// Bytes of replication stream produced (or, on a replica, processed).
+    pub master_repl_offset: u64,
+    /// Up to where `replid2` is valid for PSYNC (-1: no second ID).
+    pub second_repl_offset: i64,
+    /// Created when the first replica attaches (as Redis).
+    pub backlog: Option<Backlog>,
+    /// Replicas wait for a snapshot child to start (since then).
+    pub sync_wanted: bool,
+    pub sync_wanted_since: Instant,
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
+    /// Replicas whose last ACK is within min-replicas-max-lag.
+    pub good_replicas: usize,
+    /// Clients blocked in WAIT: (slot, client id).
+    pub waiters: Vec<(usize, u64)>,
+    /// Ask replicas for an ACK (REPLCONF GETACK) before sleeping.
+    pub get_ack: bool,
+    /// The link to our master, when we are a replica.
+    pub upstream: Option<upstream::Upstream>,
+    /// Registers the upstream socket with the event loop.
+    pub registry: Option<mio::Registry>,
+    last_ping: Instant,
+    last_second: Instant,
+    /// Since when a master with a backlog has had no replica.
+    alone_since: Option<Instant>,
+}
+
+impl Replication {
+    pub fn new() -> Replication {
+        Replication {
+            replid: random_replid(),
+            replid2: NO_REPLID.to_owned(),
+            master_repl_offset: 0,
+            second_repl_offset: -1,
+            backlog: None,
+            sync_wanted: false,
+            sync_wanted_since: Instant::now(),
+            sync_full: 0,
+            sync_partial_ok: 0,
+            sync_partial_err: 0,
+            good_replicas: 0,
+            waiters: Vec::new(),
+            get_ack: false,
+            upstream: None,
+            registry: None,
+            last_ping: Instant::now(),
+            last_second: Instant::now(),
+            alone_since: None,
+        }
+    }
+
+    /// A new history: a fresh ID, and no second one.
+    pub fn new_history(&mut self) {
+        self.replid = random_replid();
+        self.replid2 = NO_REPLID.to_owned();
+        self.second_repl_offset = -1;
+    }
+
+    /// Keep the current ID as the second one (valid up to the current
+    /// offset) and start a new one: a promoted replica, so replicas of the
+    /// same old master can continue with it.
+    pub fn shift_history(&mut self) {
+        self.replid2 = std::mem::replace(&mut self.replid, random_replid());
+        self.second_repl_offset = self.master_repl_offset as i64 + 1;
+    }
+}
+
+impl Default for Replication {
+    fn default() -> Replication {
+        Replication::new()
+    }
+}
+
+/// 40 random hex characters.
+pub fn random_replid() -> String {
+    let mut rng = super::dict::Rng::from_entropy();
+    (0..40)
+        .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
+        .collect()
+}
+
+/// The replica connections (attached ones) among the clients.
+pub fn replicas(srv: &Server) -> impl Iterator<Item = (&Client, &Downstream)> {
+    srv.clients.iter().filter_map(|c| {
+        c.replica
+            .as_deref()
+            .filter(|d| d.attached())
+            .map(|d| (c, d))
+    })
+}
+
+/// Whether any replica is attached.
+pub fn has_replicas(srv: &Server) -> bool {
+    replicas(srv).next().is_some()
+}
+
+// ---------------------------------------------------------------------------
+// PSYNC
+
+/// PSYNC <replid> <offset> (and SYNC, as `PSYNC ? -1` without the reply
+/// line): continue from the backlog, or wait for a full resync.
+pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, sync: bool) {
+    if client.replica.as_ref().is_some_and(|d| d.attached()) {
+        return;
+    }
+    if let Some(up) = &srv.replication.upstream
+        && !up.is_connected()
+    {
+        client
+            .reply
+            .error("-NOMASTERLINK Can't SYNC while not connected with my master");
+        return;
+    }
+    if client.reply.pending() > 0 {
+        client
+            .reply
+            .error("SYNC and PSYNC are invalid with pending output");
+        return;
+    }
+    let down = client.replica.get_or_insert_with(Box::default);
+    let repl = &mut srv.replication;
+    let same = replid.eq_ignore_ascii_case(repl.replid.as_bytes())
+        || (replid.eq_ignore_ascii_case(repl.replid2.as_bytes())
+            && offset <= repl.second_repl_offset);
+    let in_backlog = offset >= 0
+        && repl
+            .backlog
+            .as_ref()
+            .is_some_and(|b| b.covers(offset as u64));
+    if !sync && same && in_backlog {
+        let Some(backlog) = &repl.backlog else {
+            return;
+        };
+        let line = if down.capa_psync2 {
+            format!("+CONTINUE {}\r\n", repl.replid)
+        } else {
+            "+CONTINUE\r\n".to_owned()
+        };
+        client.reply.raw(line.as_bytes());
+        let missed = backlog.since(offset as u64);
+        client.reply.raw(&missed);
+        down.state = DownState::Online;
+        down.ack_unix = unix_ms() / 1000;
+        repl.sync_partial_ok += 1;
+        srv.log.notice(
+            "Partial resynchronization request accepted",
+            &[
+                ("replica", Field::Str(&client.addr())),
+                ("bytes", Field::Int(missed.len() as i64)),
+                ("offset", Field::Int(offset)),
+            ],
+        );
+        refresh_good_replicas(srv);
+        return;
+    }
+    if !sync && replid != b"?" {
+        repl.sync_partial_err += 1;
+    }
+    repl.sync_full += 1;
+    if repl.backlog.is_none() {
+        repl.new_history();
+        let size = srv.config.repl_backlog_size as usize;
+        repl.backlog = Some(Backlog::new(size, repl.master_repl_offset));
+        srv.feed.repl.active = srv.replication.upstream.is_none();
+        srv.feed.repl.reselect();
+    }
+    down.state = DownState::WaitStart;
+    if !srv.replication.sync_wanted {
+        srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
+    }
+    srv.log.notice(
+        "Replica asks for synchronization; full resync",
+        &[("replica", Field::Str(&client.addr()))],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The loop's hooks
+
+/// Before replies are written: move this iteration's stream into the
+/// backlog and to every replica, and start a snapshot replicas wait for.
+pub fn flush(srv: &mut Server) {
+    if std::mem::take(&mut srv.replication.get_ack) && srv.replication.upstream.is_none() {
+        srv.feed
+            .repl
+            .append_same_db([&b"REPLCONF"[..], b"GETACK", b"*"].into_iter());
+    }
+    if !srv.feed.repl.buf.is_empty() {
+        let data = std::mem::take(&mut srv.feed.repl.buf);
+        feed_replicas(srv, &data);
+        let mut data = data;
+        data.clear();
+        if srv.feed.repl.buf.is_empty() {
+            srv.feed.repl.buf = data;
+        }
+    }
+    // A snapshot child ended (the cron reaped it): its replicas first,
+    // before another child may start.
+    if let Some(done) = srv.persistence.rdb_child_done.take() {
+        snapshot_finished(srv, done.ok);
+    }
+    let delay = if srv.config.repl_diskless_sync {
+        srv.config.repl_diskless_sync_delay
+    } else {
+        0
+    };
+    if srv.replication.sync_wanted
+        && srv.persistence.child.is_none()
+        && srv.replication.sync_wanted_since.elapsed().as_secs() >= delay
+    {
+        srv.replication.sync_wanted = false;
+        start_full_sync(srv);
+    }
+    if !srv.replication.waiters.is_empty() {
+        check_waiters(srv);
+    }
+}
+
+/// WAIT numreplicas timeout: the number of replicas that acknowledged
+/// every write so far, once enough did or the time is up.
+pub fn wait(srv: &mut Server, client: &mut Client, replicas: usize, timeout_ms: u64) {
+    let offset = srv.replication.master_repl_offset + srv.feed.repl.buf.len() as u64;
+    let acked = acknowledged(srv, offset);
+    if acked >= replicas {
+        client.reply.int(acked as i64);
+        return;
+    }
+    client.waiting = Some(Wait {
+        offset,
+        replicas,
+        deadline: (timeout_ms > 0)
+            .then(|| Instant::now() + std::time::Duration::from_millis(timeout_ms)),
+    });
+    client.read_paused = true;
+    srv.replication.waiters.push((client.slot, client.id));
+    srv.replication.get_ack = true;
+}
+
+/// Replicas whose last ACK reached `offset`.
+fn acknowledged(srv: &Server, offset: u64) -> usize {
+    replicas(srv)
+        .filter(|(_, d)| matches!(d.state, DownState::Online) && d.ack_offset >= offset)
+        .count()
+}
+
+/// Unblock WAITs that are satisfied or timed out.
+fn check_waiters(srv: &mut Server) {
+    let now = Instant::now();
+    let waiters = std::mem::take(&mut srv.replication.waiters);
+    let mut still = Vec::new();
+    for (slot, id) in waiters {
+        let Some(wait) = srv
+            .clients
+            .get_mut(slot)
+            .filter(|c| c.id == id)
+            .and_then(|c| c.waiting)
+        else {
+            continue;
+        };
+        let acked = acknowledged(srv, wait.offset);
+        if acked < wait.replicas && wait.deadline.is_none_or(|d| now < d) {
+            still.push((slot, id));
+            continue;
+        }
+        if let Some(c) = srv.clients.get_mut(slot) {
+            c.waiting = None;
+            c.reply.int(acked as i64);
+            if !c.pending_write {
+                c.pending_write = true;
+                srv.pending_writes.push(slot);
+            }
+        }
+    }
+    srv.replication.waiters.extend(still);
+}
+
+/// Append stream bytes to the backlog and the replicas' outputs.
+fn feed_replicas(srv: &mut Server, data: &[u8]) {
+    let repl = &mut srv.replication;
+    repl.master_repl_offset += data.len() as u64;
+    if let Some(backlog) = repl.backlog.as_mut() {
+        backlog.feed(data);
+    }
+    let limit = srv.config.replica_output_limit;
+    let mut queued = Vec::new();
+    let mut over = Vec::new();
+    for client in srv.clients.iter_mut() {
+        let Some(down) = client.replica.as_deref_mut() else {
+            continue;
+        };
+        match down.state {
+            // Before the fork, the stream is in the snapshot to come.
+            DownState::Handshake | DownState::WaitStart => continue,
+            DownState::Online => {
+                client.reply.raw(data);
+                if !client.pending_write {
+                    client.pending_write = true;
+                    queued.push(client.slot);
+                }
+            }
+            _ => down.pending.extend_from_slice(data),
+        }
+        let used = (client.reply.pending() + down.pending.len()) as u64;
+        let hard = limit.hard > 0 && used >= limit.hard;
+        let soft = if limit.soft > 0 && used >= limit.soft {
+            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
+            since.elapsed().as_secs() >= limit.soft_seconds
+        } else {
+            client.soft_limit_since = None;
+            false
+        };
+        if hard || soft {
+            over.push((client.slot, client.addr(), used));
+        }
+    }
+    srv.pending_writes.extend(queued);
+    for (slot, addr, used) in over {
+        srv.stats.output_limit_disconnections += 1;
+        srv.log.warning(
+            "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
+            &[
+                ("addr", Field::Str(&addr)),
+                ("class", Field::Str("replica")),
+                ("omem", Field::Int(used as i64)),
+            ],
+        );
+        if let Some(c) = srv.clients.get_mut(slot) {
+            c.reply.buf = Vec::new();
+            c.reply.sent = 0;
+            if let Some(d) = c.replica.as_deref_mut() {
+                d.pending = Vec::new();
+            }
+        }
+        srv.kill_client(slot);
+    }
+}
+
+/// Fork the snapshot for every replica waiting for one.
+fn start_full_sync(srv: &mut Server) {
+    let waiting: Vec<usize> = srv
+        .clients
+        .iter()
+        .filter(|c| {
+            c.replica
+                .as_deref()
+                .is_some_and(|d| matches!(d.state, DownState::WaitStart))
+        })
+        .map(|c| c.slot)
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let offset = srv.replication.master_repl_offset;
+    let replid = srv.replication.replid.clone();
+    let info = persistence::snapshot::ReplInfo {
+        stream_db: 0,
+        replid: &replid,
+        offset: offset as i64,
+    };
+    let line = format!("+FULLRESYNC {replid} {offset}\r\n");
+    // Diskless: one replica at a time gets the image from the child
+    // straight on its socket (the others wait for the next child).
+    let diskless = srv
+        .config
+        .repl_diskless_sync
+        .then(|| {
+            waiting.iter().copied().find(|&slot| {
+                srv.clients
+                    .get_mut(slot)
+                    .and_then(|c| c.replica.as_deref())
+                    .is_some_and(|d| d.capa_eof)
+            })
+        })
+        .flatten();
+    let (served, mark, result) = match diskless {
+        Some(slot) => {
+            let mark = random_replid();
+            let target = srv
+                .clients
+                .get_mut(slot)
+                .and_then(|c| c.stream.as_ref())
+                .ok_or_else(|| "the replica is gone".to_owned())
+                .and_then(|stream| {
+                    use std::io::Write;
+                    use std::os::fd::{AsFd, AsRawFd};
+                    // The reply and the header go out before the child
+                    // owns the socket; nothing else is pending on it.
+                    let header = format!("{line}$EOF:{mark}\r\n");
+                    persistence::child::FdWriter(stream.as_raw_fd())
+                        .write_all(header.as_bytes())
+                        .and_then(|()| stream.as_fd().try_clone_to_owned())
+                        .map_err(|e| e.to_string())
+                });
+            let result = target.and_then(|fd| {
+                persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fd), Some(info))
+            });
+            (vec![slot], Some(mark), result)
+        }
+        None => {
+            let result =
+                persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
+            (waiting.clone(), None, result)
+        }
+    };
+    if let Err(e) = result {
+        srv.log.warning(
+            "BGSAVE for replication failed",
+            &[("error", Field::Str(&e))],
+        );
+        for slot in served {
+            if let Some(c) = srv.clients.get_mut(slot) {
+                if mark.is_none() {
+                    c.reply
+                        .raw(b"-ERR BGSAVE failed, replication can't continue\r\n");
+                }
+                c.close_after_reply = true;
+                c.replica = None;
+            }
+            srv.kill_client(slot);
+        }
+        return;
+    }
+    if served.len() < waiting.len() {
+        srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
+    }
+    // The buffered stream starts with a SELECT, whatever the snapshot's
+    // last database was.
+    srv.feed.repl.reselect();
+    for slot in served {
+        if let Some(c) = srv.clients.get_mut(slot) {
+            if mark.is_none() {
+                c.reply.raw(line.as_bytes());
+            }
+            if let Some(d) = c.replica.as_deref_mut() {
+                d.state = DownState::WaitEnd { mark: mark.clone() };
+                d.pending.clear();
+            }
+        }
+        srv.pending_writes.push(slot);
+    }
+}
+
+/// A BGSAVE child ended: replicas waiting for it get the file (or are
+/// dropped when it failed).
+pub fn snapshot_finished(srv: &mut Server, ok: bool) {
+    let path = persistence::rdb_path(&srv.config);
+    let mut doomed = Vec::new();
+    let mut queued = Vec::new();
+    for client in srv.clients.iter_mut() {
+        let Some(down) = client.replica.as_deref_mut() else {
+            continue;
+        };
+        match down.state {
+            DownState::WaitEnd {
+                mark: Some(ref mark),
+            } if ok => {
+                client.reply.raw(mark.as_bytes());
+                queued.push(client.slot);
+                down.state = DownState::WaitAck;
+                down.ack_unix = unix_ms() / 1000;
+                continue;
+            }
+            DownState::WaitEnd { mark: Some(_) } => {
+                doomed.push(client.slot);
+                continue;
+            }
+            DownState::WaitEnd { mark: None } => {}
+            _ => continue,
+        }
+        let opened = if ok {
+            File::open(&path).and_then(|f| Ok((f.metadata()?.len(), f)))
+        } else {
+            Err(std::io::Error::other("the snapshot child failed"))
+        };
+        match opened {
+            Ok((len, file)) => {
+                client.reply.raw(format!("${len}\r\n").as_bytes());
+                down.state = DownState::SendBulk { file, left: len };
+                queued.push(client.slot);
+            }
+            Err(_) => doomed.push(client.slot),
+        }
+    }
+    for slot in queued {
+        if let Some(c) = srv.clients.get_mut(slot)
+            && !c.pending_write
+        {
+            c.pending_write = true;
+            srv.pending_writes.push(slot);
+        }
+    }
+    for slot in doomed {
+        srv.log.warning(
+            "SYNC failed: the snapshot could not be produced; dropping the replica",
+            &[],
+        );
+        srv.kill_client(slot);
+    }
+    if srv.clients.iter().any(|c| {
+        c.replica
+            .as_deref()
+            .is_some_and(|d| matches!(d.state, DownState::WaitStart))
+    }) {
+        srv.replication.sync_wanted = true;
+        srv.replication.sync_wanted_since = Instant::now();
+    }
+}
+
+/// Before writing to a replica receiving its snapshot: queue the next
+/// chunk of the file once the output is nearly drained; after the last
+/// one, the buffered stream, and the replica is online. Err: the file
+/// could not be read.
+pub fn refill(client: &mut Client) -> std::io::Result<bool> {
+    let Some(down) = client.replica.as_deref_mut() else {
+        return Ok(false);
+    };
+    let DownState::SendBulk { file, left } = &mut down.state else {
+        return Ok(false);
+    };
+    if client.reply.pending() >= BULK_CHUNK / 4 {
+        return Ok(true);
+    }
+    let want = (*left).min(BULK_CHUNK as u64) as usize;
+    let start = client.reply.buf.len();
+    client.reply.buf.resize(start + want, 0);
+    let got = file.read(&mut client.reply.buf[start..]);
+    let n = match got {
+        Ok(0) | Err(_) => {
+            client.reply.buf.truncate(start);
+            return Err(std::io::Error::other("snapshot file ended early"));
+        }
+        Ok(n) => n,
+    };
+    client.reply.buf.truncate(start + n);
+    *left -= n as u64;
+    if *left == 0 {
+        let pending = std::mem::take(&mut down.pending);
+        client.reply.raw(&pending);
+        down.state = DownState::Online;
+        down.ack_unix = unix_ms() / 1000;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// REPLCONF ACK <offset>.
+pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
+    if let Some(down) = client.replica.as_deref_mut()
+        && down.attached()
+    {
+        if offset > down.ack_offset {
+            down.ack_offset = offset;
+        }
+        down.ack_unix = unix_ms() / 1000;
+        if matches!(down.state, DownState::WaitAck) {
+            // The replica loaded its diskless snapshot: the stream starts.
+            let pending = std::mem::take(&mut down.pending);
+            down.state = DownState::Online;
+            client.reply.raw(&pending);
+            srv.queue_write(client);
+        }
+    }
+}
+
+/// Once per second from the cron: PINGs into the stream, keepalives to
+/// replicas waiting for a snapshot, replicas past repl-timeout dropped,
+/// the count of good replicas, the upstream link's timers.
+pub fn cron(srv: &mut Server) {
+    upstream::cron(srv);
+    let now = Instant::now();
+    if now.duration_since(srv.replication.last_second).as_millis() < 1000 {
+        return;
+    }
+    srv.replication.last_second = now;
+    backlog_housekeeping(srv, now);
+    let period = srv.config.repl_ping_replica_period.max(1);
+    if srv.replication.upstream.is_none()
+        && has_replicas(srv)
+        && now.duration_since(srv.replication.last_ping).as_secs() >= period
+    {
+        srv.replication.last_ping = now;
+        srv.feed.repl.append_same_db([&b"PING"[..]].into_iter());
+    }
+    let unix = unix_ms() / 1000;
+    let timeout = srv.config.repl_timeout as i64;
+    let mut queued = Vec::new();
+    let mut doomed = Vec::new();
+    for client in srv.clients.iter_mut() {
+        let Some(down) = client.replica.as_deref() else {
+            continue;
+        };
+        match down.state {
+            DownState::WaitStart | DownState::WaitEnd { mark: None } => {
+                client.reply.raw(b"\n");
+                if !client.pending_write {
+                    client.pending_write = true;
+                    queued.push(client.slot);
+                }
+            }
+            DownState::Online | DownState::WaitAck if unix - down.ack_unix > timeout => {
+                doomed.push((client.slot, client.addr()));
+            }
+            _ => {}
+        }
+    }
+    srv.pending_writes.extend(queued);
+    for (slot, addr) in doomed {
+        srv.log.warning(
+            "Disconnecting timedout replica",
+            &[("addr", Field::Str(&addr))],
+        );
+        srv.kill_client(slot);
+    }
+    refresh_good_replicas(srv);
+}
+
+/// Follow CONFIG SET repl-backlog-size, and free the backlog of a master
+/// left without replicas for repl-backlog-ttl seconds (a new history
+/// begins when one attaches again, as in Redis).
+fn backlog_housekeeping(srv: &mut Server, now: Instant) {
+    let size = srv.config.repl_backlog_size as usize;
+    let alone = !has_replicas(srv) && srv.replication.upstream.is_none();
+    let repl = &mut srv.replication;
+    let Some(backlog) = repl.backlog.as_mut() else {
+        return;
+    };
+    if backlog.size() != size {
+        backlog.resize(size);
+    }
+    if !alone {
+        repl.alone_since = None;
+        return;
+    }
+    let since = *repl.alone_since.get_or_insert(now);
+    let ttl = srv.config.repl_backlog_ttl;
+    if ttl > 0 && now.duration_since(since).as_secs() >= ttl {
+        repl.backlog = None;
+        repl.alone_since = None;
+        srv.feed.repl.active = false;
+        srv.feed.repl.buf.clear();
+        srv.log.notice(
+            "Replication backlog freed after the configured time without replicas",
+            &[("seconds", Field::Int(ttl as i64))],
+        );
+    }
+}
+
+/// Replicas online whose last ACK is within min-replicas-max-lag.
+pub fn refresh_good_replicas(srv: &mut Server) {
+    let unix = unix_ms() / 1000;
+    let max_lag = srv.config.min_replicas_max_lag as i64;
+    srv.replication.good_replicas = replicas(srv)
+        .filter(|(_, d)| matches!(d.state, DownState::Online) && unix - d.ack_unix <= max_lag)
+        .count();
+}
+
+/// The -NOREPLICAS refusal of writes, when min-replicas-to-write is not met.
+pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
+    if client.is_master {
+        return None;
+    }
+    if srv.replication.upstream.is_some() {
+        if srv.config.replica_read_only {
+            return Some("-READONLY You can't write against a read only replica.".to_owned());
+        }
+        return None;
+    }
+    let wanted = srv.config.min_replicas_to_write;
+    if wanted > 0 && srv.config.min_replicas_max_lag > 0 && srv.replication.good_replicas < wanted {
+        return Some("-NOREPLICAS Not enough good replicas to write.".to_owned());
+    }
+    None
+}
+
+/// A replica connection closed.
+pub fn replica_closed(srv: &mut Server, client: &Client) {
+    if client.replica.as_deref().is_some_and(Downstream::attached) {
+        srv.log.notice(
+            "Connection with replica lost.",
+            &[("addr", Field::Str(&client.addr()))],
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// INFO and ROLE
+
+/// The IP a replica is listed with.
+fn replica_ip(client: &Client, down: &Downstream) -> String {
+    down.announced_ip
+        .clone()
+        .unwrap_or_else(|| client.peer.map(|a| a.ip().to_string()).unwrap_or_default())
+}
+
+/// INFO replication, with Redis 7.0's fields in its order.
+pub fn info_fields(srv: &Server) -> Vec<(String, String)> {
+    let repl = &srv.replication;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: String| out.push((k.to_owned(), v));
+    match &repl.upstream {
+        Some(up) => {
+            add("role", "slave".into());
+            up.info_fields(srv, &mut add);
+        }
+        None => add("role", "master".into()),
+    }
+    let list: Vec<(&Client, &Downstream)> = replicas(srv).collect();
+    add("connected_slaves", list.len().to_string());
+    if srv.config.min_replicas_to_write > 0 && srv.config.min_replicas_max_lag > 0 {
+        add("min_slaves_good_slaves", repl.good_replicas.to_string());
+    }
+    let unix = unix_ms() / 1000;
+    for (i, (client, down)) in list.iter().enumerate() {
+        let lag = if matches!(down.state, DownState::Online) {
+            unix - down.ack_unix
+        } else {
+            0
+        };
+        add(
+            &format!("slave{i}"),
+            format!(
+                "ip={},port={},state={},offset={},lag={}",
+                replica_ip(client, down),
+                down.listening_port,
+                down.state_name(),
+                down.ack_offset,
+                lag
+            ),
+        );
+    }
+    add("master_failover_state", "no-failover".into());
+    add("master_replid", repl.replid.clone());
+    add("master_replid2", repl.replid2.clone());
+    add("master_repl_offset", repl.master_repl_offset.to_string());
+    add("second_repl_offset", repl.second_repl_offset.to_string());
+    add(
+        "repl_backlog_active",
+        u8::from(repl.backlog.is_some()).to_string(),
+    );
+    add(
+        "repl_backlog_size",
+        srv.config.repl_backlog_size.to_string(),
+    );
+    add(
+        "repl_backlog_first_byte_offset",
+        repl.backlog
+            .as_ref()
+            .map_or(0, Backlog::first_offset)
+            .to_string(),
+    );
+    add(
+        "repl_backlog_histlen",
+        repl.backlog
+            .as_ref()
+            .map_or(0, Backlog::histlen)
+            .to_string(),
+    );
+    out
+}
+
+/// ROLE.
+pub fn role(srv: &Server, client: &mut Client) {
+    if srv.replication.upstream.is_some() {
+        upstream::role(srv, client);
+        return;
+    }
+    let online: Vec<(String, u16, u64)> = replicas(srv)
+        .filter(|(_, d)| matches!(d.state, DownState::Online))
+        .map(|(c, d)| (replica_ip(c, d), d.listening_port, d.ack_offset))
+        .collect();
+    let r = &mut client.reply;
+    r.array(3);
+    r.bulk(b"master");
+    r.int(srv.replication.master_repl_offset as i64);
+    r.array(online.len());
+    for (ip, port, offset) in online {
+        r.array(3);
+        r.bulk(ip.as_bytes());
+        r.bulk(port.to_string().as_bytes());
+        r.bulk(offset.to_string().as_bytes());
+    }
+}

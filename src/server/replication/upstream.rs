@@ -1,0 +1,613 @@
+//! The replica side of `serve`: one link to a master, driven by the
+//! sans-IO [`Replica`] state machine that `replica tail` also uses, here
+//! inside the event loop with a non-blocking socket.
+//!
+//! The link is `connect` → `connecting` → `handshake` (PING, AUTH,
+//! REPLCONF, PSYNC) → `sync` (receiving a snapshot into a temporary file,
+//! then loading it in place of the dataset) → `connected` (applying the
+//! stream). A lost or silent (repl-timeout) link goes back to `connect`
+//! and retries every second with `PSYNC <replid> <offset+1>` from the
+//! server's own replication ID and offset, so a reconnect continues where
+//! the stream stopped when the master still has it.
+//!
+//! The master's commands run through [`Server::call`] on a socketless
+//! client flagged `is_master`; their own propagation reaches the AOF only.
+//! The stream's bytes are proxied unchanged to our own replicas and
+//! backlog, so chained replicas share the master's offsets.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::ToSocketAddrs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+
+use super::backlog::Backlog;
+use super::{NO_REPLID, feed_replicas};
+use crate::output::log::Field;
+use crate::replication::{AckPolicy, Auth, Config, Event, Position, Replica};
+use crate::server::Server;
+use crate::server::connection::Client;
+use crate::server::keyspace::unix_ms;
+use crate::server::persistence;
+use crate::server::propagate::encode_command;
+
+/// The event-loop token of the link to the master.
+pub const TOKEN: Token = Token(usize::MAX - 65);
+
+/// Delay between connection attempts.
+const RETRY: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkState {
+    Connect,
+    Connecting,
+    Handshake,
+    Transfer,
+    Connected,
+}
+
+/// A snapshot being received.
+struct Transfer {
+    file: File,
+    path: PathBuf,
+    size: Option<u64>,
+    read: u64,
+    replid: String,
+    offset: u64,
+    last_io: Instant,
+}
+
+/// The link to our master.
+pub struct Upstream {
+    pub host: String,
+    pub port: u16,
+    state: LinkState,
+    stream: Option<TcpStream>,
+    machine: Option<Replica>,
+    /// Runs the master's commands.
+    master: Option<Box<Client>>,
+    transfer: Option<Transfer>,
+    /// The stream's database at our offset (a +CONTINUE does not repeat
+    /// its SELECT).
+    db: i64,
+    last_io: Instant,
+    down_since: Option<i64>,
+    retry_at: Instant,
+    /// PSYNC continues from our own ID and offset (we synced before, or
+    /// were a master); otherwise it asks for a full resync (`PSYNC ? -1`).
+    resume: bool,
+}
+
+impl Upstream {
+    pub fn new(host: String, port: u16, resume: bool) -> Upstream {
+        let mut master = Box::new(Client::new(0, usize::MAX, None));
+        master.is_master = true;
+        master.authenticated = true;
+        Upstream {
+            host,
+            port,
+            state: LinkState::Connect,
+            stream: None,
+            machine: None,
+            master: Some(master),
+            transfer: None,
+            db: 0,
+            last_io: Instant::now(),
+            down_since: Some(unix_ms() / 1000),
+            retry_at: Instant::now(),
+            resume,
+        }
+    }
+
+    /// The stream is flowing (`master_link_status:up`).
+    pub fn is_connected(&self) -> bool {
+        self.state == LinkState::Connected
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.state {
+            LinkState::Connect => "connect",
+            LinkState::Connecting => "connecting",
+            LinkState::Handshake => "handshake",
+            LinkState::Transfer => "sync",
+            LinkState::Connected => "connected",
+        }
+    }
+
+    /// The replica's INFO replication fields (after `role`).
+    pub fn info_fields(&self, srv: &Server, add: &mut dyn FnMut(&str, String)) {
+        let offset = srv.replication.master_repl_offset;
+        add("master_host", self.host.clone());
+        add("master_port", self.port.to_string());
+        add(
+            "master_link_status",
+            if self.is_connected() { "up" } else { "down" }.into(),
+        );
+        let io_ago = if self.stream.is_some() {
+            self.last_io.elapsed().as_secs() as i64
+        } else {
+            -1
+        };
+        add("master_last_io_seconds_ago", io_ago.to_string());
+        add(
+            "master_sync_in_progress",
+            u8::from(self.state == LinkState::Transfer).to_string(),
+        );
+        let read = offset + self.machine.as_ref().map_or(0, |m| m.buffered() as u64);
+        add("slave_read_repl_offset", read.to_string());
+        add("slave_repl_offset", offset.to_string());
+        if let (LinkState::Transfer, Some(t)) = (self.state, &self.transfer) {
+            let total = t.size.unwrap_or(0);
+            let perc = if total > 0 {
+                t.read as f64 * 100.0 / total as f64
+            } else {
+                0.0
+            };
+            add("master_sync_total_bytes", total.to_string());
+            add("master_sync_read_bytes", t.read.to_string());
+            add(
+                "master_sync_left_bytes",
+                (total as i64 - t.read as i64).to_string(),
+            );
+            add("master_sync_perc", format!("{perc:.2}"));
+            add(
+                "master_sync_last_io_seconds_ago",
+                t.last_io.elapsed().as_secs().to_string(),
+            );
+        }
+        if !self.is_connected() {
+            let since = self.down_since.map_or(-1, |t| unix_ms() / 1000 - t);
+            add("master_link_down_since_seconds", since.to_string());
+        }
+        add("slave_priority", "100".into());
+        add(
+            "slave_read_only",
+            u8::from(srv.config.replica_read_only).to_string(),
+        );
+        add("replica_announced", "1".into());
+    }
+}
+
+/// ROLE on a replica.
+pub fn role(srv: &Server, client: &mut Client) {
+    let Some(up) = &srv.replication.upstream else {
+        return;
+    };
+    let r = &mut client.reply;
+    r.array(5);
+    r.bulk(b"slave");
+    r.bulk(up.host.as_bytes());
+    r.int(i64::from(up.port));
+    r.bulk(up.state_name().as_bytes());
+    r.int(if up.is_connected() {
+        srv.replication.master_repl_offset as i64
+    } else {
+        -1
+    });
+}
+
+/// REPLICAOF host port: become (or move) a replica. `resume`: try to
+/// continue our current history with the new master (a running server;
+/// at startup there is none to continue).
+pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
+    stop_link(srv);
+    srv.log.set_role('S');
+    srv.log.notice(
+        "Connecting to MASTER",
+        &[
+            ("host", Field::Str(&host)),
+            ("port", Field::Int(i64::from(port))),
+        ],
+    );
+    srv.replication.upstream = Some(Upstream::new(host, port, resume));
+    srv.feed.repl.active = false;
+    srv.feed.repl.buf.clear();
+    srv.ks.active_expire = false;
+    srv.ks.is_replica = true;
+    srv.log.set_role('S');
+}
+
+/// REPLICAOF NO ONE: stop replicating and become a master with a new
+/// history that remembers the old one (replid2) for the other replicas.
+pub fn promote(srv: &mut Server) {
+    if srv.replication.upstream.is_none() {
+        return;
+    }
+    stop_link(srv);
+    srv.replication.upstream = None;
+    srv.replication.shift_history();
+    if srv.replication.backlog.is_none() {
+        let size = srv.config.repl_backlog_size as usize;
+        srv.replication.backlog = Some(Backlog::new(size, srv.replication.master_repl_offset));
+    }
+    srv.feed.repl.active = true;
+    srv.feed.repl.reselect();
+    srv.ks.active_expire = true;
+    srv.ks.is_replica = false;
+    srv.ks.applying_master = false;
+    srv.log.set_role('M');
+    srv.log.notice(
+        "MASTER MODE enabled",
+        &[
+            ("replid", Field::Str(&srv.replication.replid)),
+            ("replid2", Field::Str(&srv.replication.replid2)),
+        ],
+    );
+}
+
+/// Close the socket and forget a transfer in progress.
+fn stop_link(srv: &mut Server) {
+    let registry = srv.replication.registry.as_ref();
+    let Some(up) = srv.replication.upstream.as_mut() else {
+        return;
+    };
+    if let (Some(stream), Some(registry)) = (up.stream.as_mut(), registry) {
+        let _ = registry.deregister(stream);
+    }
+    up.stream = None;
+    up.machine = None;
+    if let Some(t) = up.transfer.take() {
+        let _ = std::fs::remove_file(&t.path);
+    }
+    if up.state != LinkState::Connect {
+        up.down_since = Some(unix_ms() / 1000);
+    }
+    up.state = LinkState::Connect;
+    up.retry_at = Instant::now() + RETRY;
+}
+
+/// From the cron: connect when due, run the machine's timers (ACKs), and
+/// drop a link silent for longer than repl-timeout.
+pub fn cron(srv: &mut Server) {
+    let Some(up) = srv.replication.upstream.as_ref() else {
+        return;
+    };
+    let now = Instant::now();
+    match up.state {
+        LinkState::Connect if now >= up.retry_at => connect(srv),
+        LinkState::Connect => {}
+        _ if now.duration_since(up.last_io).as_secs() > srv.config.repl_timeout => {
+            srv.log
+                .warning("MASTER timeout: no data nor PING received...", &[]);
+            stop_link(srv);
+        }
+        _ => drive(srv),
+    }
+}
+
+fn connect(srv: &mut Server) {
+    let Some(up) = srv.replication.upstream.as_mut() else {
+        return;
+    };
+    up.retry_at = Instant::now() + RETRY;
+    let addr = (up.host.as_str(), up.port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next());
+    let Some(addr) = addr else {
+        srv.log.warning(
+            "Unable to resolve the master's address",
+            &[("host", Field::Str(&up.host))],
+        );
+        return;
+    };
+    let mut stream = match TcpStream::connect(addr) {
+        Ok(s) => s,
+        Err(e) => {
+            srv.log.warning(
+                "Unable to connect to MASTER",
+                &[("error", Field::Str(&e.to_string()))],
+            );
+            return;
+        }
+    };
+    let Some(registry) = srv.replication.registry.as_ref() else {
+        return;
+    };
+    if registry
+        .register(&mut stream, TOKEN, Interest::READABLE | Interest::WRITABLE)
+        .is_err()
+    {
+        return;
+    }
+    let _ = stream.set_nodelay(true);
+    up.stream = Some(stream);
+    up.state = LinkState::Connecting;
+    up.last_io = Instant::now();
+    srv.log.notice("MASTER <-> REPLICA sync started", &[]);
+}
+
+/// Readiness on the link.
+pub fn on_event(srv: &mut Server) {
+    drive(srv);
+}
+
+/// Write what the machine has, read what the socket has, handle every
+/// event, until the socket would block.
+fn drive(srv: &mut Server) {
+    let Some(mut up) = srv.replication.upstream.take() else {
+        return;
+    };
+    let result = drive_link(srv, &mut up);
+    srv.replication.upstream = Some(up);
+    if let Err(why) = result {
+        srv.log.warning(
+            "Connection with master lost",
+            &[("reason", Field::Str(&why))],
+        );
+        stop_link(srv);
+    }
+}
+
+fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
+    if up.state == LinkState::Connecting {
+        let Some(stream) = up.stream.as_ref() else {
+            return Ok(());
+        };
+        if let Ok(Some(e)) | Err(e) = stream.take_error() {
+            return Err(format!("connecting: {e}"));
+        }
+        if stream.peer_addr().is_err() {
+            return Ok(());
+        }
+        let config = Config {
+            auth: srv.config.masterauth.as_ref().map(|password| Auth {
+                user: srv.config.masteruser.clone(),
+                password: password.clone(),
+            }),
+            announce_port: srv.port,
+            announce_ip: srv.config.replica_announce_ip.clone(),
+            ack: AckPolicy::Interval,
+            ack_interval: Duration::from_secs(1),
+            ..Config::default()
+        };
+        let resume = up.resume.then(|| Position {
+            replid: srv.replication.replid.clone(),
+            offset: srv.replication.master_repl_offset,
+            db: up.db,
+        });
+        up.machine = Some(Replica::new(config, resume));
+        up.state = LinkState::Handshake;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut proxied = Vec::new();
+    loop {
+        let now = Instant::now();
+        let (Some(machine), Some(stream)) = (up.machine.as_mut(), up.stream.as_mut()) else {
+            return Ok(());
+        };
+        // Output first: the handshake and ACKs.
+        while !machine.pending_output().is_empty() {
+            match stream.write(machine.pending_output()) {
+                Ok(0) => return Err("master closed the connection".into()),
+                Ok(n) => machine.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let event = machine.poll_event(now).map_err(|e| e.to_string())?;
+        match event {
+            Some(event) => {
+                if !proxied.is_empty() && !matches!(event, Event::Command(_)) {
+                    feed_replicas(srv, &std::mem::take(&mut proxied));
+                }
+                handle(srv, up, event, &mut proxied)?;
+            }
+            None => {
+                if !proxied.is_empty() {
+                    feed_replicas(srv, &std::mem::take(&mut proxied));
+                }
+                let Some(stream) = up.stream.as_mut() else {
+                    return Ok(());
+                };
+                match stream.read(&mut buf) {
+                    Ok(0) => return Err("master closed the connection".into()),
+                    Ok(n) => {
+                        up.last_io = Instant::now();
+                        srv.stats.net_input_bytes += n as u64;
+                        if let Some(m) = up.machine.as_mut() {
+                            m.receive(&buf[..n]);
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        // Flush ACKs produced by the last events.
+                        if let (Some(m), Some(s)) = (up.machine.as_mut(), up.stream.as_mut())
+                            && !m.pending_output().is_empty()
+                            && let Ok(n) = s.write(m.pending_output())
+                        {
+                            m.consume_output(n);
+                        }
+                        return Ok(());
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        }
+    }
+}
+
+fn handle(
+    srv: &mut Server,
+    up: &mut Upstream,
+    event: Event,
+    proxied: &mut Vec<u8>,
+) -> Result<(), String> {
+    match event {
+        Event::Keepalive => {}
+        Event::Warning(w) => srv.log.warning(&w, &[]),
+        Event::FullResync { replid, offset } => {
+            srv.log.notice(
+                "Full resync from master",
+                &[
+                    ("replid", Field::Str(&replid)),
+                    ("offset", Field::Int(offset as i64)),
+                ],
+            );
+            let path = srv.config.dir.join(format!(
+                "temp-{}.{}.rdb",
+                unix_ms() / 1000,
+                std::process::id()
+            ));
+            let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            up.transfer = Some(Transfer {
+                file,
+                path,
+                size: None,
+                read: 0,
+                replid,
+                offset,
+                last_io: Instant::now(),
+            });
+            up.state = LinkState::Transfer;
+        }
+        Event::SnapshotStart(form) => {
+            if let (Some(t), crate::replication::SnapshotForm::Sized(n)) =
+                (up.transfer.as_mut(), form)
+            {
+                t.size = Some(n);
+            }
+        }
+        Event::SnapshotData(bytes) => {
+            let Some(t) = up.transfer.as_mut() else {
+                return Err("snapshot data without a transfer".into());
+            };
+            t.file
+                .write_all(&bytes)
+                .map_err(|e| format!("{}: {e}", t.path.display()))?;
+            t.read += bytes.len() as u64;
+            t.last_io = Instant::now();
+        }
+        Event::SnapshotEnd { .. } => {
+            let Some(t) = up.transfer.take() else {
+                return Err("snapshot end without a transfer".into());
+            };
+            load_snapshot(srv, t)?;
+            up.db = 0;
+            up.resume = true;
+            up.state = LinkState::Connected;
+            up.down_since = None;
+        }
+        Event::Continue {
+            replid,
+            previous_replid,
+            offset,
+        } => {
+            let repl = &mut srv.replication;
+            if previous_replid.is_some() && replid != repl.replid {
+                // The master has a new history: ours continues under it.
+                repl.replid2 = std::mem::replace(&mut repl.replid, replid);
+                repl.second_repl_offset = offset as i64 + 1;
+            }
+            if repl.backlog.is_none() {
+                let size = srv.config.repl_backlog_size as usize;
+                repl.backlog = Some(Backlog::new(size, repl.master_repl_offset));
+            }
+            srv.log.notice(
+                "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
+                &[("offset", Field::Int(offset as i64))],
+            );
+            up.resume = true;
+            up.state = LinkState::Connected;
+            up.down_since = None;
+        }
+        Event::Command(cmd) => {
+            let start = proxied.len();
+            encode_command(proxied, cmd.args.iter().map(|a| a.as_ref()));
+            if proxied.len() - start != cmd.length {
+                srv.log.warning(
+                    "The master's command is not in canonical RESP: offsets of chained replicas \
+                     may differ",
+                    &[],
+                );
+            }
+            up.db = cmd.db;
+            if cmd.is_housekeeping() || cmd.args[0].eq_ignore_ascii_case(b"select") {
+                return Ok(());
+            }
+            let db = usize::try_from(cmd.db)
+                .ok()
+                .filter(|&d| d < srv.ks.dbs.len())
+                .ok_or_else(|| format!("the master selected database {}", cmd.db))?;
+            let Some(mut master) = up.master.take() else {
+                return Ok(());
+            };
+            master.db = db;
+            let args: Vec<&[u8]> = cmd.args.iter().map(|a| a.as_ref()).collect();
+            srv.ks.applying_master = true;
+            srv.call(&mut master, &args);
+            srv.ks.applying_master = false;
+            master.reply.buf.clear();
+            master.reply.sent = 0;
+            master.reply.errors.clear();
+            up.master = Some(master);
+        }
+    }
+    Ok(())
+}
+
+/// Replace the dataset with the master's snapshot.
+fn load_snapshot(srv: &mut Server, mut t: Transfer) -> Result<(), String> {
+    let started = Instant::now();
+    t.file
+        .flush()
+        .and_then(|()| t.file.sync_all())
+        .map_err(|e| format!("{}: {e}", t.path.display()))?;
+    drop(t.file);
+    // Our own replicas hold a dataset that no longer follows ours.
+    let attached: Vec<usize> = super::replicas(srv).map(|(c, _)| c.slot).collect();
+    for slot in attached {
+        srv.kill_client(slot);
+    }
+    for db in &mut srv.ks.dbs {
+        db.clear();
+    }
+    let map = crate::input::map(&t.path).map_err(|e| format!("{}: {e}", t.path.display()))?;
+    let loaded = persistence::snapshot::load(&mut srv.ks, &map, None).map_err(|e| {
+        format!(
+            "the master's snapshot is damaged ({}, at byte {}): {e}",
+            e.kind(),
+            e.offset()
+        )
+    });
+    drop(map);
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = std::fs::remove_file(&t.path);
+            return Err(e);
+        }
+    };
+    let target = persistence::rdb_path(&srv.config);
+    if std::fs::rename(&t.path, &target).is_err() {
+        let _ = std::fs::remove_file(&t.path);
+    }
+    srv.ks.effects.dirty = 0;
+    if srv.persistence.aof.is_some() {
+        // The AOF describes the dataset that was just replaced.
+        srv.persistence.aof_rewrite_scheduled = true;
+    }
+    let repl = &mut srv.replication;
+    repl.replid = t.replid;
+    repl.replid2 = NO_REPLID.to_owned();
+    repl.second_repl_offset = -1;
+    repl.master_repl_offset = t.offset;
+    let size = srv.config.repl_backlog_size as usize;
+    repl.backlog = Some(Backlog::new(size, t.offset));
+    srv.log.notice(
+        "MASTER <-> REPLICA sync: Finished with success",
+        &[
+            ("keys", Field::Int(loaded.keys as i64)),
+            ("bytes", Field::Int(t.read as i64)),
+            (
+                "seconds",
+                Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
+            ),
+        ],
+    );
+    Ok(())
+}

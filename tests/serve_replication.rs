@@ -1,0 +1,805 @@
+//! `sonde serve` replication against the real thing: a real redis-server
+//! as a replica of a sonde master (full sync, stream, partial resync after
+//! CLIENT KILL), a sonde replica of a real redis-server master (disk and
+//! diskless snapshots, READONLY, partial resync), a chain (redis → sonde →
+//! redis) and a failover (promoting the sonde replica, a redis replica of
+//! the old master continuing with it by +CONTINUE). Data are compared key by
+//! key (SCAN, TYPE, a type-specific read, TTL presence) and offsets with
+//! INFO replication.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::common::redis_server::RedisServer;
+use crate::common::sonde_server::SondeServer;
+
+/// One field of INFO `section`.
+fn info(conn: &mut redis::Connection, section: &str, name: &str) -> String {
+    let text: String = redis::cmd("INFO").arg(section).query(conn).expect("INFO");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("INFO {section} has no {name}:\n{text}"))
+        .trim()
+        .to_owned()
+}
+
+fn offset(conn: &mut redis::Connection) -> u64 {
+    info(conn, "replication", "master_repl_offset")
+        .parse()
+        .expect("offset")
+}
+
+/// Poll `check` until it holds; fail with `what` after 30 s.
+#[track_caller]
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Wait until the replica's link is up and its offset equals the master's.
+#[track_caller]
+fn wait_in_sync(master: &mut redis::Connection, replica: &mut redis::Connection) {
+    wait_for("the replica to catch up with the master's offset", || {
+        info(replica, "replication", "master_link_status") == "up"
+            && offset(master) == offset(replica)
+    });
+}
+
+/// Every key of every database: (db, key) → (type, value as read, has a TTL).
+type Snapshot = BTreeMap<(u32, Vec<u8>), (String, String, bool)>;
+
+fn snapshot(conn: &mut redis::Connection) -> Snapshot {
+    let mut out = Snapshot::new();
+    for db in 0..16u32 {
+        redis::cmd("SELECT")
+            .arg(db)
+            .query::<()>(conn)
+            .expect("SELECT");
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(1000)
+                .query(conn)
+                .expect("SCAN");
+            for key in keys {
+                let kind: String = redis::cmd("TYPE").arg(&key).query(conn).expect("TYPE");
+                let value = read_value(conn, &key, &kind);
+                let ttl: i64 = redis::cmd("PTTL").arg(&key).query(conn).expect("PTTL");
+                out.insert((db, key), (kind, value, ttl >= 0));
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+    }
+    redis::cmd("SELECT")
+        .arg(0)
+        .query::<()>(conn)
+        .expect("SELECT");
+    out
+}
+
+/// A value in a comparable form, by type.
+fn read_value(conn: &mut redis::Connection, key: &[u8], kind: &str) -> String {
+    let sorted = |mut v: Vec<Vec<u8>>| {
+        v.sort();
+        format!("{v:?}")
+    };
+    let q = |name: &str, extra: &[&str], conn: &mut redis::Connection| -> Vec<Vec<u8>> {
+        let mut cmd = redis::cmd(name);
+        cmd.arg(key);
+        for e in extra {
+            cmd.arg(*e);
+        }
+        cmd.query(conn).expect("read value")
+    };
+    match kind {
+        "string" => {
+            let v: Vec<u8> = redis::cmd("GET").arg(key).query(conn).expect("GET");
+            format!("{v:?}")
+        }
+        "list" => format!("{:?}", q("LRANGE", &["0", "-1"], conn)),
+        "hash" => sorted(q("HGETALL", &[], conn)),
+        "set" => sorted(q("SMEMBERS", &[], conn)),
+        "zset" => format!("{:?}", q("ZRANGE", &["0", "-1", "WITHSCORES"], conn)),
+        "none" => String::new(),
+        other => panic!("no comparison for type {other}"),
+    }
+}
+
+#[track_caller]
+fn assert_same_data(a: &mut redis::Connection, b: &mut redis::Connection) {
+    let (x, y) = (snapshot(a), snapshot(b));
+    assert!(!x.is_empty(), "nothing was written");
+    if x != y {
+        let only_a: Vec<_> = x
+            .iter()
+            .filter(|(k, v)| y.get(*k) != Some(v))
+            .take(5)
+            .collect();
+        let only_b: Vec<_> = y
+            .iter()
+            .filter(|(k, v)| x.get(*k) != Some(v))
+            .take(5)
+            .collect();
+        panic!(
+            "datasets differ ({} vs {} keys); first differences:\n{only_a:?}\n{only_b:?}",
+            x.len(),
+            y.len()
+        );
+    }
+}
+
+/// A mixed string load over several databases: plain and expiring SETs,
+/// counters, appends, relative and absolute expiries, deletions, MSET,
+/// INCRBYFLOAT (propagated as SET) and keys that expire while it runs.
+fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        let db = i % 4;
+        pipe.cmd("SELECT").arg(db).ignore();
+        let key = format!("k:{round}:{i}");
+        pipe.cmd("SET").arg(&key).arg(format!("v{i}")).ignore();
+        match i % 9 {
+            0 => {
+                pipe.cmd("SET")
+                    .arg(&key)
+                    .arg("ex")
+                    .arg("EX")
+                    .arg(1000)
+                    .ignore();
+            }
+            1 => {
+                pipe.cmd("INCR").arg(format!("counter:{db}")).ignore();
+            }
+            2 => {
+                pipe.cmd("APPEND").arg(&key).arg("-tail").ignore();
+            }
+            3 => {
+                pipe.cmd("EXPIRE").arg(&key).arg(500).ignore();
+            }
+            4 => {
+                pipe.cmd("DEL").arg(format!("k:{round}:{}", i - 1)).ignore();
+            }
+            5 => {
+                pipe.cmd("MSET")
+                    .arg(&key)
+                    .arg("m1")
+                    .arg(format!("{key}:b"))
+                    .arg("m2")
+                    .ignore();
+            }
+            6 => {
+                pipe.cmd("INCRBYFLOAT")
+                    .arg(format!("float:{db}"))
+                    .arg("1.5")
+                    .ignore();
+            }
+            7 => {
+                pipe.cmd("SET")
+                    .arg(format!("short:{i}"))
+                    .arg("x")
+                    .arg("PX")
+                    .arg(1)
+                    .ignore();
+            }
+            _ => {
+                pipe.cmd("PEXPIREAT")
+                    .arg(&key)
+                    .arg(4_102_444_800_000u64)
+                    .ignore();
+            }
+        }
+    }
+    pipe.cmd("SELECT").arg(0).ignore();
+    pipe.query::<()>(conn).expect("write load");
+}
+
+#[test]
+fn a_redis_replica_of_a_sonde_master_with_a_disk_snapshot() {
+    redis_replica_of_sonde(&["--repl-diskless-sync", "no"]);
+}
+
+#[test]
+fn a_redis_replica_of_a_sonde_master_with_a_diskless_snapshot() {
+    redis_replica_of_sonde(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+}
+
+/// Full sync, the stream, then a partial resync after CLIENT KILL.
+fn redis_replica_of_sonde(sonde_args: &[&str]) {
+    let master = SondeServer::start(sonde_args);
+    let mut m = master.client();
+    assert_eq!(info(&mut m, "replication", "role"), "master");
+    assert_eq!(info(&mut m, "replication", "repl_backlog_active"), "0");
+    write_load(&mut m, 0, 2000);
+
+    let port = master.port.to_string();
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    let mut r = replica.client();
+    wait_in_sync(&mut m, &mut r);
+    write_load(&mut m, 1, 2000);
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(
+        info(&mut r, "replication", "master_replid"),
+        info(&mut m, "replication", "master_replid")
+    );
+    let slave0 = info(&mut m, "replication", "slave0");
+    assert!(
+        slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,", replica.port)),
+        "{slave0}"
+    );
+    let (name, at, replicas): (String, u64, Vec<Vec<String>>) =
+        redis::cmd("ROLE").query(&mut m).expect("ROLE");
+    assert_eq!(name, "master");
+    assert!(at > 0);
+    assert_eq!(replicas.len(), 1);
+    assert_eq!(
+        replicas[0][..2],
+        ["127.0.0.1".to_owned(), replica.port.to_string()]
+    );
+
+    // WAIT counts the replicas that acknowledged every write so far; with
+    // min-replicas-to-write 1 writes go on while the replica is there.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "1"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+    let _: () = redis::cmd("SET")
+        .arg("waited")
+        .arg("1")
+        .query(&mut m)
+        .expect("SET");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(10_000)
+        .query(&mut m)
+        .expect("WAIT");
+    assert_eq!(acked, 1);
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(200)
+        .query(&mut m)
+        .expect("WAIT");
+    assert_eq!(acked, 1, "only one replica exists");
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "0"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+
+    // The replica is cut off; it comes back and continues from the backlog.
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .query(&mut m)
+        .expect("CLIENT KILL");
+    assert_eq!(killed, 1);
+    write_load(&mut m, 2, 500);
+    wait_for("the replica to reconnect", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+    assert_eq!(info(&mut m, "stats", "sync_partial_err"), "0");
+}
+
+fn sonde_replica_of_redis(redis_args: &[&str]) {
+    let master = RedisServer::start(redis_args);
+    let mut m = master.client();
+    write_load(&mut m, 0, 2000);
+    let port = master.port.to_string();
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &port]);
+    let mut r = replica.client();
+    wait_in_sync(&mut m, &mut r);
+    write_load(&mut m, 1, 2000);
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut r, "replication", "role"), "slave");
+    assert_eq!(info(&mut r, "replication", "master_port"), port);
+    assert_eq!(
+        info(&mut r, "replication", "master_replid"),
+        info(&mut m, "replication", "master_replid")
+    );
+    let refused = redis::cmd("SET").arg("x").arg("1").query::<()>(&mut r);
+    let refused = refused.expect_err("a write to a read-only replica");
+    assert!(
+        refused
+            .to_string()
+            .contains("You can't write against a read only replica."),
+        "{refused}"
+    );
+    // The master acknowledges our offset (REPLCONF ACK every second).
+    let wanted = offset(&mut m);
+    wait_for("the master to see our ACK", || {
+        info(&mut m, "replication", "slave0").contains(&format!("offset={wanted},"))
+    });
+
+    // A cut link resumes with a partial resync.
+    redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .query::<i64>(&mut m)
+        .expect("CLIENT KILL");
+    write_load(&mut m, 2, 500);
+    wait_for("a partial resync", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+}
+
+#[test]
+fn a_sonde_replica_of_a_redis_master_with_a_disk_snapshot() {
+    sonde_replica_of_redis(&["--repl-diskless-sync", "no"]);
+}
+
+#[test]
+fn a_sonde_replica_of_a_redis_master_with_a_diskless_snapshot() {
+    sonde_replica_of_redis(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+}
+
+#[test]
+fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
+    let master = RedisServer::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = master.client();
+    write_load(&mut m, 0, 1000);
+    let mport = master.port.to_string();
+    let middle = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &mport,
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut mid = middle.client();
+    let leaf = RedisServer::start(&["--replicaof", "127.0.0.1", &middle.port.to_string()]);
+    let mut l = leaf.client();
+    let other = RedisServer::start(&["--replicaof", "127.0.0.1", &mport]);
+    let mut o = other.client();
+    write_load(&mut m, 1, 1000);
+    wait_in_sync(&mut m, &mut mid);
+    wait_in_sync(&mut m, &mut l);
+    wait_in_sync(&mut m, &mut o);
+    assert_same_data(&mut m, &mut l);
+    assert_eq!(
+        info(&mut l, "replication", "master_replid"),
+        info(&mut m, "replication", "master_replid")
+    );
+
+    // Failover: the sonde replica becomes the master; the other replica of
+    // the old master follows it and continues without a full resync.
+    let old_replid = info(&mut m, "replication", "master_replid");
+    let _: () = redis::cmd("REPLICAOF")
+        .arg(&["NO", "ONE"])
+        .query(&mut mid)
+        .expect("REPLICAOF NO ONE");
+    assert_eq!(info(&mut mid, "replication", "role"), "master");
+    assert_eq!(info(&mut mid, "replication", "master_replid2"), old_replid);
+    let _: () = redis::cmd("REPLICAOF")
+        .arg(&["127.0.0.1", &middle.port.to_string()])
+        .query(&mut o)
+        .expect("REPLICAOF");
+    write_load(&mut mid, 2, 1000);
+    wait_for("the other replica to continue with the new master", || {
+        info(&mut mid, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut mid, &mut o);
+    wait_in_sync(&mut mid, &mut l);
+    assert_same_data(&mut mid, &mut o);
+    assert_same_data(&mut mid, &mut l);
+    assert_eq!(info(&mut mid, "stats", "sync_full"), "1");
+}
+
+#[test]
+fn replication_commands_check_their_arguments_and_settings() {
+    let server = SondeServer::start(&["--min-replicas-to-write", "1"]);
+    let mut c = server.client();
+    let err = |c: &mut redis::Connection, args: &[&str]| -> String {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd.query::<redis::Value>(c)
+            .expect_err("an error reply")
+            .to_string()
+    };
+    assert!(err(&mut c, &["SET", "k", "v"]).contains("Not enough good replicas to write."));
+    assert!(err(&mut c, &["REPLCONF", "listening-port"]).contains("syntax error"));
+    assert!(
+        err(&mut c, &["REPLCONF", "bogus", "1"]).contains("Unrecognized REPLCONF option: bogus")
+    );
+    assert!(err(&mut c, &["REPLICAOF", "127.0.0.1", "70000"]).contains("Invalid master port"));
+    let ok: String = redis::cmd("REPLCONF")
+        .arg(&["listening-port", "1", "capa", "eof", "capa", "psync2"])
+        .query(&mut c)
+        .expect("REPLCONF");
+    assert_eq!(ok, "OK");
+    let get: Vec<String> = redis::cmd("CONFIG")
+        .arg(&["GET", "min-slaves-to-write"])
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert_eq!(get, ["min-slaves-to-write", "1"]);
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "0"])
+        .query(&mut c)
+        .expect("CONFIG SET");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut c)
+        .expect("SET");
+    let role: (String, u64, Vec<Vec<String>>) = redis::cmd("ROLE").query(&mut c).expect("ROLE");
+    assert_eq!(role, ("master".to_owned(), 0, vec![]));
+}
+
+/// A TCP proxy on a free loopback port for network breaks: `pause` stops
+/// forwarding (bytes wait in the socket buffers, as on a stalled link),
+/// `cut` closes every connection and refuses new ones until `restore`.
+struct Proxy {
+    port: u16,
+    state: std::sync::Arc<ProxyState>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    paused: std::sync::atomic::AtomicBool,
+    refusing: std::sync::atomic::AtomicBool,
+    /// Bumped by `cut`: connections of an older generation close.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl Proxy {
+    fn start(target: u16) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy bind");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let state = std::sync::Arc::new(ProxyState::default());
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if shared.refusing.load(SeqCst) {
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let generation = shared.generation.load(SeqCst);
+                for (from, to) in [
+                    (client.try_clone(), server.try_clone()),
+                    (server.try_clone(), client.try_clone()),
+                ] {
+                    let (Ok(from), Ok(to)) = (from, to) else {
+                        continue;
+                    };
+                    let shared = shared.clone();
+                    std::thread::spawn(move || pump(from, to, &shared, generation));
+                }
+            }
+        });
+        Proxy { port, state }
+    }
+
+    fn pause(&self, on: bool) {
+        self.state
+            .paused
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cut(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.state.refusing.store(true, SeqCst);
+        self.state.generation.fetch_add(1, SeqCst);
+    }
+
+    fn restore(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.state.paused.store(false, SeqCst);
+        self.state.refusing.store(false, SeqCst);
+    }
+}
+
+/// Copy bytes one way until either side closes or the link is cut.
+fn pump(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    state: &ProxyState,
+    generation: u64,
+) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering::SeqCst;
+    let _ = from.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if state.generation.load(SeqCst) != generation {
+            break;
+        }
+        if state.paused.load(SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
+    // A redis replica of a sonde master, through the proxy.
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-backlog-size",
+        "64kb",
+    ]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &proxy.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+
+    // A short break: the link stalls, then drops; writes go on meanwhile.
+    proxy.pause(true);
+    write_load(&mut m, 1, 200);
+    proxy.cut();
+    write_load(&mut m, 2, 200);
+    proxy.restore();
+    wait_for("a partial resync after a short break", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+
+    // A break longer than the backlog: a full resync, and still the same data.
+    proxy.cut();
+    write_load(&mut m, 3, 3000);
+    proxy.restore();
+    wait_for("a second full resync", || {
+        info(&mut m, "stats", "sync_full") == "2"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+
+    // A sonde replica of a redis master through a proxy that stalls past
+    // repl-timeout: the replica notices, reconnects and continues.
+    let master = RedisServer::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &proxy.port.to_string(),
+        "--repl-timeout",
+        "2",
+    ]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 1000);
+    wait_in_sync(&mut m, &mut r);
+    proxy.pause(true);
+    write_load(&mut m, 1, 300);
+    wait_for("the replica to notice the silent master", || {
+        info(&mut r, "replication", "master_link_status") == "down"
+    });
+    proxy.cut();
+    proxy.restore();
+    wait_for("a partial resync with the redis master", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+}
+
+/// DBSIZE, offsets and 1,000 random keys read on both sides.
+#[track_caller]
+fn assert_same_sample(master: &mut redis::Connection, replica: &mut redis::Connection) {
+    let size =
+        |c: &mut redis::Connection| -> u64 { redis::cmd("DBSIZE").query(c).expect("DBSIZE") };
+    assert_eq!(size(master), size(replica));
+    for _ in 0..1000 {
+        let key: Vec<u8> = redis::cmd("RANDOMKEY").query(master).expect("RANDOMKEY");
+        let get = |c: &mut redis::Connection| -> Option<Vec<u8>> {
+            redis::cmd("GET").arg(&key).query(c).expect("GET")
+        };
+        assert_eq!(get(master), get(replica), "key {key:?}");
+    }
+}
+
+/// DEBUG POPULATE `keys` on the master, then attach the replica `attach`
+/// starts, write on, and compare once in sync.
+fn sync_populated(
+    master: &mut redis::Connection,
+    keys: u64,
+    attach: impl FnOnce() -> redis::Connection,
+) {
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["POPULATE", &keys.to_string()])
+        .query(master)
+        .expect("DEBUG POPULATE");
+    let mut replica = attach();
+    write_load(master, 0, 1000);
+    wait_in_sync(master, &mut replica);
+    assert_same_sample(master, &mut replica);
+}
+
+#[test]
+fn a_million_keys_sync_both_ways_disk_and_diskless() {
+    const KEYS: u64 = 1_000_000;
+    // sonde master → redis replica, diskless.
+    let master = SondeServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let port = master.port.to_string();
+    let mut replica = None;
+    sync_populated(&mut master.client(), KEYS, || {
+        let r = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+        let c = r.client();
+        replica = Some(r);
+        c
+    });
+
+    // redis master → sonde replica, from a snapshot on disk.
+    let master = RedisServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    let port = master.port.to_string();
+    let mut replica = None;
+    sync_populated(&mut master.client(), KEYS, || {
+        let r = SondeServer::start(&["--replicaof", "127.0.0.1", &port]);
+        let c = r.client();
+        replica = Some(r);
+        c
+    });
+}
+
+#[test]
+fn several_replicas_attaching_at_once_all_sync() {
+    for mode in ["yes", "no"] {
+        let master = SondeServer::start(&[
+            "--repl-diskless-sync",
+            mode,
+            "--repl-diskless-sync-delay",
+            "0",
+        ]);
+        let mut m = master.client();
+        write_load(&mut m, 0, 1000);
+        let port = master.port.to_string();
+        let replicas: Vec<RedisServer> = (0..3)
+            .map(|_| RedisServer::start(&["--replicaof", "127.0.0.1", &port]))
+            .collect();
+        write_load(&mut m, 1, 1000);
+        for replica in &replicas {
+            let mut r = replica.client();
+            wait_in_sync(&mut m, &mut r);
+            assert_same_data(&mut m, &mut r);
+        }
+        assert_eq!(info(&mut m, "replication", "connected_slaves"), "3");
+        assert_eq!(info(&mut m, "stats", "sync_full"), "3", "diskless {mode}");
+    }
+}
+
+#[test]
+fn masterauth_and_the_replica_output_buffer_limit() {
+    // A password-protected redis master: the sonde replica authenticates.
+    let master =
+        RedisServer::start(&["--requirepass", "s3cret", "--repl-diskless-sync-delay", "0"]);
+    let mut m = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", master.port))
+        .and_then(|c| c.get_connection())
+        .expect("connect with the password");
+    write_load(&mut m, 0, 500);
+    let replica = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+        "--masterauth",
+        "s3cret",
+    ]);
+    let mut r = replica.client();
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+
+    // A replica that stops reading is dropped once its output passes the
+    // replica class's hard limit; it comes back and catches up.
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--client-output-buffer-limit",
+        "replica 1mb 0 0",
+    ]);
+    let mut m = master.client();
+    let proxy = Proxy::start(master.port);
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &proxy.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 100);
+    wait_in_sync(&mut m, &mut r);
+    proxy.pause(true);
+    let big = vec![b'x'; 64 * 1024];
+    for i in 0..200 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&big)
+            .query(&mut m)
+            .expect("SET");
+    }
+    wait_for("the replica over its output limit to be dropped", || {
+        info(&mut m, "stats", "client_output_buffer_limit_disconnections") == "1"
+    });
+    proxy.cut();
+    proxy.restore();
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&mut m, &mut r);
+}
+
+#[test]
+fn a_replica_keeps_expired_keys_until_its_master_deletes_them() {
+    let master = RedisServer::start(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["SET-ACTIVE-EXPIRE", "0"])
+        .query(&mut m)
+        .expect("DEBUG SET-ACTIVE-EXPIRE");
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    let _: () = redis::cmd("SET")
+        .arg(&["soon", "gone", "PX", "100"])
+        .query(&mut m)
+        .expect("SET");
+    wait_in_sync(&mut m, &mut r);
+    std::thread::sleep(Duration::from_millis(300));
+    // Expired for clients, still held: only the master's DEL removes it.
+    let value: Option<String> = redis::cmd("GET").arg("soon").query(&mut r).expect("GET");
+    assert_eq!(value, None);
+    let size: u64 = redis::cmd("DBSIZE").query(&mut r).expect("DBSIZE");
+    assert_eq!(size, 1);
+    // The master notices on access and propagates the deletion.
+    let value: Option<String> = redis::cmd("GET").arg("soon").query(&mut m).expect("GET");
+    assert_eq!(value, None);
+    wait_for("the master's DEL to reach the replica", || {
+        redis::cmd("DBSIZE").query::<u64>(&mut r).expect("DBSIZE") == 0
+    });
+}
