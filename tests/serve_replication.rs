@@ -139,9 +139,11 @@ fn assert_same_data(a: &mut redis::Connection, b: &mut redis::Connection) {
     }
 }
 
-/// A mixed string load over several databases: plain and expiring SETs,
-/// counters, appends, relative and absolute expiries, deletions, MSET,
-/// INCRBYFLOAT (propagated as SET) and keys that expire while it runs.
+/// A mixed load over several databases: plain and expiring SETs, counters,
+/// appends, relative and absolute expiries, deletions, MSET, INCRBYFLOAT
+/// (propagated as SET), keys that expire while it runs, every collection
+/// type (with SPOP and a served BLPOP, which the master rewrites before
+/// propagating) and MULTI/EXEC blocks.
 fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
     let mut pipe = redis::pipe();
     for i in 0..n {
@@ -149,7 +151,7 @@ fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
         pipe.cmd("SELECT").arg(db).ignore();
         let key = format!("k:{round}:{i}");
         pipe.cmd("SET").arg(&key).arg(format!("v{i}")).ignore();
-        match i % 9 {
+        match i % 14 {
             0 => {
                 pipe.cmd("SET")
                     .arg(&key)
@@ -192,11 +194,79 @@ fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
                     .arg(1)
                     .ignore();
             }
-            _ => {
+            8 => {
                 pipe.cmd("PEXPIREAT")
                     .arg(&key)
                     .arg(4_102_444_800_000u64)
                     .ignore();
+            }
+            9 => {
+                let list = format!("list:{db}");
+                pipe.cmd("RPUSH").arg(&list).arg(i).arg(&key).ignore();
+                pipe.cmd("LPUSH")
+                    .arg(&list)
+                    .arg(format!("head{i}"))
+                    .ignore();
+                pipe.cmd("BLPOP").arg(&list).arg(1).ignore();
+                pipe.cmd("LTRIM").arg(&list).arg(0).arg(200).ignore();
+            }
+            10 => {
+                let hash = format!("hash:{db}");
+                pipe.cmd("HSET")
+                    .arg(&hash)
+                    .arg(format!("f{}", i % 50))
+                    .arg(i)
+                    .ignore();
+                pipe.cmd("HINCRBY").arg(&hash).arg("n").arg(1).ignore();
+                pipe.cmd("HINCRBYFLOAT")
+                    .arg(&hash)
+                    .arg("x")
+                    .arg("0.25")
+                    .ignore();
+                pipe.cmd("HDEL")
+                    .arg(&hash)
+                    .arg(format!("f{}", (i + 7) % 50))
+                    .ignore();
+            }
+            11 => {
+                let set = format!("set:{db}");
+                pipe.cmd("SADD").arg(&set).arg(i % 100).arg(&key).ignore();
+                pipe.cmd("SREM").arg(&set).arg((i + 37) % 100).ignore();
+                pipe.cmd("SPOP").arg(&set).ignore();
+                pipe.cmd("SADD").arg(format!("ints:{db}")).arg(i).ignore();
+            }
+            12 => {
+                let zset = format!("zset:{db}");
+                pipe.cmd("ZADD")
+                    .arg(&zset)
+                    .arg(i)
+                    .arg(format!("m{}", i % 60))
+                    .ignore();
+                pipe.cmd("ZINCRBY")
+                    .arg(&zset)
+                    .arg("1.5")
+                    .arg(format!("m{}", i % 7))
+                    .ignore();
+                pipe.cmd("ZPOPMIN").arg(&zset).ignore();
+                pipe.cmd("ZADD")
+                    .arg(format!("big:{db}"))
+                    .arg(i)
+                    .arg(format!("member-{i}"))
+                    .ignore();
+            }
+            _ => {
+                pipe.cmd("MULTI").ignore();
+                pipe.cmd("INCR").arg(format!("tx:{db}")).ignore();
+                pipe.cmd("RPUSH")
+                    .arg(format!("txlist:{db}"))
+                    .arg(i)
+                    .ignore();
+                pipe.cmd("HSET")
+                    .arg(format!("txhash:{db}"))
+                    .arg(format!("f{i}"))
+                    .arg(&key)
+                    .ignore();
+                pipe.cmd("EXEC").ignore();
             }
         }
     }
