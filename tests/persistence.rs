@@ -361,12 +361,13 @@ fn a_failing_bgsave_stops_writes_until_a_save_succeeds() {
 }
 
 #[test]
-fn sonde_snapshot_loads_into_redis_server_with_every_key_and_expiry() {
+fn sonde_snapshot_loads_into_redis_server_with_every_key_type_and_expiry() {
     require_tool("redis-check-rdb");
     let dir = tempfile::tempdir().unwrap();
     let node = Node::start(dir.path(), &[]);
     let mut c = node.client();
     fill_strings(&mut c, 2000);
+    fill_collections(&mut c);
     let expected = node.dataset(0..16);
     let _: () = q(&mut c, &["SAVE"]);
     assert_redis_check_rdb_ok(&dir.path().join("dump.rdb"));
@@ -513,6 +514,95 @@ fn varied_writes(conn: &mut redis::Connection, round: usize) {
     let _: () = q(conn, &["SET", &format!("gone{round}"), "x"]);
     let _: i64 = q(conn, &["PEXPIREAT", &format!("gone{round}"), "1"]);
     let _: i64 = q(conn, &["DEL", &format!("s{}", round.saturating_sub(3))]);
+    let _: i64 = q(conn, &["RPUSH", "list", &format!("a{round}"), "b"]);
+    if round % 3 == 0 {
+        let _: Option<String> = q(conn, &["LPOP", "list"]);
+    }
+    let _: i64 = q(
+        conn,
+        &[
+            "HSET",
+            "hash",
+            &format!("f{}", round % 20),
+            &round.to_string(),
+        ],
+    );
+    let _: i64 = q(conn, &["HINCRBY", "hash", "n", "1"]);
+    let _: i64 = q(conn, &["SADD", "set", &format!("m{}", round % 30)]);
+    let _: i64 = q(conn, &["SADD", "ints", &round.to_string()]);
+    let _: i64 = q(
+        conn,
+        &[
+            "ZADD",
+            "zset",
+            &round.to_string(),
+            &format!("m{}", round % 25),
+        ],
+    );
+    let _: String = q(conn, &["ZINCRBY", "zset", "0.5", "m1"]);
+    let _: () = redis::pipe()
+        .atomic()
+        .cmd("INCR")
+        .arg("tx")
+        .ignore()
+        .cmd("RPUSH")
+        .arg("txlist")
+        .arg(round)
+        .ignore()
+        .query(conn)
+        .expect("MULTI/EXEC");
+    let _: () = q(conn, &["SELECT", "0"]);
+}
+
+/// Collections of every type in db 2, in both of each type's encodings
+/// (small ones compact, large ones past Redis 7.0's default thresholds).
+fn fill_collections(conn: &mut redis::Connection) {
+    let _: () = q(conn, &["SELECT", "2"]);
+    let mut pipe = redis::pipe();
+    for i in 0..600 {
+        pipe.cmd("RPUSH")
+            .arg("big:list")
+            .arg(format!("item-{i}"))
+            .ignore();
+        pipe.cmd("HSET")
+            .arg("big:hash")
+            .arg(format!("f{i}"))
+            .arg(i)
+            .ignore();
+        pipe.cmd("SADD")
+            .arg("big:set")
+            .arg(format!("m{i}"))
+            .ignore();
+        pipe.cmd("SADD").arg("big:ints").arg(i * 1000).ignore();
+        pipe.cmd("ZADD")
+            .arg("big:zset")
+            .arg(f64::from(i) / 3.0)
+            .arg(format!("z{i}"))
+            .ignore();
+    }
+    for i in 0..10 {
+        pipe.cmd("RPUSH").arg("small:list").arg(i).ignore();
+        pipe.cmd("HSET")
+            .arg("small:hash")
+            .arg(format!("f{i}"))
+            .arg("v")
+            .ignore();
+        pipe.cmd("SADD").arg("small:ints").arg(i).ignore();
+        pipe.cmd("SADD")
+            .arg("small:set")
+            .arg(format!("s{i}"))
+            .ignore();
+        pipe.cmd("ZADD")
+            .arg("small:zset")
+            .arg(i)
+            .arg(format!("z{i}"))
+            .ignore();
+    }
+    pipe.cmd("PEXPIREAT")
+        .arg("small:zset")
+        .arg(unix_ms() + 86_400_000)
+        .ignore();
+    pipe.query::<()>(conn).expect("fill collections");
     let _: () = q(conn, &["SELECT", "0"]);
 }
 
