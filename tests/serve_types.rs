@@ -806,9 +806,8 @@ fn dump_payloads_cross_between_redis_and_sonde() {
                 assert_eq!(reply, b"+OK\r\n", "RESTORE {key} from {name}");
             }
             for read in reads(key) {
-                let original = read.replacen(key, key, 1);
                 let restored = read.replacen(key, &format!("{key}-{name}"), 1);
-                let want = r.call(&args(&original));
+                let want = r.call(&args(&read));
                 assert_eq!(want, r.call(&args(&restored)), "redis {restored}");
                 assert_eq!(want, s.call(&args(&restored)), "sonde {restored}");
             }
@@ -856,9 +855,10 @@ fn published_messages_reach_subscribers_like_redis() {
         let mut resp2 = Conn::open(&addr);
         let mut resp3 = Conn::open(&addr);
         let mut publisher = Conn::open(&addr);
-        let mut seen = Vec::new();
-        seen.push(resp2.call(&args("SUBSCRIBE news sport")));
-        seen.push(resp2.read_reply());
+        let mut seen = vec![
+            resp2.call(&args("SUBSCRIBE news sport")),
+            resp2.read_reply(),
+        ];
         seen.push(resp2.call(&args("PSUBSCRIBE n*")));
         seen.push(resp3.call(&args("HELLO 3")).len().to_string().into_bytes());
         seen.push(resp3.call(&args("SUBSCRIBE news")));
