@@ -16,7 +16,8 @@
 # 10 integers, and $COLLECTIONS/10 lists of 100 items (each loaded alone).
 #
 # Environment: N (default 1000000), RUNS (3), KEYS (1000000),
-# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip),
+# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip), SHAPES
+# ("hash set list"),
 # TESTS (comma-separated redis-benchmark tests), SONDE (binary; default:
 # build --release).
 set -euo pipefail
@@ -187,7 +188,7 @@ for start in range(0, total, batch):
         got += s.recv(1 << 20).count(b"\n")
 EOF
   }
-  for shape in hash set list; do
+  for shape in ${SHAPES:-hash set list}; do
     count=$COLLECTIONS; [ "$shape" = list ] && count=$((COLLECTIONS / 10))
     # Fresh servers: RSS freed by an earlier FLUSHALL is not returned to
     # the system by either allocator.
