@@ -16,7 +16,8 @@
 # 10 integers, and $COLLECTIONS/10 lists of 100 items (each loaded alone).
 #
 # Environment: N (default 1000000), RUNS (3), KEYS (1000000),
-# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip),
+# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip), SHAPES
+# ("hash set list"),
 # TESTS (comma-separated redis-benchmark tests), SONDE (binary; default:
 # build --release).
 set -euo pipefail
@@ -50,15 +51,23 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes
         --maxclients 10000 --hz 10)
-RPORT=$(free_port)
-redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
-pids+=($!); RPID=$!
-SPORT=$(free_port)
-"$SONDE" serve --port "$SPORT" "${COMMON[@]}" 2>"$work/sonde.log" &
-pids+=($!); SPID=$!
-for port in "$RPORT" "$SPORT"; do
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+# Start (or restart, stopping the previous pair) both servers.
+start_servers() {
+  if [ -n "${RPID:-}" ]; then
+    kill "$RPID" "$SPID" 2>/dev/null || true
+    wait "$RPID" "$SPID" 2>/dev/null || true
+  fi
+  RPORT=$(free_port)
+  redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
+  pids+=($!); RPID=$!
+  SPORT=$(free_port)
+  "$SONDE" serve --port "$SPORT" "${COMMON[@]}" 2>"$work/sonde.log" &
+  pids+=($!); SPID=$!
+  for port in "$RPORT" "$SPORT"; do
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+}
+start_servers
 
 # One redis-benchmark run: prints "test rps" lines (without the LPUSH that
 # only fills the list for the LRANGE tests).
@@ -179,19 +188,23 @@ for start in range(0, total, batch):
         got += s.recv(1 << 20).count(b"\n")
 EOF
   }
-  for shape in hash set list; do
+  for shape in ${SHAPES:-hash set list}; do
     count=$COLLECTIONS; [ "$shape" = list ] && count=$((COLLECTIONS / 10))
+    # Fresh servers: RSS freed by an earlier FLUSHALL is not returned to
+    # the system by either allocator.
+    start_servers
     for who in redis sonde; do
       port=$RPORT; pid=$RPID
       [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
-      redis-cli -p "$port" flushall >/dev/null
       before=$(rss_kb "$pid")
       load "$port" "$shape" "$count"
-      printf '%8s %-4s: %-5s RSS %7.1f MiB (grew %7.1f MiB), encoding %s\n' "$count" "$shape" "$who" \
+      used=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+      printf '%8s %-4s: %-5s RSS %7.1f MiB (grew %7.1f MiB)  used_memory %7.1f MiB  encoding %s\n' \
+        "$count" "$shape" "$who" \
         "$(awk -v k="$(rss_kb "$pid")" 'BEGIN{print k/1024}')" \
         "$(awk -v a="$(rss_kb "$pid")" -v b="$before" 'BEGIN{print (a-b)/1024}')" \
+        "$(awk -v b="$used" 'BEGIN{print b/1048576}')" \
         "$(redis-cli -p "$port" object encoding "$shape:1")"
-      redis-cli -p "$port" flushall >/dev/null
     done
   done
 fi

@@ -806,9 +806,8 @@ fn dump_payloads_cross_between_redis_and_sonde() {
                 assert_eq!(reply, b"+OK\r\n", "RESTORE {key} from {name}");
             }
             for read in reads(key) {
-                let original = read.replacen(key, key, 1);
                 let restored = read.replacen(key, &format!("{key}-{name}"), 1);
-                let want = r.call(&args(&original));
+                let want = r.call(&args(&read));
                 assert_eq!(want, r.call(&args(&restored)), "redis {restored}");
                 assert_eq!(want, s.call(&args(&restored)), "sonde {restored}");
             }
@@ -856,9 +855,10 @@ fn published_messages_reach_subscribers_like_redis() {
         let mut resp2 = Conn::open(&addr);
         let mut resp3 = Conn::open(&addr);
         let mut publisher = Conn::open(&addr);
-        let mut seen = Vec::new();
-        seen.push(resp2.call(&args("SUBSCRIBE news sport")));
-        seen.push(resp2.read_reply());
+        let mut seen = vec![
+            resp2.call(&args("SUBSCRIBE news sport")),
+            resp2.read_reply(),
+        ];
         seen.push(resp2.call(&args("PSUBSCRIBE n*")));
         seen.push(resp3.call(&args("HELLO 3")).len().to_string().into_bytes());
         seen.push(resp3.call(&args("SUBSCRIBE news")));
@@ -1180,4 +1180,51 @@ fn bulk_of(frame: &sonde::resp::Frame) -> Vec<u8> {
         sonde::resp::Frame::Bulk(b) => b.to_vec(),
         other => panic!("not a bulk string: {other:?}"),
     }
+}
+
+/// A served BLMOVE fills its destination, which serves the next client
+/// blocked there; SWAPDB and MOVE serve clients blocked on keys that now
+/// hold elements — compared with redis-server.
+#[test]
+fn chained_wakeups_match_redis() {
+    let (redis, sonde) = (RedisServer::start(&[]), SondeServer::start(&[]));
+    let mut results = Vec::new();
+    for addr in [redis.addr(), sonde.addr()] {
+        let mut mover = Conn::open(&addr);
+        let mut popper = Conn::open(&addr);
+        let mut other = Conn::open(&addr);
+        let mut seen = Vec::new();
+        mover.send_command(&args("BLMOVE a b LEFT RIGHT 5"));
+        wait_blocked(&mut other, 1);
+        popper.send_command(&args("BLPOP b 5"));
+        wait_blocked(&mut other, 2);
+        seen.push(other.call(&args("RPUSH a x")));
+        seen.push(mover.read_reply());
+        seen.push(popper.read_reply());
+        seen.push(other.call(&args("EXISTS a b")));
+        // SWAPDB: db 1 holds the list the waiter in db 0 wants.
+        other.call(&args("SELECT 1"));
+        other.call(&args("RPUSH q from-db1"));
+        popper.send_command(&args("BLPOP q 5"));
+        wait_blocked(&mut other, 1);
+        seen.push(other.call(&args("SWAPDB 0 1")));
+        seen.push(popper.read_reply());
+        // MOVE into the waiter's database.
+        popper.send_command(&args("BZPOPMAX z 5"));
+        wait_blocked(&mut other, 1);
+        other.call(&args("ZADD z 1 m 2 n"));
+        seen.push(other.call(&args("MOVE z 0")));
+        seen.push(popper.read_reply());
+        results.push(seen);
+    }
+    assert_eq!(
+        results[0]
+            .iter()
+            .map(|r| sonde::output::bytes::quoted(r))
+            .collect::<Vec<_>>(),
+        results[1]
+            .iter()
+            .map(|r| sonde::output::bytes::quoted(r))
+            .collect::<Vec<_>>()
+    );
 }

@@ -194,7 +194,16 @@ fn sadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     match write_kind(srv, client, key, Kind::Set) {
         Err(WrongType) => return,
         Ok(Some(_)) => {}
-        Ok(None) => srv.ks.dbs[db].add(key, set::new_for(args[2])),
+        Ok(None) => {
+            // A new set is built in one allocation, in the encoding the
+            // members one by one would have ended in.
+            let value = set::from_members(args[2..].iter().copied());
+            let added = value.len() as u64;
+            srv.ks.dbs[db].add(key, value);
+            srv.ks.effects.dirty += added;
+            client.reply.int(added as i64);
+            return;
+        }
     }
     let Some(value) = value_mut(srv, db, key) else {
         return;
