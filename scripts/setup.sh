@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# Installs the real peers sonde is tested and measured against, on
-# Debian/Ubuntu: redis-server, redis-tools (redis-cli, redis-benchmark,
-# redis-check-rdb) and tcpdump. Does nothing for what is already there.
+# Installs what building and testing sonde needs on Debian/Ubuntu, and
+# nothing that is already there: a C compiler (the build compiles one small
+# C file), Rust (through rustup, when no cargo is found), and the real peers
+# sonde is tested and measured against: redis-server, redis-tools
+# (redis-cli, redis-benchmark, redis-check-rdb) and tcpdump.
 set -euo pipefail
 
+# rustup's default location, for machines where an earlier run installed it.
+export PATH="$PATH:$HOME/.cargo/bin"
+
 missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-check-rdb >/dev/null 2>&1 || missing+=(redis-tools)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || missing+=(tcpdump)
+if ! command -v cargo >/dev/null 2>&1; then
+  command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
+fi
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  sudo="sudo"
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 2; }
-    sudo="sudo"
+  if [ -n "$sudo" ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: need root or sudo to install: ${missing[*]}" >&2
+    exit 2
   fi
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
@@ -26,4 +39,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [[ " ${missing[*]} " == *" redis-server "* ]]; then
     $sudo service redis-server stop >/dev/null 2>&1 || $sudo systemctl stop redis-server >/dev/null 2>&1 || true
   fi
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  # Distribution packages of Rust are often older than the 2024 edition
+  # this crate uses; rustup installs the current stable for this user.
+  echo "setup: installing Rust (stable, via rustup) into ~/.cargo" >&2
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --no-modify-path
 fi

@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export PATH="$PATH:$HOME/.cargo/bin"
 cargo test --release --locked "$@"
