@@ -515,7 +515,7 @@ fn varied_writes(conn: &mut redis::Connection, round: usize) {
     let _: i64 = q(conn, &["PEXPIREAT", &format!("gone{round}"), "1"]);
     let _: i64 = q(conn, &["DEL", &format!("s{}", round.saturating_sub(3))]);
     let _: i64 = q(conn, &["RPUSH", "list", &format!("a{round}"), "b"]);
-    if round % 3 == 0 {
+    if round.is_multiple_of(3) {
         let _: Option<String> = q(conn, &["LPOP", "list"]);
     }
     let _: i64 = q(
