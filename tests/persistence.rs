@@ -88,6 +88,15 @@ impl Node {
         }
     }
 
+    /// kill -9 once the AOF writer thread has written everything handed
+    /// to it (a process crash then loses nothing the kernel has).
+    fn kill9_once_the_aof_is_written(&mut self) {
+        wait_until(5, "the AOF writer", || {
+            self.info("aof_buffer_length") == "0"
+        });
+        self.kill9();
+    }
+
     /// SIGTERM, then wait for the exit.
     fn terminate(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
@@ -723,10 +732,7 @@ fn a_damaged_aof_middle_stops_startup_with_the_offset() {
         let _: () = q(&mut c, &["SET", &format!("k{i}"), &i.to_string()]);
     }
     let _: () = q(&mut c, &["SET", "after", "damage"]);
-    wait_until(5, "the AOF writer", || {
-        node.info("aof_buffer_length") == "0"
-    });
-    node.kill9();
+    node.kill9_once_the_aof_is_written();
     let incr = last_incr(dir.path());
     let mut bytes = std::fs::read(&incr).unwrap();
     let at = bytes.len() / 2;
@@ -955,10 +961,7 @@ fn aof_files_move_between_redis_server_and_sonde() {
             varied_writes(&mut c, round);
         }
         let expected = node.dataset(0..16);
-        wait_until(5, "the AOF writer", || {
-            node.info("aof_buffer_length") == "0"
-        });
-        node.kill9();
+        node.kill9_once_the_aof_is_written();
         // ...and redis-server loads what sonde wrote.
         assert_redis_loads_the_aof(dir.path(), &expected, 0..16);
     }
@@ -1019,10 +1022,7 @@ fn a_single_file_aof_of_redis_6_is_migrated_into_the_directory() {
         varied_writes(&mut c, round);
     }
     let expected = node.dataset(0..16);
-    wait_until(5, "the AOF writer", || {
-        node.info("aof_buffer_length") == "0"
-    });
-    node.kill9();
+    node.kill9_once_the_aof_is_written();
     assert_redis_loads_the_aof(dir.path(), &expected, 0..16);
 }
 
