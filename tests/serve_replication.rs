@@ -803,3 +803,94 @@ fn a_replica_keeps_expired_keys_until_its_master_deletes_them() {
         redis::cmd("DBSIZE").query::<u64>(&mut r).expect("DBSIZE") == 0
     });
 }
+
+#[test]
+fn the_master_side_speaks_the_protocol_byte_for_byte_and_drops_silent_replicas() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync",
+        "no",
+        "--repl-timeout",
+        "2",
+        "--repl-ping-replica-period",
+        "1",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("SET")
+        .arg(&["k", "v"])
+        .query(&mut m)
+        .expect("SET");
+    let mut stream = master.raw();
+    // As a replica does: the REPLCONFs pipelined, PSYNC once they are
+    // answered (PSYNC with replies pending is refused, as in Redis).
+    stream
+        .write_all(b"REPLCONF listening-port 4321\r\nREPLCONF capa eof capa psync2\r\n")
+        .expect("handshake");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut line = String::new();
+    let mut next_line = |reader: &mut BufReader<std::net::TcpStream>| {
+        line.clear();
+        reader.read_line(&mut line).expect("a line");
+        line.clone()
+    };
+    assert_eq!(next_line(&mut reader), "+OK\r\n");
+    assert_eq!(next_line(&mut reader), "+OK\r\n");
+    stream.write_all(b"PSYNC ? -1\r\n").expect("PSYNC");
+    let mut full = next_line(&mut reader);
+    while full == "\n" {
+        full = next_line(&mut reader);
+    }
+    let words: Vec<&str> = full.trim_end().split(' ').collect();
+    assert_eq!(words[0], "+FULLRESYNC", "{full:?}");
+    assert_eq!(words[1], info(&mut m, "replication", "master_replid"));
+    assert_eq!(words[2], "0");
+    let mut header = next_line(&mut reader);
+    while header == "\n" {
+        header = next_line(&mut reader);
+    }
+    let size: usize = header
+        .trim_end()
+        .strip_prefix('$')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("snapshot header {header:?}"));
+    let mut rdb = vec![0u8; size];
+    reader.read_exact(&mut rdb).expect("the snapshot");
+    assert!(rdb.starts_with(b"REDIS0010"), "an RDB image");
+    let repl_id = info(&mut m, "replication", "master_replid");
+    assert!(
+        rdb.windows(repl_id.len()).any(|w| w == repl_id.as_bytes()),
+        "the snapshot records the replication ID"
+    );
+    // A write after the snapshot arrives as the stream, with its SELECT.
+    let _: () = redis::cmd("SET")
+        .arg(&["k2", "v2"])
+        .query(&mut m)
+        .expect("SET");
+    let mut stream_bytes = vec![0u8; 0];
+    let select = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$2\r\nv2\r\n";
+    let mut buf = [0u8; 256];
+    while stream_bytes.len() < select.len() {
+        let n = reader.read(&mut buf).expect("stream");
+        assert!(n > 0, "the stream ended early");
+        stream_bytes.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(&stream_bytes[..select.len()], select);
+    let slave0 = info(&mut m, "replication", "slave0");
+    assert!(
+        slave0.starts_with("ip=127.0.0.1,port=4321,state=online,offset=0,"),
+        "{slave0}"
+    );
+    // This replica never acknowledges: past repl-timeout it is dropped
+    // (after PINGs in the stream, one per repl-ping-replica-period).
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).expect("closed by the master");
+    assert!(
+        rest.windows(14).any(|w| w == b"*1\r\n$4\r\nPING\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    assert_eq!(info(&mut m, "replication", "connected_slaves"), "0");
+}
