@@ -375,10 +375,13 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
     let mut l = leaf.client();
     let other = RedisServer::start(&["--replicaof", "127.0.0.1", &mport]);
     let mut o = other.client();
+    let other2 = SondeServer::start(&["--replicaof", "127.0.0.1", &mport]);
+    let mut o2 = other2.client();
     write_load(&mut m, 1, 1000);
     wait_in_sync(&mut m, &mut mid);
     wait_in_sync(&mut m, &mut l);
     wait_in_sync(&mut m, &mut o);
+    wait_in_sync(&mut m, &mut o2);
     assert_same_data(&mut m, &mut l);
     assert_eq!(
         info(&mut l, "replication", "master_replid"),
@@ -398,10 +401,21 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
         .arg(&["127.0.0.1", &middle.port.to_string()])
         .query(&mut o)
         .expect("REPLICAOF");
+    let _: () = redis::cmd("REPLICAOF")
+        .arg(&["127.0.0.1", &middle.port.to_string()])
+        .query(&mut o2)
+        .expect("REPLICAOF");
     write_load(&mut mid, 2, 1000);
-    wait_for("the other replica to continue with the new master", || {
-        info(&mut mid, "stats", "sync_partial_ok") == "1"
+    wait_for("the other replicas to continue with the new master", || {
+        info(&mut mid, "stats", "sync_partial_ok") == "2"
     });
+    wait_in_sync(&mut mid, &mut o2);
+    assert_same_data(&mut mid, &mut o2);
+    assert_eq!(
+        info(&mut o2, "replication", "master_replid2"),
+        old_replid,
+        "the sonde replica keeps the old history as its second ID"
+    );
     wait_in_sync(&mut mid, &mut o);
     wait_in_sync(&mut mid, &mut l);
     assert_same_data(&mut mid, &mut o);
