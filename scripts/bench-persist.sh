@@ -9,7 +9,10 @@
 #  2. BGSAVE under load: redis-benchmark -t set -c 50 runs against the
 #     KEYS-key dataset and BGSAVE starts a second into it; the longest
 #     command latency of that run (redis-benchmark's max) against SAVE's
-#     total time from (1), and the fork's own time (latest_fork_usec).
+#     total time from (1), the fork's own time (latest_fork_usec), and the
+#     slowest command the server itself logged (SLOWLOG: execution time
+#     only, so without the client's and the scheduler's delays; on a busy
+#     machine the client-side maximum is mostly those).
 #  3. The AOF: redis-benchmark -t set -P 16 -c 50 with appendfsync
 #     everysec and always; requests/s and the sonde/redis ratio. For sonde,
 #     the longest hand-over of a buffer to its AOF writer thread (how long
@@ -86,6 +89,16 @@ if what == "save":
     t = time.time(); r = call(s, f, "SAVE")
     assert r == "+OK", r
     print("%.3f" % (time.time() - t))
+elif what == "slowmax":  # the longest command in SLOWLOG (us)
+    s.sendall(b"*3\r\n$7\r\nSLOWLOG\r\n$3\r\nGET\r\n$5\r\n10000\r\n")
+    def read():
+        line = f.readline(); kind, rest = line[:1], line[1:-2]
+        if kind == b"*":
+            return [read() for _ in range(int(rest))]
+        if kind == b"$":
+            return f.read(int(rest) + 2)[:-2]
+        return int(rest) if kind == b":" else rest
+    print(max([e[2] for e in read()] + [0]))
 elif what == "bgsave":  # optional delay before BGSAVE
     time.sleep(float(sys.argv[3]) if len(sys.argv) > 3 else 0)
     t = time.time(); r = call(s, f, "BGSAVE")
@@ -150,6 +163,9 @@ for run in $(seq "$runs"); do
     start "$who" "$port" "$dir"
     r[load|$who]+="$(py load "$port" "$t0" "$keys") "
     # BGSAVE a second into a write load on the loaded dataset.
+    redis-cli -p "$port" config set slowlog-log-slower-than 1000 >/dev/null
+    redis-cli -p "$port" config set slowlog-max-len 10000 >/dev/null
+    redis-cli -p "$port" slowlog reset >/dev/null
     csv=$work/$who-$run.csv
     redis-benchmark -p "$port" -q -c 50 -n "$load_n" -t set -r "$keys" -d 32 --csv >"$csv" 2>/dev/null &
     bpid=$!
@@ -157,6 +173,7 @@ for run in $(seq "$runs"); do
     wait "$bpid"
     r[max|$who]+="$(awk -F'","' 'NR == 2 { gsub(/"/, "", $8); print $8 }' "$csv") "
     r[fork|$who]+="$(field "$port" stats latest_fork_usec) "
+    r[slow|$who]+="$(py slowmax "$port") "
     stop
     rm -rf "$dir"
   done
@@ -196,6 +213,7 @@ row "snapshot size (bytes)" size
 row "load at startup (s)" load
 row "fork time (latest_fork_usec)" fork
 row "max latency, BGSAVE under -t set (ms)" max
+row "slowest command then, SLOWLOG (us)" slow
 row "AOF everysec -t set -P 16 (rps)" aof-everysec
 row "AOF always -t set -P 16 (rps)" aof-always
 echo

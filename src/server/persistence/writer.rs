@@ -247,6 +247,16 @@ enum Next {
 }
 
 fn run(shared: &Shared, mut file: Arc<File>) {
+    // Woken by every hand-over, a normal thread preempts the loop that
+    // woke it on the loop's own core (measured: hand-overs of 8 ms, each
+    // one involuntary switch, on a busy 2-core machine). A batch thread
+    // never preempts on wake-up; it runs when a core is free or at the
+    // next tick, which is soon enough for a once-a-second fsync.
+    // SAFETY: sched_setscheduler on the calling thread with a live param.
+    unsafe {
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
+    }
     let mut last_sync = Instant::now();
     let mut unsynced = false;
     loop {
