@@ -7,9 +7,9 @@
 //! key (SCAN, TYPE, a type-specific read, TTL presence) and offsets with
 //! INFO replication.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::common::dataset;
 use crate::common::redis_server::RedisServer;
 use crate::common::sonde_server::SondeServer;
 
@@ -51,92 +51,13 @@ fn wait_in_sync(master: &mut redis::Connection, replica: &mut redis::Connection)
     });
 }
 
-/// Every key of every database: (db, key) → (type, value as read, has a TTL).
-type Snapshot = BTreeMap<(u32, Vec<u8>), (String, String, bool)>;
-
-fn snapshot(conn: &mut redis::Connection) -> Snapshot {
-    let mut out = Snapshot::new();
-    for db in 0..16u32 {
-        redis::cmd("SELECT")
-            .arg(db)
-            .query::<()>(conn)
-            .expect("SELECT");
-        let mut cursor = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(1000)
-                .query(conn)
-                .expect("SCAN");
-            for key in keys {
-                let kind: String = redis::cmd("TYPE").arg(&key).query(conn).expect("TYPE");
-                let value = read_value(conn, &key, &kind);
-                let ttl: i64 = redis::cmd("PTTL").arg(&key).query(conn).expect("PTTL");
-                out.insert((db, key), (kind, value, ttl >= 0));
-            }
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
-    }
-    redis::cmd("SELECT")
-        .arg(0)
-        .query::<()>(conn)
-        .expect("SELECT");
-    out
-}
-
-/// A value in a comparable form, by type.
-fn read_value(conn: &mut redis::Connection, key: &[u8], kind: &str) -> String {
-    let sorted = |mut v: Vec<Vec<u8>>| {
-        v.sort();
-        format!("{v:?}")
-    };
-    let q = |name: &str, extra: &[&str], conn: &mut redis::Connection| -> Vec<Vec<u8>> {
-        let mut cmd = redis::cmd(name);
-        cmd.arg(key);
-        for e in extra {
-            cmd.arg(*e);
-        }
-        cmd.query(conn).expect("read value")
-    };
-    match kind {
-        "string" => {
-            let v: Vec<u8> = redis::cmd("GET").arg(key).query(conn).expect("GET");
-            format!("{v:?}")
-        }
-        "list" => format!("{:?}", q("LRANGE", &["0", "-1"], conn)),
-        "hash" => sorted(q("HGETALL", &[], conn)),
-        "set" => sorted(q("SMEMBERS", &[], conn)),
-        "zset" => format!("{:?}", q("ZRANGE", &["0", "-1", "WITHSCORES"], conn)),
-        "none" => String::new(),
-        other => panic!("no comparison for type {other}"),
-    }
-}
-
+/// Both servers hold the same keys, types, absolute expiries and values
+/// (every database; see the dataset helper).
 #[track_caller]
-fn assert_same_data(a: &mut redis::Connection, b: &mut redis::Connection) {
-    let (x, y) = (snapshot(a), snapshot(b));
+fn assert_same_data(a: &str, b: &str) {
+    let (x, y) = (dataset::read(a, 0..16), dataset::read(b, 0..16));
     assert!(!x.is_empty(), "nothing was written");
-    if x != y {
-        let only_a: Vec<_> = x
-            .iter()
-            .filter(|(k, v)| y.get(*k) != Some(v))
-            .take(5)
-            .collect();
-        let only_b: Vec<_> = y
-            .iter()
-            .filter(|(k, v)| x.get(*k) != Some(v))
-            .take(5)
-            .collect();
-        panic!(
-            "datasets differ ({} vs {} keys); first differences:\n{only_a:?}\n{only_b:?}",
-            x.len(),
-            y.len()
-        );
-    }
+    dataset::assert_same(&x, &y);
 }
 
 /// A mixed string load over several databases: plain and expiring SETs,
@@ -233,7 +154,7 @@ fn redis_replica_of_sonde(sonde_args: &[&str]) {
     wait_in_sync(&mut m, &mut r);
     write_load(&mut m, 1, 2000);
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(
         info(&mut r, "replication", "master_replid"),
         info(&mut m, "replication", "master_replid")
@@ -292,7 +213,7 @@ fn redis_replica_of_sonde(sonde_args: &[&str]) {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
     assert_eq!(info(&mut m, "stats", "sync_partial_err"), "0");
 }
@@ -307,7 +228,7 @@ fn sonde_replica_of_redis(redis_args: &[&str]) {
     wait_in_sync(&mut m, &mut r);
     write_load(&mut m, 1, 2000);
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut r, "replication", "role"), "slave");
     assert_eq!(info(&mut r, "replication", "master_port"), port);
     assert_eq!(
@@ -338,7 +259,7 @@ fn sonde_replica_of_redis(redis_args: &[&str]) {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 }
 
@@ -382,7 +303,7 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
     wait_in_sync(&mut m, &mut l);
     wait_in_sync(&mut m, &mut o);
     wait_in_sync(&mut m, &mut o2);
-    assert_same_data(&mut m, &mut l);
+    assert_same_data(&master.url(), &leaf.url());
     assert_eq!(
         info(&mut l, "replication", "master_replid"),
         info(&mut m, "replication", "master_replid")
@@ -410,7 +331,7 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
         info(&mut mid, "stats", "sync_partial_ok") == "2"
     });
     wait_in_sync(&mut mid, &mut o2);
-    assert_same_data(&mut mid, &mut o2);
+    assert_same_data(&middle.url(), &other2.url());
     assert_eq!(
         info(&mut o2, "replication", "master_replid2"),
         old_replid,
@@ -418,8 +339,8 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
     );
     wait_in_sync(&mut mid, &mut o);
     wait_in_sync(&mut mid, &mut l);
-    assert_same_data(&mut mid, &mut o);
-    assert_same_data(&mut mid, &mut l);
+    assert_same_data(&middle.url(), &other.url());
+    assert_same_data(&middle.url(), &leaf.url());
     assert_eq!(info(&mut mid, "stats", "sync_full"), "1");
 }
 
@@ -595,7 +516,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 
     // A break longer than the backlog: a full resync, and still the same data.
@@ -606,7 +527,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_full") == "2"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
 
     // A sonde replica of a redis master through a proxy that stalls past
     // repl-timeout: the replica notices, reconnects and continues.
@@ -634,7 +555,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 }
 
@@ -725,7 +646,7 @@ fn several_replicas_attaching_at_once_all_sync() {
         for replica in &replicas {
             let mut r = replica.client();
             wait_in_sync(&mut m, &mut r);
-            assert_same_data(&mut m, &mut r);
+            assert_same_data(&master.url(), &replica.url());
         }
         assert_eq!(info(&mut m, "replication", "connected_slaves"), "3");
         assert_eq!(info(&mut m, "stats", "sync_full"), "3", "diskless {mode}");
@@ -750,7 +671,8 @@ fn masterauth_and_the_replica_output_buffer_limit() {
     ]);
     let mut r = replica.client();
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    let authed = format!("redis://:s3cret@127.0.0.1:{}/", master.port);
+    assert_same_data(&authed, &replica.url());
 
     // A replica that stops reading is dropped once its output passes the
     // replica class's hard limit; it comes back and catches up.
@@ -781,7 +703,7 @@ fn masterauth_and_the_replica_output_buffer_limit() {
     proxy.cut();
     proxy.restore();
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
 }
 
 #[test]
