@@ -7,9 +7,9 @@
 //! key (SCAN, TYPE, a type-specific read, TTL presence) and offsets with
 //! INFO replication.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::common::dataset;
 use crate::common::redis_server::RedisServer;
 use crate::common::sonde_server::SondeServer;
 
@@ -51,99 +51,20 @@ fn wait_in_sync(master: &mut redis::Connection, replica: &mut redis::Connection)
     });
 }
 
-/// Every key of every database: (db, key) → (type, value as read, has a TTL).
-type Snapshot = BTreeMap<(u32, Vec<u8>), (String, String, bool)>;
-
-fn snapshot(conn: &mut redis::Connection) -> Snapshot {
-    let mut out = Snapshot::new();
-    for db in 0..16u32 {
-        redis::cmd("SELECT")
-            .arg(db)
-            .query::<()>(conn)
-            .expect("SELECT");
-        let mut cursor = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(1000)
-                .query(conn)
-                .expect("SCAN");
-            for key in keys {
-                let kind: String = redis::cmd("TYPE").arg(&key).query(conn).expect("TYPE");
-                let value = read_value(conn, &key, &kind);
-                let ttl: i64 = redis::cmd("PTTL").arg(&key).query(conn).expect("PTTL");
-                out.insert((db, key), (kind, value, ttl >= 0));
-            }
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
-    }
-    redis::cmd("SELECT")
-        .arg(0)
-        .query::<()>(conn)
-        .expect("SELECT");
-    out
-}
-
-/// A value in a comparable form, by type.
-fn read_value(conn: &mut redis::Connection, key: &[u8], kind: &str) -> String {
-    let sorted = |mut v: Vec<Vec<u8>>| {
-        v.sort();
-        format!("{v:?}")
-    };
-    let q = |name: &str, extra: &[&str], conn: &mut redis::Connection| -> Vec<Vec<u8>> {
-        let mut cmd = redis::cmd(name);
-        cmd.arg(key);
-        for e in extra {
-            cmd.arg(*e);
-        }
-        cmd.query(conn).expect("read value")
-    };
-    match kind {
-        "string" => {
-            let v: Vec<u8> = redis::cmd("GET").arg(key).query(conn).expect("GET");
-            format!("{v:?}")
-        }
-        "list" => format!("{:?}", q("LRANGE", &["0", "-1"], conn)),
-        "hash" => sorted(q("HGETALL", &[], conn)),
-        "set" => sorted(q("SMEMBERS", &[], conn)),
-        "zset" => format!("{:?}", q("ZRANGE", &["0", "-1", "WITHSCORES"], conn)),
-        "none" => String::new(),
-        other => panic!("no comparison for type {other}"),
-    }
-}
-
+/// Both servers hold the same keys, types, absolute expiries and values
+/// (every database; see the dataset helper).
 #[track_caller]
-fn assert_same_data(a: &mut redis::Connection, b: &mut redis::Connection) {
-    let (x, y) = (snapshot(a), snapshot(b));
+fn assert_same_data(a: &str, b: &str) {
+    let (x, y) = (dataset::read(a, 0..16), dataset::read(b, 0..16));
     assert!(!x.is_empty(), "nothing was written");
-    if x != y {
-        let only_a: Vec<_> = x
-            .iter()
-            .filter(|(k, v)| y.get(*k) != Some(v))
-            .take(5)
-            .collect();
-        let only_b: Vec<_> = y
-            .iter()
-            .filter(|(k, v)| x.get(*k) != Some(v))
-            .take(5)
-            .collect();
-        panic!(
-            "datasets differ ({} vs {} keys); first differences:\n{only_a:?}\n{only_b:?}",
-            x.len(),
-            y.len()
-        );
-    }
+    dataset::assert_same(&x, &y);
 }
 
 /// A mixed load over several databases: plain and expiring SETs, counters,
 /// appends, relative and absolute expiries, deletions, MSET, INCRBYFLOAT
-/// (propagated as SET), keys that expire while it runs, every collection
-/// type (with SPOP and a served BLPOP, which the master rewrites before
-/// propagating) and MULTI/EXEC blocks.
+/// (propagated as SET), expiries already past, every collection type (with
+/// SPOP and a served BLPOP, which the master rewrites before propagating)
+/// and MULTI/EXEC blocks.
 fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
     let mut pipe = redis::pipe();
     for i in 0..n {
@@ -187,10 +108,11 @@ fn write_load(conn: &mut redis::Connection, round: u32, n: u32) {
                     .ignore();
             }
             7 => {
-                pipe.cmd("SET")
+                // An expiry already past deletes the key (propagated as
+                // DEL); a PX 1 key would race the comparison's reads.
+                pipe.cmd("SET").arg(format!("short:{i}")).arg("x").ignore();
+                pipe.cmd("PEXPIREAT")
                     .arg(format!("short:{i}"))
-                    .arg("x")
-                    .arg("PX")
                     .arg(1)
                     .ignore();
             }
@@ -303,7 +225,7 @@ fn redis_replica_of_sonde(sonde_args: &[&str]) {
     wait_in_sync(&mut m, &mut r);
     write_load(&mut m, 1, 2000);
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(
         info(&mut r, "replication", "master_replid"),
         info(&mut m, "replication", "master_replid")
@@ -362,7 +284,7 @@ fn redis_replica_of_sonde(sonde_args: &[&str]) {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
     assert_eq!(info(&mut m, "stats", "sync_partial_err"), "0");
 }
@@ -377,7 +299,7 @@ fn sonde_replica_of_redis(redis_args: &[&str]) {
     wait_in_sync(&mut m, &mut r);
     write_load(&mut m, 1, 2000);
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut r, "replication", "role"), "slave");
     assert_eq!(info(&mut r, "replication", "master_port"), port);
     assert_eq!(
@@ -408,7 +330,7 @@ fn sonde_replica_of_redis(redis_args: &[&str]) {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 }
 
@@ -445,11 +367,14 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
     let mut l = leaf.client();
     let other = RedisServer::start(&["--replicaof", "127.0.0.1", &mport]);
     let mut o = other.client();
+    let other2 = SondeServer::start(&["--replicaof", "127.0.0.1", &mport]);
+    let mut o2 = other2.client();
     write_load(&mut m, 1, 1000);
     wait_in_sync(&mut m, &mut mid);
     wait_in_sync(&mut m, &mut l);
     wait_in_sync(&mut m, &mut o);
-    assert_same_data(&mut m, &mut l);
+    wait_in_sync(&mut m, &mut o2);
+    assert_same_data(&master.url(), &leaf.url());
     assert_eq!(
         info(&mut l, "replication", "master_replid"),
         info(&mut m, "replication", "master_replid")
@@ -468,14 +393,25 @@ fn a_chain_and_a_failover_keep_offsets_and_continue_partially() {
         .arg(&["127.0.0.1", &middle.port.to_string()])
         .query(&mut o)
         .expect("REPLICAOF");
+    let _: () = redis::cmd("REPLICAOF")
+        .arg(&["127.0.0.1", &middle.port.to_string()])
+        .query(&mut o2)
+        .expect("REPLICAOF");
     write_load(&mut mid, 2, 1000);
-    wait_for("the other replica to continue with the new master", || {
-        info(&mut mid, "stats", "sync_partial_ok") == "1"
+    wait_for("the other replicas to continue with the new master", || {
+        info(&mut mid, "stats", "sync_partial_ok") == "2"
     });
+    wait_in_sync(&mut mid, &mut o2);
+    assert_same_data(&middle.url(), &other2.url());
+    assert_eq!(
+        info(&mut o2, "replication", "master_replid2"),
+        old_replid,
+        "the sonde replica keeps the old history as its second ID"
+    );
     wait_in_sync(&mut mid, &mut o);
     wait_in_sync(&mut mid, &mut l);
-    assert_same_data(&mut mid, &mut o);
-    assert_same_data(&mut mid, &mut l);
+    assert_same_data(&middle.url(), &other.url());
+    assert_same_data(&middle.url(), &leaf.url());
     assert_eq!(info(&mut mid, "stats", "sync_full"), "1");
 }
 
@@ -651,7 +587,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 
     // A break longer than the backlog: a full resync, and still the same data.
@@ -662,7 +598,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_full") == "2"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
 
     // A sonde replica of a redis master through a proxy that stalls past
     // repl-timeout: the replica notices, reconnects and continues.
@@ -690,7 +626,7 @@ fn network_breaks_resume_partially_or_resync_fully_past_the_backlog() {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
 }
 
@@ -781,7 +717,7 @@ fn several_replicas_attaching_at_once_all_sync() {
         for replica in &replicas {
             let mut r = replica.client();
             wait_in_sync(&mut m, &mut r);
-            assert_same_data(&mut m, &mut r);
+            assert_same_data(&master.url(), &replica.url());
         }
         assert_eq!(info(&mut m, "replication", "connected_slaves"), "3");
         assert_eq!(info(&mut m, "stats", "sync_full"), "3", "diskless {mode}");
@@ -806,7 +742,8 @@ fn masterauth_and_the_replica_output_buffer_limit() {
     ]);
     let mut r = replica.client();
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    let authed = format!("redis://:s3cret@127.0.0.1:{}/", master.port);
+    assert_same_data(&authed, &replica.url());
 
     // A replica that stops reading is dropped once its output passes the
     // replica class's hard limit; it comes back and catches up.
@@ -837,7 +774,7 @@ fn masterauth_and_the_replica_output_buffer_limit() {
     proxy.cut();
     proxy.restore();
     wait_in_sync(&mut m, &mut r);
-    assert_same_data(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
 }
 
 #[test]
@@ -872,4 +809,95 @@ fn a_replica_keeps_expired_keys_until_its_master_deletes_them() {
     wait_for("the master's DEL to reach the replica", || {
         redis::cmd("DBSIZE").query::<u64>(&mut r).expect("DBSIZE") == 0
     });
+}
+
+#[test]
+fn the_master_side_speaks_the_protocol_byte_for_byte_and_drops_silent_replicas() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync",
+        "no",
+        "--repl-timeout",
+        "2",
+        "--repl-ping-replica-period",
+        "1",
+    ]);
+    let mut m = master.client();
+    let _: () = redis::cmd("SET")
+        .arg(&["k", "v"])
+        .query(&mut m)
+        .expect("SET");
+    let mut stream = master.raw();
+    // As a replica does: the REPLCONFs pipelined, PSYNC once they are
+    // answered (PSYNC with replies pending is refused, as in Redis).
+    stream
+        .write_all(b"REPLCONF listening-port 4321\r\nREPLCONF capa eof capa psync2\r\n")
+        .expect("handshake");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut line = String::new();
+    let mut next_line = |reader: &mut BufReader<std::net::TcpStream>| {
+        line.clear();
+        reader.read_line(&mut line).expect("a line");
+        line.clone()
+    };
+    assert_eq!(next_line(&mut reader), "+OK\r\n");
+    assert_eq!(next_line(&mut reader), "+OK\r\n");
+    stream.write_all(b"PSYNC ? -1\r\n").expect("PSYNC");
+    let mut full = next_line(&mut reader);
+    while full == "\n" {
+        full = next_line(&mut reader);
+    }
+    let words: Vec<&str> = full.trim_end().split(' ').collect();
+    assert_eq!(words[0], "+FULLRESYNC", "{full:?}");
+    assert_eq!(words[1], info(&mut m, "replication", "master_replid"));
+    assert_eq!(words[2], "0");
+    let mut header = next_line(&mut reader);
+    while header == "\n" {
+        header = next_line(&mut reader);
+    }
+    let size: usize = header
+        .trim_end()
+        .strip_prefix('$')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("snapshot header {header:?}"));
+    let mut rdb = vec![0u8; size];
+    reader.read_exact(&mut rdb).expect("the snapshot");
+    assert!(rdb.starts_with(b"REDIS0010"), "an RDB image");
+    let repl_id = info(&mut m, "replication", "master_replid");
+    assert!(
+        rdb.windows(repl_id.len()).any(|w| w == repl_id.as_bytes()),
+        "the snapshot records the replication ID"
+    );
+    // A write after the snapshot arrives as the stream, with its SELECT.
+    let _: () = redis::cmd("SET")
+        .arg(&["k2", "v2"])
+        .query(&mut m)
+        .expect("SET");
+    let mut stream_bytes = vec![0u8; 0];
+    let select = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$2\r\nv2\r\n";
+    let mut buf = [0u8; 256];
+    while stream_bytes.len() < select.len() {
+        let n = reader.read(&mut buf).expect("stream");
+        assert!(n > 0, "the stream ended early");
+        stream_bytes.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(&stream_bytes[..select.len()], select);
+    let slave0 = info(&mut m, "replication", "slave0");
+    assert!(
+        slave0.starts_with("ip=127.0.0.1,port=4321,state=online,offset=0,"),
+        "{slave0}"
+    );
+    // This replica never acknowledges: past repl-timeout it is dropped
+    // (after PINGs in the stream, one per repl-ping-replica-period).
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).expect("closed by the master");
+    assert!(
+        rest.windows(14).any(|w| w == b"*1\r\n$4\r\nPING\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    assert_eq!(info(&mut m, "replication", "connected_slaves"), "0");
 }

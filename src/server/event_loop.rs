@@ -443,7 +443,7 @@ impl EventLoop {
     /// Close a client past its hard limit, or over its soft limit for too
     /// long (client-output-buffer-limit, by the client's class).
     fn check_output_limits(&mut self, client: &mut Client) {
-        if client.replica.is_some() {
+        if client.replica.as_deref().is_some_and(|d| d.attached()) {
             // The replica class is enforced where the stream is written.
             return;
         }

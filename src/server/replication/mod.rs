@@ -290,7 +290,7 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
                 ("offset", Field::Int(offset)),
             ],
         );
-        refresh_good_replicas(srv);
+        refresh_good_replicas_with(srv, client);
         return;
     }
     if !sync && replid != b"?" {
@@ -701,6 +701,7 @@ pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
             client.reply.raw(&pending);
             srv.queue_write(client);
         }
+        refresh_good_replicas_with(srv, client);
     }
 }
 
@@ -789,11 +790,28 @@ fn backlog_housekeeping(srv: &mut Server, now: Instant) {
 
 /// Replicas online whose last ACK is within min-replicas-max-lag.
 pub fn refresh_good_replicas(srv: &mut Server) {
+    srv.replication.good_replicas = count_good_replicas(srv);
+}
+
+fn count_good_replicas(srv: &Server) -> usize {
     let unix = unix_ms() / 1000;
     let max_lag = srv.config.min_replicas_max_lag as i64;
-    srv.replication.good_replicas = replicas(srv)
+    replicas(srv)
         .filter(|(_, d)| matches!(d.state, DownState::Online) && unix - d.ack_unix <= max_lag)
-        .count();
+        .count()
+}
+
+/// [`refresh_good_replicas`] while `client`, a replica, is out of the
+/// clients table (running a command).
+fn refresh_good_replicas_with(srv: &mut Server, client: &Client) {
+    refresh_good_replicas(srv);
+    let unix = unix_ms() / 1000;
+    if let Some(down) = client.replica.as_deref()
+        && matches!(down.state, DownState::Online)
+        && unix - down.ack_unix <= srv.config.min_replicas_max_lag as i64
+    {
+        srv.replication.good_replicas += 1;
+    }
 }
 
 /// The -NOREPLICAS refusal of writes, when min-replicas-to-write is not met.
@@ -808,7 +826,13 @@ pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
         return None;
     }
     let wanted = srv.config.min_replicas_to_write;
-    if wanted > 0 && srv.config.min_replicas_max_lag > 0 && srv.replication.good_replicas < wanted {
+    // The cached count is refreshed by the cron and by ACKs; a refusal
+    // counts again, so a replica that just came online is not missed.
+    if wanted > 0
+        && srv.config.min_replicas_max_lag > 0
+        && srv.replication.good_replicas < wanted
+        && count_good_replicas(srv) < wanted
+    {
         return Some("-NOREPLICAS Not enough good replicas to write.".to_owned());
     }
     None
@@ -817,6 +841,7 @@ pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
 /// A replica connection closed.
 pub fn replica_closed(srv: &mut Server, client: &Client) {
     if client.replica.as_deref().is_some_and(Downstream::attached) {
+        refresh_good_replicas(srv);
         srv.log.notice(
             "Connection with replica lost.",
             &[("addr", Field::Str(&client.addr()))],

@@ -500,9 +500,16 @@ fn handle(
             let repl = &mut srv.replication;
             if previous_replid.is_some() && replid != repl.replid {
                 // The master has a new history: ours continues under it.
+                // Our own replicas reconnect to learn the new ID (and
+                // continue under the old one, now our replid2).
                 repl.replid2 = std::mem::replace(&mut repl.replid, replid);
                 repl.second_repl_offset = offset as i64 + 1;
+                let attached: Vec<usize> = super::replicas(srv).map(|(c, _)| c.slot).collect();
+                for slot in attached {
+                    srv.kill_client(slot);
+                }
             }
+            let repl = &mut srv.replication;
             if repl.backlog.is_none() {
                 let size = srv.config.repl_backlog_size as usize;
                 repl.backlog = Some(Backlog::new(size, repl.master_repl_offset));
