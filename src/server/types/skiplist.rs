@@ -135,6 +135,42 @@ impl LexRange {
     }
 }
 
+/// A score or lexicographic interval of the sorted set order, so range
+/// walks are written once for both (ZRANGEBYSCORE and ZRANGEBYLEX, their
+/// REV, COUNT and REMRANGE forms).
+pub trait Interval {
+    /// (member, score) is not before the interval's start.
+    fn gte_min(&self, member: &[u8], score: f64) -> bool;
+    /// (member, score) is not after the interval's end.
+    fn lte_max(&self, member: &[u8], score: f64) -> bool;
+    /// Nothing can be inside.
+    fn is_empty(&self) -> bool;
+}
+
+impl Interval for ScoreRange {
+    fn gte_min(&self, _: &[u8], score: f64) -> bool {
+        ScoreRange::gte_min(self, score)
+    }
+    fn lte_max(&self, _: &[u8], score: f64) -> bool {
+        ScoreRange::lte_max(self, score)
+    }
+    fn is_empty(&self) -> bool {
+        ScoreRange::is_empty(self)
+    }
+}
+
+impl Interval for LexRange {
+    fn gte_min(&self, member: &[u8], _: f64) -> bool {
+        LexRange::gte_min(self, member)
+    }
+    fn lte_max(&self, member: &[u8], _: f64) -> bool {
+        LexRange::lte_max(self, member)
+    }
+    fn is_empty(&self) -> bool {
+        LexRange::is_empty(self)
+    }
+}
+
 /// The skiplist. See the module documentation.
 #[derive(Clone, Debug)]
 pub struct Skiplist {
@@ -435,25 +471,27 @@ impl Skiplist {
         NIL
     }
 
-    fn in_score_range(&self, r: &ScoreRange) -> bool {
-        if r.is_empty() || self.tail == NIL {
+    fn overlaps(&self, r: &impl Interval) -> bool {
+        if r.is_empty() || self.tail == NIL || self.head[0].next == NIL {
             return false;
         }
-        r.gte_min(self.node(self.tail).score)
-            && self.head[0].next != NIL
-            && r.lte_max(self.node(self.head[0].next).score)
+        let (last, first) = (self.node(self.tail), self.node(self.head[0].next));
+        r.gte_min(&last.member, last.score) && r.lte_max(&first.member, first.score)
     }
 
-    /// First node within the score range, or NIL.
-    pub fn first_in_score(&self, r: &ScoreRange) -> u32 {
-        if !self.in_score_range(r) {
+    /// First node within the range, or NIL.
+    pub fn first_in(&self, r: &impl Interval) -> u32 {
+        if !self.overlaps(r) {
             return NIL;
         }
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let l = self.lv(x, i);
-                if l.next != NIL && !r.gte_min(self.node(l.next).score) {
+                if l.next != NIL && {
+                    let n = self.node(l.next);
+                    !r.gte_min(&n.member, n.score)
+                } {
                     x = l.next;
                 } else {
                     break;
@@ -461,81 +499,38 @@ impl Skiplist {
             }
         }
         let x = self.lv(x, 0).next;
-        if x == NIL || !r.lte_max(self.node(x).score) {
+        if x == NIL || {
+            let n = self.node(x);
+            !r.lte_max(&n.member, n.score)
+        } {
             return NIL;
         }
         x
     }
 
-    /// Last node within the score range, or NIL.
-    pub fn last_in_score(&self, r: &ScoreRange) -> u32 {
-        if !self.in_score_range(r) {
+    /// Last node within the range, or NIL.
+    pub fn last_in(&self, r: &impl Interval) -> u32 {
+        if !self.overlaps(r) {
             return NIL;
         }
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let l = self.lv(x, i);
-                if l.next != NIL && r.lte_max(self.node(l.next).score) {
+                if l.next != NIL && {
+                    let n = self.node(l.next);
+                    r.lte_max(&n.member, n.score)
+                } {
                     x = l.next;
                 } else {
                     break;
                 }
             }
         }
-        if x == HEAD || !r.gte_min(self.node(x).score) {
-            return NIL;
-        }
-        x
-    }
-
-    fn in_lex_range(&self, r: &LexRange) -> bool {
-        if r.is_empty() || self.tail == NIL {
-            return false;
-        }
-        r.gte_min(&self.node(self.tail).member)
-            && self.head[0].next != NIL
-            && r.lte_max(&self.node(self.head[0].next).member)
-    }
-
-    pub fn first_in_lex(&self, r: &LexRange) -> u32 {
-        if !self.in_lex_range(r) {
-            return NIL;
-        }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && !r.gte_min(&self.node(l.next).member) {
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-        }
-        let x = self.lv(x, 0).next;
-        if x == NIL || !r.lte_max(&self.node(x).member) {
-            return NIL;
-        }
-        x
-    }
-
-    pub fn last_in_lex(&self, r: &LexRange) -> u32 {
-        if !self.in_lex_range(r) {
-            return NIL;
-        }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && r.lte_max(&self.node(l.next).member) {
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-        }
-        if x == HEAD || !r.gte_min(&self.node(x).member) {
+        if x == HEAD || {
+            let n = self.node(x);
+            !r.gte_min(&n.member, n.score)
+        } {
             return NIL;
         }
         x
@@ -630,8 +625,8 @@ mod tests {
             min_ex: true,
             max_ex: false,
         };
-        let first = z.first_in_score(&r);
-        let last = z.last_in_score(&r);
+        let first = z.first_in(&r);
+        let last = z.last_in(&r);
         assert!(z.score(first) > 10.0 && z.score(last) <= 20.0);
         let expected = left.iter().filter(|(s, _)| r.contains(*s)).count();
         let span =
@@ -653,17 +648,17 @@ mod tests {
             min: LexBound::Excl(b"a".to_vec()),
             max: LexBound::Incl(b"c".to_vec()),
         };
-        assert_eq!(z.member(z.first_in_lex(&r)), b"b");
-        assert_eq!(z.member(z.last_in_lex(&r)), b"c");
+        assert_eq!(z.member(z.first_in(&r)), b"b");
+        assert_eq!(z.member(z.last_in(&r)), b"c");
         let all = LexRange {
             min: LexBound::Min,
             max: LexBound::Max,
         };
-        assert_eq!(z.member(z.last_in_lex(&all)), b"d");
+        assert_eq!(z.member(z.last_in(&all)), b"d");
         let none = LexRange {
             min: LexBound::Max,
             max: LexBound::Min,
         };
-        assert_eq!(z.first_in_lex(&none), NIL);
+        assert_eq!(z.first_in(&none), NIL);
     }
 }

@@ -13,7 +13,7 @@
 use super::super::dict::{Dict, Rng};
 use super::super::keyspace::Value;
 use super::packed::{self, Packed};
-use super::skiplist::{LexRange, NIL, ScoreRange, Skiplist};
+use super::skiplist::{Interval, LexRange, NIL, ScoreRange, Skiplist};
 use super::{Counted, Scored, limits};
 
 /// The full encoding: order and rank from the skiplist, scores by member
@@ -248,54 +248,7 @@ impl<'a> ZsetRef<'a> {
         limit: i64,
         reverse: bool,
     ) -> Vec<(&'a [u8], f64)> {
-        let mut out = Vec::new();
-        let mut limit = limit;
-        match *self {
-            ZsetRef::Packed(p) => {
-                let items: Vec<(&'a [u8], f64)> = packed_items(p).map(|(m, s, _)| (m, s)).collect();
-                let iter: Box<dyn Iterator<Item = &(&'a [u8], f64)>> = if reverse {
-                    Box::new(items.iter().rev().skip_while(|(_, s)| !r.lte_max(*s)))
-                } else {
-                    Box::new(items.iter().skip_while(|(_, s)| !r.gte_min(*s)))
-                };
-                for &(m, s) in iter.skip(offset) {
-                    if limit == 0 {
-                        break;
-                    }
-                    let inside = if reverse { r.gte_min(s) } else { r.lte_max(s) };
-                    if !inside {
-                        break;
-                    }
-                    out.push((m, s));
-                    limit -= 1;
-                }
-            }
-            ZsetRef::Skip(z) => {
-                let list = &z.list;
-                let mut x = if reverse {
-                    list.last_in_score(r)
-                } else {
-                    list.first_in_score(r)
-                };
-                for _ in 0..offset {
-                    if x == NIL {
-                        break;
-                    }
-                    x = if reverse { list.prev(x) } else { list.next(x) };
-                }
-                while x != NIL && limit != 0 {
-                    let s = list.score(x);
-                    let inside = if reverse { r.gte_min(s) } else { r.lte_max(s) };
-                    if !inside {
-                        break;
-                    }
-                    out.push((list.member(x), s));
-                    limit -= 1;
-                    x = if reverse { list.prev(x) } else { list.next(x) };
-                }
-            }
-        }
-        out
+        self.range_in(r, offset, limit, reverse)
     }
 
     /// As [`ZsetRef::range_by_score`] for a lexicographic range.
@@ -306,25 +259,38 @@ impl<'a> ZsetRef<'a> {
         limit: i64,
         reverse: bool,
     ) -> Vec<(&'a [u8], f64)> {
+        self.range_in(r, offset, limit, reverse)
+    }
+
+    fn range_in(
+        &self,
+        r: &impl Interval,
+        offset: usize,
+        mut limit: i64,
+        reverse: bool,
+    ) -> Vec<(&'a [u8], f64)> {
         let mut out = Vec::new();
-        let mut limit = limit;
+        if r.is_empty() {
+            return out;
+        }
+        // Past the range's far end (walking in `reverse` or not).
+        let inside = |m: &[u8], s: f64| {
+            if reverse {
+                r.gte_min(m, s)
+            } else {
+                r.lte_max(m, s)
+            }
+        };
         match *self {
             ZsetRef::Packed(p) => {
-                if r.is_empty() {
-                    return out;
-                }
                 let items: Vec<(&'a [u8], f64)> = packed_items(p).map(|(m, s, _)| (m, s)).collect();
                 let iter: Box<dyn Iterator<Item = &(&'a [u8], f64)>> = if reverse {
-                    Box::new(items.iter().rev().skip_while(|(m, _)| !r.lte_max(m)))
+                    Box::new(items.iter().rev().skip_while(|(m, s)| !r.lte_max(m, *s)))
                 } else {
-                    Box::new(items.iter().skip_while(|(m, _)| !r.gte_min(m)))
+                    Box::new(items.iter().skip_while(|(m, s)| !r.gte_min(m, *s)))
                 };
                 for &(m, s) in iter.skip(offset) {
-                    if limit == 0 {
-                        break;
-                    }
-                    let inside = if reverse { r.gte_min(m) } else { r.lte_max(m) };
-                    if !inside {
+                    if limit == 0 || !inside(m, s) {
                         break;
                     }
                     out.push((m, s));
@@ -333,26 +299,26 @@ impl<'a> ZsetRef<'a> {
             }
             ZsetRef::Skip(z) => {
                 let list = &z.list;
+                let step = |x| if reverse { list.prev(x) } else { list.next(x) };
                 let mut x = if reverse {
-                    list.last_in_lex(r)
+                    list.last_in(r)
                 } else {
-                    list.first_in_lex(r)
+                    list.first_in(r)
                 };
                 for _ in 0..offset {
                     if x == NIL {
                         break;
                     }
-                    x = if reverse { list.prev(x) } else { list.next(x) };
+                    x = step(x);
                 }
                 while x != NIL && limit != 0 {
-                    let m = list.member(x);
-                    let inside = if reverse { r.gte_min(m) } else { r.lte_max(m) };
-                    if !inside {
+                    let (m, s) = (list.member(x), list.score(x));
+                    if !inside(m, s) {
                         break;
                     }
-                    out.push((m, list.score(x)));
+                    out.push((m, s));
                     limit -= 1;
-                    x = if reverse { list.prev(x) } else { list.next(x) };
+                    x = step(x);
                 }
             }
         }
@@ -365,11 +331,11 @@ impl<'a> ZsetRef<'a> {
             ZsetRef::Packed(p) => packed_items(p).filter(|(_, s, _)| r.contains(*s)).count(),
             ZsetRef::Skip(z) => {
                 let l = &z.list;
-                let first = l.first_in_score(r);
+                let first = l.first_in(r);
                 if first == NIL {
                     return 0;
                 }
-                let last = l.last_in_score(r);
+                let last = l.last_in(r);
                 l.rank(l.score(last), l.member(last)) - l.rank(l.score(first), l.member(first)) + 1
             }
         }
@@ -385,11 +351,11 @@ impl<'a> ZsetRef<'a> {
             }
             ZsetRef::Skip(z) => {
                 let l = &z.list;
-                let first = l.first_in_lex(r);
+                let first = l.first_in(r);
                 if first == NIL {
                     return 0;
                 }
-                let last = l.last_in_lex(r);
+                let last = l.last_in(r);
                 l.rank(l.score(last), l.member(last)) - l.rank(l.score(first), l.member(first)) + 1
             }
         }
@@ -594,11 +560,11 @@ pub fn remove_range(value: &mut Value, range: RemoveRange<'_>) -> usize {
                     list.delete_run(first, |k, _, _| k <= b - a + 1)
                 }
                 RemoveRange::Score(r) => {
-                    let first = list.first_in_score(r);
+                    let first = list.first_in(r);
                     list.delete_run(first, |_, s, _| r.lte_max(s))
                 }
                 RemoveRange::Lex(r) => {
-                    let first = list.first_in_lex(r);
+                    let first = list.first_in(r);
                     list.delete_run(first, |_, _, m| r.lte_max(m))
                 }
             };
