@@ -58,6 +58,25 @@ fn as_list_mut(v: &mut Value) -> Option<&mut List> {
     }
 }
 
+/// The list under `key` for reading: `Ok(None)` when there is none, `Err`
+/// once WRONGTYPE was replied.
+fn read_list<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+) -> Result<Option<&'a List>, WrongType> {
+    Ok(read_kind(srv, client, key, Kind::List)?.and_then(as_list))
+}
+
+/// As [`read_list`], for modification.
+fn write_list<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+) -> Result<Option<&'a mut List>, WrongType> {
+    Ok(write_kind(srv, client, key, Kind::List)?.and_then(as_list_mut))
+}
+
 /// Create an empty list under `key` (its waiters are signalled: the push
 /// that follows fills it).
 pub fn create(srv: &mut Server, db: usize, key: &[u8]) {
@@ -134,7 +153,7 @@ fn pop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: boo
         None => None,
     };
     let (db, key) = (client.db, args[1]);
-    let list = match write_kind(srv, client, key, Kind::List) {
+    let list = match write_list(srv, client, key) {
         Err(WrongType) => return,
         Ok(None) => {
             if count.is_some() {
@@ -144,10 +163,7 @@ fn pop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: boo
             }
             return;
         }
-        Ok(Some(v)) => match as_list_mut(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     match count {
         Some(0) => {
@@ -211,16 +227,13 @@ fn lrange(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(end) = int_arg(client, args[3]) else {
         return;
     };
-    let list = match read_kind(srv, client, args[1], Kind::List) {
+    let list = match read_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.array(0);
             return;
         }
-        Ok(Some(v)) => match as_list(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     match clamp_range(start, end, list.len()) {
         None => client.reply.array(0),
@@ -242,16 +255,13 @@ fn index_of(i: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let list = match read_kind(srv, client, args[1], Kind::List) {
+    let list = match read_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.null();
             return;
         }
-        Ok(Some(v)) => match as_list(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let Some(i) = int_arg(client, args[2]) else {
         return;
@@ -263,16 +273,13 @@ fn lindex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn lset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let list = match write_kind(srv, client, args[1], Kind::List) {
+    let list = match write_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.error("no such key");
             return;
         }
-        Ok(Some(v)) => match as_list_mut(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let Some(i) = int_arg(client, args[2]) else {
         return;
@@ -292,16 +299,13 @@ fn lrem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     let (db, key, target) = (client.db, args[1], args[3]);
-    let list = match write_kind(srv, client, key, Kind::List) {
+    let list = match write_list(srv, client, key) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.int(0);
             return;
         }
-        Ok(Some(v)) => match as_list_mut(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let limit = if count == 0 {
         usize::MAX
@@ -326,16 +330,13 @@ fn ltrim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     let (db, key) = (client.db, args[1]);
-    let list = match write_kind(srv, client, key, Kind::List) {
+    let list = match write_list(srv, client, key) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.ok();
             return;
         }
-        Ok(Some(v)) => match as_list_mut(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let len = list.len();
     let (front, back) = match clamp_range(start, end, len) {
@@ -358,16 +359,13 @@ fn linsert(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.syntax_error();
         return;
     };
-    let list = match write_kind(srv, client, args[1], Kind::List) {
+    let list = match write_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
             client.reply.int(0);
             return;
         }
-        Ok(Some(v)) => match as_list_mut(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let Some(pos) = list.iter().position(|item| item == args[3]) else {
         client.reply.int(-1);
@@ -422,7 +420,7 @@ fn lpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let backward = rank < 0;
     let wrapped = rank == i64::MIN;
     let rank = if wrapped { 1 } else { rank.unsigned_abs() };
-    let list = match read_kind(srv, client, args[1], Kind::List) {
+    let list = match read_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
             if count.is_some() {
@@ -432,10 +430,7 @@ fn lpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             }
             return;
         }
-        Ok(Some(v)) => match as_list(v) {
-            Some(l) => l,
-            None => return,
-        },
+        Ok(Some(l)) => l,
     };
     let len = list.len();
     let walk: Box<dyn Iterator<Item = &[u8]>> = if backward {
@@ -575,12 +570,8 @@ fn mpop_first(
 ) -> Result<bool, WrongType> {
     let db = client.db;
     for &key in keys {
-        let list = match write_kind(srv, client, key, Kind::List)? {
-            None => continue,
-            Some(v) => match as_list_mut(v) {
-                Some(l) if !l.is_empty() => l,
-                _ => continue,
-            },
+        let Some(list) = write_list(srv, client, key)?.filter(|l| !l.is_empty()) else {
+            continue;
         };
         let items = pop_many(list, front, count);
         client.reply.array(2);
@@ -618,13 +609,10 @@ fn bpop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: bo
     let keys = &args[1..args.len() - 1];
     let db = client.db;
     for &key in keys {
-        let list = match write_kind(srv, client, key, Kind::List) {
+        let list = match write_list(srv, client, key) {
             Err(WrongType) => return,
-            Ok(None) => continue,
-            Ok(Some(v)) => match as_list_mut(v) {
-                Some(l) if !l.is_empty() => l,
-                _ => continue,
-            },
+            Ok(Some(l)) if !l.is_empty() => l,
+            Ok(_) => continue,
         };
         let Some(item) = list.pop(front) else {
             continue;
