@@ -305,9 +305,7 @@ fn zcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     match read_kind(srv, client, args[1], Kind::Zset) {
         Err(WrongType) => {}
         Ok(v) => {
-            let n = v
-                .and_then(ZsetRef::of)
-                .map_or(0, |z| z.count_in_score(&range));
+            let n = v.and_then(ZsetRef::of).map_or(0, |z| z.count_in(&range));
             client.reply.int(n as i64);
         }
     }
@@ -320,9 +318,7 @@ fn zlexcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     match read_kind(srv, client, args[1], Kind::Zset) {
         Err(WrongType) => {}
         Ok(v) => {
-            let n = v
-                .and_then(ZsetRef::of)
-                .map_or(0, |z| z.count_in_lex(&range));
+            let n = v.and_then(ZsetRef::of).map_or(0, |z| z.count_in(&range));
             client.reply.int(n as i64);
         }
     }

@@ -325,30 +325,16 @@ impl<'a> ZsetRef<'a> {
         out
     }
 
-    /// Members within a score range (O(log n) for the skiplist).
-    pub fn count_in_score(&self, r: &ScoreRange) -> usize {
-        match self {
-            ZsetRef::Packed(p) => packed_items(p).filter(|(_, s, _)| r.contains(*s)).count(),
-            ZsetRef::Skip(z) => {
-                let l = &z.list;
-                let first = l.first_in(r);
-                if first == NIL {
-                    return 0;
-                }
-                let last = l.last_in(r);
-                l.rank(l.score(last), l.member(last)) - l.rank(l.score(first), l.member(first)) + 1
-            }
+    /// Members within a score or lexicographic range (O(log n) for the
+    /// skiplist).
+    pub fn count_in(&self, r: &impl Interval) -> usize {
+        if r.is_empty() {
+            return 0;
         }
-    }
-
-    pub fn count_in_lex(&self, r: &LexRange) -> usize {
         match self {
-            ZsetRef::Packed(p) => {
-                if r.is_empty() {
-                    return 0;
-                }
-                packed_items(p).filter(|(m, _, _)| r.contains(m)).count()
-            }
+            ZsetRef::Packed(p) => packed_items(p)
+                .filter(|(m, s, _)| r.gte_min(m, *s) && r.lte_max(m, *s))
+                .count(),
             ZsetRef::Skip(z) => {
                 let l = &z.list;
                 let first = l.first_in(r);
@@ -656,7 +642,7 @@ mod tests {
             min_ex: false,
             max_ex: false,
         };
-        assert_eq!(ZsetRef::of(&v).unwrap().count_in_score(&range), 10);
+        assert_eq!(ZsetRef::of(&v).unwrap().count_in(&range), 10);
         assert_eq!(remove_range(&mut v, RemoveRange::Score(&range)), 10);
         assert_eq!(ZsetRef::of(&v).unwrap().len(), 118);
         compact_if_small(&mut v);
