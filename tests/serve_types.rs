@@ -1228,3 +1228,45 @@ fn chained_wakeups_match_redis() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Score and lexicographic ranges, counts and removals walk the skiplist
+/// encoding the same way as the compact one: the same script against both,
+/// each compared with redis-server.
+#[test]
+fn sorted_set_ranges_match_redis_in_both_encodings() {
+    let ranges = r#"
+        ZADD z 1 a 2 b 2 bb 3 c 4 d 5 e -inf lo +inf hi
+        ZADD lex 0 a 0 b 0 c 0 d 0 e 0 f 0 g
+        OBJECT ENCODING z
+        ZRANGEBYSCORE z 2 4
+        ZRANGEBYSCORE z (2 4 WITHSCORES
+        ZRANGEBYSCORE z -inf +inf LIMIT 2 3
+        ZRANGEBYSCORE z (1 (1
+        ZRANGEBYSCORE z 5 1
+        ZREVRANGEBYSCORE z 4 2
+        ZREVRANGEBYSCORE z +inf -inf LIMIT 1 2 WITHSCORES
+        ZREVRANGEBYSCORE z (4 (2
+        ZRANGE z 2 4 BYSCORE REV
+        ZRANGE z (1 +inf BYSCORE LIMIT 0 2
+        ZCOUNT z 2 4
+        ZCOUNT z (2 (4
+        ZCOUNT z 4 2
+        ZCOUNT z -inf +inf
+        ZRANGEBYLEX lex [b [e
+        ZRANGEBYLEX lex (b (e
+        ZRANGEBYLEX lex - + LIMIT 1 3
+        ZRANGEBYLEX lex [e [b
+        ZREVRANGEBYLEX lex [e [b
+        ZREVRANGEBYLEX lex + - LIMIT 2 2
+        ZRANGE lex [c + BYLEX
+        ZLEXCOUNT lex [b [e
+        ZLEXCOUNT lex (b (b
+        ZLEXCOUNT lex - +
+        ZREMRANGEBYSCORE z (4 5
+        ZREMRANGEBYLEX lex (a [c
+        ZRANGE z 0 -1 WITHSCORES
+        ZRANGE lex 0 -1
+    "#;
+    diff(ranges);
+    diff(&format!("CONFIG SET zset-max-listpack-entries 0\n{ranges}"));
+}
