@@ -102,6 +102,16 @@ impl Reply {
             .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
 
+    /// What a missing key answers to a command whose COUNT form replies an
+    /// array: the empty array with a count, the null bulk without one.
+    pub fn nothing(&mut self, counted: bool) {
+        if counted {
+            self.array(0);
+        } else {
+            self.null();
+        }
+    }
+
     pub fn array(&mut self, len: usize) {
         encode::header(&mut self.buf, b'*', len);
     }

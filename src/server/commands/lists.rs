@@ -423,11 +423,7 @@ fn lpos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let list = match read_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
-            if count.is_some() {
-                client.reply.array(0);
-            } else {
-                client.reply.null();
-            }
+            client.reply.nothing(count.is_some());
             return;
         }
         Ok(Some(l)) => l,

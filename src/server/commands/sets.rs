@@ -370,11 +370,7 @@ fn srandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let (value, rng) = match read_kind_rng(srv, client, args[1], Kind::Set) {
         Err(WrongType) => return,
         Ok(None) => {
-            if l.is_some() {
-                client.reply.array(0);
-            } else {
-                client.reply.null();
-            }
+            client.reply.nothing(l.is_some());
             return;
         }
         Ok(Some(found)) => found,

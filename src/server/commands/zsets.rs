@@ -874,11 +874,7 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let (value, rng) = match read_kind_rng(srv, client, args[1], Kind::Zset) {
         Err(WrongType) => return,
         Ok(None) => {
-            if count.is_some() {
-                client.reply.array(0);
-            } else {
-                client.reply.null();
-            }
+            client.reply.nothing(count.is_some());
             return;
         }
         Ok(Some(found)) => found,

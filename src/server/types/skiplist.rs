@@ -362,22 +362,30 @@ impl Skiplist {
     /// strictly before it.
     fn path(&self, score: f64, member: &[u8]) -> [u32; MAX_LEVEL] {
         let mut update = [HEAD; MAX_LEVEL];
+        self.descend(
+            |n| before(n.score, &n.member, score, member),
+            |i, x| update[i] = x,
+        );
+        update
+    }
+
+    /// Walk down from the top level, moving right while `ahead` holds for
+    /// the next node; `at_level` sees where the walk of each level stopped.
+    /// Returns the last node passed (HEAD when none).
+    fn descend(&self, ahead: impl Fn(&Node) -> bool, mut at_level: impl FnMut(usize, u32)) -> u32 {
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let l = self.lv(x, i);
-                if l.next != NIL && {
-                    let n = self.node(l.next);
-                    before(n.score, &n.member, score, member)
-                } {
+                if l.next != NIL && ahead(self.node(l.next)) {
                     x = l.next;
                 } else {
                     break;
                 }
             }
-            update[i] = x;
+            at_level(i, x);
         }
-        update
+        x
     }
 
     fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
@@ -484,21 +492,8 @@ impl Skiplist {
         if !self.overlaps(r) {
             return NIL;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && {
-                    let n = self.node(l.next);
-                    !r.gte_min(&n.member, n.score)
-                } {
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-        }
-        let x = self.lv(x, 0).next;
+        let before_range = self.descend(|n| !r.gte_min(&n.member, n.score), |_, _| {});
+        let x = self.lv(before_range, 0).next;
         if x == NIL || {
             let n = self.node(x);
             !r.lte_max(&n.member, n.score)
@@ -513,20 +508,7 @@ impl Skiplist {
         if !self.overlaps(r) {
             return NIL;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && {
-                    let n = self.node(l.next);
-                    r.lte_max(&n.member, n.score)
-                } {
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-        }
+        let x = self.descend(|n| r.lte_max(&n.member, n.score), |_, _| {});
         if x == HEAD || {
             let n = self.node(x);
             !r.gte_min(&n.member, n.score)
