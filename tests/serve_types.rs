@@ -14,6 +14,19 @@ fn diff(script: &str) {
     assert_same(&redis.addr(), &sonde.addr(), script);
 }
 
+/// The raw replies redis-server gave (first) and sonde gave (second) are
+/// the same, shown quoted when they differ.
+#[track_caller]
+fn assert_same_replies(results: &[Vec<Vec<u8>>]) {
+    let quoted = |replies: &Vec<Vec<u8>>| {
+        replies
+            .iter()
+            .map(|r| sonde::output::bytes::quoted(r))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(quoted(&results[0]), quoted(&results[1]));
+}
+
 fn args(line: &str) -> Vec<Vec<u8>> {
     sonde::resp::request::split_args(line.as_bytes()).expect("balanced quotes")
 }
@@ -1012,16 +1025,7 @@ fn blocked_clients_are_served_in_order() {
         seen.push(pusher.call(&args("EXISTS k")));
         results.push(seen);
     }
-    assert_eq!(
-        results[0]
-            .iter()
-            .map(|r| sonde::output::bytes::quoted(r))
-            .collect::<Vec<_>>(),
-        results[1]
-            .iter()
-            .map(|r| sonde::output::bytes::quoted(r))
-            .collect::<Vec<_>>()
-    );
+    assert_same_replies(&results);
 }
 
 /// A blocking pop times out after about its timeout and replies null.
@@ -1217,16 +1221,7 @@ fn chained_wakeups_match_redis() {
         seen.push(popper.read_reply());
         results.push(seen);
     }
-    assert_eq!(
-        results[0]
-            .iter()
-            .map(|r| sonde::output::bytes::quoted(r))
-            .collect::<Vec<_>>(),
-        results[1]
-            .iter()
-            .map(|r| sonde::output::bytes::quoted(r))
-            .collect::<Vec<_>>()
-    );
+    assert_same_replies(&results);
 }
 
 /// Score and lexicographic ranges, counts and removals walk the skiplist
