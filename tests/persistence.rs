@@ -318,6 +318,65 @@ fn bgsave_writes_in_a_child_while_the_server_keeps_serving() {
     });
 }
 
+/// Pids of the live processes whose parent is `parent` (from /proc).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // "pid (comm) state ppid ...": comm may hold spaces.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_bgsave_child_dies_with_its_server_and_never_replaces_a_newer_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 ms per key: the child would need 3 s for 3,000 keys.
+    let mut node = Node::start(dir.path(), &["--rdb-key-save-delay", "1000"]);
+    let mut c = node.client();
+    let mut pipe = redis::pipe();
+    for i in 0..3000 {
+        pipe.cmd("SET").arg(format!("old:{i}")).arg(i).ignore();
+    }
+    pipe.query::<()>(&mut c).unwrap();
+    let server_pid = node.child.as_ref().expect("running").id();
+    let _: String = q(&mut c, &["BGSAVE"]);
+    let children = children_of(server_pid);
+    assert_eq!(children.len(), 1, "one BGSAVE child: {children:?}");
+    let orphan = children[0];
+    // The server dies hard mid-snapshot and is restarted at once; it
+    // saves newer data, which nothing may overwrite later.
+    node.kill9();
+    node.extra.clear();
+    node.restart();
+    let mut c = node.client();
+    let _: () = q(&mut c, &["SET", "new", "data"]);
+    let _: () = q(&mut c, &["SAVE"]);
+    let dump = dir.path().join("dump.rdb");
+    assert_eq!(snapshot_keys(&dump), 1);
+    // Longer than the orphan would have needed to finish its 3,000 keys.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(snapshot_keys(&dump), 1, "the newer dump.rdb survived");
+    let stat = std::fs::read_to_string(format!("/proc/{orphan}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z "),
+        "the orphaned child is gone: {stat}"
+    );
+    node.restart();
+    let value: Option<String> = q(&mut node.client(), &["GET", "new"]);
+    assert_eq!(value.as_deref(), Some("data"));
+    let dbsize: i64 = q(&mut node.client(), &["DBSIZE"]);
+    assert_eq!(dbsize, 1);
+}
+
 #[test]
 fn save_points_start_bgsave_and_flushall_saves_an_empty_snapshot() {
     let dir = tempfile::tempdir().unwrap();

@@ -15,10 +15,32 @@
 //! destructor or atexit handler of the parent's state runs twice. Before
 //! exiting it reports its copy-on-write cost (private dirty memory) through
 //! a pipe, read by the parent when it reaps the child.
+//!
+//! A child never outlives its parent. A server killed hard (kill -9, the
+//! OOM killer, an abort) during BGSAVE would otherwise leave the child
+//! running, and the child would later rename its stale snapshot over the
+//! dump.rdb a restarted server has saved since. So the child asks the
+//! kernel for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), checks
+//! that the parent did not die before that request, and checks again
+//! ([`parent_alive`]) right before it puts a file in place.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Instant;
+
+/// In a forked child, the pid of the server that forked it; 0 in the
+/// server itself.
+static PARENT: AtomicI32 = AtomicI32::new(0);
+
+/// False only in a child whose parent has died (it has been re-parented):
+/// whatever it was writing is stale and must not replace anything. Always
+/// true in the server process itself.
+pub fn parent_alive() -> bool {
+    let parent = PARENT.load(Ordering::Relaxed);
+    // SAFETY: getppid has no preconditions.
+    parent == 0 || unsafe { libc::getppid() } == parent
+}
 
 /// A running child.
 #[derive(Debug)]
@@ -66,6 +88,8 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
     // SAFETY: both descriptors were just created and are owned here.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     let started = Instant::now();
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
     // SAFETY: fork has no preconditions; see the module docs for why the
     // child can run Rust code (one thread, no lock held by another).
     let pid = unsafe { libc::fork() };
@@ -74,6 +98,15 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
     }
     if pid == 0 {
         drop(read);
+        PARENT.store(parent, Ordering::Relaxed);
+        // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number; then
+        // leaving at once if the parent died before the request was made.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+        }
         child_setup(keep, write.as_raw_fd());
         let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or(1);
         let cow = private_dirty_bytes();

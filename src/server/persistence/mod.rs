@@ -228,6 +228,11 @@ pub fn write_rdb_file(
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
+        if !child::parent_alive() {
+            return Err(io::Error::other(
+                "the server that forked this child is gone: its snapshot is stale",
+            ));
+        }
         std::fs::rename(&temp, path)?;
         fsync_dir(dir)?;
         Ok(written)
