@@ -1,7 +1,7 @@
 //! `sonde resp sniff`: RESP commands seen on the wire, live or from a
 //! capture file, one row (or JSON line) each, then a summary.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use crate::capture::{
     CommandEvent, Event, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble,
 };
 use crate::cli::RespSniffArgs;
+use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::json::JsonLines;
 use crate::output::stream::{Column, Columns};
@@ -65,8 +66,21 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         count: args.count,
         duration: args.duration.map(|s| (s * 1e6).max(0.0) as Micros),
     };
+    let refreshing =
+        args.hot.interval.is_some() && format == Format::Table && io::stdout().is_terminal();
+    let filter = Filter {
+        show: filter.show && !refreshing,
+        ..filter
+    };
     let mut run = Run {
         sniffer: Sniffer::new(config),
+        hot: Hot::new(args.hot.options()),
+        window: args.hot.interval.map(|every| Window {
+            every: every.as_micros().max(1) as Micros,
+            hot: Hot::new(args.hot.options()),
+            start: None,
+            refreshing,
+        }),
         filter,
         limit,
         shown: 0,
@@ -105,9 +119,14 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
     };
     run.sniffer.finish();
     run.drain()?;
+    if let Some(end) = run.window.as_ref().and_then(|w| w.start).map(|s| s + 1) {
+        // The last, partial interval.
+        run.close_window(end.max(run.sniffer.totals().last_ts), true)?;
+    }
     let totals = run.sniffer.totals();
     let report = Summary::new(
         totals,
+        run.hot.report(),
         source,
         kernel,
         wall.elapsed(),
@@ -181,8 +200,21 @@ struct Limit {
     duration: Option<Micros>,
 }
 
+/// Hot keys of the current interval (`--interval`).
+struct Window {
+    every: Micros,
+    hot: Hot,
+    /// Capture time the interval began.
+    start: Option<Micros>,
+    /// Tables redrawn in place on a terminal.
+    refreshing: bool,
+}
+
 struct Run<'a> {
     sniffer: Sniffer,
+    /// Hot keys of the whole run.
+    hot: Hot,
+    window: Option<Window>,
     filter: Filter,
     limit: Limit,
     shown: u64,
@@ -197,6 +229,19 @@ impl Run<'_> {
         let events: Vec<Event> = self.sniffer.events().collect();
         for event in events {
             self.sniffer.count(&event);
+            if let Event::Command(c) = &event {
+                self.close_window(c.time, false)?;
+                let seen = Seen {
+                    args: &c.args,
+                    client: Some(c.client),
+                    bytes: c.request_bytes + c.reply.as_ref().map_or(0, |r| r.bytes),
+                    latency: c.latency,
+                };
+                self.hot.add(&seen);
+                if let Some(w) = &mut self.window {
+                    w.hot.add(&seen);
+                }
+            }
             let show = match &event {
                 Event::Command(c) => self.filter.show && self.filter.shows(c),
                 Event::Trouble { .. } => self.filter.show,
@@ -210,6 +255,35 @@ impl Run<'_> {
             self.sink.event(&event)?;
         }
         Ok(self.limit.count.is_some_and(|n| self.shown >= n))
+    }
+
+    /// Report the interval when `now` is past its end (or, `last`, in any
+    /// case), then start the next one.
+    fn close_window(&mut self, now: Micros, last: bool) -> io::Result<()> {
+        let Some(w) = &mut self.window else {
+            return Ok(());
+        };
+        let start = *w.start.get_or_insert(now);
+        if !last && now < start + w.every {
+            return Ok(());
+        }
+        let end = if last { now } else { start + w.every };
+        let report = IntervalReport {
+            kind: "interval",
+            start: iso(start),
+            end: iso(end),
+            seconds: (end - start) as f64 / 1e6,
+            hot: w.hot.report(),
+        };
+        w.hot.clear();
+        // Skip intervals in which nothing came.
+        let mut next = end;
+        while !last && now >= next + w.every {
+            next += w.every;
+        }
+        w.start = Some(next);
+        let refreshing = w.refreshing;
+        self.sink.interval(&report, refreshing)
     }
 
     fn past_duration(&mut self, ts: Micros) -> bool {
@@ -279,6 +353,8 @@ impl Run<'_> {
                     // The queue ran dry: catch up on time, show what came,
                     // and sleep until more arrives.
                     self.sniffer.tick(live::now_micros());
+                    self.drain()?;
+                    self.close_window(live::now_micros(), false)?;
                     self.sink.flush()?;
                     last_flush = Instant::now();
                     capture.wait(Duration::from_millis(100));
@@ -406,6 +482,32 @@ impl<'a> Sink<'a> {
                     columns.row(&[&clock(*time), &client.to_string(), "", "", what, &text])
                 }
             },
+        }
+    }
+
+    /// The hot keys of one interval: a JSON line, or tables (redrawn from
+    /// the top of a terminal).
+    fn interval(&mut self, report: &IntervalReport, refreshing: bool) -> io::Result<()> {
+        match self {
+            Sink::Json(lines) => {
+                lines.write(report)?;
+                lines.get_mut().0.flush()
+            }
+            Sink::Table(columns) => {
+                let out = columns.get_mut();
+                if refreshing {
+                    write!(out, "\x1b[H\x1b[2J")?;
+                } else {
+                    writeln!(out)?;
+                }
+                writeln!(
+                    out,
+                    "Interval {} to {} ({:.1} s): {} commands",
+                    report.start, report.end, report.seconds, report.hot.counted.commands
+                )?;
+                report.hot.write_tables(&mut **out, true)?;
+                out.flush()
+            }
         }
     }
 
@@ -683,6 +785,18 @@ impl NotableJson {
     }
 }
 
+/// The hot keys of one `--interval`.
+#[derive(Serialize)]
+struct IntervalReport {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    start: String,
+    end: String,
+    seconds: f64,
+    #[serde(flatten)]
+    hot: HotReport,
+}
+
 /// The report at the end of a capture.
 #[derive(Serialize)]
 struct Summary {
@@ -700,11 +814,13 @@ struct Summary {
     pairing: PairingJson,
     slowest: Vec<NotableJson>,
     biggest_replies: Vec<NotableJson>,
+    hot: HotReport,
 }
 
 impl Summary {
     fn new(
         t: &Totals,
+        hot: HotReport,
         source: Source,
         kernel: Option<live::KernelStats>,
         wall: Duration,
@@ -782,6 +898,7 @@ impl Summary {
             },
             slowest: c.slowest.items().map(NotableJson::of).collect(),
             biggest_replies: c.biggest_replies.items().map(NotableJson::of).collect(),
+            hot,
         }
     }
 }
@@ -907,7 +1024,7 @@ impl Report for Summary {
             table::align_right(&mut t, &[2, 3]);
             table::write(out, &t)?;
         }
-        Ok(())
+        self.hot.write_tables(out, true)
     }
 }
 
