@@ -211,6 +211,44 @@ fn sniffed_pcap_by_tcpdump_reports_the_zipf_top_keys_within_the_bound() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     check_sniff_summary(summary_of(&events), &keys);
+
+    // --interval: JSON lines per interval of capture time whose counts add
+    // up to the whole run's.
+    let out = crate::common::run(
+        &[
+            "--format",
+            "json",
+            "resp",
+            "sniff",
+            "--summary-only",
+            "--port",
+            &port,
+            "--pcap",
+            file.to_str().unwrap(),
+            "--interval",
+            "0.02",
+        ],
+        b"",
+    );
+    crate::common::assert_exit(&out, 0);
+    let events: Vec<Value> = crate::common::text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let intervals: Vec<&Value> = events.iter().filter(|e| e["type"] == "interval").collect();
+    assert!(intervals.len() >= 2, "{} intervals", intervals.len());
+    let summed: u64 = intervals
+        .iter()
+        .map(|i| i["counted"]["key_references"].as_u64().unwrap())
+        .sum();
+    let summary = summary_of(&events);
+    assert_eq!(summed, summary["hot"]["counted"]["key_references"]);
+    assert_eq!(summed, keys.len() as u64);
+    // In order; an interval in which nothing came is left out.
+    for pair in intervals.windows(2) {
+        let (end, next) = (pair[0]["end"].as_str(), pair[1]["start"].as_str());
+        assert!(end <= next, "{end:?} after {next:?}");
+    }
 }
 
 #[test]
