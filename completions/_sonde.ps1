@@ -66,10 +66,11 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         'sonde;resp;sniff' {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]')
             [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379]')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Watch only the server at this address (IP or host name)')
             [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng file instead of an interface')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this many seconds (of capture time, for a file)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many commands were shown')
             [CompletionResult]::new('--slower-than', '--slower-than', [CompletionResultType]::ParameterName, 'Show only commands whose latency is at least MS milliseconds')

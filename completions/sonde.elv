@@ -60,10 +60,11 @@ set edit:completion:arg-completer[sonde] = {|@words|
         &'sonde;resp;sniff'= {
             cand -i 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]'
             cand --interface 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]'
-            cand -p 'Server port to watch; repeat for several (at most 32) [default: 6379]'
-            cand --port 'Server port to watch; repeat for several (at most 32) [default: 6379]'
+            cand -p 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]'
+            cand --port 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]'
             cand --host 'Watch only the server at this address (IP or host name)'
             cand --pcap 'Read packets from a pcap or pcapng file instead of an interface'
+            cand --write 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r'
             cand --duration 'Stop after this many seconds (of capture time, for a file)'
             cand --count 'Stop after this many commands were shown'
             cand --slower-than 'Show only commands whose latency is at least MS milliseconds'

@@ -403,7 +403,8 @@ pub struct RespSniffArgs {
     #[arg(long, short = 'i', value_name = "IF", conflicts_with = "pcap")]
     pub interface: Option<String>,
 
-    /// Server port to watch; repeat for several (at most 32) [default: 6379]
+    /// Server port to watch; repeat for several (at most 32) [default:
+    /// 6379 live; with --pcap, the ports of the servers found in the file]
     #[arg(long = "port", short = 'p', value_name = "N")]
     pub ports: Vec<u16>,
 
@@ -414,6 +415,11 @@ pub struct RespSniffArgs {
     /// Read packets from a pcap or pcapng file instead of an interface
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+
+    /// Also save the packets captured (or read) as a pcap file, for
+    /// Wireshark or tcpdump -r
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
 
     /// Stop after this many seconds (of capture time, for a file)
     #[arg(long, value_name = "S")]

@@ -212,6 +212,76 @@ fn sniffed_pcap_by_tcpdump_reports_the_zipf_top_keys_within_the_bound() {
         .collect();
     check_sniff_summary(summary_of(&events), &keys);
 
+    // Without --port the server is found in the file; --write saves what
+    // was read as a pcap that reads back to the same report.
+    let copy = dir.path().join("copy.pcap");
+    let out = crate::common::run(
+        &[
+            "--format",
+            "json",
+            "resp",
+            "sniff",
+            "--summary-only",
+            "--pcap",
+            file.to_str().unwrap(),
+            "--sketch-size",
+            SKETCH,
+            "--write",
+            copy.to_str().unwrap(),
+        ],
+        b"",
+    );
+    crate::common::assert_exit(&out, 0);
+    let stderr = crate::common::text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "RESP servers found in {} on TCP port {port}\n",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check_sniff_summary(&found, &keys);
+    let packets = found["packets"]["seen"].as_u64().unwrap();
+    assert!(
+        stderr.contains(&format!("wrote {packets} packets to")),
+        "{stderr}"
+    );
+    let again = crate::common::run(
+        &[
+            "--format",
+            "json",
+            "resp",
+            "sniff",
+            "--summary-only",
+            "--sketch-size",
+            SKETCH,
+            "--pcap",
+            copy.to_str().unwrap(),
+        ],
+        b"",
+    );
+    crate::common::assert_exit(&again, 0);
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["hot"], found["hot"]);
+    assert_eq!(again["commands"], found["commands"]);
+    // tcpdump reads it too.
+    let read =
+        std::process::Command::new(crate::resp_sniff::require_tool_hint("tcpdump", "tcpdump"))
+            .args(["-n", "-r"])
+            .arg(&copy)
+            .output()
+            .expect("tcpdump -r");
+    assert!(
+        read.status.success(),
+        "{}",
+        crate::common::text(&read.stderr)
+    );
+    assert_eq!(
+        crate::common::text(&read.stdout).lines().count() as u64,
+        packets
+    );
+
     // --interval: JSON lines per interval of capture time whose counts add
     // up to the whole run's.
     let out = crate::common::run(
@@ -315,4 +385,39 @@ fn replica_tail_reports_the_zipf_top_keys_of_a_redis_master() {
     );
     assert_eq!(hot["counted"]["with_keys"], keys.len() as u64, "{hot}");
     assert_eq!(hot["counted"]["commands"], keys.len() as u64 + 1, "{hot}");
+}
+
+#[test]
+fn files_that_are_not_captures_say_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    for (content, words) in [
+        (
+            &b"REDIS0011\xfa\x09redis-ver"[..],
+            "it is a Redis RDB snapshot",
+        ),
+        (&b"*1\r\n$4\r\nPING\r\n"[..], "it looks like raw RESP"),
+        (&b"\x1f\x8b\x08\x00"[..], "it is gzip-compressed"),
+        (&b"hello\n"[..], "it looks like text"),
+        (&b""[..], "it is empty"),
+    ] {
+        let f = dir.path().join("file");
+        std::fs::write(&f, content).unwrap();
+        let out = crate::common::run(
+            &[
+                "resp",
+                "sniff",
+                "--port",
+                "1",
+                "--pcap",
+                f.to_str().unwrap(),
+            ],
+            b"",
+        );
+        crate::common::assert_exit(&out, 2);
+        let err = crate::common::text(&out.stderr);
+        assert!(
+            err.contains("not a pcap or pcapng file: ") && err.contains(words),
+            "{err}"
+        );
+    }
 }

@@ -263,7 +263,7 @@ fn live_capture_without_cap_net_raw_is_a_clear_error() {
     );
 }
 
-fn require_tool_hint(name: &str, package: &str) -> PathBuf {
+pub(crate) fn require_tool_hint(name: &str, package: &str) -> PathBuf {
     for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin"] {
         let p = Path::new(dir).join(name);
         if p.is_file() {

@@ -5,7 +5,8 @@
 //! - [`live`]: frames from a network interface (pnet's datalink channel on
 //!   an AF_PACKET socket we open, filter and read kernel drop counts of);
 //!   [`bpf`] builds the kernel filter it attaches.
-//! - [`pcap`]: frames from pcap and pcapng files.
+//! - [`pcap`]: frames from pcap and pcapng files; [`detect`] finds the
+//!   RESP servers in one when no port was given.
 //! - [`packet`]: a frame down to its TCP segment.
 //! - [`sniffer`]: which segments belong to the watched server, the table
 //!   of connections, totals.
@@ -18,6 +19,7 @@
 
 pub mod bpf;
 pub mod connection;
+pub mod detect;
 pub mod framing;
 pub mod live;
 pub mod packet;

@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::{Status, problem};
 use crate::capture::connection::ConnectionLimits;
+use crate::capture::detect::Detector;
 use crate::capture::framing::Side;
 use crate::capture::live::{self, LiveCapture};
-use crate::capture::pcap::CaptureFile;
+use crate::capture::pcap::{CaptureFile, PcapOut};
 use crate::capture::reassembly;
 use crate::capture::stats::Notable;
 use crate::capture::{
@@ -29,10 +30,27 @@ use crate::output::{Format, Report, emit, table};
 const MAX_PORTS: usize = 32;
 
 pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let ports = if args.ports.is_empty() {
-        vec![6379]
-    } else {
-        args.ports.clone()
+    let ports = match &args.pcap {
+        _ if !args.ports.is_empty() => args.ports.clone(),
+        Some(path) => {
+            let mut found = find_servers(path)?;
+            if found.is_empty() {
+                bail!(
+                    "found no RESP server in {}: no connection in it has one side answering \
+                     RESP arrays with RESP; name the server's port with --port",
+                    path.display()
+                );
+            }
+            found.truncate(MAX_PORTS);
+            let text: Vec<String> = found.iter().map(u16::to_string).collect();
+            eprintln!(
+                "sonde: RESP servers found in {} on TCP port {}",
+                path.display(),
+                text.join(", ")
+            );
+            found
+        }
+        None => vec![6379],
     };
     if ports.len() > MAX_PORTS {
         bail!("at most {MAX_PORTS} --port values can be watched at once");
@@ -72,8 +90,20 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         show: filter.show && !refreshing,
         ..filter
     };
+    let write = match &args.write {
+        Some(path) => Some((
+            PcapOut::new(io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            )),
+            path.clone(),
+        )),
+        None => None,
+    };
     let mut run = Run {
         sniffer: Sniffer::new(config),
+        write,
         hot: Hot::new(args.hot.options()),
         window: args.hot.interval.map(|every| Window {
             every: every.as_micros().max(1) as Micros,
@@ -117,6 +147,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
             )
         }
     };
+    run.finish_write()?;
     run.sniffer.finish();
     run.drain()?;
     if let Some(end) = run.window.as_ref().and_then(|w| w.start).map(|s| s + 1) {
@@ -141,6 +172,18 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         }
         None => Ok(Status::Ok),
     }
+}
+
+/// The ports of the RESP servers in a capture file (a first pass over it).
+fn find_servers(path: &std::path::Path) -> anyhow::Result<Vec<u16>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut capture = CaptureFile::open(io::BufReader::with_capacity(1 << 20, file))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut detector = Detector::default();
+    // A malformed stretch ends the search; the main pass reports it.
+    while let Ok(true) = capture.next(&mut |_, link, frame| detector.packet(link, frame)) {}
+    Ok(detector.ports())
 }
 
 fn resolve(host: &str) -> anyhow::Result<IpAddr> {
@@ -212,6 +255,8 @@ struct Window {
 
 struct Run<'a> {
     sniffer: Sniffer,
+    /// `--write`: the pcap being saved, and its path.
+    write: Option<(PcapOut<io::BufWriter<std::fs::File>>, std::path::PathBuf)>,
     /// Hot keys of the whole run.
     hot: Hot,
     window: Option<Window>,
@@ -286,6 +331,35 @@ impl Run<'_> {
         self.sink.interval(&report, refreshing)
     }
 
+    /// Turn a failed `--write` into an error naming the file.
+    fn written(&self, result: io::Result<()>) -> anyhow::Result<()> {
+        match (result, &self.write) {
+            (Err(e), Some((_, path))) => {
+                Err(e).with_context(|| format!("writing {}", path.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Flush the `--write` file and say what it holds.
+    fn finish_write(&mut self) -> anyhow::Result<()> {
+        if let Some((out, path)) = &mut self.write {
+            out.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            let skipped = if out.skipped > 0 {
+                format!(" ({} of another link type left out)", out.skipped)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "sonde: wrote {} packets to {}{skipped}",
+                out.written,
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
     fn past_duration(&mut self, ts: Micros) -> bool {
         let start = *self.started.get_or_insert(ts);
         self.limit
@@ -308,11 +382,17 @@ impl Run<'_> {
             }
             let mut stop = false;
             let sniffer = &mut self.sniffer;
+            let write = &mut self.write;
             let mut last = None;
+            let mut written = Ok(());
             let more = file.next(&mut |ts, link, frame| {
                 last = Some(ts);
+                if let Some((out, _)) = write {
+                    written = out.frame(ts, link, frame);
+                }
                 sniffer.packet(ts, link, frame);
             });
+            self.written(written)?;
             if let Some(ts) = last {
                 stop |= self.past_duration(ts);
             }
@@ -347,7 +427,13 @@ impl Run<'_> {
             }
             match capture.next_frame().context("reading packets")? {
                 Some((ts, _)) if stop_at.is_some_and(|at| ts > at) => break,
-                Some((ts, frame)) => self.sniffer.packet(ts, link, frame),
+                Some((ts, frame)) => {
+                    if let Some((out, path)) = &mut self.write {
+                        out.frame(ts, link, frame)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                    }
+                    self.sniffer.packet(ts, link, frame)
+                }
                 None if stop_at.is_some() => break,
                 None => {
                     // The queue ran dry: catch up on time, show what came,
