@@ -75,7 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many commands were shown')
             [CompletionResult]::new('--slower-than', '--slower-than', [CompletionResultType]::ParameterName, 'Show only commands whose latency is at least MS milliseconds')
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Show only this command (case-insensitive; repeat for several)')
-            [CompletionResult]::new('--buffer-size', '--buffer-size', [CompletionResultType]::ParameterName, 'Kernel receive buffer for live capture, in bytes (absorbs bursts)')
+            [CompletionResult]::new('--buffer-size', '--buffer-size', [CompletionResultType]::ParameterName, 'Kernel ring buffer for live capture, in bytes (absorbs bursts; packets arriving when it is full are dropped and counted)')
             [CompletionResult]::new('--max-frame', '--max-frame', [CompletionResultType]::ParameterName, 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported')
             [CompletionResult]::new('--max-reorder', '--max-reorder', [CompletionResultType]::ParameterName, 'Most out-of-order bytes held per direction while waiting for a missing segment')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections tracked at once (the least recently active is dropped to make room)')

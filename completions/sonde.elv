@@ -69,7 +69,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --count 'Stop after this many commands were shown'
             cand --slower-than 'Show only commands whose latency is at least MS milliseconds'
             cand --command 'Show only this command (case-insensitive; repeat for several)'
-            cand --buffer-size 'Kernel receive buffer for live capture, in bytes (absorbs bursts)'
+            cand --buffer-size 'Kernel ring buffer for live capture, in bytes (absorbs bursts; packets arriving when it is full are dropped and counted)'
             cand --max-frame 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported'
             cand --max-reorder 'Most out-of-order bytes held per direction while waiting for a missing segment'
             cand --max-connections 'Most connections tracked at once (the least recently active is dropped to make room)'

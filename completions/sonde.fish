@@ -64,7 +64,7 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l count -d 'Stop after this many commands were shown' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l slower-than -d 'Show only commands whose latency is at least MS milliseconds' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l command -d 'Show only this command (case-insensitive; repeat for several)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l buffer-size -d 'Kernel receive buffer for live capture, in bytes (absorbs bursts)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l buffer-size -d 'Kernel ring buffer for live capture, in bytes (absorbs bursts; packets arriving when it is full are dropped and counted)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-frame -d 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-reorder -d 'Most out-of-order bytes held per direction while waiting for a missing segment' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-connections -d 'Most connections tracked at once (the least recently active is dropped to make room)' -r

@@ -441,7 +441,8 @@ pub struct RespSniffArgs {
     #[arg(long)]
     pub summary_only: bool,
 
-    /// Kernel receive buffer for live capture, in bytes (absorbs bursts)
+    /// Kernel ring buffer for live capture, in bytes (absorbs bursts;
+    /// packets arriving when it is full are dropped and counted)
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     pub buffer_size: usize,
 
