@@ -70,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Watch only the server at this address (IP or host name)')
             [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng file instead of an interface')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Only packets this tcpdump-style expression passes: tcp, ip, ip6, [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with and/or/not and parentheses (compiled to a kernel filter when live)')
             [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this many seconds (of capture time, for a file)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many commands were shown')

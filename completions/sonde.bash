@@ -815,7 +815,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__resp__subcmd__sniff)
-            opts="-i -p -h -V --interface --port --host --pcap --write --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --top --separator --depth --sketch-size --interval --format --help --version"
+            opts="-i -p -h -V --interface --port --host --pcap --filter --write --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --top --separator --depth --sketch-size --interval --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -842,6 +842,10 @@ _sonde() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

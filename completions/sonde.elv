@@ -64,6 +64,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --port 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]'
             cand --host 'Watch only the server at this address (IP or host name)'
             cand --pcap 'Read packets from a pcap or pcapng file instead of an interface'
+            cand --filter 'Only packets this tcpdump-style expression passes: tcp, ip, ip6, [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with and/or/not and parentheses (compiled to a kernel filter when live)'
             cand --write 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r'
             cand --duration 'Stop after this many seconds (of capture time, for a file)'
             cand --count 'Stop after this many commands were shown'

@@ -59,6 +59,7 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -s p -l port -d 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l host -d 'Watch only the server at this address (IP or host name)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l pcap -d 'Read packets from a pcap or pcapng file instead of an interface' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l filter -d 'Only packets this tcpdump-style expression passes: tcp, ip, ip6, [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with and/or/not and parentheses (compiled to a kernel filter when live)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l write -d 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r' -r -F
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l duration -d 'Stop after this many seconds (of capture time, for a file)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l count -d 'Stop after this many commands were shown' -r

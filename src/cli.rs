@@ -416,6 +416,12 @@ pub struct RespSniffArgs {
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
 
+    /// Only packets this tcpdump-style expression passes: tcp, ip, ip6,
+    /// [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with
+    /// and/or/not and parentheses (compiled to a kernel filter when live)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
     /// Also save the packets captured (or read) as a pcap file, for
     /// Wireshark or tcpdump -r
     #[arg(long, value_name = "FILE")]

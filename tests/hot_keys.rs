@@ -282,6 +282,39 @@ fn sniffed_pcap_by_tcpdump_reports_the_zipf_top_keys_within_the_bound() {
         packets
     );
 
+    // --filter: an expression that keeps everything changes nothing; one
+    // that keeps nothing leaves nothing, and says so.
+    let with = |filter: &str| {
+        let out = crate::common::run(
+            &[
+                "--format",
+                "json",
+                "resp",
+                "sniff",
+                "--summary-only",
+                "--port",
+                &port,
+                "--sketch-size",
+                SKETCH,
+                "--pcap",
+                file.to_str().unwrap(),
+                "--filter",
+                filter,
+            ],
+            b"",
+        );
+        crate::common::assert_exit(&out, 0);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let all = with(&format!(
+        "tcp and (dst port {port} or src port {port}) and net 127.0.0.0/8"
+    ));
+    assert_eq!(all["hot"], found["hot"]);
+    assert_eq!(all["packets"]["filtered"], 0);
+    let none = with("src host 10.1.2.3 or not ip");
+    assert_eq!(none["commands"]["total"], 0);
+    assert_eq!(none["packets"]["filtered"], packets);
+
     // --interval: JSON lines per interval of capture time whose counts add
     // up to the whole run's.
     let out = crate::common::run(
@@ -328,9 +361,12 @@ fn live_sniff_reports_the_zipf_top_keys_within_the_bound() {
     }
     let server = RedisServer::start(&[]);
     let port = server.port.to_string();
+    let filter = format!("tcp port {port} and (host 127.0.0.1 or ip6)");
     let sniff = LiveSniff::start(&[
         "--port",
         &port,
+        "--filter",
+        &filter,
         "--summary-only",
         "--sketch-size",
         SKETCH,

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use pnet_datalink::{self as datalink, NetworkInterface};
 
 use super::bpf::{self, Framing};
+use super::filter::Expr;
 use super::packet::LinkType;
 use super::reassembly::Micros;
 
@@ -277,7 +278,13 @@ fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: 
 impl LiveCapture {
     /// Open `interface` for TCP traffic on `ports`, with a kernel receive
     /// buffer of `buffer` bytes.
-    pub fn open(interface: &str, ports: &[u16], buffer: usize) -> Result<LiveCapture, LiveError> {
+    /// `filter` (`--filter`) narrows what the kernel passes further.
+    pub fn open(
+        interface: &str,
+        ports: &[u16],
+        filter: Option<&Expr>,
+        buffer: usize,
+    ) -> Result<LiveCapture, LiveError> {
         let interfaces = datalink::interfaces();
         let Some(iface) = interfaces.iter().find(|i| i.name == interface) else {
             let available: Vec<&str> = interfaces.iter().map(|i| i.name.as_str()).collect();
@@ -297,9 +304,13 @@ impl LiveCapture {
                 });
             }
         };
-        let program = bpf::program(framing, arphrd == ARPHRD_LOOPBACK, ports).map_err(|e| {
-            LiveError::Filter(format!("cannot filter on {} ports: {e}", ports.len()))
-        })?;
+        let program = bpf::program_with(framing, arphrd == ARPHRD_LOOPBACK, ports, filter)
+            .map_err(|e| {
+                LiveError::Filter(format!(
+                    "cannot compile a kernel filter for {} ports and --filter: {e}",
+                    ports.len()
+                ))
+            })?;
 
         // Protocol 0: the socket receives nothing until it is bound below,
         // after the filter and the ring are in place.

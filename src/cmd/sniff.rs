@@ -30,6 +30,12 @@ use crate::output::{Format, Report, emit, table};
 const MAX_PORTS: usize = 32;
 
 pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let expr = args
+        .filter
+        .as_deref()
+        .map(crate::capture::filter::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let ports = match &args.pcap {
         _ if !args.ports.is_empty() => args.ports.clone(),
         Some(path) => {
@@ -69,6 +75,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         },
         idle_timeout: args.idle_timeout.saturating_mul(1_000_000),
         max_connections: args.max_connections.max(1),
+        filter: expr.clone(),
         ..SnifferConfig::default()
     };
     let filter = Filter {
@@ -132,8 +139,9 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
                 Some(i) => i.clone(),
                 None => live::interface_for(host).context("cannot pick an interface")?,
             };
-            let mut capture = LiveCapture::open(&interface, &ports, args.buffer_size)
-                .with_context(|| format!("cannot capture on {interface}"))?;
+            let mut capture =
+                LiveCapture::open(&interface, &ports, expr.as_ref(), args.buffer_size)
+                    .with_context(|| format!("cannot capture on {interface}"))?;
             let ports_text: Vec<String> = ports.iter().map(u16::to_string).collect();
             eprintln!(
                 "sonde: listening on {interface}, TCP port {} (Ctrl-C to stop)",
@@ -782,6 +790,8 @@ struct PacketsJson {
     malformed: u64,
     truncated: u64,
     loopback_echoes: u64,
+    /// TCP segments --filter left out.
+    filtered: u64,
     /// Live capture: packets the kernel filter passed, and those it dropped
     /// for lack of buffer room (PACKET_STATISTICS).
     kernel_received: Option<u64>,
@@ -932,6 +942,7 @@ impl Summary {
                 malformed: t.packets.malformed,
                 truncated: t.packets.truncated,
                 loopback_echoes: t.packets.loopback_echoes,
+                filtered: t.packets.filtered,
                 kernel_received: kernel.map(|k| k.received),
                 kernel_dropped: kernel.map(|k| k.dropped),
             },
@@ -1015,7 +1026,14 @@ impl Report for Summary {
             ),
             (
                 "packets",
-                format!("{} seen, {} of the server", p.seen, p.matched),
+                if p.filtered > 0 {
+                    format!(
+                        "{} seen, {} of the server, {} left out by --filter",
+                        p.seen, p.matched, p.filtered
+                    )
+                } else {
+                    format!("{} seen, {} of the server", p.seen, p.matched)
+                },
             ),
             ("kernel", kernel),
             (
