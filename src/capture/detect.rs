@@ -13,16 +13,18 @@ use super::packet::{self, LinkType};
 /// Connections remembered while looking (bounded, whatever the file).
 const MAX_FLOWS: usize = 200_000;
 
-/// What was seen on one direction pair (keyed by the requester first).
-#[derive(Default, Clone, Copy)]
+/// One connection: who sent its first payload (if that was a RESP array)
+/// and whether the other side answered.
+#[derive(Clone, Copy)]
 struct Flow {
-    requested: bool,
+    requester: Option<SocketAddr>,
     answered: bool,
 }
 
 /// Looks for servers, packet by packet.
 #[derive(Default)]
 pub struct Detector {
+    /// Connections by their two ends, lower address first.
     flows: HashMap<(SocketAddr, SocketAddr), Flow>,
     /// Confirmed connections per server address.
     servers: HashMap<SocketAddr, u64>,
@@ -62,26 +64,34 @@ impl Detector {
         if seg.payload.is_empty() {
             return;
         }
-        if is_request(seg.payload) {
-            let room = self.flows.len() < MAX_FLOWS;
-            if let Some(f) = self.flows.get_mut(&(seg.src, seg.dst)) {
-                f.requested = true;
-            } else if room {
+        let key = if seg.src < seg.dst {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        let room = self.flows.len() < MAX_FLOWS;
+        let flow = match self.flows.get_mut(&key) {
+            Some(f) => f,
+            None if room => {
+                // The first payload seen decides who asks.
+                let requester = is_request(seg.payload).then_some(seg.src);
                 self.flows.insert(
-                    (seg.src, seg.dst),
+                    key,
                     Flow {
-                        requested: true,
+                        requester,
                         answered: false,
                     },
                 );
+                return;
             }
-        }
-        if is_reply(seg.payload)
-            && let Some(f) = self.flows.get_mut(&(seg.dst, seg.src))
-            && f.requested
-            && !f.answered
+            None => return,
+        };
+        if let Some(requester) = flow.requester
+            && requester != seg.src
+            && !flow.answered
+            && is_reply(seg.payload)
         {
-            f.answered = true;
+            flow.answered = true;
             *self.servers.entry(seg.src).or_default() += 1;
         }
     }
@@ -93,8 +103,9 @@ impl Detector {
         for (addr, n) in &self.servers {
             *by_port.entry(addr.port()).or_default() += *n as i64;
         }
-        for (&(client, _), f) in &self.flows {
+        for f in self.flows.values() {
             if f.answered
+                && let Some(client) = f.requester
                 && let Some(n) = by_port.get_mut(&client.port())
             {
                 *n -= 1;
@@ -129,6 +140,10 @@ mod tests {
         let s = "10.0.0.2:7001";
         d.packet(LinkType::Ethernet, &frame(c, s, b"*1\r\n$4\r\nPING\r\n"));
         d.packet(LinkType::Ethernet, &frame(s, c, b"+PONG\r\n"));
+        // Later requests (arrays, like array replies) change nothing.
+        d.packet(LinkType::Ethernet, &frame(c, s, b"*1\r\n$4\r\nPING\r\n"));
+        d.packet(LinkType::Ethernet, &frame(s, c, b"*1\r\n$1\r\nx\r\n"));
+        d.packet(LinkType::Ethernet, &frame(c, s, b"*1\r\n$4\r\nPING\r\n"));
         // HTTP on another port is not RESP.
         d.packet(
             LinkType::Ethernet,
