@@ -85,7 +85,7 @@ pub enum RespCommand {
     /// summary when the capture ends (Ctrl-C, --duration, --count or the end
     /// of the file). Nothing is sent to the server. Live capture needs
     /// CAP_NET_RAW (root).
-    Sniff(RespSniffArgs),
+    Sniff(Box<RespSniffArgs>),
 }
 
 #[derive(Debug, Args)]

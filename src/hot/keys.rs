@@ -99,10 +99,8 @@ impl KeyFinder {
             None => return,
         };
         if let Some(&(_, at, declared)) = NUMKEYS.iter().find(|(n, ..)| n.as_bytes() == lower) {
-            if declared {
-                if let Some(k) = args.get(1) {
-                    each(k.as_ref());
-                }
+            if declared && let Some(k) = args.get(1) {
+                each(k.as_ref());
             }
             let n = args
                 .get(at)
