@@ -105,12 +105,14 @@ struct Ring {
 }
 
 /// Bytes per ring block: larger than any packet (loopback's 64 KiB MTU
-/// included), small enough that a quiet link hands blocks over often.
-const BLOCK_SIZE: usize = 1 << 20;
+/// included). A block is handed over when full or after
+/// [`BLOCK_TIMEOUT_MS`], so on a quiet link most blocks go out nearly
+/// empty: more, smaller blocks keep more time in the ring.
+const BLOCK_SIZE: usize = 256 << 10;
 /// `tp_frame_size`: TPACKET_V3 ignores frames but checks the arithmetic.
 const FRAME_SIZE: usize = 2048;
 /// A block not yet full is handed over after this many milliseconds.
-const BLOCK_TIMEOUT_MS: u32 = 10;
+const BLOCK_TIMEOUT_MS: u32 = 50;
 
 /// Offsets in `struct tpacket_block_desc` (linux/if_packet.h).
 const BLOCK_STATUS: usize = 8;

@@ -125,8 +125,8 @@ impl KeyFinder {
             }
             return;
         }
-        let slices: Vec<&[u8]> = args.iter().take(2).map(|a| a.as_ref()).collect();
-        let keys = match self.table.lookup(&slices) {
+        let slices: [&[u8]; 2] = [name, args.get(1).map_or(&[][..], |a| a.as_ref())];
+        let keys = match self.table.lookup(&slices[..args.len().min(2)]) {
             Lookup::Found(i) => {
                 let spec = self.table.entries[i].spec;
                 if spec.has(flags::MOVABLE_KEYS) && spec.keys.first == 0 {

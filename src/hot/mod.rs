@@ -95,6 +95,8 @@ pub struct Hot {
     clients: SpaceSaving<ClientExtra>,
     slow: SpaceSaving<SlowExtra>,
     names: HashMap<SocketAddr, Vec<u8>>,
+    /// Reused for the items of the slow list.
+    scratch: Vec<u8>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -124,6 +126,7 @@ impl Hot {
             clients: SpaceSaving::new(k),
             slow: SpaceSaving::new(k),
             names: HashMap::new(),
+            scratch: Vec::new(),
             options,
         }
     }
@@ -134,60 +137,59 @@ impl Hot {
         let Some(name) = args.first().map(|a| a.as_ref()) else {
             return;
         };
-        self.finder_hits.commands += 1;
-        let mut name_upper = name.to_ascii_uppercase();
-        name_upper.truncate(64);
-        let mut keys: Vec<&[u8]> = Vec::new();
-        self.finder
-            .keys(args, |k| keys.push(&k[..k.len().min(MAX_KEY)]));
-        if !keys.is_empty() {
-            self.finder_hits.with_keys += 1;
-            self.finder_hits.key_references += keys.len() as u64;
-            let share = seen.bytes / keys.len() as u64;
-            for key in &keys {
-                self.keys_by_commands.add(key, 1);
-                self.keys_by_bytes.add(key, share);
-                self.add_prefixes(key);
-            }
-            if let Some(latency) = seen.latency {
-                let mut item = name_upper.clone();
-                item.push(b' ');
-                item.extend_from_slice(keys[0]);
-                let slot = self.slow.add(&item, latency);
+        let Hot {
+            options,
+            finder,
+            finder_hits,
+            keys_by_commands,
+            keys_by_bytes,
+            prefixes,
+            clients,
+            slow,
+            names,
+            scratch,
+        } = self;
+        finder_hits.commands += 1;
+        // Counted first, so that the bytes can be shared out.
+        let mut n = 0u64;
+        finder.keys(args, |_| n += 1);
+        if n > 0 {
+            finder_hits.with_keys += 1;
+            finder_hits.key_references += n;
+            let share = seen.bytes / n;
+            let mut first: Option<&[u8]> = None;
+            finder.keys(args, |k| {
+                let key = &k[..k.len().min(MAX_KEY)];
+                first.get_or_insert(key);
+                keys_by_commands.add(key, 1);
+                keys_by_bytes.add(key, share);
+                add_prefixes(prefixes, &options.separator, key);
+            });
+            if let (Some(latency), Some(key)) = (seen.latency, first) {
+                scratch.clear();
+                scratch.extend(name.iter().take(64).map(u8::to_ascii_uppercase));
+                scratch.push(b' ');
+                scratch.extend_from_slice(key);
+                let slot = slow.add(scratch, latency);
                 slot.extra.calls += 1;
                 slot.extra.max = slot.extra.max.max(latency);
             }
         }
         if let Some(client) = seen.client {
-            if name_upper == b"CLIENT"
+            if name.eq_ignore_ascii_case(b"client")
                 && args
                     .get(1)
                     .is_some_and(|a| a.as_ref().eq_ignore_ascii_case(b"setname"))
                 && let Some(n) = args.get(2)
-                && (self.names.len() < MAX_NAMES || self.names.contains_key(&client))
+                && (names.len() < MAX_NAMES || names.contains_key(&client))
             {
                 let n = n.as_ref();
-                self.names
-                    .insert(client, n[..n.len().min(MAX_KEY)].to_vec());
+                names.insert(client, n[..n.len().min(MAX_KEY)].to_vec());
             }
-            let slot = self.clients.add(client.to_string().as_bytes(), 1);
+            let mut id = [0u8; 18];
+            let slot = clients.add(encode_addr(client, &mut id), 1);
             slot.extra.bytes += seen.bytes;
-            count_mix(&mut slot.extra.commands, name_upper);
-        }
-    }
-
-    /// Prefixes by the rule of `rdb inspect`: the key up to and including
-    /// the first, second, … separator.
-    fn add_prefixes(&mut self, key: &[u8]) {
-        let sep = &self.options.separator;
-        let mut from = 0;
-        for sketch in &mut self.prefixes {
-            let Some(found) = memchr::memmem::find(&key[from..], sep) else {
-                break;
-            };
-            let end = from + found + sep.len();
-            sketch.add(&key[..end], 1);
-            from = end;
+            count_mix(&mut slot.extra.commands, name);
         }
     }
 
@@ -230,12 +232,11 @@ impl Hot {
                     .map(|s| {
                         let mut mix: Vec<(Vec<u8>, u64)> = s.extra.commands.clone();
                         mix.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                        let addr = String::from_utf8_lossy(&s.item).into_owned();
+                        let addr = decode_addr(&s.item);
                         let name = addr
-                            .parse::<SocketAddr>()
-                            .ok()
                             .and_then(|a| self.names.get(&a))
                             .map(|n| ByteString(n.clone()));
+                        let addr = addr.map_or_else(|| display(&s.item), |a| a.to_string());
                         ClientRow {
                             client: addr,
                             name,
@@ -278,13 +279,61 @@ impl Hot {
     }
 }
 
+/// Prefixes by the rule of `rdb inspect`: the key up to and including
+/// the first, second, … separator.
+fn add_prefixes(sketches: &mut [SpaceSaving<()>], sep: &[u8], key: &[u8]) {
+    let mut from = 0;
+    for sketch in sketches {
+        let rest = &key[from..];
+        let found = match sep {
+            [byte] => memchr::memchr(*byte, rest),
+            _ => memchr::memmem::find(rest, sep),
+        };
+        let Some(found) = found else {
+            break;
+        };
+        let end = from + found + sep.len();
+        sketch.add(&key[..end], 1);
+        from = end;
+    }
+}
+
+/// A client address as a sketch item: the IP's bytes, then the port.
+fn encode_addr(addr: SocketAddr, buf: &mut [u8; 18]) -> &[u8] {
+    let n = match addr.ip() {
+        std::net::IpAddr::V4(ip) => {
+            buf[..4].copy_from_slice(&ip.octets());
+            4
+        }
+        std::net::IpAddr::V6(ip) => {
+            buf[..16].copy_from_slice(&ip.octets());
+            16
+        }
+    };
+    buf[n..n + 2].copy_from_slice(&addr.port().to_be_bytes());
+    &buf[..n + 2]
+}
+
+fn decode_addr(item: &[u8]) -> Option<SocketAddr> {
+    let (ip, port) = item.split_at_checked(item.len().checked_sub(2)?)?;
+    let port = u16::from_be_bytes([port[0], port[1]]);
+    let ip: std::net::IpAddr = match ip.len() {
+        4 => <[u8; 4]>::try_from(ip).ok()?.into(),
+        16 => <[u8; 16]>::try_from(ip).ok()?.into(),
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
 /// One more command in a client's mix: a name already there, a new one
 /// while there is room, else `(other)` (the rarest name is folded into it
 /// when it is not there yet).
-fn count_mix(mix: &mut Vec<(Vec<u8>, u64)>, name: Vec<u8>) {
-    if let Some((_, c)) = mix.iter_mut().find(|(n, _)| *n == name) {
+fn count_mix(mix: &mut Vec<(Vec<u8>, u64)>, name: &[u8]) {
+    if let Some((_, c)) = mix.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
         *c += 1;
     } else if mix.len() < CLIENT_COMMANDS {
+        let mut name = name[..name.len().min(64)].to_vec();
+        name.make_ascii_uppercase();
         mix.push((name, 1));
     } else if let Some((_, c)) = mix.iter_mut().find(|(n, _)| n == b"(other)") {
         *c += 1;
