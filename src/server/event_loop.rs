@@ -564,7 +564,7 @@ impl EventLoop {
         // A client killed while blocked, watching or subscribed leaves no
         // trace in the registries.
         self.server.unblock(&mut client);
-        super::multi::discard(&mut self.server, &mut client);
+        client.discard_transaction(&mut self.server.ks.watches);
         self.server.drop_subscriptions(&mut client);
         replication::replica_closed(&mut self.server, &client);
         if let Some(stream) = client.stream.as_mut() {
@@ -590,7 +590,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
-        server.clock_base = (now, super::keyspace::unix_ms());
+        server.clock_base = (now, super::clock::unix_ms());
 
         let stats = &mut server.stats;
         stats.samples.push_back((

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
+use super::clock::lru_clock;
 use super::connection::Client;
-use super::keyspace::lru_clock;
 use super::{REDIS_VERSION, Server, memory};
 
 /// Sections in the order Redis prints them, and which are in "default".

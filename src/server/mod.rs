@@ -54,6 +54,7 @@
 //!   client), both fed by or feeding [`propagate::Feed`].
 
 pub mod blocking;
+pub mod clock;
 pub mod command;
 pub mod commands;
 pub mod config;
@@ -63,7 +64,6 @@ pub mod event_loop;
 pub mod info;
 pub mod keyspace;
 pub mod memory;
-pub mod multi;
 pub mod numeric;
 pub mod persistence;
 pub mod propagate;
@@ -71,16 +71,18 @@ pub mod pubsub;
 pub mod rdb_value;
 pub mod replication;
 pub mod reply;
+pub mod state;
 pub mod thin;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use clock::unix_ms;
 use command::{Lookup, Table, flags};
 use config::Config;
 use connection::{Client, ReplyMode};
-use keyspace::{Keyspace, unix_ms};
+use keyspace::Keyspace;
 use propagate::{Feed, Propagated};
 
 use crate::output::log::Logger;
@@ -240,13 +242,13 @@ pub struct Server {
     /// when there is more than one.
     pub exec_feed: Option<Vec<Propagated>>,
     /// Blocking deadlines, nearest first.
-    pub block_deadlines: blocking::Deadlines,
+    pub block_deadlines: state::blocking::Deadlines,
     pub blocked_clients: usize,
     /// Clients unblocked since the loop last looked: their pipelined input
     /// is processed next.
     pub unblocked: Vec<usize>,
     /// Pub/sub channels and patterns with their subscribers.
-    pub pubsub: pubsub::Registry,
+    pub pubsub: state::pubsub::Registry,
 }
 
 impl Server {
@@ -345,7 +347,9 @@ impl Server {
         }
         let spec = self.commands.entries[index].spec;
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
-            multi::queue(client, index, spec.flags, args);
+            if let Some(m) = client.multi.as_mut() {
+                m.queue(index, spec.flags, args);
+            }
             client.reply.raw(b"+QUEUED\r\n");
             self.end_reply(client, reply_start);
             return;
@@ -363,7 +367,7 @@ impl Server {
         let is_exec = index.is_some_and(|i| self.commands.entries[i].full_name == "exec");
         // Redis aborts on any rejected EXEC, inside MULTI or not.
         if is_exec {
-            multi::discard(self, client);
+            client.discard_transaction(&mut self.ks.watches);
             let reason = message.strip_prefix('-').unwrap_or(message);
             client.reply.error(&format!(
                 "-EXECABORT Transaction discarded because of: {reason}"

@@ -6,10 +6,10 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::numeric::{IncrFloatError, incr_by_float, parse_long_double};
 use super::super::propagate::Propagated;
 use super::super::types::hash::{self, HashRef};
+use super::super::types::{Kind, Value};
 use super::{
     WrongType, int_arg, is, range_arg, read_kind, read_kind_rng, remove_elements, reply_scan,
     scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,

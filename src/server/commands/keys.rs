@@ -5,9 +5,9 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
 use super::super::propagate::Propagated;
 use super::super::rdb_value;
+use super::super::types::{Str, Value};
 use super::{db_arg, help, int_arg, invalid_expire, is};
 use crate::glob;
 use crate::rdb::{dump, format};
@@ -631,7 +631,7 @@ fn object_freq(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    let now = super::super::keyspace::lru_clock();
+    let now = super::super::clock::lru_clock();
     match srv.ks.dbs[db].dict.get(args[2]) {
         Some(obj) => {
             // The 24-bit clock wraps; Redis measures across the wrap.
@@ -803,7 +803,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     }
     if let (Some(idle), Some(obj)) = (idle, srv.ks.dbs[db].dict.get_mut(key)) {
-        let now = super::super::keyspace::lru_clock();
+        let now = super::super::clock::lru_clock();
         let idle = idle.min(i64::from(0x00ff_ffff)) as u32;
         obj.lru = if now >= idle {
             now - idle

@@ -8,10 +8,10 @@ use super::super::Server;
 use super::super::blocking::timeout_arg;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::propagate::Propagated;
 use super::super::types::limits;
 use super::super::types::list::List;
+use super::super::types::{Kind, Value};
 use super::{
     WrongType, drop_if_empty, int_arg, is, mpop_args, positive_arg, read_kind, value_mut,
     write_kind,

@@ -23,8 +23,9 @@ pub mod zsets;
 use super::Server;
 use super::command::Spec;
 use super::connection::Client;
-use super::keyspace::{Kind, Object, Str, Value};
+use super::keyspace::Object;
 use super::types::set::Member;
+use super::types::{Kind, Str, Value};
 use crate::resp::number::string2ll;
 
 /// Every command family.

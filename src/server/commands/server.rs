@@ -1,10 +1,12 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, DEBUG, SLOWLOG, MONITOR,
 //! MEMORY, LATENCY, FUNCTION and SHUTDOWN.
 
+use super::super::clock::unix_ms;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Object, Str, Value, unix_ms};
+use super::super::keyspace::Object;
 use super::super::persistence::{self, ShutdownSave};
+use super::super::types::{Str, Value};
 use super::super::{Server, Shutdown, info, memory};
 use super::{help, int_arg, is};
 use crate::resp::number::string2ll;
@@ -755,7 +757,7 @@ fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.error("no such key");
         return;
     };
-    let now = super::super::keyspace::lru_clock();
+    let now = super::super::clock::lru_clock();
     let text = format!(
         "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         obj,

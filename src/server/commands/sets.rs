@@ -6,9 +6,9 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::propagate::Propagated;
 use super::super::types::set::{self, Member, SetRef};
+use super::super::types::{Kind, Value};
 use super::hashes::distinct_sample;
 use super::{
     WrongType, drop_if_empty, positive_arg, range_arg, read_kind, read_kind_rng, remove_elements,

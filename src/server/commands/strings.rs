@@ -6,9 +6,9 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
 use super::super::numeric::{IncrFloatError, incr_by_float};
 use super::super::propagate::Propagated;
+use super::super::types::{Str, Value};
 use super::{as_str, as_str_mut, int_arg, invalid_expire, is, reply_str};
 use crate::resp::number::string2ll;
 

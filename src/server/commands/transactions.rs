@@ -4,8 +4,8 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::multi::{self, Multi, Watcher};
 use super::super::propagate::Propagated;
+use super::super::state::transactions::{Multi, Watcher};
 
 const G: &str = "transactions";
 
@@ -72,7 +72,7 @@ fn discard(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client.reply.error("DISCARD without MULTI");
         return;
     }
-    multi::discard(srv, client);
+    client.discard_transaction(&mut srv.ks.watches);
     client.reply.ok();
 }
 
@@ -85,7 +85,7 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     let expired = srv
         .ks
         .watches
-        .watched_live(client)
+        .watched_live(client.id, &client.watched)
         .iter()
         .any(|(db, key)| srv.ks.is_expired(*db, key));
     let dirty = expired || srv.ks.watches.dirty.contains(&client.id);
@@ -97,10 +97,10 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         } else {
             client.reply.null_array();
         }
-        multi::discard(srv, client);
+        client.discard_transaction(&mut srv.ks.watches);
         return;
     }
-    multi::unwatch_all(srv, client);
+    srv.ks.watches.unwatch_all(client.id, &mut client.watched);
     // Propagation of the queued writes is collected here; blocking
     // commands see that they may not block.
     let outer = srv.exec_feed.replace(Vec::new());
@@ -158,6 +158,6 @@ fn watch(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn unwatch(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    multi::unwatch_all(srv, client);
+    srv.ks.watches.unwatch_all(client.id, &mut client.watched);
     client.reply.ok();
 }

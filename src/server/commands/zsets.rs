@@ -11,13 +11,13 @@ use super::super::Server;
 use super::super::blocking::timeout_arg;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::numeric::{d2string, parse_double, strtod_cstr};
 use super::super::propagate::Propagated;
 use super::super::types::limits;
 use super::super::types::set::SetRef;
 use super::super::types::skiplist::{LexBound, LexRange, ScoreRange};
 use super::super::types::zset::{self, AddFlags, RemoveRange, ZsetRef};
+use super::super::types::{Kind, Value};
 use super::hashes::distinct_sample;
 use super::lists::clamp_range;
 use super::{

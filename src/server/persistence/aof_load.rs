@@ -18,9 +18,9 @@ use std::path::Path;
 use super::manifest::Manifest;
 use super::snapshot::{self, LoadError};
 use crate::server::Server;
+use crate::server::clock::unix_ms;
 use crate::server::command::Lookup;
 use crate::server::connection::Client;
-use crate::server::keyspace::unix_ms;
 
 /// Why the AOF could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -54,8 +54,9 @@ use manifest::{Manifest, ManifestError};
 use snapshot::LoadError;
 
 use super::Server;
+use super::clock::unix_ms;
 use super::config::Config;
-use super::keyspace::{Keyspace, unix_ms};
+use super::keyspace::Keyspace;
 use crate::output::log::{Field, Logger};
 
 /// Seconds between retries of a failed BGSAVE triggered by a save point
@@ -1214,7 +1215,7 @@ mod tests {
 
     use super::*;
     use crate::output::log::{Level, LogFormat};
-    use crate::server::keyspace::{Str, Value};
+    use crate::server::types::{Str, Value};
 
     #[test]
     fn a_child_streams_a_snapshot_through_a_pipe_and_it_loads_back() {

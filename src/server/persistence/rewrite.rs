@@ -122,7 +122,7 @@ pub fn io_error(e: WriteError) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::keyspace::{Str, Value};
+    use crate::server::types::{Str, Value};
 
     #[test]
     fn strings_become_set_and_pexpireat() {

@@ -29,8 +29,8 @@ use super::{NO_REPLID, feed_replicas};
 use crate::output::log::Field;
 use crate::replication::{AckPolicy, Auth, Config, Event, Position, Replica};
 use crate::server::Server;
+use crate::server::clock::unix_ms;
 use crate::server::connection::Client;
-use crate::server::keyspace::unix_ms;
 use crate::server::persistence;
 use crate::server::propagate::encode_command;
 
