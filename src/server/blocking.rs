@@ -66,10 +66,12 @@ impl Server {
             }
         }
         for key in &unique {
-            self.ks.waiters.join(client.db, key, client.id, client.slot);
+            self.blocking
+                .waiters
+                .join(client.db, key, client.id, client.slot);
         }
         if let Some(at) = deadline {
-            self.block_deadlines.insert((at, client.id, client.slot));
+            self.blocking.deadlines.insert((at, client.id, client.slot));
         }
         let command = self.commands.find(argv[0]).unwrap_or(0);
         client.blocked = Some(Box::new(Blocked {
@@ -80,7 +82,7 @@ impl Server {
             argv: argv.iter().map(|a| a.to_vec()).collect(),
             command,
         }));
-        self.blocked_clients += 1;
+        self.blocking.count += 1;
     }
 
     /// Remove `client` from every queue and the deadlines; its state is
@@ -88,35 +90,37 @@ impl Server {
     pub fn unblock(&mut self, client: &mut Client) -> Option<Box<Blocked>> {
         let b = client.blocked.take()?;
         for key in &b.keys {
-            self.ks.waiters.leave(b.db, key, client.id);
+            self.blocking.waiters.leave(b.db, key, client.id);
         }
         if let Some(at) = b.deadline {
-            self.block_deadlines.remove(&(at, client.id, client.slot));
+            self.blocking
+                .deadlines
+                .remove(&(at, client.id, client.slot));
         }
-        self.blocked_clients -= 1;
-        self.unblocked.push(client.slot);
+        self.blocking.count -= 1;
+        self.blocking.unblocked.push(client.slot);
         Some(b)
     }
 
     /// The nearest blocking deadline.
     pub fn next_block_deadline(&self) -> Option<Instant> {
-        self.block_deadlines.first().map(|&(at, _, _)| at)
+        self.blocking.deadlines.first().map(|&(at, _, _)| at)
     }
 
     /// Reply to clients whose timeout passed (a null array, as Redis 7.0
     /// does for every list and sorted-set wait) and unblock them.
     pub fn expire_blocked(&mut self, now: Instant) {
-        while let Some(&(at, id, slot)) = self.block_deadlines.first() {
+        while let Some(&(at, id, slot)) = self.blocking.deadlines.first() {
             if at > now {
                 break;
             }
-            self.block_deadlines.pop_first();
+            self.blocking.deadlines.pop_first();
             let Some(mut client) = self.clients.take(slot) else {
                 continue;
             };
             if client.id == id && client.blocked.is_some() {
                 // Re-insert so unblock() finds and removes it consistently.
-                self.block_deadlines.insert((at, id, slot));
+                self.blocking.deadlines.insert((at, id, slot));
                 self.unblock(&mut client);
                 client.reply.null_array();
                 self.queue_write(&mut client);
@@ -129,8 +133,8 @@ impl Server {
     /// served BLMOVE may make its destination ready). See the module
     /// documentation.
     pub fn serve_ready_keys(&mut self) {
-        while self.ks.waiters.has_ready() {
-            let ready = std::mem::take(&mut self.ks.waiters.ready);
+        while self.blocking.waiters.has_ready() {
+            let ready = std::mem::take(&mut self.blocking.waiters.ready);
             for (db, key) in ready {
                 self.serve_key(db, &key);
             }
@@ -138,7 +142,7 @@ impl Server {
     }
 
     fn serve_key(&mut self, db: usize, key: &[u8]) {
-        let Some(queue) = self.ks.waiters.queues.get(&(db, key.to_vec())) else {
+        let Some(queue) = self.blocking.waiters.queues.get(&(db, key.to_vec())) else {
             return;
         };
         let candidates: Vec<(u64, usize)> = queue.iter().copied().collect();

@@ -127,10 +127,9 @@ pub struct Keyspace {
     pub is_replica: bool,
     pub applying_master: bool,
     pub rng: Rng,
-    /// Clients blocked on keys, and the keys that got elements.
-    pub waiters: super::state::blocking::Waiters,
-    /// WATCHed keys.
-    pub watches: super::state::transactions::Watches,
+    /// Keys deleted because their time came, in order, until the
+    /// key-change signal reports them ([`crate::server::signal`]).
+    pub expired: Vec<(usize, Vec<u8>)>,
     /// Time the current command sees: fixed for the whole command, as
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
@@ -157,8 +156,7 @@ impl Keyspace {
             is_replica: false,
             applying_master: false,
             rng: Rng::from_entropy(),
-            waiters: Default::default(),
-            watches: Default::default(),
+            expired: Vec::new(),
             now: unix_ms(),
             loading: false,
         }
@@ -189,9 +187,7 @@ impl Keyspace {
             return !self.applying_master;
         }
         d.remove(key);
-        if !self.watches.is_empty() {
-            self.watches.touch(db, key, false);
-        }
+        self.expired.push((db, key.to_vec()));
         self.effects.expired_keys += 1;
         self.effects
             .propagate(Propagated::new(db, [&b"DEL"[..], key]));
@@ -201,34 +197,6 @@ impl Keyspace {
     /// Whether `key` is past its expiry (still in the table or not).
     pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
         self.dbs[db].is_expired(key, self.now)
-    }
-
-    pub fn has_watches(&self) -> bool {
-        !self.watches.is_empty()
-    }
-
-    /// A write modified `key` (Redis's signalModifiedKey): its watchers'
-    /// transactions will fail. Marks the command as having named its keys.
-    pub fn touch(&mut self, db: usize, key: &[u8]) {
-        self.effects.touched = true;
-        if self.watches.is_empty() {
-            return;
-        }
-        let there = self.dbs[db].dict.contains_key(key);
-        self.watches.touch(db, key, there);
-    }
-
-    /// FLUSHDB/SWAPDB: touch the watched keys of `db` that exist in it, or
-    /// in `other` (the database swapped in).
-    pub fn touch_all(&mut self, db: usize, other: Option<usize>) {
-        self.effects.touched = true;
-        for key in self.watches.keys_of(db) {
-            let in_db = self.dbs[db].dict.contains_key(&key);
-            let in_other = other.is_some_and(|o| self.dbs[o].dict.contains_key(&key));
-            if in_db || in_other {
-                self.watches.touch(db, &key, in_other);
-            }
-        }
     }
 
     /// A key for reading: expired keys are deleted first; hits and misses

@@ -37,8 +37,6 @@ impl Propagated {
 /// What the command being executed did besides its reply.
 #[derive(Default, Debug)]
 pub struct Effects {
-    /// Changes to the dataset since start (Redis's `server.dirty`).
-    pub dirty: u64,
     /// Commands the current command wants propagated, in order.
     propagated: Vec<Propagated>,
     /// Set by a command that rewrote its own propagation (so the loop does
@@ -47,8 +45,6 @@ pub struct Effects {
     /// Whether anything consumes propagated commands; when nothing does,
     /// recording them (copying arguments) is skipped.
     pub enabled: bool,
-    /// The command touched (for WATCH) the keys it modified itself.
-    pub touched: bool,
     pub expired_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,

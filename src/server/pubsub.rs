@@ -7,7 +7,7 @@
 //! ([`Subscriptions`]). Messages are written straight into subscribers'
 //! output buffers — as arrays in RESP2, push frames (`>`) in RESP3 — and a
 //! subscriber whose output grows past the pub/sub class of
-//! client-output-buffer-limit is closed ([`Server::enforce_output_limit`]).
+//! client-output-buffer-limit is closed ([`Server::check_output_limit`]).
 //! Patterns match with Redis's own glob matcher ([`crate::glob`]).
 
 use super::Server;
@@ -247,7 +247,7 @@ impl Server {
             };
             if c.id == id && !c.close_asap {
                 write(&mut c);
-                self.enforce_output_limit(&mut c);
+                self.check_output_limit(&mut c);
                 self.queue_write(&mut c);
             }
             self.clients.slots[slot] = Some(c);

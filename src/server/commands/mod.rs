@@ -24,6 +24,7 @@ use super::Server;
 use super::command::Spec;
 use super::connection::Client;
 use super::keyspace::Object;
+use super::signal::Event;
 use super::types::set::Member;
 use super::types::{Kind, Str, Value};
 use crate::resp::number::string2ll;
@@ -121,12 +122,14 @@ pub fn drop_if_empty(srv: &mut Server, db: usize, key: &[u8]) -> bool {
 }
 
 /// HDEL, SREM and ZREM: remove the elements named after the key with
-/// `remove`, reply how many were there, delete the key once empty.
+/// `remove`, reply how many were there, delete the key once empty, signal
+/// `event` when anything went.
 pub fn remove_elements(
     srv: &mut Server,
     client: &mut Client,
     args: &[&[u8]],
     kind: Kind,
+    event: Event,
     remove: fn(&mut Value, &[u8]) -> bool,
 ) {
     let (db, key) = (client.db, args[1]);
@@ -148,7 +151,9 @@ pub fn remove_elements(
         }
     }
     drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
+    if deleted > 0 {
+        srv.key_changed(db, key, event, deleted);
+    }
     client.reply.int(deleted as i64);
 }
 

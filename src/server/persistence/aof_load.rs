@@ -124,7 +124,7 @@ pub fn load(
     }
     srv.ks.loading = false;
     srv.ks.effects.take_propagated();
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     result.map(|()| summary)
 }
 

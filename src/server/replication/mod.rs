@@ -44,6 +44,7 @@ use backlog::Backlog;
 use super::Server;
 use super::clock::unix_ms;
 use super::connection::Client;
+use super::output;
 use super::persistence;
 pub use super::state::replication::{DownState, Downstream, Wait};
 use crate::output::log::Field;
@@ -327,10 +328,7 @@ fn check_waiters(srv: &mut Server) {
         if let Some(c) = srv.clients.get_mut(slot) {
             c.waiting = None;
             c.reply.int(acked as i64);
-            if !c.pending_write {
-                c.pending_write = true;
-                srv.pending_writes.push(slot);
-            }
+            srv.pending_writes.queue(c);
         }
     }
     srv.replication.waiters.extend(still);
@@ -343,8 +341,7 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
     if let Some(backlog) = repl.backlog.as_mut() {
         backlog.feed(data);
     }
-    let limit = srv.config.replica_output_limit;
-    let mut queued = Vec::new();
+    let limit = output::Class::Replica.limit(&srv.config);
     let mut over = Vec::new();
     for client in srv.clients.iter_mut() {
         let Some(down) = client.replica.as_deref_mut() else {
@@ -355,45 +352,20 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
             DownState::Handshake | DownState::WaitStart => continue,
             DownState::Online => {
                 client.reply.raw(data);
-                if !client.pending_write {
-                    client.pending_write = true;
-                    queued.push(client.slot);
-                }
+                srv.pending_writes.queue(client);
             }
             _ => down.pending.extend_from_slice(data),
         }
-        let used = (client.reply.pending() + down.pending.len()) as u64;
-        let hard = limit.hard > 0 && used >= limit.hard;
-        let soft = if limit.soft > 0 && used >= limit.soft {
-            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
-            since.elapsed().as_secs() >= limit.soft_seconds
-        } else {
-            client.soft_limit_since = None;
-            false
-        };
-        if hard || soft {
-            over.push((client.slot, client.addr(), used));
+        let used = output::held(client);
+        if output::over_limit(client, limit, used) {
+            over.push((client.slot, used));
         }
     }
-    srv.pending_writes.extend(queued);
-    for (slot, addr, used) in over {
-        srv.stats.output_limit_disconnections += 1;
-        srv.log.warning(
-            "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
-            &[
-                ("addr", Field::Str(&addr)),
-                ("class", Field::Str("replica")),
-                ("omem", Field::Int(used as i64)),
-            ],
-        );
-        if let Some(c) = srv.clients.get_mut(slot) {
-            c.reply.buf = Vec::new();
-            c.reply.sent = 0;
-            if let Some(d) = c.replica.as_deref_mut() {
-                d.pending = Vec::new();
-            }
+    for (slot, used) in over {
+        if let Some(mut c) = srv.clients.take(slot) {
+            srv.close_over_limit(&mut c, output::Class::Replica, used);
+            srv.clients.slots[slot] = Some(c);
         }
-        srv.kill_client(slot);
     }
 }
 
@@ -499,7 +471,7 @@ fn start_full_sync(srv: &mut Server) {
                 d.pending.clear();
             }
         }
-        srv.pending_writes.push(slot);
+        srv.pending_writes.queue_slot(slot);
     }
 }
 
@@ -545,11 +517,8 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
         }
     }
     for slot in queued {
-        if let Some(c) = srv.clients.get_mut(slot)
-            && !c.pending_write
-        {
-            c.pending_write = true;
-            srv.pending_writes.push(slot);
+        if let Some(c) = srv.clients.get_mut(slot) {
+            srv.pending_writes.queue(c);
         }
     }
     for slot in doomed {
@@ -647,7 +616,6 @@ pub fn cron(srv: &mut Server) {
     }
     let unix = unix_ms() / 1000;
     let timeout = srv.config.repl_timeout as i64;
-    let mut queued = Vec::new();
     let mut doomed = Vec::new();
     for client in srv.clients.iter_mut() {
         let Some(down) = client.replica.as_deref() else {
@@ -656,10 +624,7 @@ pub fn cron(srv: &mut Server) {
         match down.state {
             DownState::WaitStart | DownState::WaitEnd { mark: None } => {
                 client.reply.raw(b"\n");
-                if !client.pending_write {
-                    client.pending_write = true;
-                    queued.push(client.slot);
-                }
+                srv.pending_writes.queue(client);
             }
             DownState::Online | DownState::WaitAck if unix - down.ack_unix > timeout => {
                 doomed.push((client.slot, client.addr()));
@@ -667,7 +632,6 @@ pub fn cron(srv: &mut Server) {
             _ => {}
         }
     }
-    srv.pending_writes.extend(queued);
     for (slot, addr) in doomed {
         srv.log.warning(
             "Disconnecting timedout replica",

@@ -593,7 +593,7 @@ fn load_snapshot(srv: &mut Server, mut t: Transfer) -> Result<(), String> {
     if std::fs::rename(&t.path, &target).is_err() {
         let _ = std::fs::remove_file(&t.path);
     }
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     if srv.persistence.aof.is_some() {
         // The AOF describes the dataset that was just replaced.
         srv.persistence.aof_rewrite_scheduled = true;

@@ -8,6 +8,20 @@ use std::time::Instant;
 
 use super::super::types::Kind;
 
+/// The server's blocking state.
+#[derive(Default)]
+pub struct Blocking {
+    /// Who waits on which key, and the keys that got elements.
+    pub waiters: Waiters,
+    /// Blocking deadlines, nearest first.
+    pub deadlines: Deadlines,
+    /// Clients blocked now.
+    pub count: usize,
+    /// Clients unblocked since the loop last looked: their pipelined input
+    /// is processed next.
+    pub unblocked: Vec<usize>,
+}
+
 /// What a blocked client waits for.
 #[derive(Clone, Debug)]
 pub struct Blocked {
@@ -26,7 +40,7 @@ pub struct Blocked {
 type DbKey = (usize, Vec<u8>);
 
 /// Who waits on which key, and the keys that got elements since the last
-/// look. Lives in the keyspace so that any write can signal.
+/// look. Keys become ready through the key-change signal.
 #[derive(Default)]
 pub struct Waiters {
     /// (db, key) → (client id, slot) in blocking order.

@@ -19,6 +19,18 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::super::propagate::Propagated;
+
+/// The server's transaction state.
+#[derive(Default)]
+pub struct Transactions {
+    /// WATCHed keys.
+    pub watches: Watches,
+    /// While EXEC runs: what its commands propagate, wrapped in MULTI/EXEC
+    /// when there is more than one.
+    pub exec_feed: Option<Vec<Propagated>>,
+}
+
 /// A client's open transaction.
 #[derive(Default)]
 pub struct Multi {
