@@ -3,11 +3,13 @@
 //!
 //! A command that finds nothing to pop calls [`Server::block`]: the client
 //! records what it waits for ([`Blocked`]: database, keys, deadline, its own
-//! arguments) and joins the queue of each key in the keyspace's
-//! [`Waiters`]. The event loop stops executing a blocked client's input.
+//! arguments) and joins the queue of each key in the server's
+//! [`crate::server::state::blocking::Waiters`]. The event loop stops
+//! executing a blocked client's input.
 //!
-//! A write that adds elements to a list or sorted set calls
-//! [`Waiters::signal`] when someone waits on that key; after each top-level
+//! A write that can add elements to a key (a push, ZADD, a *STORE, RENAME,
+//! MOVE, COPY, RESTORE, SWAPDB) makes the key ready through the key-change
+//! signal ([`crate::server::signal`]) when someone waits on it; after each top-level
 //! command (an EXEC counts as one) [`Server::serve_ready_keys`] walks the
 //! signalled keys and, per key, its waiters first-blocked first-served:
 //! each waiter whose key still holds elements of the type it waits for is
@@ -19,7 +21,7 @@
 //! loop's poll timeout is the nearest one; [`Server::expire_blocked`] gives
 //! the timed-out clients Redis's null reply. A closed client is removed
 //! from every queue by [`Server::unblock`]. Unblocked clients go to
-//! [`Server::unblocked`] so the loop resumes their pipelined input.
+//! `Server::blocking.unblocked` so the loop resumes their pipelined input.
 
 use std::time::Instant;
 
@@ -167,7 +169,7 @@ impl Server {
                 let args: Vec<&[u8]> = b.argv.iter().map(Vec::as_slice).collect();
                 let saved_db = client.db;
                 client.db = b.db;
-                self.execute(&mut client, b.command, &args, true);
+                self.execute(&mut client, b.command, &args, None, true);
                 client.db = saved_db;
                 self.queue_write(&mut client);
             }

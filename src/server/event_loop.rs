@@ -386,13 +386,17 @@ impl EventLoop {
                 Ok(None) => break,
                 Ok(Some(consumed)) => {
                     client.query_pos += consumed;
+                    // A RESP array is forwarded as it came when the
+                    // command propagates unchanged; an inline command is
+                    // encoded.
+                    let request = (buf.first() == Some(&b'*')).then(|| &buf[..consumed]);
                     argv.clear();
                     if parsed.iter().all(|a| matches!(a, Arg::Range(_))) {
                         argv.extend(parsed.iter().map(|a| match a {
                             Arg::Range(r) => &buf[r.clone()],
                             Arg::Owned(_) => &[][..],
                         }));
-                        self.server.call(client, &argv);
+                        self.server.call_request(client, &argv, request);
                     } else {
                         owned = parsed
                             .drain(..)
@@ -402,7 +406,7 @@ impl EventLoop {
                             })
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
-                        self.server.call(client, &args);
+                        self.server.call_request(client, &args, request);
                     }
                     self.server.check_output_limit(client);
                 }

@@ -1,7 +1,8 @@
-//! The keyspace: numbered databases of binary-safe keys, the value model the
-//! data types slot into, expiry (lazy on access, plus the active sampling
-//! cycle), and the effects a write leaves behind (dirty counter, the
-//! commands to propagate, keyspace statistics).
+//! The keyspace: numbered databases of binary-safe keys holding
+//! [`Value`]s, expiry (lazy on access, plus the active sampling cycle), and
+//! the effects a command leaves behind (the commands to propagate, keyspace
+//! statistics, the keys that expired, which the key-change signal reports:
+//! [`crate::server::signal`]).
 //!
 //! A database keeps two tables, as Redis does: `dict` (key → [`Object`]) and
 //! `expires` (key → absolute expiry in Unix milliseconds) for the keys that
@@ -372,7 +373,7 @@ mod tests {
         let sent = ks.effects.take_propagated();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].db, 1);
-        assert_eq!(sent[0].argv, vec![b"DEL".to_vec(), b"k".to_vec()]);
+        assert_eq!(sent[0].argv(), vec![b"DEL".to_vec(), b"k".to_vec()]);
     }
 
     #[test]

@@ -317,11 +317,18 @@ impl Server {
         self.config.requirepass.is_some() && !client.authenticated
     }
 
+    /// Execute one request built from `args` (see [`Server::call_request`]).
+    pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
+        self.call_request(client, args, None);
+    }
+
     /// Execute one request: look the command up, check it, queue it (inside
     /// MULTI) or run it, and account for it (statistics, slowlog,
     /// propagation, MONITOR, reply mode); then serve clients blocked on
     /// keys the command filled. This is the only way requests run.
-    pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
+    /// `request`, when given, is the request as it arrived (a RESP array
+    /// of bulk strings): a write propagated unchanged is those bytes.
+    pub fn call_request(&mut self, client: &mut Client, args: &[&[u8]], request: Option<&[u8]>) {
         let Some(&name) = args.first() else {
             return;
         };
@@ -375,7 +382,7 @@ impl Server {
             self.end_reply(client, reply_start);
             return;
         }
-        self.execute(client, index, args, false);
+        self.execute(client, index, args, request, false);
         self.end_reply(client, reply_start);
         if self.blocking.waiters.has_ready() {
             self.serve_ready_keys();
@@ -407,8 +414,16 @@ impl Server {
 
     /// Run one command that passed the checks (a request, a command queued
     /// by MULTI, or a blocked command served again when `again`: then it
-    /// does not count as another call).
-    pub fn execute(&mut self, client: &mut Client, index: usize, args: &[&[u8]], again: bool) {
+    /// does not count as another call). `request` is the request's own
+    /// bytes, when they are at hand (see [`Server::call_request`]).
+    pub fn execute(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        args: &[&[u8]],
+        request: Option<&[u8]>,
+        again: bool,
+    ) {
         let spec = self.commands.entries[index].spec;
         let Some(handler) = spec.handler else {
             // A container called with a subcommand that has no handler:
@@ -466,9 +481,11 @@ impl Server {
             && !self.ks.effects.rewritten
             && self.ks.effects.enabled
         {
-            self.ks
-                .effects
-                .propagate(Propagated::new(client.db, args.iter().copied()));
+            let command = match request {
+                Some(bytes) => Propagated::raw(client.db, bytes),
+                None => Propagated::new(client.db, args.iter().copied()),
+            };
+            self.ks.effects.propagate(command);
         }
         if self.ks.effects.has_propagated() || self.ks.effects.rewritten {
             let entries = self.ks.effects.take_propagated();

@@ -19,7 +19,7 @@
 //!   ([`Event::fills`]) makes the key ready, and the clients waiting on it
 //!   are served after the command;
 //! - keyspace notifications, client-side caching invalidation and eviction
-//!   bookkeeping subscribe in [`Server::notify`] (each event, including
+//!   bookkeeping subscribe in `Server::notify` (each event, including
 //!   the `del` Redis sends when a collection becomes empty).
 //!
 //! No command handler touches watchers, waiters or the dirty counter

@@ -27,10 +27,11 @@ fn run(srv: &mut Server, client: &mut Client, args: &[&str]) -> String {
 fn fed(srv: &mut Server) -> Vec<(usize, Vec<String>)> {
     std::mem::take(&mut srv.feed.recorded)
         .into_iter()
-        .map(|Propagated { db, argv }| {
+        .map(|p: Propagated| {
             (
-                db,
-                argv.iter()
+                p.db,
+                p.argv()
+                    .iter()
                     .map(|a| String::from_utf8_lossy(a).into_owned())
                     .collect(),
             )
@@ -256,4 +257,21 @@ fn a_key_expired_on_access_is_signalled_and_touches_watchers() {
     run(&mut srv, &mut w, &["PING"]);
     // A watched live key that expired aborts the transaction.
     assert_eq!(run(&mut srv, &mut w, &["EXEC"]), "*-1\r\n");
+}
+
+#[test]
+fn a_command_propagated_unchanged_is_the_bytes_of_its_request() {
+    let mut srv = server();
+    let mut c = Client::new(1, 0, None);
+    let request = b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    srv.call_request(&mut c, &[b"set", b"k", b"v"], Some(request));
+    // A rewritten command is encoded (EXPIRE becomes PEXPIREAT).
+    srv.call_request(
+        &mut c,
+        &[b"expire", b"k", b"100"],
+        Some(b"*3\r\n$6\r\nexpire\r\n$1\r\nk\r\n$3\r\n100\r\n"),
+    );
+    let fed = std::mem::take(&mut srv.feed.recorded);
+    assert_eq!(fed[0].resp, request);
+    assert_eq!(fed[1].argv()[0], b"PEXPIREAT");
 }

@@ -1,5 +1,5 @@
 //! Transaction commands: MULTI, EXEC, DISCARD, WATCH, UNWATCH (see
-//! [`super::super::multi`] for the queue and the watch registry).
+//! [`super::super::state::transactions`] for the queue and the watch registry).
 
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
@@ -109,7 +109,7 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.array(m.queued.len());
     for (index, argv) in &m.queued {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        srv.execute(client, *index, &args, false);
+        srv.execute(client, *index, &args, None, false);
     }
     let collected = std::mem::replace(&mut srv.transactions.exec_feed, outer).unwrap_or_default();
     let wrapped = if collected.len() > 1 {

@@ -246,7 +246,7 @@ pub fn flush(srv: &mut Server) {
     if std::mem::take(&mut srv.replication.get_ack) && srv.replication.upstream.is_none() {
         srv.feed
             .repl
-            .append_same_db([&b"REPLCONF"[..], b"GETACK", b"*"].into_iter());
+            .append_same_db(&[&b"REPLCONF"[..], b"GETACK", b"*"]);
     }
     if !srv.feed.repl.buf.is_empty() {
         let data = std::mem::take(&mut srv.feed.repl.buf);
@@ -612,7 +612,7 @@ pub fn cron(srv: &mut Server) {
         && now.duration_since(srv.replication.last_ping).as_secs() >= period
     {
         srv.replication.last_ping = now;
-        srv.feed.repl.append_same_db([&b"PING"[..]].into_iter());
+        srv.feed.repl.append_same_db(&[b"PING"]);
     }
     let unix = unix_ms() / 1000;
     let timeout = srv.config.repl_timeout as i64;
