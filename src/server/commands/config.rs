@@ -2,6 +2,7 @@
 //! table in `server::config`.
 
 use super::super::Server;
+use super::super::config::table::Apply;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
 use super::super::persistence;
@@ -47,6 +48,15 @@ const CONFIG: &[Spec] = &[
         config_resetstat,
     ),
     Spec::new(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.0",
+        "Overwrite the configuration file",
+        config_rewrite,
+    ),
+    Spec::new(
         "help",
         2,
         LOADING | STALE,
@@ -74,32 +84,88 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (p[0], p[1])).collect();
-    let before = srv.config.loglevel;
-    let appendonly = srv.config.appendonly;
-    match srv.config.config_set(&pairs, client.is_local) {
+    let old = srv.config.clone();
+    let applies = match srv.config.config_set(&pairs, client.is_local) {
+        Ok(applies) => applies,
+        Err(message) => {
+            client.reply.error(message.trim_start_matches("ERR "));
+            return;
+        }
+    };
+    log_warnings(srv);
+    // Apply in order; when one fails, the old configuration comes back and
+    // what was applied already is applied again with the old values.
+    for (i, &(apply, name)) in applies.iter().enumerate() {
+        if let Err(why) = run_apply(srv, apply) {
+            srv.config = old;
+            for &(undo, _) in &applies[..i] {
+                let _ = run_apply(srv, undo);
+            }
+            client.reply.error(&format!(
+                "CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            ));
+            return;
+        }
+    }
+    client.reply.ok();
+}
+
+/// Make the running server follow a changed parameter.
+fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
+    match apply {
+        Apply::None => {}
+        Apply::Encodings => super::super::types::set_limits(&srv.config.encodings),
+        Apply::LogLevel => srv
+            .log
+            .set_level(super::super::log_level(srv.config.loglevel)),
+        Apply::Appendonly => {
+            let running = srv.persistence.aof.is_some() || srv.persistence.aof_pending_start;
+            if srv.config.appendonly && !running {
+                persistence::start_aof(srv).map_err(|e| {
+                    format!("Unable to turn on AOF. Check server logs. ({e})")
+                })?;
+            } else if !srv.config.appendonly && running {
+                persistence::stop_aof(srv);
+            }
+        }
+        Apply::Listeners => {
+            return Err(
+                "Unable to listen on this port: sonde cannot change its listening sockets \
+                 at runtime yet (restart with the new port/bind)"
+                    .to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Values accepted under SONDE_UNSUPPORTED_CONFIG=warn are logged.
+fn log_warnings(srv: &mut Server) {
+    for warning in std::mem::take(&mut srv.config.warnings) {
+        srv.log.warning(&warning, &[]);
+    }
+}
+
+fn config_rewrite(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    rewrite(srv, client, false);
+}
+
+/// DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every parameter.
+pub fn debug_rewrite_force_all(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    rewrite(srv, client, true);
+}
+
+fn rewrite(srv: &mut Server, client: &mut Client, force_all: bool) {
+    match srv.config.rewrite(force_all) {
         Ok(()) => {
-            super::super::types::set_limits(&srv.config.encodings);
-            if srv.config.loglevel != before {
-                srv.log
-                    .set_level(super::super::log_level(srv.config.loglevel));
-            }
-            match (appendonly, srv.config.appendonly) {
-                (false, true) => {
-                    if let Err(e) = persistence::start_aof(srv) {
-                        srv.config.appendonly = false;
-                        client.reply.error(&format!(
-                            "CONFIG SET failed (possibly related to argument 'appendonly') - \
-                             Unable to turn on AOF. Check server logs. ({e})"
-                        ));
-                        return;
-                    }
-                }
-                (true, false) => persistence::stop_aof(srv),
-                _ => {}
-            }
+            srv.log.warning("CONFIG REWRITE executed with success.", &[]);
             client.reply.ok();
         }
-        Err(message) => client.reply.error(message.trim_start_matches("ERR ")),
+        Err(message) => {
+            srv.log
+                .warning(&format!("CONFIG REWRITE failed: {message}"), &[]);
+            client.reply.error(&message);
+        }
     }
 }
 
@@ -128,6 +194,8 @@ fn config_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
 }

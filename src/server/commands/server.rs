@@ -187,6 +187,15 @@ const DEBUG: &[Spec] = &[
         debug_populate,
     ),
     Spec::new(
+        "config-rewrite-force-all",
+        2,
+        ADMIN | NOSCRIPT,
+        G,
+        "7.0.0",
+        "Rewrite the config file with every parameter, defaults included",
+        super::config::debug_rewrite_force_all,
+    ),
+    Spec::new(
         "reload",
         2,
         ADMIN | NOSCRIPT,
