@@ -827,7 +827,8 @@ fn configuration_errors_name_the_directive() {
     let out = run(&["serve", "--port", "7000", "--no-such-thing", "1"], b"");
     assert_exit(&out, 2);
     assert!(
-        text(&out.stderr).contains("option --no-such-thing: 'no-such-thing \"1\"': unknown directive"),
+        text(&out.stderr)
+            .contains("option --no-such-thing: 'no-such-thing \"1\"': unknown directive"),
         "{}",
         text(&out.stderr)
     );

@@ -161,7 +161,10 @@ fn daemonize() -> anyhow::Result<()> {
     // read), so the child is a complete copy of this single-threaded
     // process; the parent only exits.
     match unsafe { libc::fork() } {
-        -1 => anyhow::bail!("daemonize: fork failed: {}", std::io::Error::last_os_error()),
+        -1 => anyhow::bail!(
+            "daemonize: fork failed: {}",
+            std::io::Error::last_os_error()
+        ),
         0 => {}
         _ => std::process::exit(0),
     }

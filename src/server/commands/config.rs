@@ -2,8 +2,8 @@
 //! table in `server::config`.
 
 use super::super::Server;
-use super::super::config::table::Apply;
 use super::super::command::{Spec, flags::*};
+use super::super::config::table::Apply;
 use super::super::connection::Client;
 use super::super::persistence;
 use super::help;
@@ -121,9 +121,8 @@ fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
         Apply::Appendonly => {
             let running = srv.persistence.aof.is_some() || srv.persistence.aof_pending_start;
             if srv.config.appendonly && !running {
-                persistence::start_aof(srv).map_err(|e| {
-                    format!("Unable to turn on AOF. Check server logs. ({e})")
-                })?;
+                persistence::start_aof(srv)
+                    .map_err(|e| format!("Unable to turn on AOF. Check server logs. ({e})"))?;
             } else if !srv.config.appendonly && running {
                 persistence::stop_aof(srv);
             }
@@ -158,7 +157,8 @@ pub fn debug_rewrite_force_all(srv: &mut Server, client: &mut Client, _args: &[&
 fn rewrite(srv: &mut Server, client: &mut Client, force_all: bool) {
     match srv.config.rewrite(force_all) {
         Ok(()) => {
-            srv.log.warning("CONFIG REWRITE executed with success.", &[]);
+            srv.log
+                .warning("CONFIG REWRITE executed with success.", &[]);
             client.reply.ok();
         }
         Err(message) => {

@@ -375,7 +375,11 @@ impl Config {
                 if value == default {
                     self.kept.remove(param.name);
                 } else {
-                    self.unsupported(param.name, &show(&param.kind, &value), &show(&param.kind, &default))?;
+                    self.unsupported(
+                        param.name,
+                        &show(&param.kind, &value),
+                        &show(&param.kind, &default),
+                    )?;
                     self.kept.insert(param.name, value);
                 }
             }
@@ -390,14 +394,20 @@ impl Config {
         if !self.lenient {
             return Err(message);
         }
-        self.warnings
-            .push(format!("{name} '{value}' accepted but without effect: {message}"));
+        self.warnings.push(format!(
+            "{name} '{value}' accepted but without effect: {message}"
+        ));
         Ok(())
     }
 
     /// Set a parameter from directive arguments (a file line, an option,
     /// or CONFIG SET's value already split for MULTI_ARG parameters).
-    fn set_args(&mut self, param: &'static Param, args: &[String], source: Source) -> Result<(), String> {
+    fn set_args(
+        &mut self,
+        param: &'static Param,
+        args: &[String],
+        source: Source,
+    ) -> Result<(), String> {
         if let Kind::Special { set, .. } = &param.kind {
             return set(self, args, source);
         }
@@ -409,9 +419,7 @@ impl Config {
 /// The error for a non-default value of a not-yet-supported parameter.
 pub fn later_message(name: &str, default: &str) -> String {
     let default = if default.is_empty() { "\"\"" } else { default };
-    format!(
-        "sonde does not support yet a value other than the default ({default}) for '{name}'"
-    )
+    format!("sonde does not support yet a value other than the default ({default}) for '{name}'")
 }
 
 fn int_of(v: &Val) -> i64 {
@@ -488,7 +496,9 @@ fn parse(param: &Param, args: &[String]) -> Result<Val, String> {
                 set[i] = true;
             }
             if param.name.starts_with("shutdown-on-") && set[1] && set[2] {
-                return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".to_owned());
+                return Err(
+                    "shutdown options SAVE and NOSAVE can't be used simultaneously".to_owned(),
+                );
             }
             // "default" is no flag at all; the others in table order.
             let words: Vec<&str> = values
@@ -684,12 +694,12 @@ fn parse_text_into(
                     message: format!("include nested more than {MAX_INCLUDE_DEPTH} levels deep"),
                 });
             }
-            for file in include_targets(&directive.values[0]).map_err(|message| {
-                ConfigError::Directive {
+            for file in
+                include_targets(&directive.values[0]).map_err(|message| ConfigError::Directive {
                     origin: directive.origin.clone(),
                     message,
-                }
-            })? {
+                })?
+            {
                 let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
                     path: file.clone(),
                     source,
@@ -767,9 +777,7 @@ impl Config {
                 return Ok(());
             }
             if table::NOT_PARAMETERS.contains(&name) {
-                return Err(format!(
-                    "sonde does not support the '{name}' directive yet"
-                ));
+                return Err(format!("sonde does not support the '{name}' directive yet"));
             }
             if name.contains('.') {
                 return Err("module configs are not supported (sonde loads no modules)".to_owned());
@@ -856,45 +864,40 @@ impl Config {
         pairs: &[(&[u8], &[u8])],
         local: bool,
     ) -> Result<Vec<(Apply, &'static str)>, String> {
-        let mut chosen: Vec<&'static Param> = Vec::new();
-        let mut unknown: Option<String> = None;
-        let mut refused: Option<String> = None;
+        // The first problem in argument order is the answer, as in Redis.
+        let mut chosen: Vec<(&'static Param, String)> = Vec::new();
         for (name, _) in pairs {
             let name = String::from_utf8_lossy(name).into_owned();
             let Some(param) = table::lookup(&name) else {
-                unknown.get_or_insert(name);
-                continue;
+                return Err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
             };
-            if unknown.is_some() || refused.is_some() {
-                continue;
-            }
             let failed = |why: &str| {
                 format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
             };
             if param.has(table::IMMUTABLE) {
-                refused = Some(failed("can't set immutable config"));
-            } else if param.has(table::PROTECTED) && !self.enable_protected_configs.permits(local)
-            {
-                refused = Some(failed("can't set protected config"));
-            } else if chosen.iter().any(|p| std::ptr::eq(*p, param)) {
-                refused = Some(failed("duplicate parameter"));
+                return Err(failed("can't set immutable config"));
             }
-            chosen.push(param);
-        }
-        if let Some(name) = unknown {
-            return Err(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-            ));
-        }
-        if let Some(error) = refused {
-            return Err(error);
+            if param.has(table::PROTECTED) && !self.enable_protected_configs.permits(local) {
+                return Err(failed("can't set protected config"));
+            }
+            // A parameter and its alias are two entries, as in Redis.
+            if chosen.iter().any(|(_, n)| n.eq_ignore_ascii_case(&name)) {
+                return Err(failed("duplicate parameter"));
+            }
+            chosen.push((param, name));
         }
         let mut next = self.clone();
         let mut applies = Vec::new();
-        for (param, (_, value)) in chosen.iter().zip(pairs) {
+        for ((param, _), (_, value)) in chosen.iter().zip(pairs) {
             let value = String::from_utf8_lossy(value).into_owned();
             let args: Vec<String> = if param.has(table::MULTI_ARG) {
-                value.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()
+                value
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect()
             } else {
                 vec![value]
             };
@@ -1046,7 +1049,10 @@ mod tests {
             "option --bogus: 'bogus \"1\"': unknown directive"
         );
         let err = Config::load(None, &strings(&["--maxmemroy", "1"])).unwrap_err();
-        assert!(err.to_string().ends_with("did you mean 'maxmemory'?)"), "{err}");
+        assert!(
+            err.to_string().ends_with("did you mean 'maxmemory'?)"),
+            "{err}"
+        );
         let err = Config::load(None, &strings(&["--maxmemory", "1gb"])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -1055,7 +1061,8 @@ mod tests {
         );
         let err = Config::load(None, &strings(&["--port", "1", "2"])).unwrap_err();
         assert!(
-            err.to_string().ends_with("'port \"1\" \"2\"': wrong number of arguments"),
+            err.to_string()
+                .ends_with("'port \"1\" \"2\"': wrong number of arguments"),
             "{err}"
         );
         let dir = tempfile::tempdir().unwrap();
@@ -1063,7 +1070,9 @@ mod tests {
         std::fs::write(&path, "# comment\nport 7001\n\nport abc\n").unwrap();
         let err = Config::load(Some(&path), &[]).unwrap_err().to_string();
         assert!(
-            err.ends_with("x.conf line 4: 'port \"abc\"': argument couldn't be parsed into an integer"),
+            err.ends_with(
+                "x.conf line 4: 'port \"abc\"': argument couldn't be parsed into an integer"
+            ),
             "{err}"
         );
     }
@@ -1102,14 +1111,17 @@ mod tests {
     fn values_are_parsed_as_redis_does() {
         let mut c = Config::default();
         c.apply("maxclients", &strings(&["100"])).unwrap();
-        c.apply("auto-aof-rewrite-min-size", &strings(&["1GB"])).unwrap();
+        c.apply("auto-aof-rewrite-min-size", &strings(&["1GB"]))
+            .unwrap();
         c.apply("slave-read-only", &strings(&["NO"])).unwrap();
         c.apply("appendfsync", &strings(&["ALWAYS"])).unwrap();
         c.apply("hz", &strings(&["1000"])).unwrap();
         c.apply("unixsocketperm", &strings(&["700"])).unwrap();
-        c.apply("shutdown-on-sigint", &strings(&["nosave force now"])).unwrap();
+        c.apply("shutdown-on-sigint", &strings(&["nosave force now"]))
+            .unwrap();
         c.apply("notify-keyspace-events", &strings(&[""])).unwrap();
-        c.apply("list-max-ziplist-entries", &strings(&["1"])).unwrap();
+        c.apply("list-max-ziplist-entries", &strings(&["1"]))
+            .unwrap();
         assert_eq!(c.maxclients, 100);
         assert_eq!(c.auto_aof_rewrite_min_size, 1 << 30);
         assert!(!c.replica_read_only);
@@ -1126,14 +1138,19 @@ mod tests {
             "argument must be between 1 and 4294967295 inclusive"
         );
         assert_eq!(
-            c.apply("maxmemory-clients", &strings(&["200%"])).unwrap_err(),
+            c.apply("maxmemory-clients", &strings(&["200%"]))
+                .unwrap_err(),
             "percentage argument must be less or equal to 100"
         );
         assert_eq!(
-            c.apply("notify-keyspace-events", &strings(&["Q"])).unwrap_err(),
+            c.apply("notify-keyspace-events", &strings(&["Q"]))
+                .unwrap_err(),
             "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
         );
-        assert!(c.apply("notify-keyspace-events", &strings(&["KEA"])).is_err());
+        assert!(
+            c.apply("notify-keyspace-events", &strings(&["KEA"]))
+                .is_err()
+        );
         assert!(c.apply("daemonize", &strings(&["yes"])).is_ok());
         assert!(c.apply("rename-command", &strings(&["a", "b"])).is_err());
         assert_eq!(parse_memory("1mb"), Some(1 << 20));
@@ -1144,7 +1161,8 @@ mod tests {
     fn lenient_mode_keeps_unsupported_values_with_a_warning() {
         let mut c = Config::default();
         c.lenient = true;
-        c.apply("notify-keyspace-events", &strings(&["KEA"])).unwrap();
+        c.apply("notify-keyspace-events", &strings(&["KEA"]))
+            .unwrap();
         c.apply("maxmemory", &strings(&["1mb"])).unwrap();
         assert_eq!(get(&c, "notify-keyspace-events"), "AKE");
         assert_eq!(get(&c, "maxmemory"), "1048576");
@@ -1158,8 +1176,11 @@ mod tests {
         std::fs::create_dir(d.join("conf.d")).unwrap();
         std::fs::write(d.join("conf.d/a.conf"), "maxclients 11\n").unwrap();
         std::fs::write(d.join("conf.d/b.conf"), "maxclients 22\ntimeout 5\n").unwrap();
-        std::fs::write(d.join("loop.conf"), format!("include {}\n", d.join("loop.conf").display()))
-            .unwrap();
+        std::fs::write(
+            d.join("loop.conf"),
+            format!("include {}\n", d.join("loop.conf").display()),
+        )
+        .unwrap();
         let main = d.join("main.conf");
         std::fs::write(
             &main,
@@ -1198,12 +1219,12 @@ mod tests {
         );
         assert_eq!(c.hz, 20, "rolled back");
         assert_eq!(
-            c.config_set(&[(b"hash-max-ziplist-entries", b"1"), (b"hash-max-listpack-entries", b"2")], true)
+            c.config_set(&[(b"timeout", b"1"), (b"TIMEOUT", b"2")], true)
                 .unwrap_err(),
-            "ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-entries') - duplicate parameter"
+            "ERR CONFIG SET failed (possibly related to argument 'TIMEOUT') - duplicate parameter"
         );
         assert_eq!(
-            c.config_set(&[(b"databases", b"1"), (b"nosuch", b"2")], true)
+            c.config_set(&[(b"nosuch", b"2"), (b"databases", b"1")], true)
                 .unwrap_err(),
             "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"
         );
@@ -1220,7 +1241,10 @@ mod tests {
     fn config_get_lists_aliases_and_hides_hidden() {
         let c = Config::default();
         let names = |patterns: &[&[u8]]| -> Vec<String> {
-            c.get_matching(patterns).into_iter().map(|(n, _)| n).collect()
+            c.get_matching(patterns)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
         };
         let all = names(&[b"*"]);
         assert!(all.contains(&"slaveof".to_owned()) && all.contains(&"replicaof".to_owned()));
@@ -1238,8 +1262,10 @@ mod tests {
         let mut c = Config::default();
         c.apply("maxclients", &strings(&["77"])).unwrap();
         c.apply("save", &strings(&[""])).unwrap();
-        c.apply("hash-max-listpack-entries", &strings(&["100"])).unwrap();
-        c.apply("auto-aof-rewrite-min-size", &strings(&["128mb"])).unwrap();
+        c.apply("hash-max-listpack-entries", &strings(&["100"]))
+            .unwrap();
+        c.apply("auto-aof-rewrite-min-size", &strings(&["128mb"]))
+            .unwrap();
         let old = "# top comment\nport 6379\nmaxclients 10\n\n\n# keep me\nhash-max-ziplist-entries 20\n\
                    hash-max-listpack-entries 21\nsave 900 1\nsave 300 10\nbogus-directive 1\n";
         let new = rewrite::render(&c, old, false);

@@ -50,7 +50,11 @@ pub fn get_bind(c: &Config) -> String {
 }
 
 pub fn rewrite_bind(c: &Config, name: &str, state: &mut Rewrite) {
-    if c.bind.iter().map(String::as_str).eq(DEFAULT_BIND.iter().copied()) {
+    if c.bind
+        .iter()
+        .map(String::as_str)
+        .eq(DEFAULT_BIND.iter().copied())
+    {
         state.mark(name);
         return;
     }
@@ -318,7 +322,11 @@ pub fn get_percentiles(c: &Config) -> String {
 
 pub fn rewrite_percentiles(c: &Config, name: &str, state: &mut Rewrite) {
     let value = get_percentiles(c);
-    let shown = if value.is_empty() { "\"\"".to_owned() } else { value };
+    let shown = if value.is_empty() {
+        "\"\"".to_owned()
+    } else {
+        value
+    };
     state.line(name, format!("{name} {shown}"), true);
 }
 

@@ -258,7 +258,12 @@ pub static PARAMS: &[Param] = &[
         },
         Kept,
     ),
-    p("socket-mark-id", IMMUTABLE, int(0, 0, u32::MAX as i64), Later),
+    p(
+        "socket-mark-id",
+        IMMUTABLE,
+        int(0, 0, u32::MAX as i64),
+        Later,
+    ),
     p("timeout", M, int(0, 0, I32), i!(timeout)),
     p("tcp-keepalive", M, int(300, 0, I32), i!(tcp_keepalive)),
     // TLS (tls-port at 0 leaves every other tls-* setting without effect).
@@ -267,7 +272,12 @@ pub static PARAMS: &[Param] = &[
     p("tls-session-cache-timeout", M, int(300, 0, I32), Kept),
     p("tls-cluster", M, Kind::Bool(false), Kept),
     p("tls-replication", M, Kind::Bool(false), Later),
-    p("tls-auth-clients", M, en(&["no", "yes", "optional"], "yes"), Kept),
+    p(
+        "tls-auth-clients",
+        M,
+        en(&["no", "yes", "optional"], "yes"),
+        Kept,
+    ),
     p("tls-prefer-server-ciphers", M, Kind::Bool(false), Kept),
     p("tls-session-caching", M, Kind::Bool(true), Kept),
     p("tls-cert-file", M, opt(), Kept),
@@ -324,7 +334,10 @@ pub static PARAMS: &[Param] = &[
     p(
         "proc-title-template",
         M,
-        checked("{title} {listen-addr} {server-mode}", special::check_proc_title),
+        checked(
+            "{title} {listen-addr} {server-mode}",
+            special::check_proc_title,
+        ),
         Kept,
     ),
     // Snapshotting.
@@ -346,7 +359,12 @@ pub static PARAMS: &[Param] = &[
     ),
     p("rdbcompression", M, Kind::Bool(true), b!(rdbcompression)),
     p("rdbchecksum", IMMUTABLE, Kind::Bool(true), Later),
-    p("sanitize-dump-payload", M, en(&["no", "yes", "clients"], "no"), Kept),
+    p(
+        "sanitize-dump-payload",
+        M,
+        en(&["no", "yes", "clients"], "no"),
+        Kept,
+    ),
     p(
         "dbfilename",
         PROTECTED,
@@ -370,7 +388,12 @@ pub static PARAMS: &[Param] = &[
         int(0, i32::MIN as i64, I32),
         i!(rdb_key_save_delay),
     ),
-    p("key-load-delay", HIDDEN, int(0, i32::MIN as i64, I32), Later),
+    p(
+        "key-load-delay",
+        HIDDEN,
+        int(0, i32::MIN as i64, I32),
+        Later,
+    ),
     p(
         "loading-process-events-interval-bytes",
         HIDDEN,
@@ -398,8 +421,19 @@ pub static PARAMS: &[Param] = &[
         b!(replica_serve_stale_data),
     )
     .alias("slave-serve-stale-data"),
-    p("replica-read-only", M, Kind::Bool(true), b!(replica_read_only)).alias("slave-read-only"),
-    p("repl-diskless-sync", M, Kind::Bool(true), b!(repl_diskless_sync)),
+    p(
+        "replica-read-only",
+        M,
+        Kind::Bool(true),
+        b!(replica_read_only),
+    )
+    .alias("slave-read-only"),
+    p(
+        "repl-diskless-sync",
+        M,
+        Kind::Bool(true),
+        b!(repl_diskless_sync),
+    ),
     p(
         "repl-diskless-sync-delay",
         M,
@@ -428,7 +462,12 @@ pub static PARAMS: &[Param] = &[
         mem(1 << 20, 1, I64),
         i!(repl_backlog_size),
     ),
-    p("repl-backlog-ttl", M, int(3600, 0, I64), i!(repl_backlog_ttl)),
+    p(
+        "repl-backlog-ttl",
+        M,
+        int(3600, 0, I64),
+        i!(repl_backlog_ttl),
+    ),
     p("replica-priority", M, int(100, 0, I32), Kept).alias("slave-priority"),
     p("replica-announced", M, Kind::Bool(true), Kept),
     p(
@@ -449,7 +488,12 @@ pub static PARAMS: &[Param] = &[
     p("replica-announce-port", M, int(0, 0, 65535), Later).alias("slave-announce-port"),
     p("replica-lazy-flush", M, Kind::Bool(false), Kept).alias("slave-lazy-flush"),
     p("replica-ignore-maxmemory", M, Kind::Bool(true), Kept).alias("slave-ignore-maxmemory"),
-    p("replica-ignore-disk-write-errors", M, Kind::Bool(false), Later),
+    p(
+        "replica-ignore-disk-write-errors",
+        M,
+        Kind::Bool(false),
+        Later,
+    ),
     p(
         "propagation-error-behavior",
         M,
@@ -501,7 +545,12 @@ pub static PARAMS: &[Param] = &[
         Kept,
     ),
     // Clients and memory.
-    p("maxclients", M, int(10_000, 1, u32::MAX as i64), i!(maxclients)),
+    p(
+        "maxclients",
+        M,
+        int(10_000, 1, u32::MAX as i64),
+        i!(maxclients),
+    ),
     p("maxmemory", M, mem(0, 0, I64), Later),
     p(
         "maxmemory-policy",
@@ -567,7 +616,12 @@ pub static PARAMS: &[Param] = &[
     p("lazyfree-lazy-user-del", M, Kind::Bool(false), Kept),
     p("lazyfree-lazy-user-flush", M, Kind::Bool(false), Kept),
     // Kernel and threads.
-    p("oom-score-adj", M, en(&["no", "yes", "relative", "absolute"], "no"), Later),
+    p(
+        "oom-score-adj",
+        M,
+        en(&["no", "yes", "relative", "absolute"], "no"),
+        Later,
+    ),
     p(
         "oom-score-adj-values",
         MULTI_ARG,
@@ -648,10 +702,25 @@ pub static PARAMS: &[Param] = &[
         mem(64 << 20, 0, I64),
         i!(auto_aof_rewrite_min_size),
     ),
-    p("aof-load-truncated", M, Kind::Bool(true), b!(aof_load_truncated)),
-    p("aof-use-rdb-preamble", M, Kind::Bool(true), b!(aof_use_rdb_preamble)),
+    p(
+        "aof-load-truncated",
+        M,
+        Kind::Bool(true),
+        b!(aof_load_truncated),
+    ),
+    p(
+        "aof-use-rdb-preamble",
+        M,
+        Kind::Bool(true),
+        b!(aof_use_rdb_preamble),
+    ),
     p("aof-timestamp-enabled", M, Kind::Bool(false), Later),
-    p("aof-disable-auto-gc", M, Kind::Bool(false), b!(aof_disable_auto_gc)),
+    p(
+        "aof-disable-auto-gc",
+        M,
+        Kind::Bool(false),
+        b!(aof_disable_auto_gc),
+    ),
     p("aof-rewrite-incremental-fsync", M, Kind::Bool(true), Kept),
     p("rdb-save-incremental-fsync", M, Kind::Bool(true), Kept),
     // Scripting.
@@ -662,20 +731,19 @@ pub static PARAMS: &[Param] = &[
     p("cluster-config-file", IMMUTABLE, text("nodes.conf"), Kept),
     p("cluster-node-timeout", M, int(15000, 0, I64), Kept),
     p("cluster-port", IMMUTABLE, int(0, 0, 65535), Kept),
-    p(
-        "cluster-replica-validity-factor",
-        M,
-        int(10, 0, I32),
-        Kept,
-    )
-    .alias("cluster-slave-validity-factor"),
+    p("cluster-replica-validity-factor", M, int(10, 0, I32), Kept)
+        .alias("cluster-slave-validity-factor"),
     p("cluster-migration-barrier", M, int(1, 0, I32), Kept),
     p("cluster-allow-replica-migration", M, Kind::Bool(true), Kept),
     p("cluster-require-full-coverage", M, Kind::Bool(true), Kept),
-    p("cluster-replica-no-failover", M, Kind::Bool(false), Kept)
-        .alias("cluster-slave-no-failover"),
+    p("cluster-replica-no-failover", M, Kind::Bool(false), Kept).alias("cluster-slave-no-failover"),
     p("cluster-allow-reads-when-down", M, Kind::Bool(false), Kept),
-    p("cluster-allow-pubsubshard-when-down", M, Kind::Bool(true), Kept),
+    p(
+        "cluster-allow-pubsubshard-when-down",
+        M,
+        Kind::Bool(true),
+        Kept,
+    ),
     p("cluster-link-sendbuf-limit", M, mem(0, 0, I64), Kept),
     p("cluster-announce-ip", M, opt(), Kept),
     p("cluster-announce-hostname", M, opt(), Kept),
@@ -788,7 +856,12 @@ pub static PARAMS: &[Param] = &[
     p("dynamic-hz", M, Kind::Bool(true), Kept),
     p("activerehashing", M, Kind::Bool(true), Kept),
     p("activedefrag", M, Kind::Bool(false), Later),
-    p("active-defrag-ignore-bytes", M, mem(100 << 20, 1, I64), Kept),
+    p(
+        "active-defrag-ignore-bytes",
+        M,
+        mem(100 << 20, 1, I64),
+        Kept,
+    ),
     p("active-defrag-threshold-lower", M, int(10, 0, 1000), Kept),
     p("active-defrag-threshold-upper", M, int(100, 0, 1000), Kept),
     p("active-defrag-cycle-min", M, int(1, 1, 99), Kept),
@@ -800,7 +873,13 @@ pub static PARAMS: &[Param] = &[
 const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
 
 /// Directives that are not parameters (no CONFIG GET/SET), as in Redis.
-pub const NOT_PARAMETERS: &[&str] = &["include", "rename-command", "user", "loadmodule", "sentinel"];
+pub const NOT_PARAMETERS: &[&str] = &[
+    "include",
+    "rename-command",
+    "user",
+    "loadmodule",
+    "sentinel",
+];
 
 /// Directives Redis 7.0 still reads and ignores.
 pub const DEPRECATED: &[&str] = &[
