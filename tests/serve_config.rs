@@ -167,8 +167,8 @@ fn every_parameter_redis_lists_loads_and_reads_back_the_same() {
     let mut file = String::from("# every parameter redis-server lists\n");
     for (name, value) in &theirs {
         // `replicaof ""` is not a directive redis-server reads either.
-        let master = name == "replicaof" || name == "slaveof";
-        if !local.contains(&name.as_str()) && !(master && value.is_empty()) {
+        let no_master = (name == "replicaof" || name == "slaveof") && value.is_empty();
+        if !local.contains(&name.as_str()) && !no_master {
             file.push_str(&format!("{name} {}\n", quote(value)));
         }
     }
@@ -374,4 +374,27 @@ fn config_rewrite_without_a_file_is_an_error() {
             .contains("The server is running without a config file"),
         "{err}"
     );
+}
+
+#[test]
+fn config_resetstat_clears_the_counters_and_keeps_the_slow_log() {
+    let sonde = SondeServer::start(&["--slowlog-log-slower-than", "0"]);
+    let mut con = client(sonde.port);
+    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut con).unwrap();
+    let _: String = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    let slow: i64 = redis::cmd("SLOWLOG").arg("LEN").query(&mut con).unwrap();
+    assert!(slow >= 2);
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut con)
+        .unwrap();
+    let info: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
+    assert!(info.contains("keyspace_hits:0\r\n"), "{info}");
+    let commands: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut con)
+        .unwrap();
+    assert!(!commands.contains("cmdstat_get:"), "{commands}");
+    let after: i64 = redis::cmd("SLOWLOG").arg("LEN").query(&mut con).unwrap();
+    assert!(after >= slow, "RESETSTAT leaves the slow log alone");
 }

@@ -179,7 +179,15 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     for entry in &mut srv.commands.entries {
         entry.stats = Default::default();
     }
-    srv.slowlog.clear();
+    // As Redis's resetServerStats: persistence and replication counters
+    // too; the slow log is left alone (SLOWLOG RESET clears it).
+    srv.persistence.rdb_saves = 0;
+    srv.persistence.aof_rewrites = 0;
+    srv.persistence.aof_rewrites_consecutive_failures = 0;
+    srv.persistence.total_forks = 0;
+    srv.replication.sync_full = 0;
+    srv.replication.sync_partial_ok = 0;
+    srv.replication.sync_partial_err = 0;
     client.reply.ok();
 }
 

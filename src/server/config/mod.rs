@@ -416,6 +416,38 @@ impl Config {
     }
 }
 
+/// `user default on nopass ~* &* +@all` (what CONFIG REWRITE of
+/// redis-server writes when no ACL was changed) describes the one user sonde
+/// has, so it is accepted; any other user needs ACLs, which sonde does not
+/// support yet.
+fn is_default_user(values: &[String]) -> bool {
+    let Some((name, rules)) = values.split_first() else {
+        return false;
+    };
+    let rules: Vec<String> = rules.iter().map(|r| r.to_ascii_lowercase()).collect();
+    let has = |any: &[&str]| rules.iter().any(|r| any.contains(&r.as_str()));
+    name == "default"
+        && rules.iter().all(|r| {
+            [
+                "on",
+                "nopass",
+                "sanitize-payload",
+                "~*",
+                "&*",
+                "+@all",
+                "allkeys",
+                "allchannels",
+                "allcommands",
+            ]
+            .contains(&r.as_str())
+        })
+        && has(&["on"])
+        && has(&["nopass"])
+        && has(&["~*", "allkeys"])
+        && has(&["&*", "allchannels"])
+        && has(&["+@all", "allcommands"])
+}
+
 /// The error for a non-default value of a not-yet-supported parameter.
 pub fn later_message(name: &str, default: &str) -> String {
     let default = if default.is_empty() { "\"\"" } else { default };
@@ -620,8 +652,12 @@ pub fn parse_options(args: &[String]) -> Result<Vec<Directive>, ConfigError> {
             expecting_value = false;
         }
         if let Some(name) = arg.strip_prefix("--").filter(|_| !expecting_value) {
-            // "--port 6380" in one argument carries its value.
-            let mut words = name.split_whitespace().map(str::to_owned);
+            // "--port 6380" in one argument carries its value, split as a
+            // config file line is ("--maxmemory '700mb'").
+            let split = crate::resp::request::split_args(name.as_bytes()).unwrap_or_default();
+            let mut words = split
+                .into_iter()
+                .map(|w| String::from_utf8_lossy(&w).into_owned());
             let name = words.next().unwrap_or_default();
             let values: Vec<String> = words.collect();
             expecting_value = values.is_empty();
@@ -634,10 +670,14 @@ pub fn parse_options(args: &[String]) -> Result<Vec<Directive>, ConfigError> {
             last.values.push(arg.clone());
             expecting_value = false;
         } else {
-            return Err(ConfigError::Directive {
+            // A bare first argument starts a directive too, as redis-server
+            // reads `loglevel verbose` after the config file.
+            directives.push(Directive {
                 origin: format!("argument '{arg}'"),
-                message: "expected a --directive (the config file, if any, comes first)".to_owned(),
+                name: arg.to_ascii_lowercase(),
+                values: Vec::new(),
             });
+            expecting_value = true;
         }
     }
     if let Some(last) = directives.last_mut()
@@ -774,6 +814,9 @@ impl Config {
         let name = d.name.as_str();
         let Some(param) = table::lookup(name) else {
             if table::DEPRECATED.contains(&name) && d.values.len() == 1 {
+                return Ok(());
+            }
+            if name == "user" && is_default_user(&d.values) {
                 return Ok(());
             }
             if table::NOT_PARAMETERS.contains(&name) {
@@ -1022,6 +1065,16 @@ mod tests {
             "--save",
         ]))
         .unwrap();
+        let bare = parse_options(&strings(&["loglevel", "verbose", "--maxmemory '0mb'"])).unwrap();
+        assert_eq!(
+            bare.iter()
+                .map(|d| (d.name.as_str(), d.values.clone()))
+                .collect::<Vec<_>>(),
+            vec![
+                ("loglevel", strings(&["verbose"])),
+                ("maxmemory", strings(&["0mb"]))
+            ]
+        );
         let pairs: Vec<(&str, Vec<String>)> = d
             .iter()
             .map(|d| (d.name.as_str(), d.values.clone()))
@@ -1153,14 +1206,32 @@ mod tests {
         );
         assert!(c.apply("daemonize", &strings(&["yes"])).is_ok());
         assert!(c.apply("rename-command", &strings(&["a", "b"])).is_err());
+        let user = |rules: &str| strings(&rules.split(' ').collect::<Vec<_>>());
+        assert!(
+            c.apply(
+                "user",
+                &user("default on nopass sanitize-payload ~* &* +@all")
+            )
+            .is_ok()
+        );
+        assert!(
+            c.apply("user", &user("default on nopass ~* +@all"))
+                .is_err()
+        );
+        assert!(
+            c.apply("user", &user("alice on nopass ~* &* +@all"))
+                .is_err()
+        );
         assert_eq!(parse_memory("1mb"), Some(1 << 20));
         assert_eq!(parse_memory("2k"), Some(2000));
     }
 
     #[test]
     fn lenient_mode_keeps_unsupported_values_with_a_warning() {
-        let mut c = Config::default();
-        c.lenient = true;
+        let mut c = Config {
+            lenient: true,
+            ..Config::default()
+        };
         c.apply("notify-keyspace-events", &strings(&["KEA"]))
             .unwrap();
         c.apply("maxmemory", &strings(&["1mb"])).unwrap();

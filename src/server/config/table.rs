@@ -40,6 +40,9 @@ pub enum Unit {
     Octal,
 }
 
+/// A string parameter's own check (the error is Redis's text).
+pub type Check = fn(&str) -> Result<(), String>;
+
 /// The value type of a parameter, with its default and bounds.
 pub enum Kind {
     Bool(bool),
@@ -63,7 +66,7 @@ pub enum Kind {
         default: &'static str,
         /// An empty value means "not set": CONFIG REWRITE leaves it out.
         empty_is_unset: bool,
-        check: Option<fn(&str) -> Result<(), String>>,
+        check: Option<Check>,
     },
     /// A parameter with its own syntax (save, bind, client-output-buffer-limit…).
     Special {
@@ -185,7 +188,7 @@ const fn opt() -> Kind {
     }
 }
 
-const fn checked(default: &'static str, check: fn(&str) -> Result<(), String>) -> Kind {
+const fn checked(default: &'static str, check: Check) -> Kind {
     Kind::Str {
         default,
         empty_is_unset: false,
