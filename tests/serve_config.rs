@@ -397,4 +397,23 @@ fn config_resetstat_clears_the_counters_and_keeps_the_slow_log() {
     assert!(!commands.contains("cmdstat_get:"), "{commands}");
     let after: i64 = redis::cmd("SLOWLOG").arg("LEN").query(&mut con).unwrap();
     assert!(after >= slow, "RESETSTAT leaves the slow log alone");
+    // The values of secret parameters are not kept in the slow log.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("masterauth")
+        .arg("s3cret")
+        .arg("timeout")
+        .arg("0")
+        .query(&mut con)
+        .unwrap();
+    let entries: Vec<redis::Value> = redis::cmd("SLOWLOG")
+        .arg("GET")
+        .arg(1)
+        .query(&mut con)
+        .unwrap();
+    let shown = format!("{entries:?}");
+    assert!(
+        shown.contains("redacted") && !shown.contains("s3cret"),
+        "{shown}"
+    );
 }

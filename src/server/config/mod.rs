@@ -448,6 +448,27 @@ fn is_default_user(values: &[String]) -> bool {
         && has(&["+@all", "allcommands"])
 }
 
+/// The positions of the secret values in a CONFIG SET command (the values
+/// of SENSITIVE parameters such as requirepass), which the slow log and
+/// MONITOR show as "(redacted)", as Redis does.
+pub fn sensitive_arguments(args: &[&[u8]]) -> Vec<usize> {
+    let is_config_set = args.len() > 2
+        && args[0].eq_ignore_ascii_case(b"config")
+        && args[1].eq_ignore_ascii_case(b"set");
+    if !is_config_set {
+        return Vec::new();
+    }
+    (2..args.len())
+        .step_by(2)
+        .filter(|&i| {
+            i + 1 < args.len()
+                && table::lookup(&String::from_utf8_lossy(args[i]))
+                    .is_some_and(|p| p.has(table::SENSITIVE))
+        })
+        .map(|i| i + 1)
+        .collect()
+}
+
 /// The error for a non-default value of a not-yet-supported parameter.
 pub fn later_message(name: &str, default: &str) -> String {
     let default = if default.is_empty() { "\"\"" } else { default };
