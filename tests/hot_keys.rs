@@ -317,6 +317,10 @@ fn sniffed_pcap_by_tcpdump_reports_the_zipf_top_keys_within_the_bound() {
 
     // --interval: JSON lines per interval of capture time whose counts add
     // up to the whole run's.
+    // A tenth of the capture's span, so there are several whatever the
+    // machine's speed.
+    let span_ms = found["duration_ms"].as_f64().unwrap();
+    let every = format!("{:.6}", (span_ms / 10.0 / 1000.0).max(1e-6));
     let out = crate::common::run(
         &[
             "--format",
@@ -329,7 +333,7 @@ fn sniffed_pcap_by_tcpdump_reports_the_zipf_top_keys_within_the_bound() {
             "--pcap",
             file.to_str().unwrap(),
             "--interval",
-            "0.02",
+            &every,
         ],
         b"",
     );
