@@ -155,7 +155,16 @@ impl EventLoop {
                 self.server
                     .log
                     .warning(&format!("Received {name} scheduling shutdown..."), &[]);
-                if persistence::prepare_shutdown(&mut self.server, ShutdownSave::Default, false) {
+                let (save, force) = self
+                    .server
+                    .config
+                    .shutdown_on_signal(signal == libc::SIGTERM);
+                let mode = match save {
+                    Some(true) => ShutdownSave::Save,
+                    Some(false) => ShutdownSave::NoSave,
+                    None => ShutdownSave::Default,
+                };
+                if persistence::prepare_shutdown(&mut self.server, mode, force) {
                     self.server.shutdown = Some(Shutdown::Signal(signal));
                 } else {
                     self.server.log.warning(

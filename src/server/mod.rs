@@ -617,7 +617,12 @@ impl Server {
         }
         // Redis keeps at most 32 arguments of at most 128 bytes each.
         let mut kept: Vec<Vec<u8>> = Vec::new();
+        let secret = config::sensitive_arguments(args);
         for (i, arg) in args.iter().enumerate() {
+            if secret.contains(&i) {
+                kept.push(b"(redacted)".to_vec());
+                continue;
+            }
             if i == 31 && args.len() > 32 {
                 kept.push(format!("... ({} more arguments)", args.len() - 31).into_bytes());
                 break;
@@ -670,8 +675,13 @@ impl Server {
             client.addr()
         )
         .into_bytes();
-        for arg in args {
+        let secret = config::sensitive_arguments(args);
+        for (i, arg) in args.iter().enumerate() {
             line.push(b' ');
+            if secret.contains(&i) {
+                line.extend_from_slice(b"\"(redacted)\"");
+                continue;
+            }
             line.extend_from_slice(&crate::output::bytes::quoted(arg).into_bytes());
         }
         line.extend_from_slice(b"\r\n");

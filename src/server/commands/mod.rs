@@ -7,6 +7,7 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod config;
 pub mod connection;
 pub mod hashes;
 pub mod keys;
@@ -41,6 +42,7 @@ pub const ALL: &[&[Spec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
+    config::COMMANDS,
     persistence::COMMANDS,
     replication::COMMANDS,
 ];
