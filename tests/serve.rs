@@ -1109,3 +1109,32 @@ fn serve_help_mentions_directives() {
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("--DIRECTIVE VALUE"));
 }
+
+/// Subscription confirmations reach a client whose replies are off, in
+/// RESP2 and RESP3 (Redis delivers them as it delivers messages).
+#[test]
+fn subscribe_confirmations_survive_client_reply_off() {
+    let (redis, sonde) = pair(&[]);
+    let mut seen = Vec::new();
+    for addr in [redis.addr(), sonde.addr()] {
+        let mut got = Vec::new();
+        for hello in ["HELLO 2", "HELLO 3"] {
+            let mut c = Conn::open(&addr);
+            c.call(&args(hello));
+            c.send_command(&args("CLIENT REPLY OFF"));
+            c.send_command(&args("SUBSCRIBE channel"));
+            got.push(c.read_reply());
+            c.send_command(&args("PSUBSCRIBE ch*"));
+            got.push(c.read_reply());
+            c.send_command(&args("UNSUBSCRIBE channel"));
+            got.push(c.read_reply());
+            c.send_command(&args("PUNSUBSCRIBE"));
+            got.push(c.read_reply());
+        }
+        seen.push(got);
+    }
+    assert_eq!(
+        seen[1].iter().map(|r| text(r)).collect::<Vec<_>>(),
+        seen[0].iter().map(|r| text(r)).collect::<Vec<_>>()
+    );
+}

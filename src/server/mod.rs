@@ -333,6 +333,7 @@ impl Server {
             return;
         };
         let reply_start = client.reply.buf.len();
+        client.reply.kept = 0;
         if client.reply_mode == ReplyMode::SkipNext {
             client.reply_mode = ReplyMode::Skipping;
         }
@@ -593,7 +594,7 @@ impl Server {
                 client
                     .reply
                     .buf
-                    .truncate(reply_start.max(client.reply.sent));
+                    .truncate(reply_start.max(client.reply.sent).max(client.reply.kept));
                 if client.reply_mode == ReplyMode::Skipping {
                     client.reply_mode = ReplyMode::On;
                 }

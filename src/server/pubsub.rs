@@ -86,6 +86,7 @@ impl Client {
             None => self.reply.null(),
         }
         self.reply.int(count as i64);
+        self.reply.kept = self.reply.buf.len();
     }
 }
 

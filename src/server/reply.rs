@@ -17,6 +17,10 @@ pub struct Reply {
     /// Error codes ("ERR", "WRONGTYPE") of errors replied by the command
     /// being executed; drained by the loop into INFO errorstats.
     pub errors: Vec<String>,
+    /// The end of what the command being executed replied that CLIENT
+    /// REPLY OFF/SKIP does not silence (pub/sub confirmations, which Redis
+    /// delivers to silenced clients as it does messages); reset per command.
+    pub kept: usize,
 }
 
 impl Reply {
