@@ -1138,3 +1138,23 @@ fn subscribe_confirmations_survive_client_reply_off() {
         seen[0].iter().map(|r| text(r)).collect::<Vec<_>>()
     );
 }
+
+/// CLIENT INFO's qbuf counts the running request (Redis trims its query
+/// buffer after running it); CLIENT KILL USER names an unknown user.
+#[test]
+fn client_info_qbuf_and_kill_unknown_user_match_redis() {
+    let (redis, sonde) = pair(&[]);
+    let qbuf = |addr: &str| {
+        let info = text(&Conn::open(addr).call(&args("CLIENT INFO")));
+        info.split(' ')
+            .find(|f| f.starts_with("qbuf="))
+            .map(str::to_owned)
+    };
+    assert_eq!(qbuf(&sonde.addr()), qbuf(&redis.addr()));
+    assert_eq!(qbuf(&sonde.addr()).as_deref(), Some("qbuf=26"));
+    assert_same(
+        &redis.addr(),
+        &sonde.addr(),
+        "CLIENT KILL USER wrong_user\nCLIENT KILL USER default ID 999999\n",
+    );
+}

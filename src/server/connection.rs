@@ -48,6 +48,10 @@ pub struct Client {
     pub query: Vec<u8>,
     pub query_pos: usize,
     pub query_end: usize,
+    /// While a request runs: the bytes of this read's requests already
+    /// parsed, the running one included. Redis trims its query buffer only
+    /// after running them, so CLIENT LIST's qbuf counts these too.
+    pub query_parsed: usize,
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
@@ -109,6 +113,7 @@ impl Client {
             is_local,
             query: Vec::new(),
             query_pos: 0,
+            query_parsed: 0,
             query_end: 0,
             reply: Reply::default(),
             db: 0,
@@ -304,7 +309,7 @@ impl Client {
             self.subs.as_ref().map_or(0, |s| s.patterns.len()),
             self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
-            self.query_len(),
+            self.query_len() + self.query_parsed,
             self.query.len().saturating_sub(self.query_end),
             self.query.len(),
             pending,

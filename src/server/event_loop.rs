@@ -378,6 +378,7 @@ impl EventLoop {
         let mut parsed = std::mem::take(&mut self.parsed_args);
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
+        let batch_start = client.query_pos;
         while client.query_pos < client.query_end
             && !client.read_paused
             && !client.close_after_reply
@@ -395,6 +396,7 @@ impl EventLoop {
                 Ok(None) => break,
                 Ok(Some(consumed)) => {
                     client.query_pos += consumed;
+                    client.query_parsed = client.query_pos - batch_start;
                     // A RESP array is forwarded as it came when the
                     // command propagates unchanged; an inline command is
                     // encoded.
@@ -438,6 +440,7 @@ impl EventLoop {
                 }
             }
         }
+        client.query_parsed = 0;
         client.query = query;
         self.parsed_args = parsed;
     }

@@ -543,6 +543,14 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if is(opt, "laddr") {
             laddr = Some(value);
         } else if is(opt, "user") {
+            // "default" is the only user there is.
+            if value != b"default" {
+                client.reply.error(&format!(
+                    "No such user '{}'",
+                    String::from_utf8_lossy(value)
+                ));
+                return;
+            }
             user = Some(value);
         } else if is(opt, "skipme") {
             if is(value, "yes") {
