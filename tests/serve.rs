@@ -1158,3 +1158,23 @@ fn client_info_qbuf_and_kill_unknown_user_match_redis() {
         "CLIENT KILL USER wrong_user\nCLIENT KILL USER default ID 999999\n",
     );
 }
+
+/// An absolute expiry in milliseconds is never reported as further away
+/// than the client's own clock says: "now" must not lag the wall clock.
+#[test]
+fn getex_pxat_ttl_never_exceeds_the_client_clock() {
+    let sonde = SondeServer::start(&[]);
+    let mut c = Conn::open(&sonde.addr());
+    c.call(&args("SET foo bar"));
+    for _ in 0..300 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis();
+        let at = now + 10_000;
+        c.call(&args(&format!("GETEX foo PXAT {at}")));
+        let ttl = text(&c.call(&args("PTTL foo")));
+        let ttl: i64 = ttl.trim_start_matches(':').trim().parse().expect("integer");
+        assert!(ttl <= 10_000, "PTTL {ttl} after PXAT now+10000");
+    }
+}

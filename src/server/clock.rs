@@ -18,6 +18,15 @@ pub fn set_clock(now_ms: i64) {
     LRU_CLOCK.store((now_ms / 1000) as u32 & 0x00ff_ffff, Ordering::Relaxed);
 }
 
+/// Microseconds since the Unix epoch (the precision "now" is derived
+/// from, so the milliseconds commands see are never behind the wall clock's).
+pub fn unix_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn unix_ms() -> i64 {
     std::time::SystemTime::now()

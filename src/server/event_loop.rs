@@ -594,7 +594,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
-        server.clock_base = (now, super::clock::unix_ms());
+        server.clock_base = (now, super::clock::unix_us());
 
         let stats = &mut server.stats;
         stats.samples.push_back((

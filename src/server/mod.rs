@@ -254,7 +254,7 @@ pub struct Server {
     pub cron_runs: u64,
     /// Peak of the allocator's figure for used memory (INFO used_memory_peak).
     pub memory_peak: usize,
-    /// A monotonic instant and the wall-clock time (Unix ms) it was taken,
+    /// A monotonic instant and the wall-clock time (Unix µs) it was taken,
     /// resynchronized by the cron: commands derive "now" from the one clock
     /// read that also times them.
     pub clock_base: (Instant, i64),
@@ -302,7 +302,7 @@ impl Server {
             shutdown: None,
             cron_runs: 0,
             memory_peak: 0,
-            clock_base: (Instant::now(), unix_ms()),
+            clock_base: (Instant::now(), clock::unix_us()),
             monitors: 0,
             last_lookup: (Vec::new(), 0),
             blocking: Default::default(),
@@ -440,9 +440,12 @@ impl Server {
             client.last_command.clone_from(full_name);
         }
         let started = Instant::now();
-        let (base, base_ms) = self.clock_base;
-        self.ks
-            .set_now(base_ms + started.saturating_duration_since(base).as_millis() as i64);
+        // Microsecond arithmetic, truncated once: truncating the base and
+        // the elapsed time separately would put "now" up to a millisecond
+        // behind the wall clock a client reads.
+        let (base, base_us) = self.clock_base;
+        let elapsed_us = started.saturating_duration_since(base).as_micros() as i64;
+        self.ks.set_now((base_us + elapsed_us).div_euclid(1000));
         self.ks.effects.enabled = self.feed.is_consumed();
         let dirty_before = self.signals.dirty;
         // A bug in one command must not take the server down: the client

@@ -253,7 +253,7 @@ fn a_key_expired_on_access_is_signalled_and_touches_watchers() {
     run(&mut srv, &mut w, &["WATCH", "k"]);
     events(&mut srv);
     std::thread::sleep(std::time::Duration::from_millis(5));
-    srv.clock_base = (std::time::Instant::now(), super::clock::unix_ms());
+    srv.clock_base = (std::time::Instant::now(), super::clock::unix_us());
     assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
     assert_eq!(events(&mut srv), vec![('x', "expired", "k".to_owned())]);
     run(&mut srv, &mut w, &["MULTI"]);
