@@ -8,24 +8,32 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use serde::Serialize;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use super::{Status, problem};
-use crate::cli::{RdbInspectArgs, RdbTypeFilter};
-use crate::glob::Pattern;
+use super::rdb_common::{key_filter, value_json};
+use crate::cli::RdbInspectArgs;
+use crate::rdb::filter::KeyFilter;
+use crate::ring::slots::key_slot;
 use crate::input;
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, progress, table};
 use crate::rdb::stats::{BigKey, DbTally, ExpiryHistogram, KeyFacts, Stats, Tally};
 use crate::rdb::{
-    Decoded, Event, Item, KeyEntry, Located, ObjectType, RdbError, RdbStr, Reader, Value, memory,
+    Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory,
 };
 
 pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
     let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
-    let filter = Filter::new(args);
+    let mut slot_ranges: Vec<(u16, u16)> = Vec::new();
+    if let Some(range) = args.slots
+        && range != (0, 16383)
+    {
+        slot_ranges.push(range);
+    }
+    let filter = key_filter(&args.filter, &slot_ranges)?;
     let mut sink: Box<dyn KeySink + '_> = if args.keys || args.values {
         match format {
             Format::Json => Box::new(JsonKeys {
@@ -42,6 +50,7 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
                         Column::right("LEN", 8),
                         Column::right("SIZE", 9),
                         Column::right("EXPIRE_MS", 13),
+                        Column::right("SLOT", 5),
                     ],
                     "KEY",
                 ),
@@ -120,7 +129,9 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     });
     let warnings = scan.warnings.clone();
     drop(sink);
-    if !(args.keys || args.values) {
+    // Nothing to summarize in a file that is not an RDB at all (no
+    // header): the error alone says it.
+    if !(args.keys || args.values) && scan.magic.is_some() {
         let report = scan.report(&name, data.len() as u64, failure.as_ref(), args);
         emit(format, &report, out)?;
     }
@@ -186,47 +197,6 @@ fn parse<'a>(
     (position, reader.is_done(), failure)
 }
 
-/// The key filters of the command line.
-struct Filter {
-    db: Option<u64>,
-    object_type: Option<ObjectType>,
-    pattern: Option<Pattern>,
-    min_size: u64,
-}
-
-impl Filter {
-    fn new(args: &RdbInspectArgs) -> Filter {
-        Filter {
-            db: args.db,
-            object_type: args.value_type.map(|t| match t {
-                RdbTypeFilter::String => ObjectType::String,
-                RdbTypeFilter::List => ObjectType::List,
-                RdbTypeFilter::Set => ObjectType::Set,
-                RdbTypeFilter::Zset => ObjectType::Zset,
-                RdbTypeFilter::Hash => ObjectType::Hash,
-                RdbTypeFilter::Stream => ObjectType::Stream,
-                RdbTypeFilter::Module => ObjectType::Module,
-            }),
-            pattern: args
-                .pattern
-                .as_ref()
-                .map(|p| Pattern::new(p.as_encoded_bytes())),
-            min_size: args.min_size,
-        }
-    }
-
-    /// Checks that need no key bytes.
-    fn wants_cheap(&self, k: &KeyEntry<'_>) -> bool {
-        self.db.is_none_or(|db| db == k.db)
-            && self.object_type.is_none_or(|t| t == k.value.object_type())
-            && k.size >= self.min_size
-    }
-
-    fn wants_key(&self, key: &[u8]) -> bool {
-        self.pattern.as_ref().is_none_or(|p| p.is_match(key))
-    }
-}
-
 enum SinkError {
     Rdb(RdbError),
     Io(std::io::Error),
@@ -275,6 +245,8 @@ struct KeyRecord<'a> {
     size: u64,
     expire_ms: Option<i64>,
     ram: u64,
+    /// The Redis Cluster slot of the key.
+    slot: u16,
     offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     idle: Option<u64>,
@@ -306,6 +278,7 @@ impl KeySink for JsonKeys<'_> {
             size: f.size,
             expire_ms: f.expire_ms,
             ram: f.ram,
+            slot: key_slot(f.key),
             offset: e.offset,
             idle: e.idle,
             freq: e.freq,
@@ -342,6 +315,7 @@ impl KeySink for TableKeys<'_> {
             &f.len.to_string(),
             &f.size.to_string(),
             &expire,
+            &key_slot(f.key).to_string(),
             &last,
         ])?;
         Ok(())
@@ -349,84 +323,6 @@ impl KeySink for TableKeys<'_> {
     fn finish(&mut self) -> std::io::Result<()> {
         self.columns.flush()
     }
-}
-
-fn item_json(item: &Item<'_>) -> Json {
-    serde_json::to_value(JsonBytes(&item.to_bytes())).unwrap_or(Json::Null)
-}
-
-fn bytes_json(b: &[u8]) -> Json {
-    serde_json::to_value(JsonBytes(b)).unwrap_or(Json::Null)
-}
-
-fn score_json(score: f64) -> Json {
-    if score.is_finite() {
-        json!(score)
-    } else if score.is_nan() {
-        json!("nan")
-    } else if score > 0.0 {
-        json!("inf")
-    } else {
-        json!("-inf")
-    }
-}
-
-/// A value for `--values`, by the bytes rule; see README for the shapes.
-fn value_json(value: &Value<'_>) -> Result<Json, RdbError> {
-    Ok(match value.decode()? {
-        Decoded::String(s) => bytes_json(&s),
-        Decoded::List(items) | Decoded::Set(items) => {
-            Json::Array(items.iter().map(item_json).collect())
-        }
-        Decoded::Hash(fields) => Json::Array(
-            fields
-                .iter()
-                .map(|(f, v, ttl)| match ttl {
-                    None => json!([item_json(f), item_json(v)]),
-                    Some(t) => json!([item_json(f), item_json(v), t]),
-                })
-                .collect(),
-        ),
-        Decoded::Zset(members) => Json::Array(
-            members
-                .iter()
-                .map(|(m, s)| json!([item_json(m), score_json(*s)]))
-                .collect(),
-        ),
-        Decoded::Stream(s) => json!({
-            "length": s.length,
-            "last_id": s.last_id.to_string(),
-            "first_id": s.first_id.map(|i| i.to_string()),
-            "max_deleted_id": s.max_deleted_id.map(|i| i.to_string()),
-            "entries_added": s.entries_added,
-            "entries": s.entries.iter().map(|e| json!({
-                "id": e.id.to_string(),
-                "deleted": e.deleted,
-                "fields": e.fields.iter().map(|(f, v)| json!([item_json(f), item_json(v)])).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "groups": s.groups.iter().map(|g| json!({
-                "name": bytes_json(&g.name),
-                "last_id": g.last_id.to_string(),
-                "entries_read": g.entries_read,
-                "pending": g.pending.iter().map(|p| json!({
-                    "id": p.id.to_string(),
-                    "delivery_time_ms": p.delivery_time_ms,
-                    "delivery_count": p.delivery_count,
-                })).collect::<Vec<_>>(),
-                "consumers": g.consumers.iter().map(|c| json!({
-                    "name": bytes_json(&c.name),
-                    "seen_time_ms": c.seen_time_ms,
-                    "active_time_ms": c.active_time_ms,
-                    "pending": c.pending.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        }),
-        Decoded::Module(m) => json!({
-            "module": m.module,
-            "module_version": m.version,
-            "bytes": m.data.len(),
-        }),
-    })
 }
 
 /// Checksum facts for the report.
@@ -501,7 +397,7 @@ impl Scan {
     fn event(
         &mut self,
         located: &Located<'_>,
-        filter: &Filter,
+        filter: &KeyFilter,
         sink: &mut dyn KeySink,
     ) -> Result<(), SinkError> {
         match &located.event {
@@ -560,14 +456,14 @@ impl Scan {
     fn key(
         &mut self,
         e: &KeyEntry<'_>,
-        filter: &Filter,
+        filter: &KeyFilter,
         sink: &mut dyn KeySink,
     ) -> Result<(), SinkError> {
         self.last_db = e.db;
-        if !filter.wants_cheap(e) {
+        let now = self.now();
+        if !filter.wants_cheap(e, now) {
             return Ok(());
         }
-        let now = self.now();
         let key: &[u8] = match e.key {
             RdbStr::Raw(b) => b,
             other => {
