@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod persistence;
 mod rdb_corpus;
+mod rdb_export;
 mod rdb_fuzz;
 mod rdb_redis;
 mod replica_tail;

@@ -24,9 +24,7 @@ use crate::input;
 use crate::output::Format;
 use crate::output::bytes::{JsonBytes, display};
 use crate::output::stream::{Column, Columns};
-use crate::rdb::{
-    Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, Value, ValueType,
-};
+use crate::rdb::{Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, Value, ValueType};
 
 /// One key of B.
 struct Indexed {
@@ -65,9 +63,15 @@ fn reread<'b>(b: &'b [u8], index: &Index, at: &Indexed) -> Result<KeyEntry<'b>, 
     match reader.next(rest, true)? {
         Some(located) => match located.event {
             Event::Key(k) => Ok(k),
-            _ => Err(RdbError::invalid(at.offset, "expected a key on the second read")),
+            _ => Err(RdbError::invalid(
+                at.offset,
+                "expected a key on the second read",
+            )),
         },
-        None => Err(RdbError::invalid(at.offset, "expected a key on the second read")),
+        None => Err(RdbError::invalid(
+            at.offset,
+            "expected a key on the second read",
+        )),
     }
 }
 

@@ -51,8 +51,8 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
     let mut file_out;
     let out: &mut dyn Write = match &args.output {
         Some(path) => {
-            let f = File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let f =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             file_out = BufWriter::with_capacity(CHUNK, f);
             &mut file_out
         }
@@ -86,43 +86,43 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                     }
                     return Ok::<(), Failure>(());
                 };
-                    let db = args.to_db.unwrap_or(entry.db);
-                    let mut resp = Resp::new(&mut buf);
-                    if current_db != Some(db) {
-                        resp.select(db);
-                        current_db = Some(db);
-                    }
-                    replay::key(&mut resp, key, entry, &opts)?;
-                    keys += 1;
-                    if buf.len() >= CHUNK {
-                        out.write_all(&buf)?;
-                        buf.clear();
-                    }
-                    Ok(())
-            })
-        }
-        RdbExportFormat::Json => walk_keys(&data, &filter, now, |_, key_entry| {
-                let Some((entry, key)) = key_entry else {
-                    return Ok(());
-                };
-                let record = JsonRecord {
-                    db: entry.db,
-                    key: JsonBytes(key),
-                    object_type: entry.value.object_type().name(),
-                    encoding: entry.value.encoding(),
-                    expire_ms: entry.expire_ms,
-                    slot: key_slot(key),
-                    value: value_json(&entry.value)?,
-                };
-                serde_json::to_writer(&mut buf, &record).map_err(std::io::Error::from)?;
-                buf.push(b'\n');
+                let db = args.to_db.unwrap_or(entry.db);
+                let mut resp = Resp::new(&mut buf);
+                if current_db != Some(db) {
+                    resp.select(db);
+                    current_db = Some(db);
+                }
+                replay::key(&mut resp, key, entry, &opts)?;
                 keys += 1;
                 if buf.len() >= CHUNK {
                     out.write_all(&buf)?;
                     buf.clear();
                 }
-                Ok::<(), Failure>(())
-            }),
+                Ok(())
+            })
+        }
+        RdbExportFormat::Json => walk_keys(&data, &filter, now, |_, key_entry| {
+            let Some((entry, key)) = key_entry else {
+                return Ok(());
+            };
+            let record = JsonRecord {
+                db: entry.db,
+                key: JsonBytes(key),
+                object_type: entry.value.object_type().name(),
+                encoding: entry.value.encoding(),
+                expire_ms: entry.expire_ms,
+                slot: key_slot(key),
+                value: value_json(&entry.value)?,
+            };
+            serde_json::to_writer(&mut buf, &record).map_err(std::io::Error::from)?;
+            buf.push(b'\n');
+            keys += 1;
+            if buf.len() >= CHUNK {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+            Ok::<(), Failure>(())
+        }),
         RdbExportFormat::Csv => {
             buf.extend_from_slice(
                 b"database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry,slot\n",
@@ -131,13 +131,13 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                 let Some((entry, key)) = key_entry else {
                     return Ok(());
                 };
-                    csv_row(&mut buf, entry, key)?;
-                    keys += 1;
-                    if buf.len() >= CHUNK {
-                        out.write_all(&buf)?;
-                        buf.clear();
-                    }
-                    Ok::<(), Failure>(())
+                csv_row(&mut buf, entry, key)?;
+                keys += 1;
+                if buf.len() >= CHUNK {
+                    out.write_all(&buf)?;
+                    buf.clear();
+                }
+                Ok::<(), Failure>(())
             })
         }
     };
@@ -206,6 +206,22 @@ fn element_length(item: &Item<'_>) -> u64 {
     }
 }
 
+/// redis-rdb-tools reads zipmap values through Python's `int()` and counts
+/// the ones that parse as integers (8 bytes): optional spaces and sign,
+/// digits with single underscores between them.
+fn python_int(b: &[u8]) -> bool {
+    let t = b.trim_ascii();
+    let t = t
+        .strip_prefix(b"+")
+        .or_else(|| t.strip_prefix(b"-"))
+        .unwrap_or(t);
+    !t.is_empty()
+        && t.first().is_some_and(u8::is_ascii_digit)
+        && t.last().is_some_and(u8::is_ascii_digit)
+        && t.iter().all(|c| c.is_ascii_digit() || *c == b'_')
+        && !t.windows(2).any(|w| w == b"__")
+}
+
 fn csv_row(buf: &mut Vec<u8>, entry: &KeyEntry<'_>, key: &[u8]) -> Result<(), RdbError> {
     let value = &entry.value;
     let ram = memory::estimate(key.len() as u64, value)?;
@@ -235,10 +251,18 @@ fn csv_row(buf: &mut Vec<u8>, entry: &KeyEntry<'_>, key: &[u8]) -> Result<(), Rd
                 count += 1;
                 match e? {
                     Element::Member(i) => largest = largest.max(element_length(&i)),
-                    Element::Field { field, value, .. } => {
-                        largest = largest
-                            .max(element_length(&field))
-                            .max(element_length(&value));
+                    Element::Field {
+                        field, value: v, ..
+                    } => {
+                        let vlen = match &v {
+                            Item::Bytes(b)
+                                if value.value_type == ValueType::HashZipmap && python_int(b) =>
+                            {
+                                8
+                            }
+                            other => element_length(other),
+                        };
+                        largest = largest.max(element_length(&field)).max(vlen);
                     }
                     Element::Scored { member, .. } => {
                         largest = largest.max(element_length(&member))

@@ -10,19 +10,17 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{Status, problem};
 use super::rdb_common::{key_filter, value_json};
+use super::{Status, problem};
 use crate::cli::RdbInspectArgs;
-use crate::rdb::filter::KeyFilter;
-use crate::ring::slots::key_slot;
 use crate::input;
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, progress, table};
+use crate::rdb::filter::KeyFilter;
 use crate::rdb::stats::{BigKey, DbTally, ExpiryHistogram, KeyFacts, Stats, Tally};
-use crate::rdb::{
-    Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory,
-};
+use crate::rdb::{Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory};
+use crate::ring::slots::key_slot;
 
 pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();

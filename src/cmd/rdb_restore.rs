@@ -101,7 +101,11 @@ fn read_reply(r: &mut impl BufRead) -> io::Result<Reply> {
         }
         b'*' | b'~' | b'>' | b'%' | b'|' => {
             let n = num()?;
-            let n = if matches!(line[0], b'%' | b'|') { n * 2 } else { n };
+            let n = if matches!(line[0], b'%' | b'|') {
+                n * 2
+            } else {
+                n
+            };
             let mut first_error = None;
             for _ in 0..n.max(0) {
                 if let Reply::Error(e) = read_reply(r)?
@@ -298,35 +302,35 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
             }
             return Ok::<(), Failure>(());
         };
-            let db = args.to_db.unwrap_or(entry.db);
-            let mut resp = Resp::new(&mut buf);
-            if current_db != Some(db) {
-                resp.select(db);
-                current_db = Some(db);
-                sent.push(Sent {
-                    what: format!("SELECT {db}").into_bytes(),
-                    replies: 1,
-                    is_key: false,
-                });
-            }
-            let before = resp.commands;
-            let mut key_resp = Resp {
-                out: resp.out,
-                commands: 0,
-            };
-            replay::key(&mut key_resp, key, entry, &opts)?;
-            commands += before + key_resp.commands;
+        let db = args.to_db.unwrap_or(entry.db);
+        let mut resp = Resp::new(&mut buf);
+        if current_db != Some(db) {
+            resp.select(db);
+            current_db = Some(db);
             sent.push(Sent {
-                what: key.to_vec(),
-                replies: key_resp.commands as u32,
-                is_key: true,
+                what: format!("SELECT {db}").into_bytes(),
+                replies: 1,
+                is_key: false,
             });
-            keys += 1;
-            if buf.len() >= CHUNK {
-                flush(&mut buf, &mut sent)?;
-                bar.set_position(entry.offset);
-            }
-            Ok(())
+        }
+        let before = resp.commands;
+        let mut key_resp = Resp {
+            out: resp.out,
+            commands: 0,
+        };
+        replay::key(&mut key_resp, key, entry, &opts)?;
+        commands += before + key_resp.commands;
+        sent.push(Sent {
+            what: key.to_vec(),
+            replies: key_resp.commands as u32,
+            is_key: true,
+        });
+        keys += 1;
+        if buf.len() >= CHUNK {
+            flush(&mut buf, &mut sent)?;
+            bar.set_position(entry.offset);
+        }
+        Ok(())
     });
     let walked = match walked {
         Ok(()) => flush(&mut buf, &mut sent).map_err(Failure::Io),

@@ -91,7 +91,8 @@ pub fn restorable(vt: ValueType) -> bool {
 /// into `resp`.
 pub fn key(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, opts: &Options) -> Result<()> {
     let vt = entry.value.value_type;
-    let as_restore = (!opts.plain && restorable(vt)) || entry.value.value_type == ValueType::Module2;
+    let as_restore =
+        (!opts.plain && restorable(vt)) || entry.value.value_type == ValueType::Module2;
     if as_restore {
         restore(resp, key, entry, opts.replace);
         return Ok(());
@@ -146,7 +147,11 @@ fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool)
 /// Redis spells them).
 pub fn score_text(score: f64) -> String {
     if score.is_infinite() {
-        return if score > 0.0 { "inf".into() } else { "-inf".into() };
+        return if score > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     format!("{score}")
 }
@@ -246,7 +251,9 @@ fn plain(resp: &mut Resp<'_>, key: &[u8], value: &Value<'_>, batch: u64) -> Resu
                 let pel: std::collections::HashMap<_, _> =
                     g.pending.iter().map(|p| (p.id, p)).collect();
                 let last = g.last_id.to_string();
-                match g.entries_read {
+                // u64::MAX is Redis's "not known" (-1): XGROUP CREATE
+                // without ENTRIESREAD leaves it so.
+                match g.entries_read.filter(|&n| n != u64::MAX) {
                     Some(n) => resp.command(&[
                         b"XGROUP",
                         b"CREATE",
