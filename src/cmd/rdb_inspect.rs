@@ -17,8 +17,19 @@ use crate::input;
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, progress, table};
+use crate::rdb::ObjectType;
 use crate::rdb::filter::KeyFilter;
-use crate::rdb::stats::{BigKey, DbTally, ExpiryHistogram, KeyFacts, Stats, Tally};
+use crate::rdb::stats::{BigKey, DbTally, Distribution, ExpiryHistogram, KeyFacts, Stats, Tally};
+
+const OBJECT_TYPES: [ObjectType; 7] = [
+    ObjectType::String,
+    ObjectType::List,
+    ObjectType::Set,
+    ObjectType::Zset,
+    ObjectType::Hash,
+    ObjectType::Stream,
+    ObjectType::Module,
+];
 use crate::rdb::{Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory};
 use crate::ring::slots::key_slot;
 
@@ -245,6 +256,9 @@ struct KeyRecord<'a> {
     ram: u64,
     /// The Redis Cluster slot of the key.
     slot: u16,
+    /// Bytes of the longest element (field or value, member, item; the
+    /// string itself for strings; entry field or value for streams).
+    largest_element: u64,
     offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     idle: Option<u64>,
@@ -277,6 +291,7 @@ impl KeySink for JsonKeys<'_> {
             expire_ms: f.expire_ms,
             ram: f.ram,
             slot: key_slot(f.key),
+            largest_element: largest_element(&e.value)?,
             offset: e.offset,
             idle: e.idle,
             freq: e.freq,
@@ -323,6 +338,34 @@ impl KeySink for TableKeys<'_> {
     }
 }
 
+/// The length of a value's longest element.
+fn largest_element(value: &crate::rdb::Value<'_>) -> Result<u64, RdbError> {
+    use crate::rdb::Element;
+    Ok(match value.object_type() {
+        ObjectType::String => value.string()?.len(),
+        ObjectType::Module => 0,
+        ObjectType::Stream => value
+            .stream()?
+            .entries
+            .iter()
+            .flat_map(|e| e.fields.iter())
+            .map(|(f, v)| f.len().max(v.len()) as u64)
+            .max()
+            .unwrap_or(0),
+        _ => {
+            let mut largest = 0;
+            for e in value.elements()? {
+                largest = largest.max(match e? {
+                    Element::Member(i) => i.len(),
+                    Element::Field { field, value, .. } => field.len().max(value.len()),
+                    Element::Scored { member, .. } => member.len(),
+                } as u64);
+            }
+            largest
+        }
+    })
+}
+
 /// Checksum facts for the report.
 #[derive(Serialize, Default)]
 struct Checksum {
@@ -361,7 +404,14 @@ impl Scan {
             version: None,
             aux: Vec::new(),
             resize: BTreeMap::new(),
-            stats: Stats::new(args.top, args.separator.as_bytes(), args.depth as usize),
+            stats: {
+                let stats = Stats::new(args.top, args.separator.as_bytes(), args.depth as usize);
+                if args.slots.is_some() {
+                    stats.with_slots()
+                } else {
+                    stats
+                }
+            },
             now_ms: args.now,
             now_source: if args.now.is_some() { "argument" } else { "" },
             functions: 0,
@@ -493,6 +543,9 @@ impl Scan {
 /// The default report.
 #[derive(Serialize)]
 struct Summary {
+    /// How many rows the tables list (--top).
+    #[serde(skip)]
+    top: usize,
     file: String,
     file_bytes: u64,
     magic: Option<&'static str>,
@@ -509,7 +562,13 @@ struct Summary {
     encodings: Vec<EncodingRow>,
     biggest: Biggest,
     prefixes: PrefixReport,
+    /// Size (serialized bytes) and length (elements; bytes for strings)
+    /// distributions of each type.
+    distributions: Vec<ShapeRow>,
     expiry_histogram: Histogram,
+    /// With --slots: totals of each non-empty cluster slot, heaviest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slots: Option<Vec<SlotRow>>,
     functions: u64,
     module_aux: Vec<String>,
     slot_info: u64,
@@ -594,12 +653,58 @@ struct PrefixReport {
 }
 
 #[derive(Serialize)]
+struct SlotRow {
+    slot: u16,
+    #[serde(flatten)]
+    tally: Tally,
+}
+
+#[derive(Serialize)]
+struct ShapeRow {
+    #[serde(rename = "type")]
+    object_type: &'static str,
+    keys: u64,
+    size: DistRow,
+    len: DistRow,
+}
+
+#[derive(Serialize)]
+struct DistRow {
+    p50: u64,
+    p90: u64,
+    p99: u64,
+    max: u64,
+    mean: f64,
+    /// Keys by power-of-two range: [from, to, keys].
+    histogram: Vec<(u64, u64, u64)>,
+}
+
+impl DistRow {
+    fn of(d: &Distribution) -> DistRow {
+        DistRow {
+            p50: d.percentile(0.5),
+            p90: d.percentile(0.9),
+            p99: d.percentile(0.99),
+            max: d.max,
+            mean: if d.n == 0 {
+                0.0
+            } else {
+                (d.sum as f64 / d.n as f64 * 10.0).round() / 10.0
+            },
+            histogram: d.histogram(),
+        }
+    }
+}
+
+#[derive(Serialize)]
 struct Histogram {
     now_ms: Option<i64>,
     /// argument, ctime (the file's aux field) or clock.
     now_source: &'static str,
     #[serde(flatten)]
     counts: ExpiryHistogram,
+    /// Serialized bytes in each bucket.
+    bytes: ExpiryHistogram,
 }
 
 #[derive(Serialize)]
@@ -637,6 +742,7 @@ impl Scan {
             })
             .collect();
         Summary {
+            top: self.top,
             file: name.to_owned(),
             file_bytes,
             magic: self.magic,
@@ -686,6 +792,32 @@ impl Scan {
                     })
                     .collect(),
             },
+            distributions: OBJECT_TYPES
+                .iter()
+                .filter(|t| stats.shapes[**t as usize].size.n > 0)
+                .map(|t| {
+                    let shape = &stats.shapes[*t as usize];
+                    ShapeRow {
+                        object_type: t.name(),
+                        keys: shape.size.n,
+                        size: DistRow::of(&shape.size),
+                        len: DistRow::of(&shape.len),
+                    }
+                })
+                .collect(),
+            slots: stats.slots.as_ref().map(|slots| {
+                let mut rows: Vec<SlotRow> = slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.keys > 0)
+                    .map(|(i, t)| SlotRow {
+                        slot: i as u16,
+                        tally: *t,
+                    })
+                    .collect();
+                rows.sort_by(|a, b| b.tally.bytes.cmp(&a.tally.bytes).then(a.slot.cmp(&b.slot)));
+                rows
+            }),
             expiry_histogram: Histogram {
                 now_ms: self.now_ms,
                 now_source: if self.now_source.is_empty() {
@@ -694,6 +826,7 @@ impl Scan {
                     self.now_source
                 },
                 counts: stats.histogram,
+                bytes: stats.histogram_bytes,
             },
             functions: self.functions,
             module_aux: self.module_aux,
@@ -849,20 +982,72 @@ impl Report for Summary {
             table::write_titled(out, &title, &t)?;
         }
 
+        if !self.distributions.is_empty() {
+            let mut t = table::new([
+                "type", "keys", "size p50", "p90", "p99", "max", "len p50", "p90", "p99", "max",
+            ]);
+            for d in &self.distributions {
+                t.add_row([
+                    d.object_type.to_owned(),
+                    d.keys.to_string(),
+                    d.size.p50.to_string(),
+                    d.size.p90.to_string(),
+                    d.size.p99.to_string(),
+                    d.size.max.to_string(),
+                    d.len.p50.to_string(),
+                    d.len.p90.to_string(),
+                    d.len.p99.to_string(),
+                    d.len.max.to_string(),
+                ]);
+            }
+            table::align_right(&mut t, &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+            table::write_titled(
+                out,
+                "Sizes (serialized bytes) and lengths (elements) by type",
+                &t,
+            )?;
+            let mut t = table::new(["type", "size range", "keys"]);
+            for d in &self.distributions {
+                for (from, to, n) in &d.size.histogram {
+                    let range = if from == to {
+                        from.to_string()
+                    } else {
+                        format!("{from}-{to}")
+                    };
+                    t.add_row([d.object_type.to_owned(), range, n.to_string()]);
+                }
+            }
+            table::align_right(&mut t, &[1, 2]);
+            table::write_titled(out, "Size histogram (serialized bytes)", &t)?;
+        }
+        if let Some(slots) = &self.slots {
+            let mut t = table::new(["slot", "keys", "elements", "bytes", "ram"]);
+            for r in slots.iter().take(self.top.max(1)) {
+                t.add_row(tally_row(r.slot.to_string(), &r.tally));
+            }
+            table::align_right(&mut t, &[0, 1, 2, 3, 4]);
+            let title = format!(
+                "Cluster slots ({} with keys; the {} heaviest)",
+                slots.len(),
+                slots.len().min(self.top.max(1))
+            );
+            table::write_titled(out, &title, &t)?;
+        }
         let h = &self.expiry_histogram;
         let c = &h.counts;
-        let mut t = table::new(["expiry", "keys"]);
-        for (name, n) in [
-            ("already expired", c.expired),
-            ("within 1 hour", c.within_1h),
-            ("within 1 day", c.within_1d),
-            ("within 7 days", c.within_7d),
-            ("later", c.later),
-            ("no expiry", c.none),
+        let b = &h.bytes;
+        let mut t = table::new(["expiry", "keys", "bytes"]);
+        for (name, n, bytes) in [
+            ("already expired", c.expired, b.expired),
+            ("within 1 hour", c.within_1h, b.within_1h),
+            ("within 1 day", c.within_1d, b.within_1d),
+            ("within 7 days", c.within_7d, b.within_7d),
+            ("later", c.later, b.later),
+            ("no expiry", c.none, b.none),
         ] {
-            t.add_row([name.to_owned(), n.to_string()]);
+            t.add_row([name.to_owned(), n.to_string(), bytes.to_string()]);
         }
-        table::align_right(&mut t, &[1]);
+        table::align_right(&mut t, &[1, 2]);
         let title = format!(
             "Expiries (relative to {} from {})",
             h.now_ms
