@@ -124,6 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)')
             [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Only keys in this Redis Cluster slot (repeatable)')
             [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)')
+            [CompletionResult]::new('--what-if', '--what-if', [CompletionResultType]::ParameterName, 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many of the biggest keys and prefixes to list')
             [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'What separates the parts of a key, for the prefix report')
             [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)')

@@ -742,7 +742,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__rdb__subcmd__inspect)
-            opts="-h -V --keys --values --db --type --match --exclude --regex --min-size --expired --not-expired --slot --slots --top --separator --depth --now --format --help --version"
+            opts="-h -V --keys --values --db --type --match --exclude --regex --min-size --expired --not-expired --slot --slots --what-if --top --separator --depth --now --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -777,6 +777,10 @@ _sonde() {
                     return 0
                     ;;
                 --slots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --what-if)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

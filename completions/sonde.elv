@@ -112,6 +112,7 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
             cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
             cand --slots 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)'
+            cand --what-if 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)'
             cand --top 'How many of the biggest keys and prefixes to list'
             cand --separator 'What separates the parts of a key, for the prefix report'
             cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'

@@ -404,6 +404,13 @@ pub struct RdbInspectArgs {
           value_parser = crate::rdb::filter::parse_slot_range)]
     pub slots: Option<(u16, u16)>,
 
+    /// Re-run the memory estimate under other encoding thresholds and
+    /// report the difference, e.g. `--what-if hash-max-listpack-entries=1024`
+    /// (repeatable; also hash-max-listpack-value, zset-max-listpack-entries,
+    /// zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub what_if: Vec<String>,
+
     /// How many of the biggest keys and prefixes to list
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

@@ -499,3 +499,135 @@ fn json_export_is_binary_safe_and_complete() {
         assert!(r.get("value").is_some() && r.get("slot").is_some(), "{r}");
     }
 }
+
+#[test]
+fn inspect_reports_distributions_expiry_bytes_slots_and_what_if() {
+    let dump = repo_root().join("tests/data/rdb/redis-replicator/dumpV7.rdb");
+    let d = dump.to_str().unwrap();
+    let out = run(&["--format", "json", "rdb", "inspect", d, "--slots"], b"");
+    assert_exit(&out, 0);
+    let r = json(&out.stdout);
+    let keys = r["keys"].as_u64().unwrap();
+    // Distributions: every key of a type is in its histogram, percentiles
+    // are ordered and bounded by the maximum.
+    for row in r["distributions"].as_array().unwrap() {
+        let t = row["type"].as_str().unwrap();
+        let n = row["keys"].as_u64().unwrap();
+        assert_eq!(n, r["types"][t]["keys"].as_u64().unwrap(), "{t}");
+        for m in ["size", "len"] {
+            let p: Vec<u64> = ["p50", "p90", "p99", "max"]
+                .iter()
+                .map(|k| row[m][k].as_u64().unwrap())
+                .collect();
+            assert!(p.windows(2).all(|w| w[0] <= w[1]), "{t} {m}: {p:?}");
+            let in_hist: u64 = row[m]["histogram"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b[2].as_u64().unwrap())
+                .sum();
+            assert_eq!(in_hist, n, "{t} {m}");
+        }
+    }
+    // Expiry buckets hold every key and every byte.
+    let h = &r["expiry_histogram"];
+    let buckets = [
+        "expired",
+        "within_1h",
+        "within_1d",
+        "within_7d",
+        "later",
+        "none",
+    ];
+    let sum =
+        |o: &serde_json::Value| -> u64 { buckets.iter().map(|b| o[b].as_u64().unwrap()).sum() };
+    assert_eq!(sum(h), keys);
+    let bytes: u64 = r["types"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum(&h["bytes"]), bytes);
+    // Slot totals agree with the per-key slot column.
+    let slots = r["slots"].as_array().unwrap();
+    assert_eq!(
+        slots
+            .iter()
+            .map(|s| s["keys"].as_u64().unwrap())
+            .sum::<u64>(),
+        keys
+    );
+    let per_key = run(&["--format", "json", "rdb", "inspect", "--keys", d], b"");
+    let mut counted = std::collections::BTreeMap::<u64, u64>::new();
+    for l in text(&per_key.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        *counted.entry(v["slot"].as_u64().unwrap()).or_default() += 1;
+    }
+    for s in slots {
+        assert_eq!(
+            counted[&s["slot"].as_u64().unwrap()],
+            s["keys"].as_u64().unwrap()
+        );
+    }
+    // A slot of a known key: CLUSTER KEYSLOT foo is 12182.
+    let target = RedisServer::start(&[]);
+    let mut con = target.client();
+    let _: () = q(&mut con, &["SET", "foo", "1"]);
+    let _: () = q(&mut con, &["SAVE"]);
+    let foo = target.dir().join("dump.rdb");
+    let out = run(
+        &[
+            "--format",
+            "json",
+            "rdb",
+            "inspect",
+            "--keys",
+            foo.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(json(&out.stdout)["slot"], 12182);
+
+    // What-if: the defaults spelled out change nothing; no listpack hashes
+    // makes every hash bigger.
+    let out = run(
+        &[
+            "--format",
+            "json",
+            "rdb",
+            "inspect",
+            d,
+            "--what-if",
+            "hash-max-listpack-entries=512",
+        ],
+        b"",
+    );
+    assert_exit(&out, 0);
+    assert_eq!(json(&out.stdout)["what_if"]["delta"], 0);
+    let out = run(
+        &[
+            "--format",
+            "json",
+            "rdb",
+            "inspect",
+            d,
+            "--what-if",
+            "hash-max-ziplist-entries=0",
+        ],
+        b"",
+    );
+    let w = json(&out.stdout)["what_if"].clone();
+    let hash = w["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "hash")
+        .expect("dumpV7 has hashes")
+        .clone();
+    assert!(hash["delta"].as_i64().unwrap() > 0, "{w}");
+    assert_eq!(hash["keys_changed"], hash["keys"], "{w}");
+    let bad = run(&["rdb", "inspect", d, "--what-if", "maxmemory=1"], b"");
+    assert_exit(&bad, 2);
+    assert!(text(&bad.stderr).contains("--what-if"));
+}

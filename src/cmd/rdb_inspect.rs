@@ -71,6 +71,15 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     };
 
     let mut scan = Scan::new(args);
+    if !args.what_if.is_empty() {
+        let mut limits = memory::Limits::default();
+        for setting in &args.what_if {
+            limits
+                .set(setting)
+                .map_err(|e| anyhow::anyhow!("--what-if {e}"))?;
+        }
+        scan.what_if = Some((limits, Default::default()));
+    }
     let bar = progress::bytes(data.len() as u64, format, "reading");
     let bytes: &[u8] = &data;
     // Three stages on as many cores as there are: the CRC-64 of everything
@@ -395,6 +404,9 @@ struct Scan {
     last_db: u64,
     /// Set at EOF: the stored checksum (None before RDB 5).
     eof_stored: Option<Option<u64>>,
+    /// --what-if: the other thresholds, and per type (by `ObjectType as
+    /// usize`) keys, RAM, RAM under them, keys whose estimate changed.
+    what_if: Option<(memory::Limits, [[u64; 4]; 7])>,
 }
 
 impl Scan {
@@ -426,6 +438,7 @@ impl Scan {
             top: args.top,
             last_db: 0,
             eof_stored: None,
+            what_if: None,
         }
     }
 
@@ -524,6 +537,14 @@ impl Scan {
         }
         let len = e.value.len()?;
         let ram = memory::estimate(key.len() as u64, &e.value)?;
+        if let Some((limits, tally)) = &mut self.what_if {
+            let alt = memory::estimate_with(key.len() as u64, &e.value, limits)?;
+            let t = &mut tally[e.value.object_type() as usize];
+            t[0] += 1;
+            t[1] += ram;
+            t[2] += alt;
+            t[3] += u64::from(alt != ram);
+        }
         let facts = KeyFacts {
             db: e.db,
             key,
@@ -566,6 +587,9 @@ struct Summary {
     /// distributions of each type.
     distributions: Vec<ShapeRow>,
     expiry_histogram: Histogram,
+    /// With --what-if: the RAM estimate under the other thresholds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<WhatIf>,
     /// With --slots: totals of each non-empty cluster slot, heaviest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     slots: Option<Vec<SlotRow>>,
@@ -650,6 +674,28 @@ struct PrefixReport {
     /// True when there were too many distinct prefixes to count exactly.
     approximate: bool,
     top: Vec<PrefixRow>,
+}
+
+#[derive(Serialize)]
+struct WhatIf {
+    settings: Vec<String>,
+    ram: u64,
+    ram_what_if: u64,
+    /// ram_what_if - ram (negative: the change saves memory).
+    delta: i64,
+    types: Vec<WhatIfRow>,
+}
+
+#[derive(Serialize)]
+struct WhatIfRow {
+    #[serde(rename = "type")]
+    object_type: &'static str,
+    keys: u64,
+    ram: u64,
+    ram_what_if: u64,
+    delta: i64,
+    /// Keys whose estimate changes (their encoding would).
+    keys_changed: u64,
 }
 
 #[derive(Serialize)]
@@ -805,6 +851,32 @@ impl Scan {
                     }
                 })
                 .collect(),
+            what_if: self.what_if.as_ref().map(|(_, tally)| {
+                let types: Vec<WhatIfRow> = OBJECT_TYPES
+                    .iter()
+                    .filter(|t| tally[**t as usize][0] > 0)
+                    .map(|t| {
+                        let [keys, ram, alt, changed] = tally[*t as usize];
+                        WhatIfRow {
+                            object_type: t.name(),
+                            keys,
+                            ram,
+                            ram_what_if: alt,
+                            delta: alt as i64 - ram as i64,
+                            keys_changed: changed,
+                        }
+                    })
+                    .collect();
+                let ram: u64 = types.iter().map(|t| t.ram).sum();
+                let alt: u64 = types.iter().map(|t| t.ram_what_if).sum();
+                WhatIf {
+                    settings: args.what_if.clone(),
+                    ram,
+                    ram_what_if: alt,
+                    delta: alt as i64 - ram as i64,
+                    types,
+                }
+            }),
             slots: stats.slots.as_ref().map(|slots| {
                 let mut rows: Vec<SlotRow> = slots
                     .iter()
@@ -1019,6 +1091,41 @@ impl Report for Summary {
             }
             table::align_right(&mut t, &[1, 2]);
             table::write_titled(out, "Size histogram (serialized bytes)", &t)?;
+        }
+        if let Some(w) = &self.what_if {
+            let mut t = table::new([
+                "type",
+                "keys",
+                "ram",
+                "ram what-if",
+                "delta",
+                "keys changed",
+            ]);
+            for r in &w.types {
+                t.add_row([
+                    r.object_type.to_owned(),
+                    r.keys.to_string(),
+                    r.ram.to_string(),
+                    r.ram_what_if.to_string(),
+                    format!("{:+}", r.delta),
+                    r.keys_changed.to_string(),
+                ]);
+            }
+            t.add_row([
+                "total".to_owned(),
+                w.types.iter().map(|r| r.keys).sum::<u64>().to_string(),
+                w.ram.to_string(),
+                w.ram_what_if.to_string(),
+                format!("{:+}", w.delta),
+                w.types
+                    .iter()
+                    .map(|r| r.keys_changed)
+                    .sum::<u64>()
+                    .to_string(),
+            ]);
+            table::align_right(&mut t, &[1, 2, 3, 4, 5]);
+            let title = format!("What if {}", w.settings.join(", "));
+            table::write_titled(out, &title, &t)?;
         }
         if let Some(slots) = &self.slots {
             let mut t = table::new(["slot", "keys", "elements", "bytes", "ram"]);
