@@ -175,7 +175,7 @@ pub enum RdbCommand {
     /// A key is changed when its type, value or expiry differs (the value
     /// compared by content, not encoding: a set is the same set in any
     /// order or encoding). Both files are mapped; memory holds an index of
-    /// the second file's keys (about 40 bytes a key), never the values.
+    /// the second file's keys (about 60 bytes a key), never the values.
     /// Exit status 1 when the snapshots differ, as diff(1).
     Diff(RdbDiffArgs),
 }

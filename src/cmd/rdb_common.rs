@@ -82,7 +82,9 @@ pub fn walk_keys<E: From<RdbError>>(
     mut each: impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut key_buf = Vec::new();
-    for located in crate::rdb::events(data) {
+    // The checksum is `rdb inspect`'s business; a damaged value is still
+    // found where it is parsed.
+    for located in crate::rdb::events(data).without_checksum() {
         let located = located?;
         let Event::Key(entry) = &located.event else {
             each(&located, None)?;

@@ -3,7 +3,7 @@
 //!
 //! Both files are mapped. A first pass over B records, for each wanted
 //! key, a 64-bit hash of its database and name, where its type byte is and
-//! its expiry (an index of a few dozen bytes a key; values stay in the
+//! its expiry (an index of about 60 bytes a key; values stay in the
 //! mapping). A pass over A looks each key up by hash, confirms the name by
 //! reading B's key again at the recorded offset, and compares: the same
 //! type byte and value bytes means equal without decoding; otherwise both
@@ -28,7 +28,10 @@ use crate::rdb::{Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, V
 
 /// One key of B.
 struct Indexed {
+    hash: u64,
     offset: u64,
+    /// Bytes from the type byte to the end of the value.
+    size: u64,
     db: u64,
     expire_ms: Option<i64>,
     seen: bool,
@@ -38,22 +41,53 @@ fn key_hash(db: u64, key: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(key, db)
 }
 
-/// B's keys, in file order, and a hash-sorted view of them.
+/// B's keys, in file order, and an open-addressing table of their
+/// positions by hash (one probe, usually one cache miss, per lookup).
 struct Index {
     keys: Vec<Indexed>,
-    by_hash: Vec<(u64, u32)>,
+    table: Vec<u32>,
     magic: Magic,
     version: u32,
 }
 
+const EMPTY: u32 = u32::MAX;
+
 impl Index {
-    fn candidates(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
-        let start = self.by_hash.partition_point(|&(h, _)| h < hash);
-        self.by_hash[start..]
-            .iter()
-            .take_while(move |&&(h, _)| h == hash)
-            .map(|&(_, i)| i as usize)
+    fn build_table(&mut self) {
+        let size = (self.keys.len() * 2).max(16).next_power_of_two();
+        let mask = size - 1;
+        self.table = vec![EMPTY; size];
+        for (i, k) in self.keys.iter().enumerate() {
+            let mut pos = k.hash as usize & mask;
+            while self.table[pos] != EMPTY {
+                pos = (pos + 1) & mask;
+            }
+            self.table[pos] = i as u32;
+        }
     }
+
+    /// Keys of B with this hash.
+    fn candidates(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let mask = self.table.len() - 1;
+        let mut pos = hash as usize & mask;
+        std::iter::from_fn(move || {
+            loop {
+                let i = self.table[pos];
+                if i == EMPTY {
+                    return None;
+                }
+                pos = (pos + 1) & mask;
+                if self.keys[i as usize].hash == hash {
+                    return Some(i as usize);
+                }
+            }
+        })
+    }
+}
+
+/// The bytes of a key event from its type byte on.
+fn raw(data: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
+    data.get(offset as usize..offset.saturating_add(size) as usize)
 }
 
 /// Read B's key at `offset` again.
@@ -227,18 +261,20 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
 
     let mut index = Index {
         keys: Vec::new(),
-        by_hash: Vec::new(),
+        table: Vec::new(),
         magic: Magic::Redis,
         version: 0,
     };
     let built = walk_keys(&b, &filter, now, |located, key_entry| {
         match key_entry {
             Some((entry, key)) => {
-                let i = u32::try_from(index.keys.len())
-                    .map_err(|_| RdbError::invalid(entry.offset, "more than 2^32 keys"))?;
-                index.by_hash.push((key_hash(entry.db, key), i));
+                if index.keys.len() >= (EMPTY as usize) / 2 {
+                    return Err(RdbError::invalid(entry.offset, "more than 2^31 keys"));
+                }
                 index.keys.push(Indexed {
+                    hash: key_hash(entry.db, key),
                     offset: entry.offset,
+                    size: entry.size,
                     db: entry.db,
                     expire_ms: entry.expire_ms,
                     seen: false,
@@ -257,7 +293,7 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         problem(format!("{name_b}: {e} ({})", e.kind.name()));
         return Ok(Status::Problem);
     }
-    index.by_hash.sort_unstable();
+    index.build_table();
 
     let mut sink = match format {
         Format::Json => Sink::Json(&mut *out),
@@ -278,16 +314,23 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
             return Ok::<(), WalkError>(());
         };
         let hash = key_hash(ea.db, key);
+        // The same bytes from type byte to the end of the value: the same
+        // key with the same value, nothing to decode.
+        let raw_a = raw(&a, ea.offset, ea.size);
         let mut found = None;
         for i in index.candidates(hash) {
             let at = &index.keys[i];
             if at.db != ea.db {
                 continue;
             }
+            if raw_a.is_some() && raw_a == raw(&b, at.offset, at.size) {
+                found = Some((i, None));
+                break;
+            }
             let eb = reread(&b, &index, at).map_err(|e| Failure::Rdb("b", e))?;
             let kb = key_bytes(&eb.key, &mut key_buf_b).map_err(|e| Failure::Rdb("b", e))?;
             if kb == key {
-                found = Some((i, eb));
+                found = Some((i, Some(eb)));
                 break;
             }
         }
@@ -312,10 +355,13 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         index.keys[i].seen = true;
         let expire_b = index.keys[i].expire_ms;
         let mut what = Vec::new();
-        let (ta, tb) = (ea.value.object_type(), eb.value.object_type());
+        let ta = ea.value.object_type();
+        let tb = eb.as_ref().map_or(ta, |eb| eb.value.object_type());
         if ta != tb {
             what.push("type");
-        } else if !same_value(&ea.value, &eb.value).map_err(|e| Failure::Rdb("a", e))? {
+        } else if let Some(eb) = &eb
+            && !same_value(&ea.value, &eb.value).map_err(|e| Failure::Rdb("a", e))?
+        {
             what.push("value");
         }
         if !args.ignore_ttl && ea.expire_ms != expire_b {

@@ -166,7 +166,7 @@ impl Report for RestoreReport {
             ("bytes sent", self.bytes_sent.to_string()),
             ("seconds", format!("{:.3}", self.seconds)),
         ];
-        table::write(out, &table::key_values(rows.into_iter()))?;
+        table::write(out, &table::key_values(rows))?;
         if !self.errors.is_empty() {
             let mut t = table::new(["key", "error"]);
             for e in &self.errors {
@@ -340,7 +340,6 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
             Err(e)
         }
     };
-    drop(flush);
     drop(meta_tx);
     let tally = reader.join().ok().context("the reply reader panicked")?;
     bar.finish_and_clear();
