@@ -230,6 +230,7 @@ pub enum SockoptCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct SockoptProbeArgs {
     /// Set an option before reading it back, e.g. SO_RCVBUF=64k,
     /// TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any
@@ -237,19 +238,18 @@ pub struct SockoptProbeArgs {
     #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with = "experiment")]
     pub set: Vec<String>,
 
-    /// Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh
-    /// sockets: connect time, options of the connected socket, TCP_INFO
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "experiment")]
+    /// Probe a connection to a live server instead of fresh sockets:
+    /// connect time, options of the connected socket, TCP_INFO (of the TLS
+    /// connection with --tls). HOST:PORT or a URI, or the server given with
+    /// -h/-p/-u (default 127.0.0.1:6379)
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = "",
+          conflicts_with = "experiment")]
     pub target: Option<String>,
 
-    /// With --target: send PING and time the reply (Redis-protocol servers)
-    #[arg(long, requires = "target")]
+    /// With --target: send PING (after AUTH when a password is given) and
+    /// time the reply (Redis-protocol servers)
+    #[arg(long)]
     pub ping: bool,
-
-    /// Seconds to wait for --target to accept the connection (and answer PING)
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds_up_to_a_minute,
-          requires = "target")]
-    pub connect_timeout: std::time::Duration,
 
     /// Probe only these fresh sockets (repeatable; default: all four)
     #[arg(long = "socket", value_enum, value_name = "KIND",
@@ -281,6 +281,9 @@ pub struct SockoptProbeArgs {
     #[arg(long, value_name = "N", default_value_t = 4, requires = "experiment",
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub listeners: u32,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -463,7 +466,8 @@ pub struct RespSniffArgs {
 pub enum ReplicaCommand {
     /// Stream a master's replication feed: every command with its offset
     ///
-    /// Connects to HOST:PORT as a replica (PING, AUTH, REPLCONF, PSYNC),
+    /// Connects to the master as a replica (PING, AUTH, REPLCONF, PSYNC),
+    /// over TLS with --tls or a rediss:// URI,
     /// consumes the snapshot of a full resync, then reports every command the
     /// master propagates with the replication offset after it (equal to the
     /// master's master_repl_offset once it wrote the command) and the database
@@ -482,27 +486,12 @@ pub enum ReplicaCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct ReplicaTailArgs {
-    /// The master: HOST:PORT, [IPv6]:PORT, or HOST (port 6379)
+    /// The master: HOST:PORT, [IPv6]:PORT, HOST (port 6379) or a URI
+    /// (redis://, rediss://, unix://); or give it with -h/-p/-s/-u
     #[arg(value_name = "HOST:PORT")]
-    pub master: String,
-
-    /// ACL user for AUTH (with --password or --askpass)
-    #[arg(long)]
-    pub user: Option<String>,
-
-    /// Password for AUTH (also read from SONDE_PASSWORD)
-    #[arg(
-        long,
-        env = "SONDE_PASSWORD",
-        hide_env_values = true,
-        conflicts_with = "askpass"
-    )]
-    pub password: Option<String>,
-
-    /// Prompt for the password on the terminal
-    #[arg(long)]
-    pub askpass: bool,
+    pub master: Option<String>,
 
     /// Port announced with REPLCONF listening-port (default: the local port
     /// of our connection, so the master's INFO line identifies it)
@@ -579,6 +568,9 @@ pub struct ReplicaTailArgs {
     /// (masters ping replicas every 10 s by default), and on connecting
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
     pub timeout: std::time::Duration,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// `--ack` values.
@@ -625,4 +617,85 @@ pub struct ServeArgs {
         value_name = "CONFIG_FILE | --DIRECTIVE VALUE"
     )]
     pub arguments: Vec<String>,
+}
+
+/// How to reach a live server: redis-cli's connection options, shared by
+/// every command that talks to one (see docs/connections.md). `-h` is the
+/// host, as in redis-cli; help is `--help`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection (as redis-cli)")]
+pub struct ConnectArgs {
+    /// Server host name or address (default 127.0.0.1)
+    #[arg(short = 'h', long = "host", value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Server port (default 6379)
+    #[arg(short = 'p', long = "port", value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Unix socket path instead of TCP
+    #[arg(short = 's', long = "unix-socket", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// Password for AUTH (prefer REDISCLI_AUTH in the environment or
+    /// --askpass: a password on the command line is visible to `ps`)
+    #[arg(short = 'a', long = "pass", visible_alias = "password", value_name = "PASSWORD")]
+    pub pass: Option<String>,
+
+    /// ACL user name for AUTH (Redis 6+), with a password
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)
+    #[arg(long)]
+    pub askpass: bool,
+
+    /// Database number to SELECT
+    #[arg(id = "select_db", short = 'n', value_name = "DB")]
+    pub db: Option<u32>,
+
+    /// Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB],
+    /// rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]
+    #[arg(short = 'u', long = "uri", value_name = "URI")]
+    pub uri: Option<String>,
+
+    /// Connect with TLS
+    #[arg(long)]
+    pub tls: bool,
+
+    /// CA certificate file (PEM) to verify the server with (default: the
+    /// system's CA bundle)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Directory of CA certificate files (PEM)
+    #[arg(long, value_name = "DIR")]
+    pub cacertdir: Option<PathBuf>,
+
+    /// Client certificate (PEM) for servers that check clients
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --cert
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Server name for TLS SNI and certificate verification (default: the
+    /// host)
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Do not verify the server's certificate (encrypted, not
+    /// authenticated)
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for the connection (TCP, TLS handshake, AUTH)
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_up_to_a_minute)]
+    pub connect_timeout: Option<std::time::Duration>,
+
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
