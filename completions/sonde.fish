@@ -111,8 +111,7 @@ complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l set -d 'Set an option before reading it back, e.g. SO_RCVBUF=64k, TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any platform\'s option name is accepted)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l target -d 'Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh sockets: connect time, options of the connected socket, TCP_INFO' -r
-complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l connect-timeout -d 'Seconds to wait for --target to accept the connection (and answer PING)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l target -d 'Probe a connection to a live server instead of fresh sockets: connect time, options of the connected socket, TCP_INFO (of the TLS connection with --tls). HOST:PORT or a URI, or the server given with -h/-p/-u (default 127.0.0.1:6379)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l socket -d 'Probe only these fresh sockets (repeatable; default: all four)' -r -f -a "tcp4\t''
 tcp6\t''
 udp4\t''
@@ -129,10 +128,26 @@ complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_sub
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l iterations -d 'The experiment\'s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l backlog -d 'listen() backlog for the backlog experiment' -r
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l listeners -d 'Listeners sharing the port in the reuseport experiment' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s h -l host -d 'Server host name or address (default 127.0.0.1)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s p -l port -d 'Server port (default 6379)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s s -l unix-socket -d 'Unix socket path instead of TCP' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s a -l pass -l password -d 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l user -d 'ACL user name for AUTH (Redis 6+), with a password' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s n -d 'Database number to SELECT' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s u -l uri -d 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l cacert -d 'CA certificate file (PEM) to verify the server with (default: the system\'s CA bundle)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l cacertdir -d 'Directory of CA certificate files (PEM)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l cert -d 'Client certificate (PEM) for servers that check clients' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l key -d 'Private key (PEM) of --cert' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l sni -d 'Server name for TLS SNI and certificate verification (default: the host)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l connect-timeout -d 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
-complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l ping -d 'With --target: send PING and time the reply (Redis-protocol servers)'
-complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l ping -d 'With --target: send PING (after AUTH when a password is given) and time the reply (Redis-protocol servers)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l askpass -d 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l tls -d 'Connect with TLS'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l insecure -d 'Do not verify the server\'s certificate (encrypted, not authenticated)'
+complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -l help -d 'Print help'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from probe" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -182,8 +197,6 @@ complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and not __fish_seen_subcommand_from tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l user -d 'ACL user for AUTH (with --password or --askpass)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l password -d 'Password for AUTH (also read from SONDE_PASSWORD)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l announce-port -d 'Port announced with REPLCONF listening-port (default: the local port of our connection, so the master\'s INFO line identifies it)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l announce-ip -d 'Address announced with REPLCONF ip-address' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l resume -d 'Keep the replication ID, offset and database in FILE (written atomically) and continue from it next time with PSYNC: the master answers +CONTINUE while the offset is still in its backlog. After a crash, up to the last second of commands may be shown again' -r -F
@@ -198,11 +211,26 @@ complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_sub
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l count -d 'Stop after reporting N commands' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l duration -d 'Stop after SECS seconds' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l timeout -d 'Give up on a connection after SECS without data from the master (masters ping replicas every 10 s by default), and on connecting' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s h -l host -d 'Server host name or address (default 127.0.0.1)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s p -l port -d 'Server port (default 6379)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s s -l unix-socket -d 'Unix socket path instead of TCP' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s a -l pass -l password -d 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l user -d 'ACL user name for AUTH (Redis 6+), with a password' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s n -d 'Database number to SELECT' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s u -l uri -d 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l cacert -d 'CA certificate file (PEM) to verify the server with (default: the system\'s CA bundle)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l cacertdir -d 'Directory of CA certificate files (PEM)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l cert -d 'Client certificate (PEM) for servers that check clients' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l key -d 'Private key (PEM) of --cert' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l sni -d 'Server name for TLS SNI and certificate verification (default: the host)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l connect-timeout -d 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
-complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l askpass -d 'Prompt for the password on the terminal'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l all -d 'Also report the master\'s PINGs and REPLCONF GETACKs'
-complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l askpass -d 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l tls -d 'Connect with TLS'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l insecure -d 'Do not verify the server\'s certificate (encrypted, not authenticated)'
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l help -d 'Print help'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

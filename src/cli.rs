@@ -640,7 +640,12 @@ pub struct ConnectArgs {
 
     /// Password for AUTH (prefer REDISCLI_AUTH in the environment or
     /// --askpass: a password on the command line is visible to `ps`)
-    #[arg(short = 'a', long = "pass", visible_alias = "password", value_name = "PASSWORD")]
+    #[arg(
+        short = 'a',
+        long = "pass",
+        visible_alias = "password",
+        value_name = "PASSWORD"
+    )]
     pub pass: Option<String>,
 
     /// ACL user name for AUTH (Redis 6+), with a password

@@ -254,7 +254,10 @@ impl Tail<'_> {
                 Ended::Failed(e) => e,
             };
             self.abort_snapshot();
-            if !link.heard() && matches!(e, LinkError::Io(_) | LinkError::Closed) && !endpoint_tls(endpoint) {
+            if !link.heard()
+                && matches!(e, LinkError::Io(_) | LinkError::Closed)
+                && !endpoint_tls(endpoint)
+            {
                 return Err(anyhow::Error::from(e).context(format!(
                     "master {endpoint} hung up before answering (if it is a TLS port, pass --tls \
                      or a rediss:// URI)"
@@ -1044,7 +1047,11 @@ fn explain(e: LinkError, endpoint: &Endpoint) -> anyhow::Error {
     match e {
         LinkError::Replication(ReplError::Auth(reply)) => anyhow::anyhow!(
             "master {endpoint}: {}",
-            crate::connect::auth_hint(&reply, endpoint.user.as_deref(), endpoint.password.is_some())
+            crate::connect::auth_hint(
+                &reply,
+                endpoint.user.as_deref(),
+                endpoint.password.is_some()
+            )
         ),
         LinkError::Connect(e) => e.into(),
         other => anyhow::Error::from(other).context(format!("master {endpoint}")),

@@ -53,7 +53,8 @@ pub fn run(args: &SockoptProbeArgs, format: Format, out: &mut dyn Write) -> anyh
     let settings = parse_settings(&args.set)?;
     let limits = Limits::read();
     let c = &args.connect;
-    let names_server = c.host.is_some() || c.port.is_some() || c.uri.is_some() || c.socket.is_some();
+    let names_server =
+        c.host.is_some() || c.port.is_some() || c.uri.is_some() || c.socket.is_some();
     if !args.experiment.is_empty() && names_server {
         bail!("connection options (-h/-p/-u/-s) probe a server: they do not go with --experiment");
     }
@@ -68,8 +69,8 @@ pub fn run(args: &SockoptProbeArgs, format: Format, out: &mut dyn Write) -> anyh
     let report = match target {
         Some(text) => {
             let positional = Some(text).filter(|t| !t.is_empty());
-            let endpoint = Endpoint::from_args(c, positional, Duration::from_secs(5))
-                .context("--target")?;
+            let endpoint =
+                Endpoint::from_args(c, positional, Duration::from_secs(5)).context("--target")?;
             let kind = match endpoint.host_port() {
                 Some((host, port)) => crate::connect::stream::resolve(host, port)?
                     .first()
@@ -77,8 +78,8 @@ pub fn run(args: &SockoptProbeArgs, format: Format, out: &mut dyn Write) -> anyh
                 None => None,
             };
             check_applicable(&settings, &args.set, &kind.into_iter().collect::<Vec<_>>())?;
-            let (connection, options) = target::probe(&endpoint, &settings, &limits, args.ping)
-                .context("--target")?;
+            let (connection, options) =
+                target::probe(&endpoint, &settings, &limits, args.ping).context("--target")?;
             ProbeReport {
                 platform: sys::HOST,
                 sockets: vec![connection.socket],

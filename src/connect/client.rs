@@ -156,10 +156,15 @@ impl Client {
             match self.stream.read(&mut chunk) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Err(ConnectError::Timeout(self.target.clone()));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(self.read_error(e)),
             }
         };
         if n == 0 {
@@ -175,6 +180,25 @@ impl Client {
         }
         self.input.extend_from_slice(&chunk[..n]);
         Ok(())
+    }
+
+    /// A failed read explained: TLS alerts after the handshake (TLS 1.3
+    /// servers refuse a missing client certificate only then), a reset on
+    /// a plain connection (a TLS port hanging up on RESP).
+    fn read_error(&self, e: io::Error) -> ConnectError {
+        if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            return ConnectError::Tls {
+                target: self.target.clone(),
+                message: super::tls::explain(inner, ""),
+            };
+        }
+        if e.kind() == io::ErrorKind::ConnectionReset && !self.stream.is_tls() {
+            return ConnectError::Closed {
+                target: self.target.clone(),
+                hint: " (reset; if this is a TLS port, pass --tls)",
+            };
+        }
+        e.into()
     }
 
     /// Time allowed for each reply.

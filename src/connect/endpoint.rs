@@ -201,9 +201,7 @@ impl Endpoint {
         match &mut endpoint.tls {
             None => {
                 if let Some((name, _)) = tls_detail.iter().find(|(_, given)| *given) {
-                    return Err(bad(format!(
-                        "{name} needs --tls (or a rediss:// URI)"
-                    )));
+                    return Err(bad(format!("{name} needs --tls (or a rediss:// URI)")));
                 }
             }
             Some(tls) => {
@@ -381,13 +379,9 @@ mod tests {
     use super::*;
 
     fn resolve(args: &ConnectArgs, positional: Option<&str>) -> Result<Endpoint, EndpointError> {
-        Endpoint::resolve(
-            args,
-            positional,
-            Duration::from_secs(5),
-            None,
-            &mut || Ok("asked".to_owned()),
-        )
+        Endpoint::resolve(args, positional, Duration::from_secs(5), None, &mut || {
+            Ok("asked".to_owned())
+        })
     }
 
     fn tcp(host: &str, port: u16) -> Address {
@@ -405,7 +399,16 @@ mod tests {
         assert_eq!(ok("[::1]:7001"), ("::1".into(), 7001));
         assert_eq!(ok("[::1]"), ("::1".into(), 6379));
         assert_eq!(ok("::1"), ("::1".into(), 6379));
-        for bad in ["", ":6379", "host:port", "[::1", "[::1]x", "h:99999", "h:0", "[]:1"] {
+        for bad in [
+            "",
+            ":6379",
+            "host:port",
+            "[::1",
+            "[::1]x",
+            "h:99999",
+            "h:0",
+            "[]:1",
+        ] {
             assert!(parse_host_port(bad).is_err(), "{bad}");
         }
     }
@@ -424,14 +427,20 @@ mod tests {
         assert!(e.tls.is_none());
         let e = resolve(&args("rediss://:pw@[::1]:6380"), None).unwrap();
         assert_eq!(e.address, tcp("::1", 6380));
-        assert_eq!((e.user.as_deref(), e.password.as_deref()), (None, Some("pw")));
+        assert_eq!(
+            (e.user.as_deref(), e.password.as_deref()),
+            (None, Some("pw"))
+        );
         assert!(e.tls.is_some());
         assert_eq!(e.to_string(), "tls://[::1]:6380");
         let e = resolve(&args("unix:///run/redis.sock?db=2"), None).unwrap();
         assert_eq!(e.address, Address::Unix("/run/redis.sock".into()));
         assert_eq!(e.db, Some(2));
         let e = resolve(&args("redis://pw@h"), None).unwrap();
-        assert_eq!((e.user.as_deref(), e.password.as_deref()), (None, Some("pw")));
+        assert_eq!(
+            (e.user.as_deref(), e.password.as_deref()),
+            (None, Some("pw"))
+        );
         for bad in [
             "http://h:1",
             "redis://h:x",

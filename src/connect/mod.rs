@@ -55,8 +55,15 @@ pub enum ConnectError {
     Server { command: String, message: String },
     #[error("not a RESP reply: {0}")]
     Protocol(String),
+    // Not a `source`: the message is the error, printed once.
     #[error("{0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
+}
+
+impl From<io::Error> for ConnectError {
+    fn from(e: io::Error) -> ConnectError {
+        ConnectError::Io(e)
+    }
 }
 
 // The io::Error is part of the message, not a source: printed as a chain

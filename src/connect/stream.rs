@@ -38,11 +38,10 @@ impl Stream {
     pub fn open(endpoint: &Endpoint) -> Result<(Stream, Option<TlsInfo>), ConnectError> {
         match &endpoint.address {
             Address::Unix(path) => {
-                let stream =
-                    UnixStream::connect(path).map_err(|error| ConnectError::Connect {
-                        target: endpoint.to_string(),
-                        error,
-                    })?;
+                let stream = UnixStream::connect(path).map_err(|error| ConnectError::Connect {
+                    target: endpoint.to_string(),
+                    error,
+                })?;
                 stream.set_write_timeout(Some(endpoint.connect_timeout))?;
                 Ok((Stream::Unix(stream), None))
             }
@@ -90,7 +89,10 @@ impl Stream {
                 .unwrap_or_default(),
             handshake_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
         };
-        Ok((Stream::Tls(Box::new(StreamOwned::new(conn, tcp))), Some(info)))
+        Ok((
+            Stream::Tls(Box::new(StreamOwned::new(conn, tcp))),
+            Some(info),
+        ))
     }
 
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

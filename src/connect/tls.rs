@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
@@ -82,8 +84,8 @@ fn roots(tls: &Tls) -> Result<RootCertStore, String> {
         )?;
     }
     if let Some(dir) = &tls.ca_dir {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("--cacertdir {}: {e}", dir.display()))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("--cacertdir {}: {e}", dir.display()))?;
         let mut certs = Vec::new();
         for entry in entries.flatten() {
             // Files that are not PEM certificates (hash links to them, keys)

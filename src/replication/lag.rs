@@ -190,7 +190,9 @@ impl MasterProbe {
     /// Our connection's output buffer on the master, when the master lists
     /// it (`CLIENT LIST` allowed, and our address as it sees it).
     pub fn output_buffer(&mut self, ours: SocketAddr) -> Result<Option<OutputBuffer>, ProbeError> {
-        let list = self.conn.call_text(&["CLIENT", "LIST", "TYPE", "replica"])?;
+        let list = self
+            .conn
+            .call_text(&["CLIENT", "LIST", "TYPE", "replica"])?;
         let addr = ours.to_string();
         let used = list.lines().find_map(|line| {
             let mut fields = line.split(' ').filter_map(|f| f.split_once('='));

@@ -49,9 +49,7 @@ impl LinkError {
     pub fn is_transient(&self) -> bool {
         match self {
             LinkError::Connect(e) => e.is_transient(),
-            LinkError::Closed
-            | LinkError::Idle(_)
-            | LinkError::Io(_) => true,
+            LinkError::Closed | LinkError::Idle(_) | LinkError::Io(_) => true,
             LinkError::Replication(e) => matches!(e, ReplError::TryLater(_)),
         }
     }

@@ -45,7 +45,10 @@ pub struct Ping {
 /// Why a target could not be probed.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("cannot connect to {addr}: {error}{}", crate::connect::refused_hint(error))]
+    #[error(
+        "cannot connect to {addr}: {error}{}",
+        crate::connect::refused_hint(error)
+    )]
     Connect { addr: SocketAddr, error: io::Error },
     #[error(transparent)]
     Session(ConnectError),
@@ -81,7 +84,10 @@ pub fn probe(
         let sock = match kind.open() {
             Ok(s) => s,
             Err(source) => {
-                last = Some(TargetError::Connect { addr, error: source });
+                last = Some(TargetError::Connect {
+                    addr,
+                    error: source,
+                });
                 continue;
             }
         };
@@ -95,23 +101,34 @@ pub fn probe(
         let rows = match probe_socket(&sock, kind, settings, limits, true, connect) {
             Ok(rows) => rows,
             Err(source) => {
-                last = Some(TargetError::Connect { addr, error: source });
+                last = Some(TargetError::Connect {
+                    addr,
+                    error: source,
+                });
                 continue;
             }
         };
         let tcp: TcpStream = sock
             .try_clone()
-            .map_err(|source| TargetError::Connect { addr, error: source })?
+            .map_err(|source| TargetError::Connect {
+                addr,
+                error: source,
+            })?
             .into();
         tcp.set_write_timeout(Some(timeout))
-            .map_err(|source| TargetError::Connect { addr, error: source })?;
+            .map_err(|source| TargetError::Connect {
+                addr,
+                error: source,
+            })?;
         let (stream, tls) = Stream::secure(tcp, endpoint).map_err(TargetError::Session)?;
         let ping = if ping || endpoint.password.is_some() {
             let mut client =
                 Client::start(stream, tls.clone(), endpoint).map_err(TargetError::Session)?;
             if ping {
                 Some(send_ping(&mut client).map_err(|source| match source {
-                    auth @ ConnectError::Auth { .. } => TargetError::Session(auth),
+                    named @ (ConnectError::Auth { .. }
+                    | ConnectError::Tls { .. }
+                    | ConnectError::Closed { .. }) => TargetError::Session(named),
                     source => TargetError::Ping { addr, source },
                 })?)
             } else {
