@@ -56,6 +56,29 @@ pub enum Command {
     /// stderr; SIGTERM/SIGINT shut down cleanly.
     Serve(ServeArgs),
 
+    /// Round-trip latency of a live server with PING (redis-cli --latency,
+    /// --latency-history, --latency-dist), or this host's intrinsic latency
+    ///
+    /// Sends PING every --sample-interval and times the reply. On a terminal
+    /// a line refreshes with the figures so far; at the end (--count,
+    /// --duration or Ctrl-C) a report: samples, min, mean, p50, p90, p99,
+    /// p99.9, max, and the distribution on a 1-2-5 scale. --history prints
+    /// one row per window instead. --intrinsic measures how long this host
+    /// keeps a busy process off the CPU (no server is contacted).
+    #[command(disable_help_flag = true)]
+    Latency(LatencyArgs),
+
+    /// A live server's vitals every interval, from INFO (redis-cli --stat)
+    ///
+    /// One row per --interval: keys (all databases), memory, clients,
+    /// blocked clients, requests per second and new connections per second.
+    #[command(disable_help_flag = true)]
+    Stat(StatArgs),
+
+    /// Keys of a live server
+    #[command(subcommand)]
+    Keys(KeysCommand),
+
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
 
@@ -703,4 +726,127 @@ pub struct ConnectArgs {
     /// Print help
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct LatencyArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// Milliseconds between PINGs (redis-cli uses 10)
+    #[arg(long, value_name = "MS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub sample_interval: u64,
+
+    /// Print one row per window of SECS, each with fresh figures
+    /// (redis-cli --latency-history; its default window is 15 s)
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "15",
+          value_parser = seconds)]
+    pub history: Option<std::time::Duration>,
+
+    /// Show the distribution as a histogram in the table (JSON always has it)
+    #[arg(long)]
+    pub dist: bool,
+
+    /// Measure this host's intrinsic latency for SECS instead (redis-cli
+    /// --intrinsic-latency): a busy loop, no server
+    #[arg(long, value_name = "SECS", value_parser = seconds, conflicts_with_all = ["history", "server"])]
+    pub intrinsic: Option<std::time::Duration>,
+
+    /// Stop after N samples
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// Seconds between rows
+    #[arg(short = 'i', long, value_name = "SECS", default_value = "1", value_parser = seconds)]
+    pub interval: std::time::Duration,
+
+    /// Stop after N rows
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The biggest keys of a live server (redis-cli --bigkeys and --memkeys)
+    ///
+    /// SCANs the database (-n, default 0) at most --rate keys a second, so
+    /// a production server is not hurt, and asks TYPE, MEMORY USAGE and the
+    /// type's length (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN) of each key,
+    /// pipelined per SCAN batch. Reports the biggest keys by memory, the
+    /// longest of each type, totals per type, and totals per key prefix
+    /// (as `rdb inspect` does). A progress bar shows keys against DBSIZE on
+    /// a terminal. Keys changing during the scan may be missed or counted
+    /// twice, as with any SCAN.
+    #[command(disable_help_flag = true)]
+    Big(KeysBigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysBigArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// At most this many keys a second (0: no limit)
+    #[arg(long, value_name = "KEYS", default_value_t = 1000)]
+    pub rate: u64,
+
+    /// SCAN's COUNT hint (keys per batch)
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub scan_count: u32,
+
+    /// Only keys matching this glob (SCAN MATCH)
+    #[arg(long = "match", value_name = "GLOB")]
+    pub pattern: Option<String>,
+
+    /// Only keys of this type (SCAN TYPE: string, list, set, zset, hash,
+    /// stream)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+
+    /// How many keys (and prefixes per depth) to list
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub top: u64,
+
+    /// MEMORY USAGE SAMPLES: elements sampled for nested types (0: all)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub samples: u32,
+
+    /// What separates the parts of a key, for the prefix report
+    #[arg(long, value_name = "SEP", default_value = ":")]
+    pub separator: String,
+
+    /// How many leading key parts make a prefix (prefixes of 1..=DEPTH
+    /// parts are reported)
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub depth: u32,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }

@@ -19,6 +19,7 @@
 //!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
 //! - [`connect`]: the client connection layer (redis-cli options, URIs,
 //!   TLS through rustls, AUTH) of every command that talks to a server.
+//! - [`live`]: live measurements (latency, INFO vitals, biggest keys).
 //! - [`server`]: `serve`, the single-threaded Redis-protocol server.
 //! - [`stop`]: SIGINT/SIGTERM as a request to finish and report.
 
@@ -28,6 +29,7 @@ pub mod cmd;
 pub mod connect;
 pub mod glob;
 pub mod input;
+pub mod live;
 pub mod output;
 pub mod rdb;
 pub mod replication;
