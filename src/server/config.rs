@@ -161,6 +161,7 @@ pub struct Config {
     pub replica_announce_ip: Option<String>,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
+    pub tls: super::tls::TlsSettings,
 }
 
 /// Redis's default snapshot points: after an hour with one change, five
@@ -249,6 +250,7 @@ impl Default for Config {
             replica_announce_ip: None,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
+            tls: super::tls::TlsSettings::default(),
         }
     }
 }
@@ -365,6 +367,17 @@ const PARAMS: &[Param] = &[
     param("replica-announce-ip", Runtime),
     param("min-replicas-to-write", Runtime),
     param("min-replicas-max-lag", Runtime),
+    // TLS (src/server/tls.rs): listeners and certificates are read at start.
+    param("tls-port", Immutable),
+    param("tls-cert-file", Immutable),
+    param("tls-key-file", Immutable),
+    param("tls-ca-cert-file", Immutable),
+    param("tls-ca-cert-dir", Immutable),
+    param("tls-auth-clients", Immutable),
+    param("tls-replication", Immutable),
+    param("tls-protocols", Immutable),
+    param("tls-ciphers", Immutable),
+    param("tls-ciphersuites", Immutable),
 ];
 
 /// Old names Redis still accepts for a parameter.
@@ -468,7 +481,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "syslog-facility",
     "syslog-ident",
     "tcp-backlog",
-    "tls-port",
     "tracking-table-max-keys",
     "unixsocket",
     "unixsocketperm",
@@ -759,6 +771,7 @@ impl Config {
             "min-replicas-max-lag" => {
                 self.min_replicas_max_lag = int_in(one, 0, i64::from(i32::MAX))? as u64
             }
+            tls if tls.starts_with("tls-") => self.tls.apply(tls, values)?,
             _ => return Err("unknown directive".to_owned()),
         }
         Ok(())
@@ -915,6 +928,7 @@ impl Config {
             "replica-announce-ip" => self.replica_announce_ip.clone().unwrap_or_default(),
             "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
             "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
+            tls if tls.starts_with("tls-") => self.tls.get(tls).unwrap_or_default(),
             _ => String::new(),
         }
     }

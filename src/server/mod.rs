@@ -72,6 +72,7 @@ pub mod rdb_value;
 pub mod replication;
 pub mod reply;
 pub mod thin;
+pub mod tls;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
