@@ -32,6 +32,9 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a Redis-protocol server (single-threaded, like redis-server)')
+            [CompletionResult]::new('latency', 'latency', [CompletionResultType]::ParameterValue, 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency')
+            [CompletionResult]::new('stat', 'stat', [CompletionResultType]::ParameterValue, 'A live server''s vitals every interval, from INFO (redis-cli --stat)')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Keys of a live server')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -322,6 +325,132 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sonde;latency' {
+            [CompletionResult]::new('--sample-interval', '--sample-interval', [CompletionResultType]::ParameterName, 'Milliseconds between PINGs (redis-cli uses 10)')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Print one row per window of SECS, each with fresh figures (redis-cli --latency-history; its default window is 15 s)')
+            [CompletionResult]::new('--intrinsic', '--intrinsic', [CompletionResultType]::ParameterName, 'Measure this host''s intrinsic latency for SECS instead (redis-cli --intrinsic-latency): a busy loop, no server')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N samples')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after SECS seconds')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (Redis 6+), with a password')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Database number to SELECT')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--uri', '--uri', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)')
+            [CompletionResult]::new('--cacertdir', '--cacertdir', [CompletionResultType]::ParameterName, 'Directory of CA certificate files (PEM)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that check clients')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of --cert')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name for TLS SNI and certificate verification (default: the host)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Show the distribution as a histogram in the table (JSON always has it)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect with TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (encrypted, not authenticated)')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;stat' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Seconds between rows')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between rows')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N rows')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after SECS seconds')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (Redis 6+), with a password')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Database number to SELECT')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--uri', '--uri', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)')
+            [CompletionResult]::new('--cacertdir', '--cacertdir', [CompletionResultType]::ParameterName, 'Directory of CA certificate files (PEM)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that check clients')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of --cert')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name for TLS SNI and certificate verification (default: the host)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect with TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (encrypted, not authenticated)')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;keys' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('big', 'big', [CompletionResultType]::ParameterValue, 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;keys;big' {
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many keys a second (0: no limit)')
+            [CompletionResult]::new('--scan-count', '--scan-count', [CompletionResultType]::ParameterName, 'SCAN''s COUNT hint (keys per batch)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this glob (SCAN MATCH)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type (SCAN TYPE: string, list, set, zset, hash, stream)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many keys (and prefixes per depth) to list')
+            [CompletionResult]::new('--samples', '--samples', [CompletionResultType]::ParameterName, 'MEMORY USAGE SAMPLES: elements sampled for nested types (0: all)')
+            [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'What separates the parts of a key, for the prefix report')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Server host name or address (default 127.0.0.1)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port (default 6379)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Unix socket path instead of TCP')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (Redis 6+), with a password')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Database number to SELECT')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--uri', '--uri', [CompletionResultType]::ParameterName, 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)')
+            [CompletionResult]::new('--cacertdir', '--cacertdir', [CompletionResultType]::ParameterName, 'Directory of CA certificate files (PEM)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that check clients')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of --cert')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name for TLS SNI and certificate verification (default: the host)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect with TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (encrypted, not authenticated)')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;keys;help' {
+            [CompletionResult]::new('big', 'big', [CompletionResultType]::ParameterValue, 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sonde;keys;help;big' {
+            break
+        }
+        'sonde;keys;help;help' {
+            break
+        }
         'sonde;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -345,6 +474,9 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('ring', 'ring', [CompletionResultType]::ParameterValue, 'Simulate sharding a keyspace: load, movement, lookup cost')
             [CompletionResult]::new('replica', 'replica', [CompletionResultType]::ParameterValue, 'Follow a live master''s replication feed as a replica would')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a Redis-protocol server (single-threaded, like redis-server)')
+            [CompletionResult]::new('latency', 'latency', [CompletionResultType]::ParameterValue, 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency')
+            [CompletionResult]::new('stat', 'stat', [CompletionResultType]::ParameterValue, 'A live server''s vitals every interval, from INFO (redis-cli --stat)')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Keys of a live server')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -390,6 +522,19 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             break
         }
         'sonde;help;serve' {
+            break
+        }
+        'sonde;help;latency' {
+            break
+        }
+        'sonde;help;stat' {
+            break
+        }
+        'sonde;help;keys' {
+            [CompletionResult]::new('big', 'big', [CompletionResultType]::ParameterValue, 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)')
+            break
+        }
+        'sonde;help;keys;big' {
             break
         }
         'sonde;help;completions' {

@@ -29,6 +29,9 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
             cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
+            cand latency 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency'
+            cand stat 'A live server''s vitals every interval, from INFO (redis-cli --stat)'
+            cand keys 'Keys of a live server'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -290,6 +293,125 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sonde;latency'= {
+            cand --sample-interval 'Milliseconds between PINGs (redis-cli uses 10)'
+            cand --history 'Print one row per window of SECS, each with fresh figures (redis-cli --latency-history; its default window is 15 s)'
+            cand --intrinsic 'Measure this host''s intrinsic latency for SECS instead (redis-cli --intrinsic-latency): a busy loop, no server'
+            cand --count 'Stop after N samples'
+            cand --duration 'Stop after SECS seconds'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --dist 'Show the distribution as a histogram in the table (JSON always has it)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;stat'= {
+            cand -i 'Seconds between rows'
+            cand --interval 'Seconds between rows'
+            cand --count 'Stop after N rows'
+            cand --duration 'Stop after SECS seconds'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;keys'= {
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;keys;big'= {
+            cand --rate 'At most this many keys a second (0: no limit)'
+            cand --scan-count 'SCAN''s COUNT hint (keys per batch)'
+            cand --match 'Only keys matching this glob (SCAN MATCH)'
+            cand --type 'Only keys of this type (SCAN TYPE: string, list, set, zset, hash, stream)'
+            cand --top 'How many keys (and prefixes per depth) to list'
+            cand --samples 'MEMORY USAGE SAMPLES: elements sampled for nested types (0: all)'
+            cand --separator 'What separates the parts of a key, for the prefix report'
+            cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;keys;help'= {
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;keys;help;big'= {
+        }
+        &'sonde;keys;help;help'= {
+        }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand -h 'Print help (see more with ''--help'')'
@@ -311,6 +433,9 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
             cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
+            cand latency 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency'
+            cand stat 'A live server''s vitals every interval, from INFO (redis-cli --stat)'
+            cand keys 'Keys of a live server'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -344,6 +469,15 @@ set edit:completion:arg-completer[sonde] = {|@words|
         &'sonde;help;replica;tail'= {
         }
         &'sonde;help;serve'= {
+        }
+        &'sonde;help;latency'= {
+        }
+        &'sonde;help;stat'= {
+        }
+        &'sonde;help;keys'= {
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+        }
+        &'sonde;help;keys;big'= {
         }
         &'sonde;help;completions'= {
         }

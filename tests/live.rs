@@ -36,8 +36,14 @@ fn check_stats(v: &Value, samples: u64) {
     assert_eq!(v["samples"].as_u64(), Some(samples), "{v}");
     let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
     assert!(f("min_ms") > 0.0, "{v}");
-    assert!(f("min_ms") <= f("p50_ms") && f("p50_ms") <= f("p99_ms"), "{v}");
-    assert!(f("p99_ms") <= f("max_ms") && f("mean_ms") <= f("max_ms"), "{v}");
+    assert!(
+        f("min_ms") <= f("p50_ms") && f("p50_ms") <= f("p99_ms"),
+        "{v}"
+    );
+    assert!(
+        f("p99_ms") <= f("max_ms") && f("mean_ms") <= f("max_ms"),
+        "{v}"
+    );
     let buckets: u64 = v["histogram"]
         .as_array()
         .map(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum())
@@ -50,14 +56,28 @@ fn latency_counts_pings_plain_and_over_tls() {
     let server = RedisServer::start(&[]);
     let port = server.port.to_string();
     let mut conn = server.client();
-    let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(&mut conn).unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut conn)
+        .unwrap();
     let v = ok_json(&[
-        "latency", "-p", &port, "--count", "25", "--sample-interval", "0", "--format", "json",
+        "latency",
+        "-p",
+        &port,
+        "--count",
+        "25",
+        "--sample-interval",
+        "0",
+        "--format",
+        "json",
     ]);
     check_stats(&v, 25);
     assert_eq!(v["tls"], Value::Null);
     // The server saw our PINGs.
-    let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut conn).unwrap();
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut conn)
+        .unwrap();
     assert!(stats.contains("cmdstat_ping:calls=25,"), "{stats}");
 
     let certs = Certs::new();
@@ -65,11 +85,24 @@ fn latency_counts_pings_plain_and_over_tls() {
     let tls_port = tls.tls_port.to_string();
     let ca = certs.path("ca.crt");
     let v = ok_json(&[
-        "latency", "--tls", "--cacert", &ca, "-p", &tls_port, "--count", "10",
-        "--sample-interval", "0", "--format", "json",
+        "latency",
+        "--tls",
+        "--cacert",
+        &ca,
+        "-p",
+        &tls_port,
+        "--count",
+        "10",
+        "--sample-interval",
+        "0",
+        "--format",
+        "json",
     ]);
     check_stats(&v, 10);
-    assert!(v["tls"]["version"].as_str().unwrap().starts_with("TLS"), "{v}");
+    assert!(
+        v["tls"]["version"].as_str().unwrap().starts_with("TLS"),
+        "{v}"
+    );
     let out = run(&["latency", "-p", &tls_port, "--count", "1"]);
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("--tls"), "{}", text(&out.stderr));
@@ -80,7 +113,15 @@ fn latency_history_windows_and_the_table_histogram() {
     let server = RedisServer::start(&[]);
     let port = server.port.to_string();
     let out = run(&[
-        "latency", "-p", &port, "--history", "0.2", "--duration", "0.7", "--format", "json",
+        "latency",
+        "-p",
+        &port,
+        "--history",
+        "0.2",
+        "--duration",
+        "0.7",
+        "--format",
+        "json",
     ]);
     assert_exit(&out, 0);
     let lines = json_lines(&out);
@@ -93,9 +134,15 @@ fn latency_history_windows_and_the_table_histogram() {
     let out = run(&["latency", "-p", &port, "--count", "20", "--dist"]);
     assert_exit(&out, 0);
     let table = text(&out.stdout);
-    assert!(table.contains("Round trips") && table.contains("p99.9"), "{table}");
+    assert!(
+        table.contains("Round trips") && table.contains("p99.9"),
+        "{table}"
+    );
     let v = ok_json(&["latency", "--intrinsic", "0.3", "--format", "json"]);
-    assert!(v["runs"].as_u64().unwrap() > 0 && v["max_us"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(
+        v["runs"].as_u64().unwrap() > 0 && v["max_us"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
 }
 
 #[test]
@@ -103,18 +150,31 @@ fn stat_rows_follow_info() {
     let server = RedisServer::start(&[]);
     let mut conn = server.client();
     for i in 0..7 {
-        let _: () = redis::cmd("SET").arg(format!("k{i}")).arg(i).query(&mut conn).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut conn)
+            .unwrap();
     }
     let _: () = redis::cmd("SELECT").arg(3).query(&mut conn).unwrap();
-    let _: () = redis::cmd("SET").arg("other").arg(1).query(&mut conn).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("other")
+        .arg(1)
+        .query(&mut conn)
+        .unwrap();
     let port = server.port.to_string();
-    let out = run(&["stat", "-p", &port, "--count", "3", "-i", "0.1", "--format", "json"]);
+    let out = run(&[
+        "stat", "-p", &port, "--count", "3", "-i", "0.1", "--format", "json",
+    ]);
     assert_exit(&out, 0);
     let rows = json_lines(&out);
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["keys"].as_u64(), Some(8), "{rows:?}");
     assert_eq!(rows[0]["requests_per_sec"], Value::Null);
-    assert!(rows[2]["requests_per_sec"].as_f64().unwrap() > 0.0, "{rows:?}");
+    assert!(
+        rows[2]["requests_per_sec"].as_f64().unwrap() > 0.0,
+        "{rows:?}"
+    );
     assert!(rows[1]["connected_clients"].as_u64().unwrap() >= 2);
     assert!(rows[1]["used_memory"].as_u64().unwrap() > 0);
     let out = run(&["stat", "-p", &port, "--count", "2", "-i", "0.1"]);
@@ -128,13 +188,23 @@ fn populate(server: &RedisServer) {
     let mut conn = server.client();
     let mut pipe = redis::pipe();
     for i in 0..200 {
-        pipe.cmd("SET").arg(format!("user:{i}:name")).arg("x".repeat(10)).ignore();
+        pipe.cmd("SET")
+            .arg(format!("user:{i}:name"))
+            .arg("x".repeat(10))
+            .ignore();
     }
     for i in 0..500 {
         pipe.cmd("RPUSH").arg("queue:jobs").arg(i).ignore();
-        pipe.cmd("HSET").arg("cache:blob").arg(format!("f{i}")).arg("v".repeat(100)).ignore();
+        pipe.cmd("HSET")
+            .arg("cache:blob")
+            .arg(format!("f{i}"))
+            .arg("v".repeat(100))
+            .ignore();
     }
-    pipe.cmd("SET").arg("big:string").arg("y".repeat(5000)).ignore();
+    pipe.cmd("SET")
+        .arg("big:string")
+        .arg("y".repeat(5000))
+        .ignore();
     pipe.cmd("SADD").arg("tags").arg(&["a", "b", "c"]).ignore();
     let _: () = pipe.query(&mut conn).unwrap();
 }
@@ -144,7 +214,9 @@ fn keys_big_finds_the_biggest_by_memory_length_type_and_prefix() {
     let server = RedisServer::start(&[]);
     populate(&server);
     let port = server.port.to_string();
-    let v = ok_json(&["keys", "big", "-p", &port, "--rate", "0", "--top", "3", "--format", "json"]);
+    let v = ok_json(&[
+        "keys", "big", "-p", &port, "--rate", "0", "--top", "3", "--format", "json",
+    ]);
     assert_eq!(v["scanned"].as_u64(), Some(204), "{v}");
     assert_eq!(v["dbsize"].as_u64(), Some(204));
     assert_eq!(v["memory_usage"], true);
@@ -173,7 +245,12 @@ fn keys_big_finds_the_biggest_by_memory_length_type_and_prefix() {
     let out = run(&["keys", "big", "-p", &port, "--rate", "0"]);
     assert_exit(&out, 0);
     let table = text(&out.stdout);
-    for title in ["Biggest keys by memory", "Longest keys of each type", "By type", "Key prefixes"] {
+    for title in [
+        "Biggest keys by memory",
+        "Longest keys of each type",
+        "By type",
+        "Key prefixes",
+    ] {
         assert!(table.contains(title), "{table}");
     }
 }
@@ -184,11 +261,16 @@ fn keys_big_is_paced_by_rate_and_works_without_memory_usage() {
     populate(&server);
     let port = server.port.to_string();
     // 204 keys at 400 a second cannot take less than half a second.
-    let v = ok_json(&["keys", "big", "-p", &port, "--rate", "400", "--format", "json"]);
+    let v = ok_json(&[
+        "keys", "big", "-p", &port, "--rate", "400", "--format", "json",
+    ]);
     assert!(v["seconds"].as_f64().unwrap() >= 0.4, "{v}");
     let mut conn = server.client();
     let _: () = redis::cmd("ACL")
-        .arg(&["SETUSER", "viewer", "on", ">pw", "~*", "+@read", "+scan", "+type", "+dbsize", "-memory"])
+        .arg(&[
+            "SETUSER", "viewer", "on", ">pw", "~*", "+@read", "+scan", "+type", "+dbsize",
+            "-memory",
+        ])
         .query(&mut conn)
         .unwrap();
     let out = run(&[
@@ -199,9 +281,15 @@ fn keys_big_is_paced_by_rate_and_works_without_memory_usage() {
     let v = json(&out.stdout);
     assert_eq!(v["memory_usage"], false, "{v}");
     assert_eq!(v["by_length"]["list"][0]["length"].as_u64(), Some(500));
-    assert!(text(&out.stderr).contains("MEMORY USAGE refused"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("MEMORY USAGE refused"),
+        "{}",
+        text(&out.stderr)
+    );
     // -n selects the database: db 1 is empty.
-    let v = ok_json(&["keys", "big", "-p", &port, "-n", "1", "--rate", "0", "--format", "json"]);
+    let v = ok_json(&[
+        "keys", "big", "-p", &port, "-n", "1", "--rate", "0", "--format", "json",
+    ]);
     assert_eq!(v["scanned"].as_u64(), Some(0));
     assert_eq!(v["db"].as_u64(), Some(1));
 }

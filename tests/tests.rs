@@ -16,5 +16,6 @@ mod resp_sniff;
 mod ring;
 mod serve;
 mod serve_replication;
+mod serve_tls;
 mod serve_types;
 mod sockopt;

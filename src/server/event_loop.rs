@@ -546,11 +546,7 @@ impl EventLoop {
             self.close(client);
             return;
         }
-        let want_write = pending > 0
-            || client
-                .stream
-                .as_ref()
-                .is_some_and(|s| s.has_pending_tls());
+        let want_write = pending > 0 || client.stream.as_ref().is_some_and(|s| s.has_pending_tls());
         if want_write != client.write_registered {
             let interest = if want_write {
                 Interest::READABLE | Interest::WRITABLE

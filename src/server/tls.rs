@@ -76,7 +76,9 @@ fn path(value: &str) -> Option<PathBuf> {
 }
 
 fn show(p: &Option<PathBuf>) -> String {
-    p.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+    p.as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
 }
 
 impl TlsSettings {
@@ -114,9 +116,15 @@ impl TlsSettings {
             "tls-ciphers" => self.ciphers = one.clone(),
             "tls-ciphersuites" => self.ciphersuites = one.clone(),
             // Accepted at their defaults (no effect with rustls).
-            "tls-cluster" | "tls-prefer-server-ciphers" | "tls-session-caching"
-            | "tls-session-cache-size" | "tls-session-cache-timeout" | "tls-key-file-pass"
-            | "tls-client-cert-file" | "tls-client-key-file" | "tls-client-key-file-pass"
+            "tls-cluster"
+            | "tls-prefer-server-ciphers"
+            | "tls-session-caching"
+            | "tls-session-cache-size"
+            | "tls-session-cache-timeout"
+            | "tls-key-file-pass"
+            | "tls-client-cert-file"
+            | "tls-client-key-file"
+            | "tls-client-key-file-pass"
             | "tls-dh-params-file" => {}
             _ => return Err("unknown directive".to_owned()),
         }
@@ -168,7 +176,8 @@ impl TlsSettings {
             AuthClients::No => builder.with_no_client_auth(),
             mode => {
                 let roots = self.client_roots()?;
-                let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
                 let verifier = if mode == AuthClients::Optional {
                     verifier.allow_unauthenticated()
                 } else {
@@ -236,10 +245,12 @@ pub fn bind(
         } else {
             format!("{host}:{port}")
         };
-        let parsed: SocketAddr = addr.parse().map_err(|e| super::event_loop::ServeError::Bind {
-            addr: addr.clone(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, e),
-        })?;
+        let parsed: SocketAddr = addr
+            .parse()
+            .map_err(|e| super::event_loop::ServeError::Bind {
+                addr: addr.clone(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, e),
+            })?;
         match mio::net::TcpListener::bind(parsed) {
             Ok(l) => out.push(l),
             Err(_) if optional => continue,
@@ -440,7 +451,12 @@ impl AsFd for ServerStream {
 }
 
 impl mio::event::Source for ServerStream {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         match self {
             ServerStream::Plain(s) => s.register(registry, token, interests),
             ServerStream::Tls(t) => t.sock.register(registry, token, interests),
