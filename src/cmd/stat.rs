@@ -39,7 +39,7 @@ pub fn run(args: &StatArgs, format: Format, out: &mut dyn Write) -> anyhow::Resu
                 writeln!(out)?;
             }
             Format::Table => {
-                if rows % HEADER_EVERY == 0 {
+                if rows.is_multiple_of(HEADER_EVERY) {
                     writeln!(
                         out,
                         "------- data ------ --------------------- load --------------------"
@@ -53,6 +53,16 @@ pub fn run(args: &StatArgs, format: Format, out: &mut dyn Write) -> anyhow::Resu
                     Some(r) => format!("(+{r})"),
                     None => String::new(),
                 };
+                let requests = format!(
+                    "{} {}",
+                    row.total_commands_processed,
+                    delta(row.requests_per_sec)
+                );
+                let connections = format!(
+                    "{} {}",
+                    row.total_connections_received,
+                    delta(row.connections_per_sec)
+                );
                 writeln!(
                     out,
                     "{:<10} {:<8} {:<7} {:<7} {:<19} {}",
@@ -60,16 +70,8 @@ pub fn run(args: &StatArgs, format: Format, out: &mut dyn Write) -> anyhow::Resu
                     human_bytes(row.used_memory),
                     row.connected_clients,
                     row.blocked_clients,
-                    format!(
-                        "{} {}",
-                        row.total_commands_processed,
-                        delta(row.requests_per_sec)
-                    ),
-                    format!(
-                        "{} {}",
-                        row.total_connections_received,
-                        delta(row.connections_per_sec)
-                    )
+                    requests,
+                    connections.trim_end()
                 )?;
             }
         }
