@@ -72,9 +72,11 @@ awk -v a="$tw" -v b="$pw" -v c="$tc" -v d="$pc" \
 
 redis-cli -p "$PORT" flushall >/dev/null
 SECS=${SECS:-10}
-echo "latency, $SECS s each, alternating (redis-cli: min max avg samples, in ms):"
+echo "latency, $SECS s each, alternating; redis-cli: min max avg samples (ms, its"
+echo "timer has millisecond resolution); sonde: min max mean samples and quantiles (ms):"
 for i in $(seq "$RUNS"); do
-    r=$(timeout -s INT "$SECS" redis-cli -p "$PORT" --latency --raw 2>/dev/null || true)
+    # In raw mode redis-cli samples for -i seconds, prints once and exits.
+    r=$(redis-cli -p "$PORT" --latency --raw -i "$SECS")
     s=$("$SONDE" latency -p "$PORT" --duration "$SECS" --format json |
         python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["min_ms"], v["max_ms"], v["mean_ms"], v["samples"], "p50", v["p50_ms"], "p99", v["p99_ms"], "p99.9", v["p999_ms"])')
     echo "run $i: redis-cli $r | sonde $s"
