@@ -48,10 +48,6 @@ pub struct TlsSettings {
     pub auth_clients: AuthClients,
     /// Connect to our master with TLS (when a replica).
     pub replication: bool,
-    /// Accepted for compatibility, not used: rustls's defaults apply.
-    pub protocols: String,
-    pub ciphers: String,
-    pub ciphersuites: String,
 }
 
 impl Default for TlsSettings {
@@ -64,94 +60,27 @@ impl Default for TlsSettings {
             ca_cert_dir: None,
             auth_clients: AuthClients::Yes,
             replication: false,
-            protocols: String::new(),
-            ciphers: String::new(),
-            ciphersuites: String::new(),
         }
     }
-}
-
-fn path(value: &str) -> Option<PathBuf> {
-    (!value.is_empty()).then(|| PathBuf::from(value))
-}
-
-fn show(p: &Option<PathBuf>) -> String {
-    p.as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default()
 }
 
 impl TlsSettings {
-    /// Apply one `tls-*` directive; `Err` says what is wrong with the value.
-    pub fn apply(&mut self, name: &str, values: &[String]) -> Result<(), String> {
-        let [one] = values else {
-            return Err("wrong number of arguments".to_owned());
-        };
-        match name {
-            "tls-port" => {
-                self.port = one
-                    .parse()
-                    .map_err(|_| "argument must be a port number".to_owned())?
-            }
-            "tls-cert-file" => self.cert_file = path(one),
-            "tls-key-file" => self.key_file = path(one),
-            "tls-ca-cert-file" => self.ca_cert_file = path(one),
-            "tls-ca-cert-dir" => self.ca_cert_dir = path(one),
-            "tls-auth-clients" => {
-                self.auth_clients = match one.to_ascii_lowercase().as_str() {
-                    "yes" => AuthClients::Yes,
-                    "no" => AuthClients::No,
-                    "optional" => AuthClients::Optional,
-                    _ => return Err("argument must be 'yes', 'no' or 'optional'".to_owned()),
-                }
-            }
-            "tls-replication" => {
-                self.replication = match one.to_ascii_lowercase().as_str() {
-                    "yes" => true,
-                    "no" => false,
-                    _ => return Err("argument must be 'yes' or 'no'".to_owned()),
-                }
-            }
-            "tls-protocols" => self.protocols = one.clone(),
-            "tls-ciphers" => self.ciphers = one.clone(),
-            "tls-ciphersuites" => self.ciphersuites = one.clone(),
-            // Accepted at their defaults (no effect with rustls).
-            "tls-cluster"
-            | "tls-prefer-server-ciphers"
-            | "tls-session-caching"
-            | "tls-session-cache-size"
-            | "tls-session-cache-timeout"
-            | "tls-key-file-pass"
-            | "tls-client-cert-file"
-            | "tls-client-key-file"
-            | "tls-client-key-file-pass"
-            | "tls-dh-params-file" => {}
-            _ => return Err("unknown directive".to_owned()),
+    /// `tls-auth-clients` as the config shows it.
+    pub fn auth_clients_name(&self) -> &'static str {
+        match self.auth_clients {
+            AuthClients::Yes => "yes",
+            AuthClients::No => "no",
+            AuthClients::Optional => "optional",
         }
-        Ok(())
     }
 
-    /// CONFIG GET value of a `tls-*` directive.
-    pub fn get(&self, name: &str) -> Option<String> {
-        let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
-        Some(match name {
-            "tls-port" => self.port.to_string(),
-            "tls-cert-file" => show(&self.cert_file),
-            "tls-key-file" => show(&self.key_file),
-            "tls-ca-cert-file" => show(&self.ca_cert_file),
-            "tls-ca-cert-dir" => show(&self.ca_cert_dir),
-            "tls-auth-clients" => match self.auth_clients {
-                AuthClients::Yes => "yes",
-                AuthClients::No => "no",
-                AuthClients::Optional => "optional",
-            }
-            .to_owned(),
-            "tls-replication" => yes(self.replication),
-            "tls-protocols" => self.protocols.clone(),
-            "tls-ciphers" => self.ciphers.clone(),
-            "tls-ciphersuites" => self.ciphersuites.clone(),
-            _ => return None,
-        })
+    /// Set `tls-auth-clients` (the config table has checked the value).
+    pub fn set_auth_clients(&mut self, value: &str) {
+        self.auth_clients = match value {
+            "no" => AuthClients::No,
+            "optional" => AuthClients::Optional,
+            _ => AuthClients::Yes,
+        };
     }
 
     /// The rustls server configuration, checked at startup: the files
@@ -488,21 +417,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn directives_round_trip() {
+    fn settings_and_startup_checks() {
         let mut t = TlsSettings::default();
-        let v = |s: &str| vec![s.to_owned()];
-        t.apply("tls-port", &v("6380")).unwrap();
-        t.apply("tls-cert-file", &v("/c.pem")).unwrap();
-        t.apply("tls-auth-clients", &v("optional")).unwrap();
-        t.apply("tls-replication", &v("yes")).unwrap();
-        t.apply("tls-session-caching", &v("no")).unwrap();
-        assert_eq!(t.get("tls-port").as_deref(), Some("6380"));
-        assert_eq!(t.get("tls-cert-file").as_deref(), Some("/c.pem"));
-        assert_eq!(t.get("tls-auth-clients").as_deref(), Some("optional"));
-        assert_eq!(t.get("tls-replication").as_deref(), Some("yes"));
-        assert!(t.apply("tls-port", &v("x")).is_err());
-        assert!(t.apply("tls-auth-clients", &v("maybe")).is_err());
-        assert!(t.apply("tls-bogus", &v("1")).is_err());
+        assert_eq!(t.auth_clients_name(), "yes");
+        t.set_auth_clients("optional");
+        assert_eq!(t.auth_clients_name(), "optional");
         assert!(t.server_config().unwrap_err().contains("tls-key-file"));
+        t.cert_file = Some("/nonexistent/c.pem".into());
+        t.key_file = Some("/nonexistent/k.pem".into());
+        assert!(t.server_config().unwrap_err().contains("tls-cert-file"));
     }
 }
