@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod connect;
+mod hot_keys;
 mod live;
 mod persistence;
 mod rdb_corpus;
