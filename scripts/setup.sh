@@ -15,6 +15,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-check-rdb >/dev/null 2>&1 || missing+=(redis-tools)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || missing+=(tcpdump)
+# scripts/bench-connect.sh makes its TLS certificates with the openssl CLI
+# (the tests use rcgen).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ! command -v cargo >/dev/null 2>&1; then
   command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 fi

@@ -4,7 +4,9 @@
 mod common;
 
 mod cli;
+mod connect;
 mod hot_keys;
+mod live;
 mod persistence;
 mod rdb_corpus;
 mod rdb_export;
@@ -17,5 +19,6 @@ mod ring;
 mod serve;
 mod serve_config;
 mod serve_replication;
+mod serve_tls;
 mod serve_types;
 mod sockopt;

@@ -3,6 +3,8 @@
 //! dispatches and turns outcomes into exit codes.
 
 mod completions;
+mod keys_big;
+mod latency;
 mod rdb_common;
 mod rdb_diff;
 mod rdb_export;
@@ -14,6 +16,7 @@ mod ring;
 mod serve;
 mod sniff;
 mod sockopt;
+mod stat;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -54,6 +57,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
             replica_tail::run(&args, cli.format, &mut out)
         }
         Command::Serve(args) => serve::run(&args),
+        Command::Latency(args) => latency::run(&args, cli.format, &mut out),
+        Command::Stat(args) => stat::run(&args, cli.format, &mut out),
+        Command::Keys(cli::KeysCommand::Big(args)) => keys_big::run(&args, cli.format, &mut out),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

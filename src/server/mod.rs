@@ -98,6 +98,7 @@ pub mod reply;
 pub mod signal;
 pub mod state;
 pub mod thin;
+pub mod tls;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};

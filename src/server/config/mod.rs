@@ -209,6 +209,9 @@ pub struct Config {
     pub replica_announce_ip: Option<String>,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
+    /// tls-port, the certificate files, tls-auth-clients, tls-replication
+    /// (src/server/tls.rs reads them at start).
+    pub tls: super::tls::TlsSettings,
     /// Values of the parameters the server does not read (`Access::Kept`),
     /// and of not-yet-supported ones accepted under `unsupported: warn`;
     /// absent: the default.
@@ -316,6 +319,7 @@ impl Config {
             replica_announce_ip: None,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
+            tls: super::tls::TlsSettings::default(),
             kept: BTreeMap::new(),
             lenient: std::env::var("SONDE_UNSUPPORTED_CONFIG").is_ok_and(|v| v == "warn"),
             warnings: Vec::new(),

@@ -222,6 +222,22 @@ macro_rules! s {
     };
 }
 
+/// A TLS file path (empty = not set).
+macro_rules! tls_path {
+    ($f:ident) => {
+        Access::Text(
+            |c| {
+                c.tls
+                    .$f
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            },
+            |c, v| c.tls.$f = (!v.is_empty()).then(|| std::path::PathBuf::from(v)),
+        )
+    };
+}
+
 const YES_NO_LOCAL: &[&str] = &["no", "yes", "local"];
 
 /// Every parameter, in the order CONFIG GET * lists them.
@@ -262,29 +278,44 @@ pub static PARAMS: &[Param] = &[
     ),
     p("timeout", M, int(0, 0, I32), i!(timeout)),
     p("tcp-keepalive", M, int(300, 0, I32), i!(tcp_keepalive)),
-    // TLS (tls-port at 0 leaves every other tls-* setting without effect).
-    p("tls-port", M, int(0, 0, 65535), Later),
+    // TLS (src/server/tls.rs; tls-port at 0 leaves every other tls-*
+    // setting without effect). Protocols and ciphers are kept: rustls's
+    // defaults apply.
+    p("tls-port", IMMUTABLE, int(0, 0, 65535), i!(tls.port)),
     p("tls-session-cache-size", M, int(20 * 1024, 0, I32), Kept),
     p("tls-session-cache-timeout", M, int(300, 0, I32), Kept),
     p("tls-cluster", M, Kind::Bool(false), Kept),
-    p("tls-replication", M, Kind::Bool(false), Later),
+    p(
+        "tls-replication",
+        IMMUTABLE,
+        Kind::Bool(false),
+        b!(tls.replication),
+    ),
     p(
         "tls-auth-clients",
-        M,
+        IMMUTABLE,
         en(&["no", "yes", "optional"], "yes"),
-        Kept,
+        Access::Text(
+            |c| c.tls.auth_clients_name().to_owned(),
+            |c, v| c.tls.set_auth_clients(v),
+        ),
     ),
     p("tls-prefer-server-ciphers", M, Kind::Bool(false), Kept),
     p("tls-session-caching", M, Kind::Bool(true), Kept),
-    p("tls-cert-file", M, opt(), Kept),
-    p("tls-key-file", M, opt(), Kept),
+    p("tls-cert-file", IMMUTABLE, opt(), tls_path!(cert_file)),
+    p("tls-key-file", IMMUTABLE, opt(), tls_path!(key_file)),
     p("tls-key-file-pass", M, opt(), Kept),
     p("tls-client-cert-file", M, opt(), Kept),
     p("tls-client-key-file", M, opt(), Kept),
     p("tls-client-key-file-pass", M, opt(), Kept),
     p("tls-dh-params-file", M, opt(), Kept),
-    p("tls-ca-cert-file", M, opt(), Kept),
-    p("tls-ca-cert-dir", M, opt(), Kept),
+    p(
+        "tls-ca-cert-file",
+        IMMUTABLE,
+        opt(),
+        tls_path!(ca_cert_file),
+    ),
+    p("tls-ca-cert-dir", IMMUTABLE, opt(), tls_path!(ca_cert_dir)),
     p("tls-protocols", M, opt(), Kept),
     p("tls-ciphers", M, opt(), Kept),
     p("tls-ciphersuites", M, opt(), Kept),
