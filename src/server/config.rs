@@ -122,6 +122,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
     pub latency_monitor_threshold: u64,
+    /// Largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file).
     pub config_file: Option<PathBuf>,
     /// Compact-encoding thresholds of hashes, sets, sorted sets and lists.
@@ -218,6 +220,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
+            hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),
             save: DEFAULT_SAVE.to_vec(),
@@ -325,6 +328,7 @@ const PARAMS: &[Param] = &[
     param("slowlog-log-slower-than", Runtime),
     param("slowlog-max-len", Runtime),
     param("latency-monitor-threshold", Runtime),
+    param("hll-sparse-max-bytes", Runtime),
     param("hash-max-listpack-entries", Runtime),
     param("hash-max-ziplist-entries", Runtime),
     param("hash-max-listpack-value", Runtime),
@@ -415,7 +419,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "disable-thp",
     "dynamic-hz",
     "enable-module-command",
-    "hll-sparse-max-bytes",
     "ignore-warnings",
     "include",
     "io-threads",
@@ -651,6 +654,9 @@ impl Config {
             "latency-monitor-threshold" => {
                 self.latency_monitor_threshold = int_in(one, 0, i64::MAX)? as u64
             }
+            "hll-sparse-max-bytes" => {
+                self.hll_sparse_max_bytes = memory_in(one, 0, i64::MAX as u64)?
+            }
             "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
                 self.encodings.hash_max_listpack_entries = int_in(one, 0, i64::MAX)? as usize
             }
@@ -861,6 +867,7 @@ impl Config {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
             "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes.to_string(),
             "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
                 self.encodings.hash_max_listpack_entries.to_string()
             }

@@ -7,8 +7,10 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod bitfield;
 pub mod connection;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
@@ -16,8 +18,10 @@ pub mod pubsub;
 pub mod replication;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod transactions;
+pub mod written;
 pub mod zsets;
 
 use super::Server;
@@ -41,6 +45,9 @@ pub const ALL: &[&[Spec]] = &[
     server::COMMANDS,
     persistence::COMMANDS,
     replication::COMMANDS,
+    hyperloglog::COMMANDS,
+    bitfield::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.
