@@ -9,6 +9,7 @@
 
 pub mod bitfield;
 pub mod connection;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -48,6 +49,7 @@ pub const ALL: &[&[Spec]] = &[
     hyperloglog::COMMANDS,
     bitfield::COMMANDS,
     sort::COMMANDS,
+    geo::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.
