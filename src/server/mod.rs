@@ -722,7 +722,7 @@ fn truncate_c(bytes: &[u8], max: usize) -> String {
 
 /// The keys a command's key specification names in `args` (first..=last
 /// stepping by step; a negative last counts from the end).
-fn spec_keys<'a>(spec: &command::Spec, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
+pub fn spec_keys<'a>(spec: &command::Spec, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
     let k = spec.keys;
     if k.first <= 0 || k.step <= 0 {
         return Vec::new();

@@ -10,6 +10,7 @@
 pub mod bitfield;
 pub mod connection;
 pub mod geo;
+pub mod getkeys;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
