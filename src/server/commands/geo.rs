@@ -208,6 +208,17 @@ fn human(v: f64) -> String {
     s
 }
 
+/// A coordinate: the human text in a bulk string (RESP2) or as a double
+/// (RESP3), as Redis's addReplyHumanLongDouble.
+fn reply_coord(client: &mut Client, v: f64) {
+    let text = human(v);
+    if client.reply.resp3 {
+        client.reply.raw(format!(",{text}\r\n").as_bytes());
+    } else {
+        client.reply.bulk(text.as_bytes());
+    }
+}
+
 /// A distance with four decimals, rounded as llrint does.
 fn fixed4(d: f64) -> String {
     let v = (d * 10000.0).round_ties_even() as i64;
@@ -343,8 +354,8 @@ fn geopos(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         match p {
             Some([lon, lat]) => {
                 client.reply.array(2);
-                client.reply.bulk(human(lon).as_bytes());
-                client.reply.bulk(human(lat).as_bytes());
+                reply_coord(client, lon);
+                reply_coord(client, lat);
             }
             None => client.reply.null_array(),
         }
@@ -703,8 +714,8 @@ fn finish(
                 }
                 if with_coords {
                     client.reply.array(2);
-                    client.reply.bulk(human(p.xy[0]).as_bytes());
-                    client.reply.bulk(human(p.xy[1]).as_bytes());
+                    reply_coord(client, p.xy[0]);
+                    reply_coord(client, p.xy[1]);
                 }
             }
         }

@@ -92,7 +92,7 @@ fn getkeys(srv: &mut Server, client: &mut Client, args: &[&[u8]], with_flags: bo
         if with_flags {
             client.reply.array(2);
             client.reply.bulk(line[pos]);
-            client.reply.array(flags.len());
+            client.reply.set(flags.len());
             for f in flags {
                 let name = if matches!(*f, "RW" | "RO" | "OW" | "RM") {
                     f.to_string()
