@@ -413,3 +413,19 @@ fn wait_blocked(conn: &mut Conn) {
     }
     panic!("the client never blocked");
 }
+
+#[test]
+fn diagnostic_texts_match_redis() {
+    diff_both_protocols(
+        r#"
+        LOLWUT
+        LOLWUT VERSION 7
+        LOLWUT VERSION x
+        MEMORY DOCTOR
+        ?MEMORY MALLOC-STATS
+        LATENCY DOCTOR
+        CONFIG SET latency-monitor-threshold 100
+        LATENCY DOCTOR
+        "#,
+    );
+}

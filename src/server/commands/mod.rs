@@ -9,6 +9,7 @@
 
 pub mod bitfield;
 pub mod connection;
+pub mod diagnostics;
 pub mod geo;
 pub mod getkeys;
 pub mod hashes;
@@ -51,6 +52,7 @@ pub const ALL: &[&[Spec]] = &[
     bitfield::COMMANDS,
     sort::COMMANDS,
     geo::COMMANDS,
+    diagnostics::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

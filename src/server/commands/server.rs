@@ -321,6 +321,24 @@ const SLOWLOG: &[Spec] = &[
 
 const MEMORY: &[Spec] = &[
     Spec::new(
+        "doctor",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Outputs memory problems report",
+        super::diagnostics::memory_doctor,
+    ),
+    Spec::new(
+        "malloc-stats",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Show allocator internal stats",
+        super::diagnostics::memory_malloc_stats,
+    ),
+    Spec::new(
         "usage",
         -3,
         READONLY,
@@ -360,6 +378,15 @@ const MEMORY: &[Spec] = &[
 ];
 
 const LATENCY: &[Spec] = &[
+    Spec::new(
+        "doctor",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return a human readable latency analysis report.",
+        super::diagnostics::latency_doctor,
+    ),
     Spec::new(
         "latest",
         2,
