@@ -96,7 +96,7 @@ TESTS=(
   "GEOADD|GEOADD geobench 13.__rand_int__ 38.__rand_int__ m__rand_int__"
   "GEOSEARCH-5km|GEOSEARCH geo1m FROMLONLAT 15.1 40.2 BYRADIUS 5 km ASC COUNT 10"
   "SORT-BY-1k|SORT list1k BY w_* LIMIT 0 10"
-  "BITFIELD-INCRBY|BITFIELD bf INCRBY u32 #__rand_int__ 1"
+  "BITFIELD-INCRBY|BITFIELD bf INCRBY u32 #100 1 INCRBY i16 #7 -3"
 )
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -128,6 +128,6 @@ for entry in "${TESTS[@]}"; do
   rc=$(tr ' ' '\n' <<<"${cpu["$name|redis"]}" | grep . | median)
   sc=$(tr ' ' '\n' <<<"${cpu["$name|sonde"]}" | grep . | median)
   printf '%-16s %12s %12s %6sx %14s %14s %6sx\n' "$name" "$rr" "$sr" \
-    "$(awk -v a="$sr" -v b="$rr" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')" "$rc" "$sc" \
-    "$(awk -v a="$rc" -v b="$sc" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+    "$(awk -v a="$sr" -v b="$rr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "$rc" "$sc" \
+    "$(awk -v a="$rc" -v b="$sc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done
