@@ -240,7 +240,7 @@ fn geoadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         at += 1;
     }
-    if (args.len() - at) % 3 != 0 || (xx && nx) {
+    if !(args.len() - at).is_multiple_of(3) || (xx && nx) {
         client.reply.syntax_error();
         return;
     }
