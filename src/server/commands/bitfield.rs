@@ -5,7 +5,8 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
+use super::super::signal::event;
+use super::super::types::{Str, Value};
 use super::written::{key_deleted, key_written};
 use super::{int_arg, is};
 use crate::resp::number::string2ll;
@@ -111,7 +112,7 @@ fn bitop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     srv.ks.expire_if_needed(db, target);
     srv.ks.dbs[db].set(target, Value::String(Str::Raw(Box::new(result))), false);
-    key_written(srv, db, target, "set", 1);
+    key_written(srv, db, target, event::SET, 1);
     client.reply.int(max_len as i64);
 }
 
@@ -451,7 +452,7 @@ fn bitfield_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], read_
         }
     }
     if changes > 0 {
-        key_written(srv, db, key, "setbit", changes);
+        key_written(srv, db, key, event::SETBIT, changes);
     }
 }
 

@@ -9,6 +9,7 @@ use super::super::geohash::{self, Shape, ShapeKind};
 
 use super::super::numeric::parse_double;
 use super::super::propagate::Propagated;
+use super::super::signal::event;
 use super::super::types::skiplist::ScoreRange;
 use super::super::types::zset::{self, ZsetRef};
 use super::written::{key_deleted, key_written};
@@ -256,9 +257,9 @@ fn geoadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         zadd.push(triple[2].to_vec());
     }
     let argv: Vec<&[u8]> = zadd.iter().map(Vec::as_slice).collect();
-    let before = srv.ks.effects.dirty;
+    let before = srv.signals.dirty;
     super::zsets::zadd(srv, client, &argv);
-    if srv.ks.effects.dirty != before {
+    if srv.signals.dirty != before {
         // Propagated as the ZADD it is, as Redis does.
         srv.ks
             .effects
@@ -730,9 +731,9 @@ fn finish(
                 srv.ks.expire_if_needed(db, target);
                 srv.ks.dbs[db].set(target, value, false);
                 let event = if flags & SEARCH != 0 {
-                    "geosearchstore"
+                    event::GEOSEARCHSTORE
                 } else {
-                    "georadiusstore"
+                    event::GEORADIUSSTORE
                 };
                 key_written(srv, db, target, event, returned as u64);
             } else if srv.ks.delete(db, target) {

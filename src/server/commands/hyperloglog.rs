@@ -4,9 +4,10 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
 use super::super::propagate::Propagated;
+use super::super::signal::event;
 use super::super::types::hll;
+use super::super::types::{Str, Value};
 use super::written::key_written;
 use super::{WrongType, is};
 
@@ -128,7 +129,7 @@ fn pfadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     if updated > 0 {
         hll::invalidate(hll);
-        key_written(srv, db, key, "pfadd", updated);
+        key_written(srv, db, key, event::PFADD, updated);
     }
     client.reply.int(i64::from(updated > 0));
 }
@@ -192,7 +193,7 @@ fn pfcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         hll::set_cache(s.make_raw(), card);
     }
     // A read-only command that changed the value: Redis propagates it.
-    key_written(srv, db, key, "pfcount", 1);
+    key_written(srv, db, key, event::HLL_CACHE, 1);
     srv.ks
         .effects
         .propagate(Propagated::new(db, args.iter().copied()));
@@ -216,7 +217,7 @@ fn pfmerge(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.error(CORRUPT);
         return;
     }
-    key_written(srv, db, key, "pfadd", 1);
+    key_written(srv, db, key, event::PFADD, 1);
     client.reply.ok();
 }
 
@@ -241,7 +242,7 @@ fn pfdebug(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         };
         let registers = hll::registers(hll);
         if converted {
-            key_written(srv, db, key, "pfdebug", 1);
+            key_written(srv, db, key, event::HLL_CACHE, 1);
         }
         client.reply.array(registers.len());
         for r in registers {
@@ -269,7 +270,7 @@ fn pfdebug(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             }
         };
         if converted {
-            key_written(srv, db, key, "pfdebug", 1);
+            key_written(srv, db, key, event::HLL_CACHE, 1);
         }
         client.reply.int(i64::from(converted));
     } else {

@@ -8,6 +8,7 @@
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
 pub mod bitfield;
+pub mod config;
 pub mod connection;
 pub mod diagnostics;
 pub mod geo;
@@ -30,8 +31,10 @@ pub mod zsets;
 use super::Server;
 use super::command::Spec;
 use super::connection::Client;
-use super::keyspace::{Kind, Object, Str, Value};
+use super::keyspace::Object;
+use super::signal::Event;
 use super::types::set::Member;
+use super::types::{Kind, Str, Value};
 use crate::resp::number::string2ll;
 
 /// Every command family.
@@ -46,6 +49,7 @@ pub const ALL: &[&[Spec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
+    config::COMMANDS,
     persistence::COMMANDS,
     replication::COMMANDS,
     hyperloglog::COMMANDS,
@@ -132,12 +136,14 @@ pub fn drop_if_empty(srv: &mut Server, db: usize, key: &[u8]) -> bool {
 }
 
 /// HDEL, SREM and ZREM: remove the elements named after the key with
-/// `remove`, reply how many were there, delete the key once empty.
+/// `remove`, reply how many were there, delete the key once empty, signal
+/// `event` when anything went.
 pub fn remove_elements(
     srv: &mut Server,
     client: &mut Client,
     args: &[&[u8]],
     kind: Kind,
+    event: Event,
     remove: fn(&mut Value, &[u8]) -> bool,
 ) {
     let (db, key) = (client.db, args[1]);
@@ -159,7 +165,9 @@ pub fn remove_elements(
         }
     }
     drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
+    if deleted > 0 {
+        srv.key_changed(db, key, event, deleted);
+    }
     client.reply.int(deleted as i64);
 }
 

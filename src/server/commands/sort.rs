@@ -7,12 +7,13 @@ use std::cmp::Ordering;
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
+use super::super::signal::event;
 use super::super::types::hash::HashRef;
 use super::super::types::limits;
 use super::super::types::list::List;
 use super::super::types::set::SetRef;
 use super::super::types::zset::ZsetRef;
+use super::super::types::{Str, Value};
 use super::written::{key_deleted, key_written};
 use super::{int_arg, is};
 
@@ -354,7 +355,7 @@ fn sort_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], read_only
             if output_len > 0 {
                 srv.ks.expire_if_needed(db, target);
                 srv.ks.dbs[db].set(target, Value::List(Box::new(list)), false);
-                key_written(srv, db, target, "sortstore", output_len as u64);
+                key_written(srv, db, target, event::SORTSTORE, output_len as u64);
             } else if srv.ks.delete(db, target) {
                 key_deleted(srv, db, target);
             }
