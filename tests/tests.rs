@@ -18,6 +18,7 @@ mod resp_sniff;
 mod ring;
 mod serve;
 mod serve_config;
+mod serve_datacmds;
 mod serve_replication;
 mod serve_tls;
 mod serve_types;

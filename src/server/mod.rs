@@ -84,6 +84,7 @@ pub mod config;
 pub mod connection;
 pub mod dict;
 pub mod event_loop;
+pub mod geohash;
 pub mod info;
 pub mod keyspace;
 pub mod memory;

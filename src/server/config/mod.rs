@@ -169,6 +169,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
     pub latency_monitor_threshold: u64,
+    /// Largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file,
     /// CONFIG REWRITE).
     pub config_file: Option<PathBuf>,
@@ -288,6 +290,7 @@ impl Config {
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,
+            hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),
             save: Vec::new(),

@@ -873,7 +873,12 @@ pub static PARAMS: &[Param] = &[
     )
     .alias("zset-max-ziplist-value")
     .apply(Apply::Encodings),
-    p("hll-sparse-max-bytes", M, mem(3000, 0, I64), Kept),
+    p(
+        "hll-sparse-max-bytes",
+        M,
+        mem(3000, 0, I64),
+        i!(hll_sparse_max_bytes),
+    ),
     p("stream-node-max-bytes", M, mem(4096, 0, I64), Kept),
     p("stream-node-max-entries", M, int(100, 0, I64), Kept),
     // Server cron and memory management.
