@@ -301,6 +301,12 @@ impl Replica {
                     if line.is_empty() {
                         return Ok(Some(Event::Keepalive));
                     }
+                    // Without credentials there is no AUTH to fix a
+                    // NOAUTH: say so now rather than after the REPLCONFs
+                    // fail one by one.
+                    if line.starts_with(b"-NOAUTH") && self.config.auth.is_none() {
+                        return Err(ReplError::Auth(text(&line[1..])));
+                    }
                     // Redis accepts these: the AUTH that follows fixes them.
                     let fine = line[0] != b'-'
                         || line.starts_with(b"-NOAUTH")
@@ -791,6 +797,19 @@ mod tests {
         r.receive(b"+OK\r\n");
         assert!(events(&mut r, now).unwrap().is_empty());
         assert_eq!(take_output(&mut r), cmd(&["PSYNC", "?", "-1"]));
+    }
+
+    #[test]
+    fn noauth_without_credentials_fails_at_ping() {
+        let now = Instant::now();
+        let mut r = Replica::new(Config::default(), None);
+        assert_eq!(take_output(&mut r), cmd(&["PING"]));
+        r.receive(b"-NOAUTH Authentication required.\r\n");
+        assert!(matches!(
+            events(&mut r, now),
+            Err(ReplError::Auth(m)) if m.starts_with("NOAUTH")
+        ));
+        assert!(take_output(&mut r).is_empty(), "no REPLCONF after NOAUTH");
     }
 
     #[test]

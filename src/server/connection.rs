@@ -14,7 +14,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use mio::net::TcpStream;
+use super::tls::ServerStream;
 
 use super::reply::Reply;
 use super::state::transactions::Watches;
@@ -38,7 +38,7 @@ pub struct Client {
     pub id: u64,
     /// Slot in the loop's client table (also its mio token).
     pub slot: usize,
-    pub stream: Option<TcpStream>,
+    pub stream: Option<ServerStream>,
     pub peer: Option<SocketAddr>,
     pub local_addr: Option<SocketAddr>,
     /// Peer is 127.0.0.1 or ::1 (protected mode, "local" permissions).
@@ -95,7 +95,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(id: u64, slot: usize, stream: Option<TcpStream>) -> Client {
+    pub fn new(id: u64, slot: usize, stream: Option<ServerStream>) -> Client {
         let peer = stream.as_ref().and_then(|s| s.peer_addr().ok());
         let local_addr = stream.as_ref().and_then(|s| s.local_addr().ok());
         let is_local = match peer {
@@ -218,6 +218,14 @@ impl Client {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            }
+        }
+        // TLS: ciphertext the kernel did not take yet (has_pending_tls
+        // keeps WRITABLE interest until it is gone).
+        if self.reply.pending() == 0 {
+            match stream.flush() {
+                Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+                _ => {}
             }
         }
         self.reply.compact();

@@ -84,6 +84,7 @@ pub mod config;
 pub mod connection;
 pub mod dict;
 pub mod event_loop;
+pub mod geohash;
 pub mod info;
 pub mod keyspace;
 pub mod memory;
@@ -98,6 +99,7 @@ pub mod reply;
 pub mod signal;
 pub mod state;
 pub mod thin;
+pub mod tls;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};

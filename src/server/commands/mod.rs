@@ -7,9 +7,14 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod bitfield;
 pub mod config;
 pub mod connection;
+pub mod diagnostics;
+pub mod geo;
+pub mod getkeys;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
@@ -17,8 +22,10 @@ pub mod pubsub;
 pub mod replication;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod transactions;
+pub mod written;
 pub mod zsets;
 
 use super::Server;
@@ -45,6 +52,11 @@ pub const ALL: &[&[Spec]] = &[
     config::COMMANDS,
     persistence::COMMANDS,
     replication::COMMANDS,
+    hyperloglog::COMMANDS,
+    bitfield::COMMANDS,
+    sort::COMMANDS,
+    geo::COMMANDS,
+    diagnostics::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

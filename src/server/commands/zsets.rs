@@ -256,7 +256,7 @@ fn reply_zadd(
     }
 }
 
-fn zadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+pub fn zadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     zadd_generic(srv, client, args, AddFlags::default());
 }
 
