@@ -541,10 +541,10 @@ impl<V> Dict<V> {
         // alone in their bucket. Instead a bucket and a position below
         // CHAIN_SPAN are drawn, and the draw counts only if that position
         // exists: every key of a chain up to CHAIN_SPAN long is then equally
-        // likely (longer chains, rare at the load factors kept, are treated
-        // as that long). A sparse table (after mass deletion) needs more
+        // likely (longer chains, rare even in the smaller table of a rehash,
+        // where four would not do, are treated as that long). A sparse table (after mass deletion) needs more
         // tries; they are bounded, then the bucket-then-link draw is used.
-        const CHAIN_SPAN: u64 = 4;
+        const CHAIN_SPAN: u64 = 8;
         for attempt in 0..4096 {
             let Some(head) = pick_bucket(rng).as_deref() else {
                 continue;
