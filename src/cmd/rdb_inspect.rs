@@ -24,7 +24,8 @@ use crate::rdb::{
 
 pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
-    let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
+    let data = input::map_expecting(&args.file, Some(b"REDIS"))
+        .with_context(|| format!("cannot open {name}"))?;
     let filter = Filter::new(args);
     let mut sink: Box<dyn KeySink + '_> = if args.keys || args.values {
         match format {
