@@ -652,6 +652,13 @@ impl Server {
         self.pending_writes.extend(queued);
     }
 
+    /// The most unread output an unauthenticated client may have: Redis's
+    /// 16 KiB reply buffer plus 1 KiB.
+    pub const UNAUTH_OUTPUT_LIMIT: u64 = 17 * 1024;
+    /// The most unparsed input an unauthenticated client may have (Redis
+    /// 7.2's limit; its requests are at most 10 arguments of 16 KiB).
+    pub const UNAUTH_QUERY_LIMIT: u64 = 1 << 20;
+
     /// Whether the client in `slot` exceeds its client-output-buffer-limit
     /// class (pub/sub subscribers have their own); marks it for closing.
     pub fn enforce_output_limit(&mut self, client: &mut Client) {
@@ -661,7 +668,11 @@ impl Server {
             self.config.output_limit
         };
         let pending = client.reply.pending() as u64;
-        let hard = limit.hard > 0 && pending >= limit.hard;
+        // A client that has not authenticated may not leave replies unread
+        // (each one a -NOAUTH or a WRONGPASS): past this it is closed, as
+        // Redis closes it, whatever the class limits say.
+        let hard = (limit.hard > 0 && pending >= limit.hard)
+            || (self.auth_required(client) && pending > Self::UNAUTH_OUTPUT_LIMIT);
         let mut soft = false;
         if limit.soft > 0 && pending >= limit.soft {
             let since = *client.soft_limit_since.get_or_insert_with(Instant::now);

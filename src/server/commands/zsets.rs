@@ -902,7 +902,9 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             return;
         }
         let resp3 = client.reply.resp3;
-        client.reply.array(if withscores && !resp3 { n * 2 } else { n });
+        client
+            .reply
+            .array(if withscores && !resp3 { n * 2 } else { n });
         for i in 0..n {
             if i % 4096 == 4095 && super::random_reply_over(client) {
                 break;
