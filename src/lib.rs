@@ -23,6 +23,8 @@
 pub mod capture;
 pub mod cli;
 pub mod cmd;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod glob;
 pub mod input;
 pub mod output;

@@ -552,3 +552,21 @@ fn a_full_disk_never_leaves_a_torn_command_in_the_aof() {
         "{commands} commands, {acknowledged} acknowledged"
     );
 }
+
+/// Found by the fuzz run: an empty line where a bulk count belongs made
+/// the request framer slice backwards and the server panic.
+#[test]
+fn an_empty_line_for_a_bulk_count_is_a_protocol_error() {
+    let mut server = SondeServer::start(&[]);
+    let mut s = server.raw();
+    s.write_all(b"*1\r\n\r\nX").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    assert!(
+        reply.starts_with("-ERR Protocol error: expected '$'"),
+        "{reply:?}"
+    );
+    assert!(server.is_running());
+    let pong: String = redis::cmd("PING").query(&mut server.client()).unwrap();
+    assert_eq!(pong, "PONG");
+}

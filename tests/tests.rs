@@ -3,6 +3,8 @@
 
 mod common;
 
+mod fuzz;
+
 mod cli;
 mod hostile;
 mod persistence;
