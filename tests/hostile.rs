@@ -570,3 +570,75 @@ fn an_empty_line_for_a_bulk_count_is_a_protocol_error() {
     let pong: String = redis::cmd("PING").query(&mut server.client()).unwrap();
     assert_eq!(pong, "PONG");
 }
+
+/// A master that answers the handshake, announces a snapshot of 1000 bytes,
+/// sends 100 and hangs up, every time.
+fn mid_snapshot_master() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().expect("clone");
+                let mut reader = BufReader::new(stream);
+                while let Some(args) = read_command(&mut reader) {
+                    let reply: Vec<u8> = match args[0].to_ascii_uppercase().as_str() {
+                        "PING" => b"+PONG\r\n".to_vec(),
+                        "PSYNC" => {
+                            let mut r =
+                                b"+FULLRESYNC 8de1787ba490483314a4d30f1c628bc5025eb761 0\r\n\
+                                $1000\r\nREDIS0011"
+                                    .to_vec();
+                            r.resize(r.len() + 91, 0);
+                            let _ = out.write_all(&r);
+                            return;
+                        }
+                        "INFO" => b"$0\r\n\r\n".to_vec(),
+                        _ => b"+OK\r\n".to_vec(),
+                    };
+                    if out.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn replica_tail_says_where_a_master_keeps_breaking_the_transfer() {
+    let port = mid_snapshot_master();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args([
+            "replica",
+            "tail",
+            &format!("127.0.0.1:{port}"),
+            "--timeout",
+            "5",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let Ok(line) = line else { break };
+        let done = line.contains("failure 2 in a row");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let all = seen.join("\n");
+    assert!(
+        all.contains("during the snapshot, after 100 of 1000 bytes")
+            && all.contains("failure 2 in a row without reaching the stream"),
+        "{all}"
+    );
+}

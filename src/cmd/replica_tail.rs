@@ -209,6 +209,9 @@ impl Tail<'_> {
     fn follow(&mut self, addr: SocketAddr, config: Config) -> anyhow::Result<Stop> {
         let mut backoff = Duration::from_millis(100);
         let mut connected_once = false;
+        // Link failures since the stream last flowed: a master that breaks
+        // every transfer at the same point says so, not just "closed".
+        let mut failures = 0u32;
         loop {
             if let Some(stop) = self.should_stop() {
                 return Ok(stop);
@@ -239,7 +242,9 @@ impl Tail<'_> {
             let ended = self.pump(&mut link).context("writing the report")?;
             if link.replica().is_streaming() {
                 backoff = Duration::from_millis(100);
+                failures = 0;
             }
+            let phase = link.replica().phase();
             self.position = link.replica().position();
             let e = match ended {
                 Ended::Stopped(stop) => return Ok(stop),
@@ -257,7 +262,15 @@ impl Tail<'_> {
                 return Err(e).with_context(|| format!("master {}", self.args.master));
             }
             self.disconnected(&e)?;
-            warn(&format!("{e}; reconnecting in {backoff:?}"));
+            failures += 1;
+            let repeated = if failures > 1 {
+                format!(" (failure {failures} in a row without reaching the stream)")
+            } else {
+                String::new()
+            };
+            warn(&format!(
+                "{e} {phase}{repeated}; reconnecting in {backoff:?}"
+            ));
             if let Some(stop) = self.pause(backoff) {
                 return Ok(stop);
             }

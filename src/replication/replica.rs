@@ -280,6 +280,25 @@ impl Replica {
         self.input.len()
     }
 
+    /// Where the link is, for messages about why it failed: "during the
+    /// handshake", "during the snapshot, after N of M bytes", "while
+    /// streaming".
+    pub fn phase(&self) -> String {
+        match &self.state {
+            State::Pong | State::Replies(_) | State::Psync => "during the handshake".to_owned(),
+            State::SnapshotHeader => "before the snapshot".to_owned(),
+            State::SnapshotSized { left } => format!(
+                "during the snapshot, after {} of {} bytes",
+                self.snapshot_bytes,
+                self.snapshot_bytes + left
+            ),
+            State::SnapshotMarked { .. } => {
+                format!("during the snapshot, after {} bytes", self.snapshot_bytes)
+            }
+            State::Streaming => "while streaming".to_owned(),
+        }
+    }
+
     /// The next event, running due timers first. `Ok(None)`: more input is
     /// needed.
     pub fn poll_event(&mut self, now: Instant) -> Result<Option<Event>, ReplError> {
