@@ -642,3 +642,42 @@ fn replica_tail_says_where_a_master_keeps_breaking_the_transfer() {
         "{all}"
     );
 }
+
+#[test]
+fn replica_tail_names_the_snapshot_it_cannot_save_on_a_full_disk() {
+    let mount = tempfile::tempdir().unwrap();
+    if !mount_tmpfs(mount.path(), "1m") {
+        return;
+    }
+    let _unmount = Unmount(mount.path());
+    let master = crate::common::RedisServer::start(&[]);
+    // 2 MB that LZF cannot shrink.
+    let mut c = master.client();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..4 {
+        let value: Vec<u8> = (0..512 * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let _: () = redis::cmd("SET").arg(i).arg(value).query(&mut c).unwrap();
+    }
+    let target = mount.path().join("snap.rdb");
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["replica", "tail", &master.addr(), "--rdb", "save"])
+        .arg(&target)
+        .args(["--timeout", "10", "--duration", "30"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run replica tail");
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("saving the snapshot") && stderr.contains("snap.rdb"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("writing the report"), "{stderr}");
+}

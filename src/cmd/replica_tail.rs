@@ -239,7 +239,15 @@ impl Tail<'_> {
             *lock(&self.shared.local_addr) = Some(link.local_addr());
             // An error writing our own output ends the run (a closed pipe
             // is a normal way out); only link failures are retried.
-            let ended = self.pump(&mut link).context("writing the report")?;
+            let ended = match self.pump(&mut link) {
+                Ok(ended) => ended,
+                // `--rdb save` failing (a full disk) is about the snapshot
+                // file, not the report on stdout.
+                Err(e) if e.get_ref().is_some_and(|inner| inner.is::<SnapshotError>()) => {
+                    return Err(anyhow::Error::new(e)).context("saving the snapshot");
+                }
+                Err(e) => return Err(e).context("writing the report"),
+            };
             if link.replica().is_streaming() {
                 backoff = Duration::from_millis(100);
                 failures = 0;
