@@ -18,8 +18,11 @@ use crate::replication::{Config, Replica};
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 use crate::resp::{DecodeError, Decoder, Limits};
 
+/// A fuzz target.
+pub type Target = fn(&[u8]);
+
 /// The targets by name, as `fuzz/fuzz_targets/` names them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("resp_request", resp_request),
     ("resp_decode", resp_decode),
     ("rdb_values", rdb_values),
@@ -190,7 +193,7 @@ impl Rng {
         Rng(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -198,7 +201,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -237,12 +240,12 @@ pub fn mutate(input: &[u8], other: &[u8], rng: &mut Rng, max_len: usize) -> Vec<
             }
             1 if !out.is_empty() => {
                 let i = rng.below(out.len());
-                out[i] = rng.next() as u8;
+                out[i] = rng.next_u64() as u8;
             }
             2 => {
                 let i = rng.below(out.len() + 1);
                 let n = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 out.splice(i..i, bytes);
             }
             3 if !out.is_empty() => {
@@ -276,7 +279,7 @@ pub fn mutate(input: &[u8], other: &[u8], rng: &mut Rng, max_len: usize) -> Vec<
                 let i = rng.below(out.len() + 1);
                 out.splice(i..i, copy);
             }
-            _ => out.push(rng.next() as u8),
+            _ => out.push(rng.next_u64() as u8),
         }
     }
     out.truncate(max_len);
@@ -294,14 +297,14 @@ pub struct RunStats {
 /// `budget` has passed (at least one round over the seeds). A panic in the
 /// target propagates, with the input that caused it in the message when
 /// `SONDE_FUZZ_SAVE` names a directory to write it to.
-pub fn run(target: fn(&[u8]), seeds: &[Vec<u8>], seed: u64, budget: Duration) -> RunStats {
+pub fn run(target: Target, seeds: &[Vec<u8>], seed: u64, budget: Duration) -> RunStats {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
     let mut stats = RunStats {
         corpus: seeds.len(),
         ..RunStats::default()
     };
-    let empty = vec![Vec::new()];
+    let empty = [Vec::new()];
     let seeds = if seeds.is_empty() { &empty[..] } else { seeds };
     for s in seeds {
         target(s);
