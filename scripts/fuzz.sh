@@ -24,10 +24,10 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus"
     case "$t" in
         rdb_values)
-            find tests/data/rdb -name '*.rdb' -size -1M -exec cp {} "$corpus/" \; ;;
+            find tests/data/rdb -name '*.rdb' -size -1024k -exec cp {} "$corpus/" \; ;;
         rdb_summary)
             # The first byte chooses the piece size the payload arrives in.
-            for f in $(find tests/data/rdb -name '*.rdb' -size -1M); do
+            for f in $(find tests/data/rdb -name '*.rdb' -size -1024k); do
                 { printf '\007'; cat "$f"; } > "$corpus/$(basename "$f")"
             done ;;
         config_file)
