@@ -7,6 +7,7 @@ mod fuzz;
 
 mod cli;
 mod hostile;
+mod hot_keys;
 mod persistence;
 mod rdb_corpus;
 mod rdb_fuzz;
