@@ -3,9 +3,8 @@
 
 mod common;
 
-mod fuzz;
-
 mod cli;
+mod fuzz;
 mod hostile;
 mod hot_keys;
 mod persistence;
