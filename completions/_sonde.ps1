@@ -116,14 +116,22 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Turn a snapshot into commands, JSON or a memory CSV')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replay a snapshot into a live server, pipelined')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two snapshots key by key: added, removed, changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'sonde;rdb;inspect' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database')
-            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type')
-            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)')
-            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this many bytes')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database (repeatable, or comma-separated)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type (repeatable, or comma-separated)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out keys matching this glob pattern (repeatable)')
+            [CompletionResult]::new('--regex', '--regex', [CompletionResultType]::ParameterName, 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)')
+            [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Only keys in this Redis Cluster slot (repeatable)')
+            [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)')
+            [CompletionResult]::new('--what-if', '--what-if', [CompletionResultType]::ParameterName, 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many of the biggest keys and prefixes to list')
             [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'What separates the parts of a key, for the prefix report')
             [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)')
@@ -131,6 +139,86 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
             [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'One record per key (JSON Lines with --format json) instead of the summary')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'With --keys, include each value (implies --keys)')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only keys already expired (relative to --now)')
+            [CompletionResult]::new('--not-expired', '--not-expired', [CompletionResultType]::ParameterName, 'Only keys not expired: no expiry, or one after --now')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;rdb;export' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write here instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write here instead of stdout')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Most elements per command when collections are split')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Write every key into this database instead of the one it is in')
+            [CompletionResult]::new('--to-db', '--to-db', [CompletionResultType]::ParameterName, 'Write every key into this database instead of the one it is in')
+            [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Slot ranges to keep (A-B, repeatable)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database (repeatable, or comma-separated)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type (repeatable, or comma-separated)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out keys matching this glob pattern (repeatable)')
+            [CompletionResult]::new('--regex', '--regex', [CompletionResultType]::ParameterName, 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)')
+            [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Only keys in this Redis Cluster slot (repeatable)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out of resp and aof output unless --expired asks for them')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--commands', '--commands', [CompletionResultType]::ParameterName, 'With --to resp: plain commands instead of RESTORE payloads')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only keys already expired (relative to --now)')
+            [CompletionResult]::new('--not-expired', '--not-expired', [CompletionResultType]::ParameterName, 'Only keys not expired: no expiry, or one after --now')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;rdb;restore' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Server host')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Server host')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Server port')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password (AUTH), also from REDISCLI_AUTH')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password (AUTH), also from REDISCLI_AUTH')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Most elements per command when collections are split')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Restore every key into this database instead of the one it is in')
+            [CompletionResult]::new('--to-db', '--to-db', [CompletionResultType]::ParameterName, 'Restore every key into this database instead of the one it is in')
+            [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Slot ranges to keep (A-B, repeatable)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database (repeatable, or comma-separated)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type (repeatable, or comma-separated)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out keys matching this glob pattern (repeatable)')
+            [CompletionResult]::new('--regex', '--regex', [CompletionResultType]::ParameterName, 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)')
+            [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Only keys in this Redis Cluster slot (repeatable)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time expiries are measured against, in Unix milliseconds (default: the current time)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (-h is the host, as in redis-cli)')
+            [CompletionResult]::new('--commands', '--commands', [CompletionResultType]::ParameterName, 'Plain commands instead of RESTORE payloads (for servers that cannot load this file''s encodings)')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace keys that already exist (else they are reported as refused)')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only keys already expired (relative to --now)')
+            [CompletionResult]::new('--not-expired', '--not-expired', [CompletionResultType]::ParameterName, 'Only keys not expired: no expiry, or one after --now')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sonde;rdb;diff' {
+            [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Slot ranges to keep (A-B, repeatable)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Only keys in this database (repeatable, or comma-separated)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only keys of this type (repeatable, or comma-separated)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out keys matching this glob pattern (repeatable)')
+            [CompletionResult]::new('--regex', '--regex', [CompletionResultType]::ParameterName, 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)')
+            [CompletionResult]::new('--slot', '--slot', [CompletionResultType]::ParameterName, 'Only keys in this Redis Cluster slot (repeatable)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'The time --expired/--not-expired measure against, in Unix ms')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)')
+            [CompletionResult]::new('--keys-only', '--keys-only', [CompletionResultType]::ParameterName, 'Only list which keys differ, not how')
+            [CompletionResult]::new('--ignore-ttl', '--ignore-ttl', [CompletionResultType]::ParameterName, 'Ignore expiry differences')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only keys already expired (relative to --now)')
+            [CompletionResult]::new('--not-expired', '--not-expired', [CompletionResultType]::ParameterName, 'Only keys not expired: no expiry, or one after --now')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -139,10 +227,22 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         }
         'sonde;rdb;help' {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Turn a snapshot into commands, JSON or a memory CSV')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replay a snapshot into a live server, pipelined')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two snapshots key by key: added, removed, changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'sonde;rdb;help;inspect' {
+            break
+        }
+        'sonde;rdb;help;export' {
+            break
+        }
+        'sonde;rdb;help;restore' {
+            break
+        }
+        'sonde;rdb;help;diff' {
             break
         }
         'sonde;rdb;help;help' {
@@ -337,9 +437,21 @@ Register-ArgumentCompleter -Native -CommandName 'sonde' -ScriptBlock {
         }
         'sonde;help;rdb' {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report what an RDB snapshot holds: keys, types, sizes, expiries')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Turn a snapshot into commands, JSON or a memory CSV')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replay a snapshot into a live server, pipelined')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two snapshots key by key: added, removed, changed')
             break
         }
         'sonde;help;rdb;inspect' {
+            break
+        }
+        'sonde;help;rdb;export' {
+            break
+        }
+        'sonde;help;rdb;restore' {
+            break
+        }
+        'sonde;help;rdb;diff' {
             break
         }
         'sonde;help;sockopt' {

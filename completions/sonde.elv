@@ -105,13 +105,21 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;rdb;inspect'= {
-            cand --db 'Only keys in this database'
-            cand --type 'Only keys of this type'
-            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)'
-            cand --min-size 'Only keys whose serialized size is at least this many bytes'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --slots 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)'
+            cand --what-if 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)'
             cand --top 'How many of the biggest keys and prefixes to list'
             cand --separator 'What separates the parts of a key, for the prefix report'
             cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
@@ -119,6 +127,83 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand --keys 'One record per key (JSON Lines with --format json) instead of the summary'
             cand --values 'With --keys, include each value (implies --keys)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;export'= {
+            cand --to 'Output format'
+            cand -o 'Write here instead of stdout'
+            cand --output 'Write here instead of stdout'
+            cand --batch 'Most elements per command when collections are split'
+            cand -n 'Write every key into this database instead of the one it is in'
+            cand --to-db 'Write every key into this database instead of the one it is in'
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out of resp and aof output unless --expired asks for them'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --commands 'With --to resp: plain commands instead of RESTORE payloads'
+            cand --replace 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;restore'= {
+            cand -h 'Server host'
+            cand --host 'Server host'
+            cand -p 'Server port'
+            cand --port 'Server port'
+            cand -a 'Password (AUTH), also from REDISCLI_AUTH'
+            cand --pass 'Password (AUTH), also from REDISCLI_AUTH'
+            cand --user 'ACL user name for AUTH'
+            cand --batch 'Most elements per command when collections are split'
+            cand -n 'Restore every key into this database instead of the one it is in'
+            cand --to-db 'Restore every key into this database instead of the one it is in'
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time expiries are measured against, in Unix milliseconds (default: the current time)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --help 'Print help (-h is the host, as in redis-cli)'
+            cand --commands 'Plain commands instead of RESTORE payloads (for servers that cannot load this file''s encodings)'
+            cand --replace 'Replace keys that already exist (else they are reported as refused)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;diff'= {
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time --expired/--not-expired measure against, in Unix ms'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --keys-only 'Only list which keys differ, not how'
+            cand --ignore-ttl 'Ignore expiry differences'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -126,9 +211,18 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;rdb;help'= {
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;rdb;help;inspect'= {
+        }
+        &'sonde;rdb;help;export'= {
+        }
+        &'sonde;rdb;help;restore'= {
+        }
+        &'sonde;rdb;help;diff'= {
         }
         &'sonde;rdb;help;help'= {
         }
@@ -299,8 +393,17 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;help;rdb'= {
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
         }
         &'sonde;help;rdb;inspect'= {
+        }
+        &'sonde;help;rdb;export'= {
+        }
+        &'sonde;help;rdb;restore'= {
+        }
+        &'sonde;help;rdb;diff'= {
         }
         &'sonde;help;sockopt'= {
             cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'

@@ -83,22 +83,30 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "sniff" -d 'Watch RESP traffic on the wire: commands, replies, latency'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l db -d 'Only keys in this database' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l type -d 'Only keys of this type' -r -f -a "string\t''
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -f -a "export" -d 'Turn a snapshot into commands, JSON or a memory CSV'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -f -a "restore" -d 'Replay a snapshot into a live server, pipelined'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -f -a "diff" -d 'Compare two snapshots key by key: added, removed, changed'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and not __fish_seen_subcommand_from inspect export restore diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
 list\t''
 set\t''
 zset\t''
 hash\t''
 stream\t''
 module\t''"
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l min-size -d 'Only keys whose serialized size is at least this many bytes' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l exclude -d 'Leave out keys matching this glob pattern (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l slots -d 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l what-if -d 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l top -d 'How many of the biggest keys and prefixes to list' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l separator -d 'What separates the parts of a key, for the prefix report' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r
@@ -107,9 +115,96 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l keys -d 'One record per key (JSON Lines with --format json) instead of the summary'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l values -d 'With --keys, include each value (implies --keys)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l expired -d 'Only keys already expired (relative to --now)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l to -d 'Output format' -r -f -a "resp\t'RESP commands for `redis-cli --pipe` (RESTORE, or plain with --commands)'
+aof\t'An append-only file of plain commands'
+json\t'JSON Lines: one object per key with its value'
+csv\t'The memory report as CSV (redis-rdb-tools\' columns, then slot)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s o -l output -d 'Write here instead of stdout' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l batch -d 'Most elements per command when collections are split' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s n -l to-db -d 'Write every key into this database instead of the one it is in' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l slots -d 'Slot ranges to keep (A-B, repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
+list\t''
+set\t''
+zset\t''
+hash\t''
+stream\t''
+module\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l exclude -d 'Leave out keys matching this glob pattern (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out of resp and aof output unless --expired asks for them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l commands -d 'With --to resp: plain commands instead of RESTORE payloads'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l replace -d 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l expired -d 'Only keys already expired (relative to --now)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s h -l host -d 'Server host' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s p -l port -d 'Server port' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s a -l pass -d 'Password (AUTH), also from REDISCLI_AUTH' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l user -d 'ACL user name for AUTH' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l batch -d 'Most elements per command when collections are split' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s n -l to-db -d 'Restore every key into this database instead of the one it is in' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l slots -d 'Slot ranges to keep (A-B, repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
+list\t''
+set\t''
+zset\t''
+hash\t''
+stream\t''
+module\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l exclude -d 'Leave out keys matching this glob pattern (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l help -d 'Print help (-h is the host, as in redis-cli)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l commands -d 'Plain commands instead of RESTORE payloads (for servers that cannot load this file\'s encodings)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l replace -d 'Replace keys that already exist (else they are reported as refused)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l expired -d 'Only keys already expired (relative to --now)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l slots -d 'Slot ranges to keep (A-B, repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
+list\t''
+set\t''
+zset\t''
+hash\t''
+stream\t''
+module\t''"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l match -d 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l exclude -d 'Leave out keys matching this glob pattern (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l now -d 'The time --expired/--not-expired measure against, in Unix ms' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
+json\t'JSON for scripts (JSON Lines for streaming commands)'"
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l keys-only -d 'Only list which keys differ, not how'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l ignore-ttl -d 'Ignore expiry differences'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l expired -d 'Only keys already expired (relative to --now)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "export" -d 'Turn a snapshot into commands, JSON or a memory CSV'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replay a snapshot into a live server, pipelined'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two snapshots key by key: added, removed, changed'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sonde -n "__fish_sonde_using_subcommand sockopt; and not __fish_seen_subcommand_from probe help" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
@@ -244,6 +339,9 @@ complete -c sonde -n "__fish_sonde_using_subcommand help; and not __fish_seen_su
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "decode" -d 'Decode a RESP2/RESP3 byte stream into frames with byte offsets'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from resp" -f -a "sniff" -d 'Watch RESP traffic on the wire: commands, replies, latency'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "inspect" -d 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "export" -d 'Turn a snapshot into commands, JSON or a memory CSV'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "restore" -d 'Replay a snapshot into a live server, pipelined'
+complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from rdb" -f -a "diff" -d 'Compare two snapshots key by key: added, removed, changed'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from sockopt" -f -a "probe" -d 'Read socket options as the kernel applies them, or run a loopback experiment'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from ring" -f -a "simulate" -d 'Place keys on nodes with each strategy and measure load, movement on a membership change, and lookup cost'
 complete -c sonde -n "__fish_sonde_using_subcommand help; and __fish_seen_subcommand_from replica" -f -a "tail" -d 'Stream a master\'s replication feed: every command with its offset'

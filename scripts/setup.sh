@@ -47,3 +47,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: installing Rust (stable, via rustup) into ~/.cargo" >&2
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --no-modify-path
 fi
+
+# redis-rdb-tools in a virtualenv under target/, for the CSV comparison test
+# (needs python3 with venv; the test says so when it is missing).
+if command -v python3 >/dev/null 2>&1; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/rdbtools-venv.sh" >/dev/null || echo "setup: rdbtools venv not created" >&2
+fi

@@ -149,6 +149,223 @@ pub enum RdbCommand {
     /// A corrupt file is reported after every key before the damage (exit
     /// status 1), as is a checksum mismatch.
     Inspect(RdbInspectArgs),
+
+    /// Turn a snapshot into commands, JSON or a memory CSV
+    ///
+    /// `--to resp` (the default): the commands that rebuild the dataset,
+    /// ready for `redis-cli --pipe` — RESTORE with the DUMP payload of each
+    /// key (absolute expiry, ABSTTL), or with `--commands` plain commands
+    /// (SET, RPUSH, SADD, ZADD, HSET, XADD...) with collections split into
+    /// batches and expiries as PEXPIREAT. `--to aof`: the plain commands as
+    /// an append-only file. `--to json`: one JSON object per key with its
+    /// value (JSON Lines, binary-safe). `--to csv`: the per-key memory
+    /// report with redis-rdb-tools' columns plus the cluster slot.
+    Export(RdbExportArgs),
+
+    /// Replay a snapshot into a live server, pipelined
+    ///
+    /// Sends the commands of `rdb export --to resp` to HOST:PORT over one
+    /// connection with many commands in flight, shows progress on a
+    /// terminal and reports how many keys were restored, skipped and
+    /// refused (exit status 1 when the server refused any).
+    Restore(RdbRestoreArgs),
+
+    /// Compare two snapshots key by key: added, removed, changed
+    ///
+    /// A key is changed when its type, value or expiry differs (the value
+    /// compared by content, not encoding: a set is the same set in any
+    /// order or encoding). Both files are mapped; memory holds an index of
+    /// the second file's keys (about 60 bytes a key), never the values.
+    /// Exit status 1 when the snapshots differ, as diff(1).
+    Diff(RdbDiffArgs),
+}
+
+/// The key filters `rdb inspect`, `export`, `restore` and `diff` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RdbFilterArgs {
+    /// Only keys in this database (repeatable, or comma-separated)
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    pub db: Vec<u64>,
+
+    /// Only keys of this type (repeatable, or comma-separated)
+    #[arg(long = "type", value_enum, value_name = "TYPE", value_delimiter = ',')]
+    pub value_type: Vec<RdbTypeFilter>,
+
+    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a
+    /// backslash escapes the next character); repeatable: any of them
+    #[arg(long = "match", value_name = "PATTERN")]
+    pub pattern: Vec<std::ffi::OsString>,
+
+    /// Leave out keys matching this glob pattern (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<std::ffi::OsString>,
+
+    /// Only keys matching this regular expression (Rust regex syntax, on
+    /// the key's bytes; unanchored unless you write ^ and $)
+    #[arg(long, value_name = "REGEX")]
+    pub regex: Option<String>,
+
+    /// Only keys whose serialized size is at least this (bytes, or with a
+    /// unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)
+    #[arg(long, value_name = "SIZE", default_value = "0",
+          value_parser = crate::rdb::filter::parse_size)]
+    pub min_size: u64,
+
+    /// Only keys already expired (relative to --now)
+    #[arg(long, conflicts_with = "not_expired")]
+    pub expired: bool,
+
+    /// Only keys not expired: no expiry, or one after --now
+    #[arg(long)]
+    pub not_expired: bool,
+
+    /// Only keys in this Redis Cluster slot (repeatable)
+    #[arg(long, value_name = "SLOT", value_parser = clap::value_parser!(u16).range(0..16384))]
+    pub slot: Vec<u16>,
+}
+
+/// What `rdb export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RdbExportFormat {
+    /// RESP commands for `redis-cli --pipe` (RESTORE, or plain with --commands)
+    Resp,
+    /// An append-only file of plain commands
+    Aof,
+    /// JSON Lines: one object per key with its value
+    Json,
+    /// The memory report as CSV (redis-rdb-tools' columns, then slot)
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RdbExportArgs {
+    /// The RDB file
+    pub file: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "resp")]
+    pub to: RdbExportFormat,
+
+    /// Write here instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// With --to resp: plain commands instead of RESTORE payloads
+    #[arg(long)]
+    pub commands: bool,
+
+    /// Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Most elements per command when collections are split
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+
+    /// Write every key into this database instead of the one it is in
+    #[arg(short = 'n', long = "to-db", value_name = "DB")]
+    pub to_db: Option<u64>,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time expiries are measured against, in Unix milliseconds
+    /// (default: the current time); keys expired by then are left out of
+    /// resp and aof output unless --expired asks for them
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RdbRestoreArgs {
+    /// The RDB file
+    pub file: PathBuf,
+
+    /// Print help (-h is the host, as in redis-cli)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+
+    /// Server host
+    #[arg(short = 'h', long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Server port
+    #[arg(short = 'p', long, default_value_t = 6379)]
+    pub port: u16,
+
+    /// Password (AUTH), also from REDISCLI_AUTH
+    #[arg(short = 'a', long, env = "REDISCLI_AUTH", hide_env_values = true)]
+    pub pass: Option<String>,
+
+    /// ACL user name for AUTH
+    #[arg(long)]
+    pub user: Option<String>,
+
+    /// Plain commands instead of RESTORE payloads (for servers that cannot
+    /// load this file's encodings)
+    #[arg(long)]
+    pub commands: bool,
+
+    /// Replace keys that already exist (else they are reported as refused)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Most elements per command when collections are split
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+
+    /// Restore every key into this database instead of the one it is in
+    #[arg(short = 'n', long = "to-db", value_name = "DB")]
+    pub to_db: Option<u64>,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time expiries are measured against, in Unix milliseconds
+    /// (default: the current time)
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RdbDiffArgs {
+    /// The older snapshot
+    pub a: PathBuf,
+    /// The newer snapshot
+    pub b: PathBuf,
+
+    /// Only list which keys differ, not how
+    #[arg(long)]
+    pub keys_only: bool,
+
+    /// Ignore expiry differences
+    #[arg(long)]
+    pub ignore_ttl: bool,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time --expired/--not-expired measure against, in Unix ms
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
 }
 
 /// The value types `--type` accepts.
@@ -177,22 +394,22 @@ pub struct RdbInspectArgs {
     #[arg(long)]
     pub values: bool,
 
-    /// Only keys in this database
-    #[arg(long, value_name = "N")]
-    pub db: Option<u64>,
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
 
-    /// Only keys of this type
-    #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub value_type: Option<RdbTypeFilter>,
+    /// Per-slot totals of Redis Cluster slots (all slots, or only those in
+    /// A-B, which then also filters keys)
+    #[arg(long = "slots", value_name = "A-B", num_args = 0..=1,
+          default_missing_value = "0-16383",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Option<(u16, u16)>,
 
-    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a
-    /// backslash escapes the next character)
-    #[arg(long = "match", value_name = "PATTERN")]
-    pub pattern: Option<std::ffi::OsString>,
-
-    /// Only keys whose serialized size is at least this many bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 0)]
-    pub min_size: u64,
+    /// Re-run the memory estimate under other encoding thresholds and
+    /// report the difference, e.g. `--what-if hash-max-listpack-entries=1024`
+    /// (repeatable; also hash-max-listpack-value, zset-max-listpack-entries,
+    /// zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub what_if: Vec<String>,
 
     /// How many of the biggest keys and prefixes to list
     #[arg(long, value_name = "N", default_value_t = 10)]

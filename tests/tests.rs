@@ -9,6 +9,7 @@ mod hostile;
 mod hot_keys;
 mod persistence;
 mod rdb_corpus;
+mod rdb_export;
 mod rdb_fuzz;
 mod rdb_redis;
 mod replica_tail;

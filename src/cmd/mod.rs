@@ -3,7 +3,11 @@
 //! dispatches and turns outcomes into exit codes.
 
 mod completions;
+mod rdb_common;
+mod rdb_diff;
+mod rdb_export;
 mod rdb_inspect;
+mod rdb_restore;
 mod replica_tail;
 mod resp_decode;
 mod ring;
@@ -36,6 +40,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Rdb(cli::RdbCommand::Inspect(args)) => {
             rdb_inspect::run(&args, cli.format, &mut out)
         }
+        Command::Rdb(cli::RdbCommand::Export(args)) => rdb_export::run(&args, &mut out),
+        Command::Rdb(cli::RdbCommand::Restore(args)) => rdb_restore::run(&args, cli.format),
+        Command::Rdb(cli::RdbCommand::Diff(args)) => rdb_diff::run(&args, cli.format, &mut out),
         Command::Sockopt(cli::SockoptCommand::Probe(args)) => {
             sockopt::run(&args, cli.format, &mut out)
         }

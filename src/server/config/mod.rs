@@ -14,6 +14,7 @@
 //! error naming the directive, so a config file never silently means
 //! something else here (see `table` for the three kinds of parameters).
 
+mod lines;
 pub mod rewrite;
 mod special;
 pub mod table;
@@ -21,7 +22,8 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use table::{Access, Apply, Kind, PARAMS, Param, Source, Unit};
+use lines::Source;
+use table::{Access, Apply, Kind, PARAMS, Param, Unit};
 
 /// `enable-debug-command` / `enable-protected-configs`: no, yes or local
 /// (only from loopback connections).

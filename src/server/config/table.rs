@@ -15,7 +15,8 @@
 //! - `Later`: the feature is not built yet; only the default value is
 //!   accepted and anything else is an error naming the directive.
 
-use super::{Allow, Config, Fsync, LogLevel, rewrite::Rewrite, special};
+use super::lines::{Rewrite, Source};
+use super::{Allow, Config, Fsync, LogLevel, special};
 
 /// CONFIG SET refuses it: only a config file or option sets it.
 pub const IMMUTABLE: u8 = 1;
@@ -74,14 +75,6 @@ pub enum Kind {
         get: fn(&Config) -> String,
         rewrite: fn(&Config, &str, &mut Rewrite),
     },
-}
-
-/// Who sets a value: `save` appends when read from a file, replaces on
-/// CONFIG SET.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Source {
-    File,
-    Set,
 }
 
 /// Where the value lives. See the module docs.
