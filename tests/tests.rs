@@ -5,6 +5,8 @@ mod common;
 
 mod cli;
 mod connect;
+mod fuzz;
+mod hostile;
 mod hot_keys;
 mod live;
 mod persistence;

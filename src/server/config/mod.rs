@@ -820,7 +820,7 @@ impl Config {
         let mut config = Config::default();
         let mut directives = Vec::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            let text = crate::input::read_text(path).map_err(|source| ConfigError::Read {
                 path: path.to_owned(),
                 source,
             })?;
