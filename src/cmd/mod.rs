@@ -46,8 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Replica(cli::ReplicaCommand::Tail(args)) => {
             replica_tail::run(&args, cli.format, &mut out)
         }
-        Command::Serve(args) => serve::run(&args),
-        Command::Completions(args) => completions::print(&args, &mut out),
+        Command::Serve(args) => serve::run(&args, cli.format),
+        Command::Completions(args) => completions::print(&args, cli.format, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
     out.flush()?;

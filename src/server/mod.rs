@@ -62,6 +62,7 @@ pub mod dict;
 pub mod event_loop;
 pub mod info;
 pub mod keyspace;
+pub mod loading;
 pub mod memory;
 pub mod multi;
 pub mod numeric;
