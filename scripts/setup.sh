@@ -10,7 +10,7 @@ set -euo pipefail
 # first, so a toolchain it installed wins over an older distribution cargo.
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "setup: checking for a C compiler, Rust >= 1.85, redis-server 7.0, redis-tools, tcpdump" >&2
+echo "setup: checking for a C compiler, Rust >= 1.93, redis-server 7.0, redis-tools, tcpdump" >&2
 
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
@@ -42,7 +42,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# The crate needs Rust 1.85 (edition 2024; `rust-version` in Cargo.toml).
+# The crate needs Rust 1.93 (`rust-version` in Cargo.toml: a dependency,
+# pcap-file, needs it; the 2024 edition alone would need 1.85).
 # Distribution packages of Rust are often older: rustup installs (or
 # updates) the current stable for this user, in ~/.cargo/bin, which goes
 # first on PATH for the rest of this script and for the scripts that
@@ -52,8 +53,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   need_rust="no cargo found"
 else
   have=$(cargo --version 2>/dev/null | awk '{print $2}')
-  if ! printf '1.85.0\n%s\n' "${have%%-*}" | sort -V -C; then
-    need_rust="cargo $have is older than 1.85"
+  if ! printf '1.93.0\n%s\n' "${have%%-*}" | sort -V -C; then
+    need_rust="cargo $have is older than 1.93"
   fi
 fi
 if [ -n "$need_rust" ]; then

@@ -172,5 +172,5 @@ fn scripts_are_valid_shell_and_run_works_from_another_directory() {
 #[test]
 fn cargo_toml_states_the_rust_version() {
     let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("rust-version = \"1.85\""));
+    assert!(manifest.contains("rust-version = \"1.93\""));
 }
