@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod docs;
 mod first_hour;
 mod persistence;
 mod rdb_corpus;
