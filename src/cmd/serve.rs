@@ -12,6 +12,7 @@ use crate::output::log::{Field, Level, LogFormat, Logger};
 use crate::server::config::Config;
 use crate::server::event_loop::{EventLoop, ServeError};
 use crate::server::loading;
+use crate::server::notify_systemd::Notifier;
 use crate::server::{REDIS_VERSION, Server, Shutdown, log_level, persistence};
 
 pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
@@ -26,6 +27,10 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         .context("invalid configuration")?;
     let level = log_level(config.loglevel);
     let log = logger(&config, format, level)?;
+    let notifier = Notifier::from_config(&config.supervised);
+    if let Some(n) = &notifier {
+        n.send("STATUS=Loading the persisted dataset");
+    }
     let mut server = Server::new(config, log);
     let loaded = {
         let _watch = start_loading_watch(&server, format, level)?;
@@ -60,7 +65,17 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             ("redis_version", Field::Str(REDIS_VERSION)),
         ],
     );
+    if let Some(n) = &notifier {
+        n.send(&format!(
+            "READY=1\nSTATUS=Ready to accept connections on {}\nMAINPID={}",
+            addrs.join(" "),
+            std::process::id()
+        ));
+    }
     let reason = event_loop.run()?;
+    if let Some(n) = &notifier {
+        n.send("STOPPING=1\nSTATUS=Shutting down");
+    }
     let why = match reason {
         Shutdown::Command => "SHUTDOWN".to_owned(),
         Shutdown::Signal(sig) => format!("signal {sig}"),

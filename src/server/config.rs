@@ -121,6 +121,12 @@ pub struct Config {
     pub enable_protected_configs: Allow,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
+    /// `supervised`: no, upstart, systemd or auto (systemd when
+    /// NOTIFY_SOCKET is set); sonde acts on systemd only.
+    pub supervised: String,
+    /// sonde's own: the loopback port of the Prometheus `/metrics`
+    /// endpoint (0: off). Served on the first `bind` address.
+    pub metrics_port: u16,
     pub latency_monitor_threshold: u64,
     /// The config file the server started from, if any (INFO config_file).
     pub config_file: Option<PathBuf>,
@@ -217,6 +223,8 @@ impl Default for Config {
             enable_protected_configs: Allow::No,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            supervised: "no".to_owned(),
+            metrics_port: 0,
             latency_monitor_threshold: 0,
             config_file: None,
             encodings: super::types::Limits::default(),
@@ -325,6 +333,8 @@ const PARAMS: &[Param] = &[
     param("slowlog-log-slower-than", Runtime),
     param("slowlog-max-len", Runtime),
     param("latency-monitor-threshold", Runtime),
+    param("supervised", Immutable),
+    param("metrics-port", Immutable),
     param("hash-max-listpack-entries", Runtime),
     param("hash-max-ziplist-entries", Runtime),
     param("hash-max-listpack-value", Runtime),
@@ -463,7 +473,6 @@ const KNOWN_ELSEWHERE: &[&str] = &[
     "shutdown-timeout",
     "stream-node-max-bytes",
     "stream-node-max-entries",
-    "supervised",
     "syslog-enabled",
     "syslog-facility",
     "syslog-ident",
@@ -648,6 +657,14 @@ impl Config {
             "enable-protected-configs" => self.enable_protected_configs = allow(one)?,
             "slowlog-log-slower-than" => self.slowlog_log_slower_than = int_in(one, -1, i64::MAX)?,
             "slowlog-max-len" => self.slowlog_max_len = int_in(one, 0, i64::MAX)? as u64,
+            "supervised" => {
+                let mode = one.to_ascii_lowercase();
+                if !["no", "upstart", "systemd", "auto"].contains(&mode.as_str()) {
+                    return Err("expected no, upstart, systemd or auto".to_owned());
+                }
+                self.supervised = mode;
+            }
+            "metrics-port" => self.metrics_port = int_in(one, 0, 65535)? as u16,
             "latency-monitor-threshold" => {
                 self.latency_monitor_threshold = int_in(one, 0, i64::MAX)? as u64
             }
@@ -860,6 +877,8 @@ impl Config {
             "enable-protected-configs" => self.enable_protected_configs.name().to_owned(),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
+            "supervised" => self.supervised.clone(),
+            "metrics-port" => self.metrics_port.to_string(),
             "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
             "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
                 self.encodings.hash_max_listpack_entries.to_string()

@@ -65,6 +65,7 @@ pub mod keyspace;
 pub mod loading;
 pub mod memory;
 pub mod multi;
+pub mod notify_systemd;
 pub mod numeric;
 pub mod persistence;
 pub mod propagate;
