@@ -12,6 +12,7 @@ use crate::output::log::{Field, Level, LogFormat, Logger};
 use crate::server::config::Config;
 use crate::server::event_loop::{EventLoop, ServeError};
 use crate::server::loading;
+use crate::server::metrics::Endpoint;
 use crate::server::notify_systemd::Notifier;
 use crate::server::{REDIS_VERSION, Server, Shutdown, log_level, persistence};
 
@@ -65,6 +66,27 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             ("redis_version", Field::Str(REDIS_VERSION)),
         ],
     );
+    let metrics_port = event_loop.server.config.metrics_port;
+    if metrics_port != 0 {
+        let host = event_loop
+            .server
+            .config
+            .bind
+            .first()
+            .map(|b| b.trim_start_matches('-').to_owned())
+            .unwrap_or_else(|| "127.0.0.1".to_owned());
+        let endpoint = Endpoint::start(&host, metrics_port).with_context(|| {
+            format!("metrics-port {metrics_port}: cannot listen on {host}:{metrics_port}")
+        })?;
+        event_loop.server.metrics = Some(endpoint);
+        event_loop.server.log.notice(
+            "Prometheus metrics",
+            &[(
+                "url",
+                Field::Str(&format!("http://{host}:{metrics_port}/metrics")),
+            )],
+        );
+    }
     if let Some(n) = &notifier {
         n.send(&format!(
             "READY=1\nSTATUS=Ready to accept connections on {}\nMAINPID={}",

@@ -590,6 +590,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::keyspace::unix_ms());
 
         let stats = &mut server.stats;
