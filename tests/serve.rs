@@ -827,7 +827,8 @@ fn configuration_errors_name_the_directive() {
     let out = run(&["serve", "--port", "7000", "--no-such-thing", "1"], b"");
     assert_exit(&out, 2);
     assert!(
-        text(&out.stderr).contains("option --no-such-thing: unknown directive 'no-such-thing'"),
+        text(&out.stderr)
+            .contains("option --no-such-thing: 'no-such-thing \"1\"': unknown directive"),
         "{}",
         text(&out.stderr)
     );
@@ -845,7 +846,7 @@ fn configuration_errors_name_the_directive() {
     assert_exit(&out, 2);
     let err = text(&out.stderr);
     assert!(
-        err.contains("bad.conf line 2: 'protected-mode': argument must be 'yes' or 'no'"),
+        err.contains("bad.conf line 2: 'protected-mode \"maybe\"': argument must be 'yes' or 'no'"),
         "{err}"
     );
 }

@@ -16,6 +16,7 @@ mod resp_decode;
 mod resp_sniff;
 mod ring;
 mod serve;
+mod serve_config;
 mod serve_metrics;
 mod serve_replication;
 mod serve_types;

@@ -3,6 +3,8 @@
 //! dataset (a damaged file stops startup with exit status 1), log one
 //! startup line, run until SHUTDOWN or SIGTERM/SIGINT.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 
 use super::Status;
@@ -24,15 +26,47 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         Format::Table => args.log_format,
     };
     let (file, options, format) = split_arguments(&args.arguments, log_format)?;
-    let config = Config::load(file.as_deref().map(std::path::Path::new), &options)
+    let mut config = Config::load(file.as_deref().map(std::path::Path::new), &options)
         .context("invalid configuration")?;
+    if config.daemonize {
+        daemonize()?;
+    }
     let level = log_level(config.loglevel);
+    // With `logfile ""` the log goes to stderr; a line on stdout with the
+    // pid (and one when ready) lets a harness written for redis-server,
+    // which logs to stdout, see the server start.
+    let banner = config.logfile.is_empty() && !std::io::stdout().is_terminal();
+    if banner {
+        println!(
+            "sonde {} (redis_version {REDIS_VERSION}) port: {}, PID: {}",
+            env!("CARGO_PKG_VERSION"),
+            config.port,
+            std::process::id()
+        );
+    }
+    let warnings = std::mem::take(&mut config.warnings);
     let log = logger(&config, format, level)?;
     let notifier = Notifier::from_config(&config.supervised);
     if let Some(n) = &notifier {
         n.send("STATUS=Loading the persisted dataset");
     }
     let mut server = Server::new(config, log);
+    for warning in &warnings {
+        server.log.warning(warning, &[]);
+    }
+    let pidfile = server.config.pidfile.clone().map(std::path::PathBuf::from);
+    if let Some(path) = &pidfile
+        && let Err(e) = std::fs::write(path, format!("{}\n", std::process::id()))
+    {
+        server.log.warning(
+            "Failed to write the PID file",
+            &[
+                ("path", Field::Str(&path.display().to_string())),
+                ("error", Field::Str(&e.to_string())),
+            ],
+        );
+    }
+    let _remove_pidfile = RemoveOnDrop(pidfile);
     let loaded = {
         let _watch = start_loading_watch(&server, format, level)?;
         persistence::load_at_start(&mut server)
@@ -93,6 +127,9 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             addrs.join(" "),
             std::process::id()
         ));
+    }
+    if banner {
+        println!("Ready to accept connections");
     }
     let reason = event_loop.run()?;
     if let Some(n) = &notifier {
@@ -198,4 +235,45 @@ fn split_arguments(
         i += 1;
     }
     Ok((file, options, format))
+}
+
+/// Removes the pidfile when `serve` returns, as redis-server does at exit.
+struct RemoveOnDrop(Option<std::path::PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// `daemonize yes`: the parent exits 0 at once; the child runs in a new
+/// session with stdin, stdout and stderr on /dev/null, as redis-server.
+fn daemonize() -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd;
+    let devnull = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .context("daemonize: cannot open /dev/null")?;
+    // SAFETY: no thread has been started yet (the configuration was just
+    // read), so the child is a complete copy of this single-threaded
+    // process; the parent only exits.
+    match unsafe { libc::fork() } {
+        -1 => anyhow::bail!(
+            "daemonize: fork failed: {}",
+            std::io::Error::last_os_error()
+        ),
+        0 => {}
+        _ => std::process::exit(0),
+    }
+    // SAFETY: plain system calls on descriptors this process owns.
+    unsafe {
+        libc::setsid();
+        for fd in 0..=2 {
+            libc::dup2(devnull.as_raw_fd(), fd);
+        }
+    }
+    Ok(())
 }

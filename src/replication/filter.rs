@@ -79,6 +79,7 @@ mod tests {
             length: 0,
             db,
             args: args(list),
+            raw: Bytes::new(),
         }
     }
 

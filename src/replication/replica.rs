@@ -102,6 +102,9 @@ pub struct Command {
     pub db: i64,
     /// The arguments, name first.
     pub args: Vec<Bytes>,
+    /// The command's bytes as they came in the stream (what a replica
+    /// forwards to its own replicas, unchanged).
+    pub raw: Bytes,
 }
 
 impl Command {
@@ -622,7 +625,7 @@ impl Replica {
                         Arg::Owned(v) => Bytes::copy_from_slice(v),
                     })
                     .collect();
-                return self.framed(len, args).map(Some);
+                return self.framed(raw, args).map(Some);
             }
         }
         let len = match self.decoder.check(&self.input) {
@@ -658,12 +661,13 @@ impl Replica {
                 kind.name()
             )));
         };
-        self.framed(len, args).map(Some)
+        self.framed(raw, args).map(Some)
     }
 
     /// Account for one framed command of `len` bytes: database tracking,
     /// GETACK answers, the offset.
-    fn framed(&mut self, len: usize, args: Vec<Bytes>) -> Result<Event, ReplError> {
+    fn framed(&mut self, raw: Bytes, args: Vec<Bytes>) -> Result<Event, ReplError> {
+        let len = raw.len();
         let before = self.offset;
         let name = &args[0];
         if name.eq_ignore_ascii_case(b"select") {
@@ -689,6 +693,7 @@ impl Replica {
             length: len,
             db: self.db,
             args,
+            raw,
         }))
     }
 }

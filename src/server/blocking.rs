@@ -3,11 +3,13 @@
 //!
 //! A command that finds nothing to pop calls [`Server::block`]: the client
 //! records what it waits for ([`Blocked`]: database, keys, deadline, its own
-//! arguments) and joins the queue of each key in the keyspace's
-//! [`Waiters`]. The event loop stops executing a blocked client's input.
+//! arguments) and joins the queue of each key in the server's
+//! [`crate::server::state::blocking::Waiters`]. The event loop stops
+//! executing a blocked client's input.
 //!
-//! A write that adds elements to a list or sorted set calls
-//! [`Waiters::signal`] when someone waits on that key; after each top-level
+//! A write that can add elements to a key (a push, ZADD, a *STORE, RENAME,
+//! MOVE, COPY, RESTORE, SWAPDB) makes the key ready through the key-change
+//! signal ([`crate::server::signal`]) when someone waits on it; after each top-level
 //! command (an EXEC counts as one) [`Server::serve_ready_keys`] walks the
 //! signalled keys and, per key, its waiters first-blocked first-served:
 //! each waiter whose key still holds elements of the type it waits for is
@@ -19,99 +21,14 @@
 //! loop's poll timeout is the nearest one; [`Server::expire_blocked`] gives
 //! the timed-out clients Redis's null reply. A closed client is removed
 //! from every queue by [`Server::unblock`]. Unblocked clients go to
-//! [`Server::unblocked`] so the loop resumes their pipelined input.
+//! `Server::blocking.unblocked` so the loop resumes their pipelined input.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
 use super::Server;
 use super::connection::Client;
-use super::keyspace::Kind;
-
-/// What a blocked client waits for.
-#[derive(Clone, Debug)]
-pub struct Blocked {
-    pub db: usize,
-    pub keys: Vec<Vec<u8>>,
-    /// The type the keys must hold to serve it.
-    pub kind: Kind,
-    pub deadline: Option<Instant>,
-    /// The command to run again when a key is ready.
-    pub argv: Vec<Vec<u8>>,
-    /// The command table entry of `argv`.
-    pub command: usize,
-}
-
-/// A key in a database.
-type DbKey = (usize, Vec<u8>);
-
-/// Who waits on which key, and the keys that got elements since the last
-/// look. Lives in the keyspace so that any write can signal.
-#[derive(Default)]
-pub struct Waiters {
-    /// (db, key) → (client id, slot) in blocking order.
-    queues: HashMap<DbKey, VecDeque<(u64, usize)>>,
-    ready: Vec<(usize, Vec<u8>)>,
-}
-
-impl Waiters {
-    /// Note that `key` got elements, if anyone waits on it.
-    #[inline]
-    pub fn signal(&mut self, db: usize, key: &[u8]) {
-        if self.queues.is_empty() {
-            return;
-        }
-        let k = (db, key.to_vec());
-        if self.queues.contains_key(&k) && !self.ready.contains(&k) {
-            self.ready.push(k);
-        }
-    }
-
-    pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty()
-    }
-
-    fn join(&mut self, db: usize, key: &[u8], id: u64, slot: usize) {
-        self.queues
-            .entry((db, key.to_vec()))
-            .or_default()
-            .push_back((id, slot));
-    }
-
-    fn leave(&mut self, db: usize, key: &[u8], id: u64) {
-        let k = (db, key.to_vec());
-        if let Some(q) = self.queues.get_mut(&k) {
-            q.retain(|&(i, _)| i != id);
-            if q.is_empty() {
-                self.queues.remove(&k);
-            }
-        }
-    }
-
-    /// Move the waiters of database `a` to `b` and back (SWAPDB).
-    pub fn swap_dbs(&mut self, a: usize, b: usize) {
-        let moved: Vec<_> = self.queues.drain().collect();
-        for ((db, key), q) in moved {
-            let db = if db == a {
-                b
-            } else if db == b {
-                a
-            } else {
-                db
-            };
-            self.queues.insert((db, key), q);
-        }
-    }
-
-    /// Every waited key of `db` (after FLUSHDB/SWAPDB, to re-check them).
-    pub fn keys_of(&self, db: usize) -> Vec<Vec<u8>> {
-        self.queues
-            .keys()
-            .filter(|(d, _)| *d == db)
-            .map(|(_, k)| k.clone())
-            .collect()
-    }
-}
+use super::state::blocking::Blocked;
+use super::types::Kind;
 
 /// Parse a blocking timeout in seconds (Redis's getTimeoutFromObjectOrReply
 /// with UNIT_SECONDS): None → error replied; Some(None) → forever.
@@ -151,10 +68,12 @@ impl Server {
             }
         }
         for key in &unique {
-            self.ks.waiters.join(client.db, key, client.id, client.slot);
+            self.blocking
+                .waiters
+                .join(client.db, key, client.id, client.slot);
         }
         if let Some(at) = deadline {
-            self.block_deadlines.insert((at, client.id, client.slot));
+            self.blocking.deadlines.insert((at, client.id, client.slot));
         }
         let command = self.commands.find(argv[0]).unwrap_or(0);
         client.blocked = Some(Box::new(Blocked {
@@ -165,7 +84,7 @@ impl Server {
             argv: argv.iter().map(|a| a.to_vec()).collect(),
             command,
         }));
-        self.blocked_clients += 1;
+        self.blocking.count += 1;
     }
 
     /// Remove `client` from every queue and the deadlines; its state is
@@ -173,35 +92,37 @@ impl Server {
     pub fn unblock(&mut self, client: &mut Client) -> Option<Box<Blocked>> {
         let b = client.blocked.take()?;
         for key in &b.keys {
-            self.ks.waiters.leave(b.db, key, client.id);
+            self.blocking.waiters.leave(b.db, key, client.id);
         }
         if let Some(at) = b.deadline {
-            self.block_deadlines.remove(&(at, client.id, client.slot));
+            self.blocking
+                .deadlines
+                .remove(&(at, client.id, client.slot));
         }
-        self.blocked_clients -= 1;
-        self.unblocked.push(client.slot);
+        self.blocking.count -= 1;
+        self.blocking.unblocked.push(client.slot);
         Some(b)
     }
 
     /// The nearest blocking deadline.
     pub fn next_block_deadline(&self) -> Option<Instant> {
-        self.block_deadlines.first().map(|&(at, _, _)| at)
+        self.blocking.deadlines.first().map(|&(at, _, _)| at)
     }
 
     /// Reply to clients whose timeout passed (a null array, as Redis 7.0
     /// does for every list and sorted-set wait) and unblock them.
     pub fn expire_blocked(&mut self, now: Instant) {
-        while let Some(&(at, id, slot)) = self.block_deadlines.first() {
+        while let Some(&(at, id, slot)) = self.blocking.deadlines.first() {
             if at > now {
                 break;
             }
-            self.block_deadlines.pop_first();
+            self.blocking.deadlines.pop_first();
             let Some(mut client) = self.clients.take(slot) else {
                 continue;
             };
             if client.id == id && client.blocked.is_some() {
                 // Re-insert so unblock() finds and removes it consistently.
-                self.block_deadlines.insert((at, id, slot));
+                self.blocking.deadlines.insert((at, id, slot));
                 self.unblock(&mut client);
                 client.reply.null_array();
                 self.queue_write(&mut client);
@@ -214,8 +135,8 @@ impl Server {
     /// served BLMOVE may make its destination ready). See the module
     /// documentation.
     pub fn serve_ready_keys(&mut self) {
-        while self.ks.waiters.has_ready() {
-            let ready = std::mem::take(&mut self.ks.waiters.ready);
+        while self.blocking.waiters.has_ready() {
+            let ready = std::mem::take(&mut self.blocking.waiters.ready);
             for (db, key) in ready {
                 self.serve_key(db, &key);
             }
@@ -223,7 +144,7 @@ impl Server {
     }
 
     fn serve_key(&mut self, db: usize, key: &[u8]) {
-        let Some(queue) = self.ks.waiters.queues.get(&(db, key.to_vec())) else {
+        let Some(queue) = self.blocking.waiters.queues.get(&(db, key.to_vec())) else {
             return;
         };
         let candidates: Vec<(u64, usize)> = queue.iter().copied().collect();
@@ -248,7 +169,7 @@ impl Server {
                 let args: Vec<&[u8]> = b.argv.iter().map(Vec::as_slice).collect();
                 let saved_db = client.db;
                 client.db = b.db;
-                self.execute(&mut client, b.command, &args, true);
+                self.execute(&mut client, b.command, &args, None, true);
                 client.db = saved_db;
                 self.queue_write(&mut client);
             }
@@ -256,9 +177,6 @@ impl Server {
         }
     }
 }
-
-/// The ordered deadlines: (when, client id, slot).
-pub type Deadlines = BTreeSet<(Instant, u64, usize)>;
 
 #[cfg(test)]
 mod tests {

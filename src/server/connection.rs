@@ -17,6 +17,7 @@ use std::time::Instant;
 use mio::net::TcpStream;
 
 use super::reply::Reply;
+use super::state::transactions::Watches;
 
 /// Bytes asked of the socket per read (Redis's PROTO_IOBUF_LEN).
 pub const READ_CHUNK: usize = 16 * 1024;
@@ -71,22 +72,22 @@ pub struct Client {
     /// Since when the output has been over the soft limit.
     pub soft_limit_since: Option<Instant>,
     /// Waiting in a blocking command.
-    pub blocked: Option<Box<super::blocking::Blocked>>,
+    pub blocked: Option<Box<super::state::blocking::Blocked>>,
     /// Inside MULTI: the queued commands.
-    pub multi: Option<super::multi::Multi>,
+    pub multi: Option<super::state::transactions::Multi>,
     /// WATCHed (db, key)s.
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Pub/sub subscriptions, when any.
-    pub subs: Option<Box<super::pubsub::Subscriptions>>,
+    pub subs: Option<Box<super::state::pubsub::Subscriptions>>,
     /// Redis's CLIENT_PUBSUB: set by a subscribe, cleared when the last
     /// subscription goes.
     pub pubsub_mode: bool,
     /// A replica's connection (after REPLCONF or PSYNC).
-    pub replica: Option<Box<crate::server::replication::Downstream>>,
+    pub replica: Option<Box<super::state::replication::Downstream>>,
     /// The socketless client that applies our master's stream.
     pub is_master: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
-    pub waiting: Option<crate::server::replication::Wait>,
+    pub waiting: Option<super::state::replication::Wait>,
 }
 
 impl Client {
@@ -134,6 +135,13 @@ impl Client {
             is_master: false,
             waiting: None,
         }
+    }
+
+    /// Drop the transaction and the client's watches (DISCARD, EXEC,
+    /// RESET, a failed EXEC, closing).
+    pub fn discard_transaction(&mut self, watches: &mut Watches) {
+        self.multi = None;
+        watches.unwatch_all(self.id, &mut self.watched);
     }
 
     /// `ip:port` of the peer, as CLIENT LIST shows it.

@@ -19,7 +19,7 @@ use mio::{Events, Interest, Poll, Token};
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
 use super::replication::{self, upstream};
-use super::{Server, Shutdown, memory};
+use super::{Server, Shutdown, memory, output};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
@@ -155,7 +155,16 @@ impl EventLoop {
                 self.server
                     .log
                     .warning(&format!("Received {name} scheduling shutdown..."), &[]);
-                if persistence::prepare_shutdown(&mut self.server, ShutdownSave::Default, false) {
+                let (save, force) = self
+                    .server
+                    .config
+                    .shutdown_on_signal(signal == libc::SIGTERM);
+                let mode = match save {
+                    Some(true) => ShutdownSave::Save,
+                    Some(false) => ShutdownSave::NoSave,
+                    None => ShutdownSave::Default,
+                };
+                if persistence::prepare_shutdown(&mut self.server, mode, force) {
                     self.server.shutdown = Some(Shutdown::Signal(signal));
                 } else {
                     self.server.log.warning(
@@ -203,8 +212,8 @@ impl EventLoop {
     /// Run the input that clients unblocked (served or timed out) had
     /// pipelined behind their blocking command.
     fn resume_unblocked(&mut self) {
-        while !self.server.unblocked.is_empty() {
-            for slot in std::mem::take(&mut self.server.unblocked) {
+        while !self.server.blocking.unblocked.is_empty() {
+            for slot in std::mem::take(&mut self.server.blocking.unblocked) {
                 let Some(mut client) = self.server.clients.take(slot) else {
                     continue;
                 };
@@ -386,13 +395,17 @@ impl EventLoop {
                 Ok(None) => break,
                 Ok(Some(consumed)) => {
                     client.query_pos += consumed;
+                    // A RESP array is forwarded as it came when the
+                    // command propagates unchanged; an inline command is
+                    // encoded.
+                    let request = (buf.first() == Some(&b'*')).then(|| &buf[..consumed]);
                     argv.clear();
                     if parsed.iter().all(|a| matches!(a, Arg::Range(_))) {
                         argv.extend(parsed.iter().map(|a| match a {
                             Arg::Range(r) => &buf[r.clone()],
                             Arg::Owned(_) => &[][..],
                         }));
-                        self.server.call(client, &argv);
+                        self.server.call_request(client, &argv, request);
                     } else {
                         owned = parsed
                             .drain(..)
@@ -402,9 +415,9 @@ impl EventLoop {
                             })
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
-                        self.server.call(client, &args);
+                        self.server.call_request(client, &args, request);
                     }
-                    self.check_output_limits(client);
+                    self.server.check_output_limit(client);
                 }
                 Err(e) => {
                     self.server.log.verbose(
@@ -440,16 +453,6 @@ impl EventLoop {
         OUTPUT_HIGH_WATER.max(configured.min(usize::MAX as u64) as usize)
     }
 
-    /// Close a client past its hard limit, or over its soft limit for too
-    /// long (client-output-buffer-limit, by the client's class).
-    fn check_output_limits(&mut self, client: &mut Client) {
-        if client.replica.as_deref().is_some_and(|d| d.attached()) {
-            // The replica class is enforced where the stream is written.
-            return;
-        }
-        self.server.enforce_output_limit(client);
-    }
-
     fn write_client(&mut self, slot: usize) {
         if let Some(client) = self.server.clients.take(slot) {
             self.after_write(client);
@@ -463,7 +466,7 @@ impl EventLoop {
         persistence::flush_aof(&mut self.server, true);
         replication::flush(&mut self.server);
         while !self.server.pending_writes.is_empty() {
-            let slots = std::mem::take(&mut self.server.pending_writes);
+            let slots = self.server.pending_writes.take();
             for slot in slots {
                 let Some(client) = self.server.clients.take(slot) else {
                     continue;
@@ -549,10 +552,8 @@ impl EventLoop {
             self.read_client(slot);
             if let Some(c) = self.server.clients.get_mut(slot)
                 && c.reply.pending() > 0
-                && !c.pending_write
             {
-                c.pending_write = true;
-                self.server.pending_writes.push(slot);
+                self.server.pending_writes.queue(c);
             }
         }
     }
@@ -564,7 +565,7 @@ impl EventLoop {
         // A client killed while blocked, watching or subscribed leaves no
         // trace in the registries.
         self.server.unblock(&mut client);
-        super::multi::discard(&mut self.server, &mut client);
+        client.discard_transaction(&mut self.server.transactions.watches);
         self.server.drop_subscriptions(&mut client);
         replication::replica_closed(&mut self.server, &client);
         if let Some(stream) = client.stream.as_mut() {
@@ -591,7 +592,7 @@ impl EventLoop {
         let server = &mut self.server;
         server.cron_runs += 1;
         super::metrics::Endpoint::tick(server);
-        server.clock_base = (now, super::keyspace::unix_ms());
+        server.clock_base = (now, super::clock::unix_ms());
 
         let stats = &mut server.stats;
         stats.samples.push_back((
@@ -604,21 +605,14 @@ impl EventLoop {
             stats.samples.pop_front();
         }
 
-        // Idle clients and soft output limits.
+        // Idle clients, and clients over their soft output limit for too
+        // long (checked here too: such a client may get no more output).
         let timeout = server.config.timeout;
-        let (normal, pubsub) = (
-            server.config.output_limit,
-            server.config.pubsub_output_limit,
-        );
         let mut doomed = Vec::new();
+        let mut over = Vec::new();
         for client in server.clients.iter_mut() {
             // Blocked and subscribed clients wait by design (Redis exempts
             // them from the idle timeout).
-            let soft = if client.subscriptions() > 0 {
-                pubsub
-            } else {
-                normal
-            };
             if timeout > 0
                 && !client.monitor
                 && client.blocked.is_none()
@@ -627,13 +621,18 @@ impl EventLoop {
                 && now.duration_since(client.last_interaction).as_secs() > timeout
             {
                 doomed.push(client.slot);
-            } else if soft.soft > 0
-                && let Some(since) = client.soft_limit_since
-                && client.reply.pending() as u64 >= soft.soft
-                && since.elapsed().as_secs() >= soft.soft_seconds
-            {
-                client.close_asap = true;
-                doomed.push(client.slot);
+            } else if client.soft_limit_since.is_some() {
+                let class = output::Class::of(client);
+                let used = output::held(client);
+                if output::over_limit(client, class.limit(&server.config), used) {
+                    over.push((client.slot, class, used));
+                }
+            }
+        }
+        for (slot, class, used) in over {
+            if let Some(mut c) = server.clients.take(slot) {
+                server.close_over_limit(&mut c, class, used);
+                server.clients.slots[slot] = Some(c);
             }
         }
         for slot in doomed {
@@ -648,6 +647,7 @@ impl EventLoop {
         let server = &mut self.server;
 
         server.ks.active_expire_cycle(hz);
+        server.report_expired();
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
         // While a child writes a snapshot, moving entries between tables

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
+use super::clock::lru_clock;
 use super::connection::Client;
-use super::keyspace::lru_clock;
 use super::{REDIS_VERSION, Server, memory};
 
 /// Sections in the order Redis prints them, and which are in "default".
@@ -147,7 +147,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "maxclients", srv.config.maxclients);
             field(out, "client_recent_max_input_buffer", max_in);
             field(out, "client_recent_max_output_buffer", max_out);
-            field(out, "blocked_clients", srv.blocked_clients);
+            field(out, "blocked_clients", srv.blocking.count);
             field(out, "tracking_clients", 0);
             field(out, "clients_in_timeout_table", 0);
         }

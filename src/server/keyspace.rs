@@ -1,7 +1,8 @@
-//! The keyspace: numbered databases of binary-safe keys, the value model the
-//! data types slot into, expiry (lazy on access, plus the active sampling
-//! cycle), and the effects a write leaves behind (dirty counter, the
-//! commands to propagate, keyspace statistics).
+//! The keyspace: numbered databases of binary-safe keys holding
+//! [`Value`]s, expiry (lazy on access, plus the active sampling cycle), and
+//! the effects a command leaves behind (the commands to propagate, keyspace
+//! statistics, the keys that expired, which the key-change signal reports:
+//! [`crate::server::signal`]).
 //!
 //! A database keeps two tables, as Redis does: `dict` (key → [`Object`]) and
 //! `expires` (key → absolute expiry in Unix milliseconds) for the keys that
@@ -10,225 +11,10 @@
 //! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
 //! guess when a key expired).
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
+use super::clock::{lru_clock, set_clock, unix_ms};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
-use super::thin::ThinBytes;
-use super::types::hash::{HashRef, HashTable};
-use super::types::list::List;
-use super::types::packed::Packed;
-use super::types::set::{SetRef, SetTable};
-use super::types::zset::{SkipZset, ZsetRef};
-
-/// A value of any type, each collection type in its compact or its full
-/// encoding (see [`super::types`]). Every variant holds one word besides
-/// the discriminant, so a `Value` stays 16 bytes whatever it holds; the
-/// per-type modules give typed views (`HashRef`, `SetRef`, `ZsetRef`)
-/// over the pairs of variants. Everything that matches on `Value` (TYPE,
-/// OBJECT ENCODING, MEMORY USAGE, COPY, RDB) handles each variant.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    String(Str),
-    /// Redis 7.0 reports every list as "quicklist".
-    List(Box<List>),
-    /// "listpack"
-    HashPacked(Packed),
-    /// "hashtable"
-    HashTable(Box<HashTable>),
-    /// "intset"
-    SetInts(Packed),
-    /// "hashtable"
-    SetTable(Box<SetTable>),
-    /// "listpack"
-    ZsetPacked(Packed),
-    /// "skiplist"
-    ZsetSkiplist(Box<SkipZset>),
-    /// A value of a type this server stores but cannot operate on (streams,
-    /// module types), kept as it was serialized in an RDB file: see
-    /// [`Opaque`].
-    Opaque(Box<Opaque>),
-}
-
-/// The data type of a value, as TYPE names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    String,
-    List,
-    Hash,
-    Set,
-    Zset,
-    /// A stream or module value kept in its RDB form ([`Opaque`]).
-    Opaque,
-}
-
-impl Value {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Value::String(_) => Kind::String,
-            Value::List(_) => Kind::List,
-            Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
-            Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
-            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
-            Value::Opaque(_) => Kind::Opaque,
-        }
-    }
-
-    /// The name TYPE reports.
-    pub fn type_name(&self) -> &'static str {
-        match self.kind() {
-            Kind::String => "string",
-            Kind::List => "list",
-            Kind::Hash => "hash",
-            Kind::Set => "set",
-            Kind::Zset => "zset",
-            Kind::Opaque => match self {
-                Value::Opaque(o) => o.type_name,
-                _ => "none",
-            },
-        }
-    }
-
-    /// The name OBJECT ENCODING reports.
-    pub fn encoding(&self) -> &'static str {
-        match self {
-            Value::String(s) => s.encoding(),
-            Value::List(_) => "quicklist",
-            Value::HashPacked(_) | Value::ZsetPacked(_) => "listpack",
-            Value::HashTable(_) | Value::SetTable(_) => "hashtable",
-            Value::SetInts(_) => "intset",
-            Value::ZsetSkiplist(_) => "skiplist",
-            Value::Opaque(o) => o.encoding,
-        }
-    }
-
-    /// Elements in a collection (0 for strings).
-    pub fn len(&self) -> usize {
-        match self {
-            Value::String(_) => 0,
-            Value::List(l) => l.len(),
-            Value::HashPacked(_) | Value::HashTable(_) => HashRef::of(self).map_or(0, |h| h.len()),
-            Value::SetInts(_) | Value::SetTable(_) => SetRef::of(self).map_or(0, |s| s.len()),
-            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
-                ZsetRef::of(self).map_or(0, |z| z.len())
-            }
-            Value::Opaque(_) => 0,
-        }
-    }
-
-    /// A collection without elements (never stored: Redis deletes them).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
-    pub fn heap_bytes(&self) -> usize {
-        match self {
-            Value::String(Str::Int(_)) => 0,
-            Value::String(Str::Embedded(b)) => b.len() + 1,
-            Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
-            Value::List(l) => l.heap_bytes(),
-            Value::HashPacked(_) | Value::HashTable(_) => {
-                HashRef::of(self).map_or(0, |h| h.heap_bytes())
-            }
-            Value::SetInts(_) | Value::SetTable(_) => {
-                SetRef::of(self).map_or(0, |s| s.heap_bytes())
-            }
-            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
-                ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
-            }
-            Value::Opaque(o) => o.data.len() + std::mem::size_of::<Opaque>(),
-        }
-    }
-}
-
-/// A value kept in its serialized RDB form: the type byte and the bytes
-/// that follow the key in a dump. Every 7.0 dump loads, even with streams
-/// or module values in it; such keys can be deleted, expired, renamed,
-/// moved, copied, dumped and saved unchanged, while the commands of their
-/// type answer WRONGTYPE.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Opaque {
-    /// The RDB type byte the bytes are written with.
-    pub rdb_type: u8,
-    pub data: Box<[u8]>,
-    /// What TYPE and OBJECT ENCODING report.
-    pub type_name: &'static str,
-    pub encoding: &'static str,
-}
-
-/// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings report "raw".
-pub const EMBSTR_LIMIT: usize = 44;
-
-/// A string value in one of Redis's three encodings.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Str {
-    /// A canonical decimal integer ("int").
-    Int(i64),
-    /// Immutable bytes as SET stores them ("embstr" up to 44 bytes).
-    Embedded(ThinBytes),
-    /// Bytes that were modified in place (APPEND, SETRANGE, SETBIT): kept
-    /// with spare capacity so repeated appends are amortized ("raw").
-    Raw(Box<Vec<u8>>),
-}
-
-impl Str {
-    /// A string from client bytes, encoded as Redis's tryObjectEncoding
-    /// would: integers that print back identically become `Int`.
-    pub fn from_bytes(bytes: &[u8]) -> Str {
-        if bytes.len() <= 20
-            && let Some(n) = crate::resp::number::string2ll(bytes)
-        {
-            return Str::Int(n);
-        }
-        Str::Embedded(ThinBytes::new(bytes))
-    }
-
-    pub fn encoding(&self) -> &'static str {
-        match self {
-            Str::Int(_) => "int",
-            Str::Embedded(b) if b.len() <= EMBSTR_LIMIT => "embstr",
-            Str::Embedded(_) | Str::Raw(_) => "raw",
-        }
-    }
-
-    /// The bytes, formatting an integer into `scratch`.
-    pub fn bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
-        match self {
-            Str::Int(n) => scratch.format(*n).as_bytes(),
-            Str::Embedded(b) => b,
-            Str::Raw(v) => v,
-        }
-    }
-
-    pub fn to_vec(&self) -> Vec<u8> {
-        let mut scratch = itoa::Buffer::new();
-        self.bytes(&mut scratch).to_vec()
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Str::Int(n) => itoa::Buffer::new().format(*n).len(),
-            Str::Embedded(b) => b.len(),
-            Str::Raw(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The bytes as a growable buffer, converting to the raw encoding.
-    pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        if !matches!(self, Str::Raw(_)) {
-            *self = Str::Raw(Box::new(self.to_vec()));
-        }
-        match self {
-            Str::Raw(v) => v,
-            _ => unreachable!("converted to raw above"),
-        }
-    }
-}
+use super::types::{Str, Value};
 
 /// A value with the metadata Redis keeps per object.
 #[derive(Clone, Debug)]
@@ -253,28 +39,6 @@ impl Object {
     fn touch(&mut self) {
         self.lru = lru_clock();
     }
-}
-
-/// The LRU clock: seconds, truncated to Redis's 24 bits. Cached (updated
-/// whenever the keyspace's notion of "now" is), so touching a key on every
-/// access costs a load, not a clock read.
-static LRU_CLOCK: AtomicU32 = AtomicU32::new(0);
-
-pub fn lru_clock() -> u32 {
-    LRU_CLOCK.load(Ordering::Relaxed)
-}
-
-/// Set the time commands see (ms since the epoch) and the LRU clock.
-pub fn set_clock(now_ms: i64) {
-    LRU_CLOCK.store((now_ms / 1000) as u32 & 0x00ff_ffff, Ordering::Relaxed);
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// One numbered database.
@@ -364,10 +128,9 @@ pub struct Keyspace {
     pub is_replica: bool,
     pub applying_master: bool,
     pub rng: Rng,
-    /// Clients blocked on keys, and the keys that got elements.
-    pub waiters: super::blocking::Waiters,
-    /// WATCHed keys.
-    pub watches: super::multi::Watches,
+    /// Keys deleted because their time came, in order, until the
+    /// key-change signal reports them ([`crate::server::signal`]).
+    pub expired: Vec<(usize, Vec<u8>)>,
     /// Time the current command sees: fixed for the whole command, as
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
@@ -394,8 +157,7 @@ impl Keyspace {
             is_replica: false,
             applying_master: false,
             rng: Rng::from_entropy(),
-            waiters: Default::default(),
-            watches: Default::default(),
+            expired: Vec::new(),
             now: unix_ms(),
             loading: false,
         }
@@ -426,9 +188,7 @@ impl Keyspace {
             return !self.applying_master;
         }
         d.remove(key);
-        if !self.watches.is_empty() {
-            self.watches.touch(db, key, false);
-        }
+        self.expired.push((db, key.to_vec()));
         self.effects.expired_keys += 1;
         self.effects
             .propagate(Propagated::new(db, [&b"DEL"[..], key]));
@@ -438,34 +198,6 @@ impl Keyspace {
     /// Whether `key` is past its expiry (still in the table or not).
     pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
         self.dbs[db].is_expired(key, self.now)
-    }
-
-    pub fn has_watches(&self) -> bool {
-        !self.watches.is_empty()
-    }
-
-    /// A write modified `key` (Redis's signalModifiedKey): its watchers'
-    /// transactions will fail. Marks the command as having named its keys.
-    pub fn touch(&mut self, db: usize, key: &[u8]) {
-        self.effects.touched = true;
-        if self.watches.is_empty() {
-            return;
-        }
-        let there = self.dbs[db].dict.contains_key(key);
-        self.watches.touch(db, key, there);
-    }
-
-    /// FLUSHDB/SWAPDB: touch the watched keys of `db` that exist in it, or
-    /// in `other` (the database swapped in).
-    pub fn touch_all(&mut self, db: usize, other: Option<usize>) {
-        self.effects.touched = true;
-        for key in self.watches.keys_of(db) {
-            let in_db = self.dbs[db].dict.contains_key(&key);
-            let in_other = other.is_some_and(|o| self.dbs[o].dict.contains_key(&key));
-            if in_db || in_other {
-                self.watches.touch(db, &key, in_other);
-            }
-        }
     }
 
     /// A key for reading: expired keys are deleted first; hits and misses
@@ -641,7 +373,7 @@ mod tests {
         let sent = ks.effects.take_propagated();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].db, 1);
-        assert_eq!(sent[0].argv, vec![b"DEL".to_vec(), b"k".to_vec()]);
+        assert_eq!(sent[0].argv(), vec![b"DEL".to_vec(), b"k".to_vec()]);
     }
 
     #[test]

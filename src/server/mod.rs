@@ -1,6 +1,27 @@
 //! `sonde serve`: a single-threaded Redis-protocol server.
 //!
-//! # Architecture
+//! # Layers
+//!
+//! From the bottom up; a file imports only from its own layer or below
+//! (the one exception is [`Server`] itself, defined here and named by the
+//! layers that act on it):
+//!
+//! ```text
+//! 6 loop/io    event_loop (mio), persistence/ (RDB, AOF), replication/
+//!              (master and replica sides), info, config
+//! 5 server     Server (this file): owns one struct per subsystem;
+//!              call() = lookup → check → queue (MULTI) or execute();
+//!              execute() = handler → signals → propagation
+//! 4 commands   commands/ one file per family, command (the dispatch table),
+//!              blocking, pubsub (delivery)
+//! 3 signals    signal: the key-change signal and its consumers (dirty
+//!              counter, WATCH, blocked-client wake-ups, notifications)
+//! 2 state      keyspace (databases, expiry), connection (a client's
+//!              buffers and state), state/ (blocking, transactions, pubsub,
+//!              replication: data only, clients by id and slot)
+//! 1 values     types/ (Value, Kind, Str and the encodings), dict, thin,
+//!              numeric, clock, reply, propagate, memory
+//! ```
 //!
 //! - [`event_loop`]: one mio `Poll` drives everything: it accepts clients,
 //!   reads until WouldBlock, frames every complete request in the query
@@ -14,15 +35,17 @@
 //!   timeouts, incremental rehashing and the statistics samples.
 //! - [`connection`]: a [`connection::Client`]: socket, query and output
 //!   buffers, and the per-client state commands change (database, RESP
-//!   version, authentication, name, reply mode). Features that make a client
-//!   wait (blocking commands, MULTI) add fields there and a state the loop
-//!   checks before executing the next request.
-//! - [`keyspace`]: numbered databases of [`keyspace::Object`]s. The value
-//!   model is the [`keyspace::Value`] enum: strings now, and each data type
-//!   a new variant with its own compact encodings; TYPE, OBJECT ENCODING,
-//!   MEMORY USAGE and (later) RDB match on it exhaustively. Expiries live in
-//!   a second table per database, in absolute Unix milliseconds; expired
-//!   keys are deleted lazily on access and by the active cycle.
+//!   version, authentication, name, reply mode, and the per-client state
+//!   of blocking, MULTI, pub/sub and replication from [`state`]).
+//! - [`types`]: the value model, the [`types::Value`] enum: each data type
+//!   a variant per encoding; TYPE, OBJECT ENCODING, MEMORY USAGE and RDB
+//!   match on it exhaustively.
+//! - [`keyspace`]: numbered databases of [`keyspace::Object`]s. Expiries
+//!   live in a second table per database, in absolute Unix milliseconds;
+//!   expired keys are deleted lazily on access and by the active cycle.
+//! - [`signal`]: the key-change signal. A write reports each key it changed
+//!   once, with Redis's event class and name; the dirty counter, WATCH and
+//!   blocked-client wake-ups subscribe there, and nowhere else.
 //! - [`dict`]: the hash table behind every database: incremental rehash (no
 //!   pause when millions of keys trigger a resize) and a reverse-binary
 //!   cursor for SCAN.
@@ -54,6 +77,7 @@
 //!   client), both fed by or feeding [`propagate::Feed`].
 
 pub mod blocking;
+pub mod clock;
 pub mod command;
 pub mod commands;
 pub mod config;
@@ -65,25 +89,28 @@ pub mod keyspace;
 pub mod loading;
 pub mod memory;
 pub mod metrics;
-pub mod multi;
 pub mod notify_systemd;
 pub mod numeric;
+pub mod output;
 pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb_value;
 pub mod replication;
 pub mod reply;
+pub mod signal;
+pub mod state;
 pub mod thin;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use clock::unix_ms;
 use command::{Lookup, Table, flags};
 use config::Config;
 use connection::{Client, ReplyMode};
-use keyspace::{Keyspace, unix_ms};
+use keyspace::Keyspace;
 use propagate::{Feed, Propagated};
 
 use crate::output::log::Logger;
@@ -221,7 +248,7 @@ pub struct Server {
     pub run_id: String,
     pub next_client_id: u64,
     /// Clients with output to flush before the loop sleeps.
-    pub pending_writes: Vec<usize>,
+    pub pending_writes: output::WriteQueue,
     pub slowlog: VecDeque<SlowEntry>,
     pub slowlog_next_id: u64,
     /// LATENCY: event name → (unix secs, ms) samples, newest last.
@@ -241,17 +268,14 @@ pub struct Server {
     pub monitors: usize,
     /// The last top-level command name as sent, and its table entry.
     last_lookup: (Vec<u8>, usize),
-    /// While EXEC runs: what its commands propagate, wrapped in MULTI/EXEC
-    /// when there is more than one.
-    pub exec_feed: Option<Vec<Propagated>>,
-    /// Blocking deadlines, nearest first.
-    pub block_deadlines: blocking::Deadlines,
-    pub blocked_clients: usize,
-    /// Clients unblocked since the loop last looked: their pipelined input
-    /// is processed next.
-    pub unblocked: Vec<usize>,
+    /// Blocked clients: waiters by key, deadlines.
+    pub blocking: state::blocking::Blocking,
+    /// MULTI/EXEC and WATCH.
+    pub transactions: state::transactions::Transactions,
     /// Pub/sub channels and patterns with their subscribers.
-    pub pubsub: pubsub::Registry,
+    pub pubsub: state::pubsub::Registry,
+    /// The key-change signal: dirty counter, recording.
+    pub signals: signal::Signals,
 }
 
 impl Server {
@@ -277,7 +301,7 @@ impl Server {
             started_unix_ms: unix_ms(),
             run_id,
             next_client_id: 1,
-            pending_writes: Vec::new(),
+            pending_writes: Default::default(),
             slowlog: VecDeque::new(),
             slowlog_next_id: 0,
             latency: BTreeMap::new(),
@@ -287,11 +311,10 @@ impl Server {
             clock_base: (Instant::now(), unix_ms()),
             monitors: 0,
             last_lookup: (Vec::new(), 0),
-            exec_feed: None,
-            block_deadlines: Default::default(),
-            blocked_clients: 0,
-            unblocked: Vec::new(),
+            blocking: Default::default(),
+            transactions: Default::default(),
             pubsub: Default::default(),
+            signals: Default::default(),
         }
     }
 
@@ -300,11 +323,18 @@ impl Server {
         self.config.requirepass.is_some() && !client.authenticated
     }
 
+    /// Execute one request built from `args` (see [`Server::call_request`]).
+    pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
+        self.call_request(client, args, None);
+    }
+
     /// Execute one request: look the command up, check it, queue it (inside
     /// MULTI) or run it, and account for it (statistics, slowlog,
     /// propagation, MONITOR, reply mode); then serve clients blocked on
     /// keys the command filled. This is the only way requests run.
-    pub fn call(&mut self, client: &mut Client, args: &[&[u8]]) {
+    /// `request`, when given, is the request as it arrived (a RESP array
+    /// of bulk strings): a write propagated unchanged is those bytes.
+    pub fn call_request(&mut self, client: &mut Client, args: &[&[u8]], request: Option<&[u8]>) {
         let Some(&name) = args.first() else {
             return;
         };
@@ -351,14 +381,16 @@ impl Server {
         }
         let spec = self.commands.entries[index].spec;
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
-            multi::queue(client, index, spec.flags, args);
+            if let Some(m) = client.multi.as_mut() {
+                m.queue(index, spec.flags, args);
+            }
             client.reply.raw(b"+QUEUED\r\n");
             self.end_reply(client, reply_start);
             return;
         }
-        self.execute(client, index, args, false);
+        self.execute(client, index, args, request, false);
         self.end_reply(client, reply_start);
-        if self.ks.waiters.has_ready() {
+        if self.blocking.waiters.has_ready() {
             self.serve_ready_keys();
         }
     }
@@ -369,7 +401,7 @@ impl Server {
         let is_exec = index.is_some_and(|i| self.commands.entries[i].full_name == "exec");
         // Redis aborts on any rejected EXEC, inside MULTI or not.
         if is_exec {
-            multi::discard(self, client);
+            client.discard_transaction(&mut self.transactions.watches);
             let reason = message.strip_prefix('-').unwrap_or(message);
             client.reply.error(&format!(
                 "-EXECABORT Transaction discarded because of: {reason}"
@@ -388,8 +420,16 @@ impl Server {
 
     /// Run one command that passed the checks (a request, a command queued
     /// by MULTI, or a blocked command served again when `again`: then it
-    /// does not count as another call).
-    pub fn execute(&mut self, client: &mut Client, index: usize, args: &[&[u8]], again: bool) {
+    /// does not count as another call). `request` is the request's own
+    /// bytes, when they are at hand (see [`Server::call_request`]).
+    pub fn execute(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        args: &[&[u8]],
+        request: Option<&[u8]>,
+        again: bool,
+    ) {
         let spec = self.commands.entries[index].spec;
         let Some(handler) = spec.handler else {
             // A container called with a subcommand that has no handler:
@@ -409,8 +449,7 @@ impl Server {
         self.ks
             .set_now(base_ms + started.saturating_duration_since(base).as_millis() as i64);
         self.ks.effects.enabled = self.feed.is_consumed();
-        self.ks.effects.touched = false;
-        let dirty_before = self.ks.effects.dirty;
+        let dirty_before = self.signals.dirty;
         // A bug in one command must not take the server down: the client
         // gets an error, the log says what happened.
         let outcome =
@@ -437,14 +476,10 @@ impl Server {
         }
         self.finish_errors(client, Some(index));
 
-        let changed = self.ks.effects.dirty != dirty_before;
-        // WATCH: a write that changed the dataset touches its keys, unless
-        // it named the keys it modified itself.
-        if changed && spec.has(flags::WRITE) && !self.ks.effects.touched && self.ks.has_watches() {
-            for key in spec_keys(spec, args) {
-                self.ks.touch(client.db, key);
-            }
-        }
+        // Signals: what the handler changed was reported as it went; keys
+        // that expired on access are reported now.
+        self.report_expired();
+        let changed = self.signals.dirty != dirty_before;
 
         // Propagation: the command's own arguments for a write that changed
         // the dataset, unless it recorded its own rewrite.
@@ -453,13 +488,15 @@ impl Server {
             && !self.ks.effects.rewritten
             && self.ks.effects.enabled
         {
-            self.ks
-                .effects
-                .propagate(Propagated::new(client.db, args.iter().copied()));
+            let command = match request {
+                Some(bytes) => Propagated::raw(client.db, bytes),
+                None => Propagated::new(client.db, args.iter().copied()),
+            };
+            self.ks.effects.propagate(command);
         }
         if self.ks.effects.has_propagated() || self.ks.effects.rewritten {
             let entries = self.ks.effects.take_propagated();
-            match self.exec_feed.as_mut() {
+            match self.transactions.exec_feed.as_mut() {
                 Some(buffered) => buffered.extend(entries),
                 None => self.feed.push(entries),
             }
@@ -577,10 +614,7 @@ impl Server {
 
     /// Remember that `client` has output to flush before the loop sleeps.
     pub fn queue_write(&mut self, client: &mut Client) {
-        if !client.pending_write {
-            client.pending_write = true;
-            self.pending_writes.push(client.slot);
-        }
+        self.pending_writes.queue(client);
     }
 
     fn slowlog_push(&mut self, client: &Client, args: &[&[u8]], micros: u64) {
@@ -590,7 +624,12 @@ impl Server {
         }
         // Redis keeps at most 32 arguments of at most 128 bytes each.
         let mut kept: Vec<Vec<u8>> = Vec::new();
+        let secret = config::sensitive_arguments(args);
         for (i, arg) in args.iter().enumerate() {
+            if secret.contains(&i) {
+                kept.push(b"(redacted)".to_vec());
+                continue;
+            }
             if i == 31 && args.len() > 32 {
                 kept.push(format!("... ({} more arguments)", args.len() - 31).into_bytes());
                 break;
@@ -643,54 +682,54 @@ impl Server {
             client.addr()
         )
         .into_bytes();
-        for arg in args {
+        let secret = config::sensitive_arguments(args);
+        for (i, arg) in args.iter().enumerate() {
             line.push(b' ');
+            if secret.contains(&i) {
+                line.extend_from_slice(b"\"(redacted)\"");
+                continue;
+            }
             line.extend_from_slice(&crate::output::bytes::quoted(arg).into_bytes());
         }
         line.extend_from_slice(b"\r\n");
-        let mut queued = Vec::new();
         for monitor in self.clients.iter_mut().filter(|c| c.monitor) {
             monitor.reply.raw(&line);
-            if !monitor.pending_write {
-                monitor.pending_write = true;
-                queued.push(monitor.slot);
-            }
+            self.pending_writes.queue(monitor);
         }
-        self.pending_writes.extend(queued);
     }
 
-    /// Whether the client in `slot` exceeds its client-output-buffer-limit
-    /// class (pub/sub subscribers have their own); marks it for closing.
-    pub fn enforce_output_limit(&mut self, client: &mut Client) {
-        let limit = if client.subscriptions() > 0 {
-            self.config.pubsub_output_limit
-        } else {
-            self.config.output_limit
-        };
-        let pending = client.reply.pending() as u64;
-        let hard = limit.hard > 0 && pending >= limit.hard;
-        let mut soft = false;
-        if limit.soft > 0 && pending >= limit.soft {
-            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
-            soft = since.elapsed().as_secs() >= limit.soft_seconds;
-        } else {
-            client.soft_limit_since = None;
+    /// Close `client` if its output is past the client-output-buffer-limit
+    /// of its class (see [`output`]).
+    pub fn check_output_limit(&mut self, client: &mut Client) {
+        let class = output::Class::of(client);
+        let used = output::held(client);
+        if output::over_limit(client, class.limit(&self.config), used) {
+            self.close_over_limit(client, class, used);
         }
-        if (hard || soft) && !client.close_asap {
-            client.close_asap = true;
-            self.stats.output_limit_disconnections += 1;
-            self.log.warning(
-                "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
-                &[
-                    ("addr", crate::output::log::Field::Str(&client.addr())),
-                    ("omem", crate::output::log::Field::Int(pending as i64)),
-                ],
-            );
-            // Drop the buffered output now: memory stays bounded.
-            client.reply.buf = Vec::new();
-            client.reply.sent = 0;
-            self.queue_write(client);
+    }
+
+    /// Close a client past its output limit: counted, logged, its buffered
+    /// output dropped now (memory stays bounded), written (closed) next.
+    pub fn close_over_limit(&mut self, client: &mut Client, class: output::Class, used: u64) {
+        if client.close_asap {
+            return;
         }
+        client.close_asap = true;
+        self.stats.output_limit_disconnections += 1;
+        self.log.warning(
+            "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
+            &[
+                ("addr", crate::output::log::Field::Str(&client.addr())),
+                ("class", crate::output::log::Field::Str(class.name())),
+                ("omem", crate::output::log::Field::Int(used as i64)),
+            ],
+        );
+        client.reply.buf = Vec::new();
+        client.reply.sent = 0;
+        if let Some(d) = client.replica.as_deref_mut() {
+            d.pending = Vec::new();
+        }
+        self.pending_writes.queue_slot(client.slot);
     }
 
     /// Mark the client in `slot` for closing (CLIENT KILL of another client).
@@ -698,9 +737,7 @@ impl Server {
         if let Some(c) = self.clients.get_mut(slot) {
             c.close_asap = true;
         }
-        if !self.pending_writes.contains(&slot) {
-            self.pending_writes.push(slot);
-        }
+        self.pending_writes.queue_slot(slot);
     }
 
     /// Uptime.
@@ -724,24 +761,6 @@ pub fn log_level(level: config::LogLevel) -> crate::output::log::Level {
 fn truncate_c(bytes: &[u8], max: usize) -> String {
     let end = memchr::memchr(0, bytes).unwrap_or(bytes.len()).min(max);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
-}
-
-/// The keys a command's key specification names in `args` (first..=last
-/// stepping by step; a negative last counts from the end).
-fn spec_keys<'a>(spec: &command::Spec, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
-    let k = spec.keys;
-    if k.first <= 0 || k.step <= 0 {
-        return Vec::new();
-    }
-    let argc = args.len() as i32;
-    let last = if k.last < 0 { argc + k.last } else { k.last };
-    let mut out = Vec::new();
-    let mut i = k.first;
-    while i <= last && i < argc {
-        out.push(args[i as usize]);
-        i += k.step;
-    }
-    out
 }
 
 /// "unknown command 'X', with args beginning with: 'a' 'b' ".

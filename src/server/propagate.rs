@@ -17,19 +17,53 @@
 //! After each command the event loop drains [`Effects::take_propagated`] into
 //! the server's [`Feed`], where persistence and replication consume it (they
 //! add `SELECT` whenever the database differs from the previous entry's).
+//!
+//! A command is kept as RESP bytes, encoded once: a command propagated
+//! unchanged is the very bytes the client (or our master) sent
+//! ([`Propagated::raw`]); a rewrite is encoded by [`crate::resp::encode::command`].
+//! Every consumer copies those bytes; none encodes again.
 
-/// One command to propagate, with the database it applies to.
+use crate::resp::encode;
+use crate::resp::request::{RequestLimits, parse_request};
+
+/// One command to propagate, as RESP bytes, with the database it applies
+/// to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Propagated {
     pub db: usize,
-    pub argv: Vec<Vec<u8>>,
+    /// The command as a RESP array of bulk strings.
+    pub resp: Vec<u8>,
 }
 
 impl Propagated {
+    /// A command made of `argv` (a rewrite, or a command whose request
+    /// bytes are gone).
     pub fn new<'a>(db: usize, argv: impl IntoIterator<Item = &'a [u8]>) -> Propagated {
+        let argv: Vec<&[u8]> = argv.into_iter().collect();
+        let mut resp = Vec::with_capacity(16 + argv.iter().map(|a| a.len() + 16).sum::<usize>());
+        encode::command(&mut resp, &argv);
+        Propagated { db, resp }
+    }
+
+    /// A command as the bytes of its request: a RESP array of bulk strings
+    /// (never an inline command).
+    pub fn raw(db: usize, request: &[u8]) -> Propagated {
+        debug_assert_eq!(request.first(), Some(&b'*'));
         Propagated {
             db,
-            argv: argv.into_iter().map(<[u8]>::to_vec).collect(),
+            resp: request.to_vec(),
+        }
+    }
+
+    /// The arguments (decoded again: for inspection and tests).
+    pub fn argv(&self) -> Vec<Vec<u8>> {
+        match parse_request(&self.resp, &RequestLimits::default(), true) {
+            Ok(Some(request)) => request
+                .args
+                .iter()
+                .map(|a| a.bytes(&self.resp).to_vec())
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -37,8 +71,6 @@ impl Propagated {
 /// What the command being executed did besides its reply.
 #[derive(Default, Debug)]
 pub struct Effects {
-    /// Changes to the dataset since start (Redis's `server.dirty`).
-    pub dirty: u64,
     /// Commands the current command wants propagated, in order.
     propagated: Vec<Propagated>,
     /// Set by a command that rewrote its own propagation (so the loop does
@@ -47,8 +79,6 @@ pub struct Effects {
     /// Whether anything consumes propagated commands; when nothing does,
     /// recording them (copying arguments) is skipped.
     pub enabled: bool,
-    /// The command touched (for WATCH) the keys it modified itself.
-    pub touched: bool,
     pub expired_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
@@ -117,12 +147,12 @@ impl Feed {
         self.count += entries.len() as u64;
         if self.aof.active {
             for e in &entries {
-                self.aof.append(e.db, e.argv.iter().map(Vec::as_slice));
+                self.aof.append(e.db, &e.resp);
             }
         }
         if self.repl.active {
             for e in &entries {
-                self.repl.append(e.db, e.argv.iter().map(Vec::as_slice));
+                self.repl.append(e.db, &e.resp);
             }
         }
         if self.record {
@@ -142,20 +172,24 @@ pub struct Encoded {
 }
 
 impl Encoded {
-    pub fn append<'a>(&mut self, db: usize, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+    /// Append a command (RESP bytes) for database `db`.
+    pub fn append(&mut self, db: usize, resp: &[u8]) {
         if self.db != Some(db) {
-            let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
-            encode_command(&mut self.buf, [&b"SELECT"[..], &index].into_iter());
+            let mut index = itoa::Buffer::new();
+            encode::command(
+                &mut self.buf,
+                &[&b"SELECT"[..], index.format(db).as_bytes()],
+            );
             self.db = Some(db);
         }
-        encode_command(&mut self.buf, argv);
+        self.buf.extend_from_slice(resp);
     }
 
     /// A command valid in any database (the PING sent to replicas): no
     /// SELECT before it.
-    pub fn append_same_db<'a>(&mut self, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+    pub fn append_same_db<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
         if self.active {
-            encode_command(&mut self.buf, argv);
+            encode::command(&mut self.buf, argv);
         }
     }
 
@@ -165,28 +199,6 @@ impl Encoded {
     }
 }
 
-/// Append `*<n>\r\n` then each argument as `$<len>\r\n<bytes>\r\n`.
-pub fn encode_command<'a>(out: &mut Vec<u8>, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
-    encode_header(out, b'*', argv.len());
-    for arg in argv {
-        encode_bulk(out, arg);
-    }
-}
-
-/// `<prefix><n>\r\n`.
-pub fn encode_header(out: &mut Vec<u8>, prefix: u8, n: usize) {
-    out.push(prefix);
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    out.extend_from_slice(b"\r\n");
-}
-
-/// One bulk string.
-pub fn encode_bulk(out: &mut Vec<u8>, arg: &[u8]) {
-    encode_header(out, b'$', arg.len());
-    out.extend_from_slice(arg);
-    out.extend_from_slice(b"\r\n");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,9 +206,12 @@ mod tests {
     #[test]
     fn commands_are_encoded_with_select_when_the_db_changes() {
         let mut e = Encoded::default();
-        e.append(0, [&b"SET"[..], b"k", b"v"].into_iter());
-        e.append(0, [&b"DEL"[..], b"k"].into_iter());
-        e.append(3, [&b"INCR"[..], b"n"].into_iter());
+        e.append(0, &Propagated::new(0, [&b"SET"[..], b"k", b"v"]).resp);
+        e.append(0, &Propagated::new(0, [&b"DEL"[..], b"k"]).resp);
+        e.append(
+            3,
+            &Propagated::raw(3, b"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n").resp,
+        );
         assert_eq!(
             String::from_utf8(e.buf).unwrap(),
             "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\

@@ -7,34 +7,14 @@
 //! ([`Subscriptions`]). Messages are written straight into subscribers'
 //! output buffers — as arrays in RESP2, push frames (`>`) in RESP3 — and a
 //! subscriber whose output grows past the pub/sub class of
-//! client-output-buffer-limit is closed ([`Server::enforce_output_limit`]).
+//! client-output-buffer-limit is closed ([`Server::check_output_limit`]).
 //! Patterns match with Redis's own glob matcher ([`crate::glob`]).
-
-use std::collections::HashMap;
 
 use super::Server;
 use super::connection::Client;
+use super::state::pubsub::Subscriber;
+pub use super::state::pubsub::{Registry, Subscriptions};
 use crate::glob;
-
-/// A subscriber: client id and slot.
-pub type Subscriber = (u64, usize);
-
-/// The server side of pub/sub.
-#[derive(Default)]
-pub struct Registry {
-    pub channels: HashMap<Vec<u8>, Vec<Subscriber>>,
-    /// Pattern → subscribers, in first-subscription order.
-    pub patterns: Vec<(Vec<u8>, Vec<Subscriber>)>,
-    pub shard_channels: HashMap<Vec<u8>, Vec<Subscriber>>,
-}
-
-/// A client's subscriptions.
-#[derive(Default, Debug)]
-pub struct Subscriptions {
-    pub channels: Vec<Vec<u8>>,
-    pub patterns: Vec<Vec<u8>>,
-    pub shard_channels: Vec<Vec<u8>>,
-}
 
 /// The three kinds of subscription.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -64,14 +44,6 @@ impl Kind {
 
 fn remove_subscriber(list: &mut Vec<Subscriber>, id: u64) {
     list.retain(|&(i, _)| i != id);
-}
-
-impl Registry {
-    /// Distinct channels plus distinct patterns (INFO pubsub_channels is
-    /// the first, pubsub_patterns the second).
-    pub fn numpat(&self) -> usize {
-        self.patterns.len()
-    }
 }
 
 impl Client {
@@ -275,7 +247,7 @@ impl Server {
             };
             if c.id == id && !c.close_asap {
                 write(&mut c);
-                self.enforce_output_limit(&mut c);
+                self.check_output_limit(&mut c);
                 self.queue_write(&mut c);
             }
             self.clients.slots[slot] = Some(c);
@@ -296,7 +268,7 @@ impl Server {
 
 /// Channels of `map` matching `pattern` (all without one).
 pub fn channel_list<'a>(
-    map: &'a HashMap<Vec<u8>, Vec<Subscriber>>,
+    map: &'a std::collections::HashMap<Vec<u8>, Vec<Subscriber>>,
     pattern: Option<&[u8]>,
 ) -> Vec<&'a [u8]> {
     map.keys()

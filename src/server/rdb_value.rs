@@ -16,11 +16,11 @@ use std::sync::Mutex;
 
 use crate::rdb::{self, Decoded, Item, ObjectType, RdbError, ValueRef, ValueType};
 
-use super::keyspace::{Opaque, Str, Value};
 use super::types::hash::{self, HashRef};
 use super::types::set;
 use super::types::zset::{self, ZsetRef};
 use super::types::{Counted, intset};
+use super::types::{Opaque, Str, Value};
 
 /// Lend `value`'s RDB view to `write`. Collections are handed over as
 /// iterators that live on this function's frame, which is why this takes a

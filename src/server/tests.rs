@@ -27,10 +27,11 @@ fn run(srv: &mut Server, client: &mut Client, args: &[&str]) -> String {
 fn fed(srv: &mut Server) -> Vec<(usize, Vec<String>)> {
     std::mem::take(&mut srv.feed.recorded)
         .into_iter()
-        .map(|Propagated { db, argv }| {
+        .map(|p: Propagated| {
             (
-                db,
-                argv.iter()
+                p.db,
+                p.argv()
+                    .iter()
                     .map(|a| String::from_utf8_lossy(a).into_owned())
                     .collect(),
             )
@@ -160,4 +161,117 @@ fn errors_and_checks_happen_in_redis_order() {
     assert_eq!(run(&mut srv, &mut c, &["AUTH", "pw"]), "+OK\r\n");
     assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
     assert_eq!(srv.stats.error_counts.get("NOAUTH"), Some(&1));
+}
+
+/// The (class flag, event name, key) of every keyspace event since the last
+/// look.
+fn events(srv: &mut Server) -> Vec<(char, &'static str, String)> {
+    srv.signals
+        .record
+        .as_mut()
+        .map(std::mem::take)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            (
+                e.event.class.flag(),
+                e.event.name,
+                String::from_utf8_lossy(&e.key).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn writes_signal_redis_keyspace_events() {
+    let mut srv = server();
+    srv.signals.record = Some(Vec::new());
+    let mut c = Client::new(1, 0, None);
+    let script: &[(&[&str], &[(char, &str, &str)])] = &[
+        (
+            &["SET", "s", "1", "EX", "100"],
+            &[('$', "set", "s"), ('g', "expire", "s")],
+        ),
+        (&["INCR", "s"], &[('$', "incrby", "s")]),
+        (&["APPEND", "s", "x"], &[('$', "append", "s")]),
+        (&["PERSIST", "s"], &[('g', "persist", "s")]),
+        (&["RPUSH", "l", "a", "b"], &[('l', "rpush", "l")]),
+        (
+            &["LMOVE", "l", "m", "LEFT", "RIGHT"],
+            &[('l', "rpush", "m"), ('l', "lpop", "l")],
+        ),
+        (&["LPOP", "l"], &[('l', "lpop", "l"), ('g', "del", "l")]),
+        (&["HSET", "h", "f", "v"], &[('h', "hset", "h")]),
+        (&["HDEL", "h", "nope"], &[]),
+        (
+            &["HDEL", "h", "f"],
+            &[('h', "hdel", "h"), ('g', "del", "h")],
+        ),
+        (&["SADD", "a", "1", "2"], &[('s', "sadd", "a")]),
+        (
+            &["SMOVE", "a", "b", "1"],
+            &[('s', "srem", "a"), ('s', "sadd", "b")],
+        ),
+        (&["ZADD", "z", "1", "x"], &[('z', "zadd", "z")]),
+        (&["ZINCRBY", "z", "1", "x"], &[('z', "zincr", "z")]),
+        (
+            &["ZPOPMIN", "z"],
+            &[('z', "zpopmin", "z"), ('g', "del", "z")],
+        ),
+        (
+            &["RENAME", "m", "n"],
+            &[('g', "rename_from", "m"), ('g', "rename_to", "n")],
+        ),
+        (&["DEL", "n", "missing"], &[('g', "del", "n")]),
+        (&["GET", "s"], &[]),
+    ];
+    for (command, expected) in script {
+        run(&mut srv, &mut c, command);
+        let expected: Vec<(char, &str, String)> = expected
+            .iter()
+            .map(|&(f, n, k)| (f, n, k.to_owned()))
+            .collect();
+        assert_eq!(events(&mut srv), expected, "{command:?}");
+    }
+    // The dirty counter counts what Redis counts: two fields, then one.
+    let before = srv.signals.dirty;
+    run(&mut srv, &mut c, &["HSET", "h2", "a", "1", "b", "2"]);
+    run(&mut srv, &mut c, &["HSET", "h2", "a", "3"]);
+    assert_eq!(srv.signals.dirty - before, 3);
+}
+
+#[test]
+fn a_key_expired_on_access_is_signalled_and_touches_watchers() {
+    let mut srv = server();
+    srv.signals.record = Some(Vec::new());
+    let mut c = Client::new(1, 0, None);
+    let mut w = Client::new(2, 1, None);
+    run(&mut srv, &mut c, &["SET", "k", "v", "PX", "1"]);
+    run(&mut srv, &mut w, &["WATCH", "k"]);
+    events(&mut srv);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    srv.clock_base = (std::time::Instant::now(), super::clock::unix_ms());
+    assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
+    assert_eq!(events(&mut srv), vec![('x', "expired", "k".to_owned())]);
+    run(&mut srv, &mut w, &["MULTI"]);
+    run(&mut srv, &mut w, &["PING"]);
+    // A watched live key that expired aborts the transaction.
+    assert_eq!(run(&mut srv, &mut w, &["EXEC"]), "*-1\r\n");
+}
+
+#[test]
+fn a_command_propagated_unchanged_is_the_bytes_of_its_request() {
+    let mut srv = server();
+    let mut c = Client::new(1, 0, None);
+    let request = b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    srv.call_request(&mut c, &[b"set", b"k", b"v"], Some(request));
+    // A rewritten command is encoded (EXPIRE becomes PEXPIREAT).
+    srv.call_request(
+        &mut c,
+        &[b"expire", b"k", b"100"],
+        Some(b"*3\r\n$6\r\nexpire\r\n$1\r\nk\r\n$3\r\n100\r\n"),
+    );
+    let fed = std::mem::take(&mut srv.feed.recorded);
+    assert_eq!(fed[0].resp, request);
+    assert_eq!(fed[1].argv()[0], b"PEXPIREAT");
 }

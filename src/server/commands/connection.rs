@@ -336,7 +336,7 @@ fn select(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    super::super::multi::discard(srv, client);
+    client.discard_transaction(&mut srv.transactions.watches);
     srv.drop_subscriptions(client);
     if client.monitor {
         client.monitor = false;

@@ -6,10 +6,11 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::numeric::{IncrFloatError, incr_by_float, parse_long_double};
 use super::super::propagate::Propagated;
+use super::super::signal::event;
 use super::super::types::hash::{self, HashRef};
+use super::super::types::{Kind, Value};
 use super::{
     WrongType, int_arg, is, range_arg, read_kind, read_kind_rng, remove_elements, reply_scan,
     scan_cursor_arg, scan_dict, scan_options, value_mut, write_kind,
@@ -215,7 +216,12 @@ fn hset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             created += 1;
         }
     }
-    srv.ks.effects.dirty += ((args.len() - 2) / 2) as u64;
+    srv.key_changed(
+        client.db,
+        args[1],
+        event::HSET,
+        ((args.len() - 2) / 2) as u64,
+    );
     if args[0]
         .get(1)
         .is_some_and(|b| b.eq_ignore_ascii_case(&b's'))
@@ -236,7 +242,7 @@ fn hsetnx(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     hash::prepare(value, [args[2].len(), args[3].len()].into_iter());
     hash::set(value, args[2], args[3]);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(client.db, args[1], event::HSET, 1);
     client.reply.int(1);
 }
 
@@ -265,7 +271,7 @@ fn hmget(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn hdel(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    remove_elements(srv, client, args, Kind::Hash, hash::delete);
+    remove_elements(srv, client, args, Kind::Hash, event::HDEL, hash::delete);
 }
 
 fn hexists(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -363,7 +369,7 @@ fn hincrby(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     hash::set(value, args[2], itoa::Buffer::new().format(next).as_bytes());
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(client.db, args[1], event::HINCRBY, 1);
     client.reply.int(next);
 }
 
@@ -397,7 +403,7 @@ fn hincrbyfloat(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     };
     hash::set(value, args[2], &next);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, args[1], event::HINCRBYFLOAT, 1);
     srv.ks
         .effects
         .rewrite(Propagated::new(db, [&b"HSET"[..], args[1], args[2], &next]));

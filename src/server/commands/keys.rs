@@ -5,9 +5,10 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
 use super::super::propagate::Propagated;
 use super::super::rdb_value;
+use super::super::signal::event;
+use super::super::types::{Str, Value};
 use super::{db_arg, help, int_arg, invalid_expire, is};
 use crate::glob;
 use crate::rdb::{dump, format};
@@ -102,11 +103,9 @@ fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     for key in &args[1..] {
         if srv.ks.delete(client.db, key) {
             deleted += 1;
-            srv.ks.touch(client.db, key);
+            srv.key_changed(client.db, key, event::DEL, 1);
         }
     }
-    srv.ks.effects.touched = true;
-    srv.ks.effects.dirty += deleted;
     client.reply.int(deleted as i64);
 }
 
@@ -210,14 +209,15 @@ fn expire_generic(
         client.reply.int(0);
         return;
     }
-    srv.ks.effects.dirty += 1;
     if srv.ks.already_expired(when) {
         srv.ks.dbs[db].remove(key);
+        srv.key_changed(db, key, event::DEL, 1);
         srv.ks
             .effects
             .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
     } else {
         srv.ks.dbs[db].set_expire(key, when);
+        srv.key_changed(db, key, event::EXPIRE, 1);
         let at = itoa::Buffer::new().format(when).as_bytes().to_vec();
         let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key, &at];
         argv.extend_from_slice(&args[3..]);
@@ -280,7 +280,7 @@ fn persist(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if srv.ks.dbs[db].persist(args[1]) {
-        srv.ks.effects.dirty += 1;
+        srv.key_changed(db, args[1], event::PERSIST, 1);
         client.reply.int(1);
     } else {
         client.reply.int(0);
@@ -426,8 +426,8 @@ fn rename_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: boo
             d.set_expire(to, at);
         }
     }
-    srv.ks.waiters.signal(db, to);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, from, event::RENAME_FROM, 1);
+    srv.key_changed(db, to, event::RENAME_TO, 0);
     if nx {
         client.reply.int(1);
     } else {
@@ -487,9 +487,7 @@ fn copy(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if let Some(at) = expire {
         srv.ks.dbs[dst].set_expire(to, at);
     }
-    srv.ks.waiters.signal(dst, to);
-    srv.ks.touch(dst, to);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(dst, to, event::COPY_TO, 1);
     client.reply.int(1);
 }
 
@@ -519,10 +517,8 @@ fn move_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             srv.ks.dbs[dst].set_expire(key, at);
         }
     }
-    srv.ks.waiters.signal(dst, key);
-    srv.ks.touch(src, key);
-    srv.ks.touch(dst, key);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(src, key, event::MOVE_FROM, 1);
+    srv.key_changed(dst, key, event::MOVE_TO, 0);
     client.reply.int(1);
 }
 
@@ -543,17 +539,9 @@ fn swapdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let (a, b) = (a as usize, b as usize);
-    srv.ks.touch_all(a, Some(b));
-    srv.ks.touch_all(b, Some(a));
+    srv.dbs_swapping(a, b);
     srv.ks.dbs.swap(a, b);
-    // Clients blocked on a key now holding elements (in either database)
-    // are served, as Redis does after SWAPDB.
-    for db in [a, b] {
-        for key in srv.ks.waiters.keys_of(db) {
-            srv.ks.waiters.signal(db, &key);
-        }
-    }
-    srv.ks.effects.dirty += 1;
+    srv.dbs_swapped(a, b, 1);
     client.reply.ok();
 }
 
@@ -577,10 +565,9 @@ fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if !flush_mode_ok(client, args) {
         return;
     }
-    srv.ks.touch_all(client.db, None);
-    let db = &mut srv.ks.dbs[client.db];
-    srv.ks.effects.dirty += db.len() as u64 + 1;
-    db.clear();
+    let changes = srv.ks.dbs[client.db].len() as u64 + 1;
+    srv.db_flushing(client.db, changes);
+    srv.ks.dbs[client.db].clear();
     client.reply.ok();
 }
 
@@ -589,14 +576,12 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     for index in 0..srv.ks.dbs.len() {
-        srv.ks.touch_all(index, None);
-    }
-    for db in &mut srv.ks.dbs {
-        srv.ks.effects.dirty += db.len() as u64;
-        db.clear();
+        let changes = srv.ks.dbs[index].len() as u64;
+        srv.db_flushing(index, changes);
+        srv.ks.dbs[index].clear();
     }
     super::super::persistence::after_flushall(srv);
-    srv.ks.effects.dirty += 1;
+    srv.dataset_changed(1);
     // Propagated even when nothing was deleted (and after the save above
     // reset the change count), as Redis forces it.
     srv.ks
@@ -631,7 +616,7 @@ fn object_freq(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    let now = super::super::keyspace::lru_clock();
+    let now = super::super::clock::lru_clock();
     match srv.ks.dbs[db].dict.get(args[2]) {
         Some(obj) => {
             // The 24-bit clock wraps; Redis measures across the wrap.
@@ -780,8 +765,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     if ttl != 0 && ttl <= srv.ks.now {
         if deleted {
-            srv.ks.effects.dirty += 1;
-            srv.ks.touch(db, key);
+            srv.key_changed(db, key, event::DEL, 1);
             srv.ks
                 .effects
                 .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
@@ -803,7 +787,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     }
     if let (Some(idle), Some(obj)) = (idle, srv.ks.dbs[db].dict.get_mut(key)) {
-        let now = super::super::keyspace::lru_clock();
+        let now = super::super::clock::lru_clock();
         let idle = idle.min(i64::from(0x00ff_ffff)) as u32;
         obj.lru = if now >= idle {
             now - idle
@@ -812,9 +796,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         };
     }
     let _ = freq;
-    srv.ks.waiters.signal(db, key);
-    srv.ks.touch(db, key);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, key, event::RESTORE, 1);
     client.reply.ok();
 }
 

@@ -8,10 +8,11 @@ use super::super::Server;
 use super::super::blocking::timeout_arg;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::propagate::Propagated;
+use super::super::signal::{Event, event};
 use super::super::types::limits;
 use super::super::types::list::List;
+use super::super::types::{Kind, Value};
 use super::{
     WrongType, drop_if_empty, int_arg, is, mpop_args, positive_arg, read_kind, value_mut,
     write_kind,
@@ -77,11 +78,20 @@ fn write_list<'a>(
     Ok(write_kind(srv, client, key, Kind::List)?.and_then(as_list_mut))
 }
 
-/// Create an empty list under `key` (its waiters are signalled: the push
-/// that follows fills it).
+/// Create an empty list under `key` (the push that follows fills it and
+/// signals it).
 pub fn create(srv: &mut Server, db: usize, key: &[u8]) {
     srv.ks.dbs[db].add(key, Value::List(Box::default()));
-    srv.ks.waiters.signal(db, key);
+}
+
+/// The push event for a side.
+fn push_event(front: bool) -> Event {
+    if front { event::LPUSH } else { event::RPUSH }
+}
+
+/// The pop event for a side.
+fn pop_event(front: bool) -> Event {
+    if front { event::LPOP } else { event::RPOP }
 }
 
 fn push_generic(
@@ -111,7 +121,7 @@ fn push_generic(
         list.push(item, front, fill);
     }
     let len = list.len();
-    srv.ks.effects.dirty += (args.len() - 2) as u64;
+    srv.key_changed(db, key, push_event(front), (args.len() - 2) as u64);
     client.reply.int(len as i64);
 }
 
@@ -165,7 +175,7 @@ fn pop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: boo
         }
         Ok(Some(l)) => l,
     };
-    match count {
+    let popped = match count {
         Some(0) => {
             client.reply.array(0);
             return;
@@ -176,15 +186,16 @@ fn pop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: boo
                 return;
             };
             client.reply.bulk(&item);
-            srv.ks.effects.dirty += 1;
+            1
         }
         Some(n) => {
             let items = pop_many(list, front, n);
             client.reply.bulks(items.iter().map(Vec::as_slice));
-            srv.ks.effects.dirty += items.len() as u64;
+            items.len() as u64
         }
-    }
+    };
     drop_if_empty(srv, db, key);
+    srv.key_changed(db, key, pop_event(front), popped);
 }
 
 fn lpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -273,6 +284,7 @@ fn lindex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn lset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let db = client.db;
     let list = match write_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -288,7 +300,7 @@ fn lset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         None => client.reply.error("index out of range"),
         Some(i) => {
             list.set(i, args[3], limits().list_max_listpack_size);
-            srv.ks.effects.dirty += 1;
+            srv.key_changed(db, args[1], event::LSET, 1);
             client.reply.ok();
         }
     }
@@ -317,8 +329,10 @@ fn lrem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         list.retain_front(|item| item != target, limit)
     };
-    srv.ks.effects.dirty += removed as u64;
     drop_if_empty(srv, db, key);
+    if removed > 0 {
+        srv.key_changed(db, key, event::LREM, removed as u64);
+    }
     client.reply.int(removed as i64);
 }
 
@@ -344,9 +358,8 @@ fn ltrim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         Some((a, b)) => (a, len - b - 1),
     };
     list.trim(front, back);
-    srv.ks.effects.dirty += (front + back) as u64;
     drop_if_empty(srv, db, key);
-    srv.ks.touch(db, key);
+    srv.key_changed(db, key, event::LTRIM, (front + back) as u64);
     client.reply.ok();
 }
 
@@ -359,6 +372,7 @@ fn linsert(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.syntax_error();
         return;
     };
+    let db = client.db;
     let list = match write_list(srv, client, args[1]) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -373,7 +387,7 @@ fn linsert(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     list.insert(pos, after, args[4], limits().list_max_listpack_size);
     let len = list.len();
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, args[1], event::LINSERT, 1);
     client.reply.int(len as i64);
 }
 
@@ -517,9 +531,8 @@ fn move_generic(
         l.push(&item, to_front, fill);
     }
     drop_if_empty(srv, db, src);
-    srv.ks.touch(db, src);
-    srv.ks.touch(db, dst);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, dst, push_event(to_front), 1);
+    srv.key_changed(db, src, pop_event(from_front), 0);
     if let Some(p) = propagate {
         srv.ks.effects.rewrite(p);
     }
@@ -573,9 +586,8 @@ fn mpop_first(
         client.reply.array(2);
         client.reply.bulk(key);
         client.reply.bulks(items.iter().map(Vec::as_slice));
-        srv.ks.effects.dirty += items.len() as u64;
         drop_if_empty(srv, db, key);
-        srv.ks.touch(db, key);
+        srv.key_changed(db, key, pop_event(front), items.len() as u64);
         let n = itoa::Buffer::new().format(items.len()).as_bytes().to_vec();
         let cmd: &[u8] = if front { b"LPOP" } else { b"RPOP" };
         srv.ks.effects.rewrite(Propagated::new(db, [cmd, key, &n]));
@@ -595,7 +607,7 @@ fn lmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 /// Whether the client may block (not inside MULTI/EXEC).
 fn may_block(srv: &Server) -> bool {
-    srv.exec_feed.is_none()
+    srv.transactions.exec_feed.is_none()
 }
 
 fn bpop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: bool) {
@@ -616,9 +628,8 @@ fn bpop_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], front: bo
         client.reply.array(2);
         client.reply.bulk(key);
         client.reply.bulk(&item);
-        srv.ks.effects.dirty += 1;
         drop_if_empty(srv, db, key);
-        srv.ks.touch(db, key);
+        srv.key_changed(db, key, pop_event(front), 1);
         let cmd: &[u8] = if front { b"LPOP" } else { b"RPOP" };
         srv.ks.effects.rewrite(Propagated::new(db, [cmd, key]));
         return;

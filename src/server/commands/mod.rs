@@ -7,6 +7,7 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod config;
 pub mod connection;
 pub mod hashes;
 pub mod keys;
@@ -23,8 +24,10 @@ pub mod zsets;
 use super::Server;
 use super::command::Spec;
 use super::connection::Client;
-use super::keyspace::{Kind, Object, Str, Value};
+use super::keyspace::Object;
+use super::signal::Event;
 use super::types::set::Member;
+use super::types::{Kind, Str, Value};
 use crate::resp::number::string2ll;
 
 /// Every command family.
@@ -39,6 +42,7 @@ pub const ALL: &[&[Spec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
+    config::COMMANDS,
     persistence::COMMANDS,
     replication::COMMANDS,
 ];
@@ -120,12 +124,14 @@ pub fn drop_if_empty(srv: &mut Server, db: usize, key: &[u8]) -> bool {
 }
 
 /// HDEL, SREM and ZREM: remove the elements named after the key with
-/// `remove`, reply how many were there, delete the key once empty.
+/// `remove`, reply how many were there, delete the key once empty, signal
+/// `event` when anything went.
 pub fn remove_elements(
     srv: &mut Server,
     client: &mut Client,
     args: &[&[u8]],
     kind: Kind,
+    event: Event,
     remove: fn(&mut Value, &[u8]) -> bool,
 ) {
     let (db, key) = (client.db, args[1]);
@@ -147,7 +153,9 @@ pub fn remove_elements(
         }
     }
     drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += deleted;
+    if deleted > 0 {
+        srv.key_changed(db, key, event, deleted);
+    }
     client.reply.int(deleted as i64);
 }
 

@@ -6,9 +6,10 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::propagate::Propagated;
+use super::super::signal::{Event, event};
 use super::super::types::set::{self, Member, SetRef};
+use super::super::types::{Kind, Value};
 use super::hashes::distinct_sample;
 use super::{
     WrongType, drop_if_empty, positive_arg, range_arg, read_kind, read_kind_rng, remove_elements,
@@ -200,7 +201,7 @@ fn sadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             let value = set::from_members(args[2..].iter().copied());
             let added = value.len() as u64;
             srv.ks.dbs[db].add(key, value);
-            srv.ks.effects.dirty += added;
+            srv.key_changed(db, key, event::SADD, added);
             client.reply.int(added as i64);
             return;
         }
@@ -214,12 +215,14 @@ fn sadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             added += 1;
         }
     }
-    srv.ks.effects.dirty += added;
+    if added > 0 {
+        srv.key_changed(db, key, event::SADD, added);
+    }
     client.reply.int(added as i64);
 }
 
 fn srem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    remove_elements(srv, client, args, Kind::Set, set::remove);
+    remove_elements(srv, client, args, Kind::Set, event::SREM, set::remove);
 }
 
 /// Reply every member of a set as a RESP3 set (array in RESP2).
@@ -309,16 +312,16 @@ fn spop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     let size = value.len();
-    match count {
+    let popped = match count {
         None => {
             let Some(m) = pop_one(value, &mut ks.rng) else {
                 client.reply.null();
                 return;
             };
             client.reply.bulk(&m);
-            ks.effects.dirty += 1;
             ks.effects
                 .rewrite(Propagated::new(db, [&b"SREM"[..], key, &m]));
+            1
         }
         Some(0) => {
             client.reply.set(0);
@@ -329,9 +332,9 @@ fn spop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
                 return;
             };
             reply_members(client, s);
-            ks.effects.dirty += size as u64;
             ks.dbs[db].remove(key);
             ks.effects.rewrite(Propagated::new(db, [&b"DEL"[..], key]));
+            srv.key_changed(db, key, event::SPOP, size as u64);
             return;
         }
         Some(n) => {
@@ -346,13 +349,14 @@ fn spop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             for m in &popped {
                 client.reply.bulk(m);
             }
-            ks.effects.dirty += popped.len() as u64;
             let mut argv: Vec<&[u8]> = vec![b"SREM", key];
             argv.extend(popped.iter().map(Vec::as_slice));
             ks.effects.rewrite(Propagated::new(db, argv));
+            popped.len() as u64
         }
-    }
+    };
     drop_if_empty(srv, db, key);
+    srv.key_changed(db, key, event::SPOP, popped);
 }
 
 fn srandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -449,11 +453,9 @@ fn smove(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if dst_kind.is_none() {
         srv.ks.dbs[db].add(dst, set::new_for(member));
     }
-    srv.ks.touch(db, src);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, src, event::SREM, 1);
     if value_mut(srv, db, dst).is_some_and(|v| set::add(v, member)) {
-        srv.ks.effects.dirty += 1;
-        srv.ks.touch(db, dst);
+        srv.key_changed(db, dst, event::SADD, 1);
     }
     client.reply.int(1);
 }
@@ -524,20 +526,24 @@ fn inter_generic(
                 client.reply.bulk(m);
             }
         }
-        Some(dst) => store(srv, client, db, dst, &members),
+        Some(dst) => store(srv, client, db, dst, &members, event::SINTERSTORE),
     }
 }
 
 /// Store a result set (intset when it can be), or delete the destination
 /// when it is empty; replies the size.
-fn store(srv: &mut Server, client: &mut Client, db: usize, dst: &[u8], members: &[Vec<u8>]) {
+fn store(
+    srv: &mut Server,
+    client: &mut Client,
+    db: usize,
+    dst: &[u8],
+    members: &[Vec<u8>],
+    event: Event,
+) {
     srv.ks.expire_if_needed(db, dst);
     if members.is_empty() {
         if srv.ks.dbs[db].remove(dst).is_some() {
-            srv.ks.effects.dirty += 1;
-            srv.ks.touch(db, dst);
-        } else {
-            srv.ks.effects.touched = true;
+            srv.key_changed(db, dst, event::DEL, 1);
         }
         client.reply.int(0);
         return;
@@ -548,8 +554,7 @@ fn store(srv: &mut Server, client: &mut Client, db: usize, dst: &[u8], members: 
     }
     let n = value.len();
     srv.ks.dbs[db].set(dst, value, false);
-    srv.ks.effects.dirty += 1;
-    srv.ks.touch(db, dst);
+    srv.key_changed(db, dst, event, 1);
     client.reply.int(n as i64);
 }
 
@@ -649,7 +654,12 @@ fn union_diff(
             let members: Vec<Vec<u8>> = SetRef::of(&result)
                 .map(|s| s.iter().map(Member::to_vec).collect())
                 .unwrap_or_default();
-            store(srv, client, db, dst, &members);
+            let event = if diff {
+                event::SDIFFSTORE
+            } else {
+                event::SUNIONSTORE
+            };
+            store(srv, client, db, dst, &members, event);
         }
     }
 }

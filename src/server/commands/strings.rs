@@ -6,9 +6,10 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Str, Value};
 use super::super::numeric::{IncrFloatError, incr_by_float};
 use super::super::propagate::Propagated;
+use super::super::signal::event;
+use super::super::types::{Str, Value};
 use super::{as_str, as_str_mut, int_arg, invalid_expire, is, reply_str};
 use crate::resp::number::string2ll;
 
@@ -428,13 +429,11 @@ fn set_generic(
             if !keep_ttl {
                 srv.ks.dbs[db].persist(key);
             }
-            srv.ks.effects.dirty += 1;
             true
         }
         None if flags & XX != 0 => false,
         None => {
             srv.ks.dbs[db].add(key, Value::String(Str::from_bytes(value)));
-            srv.ks.effects.dirty += 1;
             false
         }
     };
@@ -447,8 +446,10 @@ fn set_generic(
         }
         return;
     }
+    srv.key_changed(db, key, event::SET, 1);
     if let Some(at) = at {
         srv.ks.dbs[db].set_expire(key, at);
+        srv.key_event(db, key, event::EXPIRE);
         let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
         srv.ks
             .effects
@@ -551,22 +552,23 @@ fn getex(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if let Some(at) = at {
         if flags & (EXAT | PXAT) != 0 && srv.ks.already_expired(at) {
             srv.ks.dbs[db].remove(key);
+            srv.key_changed(db, key, event::DEL, 1);
             srv.ks
                 .effects
                 .rewrite(Propagated::new(db, [&b"DEL"[..], key]));
         } else {
             srv.ks.dbs[db].set_expire(key, at);
+            srv.key_changed(db, key, event::EXPIRE, 1);
             let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
             srv.ks
                 .effects
                 .rewrite(Propagated::new(db, [&b"PEXPIREAT"[..], key, &at]));
         }
-        srv.ks.effects.dirty += 1;
     } else if flags & PERSIST != 0 && srv.ks.dbs[db].persist(key) {
+        srv.key_changed(db, key, event::PERSIST, 1);
         srv.ks
             .effects
             .rewrite(Propagated::new(db, [&b"PERSIST"[..], key]));
-        srv.ks.effects.dirty += 1;
     }
 }
 
@@ -579,7 +581,7 @@ fn getdel(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         srv.ks
             .effects
             .rewrite(Propagated::new(db, [&b"DEL"[..], args[1]]));
-        srv.ks.effects.dirty += 1;
+        srv.key_changed(db, args[1], event::DEL, 1);
     }
 }
 
@@ -589,7 +591,7 @@ fn getset(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     let db = client.db;
     srv.ks.dbs[db].set(args[1], Value::String(Str::from_bytes(args[2])), false);
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, args[1], event::SET, 1);
     srv.ks
         .effects
         .rewrite(Propagated::new(db, [&b"SET"[..], args[1], args[2]]));
@@ -625,8 +627,8 @@ fn mset_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: bool)
     }
     for pair in args[1..].chunks(2) {
         srv.ks.dbs[db].set(pair[0], Value::String(Str::from_bytes(pair[1])), false);
+        srv.key_changed(db, pair[0], event::SET, 1);
     }
-    srv.ks.effects.dirty += (args.len() as u64 - 1) / 2;
     if nx {
         client.reply.int(1);
     } else {
@@ -682,7 +684,7 @@ fn append(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             raw.len()
         }
     };
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, key, event::APPEND, 1);
     client.reply.int(total as i64);
 }
 
@@ -719,12 +721,12 @@ fn incr_decr(srv: &mut Server, client: &mut Client, key: &[u8], by: i64) {
             return;
         };
         *s = Str::Int(new);
-        srv.ks.effects.dirty += 1;
+        srv.key_changed(db, key, event::INCRBY, 1);
         client.reply.int(new);
         return;
     }
     srv.ks.dbs[db].add(key, Value::String(Str::Int(by)));
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, key, event::INCRBY, 1);
     client.reply.int(by);
 }
 
@@ -785,7 +787,7 @@ fn incrbyfloat(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         srv.ks.dbs[db].add(key, stored);
     }
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, key, event::INCRBYFLOAT, 1);
     client.reply.bulk(&value);
     srv.ks
         .effects
@@ -875,7 +877,7 @@ fn setrange(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     raw[offset as usize..end].copy_from_slice(value);
     let len = raw.len() as i64;
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, key, event::SETRANGE, 1);
     client.reply.int(len);
 }
 
@@ -1073,7 +1075,7 @@ fn setbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         raw[byte] &= !mask;
     }
-    srv.ks.effects.dirty += 1;
+    srv.key_changed(db, args[1], event::SETBIT, 1);
     client.reply.int(i64::from(old));
 }
 

@@ -1,11 +1,11 @@
 //! Transaction commands: MULTI, EXEC, DISCARD, WATCH, UNWATCH (see
-//! [`super::super::multi`] for the queue and the watch registry).
+//! [`super::super::state::transactions`] for the queue and the watch registry).
 
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::multi::{self, Multi, Watcher};
 use super::super::propagate::Propagated;
+use super::super::state::transactions::{Multi, Watcher};
 
 const G: &str = "transactions";
 
@@ -72,7 +72,7 @@ fn discard(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client.reply.error("DISCARD without MULTI");
         return;
     }
-    multi::discard(srv, client);
+    client.discard_transaction(&mut srv.transactions.watches);
     client.reply.ok();
 }
 
@@ -83,12 +83,12 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     };
     // A watched key that was live and has expired since counts as touched.
     let expired = srv
-        .ks
+        .transactions
         .watches
-        .watched_live(client)
+        .watched_live(client.id, &client.watched)
         .iter()
         .any(|(db, key)| srv.ks.is_expired(*db, key));
-    let dirty = expired || srv.ks.watches.dirty.contains(&client.id);
+    let dirty = expired || srv.transactions.watches.dirty.contains(&client.id);
     if m.failed || dirty {
         if m.failed {
             client
@@ -97,19 +97,21 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         } else {
             client.reply.null_array();
         }
-        multi::discard(srv, client);
+        client.discard_transaction(&mut srv.transactions.watches);
         return;
     }
-    multi::unwatch_all(srv, client);
+    srv.transactions
+        .watches
+        .unwatch_all(client.id, &mut client.watched);
     // Propagation of the queued writes is collected here; blocking
     // commands see that they may not block.
-    let outer = srv.exec_feed.replace(Vec::new());
+    let outer = srv.transactions.exec_feed.replace(Vec::new());
     client.reply.array(m.queued.len());
     for (index, argv) in &m.queued {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        srv.execute(client, *index, &args, false);
+        srv.execute(client, *index, &args, None, false);
     }
-    let collected = std::mem::replace(&mut srv.exec_feed, outer).unwrap_or_default();
+    let collected = std::mem::replace(&mut srv.transactions.exec_feed, outer).unwrap_or_default();
     let wrapped = if collected.len() > 1 {
         let first = collected[0].db;
         let last = collected[collected.len() - 1].db;
@@ -122,7 +124,7 @@ fn exec(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         collected
     };
     if !wrapped.is_empty() {
-        match srv.exec_feed.as_mut() {
+        match srv.transactions.exec_feed.as_mut() {
             Some(outer) => outer.extend(wrapped),
             None => srv.feed.push(wrapped),
         }
@@ -134,7 +136,7 @@ fn watch(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.error("WATCH inside MULTI is not allowed");
         return;
     }
-    if srv.ks.watches.dirty.contains(&client.id) {
+    if srv.transactions.watches.dirty.contains(&client.id) {
         client.reply.ok();
         return;
     }
@@ -144,7 +146,7 @@ fn watch(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             continue;
         }
         let expired = srv.ks.is_expired(db, key);
-        srv.ks.watches.add(
+        srv.transactions.watches.add(
             db,
             key,
             Watcher {
@@ -158,6 +160,8 @@ fn watch(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn unwatch(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    multi::unwatch_all(srv, client);
+    srv.transactions
+        .watches
+        .unwatch_all(client.id, &mut client.watched);
     client.reply.ok();
 }

@@ -11,13 +11,14 @@ use super::super::Server;
 use super::super::blocking::timeout_arg;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
-use super::super::keyspace::{Kind, Value};
 use super::super::numeric::{d2string, parse_double, strtod_cstr};
 use super::super::propagate::Propagated;
+use super::super::signal::{Event, event};
 use super::super::types::limits;
 use super::super::types::set::SetRef;
 use super::super::types::skiplist::{LexBound, LexRange, ScoreRange};
 use super::super::types::zset::{self, AddFlags, RemoveRange, ZsetRef};
+use super::super::types::{Kind, Value};
 use super::hashes::distinct_sample;
 use super::lists::clamp_range;
 use super::{
@@ -196,9 +197,13 @@ fn zadd_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], mut flags
                 return;
             }
             srv.ks.dbs[db].add(key, zset::new_for(args[at + 1].len()));
-            srv.ks.waiters.signal(db, key);
         }
     }
+    let event = if flags.incr {
+        event::ZINCR
+    } else {
+        event::ZADD
+    };
     let Some(value) = value_mut(srv, db, key) else {
         return;
     };
@@ -207,8 +212,10 @@ fn zadd_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], mut flags
     for (j, &s) in scores.iter().enumerate() {
         match zset::add(value, s, args[at + 1 + 2 * j], flags) {
             None => {
-                srv.ks.effects.dirty += added + updated;
                 drop_if_empty(srv, db, key);
+                if added + updated > 0 {
+                    srv.key_changed(db, key, event, added + updated);
+                }
                 client.reply.error("resulting score is not a number (NaN)");
                 return;
             }
@@ -220,8 +227,10 @@ fn zadd_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], mut flags
             }
         }
     }
-    srv.ks.effects.dirty += added + updated;
     drop_if_empty(srv, db, key);
+    if added + updated > 0 {
+        srv.key_changed(db, key, event, added + updated);
+    }
     reply_zadd(client, flags.incr, ch, added, updated, processed, score);
 }
 
@@ -264,7 +273,7 @@ fn zincrby(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn zrem(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    remove_elements(srv, client, args, Kind::Zset, zset::remove);
+    remove_elements(srv, client, args, Kind::Zset, event::ZREM, zset::remove);
 }
 
 fn zscore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -529,8 +538,7 @@ fn store_range(
     srv.ks.expire_if_needed(db, dst);
     if items.is_empty() {
         if srv.ks.dbs[db].remove(dst).is_some() {
-            srv.ks.effects.dirty += 1;
-            srv.ks.touch(db, dst);
+            srv.key_changed(db, dst, event::DEL, 1);
         }
         client.reply.int(0);
         return;
@@ -543,17 +551,15 @@ fn store_range(
     for (m, s) in items {
         zset::add(&mut value, *s, m, AddFlags::default());
     }
-    store(srv, client, dst, value);
+    store(srv, client, dst, value, event::ZRANGESTORE);
 }
 
 /// The *STORE commands' end: `dst` holds `value` (replacing whatever it
-/// held), its waiters and watchers are told, the reply is its size.
-fn store(srv: &mut Server, client: &mut Client, dst: &[u8], value: Value) {
+/// held), signalled as `event`; the reply is its size.
+fn store(srv: &mut Server, client: &mut Client, dst: &[u8], value: Value, event: Event) {
     let (db, n) = (client.db, value.len());
     srv.ks.dbs[db].set(dst, value, false);
-    srv.ks.waiters.signal(db, dst);
-    srv.ks.effects.dirty += 1;
-    srv.ks.touch(db, dst);
+    srv.key_changed(db, dst, event, 1);
     client.reply.int(n as i64);
 }
 
@@ -626,7 +632,14 @@ fn remrange_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], by: R
         Selection::Lex(r) => zset::remove_range(value, RemoveRange::Lex(r)),
     };
     drop_if_empty(srv, db, key);
-    srv.ks.effects.dirty += removed as u64;
+    if removed > 0 {
+        let event = match by {
+            RangeBy::Score => event::ZREMRANGEBYSCORE,
+            RangeBy::Lex => event::ZREMRANGEBYLEX,
+            _ => event::ZREMRANGEBYRANK,
+        };
+        srv.key_changed(db, key, event, removed as u64);
+    }
     client.reply.int(removed as i64);
 }
 
@@ -718,9 +731,9 @@ fn pop_generic(
         client.reply.bulk(m);
         client.reply.double(*s);
     }
-    srv.ks.effects.dirty += n as u64;
     drop_if_empty(srv, db, key);
-    srv.ks.touch(db, key);
+    let event = if max { event::ZPOPMAX } else { event::ZPOPMIN };
+    srv.key_changed(db, key, event, n as u64);
     Some((key.to_vec(), n))
 }
 
@@ -780,7 +793,7 @@ fn zmpop(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn may_block(srv: &Server) -> bool {
-    srv.exec_feed.is_none()
+    srv.transactions.exec_feed.is_none()
 }
 
 /// BZPOPMIN/BZPOPMAX/BZMPOP: pop from the first non-empty key, or block.
@@ -1163,11 +1176,9 @@ fn algebra(
         Some(dst) => {
             let db = client.db;
             srv.ks.expire_if_needed(db, dst);
-            srv.ks.effects.touched = true;
             if result.is_empty() {
                 if srv.ks.dbs[db].remove(dst).is_some() {
-                    srv.ks.effects.dirty += 1;
-                    srv.ks.touch(db, dst);
+                    srv.key_changed(db, dst, event::DEL, 1);
                 }
                 client.reply.int(0);
                 return;
@@ -1180,7 +1191,12 @@ fn algebra(
             }
             let mut value = Value::ZsetSkiplist(Box::new(z));
             zset::compact_if_small(&mut value);
-            store(srv, client, dst, value);
+            let event = match op {
+                SetOp::Union => event::ZUNIONSTORE,
+                SetOp::Inter => event::ZINTERSTORE,
+                SetOp::Diff => event::ZDIFFSTORE,
+            };
+            store(srv, client, dst, value, event);
         }
     }
 }

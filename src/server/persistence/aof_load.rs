@@ -18,9 +18,9 @@ use std::path::Path;
 use super::manifest::Manifest;
 use super::snapshot::{self, LoadError};
 use crate::server::Server;
+use crate::server::clock::unix_ms;
 use crate::server::command::Lookup;
 use crate::server::connection::Client;
-use crate::server::keyspace::unix_ms;
 
 /// Why the AOF could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +124,7 @@ pub fn load(
     }
     srv.ks.loading = false;
     srv.ks.effects.take_propagated();
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     result.map(|()| summary)
 }
 

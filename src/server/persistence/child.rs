@@ -129,7 +129,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
     Ok(Child {
         pid,
         started,
-        started_unix: super::super::keyspace::unix_ms() / 1000,
+        started_unix: super::super::clock::unix_ms() / 1000,
         fork_time,
         info: read,
     })

@@ -54,8 +54,9 @@ use manifest::{Manifest, ManifestError};
 use snapshot::LoadError;
 
 use super::Server;
+use super::clock::unix_ms;
 use super::config::Config;
-use super::keyspace::{Keyspace, unix_ms};
+use super::keyspace::Keyspace;
 use crate::output::log::{Field, Logger};
 
 /// Seconds between retries of a failed BGSAVE triggered by a save point
@@ -250,7 +251,7 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
     match write_rdb_file(&srv.ks, &path, &options) {
         Ok(_) => {
             srv.log.notice("DB saved on disk", &[]);
-            srv.ks.effects.dirty = 0;
+            srv.signals.dirty = 0;
             srv.persistence.lastsave = now_secs();
             srv.persistence.last_bgsave_ok = true;
             Ok(())
@@ -303,7 +304,7 @@ pub fn bgsave_to(
     let p = &mut srv.persistence;
     if !diskless {
         p.rdb_saves += 1;
-        p.dirty_before_bgsave = srv.ks.effects.dirty;
+        p.dirty_before_bgsave = srv.signals.dirty;
         p.lastbgsave_try = now_secs();
     }
     let path = rdb_path(&srv.config);
@@ -500,7 +501,7 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             );
         }
     }
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     Ok(())
 }
 
@@ -824,7 +825,7 @@ pub fn cron(srv: &mut Server) {
         return;
     }
     let now = now_secs();
-    let dirty = srv.ks.effects.dirty;
+    let dirty = srv.signals.dirty;
     let p = &srv.persistence;
     let due = srv.config.save.iter().find(|sp| {
         dirty >= sp.changes
@@ -910,7 +911,7 @@ fn bgsave_done(srv: &mut Server, running: &Running, reaped: Reaped) {
                 .notice("Background saving terminated with success", &[]);
             p.rdb_last_cow_size = reaped.cow_bytes;
             if !diskless {
-                srv.ks.effects.dirty = srv.ks.effects.dirty.saturating_sub(p.dirty_before_bgsave);
+                srv.signals.dirty = srv.signals.dirty.saturating_sub(p.dirty_before_bgsave);
                 p.lastsave = now_secs();
                 p.last_bgsave_ok = true;
             }
@@ -1086,7 +1087,7 @@ pub fn reload(srv: &mut Server) -> Result<(), String> {
         db.clear();
     }
     snapshot::load(&mut srv.ks, &map, None).map_err(|e| e.to_string())?;
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     Ok(())
 }
 
@@ -1134,10 +1135,7 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         ("current_fork_perc", "0.00".to_owned()),
         ("current_save_keys_processed", "0".to_owned()),
         ("current_save_keys_total", "0".to_owned()),
-        (
-            "rdb_changes_since_last_save",
-            srv.ks.effects.dirty.to_string(),
-        ),
+        ("rdb_changes_since_last_save", srv.signals.dirty.to_string()),
         ("rdb_bgsave_in_progress", u8::from(rdb_child).to_string()),
         ("rdb_last_save_time", p.lastsave.to_string()),
         ("rdb_last_bgsave_status", status(p.last_bgsave_ok)),
@@ -1214,7 +1212,7 @@ mod tests {
 
     use super::*;
     use crate::output::log::{Level, LogFormat};
-    use crate::server::keyspace::{Str, Value};
+    use crate::server::types::{Str, Value};
 
     #[test]
     fn a_child_streams_a_snapshot_through_a_pipe_and_it_loads_back() {

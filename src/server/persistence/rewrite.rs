@@ -10,10 +10,10 @@
 use std::io::{self, Write};
 
 use crate::rdb::{ValueRef, WriteError, dump};
+use crate::resp::encode;
 
 use super::super::keyspace::Keyspace;
 use super::super::numeric::format_g17;
-use super::super::propagate::{encode_bulk, encode_command, encode_header};
 use super::super::rdb_value::with_rdb_value;
 
 /// Elements per command, as Redis's AOF_REWRITE_ITEMS_PER_CMD.
@@ -31,12 +31,12 @@ pub fn write<W: Write>(ks: &Keyspace, mut out: W, key_delay_us: i64) -> Result<u
             continue;
         }
         let index = itoa::Buffer::new().format(index).as_bytes().to_vec();
-        encode_command(&mut buf, [&b"SELECT"[..], &index].into_iter());
+        encode::command(&mut buf, &[&b"SELECT"[..], &index]);
         for (key, obj) in db.dict.iter() {
             with_rdb_value(&obj.value, |value| rebuild(&mut buf, key, value))?;
             if let Some(at) = db.expire_of(key) {
                 let at = itoa::Buffer::new().format(at).as_bytes().to_vec();
-                encode_command(&mut buf, [&b"PEXPIREAT"[..], key, &at].into_iter());
+                encode::command(&mut buf, &[&b"PEXPIREAT"[..], key, &at]);
             }
             keys += 1;
             if buf.len() >= FLUSH_AT {
@@ -56,27 +56,24 @@ pub fn write<W: Write>(ks: &Keyspace, mut out: W, key_delay_us: i64) -> Result<u
 /// The commands that rebuild one key.
 fn rebuild(buf: &mut Vec<u8>, key: &[u8], value: ValueRef<'_, '_>) -> Result<(), WriteError> {
     match value {
-        ValueRef::String(s) => encode_command(buf, [&b"SET"[..], key, s].into_iter()),
+        ValueRef::String(s) => encode::command(buf, &[&b"SET"[..], key, s]),
         ValueRef::List(items) => batches(buf, b"RPUSH", key, items, |buf, item| {
-            encode_bulk(buf, item)
+            encode::bulk(buf, item)
         }),
         ValueRef::Set(members) => batches(buf, b"SADD", key, members, |buf, member| {
-            encode_bulk(buf, member)
+            encode::bulk(buf, member)
         }),
         ValueRef::Hash(pairs) => batches(buf, b"HMSET", key, pairs, |buf, (field, value)| {
-            encode_bulk(buf, field);
-            encode_bulk(buf, value);
+            encode::bulk(buf, field);
+            encode::bulk(buf, value);
         }),
         ValueRef::Zset(members) => batches(buf, b"ZADD", key, members, |buf, (member, score)| {
-            encode_bulk(buf, format_g17(score).as_bytes());
-            encode_bulk(buf, member);
+            encode::bulk(buf, format_g17(score).as_bytes());
+            encode::bulk(buf, member);
         }),
         raw @ ValueRef::Raw { .. } => {
             let payload = dump::serialize(raw)?;
-            encode_command(
-                buf,
-                [&b"RESTORE"[..], key, b"0", &payload, b"REPLACE"].into_iter(),
-            );
+            encode::command(buf, &[&b"RESTORE"[..], key, b"0", &payload, b"REPLACE"]);
         }
     }
     Ok(())
@@ -100,9 +97,9 @@ fn batches<T>(
     for item in items {
         if in_command == 0 {
             let n = left.min(ITEMS_PER_COMMAND);
-            encode_header(buf, b'*', 2 + n * per_item);
-            encode_bulk(buf, command);
-            encode_bulk(buf, key);
+            encode::header(buf, b'*', 2 + n * per_item);
+            encode::bulk(buf, command);
+            encode::bulk(buf, key);
             in_command = n;
         }
         put(buf, item);
@@ -122,7 +119,7 @@ pub fn io_error(e: WriteError) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::keyspace::{Str, Value};
+    use crate::server::types::{Str, Value};
 
     #[test]
     fn strings_become_set_and_pexpireat() {

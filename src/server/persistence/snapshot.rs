@@ -50,7 +50,7 @@ pub fn write<W: Write>(
     options: &Options<'_>,
 ) -> Result<Written, WriteError> {
     let mut w = Writer::new(out)?.compression(options.compress);
-    let unix = super::super::keyspace::unix_ms() / 1000;
+    let unix = super::super::clock::unix_ms() / 1000;
     w.aux(b"redis-ver", REDIS_VERSION.as_bytes())?;
     w.aux(b"redis-bits", usize::BITS.to_string().as_bytes())?;
     w.aux(b"ctime", unix.to_string().as_bytes())?;
@@ -232,7 +232,7 @@ pub fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::keyspace::{Str, Value};
+    use crate::server::types::{Str, Value};
 
     fn sample() -> Keyspace {
         let mut ks = Keyspace::new(4);

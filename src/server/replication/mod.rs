@@ -42,9 +42,11 @@ use std::time::Instant;
 use backlog::Backlog;
 
 use super::Server;
+use super::clock::unix_ms;
 use super::connection::Client;
-use super::keyspace::unix_ms;
+use super::output;
 use super::persistence;
+pub use super::state::replication::{DownState, Downstream, Wait};
 use crate::output::log::Field;
 
 /// The replication ID of nothing (Redis's replid2 before any failover).
@@ -52,86 +54,6 @@ pub const NO_REPLID: &str = "0000000000000000000000000000000000000000";
 
 /// Snapshot bytes queued per refill of a replica's output.
 const BULK_CHUNK: usize = 256 * 1024;
-
-/// Where a replica connection stands.
-pub enum DownState {
-    /// REPLCONF seen, no SYNC/PSYNC yet: still an ordinary client.
-    Handshake,
-    /// Waiting for a snapshot child to start.
-    WaitStart,
-    /// `+FULLRESYNC` sent; the child is writing the snapshot: to the dump
-    /// file, or (with the `$EOF:` mark that ends it) straight to the socket.
-    WaitEnd { mark: Option<String> },
-    /// Sending the snapshot file; `left` bytes to go.
-    SendBulk { file: File, left: u64 },
-    /// A diskless snapshot was sent: the stream starts at the replica's
-    /// first ACK (it loaded the snapshot by then).
-    WaitAck,
-    /// Receiving the command stream.
-    Online,
-}
-
-/// The master's view of one replica connection.
-pub struct Downstream {
-    pub state: DownState,
-    /// REPLCONF listening-port (INFO and ROLE show it).
-    pub listening_port: u16,
-    /// REPLCONF ip-address, else the peer address.
-    pub announced_ip: Option<String>,
-    pub capa_eof: bool,
-    pub capa_psync2: bool,
-    /// Offset of the last REPLCONF ACK.
-    pub ack_offset: u64,
-    /// Unix seconds of the last REPLCONF ACK (INFO lag).
-    pub ack_unix: i64,
-    /// Stream bytes produced while the snapshot is prepared or sent.
-    pub pending: Vec<u8>,
-}
-
-impl Downstream {
-    pub fn new() -> Downstream {
-        Downstream {
-            state: DownState::Handshake,
-            listening_port: 0,
-            announced_ip: None,
-            capa_eof: false,
-            capa_psync2: false,
-            ack_offset: 0,
-            ack_unix: unix_ms() / 1000,
-            pending: Vec::new(),
-        }
-    }
-
-    /// Attached as a replica (past SYNC/PSYNC).
-    pub fn attached(&self) -> bool {
-        !matches!(self.state, DownState::Handshake)
-    }
-
-    /// Redis's replstateToString (empty: not listed).
-    pub fn state_name(&self) -> &'static str {
-        match self.state {
-            DownState::Handshake => "",
-            DownState::WaitStart | DownState::WaitEnd { .. } => "wait_bgsave",
-            DownState::SendBulk { .. } => "send_bulk",
-            DownState::WaitAck | DownState::Online => "online",
-        }
-    }
-}
-
-impl Default for Downstream {
-    fn default() -> Downstream {
-        Downstream::new()
-    }
-}
-
-/// A client blocked in WAIT.
-#[derive(Clone, Copy, Debug)]
-pub struct Wait {
-    /// The offset replicas must acknowledge.
-    pub offset: u64,
-    pub replicas: usize,
-    pub deadline: Option<Instant>,
-}
 
 /// Replication state of the server.
 pub struct Replication {
@@ -324,7 +246,7 @@ pub fn flush(srv: &mut Server) {
     if std::mem::take(&mut srv.replication.get_ack) && srv.replication.upstream.is_none() {
         srv.feed
             .repl
-            .append_same_db([&b"REPLCONF"[..], b"GETACK", b"*"].into_iter());
+            .append_same_db(&[&b"REPLCONF"[..], b"GETACK", b"*"]);
     }
     if !srv.feed.repl.buf.is_empty() {
         let data = std::mem::take(&mut srv.feed.repl.buf);
@@ -406,10 +328,7 @@ fn check_waiters(srv: &mut Server) {
         if let Some(c) = srv.clients.get_mut(slot) {
             c.waiting = None;
             c.reply.int(acked as i64);
-            if !c.pending_write {
-                c.pending_write = true;
-                srv.pending_writes.push(slot);
-            }
+            srv.pending_writes.queue(c);
         }
     }
     srv.replication.waiters.extend(still);
@@ -422,8 +341,7 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
     if let Some(backlog) = repl.backlog.as_mut() {
         backlog.feed(data);
     }
-    let limit = srv.config.replica_output_limit;
-    let mut queued = Vec::new();
+    let limit = output::Class::Replica.limit(&srv.config);
     let mut over = Vec::new();
     for client in srv.clients.iter_mut() {
         let Some(down) = client.replica.as_deref_mut() else {
@@ -434,45 +352,20 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
             DownState::Handshake | DownState::WaitStart => continue,
             DownState::Online => {
                 client.reply.raw(data);
-                if !client.pending_write {
-                    client.pending_write = true;
-                    queued.push(client.slot);
-                }
+                srv.pending_writes.queue(client);
             }
             _ => down.pending.extend_from_slice(data),
         }
-        let used = (client.reply.pending() + down.pending.len()) as u64;
-        let hard = limit.hard > 0 && used >= limit.hard;
-        let soft = if limit.soft > 0 && used >= limit.soft {
-            let since = *client.soft_limit_since.get_or_insert_with(Instant::now);
-            since.elapsed().as_secs() >= limit.soft_seconds
-        } else {
-            client.soft_limit_since = None;
-            false
-        };
-        if hard || soft {
-            over.push((client.slot, client.addr(), used));
+        let used = output::held(client);
+        if output::over_limit(client, limit, used) {
+            over.push((client.slot, used));
         }
     }
-    srv.pending_writes.extend(queued);
-    for (slot, addr, used) in over {
-        srv.stats.output_limit_disconnections += 1;
-        srv.log.warning(
-            "Client scheduled to be closed ASAP for overcoming of output buffer limits.",
-            &[
-                ("addr", Field::Str(&addr)),
-                ("class", Field::Str("replica")),
-                ("omem", Field::Int(used as i64)),
-            ],
-        );
-        if let Some(c) = srv.clients.get_mut(slot) {
-            c.reply.buf = Vec::new();
-            c.reply.sent = 0;
-            if let Some(d) = c.replica.as_deref_mut() {
-                d.pending = Vec::new();
-            }
+    for (slot, used) in over {
+        if let Some(mut c) = srv.clients.take(slot) {
+            srv.close_over_limit(&mut c, output::Class::Replica, used);
+            srv.clients.slots[slot] = Some(c);
         }
-        srv.kill_client(slot);
     }
 }
 
@@ -578,7 +471,7 @@ fn start_full_sync(srv: &mut Server) {
                 d.pending.clear();
             }
         }
-        srv.pending_writes.push(slot);
+        srv.pending_writes.queue_slot(slot);
     }
 }
 
@@ -624,11 +517,8 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
         }
     }
     for slot in queued {
-        if let Some(c) = srv.clients.get_mut(slot)
-            && !c.pending_write
-        {
-            c.pending_write = true;
-            srv.pending_writes.push(slot);
+        if let Some(c) = srv.clients.get_mut(slot) {
+            srv.pending_writes.queue(c);
         }
     }
     for slot in doomed {
@@ -722,11 +612,10 @@ pub fn cron(srv: &mut Server) {
         && now.duration_since(srv.replication.last_ping).as_secs() >= period
     {
         srv.replication.last_ping = now;
-        srv.feed.repl.append_same_db([&b"PING"[..]].into_iter());
+        srv.feed.repl.append_same_db(&[b"PING"]);
     }
     let unix = unix_ms() / 1000;
     let timeout = srv.config.repl_timeout as i64;
-    let mut queued = Vec::new();
     let mut doomed = Vec::new();
     for client in srv.clients.iter_mut() {
         let Some(down) = client.replica.as_deref() else {
@@ -735,10 +624,7 @@ pub fn cron(srv: &mut Server) {
         match down.state {
             DownState::WaitStart | DownState::WaitEnd { mark: None } => {
                 client.reply.raw(b"\n");
-                if !client.pending_write {
-                    client.pending_write = true;
-                    queued.push(client.slot);
-                }
+                srv.pending_writes.queue(client);
             }
             DownState::Online | DownState::WaitAck if unix - down.ack_unix > timeout => {
                 doomed.push((client.slot, client.addr()));
@@ -746,7 +632,6 @@ pub fn cron(srv: &mut Server) {
             _ => {}
         }
     }
-    srv.pending_writes.extend(queued);
     for (slot, addr) in doomed {
         srv.log.warning(
             "Disconnecting timedout replica",

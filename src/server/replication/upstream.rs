@@ -29,10 +29,9 @@ use super::{NO_REPLID, feed_replicas};
 use crate::output::log::Field;
 use crate::replication::{AckPolicy, Auth, Config, Event, Position, Replica};
 use crate::server::Server;
+use crate::server::clock::unix_ms;
 use crate::server::connection::Client;
-use crate::server::keyspace::unix_ms;
 use crate::server::persistence;
-use crate::server::propagate::encode_command;
 
 /// The event-loop token of the link to the master.
 pub const TOKEN: Token = Token(usize::MAX - 65);
@@ -523,15 +522,9 @@ fn handle(
             up.down_since = None;
         }
         Event::Command(cmd) => {
-            let start = proxied.len();
-            encode_command(proxied, cmd.args.iter().map(|a| a.as_ref()));
-            if proxied.len() - start != cmd.length {
-                srv.log.warning(
-                    "The master's command is not in canonical RESP: offsets of chained replicas \
-                     may differ",
-                    &[],
-                );
-            }
+            // Chained replicas get the master's bytes, unchanged (so their
+            // offsets are the master's).
+            proxied.extend_from_slice(&cmd.raw);
             up.db = cmd.db;
             if cmd.is_housekeeping() || cmd.args[0].eq_ignore_ascii_case(b"select") {
                 return Ok(());
@@ -546,7 +539,8 @@ fn handle(
             master.db = db;
             let args: Vec<&[u8]> = cmd.args.iter().map(|a| a.as_ref()).collect();
             srv.ks.applying_master = true;
-            srv.call(&mut master, &args);
+            let request = (cmd.raw.first() == Some(&b'*')).then_some(&cmd.raw[..]);
+            srv.call_request(&mut master, &args, request);
             srv.ks.applying_master = false;
             master.reply.buf.clear();
             master.reply.sent = 0;
@@ -593,7 +587,7 @@ fn load_snapshot(srv: &mut Server, mut t: Transfer) -> Result<(), String> {
     if std::fs::rename(&t.path, &target).is_err() {
         let _ = std::fs::remove_file(&t.path);
     }
-    srv.ks.effects.dirty = 0;
+    srv.signals.dirty = 0;
     if srv.persistence.aof.is_some() {
         // The AOF describes the dataset that was just replaced.
         srv.persistence.aof_rewrite_scheduled = true;

@@ -6,8 +6,8 @@
 //! `hashTypeSet`.
 
 use super::super::dict::{Dict, Rng};
-use super::super::keyspace::Value;
 use super::super::thin::ThinBytes;
+use super::Value;
 use super::packed::{self, Packed};
 use super::{Counted, Pairs, limits};
 

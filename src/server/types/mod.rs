@@ -1,4 +1,6 @@
-//! The collection types behind [`super::keyspace::Value`]: lists, hashes,
+//! The value model: [`Value`] (one variant per type and encoding), its
+//! [`Kind`] and the string encodings ([`Str`]), and the collection types
+//! behind it: lists, hashes,
 //! sets and sorted sets, each with the compact encoding Redis uses for small
 //! values and the full one it converts to, at the same thresholds.
 //!
@@ -27,6 +29,222 @@ pub mod skiplist;
 pub mod zset;
 
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+use super::thin::ThinBytes;
+use hash::{HashRef, HashTable};
+use list::List;
+use packed::Packed;
+use set::{SetRef, SetTable};
+use zset::{SkipZset, ZsetRef};
+
+/// A value of any type, each collection type in its compact or its full
+/// encoding (see [`super::types`]). Every variant holds one word besides
+/// the discriminant, so a `Value` stays 16 bytes whatever it holds; the
+/// per-type modules give typed views (`HashRef`, `SetRef`, `ZsetRef`)
+/// over the pairs of variants. Everything that matches on `Value` (TYPE,
+/// OBJECT ENCODING, MEMORY USAGE, COPY, RDB) handles each variant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    String(Str),
+    /// Redis 7.0 reports every list as "quicklist".
+    List(Box<List>),
+    /// "listpack"
+    HashPacked(Packed),
+    /// "hashtable"
+    HashTable(Box<HashTable>),
+    /// "intset"
+    SetInts(Packed),
+    /// "hashtable"
+    SetTable(Box<SetTable>),
+    /// "listpack"
+    ZsetPacked(Packed),
+    /// "skiplist"
+    ZsetSkiplist(Box<SkipZset>),
+    /// A value of a type this server stores but cannot operate on (streams,
+    /// module types), kept as it was serialized in an RDB file: see
+    /// [`Opaque`].
+    Opaque(Box<Opaque>),
+}
+
+/// The data type of a value, as TYPE names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    List,
+    Hash,
+    Set,
+    Zset,
+    /// A stream or module value kept in its RDB form ([`Opaque`]).
+    Opaque,
+}
+
+impl Value {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Value::String(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
+            Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
+            Value::Opaque(_) => Kind::Opaque,
+        }
+    }
+
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind() {
+            Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::Zset => "zset",
+            Kind::Opaque => match self {
+                Value::Opaque(o) => o.type_name,
+                _ => "none",
+            },
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::String(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::HashPacked(_) | Value::ZsetPacked(_) => "listpack",
+            Value::HashTable(_) | Value::SetTable(_) => "hashtable",
+            Value::SetInts(_) => "intset",
+            Value::ZsetSkiplist(_) => "skiplist",
+            Value::Opaque(o) => o.encoding,
+        }
+    }
+
+    /// Elements in a collection (0 for strings).
+    pub fn len(&self) -> usize {
+        match self {
+            Value::String(_) => 0,
+            Value::List(l) => l.len(),
+            Value::HashPacked(_) | Value::HashTable(_) => HashRef::of(self).map_or(0, |h| h.len()),
+            Value::SetInts(_) | Value::SetTable(_) => SetRef::of(self).map_or(0, |s| s.len()),
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.len())
+            }
+            Value::Opaque(_) => 0,
+        }
+    }
+
+    /// A collection without elements (never stored: Redis deletes them).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::String(Str::Int(_)) => 0,
+            Value::String(Str::Embedded(b)) => b.len() + 1,
+            Value::String(Str::Raw(v)) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::List(l) => l.heap_bytes(),
+            Value::HashPacked(_) | Value::HashTable(_) => {
+                HashRef::of(self).map_or(0, |h| h.heap_bytes())
+            }
+            Value::SetInts(_) | Value::SetTable(_) => {
+                SetRef::of(self).map_or(0, |s| s.heap_bytes())
+            }
+            Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
+                ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
+            }
+            Value::Opaque(o) => o.data.len() + std::mem::size_of::<Opaque>(),
+        }
+    }
+}
+
+/// A value kept in its serialized RDB form: the type byte and the bytes
+/// that follow the key in a dump. Every 7.0 dump loads, even with streams
+/// or module values in it; such keys can be deleted, expired, renamed,
+/// moved, copied, dumped and saved unchanged, while the commands of their
+/// type answer WRONGTYPE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opaque {
+    /// The RDB type byte the bytes are written with.
+    pub rdb_type: u8,
+    pub data: Box<[u8]>,
+    /// What TYPE and OBJECT ENCODING report.
+    pub type_name: &'static str,
+    pub encoding: &'static str,
+}
+
+/// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings report "raw".
+pub const EMBSTR_LIMIT: usize = 44;
+
+/// A string value in one of Redis's three encodings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Str {
+    /// A canonical decimal integer ("int").
+    Int(i64),
+    /// Immutable bytes as SET stores them ("embstr" up to 44 bytes).
+    Embedded(ThinBytes),
+    /// Bytes that were modified in place (APPEND, SETRANGE, SETBIT): kept
+    /// with spare capacity so repeated appends are amortized ("raw").
+    Raw(Box<Vec<u8>>),
+}
+
+impl Str {
+    /// A string from client bytes, encoded as Redis's tryObjectEncoding
+    /// would: integers that print back identically become `Int`.
+    pub fn from_bytes(bytes: &[u8]) -> Str {
+        if bytes.len() <= 20
+            && let Some(n) = crate::resp::number::string2ll(bytes)
+        {
+            return Str::Int(n);
+        }
+        Str::Embedded(ThinBytes::new(bytes))
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Embedded(b) if b.len() <= EMBSTR_LIMIT => "embstr",
+            Str::Embedded(_) | Str::Raw(_) => "raw",
+        }
+    }
+
+    /// The bytes, formatting an integer into `scratch`.
+    pub fn bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
+        match self {
+            Str::Int(n) => scratch.format(*n).as_bytes(),
+            Str::Embedded(b) => b,
+            Str::Raw(v) => v,
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut scratch = itoa::Buffer::new();
+        self.bytes(&mut scratch).to_vec()
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Str::Embedded(b) => b.len(),
+            Str::Raw(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes as a growable buffer, converting to the raw encoding.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Str::Raw(_)) {
+            *self = Str::Raw(Box::new(self.to_vec()));
+        }
+        match self {
+            Str::Raw(v) => v,
+            _ => unreachable!("converted to raw above"),
+        }
+    }
+}
 
 /// The encoding thresholds (Redis 7.0's defaults in [`Limits::default`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! `setTypeAdd`).
 
 use super::super::dict::{Dict, Rng};
-use super::super::keyspace::Value;
+use super::Value;
 use super::packed::Packed;
 use super::{Counted, intset, limits};
 use crate::resp::number::string2ll;

@@ -11,7 +11,7 @@
 //! score as 8 little-endian bytes.
 
 use super::super::dict::{Dict, Rng};
-use super::super::keyspace::Value;
+use super::Value;
 use super::packed::{self, Packed};
 use super::skiplist::{Interval, LexRange, NIL, ScoreRange, Skiplist};
 use super::{Counted, Scored, limits};

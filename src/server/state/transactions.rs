@@ -1,24 +1,35 @@
-//! Transactions: MULTI's command queue (per client) and WATCH's registry of
-//! watched keys (per keyspace).
+//! Transaction state: a client's MULTI queue ([`Multi`], kept on the
+//! client) and the keyspace side of WATCH ([`Watches`]: (db, key) → client
+//! ids).
 //!
-//! Inside MULTI, [`super::Server::call`] checks each command as usual and
-//! queues it ([`queue`]); a command rejected while queueing (unknown,
-//! wrong arity, not allowed in a transaction) marks the transaction failed,
-//! and EXEC then answers EXECABORT. EXEC runs the queue through
-//! [`super::Server::execute`] with blocking denied, collecting what the
-//! commands propagate so that more than one write reaches the feed wrapped
-//! in MULTI … EXEC (one write, or none, goes as is).
+//! Inside MULTI, [`crate::server::Server::call`] checks each command as
+//! usual and queues it ([`Multi::queue`]); a command rejected while queueing
+//! (unknown, wrong arity, not allowed in a transaction) marks the
+//! transaction failed, and EXEC then answers EXECABORT. EXEC runs the queue
+//! through [`crate::server::Server::execute`] with blocking denied,
+//! collecting what the commands propagate so that more than one write
+//! reaches the feed wrapped in MULTI … EXEC (one write, or none, goes as
+//! is).
 //!
 //! WATCH registers (db, key) → client ids in [`Watches`]. Every write that
-//! changes a key touches it ([`super::keyspace::Keyspace::touch`]): the
-//! watchers become "dirty" and their EXEC returns a null array. Keys that
-//! were already expired when watched follow Redis's rule: their deletion by
+//! changes a key touches it through the key-change signal: the watchers
+//! become "dirty" and their EXEC returns a null array. Keys that were
+//! already expired when watched follow Redis's rule: their deletion by
 //! expiry is no change, but a watched live key that expires aborts EXEC.
 
 use std::collections::{HashMap, HashSet};
 
-use super::Server;
-use super::connection::Client;
+use super::super::propagate::Propagated;
+
+/// The server's transaction state.
+#[derive(Default)]
+pub struct Transactions {
+    /// WATCHed keys.
+    pub watches: Watches,
+    /// While EXEC runs: what its commands propagate, wrapped in MULTI/EXEC
+    /// when there is more than one.
+    pub exec_feed: Option<Vec<Propagated>>,
+}
 
 /// A client's open transaction.
 #[derive(Default)]
@@ -31,31 +42,17 @@ pub struct Multi {
     pub flags: u32,
 }
 
-/// Queue a checked command.
-pub fn queue(client: &mut Client, index: usize, flags: u32, args: &[&[u8]]) {
-    if let Some(m) = client.multi.as_mut() {
-        if m.failed {
+impl Multi {
+    /// Queue a checked command.
+    pub fn queue(&mut self, index: usize, flags: u32, args: &[&[u8]]) {
+        if self.failed {
             // Redis keeps no memory for a transaction that will abort.
             return;
         }
-        m.flags |= flags;
-        m.queued
+        self.flags |= flags;
+        self.queued
             .push((index, args.iter().map(|a| a.to_vec()).collect()));
     }
-}
-
-/// Drop the transaction and the client's watches (DISCARD, EXEC, RESET).
-pub fn discard(srv: &mut Server, client: &mut Client) {
-    client.multi = None;
-    unwatch_all(srv, client);
-}
-
-/// Forget every key the client watches, and its dirty mark.
-pub fn unwatch_all(srv: &mut Server, client: &mut Client) {
-    for (db, key) in client.watched.drain(..) {
-        srv.ks.watches.remove(db, &key, client.id);
-    }
-    srv.ks.watches.dirty.remove(&client.id);
 }
 
 /// One watcher of a key.
@@ -81,6 +78,15 @@ impl Watches {
 
     pub fn add(&mut self, db: usize, key: &[u8], w: Watcher) {
         self.keys.entry((db, key.to_vec())).or_default().push(w);
+    }
+
+    /// Forget every key client `id` watches (emptying `watched`, its own
+    /// list), and its dirty mark.
+    pub fn unwatch_all(&mut self, id: u64, watched: &mut Vec<(usize, Vec<u8>)>) {
+        for (db, key) in watched.drain(..) {
+            self.remove(db, &key, id);
+        }
+        self.dirty.remove(&id);
     }
 
     fn remove(&mut self, db: usize, key: &[u8], id: u64) {
@@ -129,14 +135,13 @@ impl Watches {
     }
 
     /// The keys a client watches that were live when watched.
-    pub fn watched_live(&self, client: &Client) -> Vec<(usize, Vec<u8>)> {
-        client
-            .watched
+    pub fn watched_live(&self, id: u64, watched: &[(usize, Vec<u8>)]) -> Vec<(usize, Vec<u8>)> {
+        watched
             .iter()
             .filter(|(db, key)| {
                 self.keys
                     .get(&(*db, key.clone()))
-                    .and_then(|l| l.iter().find(|w| w.id == client.id))
+                    .and_then(|l| l.iter().find(|w| w.id == id))
                     .is_some_and(|w| !w.expired)
             })
             .cloned()

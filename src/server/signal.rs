@@ -1,0 +1,276 @@
+//! The key-change signal: the one way a write tells the rest of the server
+//! what it changed, as Redis's `signalModifiedKey` + `notifyKeyspaceEvent`.
+//!
+//! A command handler changes the keyspace, then reports each key it changed
+//! once with [`Server::key_changed`]: the database, the key, the
+//! [`Event`] (Redis's own notification class and name: `set`, `lpush`,
+//! `hdel`, `rename_from`…) and how many changes it counts for the dirty
+//! counter. Whole databases report [`Server::db_flushing`] and
+//! [`Server::dbs_swapped`]; keys the keyspace deletes because their time
+//! came are queued by the keyspace and reported here as `expired` before
+//! anything else (so their order relative to the command's own changes is
+//! kept).
+//!
+//! Every consumer subscribes in this file and nowhere else:
+//!
+//! - the dirty counter (`rdb_changes_since_last_save`, save points);
+//! - WATCH: the watchers of the key are marked dirty, their EXEC fails;
+//! - blocked clients: an event that can give a key elements
+//!   ([`Event::fills`]) makes the key ready, and the clients waiting on it
+//!   are served after the command;
+//! - keyspace notifications, client-side caching invalidation and eviction
+//!   bookkeeping subscribe in `Server::notify` (each event, including
+//!   the `del` Redis sends when a collection becomes empty).
+//!
+//! No command handler touches watchers, waiters or the dirty counter
+//! itself.
+
+use super::Server;
+
+/// A keyspace event class: Redis's `NOTIFY_*` flags, with the character
+/// `notify-keyspace-events` names each by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Generic,
+    String,
+    List,
+    Set,
+    Hash,
+    Zset,
+    Expired,
+    Evicted,
+    Stream,
+}
+
+impl Class {
+    /// The `notify-keyspace-events` character of the class.
+    pub fn flag(self) -> char {
+        match self {
+            Class::Generic => 'g',
+            Class::String => '$',
+            Class::List => 'l',
+            Class::Set => 's',
+            Class::Hash => 'h',
+            Class::Zset => 'z',
+            Class::Expired => 'x',
+            Class::Evicted => 'e',
+            Class::Stream => 't',
+        }
+    }
+
+    /// A collection class: when such an event leaves its key empty (and so
+    /// deleted), Redis also sends a generic `del`.
+    fn is_collection(self) -> bool {
+        matches!(
+            self,
+            Class::List | Class::Set | Class::Hash | Class::Zset | Class::Stream
+        )
+    }
+}
+
+/// One keyspace event: its class and Redis's name for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub class: Class,
+    pub name: &'static str,
+    /// The event can give its key elements a blocked client waits for
+    /// (Redis signals such keys as ready when they are added).
+    pub fills: bool,
+}
+
+impl Event {
+    const fn new(class: Class, name: &'static str) -> Event {
+        Event {
+            class,
+            name,
+            fills: false,
+        }
+    }
+
+    const fn filling(class: Class, name: &'static str) -> Event {
+        Event {
+            class,
+            name,
+            fills: true,
+        }
+    }
+}
+
+/// The events, named as Redis 7.0 names them (db.c, expire.c, t_string.c,
+/// t_list.c, t_hash.c, t_set.c, t_zset.c, cluster.c).
+pub mod event {
+    use super::{Class, Event};
+
+    // Generic (db.c, expire.c, cluster.c).
+    pub const DEL: Event = Event::new(Class::Generic, "del");
+    pub const EXPIRE: Event = Event::new(Class::Generic, "expire");
+    pub const PERSIST: Event = Event::new(Class::Generic, "persist");
+    pub const RENAME_FROM: Event = Event::new(Class::Generic, "rename_from");
+    pub const RENAME_TO: Event = Event::filling(Class::Generic, "rename_to");
+    pub const MOVE_FROM: Event = Event::new(Class::Generic, "move_from");
+    pub const MOVE_TO: Event = Event::filling(Class::Generic, "move_to");
+    pub const COPY_TO: Event = Event::filling(Class::Generic, "copy_to");
+    pub const RESTORE: Event = Event::filling(Class::Generic, "restore");
+    pub const EXPIRED: Event = Event::new(Class::Expired, "expired");
+
+    // Strings (t_string.c).
+    pub const SET: Event = Event::new(Class::String, "set");
+    pub const SETRANGE: Event = Event::new(Class::String, "setrange");
+    pub const APPEND: Event = Event::new(Class::String, "append");
+    pub const INCRBY: Event = Event::new(Class::String, "incrby");
+    pub const INCRBYFLOAT: Event = Event::new(Class::String, "incrbyfloat");
+    pub const SETBIT: Event = Event::new(Class::String, "setbit");
+
+    // Lists (t_list.c).
+    pub const LPUSH: Event = Event::filling(Class::List, "lpush");
+    pub const RPUSH: Event = Event::filling(Class::List, "rpush");
+    pub const LPOP: Event = Event::new(Class::List, "lpop");
+    pub const RPOP: Event = Event::new(Class::List, "rpop");
+    pub const LINSERT: Event = Event::new(Class::List, "linsert");
+    pub const LSET: Event = Event::new(Class::List, "lset");
+    pub const LREM: Event = Event::new(Class::List, "lrem");
+    pub const LTRIM: Event = Event::new(Class::List, "ltrim");
+
+    // Hashes (t_hash.c).
+    pub const HSET: Event = Event::new(Class::Hash, "hset");
+    pub const HDEL: Event = Event::new(Class::Hash, "hdel");
+    pub const HINCRBY: Event = Event::new(Class::Hash, "hincrby");
+    pub const HINCRBYFLOAT: Event = Event::new(Class::Hash, "hincrbyfloat");
+
+    // Sets (t_set.c).
+    pub const SADD: Event = Event::new(Class::Set, "sadd");
+    pub const SREM: Event = Event::new(Class::Set, "srem");
+    pub const SPOP: Event = Event::new(Class::Set, "spop");
+    pub const SINTERSTORE: Event = Event::new(Class::Set, "sinterstore");
+    pub const SUNIONSTORE: Event = Event::new(Class::Set, "sunionstore");
+    pub const SDIFFSTORE: Event = Event::new(Class::Set, "sdiffstore");
+
+    // Sorted sets (t_zset.c).
+    pub const ZADD: Event = Event::filling(Class::Zset, "zadd");
+    pub const ZINCR: Event = Event::filling(Class::Zset, "zincr");
+    pub const ZREM: Event = Event::new(Class::Zset, "zrem");
+    pub const ZREMRANGEBYRANK: Event = Event::new(Class::Zset, "zremrangebyrank");
+    pub const ZREMRANGEBYSCORE: Event = Event::new(Class::Zset, "zremrangebyscore");
+    pub const ZREMRANGEBYLEX: Event = Event::new(Class::Zset, "zremrangebylex");
+    pub const ZPOPMIN: Event = Event::new(Class::Zset, "zpopmin");
+    pub const ZPOPMAX: Event = Event::new(Class::Zset, "zpopmax");
+    pub const ZUNIONSTORE: Event = Event::filling(Class::Zset, "zunionstore");
+    pub const ZINTERSTORE: Event = Event::filling(Class::Zset, "zinterstore");
+    pub const ZDIFFSTORE: Event = Event::filling(Class::Zset, "zdiffstore");
+    pub const ZRANGESTORE: Event = Event::filling(Class::Zset, "zrangestore");
+}
+
+/// One recorded event (see [`Signals::record`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub db: usize,
+    pub key: Vec<u8>,
+    pub event: Event,
+}
+
+/// The signal's own state.
+#[derive(Default)]
+pub struct Signals {
+    /// Changes to the dataset since start (Redis's `server.dirty`).
+    pub dirty: u64,
+    /// Keep every event (for inspection in tests).
+    pub record: Option<Vec<Recorded>>,
+}
+
+impl Server {
+    /// A write changed `key` in `db`: `event` names the change, `changes`
+    /// is what it adds to the dirty counter (0 for the second key of a
+    /// command that counts once). Called once per changed key, after the
+    /// change.
+    pub fn key_changed(&mut self, db: usize, key: &[u8], event: Event, changes: u64) {
+        self.report_expired();
+        self.signals.dirty += changes;
+        if !self.transactions.watches.is_empty() {
+            let there = self.ks.dbs[db].dict.contains_key(key);
+            self.transactions.watches.touch(db, key, there);
+        }
+        if event.fills {
+            self.blocking.waiters.signal(db, key);
+        }
+        self.notify(db, key, event);
+        if event.class.is_collection() && !self.ks.dbs[db].dict.contains_key(key) {
+            self.notify(db, key, event::DEL);
+        }
+    }
+
+    /// A further event about a key the command already reported with
+    /// [`Server::key_changed`] (SET's `expire`): notified, nothing else.
+    pub fn key_event(&mut self, db: usize, key: &[u8], event: Event) {
+        self.notify(db, key, event);
+    }
+
+    /// FLUSHDB / FLUSHALL is about to empty `db` (Redis's
+    /// signalFlushedDb): every watched key that exists is touched.
+    pub fn db_flushing(&mut self, db: usize, changes: u64) {
+        self.report_expired();
+        self.signals.dirty += changes;
+        for key in self.transactions.watches.keys_of(db) {
+            if self.ks.dbs[db].dict.contains_key(&key) {
+                self.transactions.watches.touch(db, &key, false);
+            }
+        }
+    }
+
+    /// SWAPDB is about to exchange databases `a` and `b`: the watched keys
+    /// of each that exist in either are touched now; after the swap,
+    /// [`Server::dbs_swapped`] re-checks the waited keys.
+    pub fn dbs_swapping(&mut self, a: usize, b: usize) {
+        self.report_expired();
+        for (db, other) in [(a, b), (b, a)] {
+            for key in self.transactions.watches.keys_of(db) {
+                let in_db = self.ks.dbs[db].dict.contains_key(&key);
+                let in_other = self.ks.dbs[other].dict.contains_key(&key);
+                if in_db || in_other {
+                    self.transactions.watches.touch(db, &key, in_other);
+                }
+            }
+        }
+    }
+
+    /// SWAPDB exchanged databases `a` and `b`: clients blocked on a key
+    /// that now holds elements (in either database) are served.
+    pub fn dbs_swapped(&mut self, a: usize, b: usize, changes: u64) {
+        self.signals.dirty += changes;
+        for db in [a, b] {
+            for key in self.blocking.waiters.keys_of(db) {
+                self.blocking.waiters.signal(db, &key);
+            }
+        }
+    }
+
+    /// A change that names no key (FLUSHALL counts one after its save).
+    pub fn dataset_changed(&mut self, changes: u64) {
+        self.signals.dirty += changes;
+    }
+
+    /// Report the keys the keyspace deleted because their time came (lazy
+    /// on access, or the active cycle), in the order they went.
+    pub fn report_expired(&mut self) {
+        if self.ks.expired.is_empty() {
+            return;
+        }
+        for (db, key) in std::mem::take(&mut self.ks.expired) {
+            if !self.transactions.watches.is_empty() {
+                self.transactions.watches.touch(db, &key, false);
+            }
+            self.notify(db, &key, event::EXPIRED);
+        }
+    }
+
+    /// Where keyspace notifications, tracking invalidation and eviction
+    /// bookkeeping subscribe: every event, in order.
+    fn notify(&mut self, db: usize, key: &[u8], event: Event) {
+        if let Some(events) = self.signals.record.as_mut() {
+            events.push(Recorded {
+                db,
+                key: key.to_vec(),
+                event,
+            });
+        }
+    }
+}
