@@ -133,8 +133,10 @@ fn run(example: &Example) -> Result<(), String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![bin_dir];
     dirs.extend(std::env::split_paths(&path));
-    let out = Command::new("sh")
-        .arg("-c")
+    // Bounded: an example that starts a server by mistake must fail, not
+    // hang the suite.
+    let out = Command::new("timeout")
+        .args(["-k", "5", "60", "sh", "-c"])
         .arg(&example.command)
         .current_dir(repo_root())
         .env("PATH", std::env::join_paths(dirs).expect("PATH"))

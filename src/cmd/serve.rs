@@ -177,6 +177,9 @@ fn start_loading_watch(
     if !path.exists() {
         return Ok(None);
     }
+    // Catch SIGINT/SIGTERM before saying anything: a signal sent as soon
+    // as the line appears must find the handler in place.
+    crate::stop::catch(crate::stop::Repeat::Record);
     let what = path.display().to_string();
     let mut fields = vec![("file", Field::Str(&what))];
     if total > 0 {

@@ -304,7 +304,12 @@ pub static PARAMS: &[Param] = &[
         s!(supervised),
     ),
     // sonde's own: the Prometheus endpoint (server/metrics.rs); 0 is off.
-    p("metrics-port", IMMUTABLE, int(0, 0, 65535), i!(metrics_port)),
+    p(
+        "metrics-port",
+        IMMUTABLE,
+        int(0, 0, 65535),
+        i!(metrics_port),
+    ),
     p("pidfile", IMMUTABLE, opt(), o!(pidfile)),
     p(
         "loglevel",
