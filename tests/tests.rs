@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod docs;
 mod first_hour;
+mod hot_keys;
 mod packaging;
 mod persistence;
 mod rdb_corpus;

@@ -182,12 +182,15 @@ fn events(srv: &mut Server) -> Vec<(char, &'static str, String)> {
         .collect()
 }
 
+/// A command and the (class flag, event, key) events it must signal.
+type Step<'a> = (&'a [&'a str], &'a [(char, &'a str, &'a str)]);
+
 #[test]
 fn writes_signal_redis_keyspace_events() {
     let mut srv = server();
     srv.signals.record = Some(Vec::new());
     let mut c = Client::new(1, 0, None);
-    let script: &[(&[&str], &[(char, &str, &str)])] = &[
+    let script: &[Step] = &[
         (
             &["SET", "s", "1", "EX", "100"],
             &[('$', "set", "s"), ('g', "expire", "s")],
