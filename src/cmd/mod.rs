@@ -56,11 +56,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Replica(cli::ReplicaCommand::Tail(args)) => {
             replica_tail::run(&args, cli.format, &mut out)
         }
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(args) => serve::run(&args, cli.format),
         Command::Latency(args) => latency::run(&args, cli.format, &mut out),
         Command::Stat(args) => stat::run(&args, cli.format, &mut out),
         Command::Keys(cli::KeysCommand::Big(args)) => keys_big::run(&args, cli.format, &mut out),
-        Command::Completions(args) => completions::print(&args, &mut out),
+        Command::Completions(args) => completions::print(&args, cli.format, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
     out.flush()?;

@@ -629,6 +629,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_ms());
 
         let stats = &mut server.stats;

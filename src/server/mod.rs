@@ -87,7 +87,10 @@ pub mod event_loop;
 pub mod geohash;
 pub mod info;
 pub mod keyspace;
+pub mod loading;
 pub mod memory;
+pub mod metrics;
+pub mod notify_systemd;
 pub mod numeric;
 pub mod output;
 pub mod persistence;
@@ -232,6 +235,8 @@ impl Clients {
 /// Everything commands can see and change.
 pub struct Server {
     pub config: Config,
+    /// The Prometheus endpoint, with `metrics-port` set.
+    pub metrics: Option<metrics::Endpoint>,
     pub ks: Keyspace,
     pub commands: Table,
     pub clients: Clients,
@@ -283,6 +288,7 @@ impl Server {
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
         Server {
+            metrics: None,
             ks: Keyspace::new(config.databases),
             port: config.port,
             config,
@@ -468,6 +474,7 @@ impl Server {
             let stats = &mut self.commands.entries[index].stats;
             stats.calls += 1;
             stats.usec += micros;
+            stats.latency[metrics::bucket(micros)] += 1;
         }
         self.finish_errors(client, Some(index));
 

@@ -168,6 +168,12 @@ pub struct Config {
     pub enable_protected_configs: Allow,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
+    /// `supervised`: no, upstart, systemd or auto (systemd when
+    /// NOTIFY_SOCKET is set); sonde acts on systemd only.
+    pub supervised: String,
+    /// sonde's own: the port of the Prometheus `/metrics` endpoint (0:
+    /// off), on the first `bind` address.
+    pub metrics_port: u16,
     pub latency_monitor_threshold: u64,
     /// Largest sparse HyperLogLog before it turns dense.
     pub hll_sparse_max_bytes: u64,
@@ -289,6 +295,8 @@ impl Config {
             enable_protected_configs: Allow::default(),
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
+            supervised: String::new(),
+            metrics_port: 0,
             latency_monitor_threshold: 0,
             hll_sparse_max_bytes: 3000,
             config_file: None,

@@ -325,7 +325,14 @@ pub static PARAMS: &[Param] = &[
         "supervised",
         IMMUTABLE,
         en(&["upstart", "systemd", "auto", "no"], "no"),
-        Later,
+        s!(supervised),
+    ),
+    // sonde's own: the Prometheus endpoint (server/metrics.rs); 0 is off.
+    p(
+        "metrics-port",
+        IMMUTABLE,
+        int(0, 0, 65535),
+        i!(metrics_port),
     ),
     p("pidfile", IMMUTABLE, opt(), o!(pidfile)),
     p(
