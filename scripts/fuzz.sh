@@ -8,7 +8,7 @@
 # fuzz/seeds, the RDB files of tests/data/rdb and fuzz/regressions. A crash
 # is written to fuzz/artifacts/TARGET/; copy it into fuzz/regressions/TARGET/
 # and it runs in every `cargo test` from then on (tests/fuzz.rs).
-# Needs: rustup with a nightly toolchain, and `cargo install cargo-fuzz`.
+# Installs, when missing, a nightly toolchain (rustup) and cargo-fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
@@ -17,7 +17,12 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(resp_request resp_decode rdb_values rdb_summary replication_stream config_file)
 fi
-command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+# Install what the long runs need, only when missing: the nightly toolchain
+# (libFuzzer's instrumentation) and cargo-fuzz.
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v rustup >/dev/null || { echo "fuzz: rustup is needed for a nightly toolchain (scripts/setup.sh installs Rust through it)" >&2; exit 2; }
+rustup toolchain list | grep -q '^nightly' || { echo "fuzz: installing the nightly toolchain" >&2; rustup toolchain install nightly --profile minimal; }
+command -v cargo-fuzz >/dev/null || { echo "fuzz: installing cargo-fuzz" >&2; cargo install cargo-fuzz --locked; }
 failed=()
 for t in "${targets[@]}"; do
     corpus="fuzz/corpus/$t"
