@@ -87,6 +87,7 @@ pub mod event_loop;
 pub mod info;
 pub mod keyspace;
 pub mod memory;
+pub mod notify;
 pub mod numeric;
 pub mod output;
 pub mod persistence;
@@ -271,6 +272,8 @@ pub struct Server {
     pub pubsub: state::pubsub::Registry,
     /// The key-change signal: dirty counter, recording.
     pub signals: signal::Signals,
+    /// Keyspace notifications: the classes on, messages to publish.
+    pub notifications: notify::Notifications,
 }
 
 impl Server {
@@ -280,7 +283,7 @@ impl Server {
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
-        Server {
+        let mut server = Server {
             ks: Keyspace::new(config.databases),
             port: config.port,
             config,
@@ -309,7 +312,10 @@ impl Server {
             transactions: Default::default(),
             pubsub: Default::default(),
             signals: Default::default(),
-        }
+            notifications: Default::default(),
+        };
+        server.configure_notifications();
+        server
     }
 
     /// Whether `client` must authenticate before running commands.
@@ -472,6 +478,7 @@ impl Server {
         // Signals: what the handler changed was reported as it went; keys
         // that expired on access are reported now.
         self.report_expired();
+        self.deliver_notifications(Some(client));
         let changed = self.signals.dirty != dirty_before;
 
         // Propagation: the command's own arguments for a write that changed

@@ -205,6 +205,18 @@ impl Server {
         message: &[u8],
         shard: bool,
     ) -> usize {
+        self.publish_from(Some(current), channel, message, shard)
+    }
+
+    /// [`Server::publish`], with or without a client out of the table
+    /// (keyspace notifications of the active expiry cycle have none).
+    pub fn publish_from(
+        &mut self,
+        mut current: Option<&mut Client>,
+        channel: &[u8],
+        message: &[u8],
+        shard: bool,
+    ) -> usize {
         let mut deliveries: Vec<(Subscriber, Option<Vec<u8>>)> = Vec::new();
         let direct = if shard {
             self.pubsub.shard_channels.get(channel)
@@ -238,7 +250,10 @@ impl Server {
                 c.reply.bulk(channel);
                 c.reply.bulk(message);
             };
-            if slot == current.slot && id == current.id {
+            if let Some(current) = current.as_deref_mut()
+                && slot == current.slot
+                && id == current.id
+            {
                 write(current);
                 continue;
             }
