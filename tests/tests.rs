@@ -14,6 +14,7 @@ mod resp_sniff;
 mod ring;
 mod serve;
 mod serve_config;
+mod serve_notify;
 mod serve_replication;
 mod serve_types;
 mod sockopt;

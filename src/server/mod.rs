@@ -597,16 +597,23 @@ impl Server {
     fn end_reply(&mut self, client: &mut Client, reply_start: usize) {
         match client.reply_mode {
             ReplyMode::Off | ReplyMode::Skipping => {
-                client
-                    .reply
-                    .buf
-                    .truncate(reply_start.max(client.reply.sent));
+                let cut = reply_start.max(client.reply.sent);
+                let reply = &mut client.reply;
+                let mut kept = Vec::new();
+                for &(start, end) in &reply.pushes {
+                    if start >= cut && end <= reply.buf.len() {
+                        kept.extend_from_slice(&reply.buf[start..end]);
+                    }
+                }
+                reply.buf.truncate(cut);
+                reply.buf.extend_from_slice(&kept);
                 if client.reply_mode == ReplyMode::Skipping {
                     client.reply_mode = ReplyMode::On;
                 }
             }
             ReplyMode::On | ReplyMode::SkipNext => {}
         }
+        client.reply.pushes.clear();
         if client.reply.pending() > 0 {
             self.queue_write(client);
         }

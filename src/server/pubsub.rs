@@ -79,6 +79,13 @@ impl Client {
     /// The `(un)subscribe`-style confirmation: kind word, name (or null),
     /// count.
     fn confirm(&mut self, word: &[u8], name: Option<&[u8]>, count: usize) {
+        let start = self.reply.buf.len();
+        self.confirm_frame(word, name, count);
+        let end = self.reply.buf.len();
+        self.reply.pushes.push((start, end));
+    }
+
+    fn confirm_frame(&mut self, word: &[u8], name: Option<&[u8]>, count: usize) {
         self.reply.push(3);
         self.reply.bulk(word);
         match name {
@@ -254,7 +261,10 @@ impl Server {
                 && slot == current.slot
                 && id == current.id
             {
+                let start = current.reply.buf.len();
                 write(current);
+                let end = current.reply.buf.len();
+                current.reply.pushes.push((start, end));
                 continue;
             }
             let Some(mut c) = self.clients.take(slot) else {
