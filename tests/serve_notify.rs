@@ -42,10 +42,21 @@ fn notifications(addr: &str, classes: &str, protocol: u8, script: &str) -> Vec<S
         if message.windows(13).any(|w| w == b"end-of-script") {
             break;
         }
-        seen.push(sonde::output::bytes::quoted(&message));
+        seen.push(compact(&message));
     }
     cmd.call(&args("CONFIG SET notify-keyspace-events \"\""));
     seen
+}
+
+/// A message as one line: its frames' lines without the bulk-length
+/// lines (`>4 pmessage __keyspace@*__:* __keyspace@0__:k set`).
+fn compact(message: &[u8]) -> String {
+    let text = sonde::output::bytes::quoted(message);
+    let text = text.trim_matches('"');
+    text.split("\\r\\n")
+        .filter(|part| !part.is_empty() && !part.starts_with('$'))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[track_caller]
@@ -55,11 +66,22 @@ fn assert_same_notifications(classes: &str, protocol: u8, script: &str) {
     let expected = notifications(&redis.addr(), classes, protocol, script);
     let actual = notifications(&sonde.addr(), classes, protocol, script);
     assert!(!expected.is_empty(), "redis-server sent no notification");
-    assert_eq!(
-        expected.join("\n"),
-        actual.join("\n"),
-        "notifications differ (left: redis-server, right: sonde)"
-    );
+    if expected != actual {
+        let first = expected
+            .iter()
+            .zip(&actual)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let from = first.saturating_sub(2);
+        panic!(
+            "notifications differ from message {first} on ({} from redis-server, {} from sonde)\n\
+             redis-server:\n  {}\nsonde:\n  {}",
+            expected.len(),
+            actual.len(),
+            expected[from..(first + 6).min(expected.len())].join("\n  "),
+            actual[from..(first + 6).min(actual.len())].join("\n  ")
+        );
+    }
 }
 
 const EVERY_TYPE: &str = r#"
@@ -118,8 +140,8 @@ const EVERY_TYPE: &str = r#"
     ZREM z a
     ZREMRANGEBYRANK z 0 0
     ZREMRANGEBYSCORE z 3 3
-    ZADD z 0 la 0 lb
-    ZREMRANGEBYLEX z [la [la
+    ZADD lex 0 la 0 lb
+    ZREMRANGEBYLEX lex [la [la
     ZPOPMIN z
     ZPOPMAX z
     ZADD z2 1 x
