@@ -609,7 +609,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__replica__subcmd__tail)
-            opts="-h -V --user --password --askpass --announce-port --announce-ip --resume --rdb --ack --lag-interval --max-lag --command --match --db --all --count --duration --timeout --format --help --version"
+            opts="-h -V --user --password --askpass --announce-port --announce-ip --resume --rdb --ack --lag-interval --max-lag --command --match --db --all --count --duration --timeout --top --separator --depth --sketch-size --interval --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +672,26 @@ _sonde() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --separator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sketch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -795,7 +815,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__resp__subcmd__sniff)
-            opts="-i -p -h -V --interface --port --host --pcap --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --format --help --version"
+            opts="-i -p -h -V --interface --port --host --pcap --filter --write --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --top --separator --depth --sketch-size --interval --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +842,14 @@ _sonde() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -858,6 +886,26 @@ _sonde() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --separator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sketch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

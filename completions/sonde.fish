@@ -56,18 +56,25 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -s i -l interface -d 'Interface to capture on [default: the loopback device for a local server, else the interface that routes to --host]' -r
-complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -s p -l port -d 'Server port to watch; repeat for several (at most 32) [default: 6379]' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -s p -l port -d 'Server port to watch; repeat for several (at most 32) [default: 6379 live; with --pcap, the ports of the servers found in the file]' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l host -d 'Watch only the server at this address (IP or host name)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l pcap -d 'Read packets from a pcap or pcapng file instead of an interface' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l filter -d 'Only packets this tcpdump-style expression passes: tcp, ip, ip6, [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with and/or/not and parentheses (compiled to a kernel filter when live)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l write -d 'Also save the packets captured (or read) as a pcap file, for Wireshark or tcpdump -r' -r -F
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l duration -d 'Stop after this many seconds (of capture time, for a file)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l count -d 'Stop after this many commands were shown' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l slower-than -d 'Show only commands whose latency is at least MS milliseconds' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l command -d 'Show only this command (case-insensitive; repeat for several)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l buffer-size -d 'Kernel receive buffer for live capture, in bytes (absorbs bursts)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l buffer-size -d 'Kernel ring buffer for live capture, in bytes (absorbs bursts; packets arriving when it is full are dropped and counted)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-frame -d 'Largest RESP frame buffered whole, in bytes; a bigger one is skipped and reported' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-reorder -d 'Most out-of-order bytes held per direction while waiting for a missing segment' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-connections -d 'Most connections tracked at once (the least recently active is dropped to make room)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l idle-timeout -d 'Forget a connection idle for this many seconds' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l top -d 'Rows in each hot-key list (keys, prefixes, clients, slow keys)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l separator -d 'What separates the parts of a key, for the prefix report (as in `rdb inspect`; empty: no prefix report)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l sketch-size -d 'Items each hot-key list keeps track of (its memory); counts are exact below this many distinct items and over by at most total/N beyond' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l interval -d 'Every S seconds, report the hot keys of the last S seconds: a JSON line with --format json, else tables (redrawn in place on a terminal)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l summary-only -d 'Print only the summary, not one row per command'
@@ -198,6 +205,11 @@ complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_sub
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l count -d 'Stop after reporting N commands' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l duration -d 'Stop after SECS seconds' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l timeout -d 'Give up on a connection after SECS without data from the master (masters ping replicas every 10 s by default), and on connecting' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l top -d 'Rows in each hot-key list (keys, prefixes, clients, slow keys)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l separator -d 'What separates the parts of a key, for the prefix report (as in `rdb inspect`; empty: no prefix report)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l sketch-size -d 'Items each hot-key list keeps track of (its memory); counts are exact below this many distinct items and over by at most total/N beyond' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l interval -d 'Every S seconds, report the hot keys of the last S seconds: a JSON line with --format json, else tables (redrawn in place on a terminal)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l askpass -d 'Prompt for the password on the terminal'

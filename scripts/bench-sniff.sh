@@ -6,7 +6,10 @@
 # pairing). Prints medians of ROUNDS runs: benchmark throughput and its
 # ratio to the unwatched run, the capturing process's CPU time per packet
 # and sonde's ratio to tcpdump, the packet rate sustained, and kernel drops.
-# Needs root (CAP_NET_RAW) and the release build.
+# sonde reads a TPACKET_V3 ring behind a kernel filter of the watched port,
+# as libpcap does for tcpdump; its hot-key reports are on (the default).
+# Needs root (CAP_NET_RAW) and the release build. PORT, ROUNDS, REQUESTS
+# and PIPELINES ("1 16") can be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
@@ -18,7 +21,7 @@ TCPDUMP=$(command -v tcpdump || echo /usr/sbin/tcpdump)
 TICK=$(getconf CLK_TCK)
 
 work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
+port=${PORT:-$((20000 + RANDOM % 20000))}
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
   --logfile "$work/redis.log" --daemonize yes --pidfile "$work/redis.pid"
 cleanup() {
@@ -76,7 +79,7 @@ run_once() {
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-for pipeline in 1 16; do
+for pipeline in ${PIPELINES:-1 16}; do
   declare -A rps=() secs=() cpu=() pkts=() drops=()
   for round in $(seq "$ROUNDS"); do
     for mode in none tcpdump sonde; do

@@ -85,7 +85,7 @@ pub enum RespCommand {
     /// summary when the capture ends (Ctrl-C, --duration, --count or the end
     /// of the file). Nothing is sent to the server. Live capture needs
     /// CAP_NET_RAW (root).
-    Sniff(RespSniffArgs),
+    Sniff(Box<RespSniffArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -403,7 +403,8 @@ pub struct RespSniffArgs {
     #[arg(long, short = 'i', value_name = "IF", conflicts_with = "pcap")]
     pub interface: Option<String>,
 
-    /// Server port to watch; repeat for several (at most 32) [default: 6379]
+    /// Server port to watch; repeat for several (at most 32) [default:
+    /// 6379 live; with --pcap, the ports of the servers found in the file]
     #[arg(long = "port", short = 'p', value_name = "N")]
     pub ports: Vec<u16>,
 
@@ -414,6 +415,17 @@ pub struct RespSniffArgs {
     /// Read packets from a pcap or pcapng file instead of an interface
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+
+    /// Only packets this tcpdump-style expression passes: tcp, ip, ip6,
+    /// [src|dst] host ADDR, [src|dst] port N, [src|dst] net ADDR/LEN, with
+    /// and/or/not and parentheses (compiled to a kernel filter when live)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Also save the packets captured (or read) as a pcap file, for
+    /// Wireshark or tcpdump -r
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
 
     /// Stop after this many seconds (of capture time, for a file)
     #[arg(long, value_name = "S")]
@@ -435,7 +447,8 @@ pub struct RespSniffArgs {
     #[arg(long)]
     pub summary_only: bool,
 
-    /// Kernel receive buffer for live capture, in bytes (absorbs bursts)
+    /// Kernel ring buffer for live capture, in bytes (absorbs bursts;
+    /// packets arriving when it is full are dropped and counted)
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     pub buffer_size: usize,
 
@@ -457,6 +470,53 @@ pub struct RespSniffArgs {
     /// Forget a connection idle for this many seconds
     #[arg(long, default_value_t = 300, value_name = "S")]
     pub idle_timeout: u64,
+
+    #[command(flatten)]
+    pub hot: HotArgs,
+}
+
+/// The hot-key reports of `resp sniff` and `replica tail`.
+#[derive(Debug, Args, Clone)]
+pub struct HotArgs {
+    /// Rows in each hot-key list (keys, prefixes, clients, slow keys)
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub top: u32,
+
+    /// What separates the parts of a key, for the prefix report (as in
+    /// `rdb inspect`; empty: no prefix report)
+    #[arg(long, value_name = "SEP", default_value = ":")]
+    pub separator: String,
+
+    /// How many leading key parts make a prefix (prefixes of 1..=DEPTH
+    /// parts are reported)
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub depth: u32,
+
+    /// Items each hot-key list keeps track of (its memory); counts are
+    /// exact below this many distinct items and over by at most
+    /// total/N beyond
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(10..=10_000_000))]
+    pub sketch_size: u32,
+
+    /// Every S seconds, report the hot keys of the last S seconds: a JSON
+    /// line with --format json, else tables (redrawn in place on a
+    /// terminal)
+    #[arg(long, value_name = "S", value_parser = seconds)]
+    pub interval: Option<std::time::Duration>,
+}
+
+impl HotArgs {
+    pub fn options(&self) -> crate::hot::Options {
+        crate::hot::Options {
+            top: self.top as usize,
+            capacity: self.sketch_size as usize,
+            separator: self.separator.as_bytes().to_vec(),
+            depth: self.depth as usize,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -579,6 +639,9 @@ pub struct ReplicaTailArgs {
     /// (masters ping replicas every 10 s by default), and on connecting
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
     pub timeout: std::time::Duration,
+
+    #[command(flatten)]
+    pub hot: HotArgs,
 }
 
 /// `--ack` values.

@@ -12,6 +12,7 @@
 //! - [`resp`]: the RESP2/RESP3 codec.
 //! - [`rdb`]: the RDB snapshot format (reader, writer, DUMP payloads).
 //! - [`glob`]: Redis glob patterns (KEYS, SCAN MATCH, --match).
+//! - [`hot`]: hot keys, prefixes and clients in bounded memory (sniff, tail).
 //! - [`sockopt`]: socket options as the kernel applies them; experiments.
 //! - [`ring`]: sharding strategies and their simulation.
 //! - [`capture`]: RESP traffic read off the wire or from capture files.
@@ -24,6 +25,7 @@ pub mod capture;
 pub mod cli;
 pub mod cmd;
 pub mod glob;
+pub mod hot;
 pub mod input;
 pub mod output;
 pub mod rdb;

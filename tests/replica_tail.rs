@@ -286,7 +286,7 @@ fn db_client(master: &RedisServer, db: u32) -> redis::Connection {
 /// Tail `master` with JSON output and `args`; once the master lists the
 /// tail online, `writes` runs. The tail must then stop by itself (--count,
 /// --duration) with status 0. Its stdout lines and stderr.
-fn tail_json(
+pub(crate) fn tail_json(
     master: &RedisServer,
     args: &[&str],
     writes: impl FnOnce(&mut redis::Connection),
@@ -306,7 +306,7 @@ fn tail_json(
 
 /// A master that does not ping replicas mid-test, so offsets can be
 /// compared exactly, plus `extra` directives.
-fn quiet_master(extra: &[&str]) -> RedisServer {
+pub(crate) fn quiet_master(extra: &[&str]) -> RedisServer {
     let mut args = vec!["--repl-ping-replica-period", "3600"];
     args.extend_from_slice(extra);
     RedisServer::start(&args)

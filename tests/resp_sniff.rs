@@ -23,7 +23,7 @@ use crate::common::{RedisServer, assert_exit, run, sonde, text};
 
 /// May this process open a packet socket? Under CI=true the answer must be
 /// yes, so the tests never skip there.
-fn can_capture(test: &str) -> bool {
+pub(crate) fn can_capture(test: &str) -> bool {
     // SAFETY: a plain socket() call; the descriptor is closed at once.
     let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0) };
     if fd >= 0 {
@@ -42,14 +42,14 @@ fn can_capture(test: &str) -> bool {
 }
 
 /// `sonde resp sniff` running live; stopped with SIGINT.
-struct LiveSniff {
+pub(crate) struct LiveSniff {
     child: Child,
     stderr: BufReader<std::process::ChildStderr>,
     stdout: std::thread::JoinHandle<Vec<u8>>,
 }
 
 impl LiveSniff {
-    fn start(args: &[&str]) -> LiveSniff {
+    pub(crate) fn start(args: &[&str]) -> LiveSniff {
         let mut child = sonde()
             .args(["--format", "json", "resp", "sniff"])
             .args(args)
@@ -79,7 +79,7 @@ impl LiveSniff {
     }
 
     /// Stop with Ctrl-C; every JSON line it printed.
-    fn stop(mut self) -> Vec<Value> {
+    pub(crate) fn stop(mut self) -> Vec<Value> {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
         let status = self.child.wait().expect("wait for sniff");
@@ -263,7 +263,7 @@ fn live_capture_without_cap_net_raw_is_a_clear_error() {
     );
 }
 
-fn require_tool_hint(name: &str, package: &str) -> PathBuf {
+pub(crate) fn require_tool_hint(name: &str, package: &str) -> PathBuf {
     for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin"] {
         let p = Path::new(dir).join(name);
         if p.is_file() {
@@ -274,14 +274,14 @@ fn require_tool_hint(name: &str, package: &str) -> PathBuf {
 }
 
 /// tcpdump writing `port` traffic on lo to a file until stopped.
-struct Tcpdump {
+pub(crate) struct Tcpdump {
     child: Child,
     file: PathBuf,
     stderr: std::thread::JoinHandle<String>,
 }
 
 impl Tcpdump {
-    fn start(port: u16, file: &Path) -> Tcpdump {
+    pub(crate) fn start(port: u16, file: &Path) -> Tcpdump {
         let tcpdump = require_tool_hint("tcpdump", "tcpdump");
         let mut child = Command::new(tcpdump)
             // -Z root: keep writing as root (Debian's tcpdump otherwise
@@ -328,7 +328,7 @@ impl Tcpdump {
 
     /// Stop; the file, or `None` when tcpdump itself lost packets (a
     /// loaded machine), which would make the capture not the conversation.
-    fn stop(mut self) -> Option<PathBuf> {
+    pub(crate) fn stop(mut self) -> Option<PathBuf> {
         // Let the last packets be written, then stop it as Ctrl-C would.
         std::thread::sleep(Duration::from_millis(1000));
         // SAFETY: signalling our own child.

@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod hot_keys;
 mod persistence;
 mod rdb_corpus;
 mod rdb_fuzz;

@@ -9,6 +9,10 @@
 //! user space, so it is an optimisation whose mistakes could only lose
 //! traffic, never invent it; the live tests compare counts with Redis's own.
 
+use std::net::IpAddr;
+
+use super::filter::{Dir, Expr};
+
 /// One classic BPF instruction (`struct sock_filter`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Insn {
@@ -99,6 +103,17 @@ impl Asm {
 /// The filter for TCP `ports` on a device framed by `framing`;
 /// `loopback` drops the leaving copy of each packet.
 pub fn program(framing: Framing, loopback: bool, ports: &[u16]) -> Result<Vec<Insn>, String> {
+    program_with(framing, loopback, ports, None)
+}
+
+/// As [`program`], and only what `extra` (a `--filter` expression) also
+/// passes.
+pub fn program_with(
+    framing: Framing,
+    loopback: bool,
+    ports: &[u16],
+    extra: Option<&Expr>,
+) -> Result<Vec<Insn>, String> {
     let mut a = Asm {
         code: Vec::new(),
         labels: Vec::new(),
@@ -156,8 +171,137 @@ pub fn program(framing: Framing, loopback: bool, ports: &[u16]) -> Result<Vec<In
     a.place(drop);
     a.ret(0);
     a.place(accept);
+    if let Some(e) = extra {
+        let (yes, no) = (a.label(), a.label());
+        expression(&mut a, framing, l, e, yes, no);
+        a.place(no);
+        a.ret(0);
+        a.place(yes);
+    }
     a.ret(SNAPLEN);
     a.finish()
+}
+
+/// Jump to `v4`, `v6` or `other` by the packet's IP version.
+fn family(a: &mut Asm, framing: Framing, v4: usize, v6: usize, other: usize) {
+    match framing {
+        Framing::Ethernet => a.op(LD_H_ABS, 12),
+        Framing::RawIp => {
+            a.op(LD_B_ABS, 0);
+            a.op(ALU_AND_K, 0xf0);
+        }
+    }
+    let (k4, k6) = match framing {
+        Framing::Ethernet => (0x0800, 0x86dd),
+        Framing::RawIp => (0x40, 0x60),
+    };
+    a.jump(JEQ_K, k4, Target::Label(v4), Target::Next);
+    a.jump(JEQ_K, k6, Target::Label(v6), Target::Label(other));
+}
+
+/// The ends a direction looks at, as offsets of (IPv4 address, IPv6
+/// address, TCP port) from the start of the IP or TCP header.
+fn ends(dir: Dir) -> &'static [(u32, u32, u32)] {
+    match dir {
+        Dir::Src => &[(12, 8, 0)],
+        Dir::Dst => &[(16, 24, 2)],
+        Dir::Either => &[(12, 8, 0), (16, 24, 2)],
+    }
+}
+
+/// Code for `e` on a TCP packet whose IP header starts at `l`: on to
+/// `t` when it holds, `f` when not. Labels are only jumped forward.
+fn expression(a: &mut Asm, framing: Framing, l: u32, e: &Expr, t: usize, f: usize) {
+    match e {
+        Expr::And(x, y) => {
+            let m = a.label();
+            expression(a, framing, l, x, m, f);
+            a.place(m);
+            expression(a, framing, l, y, t, f);
+        }
+        Expr::Or(x, y) => {
+            let m = a.label();
+            expression(a, framing, l, x, t, m);
+            a.place(m);
+            expression(a, framing, l, y, t, f);
+        }
+        Expr::Not(x) => expression(a, framing, l, x, f, t),
+        Expr::Tcp => always(a, t),
+        Expr::Ip4 => family(a, framing, t, f, f),
+        Expr::Ip6 => family(a, framing, f, t, f),
+        Expr::Port(dir, port) => {
+            let (v4, v6) = (a.label(), a.label());
+            family(a, framing, v4, v6, f);
+            for (v6_code, place) in [(false, v4), (true, v6)] {
+                a.place(place);
+                if !v6_code {
+                    a.op(LDX_B_MSH, l);
+                }
+                let list = ends(*dir);
+                for (i, &(_, _, off)) in list.iter().enumerate() {
+                    let miss = if i + 1 == list.len() {
+                        Target::Label(f)
+                    } else {
+                        Target::Next
+                    };
+                    if v6_code {
+                        a.op(LD_H_ABS, l + 40 + off);
+                    } else {
+                        a.op(LD_H_IND, l + off);
+                    }
+                    a.jump(JEQ_K, u32::from(*port), Target::Label(t), miss);
+                }
+            }
+        }
+        Expr::Host(dir, ip) => {
+            let len = if ip.is_ipv4() { 32 } else { 128 };
+            net(a, framing, l, *dir, *ip, len, t, f);
+        }
+        Expr::Net(dir, ip, len) => net(a, framing, l, *dir, *ip, *len, t, f),
+    }
+}
+
+/// `[dir] net ip/len` (a host is a net of full length).
+#[allow(clippy::too_many_arguments)]
+fn net(a: &mut Asm, framing: Framing, l: u32, dir: Dir, ip: IpAddr, len: u8, t: usize, f: usize) {
+    let here = a.label();
+    let (words, v4): (Vec<u32>, bool) = match ip {
+        IpAddr::V4(v) => {
+            family(a, framing, here, f, f);
+            (vec![u32::from(v)], true)
+        }
+        IpAddr::V6(v) => {
+            family(a, framing, f, here, f);
+            let b = u128::from(v);
+            ((0..4).map(|i| (b >> (96 - 32 * i)) as u32).collect(), false)
+        }
+    };
+    a.place(here);
+    let list = ends(dir);
+    for (i, &(off4, off6, _)) in list.iter().enumerate() {
+        let last_end = i + 1 == list.len();
+        let next_end = a.label();
+        let miss = if last_end { f } else { next_end };
+        let base = l + if v4 { off4 } else { off6 };
+        for (w, &word) in words.iter().enumerate() {
+            let bits = u32::from(len).saturating_sub(32 * w as u32).min(32);
+            if bits == 0 {
+                continue;
+            }
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            a.op(LD_W_ABS, base + 4 * w as u32);
+            if mask != u32::MAX {
+                a.op(ALU_AND_K, mask);
+            }
+            a.jump(JEQ_K, word & mask, Target::Next, Target::Label(miss));
+        }
+        always(a, t);
+        a.place(next_end);
+    }
+}
+
+fn always(a: &mut Asm, to: usize) {
+    a.jump(JEQ_K, 0, Target::Label(to), Target::Label(to));
 }
 
 #[cfg(test)]
@@ -177,6 +321,10 @@ mod tests {
             let jump = |cond: bool| if cond { ins.jt } else { ins.jf } as usize;
             match ins.code {
                 LD_W_ABS if ins.k == PKTTYPE => a = pkttype,
+                LD_W_ABS => match half(ins.k).zip(half(ins.k + 2)) {
+                    Some((hi, lo)) => a = (hi << 16) | lo,
+                    None => return 0,
+                },
                 LD_H_ABS => match half(ins.k) {
                     Some(v) => a = v,
                     None => return 0,
@@ -234,6 +382,56 @@ mod tests {
         let mut later_fragment = frame("127.0.0.1:1", "127.0.0.1:6379");
         later_fragment[14 + 7] = 0x10;
         assert_eq!(run(&prog, &later_fragment, 0), 0);
+    }
+
+    #[test]
+    fn filter_expressions_agree_with_the_user_space_check() {
+        let exprs = [
+            "tcp",
+            "host 127.0.0.1",
+            "src host 10.0.0.1 and dst port 6379",
+            "not port 50000",
+            "ip6 or dst host 10.0.0.2",
+            "net 10.0.0.0/8 and not (src port 6379 || host ::1)",
+            "src net fe80::/10",
+            "dst host ::1 && ip6",
+            "ip and not net 127.0.0.0/8",
+        ];
+        let packets = [
+            ("127.0.0.1:50000", "127.0.0.1:6379"),
+            ("10.0.0.1:50001", "10.0.0.2:6379"),
+            ("10.0.0.2:6379", "10.0.0.1:50001"),
+            ("[::1]:50000", "[::1]:6379"),
+            ("[fe80::1]:6379", "[::1]:4000"),
+            ("192.168.1.1:1234", "10.9.9.9:6379"),
+        ];
+        for text in exprs {
+            let e = crate::capture::filter::parse(text).unwrap();
+            for framing in [Framing::Ethernet, Framing::RawIp] {
+                let prog = program_with(framing, false, &[6379], Some(&e)).unwrap();
+                for (src, dst) in packets {
+                    let mut f = frame(src, dst);
+                    if framing == Framing::RawIp {
+                        f.drain(..14);
+                    }
+                    let seg = crate::capture::packet::parse(
+                        match framing {
+                            Framing::Ethernet => crate::capture::packet::LinkType::Ethernet,
+                            Framing::RawIp => crate::capture::packet::LinkType::RawIp,
+                        },
+                        &f,
+                    )
+                    .unwrap();
+                    let want =
+                        e.matches(&seg) && (seg.src.port() == 6379 || seg.dst.port() == 6379);
+                    assert_eq!(
+                        run(&prog, &f, 0) == SNAPLEN,
+                        want,
+                        "{text:?} on {src} -> {dst} ({framing:?})"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! capture file, TCP put back in order, RESP framed, requests paired with
 //! replies, statistics kept. Data flows one way through these modules:
 //!
-//! - [`live`]: frames from a network interface (pnet's datalink channel on
-//!   an AF_PACKET socket we open, filter and read kernel drop counts of);
-//!   [`bpf`] builds the kernel filter it attaches.
-//! - [`pcap`]: frames from pcap and pcapng files.
+//! - [`live`]: frames from a network interface (a TPACKET_V3 ring mapped
+//!   from an AF_PACKET socket we open, filter and read kernel drop counts
+//!   of); [`bpf`] builds the kernel filter it attaches, [`filter`] parses
+//!   `--filter` expressions for it and for capture files.
+//! - [`pcap`]: frames from pcap and pcapng files; [`detect`] finds the
+//!   RESP servers in one when no port was given.
 //! - [`packet`]: a frame down to its TCP segment.
 //! - [`sniffer`]: which segments belong to the watched server, the table
 //!   of connections, totals.
@@ -18,6 +20,8 @@
 
 pub mod bpf;
 pub mod connection;
+pub mod detect;
+pub mod filter;
 pub mod framing;
 pub mod live;
 pub mod packet;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::connection::{Connection, ConnectionLimits, Event, Lifecycle};
+use super::filter::Expr;
 use super::framing::Side;
 use super::packet::{self, LinkType, Skip};
 use super::pairing::PairingCounters;
@@ -28,6 +29,8 @@ pub struct SnifferConfig {
     pub idle_timeout: Micros,
     /// Most connections tracked at once.
     pub max_connections: usize,
+    /// `--filter`: only segments it passes.
+    pub filter: Option<Expr>,
 }
 
 impl Default for SnifferConfig {
@@ -39,6 +42,7 @@ impl Default for SnifferConfig {
             decoder: Decoder::default(),
             idle_timeout: 300_000_000,
             max_connections: 100_000,
+            filter: None,
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct PacketTotals {
     pub loopback_echoes: u64,
     /// Segments whose payload the capture cut short.
     pub truncated: u64,
+    /// TCP segments `--filter` left out.
+    pub filtered: u64,
 }
 
 /// Connection lifecycle counts.
@@ -173,6 +179,12 @@ impl Sniffer {
                 return;
             }
         };
+        if let Some(filter) = &self.config.filter
+            && !filter.matches(&seg)
+        {
+            p.filtered += 1;
+            return;
+        }
         let from_client = match (self.is_server(&seg.src), self.is_server(&seg.dst)) {
             (false, true) => true,
             (true, false) => false,

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::Status;
 use crate::cli::{AckMode, ReplicaTailArgs};
+use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{display, display_short, serialize_list};
 use crate::output::json::JsonLines;
 use crate::output::stream::{Column, Columns};
@@ -135,6 +136,14 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
         last_resume_save: Instant::now(),
         saved_position: None,
         last_status: Instant::now(),
+        hot: Hot::new(args.hot.options()),
+        window: args.hot.interval.map(|every| Window {
+            every,
+            hot: Hot::new(args.hot.options()),
+            start: Instant::now(),
+            start_unix: unix_micros(),
+            refreshing: format == Format::Table && std::io::stdout().is_terminal(),
+        }),
     };
     let outcome = tail.follow(addr, config);
     drop(stop_tx);
@@ -201,6 +210,26 @@ struct Tail<'a> {
     last_resume_save: Instant,
     saved_position: Option<Position>,
     last_status: Instant,
+    /// Hot keys of the whole run, and of the current --interval.
+    hot: Hot,
+    window: Option<Window>,
+}
+
+/// Hot keys of the current `--interval`.
+struct Window {
+    every: Duration,
+    hot: Hot,
+    start: Instant,
+    start_unix: u64,
+    /// Tables redrawn in place (command rows are then not shown).
+    refreshing: bool,
+}
+
+/// Now, in microseconds since the Unix epoch.
+fn unix_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
 impl Tail<'_> {
@@ -400,7 +429,19 @@ impl Tail<'_> {
             self.stats.add_command(name, command.length);
         }
         if self.filter.accepts(command) {
-            self.out.command(command)?;
+            let seen = Seen {
+                args: &command.args,
+                client: None,
+                bytes: command.length as u64,
+                latency: None,
+            };
+            self.hot.add(&seen);
+            if let Some(w) = &mut self.window {
+                w.hot.add(&seen);
+            }
+            if !self.window.as_ref().is_some_and(|w| w.refreshing) {
+                self.out.command(command)?;
+            }
             self.summary.shown += 1;
         }
         self.summary.offset = Some(command.offset);
@@ -414,6 +455,7 @@ impl Tail<'_> {
     /// Lag lines, the status line and the resume file: work that is due
     /// whenever the feed pauses, and now and then when it does not.
     fn housekeeping(&mut self, link: &Link) -> std::io::Result<()> {
+        self.close_window(false)?;
         while let Ok(lag) = self.lag_rx.try_recv() {
             self.out.lag(&lag)?;
             self.summary.last_lag = Some(lag);
@@ -430,6 +472,31 @@ impl Tail<'_> {
             self.save_resume(&position)?;
         }
         Ok(())
+    }
+
+    /// Report the interval once it is over (or, `last`, in any case) and
+    /// start the next.
+    fn close_window(&mut self, last: bool) -> std::io::Result<()> {
+        let Some(w) = &mut self.window else {
+            return Ok(());
+        };
+        if !last && w.start.elapsed() < w.every {
+            return Ok(());
+        }
+        let seconds = w.start.elapsed().as_secs_f64();
+        let now = unix_micros();
+        let report = IntervalReport {
+            kind: "interval",
+            start_unix_ms: w.start_unix / 1000,
+            end_unix_ms: now / 1000,
+            seconds,
+            hot: w.hot.report(),
+        };
+        w.hot.clear();
+        w.start = Instant::now();
+        w.start_unix = now;
+        let refreshing = w.refreshing;
+        self.out.interval(&report, refreshing, &self.bars)
     }
 
     fn status_text(&self) -> String {
@@ -510,6 +577,8 @@ impl Tail<'_> {
             self.save_resume(&position)
                 .context("saving the resume position")?;
         }
+        self.close_window(true)?;
+        self.summary.hot = Some(self.hot.report());
         self.summary.stopped = Some(stop);
         self.summary.commands = self.stats.frames;
         self.summary.bytes = self.stats.bytes;
@@ -706,6 +775,37 @@ impl<'a> Output<'a> {
         }
     }
 
+    fn interval(
+        &mut self,
+        report: &IntervalReport,
+        refreshing: bool,
+        bars: &MultiProgress,
+    ) -> std::io::Result<()> {
+        match self {
+            Output::Json(lines) => lines.write(report),
+            Output::Table(columns) => {
+                columns.flush()?;
+                let mut text = Vec::new();
+                if refreshing {
+                    text.extend_from_slice(b"\x1b[H\x1b[2J");
+                } else {
+                    text.push(b'\n');
+                }
+                writeln!(
+                    text,
+                    "Interval of {:.1} s: {} commands",
+                    report.seconds, report.hot.counted.commands
+                )?;
+                report.hot.write_tables(&mut text, false)?;
+                let out = columns.get_mut();
+                bars.suspend(|| {
+                    out.write_all(&text)?;
+                    out.flush()
+                })
+            }
+        }
+    }
+
     fn summary(&mut self, summary: &Summary) -> std::io::Result<()> {
         match self {
             Output::Json(lines) => {
@@ -772,6 +872,20 @@ struct Summary {
     snapshot_form: Option<SnapshotForm>,
     #[serde(skip)]
     last_lag: Option<Lag>,
+    /// Hot keys of the commands reported.
+    hot: Option<HotReport>,
+}
+
+/// The hot keys of one `--interval`.
+#[derive(Serialize)]
+struct IntervalReport {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    start_unix_ms: u64,
+    end_unix_ms: u64,
+    seconds: f64,
+    #[serde(flatten)]
+    hot: HotReport,
 }
 
 impl Summary {
@@ -796,6 +910,7 @@ impl Summary {
             elapsed_seconds: 0.0,
             snapshot_form: None,
             last_lag: None,
+            hot: None,
         }
     }
 }
@@ -853,7 +968,11 @@ impl Report for Summary {
         }
         rows.push(("elapsed", format!("{:.1} s", self.elapsed_seconds)));
         table::write(out, &table::key_values(rows))?;
-        super::resp_decode::write_command_counts(out, &self.by_command)
+        super::resp_decode::write_command_counts(out, &self.by_command)?;
+        match &self.hot {
+            Some(hot) => hot.write_tables(out, false),
+            None => Ok(()),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `sonde resp sniff`: RESP commands seen on the wire, live or from a
 //! capture file, one row (or JSON line) each, then a summary.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
@@ -10,15 +10,17 @@ use serde::Serialize;
 
 use super::{Status, problem};
 use crate::capture::connection::ConnectionLimits;
+use crate::capture::detect::Detector;
 use crate::capture::framing::Side;
 use crate::capture::live::{self, LiveCapture};
-use crate::capture::pcap::CaptureFile;
+use crate::capture::pcap::{CaptureFile, PcapOut};
 use crate::capture::reassembly;
 use crate::capture::stats::Notable;
 use crate::capture::{
     CommandEvent, Event, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble,
 };
 use crate::cli::RespSniffArgs;
+use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::json::JsonLines;
 use crate::output::stream::{Column, Columns};
@@ -28,10 +30,33 @@ use crate::output::{Format, Report, emit, table};
 const MAX_PORTS: usize = 32;
 
 pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let ports = if args.ports.is_empty() {
-        vec![6379]
-    } else {
-        args.ports.clone()
+    let expr = args
+        .filter
+        .as_deref()
+        .map(crate::capture::filter::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let ports = match &args.pcap {
+        _ if !args.ports.is_empty() => args.ports.clone(),
+        Some(path) => {
+            let mut found = find_servers(path)?;
+            if found.is_empty() {
+                bail!(
+                    "found no RESP server in {}: no connection in it has one side answering \
+                     RESP arrays with RESP; name the server's port with --port",
+                    path.display()
+                );
+            }
+            found.truncate(MAX_PORTS);
+            let text: Vec<String> = found.iter().map(u16::to_string).collect();
+            eprintln!(
+                "sonde: RESP servers found in {} on TCP port {}",
+                path.display(),
+                text.join(", ")
+            );
+            found
+        }
+        None => vec![6379],
     };
     if ports.len() > MAX_PORTS {
         bail!("at most {MAX_PORTS} --port values can be watched at once");
@@ -50,6 +75,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         },
         idle_timeout: args.idle_timeout.saturating_mul(1_000_000),
         max_connections: args.max_connections.max(1),
+        filter: expr.clone(),
         ..SnifferConfig::default()
     };
     let filter = Filter {
@@ -65,8 +91,33 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         count: args.count,
         duration: args.duration.map(|s| (s * 1e6).max(0.0) as Micros),
     };
+    let refreshing =
+        args.hot.interval.is_some() && format == Format::Table && io::stdout().is_terminal();
+    let filter = Filter {
+        show: filter.show && !refreshing,
+        ..filter
+    };
+    let write = match &args.write {
+        Some(path) => Some((
+            PcapOut::new(io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            )),
+            path.clone(),
+        )),
+        None => None,
+    };
     let mut run = Run {
         sniffer: Sniffer::new(config),
+        write,
+        hot: Hot::new(args.hot.options()),
+        window: args.hot.interval.map(|every| Window {
+            every: every.as_micros().max(1) as Micros,
+            hot: Hot::new(args.hot.options()),
+            start: None,
+            refreshing,
+        }),
         filter,
         limit,
         shown: 0,
@@ -88,8 +139,9 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
                 Some(i) => i.clone(),
                 None => live::interface_for(host).context("cannot pick an interface")?,
             };
-            let mut capture = LiveCapture::open(&interface, &ports, args.buffer_size)
-                .with_context(|| format!("cannot capture on {interface}"))?;
+            let mut capture =
+                LiveCapture::open(&interface, &ports, expr.as_ref(), args.buffer_size)
+                    .with_context(|| format!("cannot capture on {interface}"))?;
             let ports_text: Vec<String> = ports.iter().map(u16::to_string).collect();
             eprintln!(
                 "sonde: listening on {interface}, TCP port {} (Ctrl-C to stop)",
@@ -103,11 +155,17 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
             )
         }
     };
+    run.finish_write()?;
     run.sniffer.finish();
     run.drain()?;
+    if let Some(end) = run.window.as_ref().and_then(|w| w.start).map(|s| s + 1) {
+        // The last, partial interval.
+        run.close_window(end.max(run.sniffer.totals().last_ts), true)?;
+    }
     let totals = run.sniffer.totals();
     let report = Summary::new(
         totals,
+        run.hot.report(),
         source,
         kernel,
         wall.elapsed(),
@@ -122,6 +180,18 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         }
         None => Ok(Status::Ok),
     }
+}
+
+/// The ports of the RESP servers in a capture file (a first pass over it).
+fn find_servers(path: &std::path::Path) -> anyhow::Result<Vec<u16>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut capture = CaptureFile::open(io::BufReader::with_capacity(1 << 20, file))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut detector = Detector::default();
+    // A malformed stretch ends the search; the main pass reports it.
+    while let Ok(true) = capture.next(&mut |_, link, frame| detector.packet(link, frame)) {}
+    Ok(detector.ports())
 }
 
 fn resolve(host: &str) -> anyhow::Result<IpAddr> {
@@ -181,8 +251,23 @@ struct Limit {
     duration: Option<Micros>,
 }
 
+/// Hot keys of the current interval (`--interval`).
+struct Window {
+    every: Micros,
+    hot: Hot,
+    /// Capture time the interval began.
+    start: Option<Micros>,
+    /// Tables redrawn in place on a terminal.
+    refreshing: bool,
+}
+
 struct Run<'a> {
     sniffer: Sniffer,
+    /// `--write`: the pcap being saved, and its path.
+    write: Option<(PcapOut<io::BufWriter<std::fs::File>>, std::path::PathBuf)>,
+    /// Hot keys of the whole run.
+    hot: Hot,
+    window: Option<Window>,
     filter: Filter,
     limit: Limit,
     shown: u64,
@@ -197,6 +282,19 @@ impl Run<'_> {
         let events: Vec<Event> = self.sniffer.events().collect();
         for event in events {
             self.sniffer.count(&event);
+            if let Event::Command(c) = &event {
+                self.close_window(c.time, false)?;
+                let seen = Seen {
+                    args: &c.args,
+                    client: Some(c.client),
+                    bytes: c.request_bytes + c.reply.as_ref().map_or(0, |r| r.bytes),
+                    latency: c.latency,
+                };
+                self.hot.add(&seen);
+                if let Some(w) = &mut self.window {
+                    w.hot.add(&seen);
+                }
+            }
             let show = match &event {
                 Event::Command(c) => self.filter.show && self.filter.shows(c),
                 Event::Trouble { .. } => self.filter.show,
@@ -210,6 +308,64 @@ impl Run<'_> {
             self.sink.event(&event)?;
         }
         Ok(self.limit.count.is_some_and(|n| self.shown >= n))
+    }
+
+    /// Report the interval when `now` is past its end (or, `last`, in any
+    /// case), then start the next one.
+    fn close_window(&mut self, now: Micros, last: bool) -> io::Result<()> {
+        let Some(w) = &mut self.window else {
+            return Ok(());
+        };
+        let start = *w.start.get_or_insert(now);
+        if !last && now < start + w.every {
+            return Ok(());
+        }
+        let end = if last { now } else { start + w.every };
+        let report = IntervalReport {
+            kind: "interval",
+            start: iso(start),
+            end: iso(end),
+            seconds: (end - start) as f64 / 1e6,
+            hot: w.hot.report(),
+        };
+        w.hot.clear();
+        // Skip intervals in which nothing came.
+        let mut next = end;
+        while !last && now >= next + w.every {
+            next += w.every;
+        }
+        w.start = Some(next);
+        let refreshing = w.refreshing;
+        self.sink.interval(&report, refreshing)
+    }
+
+    /// Turn a failed `--write` into an error naming the file.
+    fn written(&self, result: io::Result<()>) -> anyhow::Result<()> {
+        match (result, &self.write) {
+            (Err(e), Some((_, path))) => {
+                Err(e).with_context(|| format!("writing {}", path.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Flush the `--write` file and say what it holds.
+    fn finish_write(&mut self) -> anyhow::Result<()> {
+        if let Some((out, path)) = &mut self.write {
+            out.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            let skipped = if out.skipped > 0 {
+                format!(" ({} of another link type left out)", out.skipped)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "sonde: wrote {} packets to {}{skipped}",
+                out.written,
+                path.display()
+            );
+        }
+        Ok(())
     }
 
     fn past_duration(&mut self, ts: Micros) -> bool {
@@ -234,11 +390,17 @@ impl Run<'_> {
             }
             let mut stop = false;
             let sniffer = &mut self.sniffer;
+            let write = &mut self.write;
             let mut last = None;
+            let mut written = Ok(());
             let more = file.next(&mut |ts, link, frame| {
                 last = Some(ts);
+                if let Some((out, _)) = write {
+                    written = out.frame(ts, link, frame);
+                }
                 sniffer.packet(ts, link, frame);
             });
+            self.written(written)?;
             if let Some(ts) = last {
                 stop |= self.past_duration(ts);
             }
@@ -273,12 +435,20 @@ impl Run<'_> {
             }
             match capture.next_frame().context("reading packets")? {
                 Some((ts, _)) if stop_at.is_some_and(|at| ts > at) => break,
-                Some((ts, frame)) => self.sniffer.packet(ts, link, frame),
+                Some((ts, frame)) => {
+                    if let Some((out, path)) = &mut self.write {
+                        out.frame(ts, link, frame)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                    }
+                    self.sniffer.packet(ts, link, frame)
+                }
                 None if stop_at.is_some() => break,
                 None => {
                     // The queue ran dry: catch up on time, show what came,
                     // and sleep until more arrives.
                     self.sniffer.tick(live::now_micros());
+                    self.drain()?;
+                    self.close_window(live::now_micros(), false)?;
                     self.sink.flush()?;
                     last_flush = Instant::now();
                     capture.wait(Duration::from_millis(100));
@@ -406,6 +576,32 @@ impl<'a> Sink<'a> {
                     columns.row(&[&clock(*time), &client.to_string(), "", "", what, &text])
                 }
             },
+        }
+    }
+
+    /// The hot keys of one interval: a JSON line, or tables (redrawn from
+    /// the top of a terminal).
+    fn interval(&mut self, report: &IntervalReport, refreshing: bool) -> io::Result<()> {
+        match self {
+            Sink::Json(lines) => {
+                lines.write(report)?;
+                lines.get_mut().0.flush()
+            }
+            Sink::Table(columns) => {
+                let out = columns.get_mut();
+                if refreshing {
+                    write!(out, "\x1b[H\x1b[2J")?;
+                } else {
+                    writeln!(out)?;
+                }
+                writeln!(
+                    out,
+                    "Interval {} to {} ({:.1} s): {} commands",
+                    report.start, report.end, report.seconds, report.hot.counted.commands
+                )?;
+                report.hot.write_tables(&mut **out, true)?;
+                out.flush()
+            }
         }
     }
 
@@ -594,6 +790,8 @@ struct PacketsJson {
     malformed: u64,
     truncated: u64,
     loopback_echoes: u64,
+    /// TCP segments --filter left out.
+    filtered: u64,
     /// Live capture: packets the kernel filter passed, and those it dropped
     /// for lack of buffer room (PACKET_STATISTICS).
     kernel_received: Option<u64>,
@@ -683,6 +881,18 @@ impl NotableJson {
     }
 }
 
+/// The hot keys of one `--interval`.
+#[derive(Serialize)]
+struct IntervalReport {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    start: String,
+    end: String,
+    seconds: f64,
+    #[serde(flatten)]
+    hot: HotReport,
+}
+
 /// The report at the end of a capture.
 #[derive(Serialize)]
 struct Summary {
@@ -700,11 +910,13 @@ struct Summary {
     pairing: PairingJson,
     slowest: Vec<NotableJson>,
     biggest_replies: Vec<NotableJson>,
+    hot: HotReport,
 }
 
 impl Summary {
     fn new(
         t: &Totals,
+        hot: HotReport,
         source: Source,
         kernel: Option<live::KernelStats>,
         wall: Duration,
@@ -730,6 +942,7 @@ impl Summary {
                 malformed: t.packets.malformed,
                 truncated: t.packets.truncated,
                 loopback_echoes: t.packets.loopback_echoes,
+                filtered: t.packets.filtered,
                 kernel_received: kernel.map(|k| k.received),
                 kernel_dropped: kernel.map(|k| k.dropped),
             },
@@ -782,6 +995,7 @@ impl Summary {
             },
             slowest: c.slowest.items().map(NotableJson::of).collect(),
             biggest_replies: c.biggest_replies.items().map(NotableJson::of).collect(),
+            hot,
         }
     }
 }
@@ -812,7 +1026,14 @@ impl Report for Summary {
             ),
             (
                 "packets",
-                format!("{} seen, {} of the server", p.seen, p.matched),
+                if p.filtered > 0 {
+                    format!(
+                        "{} seen, {} of the server, {} left out by --filter",
+                        p.seen, p.matched, p.filtered
+                    )
+                } else {
+                    format!("{} seen, {} of the server", p.seen, p.matched)
+                },
             ),
             ("kernel", kernel),
             (
@@ -907,7 +1128,7 @@ impl Report for Summary {
             table::align_right(&mut t, &[2, 3]);
             table::write(out, &t)?;
         }
-        Ok(())
+        self.hot.write_tables(out, true)
     }
 }
 

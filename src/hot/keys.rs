@@ -1,0 +1,203 @@
+//! Which arguments of a command are keys: the positions the server's
+//! command table declares (Redis's COMMAND INFO first/last/step), the
+//! `numkeys` rules of commands with movable keys, and, for commands the
+//! server does not implement, the positions Redis 7 declares for them.
+
+use crate::server::command::{Keys, Lookup, Table, flags};
+
+/// Finds the keys of requests.
+pub struct KeyFinder {
+    table: Table,
+}
+
+impl Default for KeyFinder {
+    fn default() -> KeyFinder {
+        KeyFinder::new()
+    }
+}
+
+/// Commands outside the server's table, with Redis 7.0's first/last/step.
+const OTHERS: &[(&str, i32, i32, i32)] = &[
+    ("xadd", 1, 1, 1),
+    ("xlen", 1, 1, 1),
+    ("xrange", 1, 1, 1),
+    ("xrevrange", 1, 1, 1),
+    ("xdel", 1, 1, 1),
+    ("xtrim", 1, 1, 1),
+    ("xack", 1, 1, 1),
+    ("xclaim", 1, 1, 1),
+    ("xautoclaim", 1, 1, 1),
+    ("xpending", 1, 1, 1),
+    ("xsetid", 1, 1, 1),
+    ("pfadd", 1, 1, 1),
+    ("pfcount", 1, -1, 1),
+    ("pfmerge", 1, -1, 1),
+    ("geoadd", 1, 1, 1),
+    ("geodist", 1, 1, 1),
+    ("geohash", 1, 1, 1),
+    ("geopos", 1, 1, 1),
+    ("geosearch", 1, 1, 1),
+    ("geosearchstore", 1, 2, 1),
+    ("georadius", 1, 1, 1),
+    ("georadiusbymember", 1, 1, 1),
+    ("georadius_ro", 1, 1, 1),
+    ("georadiusbymember_ro", 1, 1, 1),
+    ("setbit", 1, 1, 1),
+    ("getbit", 1, 1, 1),
+    ("bitcount", 1, 1, 1),
+    ("bitpos", 1, 1, 1),
+    ("bitfield", 1, 1, 1),
+    ("bitfield_ro", 1, 1, 1),
+    ("bitop", 2, -1, 1),
+    ("watch", 1, -1, 1),
+    ("object", 2, 2, 1),
+    ("memory", 2, 2, 1),
+];
+
+/// Movable keys: (command, index of numkeys, keys before it at 1..).
+const NUMKEYS: &[(&str, usize, bool)] = &[
+    ("eval", 2, false),
+    ("evalsha", 2, false),
+    ("eval_ro", 2, false),
+    ("evalsha_ro", 2, false),
+    ("fcall", 2, false),
+    ("fcall_ro", 2, false),
+    ("zunionstore", 2, true),
+    ("zinterstore", 2, true),
+    ("zdiffstore", 2, true),
+    ("zunion", 1, false),
+    ("zinter", 1, false),
+    ("zdiff", 1, false),
+    ("zintercard", 1, false),
+    ("sintercard", 1, false),
+    ("lmpop", 1, false),
+    ("zmpop", 1, false),
+    ("blmpop", 2, false),
+    ("bzmpop", 2, false),
+];
+
+impl KeyFinder {
+    pub fn new() -> KeyFinder {
+        KeyFinder {
+            table: Table::new(crate::server::commands::ALL),
+        }
+    }
+
+    /// Call `each` with every key of the request `args` (command name
+    /// first). Unknown commands have no keys.
+    pub fn keys<'a, A: AsRef<[u8]>>(&self, args: &'a [A], mut each: impl FnMut(&'a [u8])) {
+        let Some(name) = args.first().map(|a| a.as_ref()) else {
+            return;
+        };
+        let mut lower = [0u8; 24];
+        let lower = match lower.get_mut(..name.len()) {
+            Some(l) => {
+                l.copy_from_slice(name);
+                l.make_ascii_lowercase();
+                &*l
+            }
+            None => return,
+        };
+        if let Some(&(_, at, declared)) = NUMKEYS.iter().find(|(n, ..)| n.as_bytes() == lower) {
+            if declared && let Some(k) = args.get(1) {
+                each(k.as_ref());
+            }
+            let n = args
+                .get(at)
+                .and_then(|a| std::str::from_utf8(a.as_ref()).ok())
+                .and_then(|t| t.parse::<usize>().ok())
+                .unwrap_or(0);
+            for k in args.iter().skip(at + 1).take(n) {
+                each(k.as_ref());
+            }
+            return;
+        }
+        if lower == b"xread" || lower == b"xreadgroup" {
+            // Keys are the first half of what follows STREAMS.
+            if let Some(p) = args
+                .iter()
+                .position(|a| a.as_ref().eq_ignore_ascii_case(b"streams"))
+            {
+                let rest = &args[p + 1..];
+                for k in &rest[..rest.len() / 2] {
+                    each(k.as_ref());
+                }
+            }
+            return;
+        }
+        let slices: [&[u8]; 2] = [name, args.get(1).map_or(&[][..], |a| a.as_ref())];
+        let keys = match self.table.lookup(&slices[..args.len().min(2)]) {
+            Lookup::Found(i) => {
+                let spec = self.table.entries[i].spec;
+                if spec.has(flags::MOVABLE_KEYS) && spec.keys.first == 0 {
+                    return;
+                }
+                spec.keys
+            }
+            _ => match OTHERS.iter().find(|(n, ..)| n.as_bytes() == lower) {
+                Some(&(_, first, last, step)) => Keys { first, last, step },
+                None => return,
+            },
+        };
+        positions(keys, args.len(), |i| each(args[i].as_ref()));
+    }
+}
+
+/// Indexes `first..=last` by `step`, `last` negative counting from the end.
+fn positions(k: Keys, argc: usize, mut each: impl FnMut(usize)) {
+    if k.first <= 0 || k.step <= 0 {
+        return;
+    }
+    let argc = argc as i64;
+    let last = if k.last < 0 {
+        argc + i64::from(k.last)
+    } else {
+        i64::from(k.last).min(argc - 1)
+    };
+    let mut i = i64::from(k.first);
+    while i <= last && i < argc {
+        each(i as usize);
+        i += i64::from(k.step);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(args: &[&str]) -> Vec<String> {
+        let f = KeyFinder::new();
+        let mut out = Vec::new();
+        f.keys(args, |k| out.push(String::from_utf8_lossy(k).into_owned()));
+        out
+    }
+
+    #[test]
+    fn declared_positions() {
+        assert_eq!(keys(&["GET", "a"]), ["a"]);
+        assert_eq!(keys(&["set", "a", "1", "EX", "5"]), ["a"]);
+        assert_eq!(keys(&["MSET", "a", "1", "b", "2"]), ["a", "b"]);
+        assert_eq!(keys(&["DEL", "a", "b", "c"]), ["a", "b", "c"]);
+        assert_eq!(keys(&["BLPOP", "a", "b", "0"]), ["a", "b"]);
+        assert_eq!(keys(&["PING"]), Vec::<String>::new());
+        assert_eq!(keys(&["HSET", "h", "f", "v"]), ["h"]);
+        assert_eq!(keys(&["NOSUCH", "x"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn movable_and_other_commands() {
+        assert_eq!(keys(&["EVAL", "s", "2", "a", "b", "arg"]), ["a", "b"]);
+        assert_eq!(
+            keys(&["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"]),
+            ["d", "a", "b"]
+        );
+        assert_eq!(keys(&["LMPOP", "2", "a", "b", "LEFT"]), ["a", "b"]);
+        assert_eq!(keys(&["XADD", "s", "*", "f", "v"]), ["s"]);
+        assert_eq!(
+            keys(&["XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "0", "0"]),
+            ["s1", "s2"]
+        );
+        assert_eq!(keys(&["PFCOUNT", "a", "b"]), ["a", "b"]);
+        assert_eq!(keys(&["EVAL", "s", "x"]), Vec::<String>::new());
+    }
+}

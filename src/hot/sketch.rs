@@ -1,0 +1,330 @@
+//! Space-Saving (Metwally, Agrawal, El Abbadi 2005): the heaviest items of
+//! a weighted stream in memory fixed by a capacity `k`, whatever the number
+//! of distinct items.
+//!
+//! The sketch monitors at most `k` items, each with a count and an error.
+//! A monitored item's weight adds to its count. An item not monitored
+//! replaces the one with the smallest count `m`, and starts at `m + w` with
+//! error `m`. So for every monitored item `count - error <= true <= count`,
+//! and any item not monitored has a true weight of at most the smallest
+//! count, which is itself at most `total / k`. An item whose true weight
+//! exceeds `total / k` is therefore always monitored.
+//!
+//! The smallest count sits at the root of a binary min-heap; a hash map
+//! from item to heap slot finds monitored items. An update costs one hash
+//! lookup and O(log k) swaps.
+
+use std::collections::HashMap;
+
+/// One monitored item.
+#[derive(Clone, Debug)]
+pub struct Slot<P> {
+    pub item: Box<[u8]>,
+    /// An over-estimate of the item's weight.
+    pub count: u64,
+    /// How much of `count` may belong to items this one replaced.
+    pub error: u64,
+    /// Data kept alongside (reset when the slot is taken over).
+    pub extra: P,
+}
+
+impl<P> Slot<P> {
+    /// The weight the item certainly has.
+    pub fn guaranteed(&self) -> u64 {
+        self.count - self.error
+    }
+}
+
+/// The sketch; `P` is per-item data updated by the caller.
+#[derive(Clone, Debug)]
+pub struct SpaceSaving<P> {
+    capacity: usize,
+    heap: Vec<Slot<P>>,
+    index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    total: u64,
+}
+
+impl<P: Default> SpaceSaving<P> {
+    /// A sketch monitoring at most `capacity` items (at least 1).
+    pub fn new(capacity: usize) -> SpaceSaving<P> {
+        SpaceSaving {
+            capacity: capacity.max(1),
+            heap: Vec::new(),
+            index: HashMap::default(),
+            total: 0,
+        }
+    }
+
+    /// Add `weight` to `item`; returns its slot for the caller's data.
+    pub fn add(&mut self, item: &[u8], weight: u64) -> &mut Slot<P> {
+        self.total = self.total.saturating_add(weight);
+        let at = match self.index.get(item) {
+            Some(&i) => {
+                self.heap[i].count = self.heap[i].count.saturating_add(weight);
+                i
+            }
+            None if self.heap.len() < self.capacity => {
+                let i = self.heap.len();
+                let item: Box<[u8]> = item.into();
+                self.index.insert(item.clone(), i);
+                self.heap.push(Slot {
+                    item,
+                    count: weight,
+                    error: 0,
+                    extra: P::default(),
+                });
+                self.sift_up(i)
+            }
+            None => {
+                // Take over the smallest.
+                let least = &mut self.heap[0];
+                self.index.remove(&least.item);
+                let item: Box<[u8]> = item.into();
+                least.item = item.clone();
+                least.error = least.count;
+                least.count = least.count.saturating_add(weight);
+                least.extra = P::default();
+                self.index.insert(item, 0);
+                0
+            }
+        };
+        let at = self.sift_down(at);
+        &mut self.heap[at]
+    }
+
+    /// Sum of all weights added.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Items monitored.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The most any count may over-state its item's weight, and the most
+    /// weight an item missing from the sketch can have: the smallest count
+    /// once the sketch is full (0 until then: everything is exact).
+    pub fn error_bound(&self) -> u64 {
+        if self.heap.len() < self.capacity {
+            0
+        } else {
+            self.heap.first().map_or(0, |s| s.count)
+        }
+    }
+
+    /// The `n` largest counts, largest first (ties by item).
+    pub fn top(&self, n: usize) -> Vec<&Slot<P>> {
+        let mut v: Vec<&Slot<P>> = self.heap.iter().collect();
+        v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.item.cmp(&b.item)));
+        v.truncate(n);
+        v
+    }
+
+    /// Forget everything (for per-interval reports).
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.index.clear();
+        self.total = 0;
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.heap.swap(a, b);
+        for i in [a, b] {
+            if let Some(slot) = self.index.get_mut(&self.heap[i].item) {
+                *slot = i;
+            }
+        }
+    }
+
+    fn sift_up(&mut self, mut i: usize) -> usize {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[parent].count <= self.heap[i].count {
+                break;
+            }
+            self.swap(parent, i);
+            i = parent;
+        }
+        i
+    }
+
+    fn sift_down(&mut self, mut i: usize) -> usize {
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut least = i;
+            if l < self.heap.len() && self.heap[l].count < self.heap[least].count {
+                least = l;
+            }
+            if r < self.heap.len() && self.heap[r].count < self.heap[least].count {
+                least = r;
+            }
+            if least == i {
+                return i;
+            }
+            self.swap(i, least);
+            i = least;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap as Map;
+
+    /// A deterministic generator (xorshift) for the tests.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Zipf(s) over 1..=n by inverting the cumulative distribution.
+    fn zipf(n: usize, s: f64) -> Vec<f64> {
+        let mut cdf = Vec::with_capacity(n);
+        let mut sum = 0.0;
+        for i in 1..=n {
+            sum += 1.0 / (i as f64).powf(s);
+            cdf.push(sum);
+        }
+        cdf.iter().map(|c| c / sum).collect()
+    }
+
+    fn check(stream: &[(Vec<u8>, u64)], capacity: usize) {
+        let mut truth: Map<&[u8], u64> = Map::new();
+        let mut sketch: SpaceSaving<()> = SpaceSaving::new(capacity);
+        for (item, w) in stream {
+            *truth.entry(item).or_default() += w;
+            sketch.add(item, *w);
+        }
+        let total: u64 = stream.iter().map(|(_, w)| w).sum();
+        assert_eq!(sketch.total(), total);
+        let bound = sketch.error_bound();
+        assert!(
+            bound <= total / capacity as u64,
+            "bound {bound} > N/k {}",
+            total / capacity as u64
+        );
+        assert!(sketch.len() <= capacity);
+        // Every monitored item: count - error <= true <= count, error <= bound.
+        for s in sketch.top(usize::MAX) {
+            let t = truth[&*s.item];
+            assert!(
+                s.guaranteed() <= t && t <= s.count,
+                "{:?}: {} not in [{}, {}]",
+                s.item,
+                t,
+                s.guaranteed(),
+                s.count
+            );
+            assert!(s.error <= bound);
+        }
+        // Every item heavier than the bound is monitored, and the reported
+        // top 10 are the true top 10 up to the bound.
+        let mut sorted: Vec<(&[u8], u64)> = truth.iter().map(|(k, v)| (*k, *v)).collect();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        for (item, t) in &sorted {
+            if *t > bound {
+                assert!(
+                    sketch.index.contains_key(*item),
+                    "{item:?} weighs {t} > {bound}"
+                );
+            }
+        }
+        let top = sketch.top(10);
+        for (rank, s) in top.iter().enumerate() {
+            let true_at_rank = sorted[rank].1;
+            assert!(
+                s.count.abs_diff(true_at_rank) <= bound,
+                "rank {rank}: reported {} vs true {true_at_rank} (bound {bound})",
+                s.count
+            );
+        }
+    }
+
+    #[test]
+    fn exact_below_capacity() {
+        let mut s: SpaceSaving<u32> = SpaceSaving::new(10);
+        for (i, item) in [b"a", b"b", b"a", b"c", b"a", b"b"].iter().enumerate() {
+            s.add(*item, 1).extra += i as u32;
+        }
+        assert_eq!(s.error_bound(), 0);
+        let top: Vec<(&[u8], u64, u32)> = s
+            .top(2)
+            .iter()
+            .map(|x| (&*x.item, x.count, x.extra))
+            .collect();
+        assert_eq!(top, [(&b"a"[..], 3, 6), (&b"b"[..], 2, 6)]);
+    }
+
+    #[test]
+    fn replacement_inherits_the_smallest_count_as_error() {
+        let mut s: SpaceSaving<()> = SpaceSaving::new(2);
+        s.add(b"a", 5);
+        s.add(b"b", 2);
+        let c = s.add(b"c", 1);
+        assert_eq!((c.count, c.error), (3, 2));
+        assert_eq!(s.error_bound(), 3);
+        assert_eq!(s.top(1)[0].item[..], b"a"[..]);
+    }
+
+    #[test]
+    fn zipf_stream_within_the_bound() {
+        for (s, capacity) in [(1.0, 100), (1.2, 50), (0.8, 500), (1.5, 20)] {
+            let cdf = zipf(50_000, s);
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+            let stream: Vec<(Vec<u8>, u64)> = (0..200_000)
+                .map(|_| {
+                    let u = rng.unit();
+                    let rank = cdf.partition_point(|&c| c < u);
+                    (format!("key:{rank}").into_bytes(), 1 + rng.next() % 4)
+                })
+                .collect();
+            check(&stream, capacity);
+        }
+    }
+
+    #[test]
+    fn adversarial_orders_stay_within_the_bound() {
+        // Many distinct items first, the heavy ones last; then interleaved.
+        let mut stream: Vec<(Vec<u8>, u64)> = (0..10_000u32)
+            .map(|i| (i.to_be_bytes().to_vec(), 1))
+            .collect();
+        stream.extend((0..3000).map(|i| (vec![b'h', (i % 3) as u8], 1)));
+        check(&stream, 64);
+        stream.reverse();
+        check(&stream, 64);
+    }
+
+    #[test]
+    fn heap_order_survives_random_updates() {
+        let mut s: SpaceSaving<()> = SpaceSaving::new(37);
+        let mut rng = Rng(42);
+        for _ in 0..20_000 {
+            let item = (rng.next() % 100).to_le_bytes();
+            s.add(&item, rng.next() % 1000);
+            for i in 1..s.heap.len() {
+                assert!(s.heap[(i - 1) / 2].count <= s.heap[i].count);
+            }
+            for (i, slot) in s.heap.iter().enumerate() {
+                assert_eq!(s.index[&slot.item], i);
+            }
+        }
+    }
+}
