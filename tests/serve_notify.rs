@@ -149,6 +149,19 @@ const EVERY_TYPE: &str = r#"
     ZINTERSTORE z3 2 z z2
     ZDIFFSTORE z3 2 z z2
     ZRANGESTORE z4 z 0 -1
+    RPUSH m1 a b c
+    LMPOP 1 m1 LEFT COUNT 2
+    ZADD m2 1 a 2 b
+    ZMPOP 1 m2 MAX
+    BLPOP m1 0
+    BZPOPMIN m2 0
+    RPUSH src x
+    BLMOVE src dst LEFT LEFT 0
+    SET bitsrc abc
+    DUMP bitsrc
+    SET e1 v PX 100000
+    GETEX e1 PXAT 1
+    EXPIRE bitsrc -1
     PSETEX gone 20 v
     sleep 200
     GET gone
