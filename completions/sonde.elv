@@ -29,6 +29,9 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
             cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
+            cand latency 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency'
+            cand stat 'A live server''s vitals every interval, from INFO (redis-cli --stat)'
+            cand keys 'Keys of a live server'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -105,13 +108,21 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;rdb;inspect'= {
-            cand --db 'Only keys in this database'
-            cand --type 'Only keys of this type'
-            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character)'
-            cand --min-size 'Only keys whose serialized size is at least this many bytes'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --slots 'Per-slot totals of Redis Cluster slots (all slots, or only those in A-B, which then also filters keys)'
+            cand --what-if 'Re-run the memory estimate under other encoding thresholds and report the difference, e.g. `--what-if hash-max-listpack-entries=1024` (repeatable; also hash-max-listpack-value, zset-max-listpack-entries, zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)'
             cand --top 'How many of the biggest keys and prefixes to list'
             cand --separator 'What separates the parts of a key, for the prefix report'
             cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
@@ -119,6 +130,83 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
             cand --keys 'One record per key (JSON Lines with --format json) instead of the summary'
             cand --values 'With --keys, include each value (implies --keys)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;export'= {
+            cand --to 'Output format'
+            cand -o 'Write here instead of stdout'
+            cand --output 'Write here instead of stdout'
+            cand --batch 'Most elements per command when collections are split'
+            cand -n 'Write every key into this database instead of the one it is in'
+            cand --to-db 'Write every key into this database instead of the one it is in'
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out of resp and aof output unless --expired asks for them'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --commands 'With --to resp: plain commands instead of RESTORE payloads'
+            cand --replace 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;restore'= {
+            cand -h 'Server host'
+            cand --host 'Server host'
+            cand -p 'Server port'
+            cand --port 'Server port'
+            cand -a 'Password (AUTH), also from REDISCLI_AUTH'
+            cand --pass 'Password (AUTH), also from REDISCLI_AUTH'
+            cand --user 'ACL user name for AUTH'
+            cand --batch 'Most elements per command when collections are split'
+            cand -n 'Restore every key into this database instead of the one it is in'
+            cand --to-db 'Restore every key into this database instead of the one it is in'
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time expiries are measured against, in Unix milliseconds (default: the current time)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --help 'Print help (-h is the host, as in redis-cli)'
+            cand --commands 'Plain commands instead of RESTORE payloads (for servers that cannot load this file''s encodings)'
+            cand --replace 'Replace keys that already exist (else they are reported as refused)'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;rdb;diff'= {
+            cand --slots 'Slot ranges to keep (A-B, repeatable)'
+            cand --db 'Only keys in this database (repeatable, or comma-separated)'
+            cand --type 'Only keys of this type (repeatable, or comma-separated)'
+            cand --match 'Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a backslash escapes the next character); repeatable: any of them'
+            cand --exclude 'Leave out keys matching this glob pattern (repeatable)'
+            cand --regex 'Only keys matching this regular expression (Rust regex syntax, on the key''s bytes; unanchored unless you write ^ and $)'
+            cand --min-size 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)'
+            cand --slot 'Only keys in this Redis Cluster slot (repeatable)'
+            cand --now 'The time --expired/--not-expired measure against, in Unix ms'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --keys-only 'Only list which keys differ, not how'
+            cand --ignore-ttl 'Ignore expiry differences'
+            cand --expired 'Only keys already expired (relative to --now)'
+            cand --not-expired 'Only keys not expired: no expiry, or one after --now'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -126,9 +214,18 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;rdb;help'= {
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;rdb;help;inspect'= {
+        }
+        &'sonde;rdb;help;export'= {
+        }
+        &'sonde;rdb;help;restore'= {
+        }
+        &'sonde;rdb;help;diff'= {
         }
         &'sonde;rdb;help;help'= {
         }
@@ -143,18 +240,38 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;sockopt;probe'= {
             cand --set 'Set an option before reading it back, e.g. SO_RCVBUF=64k, TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any platform''s option name is accepted)'
-            cand --target 'Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh sockets: connect time, options of the connected socket, TCP_INFO'
-            cand --connect-timeout 'Seconds to wait for --target to accept the connection (and answer PING)'
+            cand --target 'Probe a connection to a live server instead of fresh sockets: connect time, options of the connected socket, TCP_INFO (of the TLS connection with --tls). HOST:PORT or a URI, or the server given with -h/-p/-u (default 127.0.0.1:6379)'
             cand --socket 'Probe only these fresh sockets (repeatable; default: all four)'
             cand --experiment 'Run a loopback experiment instead of the probe (repeatable, or all)'
             cand --duration 'Time budget of each experiment, in seconds (at most 60)'
             cand --iterations 'The experiment''s count: round trips per run (nagle, default 200), small writes (cork, 1000), exchanges (quickack, 5), connects (backlog, 32), connections (reuseport, 256)'
             cand --backlog 'listen() backlog for the backlog experiment'
             cand --listeners 'Listeners sharing the port in the reuseport experiment'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
-            cand --ping 'With --target: send PING and time the reply (Redis-protocol servers)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand --ping 'With --target: send PING (after AUTH when a password is given) and time the reply (Redis-protocol servers)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -220,8 +337,6 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sonde;replica;tail'= {
-            cand --user 'ACL user for AUTH (with --password or --askpass)'
-            cand --password 'Password for AUTH (also read from SONDE_PASSWORD)'
             cand --announce-port 'Port announced with REPLCONF listening-port (default: the local port of our connection, so the master''s INFO line identifies it)'
             cand --announce-ip 'Address announced with REPLCONF ip-address'
             cand --resume 'Keep the replication ID, offset and database in FILE (written atomically) and continue from it next time with PSYNC: the master answers +CONTINUE while the offset is still in its backlog. After a crash, up to the last second of commands may be shown again'
@@ -240,11 +355,31 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
             cand --sketch-size 'Items each hot-key list keeps track of (its memory); counts are exact below this many distinct items and over by at most total/N beyond'
             cand --interval 'Every S seconds, report the hot keys of the last S seconds: a JSON line with --format json, else tables (redrawn in place on a terminal)'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
-            cand --askpass 'Prompt for the password on the terminal'
             cand --all 'Also report the master''s PINGs and REPLCONF GETACKs'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -263,6 +398,125 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'sonde;latency'= {
+            cand --sample-interval 'Milliseconds between PINGs (redis-cli uses 10)'
+            cand --history 'Print one row per window of SECS, each with fresh figures (redis-cli --latency-history; its default window is 15 s)'
+            cand --intrinsic 'Measure this host''s intrinsic latency for SECS instead (redis-cli --intrinsic-latency): a busy loop, no server'
+            cand --count 'Stop after N samples'
+            cand --duration 'Stop after SECS seconds'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --dist 'Show the distribution as a histogram in the table (JSON always has it)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;stat'= {
+            cand -i 'Seconds between rows'
+            cand --interval 'Seconds between rows'
+            cand --count 'Stop after N rows'
+            cand --duration 'Stop after SECS seconds'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;keys'= {
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;keys;big'= {
+            cand --rate 'At most this many keys a second (0: no limit)'
+            cand --scan-count 'SCAN''s COUNT hint (keys per batch)'
+            cand --match 'Only keys matching this glob (SCAN MATCH)'
+            cand --type 'Only keys of this type (SCAN TYPE: string, list, set, zset, hash, stream)'
+            cand --top 'How many keys (and prefixes per depth) to list'
+            cand --samples 'MEMORY USAGE SAMPLES: elements sampled for nested types (0: all)'
+            cand --separator 'What separates the parts of a key, for the prefix report'
+            cand --depth 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)'
+            cand -h 'Server host name or address (default 127.0.0.1)'
+            cand --host 'Server host name or address (default 127.0.0.1)'
+            cand -p 'Server port (default 6379)'
+            cand --port 'Server port (default 6379)'
+            cand -s 'Unix socket path instead of TCP'
+            cand --unix-socket 'Unix socket path instead of TCP'
+            cand -a 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --pass 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --password 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)'
+            cand --user 'ACL user name for AUTH (Redis 6+), with a password'
+            cand -n 'Database number to SELECT'
+            cand -u 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --uri 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]'
+            cand --cacert 'CA certificate file (PEM) to verify the server with (default: the system''s CA bundle)'
+            cand --cacertdir 'Directory of CA certificate files (PEM)'
+            cand --cert 'Client certificate (PEM) for servers that check clients'
+            cand --key 'Private key (PEM) of --cert'
+            cand --sni 'Server name for TLS SNI and certificate verification (default: the host)'
+            cand --connect-timeout 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)'
+            cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
+            cand --askpass 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+            cand --tls 'Connect with TLS'
+            cand --insecure 'Do not verify the server''s certificate (encrypted, not authenticated)'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sonde;keys;help'= {
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sonde;keys;help;big'= {
+        }
+        &'sonde;keys;help;help'= {
         }
         &'sonde;completions'= {
             cand --format 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)'
@@ -285,6 +539,9 @@ set edit:completion:arg-completer[sonde] = {|@words|
             cand ring 'Simulate sharding a keyspace: load, movement, lookup cost'
             cand replica 'Follow a live master''s replication feed as a replica would'
             cand serve 'Run a Redis-protocol server (single-threaded, like redis-server)'
+            cand latency 'Round-trip latency of a live server with PING (redis-cli --latency, --latency-history, --latency-dist), or this host''s intrinsic latency'
+            cand stat 'A live server''s vitals every interval, from INFO (redis-cli --stat)'
+            cand keys 'Keys of a live server'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Write the completion scripts and man pages into a directory (maintainers: `sonde generate .` refreshes completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -299,8 +556,17 @@ set edit:completion:arg-completer[sonde] = {|@words|
         }
         &'sonde;help;rdb'= {
             cand inspect 'Report what an RDB snapshot holds: keys, types, sizes, expiries'
+            cand export 'Turn a snapshot into commands, JSON or a memory CSV'
+            cand restore 'Replay a snapshot into a live server, pipelined'
+            cand diff 'Compare two snapshots key by key: added, removed, changed'
         }
         &'sonde;help;rdb;inspect'= {
+        }
+        &'sonde;help;rdb;export'= {
+        }
+        &'sonde;help;rdb;restore'= {
+        }
+        &'sonde;help;rdb;diff'= {
         }
         &'sonde;help;sockopt'= {
             cand probe 'Read socket options as the kernel applies them, or run a loopback experiment'
@@ -318,6 +584,15 @@ set edit:completion:arg-completer[sonde] = {|@words|
         &'sonde;help;replica;tail'= {
         }
         &'sonde;help;serve'= {
+        }
+        &'sonde;help;latency'= {
+        }
+        &'sonde;help;stat'= {
+        }
+        &'sonde;help;keys'= {
+            cand big 'The biggest keys of a live server (redis-cli --bigkeys and --memkeys)'
+        }
+        &'sonde;help;keys;big'= {
         }
         &'sonde;help;completions'= {
         }

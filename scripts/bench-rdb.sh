@@ -107,3 +107,40 @@ PY
 
 report small "$WORK/small.rdb"
 report large "$WORK/large.rdb"
+
+# The other rdb commands on the large dump, in CPU seconds (user + sys, from
+# GNU time; steadier than wall time on a busy machine), medians of RUNS:
+# inspect and redis-check-rdb free and pinned to one core (taskset -c 0),
+# export to resp (output MB per CPU second), export to csv, and diff of the
+# dump against a copy of itself (every key looked up and compared).
+cpu() { # cpu command...: prints user+sys seconds
+  /usr/bin/time -f '%U %S' -o "$WORK/time" "$@" >/dev/null 2>&1 || true
+  tail -1 "$WORK/time" | awk '{print $1 + $2}'
+}
+large="$WORK/large.rdb"
+cp "$large" "$WORK/large2.rdb"
+declare -A T
+for name in inspect check inspect1 check1 export csv diff; do T[$name]=""; done
+for _ in $(seq "$RUNS"); do
+  T[inspect]+="$(cpu "$SONDE" rdb inspect "$large") "
+  T[check]+="$(cpu redis-check-rdb "$large") "
+  T[inspect1]+="$(cpu taskset -c 0 "$SONDE" rdb inspect "$large") "
+  T[check1]+="$(cpu taskset -c 0 redis-check-rdb "$large") "
+  T[export]+="$(cpu "$SONDE" rdb export "$large" -o "$WORK/out.resp") "
+  T[csv]+="$(cpu "$SONDE" rdb export --to csv "$large" -o "$WORK/out.csv") "
+  T[diff]+="$(cpu "$SONDE" rdb diff "$large" "$WORK/large2.rdb") "
+done
+med() { printf '%s\n' $1 | median; }
+out_bytes=$(stat -c %s "$WORK/out.resp")
+python3 - "$(med "${T[inspect]}")" "$(med "${T[check]}")" "$(med "${T[inspect1]}")" "$(med "${T[check1]}")" \
+  "$(med "${T[export]}")" "$(med "${T[csv]}")" "$(med "${T[diff]}")" "$out_bytes" <<'PY'
+import sys
+i, c, i1, c1, e, csv, d = (max(float(x), 0.005) for x in sys.argv[1:8])
+out = int(sys.argv[8])
+print("== large dump, CPU seconds (user+sys), medians")
+print(f"  rdb inspect {i:.2f}  redis-check-rdb {c:.2f}  ratio {c/i:.1f}x (target >= 10x)")
+print(f"  pinned to one core: {i1:.2f} vs {c1:.2f}  ratio {c1/i1:.1f}x (target >= 5x)")
+print(f"  rdb export --to resp {e:.2f}  {out/1e6:.0f} MB out  {out/1e9/e:.2f} GB/s (target >= 1)")
+print(f"  rdb export --to csv {csv:.2f}")
+print(f"  rdb diff {d:.2f}  = {d/i:.1f}x one inspect (target < 2x)")
+PY

@@ -15,6 +15,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-check-rdb >/dev/null 2>&1 || missing+=(redis-tools)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || missing+=(tcpdump)
+# scripts/bench-connect.sh makes its TLS certificates with the openssl CLI
+# (the tests use rcgen).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ! command -v cargo >/dev/null 2>&1; then
   command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 fi
@@ -46,4 +49,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   # this crate uses; rustup installs the current stable for this user.
   echo "setup: installing Rust (stable, via rustup) into ~/.cargo" >&2
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --no-modify-path
+fi
+
+# redis-rdb-tools in a virtualenv under target/, for the CSV comparison test
+# (needs python3 with venv; the test says so when it is missing).
+if command -v python3 >/dev/null 2>&1; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/rdbtools-venv.sh" >/dev/null || echo "setup: rdbtools venv not created" >&2
 fi

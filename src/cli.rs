@@ -56,6 +56,29 @@ pub enum Command {
     /// stderr; SIGTERM/SIGINT shut down cleanly.
     Serve(ServeArgs),
 
+    /// Round-trip latency of a live server with PING (redis-cli --latency,
+    /// --latency-history, --latency-dist), or this host's intrinsic latency
+    ///
+    /// Sends PING every --sample-interval and times the reply. On a terminal
+    /// a line refreshes with the figures so far; at the end (--count,
+    /// --duration or Ctrl-C) a report: samples, min, mean, p50, p90, p99,
+    /// p99.9, max, and the distribution on a 1-2-5 scale. --history prints
+    /// one row per window instead. --intrinsic measures how long this host
+    /// keeps a busy process off the CPU (no server is contacted).
+    #[command(disable_help_flag = true)]
+    Latency(LatencyArgs),
+
+    /// A live server's vitals every interval, from INFO (redis-cli --stat)
+    ///
+    /// One row per --interval: keys (all databases), memory, clients,
+    /// blocked clients, requests per second and new connections per second.
+    #[command(disable_help_flag = true)]
+    Stat(StatArgs),
+
+    /// Keys of a live server
+    #[command(subcommand)]
+    Keys(KeysCommand),
+
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
 
@@ -149,6 +172,223 @@ pub enum RdbCommand {
     /// A corrupt file is reported after every key before the damage (exit
     /// status 1), as is a checksum mismatch.
     Inspect(RdbInspectArgs),
+
+    /// Turn a snapshot into commands, JSON or a memory CSV
+    ///
+    /// `--to resp` (the default): the commands that rebuild the dataset,
+    /// ready for `redis-cli --pipe` — RESTORE with the DUMP payload of each
+    /// key (absolute expiry, ABSTTL), or with `--commands` plain commands
+    /// (SET, RPUSH, SADD, ZADD, HSET, XADD...) with collections split into
+    /// batches and expiries as PEXPIREAT. `--to aof`: the plain commands as
+    /// an append-only file. `--to json`: one JSON object per key with its
+    /// value (JSON Lines, binary-safe). `--to csv`: the per-key memory
+    /// report with redis-rdb-tools' columns plus the cluster slot.
+    Export(RdbExportArgs),
+
+    /// Replay a snapshot into a live server, pipelined
+    ///
+    /// Sends the commands of `rdb export --to resp` to HOST:PORT over one
+    /// connection with many commands in flight, shows progress on a
+    /// terminal and reports how many keys were restored, skipped and
+    /// refused (exit status 1 when the server refused any).
+    Restore(RdbRestoreArgs),
+
+    /// Compare two snapshots key by key: added, removed, changed
+    ///
+    /// A key is changed when its type, value or expiry differs (the value
+    /// compared by content, not encoding: a set is the same set in any
+    /// order or encoding). Both files are mapped; memory holds an index of
+    /// the second file's keys (about 60 bytes a key), never the values.
+    /// Exit status 1 when the snapshots differ, as diff(1).
+    Diff(RdbDiffArgs),
+}
+
+/// The key filters `rdb inspect`, `export`, `restore` and `diff` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RdbFilterArgs {
+    /// Only keys in this database (repeatable, or comma-separated)
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    pub db: Vec<u64>,
+
+    /// Only keys of this type (repeatable, or comma-separated)
+    #[arg(long = "type", value_enum, value_name = "TYPE", value_delimiter = ',')]
+    pub value_type: Vec<RdbTypeFilter>,
+
+    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a
+    /// backslash escapes the next character); repeatable: any of them
+    #[arg(long = "match", value_name = "PATTERN")]
+    pub pattern: Vec<std::ffi::OsString>,
+
+    /// Leave out keys matching this glob pattern (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<std::ffi::OsString>,
+
+    /// Only keys matching this regular expression (Rust regex syntax, on
+    /// the key's bytes; unanchored unless you write ^ and $)
+    #[arg(long, value_name = "REGEX")]
+    pub regex: Option<String>,
+
+    /// Only keys whose serialized size is at least this (bytes, or with a
+    /// unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)
+    #[arg(long, value_name = "SIZE", default_value = "0",
+          value_parser = crate::rdb::filter::parse_size)]
+    pub min_size: u64,
+
+    /// Only keys already expired (relative to --now)
+    #[arg(long, conflicts_with = "not_expired")]
+    pub expired: bool,
+
+    /// Only keys not expired: no expiry, or one after --now
+    #[arg(long)]
+    pub not_expired: bool,
+
+    /// Only keys in this Redis Cluster slot (repeatable)
+    #[arg(long, value_name = "SLOT", value_parser = clap::value_parser!(u16).range(0..16384))]
+    pub slot: Vec<u16>,
+}
+
+/// What `rdb export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RdbExportFormat {
+    /// RESP commands for `redis-cli --pipe` (RESTORE, or plain with --commands)
+    Resp,
+    /// An append-only file of plain commands
+    Aof,
+    /// JSON Lines: one object per key with its value
+    Json,
+    /// The memory report as CSV (redis-rdb-tools' columns, then slot)
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RdbExportArgs {
+    /// The RDB file
+    pub file: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "resp")]
+    pub to: RdbExportFormat,
+
+    /// Write here instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// With --to resp: plain commands instead of RESTORE payloads
+    #[arg(long)]
+    pub commands: bool,
+
+    /// Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Most elements per command when collections are split
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+
+    /// Write every key into this database instead of the one it is in
+    #[arg(short = 'n', long = "to-db", value_name = "DB")]
+    pub to_db: Option<u64>,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time expiries are measured against, in Unix milliseconds
+    /// (default: the current time); keys expired by then are left out of
+    /// resp and aof output unless --expired asks for them
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RdbRestoreArgs {
+    /// The RDB file
+    pub file: PathBuf,
+
+    /// Print help (-h is the host, as in redis-cli)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+
+    /// Server host
+    #[arg(short = 'h', long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Server port
+    #[arg(short = 'p', long, default_value_t = 6379)]
+    pub port: u16,
+
+    /// Password (AUTH), also from REDISCLI_AUTH
+    #[arg(short = 'a', long, env = "REDISCLI_AUTH", hide_env_values = true)]
+    pub pass: Option<String>,
+
+    /// ACL user name for AUTH
+    #[arg(long)]
+    pub user: Option<String>,
+
+    /// Plain commands instead of RESTORE payloads (for servers that cannot
+    /// load this file's encodings)
+    #[arg(long)]
+    pub commands: bool,
+
+    /// Replace keys that already exist (else they are reported as refused)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Most elements per command when collections are split
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: u64,
+
+    /// Restore every key into this database instead of the one it is in
+    #[arg(short = 'n', long = "to-db", value_name = "DB")]
+    pub to_db: Option<u64>,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time expiries are measured against, in Unix milliseconds
+    /// (default: the current time)
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RdbDiffArgs {
+    /// The older snapshot
+    pub a: PathBuf,
+    /// The newer snapshot
+    pub b: PathBuf,
+
+    /// Only list which keys differ, not how
+    #[arg(long)]
+    pub keys_only: bool,
+
+    /// Ignore expiry differences
+    #[arg(long)]
+    pub ignore_ttl: bool,
+
+    /// Slot ranges to keep (A-B, repeatable)
+    #[arg(long = "slots", value_name = "A-B",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Vec<(u16, u16)>,
+
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
+
+    /// The time --expired/--not-expired measure against, in Unix ms
+    #[arg(long, value_name = "UNIX_MS")]
+    pub now: Option<i64>,
 }
 
 /// The value types `--type` accepts.
@@ -177,22 +417,22 @@ pub struct RdbInspectArgs {
     #[arg(long)]
     pub values: bool,
 
-    /// Only keys in this database
-    #[arg(long, value_name = "N")]
-    pub db: Option<u64>,
+    #[command(flatten)]
+    pub filter: RdbFilterArgs,
 
-    /// Only keys of this type
-    #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub value_type: Option<RdbTypeFilter>,
+    /// Per-slot totals of Redis Cluster slots (all slots, or only those in
+    /// A-B, which then also filters keys)
+    #[arg(long = "slots", value_name = "A-B", num_args = 0..=1,
+          default_missing_value = "0-16383",
+          value_parser = crate::rdb::filter::parse_slot_range)]
+    pub slots: Option<(u16, u16)>,
 
-    /// Only keys matching this Redis glob pattern (`*`, `?`, `[a-z]`, `[^x]`; a
-    /// backslash escapes the next character)
-    #[arg(long = "match", value_name = "PATTERN")]
-    pub pattern: Option<std::ffi::OsString>,
-
-    /// Only keys whose serialized size is at least this many bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 0)]
-    pub min_size: u64,
+    /// Re-run the memory estimate under other encoding thresholds and
+    /// report the difference, e.g. `--what-if hash-max-listpack-entries=1024`
+    /// (repeatable; also hash-max-listpack-value, zset-max-listpack-entries,
+    /// zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub what_if: Vec<String>,
 
     /// How many of the biggest keys and prefixes to list
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -230,6 +470,7 @@ pub enum SockoptCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct SockoptProbeArgs {
     /// Set an option before reading it back, e.g. SO_RCVBUF=64k,
     /// TCP_NODELAY=1, SO_LINGER=1,0, TCP_CONGESTION=cubic (repeatable; any
@@ -237,19 +478,18 @@ pub struct SockoptProbeArgs {
     #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with = "experiment")]
     pub set: Vec<String>,
 
-    /// Probe a connection to HOST:PORT (e.g. a live Redis) instead of fresh
-    /// sockets: connect time, options of the connected socket, TCP_INFO
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "experiment")]
+    /// Probe a connection to a live server instead of fresh sockets:
+    /// connect time, options of the connected socket, TCP_INFO (of the TLS
+    /// connection with --tls). HOST:PORT or a URI, or the server given with
+    /// -h/-p/-u (default 127.0.0.1:6379)
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = "",
+          conflicts_with = "experiment")]
     pub target: Option<String>,
 
-    /// With --target: send PING and time the reply (Redis-protocol servers)
-    #[arg(long, requires = "target")]
+    /// With --target: send PING (after AUTH when a password is given) and
+    /// time the reply (Redis-protocol servers)
+    #[arg(long)]
     pub ping: bool,
-
-    /// Seconds to wait for --target to accept the connection (and answer PING)
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds_up_to_a_minute,
-          requires = "target")]
-    pub connect_timeout: std::time::Duration,
 
     /// Probe only these fresh sockets (repeatable; default: all four)
     #[arg(long = "socket", value_enum, value_name = "KIND",
@@ -281,6 +521,9 @@ pub struct SockoptProbeArgs {
     #[arg(long, value_name = "N", default_value_t = 4, requires = "experiment",
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub listeners: u32,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -523,7 +766,8 @@ impl HotArgs {
 pub enum ReplicaCommand {
     /// Stream a master's replication feed: every command with its offset
     ///
-    /// Connects to HOST:PORT as a replica (PING, AUTH, REPLCONF, PSYNC),
+    /// Connects to the master as a replica (PING, AUTH, REPLCONF, PSYNC),
+    /// over TLS with --tls or a rediss:// URI,
     /// consumes the snapshot of a full resync, then reports every command the
     /// master propagates with the replication offset after it (equal to the
     /// master's master_repl_offset once it wrote the command) and the database
@@ -542,27 +786,12 @@ pub enum ReplicaCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct ReplicaTailArgs {
-    /// The master: HOST:PORT, [IPv6]:PORT, or HOST (port 6379)
+    /// The master: HOST:PORT, [IPv6]:PORT, HOST (port 6379) or a URI
+    /// (redis://, rediss://, unix://); or give it with -h/-p/-s/-u
     #[arg(value_name = "HOST:PORT")]
-    pub master: String,
-
-    /// ACL user for AUTH (with --password or --askpass)
-    #[arg(long)]
-    pub user: Option<String>,
-
-    /// Password for AUTH (also read from SONDE_PASSWORD)
-    #[arg(
-        long,
-        env = "SONDE_PASSWORD",
-        hide_env_values = true,
-        conflicts_with = "askpass"
-    )]
-    pub password: Option<String>,
-
-    /// Prompt for the password on the terminal
-    #[arg(long)]
-    pub askpass: bool,
+    pub master: Option<String>,
 
     /// Port announced with REPLCONF listening-port (default: the local port
     /// of our connection, so the master's INFO line identifies it)
@@ -642,6 +871,9 @@ pub struct ReplicaTailArgs {
 
     #[command(flatten)]
     pub hot: HotArgs,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// `--ack` values.
@@ -688,4 +920,213 @@ pub struct ServeArgs {
         value_name = "CONFIG_FILE | --DIRECTIVE VALUE"
     )]
     pub arguments: Vec<String>,
+}
+
+/// How to reach a live server: redis-cli's connection options, shared by
+/// every command that talks to one (see docs/connections.md). `-h` is the
+/// host, as in redis-cli; help is `--help`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection (as redis-cli)")]
+pub struct ConnectArgs {
+    /// Server host name or address (default 127.0.0.1)
+    #[arg(short = 'h', long = "host", value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Server port (default 6379)
+    #[arg(short = 'p', long = "port", value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Unix socket path instead of TCP
+    #[arg(short = 's', long = "unix-socket", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// Password for AUTH (prefer REDISCLI_AUTH in the environment or
+    /// --askpass: a password on the command line is visible to `ps`)
+    #[arg(
+        short = 'a',
+        long = "pass",
+        visible_alias = "password",
+        value_name = "PASSWORD"
+    )]
+    pub pass: Option<String>,
+
+    /// ACL user name for AUTH (Redis 6+), with a password
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)
+    #[arg(long)]
+    pub askpass: bool,
+
+    /// Database number to SELECT
+    #[arg(id = "select_db", short = 'n', value_name = "DB")]
+    pub db: Option<u32>,
+
+    /// Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB],
+    /// rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]
+    #[arg(short = 'u', long = "uri", value_name = "URI")]
+    pub uri: Option<String>,
+
+    /// Connect with TLS
+    #[arg(long)]
+    pub tls: bool,
+
+    /// CA certificate file (PEM) to verify the server with (default: the
+    /// system's CA bundle)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Directory of CA certificate files (PEM)
+    #[arg(long, value_name = "DIR")]
+    pub cacertdir: Option<PathBuf>,
+
+    /// Client certificate (PEM) for servers that check clients
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --cert
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Server name for TLS SNI and certificate verification (default: the
+    /// host)
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Do not verify the server's certificate (encrypted, not
+    /// authenticated)
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for the connection (TCP, TLS handshake, AUTH)
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_up_to_a_minute)]
+    pub connect_timeout: Option<std::time::Duration>,
+
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct LatencyArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// Milliseconds between PINGs (redis-cli uses 10)
+    #[arg(long, value_name = "MS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub sample_interval: u64,
+
+    /// Print one row per window of SECS, each with fresh figures
+    /// (redis-cli --latency-history; its default window is 15 s)
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "15",
+          value_parser = seconds)]
+    pub history: Option<std::time::Duration>,
+
+    /// Show the distribution as a histogram in the table (JSON always has it)
+    #[arg(long)]
+    pub dist: bool,
+
+    /// Measure this host's intrinsic latency for SECS instead (redis-cli
+    /// --intrinsic-latency): a busy loop, no server
+    #[arg(long, value_name = "SECS", value_parser = seconds, conflicts_with_all = ["history", "server"])]
+    pub intrinsic: Option<std::time::Duration>,
+
+    /// Stop after N samples
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// Seconds between rows
+    #[arg(short = 'i', long, value_name = "SECS", default_value = "1", value_parser = seconds)]
+    pub interval: std::time::Duration,
+
+    /// Stop after N rows
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after SECS seconds
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The biggest keys of a live server (redis-cli --bigkeys and --memkeys)
+    ///
+    /// SCANs the database (-n, default 0) at most --rate keys a second, so
+    /// a production server is not hurt, and asks TYPE, MEMORY USAGE and the
+    /// type's length (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN) of each key,
+    /// pipelined per SCAN batch. Reports the biggest keys by memory, the
+    /// longest of each type, totals per type, and totals per key prefix
+    /// (as `rdb inspect` does). A progress bar shows keys against DBSIZE on
+    /// a terminal. Keys changing during the scan may be missed or counted
+    /// twice, as with any SCAN.
+    #[command(disable_help_flag = true)]
+    Big(KeysBigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysBigArgs {
+    /// The server: HOST:PORT or a URI (or -h/-p/-s/-u)
+    #[arg(value_name = "HOST:PORT")]
+    pub server: Option<String>,
+
+    /// At most this many keys a second (0: no limit)
+    #[arg(long, value_name = "KEYS", default_value_t = 1000)]
+    pub rate: u64,
+
+    /// SCAN's COUNT hint (keys per batch)
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub scan_count: u32,
+
+    /// Only keys matching this glob (SCAN MATCH)
+    #[arg(long = "match", value_name = "GLOB")]
+    pub pattern: Option<String>,
+
+    /// Only keys of this type (SCAN TYPE: string, list, set, zset, hash,
+    /// stream)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+
+    /// How many keys (and prefixes per depth) to list
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub top: u64,
+
+    /// MEMORY USAGE SAMPLES: elements sampled for nested types (0: all)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub samples: u32,
+
+    /// What separates the parts of a key, for the prefix report
+    #[arg(long, value_name = "SEP", default_value = ":")]
+    pub separator: String,
+
+    /// How many leading key parts make a prefix (prefixes of 1..=DEPTH
+    /// parts are reported)
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub depth: u32,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }

@@ -18,15 +18,22 @@
 //! - [`capture`]: RESP traffic read off the wire or from capture files.
 //! - [`replication`]: the replica side of Redis replication (handshake,
 //!   PSYNC, snapshot transfer, command feed with offsets, ACKs, lag).
+//! - [`connect`]: the client connection layer (redis-cli options, URIs,
+//!   TLS through rustls, AUTH) of every command that talks to a server.
+//! - [`live`]: live measurements (latency, INFO vitals, biggest keys).
 //! - [`server`]: `serve`, the single-threaded Redis-protocol server.
 //! - [`stop`]: SIGINT/SIGTERM as a request to finish and report.
 
 pub mod capture;
 pub mod cli;
 pub mod cmd;
+pub mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod glob;
 pub mod hot;
 pub mod input;
+pub mod live;
 pub mod output;
 pub mod rdb;
 pub mod replication;

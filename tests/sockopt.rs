@@ -277,8 +277,8 @@ fn bad_settings_name_the_argument_and_exit_2() {
             "set the same buffer",
         ),
         (
-            &["--target", "localhost"],
-            "--target localhost: expected HOST:PORT",
+            &["--target", "localhost:http"],
+            "--target: invalid address \"localhost:http\": expected HOST:PORT",
         ),
     ];
     for (args, expected) in cases {
@@ -374,7 +374,7 @@ fn a_target_that_refuses_is_a_runtime_error() {
     let err = text(&out.stderr);
     assert!(
         err.starts_with(&format!(
-            "sonde: --target 127.0.0.1:{port}: cannot connect to 127.0.0.1:{port}: "
+            "sonde: --target: cannot connect to 127.0.0.1:{port}: "
         )),
         "{err}"
     );

@@ -4,9 +4,14 @@
 mod common;
 
 mod cli;
+mod connect;
+mod fuzz;
+mod hostile;
 mod hot_keys;
+mod live;
 mod persistence;
 mod rdb_corpus;
+mod rdb_export;
 mod rdb_fuzz;
 mod rdb_redis;
 mod replica_tail;
@@ -15,7 +20,9 @@ mod resp_sniff;
 mod ring;
 mod serve;
 mod serve_config;
+mod serve_datacmds;
 mod serve_notify;
 mod serve_replication;
+mod serve_tls;
 mod serve_types;
 mod sockopt;

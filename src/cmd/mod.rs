@@ -3,13 +3,20 @@
 //! dispatches and turns outcomes into exit codes.
 
 mod completions;
+mod keys_big;
+mod latency;
+mod rdb_common;
+mod rdb_diff;
+mod rdb_export;
 mod rdb_inspect;
+mod rdb_restore;
 mod replica_tail;
 mod resp_decode;
 mod ring;
 mod serve;
 mod sniff;
 mod sockopt;
+mod stat;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -36,6 +43,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Rdb(cli::RdbCommand::Inspect(args)) => {
             rdb_inspect::run(&args, cli.format, &mut out)
         }
+        Command::Rdb(cli::RdbCommand::Export(args)) => rdb_export::run(&args, &mut out),
+        Command::Rdb(cli::RdbCommand::Restore(args)) => rdb_restore::run(&args, cli.format),
+        Command::Rdb(cli::RdbCommand::Diff(args)) => rdb_diff::run(&args, cli.format, &mut out),
         Command::Sockopt(cli::SockoptCommand::Probe(args)) => {
             sockopt::run(&args, cli.format, &mut out)
         }
@@ -47,6 +57,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
             replica_tail::run(&args, cli.format, &mut out)
         }
         Command::Serve(args) => serve::run(&args),
+        Command::Latency(args) => latency::run(&args, cli.format, &mut out),
+        Command::Stat(args) => stat::run(&args, cli.format, &mut out),
+        Command::Keys(cli::KeysCommand::Big(args)) => keys_big::run(&args, cli.format, &mut out),
         Command::Completions(args) => completions::print(&args, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;

@@ -8,24 +8,42 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use serde::Serialize;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
+use super::rdb_common::{key_filter, value_json};
 use super::{Status, problem};
-use crate::cli::{RdbInspectArgs, RdbTypeFilter};
-use crate::glob::Pattern;
+use crate::cli::RdbInspectArgs;
 use crate::input;
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, progress, table};
-use crate::rdb::stats::{BigKey, DbTally, ExpiryHistogram, KeyFacts, Stats, Tally};
-use crate::rdb::{
-    Decoded, Event, Item, KeyEntry, Located, ObjectType, RdbError, RdbStr, Reader, Value, memory,
-};
+use crate::rdb::ObjectType;
+use crate::rdb::filter::KeyFilter;
+use crate::rdb::stats::{BigKey, DbTally, Distribution, ExpiryHistogram, KeyFacts, Stats, Tally};
+
+const OBJECT_TYPES: [ObjectType; 7] = [
+    ObjectType::String,
+    ObjectType::List,
+    ObjectType::Set,
+    ObjectType::Zset,
+    ObjectType::Hash,
+    ObjectType::Stream,
+    ObjectType::Module,
+];
+use crate::rdb::{Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory};
+use crate::ring::slots::key_slot;
 
 pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
-    let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
-    let filter = Filter::new(args);
+    let data = input::map_expecting(&args.file, Some(b"REDIS"))
+        .with_context(|| format!("cannot open {name}"))?;
+    let mut slot_ranges: Vec<(u16, u16)> = Vec::new();
+    if let Some(range) = args.slots
+        && range != (0, 16383)
+    {
+        slot_ranges.push(range);
+    }
+    let filter = key_filter(&args.filter, &slot_ranges)?;
     let mut sink: Box<dyn KeySink + '_> = if args.keys || args.values {
         match format {
             Format::Json => Box::new(JsonKeys {
@@ -42,6 +60,7 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
                         Column::right("LEN", 8),
                         Column::right("SIZE", 9),
                         Column::right("EXPIRE_MS", 13),
+                        Column::right("SLOT", 5),
                     ],
                     "KEY",
                 ),
@@ -53,6 +72,15 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     };
 
     let mut scan = Scan::new(args);
+    if !args.what_if.is_empty() {
+        let mut limits = memory::Limits::default();
+        for setting in &args.what_if {
+            limits
+                .set(setting)
+                .map_err(|e| anyhow::anyhow!("--what-if {e}"))?;
+        }
+        scan.what_if = Some((limits, Default::default()));
+    }
     let bar = progress::bytes(data.len() as u64, format, "reading");
     let bytes: &[u8] = &data;
     // Three stages on as many cores as there are: the CRC-64 of everything
@@ -120,7 +148,9 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     });
     let warnings = scan.warnings.clone();
     drop(sink);
-    if !(args.keys || args.values) {
+    // Nothing to summarize in a file that is not an RDB at all (no
+    // header): the error alone says it.
+    if !(args.keys || args.values) && scan.magic.is_some() {
         let report = scan.report(&name, data.len() as u64, failure.as_ref(), args);
         emit(format, &report, out)?;
     }
@@ -186,47 +216,6 @@ fn parse<'a>(
     (position, reader.is_done(), failure)
 }
 
-/// The key filters of the command line.
-struct Filter {
-    db: Option<u64>,
-    object_type: Option<ObjectType>,
-    pattern: Option<Pattern>,
-    min_size: u64,
-}
-
-impl Filter {
-    fn new(args: &RdbInspectArgs) -> Filter {
-        Filter {
-            db: args.db,
-            object_type: args.value_type.map(|t| match t {
-                RdbTypeFilter::String => ObjectType::String,
-                RdbTypeFilter::List => ObjectType::List,
-                RdbTypeFilter::Set => ObjectType::Set,
-                RdbTypeFilter::Zset => ObjectType::Zset,
-                RdbTypeFilter::Hash => ObjectType::Hash,
-                RdbTypeFilter::Stream => ObjectType::Stream,
-                RdbTypeFilter::Module => ObjectType::Module,
-            }),
-            pattern: args
-                .pattern
-                .as_ref()
-                .map(|p| Pattern::new(p.as_encoded_bytes())),
-            min_size: args.min_size,
-        }
-    }
-
-    /// Checks that need no key bytes.
-    fn wants_cheap(&self, k: &KeyEntry<'_>) -> bool {
-        self.db.is_none_or(|db| db == k.db)
-            && self.object_type.is_none_or(|t| t == k.value.object_type())
-            && k.size >= self.min_size
-    }
-
-    fn wants_key(&self, key: &[u8]) -> bool {
-        self.pattern.as_ref().is_none_or(|p| p.is_match(key))
-    }
-}
-
 enum SinkError {
     Rdb(RdbError),
     Io(std::io::Error),
@@ -275,6 +264,11 @@ struct KeyRecord<'a> {
     size: u64,
     expire_ms: Option<i64>,
     ram: u64,
+    /// The Redis Cluster slot of the key.
+    slot: u16,
+    /// Bytes of the longest element (field or value, member, item; the
+    /// string itself for strings; entry field or value for streams).
+    largest_element: u64,
     offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     idle: Option<u64>,
@@ -306,6 +300,8 @@ impl KeySink for JsonKeys<'_> {
             size: f.size,
             expire_ms: f.expire_ms,
             ram: f.ram,
+            slot: key_slot(f.key),
+            largest_element: largest_element(&e.value)?,
             offset: e.offset,
             idle: e.idle,
             freq: e.freq,
@@ -342,6 +338,7 @@ impl KeySink for TableKeys<'_> {
             &f.len.to_string(),
             &f.size.to_string(),
             &expire,
+            &key_slot(f.key).to_string(),
             &last,
         ])?;
         Ok(())
@@ -351,81 +348,31 @@ impl KeySink for TableKeys<'_> {
     }
 }
 
-fn item_json(item: &Item<'_>) -> Json {
-    serde_json::to_value(JsonBytes(&item.to_bytes())).unwrap_or(Json::Null)
-}
-
-fn bytes_json(b: &[u8]) -> Json {
-    serde_json::to_value(JsonBytes(b)).unwrap_or(Json::Null)
-}
-
-fn score_json(score: f64) -> Json {
-    if score.is_finite() {
-        json!(score)
-    } else if score.is_nan() {
-        json!("nan")
-    } else if score > 0.0 {
-        json!("inf")
-    } else {
-        json!("-inf")
-    }
-}
-
-/// A value for `--values`, by the bytes rule; see README for the shapes.
-fn value_json(value: &Value<'_>) -> Result<Json, RdbError> {
-    Ok(match value.decode()? {
-        Decoded::String(s) => bytes_json(&s),
-        Decoded::List(items) | Decoded::Set(items) => {
-            Json::Array(items.iter().map(item_json).collect())
+/// The length of a value's longest element.
+fn largest_element(value: &crate::rdb::Value<'_>) -> Result<u64, RdbError> {
+    use crate::rdb::Element;
+    Ok(match value.object_type() {
+        ObjectType::String => value.string()?.len(),
+        ObjectType::Module => 0,
+        ObjectType::Stream => value
+            .stream()?
+            .entries
+            .iter()
+            .flat_map(|e| e.fields.iter())
+            .map(|(f, v)| f.len().max(v.len()) as u64)
+            .max()
+            .unwrap_or(0),
+        _ => {
+            let mut largest = 0;
+            for e in value.elements()? {
+                largest = largest.max(match e? {
+                    Element::Member(i) => i.len(),
+                    Element::Field { field, value, .. } => field.len().max(value.len()),
+                    Element::Scored { member, .. } => member.len(),
+                } as u64);
+            }
+            largest
         }
-        Decoded::Hash(fields) => Json::Array(
-            fields
-                .iter()
-                .map(|(f, v, ttl)| match ttl {
-                    None => json!([item_json(f), item_json(v)]),
-                    Some(t) => json!([item_json(f), item_json(v), t]),
-                })
-                .collect(),
-        ),
-        Decoded::Zset(members) => Json::Array(
-            members
-                .iter()
-                .map(|(m, s)| json!([item_json(m), score_json(*s)]))
-                .collect(),
-        ),
-        Decoded::Stream(s) => json!({
-            "length": s.length,
-            "last_id": s.last_id.to_string(),
-            "first_id": s.first_id.map(|i| i.to_string()),
-            "max_deleted_id": s.max_deleted_id.map(|i| i.to_string()),
-            "entries_added": s.entries_added,
-            "entries": s.entries.iter().map(|e| json!({
-                "id": e.id.to_string(),
-                "deleted": e.deleted,
-                "fields": e.fields.iter().map(|(f, v)| json!([item_json(f), item_json(v)])).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "groups": s.groups.iter().map(|g| json!({
-                "name": bytes_json(&g.name),
-                "last_id": g.last_id.to_string(),
-                "entries_read": g.entries_read,
-                "pending": g.pending.iter().map(|p| json!({
-                    "id": p.id.to_string(),
-                    "delivery_time_ms": p.delivery_time_ms,
-                    "delivery_count": p.delivery_count,
-                })).collect::<Vec<_>>(),
-                "consumers": g.consumers.iter().map(|c| json!({
-                    "name": bytes_json(&c.name),
-                    "seen_time_ms": c.seen_time_ms,
-                    "active_time_ms": c.active_time_ms,
-                    "pending": c.pending.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        }),
-        Decoded::Module(m) => json!({
-            "module": m.module,
-            "module_version": m.version,
-            "bytes": m.data.len(),
-        }),
     })
 }
 
@@ -458,6 +405,9 @@ struct Scan {
     last_db: u64,
     /// Set at EOF: the stored checksum (None before RDB 5).
     eof_stored: Option<Option<u64>>,
+    /// --what-if: the other thresholds, and per type (by `ObjectType as
+    /// usize`) keys, RAM, RAM under them, keys whose estimate changed.
+    what_if: Option<(memory::Limits, [[u64; 4]; 7])>,
 }
 
 impl Scan {
@@ -467,7 +417,14 @@ impl Scan {
             version: None,
             aux: Vec::new(),
             resize: BTreeMap::new(),
-            stats: Stats::new(args.top, args.separator.as_bytes(), args.depth as usize),
+            stats: {
+                let stats = Stats::new(args.top, args.separator.as_bytes(), args.depth as usize);
+                if args.slots.is_some() {
+                    stats.with_slots()
+                } else {
+                    stats
+                }
+            },
             now_ms: args.now,
             now_source: if args.now.is_some() { "argument" } else { "" },
             functions: 0,
@@ -482,6 +439,7 @@ impl Scan {
             top: args.top,
             last_db: 0,
             eof_stored: None,
+            what_if: None,
         }
     }
 
@@ -501,7 +459,7 @@ impl Scan {
     fn event(
         &mut self,
         located: &Located<'_>,
-        filter: &Filter,
+        filter: &KeyFilter,
         sink: &mut dyn KeySink,
     ) -> Result<(), SinkError> {
         match &located.event {
@@ -560,14 +518,14 @@ impl Scan {
     fn key(
         &mut self,
         e: &KeyEntry<'_>,
-        filter: &Filter,
+        filter: &KeyFilter,
         sink: &mut dyn KeySink,
     ) -> Result<(), SinkError> {
         self.last_db = e.db;
-        if !filter.wants_cheap(e) {
+        let now = self.now();
+        if !filter.wants_cheap(e, now) {
             return Ok(());
         }
-        let now = self.now();
         let key: &[u8] = match e.key {
             RdbStr::Raw(b) => b,
             other => {
@@ -580,6 +538,14 @@ impl Scan {
         }
         let len = e.value.len()?;
         let ram = memory::estimate(key.len() as u64, &e.value)?;
+        if let Some((limits, tally)) = &mut self.what_if {
+            let alt = memory::estimate_with(key.len() as u64, &e.value, limits)?;
+            let t = &mut tally[e.value.object_type() as usize];
+            t[0] += 1;
+            t[1] += ram;
+            t[2] += alt;
+            t[3] += u64::from(alt != ram);
+        }
         let facts = KeyFacts {
             db: e.db,
             key,
@@ -599,6 +565,9 @@ impl Scan {
 /// The default report.
 #[derive(Serialize)]
 struct Summary {
+    /// How many rows the tables list (--top).
+    #[serde(skip)]
+    top: usize,
     file: String,
     file_bytes: u64,
     magic: Option<&'static str>,
@@ -615,7 +584,16 @@ struct Summary {
     encodings: Vec<EncodingRow>,
     biggest: Biggest,
     prefixes: PrefixReport,
+    /// Size (serialized bytes) and length (elements; bytes for strings)
+    /// distributions of each type.
+    distributions: Vec<ShapeRow>,
     expiry_histogram: Histogram,
+    /// With --what-if: the RAM estimate under the other thresholds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<WhatIf>,
+    /// With --slots: totals of each non-empty cluster slot, heaviest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slots: Option<Vec<SlotRow>>,
     functions: u64,
     module_aux: Vec<String>,
     slot_info: u64,
@@ -700,12 +678,80 @@ struct PrefixReport {
 }
 
 #[derive(Serialize)]
+struct WhatIf {
+    settings: Vec<String>,
+    ram: u64,
+    ram_what_if: u64,
+    /// ram_what_if - ram (negative: the change saves memory).
+    delta: i64,
+    types: Vec<WhatIfRow>,
+}
+
+#[derive(Serialize)]
+struct WhatIfRow {
+    #[serde(rename = "type")]
+    object_type: &'static str,
+    keys: u64,
+    ram: u64,
+    ram_what_if: u64,
+    delta: i64,
+    /// Keys whose estimate changes (their encoding would).
+    keys_changed: u64,
+}
+
+#[derive(Serialize)]
+struct SlotRow {
+    slot: u16,
+    #[serde(flatten)]
+    tally: Tally,
+}
+
+#[derive(Serialize)]
+struct ShapeRow {
+    #[serde(rename = "type")]
+    object_type: &'static str,
+    keys: u64,
+    size: DistRow,
+    len: DistRow,
+}
+
+#[derive(Serialize)]
+struct DistRow {
+    p50: u64,
+    p90: u64,
+    p99: u64,
+    max: u64,
+    mean: f64,
+    /// Keys by power-of-two range: [from, to, keys].
+    histogram: Vec<(u64, u64, u64)>,
+}
+
+impl DistRow {
+    fn of(d: &Distribution) -> DistRow {
+        DistRow {
+            p50: d.percentile(0.5),
+            p90: d.percentile(0.9),
+            p99: d.percentile(0.99),
+            max: d.max,
+            mean: if d.n == 0 {
+                0.0
+            } else {
+                (d.sum as f64 / d.n as f64 * 10.0).round() / 10.0
+            },
+            histogram: d.histogram(),
+        }
+    }
+}
+
+#[derive(Serialize)]
 struct Histogram {
     now_ms: Option<i64>,
     /// argument, ctime (the file's aux field) or clock.
     now_source: &'static str,
     #[serde(flatten)]
     counts: ExpiryHistogram,
+    /// Serialized bytes in each bucket.
+    bytes: ExpiryHistogram,
 }
 
 #[derive(Serialize)]
@@ -743,6 +789,7 @@ impl Scan {
             })
             .collect();
         Summary {
+            top: self.top,
             file: name.to_owned(),
             file_bytes,
             magic: self.magic,
@@ -792,6 +839,58 @@ impl Scan {
                     })
                     .collect(),
             },
+            distributions: OBJECT_TYPES
+                .iter()
+                .filter(|t| stats.shapes[**t as usize].size.n > 0)
+                .map(|t| {
+                    let shape = &stats.shapes[*t as usize];
+                    ShapeRow {
+                        object_type: t.name(),
+                        keys: shape.size.n,
+                        size: DistRow::of(&shape.size),
+                        len: DistRow::of(&shape.len),
+                    }
+                })
+                .collect(),
+            what_if: self.what_if.as_ref().map(|(_, tally)| {
+                let types: Vec<WhatIfRow> = OBJECT_TYPES
+                    .iter()
+                    .filter(|t| tally[**t as usize][0] > 0)
+                    .map(|t| {
+                        let [keys, ram, alt, changed] = tally[*t as usize];
+                        WhatIfRow {
+                            object_type: t.name(),
+                            keys,
+                            ram,
+                            ram_what_if: alt,
+                            delta: alt as i64 - ram as i64,
+                            keys_changed: changed,
+                        }
+                    })
+                    .collect();
+                let ram: u64 = types.iter().map(|t| t.ram).sum();
+                let alt: u64 = types.iter().map(|t| t.ram_what_if).sum();
+                WhatIf {
+                    settings: args.what_if.clone(),
+                    ram,
+                    ram_what_if: alt,
+                    delta: alt as i64 - ram as i64,
+                    types,
+                }
+            }),
+            slots: stats.slots.as_ref().map(|slots| {
+                let mut rows: Vec<SlotRow> = slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.keys > 0)
+                    .map(|(i, t)| SlotRow {
+                        slot: i as u16,
+                        tally: *t,
+                    })
+                    .collect();
+                rows.sort_by(|a, b| b.tally.bytes.cmp(&a.tally.bytes).then(a.slot.cmp(&b.slot)));
+                rows
+            }),
             expiry_histogram: Histogram {
                 now_ms: self.now_ms,
                 now_source: if self.now_source.is_empty() {
@@ -800,6 +899,7 @@ impl Scan {
                     self.now_source
                 },
                 counts: stats.histogram,
+                bytes: stats.histogram_bytes,
             },
             functions: self.functions,
             module_aux: self.module_aux,
@@ -955,20 +1055,107 @@ impl Report for Summary {
             table::write_titled(out, &title, &t)?;
         }
 
+        if !self.distributions.is_empty() {
+            let mut t = table::new([
+                "type", "keys", "size p50", "p90", "p99", "max", "len p50", "p90", "p99", "max",
+            ]);
+            for d in &self.distributions {
+                t.add_row([
+                    d.object_type.to_owned(),
+                    d.keys.to_string(),
+                    d.size.p50.to_string(),
+                    d.size.p90.to_string(),
+                    d.size.p99.to_string(),
+                    d.size.max.to_string(),
+                    d.len.p50.to_string(),
+                    d.len.p90.to_string(),
+                    d.len.p99.to_string(),
+                    d.len.max.to_string(),
+                ]);
+            }
+            table::align_right(&mut t, &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+            table::write_titled(
+                out,
+                "Sizes (serialized bytes) and lengths (elements) by type",
+                &t,
+            )?;
+            let mut t = table::new(["type", "size range", "keys"]);
+            for d in &self.distributions {
+                for (from, to, n) in &d.size.histogram {
+                    let range = if from == to {
+                        from.to_string()
+                    } else {
+                        format!("{from}-{to}")
+                    };
+                    t.add_row([d.object_type.to_owned(), range, n.to_string()]);
+                }
+            }
+            table::align_right(&mut t, &[1, 2]);
+            table::write_titled(out, "Size histogram (serialized bytes)", &t)?;
+        }
+        if let Some(w) = &self.what_if {
+            let mut t = table::new([
+                "type",
+                "keys",
+                "ram",
+                "ram what-if",
+                "delta",
+                "keys changed",
+            ]);
+            for r in &w.types {
+                t.add_row([
+                    r.object_type.to_owned(),
+                    r.keys.to_string(),
+                    r.ram.to_string(),
+                    r.ram_what_if.to_string(),
+                    format!("{:+}", r.delta),
+                    r.keys_changed.to_string(),
+                ]);
+            }
+            t.add_row([
+                "total".to_owned(),
+                w.types.iter().map(|r| r.keys).sum::<u64>().to_string(),
+                w.ram.to_string(),
+                w.ram_what_if.to_string(),
+                format!("{:+}", w.delta),
+                w.types
+                    .iter()
+                    .map(|r| r.keys_changed)
+                    .sum::<u64>()
+                    .to_string(),
+            ]);
+            table::align_right(&mut t, &[1, 2, 3, 4, 5]);
+            let title = format!("What if {}", w.settings.join(", "));
+            table::write_titled(out, &title, &t)?;
+        }
+        if let Some(slots) = &self.slots {
+            let mut t = table::new(["slot", "keys", "elements", "bytes", "ram"]);
+            for r in slots.iter().take(self.top.max(1)) {
+                t.add_row(tally_row(r.slot.to_string(), &r.tally));
+            }
+            table::align_right(&mut t, &[0, 1, 2, 3, 4]);
+            let title = format!(
+                "Cluster slots ({} with keys; the {} heaviest)",
+                slots.len(),
+                slots.len().min(self.top.max(1))
+            );
+            table::write_titled(out, &title, &t)?;
+        }
         let h = &self.expiry_histogram;
         let c = &h.counts;
-        let mut t = table::new(["expiry", "keys"]);
-        for (name, n) in [
-            ("already expired", c.expired),
-            ("within 1 hour", c.within_1h),
-            ("within 1 day", c.within_1d),
-            ("within 7 days", c.within_7d),
-            ("later", c.later),
-            ("no expiry", c.none),
+        let b = &h.bytes;
+        let mut t = table::new(["expiry", "keys", "bytes"]);
+        for (name, n, bytes) in [
+            ("already expired", c.expired, b.expired),
+            ("within 1 hour", c.within_1h, b.within_1h),
+            ("within 1 day", c.within_1d, b.within_1d),
+            ("within 7 days", c.within_7d, b.within_7d),
+            ("later", c.later, b.later),
+            ("no expiry", c.none, b.none),
         ] {
-            t.add_row([name.to_owned(), n.to_string()]);
+            t.add_row([name.to_owned(), n.to_string(), bytes.to_string()]);
         }
-        table::align_right(&mut t, &[1]);
+        table::align_right(&mut t, &[1, 2]);
         let title = format!(
             "Expiries (relative to {} from {})",
             h.now_ms

@@ -7,8 +7,8 @@
 //! so that its warnings reach stderr even while the main thread is stuck
 //! writing to a slow stdout (which is exactly when they matter).
 
-use std::io::{IsTerminal, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::Status;
 use crate::cli::{AckMode, ReplicaTailArgs};
+use crate::connect::Endpoint;
 use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{display, display_short, serialize_list};
 use crate::output::json::JsonLines;
@@ -54,9 +55,18 @@ const CHECK_EVERY: u32 = 1024;
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
 
 pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let (host, port) = split_host_port(&args.master)?;
-    let addr = resolve(&host, port)?;
-    let auth = auth(args)?;
+    if args.connect.db.is_some() {
+        bail!("-n selects a database, which replication does not have: use --db N to report one");
+    }
+    let endpoint = Endpoint::from_args(
+        &args.connect,
+        args.master.as_deref(),
+        args.timeout.min(Duration::from_secs(10)),
+    )?;
+    let auth = endpoint.password.as_ref().map(|password| Auth {
+        user: endpoint.user.clone(),
+        password: password.clone(),
+    });
     let snapshot_mode = SnapshotMode::parse(&args.rdb)?;
     if args.max_lag.is_some() && args.lag_interval.is_zero() {
         bail!("--max-lag needs lag polling (a --lag-interval above 0)");
@@ -102,9 +112,7 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     if !args.lag_interval.is_zero() {
         let poller = Poller {
-            host: host.clone(),
-            port,
-            auth: auth.clone(),
+            endpoint: endpoint.clone(),
             interval: args.lag_interval,
             timeout: args.timeout.min(Duration::from_secs(10)),
             max_lag: args.max_lag,
@@ -130,7 +138,7 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
         lag_rx,
         position: resume,
         stats: StreamStats::default(),
-        summary: Summary::new(&args.master),
+        summary: Summary::new(&endpoint.to_string()),
         started: Instant::now(),
         deadline: args.duration.map(|d| Instant::now() + d),
         last_resume_save: Instant::now(),
@@ -145,7 +153,7 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
             refreshing: format == Format::Table && std::io::stdout().is_terminal(),
         }),
     };
-    let outcome = tail.follow(addr, config);
+    let outcome = tail.follow(&endpoint, config);
     drop(stop_tx);
     tail.finish(outcome)
 }
@@ -235,22 +243,25 @@ fn unix_micros() -> u64 {
 impl Tail<'_> {
     /// Connect, follow, reconnect on transient failures; returns why it
     /// stopped, or the error that ends the run.
-    fn follow(&mut self, addr: SocketAddr, config: Config) -> anyhow::Result<Stop> {
+    fn follow(&mut self, endpoint: &Endpoint, config: Config) -> anyhow::Result<Stop> {
         let mut backoff = Duration::from_millis(100);
         let mut connected_once = false;
+        // Link failures since the stream last flowed: a master that breaks
+        // every transfer at the same point says so, not just "closed".
+        let mut failures = 0u32;
         loop {
             if let Some(stop) = self.should_stop() {
                 return Ok(stop);
             }
             let mut link = match Link::connect(
-                addr,
+                endpoint,
                 config.clone(),
                 self.position.clone(),
                 self.args.timeout,
             ) {
                 Ok(link) => link,
-                Err(e) if !connected_once => {
-                    return Err(e).with_context(|| format!("master {}", self.args.master));
+                Err(e) if !connected_once || !e.is_transient() => {
+                    return Err(explain(e, endpoint));
                 }
                 Err(e) => {
                     warn(&format!("{e}; retrying in {backoff:?}"));
@@ -262,31 +273,58 @@ impl Tail<'_> {
                 }
             };
             connected_once = true;
-            *lock(&self.shared.local_addr) = Some(link.local_addr());
+            *lock(&self.shared.local_addr) = link.local_addr();
             // An error writing our own output ends the run (a closed pipe
             // is a normal way out); only link failures are retried.
-            let ended = self.pump(&mut link).context("writing the report")?;
+            let ended = match self.pump(&mut link) {
+                Ok(ended) => ended,
+                // `--rdb save` failing (a full disk) is about the snapshot
+                // file, not the report on stdout.
+                Err(e) if e.get_ref().is_some_and(|inner| inner.is::<SnapshotError>()) => {
+                    return Err(anyhow::Error::new(e)).context("saving the snapshot");
+                }
+                Err(e) => return Err(e).context("writing the report"),
+            };
             if link.replica().is_streaming() {
                 backoff = Duration::from_millis(100);
+                failures = 0;
             }
+            let phase = link.replica().phase();
             self.position = link.replica().position();
             let e = match ended {
                 Ended::Stopped(stop) => return Ok(stop),
                 Ended::Failed(e) => e,
             };
             self.abort_snapshot();
+            if !link.heard()
+                && matches!(e, LinkError::Io(_) | LinkError::Closed)
+                && !endpoint_tls(endpoint)
+            {
+                return Err(anyhow::Error::from(e).context(format!(
+                    "master {endpoint} hung up before answering (if it is a TLS port, pass --tls \
+                     or a rediss:// URI)"
+                )));
+            }
             if let LinkError::Replication(ReplError::Protocol(message)) = &e {
-                super::problem(format!("{}: protocol error {message}", self.args.master));
+                super::problem(format!("{endpoint}: protocol error {message}"));
                 return Ok(Stop::ProtocolError);
             }
             if !e.is_transient() {
                 if let Some(position) = self.position.clone() {
                     self.save_resume(&position)?;
                 }
-                return Err(e).with_context(|| format!("master {}", self.args.master));
+                return Err(explain(e, endpoint));
             }
             self.disconnected(&e)?;
-            warn(&format!("{e}; reconnecting in {backoff:?}"));
+            failures += 1;
+            let repeated = if failures > 1 {
+                format!(" (failure {failures} in a row without reaching the stream)")
+            } else {
+                String::new()
+            };
+            warn(&format!(
+                "{e} {phase}{repeated}; reconnecting in {backoff:?}"
+            ));
             if let Some(stop) = self.pause(backoff) {
                 return Ok(stop);
             }
@@ -411,7 +449,7 @@ impl Tail<'_> {
         match e {
             SnapshotError::Rdb(_) => {
                 self.out.flush(&self.bars)?;
-                super::problem(format!("{}: {e}", self.args.master));
+                super::problem(format!("{}: {e}", self.summary.master));
                 Ok(Some(Stop::CorruptSnapshot))
             }
             SnapshotError::Io { .. } => Err(std::io::Error::other(e)),
@@ -1024,9 +1062,7 @@ impl SnapshotMode {
 
 /// The lag thread.
 struct Poller {
-    host: String,
-    port: u16,
-    auth: Option<Auth>,
+    endpoint: Endpoint,
     interval: Duration,
     timeout: Duration,
     max_lag: Option<u64>,
@@ -1045,8 +1081,7 @@ impl Poller {
                 _ => return,
             }
             if probe.is_none() {
-                match MasterProbe::connect(&self.host, self.port, self.auth.as_ref(), self.timeout)
-                {
+                match MasterProbe::connect(&self.endpoint, self.timeout) {
                     Ok(p) => probe = Some(p),
                     Err(e) => {
                         if !failing {
@@ -1141,115 +1176,31 @@ fn note(message: &str) {
     log(false, message);
 }
 
-/// `HOST:PORT`, `[v6]:PORT`, `HOST` (6379), or a bare IPv6 address.
-fn split_host_port(text: &str) -> anyhow::Result<(String, u16)> {
-    let bad = || anyhow::anyhow!("invalid master address {text:?}: expected HOST:PORT");
-    if let Some(rest) = text.strip_prefix('[') {
-        let (host, tail) = rest.split_once(']').ok_or_else(bad)?;
-        let port = match tail.strip_prefix(':') {
-            Some(p) => p.parse().map_err(|_| bad())?,
-            None if tail.is_empty() => 6379,
-            None => return Err(bad()),
-        };
-        return Ok((host.to_owned(), port));
-    }
-    match text.rsplit_once(':') {
-        Some((host, _)) if host.contains(':') => Ok((text.to_owned(), 6379)),
-        Some((host, port)) if !host.is_empty() => {
-            Ok((host.to_owned(), port.parse().map_err(|_| bad())?))
-        }
-        Some(_) => Err(bad()),
-        None if !text.is_empty() => Ok((text.to_owned(), 6379)),
-        None => Err(bad()),
-    }
+/// A link error as the user can act on it: authentication refusals name
+/// the options that supply credentials.
+fn endpoint_tls(endpoint: &Endpoint) -> bool {
+    endpoint.tls.is_some()
 }
 
-fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
-    (host, port)
-        .to_socket_addrs()
-        .with_context(|| format!("cannot resolve {host}"))?
-        .next()
-        .with_context(|| format!("{host} has no address"))
-}
-
-fn auth(args: &ReplicaTailArgs) -> anyhow::Result<Option<Auth>> {
-    let password = if args.askpass {
-        Some(ask_password().context("--askpass")?)
-    } else {
-        args.password.clone()
-    };
-    match (password, &args.user) {
-        (Some(password), user) => Ok(Some(Auth {
-            user: user.clone(),
-            password,
-        })),
-        (None, Some(_)) => bail!("--user needs --password, SONDE_PASSWORD or --askpass"),
-        (None, None) => Ok(None),
+/// Connection errors name the endpoint already; others get it in front.
+fn explain(e: LinkError, endpoint: &Endpoint) -> anyhow::Error {
+    match e {
+        LinkError::Replication(ReplError::Auth(reply)) => anyhow::anyhow!(
+            "master {endpoint}: {}",
+            crate::connect::auth_hint(
+                &reply,
+                endpoint.user.as_deref(),
+                endpoint.password.is_some()
+            )
+        ),
+        LinkError::Connect(e) => e.into(),
+        other => anyhow::Error::from(other).context(format!("master {endpoint}")),
     }
-}
-
-/// Read a password from the terminal with echo off.
-fn ask_password() -> anyhow::Result<String> {
-    use std::os::fd::AsRawFd;
-    let mut tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .context("no terminal to ask on")?;
-    if !tty.is_terminal() {
-        bail!("no terminal to ask on");
-    }
-    tty.write_all(b"Password: ")?;
-    let fd = tty.as_raw_fd();
-    // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
-    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-        bail!(
-            "cannot read terminal settings: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-    let mut quiet = saved;
-    quiet.c_lflag &= !libc::ECHO;
-    quiet.c_lflag |= libc::ECHONL;
-    // SAFETY: fd is open; the settings come from tcgetattr.
-    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    let result = loop {
-        match tty.read(&mut byte) {
-            Ok(0) => break Ok(()),
-            Ok(_) if byte[0] == b'\n' => break Ok(()),
-            Ok(_) => line.push(byte[0]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
-        }
-    };
-    // SAFETY: as above; restores what tcgetattr returned.
-    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
-    result?;
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    String::from_utf8(line).context("the password is not UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn master_addresses() {
-        let ok = |t: &str| split_host_port(t).unwrap();
-        assert_eq!(ok("127.0.0.1:7000"), ("127.0.0.1".into(), 7000));
-        assert_eq!(ok("localhost"), ("localhost".into(), 6379));
-        assert_eq!(ok("[::1]:7001"), ("::1".into(), 7001));
-        assert_eq!(ok("[::1]"), ("::1".into(), 6379));
-        assert_eq!(ok("::1"), ("::1".into(), 6379));
-        for bad in ["", ":6379", "host:port", "[::1", "[::1]x", "h:99999"] {
-            assert!(split_host_port(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn rdb_modes() {

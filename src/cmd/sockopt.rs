@@ -5,13 +5,14 @@ mod render;
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
 
 use super::{Status, problem};
 use crate::cli::SockoptProbeArgs;
+use crate::connect::Endpoint;
 use crate::output::{Format, emit};
 use crate::sockopt::experiments::{self, Experiment, Knobs, Outcome};
 use crate::sockopt::limits::Limits;
@@ -51,14 +52,34 @@ pub fn run(args: &SockoptProbeArgs, format: Format, out: &mut dyn Write) -> anyh
     }
     let settings = parse_settings(&args.set)?;
     let limits = Limits::read();
-    let report = match &args.target {
+    let c = &args.connect;
+    let names_server =
+        c.host.is_some() || c.port.is_some() || c.uri.is_some() || c.socket.is_some();
+    if !args.experiment.is_empty() && names_server {
+        bail!("connection options (-h/-p/-u/-s) probe a server: they do not go with --experiment");
+    }
+    if args.ping && args.target.is_none() && !names_server {
+        bail!("--ping needs --target (or -h/-p/-u naming the server)");
+    }
+    let target = match &args.target {
+        Some(text) => Some(text.as_str()),
+        None if names_server => Some(""),
+        None => None,
+    };
+    let report = match target {
         Some(text) => {
-            let addrs = resolve(text)?;
-            let kinds: Vec<SocketKind> = addrs.iter().map(SocketKind::tcp_for).collect();
-            check_applicable(&settings, &args.set, &kinds)?;
+            let positional = Some(text).filter(|t| !t.is_empty());
+            let endpoint =
+                Endpoint::from_args(c, positional, Duration::from_secs(5)).context("--target")?;
+            let kind = match endpoint.host_port() {
+                Some((host, port)) => crate::connect::stream::resolve(host, port)?
+                    .first()
+                    .map(SocketKind::tcp_for),
+                None => None,
+            };
+            check_applicable(&settings, &args.set, &kind.into_iter().collect::<Vec<_>>())?;
             let (connection, options) =
-                target::probe(&addrs, args.connect_timeout, &settings, &limits, args.ping)
-                    .with_context(|| format!("--target {text}"))?;
+                target::probe(&endpoint, &settings, &limits, args.ping).context("--target")?;
             ProbeReport {
                 platform: sys::HOST,
                 sockets: vec![connection.socket],
@@ -195,22 +216,6 @@ fn check_applicable(
         }
     }
     Ok(())
-}
-
-/// `HOST:PORT` into addresses, in resolver order.
-fn resolve(text: &str) -> anyhow::Result<Vec<SocketAddr>> {
-    let usage =
-        || format!("--target {text}: expected HOST:PORT, such as 127.0.0.1:6379 or [::1]:6379");
-    let (_, port) = text.rsplit_once(':').with_context(usage)?;
-    port.parse::<u16>().ok().with_context(usage)?;
-    let addrs: Vec<SocketAddr> = text
-        .to_socket_addrs()
-        .with_context(|| format!("--target {text}: cannot resolve"))?
-        .collect();
-    if addrs.is_empty() {
-        bail!("--target {text}: the name resolved to no address");
-    }
-    Ok(addrs)
 }
 
 fn run_experiments(

@@ -33,7 +33,90 @@ const DICT_ENTRY: u64 = 24;
 const DICT: u64 = 56;
 const QUICKLIST: u64 = 40;
 const QUICKLIST_NODE: u64 = 32;
-const NODE_LIMIT: u64 = 8192;
+
+/// The encoding thresholds of the model (redis.conf's names); the default
+/// is Redis 7.0's compiled-in configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    /// Negative: node size in KiB classes (-1 = 4 KiB .. -5 = 64 KiB);
+    /// positive: elements per node.
+    pub list_max_listpack_size: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::REDIS_7_0
+    }
+}
+
+impl Limits {
+    pub const REDIS_7_0: Limits = Limits {
+        hash_max_listpack_entries: 512,
+        hash_max_listpack_value: 64,
+        zset_max_listpack_entries: 128,
+        zset_max_listpack_value: 64,
+        set_max_intset_entries: 512,
+        list_max_listpack_size: -2,
+    };
+
+    /// Apply one `name=value` setting (the ziplist spellings too).
+    pub fn set(&mut self, setting: &str) -> std::result::Result<(), String> {
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or_else(|| format!("{setting:?}: expected NAME=VALUE"))?;
+        let name = name
+            .trim()
+            .to_ascii_lowercase()
+            .replace("ziplist", "listpack");
+        let value = value.trim();
+        let unsigned = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{setting:?}: {value:?} is not a non-negative integer"))
+        };
+        match name.as_str() {
+            "hash-max-listpack-entries" => self.hash_max_listpack_entries = unsigned()?,
+            "hash-max-listpack-value" => self.hash_max_listpack_value = unsigned()?,
+            "zset-max-listpack-entries" => self.zset_max_listpack_entries = unsigned()?,
+            "zset-max-listpack-value" => self.zset_max_listpack_value = unsigned()?,
+            "set-max-intset-entries" => self.set_max_intset_entries = unsigned()?,
+            "list-max-listpack-size" => {
+                let n: i64 = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n != 0 && *n >= -5)
+                    .ok_or_else(|| {
+                        format!("{setting:?}: expected -1 to -5 (4 to 64 KiB) or a positive count")
+                    })?;
+                self.list_max_listpack_size = n;
+            }
+            _ => {
+                return Err(format!(
+                    "{setting:?}: unknown setting (hash-max-listpack-entries, \
+                     hash-max-listpack-value, zset-max-listpack-entries, \
+                     zset-max-listpack-value, set-max-intset-entries, list-max-listpack-size)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a list node is full before adding an entry of `sz` bytes.
+    fn node_full(&self, node_bytes: u64, node_items: u64, sz: u64) -> bool {
+        if node_items == 0 {
+            return false;
+        }
+        match self.list_max_listpack_size {
+            n if n < 0 => node_bytes + sz > 4096u64 << ((-n - 1) as u32),
+            n => node_items >= n as u64,
+        }
+    }
+}
 
 /// The jemalloc size class an allocation of `n` bytes lands in.
 pub fn jemalloc_size(n: u64) -> u64 {
@@ -124,8 +207,13 @@ fn dict_size(count: u64) -> u64 {
 
 /// Estimated `MEMORY USAGE` of a key named `key_len` bytes holding `value`.
 pub fn estimate(key_len: u64, value: &Value<'_>) -> Result<u64> {
+    estimate_with(key_len, value, &Limits::REDIS_7_0)
+}
+
+/// [`estimate`] under other encoding thresholds.
+pub fn estimate_with(key_len: u64, value: &Value<'_>, limits: &Limits) -> Result<u64> {
     let key = sds_size(key_len) + DICT_ENTRY;
-    Ok(key + value_size(value)?)
+    Ok(key + value_size(value, limits)?)
 }
 
 fn string_size(s: &RdbStr<'_>) -> Result<u64> {
@@ -143,8 +231,12 @@ fn string_size(s: &RdbStr<'_>) -> Result<u64> {
     })
 }
 
-fn value_size(value: &Value<'_>) -> Result<u64> {
-    if let Some(size) = compact_size(value)? {
+fn value_size(value: &Value<'_>, limits: &Limits) -> Result<u64> {
+    // The shortcut trusts that a compact encoding on disk was written under
+    // the default thresholds.
+    if *limits == Limits::REDIS_7_0
+        && let Some(size) = compact_size(value)?
+    {
         return Ok(size);
     }
     let vt = value.value_type;
@@ -182,7 +274,7 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
             for e in value.elements()? {
                 let Element::Member(item) = e? else { continue };
                 let sz = lp_entry_size(&item);
-                if node_items > 0 && node_bytes + sz > NODE_LIMIT {
+                if limits.node_full(node_bytes, node_items, sz) {
                     total += QUICKLIST_NODE + jemalloc_size(node_bytes);
                     nodes += 1;
                     node_bytes = 7;
@@ -216,7 +308,7 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
                 members += DICT_ENTRY + sds_size(item.len() as u64);
             }
             if let Some((lo, hi)) = ints
-                && count <= 512
+                && count <= limits.set_max_intset_entries
             {
                 let width = if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
                     2
@@ -239,12 +331,13 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
                     continue;
                 };
                 count += 1;
-                small &= field.len() <= 64 && value.len() <= 64;
+                small &= field.len() as u64 <= limits.hash_max_listpack_value
+                    && value.len() as u64 <= limits.hash_max_listpack_value;
                 lp += lp_entry_size(&field) + lp_entry_size(&value);
                 table += DICT_ENTRY + sds_size(field.len() as u64) + sds_size(value.len() as u64);
             }
             let listpack_on_disk = matches!(vt, ValueType::HashListpack);
-            if small && count <= 512 {
+            if small && count <= limits.hash_max_listpack_entries {
                 let bytes = if listpack_on_disk {
                     value_blob_len(value).unwrap_or(lp)
                 } else {
@@ -265,11 +358,11 @@ fn value_size(value: &Value<'_>) -> Result<u64> {
                     continue;
                 };
                 count += 1;
-                small &= member.len() <= 64;
+                small &= member.len() as u64 <= limits.zset_max_listpack_value;
                 lp += lp_entry_size(&member) + lp_score_size(score);
                 nodes += sds_size(member.len() as u64) + DICT_ENTRY + 53;
             }
-            if small && count <= 128 {
+            if small && count <= limits.zset_max_listpack_entries {
                 let bytes = if vt == ValueType::ZsetListpack {
                     value_blob_len(value).unwrap_or(lp)
                 } else {
@@ -326,6 +419,19 @@ fn value_blob_len(value: &Value<'_>) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_from_settings() {
+        let mut l = Limits::default();
+        l.set("hash-max-ziplist-entries=1024").unwrap();
+        l.set("list-max-listpack-size = -3").unwrap();
+        assert_eq!(l.hash_max_listpack_entries, 1024);
+        assert_eq!(l.list_max_listpack_size, -3);
+        assert!(l.set("hash-max-listpack-entries").is_err());
+        assert!(l.set("maxmemory=1").is_err());
+        assert!(l.set("list-max-listpack-size=-6").is_err());
+        assert!(l.node_full(8000, 3, 200) == (8200 > 16384));
+    }
 
     #[test]
     fn jemalloc_classes() {

@@ -144,6 +144,22 @@ impl Reader {
         }
     }
 
+    /// A reader that continues at `pos` of an image whose header said
+    /// `magic` and `version`, in database `db`: to read again one key whose
+    /// offset (of its type byte) an earlier pass recorded. Computes no
+    /// checksum.
+    pub fn resume(magic: Magic, version: u32, db: u64, pos: u64) -> Reader {
+        Reader {
+            state: State::Body,
+            pos,
+            magic,
+            version,
+            db,
+            crc: 0,
+            compute_checksum: false,
+        }
+    }
+
     /// Do not compute the CRC-64 (the caller computes it elsewhere, e.g.
     /// in parallel over an mmap); `Eof.computed` is then `None`.
     pub fn without_checksum(mut self) -> Reader {

@@ -101,7 +101,8 @@ impl TopN {
     pub fn new(n: usize) -> TopN {
         TopN {
             n,
-            heap: BinaryHeap::with_capacity(n + 1),
+            // Grown as keys come: `--top` may ask for more than there are.
+            heap: BinaryHeap::with_capacity(n.saturating_add(1).min(1024)),
         }
     }
 
@@ -231,25 +232,131 @@ pub struct ExpiryHistogram {
 
 impl ExpiryHistogram {
     pub fn add(&mut self, expire_ms: Option<i64>, now_ms: i64) {
+        self.add_weighted(expire_ms, now_ms, 1);
+    }
+
+    /// Add `weight` (e.g. a key's bytes) to the key's bucket.
+    pub fn add_weighted(&mut self, expire_ms: Option<i64>, now_ms: i64, weight: u64) {
         const HOUR: i64 = 3_600_000;
         match expire_ms {
-            None => self.none += 1,
+            None => self.none += weight,
             Some(t) => {
                 let left = t.saturating_sub(now_ms);
                 if left <= 0 {
-                    self.expired += 1;
+                    self.expired += weight;
                 } else if left < HOUR {
-                    self.within_1h += 1;
+                    self.within_1h += weight;
                 } else if left < 24 * HOUR {
-                    self.within_1d += 1;
+                    self.within_1d += weight;
                 } else if left < 7 * 24 * HOUR {
-                    self.within_7d += 1;
+                    self.within_7d += weight;
                 } else {
-                    self.later += 1;
+                    self.later += weight;
                 }
             }
         }
     }
+}
+
+/// A distribution of values in bounded memory: four linear sub-buckets
+/// per power of two (so a percentile is exact to within 25%, reported as
+/// its bucket's upper bound, never above the true maximum).
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    counts: Vec<u64>,
+    pub n: u64,
+    pub max: u64,
+    pub sum: u64,
+}
+
+impl Default for Distribution {
+    fn default() -> Self {
+        Distribution {
+            counts: vec![0; 4 + 62 * 4],
+            n: 0,
+            max: 0,
+            sum: 0,
+        }
+    }
+}
+
+fn bucket_of(v: u64) -> usize {
+    if v < 4 {
+        return v as usize;
+    }
+    let k = 63 - v.leading_zeros() as usize;
+    let sub = ((v >> (k - 2)) & 3) as usize;
+    4 + (k - 2) * 4 + sub
+}
+
+/// The largest value that lands in bucket `i`.
+fn bucket_upper(i: usize) -> u64 {
+    if i < 4 {
+        return i as u64;
+    }
+    let k = (i - 4) / 4 + 2;
+    let sub = ((i - 4) % 4) as u64;
+    let base = 1u64 << k;
+    let step = 1u64 << (k - 2);
+    (base + (sub + 1) * step).saturating_sub(1)
+}
+
+impl Distribution {
+    #[inline]
+    pub fn add(&mut self, v: u64) {
+        self.counts[bucket_of(v)] += 1;
+        self.n += 1;
+        self.sum = self.sum.saturating_add(v);
+        self.max = self.max.max(v);
+    }
+
+    /// The value at or below which `p` (0..=1) of the values lie.
+    pub fn percentile(&self, p: f64) -> u64 {
+        if self.n == 0 {
+            return 0;
+        }
+        let want = ((p * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return bucket_upper(i).min(self.max);
+            }
+        }
+        self.max
+    }
+
+    /// Counts by power-of-two range: `(from, to, count)` for each
+    /// non-empty range `[from, to]`.
+    pub fn histogram(&self) -> Vec<(u64, u64, u64)> {
+        let mut out: Vec<(u64, u64, u64)> = Vec::new();
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let upper = bucket_upper(i);
+            let (from, to) = if upper < 4 {
+                (upper, upper)
+            } else {
+                let k = 63 - upper.leading_zeros();
+                (1u64 << k, (1u64 << k).saturating_mul(2) - 1)
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == from => last.2 += c,
+                _ => out.push((from, to, c)),
+            }
+        }
+        out
+    }
+}
+
+/// Size and length distributions of one type.
+#[derive(Clone, Debug, Default)]
+pub struct TypeShape {
+    /// Serialized bytes.
+    pub size: Distribution,
+    /// Elements (bytes for strings).
+    pub len: Distribution,
 }
 
 /// Per-database counts.
@@ -274,6 +381,12 @@ pub struct Stats {
     pub by_len: TopN,
     pub prefixes: Prefixes,
     pub histogram: ExpiryHistogram,
+    /// Serialized bytes by the same expiry buckets.
+    pub histogram_bytes: ExpiryHistogram,
+    /// Indexed by `ObjectType as usize`.
+    pub shapes: [TypeShape; 7],
+    /// Per-slot tallies, when asked for (16384 of them).
+    pub slots: Option<Vec<Tally>>,
 }
 
 impl Stats {
@@ -288,7 +401,16 @@ impl Stats {
             by_len: TopN::new(top),
             prefixes: Prefixes::new(separator, depth),
             histogram: ExpiryHistogram::default(),
+            histogram_bytes: ExpiryHistogram::default(),
+            shapes: Default::default(),
+            slots: None,
         }
+    }
+
+    /// Also keep per-slot totals.
+    pub fn with_slots(mut self) -> Stats {
+        self.slots = Some(vec![Tally::default(); 16384]);
+        self
     }
 
     pub fn add(&mut self, k: &KeyFacts<'_>, now_ms: i64) {
@@ -321,6 +443,14 @@ impl Stats {
         self.by_len.offer(k.len, k);
         self.prefixes.add(k);
         self.histogram.add(k.expire_ms, now_ms);
+        self.histogram_bytes
+            .add_weighted(k.expire_ms, now_ms, k.size);
+        let shape = &mut self.shapes[k.object_type as usize];
+        shape.size.add(k.size);
+        shape.len.add(k.len);
+        if let Some(slots) = &mut self.slots {
+            slots[usize::from(crate::ring::slots::key_slot(k.key))].add(k);
+        }
     }
 }
 
@@ -339,6 +469,26 @@ mod tests {
             ram: 1,
             expire_ms: None,
         }
+    }
+
+    #[test]
+    fn distribution_percentiles() {
+        let mut d = Distribution::default();
+        for v in 1..=1000u64 {
+            d.add(v);
+        }
+        assert_eq!(d.max, 1000);
+        let p50 = d.percentile(0.5);
+        assert!((500..=640).contains(&p50), "{p50}");
+        assert_eq!(d.percentile(1.0), 1000);
+        for i in 0..200 {
+            let u = bucket_upper(i);
+            assert_eq!(bucket_of(u), i, "bucket {i} upper {u}");
+            assert_eq!(bucket_of(u + 1), i + 1);
+        }
+        let h = d.histogram();
+        assert_eq!(h.iter().map(|r| r.2).sum::<u64>(), 1000);
+        assert_eq!(h[0], (1, 1, 1));
     }
 
     #[test]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::replica::Auth;
+use crate::connect::{Client, ConnectError, Endpoint};
+use crate::resp::Frame;
 
 /// Polls kept for interpolation at most (an hour at one a second); older
 /// ones only matter while we are that far behind.
@@ -132,7 +133,9 @@ impl LagTracker {
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     #[error("{0}")]
-    Redis(#[from] redis::RedisError),
+    Connect(#[from] ConnectError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
     #[error("INFO replication has no master_repl_offset")]
     NoOffset,
 }
@@ -148,51 +151,37 @@ pub struct OutputBuffer {
     pub limit: Option<u64>,
 }
 
-/// A plain client connection to the master for polling.
+/// A plain client connection to the master for polling, through the same
+/// connection layer (TLS, AUTH) as the replication link.
 pub struct MasterProbe {
-    conn: redis::Connection,
+    conn: Client,
     limit: Option<u64>,
 }
 
 impl MasterProbe {
-    pub fn connect(
-        host: &str,
-        port: u16,
-        auth: Option<&Auth>,
-        timeout: Duration,
-    ) -> Result<MasterProbe, ProbeError> {
-        let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
-        if let Some(auth) = auth {
-            settings = settings.set_password(&auth.password);
-            if let Some(user) = &auth.user {
-                settings = settings.set_username(user);
-            }
-        }
-        let info = redis::IntoConnectionInfo::into_connection_info(redis::ConnectionAddr::Tcp(
-            host.to_owned(),
-            port,
-        ))?
-        .set_redis_settings(settings);
-        let client = redis::Client::open(info)?;
-        let mut conn = client.get_connection_with_timeout(timeout)?;
-        conn.set_read_timeout(Some(timeout))?;
-        conn.set_write_timeout(Some(timeout))?;
+    pub fn connect(endpoint: &Endpoint, timeout: Duration) -> Result<MasterProbe, ProbeError> {
+        let mut endpoint = endpoint.clone();
+        endpoint.connect_timeout = timeout;
+        // INFO and CLIENT LIST do not depend on the database.
+        endpoint.db = None;
+        let mut conn = Client::connect(&endpoint)?;
+        conn.set_timeout(Some(timeout))?;
         // Not allowed for every user; without it there is no limit to
         // compare against, and the probe still reports offsets.
-        let limit = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("client-output-buffer-limit")
-            .query::<Vec<String>>(&mut conn)
-            .ok()
-            .and_then(|pair| pair.get(1).and_then(|v| replica_limit(v)));
+        let limit = match conn.command(&["CONFIG", "GET", "client-output-buffer-limit"]) {
+            Ok(Frame::Array(pair)) => match pair.get(1) {
+                Some(Frame::Bulk(v)) => replica_limit(&String::from_utf8_lossy(v)),
+                _ => None,
+            },
+            Ok(_) => None,
+            Err(e) => return Err(e.into()),
+        };
         Ok(MasterProbe { conn, limit })
     }
 
     /// The master's `master_repl_offset`.
     pub fn master_offset(&mut self) -> Result<u64, ProbeError> {
-        let info: String = redis::cmd("INFO")
-            .arg("replication")
-            .query(&mut self.conn)?;
+        let info = self.conn.call_text(&["INFO", "replication"])?;
         info_field(&info, "master_repl_offset")
             .and_then(|v| v.parse().ok())
             .ok_or(ProbeError::NoOffset)
@@ -201,11 +190,9 @@ impl MasterProbe {
     /// Our connection's output buffer on the master, when the master lists
     /// it (`CLIENT LIST` allowed, and our address as it sees it).
     pub fn output_buffer(&mut self, ours: SocketAddr) -> Result<Option<OutputBuffer>, ProbeError> {
-        let list: String = redis::cmd("CLIENT")
-            .arg("LIST")
-            .arg("TYPE")
-            .arg("replica")
-            .query(&mut self.conn)?;
+        let list = self
+            .conn
+            .call_text(&["CLIENT", "LIST", "TYPE", "replica"])?;
         let addr = ours.to_string();
         let used = list.lines().find_map(|line| {
             let mut fields = line.split(' ').filter_map(|f| f.split_once('='));

@@ -1,4 +1,5 @@
-//! A blocking driver for [`Replica`]: one TCP connection to a master, read
+//! A blocking driver for [`Replica`]: one connection to a master (TCP, TLS
+//! or a unix socket, opened by [`crate::connect`]), read
 //! only when the state machine has run out of buffered input, written when
 //! it has something to say.
 //!
@@ -9,27 +10,36 @@
 //! plus one frame, and TCP pushes back on the master.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::position::Position;
 use super::replica::{Config, Event, ReplError, Replica};
+use crate::connect::{ConnectError, Endpoint, Stream};
 
 const READ_SIZE: usize = 64 * 1024;
 
 /// Why a link ended.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("cannot connect to {addr}: {source}")]
-    Connect { addr: SocketAddr, source: io::Error },
+    #[error(transparent)]
+    Connect(ConnectError),
     #[error("master closed the connection")]
     Closed,
     #[error("no data from master for {0:?}")]
     Idle(Duration),
+    // Not a `source`: the message already holds it, and an error chain
+    // would print it twice.
     #[error("connection to master failed: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     #[error(transparent)]
     Replication(#[from] ReplError),
+}
+
+impl From<io::Error> for LinkError {
+    fn from(e: io::Error) -> LinkError {
+        LinkError::Io(e)
+    }
 }
 
 impl LinkError {
@@ -38,10 +48,8 @@ impl LinkError {
     /// refusals and protocol errors will not fix themselves.
     pub fn is_transient(&self) -> bool {
         match self {
-            LinkError::Connect { .. }
-            | LinkError::Closed
-            | LinkError::Idle(_)
-            | LinkError::Io(_) => true,
+            LinkError::Connect(e) => e.is_transient(),
+            LinkError::Closed | LinkError::Idle(_) | LinkError::Io(_) => true,
             LinkError::Replication(e) => matches!(e, ReplError::TryLater(_)),
         }
     }
@@ -49,31 +57,32 @@ impl LinkError {
 
 /// One connection to a master and its replica state.
 pub struct Link {
-    stream: TcpStream,
+    stream: Stream,
     replica: Replica,
     buf: Vec<u8>,
     idle_timeout: Duration,
     last_data: Instant,
-    local_addr: SocketAddr,
+    local_addr: Option<SocketAddr>,
+    /// Whether the master ever sent a byte on this connection.
+    heard: bool,
 }
 
 impl Link {
-    /// Connect to `addr` and start the handshake. When
-    /// `config.announce_port` is 0, the connection's own local port is
-    /// announced, so a master's INFO names a port that identifies us.
+    /// Connect to `endpoint` (TLS included) and start the handshake; the
+    /// replica sends AUTH itself, from `config`. When `config.announce_port`
+    /// is 0, the connection's own local port is announced, so a master's
+    /// INFO names a port that identifies us.
     pub fn connect(
-        addr: SocketAddr,
+        endpoint: &Endpoint,
         mut config: Config,
         resume: Option<Position>,
         timeout: Duration,
     ) -> Result<Link, LinkError> {
-        let stream = TcpStream::connect_timeout(&addr, timeout)
-            .map_err(|source| LinkError::Connect { addr, source })?;
-        stream.set_nodelay(true)?;
+        let (stream, _tls) = Stream::open(endpoint).map_err(LinkError::Connect)?;
         stream.set_write_timeout(Some(timeout))?;
-        let local_addr = stream.local_addr()?;
+        let local_addr = stream.local_addr();
         if config.announce_port == 0 {
-            config.announce_port = local_addr.port();
+            config.announce_port = local_addr.map_or(0, |a| a.port());
         }
         let mut link = Link {
             stream,
@@ -82,6 +91,7 @@ impl Link {
             idle_timeout: timeout,
             last_data: Instant::now(),
             local_addr,
+            heard: false,
         };
         link.flush()?;
         Ok(link)
@@ -113,6 +123,7 @@ impl Link {
             Ok(n) => {
                 self.replica.receive(&self.buf[..n]);
                 self.last_data = Instant::now();
+                self.heard = true;
                 Ok(())
             }
             Err(e)
@@ -131,13 +142,19 @@ impl Link {
         }
     }
 
+    /// True once the master sent anything (a server that hangs up before
+    /// answering PING is likely not speaking plain RESP on this port).
+    pub fn heard(&self) -> bool {
+        self.heard
+    }
+
     pub fn replica(&self) -> &Replica {
         &self.replica
     }
 
     /// Our end of the connection, as the master sees it on loopback (its
     /// `CLIENT LIST` shows it as `addr=`).
-    pub fn local_addr(&self) -> SocketAddr {
+    pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local_addr
     }
 

@@ -180,6 +180,8 @@ impl Spec {
             "sorted_set" => add("sortedset"),
             "pubsub" => add("pubsub"),
             "transactions" => add("transaction"),
+            "hyperloglog" => add("hyperloglog"),
+            "geo" => add("geo"),
             _ => {}
         }
         if self.has(flags::ADMIN) {

@@ -14,7 +14,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use mio::net::TcpStream;
+use super::tls::ServerStream;
 
 use super::reply::Reply;
 use super::state::transactions::Watches;
@@ -38,7 +38,7 @@ pub struct Client {
     pub id: u64,
     /// Slot in the loop's client table (also its mio token).
     pub slot: usize,
-    pub stream: Option<TcpStream>,
+    pub stream: Option<ServerStream>,
     pub peer: Option<SocketAddr>,
     pub local_addr: Option<SocketAddr>,
     /// Peer is 127.0.0.1 or ::1 (protected mode, "local" permissions).
@@ -48,6 +48,9 @@ pub struct Client {
     pub query: Vec<u8>,
     pub query_pos: usize,
     pub query_end: usize,
+    /// Most unparsed bytes held since the cron last looked (Redis's
+    /// querybuf_peak): the cron shrinks the buffer toward it.
+    pub query_peak: usize,
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
@@ -91,7 +94,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(id: u64, slot: usize, stream: Option<TcpStream>) -> Client {
+    pub fn new(id: u64, slot: usize, stream: Option<ServerStream>) -> Client {
         let peer = stream.as_ref().and_then(|s| s.peer_addr().ok());
         let local_addr = stream.as_ref().and_then(|s| s.local_addr().ok());
         let is_local = match peer {
@@ -110,6 +113,7 @@ impl Client {
             query: Vec::new(),
             query_pos: 0,
             query_end: 0,
+            query_peak: 0,
             reply: Reply::default(),
             db: 0,
             authenticated: false,
@@ -192,7 +196,34 @@ impl Client {
         let space = self.query.len() - self.query_end;
         let n = stream.read(&mut self.query[self.query_end..])?;
         self.query_end += n;
+        self.query_peak = self.query_peak.max(self.query_end - self.query_pos);
         Ok((n, n == space))
+    }
+
+    /// From the cron, as Redis's clientsCronResizeQueryBuffer: a buffer
+    /// wasting more than 4 KiB is cut to what it holds once the client has
+    /// been idle over 2 seconds, or, past 32 KiB, to its recent peak when
+    /// that is under half its size. The peak then restarts from now.
+    pub fn resize_query_buffer(&mut self, now: Instant) {
+        let used = self.query_len();
+        let size = self.query.len();
+        if size - used > 4 * 1024 {
+            let target = if now.duration_since(self.last_interaction).as_secs() > 2 {
+                Some(used)
+            } else if size > 32 * 1024 && size / 2 > self.query_peak {
+                Some(used.max(self.query_peak))
+            } else {
+                None
+            };
+            if let Some(target) = target {
+                self.query.copy_within(self.query_pos..self.query_end, 0);
+                self.query_pos = 0;
+                self.query_end = used;
+                self.query.truncate(target);
+                self.query.shrink_to_fit();
+            }
+        }
+        self.query_peak = self.query_len();
     }
 
     /// Write pending output until done or WouldBlock. Returns bytes written.
@@ -213,6 +244,14 @@ impl Client {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            }
+        }
+        // TLS: ciphertext the kernel did not take yet (has_pending_tls
+        // keeps WRITABLE interest until it is gone).
+        if self.reply.pending() == 0 {
+            match stream.flush() {
+                Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+                _ => {}
             }
         }
         self.reply.compact();

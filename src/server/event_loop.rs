@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
+use super::tls::ServerStream;
+
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
 use super::replication::{self, upstream};
@@ -47,6 +49,8 @@ pub enum ServeError {
     Bind { addr: String, source: io::Error },
     #[error("poll failed")]
     Poll(#[source] io::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 pub struct EventLoop {
@@ -59,6 +63,10 @@ pub struct EventLoop {
     next_cron: Instant,
     /// Reused for every request's argument ranges.
     parsed_args: Vec<Arg>,
+    /// Listeners from this index on are TLS (`tls-port`), with this
+    /// configuration.
+    tls_from: usize,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl EventLoop {
@@ -105,6 +113,20 @@ impl EventLoop {
                 Err(source) => return Err(ServeError::Bind { addr, source }),
             }
         }
+        let tls_from = listeners.len();
+        let tls = if server.config.tls.port != 0 {
+            let config = server.config.tls.server_config().map_err(ServeError::Tls)?;
+            for mut listener in super::tls::bind(&server.config.bind, server.config.tls.port)? {
+                let token = Token(LISTENER_BASE + listeners.len());
+                poll.registry()
+                    .register(&mut listener, token, Interest::READABLE)
+                    .map_err(ServeError::Poll)?;
+                listeners.push(listener);
+            }
+            Some(config)
+        } else {
+            None
+        };
         server.replication.registry = poll.registry().try_clone().ok();
         if let Some((host, port)) = server.config.replicaof.clone() {
             upstream::start(&mut server, host, port, false);
@@ -120,6 +142,8 @@ impl EventLoop {
             last_accept_warning: None,
             next_cron: Instant::now(),
             parsed_args: Vec::new(),
+            tls_from,
+            tls,
         })
     }
 
@@ -234,7 +258,16 @@ impl EventLoop {
                 return;
             };
             match listener.accept() {
-                Ok((stream, _)) => self.add_client(stream),
+                Ok((stream, _)) => {
+                    let stream = match (&self.tls, index >= self.tls_from) {
+                        (Some(config), true) => match ServerStream::tls(stream, config) {
+                            Ok(s) => s,
+                            Err(_) => continue,
+                        },
+                        _ => ServerStream::Plain(stream),
+                    };
+                    self.add_client(stream)
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.accept_pending = false;
                     return;
@@ -261,7 +294,7 @@ impl EventLoop {
         }
     }
 
-    fn add_client(&mut self, mut stream: TcpStream) {
+    fn add_client(&mut self, mut stream: ServerStream) {
         let server = &mut self.server;
         server.stats.connections_received += 1;
         if server.clients.count >= server.config.maxclients {
@@ -271,7 +304,7 @@ impl EventLoop {
             return;
         }
         let _ = stream.set_nodelay(true);
-        set_keepalive(&stream, server.config.tcp_keepalive);
+        set_keepalive(stream.tcp(), server.config.tcp_keepalive);
         let slot = server.clients.reserve_slot();
         let id = server.next_client_id;
         server.next_client_id += 1;
@@ -335,7 +368,12 @@ impl EventLoop {
                     self.server.stats.net_input_bytes += n as u64;
                     client.last_interaction = Instant::now();
                     self.process_input(&mut client);
-                    if client.query_len() as u64 > self.server.config.client_query_buffer_limit {
+                    let query_limit = if self.server.auth_required(&client) {
+                        Server::UNAUTH_QUERY_LIMIT
+                    } else {
+                        self.server.config.client_query_buffer_limit
+                    };
+                    if client.query_len() as u64 > query_limit {
                         self.server.log.warning(
                             "Closing client that reached max query buffer length",
                             &[
@@ -516,7 +554,7 @@ impl EventLoop {
             self.close(client);
             return;
         }
-        let want_write = pending > 0;
+        let want_write = pending > 0 || client.stream.as_ref().is_some_and(|s| s.has_pending_tls());
         if want_write != client.write_registered {
             let interest = if want_write {
                 Interest::READABLE | Interest::WRITABLE
@@ -610,6 +648,7 @@ impl EventLoop {
         let mut doomed = Vec::new();
         let mut over = Vec::new();
         for client in server.clients.iter_mut() {
+            client.resize_query_buffer(now);
             // Blocked and subscribed clients wait by design (Redis exempts
             // them from the idle timeout).
             if timeout > 0

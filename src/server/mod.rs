@@ -84,6 +84,7 @@ pub mod config;
 pub mod connection;
 pub mod dict;
 pub mod event_loop;
+pub mod geohash;
 pub mod info;
 pub mod keyspace;
 pub mod memory;
@@ -99,6 +100,7 @@ pub mod reply;
 pub mod signal;
 pub mod state;
 pub mod thin;
+pub mod tls;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -705,12 +707,23 @@ impl Server {
         }
     }
 
+    /// The most unread output an unauthenticated client may have: Redis's
+    /// 16 KiB reply buffer plus 1 KiB.
+    pub const UNAUTH_OUTPUT_LIMIT: u64 = 17 * 1024;
+    /// The most unparsed input an unauthenticated client may have (Redis
+    /// 7.2's limit; its requests are at most 10 arguments of 16 KiB).
+    pub const UNAUTH_QUERY_LIMIT: u64 = 1 << 20;
+
     /// Close `client` if its output is past the client-output-buffer-limit
     /// of its class (see [`output`]).
     pub fn check_output_limit(&mut self, client: &mut Client) {
         let class = output::Class::of(client);
         let used = output::held(client);
-        if output::over_limit(client, class.limit(&self.config), used) {
+        let over = output::over_limit(client, class.limit(&self.config), used);
+        // A client that has not authenticated may not leave replies unread
+        // (each one a -NOAUTH or a WRONGPASS): past this it is closed, as
+        // Redis closes it, whatever its class allows.
+        if over || (self.auth_required(client) && used > Self::UNAUTH_OUTPUT_LIMIT) {
             self.close_over_limit(client, class, used);
         }
     }

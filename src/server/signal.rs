@@ -129,6 +129,14 @@ pub mod event {
     pub const INCRBY: Event = Event::new(Class::String, "incrby");
     pub const INCRBYFLOAT: Event = Event::new(Class::String, "incrbyfloat");
     pub const SETBIT: Event = Event::new(Class::String, "setbit");
+    pub const PFADD: Event = Event::new(Class::String, "pfadd");
+    /// PFCOUNT refreshing the cached count and PFDEBUG converting the
+    /// encoding: Redis signals the key (WATCH) without a notification (an
+    /// event without a name is not notified).
+    pub const HLL_CACHE: Event = Event::new(Class::String, "");
+    pub const SORTSTORE: Event = Event::filling(Class::List, "sortstore");
+    pub const GEOSEARCHSTORE: Event = Event::filling(Class::Zset, "geosearchstore");
+    pub const GEORADIUSSTORE: Event = Event::filling(Class::Zset, "georadiusstore");
 
     // Lists (t_list.c).
     pub const LPUSH: Event = Event::filling(Class::List, "lpush");
@@ -298,6 +306,9 @@ impl Server {
     /// Where keyspace notifications, tracking invalidation and eviction
     /// bookkeeping subscribe: every event, in order.
     fn notify(&mut self, db: usize, key: &[u8], event: Event) {
+        if event.name.is_empty() {
+            return;
+        }
         if let Some(events) = self.signals.record.as_mut() {
             events.push(Recorded {
                 db,

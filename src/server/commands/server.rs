@@ -141,6 +141,24 @@ const COMMAND: &[Spec] = &[
         command_docs,
     ),
     Spec::new(
+        "getkeys",
+        -4,
+        LOADING | STALE,
+        G,
+        "2.8.13",
+        "Extract keys given a full Redis command",
+        super::getkeys::command_getkeys,
+    ),
+    Spec::new(
+        "getkeysandflags",
+        -4,
+        LOADING | STALE,
+        G,
+        "7.0.0",
+        "Extract keys and access flags given a full Redis command",
+        super::getkeys::command_getkeysandflags,
+    ),
+    Spec::new(
         "help",
         2,
         LOADING | STALE,
@@ -267,6 +285,24 @@ const SLOWLOG: &[Spec] = &[
 
 const MEMORY: &[Spec] = &[
     Spec::new(
+        "doctor",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Outputs memory problems report",
+        super::diagnostics::memory_doctor,
+    ),
+    Spec::new(
+        "malloc-stats",
+        2,
+        0,
+        G,
+        "4.0.0",
+        "Show allocator internal stats",
+        super::diagnostics::memory_malloc_stats,
+    ),
+    Spec::new(
         "usage",
         -3,
         READONLY,
@@ -306,6 +342,15 @@ const MEMORY: &[Spec] = &[
 ];
 
 const LATENCY: &[Spec] = &[
+    Spec::new(
+        "doctor",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return a human readable latency analysis report.",
+        super::diagnostics::latency_doctor,
+    ),
     Spec::new(
         "latest",
         2,
@@ -698,7 +743,9 @@ fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     let prefix: &[u8] = args.get(3).copied().unwrap_or(b"key");
     let db = client.db;
-    srv.ks.dbs[db].dict.reserve(count as usize);
+    // Reserve for what is plausible; a huge count grows the table as it
+    // fills instead of asking for it all (and aborting) up front.
+    srv.ks.dbs[db].dict.reserve((count as usize).min(1 << 24));
     let mut key = Vec::with_capacity(prefix.len() + 21);
     let mut value = Vec::with_capacity(32);
     for j in 0..count {

@@ -1049,8 +1049,12 @@ fn setbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     };
     let db = client.db;
+    let mut grew = false;
     match srv.ks.lookup_write(db, args[1]) {
-        None => srv.ks.dbs[db].add(args[1], Value::String(Str::Raw(Box::default()))),
+        None => {
+            srv.ks.dbs[db].add(args[1], Value::String(Str::Raw(Box::default())));
+            grew = true;
+        }
         Some(obj) => {
             if as_str(client, obj).is_none() {
                 return;
@@ -1067,6 +1071,7 @@ fn setbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let byte = (offset >> 3) as usize;
     if raw.len() <= byte {
         raw.resize(byte + 1, 0);
+        grew = true;
     }
     let mask = 1u8 << (7 - (offset & 7));
     let old = raw[byte] & mask != 0;
@@ -1075,7 +1080,10 @@ fn setbit(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         raw[byte] &= !mask;
     }
-    srv.key_changed(db, args[1], event::SETBIT, 1);
+    // Redis counts (and propagates) SETBIT only when the string changed.
+    if grew || old != (on == 1) {
+        srv.key_changed(db, args[1], event::SETBIT, 1);
+    }
     client.reply.int(i64::from(old));
 }
 

@@ -14,6 +14,7 @@
 //! error naming the directive, so a config file never silently means
 //! something else here (see `table` for the three kinds of parameters).
 
+mod lines;
 pub mod rewrite;
 mod special;
 pub mod table;
@@ -21,7 +22,8 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use table::{Access, Apply, Kind, PARAMS, Param, Source, Unit};
+use lines::Source;
+use table::{Access, Apply, Kind, PARAMS, Param, Unit};
 
 /// `enable-debug-command` / `enable-protected-configs`: no, yes or local
 /// (only from loopback connections).
@@ -167,6 +169,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
     pub latency_monitor_threshold: u64,
+    /// Largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file,
     /// CONFIG REWRITE).
     pub config_file: Option<PathBuf>,
@@ -207,6 +211,9 @@ pub struct Config {
     pub replica_announce_ip: Option<String>,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
+    /// tls-port, the certificate files, tls-auth-clients, tls-replication
+    /// (src/server/tls.rs reads them at start).
+    pub tls: super::tls::TlsSettings,
     /// Values of the parameters the server does not read (`Access::Kept`),
     /// and of not-yet-supported ones accepted under `unsupported: warn`;
     /// absent: the default.
@@ -283,6 +290,7 @@ impl Config {
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,
+            hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),
             save: Vec::new(),
@@ -314,6 +322,7 @@ impl Config {
             replica_announce_ip: None,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
+            tls: super::tls::TlsSettings::default(),
             kept: BTreeMap::new(),
             lenient: std::env::var("SONDE_UNSUPPORTED_CONFIG").is_ok_and(|v| v == "warn"),
             warnings: Vec::new(),
@@ -816,7 +825,7 @@ impl Config {
         let mut config = Config::default();
         let mut directives = Vec::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            let text = crate::input::read_text(path).map_err(|source| ConfigError::Read {
                 path: path.to_owned(),
                 source,
             })?;

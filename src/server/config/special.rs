@@ -5,8 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::rewrite::{Rewrite, format_memory, quote};
-use super::table::Source;
+use super::lines::{Rewrite, Source, format_memory, quote};
 use super::{Config, DEFAULT_SAVE, OutputLimit, SavePoint, Val};
 
 /// Put a special parameter back to its default.

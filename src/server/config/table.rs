@@ -15,7 +15,8 @@
 //! - `Later`: the feature is not built yet; only the default value is
 //!   accepted and anything else is an error naming the directive.
 
-use super::{Allow, Config, Fsync, LogLevel, rewrite::Rewrite, special};
+use super::lines::{Rewrite, Source};
+use super::{Allow, Config, Fsync, LogLevel, special};
 
 /// CONFIG SET refuses it: only a config file or option sets it.
 pub const IMMUTABLE: u8 = 1;
@@ -74,14 +75,6 @@ pub enum Kind {
         get: fn(&Config) -> String,
         rewrite: fn(&Config, &str, &mut Rewrite),
     },
-}
-
-/// Who sets a value: `save` appends when read from a file, replaces on
-/// CONFIG SET.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Source {
-    File,
-    Set,
 }
 
 /// Where the value lives. See the module docs.
@@ -231,6 +224,22 @@ macro_rules! s {
     };
 }
 
+/// A TLS file path (empty = not set).
+macro_rules! tls_path {
+    ($f:ident) => {
+        Access::Text(
+            |c| {
+                c.tls
+                    .$f
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            },
+            |c, v| c.tls.$f = (!v.is_empty()).then(|| std::path::PathBuf::from(v)),
+        )
+    };
+}
+
 const YES_NO_LOCAL: &[&str] = &["no", "yes", "local"];
 
 /// Every parameter, in the order CONFIG GET * lists them.
@@ -271,29 +280,44 @@ pub static PARAMS: &[Param] = &[
     ),
     p("timeout", M, int(0, 0, I32), i!(timeout)),
     p("tcp-keepalive", M, int(300, 0, I32), i!(tcp_keepalive)),
-    // TLS (tls-port at 0 leaves every other tls-* setting without effect).
-    p("tls-port", M, int(0, 0, 65535), Later),
+    // TLS (src/server/tls.rs; tls-port at 0 leaves every other tls-*
+    // setting without effect). Protocols and ciphers are kept: rustls's
+    // defaults apply.
+    p("tls-port", IMMUTABLE, int(0, 0, 65535), i!(tls.port)),
     p("tls-session-cache-size", M, int(20 * 1024, 0, I32), Kept),
     p("tls-session-cache-timeout", M, int(300, 0, I32), Kept),
     p("tls-cluster", M, Kind::Bool(false), Kept),
-    p("tls-replication", M, Kind::Bool(false), Later),
+    p(
+        "tls-replication",
+        IMMUTABLE,
+        Kind::Bool(false),
+        b!(tls.replication),
+    ),
     p(
         "tls-auth-clients",
-        M,
+        IMMUTABLE,
         en(&["no", "yes", "optional"], "yes"),
-        Kept,
+        Access::Text(
+            |c| c.tls.auth_clients_name().to_owned(),
+            |c, v| c.tls.set_auth_clients(v),
+        ),
     ),
     p("tls-prefer-server-ciphers", M, Kind::Bool(false), Kept),
     p("tls-session-caching", M, Kind::Bool(true), Kept),
-    p("tls-cert-file", M, opt(), Kept),
-    p("tls-key-file", M, opt(), Kept),
+    p("tls-cert-file", IMMUTABLE, opt(), tls_path!(cert_file)),
+    p("tls-key-file", IMMUTABLE, opt(), tls_path!(key_file)),
     p("tls-key-file-pass", M, opt(), Kept),
     p("tls-client-cert-file", M, opt(), Kept),
     p("tls-client-key-file", M, opt(), Kept),
     p("tls-client-key-file-pass", M, opt(), Kept),
     p("tls-dh-params-file", M, opt(), Kept),
-    p("tls-ca-cert-file", M, opt(), Kept),
-    p("tls-ca-cert-dir", M, opt(), Kept),
+    p(
+        "tls-ca-cert-file",
+        IMMUTABLE,
+        opt(),
+        tls_path!(ca_cert_file),
+    ),
+    p("tls-ca-cert-dir", IMMUTABLE, opt(), tls_path!(ca_cert_dir)),
     p("tls-protocols", M, opt(), Kept),
     p("tls-ciphers", M, opt(), Kept),
     p("tls-ciphersuites", M, opt(), Kept),
@@ -852,7 +876,12 @@ pub static PARAMS: &[Param] = &[
     )
     .alias("zset-max-ziplist-value")
     .apply(Apply::Encodings),
-    p("hll-sparse-max-bytes", M, mem(3000, 0, I64), Kept),
+    p(
+        "hll-sparse-max-bytes",
+        M,
+        mem(3000, 0, I64),
+        i!(hll_sparse_max_bytes),
+    ),
     p("stream-node-max-bytes", M, mem(4096, 0, I64), Kept),
     p("stream-node-max-entries", M, int(100, 0, I64), Kept),
     // Server cron and memory management.

@@ -401,6 +401,9 @@ fn start_full_sync(srv: &mut Server) {
             waiting.iter().copied().find(|&slot| {
                 srv.clients
                     .get_mut(slot)
+                    // A forked child cannot write TLS: TLS replicas get
+                    // the snapshot from disk through the output buffer.
+                    .filter(|c| c.stream.as_ref().is_some_and(|s| !s.is_tls()))
                     .and_then(|c| c.replica.as_deref())
                     .is_some_and(|d| d.capa_eof)
             })

@@ -22,6 +22,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
+
+use crate::server::tls::ServerStream;
 use mio::{Interest, Token};
 
 use super::backlog::Backlog;
@@ -64,7 +66,7 @@ pub struct Upstream {
     pub host: String,
     pub port: u16,
     state: LinkState,
-    stream: Option<TcpStream>,
+    stream: Option<ServerStream>,
     machine: Option<Replica>,
     /// Runs the master's commands.
     master: Option<Box<Client>>,
@@ -313,7 +315,7 @@ fn connect(srv: &mut Server) {
         return;
     }
     let _ = stream.set_nodelay(true);
-    up.stream = Some(stream);
+    up.stream = Some(ServerStream::Plain(stream));
     up.state = LinkState::Connecting;
     up.last_io = Instant::now();
     srv.log.notice("MASTER <-> REPLICA sync started", &[]);
@@ -352,6 +354,13 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
         if stream.peer_addr().is_err() {
             return Ok(());
         }
+        // tls-replication: TLS from here on (the handshake runs inside
+        // the reads and writes that follow).
+        if srv.config.tls.replication
+            && let Some(ServerStream::Plain(plain)) = up.stream.take()
+        {
+            up.stream = Some(ServerStream::tls_client(plain, &srv.config.tls, &up.host)?);
+        }
         let config = Config {
             auth: srv.config.masterauth.as_ref().map(|password| Auth {
                 user: srv.config.masteruser.clone(),
@@ -378,6 +387,11 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
         let (Some(machine), Some(stream)) = (up.machine.as_mut(), up.stream.as_mut()) else {
             return Ok(());
         };
+        // TLS ciphertext left over from a write that would have blocked.
+        match stream.flush() {
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e.to_string()),
+            _ => {}
+        }
         // Output first: the handshake and ACKs.
         while !machine.pending_output().is_empty() {
             match stream.write(machine.pending_output()) {

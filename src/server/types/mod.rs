@@ -21,6 +21,7 @@
 //! changes.
 
 pub mod hash;
+pub mod hll;
 pub mod intset;
 pub mod list;
 pub mod packed;
