@@ -687,6 +687,7 @@ impl EventLoop {
 
         server.ks.active_expire_cycle(hz);
         server.report_expired();
+        server.deliver_notifications(None);
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
         // While a child writes a snapshot, moving entries between tables

@@ -90,6 +90,7 @@ pub mod keyspace;
 pub mod loading;
 pub mod memory;
 pub mod metrics;
+pub mod notify;
 pub mod notify_systemd;
 pub mod numeric;
 pub mod output;
@@ -278,6 +279,8 @@ pub struct Server {
     pub pubsub: state::pubsub::Registry,
     /// The key-change signal: dirty counter, recording.
     pub signals: signal::Signals,
+    /// Keyspace notifications: the classes on, messages to publish.
+    pub notifications: notify::Notifications,
 }
 
 impl Server {
@@ -287,7 +290,7 @@ impl Server {
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
-        Server {
+        let mut server = Server {
             metrics: None,
             ks: Keyspace::new(config.databases),
             port: config.port,
@@ -317,7 +320,10 @@ impl Server {
             transactions: Default::default(),
             pubsub: Default::default(),
             signals: Default::default(),
-        }
+            notifications: Default::default(),
+        };
+        server.configure_notifications();
+        server
     }
 
     /// Whether `client` must authenticate before running commands.
@@ -481,6 +487,7 @@ impl Server {
         // Signals: what the handler changed was reported as it went; keys
         // that expired on access are reported now.
         self.report_expired();
+        self.deliver_notifications(Some(client));
         let changed = self.signals.dirty != dirty_before;
 
         // Propagation: the command's own arguments for a write that changed
@@ -599,16 +606,23 @@ impl Server {
     fn end_reply(&mut self, client: &mut Client, reply_start: usize) {
         match client.reply_mode {
             ReplyMode::Off | ReplyMode::Skipping => {
-                client
-                    .reply
-                    .buf
-                    .truncate(reply_start.max(client.reply.sent));
+                let cut = reply_start.max(client.reply.sent);
+                let reply = &mut client.reply;
+                let mut kept = Vec::new();
+                for &(start, end) in &reply.pushes {
+                    if start >= cut && end <= reply.buf.len() {
+                        kept.extend_from_slice(&reply.buf[start..end]);
+                    }
+                }
+                reply.buf.truncate(cut);
+                reply.buf.extend_from_slice(&kept);
                 if client.reply_mode == ReplyMode::Skipping {
                     client.reply_mode = ReplyMode::On;
                 }
             }
             ReplyMode::On | ReplyMode::SkipNext => {}
         }
+        client.reply.pushes.clear();
         if client.reply.pending() > 0 {
             self.queue_write(client);
         }

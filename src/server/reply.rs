@@ -17,6 +17,10 @@ pub struct Reply {
     /// Error codes ("ERR", "WRONGTYPE") of errors replied by the command
     /// being executed; drained by the loop into INFO errorstats.
     pub errors: Vec<String>,
+    /// Byte ranges of `buf` written as pub/sub pushes (subscription
+    /// confirmations, messages) by the command being executed: CLIENT
+    /// REPLY OFF/SKIP drops the command's replies but not these, as Redis.
+    pub pushes: Vec<(usize, usize)>,
 }
 
 impl Reply {

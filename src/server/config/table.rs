@@ -97,6 +97,8 @@ pub enum Apply {
     Appendonly,
     /// Listening sockets (port, bind): not changeable at runtime yet.
     Listeners,
+    /// Keyspace notifications (`notify-keyspace-events`).
+    Notifications,
 }
 
 /// One parameter.
@@ -824,7 +826,8 @@ pub static PARAMS: &[Param] = &[
             rewrite: special::rewrite_notify,
         },
         Kept,
-    ),
+    )
+    .apply(Apply::Notifications),
     // Encodings.
     p(
         "hash-max-listpack-entries",
