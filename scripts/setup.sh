@@ -6,8 +6,11 @@
 # (redis-cli, redis-benchmark, redis-check-rdb) and tcpdump.
 set -euo pipefail
 
-# rustup's default location, for machines where an earlier run installed it.
-export PATH="$PATH:$HOME/.cargo/bin"
+# rustup's default location, for machines where an earlier run installed it:
+# first, so a toolchain it installed wins over an older distribution cargo.
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "setup: checking for a C compiler, Rust >= 1.93, redis-server 7.0, redis-tools, tcpdump" >&2
 
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
@@ -18,9 +21,7 @@ command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || missing+=(tcpd
 # scripts/bench-connect.sh makes its TLS certificates with the openssl CLI
 # (the tests use rcgen).
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-if ! command -v cargo >/dev/null 2>&1; then
-  command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
-fi
+command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 
 sudo=""
 if [ "$(id -u)" != 0 ]; then
@@ -44,12 +45,45 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# The crate needs Rust 1.93 (`rust-version` in Cargo.toml: a dependency,
+# pcap-file, needs it; the 2024 edition alone would need 1.85).
+# Distribution packages of Rust are often older: rustup installs (or
+# updates) the current stable for this user, in ~/.cargo/bin, which goes
+# first on PATH for the rest of this script and for the scripts that
+# source it.
+need_rust=""
 if ! command -v cargo >/dev/null 2>&1; then
-  # Distribution packages of Rust are often older than the 2024 edition
-  # this crate uses; rustup installs the current stable for this user.
-  echo "setup: installing Rust (stable, via rustup) into ~/.cargo" >&2
-  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --no-modify-path
+  need_rust="no cargo found"
+else
+  have=$(cargo --version 2>/dev/null | awk '{print $2}')
+  if ! printf '1.93.0\n%s\n' "${have%%-*}" | sort -V -C; then
+    need_rust="cargo $have is older than 1.93"
+  fi
 fi
+if [ -n "$need_rust" ]; then
+  if [ -x "$HOME/.cargo/bin/rustup" ]; then
+    echo "setup: $need_rust; updating the stable toolchain with rustup" >&2
+    "$HOME/.cargo/bin/rustup" update stable
+    "$HOME/.cargo/bin/rustup" default stable
+  else
+    command -v curl >/dev/null 2>&1 || {
+      echo "setup: $need_rust, and curl is missing to install rustup" >&2
+      exit 2
+    }
+    echo "setup: $need_rust; installing Rust (stable, via rustup) into ~/.cargo" >&2
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --no-modify-path
+  fi
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# The tests compare sonde with Redis 7.0: say so early when another
+# release is first on PATH (the tests then fail with the same message).
+redis_version=$(redis-server --version 2>/dev/null | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
+case "$redis_version" in
+  7.0.*) ;;
+  *) echo "setup: warning: redis-server ${redis_version:-?} found; the tests need 7.0.x" >&2 ;;
+esac
+echo "setup: $(cargo --version), redis-server ${redis_version:-?}: ready" >&2
 
 # redis-rdb-tools in a virtualenv under target/, for the CSV comparison test
 # (needs python3 with venv; the test says so when it is missing).

@@ -28,6 +28,8 @@ pub mod capture;
 pub mod cli;
 pub mod cmd;
 pub mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod glob;
 pub mod hot;
 pub mod input;

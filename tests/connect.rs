@@ -48,6 +48,24 @@ impl Certs {
         Certs { dir }
     }
 
+    /// The directives of a TLS server (redis-server or sonde) listening on
+    /// `tls_port` with this CA's server certificate.
+    pub fn server_args(&self, tls_port: u16, auth_clients: &str) -> Vec<String> {
+        [
+            "--tls-port".to_owned(),
+            tls_port.to_string(),
+            "--tls-cert-file".to_owned(),
+            self.path("server.crt"),
+            "--tls-key-file".to_owned(),
+            self.path("server.key"),
+            "--tls-ca-cert-file".to_owned(),
+            self.path("ca.crt"),
+            "--tls-auth-clients".to_owned(),
+            auth_clients.to_owned(),
+        ]
+        .into()
+    }
+
     pub fn path(&self, name: &str) -> String {
         self.dir.path().join(name).to_string_lossy().into_owned()
     }
@@ -62,25 +80,9 @@ pub struct TlsRedis {
 impl TlsRedis {
     pub fn start(certs: &Certs, auth_clients: bool, extra: &[&str]) -> TlsRedis {
         let tls_port = free_port();
-        let port = tls_port.to_string();
-        let (cert, key, ca) = (
-            certs.path("server.crt"),
-            certs.path("server.key"),
-            certs.path("ca.crt"),
-        );
-        let mut args = vec![
-            "--tls-port",
-            &port,
-            "--tls-cert-file",
-            &cert,
-            "--tls-key-file",
-            &key,
-            "--tls-ca-cert-file",
-            &ca,
-            "--tls-auth-clients",
-            if auth_clients { "yes" } else { "no" },
-        ];
-        args.extend_from_slice(extra);
+        let mut args = certs.server_args(tls_port, if auth_clients { "yes" } else { "no" });
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         TlsRedis {
             server: RedisServer::start(&args),
             tls_port,

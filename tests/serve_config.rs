@@ -178,7 +178,12 @@ fn every_parameter_redis_lists_loads_and_reads_back_the_same() {
     let sonde = SondeServer::start_with(Some(&conf), &[]);
     let ours = config_all(sonde.port);
     let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
-    let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).collect();
+    // sonde's own parameters, which redis-server does not have.
+    let sonde_only = ["metrics-port"];
+    let extra: Vec<&String> = ours
+        .keys()
+        .filter(|k| !theirs.contains_key(*k) && !sonde_only.contains(&k.as_str()))
+        .collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "missing {missing:?}, extra {extra:?}"
@@ -290,13 +295,10 @@ fn unsupported_values_are_refused_by_name() {
         "{err}"
     );
     assert_eq!(config_get(&mut con, "timeout"), "0");
-    let out = crate::common::run(&["serve", "--notify-keyspace-events", "KEA"], b"");
+    let out = crate::common::run(&["serve", "--notify-keyspace-events", "KEQ"], b"");
     assert_exit(&out, 2);
     assert!(
-        text(&out.stderr).contains(
-            "'notify-keyspace-events \"KEA\"': sonde does not support yet a value other than \
-             the default (\"\") for 'notify-keyspace-events'"
-        ),
+        text(&out.stderr).contains("Invalid event class character"),
         "{}",
         text(&out.stderr)
     );

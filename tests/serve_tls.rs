@@ -17,25 +17,9 @@ struct TlsSonde {
 
 fn start(certs: &Certs, auth_clients: &str, extra: &[&str]) -> TlsSonde {
     let tls_port = free_port();
-    let port = tls_port.to_string();
-    let (cert, key, ca) = (
-        certs.path("server.crt"),
-        certs.path("server.key"),
-        certs.path("ca.crt"),
-    );
-    let mut args = vec![
-        "--tls-port",
-        &port,
-        "--tls-cert-file",
-        &cert,
-        "--tls-key-file",
-        &key,
-        "--tls-ca-cert-file",
-        &ca,
-        "--tls-auth-clients",
-        auth_clients,
-    ];
-    args.extend_from_slice(extra);
+    let mut args = certs.server_args(tls_port, auth_clients);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     TlsSonde {
         server: SondeServer::start(&args),
         tls_port,

@@ -11,10 +11,22 @@ use clap_complete::Shell;
 
 use super::Status;
 use crate::cli::{Cli, CompletionsArgs, GenerateArgs};
+use crate::output::Format;
 
-pub fn print(args: &CompletionsArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "sonde", out);
+pub fn print(
+    args: &CompletionsArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    if format == Format::Json {
+        anyhow::bail!("--format json: a completion script has no JSON form (omit --format)");
+    }
+    // Generated into memory first: clap_complete panics when its writer
+    // fails, and `sonde completions zsh | head -1` closes the pipe early.
+    // Our own write reports the broken pipe, which exits 0.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "sonde", &mut script);
+    out.write_all(&script)?;
     Ok(Status::Ok)
 }
 

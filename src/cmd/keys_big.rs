@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::Status;
 use crate::cli::KeysBigArgs;
-use crate::connect::{Client, Endpoint};
+
 use crate::live::bigkeys::{KeyInfo, PrefixRow, Scan, Tally, Totals};
 use crate::live::stat::human_bytes;
 use crate::output::bytes::display_short;
@@ -124,16 +124,11 @@ impl Report for BigKeysReport {
 
 pub fn run(args: &KeysBigArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     crate::stop::catch(crate::stop::Repeat::Kill);
-    let endpoint = Endpoint::from_args(
+    let (endpoint, mut client) = super::live_client(
         &args.connect,
         args.server.as_deref(),
-        Duration::from_secs(5),
+        Duration::from_secs(30),
     )?;
-    let mut client = Client::connect(&endpoint)?;
-    for w in &client.warnings {
-        eprintln!("sonde: warning: {w}");
-    }
-    client.set_timeout(Some(Duration::from_secs(30)))?;
     let dbsize = match client.call(&["DBSIZE"]).context("DBSIZE")? {
         crate::resp::Frame::Integer(n) => n.max(0) as u64,
         _ => 0,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Status;
 use crate::cli::LatencyArgs;
-use crate::connect::{Client, Endpoint, TlsInfo};
+use crate::connect::TlsInfo;
 use crate::live::latency::{self, Bucket, Intrinsic, Samples, Stats};
 use crate::output::{Format, Report, emit, table};
 
@@ -162,16 +162,11 @@ pub fn run(args: &LatencyArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         emit(format, &report, out)?;
         return Ok(Status::Ok);
     }
-    let endpoint = Endpoint::from_args(
+    let (endpoint, mut client) = super::live_client(
         &args.connect,
         args.server.as_deref(),
-        Duration::from_secs(5),
+        Duration::from_secs(10),
     )?;
-    let mut client = Client::connect(&endpoint)?;
-    for w in &client.warnings {
-        eprintln!("sonde: warning: {w}");
-    }
-    client.set_timeout(Some(Duration::from_secs(10)))?;
     let started = Instant::now();
     let deadline = args.duration.map(|d| started + d);
     let interval = Duration::from_millis(args.sample_interval);

@@ -56,11 +56,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Replica(cli::ReplicaCommand::Tail(args)) => {
             replica_tail::run(&args, cli.format, &mut out)
         }
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(args) => serve::run(&args, cli.format),
         Command::Latency(args) => latency::run(&args, cli.format, &mut out),
         Command::Stat(args) => stat::run(&args, cli.format, &mut out),
         Command::Keys(cli::KeysCommand::Big(args)) => keys_big::run(&args, cli.format, &mut out),
-        Command::Completions(args) => completions::print(&args, &mut out),
+        Command::Completions(args) => completions::print(&args, cli.format, &mut out),
         Command::Generate(args) => completions::generate(&args),
     }?;
     out.flush()?;
@@ -69,6 +69,29 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
 
 /// The exit code for a run's outcome; prints the error, once, if any.
 /// A closed stdout (`sonde ... | head`) is not an error.
+/// The server named by redis-cli's connection options (or a
+/// positional HOST:PORT) and a client of it, connected and authenticated,
+/// its warnings
+/// printed, replies awaited for at most `reply_timeout`: what the live
+/// commands (latency, stat, keys big) start from.
+fn live_client(
+    connect: &cli::ConnectArgs,
+    positional: Option<&str>,
+    reply_timeout: std::time::Duration,
+) -> anyhow::Result<(crate::connect::Endpoint, crate::connect::Client)> {
+    let endpoint = crate::connect::Endpoint::from_args(
+        connect,
+        positional,
+        std::time::Duration::from_secs(5),
+    )?;
+    let client = crate::connect::Client::connect(&endpoint)?;
+    for w in &client.warnings {
+        eprintln!("sonde: warning: {w}");
+    }
+    client.set_timeout(Some(reply_timeout))?;
+    Ok((endpoint, client))
+}
+
 pub fn exit_code(result: anyhow::Result<Status>) -> ExitCode {
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,

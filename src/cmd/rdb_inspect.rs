@@ -35,7 +35,8 @@ use crate::ring::slots::key_slot;
 
 pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
-    let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
+    let data = input::map_expecting(&args.file, Some(b"REDIS"))
+        .with_context(|| format!("cannot open {name}"))?;
     let mut slot_ranges: Vec<(u16, u16)> = Vec::new();
     if let Some(range) = args.slots
         && range != (0, 16383)

@@ -246,6 +246,9 @@ impl Tail<'_> {
     fn follow(&mut self, endpoint: &Endpoint, config: Config) -> anyhow::Result<Stop> {
         let mut backoff = Duration::from_millis(100);
         let mut connected_once = false;
+        // Link failures since the stream last flowed: a master that breaks
+        // every transfer at the same point says so, not just "closed".
+        let mut failures = 0u32;
         loop {
             if let Some(stop) = self.should_stop() {
                 return Ok(stop);
@@ -273,10 +276,20 @@ impl Tail<'_> {
             *lock(&self.shared.local_addr) = link.local_addr();
             // An error writing our own output ends the run (a closed pipe
             // is a normal way out); only link failures are retried.
-            let ended = self.pump(&mut link).context("writing the report")?;
+            let ended = match self.pump(&mut link) {
+                Ok(ended) => ended,
+                // `--rdb save` failing (a full disk) is about the snapshot
+                // file, not the report on stdout.
+                Err(e) if e.get_ref().is_some_and(|inner| inner.is::<SnapshotError>()) => {
+                    return Err(anyhow::Error::new(e)).context("saving the snapshot");
+                }
+                Err(e) => return Err(e).context("writing the report"),
+            };
             if link.replica().is_streaming() {
                 backoff = Duration::from_millis(100);
+                failures = 0;
             }
+            let phase = link.replica().phase();
             self.position = link.replica().position();
             let e = match ended {
                 Ended::Stopped(stop) => return Ok(stop),
@@ -303,7 +316,15 @@ impl Tail<'_> {
                 return Err(explain(e, endpoint));
             }
             self.disconnected(&e)?;
-            warn(&format!("{e}; reconnecting in {backoff:?}"));
+            failures += 1;
+            let repeated = if failures > 1 {
+                format!(" (failure {failures} in a row without reaching the stream)")
+            } else {
+                String::new()
+            };
+            warn(&format!(
+                "{e} {phase}{repeated}; reconnecting in {backoff:?}"
+            ));
             if let Some(stop) = self.pause(backoff) {
                 return Ok(stop);
             }

@@ -148,7 +148,8 @@ pub fn simulate(
 fn dump_keys(path: &Path) -> anyhow::Result<Option<(KeySource, String)>> {
     let name = input::name(&Some(path.to_path_buf()));
     // The mapping is dropped before the simulation: only the keys stay.
-    let data = input::map(path).with_context(|| format!("cannot open {name}"))?;
+    let data = input::map_expecting(path, Some(b"REDIS"))
+        .with_context(|| format!("cannot open {name}"))?;
     match read_rdb(&data) {
         Ok(set) => Ok(Some((KeySource::Set(set), name))),
         Err(e) => {

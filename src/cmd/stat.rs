@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::Status;
 use crate::cli::StatArgs;
-use crate::connect::{Client, Endpoint};
+
 use crate::live::stat::{Row, human_bytes};
 use crate::output::Format;
 
@@ -15,16 +15,11 @@ const HEADER_EVERY: u64 = 20;
 
 pub fn run(args: &StatArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Status> {
     crate::stop::catch(crate::stop::Repeat::Kill);
-    let endpoint = Endpoint::from_args(
+    let (_, mut client) = super::live_client(
         &args.connect,
         args.server.as_deref(),
-        Duration::from_secs(5),
+        Duration::from_secs(10),
     )?;
-    let mut client = Client::connect(&endpoint)?;
-    for w in &client.warnings {
-        eprintln!("sonde: warning: {w}");
-    }
-    client.set_timeout(Some(Duration::from_secs(10)))?;
     let started = Instant::now();
     let mut previous: Option<Row> = None;
     let mut rows = 0u64;

@@ -101,7 +101,8 @@ impl TopN {
     pub fn new(n: usize) -> TopN {
         TopN {
             n,
-            heap: BinaryHeap::with_capacity(n + 1),
+            // Grown as keys come: `--top` may ask for more than there are.
+            heap: BinaryHeap::with_capacity(n.saturating_add(1).min(1024)),
         }
     }
 

@@ -35,7 +35,7 @@ use bytes::{Bytes, BytesMut};
 use super::position::{Position, is_replid};
 use super::snapshot::{MARK_LEN, MarkScan, SnapshotForm, scan_for_mark};
 use crate::resp::decode::parse_i64;
-use crate::resp::request::{Arg, RequestLimits, parse_request_into};
+use crate::resp::request::{Arg, INLINE_MAX, RequestLimits, parse_request_into};
 use crate::resp::{DecodeError, Decoder, Frame, Limits, encode};
 
 /// Longest handshake or `$` line accepted before the peer is declared not
@@ -281,6 +281,25 @@ impl Replica {
     /// Bytes received and not yet processed.
     pub fn buffered(&self) -> usize {
         self.input.len()
+    }
+
+    /// Where the link is, for messages about why it failed: "during the
+    /// handshake", "during the snapshot, after N of M bytes", "while
+    /// streaming".
+    pub fn phase(&self) -> String {
+        match &self.state {
+            State::Pong | State::Replies(_) | State::Psync => "during the handshake".to_owned(),
+            State::SnapshotHeader => "before the snapshot".to_owned(),
+            State::SnapshotSized { left } => format!(
+                "during the snapshot, after {} of {} bytes",
+                self.snapshot_bytes,
+                self.snapshot_bytes + left
+            ),
+            State::SnapshotMarked { .. } => {
+                format!("during the snapshot, after {} bytes", self.snapshot_bytes)
+            }
+            State::Streaming => "while streaming".to_owned(),
+        }
     }
 
     /// The next event, running due timers first. `Ok(None)`: more input is
@@ -598,6 +617,20 @@ impl Replica {
         }
         if self.input.len() < self.want {
             return Ok(None);
+        }
+        // A frame's first line (a `+`/`-` line, or the count of an array or
+        // bulk) ends within Redis's PROTO_INLINE_MAX_SIZE; a master that
+        // sends more without a line end is dropped, as Redis drops it,
+        // instead of being buffered without bound.
+        if self.input.len() > INLINE_MAX + 2
+            && memchr::memchr(b'\n', &self.input[..INLINE_MAX + 2]).is_none()
+        {
+            return Err(ReplError::Protocol(format!(
+                "at replication offset {}: no line end in the first {} bytes of a frame \
+                 (the longest line a master may send is {INLINE_MAX} bytes)",
+                self.offset,
+                INLINE_MAX + 2
+            )));
         }
         // Fast path: a whole multibulk command framed in one pass, the way a
         // Redis replica frames its master's stream. The decoder below runs
@@ -1082,6 +1115,23 @@ mod tests {
         events(&mut r, now).unwrap();
         assert_eq!(r.position().unwrap().offset, 10 + set.len() as u64);
         assert_eq!(r.buffered(), set.len() - 3);
+    }
+
+    #[test]
+    fn an_endless_line_from_the_master_is_refused_at_64_kib() {
+        for first in [b'+', b'-'] {
+            let mut r = handshaken(config(), None);
+            r.receive(b"+FULLRESYNC 8de1787ba490483314a4d30f1c628bc5025eb761 0\r\n$0\r\n");
+            let _ = events(&mut r, Instant::now()).unwrap();
+            let mut line = vec![first];
+            line.resize(64 * 1024, b'x');
+            r.receive(&line);
+            assert!(events(&mut r, Instant::now()).unwrap().is_empty());
+            r.receive(b"xxx");
+            let err = events(&mut r, Instant::now()).unwrap_err();
+            assert!(err.to_string().contains("no line end"), "{err}");
+            assert!(r.buffered() <= INLINE_MAX + 16, "{}", r.buffered());
+        }
     }
 
     #[test]

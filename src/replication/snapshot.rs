@@ -262,7 +262,9 @@ impl RdbSummary {
                         ErrorKind::NeedMore { needed } => needed,
                         _ => 1,
                     };
-                    let wanted_end = self.reader.position() + rest.len() as u64 + needed;
+                    // A corrupt length may claim up to u64::MAX more bytes.
+                    let wanted_end =
+                        (self.reader.position() + rest.len() as u64).saturating_add(needed);
                     if self.size.is_some_and(|size| wanted_end > size) {
                         // A length beyond the announced payload: read the
                         // event as final input for the error naming it,

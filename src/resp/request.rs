@@ -130,7 +130,10 @@ fn count_line(
     if cr + 1 >= buf.len() {
         return Ok(None);
     }
-    Ok(Some((string2ll(&buf[start + 1..cr]), cr + 2)))
+    // An empty line (the CR right at `start`, where `$` or `*` belongs) has
+    // no count; the caller reports the missing `$`.
+    let count = buf.get(start + 1..cr).and_then(string2ll);
+    Ok(Some((count, cr + 2)))
 }
 
 fn parse_multibulk(

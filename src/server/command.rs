@@ -210,6 +210,8 @@ pub struct CallStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Calls per latency bucket (`metrics::BUCKETS_USEC`, then +Inf).
+    pub latency: [u64; super::metrics::BUCKETS_USEC.len() + 1],
 }
 
 /// An entry of the flattened table: a top-level command or a subcommand.

@@ -52,6 +52,9 @@ pub struct Client {
     /// parsed, the running one included. Redis trims its query buffer only
     /// after running them, so CLIENT LIST's qbuf counts these too.
     pub query_parsed: usize,
+    /// Most unparsed bytes held since the cron last looked (Redis's
+    /// querybuf_peak): the cron shrinks the buffer toward it.
+    pub query_peak: usize,
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
@@ -115,6 +118,7 @@ impl Client {
             query_pos: 0,
             query_parsed: 0,
             query_end: 0,
+            query_peak: 0,
             reply: Reply::default(),
             db: 0,
             authenticated: false,
@@ -197,7 +201,34 @@ impl Client {
         let space = self.query.len() - self.query_end;
         let n = stream.read(&mut self.query[self.query_end..])?;
         self.query_end += n;
+        self.query_peak = self.query_peak.max(self.query_end - self.query_pos);
         Ok((n, n == space))
+    }
+
+    /// From the cron, as Redis's clientsCronResizeQueryBuffer: a buffer
+    /// wasting more than 4 KiB is cut to what it holds once the client has
+    /// been idle over 2 seconds, or, past 32 KiB, to its recent peak when
+    /// that is under half its size. The peak then restarts from now.
+    pub fn resize_query_buffer(&mut self, now: Instant) {
+        let used = self.query_len();
+        let size = self.query.len();
+        if size - used > 4 * 1024 {
+            let target = if now.duration_since(self.last_interaction).as_secs() > 2 {
+                Some(used)
+            } else if size > 32 * 1024 && size / 2 > self.query_peak {
+                Some(used.max(self.query_peak))
+            } else {
+                None
+            };
+            if let Some(target) = target {
+                self.query.copy_within(self.query_pos..self.query_end, 0);
+                self.query_pos = 0;
+                self.query_end = used;
+                self.query.truncate(target);
+                self.query.shrink_to_fit();
+            }
+        }
+        self.query_peak = self.query_len();
     }
 
     /// Write pending output until done or WouldBlock. Returns bytes written.

@@ -368,7 +368,12 @@ impl EventLoop {
                     self.server.stats.net_input_bytes += n as u64;
                     client.last_interaction = Instant::now();
                     self.process_input(&mut client);
-                    if client.query_len() as u64 > self.server.config.client_query_buffer_limit {
+                    let query_limit = if self.server.auth_required(&client) {
+                        Server::UNAUTH_QUERY_LIMIT
+                    } else {
+                        self.server.config.client_query_buffer_limit
+                    };
+                    if client.query_len() as u64 > query_limit {
                         self.server.log.warning(
                             "Closing client that reached max query buffer length",
                             &[
@@ -627,6 +632,7 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_us());
 
         let stats = &mut server.stats;
@@ -646,6 +652,7 @@ impl EventLoop {
         let mut doomed = Vec::new();
         let mut over = Vec::new();
         for client in server.clients.iter_mut() {
+            client.resize_query_buffer(now);
             // Blocked and subscribed clients wait by design (Redis exempts
             // them from the idle timeout).
             if timeout > 0
@@ -683,6 +690,7 @@ impl EventLoop {
 
         server.ks.active_expire_cycle(hz);
         server.report_expired();
+        server.deliver_notifications(None);
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
         // While a child writes a snapshot, moving entries between tables

@@ -51,6 +51,23 @@ pub struct Db {
     expires_cursor: u64,
     /// Running estimate of the average TTL (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// Keys this database gained, while [`track_created`] is on, until the
+    /// key-change signal reports them as `new` events.
+    pub created: Vec<Vec<u8>>,
+}
+
+/// Whether databases record the keys they gain (the `n` class of
+/// `notify-keyspace-events` is on).
+static TRACK_CREATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Switch the recording of created keys on or off.
+pub fn track_created(on: bool) {
+    TRACK_CREATED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether created keys are recorded.
+pub fn tracking_created() -> bool {
+    TRACK_CREATED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Db {
@@ -85,7 +102,9 @@ impl Db {
     /// Set or replace a value. The expiry is cleared unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let obj = Object::new(value);
-        self.dict.insert(key, obj);
+        if self.dict.insert(key, obj).is_none() && tracking_created() {
+            self.created.push(key.to_vec());
+        }
         if !keep_ttl && !self.expires.is_empty() {
             self.expires.remove(key);
         }
@@ -93,7 +112,16 @@ impl Db {
 
     /// Add a key known to be absent.
     pub fn add(&mut self, key: &[u8], value: Value) {
-        self.dict.insert_absent(key, Object::new(value));
+        self.add_object(key, Object::new(value));
+    }
+
+    /// Add an object (keeping its access time) under a key known to be
+    /// absent (RENAME, MOVE).
+    pub fn add_object(&mut self, key: &[u8], obj: Object) {
+        self.dict.insert_absent(key, obj);
+        if tracking_created() {
+            self.created.push(key.to_vec());
+        }
     }
 
     /// Set the absolute expiry of an existing key.
@@ -131,6 +159,10 @@ pub struct Keyspace {
     /// Keys deleted because their time came, in order, until the
     /// key-change signal reports them ([`crate::server::signal`]).
     pub expired: Vec<(usize, Vec<u8>)>,
+    /// Keys a read found missing, while the `m` class of
+    /// `notify-keyspace-events` is on (`Some`), until the key-change
+    /// signal reports them as `keymiss` events.
+    pub missed: Option<Vec<(usize, Vec<u8>)>>,
     /// Time the current command sees: fixed for the whole command, as
     /// Redis caches `mstime()` per call, so one command never observes a key
     /// both alive and expired.
@@ -158,6 +190,7 @@ impl Keyspace {
             applying_master: false,
             rng: Rng::from_entropy(),
             expired: Vec::new(),
+            missed: None,
             now: unix_ms(),
             loading: false,
         }
@@ -205,6 +238,9 @@ impl Keyspace {
     pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&Object> {
         if self.expire_if_needed(db, key) {
             self.effects.keyspace_misses += 1;
+            if let Some(missed) = self.missed.as_mut() {
+                missed.push((db, key.to_vec()));
+            }
             return None;
         }
         match self.dbs[db].dict.get_mut(key) {
@@ -215,6 +251,9 @@ impl Keyspace {
             }
             None => {
                 self.effects.keyspace_misses += 1;
+                if let Some(missed) = self.missed.as_mut() {
+                    missed.push((db, key.to_vec()));
+                }
                 None
             }
         }

@@ -87,7 +87,11 @@ pub mod event_loop;
 pub mod geohash;
 pub mod info;
 pub mod keyspace;
+pub mod loading;
 pub mod memory;
+pub mod metrics;
+pub mod notify;
+pub mod notify_systemd;
 pub mod numeric;
 pub mod output;
 pub mod persistence;
@@ -232,6 +236,8 @@ impl Clients {
 /// Everything commands can see and change.
 pub struct Server {
     pub config: Config,
+    /// The Prometheus endpoint, with `metrics-port` set.
+    pub metrics: Option<metrics::Endpoint>,
     pub ks: Keyspace,
     pub commands: Table,
     pub clients: Clients,
@@ -273,6 +279,8 @@ pub struct Server {
     pub pubsub: state::pubsub::Registry,
     /// The key-change signal: dirty counter, recording.
     pub signals: signal::Signals,
+    /// Keyspace notifications: the classes on, messages to publish.
+    pub notifications: notify::Notifications,
 }
 
 impl Server {
@@ -282,7 +290,8 @@ impl Server {
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
-        Server {
+        let mut server = Server {
+            metrics: None,
             ks: Keyspace::new(config.databases),
             port: config.port,
             config,
@@ -311,7 +320,10 @@ impl Server {
             transactions: Default::default(),
             pubsub: Default::default(),
             signals: Default::default(),
-        }
+            notifications: Default::default(),
+        };
+        server.configure_notifications();
+        server
     }
 
     /// Whether `client` must authenticate before running commands.
@@ -335,7 +347,6 @@ impl Server {
             return;
         };
         let reply_start = client.reply.buf.len();
-        client.reply.kept = 0;
         if client.reply_mode == ReplyMode::SkipNext {
             client.reply_mode = ReplyMode::Skipping;
         }
@@ -472,12 +483,14 @@ impl Server {
             let stats = &mut self.commands.entries[index].stats;
             stats.calls += 1;
             stats.usec += micros;
+            stats.latency[metrics::bucket(micros)] += 1;
         }
         self.finish_errors(client, Some(index));
 
         // Signals: what the handler changed was reported as it went; keys
         // that expired on access are reported now.
         self.report_expired();
+        self.deliver_notifications(Some(client));
         let changed = self.signals.dirty != dirty_before;
 
         // Propagation: the command's own arguments for a write that changed
@@ -596,16 +609,23 @@ impl Server {
     fn end_reply(&mut self, client: &mut Client, reply_start: usize) {
         match client.reply_mode {
             ReplyMode::Off | ReplyMode::Skipping => {
-                client
-                    .reply
-                    .buf
-                    .truncate(reply_start.max(client.reply.sent).max(client.reply.kept));
+                let cut = reply_start.max(client.reply.sent);
+                let reply = &mut client.reply;
+                let mut kept = Vec::new();
+                for &(start, end) in &reply.pushes {
+                    if start >= cut && end <= reply.buf.len() {
+                        kept.extend_from_slice(&reply.buf[start..end]);
+                    }
+                }
+                reply.buf.truncate(cut);
+                reply.buf.extend_from_slice(&kept);
                 if client.reply_mode == ReplyMode::Skipping {
                     client.reply_mode = ReplyMode::On;
                 }
             }
             ReplyMode::On | ReplyMode::SkipNext => {}
         }
+        client.reply.pushes.clear();
         if client.reply.pending() > 0 {
             self.queue_write(client);
         }
@@ -697,12 +717,23 @@ impl Server {
         }
     }
 
+    /// The most unread output an unauthenticated client may have: Redis's
+    /// 16 KiB reply buffer plus 1 KiB.
+    pub const UNAUTH_OUTPUT_LIMIT: u64 = 17 * 1024;
+    /// The most unparsed input an unauthenticated client may have (Redis
+    /// 7.2's limit; its requests are at most 10 arguments of 16 KiB).
+    pub const UNAUTH_QUERY_LIMIT: u64 = 1 << 20;
+
     /// Close `client` if its output is past the client-output-buffer-limit
     /// of its class (see [`output`]).
     pub fn check_output_limit(&mut self, client: &mut Client) {
         let class = output::Class::of(client);
         let used = output::held(client);
-        if output::over_limit(client, class.limit(&self.config), used) {
+        let over = output::over_limit(client, class.limit(&self.config), used);
+        // A client that has not authenticated may not leave replies unread
+        // (each one a -NOAUTH or a WRONGPASS): past this it is closed, as
+        // Redis closes it, whatever its class allows.
+        if over || (self.auth_required(client) && used > Self::UNAUTH_OUTPUT_LIMIT) {
             self.close_over_limit(client, class, used);
         }
     }

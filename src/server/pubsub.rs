@@ -79,6 +79,13 @@ impl Client {
     /// The `(un)subscribe`-style confirmation: kind word, name (or null),
     /// count.
     fn confirm(&mut self, word: &[u8], name: Option<&[u8]>, count: usize) {
+        let start = self.reply.buf.len();
+        self.confirm_frame(word, name, count);
+        let end = self.reply.buf.len();
+        self.reply.pushes.push((start, end));
+    }
+
+    fn confirm_frame(&mut self, word: &[u8], name: Option<&[u8]>, count: usize) {
         self.reply.push(3);
         self.reply.bulk(word);
         match name {
@@ -86,7 +93,6 @@ impl Client {
             None => self.reply.null(),
         }
         self.reply.int(count as i64);
-        self.reply.kept = self.reply.buf.len();
     }
 }
 
@@ -206,6 +212,18 @@ impl Server {
         message: &[u8],
         shard: bool,
     ) -> usize {
+        self.publish_from(Some(current), channel, message, shard)
+    }
+
+    /// [`Server::publish`], with or without a client out of the table
+    /// (keyspace notifications of the active expiry cycle have none).
+    pub fn publish_from(
+        &mut self,
+        mut current: Option<&mut Client>,
+        channel: &[u8],
+        message: &[u8],
+        shard: bool,
+    ) -> usize {
         let mut deliveries: Vec<(Subscriber, Option<Vec<u8>>)> = Vec::new();
         let direct = if shard {
             self.pubsub.shard_channels.get(channel)
@@ -239,8 +257,14 @@ impl Server {
                 c.reply.bulk(channel);
                 c.reply.bulk(message);
             };
-            if slot == current.slot && id == current.id {
+            if let Some(current) = current.as_deref_mut()
+                && slot == current.slot
+                && id == current.id
+            {
+                let start = current.reply.buf.len();
                 write(current);
+                let end = current.reply.buf.len();
+                current.reply.pushes.push((start, end));
                 continue;
             }
             let Some(mut c) = self.clients.take(slot) else {

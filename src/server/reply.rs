@@ -17,10 +17,10 @@ pub struct Reply {
     /// Error codes ("ERR", "WRONGTYPE") of errors replied by the command
     /// being executed; drained by the loop into INFO errorstats.
     pub errors: Vec<String>,
-    /// The end of what the command being executed replied that CLIENT
-    /// REPLY OFF/SKIP does not silence (pub/sub confirmations, which Redis
-    /// delivers to silenced clients as it does messages); reset per command.
-    pub kept: usize,
+    /// Byte ranges of `buf` written as pub/sub pushes (subscription
+    /// confirmations, messages) by the command being executed: CLIENT
+    /// REPLY OFF/SKIP drops the command's replies but not these, as Redis.
+    pub pushes: Vec<(usize, usize)>,
 }
 
 impl Reply {

@@ -20,7 +20,8 @@
 //!   are served after the command;
 //! - keyspace notifications, client-side caching invalidation and eviction
 //!   bookkeeping subscribe in `Server::notify` (each event, including
-//!   the `del` Redis sends when a collection becomes empty).
+//!   the `del` Redis sends when a collection becomes empty), in
+//!   [`super::notify`].
 //!
 //! No command handler touches watchers, waiters or the dirty counter
 //! itself.
@@ -40,6 +41,10 @@ pub enum Class {
     Expired,
     Evicted,
     Stream,
+    /// A key was created (`n`; not part of `A`).
+    New,
+    /// A read found no key (`m`; not part of `A`).
+    KeyMiss,
 }
 
 impl Class {
@@ -55,6 +60,8 @@ impl Class {
             Class::Expired => 'x',
             Class::Evicted => 'e',
             Class::Stream => 't',
+            Class::New => 'n',
+            Class::KeyMiss => 'm',
         }
     }
 
@@ -112,6 +119,8 @@ pub mod event {
     pub const COPY_TO: Event = Event::filling(Class::Generic, "copy_to");
     pub const RESTORE: Event = Event::filling(Class::Generic, "restore");
     pub const EXPIRED: Event = Event::new(Class::Expired, "expired");
+    pub const NEW: Event = Event::new(Class::New, "new");
+    pub const KEYMISS: Event = Event::new(Class::KeyMiss, "keymiss");
 
     // Strings (t_string.c).
     pub const SET: Event = Event::new(Class::String, "set");
@@ -192,6 +201,7 @@ impl Server {
     /// change.
     pub fn key_changed(&mut self, db: usize, key: &[u8], event: Event, changes: u64) {
         self.report_expired();
+        self.report_created();
         self.signals.dirty += changes;
         if !self.transactions.watches.is_empty() {
             let there = self.ks.dbs[db].dict.contains_key(key);
@@ -256,17 +266,40 @@ impl Server {
         self.signals.dirty += changes;
     }
 
-    /// Report the keys the keyspace deleted because their time came (lazy
-    /// on access, or the active cycle), in the order they went.
-    pub fn report_expired(&mut self) {
-        if self.ks.expired.is_empty() {
+    /// Report the keys databases gained (as `new`, before the event of the
+    /// command that created them, as Redis's dbAdd).
+    fn report_created(&mut self) {
+        if !super::keyspace::tracking_created() {
             return;
         }
-        for (db, key) in std::mem::take(&mut self.ks.expired) {
-            if !self.transactions.watches.is_empty() {
-                self.transactions.watches.touch(db, &key, false);
+        for db in 0..self.ks.dbs.len() {
+            if self.ks.dbs[db].created.is_empty() {
+                continue;
             }
-            self.notify(db, &key, event::EXPIRED);
+            for key in std::mem::take(&mut self.ks.dbs[db].created) {
+                self.notify(db, &key, event::NEW);
+            }
+        }
+    }
+
+    /// Report the keys the keyspace deleted because their time came (lazy
+    /// on access, or the active cycle), in the order they went; then the
+    /// keys reads found missing (`keymiss`), when those are recorded.
+    pub fn report_expired(&mut self) {
+        if !self.ks.expired.is_empty() {
+            for (db, key) in std::mem::take(&mut self.ks.expired) {
+                if !self.transactions.watches.is_empty() {
+                    self.transactions.watches.touch(db, &key, false);
+                }
+                self.notify(db, &key, event::EXPIRED);
+            }
+        }
+        let missed = match self.ks.missed.as_mut() {
+            Some(missed) if !missed.is_empty() => std::mem::take(missed),
+            _ => return,
+        };
+        for (db, key) in missed {
+            self.notify(db, &key, event::KEYMISS);
         }
     }
 
@@ -283,5 +316,6 @@ impl Server {
                 event,
             });
         }
+        self.notify_keyspace(db, key, event);
     }
 }

@@ -27,6 +27,32 @@ pub fn require_tool(name: &str) -> PathBuf {
     })
 }
 
+/// The differential tests compare sonde with Redis 7.0's exact replies,
+/// encodings and file formats: another release differs in ways that would
+/// fail them for the wrong reason, so say which version is needed instead.
+#[track_caller]
+pub fn require_redis_7_0(binary: &std::path::Path) {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let version = VERSION.get_or_init(|| {
+        let out = Command::new(binary)
+            .arg("--version")
+            .output()
+            .expect("run redis-server --version");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.split_whitespace()
+            .find_map(|word| word.strip_prefix("v="))
+            .unwrap_or("unknown")
+            .to_owned()
+    });
+    assert!(
+        version.starts_with("7.0."),
+        "these tests compare sonde with redis-server 7.0.x, found {version} at {}; \
+         install 7.0 (Debian 12's redis-server package; scripts/setup.sh installs it) \
+         and put it first on PATH",
+        binary.display()
+    );
+}
+
 pub struct RedisServer {
     child: Child,
     pub port: u16,
@@ -38,6 +64,7 @@ impl RedisServer {
     /// (e.g. `["--enable-debug-command", "yes"]`).
     pub fn start(extra: &[&str]) -> RedisServer {
         let binary = require_tool("redis-server");
+        require_redis_7_0(&binary);
         let mut last_error = String::new();
         for _attempt in 0..5 {
             let dir = tempfile::tempdir().expect("temp dir");

@@ -127,6 +127,7 @@ fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
                 persistence::stop_aof(srv);
             }
         }
+        Apply::Notifications => srv.configure_notifications(),
         Apply::Listeners => {
             return Err(
                 "Unable to listen on this port: sonde cannot change its listening sockets \

@@ -481,8 +481,14 @@ fn hrandfield_count(srv: &mut Server, client: &mut Client, key: &[u8], l: i64, w
     };
     let size = h.len();
     if l < 0 || count == 1 {
+        if !super::random_count_fits(client, count, if with_values { 14 } else { 7 }) {
+            return;
+        }
         header(client, count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i % 4096 == 4095 && super::random_reply_over(client) {
+                break;
+            }
             let Some((f, v)) = h.random(rng) else {
                 break;
             };

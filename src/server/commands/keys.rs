@@ -421,7 +421,7 @@ fn rename_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], nx: boo
     let d = &mut srv.ks.dbs[db];
     let expire = d.expire_of(from);
     if let Some(obj) = d.remove(from) {
-        d.dict.insert_absent(to, obj);
+        d.add_object(to, obj);
         if let Some(at) = expire {
             d.set_expire(to, at);
         }
@@ -512,7 +512,7 @@ fn move_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if let Some(obj) = srv.ks.dbs[src].remove(key) {
-        srv.ks.dbs[dst].dict.insert_absent(key, obj);
+        srv.ks.dbs[dst].add_object(key, obj);
         if let Some(at) = expire {
             srv.ks.dbs[dst].set_expire(key, at);
         }

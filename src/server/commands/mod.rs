@@ -226,6 +226,39 @@ pub fn mpop_args<'a>(
 }
 
 /// Reply a set member as a bulk string.
+/// The most output one reply of repeated random elements (SRANDMEMBER,
+/// HRANDFIELD, ZRANDMEMBER with a negative count) may take: the count is
+/// checked against it before anything is allocated, and a client whose
+/// reply grows past it anyway (long elements) is disconnected, as an output
+/// buffer limit would, instead of the server allocating without bound.
+pub const RANDOM_REPLY_BUDGET: usize = 1 << 30;
+
+/// Whether `count` repeated elements of at least `per_item` reply bytes
+/// each fit [`RANDOM_REPLY_BUDGET`] and the memory to hold them can be had;
+/// if not, the error is replied.
+pub fn random_count_fits(client: &mut Client, count: usize, per_item: usize) -> bool {
+    let need = count.saturating_mul(per_item);
+    if need <= RANDOM_REPLY_BUDGET && client.reply.buf.try_reserve(need).is_ok() {
+        return true;
+    }
+    client.reply.error(&format!(
+        "value is out of range: {count} elements need {need} bytes of reply or more, over the \
+         {} MiB one reply may take",
+        RANDOM_REPLY_BUDGET >> 20
+    ));
+    false
+}
+
+/// Called while emitting repeated random elements: true (and the client
+/// marked for closing) once the reply is over [`RANDOM_REPLY_BUDGET`].
+pub fn random_reply_over(client: &mut Client) -> bool {
+    if client.reply.pending() > RANDOM_REPLY_BUDGET {
+        client.close_asap = true;
+        return true;
+    }
+    false
+}
+
 pub fn reply_member(client: &mut Client, m: Member<'_>) {
     match m {
         Member::Int(n) => client.reply.bulk_int(n),

@@ -743,7 +743,9 @@ fn debug_populate(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     let prefix: &[u8] = args.get(3).copied().unwrap_or(b"key");
     let db = client.db;
-    srv.ks.dbs[db].dict.reserve(count as usize);
+    // Reserve for what is plausible; a huge count grows the table as it
+    // fills instead of asking for it all (and aborting) up front.
+    srv.ks.dbs[db].dict.reserve((count as usize).min(1 << 24));
     let mut key = Vec::with_capacity(prefix.len() + 21);
     let mut value = Vec::with_capacity(32);
     for j in 0..count {

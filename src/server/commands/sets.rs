@@ -395,8 +395,15 @@ fn srandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if l < 0 || count == 1 {
+        // "$1\r\nx\r\n" (or ":1\r\n" for RESP3 integers) at the least.
+        if !super::random_count_fits(client, count, 4) {
+            return;
+        }
         client.reply.array(count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i % 4096 == 4095 && super::random_reply_over(client) {
+                break;
+            }
             match s.random(rng) {
                 Some(m) => reply_member(client, m),
                 None => break,

@@ -908,9 +908,34 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let size = z.len();
-    let picked: Vec<(&[u8], f64)> = if l < 0 || n == 1 {
-        (0..n).filter_map(|_| z.random(rng)).collect()
-    } else if n >= size {
+    if l < 0 || n == 1 {
+        // Streamed, not collected: the count is checked against the reply
+        // budget, never turned into an allocation of its own.
+        if !super::random_count_fits(client, n, if withscores { 11 } else { 7 }) {
+            return;
+        }
+        let resp3 = client.reply.resp3;
+        client
+            .reply
+            .array(if withscores && !resp3 { n * 2 } else { n });
+        for i in 0..n {
+            if i % 4096 == 4095 && super::random_reply_over(client) {
+                break;
+            }
+            let Some((m, s)) = z.random(rng) else {
+                break;
+            };
+            if withscores && resp3 {
+                client.reply.array(2);
+            }
+            client.reply.bulk(m);
+            if withscores {
+                client.reply.double(s);
+            }
+        }
+        return;
+    }
+    let picked: Vec<(&[u8], f64)> = if n >= size {
         z.iter().collect()
     } else {
         let positions = distinct_sample(size, n, rng);

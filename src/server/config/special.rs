@@ -363,13 +363,24 @@ pub fn set_notify(c: &mut Config, args: &[String], _: Source) -> Result<(), Stri
         c.kept.remove("notify-keyspace-events");
         return Ok(());
     }
-    c.unsupported("notify-keyspace-events", &text, "")?;
     c.kept.insert("notify-keyspace-events", Val::Text(text));
     Ok(())
 }
 
-pub fn get_notify(c: &Config) -> String {
+/// The classes switched on, `n` included (the server reads this).
+pub fn notify_classes(c: &Config) -> String {
     kept_text(c, "notify-keyspace-events", "")
+}
+
+/// As Redis's keyspaceEventsFlagsToString, which does not write `n` after
+/// `A` (the class stays on).
+pub fn get_notify(c: &Config) -> String {
+    let text = notify_classes(c);
+    if text.starts_with('A') {
+        text.replacen('n', "", 1)
+    } else {
+        text
+    }
 }
 
 pub fn rewrite_notify(c: &Config, name: &str, state: &mut Rewrite) {

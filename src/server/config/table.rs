@@ -97,6 +97,8 @@ pub enum Apply {
     Appendonly,
     /// Listening sockets (port, bind): not changeable at runtime yet.
     Listeners,
+    /// Keyspace notifications (`notify-keyspace-events`).
+    Notifications,
 }
 
 /// One parameter.
@@ -325,7 +327,14 @@ pub static PARAMS: &[Param] = &[
         "supervised",
         IMMUTABLE,
         en(&["upstart", "systemd", "auto", "no"], "no"),
-        Later,
+        s!(supervised),
+    ),
+    // sonde's own: the Prometheus endpoint (server/metrics.rs); 0 is off.
+    p(
+        "metrics-port",
+        IMMUTABLE,
+        int(0, 0, 65535),
+        i!(metrics_port),
     ),
     p("pidfile", IMMUTABLE, opt(), o!(pidfile)),
     p(
@@ -817,7 +826,8 @@ pub static PARAMS: &[Param] = &[
             rewrite: special::rewrite_notify,
         },
         Kept,
-    ),
+    )
+    .apply(Apply::Notifications),
     // Encodings.
     p(
         "hash-max-listpack-entries",

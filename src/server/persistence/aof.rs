@@ -240,6 +240,13 @@ impl Aof {
                 Err(e) => break Err(e.raw_os_error().unwrap_or(libc::EIO)),
             }
         };
+        // As Redis does: a write that failed part way (a full disk) is
+        // taken back out of the file, so it never ends in a torn command;
+        // the whole buffer stays for the next try (or the exit, with
+        // `appendfsync always`).
+        if result.is_err() && written > 0 && self.file.set_len(self.last_incr_size).is_ok() {
+            written = 0;
+        }
         self.current_size += written as u64;
         self.last_incr_size += written as u64;
         buf.drain(..written);

@@ -468,6 +468,10 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
         open_aof(srv, dir, &prefix, manifest)?;
     } else {
         let path = rdb_path(&srv.config);
+        // An empty dbfilename names no file: like Redis, start empty.
+        if srv.config.dbfilename.is_empty() {
+            return Ok(());
+        }
         let map = match crate::input::map(&path) {
             Ok(map) => map,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),

@@ -194,6 +194,9 @@ pub fn load(
                     d.set_expire(&key, at);
                 }
                 loaded.keys += 1;
+                if loaded.keys % 4096 == 0 {
+                    crate::server::loading::record(entry.offset, loaded.keys);
+                }
             }
             Event::Function { .. } | Event::ModuleAux { .. } => loaded.skipped += 1,
             Event::Eof { stored, computed } => {

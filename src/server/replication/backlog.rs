@@ -8,9 +8,15 @@
 //! processed `n` bytes asks for `n + 1`; anything from `first_offset()` to
 //! `end_offset() + 1` (nothing missed) can be served.
 
-/// A fixed-size ring of the newest stream bytes.
+/// A ring of the newest stream bytes, at most `repl-backlog-size` of them.
+/// Memory follows use: until the stream has filled the configured size the
+/// ring is a plain buffer that grows with it, so a large setting costs only
+/// what the stream wrote (Redis's backlog likewise grows in blocks).
 pub struct Backlog {
+    /// While shorter than `capacity`, holds exactly the bytes fed so far
+    /// (not wrapped, `next == ring.len()`); then a full ring.
     ring: Vec<u8>,
+    capacity: usize,
     /// Where the next byte goes.
     next: usize,
     /// Bytes held (at most the ring's size).
@@ -23,7 +29,8 @@ impl Backlog {
     /// An empty backlog of `size` bytes whose next byte is `end + 1`.
     pub fn new(size: usize, end: u64) -> Backlog {
         Backlog {
-            ring: vec![0; size.max(1)],
+            ring: Vec::new(),
+            capacity: size.max(1),
             next: 0,
             histlen: 0,
             end,
@@ -31,7 +38,12 @@ impl Backlog {
     }
 
     pub fn size(&self) -> usize {
-        self.ring.len()
+        self.capacity
+    }
+
+    /// Bytes allocated for the ring now.
+    pub fn allocated(&self) -> usize {
+        self.ring.capacity()
     }
 
     pub fn histlen(&self) -> usize {
@@ -47,7 +59,27 @@ impl Backlog {
     /// Append stream bytes; the oldest fall out when the ring is full.
     pub fn feed(&mut self, mut data: &[u8]) {
         self.end += data.len() as u64;
-        let size = self.ring.len();
+        let size = self.capacity;
+        if data.len() > size {
+            data = &data[data.len() - size..];
+        }
+        if self.ring.len() < size {
+            let need = self.ring.len() + data.len();
+            if need < size {
+                if self.ring.capacity() < need {
+                    let want = (self.ring.capacity() * 2).clamp(need, size);
+                    self.ring.reserve_exact(want - self.ring.len());
+                }
+                self.ring.extend_from_slice(data);
+                self.next = self.ring.len();
+                self.histlen = self.ring.len();
+                return;
+            }
+            // Filling up: from here on a full ring.
+            self.next = self.ring.len();
+            self.ring.reserve_exact(size - self.ring.len());
+            self.ring.resize(size, 0);
+        }
         if data.len() > size {
             data = &data[data.len() - size..];
         }
@@ -69,6 +101,9 @@ impl Backlog {
     pub fn since(&self, offset: u64) -> Vec<u8> {
         let skip = (offset - self.first_offset()) as usize;
         let len = self.histlen - skip;
+        if len == 0 {
+            return Vec::new();
+        }
         let size = self.ring.len();
         let start = (self.next + size - self.histlen + skip) % size;
         let mut out = Vec::with_capacity(len);
@@ -80,7 +115,7 @@ impl Backlog {
 
     /// A new size, keeping the newest bytes that fit.
     pub fn resize(&mut self, size: usize) {
-        if size.max(1) == self.ring.len() {
+        if size.max(1) == self.capacity {
             return;
         }
         let kept = self.since(self.end + 1 - self.histlen.min(size.max(1)) as u64);
@@ -93,6 +128,22 @@ impl Backlog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_follows_use_not_the_configured_size() {
+        let mut b = Backlog::new(100 << 30, 0);
+        assert_eq!(b.size(), 100 << 30);
+        assert_eq!(b.allocated(), 0);
+        b.feed(&[7; 1000]);
+        assert!(b.allocated() < 4096, "{}", b.allocated());
+        assert_eq!(b.since(1), vec![7; 1000]);
+        let mut small = Backlog::new(10, 0);
+        for chunk in [&b"abc"[..], b"defg", b"hij", b"kl"] {
+            small.feed(chunk);
+        }
+        assert_eq!(small.since(small.first_offset()), b"cdefghijkl");
+        assert_eq!(small.allocated(), 10);
+    }
 
     #[test]
     fn keeps_the_newest_bytes_across_wraps() {

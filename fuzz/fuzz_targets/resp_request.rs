@@ -1,0 +1,4 @@
+//! libFuzzer target: `sonde::fuzzing::resp_request` (see docs/fuzzing.md).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sonde::fuzzing::resp_request(data));

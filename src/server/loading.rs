@@ -1,0 +1,104 @@
+//! What `serve` says while it loads its dataset at startup. Loading a large
+//! snapshot takes a while and happens before the event loop exists, so a
+//! watcher thread reports progress every few seconds from counters the
+//! loader bumps, and answers SIGINT/SIGTERM: nothing has been written yet,
+//! so the process logs why and exits at once (status 0, as a shutdown by
+//! signal does), instead of dying silently by the signal's default action.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::output::log::{Field, Logger};
+
+/// Bytes of the snapshot read so far (the loader's position).
+static BYTES: AtomicU64 = AtomicU64::new(0);
+/// Keys loaded so far.
+static KEYS: AtomicU64 = AtomicU64::new(0);
+
+/// Called by the loader now and then (every few thousand keys).
+pub fn record(position: u64, keys: u64) {
+    BYTES.store(position, Ordering::Relaxed);
+    KEYS.store(keys, Ordering::Relaxed);
+}
+
+/// How often progress is logged.
+const EVERY: Duration = Duration::from_secs(2);
+
+/// The watcher; stops (and joins) when dropped.
+pub struct Watch {
+    done: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+/// Start watching a load of `total` bytes (0: unknown, e.g. an AOF) from
+/// `what`, logging through `log`. SIGINT and SIGTERM are caught from now on.
+pub fn watch(log: Logger, what: String, total: u64) -> Watch {
+    crate::stop::catch(crate::stop::Repeat::Record);
+    BYTES.store(0, Ordering::Relaxed);
+    KEYS.store(0, Ordering::Relaxed);
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&done);
+    let thread = thread::Builder::new()
+        .name("sonde-loading".into())
+        .spawn(move || run(&log, &what, total, &flag))
+        .ok();
+    Watch { done, thread }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(log: &Logger, what: &str, total: u64, done: &AtomicBool) {
+    let started = Instant::now();
+    let mut next = started + EVERY;
+    while !done.load(Ordering::SeqCst) {
+        if let Some(signal) = crate::stop::take() {
+            log.warning(
+                "Received shutdown signal during loading, exiting without saving",
+                &[
+                    ("signal", Field::Str(crate::stop::name(signal))),
+                    ("file", Field::Str(what)),
+                ],
+            );
+            std::process::exit(0);
+        }
+        let now = Instant::now();
+        if now >= next {
+            next = now + EVERY;
+            let bytes = BYTES.load(Ordering::Relaxed);
+            let keys = KEYS.load(Ordering::Relaxed) as i64;
+            let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
+            if total > 0 {
+                let percent = format!("{:.1}", bytes as f64 * 100.0 / total as f64);
+                log.notice(
+                    "Loading the dataset",
+                    &[
+                        ("file", Field::Str(what)),
+                        ("percent", Field::Str(&percent)),
+                        ("bytes", Field::Int(bytes as i64)),
+                        ("keys", Field::Int(keys)),
+                        ("seconds", Field::Str(&seconds)),
+                    ],
+                );
+            } else {
+                log.notice(
+                    "Loading the dataset",
+                    &[
+                        ("file", Field::Str(what)),
+                        ("seconds", Field::Str(&seconds)),
+                    ],
+                );
+            }
+        }
+        thread::park_timeout(Duration::from_millis(50));
+    }
+}
