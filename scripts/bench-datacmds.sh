@@ -31,16 +31,7 @@ if [ -z "${SONDE:-}" ]; then
 fi
 SONDE=$(realpath "$SONDE")
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source scripts/bench-servers.sh
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no)
 RPORT=$(free_port)
 redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
