@@ -152,12 +152,20 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s h -l host -d 'Server host' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s p -l port -d 'Server port' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s a -l pass -d 'Password (AUTH), also from REDISCLI_AUTH' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l user -d 'ACL user name for AUTH' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s h -l host -d 'Server host name or address (default 127.0.0.1)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s p -l port -d 'Server port (default 6379)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s s -l unix-socket -d 'Unix socket path instead of TCP' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s a -l pass -l password -d 'Password for AUTH (prefer REDISCLI_AUTH in the environment or --askpass: a password on the command line is visible to `ps`)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l user -d 'ACL user name for AUTH (Redis 6+), with a password' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s n -d 'Database number to SELECT' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s u -l uri -d 'Server URI: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), unix://[[USER]:PASSWORD@]/PATH[?db=N]' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l cacert -d 'CA certificate file (PEM) to verify the server with (default: the system\'s CA bundle)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l cacertdir -d 'Directory of CA certificate files (PEM)' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l cert -d 'Client certificate (PEM) for servers that check clients' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l key -d 'Private key (PEM) of --cert' -r -F
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l sni -d 'Server name for TLS SNI and certificate verification (default: the host)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l connect-timeout -d 'Seconds to wait for the connection (TCP, TLS handshake, AUTH)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l batch -d 'Most elements per command when collections are split' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s n -l to-db -d 'Restore every key into this database instead of the one it is in' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l slots -d 'Slot ranges to keep (A-B, repeatable)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
@@ -175,7 +183,10 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l help -d 'Print help (-h is the host, as in redis-cli)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l askpass -d 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l tls -d 'Connect with TLS'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l insecure -d 'Do not verify the server\'s certificate (encrypted, not authenticated)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l help -d 'Print help'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l commands -d 'Plain commands instead of RESTORE payloads (for servers that cannot load this file\'s encodings)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l replace -d 'Replace keys that already exist (else they are reported as refused)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l expired -d 'Only keys already expired (relative to --now)'

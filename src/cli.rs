@@ -311,25 +311,11 @@ pub struct RdbRestoreArgs {
     /// The RDB file
     pub file: PathBuf,
 
-    /// Print help (-h is the host, as in redis-cli)
-    #[arg(long, action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
-
-    /// Server host
-    #[arg(short = 'h', long, default_value = "127.0.0.1")]
-    pub host: String,
-
-    /// Server port
-    #[arg(short = 'p', long, default_value_t = 6379)]
-    pub port: u16,
-
-    /// Password (AUTH), also from REDISCLI_AUTH
-    #[arg(short = 'a', long, env = "REDISCLI_AUTH", hide_env_values = true)]
-    pub pass: Option<String>,
-
-    /// ACL user name for AUTH
-    #[arg(long)]
-    pub user: Option<String>,
+    /// The server: redis-cli's options (-h/-p/-s/-a/--user/-u/--tls...);
+    /// -n restores every key into that database instead of the one it is
+    /// in
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 
     /// Plain commands instead of RESTORE payloads (for servers that cannot
     /// load this file's encodings)
@@ -344,10 +330,6 @@ pub struct RdbRestoreArgs {
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: u64,
-
-    /// Restore every key into this database instead of the one it is in
-    #[arg(short = 'n', long = "to-db", value_name = "DB")]
-    pub to_db: Option<u64>,
 
     /// Slot ranges to keep (A-B, repeatable)
     #[arg(long = "slots", value_name = "A-B",

@@ -166,6 +166,39 @@ fn restore_refuses_existing_keys_without_replace() {
     assert_exit(&replaced, 0);
 }
 
+#[test]
+fn restore_takes_redis_cli_connection_options() {
+    let dump = repo_root().join("tests/data/rdb/redis-rdb-tools/non_ascii_values.rdb");
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("redis.sock");
+    let socket = socket.to_str().unwrap();
+    let target = RedisServer::start(&["--unixsocket", socket, "--requirepass", "s3cret"]);
+    let file = dump.to_str().unwrap();
+    // A password the server refuses: the error names what to pass.
+    let refused = run(&["rdb", "restore", file, "-s", socket, "-a", "wrong"], b"");
+    assert_exit(&refused, 2);
+    assert!(
+        text(&refused.stderr).contains("WRONGPASS"),
+        "{}",
+        text(&refused.stderr)
+    );
+    // Over the unix socket, into database 3 (-n), as redis-cli would.
+    let restored = run(
+        &[
+            "--format", "json", "rdb", "restore", file, "-s", socket, "-a", "s3cret", "-n", "3",
+        ],
+        b"",
+    );
+    assert_exit(&restored, 0);
+    let report = json(&restored.stdout);
+    assert!(report["restored"].as_u64().unwrap() > 0, "{report}");
+    let mut con = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/3", target.port))
+        .and_then(|c| c.get_connection())
+        .unwrap();
+    let keys: i64 = q(&mut con, &["DBSIZE"]);
+    assert_eq!(keys as u64, report["restored"].as_u64().unwrap());
+}
+
 /// The rdbtools virtualenv, made by the project's script.
 fn rdbtools() -> Option<PathBuf> {
     let script = repo_root().join("scripts/rdbtools-venv.sh");

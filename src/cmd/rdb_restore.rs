@@ -4,20 +4,21 @@
 //! flight; the replies are matched to the keys that sent them, so a
 //! refused key is reported by name.
 //!
-//! The connection is the small one below ([`connect`]): TCP, AUTH. It is
-//! meant to give way to the shared client layer once that exists.
+//! The server is reached through the shared connection layer (redis-cli's
+//! options); the reader thread gets its own handle on the connection, which
+//! a TLS session cannot give (see [`open`]).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow};
 use serde::Serialize;
 
 use super::rdb_common::{clock_ms, key_filter, walk_keys};
 use super::{Status, problem};
 use crate::cli::RdbRestoreArgs;
+use crate::connect::{Client, Endpoint, Stream};
 use crate::input;
 use crate::output::bytes::{ByteString, display_short};
 use crate::output::{Format, Report, emit, progress, table};
@@ -32,31 +33,25 @@ const IN_FLIGHT: usize = 16;
 /// Refusals reported by name.
 const ERRORS_KEPT: usize = 20;
 
-/// Open a connection and authenticate. The one place that knows how.
-pub fn connect(
-    host: &str,
-    port: u16,
-    user: Option<&str>,
-    pass: Option<&str>,
-) -> anyhow::Result<TcpStream> {
-    let stream = TcpStream::connect((host, port))
-        .with_context(|| format!("cannot connect to {host}:{port}"))?;
-    stream.set_nodelay(true).ok();
-    if let Some(pass) = pass {
-        let mut buf = Vec::new();
-        let mut resp = Resp::new(&mut buf);
-        match user {
-            Some(u) => resp.command(&[b"AUTH", u.as_bytes(), pass.as_bytes()]),
-            None => resp.command(&[b"AUTH", pass.as_bytes()]),
-        }
-        let mut s = &stream;
-        s.write_all(&buf)?;
-        let mut reader = BufReader::new(&stream);
-        if let Reply::Error(e) = read_reply(&mut reader)? {
-            bail!("{host}:{port} refused AUTH: {e}");
-        }
+/// The server named by the connection options, connected and
+/// authenticated, as one handle to write commands and one for the reply
+/// reader thread.
+fn open(args: &RdbRestoreArgs) -> anyhow::Result<(Endpoint, Stream, Stream)> {
+    let endpoint = Endpoint::from_args(&args.connect, None, Duration::from_secs(5))?;
+    let client = Client::connect(&endpoint)?;
+    for w in &client.warnings {
+        eprintln!("sonde: warning: {w}");
     }
-    Ok(stream)
+    let (stream, _) = client.into_parts();
+    stream.set_read_timeout(None)?;
+    let (reader, writer) = stream.split()?.ok_or_else(|| {
+        anyhow!(
+            "{endpoint}: rdb restore does not run over TLS yet (its reply reader needs a \
+             second handle on the connection); use `sonde rdb export --to resp FILE | \
+             redis-cli --tls ... --pipe`"
+        )
+    })?;
+    Ok((endpoint, reader, writer))
 }
 
 /// What the reader thread needs to know about one key (or other command
@@ -189,14 +184,8 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
     if filter.expiry.is_none() {
         filter.expiry = Some(ExpiryFilter::NotExpired);
     }
-    let stream = connect(
-        &args.host,
-        args.port,
-        args.user.as_deref(),
-        args.pass.as_deref(),
-    )?;
-    let server = format!("{}:{}", args.host, args.port);
-    let reader_stream = stream.try_clone()?;
+    let (endpoint, reader_stream, mut writer) = open(args)?;
+    let server = endpoint.to_string();
     let (meta_tx, meta_rx) = mpsc::sync_channel::<Vec<Sent>>(IN_FLIGHT);
     let started = Instant::now();
     let reader = std::thread::spawn(move || -> io::Result<Tally> {
@@ -247,7 +236,6 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
     let mut commands = 0u64;
     let mut bytes_sent = 0u64;
     let mut current_db: Option<u64> = None;
-    let mut writer = &stream;
     let mut flush = |buf: &mut Vec<u8>, sent: &mut Vec<Sent>| -> io::Result<()> {
         if sent.is_empty() {
             return Ok(());
@@ -302,7 +290,7 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
             }
             return Ok::<(), Failure>(());
         };
-        let db = args.to_db.unwrap_or(entry.db);
+        let db = endpoint.db.map_or(entry.db, u64::from);
         let mut resp = Resp::new(&mut buf);
         if current_db != Some(db) {
             resp.select(db);

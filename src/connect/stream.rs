@@ -125,6 +125,17 @@ impl Stream {
         self.tcp().and_then(|s| s.local_addr().ok())
     }
 
+    /// Two handles on a plain connection, one to read and one to write,
+    /// for a reader thread beside a writer; None for TLS, whose session
+    /// cannot be driven from two threads.
+    pub fn split(&self) -> io::Result<Option<(Stream, Stream)>> {
+        Ok(match self {
+            Stream::Tcp(s) => Some((Stream::Tcp(s.try_clone()?), Stream::Tcp(s.try_clone()?))),
+            Stream::Unix(s) => Some((Stream::Unix(s.try_clone()?), Stream::Unix(s.try_clone()?))),
+            Stream::Tls(_) => None,
+        })
+    }
+
     pub fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }
