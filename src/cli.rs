@@ -191,7 +191,7 @@ pub enum RdbCommand {
     /// connection with many commands in flight, shows progress on a
     /// terminal and reports how many keys were restored, skipped and
     /// refused (exit status 1 when the server refused any).
-    Restore(RdbRestoreArgs),
+    Restore(Box<RdbRestoreArgs>),
 
     /// Compare two snapshots key by key: added, removed, changed
     ///
