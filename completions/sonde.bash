@@ -969,7 +969,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__rdb__subcmd__export)
-            opts="-o -n -h -V --to --output --commands --replace --batch --to-db --slots --db --type --match --exclude --regex --min-size --expired --not-expired --slot --now --format --help --version"
+            opts="-o -n -h -V --to --output --to-db --commands --replace --batch --slots --db --type --match --exclude --regex --min-size --expired --not-expired --slot --now --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,15 +987,15 @@ _sonde() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --batch)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --to-db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

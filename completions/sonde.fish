@@ -127,8 +127,8 @@ aof\t'An append-only file of plain commands'
 json\t'JSON Lines: one object per key with its value'
 csv\t'The memory report as CSV (redis-rdb-tools\' columns, then slot)'"
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s o -l output -d 'Write here instead of stdout' -r -F
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l batch -d 'Most elements per command when collections are split' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s n -l to-db -d 'Write every key into this database instead of the one it is in' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l batch -d 'Most elements per command when collections are split' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l slots -d 'Slot ranges to keep (A-B, repeatable)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l db -d 'Only keys in this database (repeatable, or comma-separated)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l type -d 'Only keys of this type (repeatable, or comma-separated)' -r -f -a "string\t''
@@ -143,11 +143,11 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out of resp and aof output unless --expired asks for them' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out unless --expired asks for them' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l commands -d 'With --to resp: plain commands instead of RESTORE payloads'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l replace -d 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l commands -d 'Plain commands (SET, RPUSH, HSET...) instead of RESTORE payloads, for a server that cannot load this file\'s encodings'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l replace -d 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands); else a key that exists is refused'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l expired -d 'Only keys already expired (relative to --now)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -180,15 +180,15 @@ complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcomm
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l regex -d 'Only keys matching this regular expression (Rust regex syntax, on the key\'s bytes; unanchored unless you write ^ and $)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l min-size -d 'Only keys whose serialized size is at least this (bytes, or with a unit as redis.conf writes them: 1k = 1000, 1kb = 1024, m, mb, g, gb)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l slot -d 'Only keys in this Redis Cluster slot (repeatable)' -r
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time)' -r
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l now -d 'The time expiries are measured against, in Unix milliseconds (default: the current time); keys expired by then are left out unless --expired asks for them' -r
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l format -d 'Output format: human tables, or JSON for scripts (JSON Lines for streaming commands)' -r -f -a "table\t'Human-readable tables'
 json\t'JSON for scripts (JSON Lines for streaming commands)'"
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l askpass -d 'Ask for the password on the terminal (ignores -a and REDISCLI_AUTH)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l tls -d 'Connect with TLS'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l insecure -d 'Do not verify the server\'s certificate (encrypted, not authenticated)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l help -d 'Print help'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l commands -d 'Plain commands instead of RESTORE payloads (for servers that cannot load this file\'s encodings)'
-complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l replace -d 'Replace keys that already exist (else they are reported as refused)'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l commands -d 'Plain commands (SET, RPUSH, HSET...) instead of RESTORE payloads, for a server that cannot load this file\'s encodings'
+complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l replace -d 'Replace existing keys (RESTORE ... REPLACE; DEL before plain commands); else a key that exists is refused'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l expired -d 'Only keys already expired (relative to --now)'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -l not-expired -d 'Only keys not expired: no expiry, or one after --now'
 complete -c sonde -n "__fish_sonde_using_subcommand rdb; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'

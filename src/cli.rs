@@ -273,11 +273,25 @@ pub struct RdbExportArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// With --to resp: plain commands instead of RESTORE payloads
+    /// Write every key into this database instead of the one it is in
+    #[arg(short = 'n', long = "to-db", value_name = "DB")]
+    pub to_db: Option<u64>,
+
+    #[command(flatten)]
+    pub replay: RdbReplayArgs,
+}
+
+/// What `rdb export` and `rdb restore` share: which keys, and how they are
+/// turned into commands.
+#[derive(Debug, Args)]
+pub struct RdbReplayArgs {
+    /// Plain commands (SET, RPUSH, HSET...) instead of RESTORE payloads,
+    /// for a server that cannot load this file's encodings
     #[arg(long)]
     pub commands: bool,
 
-    /// Replace existing keys (RESTORE ... REPLACE; DEL before plain commands)
+    /// Replace existing keys (RESTORE ... REPLACE; DEL before plain
+    /// commands); else a key that exists is refused
     #[arg(long)]
     pub replace: bool,
 
@@ -285,10 +299,6 @@ pub struct RdbExportArgs {
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: u64,
-
-    /// Write every key into this database instead of the one it is in
-    #[arg(short = 'n', long = "to-db", value_name = "DB")]
-    pub to_db: Option<u64>,
 
     /// Slot ranges to keep (A-B, repeatable)
     #[arg(long = "slots", value_name = "A-B",
@@ -299,8 +309,8 @@ pub struct RdbExportArgs {
     pub filter: RdbFilterArgs,
 
     /// The time expiries are measured against, in Unix milliseconds
-    /// (default: the current time); keys expired by then are left out of
-    /// resp and aof output unless --expired asks for them
+    /// (default: the current time); keys expired by then are left out
+    /// unless --expired asks for them
     #[arg(long, value_name = "UNIX_MS")]
     pub now: Option<i64>,
 }
@@ -317,32 +327,8 @@ pub struct RdbRestoreArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
 
-    /// Plain commands instead of RESTORE payloads (for servers that cannot
-    /// load this file's encodings)
-    #[arg(long)]
-    pub commands: bool,
-
-    /// Replace keys that already exist (else they are reported as refused)
-    #[arg(long)]
-    pub replace: bool,
-
-    /// Most elements per command when collections are split
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub batch: u64,
-
-    /// Slot ranges to keep (A-B, repeatable)
-    #[arg(long = "slots", value_name = "A-B",
-          value_parser = crate::rdb::filter::parse_slot_range)]
-    pub slots: Vec<(u16, u16)>,
-
     #[command(flatten)]
-    pub filter: RdbFilterArgs,
-
-    /// The time expiries are measured against, in Unix milliseconds
-    /// (default: the current time)
-    #[arg(long, value_name = "UNIX_MS")]
-    pub now: Option<i64>,
+    pub replay: RdbReplayArgs,
 }
 
 #[derive(Debug, Args)]

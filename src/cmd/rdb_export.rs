@@ -41,8 +41,8 @@ impl From<std::io::Error> for Failure {
 pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
     let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
-    let mut filter = key_filter(&args.filter, &args.slots)?;
-    let now = args.now.unwrap_or_else(clock_ms);
+    let mut filter = key_filter(&args.replay.filter, &args.replay.slots)?;
+    let now = args.replay.now.unwrap_or_else(clock_ms);
     let replays = matches!(args.to, RdbExportFormat::Resp | RdbExportFormat::Aof);
     if replays && filter.expiry.is_none() {
         // A server drops keys expired by now on load; so do we.
@@ -63,9 +63,9 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
     let result = match args.to {
         RdbExportFormat::Resp | RdbExportFormat::Aof => {
             let opts = Options {
-                plain: args.commands || args.to == RdbExportFormat::Aof,
-                replace: args.replace,
-                batch: args.batch,
+                plain: args.replay.commands || args.to == RdbExportFormat::Aof,
+                replace: args.replay.replace,
+                batch: args.replay.batch,
             };
             let mut current_db: Option<u64> = None;
             walk_keys(&data, &filter, now, |located, key_entry| {
@@ -78,7 +78,7 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                     {
                         let code = code.to_bytes()?;
                         let mut resp = Resp::new(&mut buf);
-                        if args.replace {
+                        if args.replay.replace {
                             resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
                         } else {
                             resp.command(&[b"FUNCTION", b"LOAD", &code]);

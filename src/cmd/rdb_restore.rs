@@ -179,8 +179,8 @@ impl Report for RestoreReport {
 pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
     let name = args.file.display().to_string();
     let data = input::map(&args.file).with_context(|| format!("cannot open {name}"))?;
-    let mut filter = key_filter(&args.filter, &args.slots)?;
-    let now = args.now.unwrap_or_else(clock_ms);
+    let mut filter = key_filter(&args.replay.filter, &args.replay.slots)?;
+    let now = args.replay.now.unwrap_or_else(clock_ms);
     if filter.expiry.is_none() {
         filter.expiry = Some(ExpiryFilter::NotExpired);
     }
@@ -225,9 +225,9 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
     });
 
     let opts = Options {
-        plain: args.commands,
-        replace: args.replace,
-        batch: args.batch,
+        plain: args.replay.commands,
+        replace: args.replay.replace,
+        batch: args.replay.batch,
     };
     let bar = progress::bytes(data.len() as u64, format, "restoring");
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 64 * 1024);
@@ -276,7 +276,7 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
             {
                 let code = code.to_bytes()?;
                 let mut resp = Resp::new(&mut buf);
-                if args.replace {
+                if args.replay.replace {
                     resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
                 } else {
                     resp.command(&[b"FUNCTION", b"LOAD", &code]);
