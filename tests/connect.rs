@@ -267,26 +267,7 @@ fn unix_sockets_by_option_and_uri() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut conn = server.client();
-        wait_until(|| {
-            let info: String = redis::cmd("INFO")
-                .arg("replication")
-                .query(&mut conn)
-                .unwrap();
-            info.contains("state=online")
-        });
-        let _: () = redis::cmd("SET")
-            .arg("k")
-            .arg("v")
-            .query(&mut conn)
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_exit(&out, 0);
-        assert!(
-            text(&out.stdout).contains(r#""args":["SET","k","v"]"#),
-            "{}",
-            text(&out.stdout)
-        );
+        tail_prints_a_write(&mut server.client(), child, "k", "v");
     }
     // sockopt needs TCP for TCP_INFO, and says so.
     let err = stderr_of_failure(&run(&["sockopt", "probe", "-s", &socket_arg]));
@@ -316,6 +297,29 @@ fn a_refused_connection_is_reported_once() {
         let err = stderr_of_failure(&run(&args));
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+}
+
+/// With a `replica tail --count 1` running as `child` against the server
+/// behind `conn`: wait until the server lists it as an online replica,
+/// write `SET key value`, and return the tail's output once it exits,
+/// which must be 0 with that command printed.
+pub fn tail_prints_a_write(
+    conn: &mut redis::Connection,
+    child: std::process::Child,
+    key: &str,
+    value: &str,
+) -> Output {
+    wait_until(|| {
+        let info: String = redis::cmd("INFO").arg("replication").query(conn).unwrap();
+        info.contains("state=online")
+    });
+    let _: () = redis::cmd("SET").arg(key).arg(value).query(conn).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    let expected = format!(r#""args":["SET","{key}","{value}"]"#);
+    assert!(stdout.contains(&expected), "{stdout}");
+    out
 }
 
 fn wait_until(mut condition: impl FnMut() -> bool) {
@@ -502,25 +506,8 @@ fn replica_tail_over_tls_with_snapshot_summary_and_save() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_until(|| {
-            let info: String = redis::cmd("INFO")
-                .arg("replication")
-                .query(&mut conn)
-                .unwrap();
-            info.contains("state=online")
-        });
-        let _: () = redis::cmd("SET")
-            .arg("after")
-            .arg("tls")
-            .query(&mut conn)
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_exit(&out, 0);
+        let out = tail_prints_a_write(&mut conn, child, "after", "tls");
         let stdout = text(&out.stdout);
-        assert!(
-            stdout.contains(r#""args":["SET","after","tls"]"#),
-            "{stdout}"
-        );
         let err = text(&out.stderr);
         assert!(
             !err.contains("lag polling"),

@@ -230,25 +230,8 @@ fn replication_over_tls_to_replica_tail_and_a_sonde_replica() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until("the tail to be online", || {
-        let info: String = redis::cmd("INFO")
-            .arg("replication")
-            .query(&mut conn)
-            .unwrap();
-        info.contains("state=online")
-    });
-    let _: () = redis::cmd("SET")
-        .arg("after")
-        .arg("tls")
-        .query(&mut conn)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_exit(&out, 0);
+    let out = crate::connect::tail_prints_a_write(&mut conn, child, "after", "tls");
     let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains(r#""args":["SET","after","tls"]"#),
-        "{stdout}"
-    );
     assert!(stdout.contains(r#""status":"ok""#), "{stdout}");
 
     // A sonde replica connecting with tls-replication.
