@@ -447,6 +447,7 @@ fn hrandfield(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 /// distinct fields (the whole hash when it asks for as many or more).
 fn hrandfield_count(srv: &mut Server, client: &mut Client, key: &[u8], l: i64, with_values: bool) {
     let resp3 = client.reply.resp3;
+    let cap = super::random_reply_cap(client, &srv.config);
     let (h, rng) = match read_kind_rng(srv, client, key, Kind::Hash) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -481,12 +482,12 @@ fn hrandfield_count(srv: &mut Server, client: &mut Client, key: &[u8], l: i64, w
     };
     let size = h.len();
     if l < 0 || count == 1 {
-        if !super::random_count_fits(client, count, if with_values { 14 } else { 7 }) {
+        if !super::random_count_fits(client, cap, count, if with_values { 14 } else { 7 }) {
             return;
         }
         header(client, count);
         for i in 0..count {
-            if i % 4096 == 4095 && super::random_reply_over(client) {
+            if i % 4096 == 4095 && super::random_reply_over(client, cap) {
                 break;
             }
             let Some((f, v)) = h.random(rng) else {

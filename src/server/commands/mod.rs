@@ -233,12 +233,32 @@ pub fn mpop_args<'a>(
 /// buffer limit would, instead of the server allocating without bound.
 pub const RANDOM_REPLY_BUDGET: usize = 1 << 30;
 
+/// How much output one reply of repeated random elements may reach for
+/// this client: its class's hard output limit when one is set (the client
+/// is then closed there, as Redis closes it mid-reply), else
+/// [`RANDOM_REPLY_BUDGET`].
+pub fn random_reply_cap(client: &Client, config: &crate::server::config::Config) -> (usize, bool) {
+    let hard = crate::server::output::Class::of(client).limit(config).hard;
+    match usize::try_from(hard) {
+        Ok(hard) if hard > 0 && hard <= RANDOM_REPLY_BUDGET => (hard, true),
+        _ => (RANDOM_REPLY_BUDGET, false),
+    }
+}
+
 /// Whether `count` repeated elements of at least `per_item` reply bytes
-/// each fit [`RANDOM_REPLY_BUDGET`] and the memory to hold them can be had;
-/// if not, the error is replied.
-pub fn random_count_fits(client: &mut Client, count: usize, per_item: usize) -> bool {
+/// each may be emitted under `cap` ([`random_reply_cap`]); if not, the
+/// error is replied. With an output limit
+/// in force the reply is simply cut there (the client closed); without
+/// one, a count past [`RANDOM_REPLY_BUDGET`] is refused before anything is
+/// allocated.
+pub fn random_count_fits(
+    client: &mut Client,
+    (cap, limited): (usize, bool),
+    count: usize,
+    per_item: usize,
+) -> bool {
     let need = count.saturating_mul(per_item);
-    if need <= RANDOM_REPLY_BUDGET && client.reply.buf.try_reserve(need).is_ok() {
+    if limited || (need <= cap && client.reply.buf.try_reserve(need).is_ok()) {
         return true;
     }
     client.reply.error(&format!(
@@ -250,9 +270,9 @@ pub fn random_count_fits(client: &mut Client, count: usize, per_item: usize) -> 
 }
 
 /// Called while emitting repeated random elements: true (and the client
-/// marked for closing) once the reply is over [`RANDOM_REPLY_BUDGET`].
-pub fn random_reply_over(client: &mut Client) -> bool {
-    if client.reply.pending() > RANDOM_REPLY_BUDGET {
+/// marked for closing) once the reply is over its cap.
+pub fn random_reply_over(client: &mut Client, (cap, _): (usize, bool)) -> bool {
+    if client.reply.pending() > cap {
         client.close_asap = true;
         return true;
     }

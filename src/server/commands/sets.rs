@@ -371,6 +371,7 @@ fn srandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         },
         None => None,
     };
+    let cap = super::random_reply_cap(client, &srv.config);
     let (value, rng) = match read_kind_rng(srv, client, args[1], Kind::Set) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -396,12 +397,12 @@ fn srandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     if l < 0 || count == 1 {
         // "$1\r\nx\r\n" (or ":1\r\n" for RESP3 integers) at the least.
-        if !super::random_count_fits(client, count, 4) {
+        if !super::random_count_fits(client, cap, count, 4) {
             return;
         }
         client.reply.array(count);
         for i in 0..count {
-            if i % 4096 == 4095 && super::random_reply_over(client) {
+            if i % 4096 == 4095 && super::random_reply_over(client, cap) {
                 break;
             }
             match s.random(rng) {

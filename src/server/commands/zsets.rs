@@ -884,6 +884,7 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         count = Some(l);
     }
+    let cap = super::random_reply_cap(client, &srv.config);
     let (value, rng) = match read_kind_rng(srv, client, args[1], Kind::Zset) {
         Err(WrongType) => return,
         Ok(None) => {
@@ -911,7 +912,7 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if l < 0 || n == 1 {
         // Streamed, not collected: the count is checked against the reply
         // budget, never turned into an allocation of its own.
-        if !super::random_count_fits(client, n, if withscores { 11 } else { 7 }) {
+        if !super::random_count_fits(client, cap, n, if withscores { 11 } else { 7 }) {
             return;
         }
         let resp3 = client.reply.resp3;
@@ -919,7 +920,7 @@ fn zrandmember(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             .reply
             .array(if withscores && !resp3 { n * 2 } else { n });
         for i in 0..n {
-            if i % 4096 == 4095 && super::random_reply_over(client) {
+            if i % 4096 == 4095 && super::random_reply_over(client, cap) {
                 break;
             }
             let Some((m, s)) = z.random(rng) else {
