@@ -54,6 +54,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     for warning in &warnings {
         server.log.warning(warning, &[]);
     }
+    if let Err(e) = server.acl_load_at_start() {
+        server.log.warning(&e, &[]);
+        super::problem(e);
+        return Ok(Status::Problem);
+    }
     let pidfile = server.config.pidfile.clone().map(std::path::PathBuf::from);
     if let Some(path) = &pidfile
         && let Err(e) = std::fs::write(path, format!("{}\n", std::process::id()))

@@ -58,6 +58,9 @@ pub struct Client {
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
+    /// The ACL user's slot (0: `default`) and name.
+    pub user: usize,
+    pub user_name: Vec<u8>,
     pub name: Option<Vec<u8>>,
     pub reply_mode: ReplyMode,
     /// Close once the pending output is written (QUIT, protocol errors).
@@ -122,6 +125,8 @@ impl Client {
             reply: Reply::default(),
             db: 0,
             authenticated: false,
+            user: 0,
+            user_name: b"default".to_vec(),
             name: None,
             reply_mode: ReplyMode::On,
             close_after_reply: false,
@@ -334,7 +339,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
-             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+             oll=0 omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr(),
             self.laddr(),
@@ -356,6 +361,7 @@ impl Client {
             self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
             events,
             self.last_command,
+            String::from_utf8_lossy(&self.user_name),
             if self.reply.resp3 { 3 } else { 2 },
         )
     }

@@ -311,8 +311,9 @@ impl EventLoop {
         let mut client = Box::new(Client::new(id, slot, Some(stream)));
         // As in Redis, a client that connects while no password is set stays
         // authenticated if one is set later.
-        client.authenticated = server.config.requirepass.is_none();
-        if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local {
+        client.authenticated = server.acl_default_open();
+        let default_nopass = server.acl.default_user().is_some_and(|d| d.nopass);
+        if server.config.protected_mode && default_nopass && !client.is_local {
             use std::io::Write;
             if let Some(s) = client.stream.as_mut() {
                 let _ = s.write(PROTECTED_MODE_DENIED);

@@ -76,6 +76,7 @@
 //!   (the link to a master, driven by the shared sans-IO replication
 //!   client), both fed by or feeding [`propagate::Feed`].
 
+pub mod acl;
 pub mod blocking;
 pub mod clock;
 pub mod command;
@@ -281,6 +282,10 @@ pub struct Server {
     pub signals: signal::Signals,
     /// Keyspace notifications: the classes on, messages to publish.
     pub notifications: notify::Notifications,
+    /// ACL users and log.
+    pub acl: state::acl::Acl,
+    /// What the ACL check knows about each command-table entry.
+    pub acl_commands: Vec<acl::CommandInfo>,
 }
 
 impl Server {
@@ -321,14 +326,17 @@ impl Server {
             pubsub: Default::default(),
             signals: Default::default(),
             notifications: Default::default(),
+            acl: Default::default(),
+            acl_commands: Vec::new(),
         };
         server.configure_notifications();
+        server.acl_init();
         server
     }
 
     /// Whether `client` must authenticate before running commands.
     pub fn auth_required(&self, client: &Client) -> bool {
-        self.config.requirepass.is_some() && !client.authenticated
+        !client.authenticated && !self.acl_default_open()
     }
 
     /// Execute one request built from `args` (see [`Server::call_request`]).
@@ -382,7 +390,7 @@ impl Server {
                 return;
             }
         };
-        if let Some(rejection) = self.check(client, index, args.len()) {
+        if let Some(rejection) = self.check(client, index, args) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
             return;
@@ -535,7 +543,8 @@ impl Server {
     }
 
     /// The checks Redis makes between lookup and execution, in its order.
-    fn check(&self, client: &Client, index: usize, argc: usize) -> Option<String> {
+    fn check(&mut self, client: &Client, index: usize, args: &[&[u8]]) -> Option<String> {
+        let argc = args.len();
         let entry = &self.commands.entries[index];
         let spec = entry.spec;
         if !spec.arity_ok(argc) {
@@ -561,6 +570,10 @@ impl Server {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
         }
+        if let Some(denied) = self.acl_check(client, index, args) {
+            return Some(denied);
+        }
+        let entry = &self.commands.entries[index];
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
         if spec.has(flags::WRITE)

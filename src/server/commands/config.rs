@@ -128,6 +128,7 @@ fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
             }
         }
         Apply::Notifications => srv.configure_notifications(),
+        Apply::RequirePass => srv.acl_update_requirepass(),
         Apply::Listeners => {
             return Err(
                 "Unable to listen on this port: sonde cannot change its listening sockets \
@@ -156,6 +157,7 @@ pub fn debug_rewrite_force_all(srv: &mut Server, client: &mut Client, _args: &[&
 }
 
 fn rewrite(srv: &mut Server, client: &mut Client, force_all: bool) {
+    srv.config.acl_user_lines = Some(srv.acl_user_lines());
     match srv.config.rewrite(force_all) {
         Ok(()) => {
             srv.log

@@ -197,25 +197,6 @@ fn quit(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.close_after_reply = true;
 }
 
-/// Check a password for `user`; only the default user exists here.
-fn authenticate(srv: &Server, user: &[u8], password: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    match &srv.config.requirepass {
-        None => true,
-        Some(expected) => constant_time_eq(expected, password),
-    }
-}
-
-/// Compare without an early exit, so timing does not reveal the prefix.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 const WRONGPASS: &str = "-WRONGPASS invalid username-password pair or user is disabled.";
 
 fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -224,7 +205,7 @@ fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let (user, password): (&[u8], &[u8]) = if args.len() == 2 {
-        if srv.config.requirepass.is_none() {
+        if srv.acl.default_user().is_none_or(|d| d.nopass) {
             client.reply.error(
                 "AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
@@ -235,8 +216,7 @@ fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         (args[1], args[2])
     };
-    if authenticate(srv, user, password) {
-        client.authenticated = true;
+    if srv.acl_authenticate(client, user, password, args[0]) {
         client.reply.ok();
     } else {
         srv.log.verbose("Failed authentication", &[]);
@@ -282,12 +262,11 @@ fn hello(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         j += 1;
     }
-    if let Some((user, password)) = credentials {
-        if !authenticate(srv, user, password) {
-            client.reply.error(WRONGPASS);
-            return;
-        }
-        client.authenticated = true;
+    if let Some((user, password)) = credentials
+        && !srv.acl_authenticate(client, user, password, args[0])
+    {
+        client.reply.error(WRONGPASS);
+        return;
     }
     if srv.auth_required(client) {
         client.reply.error(
@@ -347,7 +326,9 @@ fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.name = None;
     client.reply_mode = ReplyMode::On;
     client.no_evict = false;
-    client.authenticated = srv.config.requirepass.is_none();
+    client.user = 0;
+    client.user_name = b"default".to_vec();
+    client.authenticated = srv.acl_default_open();
     client.reply.raw(b"+RESET\r\n");
 }
 
@@ -543,8 +524,7 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if is(opt, "laddr") {
             laddr = Some(value);
         } else if is(opt, "user") {
-            // "default" is the only user there is.
-            if value != b"default" {
+            if srv.acl.slot_of(value).is_none() {
                 client.reply.error(&format!(
                     "No such user '{}'",
                     String::from_utf8_lossy(value)
@@ -571,7 +551,7 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         id.is_none_or(|id| c.id == id)
             && addr.is_none_or(|a| c.addr().as_bytes() == a)
             && laddr.is_none_or(|a| c.laddr().as_bytes() == a)
-            && user.is_none_or(|u| u == b"default")
+            && user.is_none_or(|u| c.user_name == u)
             && kind.as_deref().is_none_or(|k| match k {
                 b"normal" => c.kind() == "normal",
                 b"pubsub" => c.kind() == "pubsub",

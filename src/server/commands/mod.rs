@@ -7,6 +7,7 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod acl;
 pub mod bitfield;
 pub mod config;
 pub mod connection;
@@ -57,6 +58,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    acl::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

@@ -99,6 +99,8 @@ pub enum Apply {
     Listeners,
     /// Keyspace notifications (`notify-keyspace-events`).
     Notifications,
+    /// requirepass: the default user's password.
+    RequirePass,
 }
 
 /// One parameter.
@@ -547,14 +549,30 @@ pub static PARAMS: &[Param] = &[
             },
             |c, v| c.requirepass = (!v.is_empty()).then(|| v.as_bytes().to_vec()),
         )
-    }),
-    p("aclfile", IMMUTABLE, text(""), Later),
-    p("acllog-max-len", M, int(128, 0, I64), Kept),
+    })
+    .apply(Apply::RequirePass),
+    p(
+        "aclfile",
+        IMMUTABLE,
+        text(""),
+        Access::Text(|c| c.aclfile.clone(), |c, v| c.aclfile = v.to_owned()),
+    ),
+    p("acllog-max-len", M, int(128, 0, I64), i!(acllog_max_len)),
     p(
         "acl-pubsub-default",
         M,
         en(&["allchannels", "resetchannels"], "resetchannels"),
-        Kept,
+        Access::Text(
+            |c| {
+                if c.acl_pubsub_default_all {
+                    "allchannels"
+                } else {
+                    "resetchannels"
+                }
+                .to_owned()
+            },
+            |c, v| c.acl_pubsub_default_all = v.eq_ignore_ascii_case("allchannels"),
+        ),
     ),
     p(
         "enable-protected-configs",

@@ -106,6 +106,8 @@ pub fn load(
     srv.ks.effects.enabled = false;
     let mut client = Client::new(0, usize::MAX, None);
     client.authenticated = true;
+    client.user = usize::MAX;
+    client.user_name = b"(superuser)".to_vec();
     let mut result = Ok(());
     for (i, name) in files.iter().enumerate() {
         let last = i + 1 == files.len();

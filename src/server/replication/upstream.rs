@@ -87,6 +87,8 @@ impl Upstream {
         let mut master = Box::new(Client::new(0, usize::MAX, None));
         master.is_master = true;
         master.authenticated = true;
+        master.user = usize::MAX;
+        master.user_name = b"(superuser)".to_vec();
         Upstream {
             host,
             port,
