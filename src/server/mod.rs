@@ -379,7 +379,16 @@ impl Server {
                 self.end_reply(client, reply_start);
                 return;
             }
-            Lookup::UnknownSubcommand(_) => {
+            Lookup::UnknownSubcommand(container) => {
+                // A command Redis has without subcommands: the permission
+                // check comes first, as there.
+                if acl::flat(&self.commands.entries[container].full_name)
+                    && let Some(denied) = self.acl_check(client, container, args)
+                {
+                    self.reject(client, Some(container), &denied);
+                    self.end_reply(client, reply_start);
+                    return;
+                }
                 let container = String::from_utf8_lossy(name).to_uppercase();
                 let message = format!(
                     "unknown subcommand '{}'. Try {container} HELP.",

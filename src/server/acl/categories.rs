@@ -466,7 +466,10 @@ mod tests {
     #[test]
     fn table_is_sorted_and_known_commands_resolve() {
         assert!(super::TABLE.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(super::of("get"), Some(super::READ | super::STRING | super::FAST));
+        assert_eq!(
+            super::of("get"),
+            Some(super::READ | super::STRING | super::FAST)
+        );
         assert!(super::of("config|set").is_some_and(|m| m & super::DANGEROUS != 0));
         assert_eq!(super::by_name(b"SortedSet"), Some(super::SORTEDSET));
     }

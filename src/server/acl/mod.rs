@@ -36,6 +36,24 @@ pub struct CommandInfo {
     pub has_keys: bool,
     /// Channel arguments: 0 none, else a `CHANNELS_*` kind.
     pub channels: u8,
+    /// The entry whose command rules govern this one: itself, or the
+    /// container of a subcommand of a [`flat`] command.
+    pub governor: usize,
+}
+
+/// Commands Redis has without subcommands that sonde's table splits into
+/// subcommands (DEBUG): ACL rules see only the command, and `+debug|x`
+/// allows one first argument as `+select|0` does.
+pub fn flat(name: &str) -> bool {
+    name == "debug"
+}
+
+/// The entry whose command rules govern entry `index`.
+pub fn governor(table: &Table, index: usize) -> usize {
+    match table.entries[index].parent {
+        Some(p) if flat(&table.entries[p].full_name) => p,
+        _ => index,
+    }
 }
 
 /// The per-command data of the whole table, computed once.
@@ -43,11 +61,18 @@ pub fn command_info(table: &Table) -> Vec<CommandInfo> {
     table
         .entries
         .iter()
-        .map(|entry| {
+        .enumerate()
+        .map(|(index, entry)| {
             let name = entry.full_name.as_str();
             let specs = Specs::of(name);
+            let governor = governor(table, index);
             CommandInfo {
-                categories: categories::of(name).unwrap_or_else(|| implied(entry.spec)),
+                // A subcommand of a flat command is in no category of its own.
+                categories: if governor != index {
+                    0
+                } else {
+                    categories::of(name).unwrap_or_else(|| implied(entry.spec))
+                },
                 specs,
                 has_keys: specs.has_keys(name),
                 channels: match name {
@@ -56,6 +81,7 @@ pub fn command_info(table: &Table) -> Vec<CommandInfo> {
                     "psubscribe" => CHANNELS_PATTERN,
                     _ => 0,
                 },
+                governor,
             }
         })
         .collect()
@@ -119,11 +145,16 @@ fn check_selector(
     keys: &mut Option<Keys>,
 ) -> Result<(), Denial> {
     let entry = &table.entries[index];
-    if !sel.all_commands && !entry.spec.has(flags::NO_AUTH) && !sel.allows(index) {
-        let at = if entry.parent.is_some() { 2 } else { 1 };
+    let governor = info.governor;
+    if !sel.all_commands && !entry.spec.has(flags::NO_AUTH) && !sel.allows(governor) {
+        let at = if table.entries[governor].parent.is_some() {
+            2
+        } else {
+            1
+        };
         let allowed = args.len() >= 2
             && sel.first_args.iter().any(|(i, allowed)| {
-                *i == index
+                *i == governor
                     && args
                         .get(at)
                         .is_some_and(|a| allowed.iter().any(|x| x.eq_ignore_ascii_case(a)))
@@ -312,25 +343,27 @@ impl Server {
     /// directives, or the ACL file.
     pub fn acl_load_at_start(&mut self) -> Result<(), String> {
         if !self.config.aclfile.is_empty() && !self.config.users.is_empty() {
-            return Err("Configuring Redis with users defined in redis.conf and at the same \
+            return Err(
+                "Configuring Redis with users defined in redis.conf and at the same \
                         setting an ACL file path is invalid. This setup is very likely to lead \
                         to configuration errors and security holes, please define either an \
                         ACL file or declare users directly in your redis.conf, but not both."
-                .to_owned());
+                    .to_owned(),
+            );
         }
         file::load_configured_users(self)?;
         if !self.config.aclfile.is_empty() {
             let path = self.acl_file_path();
-            file::load_file(self, &path).map_err(|e| {
-                format!("Aborting Redis startup because of ACL errors: {e}")
-            })?;
+            file::load_file(self, &path)
+                .map_err(|e| format!("Aborting Redis startup because of ACL errors: {e}"))?;
         }
         Ok(())
     }
 
-    /// The ACL file's path (relative to the working directory, as Redis).
+    /// The ACL file's path: relative to `dir`, which is Redis's working
+    /// directory.
     pub fn acl_file_path(&self) -> std::path::PathBuf {
-        std::path::PathBuf::from(&self.config.aclfile)
+        self.config.dir.join(&self.config.aclfile)
     }
 
     /// requirepass is the default user's password (an empty one: nopass).
@@ -408,6 +441,22 @@ impl Server {
         }
     }
 
+    /// Whether the client's user may read every key with the command in
+    /// `args` (SORT's BY and GET patterns name keys the key specs cannot
+    /// see, so Redis wants unrestricted read access for them).
+    pub fn acl_reads_all_keys(&self, client: &Client, args: &[&[u8]]) -> bool {
+        let Some(user) = self.acl.user(client.user) else {
+            return true;
+        };
+        if user.unrestricted() {
+            return true;
+        }
+        let super::command::Lookup::Found(index) = self.commands.lookup(args) else {
+            return true;
+        };
+        all_keys_allowed(user, &self.commands, &self.acl_commands, index, args, READ)
+    }
+
     /// The permission check of [`Server::check`]: `None` when allowed,
     /// else the `-NOPERM` reply (the refusal is logged).
     pub fn acl_check(&mut self, client: &Client, index: usize, args: &[&[u8]]) -> Option<String> {
@@ -422,7 +471,11 @@ impl Server {
             Context::Toplevel
         };
         self.acl_log_denial(client, denial, context, index, args);
-        Some(noperm_message(denial, &self.commands.entries[index].full_name))
+        let governor = self.acl_commands[index].governor;
+        Some(noperm_message(
+            denial,
+            &self.commands.entries[governor].full_name,
+        ))
     }
 
     /// Log a refused command: the command's name, or the key or channel.
@@ -435,7 +488,13 @@ impl Server {
         args: &[&[u8]],
     ) {
         let object = match denial.reason {
-            Reason::Command => self.commands.entries[index].full_name.as_bytes().to_vec(),
+            Reason::Command => {
+                let governor = self.acl_commands[index].governor;
+                self.commands.entries[governor]
+                    .full_name
+                    .as_bytes()
+                    .to_vec()
+            }
             _ => args.get(denial.pos).map(|a| a.to_vec()).unwrap_or_default(),
         };
         let user = client.user_name.clone();

@@ -7,9 +7,7 @@
 use super::CommandInfo;
 use super::categories;
 use crate::server::command::Table;
-use crate::server::state::acl::{
-    KeyPattern, READ, READ_WRITE, Sanitize, Selector, User, WRITE,
-};
+use crate::server::state::acl::{KeyPattern, READ, READ_WRITE, Sanitize, Selector, User, WRITE};
 
 /// What rules are applied against: the command table and what the check
 /// knows about each command, and `acl-pubsub-default`.
@@ -76,7 +74,9 @@ pub fn lookup(table: &Table, name: &[u8]) -> Option<usize> {
     let Some(sub) = parts.next() else {
         return Some(base);
     };
-    if parts.next().is_some() || table.entries[base].spec.subcommands.is_empty() {
+    let entry = &table.entries[base];
+    if parts.next().is_some() || entry.spec.subcommands.is_empty() || super::flat(&entry.full_name)
+    {
         return None;
     }
     table.find_sub(base, sub)
@@ -195,7 +195,8 @@ pub fn apply_selector(sel: &mut Selector, op: &[u8], ctx: &Ctx) -> Result<(), Ru
                 if sub.is_empty() {
                     return Err(RuleError::Syntax);
                 }
-                if ctx.table.entries[index].spec.subcommands.is_empty() {
+                let entry = &ctx.table.entries[index];
+                if entry.spec.subcommands.is_empty() || super::flat(&entry.full_name) {
                     // A first argument of an otherwise denied command
                     // (`+select|0`), which Redis keeps but deprecates.
                     let lower = sub.to_ascii_lowercase();
@@ -439,6 +440,9 @@ pub fn describe_commands(sel: &Selector, ctx: &Ctx) -> String {
         applied[j] = true;
     }
     for (index, entry) in ctx.table.entries.iter().enumerate() {
+        if ctx.info[index].governor != index {
+            continue;
+        }
         let user_bit = sel.allows(index);
         if user_bit != fake.allows(index) {
             rules.push(if user_bit { '+' } else { '-' });

@@ -428,6 +428,7 @@ fn dryrun(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let line = &args[3..];
     let index = match srv.commands.lookup(line) {
         Lookup::Found(i) => i,
+        Lookup::UnknownSubcommand(i) if acl::flat(&srv.commands.entries[i].full_name) => i,
         _ => {
             client.reply.error(&format!(
                 "Command '{}' not found",
@@ -455,7 +456,7 @@ fn dryrun(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             let text = match denial.reason {
                 Reason::Command => format!(
                     "This user has no permissions to run the '{}' command",
-                    entry.full_name
+                    srv.commands.entries[srv.acl_commands[index].governor].full_name
                 ),
                 Reason::Key => format!("This user has no permissions to access the '{arg}' key"),
                 _ => format!("This user has no permissions to access the '{arg}' channel"),

@@ -898,8 +898,7 @@ impl Config {
         };
         if self.users.iter().any(|u| u.first() == Some(name)) {
             return Err(
-                "Duplicate user found. A user can only be defined once in config files"
-                    .to_owned(),
+                "Duplicate user found. A user can only be defined once in config files".to_owned(),
             );
         }
         self.users.push(words);
