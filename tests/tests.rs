@@ -22,6 +22,7 @@ mod resp_decode;
 mod resp_sniff;
 mod ring;
 mod serve;
+mod serve_acl;
 mod serve_config;
 mod serve_datacmds;
 mod serve_metrics;

@@ -275,6 +275,20 @@ pub fn all_keys_allowed(
     })
 }
 
+/// A CLIENT LIST line with its `cmd=` field replaced.
+fn with_command(info: &str, command: &str) -> String {
+    info.split(' ')
+        .map(|field| {
+            if field.starts_with("cmd=") {
+                format!("cmd={command}")
+            } else {
+                field.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Compare without an early exit, so timing does not reveal a prefix.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -498,7 +512,14 @@ impl Server {
             _ => args.get(denial.pos).map(|a| a.to_vec()).unwrap_or_default(),
         };
         let user = client.user_name.clone();
+        // The refused command is the client's current one (`cmd=`), as
+        // Redis sets it before the check.
+        let governor = self.acl_commands[index].governor;
+        let command = self.commands.entries[governor].full_name.clone();
         self.acl_log(client, denial.reason, context, &object, &user);
+        if let Some(entry) = self.acl.log.front_mut() {
+            entry.client_info = with_command(&entry.client_info, &command);
+        }
     }
 
     /// Add an ACL LOG entry, merged with a recent similar one.
