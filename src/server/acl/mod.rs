@@ -36,6 +36,12 @@ pub struct CommandInfo {
     pub has_keys: bool,
     /// Channel arguments: 0 none, else a `CHANNELS_*` kind.
     pub channels: u8,
+    /// One key at a fixed position (see [`Specs::single_key`]): its
+    /// position and the permission it needs.
+    pub single_key: Option<(usize, u8)>,
+    /// SET: one key at 1, needing write access, and read access too with
+    /// the GET option.
+    pub is_set: bool,
     /// The entry whose command rules govern this one: itself, or the
     /// container of a subcommand of a [`flat`] command.
     pub governor: usize,
@@ -75,6 +81,10 @@ pub fn command_info(table: &Table) -> Vec<CommandInfo> {
                 },
                 specs,
                 has_keys: specs.has_keys(name),
+                single_key: specs
+                    .single_key(name)
+                    .map(|(pos, flags)| (pos, key_need(flags))),
+                is_set: name == "set",
                 channels: match name {
                     "publish" | "spublish" => CHANNELS_PUBLISH,
                     "subscribe" | "ssubscribe" => CHANNELS_SUBSCRIBE,
@@ -167,15 +177,30 @@ fn check_selector(
         }
     }
     if !sel.all_keys && info.has_keys {
+        // The common shapes first, without collecting the keys.
+        let single = match info.single_key {
+            Some((pos, need)) => Some((pos, need)),
+            None if info.is_set => {
+                let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+                Some((1, if get { READ | WRITE } else { WRITE }))
+            }
+            None => None,
+        };
+        if let Some((pos, need)) = single {
+            // Past the end: the key specs find no key (as Redis).
+            if let Some(key) = args.get(pos)
+                && !key_allowed(sel, key, need)
+            {
+                return Err(Denial {
+                    reason: Reason::Key,
+                    pos,
+                });
+            }
+            return check_channels(sel, info, args);
+        }
         let keys = keys.get_or_insert_with(|| keys_of(&entry.full_name, info.specs, args));
         for &(pos, flags) in keys.iter() {
-            let need = key_need(flags);
-            let key = args[pos];
-            let ok = sel
-                .keys
-                .iter()
-                .any(|p| p.flags & need == need && crate::glob::matches(&p.pattern, key));
-            if !ok {
+            if !key_allowed(sel, args[pos], key_need(flags)) {
                 return Err(Denial {
                     reason: Reason::Key,
                     pos,
@@ -183,6 +208,16 @@ fn check_selector(
             }
         }
     }
+    check_channels(sel, info, args)
+}
+
+fn key_allowed(sel: &Selector, key: &[u8], need: u8) -> bool {
+    sel.keys
+        .iter()
+        .any(|p| p.flags & need == need && crate::glob::matches(&p.pattern, key))
+}
+
+fn check_channels(sel: &Selector, info: &CommandInfo, args: &[&[u8]]) -> Result<(), Denial> {
     if !sel.all_channels && info.channels != 0 {
         let positions = match info.channels {
             CHANNELS_PUBLISH => 1..2.min(args.len()),

@@ -199,6 +199,31 @@ impl Specs {
         Specs(specs_of(full_name))
     }
 
+    /// For a command with exactly one key at a fixed position whose flags
+    /// do not depend on the other arguments: that position and the flags
+    /// (the ACL check's path without allocation). SET's key is at 1 too,
+    /// but its GET option changes the flags: it is left to [`keys_of`].
+    pub fn single_key(&self, full_name: &str) -> Option<(usize, &'static [&'static str])> {
+        if matches!(
+            full_name,
+            "sort" | "sort_ro" | "set" | "bitfield" | "migrate"
+        ) {
+            return None;
+        }
+        match self.0 {
+            [
+                KeySpec {
+                    begin: Begin::Index(p),
+                    find: Find::Range { last: 0, .. },
+                    flags,
+                },
+            ] if !flags.contains(&"NOT_KEY") && !flags.contains(&"INCOMPLETE") => {
+                Some((*p as usize, flags))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the command can name keys (by specification or by its own
     /// rule).
     pub fn has_keys(&self, full_name: &str) -> bool {
