@@ -119,6 +119,13 @@ ACL DRYRUN bob get read:1
 ACL DRYRUN bob set read:1 v
 ACL DRYRUN bob set write:1 v
 ACL DRYRUN bob get write:1
+ACL DRYRUN bob set write:1 v get
+ACL DRYRUN bob set both:1 v GET
+ACL DRYRUN bob set write:1 v ex 10
+ACL DRYRUN bob incr read:1
+ACL DRYRUN bob incr both:1
+ACL DRYRUN bob exists write:1
+ACL DRYRUN bob strlen nothing
 ACL DRYRUN bob copy read:1 write:1
 ACL DRYRUN bob copy write:1 read:1
 ACL DRYRUN bob lmove both:1 write:2 left right
