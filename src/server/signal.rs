@@ -175,6 +175,19 @@ pub mod event {
     pub const ZINTERSTORE: Event = Event::filling(Class::Zset, "zinterstore");
     pub const ZDIFFSTORE: Event = Event::filling(Class::Zset, "zdiffstore");
     pub const ZRANGESTORE: Event = Event::filling(Class::Zset, "zrangestore");
+
+    // Streams (t_stream.c). XADD and XGROUP DESTROY make blocked readers
+    // look again (DESTROY to fail the XREADGROUP ones).
+    pub const XADD: Event = Event::filling(Class::Stream, "xadd");
+    pub const XDEL: Event = Event::new(Class::Stream, "xdel");
+    pub const XTRIM: Event = Event::new(Class::Stream, "xtrim");
+    pub const XSETID: Event = Event::new(Class::Stream, "xsetid");
+    pub const XGROUP_CREATE: Event = Event::new(Class::Stream, "xgroup-create");
+    pub const XGROUP_SETID: Event = Event::new(Class::Stream, "xgroup-setid");
+    pub const XGROUP_DESTROY: Event = Event::filling(Class::Stream, "xgroup-destroy");
+    pub const XGROUP_CREATECONSUMER: Event =
+        Event::new(Class::Stream, "xgroup-createconsumer");
+    pub const XGROUP_DELCONSUMER: Event = Event::new(Class::Stream, "xgroup-delconsumer");
 }
 
 /// One recorded event (see [`Signals::record`]).
@@ -207,7 +220,10 @@ impl Server {
             let there = self.ks.dbs[db].dict.contains_key(key);
             self.transactions.watches.touch(db, key, there);
         }
-        if event.fills {
+        // A key that went away is signalled too: clients blocked in
+        // XREADGROUP on it get an error (lists and sorted sets just keep
+        // waiting).
+        if event.fills || !self.ks.dbs[db].dict.contains_key(key) {
             self.blocking.waiters.signal(db, key);
         }
         self.notify(db, key, event);

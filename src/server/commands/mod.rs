@@ -23,6 +23,7 @@ pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 pub mod transactions;
 pub mod written;
@@ -57,6 +58,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    streams::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.
