@@ -220,12 +220,10 @@ impl Server {
             let there = self.ks.dbs[db].dict.contains_key(key);
             self.transactions.watches.touch(db, key, there);
         }
-        // A key that went away is signalled too: clients blocked in
-        // XREADGROUP on it get an error (lists and sorted sets just keep
-        // waiting).
-        if event.fills || !self.ks.dbs[db].dict.contains_key(key) {
-            self.blocking.waiters.signal(db, key);
-        }
+        // Every change to a waited key is signalled, not only fills: a
+        // key that went away or changed type fails the clients blocked in
+        // XREADGROUP on it (lists and sorted sets just keep waiting).
+        self.blocking.waiters.signal(db, key);
         self.notify(db, key, event);
         if event.class.is_collection() && !self.ks.dbs[db].dict.contains_key(key) {
             self.notify(db, key, event::DEL);
@@ -247,6 +245,9 @@ impl Server {
             if self.ks.dbs[db].dict.contains_key(&key) {
                 self.transactions.watches.touch(db, &key, false);
             }
+        }
+        for key in self.blocking.waiters.keys_of(db) {
+            self.blocking.waiters.signal(db, &key);
         }
     }
 

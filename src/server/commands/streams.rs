@@ -673,13 +673,14 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         let Some(st) = srv.ks.dbs[db].dict.get(key).and_then(|o| as_stream(&o.value)) else {
             continue;
         };
+        let mut gt = gt;
         let (sync, history) = match group {
             Some((gname, _)) => {
                 if gt != MAX_ID {
                     (true, true)
                 } else if st.length > 0 {
-                    let last = st.groups.get(gname).map_or(MIN_ID, |g| g.last_id);
-                    (st.edge(true).is_some_and(|m| m > last), false)
+                    gt = st.groups.get(gname).map_or(MIN_ID, |g| g.last_id);
+                    (st.edge(true).is_some_and(|m| m > gt), false)
                 } else {
                     (false, false)
                 }
@@ -975,11 +976,13 @@ pub fn serve_waiter(srv: &mut Server, client: &mut Client, db: usize, key: &[u8]
         let Some(st) = st else {
             srv.unblock(client);
             client.reply.error("-UNBLOCKED the stream key no longer exists");
+            srv.finish_errors(client, Some(command));
             return true;
         };
         let Some(g) = st.groups.get(gname.as_slice()) else {
             srv.unblock(client);
             client.reply.error("-NOGROUP the consumer group this client was blocked on no longer exists");
+            srv.finish_errors(client, Some(command));
             return true;
         };
         if st.last_id <= g.last_id {
