@@ -26,6 +26,7 @@ mod serve_config;
 mod serve_datacmds;
 mod serve_metrics;
 mod serve_notify;
+mod serve_streams;
 mod serve_replication;
 mod serve_tls;
 mod serve_types;
