@@ -353,9 +353,9 @@ fn stream_from_rdb(value: &rdb::Value<'_>) -> Result<Option<Value>, RdbError> {
     let Some(mut s) = Stream::from_nodes(nodes) else {
         return Err(bad("listpack node is malformed or empty"));
     };
-    if s.length != meta.length {
-        return Err(bad("length does not match its entries"));
-    }
+    // Like Redis, the recorded length is trusted (its deep sanitization,
+    // off by default, is what would compare it with the entries).
+    s.length = meta.length;
     s.last_id = meta.last_id;
     if let Some(last) = s.edge(true)
         && last > s.last_id

@@ -67,14 +67,29 @@ fn id_text(id: Id) -> Vec<u8> {
     format!("{}-{}", id.ms, id.seq).into_bytes()
 }
 
+/// Redis's string2ull: strtoull's leniency (leading blanks, a sign,
+/// leading zeros) but no negative value other than zero.
 fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.iter().all(u8::is_ascii_digit) {
+    let start = s.iter().position(|b| !b" \t\n\x0b\x0c\r".contains(b))?;
+    let mut digits = &s[start..];
+    let mut negative = false;
+    if let Some((&sign, rest)) = digits.split_first()
+        && (sign == b'+' || sign == b'-')
+    {
+        negative = sign == b'-';
+        digits = rest;
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if s.len() > 1 && s[0] == b'0' {
+    let mut n: u64 = 0;
+    for &d in digits {
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    if negative && n != 0 {
         return None;
     }
-    std::str::from_utf8(s).ok()?.parse().ok()
+    Some(n)
 }
 
 /// Redis's streamGenericParseIDOrReply without the reply. `seq_star`:
