@@ -262,7 +262,10 @@ fn full_info(conn: &mut redis::Connection, key: &str) -> String {
 }
 
 fn offset(conn: &mut redis::Connection) -> String {
-    let text: String = redis::cmd("INFO").arg("replication").query(conn).expect("INFO");
+    let text: String = redis::cmd("INFO")
+        .arg("replication")
+        .query(conn)
+        .expect("INFO");
     text.lines()
         .find_map(|l| l.strip_prefix("master_repl_offset:"))
         .unwrap_or("")
@@ -271,7 +274,10 @@ fn offset(conn: &mut redis::Connection) -> String {
 }
 
 fn link_up(conn: &mut redis::Connection) -> bool {
-    let text: String = redis::cmd("INFO").arg("replication").query(conn).expect("INFO");
+    let text: String = redis::cmd("INFO")
+        .arg("replication")
+        .query(conn)
+        .expect("INFO");
     text.contains("master_link_status:up")
 }
 
@@ -300,12 +306,24 @@ fn stream_load(conn: &mut redis::Connection, round: u32) {
     q(conn, &format!("XGROUP CREATE {k} g2 0"));
     for i in 0..700 {
         let same = if i % 9 == 0 { "other" } else { "item" };
-        q(conn, &format!("XADD {k} MAXLEN ~ 500 * {same} {i} name x{i}"));
+        q(
+            conn,
+            &format!("XADD {k} MAXLEN ~ 500 * {same} {i} name x{i}"),
+        );
     }
     q(conn, &format!("XADD {k} 99999999999999-* a 1"));
-    q(conn, &format!("XREADGROUP GROUP g alice COUNT 10 STREAMS {k} >"));
-    q(conn, &format!("XREADGROUP GROUP g bob COUNT 5 STREAMS {k} >"));
-    q(conn, &format!("XREADGROUP GROUP g2 carol NOACK COUNT 50 STREAMS {k} >"));
+    q(
+        conn,
+        &format!("XREADGROUP GROUP g alice COUNT 10 STREAMS {k} >"),
+    );
+    q(
+        conn,
+        &format!("XREADGROUP GROUP g bob COUNT 5 STREAMS {k} >"),
+    );
+    q(
+        conn,
+        &format!("XREADGROUP GROUP g2 carol NOACK COUNT 50 STREAMS {k} >"),
+    );
     let first: Vec<(String, redis::Value)> = {
         let v: Vec<Vec<redis::Value>> = redis::cmd("XRANGE")
             .arg(&k)
@@ -337,7 +355,10 @@ fn stream_load(conn: &mut redis::Connection, round: u32) {
     q(conn, &format!("XGROUP CREATECONSUMER {k} g2 frank"));
     q(conn, &format!("XGROUP DELCONSUMER {k} g bob"));
     q(conn, &format!("XGROUP SETID {k} g2 0 ENTRIESREAD 0"));
-    q(conn, &format!("XSETID {k} 99999999999999-100 ENTRIESADDED 10000"));
+    q(
+        conn,
+        &format!("XSETID {k} 99999999999999-100 ENTRIESADDED 10000"),
+    );
 }
 
 fn assert_same_streams(a: &mut redis::Connection, b: &mut redis::Connection, rounds: u32) {
@@ -350,7 +371,11 @@ fn assert_same_streams(a: &mut redis::Connection, b: &mut redis::Connection, rou
                 .zip(y.bytes())
                 .position(|(p, q)| p != q)
                 .unwrap_or(x.len().min(y.len()));
-            let window = |s: &str| s.get(at.saturating_sub(300)..(at + 300).min(s.len())).unwrap_or("").to_owned();
+            let window = |s: &str| {
+                s.get(at.saturating_sub(300)..(at + 300).min(s.len()))
+                    .unwrap_or("")
+                    .to_owned()
+            };
             panic!(
                 "XINFO STREAM FULL {k} differs at byte {at}:\n  master:  ...{}...\n  replica: ...{}...",
                 window(&x),
@@ -401,7 +426,10 @@ fn bulk_body(reply: &[u8]) -> Vec<u8> {
 /// restored in sonde reads back the same.
 #[test]
 fn stream_dumps_cross_between_redis_and_sonde() {
-    let (redis, sonde) = (RedisServer::start(&["--rdbcompression", "no"]), SondeServer::start(&[]));
+    let (redis, sonde) = (
+        RedisServer::start(&["--rdbcompression", "no"]),
+        SondeServer::start(&[]),
+    );
     let mut r = Conn::open(&redis.addr());
     let mut s = Conn::open(&sonde.addr());
     let mut setup = vec![
@@ -418,7 +446,10 @@ fn stream_dumps_cross_between_redis_and_sonde() {
         };
         setup.push(format!("XADD s {i}-{} {fields}", i % 3));
     }
-    setup.extend(["XDEL s 5-2 100-1 101-2".to_owned(), "XTRIM s MAXLEN 300".to_owned()]);
+    setup.extend([
+        "XDEL s 5-2 100-1 101-2".to_owned(),
+        "XTRIM s MAXLEN 300".to_owned(),
+    ]);
     for line in &setup {
         assert_eq!(r.call(&args(line)), s.call(&args(line)), "{line}");
     }
@@ -434,14 +465,22 @@ fn stream_dumps_cross_between_redis_and_sonde() {
         from_redis,
         "sonde's payload, restored in redis-server, dumps as redis-server's"
     );
-    for read in ["XRANGE copy - +", "XINFO GROUPS copy", "XLEN copy", "OBJECT ENCODING copy"] {
+    for read in [
+        "XRANGE copy - +",
+        "XINFO GROUPS copy",
+        "XLEN copy",
+        "OBJECT ENCODING copy",
+    ] {
         let want = r.call(&args(&read.replace("copy", "s")));
         assert_eq!(r.call(&args(read)), want, "redis {read}");
         assert_eq!(s.call(&args(read)), want, "sonde {read}");
     }
     // COPY keeps groups and PELs.
     assert_eq!(s.call(&args("COPY s dup")), b":1\r\n");
-    assert_eq!(s.call(&args("XINFO GROUPS dup")), s.call(&args("XINFO GROUPS s")));
+    assert_eq!(
+        s.call(&args("XINFO GROUPS dup")),
+        s.call(&args("XINFO GROUPS s"))
+    );
 }
 
 /// The stream keys of a server (db 0).
@@ -493,7 +532,11 @@ fn stream_snapshots_load_and_save_like_redis() {
         let again = RedisServer::start(&["--dir", &out_dir, "--dbfilename", "in.rdb"]);
         let mut a = again.client();
         for k in &keys {
-            assert_eq!(full_info(&mut r, k), full_info(&mut a, k), "{file} {k} re-saved");
+            assert_eq!(
+                full_info(&mut r, k),
+                full_info(&mut a, k),
+                "{file} {k} re-saved"
+            );
         }
     }
 }

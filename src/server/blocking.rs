@@ -151,9 +151,14 @@ impl Server {
         for (id, slot) in candidates {
             // Stream readers decide for themselves (an empty or missing
             // stream can still answer them).
-            let is_stream_waiter = self.clients.slots.get(slot).and_then(|c| c.as_ref()).is_some_and(|c| {
-                c.id == id && c.blocked.as_ref().is_some_and(|b| b.kind == Kind::Stream)
-            });
+            let is_stream_waiter = self
+                .clients
+                .slots
+                .get(slot)
+                .and_then(|c| c.as_ref())
+                .is_some_and(|c| {
+                    c.id == id && c.blocked.as_ref().is_some_and(|b| b.kind == Kind::Stream)
+                });
             if is_stream_waiter {
                 if let Some(mut client) = self.clients.take(slot) {
                     if super::commands::streams::serve_waiter(self, &mut client, db, key) {

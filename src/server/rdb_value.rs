@@ -18,9 +18,9 @@ use crate::rdb::{self, Decoded, Item, ObjectType, RdbError, ValueRef, ValueType}
 
 use super::types::hash::{self, HashRef};
 use super::types::set;
+use super::types::stream::Stream;
 use super::types::zset::{self, ZsetRef};
 use super::types::{Counted, intset};
-use super::types::stream::Stream;
 use super::types::{Opaque, Str, Value};
 
 /// Lend `value`'s RDB view to `write`. Collections are handed over as

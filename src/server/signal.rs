@@ -185,8 +185,7 @@ pub mod event {
     pub const XGROUP_CREATE: Event = Event::new(Class::Stream, "xgroup-create");
     pub const XGROUP_SETID: Event = Event::new(Class::Stream, "xgroup-setid");
     pub const XGROUP_DESTROY: Event = Event::filling(Class::Stream, "xgroup-destroy");
-    pub const XGROUP_CREATECONSUMER: Event =
-        Event::new(Class::Stream, "xgroup-createconsumer");
+    pub const XGROUP_CREATECONSUMER: Event = Event::new(Class::Stream, "xgroup-createconsumer");
     pub const XGROUP_DELCONSUMER: Event = Event::new(Class::Stream, "xgroup-delconsumer");
 }
 

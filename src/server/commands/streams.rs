@@ -43,19 +43,107 @@ pub const COMMANDS: &[Spec] = &[
 ];
 
 const XINFO: &[Spec] = &[
-    Spec::new("stream", -3, READONLY, G, "5.0.0", "Get information about a stream", xinfo_stream).keys(2, 2, 1),
-    Spec::new("groups", 3, READONLY, G, "5.0.0", "List the consumer groups of a stream", xinfo_groups).keys(2, 2, 1),
-    Spec::new("consumers", 4, READONLY, G, "5.0.0", "List the consumers in a consumer group", xinfo_consumers).keys(2, 2, 1),
-    Spec::new("help", 2, LOADING | STALE, G, "5.0.0", "Show helpful text about the different subcommands", xinfo_help),
+    Spec::new(
+        "stream",
+        -3,
+        READONLY,
+        G,
+        "5.0.0",
+        "Get information about a stream",
+        xinfo_stream,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "groups",
+        3,
+        READONLY,
+        G,
+        "5.0.0",
+        "List the consumer groups of a stream",
+        xinfo_groups,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "consumers",
+        4,
+        READONLY,
+        G,
+        "5.0.0",
+        "List the consumers in a consumer group",
+        xinfo_consumers,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        xinfo_help,
+    ),
 ];
 
 const XGROUP: &[Spec] = &[
-    Spec::new("create", -5, WRITE | DENYOOM, G, "5.0.0", "Create a consumer group.", xgroup_create).keys(2, 2, 1),
-    Spec::new("setid", -5, WRITE, G, "5.0.0", "Set a consumer group to an arbitrary last delivered ID value.", xgroup_setid).keys(2, 2, 1),
-    Spec::new("destroy", 4, WRITE, G, "5.0.0", "Destroy a consumer group.", xgroup_destroy).keys(2, 2, 1),
-    Spec::new("createconsumer", 5, WRITE | DENYOOM, G, "6.2.0", "Create a consumer in a consumer group.", xgroup_createconsumer).keys(2, 2, 1),
-    Spec::new("delconsumer", 5, WRITE, G, "5.0.0", "Delete a consumer from a consumer group.", xgroup_delconsumer).keys(2, 2, 1),
-    Spec::new("help", 2, LOADING | STALE, G, "5.0.0", "Show helpful text about the different subcommands", xgroup_help),
+    Spec::new(
+        "create",
+        -5,
+        WRITE | DENYOOM,
+        G,
+        "5.0.0",
+        "Create a consumer group.",
+        xgroup_create,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "setid",
+        -5,
+        WRITE,
+        G,
+        "5.0.0",
+        "Set a consumer group to an arbitrary last delivered ID value.",
+        xgroup_setid,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "destroy",
+        4,
+        WRITE,
+        G,
+        "5.0.0",
+        "Destroy a consumer group.",
+        xgroup_destroy,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "createconsumer",
+        5,
+        WRITE | DENYOOM,
+        G,
+        "6.2.0",
+        "Create a consumer in a consumer group.",
+        xgroup_createconsumer,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "delconsumer",
+        5,
+        WRITE,
+        G,
+        "5.0.0",
+        "Delete a consumer from a consumer group.",
+        xgroup_delconsumer,
+    )
+    .keys(2, 2, 1),
+    Spec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        G,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        xgroup_help,
+    ),
 ];
 
 const INVALID_ID: &str = "Invalid stream ID specified as stream command argument";
@@ -184,11 +272,19 @@ fn as_stream_mut(v: &mut Value) -> Option<&mut Stream> {
     }
 }
 
-fn read_stream<'a>(srv: &'a mut Server, client: &mut Client, key: &[u8]) -> Result<Option<&'a Stream>, WrongType> {
+fn read_stream<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+) -> Result<Option<&'a Stream>, WrongType> {
     Ok(read_kind(srv, client, key, Kind::Stream)?.and_then(as_stream))
 }
 
-fn write_stream<'a>(srv: &'a mut Server, client: &mut Client, key: &[u8]) -> Result<Option<&'a mut Stream>, WrongType> {
+fn write_stream<'a>(
+    srv: &'a mut Server,
+    client: &mut Client,
+    key: &[u8],
+) -> Result<Option<&'a mut Stream>, WrongType> {
     Ok(write_kind(srv, client, key, Kind::Stream)?.and_then(as_stream_mut))
 }
 
@@ -237,7 +333,9 @@ fn parse_trim(client: &mut Client, args: &[&[u8]], xadd: bool) -> Option<(TrimAr
             break;
         } else if (is(opt, "maxlen") || is(opt, "minid")) && more > 0 {
             if t.how.is_some() {
-                client.reply.error("syntax error, MAXLEN and MINID options at the same time are not compatible");
+                client.reply.error(
+                    "syntax error, MAXLEN and MINID options at the same time are not compatible",
+                );
                 return None;
             }
             let maxlen = is(opt, "maxlen");
@@ -288,18 +386,24 @@ fn parse_trim(client: &mut Client, args: &[&[u8]], xadd: bool) -> Option<(TrimAr
         i += 1;
     }
     if t.limit != 0 && t.how.is_none() {
-        client.reply.error("syntax error, LIMIT cannot be used without specifying a trimming strategy");
+        client
+            .reply
+            .error("syntax error, LIMIT cannot be used without specifying a trimming strategy");
         return None;
     }
     if !xadd && t.how.is_none() {
-        client.reply.error("syntax error, XTRIM must be called with a trimming strategy");
+        client
+            .reply
+            .error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
     if client.is_master {
         t.limit = 0;
     } else if limit_given {
         if !t.approx {
-            client.reply.error("syntax error, LIMIT cannot be used without the special ~ option");
+            client
+                .reply
+                .error("syntax error, LIMIT cannot be used without the special ~ option");
             return None;
         }
     } else if t.approx {
@@ -333,13 +437,17 @@ fn xadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     let field_pos = idpos + 1;
     if args.len() < field_pos + 2 || (args.len() - field_pos) % 2 == 1 {
-        client.reply.error("wrong number of arguments for 'xadd' command");
+        client
+            .reply
+            .error("wrong number of arguments for 'xadd' command");
         return;
     }
     if let Some((id, true)) = t.id
         && id == MIN_ID
     {
-        client.reply.error("The ID specified in XADD must be greater than 0-0");
+        client
+            .reply
+            .error("The ID specified in XADD must be greater than 0-0");
         return;
     }
     let (db, key) = (client.db, args[1]);
@@ -360,14 +468,24 @@ fn xadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     if st.last_id == MAX_ID {
-        client.reply.error("The stream has exhausted the last possible ID, unable to add more items");
+        client
+            .reply
+            .error("The stream has exhausted the last possible ID, unable to add more items");
         return;
     }
     let fields: Vec<(&[u8], &[u8])> = args[field_pos..].chunks(2).map(|p| (p[0], p[1])).collect();
-    let id = match st.add(&fields, t.id, lim.stream_node_max_bytes, lim.stream_node_max_entries, now) {
+    let id = match st.add(
+        &fields,
+        t.id,
+        lim.stream_node_max_bytes,
+        lim.stream_node_max_entries,
+        now,
+    ) {
         Ok(id) => id,
         Err(AddError::NotGreater) => {
-            client.reply.error("The ID specified in XADD is equal or smaller than the target stream top item");
+            client.reply.error(
+                "The ID specified in XADD is equal or smaller than the target stream top item",
+            );
             return;
         }
         Err(AddError::TooLarge) => {
@@ -390,7 +508,9 @@ fn xadd(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if trimmed > 0 {
         srv.key_event(db, key, event::XTRIM);
     }
-    srv.ks.effects.rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
+    srv.ks
+        .effects
+        .rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
 }
 
 fn xtrim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -417,7 +537,9 @@ fn xtrim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     client.reply.int(deleted);
     if deleted > 0 {
         srv.key_changed(db, key, event::XTRIM, deleted as u64);
-        srv.ks.effects.rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
+        srv.ks
+            .effects
+            .rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
     }
 }
 
@@ -425,14 +547,24 @@ fn xtrim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 // Reads.
 
 fn range_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], rev: bool) {
-    let (sa, ea) = if rev { (args[3], args[2]) } else { (args[2], args[3]) };
-    let Some(start) = bound(client, sa, true) else { return };
-    let Some(end) = bound(client, ea, false) else { return };
+    let (sa, ea) = if rev {
+        (args[3], args[2])
+    } else {
+        (args[2], args[3])
+    };
+    let Some(start) = bound(client, sa, true) else {
+        return;
+    };
+    let Some(end) = bound(client, ea, false) else {
+        return;
+    };
     let mut count: i64 = -1;
     let mut j = 4;
     while j < args.len() {
         if is(args[j], "count") && j + 1 < args.len() {
-            let Some(n) = int_arg(client, args[j + 1]) else { return };
+            let Some(n) = int_arg(client, args[j + 1]) else {
+                return;
+            };
             count = n.max(0);
             j += 2;
         } else {
@@ -483,10 +615,14 @@ fn xdel(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     for a in &args[2..] {
-        let Some(id) = id_or_reply(client, a, 0, true) else { return };
+        let Some(id) = id_or_reply(client, a, 0, true) else {
+            return;
+        };
         ids.push(id);
     }
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     let mut deleted = 0;
     let mut first_entry = false;
     for id in ids {
@@ -512,14 +648,18 @@ fn xdel(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn xsetid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(id) = id_or_reply(client, args[2], 0, true) else { return };
+    let Some(id) = id_or_reply(client, args[2], 0, true) else {
+        return;
+    };
     let mut entries_added: i64 = -1;
     let mut max_xdel = MIN_ID;
     let mut i = 3;
     while i < args.len() {
         let more = args.len() - 1 - i;
         if is(args[i], "entriesadded") && more > 0 {
-            let Some(n) = int_arg(client, args[i + 1]) else { return };
+            let Some(n) = int_arg(client, args[i + 1]) else {
+                return;
+            };
             if n < 0 {
                 client.reply.error("entries_added must be positive");
                 return;
@@ -527,9 +667,13 @@ fn xsetid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             entries_added = n;
             i += 2;
         } else if is(args[i], "maxdeletedid") && more > 0 {
-            let Some(m) = id_or_reply(client, args[i + 1], 0, true) else { return };
+            let Some(m) = id_or_reply(client, args[i + 1], 0, true) else {
+                return;
+            };
             if id < m {
-                client.reply.error("The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+                client.reply.error(
+                    "The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
+                );
                 return;
             }
             max_xdel = m;
@@ -551,11 +695,15 @@ fn xsetid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if st.length > 0 {
         let max = st.edge(true).unwrap_or(MIN_ID);
         if id < max {
-            client.reply.error("The ID specified in XSETID is smaller than the target stream top item");
+            client
+                .reply
+                .error("The ID specified in XSETID is smaller than the target stream top item");
             return;
         }
         if entries_added != -1 && st.length > entries_added as u64 {
-            client.reply.error("The entries_added specified in XSETID is smaller than the target stream length");
+            client.reply.error(
+                "The entries_added specified in XSETID is smaller than the target stream length",
+            );
             return;
         }
     }
@@ -596,11 +744,15 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         let o = args[i];
         if is(o, "block") && more > 0 {
             i += 1;
-            let Some(ms) = int_arg_timeout(client, args[i]) else { return };
+            let Some(ms) = int_arg_timeout(client, args[i]) else {
+                return;
+            };
             timeout = Some(ms);
         } else if is(o, "count") && more > 0 {
             i += 1;
-            let Some(n) = int_arg(client, args[i]) else { return };
+            let Some(n) = int_arg(client, args[i]) else {
+                return;
+            };
             count = n.max(0);
         } else if is(o, "streams") && more > 0 {
             streams_arg = i + 1;
@@ -612,14 +764,18 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
             break;
         } else if is(o, "group") && more >= 2 {
             if !group_form {
-                client.reply.error("The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+                client.reply.error(
+                    "The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                );
                 return;
             }
             group = Some((args[i + 1], args[i + 2]));
             i += 2;
         } else if is(o, "noack") {
             if !group_form {
-                client.reply.error("The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+                client.reply.error(
+                    "The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                );
                 return;
             }
             noack = true;
@@ -672,7 +828,9 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
             ids.push(MAX_ID);
             continue;
         }
-        let Some(id) = id_or_reply(client, arg, 0, true) else { return };
+        let Some(id) = id_or_reply(client, arg, 0, true) else {
+            return;
+        };
         ids.push(id);
     }
 
@@ -685,7 +843,11 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
     let mut changed = false;
     for (k, &key) in keys.iter().enumerate() {
         let gt = ids[k];
-        let Some(st) = srv.ks.dbs[db].dict.get(key).and_then(|o| as_stream(&o.value)) else {
+        let Some(st) = srv.ks.dbs[db]
+            .dict
+            .get(key)
+            .and_then(|o| as_stream(&o.value))
+        else {
             continue;
         };
         let mut gt = gt;
@@ -695,12 +857,12 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
                     (true, true)
                 } else if st.length > 0 {
                     gt = st.groups.get(gname).map_or(MIN_ID, |g| g.last_id);
-                    (st.edge(true).is_some_and(|m| m > gt), false)
+                    (has_after(st, gt), false)
                 } else {
                     (false, false)
                 }
             }
-            None => (st.length > 0 && st.edge(true).is_some_and(|m| m > gt), false),
+            None => (st.length > 0 && has_after(st, gt), false),
         };
         if !sync {
             continue;
@@ -712,13 +874,29 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         out.bulk(key);
         match group {
             None => {
-                let entries = st.range(stream::incr(gt).unwrap_or(MAX_ID), MAX_ID, count as usize, false);
+                let entries = st.range(
+                    stream::incr(gt).unwrap_or(MAX_ID),
+                    MAX_ID,
+                    count as usize,
+                    false,
+                );
                 reply_entries_to(&mut out, &entries);
             }
             Some((gname, cname)) => {
                 changed = true;
                 let start = stream::incr(gt).unwrap_or(MAX_ID);
-                group_read(srv, db, key, gname, cname, start, count as usize, noack, history, &mut out);
+                group_read(
+                    srv,
+                    db,
+                    key,
+                    gname,
+                    cname,
+                    start,
+                    count as usize,
+                    noack,
+                    history,
+                    &mut out,
+                );
             }
         }
     }
@@ -746,8 +924,17 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         // Block with the IDs resolved ($ becomes the last ID now), so a
         // wake-up runs the one-key read of the key that got entries.
         let mut argv: Vec<&[u8]> = Vec::new();
-        let count_text = (if count > 0 { count } else { BLOCKED_DEFAULT_COUNT }).to_string();
-        argv.push(if group_form { s("XREADGROUP") } else { s("XREAD") });
+        let count_text = (if count > 0 {
+            count
+        } else {
+            BLOCKED_DEFAULT_COUNT
+        })
+        .to_string();
+        argv.push(if group_form {
+            s("XREADGROUP")
+        } else {
+            s("XREAD")
+        });
         if let Some((g, c)) = group {
             argv.extend([s("GROUP"), g, c]);
         }
@@ -757,7 +944,16 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         }
         argv.push(s("STREAMS"));
         argv.extend(keys.iter().copied());
-        let texts: Vec<Vec<u8>> = ids.iter().map(|&id| if id == MAX_ID { b">".to_vec() } else { id_text(id) }).collect();
+        let texts: Vec<Vec<u8>> = ids
+            .iter()
+            .map(|&id| {
+                if id == MAX_ID {
+                    b">".to_vec()
+                } else {
+                    id_text(id)
+                }
+            })
+            .collect();
         argv.extend(texts.iter().map(Vec::as_slice));
         srv.block(client, keys, Kind::Stream, t, &argv);
         srv.ks.effects.suppress();
@@ -767,22 +963,33 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
     srv.ks.effects.suppress();
 }
 
+/// Whether a live entry follows `id` (Redis compares the last live ID).
+fn has_after(st: &Stream, id: Id) -> bool {
+    let Some(start) = stream::incr(id) else {
+        return false;
+    };
+    let mut any = false;
+    st.visit(start, MAX_ID, false, |_, _| {
+        any = true;
+        false
+    });
+    any
+}
+
 /// BLOCK's argument: milliseconds (0 = forever), as
 /// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS.
 fn int_arg_timeout(client: &mut Client, arg: &[u8]) -> Option<Option<std::time::Duration>> {
-    let Some(v) = super::super::numeric::parse_long_double(arg) else {
-        client.reply.error("timeout is not an integer or out of range");
+    let Some(v) = crate::resp::number::string2ll(arg) else {
+        client
+            .reply
+            .error("timeout is not an integer or out of range");
         return None;
     };
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() > 9.2e18 {
-        client.reply.error("timeout is not an integer or out of range");
-        return None;
-    }
-    if v < 0.0 {
+    if v < 0 {
         client.reply.error("timeout is negative");
         return None;
     }
-    if v == 0.0 {
+    if v == 0 {
         return Some(None);
     }
     Some(Some(std::time::Duration::from_millis(v as u64)))
@@ -833,7 +1040,9 @@ fn setid_argv(key: &[u8], gname: &[u8], g: &Group) -> Vec<Vec<u8>> {
 }
 
 fn propagate(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
-    srv.ks.effects.rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
+    srv.ks
+        .effects
+        .rewrite(Propagated::new(db, argv.iter().map(Vec::as_slice)));
 }
 
 /// Look a consumer up (refreshing its seen time) or create it; true when
@@ -872,15 +1081,28 @@ fn group_read(
     out: &mut super::super::reply::Reply,
 ) {
     let now = now_ms(srv);
-    let Some(st) = stream_mut(srv, db, key) else { return };
-    let Some(g) = st.groups.get_mut(gname) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
+    let Some(g) = st.groups.get_mut(gname) else {
+        return;
+    };
     let created = ensure_consumer(g, cname, now);
     let mut props: Vec<Vec<Vec<u8>>> = Vec::new();
     if created && noack {
-        props.push(vec![b"XGROUP".to_vec(), b"CREATECONSUMER".to_vec(), key.to_vec(), gname.to_vec(), cname.to_vec()]);
+        props.push(vec![
+            b"XGROUP".to_vec(),
+            b"CREATECONSUMER".to_vec(),
+            key.to_vec(),
+            gname.to_vec(),
+            cname.to_vec(),
+        ]);
     }
     if history {
-        let pel: Vec<Id> = g.consumers.get(cname).map_or(Vec::new(), |c| c.pel.range(start..).copied().collect());
+        let pel: Vec<Id> = g
+            .consumers
+            .get(cname)
+            .map_or(Vec::new(), |c| c.pel.range(start..).copied().collect());
         let mut n = 0;
         let mut items: Vec<(Id, Option<Fields>)> = Vec::new();
         for id in pel {
@@ -893,7 +1115,9 @@ fn group_read(
         for it in &mut items {
             it.1 = st.get(it.0);
         }
-        let Some(g) = st.groups.get_mut(gname) else { return };
+        let Some(g) = st.groups.get_mut(gname) else {
+            return;
+        };
         out.array(items.len());
         for (id, f) in &items {
             match f {
@@ -928,7 +1152,9 @@ fn group_read(
             }
         }
         reply_entries_to(out, &entries);
-        let Some(g) = st.groups.get_mut(gname) else { return };
+        let Some(g) = st.groups.get_mut(gname) else {
+            return;
+        };
         if !noack {
             for (id, _) in &entries {
                 match g.pel.get_mut(id) {
@@ -975,28 +1201,39 @@ fn group_read(
 /// it or leave it blocked (see the module documentation). Returns whether
 /// it was unblocked.
 pub fn serve_waiter(srv: &mut Server, client: &mut Client, db: usize, key: &[u8]) -> bool {
-    let Some(b) = client.blocked.as_ref() else { return false };
+    let Some(b) = client.blocked.as_ref() else {
+        return false;
+    };
     let argv = b.argv.clone();
     let command = b.command;
     let group_form = argv.first().is_some_and(|a| is(a, "xreadgroup"));
-    let Some(sp) = argv.iter().position(|a| a == b"STREAMS") else { return false };
+    let Some(sp) = argv.iter().position(|a| a == b"STREAMS") else {
+        return false;
+    };
     let n = (argv.len() - sp - 1) / 2;
     let Some(k) = argv[sp + 1..sp + 1 + n].iter().position(|a| a == key) else {
         return false;
     };
     let id_arg = argv[sp + 1 + n + k].clone();
-    let st = srv.ks.dbs[db].dict.get(key).and_then(|o| as_stream(&o.value));
+    let st = srv.ks.dbs[db]
+        .dict
+        .get(key)
+        .and_then(|o| as_stream(&o.value));
     if group_form {
         let gname = &argv[2];
         let Some(st) = st else {
             srv.unblock(client);
-            client.reply.error("-UNBLOCKED the stream key no longer exists");
+            client
+                .reply
+                .error("-UNBLOCKED the stream key no longer exists");
             srv.finish_errors(client, Some(command));
             return true;
         };
         let Some(g) = st.groups.get(gname.as_slice()) else {
             srv.unblock(client);
-            client.reply.error("-NOGROUP the consumer group this client was blocked on no longer exists");
+            client
+                .reply
+                .error("-NOGROUP the consumer group this client was blocked on no longer exists");
             srv.finish_errors(client, Some(command));
             return true;
         };
@@ -1005,7 +1242,9 @@ pub fn serve_waiter(srv: &mut Server, client: &mut Client, db: usize, key: &[u8]
         }
     } else {
         let Some(st) = st else { return false };
-        let Some(gt) = parse_id(&id_arg, 0, true, None) else { return false };
+        let Some(gt) = parse_id(&id_arg, 0, true, None) else {
+            return false;
+        };
         if st.last_id <= gt {
             return false;
         }
@@ -1072,7 +1311,12 @@ fn subcommand_syntax(client: &mut Client, args: &[&[u8]]) {
 
 /// The common part of XGROUP: options, key and group lookups. Returns
 /// (mkstream, entries_read) or None once replied.
-fn xgroup_prelude(srv: &mut Server, client: &mut Client, args: &[&[u8]], needs_group: bool) -> Option<(bool, i64)> {
+fn xgroup_prelude(
+    srv: &mut Server,
+    client: &mut Client,
+    args: &[&[u8]],
+    needs_group: bool,
+) -> Option<(bool, i64)> {
     let create = is(args[1], "create");
     let setid = is(args[1], "setid");
     let mut mkstream = false;
@@ -1085,7 +1329,9 @@ fn xgroup_prelude(srv: &mut Server, client: &mut Client, args: &[&[u8]], needs_g
         } else if (create || setid) && is(args[i], "entriesread") && i + 1 < args.len() {
             let n = int_arg(client, args[i + 1])?;
             if n < 0 && n != -1 {
-                client.reply.error("value for ENTRIESREAD must be positive or -1");
+                client
+                    .reply
+                    .error("value for ENTRIESREAD must be positive or -1");
                 return None;
             }
             entries_read = n;
@@ -1118,27 +1364,36 @@ fn xgroup_create(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         subcommand_syntax(client, args);
         return;
     }
-    let Some((_, entries_read)) = xgroup_prelude(srv, client, args, false) else { return };
+    let Some((_, entries_read)) = xgroup_prelude(srv, client, args, false) else {
+        return;
+    };
     let (db, key) = (client.db, args[2]);
     let exists = srv.ks.dbs[db].dict.contains_key(key);
     let id = if args[4] == b"$" {
         stream_mut(srv, db, key).map_or(MIN_ID, |s| s.last_id)
     } else {
-        let Some(id) = id_or_reply(client, args[4], 0, true) else { return };
+        let Some(id) = id_or_reply(client, args[4], 0, true) else {
+            return;
+        };
         id
     };
     if !exists {
         srv.ks.dbs[db].add(key, Value::Stream(Box::default()));
     }
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     if st.groups.contains_key(args[3]) {
-        client.reply.error("-BUSYGROUP Consumer Group name already exists");
+        client
+            .reply
+            .error("-BUSYGROUP Consumer Group name already exists");
         if !exists {
             srv.key_changed(db, key, event::XGROUP_CREATE, 0);
         }
         return;
     }
-    st.groups.insert(args[3].to_vec(), Group::new(id, entries_read));
+    st.groups
+        .insert(args[3].to_vec(), Group::new(id, entries_read));
     client.reply.ok();
     srv.key_changed(db, key, event::XGROUP_CREATE, 1);
 }
@@ -1148,9 +1403,13 @@ fn xgroup_setid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         subcommand_syntax(client, args);
         return;
     }
-    let Some((_, entries_read)) = xgroup_prelude(srv, client, args, true) else { return };
+    let Some((_, entries_read)) = xgroup_prelude(srv, client, args, true) else {
+        return;
+    };
     let (db, key) = (client.db, args[2]);
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     let id = if args[4] == b"$" {
         st.last_id
     } else {
@@ -1171,9 +1430,13 @@ fn xgroup_setid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn xgroup_destroy(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(_) = xgroup_prelude(srv, client, args, false) else { return };
+    let Some(_) = xgroup_prelude(srv, client, args, false) else {
+        return;
+    };
     let (db, key) = (client.db, args[2]);
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     if st.groups.remove(args[3]).is_some() {
         client.reply.int(1);
         srv.key_changed(db, key, event::XGROUP_DESTROY, 1);
@@ -1183,23 +1446,37 @@ fn xgroup_destroy(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn xgroup_createconsumer(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(_) = xgroup_prelude(srv, client, args, true) else { return };
+    let Some(_) = xgroup_prelude(srv, client, args, true) else {
+        return;
+    };
     let (db, key) = (client.db, args[2]);
     let now = now_ms(srv);
-    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[3])) else { return };
+    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[3])) else {
+        return;
+    };
     if g.consumers.contains_key(args[4]) {
         client.reply.int(0);
         return;
     }
-    g.consumers.insert(args[4].to_vec(), Consumer { seen_time: now, pel: Default::default() });
+    g.consumers.insert(
+        args[4].to_vec(),
+        Consumer {
+            seen_time: now,
+            pel: Default::default(),
+        },
+    );
     client.reply.int(1);
     srv.key_changed(db, key, event::XGROUP_CREATECONSUMER, 1);
 }
 
 fn xgroup_delconsumer(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(_) = xgroup_prelude(srv, client, args, true) else { return };
+    let Some(_) = xgroup_prelude(srv, client, args, true) else {
+        return;
+    };
     let (db, key) = (client.db, args[2]);
-    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[3])) else { return };
+    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[3])) else {
+        return;
+    };
     let Some(c) = g.consumers.remove(args[4]) else {
         client.reply.int(0);
         return;
@@ -1226,10 +1503,14 @@ fn xack(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     let mut ids = Vec::new();
     for a in &args[3..] {
-        let Some(id) = id_or_reply(client, a, 0, true) else { return };
+        let Some(id) = id_or_reply(client, a, 0, true) else {
+            return;
+        };
         ids.push(id);
     }
-    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[2])) else { return };
+    let Some(g) = stream_mut(srv, db, key).and_then(|s| s.groups.get_mut(args[2])) else {
+        return;
+    };
     let acked = ids.into_iter().filter(|&id| g.ack(id)).count();
     client.reply.int(acked as i64);
     if acked > 0 {
@@ -1245,11 +1526,14 @@ fn xpending(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.syntax_error();
         return;
     }
-    let (mut start, mut end, mut count, mut minidle, mut consumer) = (MIN_ID, MAX_ID, 0i64, 0i64, None);
+    let (mut start, mut end, mut count, mut minidle, mut consumer) =
+        (MIN_ID, MAX_ID, 0i64, 0i64, None);
     if args.len() >= 6 {
         let mut si = 3;
         if is(args[3], "idle") {
-            let Some(n) = int_arg(client, args[4]) else { return };
+            let Some(n) = int_arg(client, args[4]) else {
+                return;
+            };
             minidle = n;
             if args.len() < 8 {
                 client.reply.syntax_error();
@@ -1257,10 +1541,16 @@ fn xpending(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             }
             si += 2;
         }
-        let Some(c) = int_arg(client, args[si + 2]) else { return };
+        let Some(c) = int_arg(client, args[si + 2]) else {
+            return;
+        };
         count = c.max(0);
-        let Some(s0) = bound(client, args[si], true) else { return };
-        let Some(e0) = bound(client, args[si + 1], false) else { return };
+        let Some(s0) = bound(client, args[si], true) else {
+            return;
+        };
+        let Some(e0) = bound(client, args[si + 1], false) else {
+            return;
+        };
         start = s0;
         end = e0;
         if si + 3 < args.len() {
@@ -1287,7 +1577,12 @@ fn xpending(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             (Some(a), Some(b)) => {
                 client.reply.bulk(&id_text(*a));
                 client.reply.bulk(&id_text(*b));
-                let owners: Vec<(&Vec<u8>, usize)> = g.consumers.iter().filter(|(_, c)| !c.pel.is_empty()).map(|(n, c)| (n, c.pel.len())).collect();
+                let owners: Vec<(&Vec<u8>, usize)> = g
+                    .consumers
+                    .iter()
+                    .filter(|(_, c)| !c.pel.is_empty())
+                    .map(|(n, c)| (n, c.pel.len()))
+                    .collect();
                 client.reply.array(owners.len());
                 for (n, c) in owners {
                     client.reply.array(2);
@@ -1335,7 +1630,12 @@ fn xpending(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             continue;
         }
         count -= 1;
-        rows.push((id, nk.consumer.clone(), (now - nk.delivery_time).max(0), nk.delivery_count));
+        rows.push((
+            id,
+            nk.consumer.clone(),
+            (now - nk.delivery_time).max(0),
+            nk.delivery_count,
+        ));
     }
     client.reply.array(rows.len());
     for (id, c, idle, dc) in rows {
@@ -1366,7 +1666,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let Some(minidle) = crate::resp::number::string2ll(args[4]) else {
-        client.reply.error("Invalid min-idle-time argument for XCLAIM");
+        client
+            .reply
+            .error("Invalid min-idle-time argument for XCLAIM");
         return;
     };
     let minidle = minidle.max(0);
@@ -1380,7 +1682,8 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         j += 1;
     }
     let now = now_ms(srv);
-    let (mut force, mut justid, mut retry, mut dtime, mut last_id) = (false, false, -1i64, -1i64, MIN_ID);
+    let (mut force, mut justid, mut retry, mut dtime, mut last_id) =
+        (false, false, -1i64, -1i64, MIN_ID);
     while j < args.len() {
         let more = args.len() - 1 - j;
         let opt = args[j];
@@ -1391,30 +1694,41 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if is(opt, "idle") && more > 0 {
             j += 1;
             let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client.reply.error("Invalid IDLE option argument for XCLAIM");
+                client
+                    .reply
+                    .error("Invalid IDLE option argument for XCLAIM");
                 return;
             };
             dtime = now - n;
         } else if is(opt, "time") && more > 0 {
             j += 1;
             let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client.reply.error("Invalid TIME option argument for XCLAIM");
+                client
+                    .reply
+                    .error("Invalid TIME option argument for XCLAIM");
                 return;
             };
             dtime = n;
         } else if is(opt, "retrycount") && more > 0 {
             j += 1;
             let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client.reply.error("Invalid RETRYCOUNT option argument for XCLAIM");
+                client
+                    .reply
+                    .error("Invalid RETRYCOUNT option argument for XCLAIM");
                 return;
             };
             retry = n;
         } else if is(opt, "lastid") && more > 0 {
             j += 1;
-            let Some(id) = id_or_reply(client, args[j], 0, true) else { return };
+            let Some(id) = id_or_reply(client, args[j], 0, true) else {
+                return;
+            };
             last_id = id;
         } else {
-            client.reply.error(&format!("Unrecognized XCLAIM option '{}'", String::from_utf8_lossy(opt)));
+            client.reply.error(&format!(
+                "Unrecognized XCLAIM option '{}'",
+                String::from_utf8_lossy(opt)
+            ));
             return;
         }
         j += 1;
@@ -1426,7 +1740,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         dtime = now;
     }
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     let mut props: Vec<Vec<Vec<u8>>> = Vec::new();
     let mut propagate_last = false;
     let mut changes = 0u64;
@@ -1440,7 +1756,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     for (id, _) in ids {
         let exists = st.exists(id);
         let fields = if exists && !justid { st.get(id) } else { None };
-        let Some(g) = st.groups.get_mut(gname) else { return };
+        let Some(g) = st.groups.get_mut(gname) else {
+            return;
+        };
         if !exists {
             if let Some(nk) = g.pel.get(&id) {
                 props.push(xclaim_argv(key, gname, id, nk, g.last_id));
@@ -1451,7 +1769,14 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             continue;
         }
         if force && !g.pel.contains_key(&id) {
-            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: Vec::new() });
+            g.pel.insert(
+                id,
+                Nack {
+                    delivery_time: now,
+                    delivery_count: 1,
+                    consumer: Vec::new(),
+                },
+            );
         }
         let Some(nk) = g.pel.get(&id) else { continue };
         if !nk.consumer.is_empty() && minidle != 0 && now - nk.delivery_time < minidle {
@@ -1459,7 +1784,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         ensure_consumer(g, cname, now);
         g.assign(id, cname);
-        let Some(nk) = g.pel.get_mut(&id) else { continue };
+        let Some(nk) = g.pel.get_mut(&id) else {
+            continue;
+        };
         nk.delivery_time = dtime;
         if retry >= 0 {
             nk.delivery_count = retry as u64;
@@ -1497,11 +1824,15 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let (db, key, gname, cname) = (client.db, args[1], args[2], args[3]);
     let Some(minidle) = crate::resp::number::string2ll(args[4]) else {
-        client.reply.error("Invalid min-idle-time argument for XAUTOCLAIM");
+        client
+            .reply
+            .error("Invalid min-idle-time argument for XAUTOCLAIM");
         return;
     };
     let minidle = minidle.max(0);
-    let Some(start) = bound(client, args[5], true) else { return };
+    let Some(start) = bound(client, args[5], true) else {
+        return;
+    };
     let mut count: i64 = 100;
     let mut justid = false;
     let mut j = 6;
@@ -1534,12 +1865,16 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let now = now_ms(srv);
-    let Some(st) = stream_mut(srv, db, key) else { return };
+    let Some(st) = stream_mut(srv, db, key) else {
+        return;
+    };
     let mut attempts = count.saturating_mul(10);
     let mut props = Vec::new();
     let mut claimed: Vec<(Id, Option<Fields>)> = Vec::new();
     let mut deleted = Vec::new();
-    let pel: Vec<Id> = st.groups.get(gname).map_or(Vec::new(), |g| g.pel.range(start..).map(|(k, _)| *k).collect());
+    let pel: Vec<Id> = st.groups.get(gname).map_or(Vec::new(), |g| {
+        g.pel.range(start..).map(|(k, _)| *k).collect()
+    });
     let mut idx = 0;
     while attempts > 0 && count > 0 && idx < pel.len() {
         attempts -= 1;
@@ -1547,7 +1882,9 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         idx += 1;
         let exists = st.exists(id);
         let fields = if exists && !justid { st.get(id) } else { None };
-        let Some(g) = st.groups.get_mut(gname) else { return };
+        let Some(g) = st.groups.get_mut(gname) else {
+            return;
+        };
         if !exists {
             if let Some(nk) = g.pel.get(&id) {
                 props.push(xclaim_argv(key, gname, id, nk, g.last_id));
@@ -1563,7 +1900,9 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         ensure_consumer(g, cname, now);
         g.assign(id, cname);
-        let Some(nk) = g.pel.get_mut(&id) else { continue };
+        let Some(nk) = g.pel.get_mut(&id) else {
+            continue;
+        };
         nk.delivery_time = now;
         if !justid {
             nk.delivery_count += 1;
@@ -1614,7 +1953,9 @@ fn lookup_for_info<'a>(srv: &'a mut Server, client: &mut Client, key: &[u8]) -> 
 
 fn xinfo_consumers(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let now = now_ms(srv);
-    let Some(st) = lookup_for_info(srv, client, args[2]) else { return };
+    let Some(st) = lookup_for_info(srv, client, args[2]) else {
+        return;
+    };
     let Some(g) = st.groups.get(args[3]) else {
         client.reply.error(&format!(
             "-NOGROUP No such consumer group '{}' for key name '{}'",
@@ -1651,7 +1992,9 @@ fn reply_entries_read(client: &mut Client, g: &Group) {
 }
 
 fn xinfo_groups(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let Some(st) = lookup_for_info(srv, client, args[2]) else { return };
+    let Some(st) = lookup_for_info(srv, client, args[2]) else {
+        return;
+    };
     client.reply.array(st.groups.len());
     for (name, g) in &st.groups {
         client.reply.map(6);
@@ -1674,7 +2017,11 @@ fn xinfo_groups(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 /// reports what a radix tree of 16-byte keys would need at least: one
 /// node per key plus the root.
 fn radix_nodes(st: &Stream) -> usize {
-    if st.nodes.is_empty() { 1 } else { st.nodes.len() * 2 }
+    if st.nodes.is_empty() {
+        1
+    } else {
+        st.nodes.len() * 2
+    }
 }
 
 fn xinfo_stream(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -1692,11 +2039,15 @@ fn xinfo_stream(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
                 subcommand_syntax(client, args);
                 return;
             }
-            let Some(n) = int_arg(client, opts[2]) else { return };
+            let Some(n) = int_arg(client, opts[2]) else {
+                return;
+            };
             count = if n < 0 { 10 } else { n };
         }
     }
-    let Some(st) = lookup_for_info(srv, client, args[2]) else { return };
+    let Some(st) = lookup_for_info(srv, client, args[2]) else {
+        return;
+    };
     client.reply.map(if full { 9 } else { 10 });
     client.reply.bulk(b"length");
     client.reply.int(st.length as i64);
@@ -1743,7 +2094,11 @@ fn xinfo_stream(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.bulk(b"pel-count");
         client.reply.int(g.pel.len() as i64);
         client.reply.bulk(b"pending");
-        let pel: Vec<_> = g.pel.iter().take(if limit == 0 { usize::MAX } else { limit }).collect();
+        let pel: Vec<_> = g
+            .pel
+            .iter()
+            .take(if limit == 0 { usize::MAX } else { limit })
+            .collect();
         client.reply.array(pel.len());
         for (id, nk) in pel {
             client.reply.array(4);
@@ -1763,7 +2118,11 @@ fn xinfo_stream(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             client.reply.bulk(b"pel-count");
             client.reply.int(c.pel.len() as i64);
             client.reply.bulk(b"pending");
-            let ids: Vec<_> = c.pel.iter().take(if limit == 0 { usize::MAX } else { limit }).collect();
+            let ids: Vec<_> = c
+                .pel
+                .iter()
+                .take(if limit == 0 { usize::MAX } else { limit })
+                .collect();
             client.reply.array(ids.len());
             for id in ids {
                 let nk = g.pel.get(id);
