@@ -24,6 +24,7 @@ pub mod server;
 pub mod sets;
 pub mod sort;
 pub mod strings;
+pub mod tracking;
 pub mod transactions;
 pub mod written;
 pub mod zsets;
