@@ -28,5 +28,6 @@ mod serve_metrics;
 mod serve_notify;
 mod serve_replication;
 mod serve_tls;
+mod serve_tracking;
 mod serve_types;
 mod sockopt;

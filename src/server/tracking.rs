@@ -690,7 +690,7 @@ impl Server {
             let top = saved.is_some();
             let caller = self.tracking.current.map(|(id, _)| id);
             if top || caller == Some(client.id) {
-                self.tracking_after_read(client, index, args);
+                self.tracking_after_read(client, index, args, false);
             } else {
                 // A script's own client read: the caller records the keys
                 // of its script command when that ends.
@@ -698,8 +698,10 @@ impl Server {
             }
         }
         if let Some(previous) = saved {
-            if std::mem::take(&mut self.tracking.nested_read) && !spec.has(flags::READONLY) {
-                self.tracking_after_read(client, index, args);
+            // A script that read records all its declared keys (the *_RO
+            // script commands included: only their own call is skipped).
+            if std::mem::take(&mut self.tracking.nested_read) {
+                self.tracking_after_read(client, index, args, true);
             }
             self.tracking_flush_pending(client);
             self.tracking.current = previous;
@@ -708,8 +710,15 @@ impl Server {
 
     /// Record the keys of a read-only command for a tracking client in the
     /// default mode (Redis's trackingRememberKeys), honouring OPTIN/OPTOUT
-    /// and CLIENT CACHING.
-    fn tracking_after_read(&mut self, client: &mut Client, index: usize, args: &[&[u8]]) {
+    /// and CLIENT CACHING. `script` is a script command whose script read
+    /// (the read-only script commands record nothing by themselves).
+    fn tracking_after_read(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        args: &[&[u8]],
+        script: bool,
+    ) {
         let Some(t) = client.tracking.as_ref() else {
             return;
         };
@@ -718,10 +727,11 @@ impl Server {
         }
         let entry = &self.commands.entries[index];
         if entry.spec.has(flags::PUBSUB)
-            || matches!(
-                entry.full_name.as_str(),
-                "eval_ro" | "evalsha_ro" | "fcall_ro"
-            )
+            || (!script
+                && matches!(
+                    entry.full_name.as_str(),
+                    "eval_ro" | "evalsha_ro" | "fcall_ro"
+                ))
         {
             return;
         }
