@@ -295,7 +295,7 @@ impl Server {
 
     /// The redirect client of tracking client `id` is gone: flag it, and
     /// tell it when it speaks RESP3.
-    fn redirect_broken(&mut self, mut current: Option<&mut Client>, id: u64, slot: usize, to: u64) {
+    fn redirect_broken(&mut self, current: Option<&mut Client>, id: u64, slot: usize, to: u64) {
         let write = |c: &mut Client| -> bool {
             if let Some(t) = c.tracking.as_mut() {
                 t.broken_redirect = true;
@@ -308,7 +308,7 @@ impl Server {
             c.reply.int(to as i64);
             true
         };
-        if let Some(c) = current.as_deref_mut()
+        if let Some(c) = current
             && c.id == id
         {
             let start = c.reply.buf.len();
