@@ -29,5 +29,6 @@ mod serve_notify;
 mod serve_replication;
 mod serve_streams;
 mod serve_tls;
+mod serve_tracking;
 mod serve_types;
 mod sockopt;

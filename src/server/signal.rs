@@ -21,7 +21,8 @@
 //! - keyspace notifications, client-side caching invalidation and eviction
 //!   bookkeeping subscribe in `Server::notify` (each event, including
 //!   the `del` Redis sends when a collection becomes empty), in
-//!   [`super::notify`].
+//!   [`super::notify`] and [`super::tracking`] (every change but `new` and
+//!   `keymiss` invalidates its key; a flush invalidates all).
 //!
 //! No command handler touches watchers, waiters or the dirty counter
 //! itself.
@@ -277,6 +278,12 @@ impl Server {
         }
     }
 
+    /// FLUSHDB / FLUSHALL emptied databases (once per command): clients
+    /// that cache keys are told every key is invalid.
+    pub fn dbs_flushed(&mut self) {
+        self.tracking_flushed();
+    }
+
     /// A change that names no key (FLUSHALL counts one after its save).
     pub fn dataset_changed(&mut self, changes: u64) {
         self.signals.dirty += changes;
@@ -322,6 +329,11 @@ impl Server {
     /// Where keyspace notifications, tracking invalidation and eviction
     /// bookkeeping subscribe: every event, in order.
     fn notify(&mut self, db: usize, key: &[u8], event: Event) {
+        match event.class {
+            Class::New | Class::KeyMiss => {}
+            Class::Expired | Class::Evicted => self.tracking_key_changed(key, false),
+            _ => self.tracking_key_changed(key, true),
+        }
         if event.name.is_empty() {
             return;
         }
