@@ -208,86 +208,6 @@ fn intern_module_name(name: String) -> &'static str {
     leaked
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rdb::dump;
-
-    /// A value survives DUMP serialization and parsing unchanged.
-    fn round_trip(value: &Value) -> Value {
-        let payload = with_rdb_value(value, dump::serialize).expect("serialize");
-        let parsed = dump::parse(&payload, crate::rdb::format::WRITE_VERSION).expect("parse");
-        from_rdb(parsed.decode().expect("decode")).expect("from rdb")
-    }
-
-    /// A stream is kept opaque: TYPE and OBJECT ENCODING say what Redis
-    /// would, and its bytes come back unchanged.
-    #[test]
-    fn unsupported_types_are_kept_opaque() {
-        // XADD s 1-1 f v, as redis-server 7.0 DUMPs it.
-        let payload: &[u8] = b"\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x1d\x1d\x00\x00\x00\n\x00\x01\x01\x00\x01\x01\x01\x81f\x02\x00\x01\x02\x01\x00\x01\x00\x01\x81v\x02\x04\x01\xff\x01\x01\x01\x01\x01\x00\x00\x01\x00\n\x00\xffU\xabbj\xc05\xdb";
-        let parsed = dump::parse(payload, crate::rdb::format::WRITE_VERSION).expect("parse");
-        let value = from_rdb_value(&parsed).expect("kept").expect("not empty");
-        assert_eq!(value.type_name(), "stream");
-        assert_eq!(value.encoding(), "stream");
-        let again = with_rdb_value(&value, dump::serialize).expect("serialize");
-        assert_eq!(
-            again, payload,
-            "DUMP of an opaque value is the original payload"
-        );
-    }
-
-    #[test]
-    fn strings_round_trip_with_their_encoding() {
-        for bytes in [&b"12345"[..], b"hello", &[0xff; 100][..], b""] {
-            let value = Value::String(Str::from_bytes(bytes));
-            let back = round_trip(&value);
-            assert_eq!(back.encoding(), value.encoding());
-            assert_eq!(back, value);
-        }
-    }
-
-    #[test]
-    fn collections_round_trip_choosing_redis_encodings() {
-        let mut small = hash::new_value();
-        hash::set(&mut small, b"f", b"v");
-        let back = round_trip(&small);
-        assert_eq!(back, small);
-        assert_eq!(back.encoding(), "listpack");
-        let mut big = hash::new_value();
-        for i in 0..600 {
-            hash::set(&mut big, format!("f{i}").as_bytes(), b"v");
-        }
-        let back = round_trip(&big);
-        assert_eq!(back.encoding(), "hashtable");
-        assert_eq!(back, big);
-
-        let mut ints = set::new_for(b"1");
-        for i in 0..10 {
-            set::add(&mut ints, format!("{i}").as_bytes());
-        }
-        let back = round_trip(&ints);
-        assert_eq!(back.encoding(), "intset");
-        assert_eq!(back, ints);
-        let mut words = set::new_for(b"a");
-        set::add(&mut words, b"a");
-        assert_eq!(round_trip(&words).encoding(), "hashtable");
-
-        let mut z = zset::new_for(1);
-        zset::add(&mut z, 1.5, b"a", zset::AddFlags::default());
-        zset::add(&mut z, -1.0, b"b", zset::AddFlags::default());
-        assert_eq!(round_trip(&z), z);
-        assert_eq!(round_trip(&z).encoding(), "listpack");
-
-        let mut list = super::super::types::list::List::new();
-        for i in 0..1000 {
-            list.push_back(format!("item {i}").as_bytes(), -2);
-        }
-        let l = Value::List(Box::new(list));
-        assert_eq!(round_trip(&l), l);
-    }
-}
-
 /// The stream type Redis 7.0 writes (RDB_TYPE_STREAM_LISTPACKS_2: first
 /// ID, max deleted ID, entries added, entries read; no consumer active
 /// time, which 7.2's type 21 adds and 7.0 cannot load).
@@ -407,4 +327,84 @@ fn stream_from_rdb(value: &rdb::Value<'_>) -> Result<Option<Value>, RdbError> {
         s.groups.insert(g.name.into_owned(), group);
     }
     Ok(Some(Value::Stream(Box::new(s))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rdb::dump;
+
+    /// A value survives DUMP serialization and parsing unchanged.
+    fn round_trip(value: &Value) -> Value {
+        let payload = with_rdb_value(value, dump::serialize).expect("serialize");
+        let parsed = dump::parse(&payload, crate::rdb::format::WRITE_VERSION).expect("parse");
+        from_rdb(parsed.decode().expect("decode")).expect("from rdb")
+    }
+
+    /// A stream is kept opaque: TYPE and OBJECT ENCODING say what Redis
+    /// would, and its bytes come back unchanged.
+    #[test]
+    fn unsupported_types_are_kept_opaque() {
+        // XADD s 1-1 f v, as redis-server 7.0 DUMPs it.
+        let payload: &[u8] = b"\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x1d\x1d\x00\x00\x00\n\x00\x01\x01\x00\x01\x01\x01\x81f\x02\x00\x01\x02\x01\x00\x01\x00\x01\x81v\x02\x04\x01\xff\x01\x01\x01\x01\x01\x00\x00\x01\x00\n\x00\xffU\xabbj\xc05\xdb";
+        let parsed = dump::parse(payload, crate::rdb::format::WRITE_VERSION).expect("parse");
+        let value = from_rdb_value(&parsed).expect("kept").expect("not empty");
+        assert_eq!(value.type_name(), "stream");
+        assert_eq!(value.encoding(), "stream");
+        let again = with_rdb_value(&value, dump::serialize).expect("serialize");
+        assert_eq!(
+            again, payload,
+            "DUMP of an opaque value is the original payload"
+        );
+    }
+
+    #[test]
+    fn strings_round_trip_with_their_encoding() {
+        for bytes in [&b"12345"[..], b"hello", &[0xff; 100][..], b""] {
+            let value = Value::String(Str::from_bytes(bytes));
+            let back = round_trip(&value);
+            assert_eq!(back.encoding(), value.encoding());
+            assert_eq!(back, value);
+        }
+    }
+
+    #[test]
+    fn collections_round_trip_choosing_redis_encodings() {
+        let mut small = hash::new_value();
+        hash::set(&mut small, b"f", b"v");
+        let back = round_trip(&small);
+        assert_eq!(back, small);
+        assert_eq!(back.encoding(), "listpack");
+        let mut big = hash::new_value();
+        for i in 0..600 {
+            hash::set(&mut big, format!("f{i}").as_bytes(), b"v");
+        }
+        let back = round_trip(&big);
+        assert_eq!(back.encoding(), "hashtable");
+        assert_eq!(back, big);
+
+        let mut ints = set::new_for(b"1");
+        for i in 0..10 {
+            set::add(&mut ints, format!("{i}").as_bytes());
+        }
+        let back = round_trip(&ints);
+        assert_eq!(back.encoding(), "intset");
+        assert_eq!(back, ints);
+        let mut words = set::new_for(b"a");
+        set::add(&mut words, b"a");
+        assert_eq!(round_trip(&words).encoding(), "hashtable");
+
+        let mut z = zset::new_for(1);
+        zset::add(&mut z, 1.5, b"a", zset::AddFlags::default());
+        zset::add(&mut z, -1.0, b"b", zset::AddFlags::default());
+        assert_eq!(round_trip(&z), z);
+        assert_eq!(round_trip(&z).encoding(), "listpack");
+
+        let mut list = super::super::types::list::List::new();
+        for i in 0..1000 {
+            list.push_back(format!("item {i}").as_bytes(), -2);
+        }
+        let l = Value::List(Box::new(list));
+        assert_eq!(round_trip(&l), l);
+    }
 }

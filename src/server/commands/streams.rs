@@ -757,7 +757,7 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         } else if is(o, "streams") && more > 0 {
             streams_arg = i + 1;
             let n = args.len() - streams_arg;
-            if n % 2 != 0 {
+            if !n.is_multiple_of(2) {
                 client.reply.error("Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
                 return;
             }
@@ -1103,15 +1103,9 @@ fn group_read(
             .consumers
             .get(cname)
             .map_or(Vec::new(), |c| c.pel.range(start..).copied().collect());
-        let mut n = 0;
-        let mut items: Vec<(Id, Option<Fields>)> = Vec::new();
-        for id in pel {
-            if count != 0 && n >= count {
-                break;
-            }
-            items.push((id, None));
-            n += 1;
-        }
+        let limit = if count == 0 { usize::MAX } else { count };
+        let mut items: Vec<(Id, Option<Fields>)> =
+            pel.into_iter().take(limit).map(|id| (id, None)).collect();
         for it in &mut items {
             it.1 = st.get(it.0);
         }
