@@ -278,11 +278,11 @@ pub enum SnapshotTarget {
     /// `dir/dbfilename`, through a temporary file renamed over it once
     /// complete and fsynced (BGSAVE, a disk-based full resync).
     DumpFile,
-    /// A descriptor the child writes the bare image to and then closes: a
-    /// pipe the parent reads, or a replica's socket (a diskless full
-    /// resync). Non-blocking descriptors are fine: the child waits for
+    /// Descriptors the child writes the bare image to and then closes: a
+    /// pipe the parent reads, or the sockets of the replicas of a diskless
+    /// full resync. Non-blocking descriptors are fine: the child waits for
     /// them to drain.
-    Descriptor(std::os::fd::OwnedFd),
+    Descriptor(Vec<std::os::fd::OwnedFd>),
 }
 
 /// Fork a child that writes the keyspace as an RDB image to `target`, with
@@ -314,15 +314,16 @@ pub fn bgsave_to(
     };
     let (ks, log) = (&srv.ks, &srv.log);
     let keep: Vec<std::os::fd::RawFd> = match &target {
-        SnapshotTarget::Descriptor(fd) => vec![fd.as_raw_fd()],
+        SnapshotTarget::Descriptor(fds) => fds.iter().map(|fd| fd.as_raw_fd()).collect(),
         SnapshotTarget::DumpFile => Vec::new(),
     };
     let forked = child::fork(&keep, || match &target {
         SnapshotTarget::DumpFile => child_write(log, "RDB", || {
             write_rdb_file(ks, &path, &options).map(|_| ())
         }),
-        SnapshotTarget::Descriptor(fd) => child_write(log, "RDB", || {
-            let mut out = BufWriter::with_capacity(1 << 16, child::FdWriter(fd.as_raw_fd()));
+        SnapshotTarget::Descriptor(fds) => child_write(log, "RDB", || {
+            let fds = fds.iter().map(|fd| fd.as_raw_fd()).collect();
+            let mut out = BufWriter::with_capacity(1 << 16, child::FanWriter(fds));
             snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
             io::Write::flush(&mut out)
         }),
@@ -1242,7 +1243,7 @@ mod tests {
             replid: "0123456789012345678901234567890123456789",
             offset: 42,
         };
-        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(write), Some(repl)).unwrap();
+        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(vec![write]), Some(repl)).unwrap();
         assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
         // The pipe holds 64 kB: the child blocks until this reads it all,
         // and the end of file comes when the child exits.

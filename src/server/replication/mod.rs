@@ -267,9 +267,11 @@ pub fn flush(srv: &mut Server) {
     } else {
         0
     };
+    let max = srv.config.repl_diskless_sync_max_replicas;
+    let enough = max > 0 && srv.replication.sync_wanted && waiting_for_start(srv) >= max;
     if srv.replication.sync_wanted
         && srv.persistence.child.is_none()
-        && srv.replication.sync_wanted_since.elapsed().as_secs() >= delay
+        && (enough || srv.replication.sync_wanted_since.elapsed().as_secs() >= delay)
     {
         srv.replication.sync_wanted = false;
         start_full_sync(srv);
@@ -277,6 +279,18 @@ pub fn flush(srv: &mut Server) {
     if !srv.replication.waiters.is_empty() {
         check_waiters(srv);
     }
+}
+
+/// Replicas waiting for a snapshot child to start.
+fn waiting_for_start(srv: &Server) -> usize {
+    srv.clients
+        .iter()
+        .filter(|c| {
+            c.replica
+                .as_deref()
+                .is_some_and(|d| matches!(d.state, DownState::WaitStart))
+        })
+        .count()
 }
 
 /// WAIT numreplicas timeout: the number of replicas that acknowledged
@@ -392,52 +406,66 @@ fn start_full_sync(srv: &mut Server) {
         offset: offset as i64,
     };
     let line = format!("+FULLRESYNC {replid} {offset}\r\n");
-    // Diskless: one replica at a time gets the image from the child
-    // straight on its socket (the others wait for the next child).
-    let diskless = srv
-        .config
-        .repl_diskless_sync
-        .then(|| {
-            waiting.iter().copied().find(|&slot| {
+    // Diskless: one child writes the image straight on the sockets of
+    // every replica that can take an EOF-marked transfer (the others wait
+    // for the next child). A forked child cannot write TLS: TLS replicas
+    // get the snapshot from disk through the output buffer.
+    let diskless: Vec<usize> = if srv.config.repl_diskless_sync {
+        waiting
+            .iter()
+            .copied()
+            .filter(|&slot| {
                 srv.clients
                     .get_mut(slot)
-                    // A forked child cannot write TLS: TLS replicas get
-                    // the snapshot from disk through the output buffer.
                     .filter(|c| c.stream.as_ref().is_some_and(|s| !s.is_tls()))
                     .and_then(|c| c.replica.as_deref())
                     .is_some_and(|d| d.capa_eof)
             })
-        })
-        .flatten();
-    let (served, mark, result) = match diskless {
-        Some(slot) => {
-            let mark = random_replid();
-            let target = srv
-                .clients
-                .get_mut(slot)
-                .and_then(|c| c.stream.as_ref())
-                .ok_or_else(|| "the replica is gone".to_owned())
-                .and_then(|stream| {
-                    use std::io::Write;
-                    use std::os::fd::{AsFd, AsRawFd};
-                    // The reply and the header go out before the child
-                    // owns the socket; nothing else is pending on it.
-                    let header = format!("{line}$EOF:{mark}\r\n");
-                    persistence::child::FdWriter(stream.as_raw_fd())
-                        .write_all(header.as_bytes())
-                        .and_then(|()| stream.as_fd().try_clone_to_owned())
-                        .map_err(|e| e.to_string())
-                });
-            let result = target.and_then(|fd| {
-                persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fd), Some(info))
-            });
-            (vec![slot], Some(mark), result)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (served, mark, result) = if diskless.is_empty() {
+        let result = persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
+        (waiting.clone(), None, result)
+    } else {
+        let mark = random_replid();
+        let mut fds = Vec::new();
+        let mut served = Vec::new();
+        for &slot in &diskless {
+            let Some(c) = srv.clients.get_mut(slot) else {
+                continue;
+            };
+            // Whatever is pending (keepalive newlines) goes first, then the
+            // reply and the header, before the child owns the socket.
+            let mut header = c.reply.buf[c.reply.sent..].to_vec();
+            header.extend_from_slice(format!("{line}$EOF:{mark}\r\n").as_bytes());
+            c.reply.buf.clear();
+            c.reply.sent = 0;
+            let Some(stream) = c.stream.as_ref() else {
+                continue;
+            };
+            use std::io::Write;
+            use std::os::fd::{AsFd, AsRawFd};
+            let fd = persistence::child::FdWriter(stream.as_raw_fd())
+                .write_all(&header)
+                .and_then(|()| stream.as_fd().try_clone_to_owned());
+            match fd {
+                Ok(fd) => {
+                    fds.push(fd);
+                    served.push(slot);
+                }
+                Err(_) => {
+                    c.close_after_reply = true;
+                }
+            }
         }
-        None => {
-            let result =
-                persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
-            (waiting.clone(), None, result)
-        }
+        let result = if fds.is_empty() {
+            Err("the replicas are gone".to_owned())
+        } else {
+            persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fds), Some(info))
+        };
+        (served, Some(mark), result)
     };
     if let Err(e) = result {
         srv.log.warning(

@@ -163,12 +163,15 @@ impl Upstream {
             let since = self.down_since.map_or(-1, |t| unix_ms() / 1000 - t);
             add("master_link_down_since_seconds", since.to_string());
         }
-        add("slave_priority", "100".into());
+        add("slave_priority", srv.config.replica_priority.to_string());
         add(
             "slave_read_only",
             u8::from(srv.config.replica_read_only).to_string(),
         );
-        add("replica_announced", "1".into());
+        add(
+            "replica_announced",
+            u8::from(srv.config.replica_announced).to_string(),
+        );
     }
 }
 
@@ -366,7 +369,11 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
                 user: srv.config.masteruser.clone(),
                 password: password.clone(),
             }),
-            announce_port: srv.port,
+            announce_port: if srv.config.replica_announce_port > 0 {
+                srv.config.replica_announce_port
+            } else {
+                srv.port
+            },
             announce_ip: srv.config.replica_announce_ip.clone(),
             ack: AckPolicy::Interval,
             ack_interval: Duration::from_secs(1),
