@@ -509,7 +509,13 @@ pub static PARAMS: &[Param] = &[
         int(3600, 0, I64),
         i!(repl_backlog_ttl),
     ),
-    p("replica-priority", M, int(100, 0, I32), i!(replica_priority)).alias("slave-priority"),
+    p(
+        "replica-priority",
+        M,
+        int(100, 0, I32),
+        i!(replica_priority),
+    )
+    .alias("slave-priority"),
     p(
         "replica-announced",
         M,

@@ -179,13 +179,14 @@ pub struct FanWriter(pub Vec<RawFd>);
 impl io::Write for FanWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut last = None;
-        self.0.retain(|&fd| match io::Write::write_all(&mut FdWriter(fd), buf) {
-            Ok(()) => true,
-            Err(e) => {
-                last = Some(e);
-                false
-            }
-        });
+        self.0
+            .retain(|&fd| match io::Write::write_all(&mut FdWriter(fd), buf) {
+                Ok(()) => true,
+                Err(e) => {
+                    last = Some(e);
+                    false
+                }
+            });
         match (self.0.is_empty(), last) {
             (true, Some(e)) => Err(e),
             (true, None) => Err(io::Error::other("no descriptor to write to")),

@@ -1243,7 +1243,12 @@ mod tests {
             replid: "0123456789012345678901234567890123456789",
             offset: 42,
         };
-        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(vec![write]), Some(repl)).unwrap();
+        let pid = bgsave_to(
+            &mut srv,
+            SnapshotTarget::Descriptor(vec![write]),
+            Some(repl),
+        )
+        .unwrap();
         assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
         // The pipe holds 64 kB: the child blocks until this reads it all,
         // and the end of file comes when the child exits.

@@ -463,7 +463,11 @@ fn start_full_sync(srv: &mut Server) {
         let result = if fds.is_empty() {
             Err("the replicas are gone".to_owned())
         } else {
-            persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fds), Some(info))
+            persistence::bgsave_to(
+                srv,
+                persistence::SnapshotTarget::Descriptor(fds),
+                Some(info),
+            )
         };
         (served, Some(mark), result)
     };
