@@ -593,3 +593,208 @@ fn manual_sentinel_failover_swaps_master_and_replica() {
         "{err}"
     );
 }
+
+/// Three sonde nodes replicating without Sentinel.
+fn plain_group() -> (tempfile::TempDir, Vec<Node>) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let master = Node::start(Kind::Sonde, root.path(), &[]);
+    let port = master.port.to_string();
+    let mut nodes = vec![master];
+    for _ in 0..2 {
+        nodes.push(Node::start(
+            Kind::Sonde,
+            root.path(),
+            &["--replicaof", "127.0.0.1", &port],
+        ));
+    }
+    for n in &nodes[1..] {
+        wait_for("the replica's link", &|| n.log(), || {
+            info(n.port, "replication", "master_link_status") == "up"
+        });
+    }
+    (root, nodes)
+}
+
+#[test]
+fn failover_command_hands_over_to_a_replica_without_losing_a_write() {
+    let (_root, nodes) = plain_group();
+    let logs = || {
+        nodes
+            .iter()
+            .map(Node::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    let (m, r1, r2) = (nodes[0].port, nodes[1].port, nodes[2].port);
+    let mut c = nodes[0].client();
+    // The argument checks, with Redis's texts.
+    let err = |c: &mut redis::Connection, args: &[&str]| {
+        redis::cmd("FAILOVER")
+            .arg(args)
+            .query::<()>(c)
+            .expect_err("FAILOVER should fail")
+            .to_string()
+    };
+    assert!(err(&mut c, &["FORCE", "TIMEOUT", "100"]).contains("requires both a timeout"));
+    assert!(err(&mut c, &["TO", "127.0.0.1", "1"]).contains("is not a replica"));
+    assert!(err(&mut c, &["TIMEOUT", "0"]).contains("must be greater than 0"));
+    assert!(err(&mut c, &["ABORT"]).contains("No failover in progress"));
+    assert!(err(&mut nodes[1].client(), &[]).contains("not valid when server is a replica"));
+    for i in 0..500 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut c)
+            .expect("SET");
+    }
+    // A writer keeps writing through the hand-over: each write either
+    // lands before it (and is on the new master) or fails with READONLY.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut w = connect(m);
+            let mut ok = Vec::new();
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let key = format!("w{i}");
+                match redis::cmd("SET").arg(&key).arg(&key).query::<()>(&mut w) {
+                    Ok(()) => ok.push(key),
+                    Err(e) => {
+                        assert_eq!(
+                            e.kind(),
+                            redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly),
+                            "{e}"
+                        );
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            ok
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let reply: String = redis::cmd("FAILOVER")
+        .arg("TO")
+        .arg("127.0.0.1")
+        .arg(r1)
+        .arg("TIMEOUT")
+        .arg(30_000)
+        .query(&mut c)
+        .expect("FAILOVER");
+    assert_eq!(reply, "OK");
+    wait_for("the failover to end", &logs, || {
+        info(m, "replication", "master_failover_state") == "no-failover"
+            && info(m, "replication", "role") == "slave"
+    });
+    stop.store(true, Ordering::SeqCst);
+    let written = writer.join().expect("writer");
+    assert_eq!(info(r1, "replication", "role"), "master");
+    assert_eq!(info(m, "replication", "master_port"), r1.to_string());
+    // The new master continued the old history: a partial resync.
+    assert_eq!(info(r1, "stats", "sync_partial_ok"), "1", "{}", logs());
+    assert_eq!(info(r1, "stats", "sync_full"), "0");
+    assert_has(r1, &written, &logs);
+    let keys: Vec<String> = (0..500).map(|i| format!("k{i}")).collect();
+    assert_has_values(r1, &keys);
+    // The third node follows by REPLICAOF and continues too.
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(r1)
+        .query(&mut nodes[2].client())
+        .expect("REPLICAOF");
+    wait_for("the third node to follow", &logs, || {
+        info(r2, "replication", "master_port") == r1.to_string()
+            && info(r2, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(info(r1, "stats", "sync_full"), "0", "{}", logs());
+}
+
+#[test]
+fn failover_times_out_or_is_aborted_and_writes_resume_on_the_master() {
+    let (_root, nodes) = plain_group();
+    let logs = || {
+        nodes
+            .iter()
+            .map(Node::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    let (m, r1) = (nodes[0].port, nodes[1].port);
+    let mut c = nodes[0].client();
+    // A stopped replica never catches up: the failover times out.
+    let pid = nodes[1].child.as_ref().expect("replica").id() as i32;
+    // SAFETY: signalling a child process this test started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let _: () = redis::cmd("SET")
+        .arg("case")
+        .arg(1)
+        .query(&mut c)
+        .expect("SET");
+    let _: () = redis::cmd("FAILOVER")
+        .arg("TO")
+        .arg("127.0.0.1")
+        .arg(r1)
+        .arg("TIMEOUT")
+        .arg(500)
+        .query(&mut c)
+        .expect("FAILOVER");
+    wait_for("the failover to time out", &logs, || {
+        info(m, "replication", "master_failover_state") == "no-failover"
+    });
+    assert_eq!(info(m, "replication", "role"), "master");
+    // FAILOVER ABORT: a write sent during the pause waits, then runs here.
+    let _: () = redis::cmd("FAILOVER")
+        .arg("TO")
+        .arg("127.0.0.1")
+        .arg(r1)
+        .arg("TIMEOUT")
+        .arg(60_000)
+        .query(&mut c)
+        .expect("FAILOVER");
+    assert_eq!(
+        info(m, "replication", "master_failover_state"),
+        "waiting-for-sync"
+    );
+    let held = std::thread::spawn(move || {
+        let mut w = connect(m);
+        redis::cmd("SET").arg("held").arg("yes").query::<()>(&mut w)
+    });
+    // Reads are served meanwhile.
+    let v: Option<i64> = redis::cmd("GET").arg("case").query(&mut c).expect("GET");
+    assert_eq!(v, Some(1));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !held.is_finished(),
+        "a write ran during the failover's pause"
+    );
+    let _: () = redis::cmd("FAILOVER")
+        .arg("ABORT")
+        .query(&mut c)
+        .expect("ABORT");
+    held.join()
+        .expect("writer")
+        .expect("the held write runs after ABORT");
+    assert_eq!(
+        info(m, "replication", "master_failover_state"),
+        "no-failover"
+    );
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let v: Option<String> = redis::cmd("GET").arg("held").query(&mut c).expect("GET");
+    assert_eq!(v.as_deref(), Some("yes"));
+    assert_eq!(info(m, "replication", "role"), "master");
+}
+
+/// Keys `k{i}` hold `i`.
+#[track_caller]
+fn assert_has_values(port: u16, keys: &[String]) {
+    let values: Vec<Option<i64>> = redis::cmd("MGET")
+        .arg(keys)
+        .query(&mut connect(port))
+        .expect("MGET");
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(*v, Some(i as i64), "key {} on {port}", keys[i]);
+    }
+}

@@ -419,6 +419,7 @@ impl EventLoop {
         let batch_start = client.query_pos;
         while client.query_pos < client.query_end
             && !client.read_paused
+            && !client.paused_request
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
@@ -456,6 +457,13 @@ impl EventLoop {
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
                         self.server.call_request(client, &args, request);
+                    }
+                    if client.paused_request {
+                        // Held by a failover's write pause: parsed again
+                        // when it ends.
+                        client.query_pos -= consumed;
+                        client.query_parsed = client.query_pos - batch_start;
+                        break;
                     }
                     self.server.check_output_limit(client);
                 }

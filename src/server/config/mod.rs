@@ -226,6 +226,9 @@ pub struct Config {
     pub repl_diskless_sync_max_replicas: usize,
     /// repl-diskless-load: disabled, on-empty-db or swapdb.
     pub repl_diskless_load: String,
+    /// propagation-error-behavior: what a replica does when a command of
+    /// its master's stream fails (ignore, panic, panic-on-replicas).
+    pub propagation_error_behavior: String,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
     /// tls-port, the certificate files, tls-auth-clients, tls-replication
@@ -344,6 +347,7 @@ impl Config {
             replica_announced: true,
             repl_diskless_sync_max_replicas: 0,
             repl_diskless_load: String::new(),
+            propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
             tls: super::tls::TlsSettings::default(),

@@ -556,7 +556,7 @@ pub static PARAMS: &[Param] = &[
         "propagation-error-behavior",
         M,
         en(&["ignore", "panic", "panic-on-replicas"], "ignore"),
-        Later,
+        s!(propagation_error_behavior),
     ),
     // Security.
     p("requirepass", SENSITIVE, opt(), {

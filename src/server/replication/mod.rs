@@ -33,6 +33,7 @@
 //! on a read-only replica).
 
 pub mod backlog;
+pub mod failover;
 pub mod upstream;
 
 use std::fs::File;
@@ -81,6 +82,8 @@ pub struct Replication {
     pub upstream: Option<upstream::Upstream>,
     /// Registers the upstream socket with the event loop.
     pub registry: Option<mio::Registry>,
+    /// A FAILOVER command under way.
+    pub failover: Option<failover::Failover>,
     last_ping: Instant,
     last_second: Instant,
     /// Since when a master with a backlog has had no replica.
@@ -105,6 +108,7 @@ impl Replication {
             get_ack: false,
             upstream: None,
             registry: None,
+            failover: None,
             last_ping: Instant::now(),
             last_second: Instant::now(),
             alone_since: None,
@@ -163,6 +167,12 @@ pub fn has_replicas(srv: &Server) -> bool {
 /// line): continue from the backlog, or wait for a full resync.
 pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, sync: bool) {
     if client.replica.as_ref().is_some_and(|d| d.attached()) {
+        return;
+    }
+    if srv.replication.failover.is_some() {
+        client
+            .reply
+            .error("-NOMASTERLINK Can't SYNC while failing over");
         return;
     }
     if let Some(up) = &srv.replication.upstream
@@ -278,6 +288,9 @@ pub fn flush(srv: &mut Server) {
     }
     if !srv.replication.waiters.is_empty() {
         check_waiters(srv);
+    }
+    if srv.replication.failover.is_some() {
+        failover::check(srv);
     }
 }
 
@@ -642,7 +655,10 @@ pub fn cron(srv: &mut Server) {
     srv.replication.last_second = now;
     backlog_housekeeping(srv, now);
     let period = srv.config.repl_ping_replica_period.max(1);
+    // No PINGs while a failover waits for a replica to catch up (they
+    // would move the offset it must reach).
     if srv.replication.upstream.is_none()
+        && srv.replication.failover.is_none()
         && has_replicas(srv)
         && now.duration_since(srv.replication.last_ping).as_secs() >= period
     {
@@ -773,7 +789,7 @@ pub fn replica_closed(srv: &mut Server, client: &Client) {
 // INFO and ROLE
 
 /// The IP a replica is listed with.
-fn replica_ip(client: &Client, down: &Downstream) -> String {
+pub(super) fn replica_ip(client: &Client, down: &Downstream) -> String {
     down.announced_ip
         .clone()
         .unwrap_or_else(|| client.peer.map(|a| a.ip().to_string()).unwrap_or_default())
@@ -815,7 +831,7 @@ pub fn info_fields(srv: &Server) -> Vec<(String, String)> {
             ),
         );
     }
-    add("master_failover_state", "no-failover".into());
+    add("master_failover_state", failover::state_name(srv).into());
     add("master_replid", repl.replid.clone());
     add("master_replid2", repl.replid2.clone());
     add("master_repl_offset", repl.master_repl_offset.to_string());

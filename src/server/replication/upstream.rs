@@ -80,6 +80,8 @@ pub struct Upstream {
     /// PSYNC continues from our own ID and offset (we synced before, or
     /// were a master); otherwise it asks for a full resync (`PSYNC ? -1`).
     resume: bool,
+    /// PSYNC carries FAILOVER (a FAILOVER command hands over to it).
+    pub psync_failover: bool,
 }
 
 impl Upstream {
@@ -100,6 +102,7 @@ impl Upstream {
             down_since: Some(unix_ms() / 1000),
             retry_at: Instant::now(),
             resume,
+            psync_failover: false,
         }
     }
 
@@ -335,8 +338,13 @@ fn drive(srv: &mut Server) {
     let Some(mut up) = srv.replication.upstream.take() else {
         return;
     };
+    let handshaking = up.state == LinkState::Handshake;
     let result = drive_link(srv, &mut up);
+    let answered = handshaking && up.state != LinkState::Handshake;
     srv.replication.upstream = Some(up);
+    if answered || (handshaking && result.is_err()) {
+        super::failover::psync_answered(srv, result.is_ok());
+    }
     if let Err(why) = result {
         srv.log.warning(
             "Connection with master lost",
@@ -377,6 +385,7 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
             announce_ip: srv.config.replica_announce_ip.clone(),
             ack: AckPolicy::Interval,
             ack_interval: Duration::from_secs(1),
+            psync_failover: up.psync_failover,
             ..Config::default()
         };
         let resume = up.resume.then(|| Position {
@@ -563,6 +572,24 @@ fn handle(
             let request = (cmd.raw.first() == Some(&b'*')).then_some(&cmd.raw[..]);
             srv.call_request(&mut master, &args, request);
             srv.ks.applying_master = false;
+            if master.reply.buf.first() == Some(&b'-')
+                && srv.config.propagation_error_behavior != "ignore"
+            {
+                // The datasets have diverged: stop rather than serve it.
+                let reply = String::from_utf8_lossy(&master.reply.buf).into_owned();
+                srv.log.warning(
+                    "This replica panicked sending an error to its master after processing \
+                     the command",
+                    &[
+                        (
+                            "command",
+                            Field::Str(&String::from_utf8_lossy(&cmd.args[0])),
+                        ),
+                        ("reply", Field::Str(reply.trim_end())),
+                    ],
+                );
+                std::process::abort();
+            }
             master.reply.buf.clear();
             master.reply.sent = 0;
             master.reply.errors.clear();
