@@ -798,3 +798,194 @@ fn assert_has_values(port: u16, keys: &[String]) {
         assert_eq!(*v, Some(i as i64), "key {} on {port}", keys[i]);
     }
 }
+
+/// SHUTDOWN (which saves the snapshot when `save` is set) and wait for the
+/// process to end.
+fn shutdown(node: &mut Node) {
+    let mut c = node.client();
+    let _ = redis::cmd("SHUTDOWN").query::<()>(&mut c);
+    if let Some(mut child) = node.child.take() {
+        let _ = child.wait();
+    }
+}
+
+fn stat(port: u16, name: &str) -> u64 {
+    info(port, "stats", name).parse().unwrap_or(0)
+}
+
+/// A restarted node continues from the replication fields of the snapshot
+/// it saved at shutdown: a master keeps its old ID as the second one, so
+/// its replicas (sonde and redis-server) continue with +CONTINUE and get
+/// the deletions of the keys that expired while it was down; a replica
+/// asks its master to continue where its snapshot left off. No full
+/// resync after the first.
+#[test]
+fn restarted_nodes_continue_from_their_snapshot_with_a_partial_resync() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let save: &[&str] = &["--save", "3600 1", "--repl-diskless-sync-delay", "0"];
+    let mut master = Node::start(Kind::Sonde, root.path(), save);
+    let mport = master.port.to_string();
+    let replica_args: Vec<&str> = ["--replicaof", "127.0.0.1", &mport]
+        .into_iter()
+        .chain(save.iter().copied())
+        .collect();
+    let mut sonde_replica = Node::start(Kind::Sonde, root.path(), &replica_args);
+    let redis_replica = Node::start(Kind::Redis, root.path(), &replica_args);
+    let logs = || format!("{}\n{}", master.log(), sonde_replica.log());
+    let in_sync = |ports: &[u16], master: u16| {
+        let offset = info(master, "replication", "master_repl_offset");
+        !offset.is_empty()
+            && ports.iter().all(|&p| {
+                info(p, "replication", "master_link_status") == "up"
+                    && info(p, "replication", "master_repl_offset") == offset
+            })
+    };
+    let replicas = [sonde_replica.port, redis_replica.port];
+    let mut m = master.client();
+    for i in 0..200 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut m)
+            .expect("SET");
+    }
+    let _: () = redis::pipe()
+        .cmd("SELECT")
+        .arg(3)
+        .cmd("SET")
+        .arg("in-db-3")
+        .arg("v")
+        .cmd("SET")
+        .arg("short-lived")
+        .arg("v")
+        .arg("PX")
+        .arg(1500)
+        .query(&mut m)
+        .expect("writes in db 3");
+    wait_for("the replicas to sync", &logs, || {
+        in_sync(&replicas, master.port)
+    });
+    assert_eq!(stat(master.port, "sync_full"), 2);
+
+    // The master restarts: it saved at offset N, starts a new history
+    // whose second ID is the old one, valid up to N + 1.
+    let old_replid = info(master.port, "replication", "master_replid");
+    let saved_offset: u64 = info(master.port, "replication", "master_repl_offset")
+        .parse()
+        .expect("offset");
+    shutdown(&mut master);
+    // Down long enough for the short-lived key to expire.
+    std::thread::sleep(Duration::from_millis(1700));
+    assert!(master.spawn(), "the master restarts");
+    let logs = || format!("{}\n{}", master.log(), sonde_replica.log());
+    assert_eq!(
+        info(master.port, "replication", "master_replid2"),
+        old_replid
+    );
+    assert_eq!(
+        info(master.port, "replication", "second_repl_offset"),
+        (saved_offset + 1).to_string()
+    );
+    wait_for("both replicas to continue partially", &logs, || {
+        stat(master.port, "sync_partial_ok") == 2 && in_sync(&replicas, master.port)
+    });
+    assert_eq!(stat(master.port, "sync_full"), 0, "no full resync");
+    assert_eq!(
+        info(master.port, "persistence", "rdb_last_load_keys_expired"),
+        "1"
+    );
+    for port in replicas {
+        let mut c = connect(port);
+        let size: u64 = redis::cmd("SELECT")
+            .arg(3)
+            .query::<()>(&mut c)
+            .and_then(|()| redis::cmd("DBSIZE").query(&mut c))
+            .expect("DBSIZE");
+        assert_eq!(size, 1, "the expired key's DEL reached replica {port}");
+    }
+
+    // The sonde replica restarts from its own snapshot and continues too;
+    // what was written meanwhile reaches it in the right database.
+    shutdown(&mut sonde_replica);
+    let mut m = master.client();
+    let _: () = redis::pipe()
+        .cmd("SELECT")
+        .arg(3)
+        .cmd("SET")
+        .arg("while-away")
+        .arg("v")
+        .query(&mut m)
+        .expect("write while the replica is down");
+    assert!(sonde_replica.spawn(), "the replica restarts");
+    let logs = || format!("{}\n{}", master.log(), sonde_replica.log());
+    wait_for("the restarted replica to continue partially", &logs, || {
+        stat(master.port, "sync_partial_ok") == 3 && in_sync(&replicas, master.port)
+    });
+    assert_eq!(stat(master.port, "sync_full"), 0, "no full resync");
+    let mut r = sonde_replica.client();
+    let value: Option<String> = redis::cmd("SELECT")
+        .arg(3)
+        .query::<()>(&mut r)
+        .and_then(|()| redis::cmd("GET").arg("while-away").query(&mut r))
+        .expect("GET");
+    assert_eq!(value.as_deref(), Some("v"));
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("1")
+        .query(&mut m)
+        .expect("SET");
+    wait_for("a write in db 3 after the restart", &logs, || {
+        in_sync(&replicas, master.port)
+    });
+    let value: Option<String> = redis::cmd("GET").arg("after").query(&mut r).expect("GET");
+    assert_eq!(
+        value.as_deref(),
+        Some("1"),
+        "the stream's SELECT was restored"
+    );
+}
+
+/// A writable replica expires the keys its own clients gave an expiry
+/// (its master never sends their DEL), and only those.
+#[test]
+fn a_writable_replica_expires_its_own_keys() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let master = Node::start(
+        Kind::Sonde,
+        root.path(),
+        &["--repl-diskless-sync-delay", "0"],
+    );
+    let mport = master.port.to_string();
+    let replica = Node::start(
+        Kind::Sonde,
+        root.path(),
+        &[
+            "--replicaof",
+            "127.0.0.1",
+            &mport,
+            "--replica-read-only",
+            "no",
+        ],
+    );
+    let logs = || replica.log();
+    wait_for("the replica to sync", &logs, || {
+        info(replica.port, "replication", "master_link_status") == "up"
+    });
+    let mut r = replica.client();
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg("local-ttl")
+        .arg("v")
+        .arg("PX")
+        .arg(200)
+        .cmd("SET")
+        .arg("local")
+        .arg("v")
+        .query(&mut r)
+        .expect("writes on the replica");
+    wait_for("the replica to expire its own key", &logs, || {
+        redis::cmd("DBSIZE").query::<u64>(&mut r).unwrap_or(0) == 1
+    });
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut r).expect("KEYS");
+    assert_eq!(keys, ["local"]);
+}

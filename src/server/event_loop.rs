@@ -131,6 +131,7 @@ impl EventLoop {
         if let Some((host, port)) = server.config.replicaof.clone() {
             upstream::start(&mut server, host, port, false);
         }
+        crate::server::replication::resume_saved_position(&mut server);
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -697,6 +698,7 @@ impl EventLoop {
         let server = &mut self.server;
 
         server.ks.active_expire_cycle(hz);
+        server.ks.expire_replica_written();
         server.report_expired();
         server.deliver_notifications(None);
         let expired_dels = server.ks.effects.take_propagated();

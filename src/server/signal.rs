@@ -203,6 +203,9 @@ impl Server {
         self.report_expired();
         self.report_created();
         self.signals.dirty += changes;
+        if self.ks.is_replica && !self.ks.applying_master {
+            self.ks.replica_written.insert((db, key.to_vec()));
+        }
         if !self.transactions.watches.is_empty() {
             let there = self.ks.dbs[db].dict.contains_key(key);
             self.transactions.watches.touch(db, key, there);

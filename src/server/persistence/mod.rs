@@ -247,7 +247,11 @@ pub fn write_rdb_file(
 /// SAVE: write the snapshot now, in the loop.
 pub fn save(srv: &mut Server) -> Result<(), String> {
     let path = rdb_path(&srv.config);
-    let options = snapshot_options(&srv.config);
+    let position = crate::server::replication::save_position(srv);
+    let options = snapshot::Options {
+        replication: position.as_ref().map(|p| p.info()),
+        ..snapshot_options(&srv.config)
+    };
     match write_rdb_file(&srv.ks, &path, &options) {
         Ok(_) => {
             srv.log.notice("DB saved on disk", &[]);
@@ -269,7 +273,9 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
 
 /// BGSAVE: fork a child that writes the snapshot to the dump file.
 pub fn bgsave(srv: &mut Server) -> Result<(), String> {
-    bgsave_to(srv, SnapshotTarget::DumpFile, None).map(|_| ())
+    let position = crate::server::replication::save_position(srv);
+    let info = position.as_ref().map(|p| p.info());
+    bgsave_to(srv, SnapshotTarget::DumpFile, info).map(|_| ())
 }
 
 /// Where a background snapshot goes.
@@ -483,12 +489,14 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
                 });
             }
         };
-        let loaded = snapshot::load(&mut srv.ks, &map, Some(unix_ms())).map_err(|source| {
-            StartupError::Rdb {
+        // A master drops the keys that expired while it was down (and
+        // tells its replicas); a replica keeps them for its master's DELs.
+        let master = srv.config.replicaof.is_none();
+        let loaded = snapshot::load_collecting(&mut srv.ks, &map, master.then(unix_ms), master)
+            .map_err(|source| StartupError::Rdb {
                 file: path.display().to_string(),
                 source,
-            }
-        })?;
+            })?;
         srv.persistence.rdb_last_load_keys_loaded = loaded.keys;
         srv.persistence.rdb_last_load_keys_expired = loaded.expired;
         srv.log.notice(
@@ -499,6 +507,8 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
                 ("expired", Field::Int(loaded.expired as i64)),
             ],
         );
+        srv.replication.saved_position = loaded.position.clone();
+        srv.replication.expired_at_load = loaded.expired_keys;
         if loaded.skipped > 0 {
             srv.log.warning(
                 "Function libraries and module data in the snapshot were skipped",

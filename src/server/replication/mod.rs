@@ -84,6 +84,12 @@ pub struct Replication {
     pub registry: Option<mio::Registry>,
     /// A FAILOVER command under way.
     pub failover: Option<failover::Failover>,
+    /// The position the snapshot loaded at startup was saved at; taken by
+    /// [`resume_saved_position`] once the role is known.
+    pub saved_position: Option<persistence::snapshot::SavedPosition>,
+    /// Keys a master found expired in that snapshot: their DELs open its
+    /// stream after the saved position.
+    pub expired_at_load: Vec<(usize, Vec<u8>)>,
     last_ping: Instant,
     last_second: Instant,
     /// Since when a master with a backlog has had no replica.
@@ -97,6 +103,8 @@ impl Replication {
             replid2: NO_REPLID.to_owned(),
             master_repl_offset: 0,
             second_repl_offset: -1,
+            saved_position: None,
+            expired_at_load: Vec::new(),
             backlog: None,
             sync_wanted: false,
             sync_wanted_since: Instant::now(),
@@ -248,6 +256,57 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
 }
 
 // ---------------------------------------------------------------------------
+// Positions kept in snapshots
+
+/// The replication position a snapshot written now records (Redis's
+/// `rdbPopulateSaveInfo`): a master that is part of a replication chain
+/// (it has a backlog), or a replica that knows where it is in its master's
+/// stream. `None` otherwise: the position would be of no use.
+pub fn save_position(srv: &Server) -> Option<persistence::snapshot::SavedPosition> {
+    let repl = &srv.replication;
+    let stream_db = match &repl.upstream {
+        None if repl.backlog.is_some() => srv.feed.repl.selected().unwrap_or(0),
+        None => return None,
+        Some(up) => up.known_db()?,
+    };
+    Some(persistence::snapshot::SavedPosition {
+        replid: repl.replid.clone(),
+        offset: repl.master_repl_offset,
+        stream_db,
+    })
+}
+
+/// At startup, once the role is known: continue from the position the
+/// loaded snapshot was saved at. A replica asks its master to continue
+/// there (`PSYNC <id> <offset+1>`); a master keeps it as its second ID,
+/// so its former replicas continue too, and starts its backlog at that
+/// offset with the deletions of the keys that expired while it was down.
+pub fn resume_saved_position(srv: &mut Server) {
+    let expired = std::mem::take(&mut srv.replication.expired_at_load);
+    let Some(pos) = srv.replication.saved_position.take() else {
+        return;
+    };
+    let repl = &mut srv.replication;
+    if let Some(up) = repl.upstream.as_mut() {
+        up.resume_from(pos.stream_db);
+        repl.replid = pos.replid;
+        repl.master_repl_offset = pos.offset;
+        return;
+    }
+    repl.replid2 = pos.replid;
+    repl.second_repl_offset = pos.offset as i64 + 1;
+    repl.master_repl_offset = pos.offset;
+    let size = srv.config.repl_backlog_size as usize;
+    repl.backlog = Some(Backlog::new(size, pos.offset));
+    srv.feed.repl.active = true;
+    srv.feed.repl.reselect();
+    for (db, key) in &expired {
+        let del = crate::server::propagate::Propagated::new(*db, [&b"DEL"[..], key]);
+        srv.feed.repl.append(*db, &del.resp);
+    }
+    flush(srv);
+}
+
 // The loop's hooks
 
 /// Before replies are written: move this iteration's stream into the

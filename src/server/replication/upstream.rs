@@ -106,6 +106,19 @@ impl Upstream {
         }
     }
 
+    /// The stream's database at our offset, when we know our place in the
+    /// master's stream (we synced with it, or continue a saved position).
+    pub fn known_db(&self) -> Option<usize> {
+        self.resume.then(|| self.db.max(0) as usize)
+    }
+
+    /// Continue from the replication position of the snapshot loaded at
+    /// startup (whose stream was in database `db`).
+    pub fn resume_from(&mut self, db: usize) {
+        self.resume = true;
+        self.db = db as i64;
+    }
+
     /// The stream is flowing (`master_link_status:up`).
     pub fn is_connected(&self) -> bool {
         self.state == LinkState::Connected
