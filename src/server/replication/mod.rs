@@ -237,6 +237,7 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         repl.sync_partial_err += 1;
     }
     repl.sync_full += 1;
+    down.old_sync = sync;
     if repl.backlog.is_none() {
         repl.new_history();
         let size = srv.config.repl_backlog_size as usize;
@@ -511,7 +512,10 @@ fn start_full_sync(srv: &mut Server) {
             // Whatever is pending (keepalive newlines) goes first, then the
             // reply and the header, before the child owns the socket.
             let mut header = c.reply.buf[c.reply.sent..].to_vec();
-            header.extend_from_slice(format!("{line}$EOF:{mark}\r\n").as_bytes());
+            if !c.replica.as_deref().is_some_and(|d| d.old_sync) {
+                header.extend_from_slice(line.as_bytes());
+            }
+            header.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
             c.reply.buf.clear();
             c.reply.sent = 0;
             let Some(stream) = c.stream.as_ref() else {
@@ -570,7 +574,7 @@ fn start_full_sync(srv: &mut Server) {
     srv.feed.repl.reselect();
     for slot in served {
         if let Some(c) = srv.clients.get_mut(slot) {
-            if mark.is_none() {
+            if mark.is_none() && !c.replica.as_deref().is_some_and(|d| d.old_sync) {
                 c.reply.raw(line.as_bytes());
             }
             if let Some(d) = c.replica.as_deref_mut() {

@@ -279,6 +279,29 @@ fn stop_link(srv: &mut Server) {
     up.retry_at = Instant::now() + RETRY;
 }
 
+/// The master link as CLIENT KILL sees it (Redis's master client): its
+/// address is the master's `host:port`, its type `master`. True when a
+/// link is up (or being set up) and it matches.
+pub fn link_matches(srv: &Server, addr: Option<&[u8]>, kind: Option<&[u8]>) -> bool {
+    let Some(up) = srv.replication.upstream.as_ref() else {
+        return false;
+    };
+    up.stream.is_some()
+        && addr.is_none_or(|a| a == format!("{}:{}", up.host, up.port).as_bytes())
+        && kind.is_none_or(|k| k.eq_ignore_ascii_case(b"master"))
+}
+
+/// CLIENT KILL of the master link: drop it; the cron reconnects and asks
+/// to continue where the stream stopped.
+pub fn kill_link(srv: &mut Server) {
+    srv.log
+        .notice("Connection with master killed by CLIENT KILL", &[]);
+    stop_link(srv);
+    if let Some(up) = srv.replication.upstream.as_mut() {
+        up.retry_at = Instant::now();
+    }
+}
+
 /// From the cron: connect when due, run the machine's timers (ACKs), and
 /// drop a link silent for longer than repl-timeout.
 pub fn cron(srv: &mut Server) {
