@@ -989,3 +989,102 @@ fn a_writable_replica_expires_its_own_keys() {
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut r).expect("KEYS");
     assert_eq!(keys, ["local"]);
 }
+
+/// What Sentinel sends to turn a node into a replica, as it sends it: one
+/// transaction of SLAVEOF, CONFIG REWRITE and CLIENT KILL TYPE normal and
+/// pubsub. The node follows the new master, the rewritten config file
+/// names it, the other clients are closed (not the sender), and the
+/// master lists the replica under its announced address and priority as
+/// Sentinel reads them from INFO.
+#[test]
+fn the_transaction_sentinel_sends_reconfigures_a_node() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let master = Node::start(
+        Kind::Sonde,
+        root.path(),
+        &["--repl-diskless-sync-delay", "0"],
+    );
+    let conf = root.path().join("node.conf");
+    std::fs::write(&conf, "replica-priority 42\nreplica-announce-port 16999\n").expect("config");
+    let port = free_port();
+    let dir = root.path().join("node");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut child = sonde()
+        .arg("serve")
+        .arg(&conf)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
+        .arg(&dir)
+        .args(["--replica-announce-ip", "127.0.0.1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sonde");
+    assert!(wait_for_ping(port, &mut child, Duration::from_secs(10)));
+    let _guard = KillOnDrop(child);
+    let mut bystander = connect(port);
+    let mut sub = connect(port);
+    let _: () = redis::cmd("SUBSCRIBE")
+        .arg("x")
+        .query(&mut sub)
+        .expect("SUBSCRIBE");
+    let mut c = connect(port);
+    let replies: Vec<redis::Value> = redis::pipe()
+        .atomic()
+        .cmd("SLAVEOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .cmd("CONFIG")
+        .arg("REWRITE")
+        .cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query(&mut c)
+        .expect("the MULTI block");
+    assert_eq!(
+        replies,
+        [
+            redis::Value::Okay,
+            redis::Value::Okay,
+            redis::Value::Int(1),
+            redis::Value::Int(1)
+        ]
+    );
+    let rewritten = std::fs::read_to_string(&conf).expect("config");
+    assert!(
+        rewritten
+            .lines()
+            .any(|l| l == format!("replicaof 127.0.0.1 {}", master.port)),
+        "the rewritten config names the master:\n{rewritten}"
+    );
+    assert!(
+        redis::cmd("PING").query::<String>(&mut bystander).is_err(),
+        "the other normal client is closed"
+    );
+    let _: String = redis::cmd("PING").query(&mut c).expect("the sender stays");
+    let logs = || master.log();
+    wait_for("the master to list the replica", &logs, || {
+        info(master.port, "replication", "slave0").contains("state=online")
+    });
+    let slave0 = info(master.port, "replication", "slave0");
+    assert!(
+        slave0.starts_with("ip=127.0.0.1,port=16999,"),
+        "announced address: {slave0}"
+    );
+    assert_eq!(info(port, "replication", "slave_priority"), "42");
+    assert_eq!(info(port, "replication", "replica_announced"), "1");
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -222,6 +222,9 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
             ("port", Field::Int(i64::from(port))),
         ],
     );
+    // CONFIG GET/REWRITE show the master we follow now (Sentinel rewrites
+    // the config right after its SLAVEOF).
+    srv.config.replicaof = Some((host.clone(), port));
     srv.replication.upstream = Some(Upstream::new(host, port, resume));
     srv.feed.repl.active = false;
     srv.feed.repl.buf.clear();
@@ -238,6 +241,7 @@ pub fn promote(srv: &mut Server) {
     }
     stop_link(srv);
     srv.replication.upstream = None;
+    srv.config.replicaof = None;
     srv.replication.shift_history();
     if srv.replication.backlog.is_none() {
         let size = srv.config.repl_backlog_size as usize;
