@@ -953,7 +953,12 @@ fn a_writable_replica_expires_its_own_keys() {
     let master = Node::start(
         Kind::Sonde,
         root.path(),
-        &["--repl-diskless-sync-delay", "0"],
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--enable-debug-command",
+            "yes",
+        ],
     );
     let mport = master.port.to_string();
     let replica = Node::start(
@@ -988,6 +993,35 @@ fn a_writable_replica_expires_its_own_keys() {
     });
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut r).expect("KEYS");
     assert_eq!(keys, ["local"]);
+
+    // A key of the master's, expired but not yet deleted by it: a write on
+    // the replica starts from nothing (without the old expiry).
+    let mut m = master.client();
+    let _: () = redis::pipe()
+        .cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .cmd("SET")
+        .arg("from-master")
+        .arg(5)
+        .arg("PX")
+        .arg(10)
+        .query(&mut m)
+        .expect("writes on the master");
+    wait_for("the key to reach the replica", &logs, || {
+        redis::cmd("DBSIZE").query::<u64>(&mut r).unwrap_or(0) == 2
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let n: i64 = redis::cmd("INCR")
+        .arg("from-master")
+        .query(&mut r)
+        .expect("INCR");
+    assert_eq!(n, 1);
+    let ttl: i64 = redis::cmd("TTL")
+        .arg("from-master")
+        .query(&mut r)
+        .expect("TTL");
+    assert_eq!(ttl, -1);
 }
 
 /// What Sentinel sends to turn a node into a replica, as it sends it: one

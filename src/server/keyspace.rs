@@ -267,6 +267,14 @@ impl Keyspace {
     /// A key for modification (no hit/miss statistics, as in Redis).
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Object> {
         if self.expire_if_needed(db, key) {
+            if self.is_replica && !self.applying_master {
+                // A writable replica's own client writes over an expired
+                // key: it goes first (Redis's force_delete_expired), or
+                // the new value would keep the old expiry.
+                self.dbs[db].remove(key);
+                self.expired.push((db, key.to_vec()));
+                self.effects.expired_keys += 1;
+            }
             return None;
         }
         let obj = self.dbs[db].dict.get_mut(key)?;
