@@ -213,6 +213,9 @@ pub fn role(srv: &Server, client: &mut Client) {
 /// continue our current history with the new master (a running server;
 /// at startup there is none to continue).
 pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
+    if srv.replication.upstream.is_none() {
+        disconnect_blocked_clients(srv);
+    }
     stop_link(srv);
     srv.log.set_role('S');
     srv.log.notice(
@@ -231,6 +234,32 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
     srv.ks.active_expire = false;
     srv.ks.is_replica = true;
     srv.log.set_role('S');
+}
+
+/// A master turning replica: clients blocked on keys are answered with an
+/// error and closed, as Redis does, since the dataset they wait on is about
+/// to be replaced (and a replica must not serve them from its master's
+/// writes).
+fn disconnect_blocked_clients(srv: &mut Server) {
+    let slots: Vec<usize> = srv
+        .clients
+        .iter()
+        .filter(|c| c.blocked.is_some())
+        .map(|c| c.slot)
+        .collect();
+    for slot in slots {
+        let Some(mut c) = srv.clients.take(slot) else {
+            continue;
+        };
+        srv.unblock(&mut c);
+        c.reply.error(
+            "-UNBLOCKED force unblock from blocking operation, instance state changed \
+             (master -> replica?)",
+        );
+        c.close_after_reply = true;
+        srv.queue_write(&mut c);
+        srv.clients.slots[slot] = Some(c);
+    }
 }
 
 /// REPLICAOF NO ONE: stop replicating and become a master with a new
@@ -317,8 +346,18 @@ pub fn cron(srv: &mut Server) {
         LinkState::Connect if now >= up.retry_at => connect(srv),
         LinkState::Connect => {}
         _ if now.duration_since(up.last_io).as_secs() > srv.config.repl_timeout => {
-            srv.log
-                .warning("MASTER timeout: no data nor PING received...", &[]);
+            // Redis's three messages, by the stage the link was in.
+            let message = match up.state {
+                LinkState::Connecting | LinkState::Handshake => {
+                    "Timeout connecting to the MASTER..."
+                }
+                LinkState::Transfer => {
+                    "Timeout receiving bulk data from MASTER... If the problem persists try to \
+                     set the 'repl-timeout' parameter in redis.conf to a larger value."
+                }
+                _ => "MASTER timeout: no data nor PING received...",
+            };
+            srv.log.warning(message, &[]);
             stop_link(srv);
         }
         _ => drive(srv),
