@@ -192,7 +192,7 @@ impl AuxPosition {
     /// stream database other than -1 (older servers wrote -1 wrongly).
     fn position(self, databases: usize) -> Option<SavedPosition> {
         let (replid, offset, db) = (self.replid?, self.offset?, self.stream_db?);
-        (offset >= 0 && db >= 0 && (db as usize) < databases).then(|| SavedPosition {
+        (offset >= 0 && db >= 0 && (db as usize) < databases).then_some(SavedPosition {
             replid,
             offset: offset as u64,
             stream_db: db as usize,
