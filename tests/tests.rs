@@ -28,6 +28,7 @@ mod serve_datacmds;
 mod serve_metrics;
 mod serve_notify;
 mod serve_replication;
+mod serve_sentinel;
 mod serve_streams;
 mod serve_tls;
 mod serve_tracking;

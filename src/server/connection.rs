@@ -71,6 +71,9 @@ pub struct Client {
     pub no_evict: bool,
     /// Reading is suspended while output is over the high-water mark.
     pub read_paused: bool,
+    /// Its next request waits, unparsed, in the query buffer while a
+    /// FAILOVER pauses writes (see server/replication/failover.rs).
+    pub paused_request: bool,
     /// Registered for WRITABLE readiness.
     pub write_registered: bool,
     /// Queued in the loop's pending-writes list.
@@ -136,6 +139,7 @@ impl Client {
             monitor: false,
             no_evict: false,
             read_paused: false,
+            paused_request: false,
             write_registered: false,
             pending_write: false,
             created: now,

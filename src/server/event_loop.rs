@@ -131,6 +131,7 @@ impl EventLoop {
         if let Some((host, port)) = server.config.replicaof.clone() {
             upstream::start(&mut server, host, port, false);
         }
+        crate::server::replication::resume_saved_position(&mut server);
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -421,6 +422,7 @@ impl EventLoop {
         let batch_start = client.query_pos;
         while client.query_pos < client.query_end
             && !client.read_paused
+            && !client.paused_request
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
@@ -458,6 +460,13 @@ impl EventLoop {
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
                         self.server.call_request(client, &args, request);
+                    }
+                    if client.paused_request {
+                        // Held by a failover's write pause: parsed again
+                        // when it ends.
+                        client.query_pos -= consumed;
+                        client.query_parsed = client.query_pos - batch_start;
+                        break;
                     }
                     self.server.check_output_limit(client);
                 }
@@ -692,6 +701,7 @@ impl EventLoop {
         let server = &mut self.server;
 
         server.ks.active_expire_cycle(hz);
+        server.ks.expire_replica_written();
         server.report_expired();
         server.deliver_notifications(None);
         if server.tracking.clients > 0 {

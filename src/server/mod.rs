@@ -420,6 +420,17 @@ impl Server {
         }
         self.tracking_before_command(client);
         let spec = self.commands.entries[index].spec;
+        if self.replication.failover.is_some()
+            && replication::failover::pauses(
+                self,
+                client,
+                spec.has(flags::WRITE),
+                self.commands.entries[index].full_name == "exec",
+            )
+        {
+            client.paused_request = true;
+            return;
+        }
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
             if let Some(m) = client.multi.as_mut() {
                 m.queue(index, spec.flags, args);

@@ -485,6 +485,9 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if let Some(slot) = target {
             srv.kill_client(slot);
             client.reply.ok();
+        } else if crate::server::replication::upstream::link_matches(srv, Some(addr), None) {
+            crate::server::replication::upstream::kill_link(srv);
+            client.reply.ok();
         } else {
             client.reply.error("No such client");
         }
@@ -573,6 +576,16 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut killed = victims.len() as i64;
     for slot in victims {
         srv.kill_client(slot);
+    }
+    // The master link is no client here but is one for CLIENT KILL.
+    if id.is_none()
+        && laddr.is_none()
+        && user.is_none_or(|u| u == b"default")
+        && (addr.is_some() || kind.is_some())
+        && crate::server::replication::upstream::link_matches(srv, addr, kind.as_deref())
+    {
+        crate::server::replication::upstream::kill_link(srv);
+        killed += 1;
     }
     if !skip_me && matches(client) {
         client.close_after_reply = true;

@@ -225,6 +225,20 @@ pub struct Config {
     pub replica_read_only: bool,
     pub replica_serve_stale_data: bool,
     pub replica_announce_ip: Option<String>,
+    /// replica-announce-port (0: the listening port).
+    pub replica_announce_port: u16,
+    /// replica-priority: Sentinel promotes the lowest non-zero one.
+    pub replica_priority: i64,
+    /// replica-announced: whether Sentinel lists this replica.
+    pub replica_announced: bool,
+    /// repl-diskless-sync-max-replicas: start a diskless transfer without
+    /// waiting out the delay once this many replicas wait (0: always wait).
+    pub repl_diskless_sync_max_replicas: usize,
+    /// repl-diskless-load: disabled, on-empty-db or swapdb.
+    pub repl_diskless_load: String,
+    /// propagation-error-behavior: what a replica does when a command of
+    /// its master's stream fails (ignore, panic, panic-on-replicas).
+    pub propagation_error_behavior: String,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
     /// tls-port, the certificate files, tls-auth-clients, tls-replication
@@ -343,6 +357,12 @@ impl Config {
             replica_read_only: false,
             replica_serve_stale_data: false,
             replica_announce_ip: None,
+            replica_announce_port: 0,
+            replica_priority: 100,
+            replica_announced: true,
+            repl_diskless_sync_max_replicas: 0,
+            repl_diskless_load: String::new(),
+            propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
             tls: super::tls::TlsSettings::default(),

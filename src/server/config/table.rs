@@ -478,12 +478,17 @@ pub static PARAMS: &[Param] = &[
         int(5, 0, I32),
         i!(repl_diskless_sync_delay),
     ),
-    p("repl-diskless-sync-max-replicas", M, int(0, 0, I32), Later),
+    p(
+        "repl-diskless-sync-max-replicas",
+        M,
+        int(0, 0, I32),
+        i!(repl_diskless_sync_max_replicas),
+    ),
     p(
         "repl-diskless-load",
         M,
         en(&["disabled", "on-empty-db", "swapdb"], "disabled"),
-        Later,
+        s!(repl_diskless_load),
     ),
     p(
         "repl-ping-replica-period",
@@ -506,8 +511,19 @@ pub static PARAMS: &[Param] = &[
         int(3600, 0, I64),
         i!(repl_backlog_ttl),
     ),
-    p("replica-priority", M, int(100, 0, I32), Kept).alias("slave-priority"),
-    p("replica-announced", M, Kind::Bool(true), Kept),
+    p(
+        "replica-priority",
+        M,
+        int(100, 0, I32),
+        i!(replica_priority),
+    )
+    .alias("slave-priority"),
+    p(
+        "replica-announced",
+        M,
+        Kind::Bool(true),
+        b!(replica_announced),
+    ),
     p(
         "min-replicas-to-write",
         M,
@@ -523,7 +539,13 @@ pub static PARAMS: &[Param] = &[
     )
     .alias("min-slaves-max-lag"),
     p("replica-announce-ip", M, opt(), o!(replica_announce_ip)).alias("slave-announce-ip"),
-    p("replica-announce-port", M, int(0, 0, 65535), Later).alias("slave-announce-port"),
+    p(
+        "replica-announce-port",
+        M,
+        int(0, 0, 65535),
+        i!(replica_announce_port),
+    )
+    .alias("slave-announce-port"),
     p("replica-lazy-flush", M, Kind::Bool(false), Kept).alias("slave-lazy-flush"),
     p("replica-ignore-maxmemory", M, Kind::Bool(true), Kept).alias("slave-ignore-maxmemory"),
     p(
@@ -536,7 +558,7 @@ pub static PARAMS: &[Param] = &[
         "propagation-error-behavior",
         M,
         en(&["ignore", "panic", "panic-on-replicas"], "ignore"),
-        Later,
+        s!(propagation_error_behavior),
     ),
     // Security.
     p("requirepass", SENSITIVE, opt(), {
