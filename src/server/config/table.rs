@@ -530,13 +530,11 @@ pub static PARAMS: &[Param] = &[
         Kind::Bool(false),
         Later,
     ),
-    // Kept: Redis's own test configuration sets `panic`; sonde goes on as
-    // with `ignore` (an error in a propagated command is logged).
     p(
         "propagation-error-behavior",
         M,
         en(&["ignore", "panic", "panic-on-replicas"], "ignore"),
-        Kept,
+        Later,
     ),
     // Security.
     p("requirepass", SENSITIVE, opt(), {
