@@ -421,6 +421,15 @@ fn diagnostic_texts_match_redis() {
         LOLWUT
         LOLWUT VERSION 7
         LOLWUT VERSION x
+        LOLWUT VERSION 5 66 8 2
+        LOLWUT VERSION 5 30 3 1
+        LOLWUT VERSION 5 1000 200 2
+        LOLWUT VERSION 5 0 -3 0
+        LOLWUT VERSION 5 20 3 1 extra
+        LOLWUT VERSION 5 x
+        LOLWUT VERSION 6 10 x
+        LOLWUT VERSION 4
+        LOLWUT VERSION -1
         MEMORY DOCTOR
         ?MEMORY MALLOC-STATS
         LATENCY DOCTOR
@@ -428,4 +437,59 @@ fn diagnostic_texts_match_redis() {
         LATENCY DOCTOR
         "#,
     );
+}
+
+/// The shape of a LOLWUT drawing: per line, its braille characters or its
+/// cells (one escape sequence pair each) and which grays they use; the
+/// caption lines as they are.
+fn lolwut_shape(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            if line.contains('\x1b') {
+                let cells = line.matches(" \x1b[0m").count();
+                let grays = ["0;30;40m", "0;90;100m", "0;37;47m", "0;97;107m"]
+                    .iter()
+                    .filter(|g| line.contains(*g))
+                    .count();
+                format!("{cells} cells, at most 4 grays: {}", grays <= 4)
+            } else if line.chars().all(|c| ('\u{2800}'..='\u{28ff}').contains(&c)) {
+                format!("{} braille", line.chars().count())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn lolwut_drawings_have_the_shape_of_redis() {
+    let (redis, sonde) = (RedisServer::start(&[]), SondeServer::start(&[]));
+    let (mut r, mut s) = (redis.client(), sonde.client());
+    for args in [
+        &["VERSION", "5"][..],
+        &["VERSION", "5", "40", "5", "9"],
+        &["VERSION", "6"],
+        &["VERSION", "6", "33", "7"],
+        &["VERSION", "6", "1", "1"],
+    ] {
+        let ask = |con: &mut redis::Connection| -> String {
+            redis::cmd("LOLWUT").arg(args).query(con).unwrap()
+        };
+        let (theirs, ours) = (ask(&mut r), ask(&mut s));
+        assert_eq!(
+            lolwut_shape(&ours),
+            lolwut_shape(&theirs),
+            "LOLWUT {args:?}\n{ours}"
+        );
+    }
+    // The skyline is drawn at random, as Redis does: two drawings differ.
+    let a: String = redis::cmd("LOLWUT")
+        .arg(&["VERSION", "6"][..])
+        .query(&mut s)
+        .unwrap();
+    let b: String = redis::cmd("LOLWUT")
+        .arg(&["VERSION", "6"][..])
+        .query(&mut s)
+        .unwrap();
+    assert_ne!(a, b);
 }

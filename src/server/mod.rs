@@ -88,6 +88,7 @@ pub mod geohash;
 pub mod info;
 pub mod keyspace;
 pub mod loading;
+pub mod lolwut;
 pub mod memory;
 pub mod metrics;
 pub mod notify;

@@ -1,5 +1,6 @@
 //! The diagnostic texts of Redis 7.0 a client or an operator may ask for:
-//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR and LOLWUT.
+//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR, LATENCY GRAPH and
+//! LOLWUT.
 
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
@@ -82,10 +83,39 @@ pub fn latency_doctor(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.verbatim(report.as_bytes());
 }
 
-fn lolwut(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if args.len() >= 3 && super::is(args[1], "version") && int_arg(client, args[2]).is_none() {
-        return;
+/// LOLWUT [VERSION v] [version-specific arguments]: Redis 7.0 draws
+/// Schotter for VERSION 5, the skyline for VERSION 6, and only its version
+/// line otherwise (see server::lolwut).
+fn lolwut(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let mut rest = &args[1..];
+    let mut version = 7i64;
+    if args.len() >= 3 && super::is(args[1], "version") {
+        let Some(v) = int_arg(client, args[2]) else {
+            return;
+        };
+        // Redis prints the number as an unsigned int and reads its first
+        // digits: "5.0.0" (or 4.9) is Schotter, "6.0.0" (or 5.9) the skyline.
+        version = i64::from(v as u32);
+        rest = &args[3..];
     }
-    let text = format!("Redis ver. {}\n", super::super::REDIS_VERSION);
+    let mut numbers = Vec::with_capacity(3);
+    let wanted = match version {
+        5 => 3,
+        6 => 2,
+        _ => 0,
+    };
+    for arg in rest.iter().take(wanted) {
+        let Some(n) = int_arg(client, arg) else {
+            return;
+        };
+        numbers.push(n);
+    }
+    let arg = |i: usize, default: i64| numbers.get(i).copied().unwrap_or(default);
+    let rng = &mut srv.ks.rng;
+    let text = match version {
+        5 => crate::server::lolwut::version5(rng, arg(0, 66), arg(1, 8), arg(2, 12)),
+        6 => crate::server::lolwut::version6(rng, arg(0, 80), arg(1, 20)),
+        _ => format!("Redis ver. {}\n", super::super::REDIS_VERSION),
+    };
     client.reply.verbatim(text.as_bytes());
 }
