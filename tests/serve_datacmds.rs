@@ -493,3 +493,45 @@ fn lolwut_drawings_have_the_shape_of_redis() {
         .unwrap();
     assert_ne!(a, b);
 }
+
+/// LATENCY GRAPH draws Redis's sparkline of an event's samples. The
+/// samples are real sleeps a second apart, so their milliseconds and ages
+/// vary by one between runs: digits are masked, the drawing is compared.
+#[test]
+fn latency_graph_draws_the_sparkline_of_redis() {
+    let debug = ["--enable-debug-command", "yes"];
+    let (redis, sonde) = (RedisServer::start(&debug), SondeServer::start(&debug));
+    let draw = |addr: &str| -> Vec<Vec<u8>> {
+        let mut conn = Conn::open(addr);
+        let mut replies = vec![conn.call(&args("LATENCY GRAPH command"))];
+        conn.call(&args("CONFIG SET latency-monitor-threshold 5"));
+        for (i, sleep) in ["0.3", "0.1", "0.2", "0.02"].iter().enumerate() {
+            if i > 0 {
+                std::thread::sleep(Duration::from_millis(1100));
+            }
+            let reply = conn.call(&args(&format!("DEBUG SLEEP {sleep}")));
+            assert_eq!(reply, b"+OK\r\n");
+        }
+        replies.push(conn.call(&args("LATENCY GRAPH command")));
+        replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
+        replies.push(conn.call(&args("LATENCY GRAPH")));
+        replies
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .map(|&b| if b.is_ascii_digit() { b'9' } else { b })
+                    .collect()
+            })
+            .collect()
+    };
+    let (theirs, ours) = (draw(&redis.addr()), draw(&sonde.addr()));
+    for (t, o) in theirs.iter().zip(&ours) {
+        assert_eq!(
+            String::from_utf8_lossy(o),
+            String::from_utf8_lossy(t),
+            "sonde's reply, then redis-server's"
+        );
+    }
+    let graph = String::from_utf8_lossy(&ours[1]);
+    assert!(graph.contains("#"), "{graph}");
+}

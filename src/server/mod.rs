@@ -678,7 +678,13 @@ impl Server {
 
     pub fn latency_add(&mut self, event: &str, ms: u64) {
         let series = self.latency.entry(event.to_owned()).or_default();
-        series.push_back((unix_ms() / 1000, ms));
+        let now = unix_ms() / 1000;
+        // One sample per second, the worst, as Redis keeps them.
+        if let Some(last) = series.back_mut().filter(|s| s.0 == now) {
+            last.1 = last.1.max(ms);
+            return;
+        }
+        series.push_back((now, ms));
         // Redis keeps 160 samples per event.
         while series.len() > 160 {
             series.pop_front();

@@ -370,6 +370,15 @@ const LATENCY: &[Spec] = &[
         latency_history,
     ),
     Spec::new(
+        "graph",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return a latency graph for the event.",
+        super::diagnostics::latency_graph,
+    ),
+    Spec::new(
         "reset",
         -2,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -970,6 +979,10 @@ fn latency_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client,
         "LATENCY",
         &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
             "HISTORY <event>",
             "    Return time-latency samples for the <event> class.",
             "LATEST",
