@@ -515,6 +515,7 @@ fn latency_graph_draws_the_sparkline_of_redis() {
         replies.push(conn.call(&args("LATENCY GRAPH command")));
         replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
         replies.push(conn.call(&args("LATENCY GRAPH")));
+        replies.push(conn.call(&args("LATENCY HELP")));
         replies
             .into_iter()
             .map(|r| {
@@ -534,4 +535,136 @@ fn latency_graph_draws_the_sparkline_of_redis() {
     }
     let graph = String::from_utf8_lossy(&ours[1]);
     assert!(graph.contains("#"), "{graph}");
+}
+
+/// LATENCY HISTOGRAM's reply read as (name, calls, [(bound µs, cumulative
+/// count)]) per command.
+type Histograms = Vec<(String, i64, Vec<(i64, i64)>)>;
+
+fn histograms(value: redis::Value) -> Histograms {
+    use redis::Value;
+    let pairs = |v: Value| -> Vec<(Value, Value)> {
+        let Value::Array(items) = v else {
+            panic!("not a flat map: {v:?}")
+        };
+        assert_eq!(items.len() % 2, 0);
+        let mut it = items.into_iter();
+        std::iter::from_fn(|| Some((it.next()?, it.next()?))).collect()
+    };
+    let text = |v: &Value| match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        v => panic!("not a bulk string: {v:?}"),
+    };
+    let int = |v: &Value| match v {
+        Value::Int(n) => *n,
+        v => panic!("not an integer: {v:?}"),
+    };
+    pairs(value)
+        .into_iter()
+        .map(|(name, body)| {
+            let body = pairs(body);
+            assert_eq!(text(&body[0].0), "calls");
+            assert_eq!(text(&body[1].0), "histogram_usec");
+            let buckets = pairs(body[1].1.clone())
+                .iter()
+                .map(|(b, c)| (int(b), int(c)))
+                .collect();
+            (text(&name), int(&body[0].1), buckets)
+        })
+        .collect()
+}
+
+/// LATENCY HISTOGRAM reports the commands and subcommands Redis reports,
+/// with their calls; durations vary, so each histogram is checked for the
+/// shape Redis gives it: bounds among its power-of-two steps, cumulative
+/// counts growing to the call count, a 5 ms sleep at or above 5 ms.
+#[test]
+fn latency_histogram_reports_what_redis_reports() {
+    let debug = ["--enable-debug-command", "yes"];
+    let (redis, sonde) = (RedisServer::start(&debug), SondeServer::start(&debug));
+    // Redis's bucket bounds in µs: 1, 2, 4, 8, 16, 33, 66, ... 1082130.
+    let bounds: Vec<i64> = (0..21)
+        .map(|i| ((1024i64 << i) + (1024i64 << i) / 128 - 1) / 1000)
+        .collect();
+    assert_eq!(&bounds[..7], &[1, 2, 4, 8, 16, 33, 66]);
+    let run = |mut con: redis::Connection| -> Vec<Histograms> {
+        let mut q = |line: &str| -> redis::Value {
+            let mut parts = line.split(' ');
+            let mut cmd = redis::cmd(parts.next().unwrap());
+            for p in parts {
+                cmd.arg(p);
+            }
+            cmd.query(&mut con).unwrap()
+        };
+        q("CONFIG RESETSTAT");
+        let mut out = vec![histograms(q("LATENCY HISTOGRAM"))];
+        for line in ["SET a b", "SET c d", "GET a", "CLIENT ID", "CLIENT LIST"] {
+            q(line);
+        }
+        q("DEBUG SLEEP 0.005");
+        for line in [
+            "LATENCY HISTOGRAM set get",
+            "LATENCY HISTOGRAM hset",
+            "LATENCY HISTOGRAM blabla SET blabla2",
+            "LATENCY HISTOGRAM client",
+            "LATENCY HISTOGRAM client|id",
+            "LATENCY HISTOGRAM",
+        ] {
+            out.push(histograms(q(line)));
+        }
+        out
+    };
+    let (theirs, ours) = (run(redis.client()), run(sonde.client()));
+    // DEBUG's subcommands are entries of their own in sonde's table
+    // ("debug|sleep"), one command in Redis's ("debug").
+    let names = |h: &Histograms, sorted: bool| {
+        let mut v: Vec<(String, i64)> = h
+            .iter()
+            .filter(|(n, _, _)| !n.starts_with("debug"))
+            .map(|(n, c, _)| (n.clone(), *c))
+            .collect();
+        if sorted {
+            v.sort();
+        }
+        v
+    };
+    for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+        // Subcommands and all commands come in the order of Redis's hash
+        // tables: compare those as sets.
+        let sorted = i >= 4;
+        assert_eq!(names(o, sorted), names(t, sorted), "query {i}: {o:?}");
+        for (name, calls, buckets) in o {
+            assert!(!buckets.is_empty(), "{name}");
+            assert!(
+                buckets
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
+            );
+            assert!(
+                buckets.iter().all(|(b, _)| bounds.contains(b)),
+                "{name}: {buckets:?}"
+            );
+            assert_eq!(buckets.last().unwrap().1, *calls, "{name}");
+        }
+    }
+    assert_eq!(names(&ours[0], false), [("config|resetstat".to_owned(), 1)]);
+    let all = |h: &Histograms| h.iter().any(|(n, _, _)| n.starts_with("debug"));
+    assert!(all(&theirs[6]) && all(&ours[6]));
+    let debug_sleep = &ours[6]
+        .iter()
+        .find(|(n, _, _)| n == "debug|sleep")
+        .unwrap()
+        .2;
+    assert!(debug_sleep[0].0 >= 8454, "{debug_sleep:?}");
+    // RESP3: maps all the way down.
+    let mut conn = Conn::open(&sonde.addr());
+    conn.call(&args("HELLO 3"));
+    let reply = conn.call(&args("LATENCY HISTOGRAM set"));
+    assert!(
+        reply.starts_with(
+            b"%1\r\n$3\r\nset\r\n%2\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n%"
+        ),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
 }

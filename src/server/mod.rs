@@ -485,6 +485,7 @@ impl Server {
             stats.calls += 1;
             stats.usec += micros;
             stats.latency[metrics::bucket(micros)] += 1;
+            stats.histogram[commands::diagnostics::histogram_bucket(micros)] += 1;
         }
         self.finish_errors(client, Some(index));
 

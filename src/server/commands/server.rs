@@ -379,6 +379,15 @@ const LATENCY: &[Spec] = &[
         super::diagnostics::latency_graph,
     ),
     Spec::new(
+        "histogram",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+        super::diagnostics::latency_histogram,
+    ),
+    Spec::new(
         "reset",
         -2,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -621,7 +630,7 @@ fn command_info(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 /// "get" or "config|get".
-fn lookup_by_full_name(srv: &Server, name: &[u8]) -> Option<usize> {
+pub(super) fn lookup_by_full_name(srv: &Server, name: &[u8]) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
     match lower.iter().position(|&b| b == b'|') {
         None => srv.commands.find(&lower),
@@ -990,6 +999,9 @@ fn latency_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
             "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
         ],
     );
 }
