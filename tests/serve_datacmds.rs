@@ -668,3 +668,116 @@ fn latency_histogram_reports_what_redis_reports() {
         String::from_utf8_lossy(&reply)
     );
 }
+
+/// Subcommands come in the order of Redis's hash tables: sort them (by
+/// name) wherever a `subcommands` map appears, keeping those `keep` wants
+/// (sonde does not have every subcommand), and list their names in `seen`.
+fn sorted_subcommands(
+    value: redis::Value,
+    keep: &dyn Fn(&str) -> bool,
+    seen: &mut Vec<String>,
+) -> redis::Value {
+    use redis::Value;
+    let name = |v: &Value| match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        v => format!("{v:?}"),
+    };
+    let subcommands = |subs: Vec<(Value, Value)>, seen: &mut Vec<String>| {
+        let mut subs: Vec<(Value, Value)> = subs
+            .into_iter()
+            .filter(|(n, _)| keep(&name(n)))
+            .map(|(n, v)| (n, sorted_subcommands(v, keep, seen)))
+            .collect();
+        subs.sort_by_key(|(n, _)| name(n));
+        seen.extend(subs.iter().map(|(n, _)| name(n)));
+        subs
+    };
+    match value {
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::Map(subs) if name(&k) == "subcommands" => {
+                        (k, Value::Map(subcommands(subs, seen)))
+                    }
+                    v => (k, sorted_subcommands(v, keep, seen)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            // RESP2 maps are flat arrays: a subcommands key is followed by
+            // a flat array of (name, docs) pairs.
+            let mut out = Vec::new();
+            let mut items = items.into_iter();
+            while let Some(item) = items.next() {
+                let is_subs = matches!(&item, Value::BulkString(b) if b == b"subcommands");
+                out.push(sorted_subcommands(item, keep, seen));
+                if let (true, Some(Value::Array(flat))) = (is_subs, items.as_slice().first()) {
+                    let mut it = flat.clone().into_iter();
+                    let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?))).collect();
+                    let subs = subcommands(pairs, seen);
+                    out.push(Value::Array(
+                        subs.into_iter().flat_map(|(a, b)| [a, b]).collect(),
+                    ));
+                    items.next();
+                }
+            }
+            Value::Array(out)
+        }
+        other => other,
+    }
+}
+
+/// COMMAND DOCS answers what redis-server answers for every command both
+/// have: summary, since, group, complexity, doc flags, deprecation,
+/// history and the argument tree, subcommands included, in RESP2 and RESP3.
+#[test]
+fn command_docs_match_redis() {
+    let (redis, sonde) = (RedisServer::start(&[]), SondeServer::start(&[]));
+    for protocol in ["", "?protocol=resp3"] {
+        let connect = |url: String| {
+            redis::Client::open(format!("{url}{protocol}"))
+                .and_then(|c| c.get_connection())
+                .unwrap()
+        };
+        let (mut r, mut s) = (connect(redis.url()), connect(sonde.url()));
+        let list = |con: &mut redis::Connection| -> Vec<String> {
+            redis::cmd("COMMAND").arg("LIST").query(con).unwrap()
+        };
+        let theirs = list(&mut r);
+        let common: Vec<String> = list(&mut s)
+            .into_iter()
+            .filter(|name| theirs.contains(name))
+            .collect();
+        assert!(common.len() > 180, "{} commands in common", common.len());
+        for name in common
+            .iter()
+            .map(String::as_str)
+            .chain(["client|kill", "nosuch"])
+        {
+            let docs = |con: &mut redis::Connection| -> redis::Value {
+                redis::cmd("COMMAND")
+                    .arg("DOCS")
+                    .arg(name)
+                    .query(con)
+                    .unwrap()
+            };
+            let mut ours_seen = Vec::new();
+            let ours = sorted_subcommands(docs(&mut s), &|_| true, &mut ours_seen);
+            let theirs = sorted_subcommands(
+                docs(&mut r),
+                &|n| ours_seen.contains(&n.to_owned()),
+                &mut Vec::new(),
+            );
+            assert_eq!(ours, theirs, "COMMAND DOCS {name} {protocol}");
+        }
+    }
+    // The whole table in one reply holds every command.
+    let mut conn = Conn::open(&sonde.addr());
+    let all = conn.call(&args("COMMAND DOCS"));
+    let count = conn.call(&args("COMMAND COUNT"));
+    let count: usize = String::from_utf8_lossy(&count[1..count.len() - 2])
+        .parse()
+        .unwrap();
+    assert!(all.starts_with(format!("*{}\r\n", count * 2).as_bytes()));
+}

@@ -535,27 +535,7 @@ fn reply_command_info(srv: &Server, client: &mut Client, index: usize) {
 }
 
 fn reply_command_docs(srv: &Server, client: &mut Client, index: usize) {
-    let entry = &srv.commands.entries[index];
-    let spec = entry.spec;
-    let children: Vec<usize> = srv.commands.children(index).map(|(i, _)| i).collect();
-    let r = &mut client.reply;
-    r.map(3 + usize::from(!children.is_empty()));
-    r.bulk(b"summary");
-    r.bulk(spec.summary.as_bytes());
-    r.bulk(b"since");
-    r.bulk(spec.since.as_bytes());
-    r.bulk(b"group");
-    r.bulk(spec.group.as_bytes());
-    if !children.is_empty() {
-        r.bulk(b"subcommands");
-        r.map(children.len());
-        for child in children {
-            client
-                .reply
-                .bulk(srv.commands.entries[child].full_name.as_bytes());
-            reply_command_docs(srv, client, child);
-        }
-    }
+    super::docs::reply(srv, client, index);
 }
 
 fn command_all(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
