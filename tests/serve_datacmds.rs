@@ -516,6 +516,10 @@ fn latency_graph_draws_the_sparkline_of_redis() {
         replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
         replies.push(conn.call(&args("LATENCY GRAPH")));
         replies.push(conn.call(&args("LATENCY HELP")));
+        // RESP3: a verbatim string.
+        conn.call(&args("HELLO 3"));
+        replies.push(conn.call(&args("LATENCY GRAPH command")));
+        replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
         replies
             .into_iter()
             .map(|r| {
@@ -535,6 +539,11 @@ fn latency_graph_draws_the_sparkline_of_redis() {
     }
     let graph = String::from_utf8_lossy(&ours[1]);
     assert!(graph.contains("#"), "{graph}");
+    assert!(
+        ours[5].starts_with(b"="),
+        "{}",
+        String::from_utf8_lossy(&ours[5])
+    );
 }
 
 /// LATENCY HISTOGRAM's reply read as (name, calls, [(bound µs, cumulative
