@@ -68,6 +68,9 @@ impl Canvas {
     /// the corners are points of the circumscribed circle, a quarter turn
     /// apart, as Redis computes them (in single precision).
     fn square(&mut self, x: i32, y: i32, size: f32, angle: f32, color: u8) {
+        // Redis divides by this truncated √2, not the exact constant: the
+        // drawing must round the same way.
+        #[allow(clippy::approx_constant)]
         let size = (f64::from((f64::from(size) / 1.4142135623) as f32).round()) as f32;
         let mut k = (std::f64::consts::FRAC_PI_4 + f64::from(angle)) as f32;
         let mut px = [0i32; 4];

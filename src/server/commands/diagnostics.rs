@@ -163,7 +163,7 @@ pub fn latency_graph(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             .error(&format!("No samples available for event '{event}'"));
         return;
     };
-    let now = (crate::server::clock::unix_ms() / 1000) as i64;
+    let now = crate::server::clock::unix_ms() / 1000;
     let mut values = Vec::with_capacity(samples.len());
     let mut labels = Vec::with_capacity(samples.len());
     for &(time, ms) in samples {
