@@ -171,7 +171,7 @@ fn start_loading_watch(
 ) -> anyhow::Result<Option<loading::Watch>> {
     let config = &server.config;
     let (path, total) = if config.appendonly {
-        (persistence::aof_dir(config), 0)
+        (persistence::aof_dir(config), persistence::aof_size(config))
     } else {
         let path = persistence::rdb_path(config);
         match std::fs::metadata(&path) {

@@ -212,6 +212,9 @@ pub struct CallStats {
     pub failed_calls: u64,
     /// Calls per latency bucket (`metrics::BUCKETS_USEC`, then +Inf).
     pub latency: [u64; super::metrics::BUCKETS_USEC.len() + 1],
+    /// Calls per power-of-two bucket of LATENCY HISTOGRAM
+    /// (`commands::diagnostics::histogram_bucket`).
+    pub histogram: [u64; super::commands::diagnostics::HISTOGRAM_BUCKETS],
 }
 
 /// An entry of the flattened table: a top-level command or a subcommand.

@@ -89,6 +89,7 @@ pub mod geohash;
 pub mod info;
 pub mod keyspace;
 pub mod loading;
+pub mod lolwut;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
@@ -528,6 +529,7 @@ impl Server {
             stats.calls += 1;
             stats.usec += micros;
             stats.latency[metrics::bucket(micros)] += 1;
+            stats.histogram[commands::diagnostics::histogram_bucket(micros)] += 1;
         }
         self.finish_errors(client, Some(index));
 
@@ -727,7 +729,13 @@ impl Server {
 
     pub fn latency_add(&mut self, event: &str, ms: u64) {
         let series = self.latency.entry(event.to_owned()).or_default();
-        series.push_back((unix_ms() / 1000, ms));
+        let now = unix_ms() / 1000;
+        // One sample per second, the worst, as Redis keeps them.
+        if let Some(last) = series.back_mut().filter(|s| s.0 == now) {
+            last.1 = last.1.max(ms);
+            return;
+        }
+        series.push_back((now, ms));
         // Redis keeps 160 samples per event.
         while series.len() > 160 {
             series.pop_front();

@@ -1,5 +1,6 @@
 //! The diagnostic texts of Redis 7.0 a client or an operator may ask for:
-//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR and LOLWUT.
+//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR, LATENCY GRAPH and
+//! LOLWUT.
 
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
@@ -82,10 +83,203 @@ pub fn latency_doctor(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.verbatim(report.as_bytes());
 }
 
-fn lolwut(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if args.len() >= 3 && super::is(args[1], "version") && int_arg(client, args[2]).is_none() {
-        return;
+/// Buckets of LATENCY HISTOGRAM: Redis records each call's duration in
+/// nanoseconds (clamped to 1 ns..1 s) in an HDR histogram of two
+/// significant digits and reports it in power-of-two steps from 1024 ns;
+/// step `i` covers durations up to the highest value equivalent to
+/// `1024 << i` at that precision (`1024 << i` plus its 1/128, less one).
+pub const HISTOGRAM_BUCKETS: usize = 21;
+
+/// Upper bound (ns) of LATENCY HISTOGRAM's bucket `i`.
+fn histogram_bound(i: usize) -> u64 {
+    let base = 1024u64 << i;
+    base + base / 128 - 1
+}
+
+/// The LATENCY HISTOGRAM bucket a call of `usec` microseconds falls in.
+pub fn histogram_bucket(usec: u64) -> usize {
+    let ns = usec.saturating_mul(1000).clamp(1, 1_000_000_000);
+    if ns <= histogram_bound(0) {
+        return 0;
     }
-    let text = format!("Redis ver. {}\n", super::super::REDIS_VERSION);
+    // 1024 << i <= ns < 2048 << i.
+    let i = (63 - ns.leading_zeros() as usize).saturating_sub(10);
+    let i = if ns > histogram_bound(i) { i + 1 } else { i };
+    i.min(HISTOGRAM_BUCKETS - 1)
+}
+
+/// LATENCY HISTOGRAM [command ...]: per command (and subcommand) with
+/// calls, its call count and the cumulative counts of its buckets (keyed
+/// by the bucket's bound in µs, only where the count grows), as Redis 7.0.
+pub fn latency_histogram(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let table = &srv.commands;
+    let mut wanted: Vec<usize> = Vec::new();
+    if args.len() == 2 {
+        for (index, _) in table.top_level() {
+            wanted.push(index);
+            wanted.extend(table.children(index).map(|(i, _)| i));
+        }
+    } else {
+        for name in &args[2..] {
+            if let Some(index) = super::server::lookup_by_full_name(srv, name) {
+                wanted.push(index);
+                wanted.extend(table.children(index).map(|(i, _)| i));
+            }
+        }
+    }
+    wanted.retain(|&i| table.entries[i].stats.histogram.iter().any(|&n| n > 0));
+    let r = &mut client.reply;
+    r.map(wanted.len());
+    for index in wanted {
+        let entry = &table.entries[index];
+        let counts = &entry.stats.histogram;
+        r.bulk(entry.full_name.as_bytes());
+        r.map(2);
+        r.bulk(b"calls");
+        r.int(counts.iter().sum::<u64>() as i64);
+        r.bulk(b"histogram_usec");
+        r.map(counts.iter().filter(|&&n| n > 0).count());
+        let mut cumulative = 0;
+        for (i, &n) in counts.iter().enumerate() {
+            if n > 0 {
+                cumulative += n;
+                r.int((histogram_bound(i) / 1000) as i64);
+                r.int(cumulative as i64);
+            }
+        }
+    }
+}
+
+/// Columns of LATENCY GRAPH's sparkline.
+const GRAPH_COLUMNS: usize = 80;
+
+/// LATENCY GRAPH event: the event's samples as Redis's sparkline, four rows
+/// high and filled, each column labelled with how long ago it was.
+pub fn latency_graph(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let event = String::from_utf8_lossy(args[2]).into_owned();
+    let Some(samples) = srv.latency.get(&event) else {
+        client
+            .reply
+            .error(&format!("No samples available for event '{event}'"));
+        return;
+    };
+    let now = crate::server::clock::unix_ms() / 1000;
+    let mut values = Vec::with_capacity(samples.len());
+    let mut labels = Vec::with_capacity(samples.len());
+    for &(time, ms) in samples {
+        let elapsed = now - time;
+        labels.push(if elapsed < 60 {
+            format!("{elapsed}s")
+        } else if elapsed < 3600 {
+            format!("{}m", elapsed / 60)
+        } else if elapsed < 86_400 {
+            format!("{}h", elapsed / 3600)
+        } else {
+            format!("{}d", elapsed / 86_400)
+        });
+        values.push(ms);
+    }
+    let high = values.iter().copied().max().unwrap_or(0);
+    let low = values.iter().copied().min().unwrap_or(0);
+    let mut text = format!(
+        "{event} - high {high} ms, low {low} ms (all time high {high} ms)\n{}\n",
+        "-".repeat(GRAPH_COLUMNS)
+    );
+    sparkline(&mut text, &values, &labels, GRAPH_COLUMNS, 4);
+    client.reply.verbatim(text.as_bytes());
+}
+
+/// Redis's filled sparkline: `rows` rows of `_o#` (and `|` below the top
+/// of a column), a blank line, then each label written downwards under its
+/// column; `columns` samples per block, blocks separated by a blank line.
+fn sparkline(out: &mut String, values: &[u64], labels: &[String], columns: usize, rows: usize) {
+    const FILL: &[u8] = b"_o#";
+    let (Some(&min), Some(&max)) = (values.iter().min(), values.iter().max()) else {
+        return;
+    };
+    let relmax = match (max - min) as f64 {
+        0.0 => 1.0,
+        r => r,
+    };
+    let steps = (FILL.len() * rows) as i64;
+    let mut start = 0;
+    while start < values.len() {
+        let end = (start + columns).min(values.len());
+        if start != 0 {
+            out.push('\n');
+        }
+        let mut row = 0;
+        loop {
+            let mut chars = vec![b' '; end - start];
+            let mut more = false;
+            for (j, i) in (start..end).enumerate() {
+                let relval = (values[i] - min) as f64;
+                let step = (((relval * steps as f64) as i64) as f64 / relmax) as i64;
+                let step = step.clamp(0, steps - 1);
+                if row < rows {
+                    more = true;
+                    let index = step - ((rows - row - 1) * FILL.len()) as i64;
+                    if (0..FILL.len() as i64).contains(&index) {
+                        chars[j] = FILL[index as usize];
+                    } else if index >= FILL.len() as i64 {
+                        chars[j] = b'|';
+                    }
+                } else if row - rows < 1 {
+                    // The margin line above the labels.
+                    more = true;
+                    break;
+                } else {
+                    let label = labels[i].as_bytes();
+                    if let Some(&c) = label.get(row - rows - 1) {
+                        more = true;
+                        chars[j] = c;
+                    }
+                }
+            }
+            if !more {
+                break;
+            }
+            row += 1;
+            out.push_str(&String::from_utf8_lossy(&chars));
+            out.push('\n');
+        }
+        start = end;
+    }
+}
+
+/// LOLWUT [VERSION v] [version-specific arguments]: Redis 7.0 draws
+/// Schotter for VERSION 5, the skyline for VERSION 6, and only its version
+/// line otherwise (see server::lolwut).
+fn lolwut(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let mut rest = &args[1..];
+    let mut version = 7i64;
+    if args.len() >= 3 && super::is(args[1], "version") {
+        let Some(v) = int_arg(client, args[2]) else {
+            return;
+        };
+        // Redis prints the number as an unsigned int and reads its first
+        // digits: "5.0.0" (or 4.9) is Schotter, "6.0.0" (or 5.9) the skyline.
+        version = i64::from(v as u32);
+        rest = &args[3..];
+    }
+    let mut numbers = Vec::with_capacity(3);
+    let wanted = match version {
+        5 => 3,
+        6 => 2,
+        _ => 0,
+    };
+    for arg in rest.iter().take(wanted) {
+        let Some(n) = int_arg(client, arg) else {
+            return;
+        };
+        numbers.push(n);
+    }
+    let arg = |i: usize, default: i64| numbers.get(i).copied().unwrap_or(default);
+    let rng = &mut srv.ks.rng;
+    let text = match version {
+        5 => crate::server::lolwut::version5(rng, arg(0, 66), arg(1, 8), arg(2, 12)),
+        6 => crate::server::lolwut::version6(rng, arg(0, 80), arg(1, 20)),
+        _ => format!("Redis ver. {}\n", super::super::REDIS_VERSION),
+    };
     client.reply.verbatim(text.as_bytes());
 }

@@ -12,6 +12,7 @@ pub mod bitfield;
 pub mod config;
 pub mod connection;
 pub mod diagnostics;
+pub mod docs;
 pub mod geo;
 pub mod getkeys;
 pub mod hashes;

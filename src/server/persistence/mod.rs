@@ -525,6 +525,23 @@ fn seconds_since(started: Instant) -> String {
     format!("{:.3}", started.elapsed().as_secs_f64())
 }
 
+/// Bytes of the append-only files a start would load (the files the
+/// manifest names, or a single old-style file), for the loading progress;
+/// 0 when there is nothing to load or it cannot be told.
+pub fn aof_size(config: &Config) -> u64 {
+    let dir = aof_dir(config);
+    let prefix = &config.appendfilename;
+    let manifest = read_manifest(&dir, prefix).unwrap_or_default();
+    if manifest.is_empty() {
+        return std::fs::metadata(config.dir.join(prefix)).map_or(0, |m| m.len());
+    }
+    manifest
+        .data_files()
+        .filter_map(|e| std::fs::metadata(dir.join(&e.name)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// The manifest in `dir`, or an empty one when there is none.
 fn read_manifest(dir: &Path, prefix: &str) -> Result<Manifest, StartupError> {
     let path = dir.join(format!("{prefix}.manifest"));
