@@ -61,7 +61,8 @@ def cmd(*args):
     return out
 def send(reqs):
     s.sendall(b"".join(reqs))
-    want, buf = len(reqs), b""
+    # Every XADD answers with its ID as a bulk string: two CRLFs each.
+    want, buf = 2 * len(reqs), b""
     while buf.count(b"\r\n") < want:
         buf += s.recv(1 << 20)
 batch = []
@@ -104,8 +105,9 @@ for run in $(seq "$runs"); do
       port=$RPORT; pid=$RPID
       [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
       before=$(cpu_ticks "$pid")
-      # shellcheck disable=SC2086
-      r=$(redis-benchmark -p "$port" -c 50 -n "$n" -r 99000 -P "$pipeline" --csv $command 2>/dev/null |
+      # Split the command into words without globbing its `*` IDs.
+      read -r -a words <<<"$command"
+      r=$(redis-benchmark -p "$port" -c 50 -n "$n" -r 99000 -P "$pipeline" --csv "${words[@]}" 2>/dev/null |
         awk -F'","' 'NR==2 { gsub(/"/,"",$2); print $2 }')
       after=$(cpu_ticks "$pid")
       rps["$name|$who"]+="$r "

@@ -662,7 +662,10 @@ impl Stream {
                 full = m.count + m.deleted >= max_entries as i64;
             }
             if full {
-                lp.shrink_to_fit();
+                // A fresh exact-size copy, not shrink_to_fit: the allocator
+                // keeps a block in place when it shrinks by less than half,
+                // which left every sealed node holding its 4 KiB preallocation.
+                *lp = lp.as_slice().to_vec();
             } else {
                 use_tail = Some(mid);
             }
