@@ -46,6 +46,9 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     }
     let warnings = std::mem::take(&mut config.warnings);
     let log = logger(&config, format, level)?;
+    if let Some(fd) = log.raw_fd() {
+        crate::server::crash::install(fd);
+    }
     let notifier = Notifier::from_config(&config.supervised);
     if let Some(n) = &notifier {
         n.send("STATUS=Loading the persisted dataset");
@@ -148,7 +151,9 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
 
 /// The log as the configuration asks for it: stderr, or `logfile` in `dir`.
 fn logger(config: &Config, format: LogFormat, level: Level) -> anyhow::Result<Logger> {
-    if config.logfile.is_empty() {
+    if config.log_to_stdout {
+        Ok(Logger::stdout(format, level))
+    } else if config.logfile.is_empty() {
         Ok(Logger::stderr(format, level))
     } else {
         let path = config.dir.join(&config.logfile);

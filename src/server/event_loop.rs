@@ -634,6 +634,10 @@ impl EventLoop {
         server.cron_runs += 1;
         super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_us());
+        // DEBUG PAUSE-CRON: keep the clock, skip the work.
+        if server.debug.pause_cron {
+            return;
+        }
 
         let stats = &mut server.stats;
         stats.samples.push_back((

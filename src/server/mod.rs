@@ -82,6 +82,7 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod crash;
 pub mod dict;
 pub mod event_loop;
 pub mod geohash;
@@ -281,6 +282,8 @@ pub struct Server {
     pub signals: signal::Signals,
     /// Keyspace notifications: the classes on, messages to publish.
     pub notifications: notify::Notifications,
+    /// What DEBUG subcommands switched on for tests.
+    pub debug: commands::debug::Switches,
 }
 
 impl Server {
@@ -321,6 +324,7 @@ impl Server {
             pubsub: Default::default(),
             signals: Default::default(),
             notifications: Default::default(),
+            debug: Default::default(),
         };
         server.configure_notifications();
         server

@@ -10,6 +10,7 @@
 pub mod bitfield;
 pub mod config;
 pub mod connection;
+pub mod debug;
 pub mod diagnostics;
 pub mod geo;
 pub mod getkeys;

@@ -229,6 +229,10 @@ pub struct Config {
     lenient: bool,
     /// Warnings to log (values accepted under `lenient`).
     pub warnings: Vec<String>,
+    /// `logfile ""` was given explicitly (in the file or as an option):
+    /// the log goes to stdout, as redis-server's does; without the
+    /// directive it goes to stderr.
+    pub log_to_stdout: bool,
 }
 
 /// Redis's default snapshot points: after an hour with one change, five
@@ -334,6 +338,7 @@ impl Config {
             kept: BTreeMap::new(),
             lenient: std::env::var("SONDE_UNSUPPORTED_CONFIG").is_ok_and(|v| v == "warn"),
             warnings: Vec::new(),
+            log_to_stdout: false,
         }
     }
 
@@ -849,6 +854,8 @@ impl Config {
                     message: format!("'{}': {message}", d.quoted()),
                 })?;
         }
+        config.log_to_stdout =
+            config.logfile.is_empty() && directives.iter().any(|d| d.name == "logfile");
         Ok(config)
     }
 

@@ -534,7 +534,9 @@ pub static PARAMS: &[Param] = &[
         "propagation-error-behavior",
         M,
         en(&["ignore", "panic", "panic-on-replicas"], "ignore"),
-        Later,
+        // Kept: sonde never meets the errors this reacts to (a write
+        // command failing while a replica or the AOF replays it).
+        Kept,
     ),
     // Security.
     p("requirepass", SENSITIVE, opt(), {

@@ -617,6 +617,11 @@ pub fn flush_aof(srv: &mut Server, may_defer: bool) {
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return;
     };
+    // DEBUG AOF-FLUSH-SLEEP: widen the window between a write and its
+    // reply for tests (only when there is something to write).
+    if srv.debug.aof_flush_sleep_us > 0 && !srv.feed.aof.buf.is_empty() {
+        std::thread::sleep(std::time::Duration::from_micros(srv.debug.aof_flush_sleep_us));
+    }
     let sync_allowed = !(srv.config.no_appendfsync_on_rewrite && srv.persistence.child.is_some());
     let started = Instant::now();
     let result = aof.flush(
