@@ -222,6 +222,9 @@ pub struct Entry {
     /// Index of the container for subcommands.
     pub parent: Option<usize>,
     pub stats: CallStats,
+    /// Durations of its calls while `latency-tracking` is on (allocated
+    /// at the first call).
+    pub histogram: Option<Box<super::histogram::Histogram>>,
 }
 
 /// The dispatch table.
@@ -256,6 +259,7 @@ impl Table {
                     full_name: spec.name.to_owned(),
                     parent: None,
                     stats: CallStats::default(),
+                    histogram: None,
                 });
                 table.top.insert(spec.name.as_bytes().to_vec(), index);
                 for sub in spec.subcommands {
@@ -265,6 +269,7 @@ impl Table {
                         full_name: format!("{}|{}", spec.name, sub.name),
                         parent: Some(index),
                         stats: CallStats::default(),
+                        histogram: None,
                     });
                     table
                         .sub

@@ -86,6 +86,7 @@ pub mod crash;
 pub mod dict;
 pub mod event_loop;
 pub mod geohash;
+pub mod histogram;
 pub mod info;
 pub mod keyspace;
 pub mod loading;
@@ -488,6 +489,13 @@ impl Server {
             stats.calls += 1;
             stats.usec += micros;
             stats.latency[metrics::bucket(micros)] += 1;
+            if self.config.latency_tracking {
+                let entry = &mut self.commands.entries[index];
+                entry
+                    .histogram
+                    .get_or_insert_with(Default::default)
+                    .record(elapsed.as_nanos() as u64);
+            }
         }
         self.finish_errors(client, Some(index));
 

@@ -179,6 +179,7 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.ks.effects.keyspace_misses = 0;
     for entry in &mut srv.commands.entries {
         entry.stats = Default::default();
+        entry.histogram = None;
     }
     // As Redis's resetServerStats: persistence and replication counters
     // too; the slow log is left alone (SLOWLOG RESET clears it).

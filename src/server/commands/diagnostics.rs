@@ -89,3 +89,53 @@ fn lolwut(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let text = format!("Redis ver. {}\n", super::super::REDIS_VERSION);
     client.reply.verbatim(text.as_bytes());
 }
+
+/// LATENCY HISTOGRAM [command ...]: per command (or subcommand, as
+/// `client|id`), its calls and the cumulative counts of its durations at
+/// each power of two of microseconds; all commands with calls when none is
+/// named, unknown names skipped, a container naming its subcommands.
+pub fn latency_histogram(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let table = &srv.commands;
+    let mut chosen: Vec<usize> = Vec::new();
+    if args.len() == 2 {
+        chosen.extend((0..table.entries.len()).filter(|&i| table.entries[i].histogram.is_some()));
+    } else {
+        for name in &args[2..] {
+            let found = match name.iter().position(|&b| b == b'|') {
+                Some(bar) => table
+                    .find(&name[..bar])
+                    .and_then(|parent| table.find_sub(parent, &name[bar + 1..])),
+                None => table.find(name),
+            };
+            let Some(index) = found else {
+                continue;
+            };
+            if table.entries[index].histogram.is_some() {
+                chosen.push(index);
+            }
+            for (sub, entry) in table.children(index) {
+                if entry.histogram.is_some() {
+                    chosen.push(sub);
+                }
+            }
+        }
+    }
+    client.reply.map(chosen.len());
+    for index in chosen {
+        let entry = &table.entries[index];
+        let Some(h) = &entry.histogram else {
+            continue;
+        };
+        client.reply.bulk(entry.full_name.as_bytes());
+        client.reply.map(2);
+        client.reply.bulk(b"calls");
+        client.reply.int(h.total as i64);
+        client.reply.bulk(b"histogram_usec");
+        let buckets = h.cumulative_usec();
+        client.reply.map(buckets.len());
+        for (usec, count) in buckets {
+            client.reply.int(usec as i64);
+            client.reply.int(count as i64);
+        }
+    }
+}

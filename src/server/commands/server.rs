@@ -451,6 +451,15 @@ const MEMORY: &[Spec] = &[
 
 const LATENCY: &[Spec] = &[
     Spec::new(
+        "histogram",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of commands or all",
+        super::diagnostics::latency_histogram,
+    ),
+    Spec::new(
         "doctor",
         2,
         ADMIN | NOSCRIPT | LOADING | STALE,

@@ -16,7 +16,7 @@
 
 mod lines;
 pub mod rewrite;
-mod special;
+pub mod special;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -175,6 +175,8 @@ pub struct Config {
     /// off), on the first `bind` address.
     pub metrics_port: u16,
     pub latency_monitor_threshold: u64,
+    /// Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
+    pub latency_tracking: bool,
     /// Largest sparse HyperLogLog before it turns dense.
     pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file,
@@ -302,6 +304,7 @@ impl Config {
             supervised: String::new(),
             metrics_port: 0,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
             hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),

@@ -808,7 +808,7 @@ pub static PARAMS: &[Param] = &[
         int(0, 0, I64),
         i!(latency_monitor_threshold),
     ),
-    p("latency-tracking", M, Kind::Bool(true), Kept),
+    p("latency-tracking", M, Kind::Bool(true), b!(latency_tracking)),
     p(
         "latency-tracking-info-percentiles",
         MULTI_ARG,
