@@ -54,6 +54,13 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         n.send("STATUS=Loading the persisted dataset");
     }
     let mut server = Server::new(config, log);
+    let class = match server.config.replicaof {
+        Some(_) => crate::server::oom::Class::Replica,
+        None => crate::server::oom::Class::Master,
+    };
+    if let Err(e) = crate::server::oom::apply(&mut server, class) {
+        server.log.warning(&e, &[]);
+    }
     for warning in &warnings {
         server.log.warning(warning, &[]);
     }

@@ -73,44 +73,13 @@ impl EventLoop {
     /// Bind the configured addresses.
     pub fn bind(mut server: Server) -> Result<EventLoop, ServeError> {
         let poll = Poll::new().map_err(ServeError::Poll)?;
-        let mut listeners = Vec::new();
-        for spec in &server.config.bind {
-            let (optional, host) = match spec.strip_prefix('-') {
-                Some(rest) => (true, rest),
-                None => (false, spec.as_str()),
-            };
-            let host = match host {
-                "*" => "0.0.0.0",
-                "::*" => "::",
-                other => other,
-            };
-            let addr = if host.contains(':') {
-                format!("[{host}]:{}", server.config.port)
-            } else {
-                format!("{host}:{}", server.config.port)
-            };
-            let parsed: SocketAddr = match addr.parse() {
-                Ok(a) => a,
-                Err(e) => {
-                    return Err(ServeError::Bind {
-                        addr,
-                        source: io::Error::new(io::ErrorKind::InvalidInput, e),
-                    });
-                }
-            };
-            match TcpListener::bind(parsed) {
-                Ok(mut listener) => {
-                    let token = Token(LISTENER_BASE + listeners.len());
-                    poll.registry()
-                        .register(&mut listener, token, Interest::READABLE)
-                        .map_err(ServeError::Poll)?;
-                    if let Ok(local) = listener.local_addr() {
-                        server.port = local.port();
-                    }
-                    listeners.push(listener);
-                }
-                Err(_) if optional => continue,
-                Err(source) => return Err(ServeError::Bind { addr, source }),
+        let mut listeners = bind_plain(&server.config.bind, server.config.port)?;
+        for (index, listener) in listeners.iter_mut().enumerate() {
+            poll.registry()
+                .register(listener, Token(LISTENER_BASE + index), Interest::READABLE)
+                .map_err(ServeError::Poll)?;
+            if let Ok(local) = listener.local_addr() {
+                server.port = local.port();
             }
         }
         let tls_from = listeners.len();
@@ -227,9 +196,39 @@ impl EventLoop {
                 self.server.expire_blocked(now);
             }
             self.resume_unblocked();
+            if let Some(plain) = self.server.new_listeners.take() {
+                self.replace_listeners(plain);
+            }
             if now >= self.next_cron {
                 self.cron();
             }
+        }
+    }
+
+    /// CONFIG SET port/bind bound new plain listeners: they replace the
+    /// old ones (closed), the TLS listeners stay, every token is renumbered.
+    fn replace_listeners(&mut self, plain: Vec<TcpListener>) {
+        let mut old = std::mem::take(&mut self.listeners);
+        for listener in &mut old {
+            let _ = self.poll.registry().deregister(listener);
+        }
+        let tls: Vec<TcpListener> = old.drain(..).skip(self.tls_from).collect();
+        self.tls_from = plain.len();
+        self.listeners = plain;
+        self.listeners.extend(tls);
+        for (index, listener) in self.listeners.iter_mut().enumerate() {
+            let _ = self.poll.registry().register(
+                listener,
+                Token(LISTENER_BASE + index),
+                Interest::READABLE,
+            );
+        }
+        if let Some(port) = self.listeners[..self.tls_from]
+            .iter()
+            .find_map(|l| l.local_addr().ok())
+            .map(|a| a.port())
+        {
+            self.server.port = port;
         }
     }
 
@@ -719,6 +718,44 @@ impl EventLoop {
             let _ = client.write_pending();
         }
     }
+}
+
+/// Bind the plain (non-TLS) listeners of `bind` at `port`; an address
+/// prefixed with `-` is skipped when it cannot be bound. Nothing is
+/// registered with a poll yet.
+pub fn bind_plain(bind: &[String], port: u16) -> Result<Vec<TcpListener>, ServeError> {
+    let mut listeners = Vec::new();
+    for spec in bind {
+        let (optional, host) = match spec.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, spec.as_str()),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        let addr = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let parsed: SocketAddr = match addr.parse() {
+            Ok(a) => a,
+            Err(e) => {
+                return Err(ServeError::Bind {
+                    addr,
+                    source: io::Error::new(io::ErrorKind::InvalidInput, e),
+                });
+            }
+        };
+        match TcpListener::bind(parsed) {
+            Ok(listener) => listeners.push(listener),
+            Err(_) if optional => continue,
+            Err(source) => return Err(ServeError::Bind { addr, source }),
+        }
+    }
+    Ok(listeners)
 }
 
 /// Raise the soft limit on open files to fit `maxclients` plus a few

@@ -95,6 +95,7 @@ pub mod metrics;
 pub mod notify;
 pub mod notify_systemd;
 pub mod numeric;
+pub mod oom;
 pub mod output;
 pub mod persistence;
 pub mod propagate;
@@ -285,6 +286,10 @@ pub struct Server {
     pub notifications: notify::Notifications,
     /// What DEBUG subcommands switched on for tests.
     pub debug: commands::debug::Switches,
+    /// Listeners CONFIG SET port/bind bound, for the loop to swap in.
+    pub new_listeners: Option<Vec<mio::net::TcpListener>>,
+    /// The oom_score_adj the process had before `oom-score-adj` changed it.
+    pub oom_base: Option<i64>,
 }
 
 impl Server {
@@ -326,6 +331,8 @@ impl Server {
             signals: Default::default(),
             notifications: Default::default(),
             debug: Default::default(),
+            new_listeners: None,
+            oom_base: None,
         };
         server.configure_notifications();
         server
@@ -485,6 +492,12 @@ impl Server {
 
         if !again {
             self.stats.commands_processed += 1;
+            // DEBUG is one command in Redis (its subcommands are arguments):
+            // its calls are counted under `debug`.
+            let index = match self.commands.entries[index].parent {
+                Some(p) if self.commands.entries[p].spec.name == "debug" => p,
+                _ => index,
+            };
             let stats = &mut self.commands.entries[index].stats;
             stats.calls += 1;
             stats.usec += micros;

@@ -154,6 +154,7 @@ fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
                 &[("client", Field::Str(&client.addr()))],
             );
         }
+        let _ = super::super::oom::apply(srv, super::super::oom::Class::Master);
         client.reply.ok();
         return;
     }
@@ -190,6 +191,7 @@ fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     upstream::start(srv, host, port, true);
+    let _ = super::super::oom::apply(srv, super::super::oom::Class::Replica);
     client.reply.ok();
 }
 

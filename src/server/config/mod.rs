@@ -177,6 +177,8 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     /// Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
     pub latency_tracking: bool,
+    /// `oom-score-adj`: no, yes (= relative), relative or absolute.
+    pub oom_score_adj: String,
     /// Largest sparse HyperLogLog before it turns dense.
     pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file,
@@ -305,6 +307,7 @@ impl Config {
             metrics_port: 0,
             latency_monitor_threshold: 0,
             latency_tracking: true,
+            oom_score_adj: "no".to_owned(),
             hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),

@@ -99,6 +99,8 @@ pub enum Apply {
     Listeners,
     /// Keyspace notifications (`notify-keyspace-events`).
     Notifications,
+    /// The process's oom_score_adj (`oom-score-adj`, its values).
+    OomScore,
 }
 
 /// One parameter.
@@ -658,8 +660,9 @@ pub static PARAMS: &[Param] = &[
         "oom-score-adj",
         M,
         en(&["no", "yes", "relative", "absolute"], "no"),
-        Later,
-    ),
+        s!(oom_score_adj),
+    )
+    .apply(Apply::OomScore),
     p(
         "oom-score-adj-values",
         MULTI_ARG,
@@ -669,7 +672,8 @@ pub static PARAMS: &[Param] = &[
             rewrite: special::rewrite_oom_values,
         },
         Kept,
-    ),
+    )
+    .apply(Apply::OomScore),
     p("disable-thp", IMMUTABLE, Kind::Bool(true), Kept),
     p("io-threads", IMMUTABLE, int(1, 1, 128), Later),
     p("io-threads-do-reads", IMMUTABLE, Kind::Bool(false), Kept),
