@@ -31,6 +31,8 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
+/// The `unixsocket` listener (below the replication link's token).
+const UNIX_LISTENER: Token = Token(usize::MAX - 66);
 
 /// SIGTERM/SIGINT schedule a shutdown the loop notices after its next
 /// wake-up; a broken client connection must not kill the server.
@@ -67,6 +69,8 @@ pub struct EventLoop {
     /// configuration.
     tls_from: usize,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// The `unixsocket` listener and its path.
+    unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
 }
 
 impl EventLoop {
@@ -96,6 +100,16 @@ impl EventLoop {
         } else {
             None
         };
+        let unix = match server.config.unixsocket.clone() {
+            Some(path) => {
+                let mut listener = bind_unix(&path, server.config.unixsocketperm)?;
+                poll.registry()
+                    .register(&mut listener, UNIX_LISTENER, Interest::READABLE)
+                    .map_err(ServeError::Poll)?;
+                Some((listener, std::sync::Arc::from(path.as_str())))
+            }
+            None => None,
+        };
         server.replication.registry = poll.registry().try_clone().ok();
         if let Some((host, port)) = server.config.replicaof.clone() {
             upstream::start(&mut server, host, port, false);
@@ -113,6 +127,7 @@ impl EventLoop {
             parsed_args: Vec::new(),
             tls_from,
             tls,
+            unix,
         })
     }
 
@@ -131,6 +146,9 @@ impl EventLoop {
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
+                if let Some((_, path)) = &self.unix {
+                    let _ = std::fs::remove_file(&**path);
+                }
                 return Ok(reason);
             }
             let wake = match self.server.next_block_deadline() {
@@ -174,6 +192,10 @@ impl EventLoop {
                 let token = event.token().0;
                 if event.token() == upstream::TOKEN {
                     upstream::on_event(&mut self.server);
+                    continue;
+                }
+                if event.token() == UNIX_LISTENER {
+                    self.accept_unix();
                     continue;
                 }
                 if token >= LISTENER_BASE {
@@ -293,6 +315,24 @@ impl EventLoop {
         }
     }
 
+    fn accept_unix(&mut self) {
+        loop {
+            let Some((listener, path)) = &self.unix else {
+                return;
+            };
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    let path = std::sync::Arc::clone(path);
+                    self.add_client(ServerStream::Unix(stream, path));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // WouldBlock: drained; anything else (EMFILE) is retried
+                // at the next readiness event.
+                Err(_) => return,
+            }
+        }
+    }
+
     fn add_client(&mut self, mut stream: ServerStream) {
         let server = &mut self.server;
         server.stats.connections_received += 1;
@@ -303,7 +343,9 @@ impl EventLoop {
             return;
         }
         let _ = stream.set_nodelay(true);
-        set_keepalive(stream.tcp(), server.config.tcp_keepalive);
+        if let Some(tcp) = stream.tcp() {
+            set_keepalive(tcp, server.config.tcp_keepalive);
+        }
         let slot = server.clients.reserve_slot();
         let id = server.next_client_id;
         server.next_client_id += 1;
@@ -718,6 +760,21 @@ impl EventLoop {
             let _ = client.write_pending();
         }
     }
+}
+
+/// Listen on the unix socket `path` (a stale socket file is replaced, as
+/// redis-server does), with mode `perm` when not 0.
+fn bind_unix(path: &str, perm: u32) -> Result<mio::net::UnixListener, ServeError> {
+    let _ = std::fs::remove_file(path);
+    let listener = mio::net::UnixListener::bind(path).map_err(|source| ServeError::Bind {
+        addr: path.to_owned(),
+        source,
+    })?;
+    if perm != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm));
+    }
+    Ok(listener)
 }
 
 /// Bind the plain (non-TLS) listeners of `bind` at `port`; an address

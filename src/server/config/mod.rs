@@ -177,6 +177,10 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     /// Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
     pub latency_tracking: bool,
+    /// `unixsocket`: also listen on this unix socket path.
+    pub unixsocket: Option<String>,
+    /// `unixsocketperm`: the socket file's mode (0: left to the umask).
+    pub unixsocketperm: u32,
     /// `oom-score-adj`: no, yes (= relative), relative or absolute.
     pub oom_score_adj: String,
     /// Largest sparse HyperLogLog before it turns dense.
@@ -307,6 +311,8 @@ impl Config {
             metrics_port: 0,
             latency_monitor_threshold: 0,
             latency_tracking: true,
+            unixsocket: None,
+            unixsocketperm: 0,
             oom_score_adj: "no".to_owned(),
             hll_sparse_max_bytes: 3000,
             config_file: None,

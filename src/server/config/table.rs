@@ -262,7 +262,7 @@ pub static PARAMS: &[Param] = &[
     p("protected-mode", M, Kind::Bool(true), b!(protected_mode)),
     p("port", M, int(6379, 0, 65535), i!(port)).apply(Apply::Listeners),
     p("tcp-backlog", IMMUTABLE, int(511, 0, I32), Later),
-    p("unixsocket", IMMUTABLE, opt(), Later),
+    p("unixsocket", IMMUTABLE, opt(), o!(unixsocket)),
     p(
         "unixsocketperm",
         IMMUTABLE,
@@ -272,7 +272,7 @@ pub static PARAMS: &[Param] = &[
             max: 0o777,
             unit: Unit::Octal,
         },
-        Kept,
+        i!(unixsocketperm),
     ),
     p(
         "socket-mark-id",
