@@ -138,7 +138,8 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             std::process::id()
         ));
     }
-    if banner {
+    // (With the log on stdout, its own line says so already.)
+    if banner && !event_loop.server.config.log_to_stdout {
         println!("Ready to accept connections");
     }
     let reason = event_loop.run()?;

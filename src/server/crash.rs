@@ -70,7 +70,11 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut l
     let fd = LOG_FD.load(Ordering::Relaxed);
     if fd >= 0 {
         // SAFETY: the kernel passes a valid siginfo_t with SA_SIGINFO.
-        let code = if info.is_null() { 0 } else { unsafe { (*info).si_code } };
+        let code = if info.is_null() {
+            0
+        } else {
+            unsafe { (*info).si_code }
+        };
         let mut line = Line {
             buf: [0; 256],
             len: 0,

@@ -245,11 +245,10 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             }
         }
         "latencystats" if srv.config.latency_tracking => {
-            let percentiles: Vec<f64> =
-                super::config::special::get_percentiles(&srv.config)
-                    .split_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect();
+            let percentiles: Vec<f64> = super::config::special::get_percentiles(&srv.config)
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
             for entry in &srv.commands.entries {
                 let Some(h) = &entry.histogram else {
                     continue;

@@ -12,10 +12,10 @@ use super::super::Server;
 use super::super::connection::Client;
 use super::super::keyspace::Object;
 use super::super::numeric::format_g17;
+use super::super::types::Value;
 use super::super::types::hash::HashRef;
 use super::super::types::set::SetRef;
 use super::super::types::zset::ZsetRef;
-use super::super::types::Value;
 use crate::resp::number::string2ll;
 
 /// A 20-byte running digest.

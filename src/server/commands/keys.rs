@@ -760,9 +760,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         dump::parse(args[3], format::WRITE_VERSION)
     };
-    let value = match parsed
-        .and_then(|v| rdb_value::from_rdb_value(&v))
-    {
+    let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v)) {
         Ok(Some(value)) => value,
         _ => {
             client.reply.error("Bad data format");

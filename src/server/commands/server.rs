@@ -325,7 +325,7 @@ const DEBUG: &[Spec] = &[
     ),
     Spec::new(
         "reload",
-        2,
+        -2,
         ADMIN | NOSCRIPT,
         G,
         "1.0.0",

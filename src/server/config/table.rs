@@ -812,7 +812,12 @@ pub static PARAMS: &[Param] = &[
         int(0, 0, I64),
         i!(latency_monitor_threshold),
     ),
-    p("latency-tracking", M, Kind::Bool(true), b!(latency_tracking)),
+    p(
+        "latency-tracking",
+        M,
+        Kind::Bool(true),
+        b!(latency_tracking),
+    ),
     p(
         "latency-tracking-info-percentiles",
         MULTI_ARG,

@@ -620,7 +620,9 @@ pub fn flush_aof(srv: &mut Server, may_defer: bool) {
     // DEBUG AOF-FLUSH-SLEEP: widen the window between a write and its
     // reply for tests (only when there is something to write).
     if srv.debug.aof_flush_sleep_us > 0 && !srv.feed.aof.buf.is_empty() {
-        std::thread::sleep(std::time::Duration::from_micros(srv.debug.aof_flush_sleep_us));
+        std::thread::sleep(std::time::Duration::from_micros(
+            srv.debug.aof_flush_sleep_us,
+        ));
     }
     let sync_allowed = !(srv.config.no_appendfsync_on_rewrite && srv.persistence.child.is_some());
     let started = Instant::now();
@@ -1087,13 +1089,19 @@ pub fn write_denied(srv: &Server) -> Option<String> {
     })
 }
 
-/// DEBUG RELOAD: save, empty the keyspace, load the snapshot back.
-pub fn reload(srv: &mut Server) -> Result<(), String> {
-    save(srv)?;
+/// DEBUG RELOAD: save (unless `nosave`), empty the keyspace (unless
+/// `noflush`: the snapshot's keys are then merged in, replacing keys of
+/// the same name), load the snapshot back.
+pub fn reload(srv: &mut Server, nosave: bool, noflush: bool) -> Result<(), String> {
+    if !nosave {
+        save(srv)?;
+    }
     let path = rdb_path(&srv.config);
     let map = crate::input::map(&path).map_err(|e| e.to_string())?;
-    for db in &mut srv.ks.dbs {
-        db.clear();
+    if !noflush {
+        for db in &mut srv.ks.dbs {
+            db.clear();
+        }
     }
     snapshot::load(&mut srv.ks, &map, None).map_err(|e| e.to_string())?;
     srv.signals.dirty = 0;
