@@ -27,6 +27,7 @@ mod serve_datacmds;
 mod serve_debug;
 mod serve_metrics;
 mod serve_notify;
+mod serve_parity;
 mod serve_replication;
 mod serve_tls;
 mod serve_types;

@@ -362,7 +362,11 @@ impl Client {
             self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             self.query_len() + self.query_parsed,
-            self.query.len().saturating_sub(self.query_end),
+            // Bytes already consumed are free space (Redis trims them off
+            // its buffer after each command).
+            self.query
+                .len()
+                .saturating_sub(self.query_len() + self.query_parsed),
             self.query.len(),
             pending,
             pending,

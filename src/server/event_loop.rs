@@ -74,6 +74,14 @@ pub struct EventLoop {
 }
 
 impl EventLoop {
+    /// Connect to the master `replicaof` names: after the dataset is
+    /// loaded, so the link starts from what was persisted.
+    pub fn start_replication(&mut self) {
+        if let Some((host, port)) = self.server.config.replicaof.clone() {
+            upstream::start(&mut self.server, host, port, false);
+        }
+    }
+
     /// Bind the configured addresses.
     pub fn bind(mut server: Server) -> Result<EventLoop, ServeError> {
         let poll = Poll::new().map_err(ServeError::Poll)?;
@@ -111,9 +119,6 @@ impl EventLoop {
             None => None,
         };
         server.replication.registry = poll.registry().try_clone().ok();
-        if let Some((host, port)) = server.config.replicaof.clone() {
-            upstream::start(&mut server, host, port, false);
-        }
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -162,6 +167,14 @@ impl EventLoop {
                 return Err(ServeError::Poll(e));
             }
             if let Some(signal) = crate::stop::take() {
+                // Redis acts on a stop signal in its cron: until then (and
+                // while DEBUG PAUSE-CRON holds it) SHUTDOWN ABORT cancels it.
+                self.server.shutdown_asap = Some(signal);
+            }
+            if let Some(signal) = self.server.shutdown_asap
+                && !self.server.debug.pause_cron
+            {
+                self.server.shutdown_asap = None;
                 let name = crate::stop::name(signal);
                 self.server
                     .log
@@ -175,7 +188,16 @@ impl EventLoop {
                     Some(false) => ShutdownSave::NoSave,
                     None => ShutdownSave::Default,
                 };
-                if persistence::prepare_shutdown(&mut self.server, mode, force) {
+                // A second SIGINT while the final snapshot is written ends
+                // the process at once, removing the temporary file.
+                let temp = persistence::rdb_path(&self.server.config)
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(format!("temp-{}.rdb", std::process::id()));
+                crate::stop::arm_insist(Some(&temp));
+                let prepared = persistence::prepare_shutdown(&mut self.server, mode, force);
+                crate::stop::arm_insist(None);
+                if prepared {
                     self.server.shutdown = Some(Shutdown::Signal(signal));
                 } else {
                     self.server.log.warning(

@@ -260,6 +260,8 @@ pub struct Server {
     /// LATENCY: event name → (unix secs, ms) samples, newest last.
     pub latency: BTreeMap<String, VecDeque<(i64, u64)>>,
     pub shutdown: Option<Shutdown>,
+    /// A SIGINT/SIGTERM not acted on yet (SHUTDOWN ABORT cancels it).
+    pub shutdown_asap: Option<libc::c_int>,
     /// TCP port actually bound (INFO tcp_port; differs from config with 0).
     pub port: u16,
     pub cron_runs: u64,
@@ -294,6 +296,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(config: Config, log: Logger) -> Server {
+        let aof_timestamps = config.aof_timestamp_enabled;
         let mut rng = dict::Rng::from_entropy();
         types::set_limits(&config.encodings);
         let run_id: String = (0..40)
@@ -307,7 +310,10 @@ impl Server {
             commands: Table::new(commands::ALL),
             clients: Clients::default(),
             stats: Stats::default(),
-            feed: Feed::default(),
+            feed: Feed {
+                aof_timestamps,
+                ..Feed::default()
+            },
             persistence: persistence::Persistence::default(),
             replication: replication::Replication::new(),
             log,
@@ -320,6 +326,7 @@ impl Server {
             slowlog_next_id: 0,
             latency: BTreeMap::new(),
             shutdown: None,
+            shutdown_asap: None,
             cron_runs: 0,
             memory_peak: 0,
             clock_base: (Instant::now(), clock::unix_us()),
@@ -539,11 +546,14 @@ impl Server {
             }
         }
 
+        // As Redis: a command that blocks is logged when it is served (with
+        // its original arguments), not when it blocks.
+        let blocked = client.blocked.is_some();
+        if !spec.has(flags::SKIP_SLOWLOG) && !blocked {
+            self.slowlog_push(client, args, micros);
+        }
         if again {
             return;
-        }
-        if !spec.has(flags::SKIP_SLOWLOG) {
-            self.slowlog_push(client, args, micros);
         }
         let threshold = self.config.latency_monitor_threshold;
         if threshold > 0 && elapsed.as_millis() as u64 >= threshold {

@@ -133,6 +133,7 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
             }
         }
         Apply::Notifications => srv.configure_notifications(),
+        Apply::AofTimestamps => srv.feed.aof_timestamps = srv.config.aof_timestamp_enabled,
         Apply::OomScore => {
             let class = super::super::oom::own_class(srv);
             super::super::oom::apply(srv, class).map_err(|e| {

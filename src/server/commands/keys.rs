@@ -112,7 +112,7 @@ fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn exists(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut count = 0;
     for key in &args[1..] {
-        if srv.ks.lookup(client.db, key).is_some() {
+        if srv.ks.lookup_notouch(client.db, key).is_some() {
             count += 1;
         }
     }
@@ -120,11 +120,17 @@ fn exists(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn touch(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    exists(srv, client, args);
+    let mut count = 0;
+    for key in &args[1..] {
+        if srv.ks.lookup(client.db, key).is_some() {
+            count += 1;
+        }
+    }
+    client.reply.int(count);
 }
 
 fn type_(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let name = match srv.ks.lookup(client.db, args[1]) {
+    let name = match srv.ks.lookup_notouch(client.db, args[1]) {
         Some(obj) => obj.value.type_name(),
         None => "none",
     };
@@ -245,7 +251,7 @@ fn pexpireat(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 /// TTL and friends: -2 missing, -1 no expiry, else remaining or absolute.
 fn ttl_generic(srv: &mut Server, client: &mut Client, key: &[u8], ms: bool, absolute: bool) {
     let db = client.db;
-    if srv.ks.lookup(db, key).is_none() {
+    if srv.ks.lookup_notouch(db, key).is_none() {
         client.reply.int(-2);
         return;
     }
@@ -762,7 +768,18 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v)) {
         Ok(Some(value)) => value,
-        _ => {
+        failed => {
+            let why = match failed {
+                Err(e) => e.to_string(),
+                Ok(_) => "the value cannot be restored".to_owned(),
+            };
+            srv.log.verbose(
+                &format!(
+                    "RESTORE payload rejected -> {}",
+                    integrity_message(args[3].first().copied())
+                ),
+                &[("error", crate::output::log::Field::Str(&why))],
+            );
             client.reply.error("Bad data format");
             return;
         }
@@ -820,5 +837,23 @@ mod tests {
         assert_eq!(scan_cursor(b"18446744073709551616"), None);
         assert_eq!(scan_cursor(b"1x"), None);
         assert_eq!(scan_cursor(b""), None);
+    }
+}
+
+/// What Redis logs when a serialized value of this RDB type fails its
+/// checks (its rdbLoadObject messages, which tests and operators grep).
+fn integrity_message(rdb_type: Option<u8>) -> &'static str {
+    match rdb_type {
+        Some(9) => "Zipmap integrity check failed.",
+        Some(10) => "List ziplist integrity check failed.",
+        Some(11) => "Intset integrity check failed.",
+        Some(12) => "Zset ziplist integrity check failed.",
+        Some(13) => "Hash ziplist integrity check failed.",
+        Some(14) => "Ziplist integrity check failed.",
+        Some(15 | 19 | 21) => "Stream listpack integrity check failed.",
+        Some(16) => "Hash listpack integrity check failed.",
+        Some(17) => "Zset listpack integrity check failed.",
+        Some(18) => "Listpack integrity check failed.",
+        _ => "Bad data format.",
     }
 }

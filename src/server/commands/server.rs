@@ -1173,7 +1173,12 @@ fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if abort {
-        client.reply.error("No shutdown in progress.");
+        if srv.shutdown_asap.take().is_some() {
+            srv.log.warning("Shutdown manually aborted.", &[]);
+            client.reply.ok();
+        } else {
+            client.reply.error("No shutdown in progress.");
+        }
         return;
     }
     let mode = if save {

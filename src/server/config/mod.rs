@@ -179,6 +179,8 @@ pub struct Config {
     pub latency_tracking: bool,
     /// `unixsocket`: also listen on this unix socket path.
     pub unixsocket: Option<String>,
+    /// `bind-source-addr`: the local address of the link to a master.
+    pub bind_source_addr: Option<String>,
     /// `unixsocketperm`: the socket file's mode (0: left to the umask).
     pub unixsocketperm: u32,
     /// `oom-score-adj`: no, yes (= relative), relative or absolute.
@@ -205,6 +207,7 @@ pub struct Config {
     pub appendfilename: String,
     pub appenddirname: String,
     pub aof_use_rdb_preamble: bool,
+    pub aof_timestamp_enabled: bool,
     pub aof_load_truncated: bool,
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
@@ -312,6 +315,7 @@ impl Config {
             latency_monitor_threshold: 0,
             latency_tracking: true,
             unixsocket: None,
+            bind_source_addr: None,
             unixsocketperm: 0,
             oom_score_adj: "no".to_owned(),
             hll_sparse_max_bytes: 3000,
@@ -327,6 +331,7 @@ impl Config {
             appendfilename: String::new(),
             appenddirname: String::new(),
             aof_use_rdb_preamble: false,
+            aof_timestamp_enabled: false,
             aof_load_truncated: false,
             auto_aof_rewrite_percentage: 0,
             auto_aof_rewrite_min_size: 0,

@@ -101,6 +101,8 @@ pub enum Apply {
     Notifications,
     /// The process's oom_score_adj (`oom-score-adj`, its values).
     OomScore,
+    /// `#TS:` annotations in the AOF (`aof-timestamp-enabled`).
+    AofTimestamps,
 }
 
 /// One parameter.
@@ -258,7 +260,7 @@ pub static PARAMS: &[Param] = &[
         Kept,
     )
     .apply(Apply::Listeners),
-    p("bind-source-addr", M, opt(), Later),
+    p("bind-source-addr", M, opt(), o!(bind_source_addr)),
     p("protected-mode", M, Kind::Bool(true), b!(protected_mode)),
     p("port", M, int(6379, 0, 65535), i!(port)).apply(Apply::Listeners),
     p("tcp-backlog", IMMUTABLE, int(511, 0, I32), Later),
@@ -756,7 +758,13 @@ pub static PARAMS: &[Param] = &[
         Kind::Bool(true),
         b!(aof_use_rdb_preamble),
     ),
-    p("aof-timestamp-enabled", M, Kind::Bool(false), Later),
+    p(
+        "aof-timestamp-enabled",
+        M,
+        Kind::Bool(false),
+        b!(aof_timestamp_enabled),
+    )
+    .apply(Apply::AofTimestamps),
     p(
         "aof-disable-auto-gc",
         M,

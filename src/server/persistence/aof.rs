@@ -271,6 +271,11 @@ impl Aof {
         Ok(())
     }
 
+    /// Wait until the writer thread has written everything handed to it.
+    pub fn drain_writes(&self) {
+        self.writer.drain_writes();
+    }
+
     /// errno of the last write or fsync failure still unresolved.
     pub fn error(&self) -> Option<i32> {
         self.write_error.or(self.writer.status().error)

@@ -43,7 +43,7 @@ pub mod snapshot;
 pub mod writer;
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -498,6 +498,22 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
                 ("expired", Field::Int(loaded.expired as i64)),
             ],
         );
+        for key in &loaded.empty_keys {
+            srv.log.warning(
+                &format!(
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(key)
+                ),
+                &[],
+            );
+        }
+        srv.log.notice(
+            &format!(
+                "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+                loaded.keys, loaded.expired, loaded.empty
+            ),
+            &[],
+        );
         if loaded.skipped > 0 {
             srv.log.warning(
                 "Function libraries and module data in the snapshot were skipped",
@@ -539,7 +555,13 @@ fn upgrade_old_style_aof(
     manifest: &mut Manifest,
 ) -> Result<(), StartupError> {
     let old = srv.config.dir.join(prefix);
-    if !old.is_file() || !manifest.is_empty() {
+    // As Redis: upgrade when the directory or its manifest is missing, or
+    // when a previous upgrade stopped between writing the manifest (a lone
+    // base named like the old file) and moving the file.
+    let interrupted = manifest.incr.is_empty()
+        && manifest.base.as_ref().is_some_and(|b| b.name == prefix)
+        && !dir.join(prefix).exists();
+    if !old.is_file() || !(manifest.is_empty() || !dir.is_dir() || interrupted) {
         return Ok(());
     }
     let io = |what: &str| {
@@ -554,6 +576,7 @@ fn upgrade_old_style_aof(
             kind: manifest::Kind::Base,
         }),
         base_seq: 1,
+        history: std::mem::take(&mut manifest.history),
         ..Manifest::default()
     };
     manifest
@@ -578,6 +601,10 @@ fn write_aof_base(ks: &Keyspace, path: &Path, preamble: bool, config: &Config) -
         };
         snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
     } else {
+        if config.aof_timestamp_enabled {
+            // A rewrite records its time first, as Redis's does.
+            write!(out, "#TS:{}\r\n", crate::server::clock::unix_ms() / 1000)?;
+        }
         rewrite::write(ks, &mut out, config.rdb_key_save_delay).map_err(rewrite::io_error)?;
     }
     let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -764,8 +791,13 @@ fn kill_child(srv: &mut Server) {
     };
     let pid = running.child.pid;
     let kind = running.kind;
+    // Redis's wording for an AOF rewrite child, which tests look for.
+    let what = match kind {
+        ChildKind::AofRewrite { .. } => "Killing running AOF rewrite child",
+        _ => "Killing the running child",
+    };
     srv.log.warning(
-        "Killing the running child",
+        what,
         &[
             ("pid", Field::Int(i64::from(pid))),
             ("kind", Field::Str(child_name(kind))),
@@ -1120,6 +1152,8 @@ pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
         false,
     )
     .map_err(strerror)?;
+    // What the writer thread still holds must be in the files we read.
+    aof.drain_writes();
     let dir = aof.dir.clone();
     let manifest = aof.manifest.clone();
     for db in &mut srv.ks.dbs {
