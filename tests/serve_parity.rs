@@ -410,3 +410,51 @@ fn empty_collections_in_a_snapshot_are_skipped_and_logged() {
         let _ = child.wait();
     }
 }
+
+fn manifest(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest"))
+        .expect("manifest")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_a_base_and_leaves_it_off() {
+    for server in Server::both(&["--enable-debug-command", "yes", "--appendonly", "yes"]) {
+        let name = server.name();
+        let mut c = server.client();
+        wait_rewrite(&mut c);
+        let _: () = q(&mut c, &["SET", "a", "1"]);
+        let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "no"]);
+        let _: () = q(&mut c, &["SET", "b", "2"]);
+        let _: String = q(&mut c, &["BGREWRITEAOF"]);
+        wait_rewrite(&mut c);
+        assert_eq!(
+            info_field(&mut c, "persistence", "aof_enabled"),
+            "0",
+            "{name}"
+        );
+        // Only the new base is left: the INCR files became history.
+        assert_eq!(
+            manifest(server.dir()),
+            ["file appendonly.aof.2.base.rdb seq 2 type b"],
+            "{name}"
+        );
+        // DEBUG LOADAOF reads what the manifest names, AOF on or off.
+        let _: () = q(&mut c, &["SET", "c", "3"]);
+        let _: () = q(&mut c, &["DEBUG", "LOADAOF"]);
+        let keys: i64 = q(&mut c, &["DBSIZE"]);
+        assert_eq!(keys, 2, "{name}");
+        let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
+        wait_rewrite(&mut c);
+        assert_eq!(
+            manifest(server.dir()),
+            [
+                "file appendonly.aof.3.base.rdb seq 3 type b",
+                "file appendonly.aof.1.incr.aof seq 1 type i"
+            ],
+            "{name}"
+        );
+    }
+}

@@ -683,6 +683,9 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
         return Err("a child process is already active".to_owned());
     }
     let dir = aof_dir(&srv.config);
+    if srv.persistence.aof.is_none() && !srv.config.appendonly {
+        return rewrite_offline(srv, dir);
+    }
     if srv.persistence.aof.is_none() {
         // Turning the AOF on at runtime: collect writes in a temporary
         // INCR file until this rewrite's base exists.
@@ -756,6 +759,73 @@ pub fn start_aof(srv: &mut Server) -> Result<(), String> {
     rewrite_background(srv)
 }
 
+/// BGREWRITEAOF while the AOF is off, as Redis: a new base is written into
+/// the AOF directory and named in its manifest (every INCR file becomes
+/// history), and the AOF stays off.
+fn rewrite_offline(srv: &mut Server, dir: PathBuf) -> Result<(), String> {
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return Err(format!("cannot create {}: {e}", dir.display()));
+    }
+    srv.persistence.aof_rewrites += 1;
+    let preamble = srv.config.aof_use_rdb_preamble;
+    let (ks, log, config) = (&srv.ks, &srv.log, &srv.config);
+    let forked = child::fork(&[], || {
+        child_write(log, "AOF base", || {
+            let temp = dir.join(aof::temp_rewrite_name(std::process::id() as libc::pid_t));
+            write_aof_base(ks, &temp, preamble, config)
+        })
+    });
+    match forked {
+        Ok(child) => {
+            srv.log.notice(
+                "Background append only file rewriting started",
+                &[("pid", Field::Int(i64::from(child.pid)))],
+            );
+            srv.persistence.aof_rewrite_scheduled = false;
+            srv.persistence
+                .started(child, ChildKind::AofRewrite { preamble }, false);
+            Ok(())
+        }
+        Err(e) => {
+            srv.persistence.aof_last_rewrite_ok = false;
+            srv.log.warning(
+                "Can't rewrite append only file in background: fork failed",
+                &[("error", Field::Str(&e.to_string()))],
+            );
+            Err(e.to_string())
+        }
+    }
+}
+
+/// The end of [`rewrite_offline`]'s child: its file becomes the base.
+fn finish_offline_rewrite(
+    srv: &mut Server,
+    pid: libc::pid_t,
+    preamble: bool,
+    auto_gc: bool,
+) -> Result<Vec<String>, String> {
+    let dir = aof_dir(&srv.config);
+    let prefix = srv.config.appendfilename.clone();
+    let mut manifest = read_manifest(&dir, &prefix).map_err(|e| e.to_string())?;
+    let base = manifest.new_base(&prefix, preamble);
+    std::fs::rename(dir.join(aof::temp_rewrite_name(pid)), dir.join(&base))
+        .map_err(|e| format!("cannot rename the temporary AOF base file into {base}: {e}"))?;
+    let mut notes = vec![format!(
+        "Successfully renamed the temporary AOF base file into {base}"
+    )];
+    manifest.retire_rewritten_incr(false);
+    if auto_gc {
+        for old in std::mem::take(&mut manifest.history) {
+            notes.push(format!("Removing the history file {}", old.name));
+            let _ = std::fs::remove_file(dir.join(&old.name));
+        }
+    }
+    manifest
+        .persist(&dir, &prefix)
+        .map_err(|e| format!("cannot write the AOF manifest: {e}"))?;
+    Ok(notes)
+}
+
 /// CONFIG SET appendonly no: write and fsync what is pending, close.
 pub fn stop_aof(srv: &mut Server) {
     if matches!(
@@ -827,11 +897,13 @@ fn remove_child_files(srv: &mut Server, pid: libc::pid_t, kind: ChildKind) {
         ChildKind::Rdb => {
             let _ = std::fs::remove_file(srv.config.dir.join(format!("temp-{pid}.rdb")));
         }
-        ChildKind::AofRewrite { .. } => {
-            if let Some(aof) = &srv.persistence.aof {
-                aof.abandon_rewrite(pid);
+        ChildKind::AofRewrite { .. } => match &srv.persistence.aof {
+            Some(aof) => aof.abandon_rewrite(pid),
+            None => {
+                let _ =
+                    std::fs::remove_file(aof_dir(&srv.config).join(aof::temp_rewrite_name(pid)));
             }
-        }
+        },
     }
 }
 
@@ -987,6 +1059,9 @@ fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: b
         (Exit::Code(0), Some(aof)) => aof
             .finish_rewrite(pid, preamble, auto_gc)
             .map_err(|e| e.to_string()),
+        (Exit::Code(0), None) if !srv.config.appendonly => {
+            finish_offline_rewrite(srv, pid, preamble, auto_gc)
+        }
         (Exit::Code(0), None) => Err("the AOF was turned off".to_owned()),
         (Exit::Code(code), _) => Err(format!("the child exited with status {code}")),
         (Exit::Signal(signal), _) => Err(format!("the child was terminated by signal {signal}")),
@@ -1142,28 +1217,36 @@ pub fn reload(srv: &mut Server, nosave: bool, noflush: bool) -> Result<(), Strin
 
 /// DEBUG LOADAOF: write out the AOF, empty the keyspace, replay the AOF.
 pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
-    let Some(aof) = srv.persistence.aof.as_mut() else {
-        return Ok(());
-    };
-    aof.flush(
-        &mut srv.feed.aof.buf,
-        crate::server::config::Fsync::Always,
-        true,
-        false,
-    )
-    .map_err(strerror)?;
-    // What the writer thread still holds must be in the files we read.
-    aof.drain_writes();
-    let dir = aof.dir.clone();
-    let manifest = aof.manifest.clone();
+    if let Some(aof) = srv.persistence.aof.as_mut() {
+        aof.flush(
+            &mut srv.feed.aof.buf,
+            crate::server::config::Fsync::Always,
+            true,
+            false,
+        )
+        .map_err(strerror)?;
+        // What the writer thread still holds must be in the files we read.
+        aof.drain_writes();
+    }
+    // As Redis: the manifest on disk says what to load (the temporary INCR
+    // file of an AOF being turned on is not in it), whether the AOF is on
+    // or not.
+    let dir = aof_dir(&srv.config);
+    let manifest = read_manifest(&dir, &srv.config.appendfilename).map_err(|e| e.to_string())?;
     for db in &mut srv.ks.dbs {
         db.clear();
     }
-    let truncated_ok = srv.config.aof_load_truncated;
-    let active = std::mem::replace(&mut srv.feed.aof.active, false);
-    let result = aof_load::load(srv, &dir, &manifest, truncated_ok);
-    srv.feed.aof.active = active;
-    result.map(|_| ()).map_err(|e| e.to_string())
+    if !manifest.is_empty() {
+        let truncated_ok = srv.config.aof_load_truncated;
+        let active = std::mem::replace(&mut srv.feed.aof.active, false);
+        let result = aof_load::load(srv, &dir, &manifest, truncated_ok);
+        srv.feed.aof.active = active;
+        result.map_err(|e| e.to_string())?;
+    }
+    srv.signals.dirty = 0;
+    srv.log
+        .warning("Append Only File loaded by DEBUG LOADAOF", &[]);
+    Ok(())
 }
 
 /// INFO persistence, with Redis's field names (and one of sonde's own).
