@@ -825,21 +825,6 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     client.reply.ok();
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_scan_cursor as scan_cursor;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(scan_cursor(b"0"), Some(0));
-        assert_eq!(scan_cursor(b"+5"), Some(5));
-        assert_eq!(scan_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(scan_cursor(b"18446744073709551616"), None);
-        assert_eq!(scan_cursor(b"1x"), None);
-        assert_eq!(scan_cursor(b""), None);
-    }
-}
-
 /// What Redis logs when a serialized value of this RDB type fails its
 /// checks (its rdbLoadObject messages, which tests and operators grep).
 fn integrity_message(rdb_type: Option<u8>) -> &'static str {
@@ -855,5 +840,20 @@ fn integrity_message(rdb_type: Option<u8>) -> &'static str {
         Some(17) => "Zset listpack integrity check failed.",
         Some(18) => "Listpack integrity check failed.",
         _ => "Bad data format.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_scan_cursor as scan_cursor;
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(scan_cursor(b"0"), Some(0));
+        assert_eq!(scan_cursor(b"+5"), Some(5));
+        assert_eq!(scan_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(scan_cursor(b"18446744073709551616"), None);
+        assert_eq!(scan_cursor(b"1x"), None);
+        assert_eq!(scan_cursor(b""), None);
     }
 }
