@@ -458,3 +458,30 @@ fn bgrewriteaof_with_the_aof_off_writes_a_base_and_leaves_it_off() {
         );
     }
 }
+
+#[test]
+fn turning_aof_auto_gc_back_on_deletes_the_history_at_once() {
+    for server in Server::both(&["--appendonly", "yes", "--aof-disable-auto-gc", "yes"]) {
+        let name = server.name();
+        let mut c = server.client();
+        wait_rewrite(&mut c);
+        for _ in 0..2 {
+            let _: String = q(&mut c, &["BGREWRITEAOF"]);
+            wait_rewrite(&mut c);
+        }
+        let kept = manifest(server.dir());
+        assert!(
+            kept.iter().any(|l| l.ends_with("type h")),
+            "{name}: {kept:?}"
+        );
+        let _: () = q(&mut c, &["CONFIG", "SET", "aof-disable-auto-gc", "no"]);
+        let now = manifest(server.dir());
+        assert_eq!(now.len(), 2, "{name}: {now:?}");
+        wait_until("the history files to go", || {
+            std::fs::read_dir(server.dir().join("appendonlydir"))
+                .expect("aof dir")
+                .count()
+                == 3
+        });
+    }
+}

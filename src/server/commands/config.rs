@@ -134,6 +134,15 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
         }
         Apply::Notifications => srv.configure_notifications(),
         Apply::AofTimestamps => srv.feed.aof_timestamps = srv.config.aof_timestamp_enabled,
+        Apply::AofAutoGc => {
+            if !srv.config.aof_disable_auto_gc
+                && let Some(aof) = srv.persistence.aof.as_mut()
+            {
+                for note in aof.delete_history() {
+                    srv.log.notice(&note, &[]);
+                }
+            }
+        }
         Apply::OomScore => {
             let class = super::super::oom::own_class(srv);
             super::super::oom::apply(srv, class).map_err(|e| {

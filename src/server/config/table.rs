@@ -103,6 +103,8 @@ pub enum Apply {
     OomScore,
     /// `#TS:` annotations in the AOF (`aof-timestamp-enabled`).
     AofTimestamps,
+    /// `aof-disable-auto-gc no` deletes the history files at once.
+    AofAutoGc,
 }
 
 /// One parameter.
@@ -770,7 +772,8 @@ pub static PARAMS: &[Param] = &[
         M,
         Kind::Bool(false),
         b!(aof_disable_auto_gc),
-    ),
+    )
+    .apply(Apply::AofAutoGc),
     p("aof-rewrite-incremental-fsync", M, Kind::Bool(true), Kept),
     p("rdb-save-incremental-fsync", M, Kind::Bool(true), Kept),
     // Scripting.
