@@ -95,6 +95,8 @@ pub struct Client {
     pub is_master: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
     pub waiting: Option<super::state::replication::Wait>,
+    /// CLIENT TRACKING on: the client's tracking mode.
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -143,6 +145,7 @@ impl Client {
             replica: None,
             is_master: false,
             waiting: None,
+            tracking: None,
         }
     }
 
@@ -310,6 +313,15 @@ impl Client {
         if self.blocked.is_some() {
             flags.push('b');
         }
+        if let Some(t) = self.tracking.as_ref() {
+            flags.push('t');
+            if t.broken_redirect {
+                flags.push('R');
+            }
+            if t.bcast {
+                flags.push('B');
+            }
+        }
         if self.close_after_reply {
             flags.push('c');
         }
@@ -347,7 +359,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
-             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
             self.id,
             self.addr(),
             self.laddr(),
@@ -373,6 +385,7 @@ impl Client {
             self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
             events,
             self.last_command,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             if self.reply.resp3 { 3 } else { 2 },
         )
     }

@@ -51,6 +51,7 @@ fn type_number(value: &Value) -> u32 {
         Value::SetInts(_) | Value::SetTable(_) => 2,
         Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => 3,
         Value::HashPacked(_) | Value::HashTable(_) => 4,
+        Value::Stream(_) => 6,
         Value::Opaque(o) if o.type_name == "stream" => 6,
         Value::Opaque(_) => 5,
     }
@@ -95,9 +96,26 @@ fn object_digest(digest: &mut Digest, value: &Value, has_expire: bool) {
                 }
             }
         }
-        // Streams and module values are kept in their RDB form: their
-        // serialized bytes stand in for Redis's walk over the entries, so
-        // the digest still changes whenever the value does.
+        // Entries in order: "<ms>.<seq>", then each field and value (the
+        // consumer groups are not part of Redis's digest).
+        Value::Stream(s) => {
+            let all = s.range(
+                crate::server::types::stream::MIN_ID,
+                crate::server::types::stream::MAX_ID,
+                usize::MAX,
+                false,
+            );
+            for (id, fields) in all {
+                mix_digest(digest, format!("{}.{}", id.ms, id.seq).as_bytes());
+                for (field, value) in &fields {
+                    mix_digest(digest, field);
+                    mix_digest(digest, value);
+                }
+            }
+        }
+        // Module values are kept in their RDB form: their serialized bytes
+        // stand in for Redis's walk, so the digest still changes whenever
+        // the value does.
         Value::Opaque(o) => mix_digest(digest, &o.data),
     }
     if has_expire {

@@ -24,7 +24,9 @@ pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
+pub mod tracking;
 pub mod transactions;
 pub mod written;
 pub mod zsets;
@@ -58,6 +60,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    streams::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.
