@@ -1395,7 +1395,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__replica__subcmd__tail)
-            opts="-h -p -s -a -n -u -V --announce-port --announce-ip --resume --rdb --ack --lag-interval --max-lag --command --match --db --all --count --duration --timeout --top --separator --depth --sketch-size --interval --host --port --unix-socket --password --pass --user --askpass --uri --tls --cacert --cacertdir --cert --key --sni --insecure --connect-timeout --help --format --version"
+            opts="-h -p -s -a -n -u -V --announce-port --announce-ip --resume --rdb --ack --lag-interval --max-lag --command --match --db --all --count --duration --timeout --metrics-port --top --separator --depth --sketch-size --interval --host --port --unix-socket --password --pass --user --askpass --uri --tls --cacert --cacertdir --cert --key --sni --insecure --connect-timeout --help --format --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1450,6 +1450,10 @@ _sonde() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1669,7 +1673,7 @@ _sonde() {
             return 0
             ;;
         sonde__subcmd__resp__subcmd__sniff)
-            opts="-i -p -h -V --interface --port --host --pcap --filter --write --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --top --separator --depth --sketch-size --interval --format --help --version"
+            opts="-i -p -h -V --interface --port --host --pcap --filter --write --duration --count --slower-than --command --summary-only --buffer-size --max-frame --max-reorder --max-connections --idle-timeout --metrics-port --top --separator --depth --sketch-size --interval --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1740,6 +1744,10 @@ _sonde() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -73,6 +73,7 @@ complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcom
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-reorder -d 'Most out-of-order bytes held per direction while waiting for a missing segment' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l max-connections -d 'Most connections tracked at once (the least recently active is dropped to make room)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l idle-timeout -d 'Forget a connection idle for this many seconds' -r
+complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l metrics-port -d 'Serve Prometheus metrics (packets, bytes, frames and commands per second, latency, hot keys) at http://127.0.0.1:PORT/metrics while capturing live' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l top -d 'Rows in each hot-key list (keys, prefixes, clients, slow keys)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l separator -d 'What separates the parts of a key, for the prefix report (as in `rdb inspect`; empty: no prefix report)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand resp; and __fish_seen_subcommand_from sniff" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r
@@ -327,6 +328,7 @@ complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_sub
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l count -d 'Stop after reporting N commands' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l duration -d 'Stop after SECS seconds' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l timeout -d 'Give up on a connection after SECS without data from the master (masters ping replicas every 10 s by default), and on connecting' -r
+complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l metrics-port -d 'Serve Prometheus metrics (offsets, lag, bytes, commands per second, hot keys) at http://127.0.0.1:PORT/metrics while the tail runs' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l top -d 'Rows in each hot-key list (keys, prefixes, clients, slow keys)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l separator -d 'What separates the parts of a key, for the prefix report (as in `rdb inspect`; empty: no prefix report)' -r
 complete -c sonde -n "__fish_sonde_using_subcommand replica; and __fish_seen_subcommand_from tail" -l depth -d 'How many leading key parts make a prefix (prefixes of 1..=DEPTH parts are reported)' -r

@@ -10,13 +10,15 @@ set -euo pipefail
 # first, so a toolchain it installed wins over an older distribution cargo.
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "setup: checking for a C compiler, Rust >= 1.93, redis-server 7.0, redis-tools, tcpdump" >&2
+echo "setup: checking for a C compiler, Rust >= 1.93, redis-server 7.0, redis-tools, redis-sentinel, tcpdump" >&2
 
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-check-rdb >/dev/null 2>&1 || missing+=(redis-tools)
+# The Sentinel tests run three real redis-sentinel processes.
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || missing+=(tcpdump)
 # scripts/bench-connect.sh makes its TLS certificates with the openssl CLI
 # (the tests use rcgen).
@@ -42,6 +44,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # so stop the one we just installed.
   if [[ " ${missing[*]} " == *" redis-server "* ]]; then
     $sudo service redis-server stop >/dev/null 2>&1 || $sudo systemctl stop redis-server >/dev/null 2>&1 || true
+  fi
+  # Likewise the system sentinel on 26379.
+  if [[ " ${missing[*]} " == *" redis-sentinel "* ]]; then
+    $sudo service redis-sentinel stop >/dev/null 2>&1 || $sudo systemctl stop redis-sentinel >/dev/null 2>&1 || true
   fi
 fi
 

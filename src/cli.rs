@@ -682,6 +682,12 @@ pub struct RespSniffArgs {
     #[arg(long, default_value_t = 300, value_name = "S")]
     pub idle_timeout: u64,
 
+    /// Serve Prometheus metrics (packets, bytes, frames and commands per
+    /// second, latency, hot keys) at http://127.0.0.1:PORT/metrics while
+    /// capturing live
+    #[arg(long, value_name = "PORT")]
+    pub metrics_port: Option<u16>,
+
     #[command(flatten)]
     pub hot: HotArgs,
 }
@@ -836,6 +842,11 @@ pub struct ReplicaTailArgs {
     /// (masters ping replicas every 10 s by default), and on connecting
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
     pub timeout: std::time::Duration,
+
+    /// Serve Prometheus metrics (offsets, lag, bytes, commands per second,
+    /// hot keys) at http://127.0.0.1:PORT/metrics while the tail runs
+    #[arg(long, value_name = "PORT")]
+    pub metrics_port: Option<u16>,
 
     #[command(flatten)]
     pub hot: HotArgs,

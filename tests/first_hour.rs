@@ -174,3 +174,102 @@ fn cargo_toml_states_the_rust_version() {
     let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
     assert!(manifest.contains("rust-version = \"1.93\""));
 }
+
+/// An append-only directory (manifest and one incremental file) of
+/// `commands` SETs over `keys` keys.
+fn aof_dir(dir: &std::path::Path, commands: usize, keys: usize) {
+    use std::io::Write;
+    let aof = dir.join("appendonlydir");
+    std::fs::create_dir_all(&aof).unwrap();
+    std::fs::write(
+        aof.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(aof.join("appendonly.aof.1.incr.aof")).unwrap(),
+    );
+    out.write_all(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n").unwrap();
+    for i in 0..commands {
+        let key = format!("key:{}", i % keys);
+        let value = format!("value:{i}");
+        write!(
+            out,
+            "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
+            key.len(),
+            value.len()
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+}
+
+#[test]
+fn loading_an_append_only_file_logs_its_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    aof_dir(dir.path(), 300_000, 1000);
+    let port = crate::common::free_port().to_string();
+    let mut child = sonde()
+        .args([
+            "serve",
+            "--port",
+            &port,
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+        ])
+        .args(["--log-format", "json"])
+        .env("SONDE_LOADING_EVERY_MS", "1")
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    while stderr.read_line(&mut log).unwrap() > 0 {
+        if log.contains("Ready to accept connections") {
+            break;
+        }
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    stderr.read_to_string(&mut log).unwrap();
+    child.wait().unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let size = std::fs::metadata(dir.path().join("appendonlydir/appendonly.aof.1.incr.aof"))
+        .unwrap()
+        .len() as i64;
+    let announced = lines
+        .iter()
+        .find(|l| l["msg"] == "Loading the persisted dataset")
+        .unwrap_or_else(|| panic!("no announcement: {log}"));
+    assert_eq!(announced["bytes"], size, "{log}");
+    let progress: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["msg"] == "Loading the dataset")
+        .collect();
+    assert!(!progress.is_empty(), "no progress line: {log}");
+    let mut last = (0.0, 0);
+    for p in &progress {
+        let percent: f64 = p["percent"].as_str().unwrap().parse().unwrap();
+        let commands = p["commands"].as_i64().unwrap_or(0);
+        assert!((0.0..=100.0).contains(&percent), "{p}");
+        assert!(p["bytes"].as_i64().unwrap() <= size, "{p}");
+        assert!(percent >= last.0 && commands >= last.1, "{log}");
+        last = (percent, commands);
+    }
+    assert!(
+        last.0 > 0.0 && last.1 > 0,
+        "no progress through the file: {log}"
+    );
+    let loaded = lines
+        .iter()
+        .find(|l| l["msg"] == "DB loaded from append only file")
+        .unwrap_or_else(|| panic!("not loaded: {log}"));
+    assert_eq!(loaded["commands"], 300_001, "{log}");
+    assert_eq!(loaded["keys"], 1000, "{log}");
+}

@@ -1194,3 +1194,84 @@ fn a_closed_stdout_ends_the_tail_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("reconnecting"), "{stderr}");
 }
+
+#[test]
+fn metrics_port_serves_offsets_lag_throughput_and_hot_keys() {
+    use crate::common::prometheus::{scrape, value};
+    let master = quiet_master(&[]);
+    let metrics_port = free_port();
+    let port = metrics_port.to_string();
+    let tail = TailRun::start(&[
+        &master.addr(),
+        "--format",
+        "json",
+        "--metrics-port",
+        &port,
+        "--lag-interval",
+        "0.2",
+    ]);
+    let mut conn = master.client();
+    wait_online(&mut conn);
+    for i in 0..30 {
+        set(&mut conn, "hot:key", &i.to_string());
+    }
+    for i in 0..5 {
+        set(&mut conn, &format!("cold:{i}"), "v");
+    }
+    let _: i64 = redis::cmd("INCR").arg("counter").query(&mut conn).unwrap();
+    let target = master_offset(&mut conn) as f64;
+    let mut last = None;
+    wait_until("the metrics page to reach the master's offset", || {
+        last = scrape(metrics_port);
+        last.as_ref().is_some_and(|s| {
+            value(s, "sonde_replica_tail_offset", &[]) == Some(target)
+                && value(s, "sonde_replica_tail_master_offset", &[]) == Some(target)
+                && value(s, "sonde_replica_tail_lag_bytes", &[]) == Some(0.0)
+        })
+    });
+    let s = last.unwrap();
+    let get = |name: &str, labels: &[(&str, &str)]| {
+        value(&s, name, labels).unwrap_or_else(|| panic!("no sample {name} {labels:?}"))
+    };
+    assert_eq!(get("sonde_replica_tail_streaming", &[]), 1.0);
+    assert_eq!(
+        get(
+            "sonde_replica_tail_command_calls_total",
+            &[("command", "SET")]
+        ),
+        35.0
+    );
+    assert_eq!(
+        get(
+            "sonde_replica_tail_command_calls_total",
+            &[("command", "INCR")]
+        ),
+        1.0
+    );
+    assert!(get("sonde_replica_tail_commands_shown_total", &[]) >= 36.0);
+    assert!(get("sonde_replica_tail_frames_total", &[]) >= 36.0);
+    assert!(get("sonde_replica_tail_bytes_total", &[]) > 36.0 * 20.0);
+    assert_eq!(get("sonde_replica_tail_full_resyncs_total", &[]), 1.0);
+    assert_eq!(get("sonde_replica_tail_disconnects_total", &[]), 0.0);
+    assert!(get("sonde_replica_tail_commands_per_second", &[]) >= 0.0);
+    assert_eq!(
+        get("sonde_replica_tail_hot_key_commands", &[("key", "hot:key")]),
+        30.0
+    );
+    assert_eq!(
+        get("sonde_replica_tail_hot_key_commands", &[("key", "counter")]),
+        1.0
+    );
+    assert!(
+        s.docs.contains_key("sonde_replica_tail_lag_seconds"),
+        "{:?}",
+        s.docs
+    );
+    tail.interrupt();
+    let (status, _, stderr) = tail.finish();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("metrics at http://127.0.0.1:{port}/metrics")),
+        "{stderr}"
+    );
+}

@@ -19,7 +19,7 @@ use pcap_file::pcap::{PcapPacket, PcapReader, PcapWriter};
 use serde_json::Value;
 
 use crate::common::redis_server::require_tool;
-use crate::common::{RedisServer, assert_exit, run, sonde, text};
+use crate::common::{RedisServer, assert_exit, free_port, run, sonde, text};
 
 /// May this process open a packet socket? Under CI=true the answer must be
 /// yes, so the tests never skip there. A skip is written straight to the
@@ -872,4 +872,93 @@ fn bad_capture_files() {
     // Joined mid-stream: no database known.
     assert_eq!(cmds[0]["db"], Value::Null);
     assert_eq!(summary(&events)["connections"]["mid_stream"], 1);
+}
+
+#[test]
+fn metrics_port_serves_counts_rates_latency_and_hot_keys() {
+    use crate::common::prometheus::{scrape, value};
+    let test = "metrics_port_serves_counts_rates_latency_and_hot_keys";
+    if !can_capture(test) {
+        return;
+    }
+    let server = RedisServer::start(&[]);
+    let metrics_port = free_port();
+    let mport = metrics_port.to_string();
+    let sniff = LiveSniff::start(&[
+        "--port",
+        &server.port.to_string(),
+        "--summary-only",
+        "--metrics-port",
+        &mport,
+    ]);
+    let mut con = server.client();
+    for i in 0..20 {
+        let _: () = redis::cmd("SET")
+            .arg("hot:key")
+            .arg(i)
+            .query(&mut con)
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let _: Option<String> = redis::cmd("GET").arg("other").query(&mut con).unwrap();
+    }
+    let _: redis::RedisResult<i64> = redis::cmd("INCR")
+        .arg("hot:key:x")
+        .arg("extra")
+        .query(&mut con);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let s = loop {
+        let s = scrape(metrics_port);
+        if let Some(s) = s
+            && value(&s, "sonde_sniff_command_calls_total", &[("command", "SET")]) == Some(20.0)
+            && value(
+                &s,
+                "sonde_sniff_command_calls_total",
+                &[("command", "INCR")],
+            ) == Some(1.0)
+        {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the metrics page never counted the commands"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let get = |name: &str, labels: &[(&str, &str)]| {
+        value(&s, name, labels).unwrap_or_else(|| panic!("no sample {name} {labels:?}"))
+    };
+    assert_eq!(
+        get("sonde_sniff_command_calls_total", &[("command", "GET")]),
+        3.0
+    );
+    assert!(get("sonde_sniff_commands_total", &[]) >= 24.0);
+    // INCR with an extra argument: an error reply, counted as such.
+    assert_eq!(
+        get("sonde_sniff_command_errors_total", &[("command", "INCR")]),
+        1.0
+    );
+    assert_eq!(
+        get("sonde_sniff_command_errors_total", &[("command", "SET")]),
+        0.0
+    );
+    assert!(get("sonde_sniff_packets_total", &[]) >= 48.0);
+    assert!(get("sonde_sniff_bytes_total", &[("direction", "request")]) > 20.0 * 30.0);
+    assert!(get("sonde_sniff_bytes_total", &[("direction", "reply")]) >= 20.0 * 5.0);
+    assert!(get("sonde_sniff_commands_per_second", &[]) >= 0.0);
+    let p99 = get(
+        "sonde_sniff_command_latency_seconds",
+        &[("command", "SET"), ("quantile", "0.99")],
+    );
+    assert!(p99 > 0.0 && p99 < 10.0, "{p99}");
+    assert_eq!(
+        get("sonde_sniff_hot_key_commands", &[("key", "hot:key")]),
+        20.0
+    );
+    assert_eq!(
+        get("sonde_sniff_hot_key_commands", &[("key", "other")]),
+        3.0
+    );
+    let events = sniff.stop();
+    assert_eq!(by_command(summary(&events)).get("SET"), Some(&20));
 }

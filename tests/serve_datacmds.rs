@@ -421,6 +421,15 @@ fn diagnostic_texts_match_redis() {
         LOLWUT
         LOLWUT VERSION 7
         LOLWUT VERSION x
+        LOLWUT VERSION 5 66 8 2
+        LOLWUT VERSION 5 30 3 1
+        LOLWUT VERSION 5 1000 200 2
+        LOLWUT VERSION 5 0 -3 0
+        LOLWUT VERSION 5 20 3 1 extra
+        LOLWUT VERSION 5 x
+        LOLWUT VERSION 6 10 x
+        LOLWUT VERSION 4
+        LOLWUT VERSION -1
         MEMORY DOCTOR
         ?MEMORY MALLOC-STATS
         LATENCY DOCTOR
@@ -428,4 +437,355 @@ fn diagnostic_texts_match_redis() {
         LATENCY DOCTOR
         "#,
     );
+}
+
+/// The shape of a LOLWUT drawing: per line, its braille characters or its
+/// cells (one escape sequence pair each) and which grays they use; the
+/// caption lines as they are.
+fn lolwut_shape(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            if line.contains('\x1b') {
+                let cells = line.matches(" \x1b[0m").count();
+                let grays = ["0;30;40m", "0;90;100m", "0;37;47m", "0;97;107m"]
+                    .iter()
+                    .filter(|g| line.contains(*g))
+                    .count();
+                format!("{cells} cells, at most 4 grays: {}", grays <= 4)
+            } else if line.chars().all(|c| ('\u{2800}'..='\u{28ff}').contains(&c)) {
+                format!("{} braille", line.chars().count())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn lolwut_drawings_have_the_shape_of_redis() {
+    let (redis, sonde) = (RedisServer::start(&[]), SondeServer::start(&[]));
+    let (mut r, mut s) = (redis.client(), sonde.client());
+    for args in [
+        &["VERSION", "5"][..],
+        &["VERSION", "5", "40", "5", "9"],
+        &["VERSION", "6"],
+        &["VERSION", "6", "33", "7"],
+        &["VERSION", "6", "1", "1"],
+    ] {
+        let ask = |con: &mut redis::Connection| -> String {
+            redis::cmd("LOLWUT").arg(args).query(con).unwrap()
+        };
+        let (theirs, ours) = (ask(&mut r), ask(&mut s));
+        assert_eq!(
+            lolwut_shape(&ours),
+            lolwut_shape(&theirs),
+            "LOLWUT {args:?}\n{ours}"
+        );
+    }
+    // The skyline is drawn at random, as Redis does: two drawings differ.
+    let a: String = redis::cmd("LOLWUT")
+        .arg(&["VERSION", "6"][..])
+        .query(&mut s)
+        .unwrap();
+    let b: String = redis::cmd("LOLWUT")
+        .arg(&["VERSION", "6"][..])
+        .query(&mut s)
+        .unwrap();
+    assert_ne!(a, b);
+}
+
+/// LATENCY GRAPH draws Redis's sparkline of an event's samples. The
+/// samples are real sleeps a second apart, so their milliseconds and ages
+/// vary a little between runs: digits are masked, the drawing is compared.
+#[test]
+fn latency_graph_draws_the_sparkline_of_redis() {
+    let debug = ["--enable-debug-command", "yes"];
+    let (redis, sonde) = (RedisServer::start(&debug), SondeServer::start(&debug));
+    let draw = |addr: &str| -> Vec<Vec<u8>> {
+        let mut conn = Conn::open(addr);
+        let mut replies = vec![conn.call(&args("LATENCY GRAPH command"))];
+        conn.call(&args("CONFIG SET latency-monitor-threshold 5"));
+        // The middle sample sits mid-step (6.5 of 12 between the lowest
+        // and the highest), so a sleep that overruns by up to 20 ms draws
+        // the same column.
+        for (i, sleep) in ["0.5", "0.02", "0.28"].iter().enumerate() {
+            if i > 0 {
+                std::thread::sleep(Duration::from_millis(1100));
+            }
+            let reply = conn.call(&args(&format!("DEBUG SLEEP {sleep}")));
+            assert_eq!(reply, b"+OK\r\n");
+        }
+        replies.push(conn.call(&args("LATENCY GRAPH command")));
+        replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
+        replies.push(conn.call(&args("LATENCY GRAPH")));
+        replies.push(conn.call(&args("LATENCY HELP")));
+        // RESP3: a verbatim string.
+        conn.call(&args("HELLO 3"));
+        replies.push(conn.call(&args("LATENCY GRAPH command")));
+        replies.push(conn.call(&args("LATENCY GRAPH nosuch")));
+        replies
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .map(|&b| if b.is_ascii_digit() { b'9' } else { b })
+                    .collect()
+            })
+            .collect()
+    };
+    let (theirs, ours) = (draw(&redis.addr()), draw(&sonde.addr()));
+    for (t, o) in theirs.iter().zip(&ours) {
+        assert_eq!(
+            String::from_utf8_lossy(o),
+            String::from_utf8_lossy(t),
+            "sonde's reply, then redis-server's"
+        );
+    }
+    let graph = String::from_utf8_lossy(&ours[1]);
+    assert!(graph.contains("#"), "{graph}");
+    assert!(
+        ours[5].starts_with(b"="),
+        "{}",
+        String::from_utf8_lossy(&ours[5])
+    );
+}
+
+/// LATENCY HISTOGRAM's reply read as (name, calls, [(bound µs, cumulative
+/// count)]) per command.
+type Histograms = Vec<(String, i64, Vec<(i64, i64)>)>;
+
+fn histograms(value: redis::Value) -> Histograms {
+    use redis::Value;
+    let pairs = |v: Value| -> Vec<(Value, Value)> {
+        let Value::Array(items) = v else {
+            panic!("not a flat map: {v:?}")
+        };
+        assert_eq!(items.len() % 2, 0);
+        let mut it = items.into_iter();
+        std::iter::from_fn(|| Some((it.next()?, it.next()?))).collect()
+    };
+    let text = |v: &Value| match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        v => panic!("not a bulk string: {v:?}"),
+    };
+    let int = |v: &Value| match v {
+        Value::Int(n) => *n,
+        v => panic!("not an integer: {v:?}"),
+    };
+    pairs(value)
+        .into_iter()
+        .map(|(name, body)| {
+            let body = pairs(body);
+            assert_eq!(text(&body[0].0), "calls");
+            assert_eq!(text(&body[1].0), "histogram_usec");
+            let buckets = pairs(body[1].1.clone())
+                .iter()
+                .map(|(b, c)| (int(b), int(c)))
+                .collect();
+            (text(&name), int(&body[0].1), buckets)
+        })
+        .collect()
+}
+
+/// LATENCY HISTOGRAM reports the commands and subcommands Redis reports,
+/// with their calls; durations vary, so each histogram is checked for the
+/// shape Redis gives it: bounds among its power-of-two steps, cumulative
+/// counts growing to the call count, a 5 ms sleep at or above 5 ms.
+#[test]
+fn latency_histogram_reports_what_redis_reports() {
+    let debug = ["--enable-debug-command", "yes"];
+    let (redis, sonde) = (RedisServer::start(&debug), SondeServer::start(&debug));
+    // Redis's bucket bounds in µs: 1, 2, 4, 8, 16, 33, 66, ... 1082130.
+    let bounds: Vec<i64> = (0..21)
+        .map(|i| ((1024i64 << i) + (1024i64 << i) / 128 - 1) / 1000)
+        .collect();
+    assert_eq!(&bounds[..7], &[1, 2, 4, 8, 16, 33, 66]);
+    let run = |mut con: redis::Connection| -> Vec<Histograms> {
+        let mut q = |line: &str| -> redis::Value {
+            let mut parts = line.split(' ');
+            let mut cmd = redis::cmd(parts.next().unwrap());
+            for p in parts {
+                cmd.arg(p);
+            }
+            cmd.query(&mut con).unwrap()
+        };
+        q("CONFIG RESETSTAT");
+        let mut out = vec![histograms(q("LATENCY HISTOGRAM"))];
+        for line in ["SET a b", "SET c d", "GET a", "CLIENT ID", "CLIENT LIST"] {
+            q(line);
+        }
+        q("DEBUG SLEEP 0.005");
+        for line in [
+            "LATENCY HISTOGRAM set get",
+            "LATENCY HISTOGRAM hset",
+            "LATENCY HISTOGRAM blabla SET blabla2",
+            "LATENCY HISTOGRAM client",
+            "LATENCY HISTOGRAM client|id",
+            "LATENCY HISTOGRAM",
+        ] {
+            out.push(histograms(q(line)));
+        }
+        out
+    };
+    let (theirs, ours) = (run(redis.client()), run(sonde.client()));
+    // DEBUG's subcommands are entries of their own in sonde's table
+    // ("debug|sleep"), one command in Redis's ("debug").
+    let names = |h: &Histograms, sorted: bool| {
+        let mut v: Vec<(String, i64)> = h
+            .iter()
+            .filter(|(n, _, _)| !n.starts_with("debug"))
+            .map(|(n, c, _)| (n.clone(), *c))
+            .collect();
+        if sorted {
+            v.sort();
+        }
+        v
+    };
+    for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+        // Subcommands and all commands come in the order of Redis's hash
+        // tables: compare those as sets.
+        let sorted = i >= 4;
+        assert_eq!(names(o, sorted), names(t, sorted), "query {i}: {o:?}");
+        for (name, calls, buckets) in o {
+            assert!(!buckets.is_empty(), "{name}");
+            assert!(
+                buckets
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
+            );
+            assert!(
+                buckets.iter().all(|(b, _)| bounds.contains(b)),
+                "{name}: {buckets:?}"
+            );
+            assert_eq!(buckets.last().unwrap().1, *calls, "{name}");
+        }
+    }
+    assert_eq!(names(&ours[0], false), [("config|resetstat".to_owned(), 1)]);
+    let all = |h: &Histograms| h.iter().any(|(n, _, _)| n.starts_with("debug"));
+    assert!(all(&theirs[6]) && all(&ours[6]));
+    let debug_sleep = &ours[6].iter().find(|(n, _, _)| n == "debug").unwrap().2;
+    assert!(debug_sleep[0].0 >= 8454, "{debug_sleep:?}");
+    // RESP3: maps all the way down.
+    let mut conn = Conn::open(&sonde.addr());
+    conn.call(&args("HELLO 3"));
+    let reply = conn.call(&args("LATENCY HISTOGRAM set"));
+    assert!(
+        reply.starts_with(
+            b"%1\r\n$3\r\nset\r\n%2\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n%"
+        ),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+}
+
+/// Subcommands come in the order of Redis's hash tables: sort them (by
+/// name) wherever a `subcommands` map appears, keeping those `keep` wants
+/// (sonde does not have every subcommand), and list their names in `seen`.
+fn sorted_subcommands(
+    value: redis::Value,
+    keep: &dyn Fn(&str) -> bool,
+    seen: &mut Vec<String>,
+) -> redis::Value {
+    use redis::Value;
+    let name = |v: &Value| match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        v => format!("{v:?}"),
+    };
+    let subcommands = |subs: Vec<(Value, Value)>, seen: &mut Vec<String>| {
+        let mut subs: Vec<(Value, Value)> = subs
+            .into_iter()
+            .filter(|(n, _)| keep(&name(n)))
+            .map(|(n, v)| (n, sorted_subcommands(v, keep, seen)))
+            .collect();
+        subs.sort_by_key(|(n, _)| name(n));
+        seen.extend(subs.iter().map(|(n, _)| name(n)));
+        subs
+    };
+    match value {
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::Map(subs) if name(&k) == "subcommands" => {
+                        (k, Value::Map(subcommands(subs, seen)))
+                    }
+                    v => (k, sorted_subcommands(v, keep, seen)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            // RESP2 maps are flat arrays: a subcommands key is followed by
+            // a flat array of (name, docs) pairs.
+            let mut out = Vec::new();
+            let mut items = items.into_iter();
+            while let Some(item) = items.next() {
+                let is_subs = matches!(&item, Value::BulkString(b) if b == b"subcommands");
+                out.push(sorted_subcommands(item, keep, seen));
+                if let (true, Some(Value::Array(flat))) = (is_subs, items.as_slice().first()) {
+                    let mut it = flat.clone().into_iter();
+                    let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?))).collect();
+                    let subs = subcommands(pairs, seen);
+                    out.push(Value::Array(
+                        subs.into_iter().flat_map(|(a, b)| [a, b]).collect(),
+                    ));
+                    items.next();
+                }
+            }
+            Value::Array(out)
+        }
+        other => other,
+    }
+}
+
+/// COMMAND DOCS answers what redis-server answers for every command both
+/// have: summary, since, group, complexity, doc flags, deprecation,
+/// history and the argument tree, subcommands included, in RESP2 and RESP3.
+#[test]
+fn command_docs_match_redis() {
+    let (redis, sonde) = (RedisServer::start(&[]), SondeServer::start(&[]));
+    for protocol in ["", "?protocol=resp3"] {
+        let connect = |url: String| {
+            redis::Client::open(format!("{url}{protocol}"))
+                .and_then(|c| c.get_connection())
+                .unwrap()
+        };
+        let (mut r, mut s) = (connect(redis.url()), connect(sonde.url()));
+        let list = |con: &mut redis::Connection| -> Vec<String> {
+            redis::cmd("COMMAND").arg("LIST").query(con).unwrap()
+        };
+        let theirs = list(&mut r);
+        let common: Vec<String> = list(&mut s)
+            .into_iter()
+            .filter(|name| theirs.contains(name))
+            .collect();
+        assert!(common.len() > 180, "{} commands in common", common.len());
+        for name in common
+            .iter()
+            .map(String::as_str)
+            .chain(["client|kill", "nosuch"])
+        {
+            let docs = |con: &mut redis::Connection| -> redis::Value {
+                redis::cmd("COMMAND")
+                    .arg("DOCS")
+                    .arg(name)
+                    .query(con)
+                    .unwrap()
+            };
+            let mut ours_seen = Vec::new();
+            let ours = sorted_subcommands(docs(&mut s), &|_| true, &mut ours_seen);
+            let theirs = sorted_subcommands(
+                docs(&mut r),
+                &|n| ours_seen.contains(&n.to_owned()),
+                &mut Vec::new(),
+            );
+            assert_eq!(ours, theirs, "COMMAND DOCS {name} {protocol}");
+        }
+    }
+    // The whole table in one reply holds every command.
+    let mut conn = Conn::open(&sonde.addr());
+    let all = conn.call(&args("COMMAND DOCS"));
+    let count = conn.call(&args("COMMAND COUNT"));
+    let count: usize = String::from_utf8_lossy(&count[1..count.len() - 2])
+        .parse()
+        .unwrap();
+    assert!(all.starts_with(format!("*{}\r\n", count * 2).as_bytes()));
 }

@@ -26,6 +26,7 @@ use crate::connect::Endpoint;
 use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{display, display_short, serialize_list};
 use crate::output::json::JsonLines;
+use crate::output::metrics::{Page, Rate};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, progress, table};
 use crate::replication::filter::Filter;
@@ -125,7 +126,22 @@ pub fn run(args: &ReplicaTailArgs, format: Format, out: &mut dyn Write) -> anyho
             .context("starting the lag thread")?;
     }
 
+    let metrics = match args.metrics_port {
+        Some(port) => {
+            let endpoint = crate::output::metrics::Endpoint::start(port)
+                .with_context(|| format!("cannot serve metrics on 127.0.0.1:{port}"))?;
+            note(&format!("metrics at http://{}/metrics", endpoint.addr));
+            Some(Metrics {
+                endpoint,
+                frames: Rate::default(),
+                bytes: Rate::default(),
+                shown: Rate::default(),
+            })
+        }
+        None => None,
+    };
     let mut tail = Tail {
+        metrics,
         args,
         out: Output::new(format, out),
         filter,
@@ -197,8 +213,124 @@ enum Stop {
     CorruptSnapshot,
 }
 
+/// `--metrics-port`: the endpoint and the rates between publications.
+struct Metrics {
+    endpoint: crate::output::metrics::Endpoint,
+    frames: Rate,
+    bytes: Rate,
+    shown: Rate,
+}
+
+/// How often the metrics page is rendered.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
+
+impl Tail<'_> {
+    /// Render the metrics page when one is due.
+    fn publish_metrics(&mut self) {
+        let Some(m) = &mut self.metrics else {
+            return;
+        };
+        if !m.endpoint.due(METRICS_EVERY) {
+            return;
+        }
+        let mut page = Page::new();
+        page.gauge(
+            "sonde_replica_tail_streaming",
+            "1 while the command stream is followed, 0 while connecting or syncing.",
+            f64::from(u8::from(matches!(self.phase, Phase::Streaming))),
+        );
+        page.gauge(
+            "sonde_replica_tail_offset",
+            "Replication offset after the last command processed.",
+            self.summary.offset.unwrap_or(0) as f64,
+        );
+        if let Some(lag) = &self.summary.last_lag {
+            page.gauge(
+                "sonde_replica_tail_master_offset",
+                "The master's replication offset at the last lag poll.",
+                lag.master_offset as f64,
+            );
+            page.gauge(
+                "sonde_replica_tail_lag_bytes",
+                "Bytes the master had written that the tail had not processed, at the last poll.",
+                lag.bytes as f64,
+            );
+            page.gauge(
+                "sonde_replica_tail_lag_seconds",
+                "How long ago the master was at the tail's offset, at the last poll.",
+                lag.seconds,
+            );
+        }
+        page.counter(
+            "sonde_replica_tail_frames_total",
+            "Frames of the command stream (pings and REPLCONF included).",
+            self.stats.frames as f64,
+        );
+        page.gauge(
+            "sonde_replica_tail_frames_per_second",
+            "Frames of the command stream per second over the last second or so.",
+            m.frames.update(self.stats.frames),
+        );
+        page.counter(
+            "sonde_replica_tail_bytes_total",
+            "Bytes of the command stream processed.",
+            self.stats.bytes as f64,
+        );
+        page.gauge(
+            "sonde_replica_tail_bytes_per_second",
+            "Bytes of the command stream per second.",
+            m.bytes.update(self.stats.bytes),
+        );
+        page.counter(
+            "sonde_replica_tail_commands_shown_total",
+            "Commands that passed the filters and were reported.",
+            self.summary.shown as f64,
+        );
+        page.gauge(
+            "sonde_replica_tail_commands_per_second",
+            "Commands reported per second.",
+            m.shown.update(self.summary.shown),
+        );
+        for (name, help, value) in [
+            (
+                "sonde_replica_tail_full_resyncs_total",
+                "Full resynchronizations.",
+                self.summary.full_resyncs,
+            ),
+            (
+                "sonde_replica_tail_partial_resyncs_total",
+                "Partial resynchronizations (+CONTINUE).",
+                self.summary.partial_resyncs,
+            ),
+            (
+                "sonde_replica_tail_snapshot_bytes_total",
+                "Bytes of the snapshots received.",
+                self.summary.snapshot_bytes,
+            ),
+            (
+                "sonde_replica_tail_disconnects_total",
+                "Times the link to the master was lost.",
+                self.summary.disconnects,
+            ),
+        ] {
+            page.counter(name, help, value as f64);
+        }
+        for c in self.stats.commands() {
+            page.counter_with(
+                "sonde_replica_tail_command_calls_total",
+                "Frames of the command stream, by command name.",
+                &[("command", &c.name.to_string())],
+                c.count as f64,
+            );
+        }
+        super::sniff::hot_key_metrics(&mut page, "sonde_replica_tail", &self.hot.report());
+        m.endpoint.publish(page);
+    }
+}
+
 /// The state of one `replica tail` run.
 struct Tail<'a> {
+    metrics: Option<Metrics>,
     args: &'a ReplicaTailArgs,
     out: Output<'a>,
     filter: Filter,
@@ -498,6 +630,7 @@ impl Tail<'_> {
             self.out.lag(&lag)?;
             self.summary.last_lag = Some(lag);
         }
+        self.publish_metrics();
         if self.last_status.elapsed() >= Duration::from_millis(200) {
             self.last_status = Instant::now();
             self.status.set_message(self.status_text());

@@ -56,6 +56,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     for warning in &warnings {
         server.log.warning(warning, &[]);
     }
+    if let Err(e) = server.acl_load_at_start() {
+        server.log.warning(&e, &[]);
+        super::problem(e);
+        return Ok(Status::Problem);
+    }
     let pidfile = server.config.pidfile.clone().map(std::path::PathBuf::from);
     if let Some(path) = &pidfile
         && let Err(e) = std::fs::write(path, format!("{}\n", std::process::id()))
@@ -192,7 +197,7 @@ fn start_loading_watch(
 ) -> anyhow::Result<Option<loading::Watch>> {
     let config = &server.config;
     let (path, total) = if config.appendonly {
-        (persistence::aof_dir(config), 0)
+        (persistence::aof_dir(config), persistence::aof_size(config))
     } else {
         let path = persistence::rdb_path(config);
         match std::fs::metadata(&path) {

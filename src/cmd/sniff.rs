@@ -23,6 +23,7 @@ use crate::cli::RespSniffArgs;
 use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
 use crate::output::json::JsonLines;
+use crate::output::metrics::{Endpoint, Page, Rate};
 use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, table};
 
@@ -108,7 +109,21 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         )),
         None => None,
     };
+    let metrics = match args.metrics_port {
+        Some(port) => {
+            let endpoint = Endpoint::start(port)
+                .with_context(|| format!("cannot serve metrics on 127.0.0.1:{port}"))?;
+            Some(Metrics {
+                endpoint,
+                packets: Rate::default(),
+                bytes: Rate::default(),
+                commands: Rate::default(),
+            })
+        }
+        None => None,
+    };
     let mut run = Run {
+        metrics,
         sniffer: Sniffer::new(config),
         write,
         hot: Hot::new(args.hot.options()),
@@ -147,6 +162,9 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
                 "sonde: listening on {interface}, TCP port {} (Ctrl-C to stop)",
                 ports_text.join(", ")
             );
+            if let Some(m) = &run.metrics {
+                eprintln!("sonde: metrics at http://{}/metrics", m.endpoint.addr);
+            }
             run.live(&mut capture)?;
             (
                 Source::Interface(interface),
@@ -261,7 +279,145 @@ struct Window {
     refreshing: bool,
 }
 
+/// `--metrics-port`: the endpoint and the rates between publications.
+struct Metrics {
+    endpoint: Endpoint,
+    packets: Rate,
+    bytes: Rate,
+    commands: Rate,
+}
+
+/// How often the metrics page is rendered.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
+
+impl Metrics {
+    fn publish(&mut self, totals: &Totals, hot: &Hot) {
+        let mut page = Page::new();
+        let p = &totals.packets;
+        let c = &totals.commands;
+        // The stream counters are added up when a connection ends; the
+        // command totals are current.
+        let (up, down) = c.by_name.values().fold((0, 0), |(up, down), t| {
+            (up + t.request_bytes, down + t.reply_bytes)
+        });
+        page.counter(
+            "sonde_sniff_packets_total",
+            "Frames captured.",
+            p.seen as f64,
+        );
+        page.counter(
+            "sonde_sniff_packets_matched_total",
+            "TCP segments of the watched servers.",
+            p.matched as f64,
+        );
+        page.gauge(
+            "sonde_sniff_packets_per_second",
+            "Frames captured per second over the last second or so.",
+            self.packets.update(p.seen),
+        );
+        for (direction, bytes) in [("request", up), ("reply", down)] {
+            page.counter_with(
+                "sonde_sniff_bytes_total",
+                "Bytes of the commands seen and of their replies, by direction.",
+                &[("direction", direction)],
+                bytes as f64,
+            );
+        }
+        page.gauge(
+            "sonde_sniff_bytes_per_second",
+            "RESP bytes (both directions) per second.",
+            self.bytes.update(up + down),
+        );
+        page.counter(
+            "sonde_sniff_commands_total",
+            "Commands seen.",
+            c.total as f64,
+        );
+        page.counter(
+            "sonde_sniff_replies_total",
+            "Commands whose reply was seen.",
+            c.replied as f64,
+        );
+        page.gauge(
+            "sonde_sniff_commands_per_second",
+            "Commands per second.",
+            self.commands.update(c.total),
+        );
+        page.counter(
+            "sonde_sniff_connections_opened_total",
+            "Connections seen from their handshake or joined while open.",
+            (totals.connections.opened + totals.connections.mid_stream) as f64,
+        );
+        page.counter(
+            "sonde_sniff_connections_closed_total",
+            "Connections ended by FIN or RST.",
+            (totals.connections.closed + totals.connections.reset) as f64,
+        );
+        page.counter(
+            "sonde_sniff_resyncs_total",
+            "Times a direction found a frame boundary again after bytes that were not RESP.",
+            totals.streams.resyncs as f64,
+        );
+        let sorted = c.sorted();
+        for (name, t) in &sorted {
+            page.counter_with(
+                "sonde_sniff_command_calls_total",
+                "Commands seen, by name.",
+                &[("command", &String::from_utf8_lossy(name))],
+                t.count as f64,
+            );
+        }
+        for (name, t) in &sorted {
+            page.counter_with(
+                "sonde_sniff_command_errors_total",
+                "Error replies, by command.",
+                &[("command", &String::from_utf8_lossy(name))],
+                t.errors as f64,
+            );
+        }
+        for (name, t) in &sorted {
+            let name = String::from_utf8_lossy(name);
+            for (q, label) in [(0.5, "0.5"), (0.99, "0.99"), (1.0, "1")] {
+                if let Some(us) = t.latency.quantile(q) {
+                    page.gauge_with(
+                        "sonde_sniff_command_latency_seconds",
+                        "Request-to-reply latency quantiles, by command.",
+                        &[("command", &name), ("quantile", label)],
+                        us as f64 / 1e6,
+                    );
+                }
+            }
+        }
+        hot_key_metrics(&mut page, "sonde_sniff", &hot.report());
+        self.endpoint.publish(page);
+    }
+}
+
+/// The hot-key rows of a report as gauges under `prefix`: commands and
+/// bytes per key (estimates of the run's top keys).
+pub(crate) fn hot_key_metrics(page: &mut Page, prefix: &str, hot: &HotReport) {
+    let name = format!("{prefix}_hot_key_commands");
+    for row in &hot.keys_by_commands.rows {
+        page.gauge_with(
+            &name,
+            "Commands naming the key, for the run's top keys (an estimate, see the hot-keys page).",
+            &[("key", &row.key.to_string())],
+            row.count as f64,
+        );
+    }
+    let name = format!("{prefix}_hot_key_bytes");
+    for row in &hot.keys_by_bytes.rows {
+        page.gauge_with(
+            &name,
+            "Bytes of the commands naming the key, for the run's top keys.",
+            &[("key", &row.key.to_string())],
+            row.count as f64,
+        );
+    }
+}
+
 struct Run<'a> {
+    metrics: Option<Metrics>,
     sniffer: Sniffer,
     /// `--write`: the pcap being saved, and its path.
     write: Option<(PcapOut<io::BufWriter<std::fs::File>>, std::path::PathBuf)>,
@@ -306,6 +462,11 @@ impl Run<'_> {
                 self.shown += 1;
             }
             self.sink.event(&event)?;
+        }
+        if let Some(m) = &mut self.metrics
+            && m.endpoint.due(METRICS_EVERY)
+        {
+            m.publish(self.sniffer.totals(), &self.hot);
         }
         Ok(self.limit.count.is_some_and(|n| self.shown >= n))
     }

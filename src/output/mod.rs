@@ -13,11 +13,13 @@
 //! - [`progress`]: indicatif bars, only on a terminal.
 //! - [`frame`]: redis-cli-style rendering of RESP frames.
 //! - [`log`]: structured logs (text or JSON Lines) for long-running commands.
+//! - [`metrics`]: a Prometheus endpoint for the long-running client commands.
 
 pub mod bytes;
 pub mod frame;
 pub mod json;
 pub mod log;
+pub mod metrics;
 pub mod progress;
 pub mod stream;
 pub mod table;

@@ -72,6 +72,9 @@ pub struct Config {
     /// Bounds on command frames. Masters propagate what clients sent, so
     /// the aggregate bound is far above a client-facing server's.
     pub limits: Limits,
+    /// `PSYNC <replid> <offset> FAILOVER`: a master handing over in a
+    /// coordinated failover asks the replica it targets to take over.
+    pub psync_failover: bool,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
                 max_aggregate_len: i32::MAX as usize,
                 ..Limits::default()
             },
+            psync_failover: false,
         }
     }
 }
@@ -462,7 +466,11 @@ impl Replica {
             Some(p) => p.psync_args(),
             None => ("?".to_owned(), "-1".to_owned()),
         };
-        self.send(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()]);
+        if self.config.psync_failover {
+            self.send(&[b"PSYNC", replid.as_bytes(), offset.as_bytes(), b"FAILOVER"]);
+        } else {
+            self.send(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()]);
+        }
         self.state = State::Psync;
     }
 

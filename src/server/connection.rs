@@ -58,6 +58,9 @@ pub struct Client {
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
+    /// The ACL user's slot (0: `default`) and name.
+    pub user: usize,
+    pub user_name: Vec<u8>,
     pub name: Option<Vec<u8>>,
     pub reply_mode: ReplyMode,
     /// Close once the pending output is written (QUIT, protocol errors).
@@ -68,6 +71,9 @@ pub struct Client {
     pub no_evict: bool,
     /// Reading is suspended while output is over the high-water mark.
     pub read_paused: bool,
+    /// Its next request waits, unparsed, in the query buffer while a
+    /// FAILOVER pauses writes (see server/replication/failover.rs).
+    pub paused_request: bool,
     /// Registered for WRITABLE readiness.
     pub write_registered: bool,
     /// Queued in the loop's pending-writes list.
@@ -124,6 +130,8 @@ impl Client {
             reply: Reply::default(),
             db: 0,
             authenticated: false,
+            user: 0,
+            user_name: b"default".to_vec(),
             name: None,
             reply_mode: ReplyMode::On,
             close_after_reply: false,
@@ -131,6 +139,7 @@ impl Client {
             monitor: false,
             no_evict: false,
             read_paused: false,
+            paused_request: false,
             write_registered: false,
             pending_write: false,
             created: now,
@@ -359,7 +368,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
-             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
+             oll=0 omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             self.id,
             self.addr(),
             self.laddr(),
@@ -385,6 +394,7 @@ impl Client {
             self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
             events,
             self.last_command,
+            String::from_utf8_lossy(&self.user_name),
             self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             if self.reply.resp3 { 3 } else { 2 },
         )

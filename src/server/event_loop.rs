@@ -80,6 +80,7 @@ impl EventLoop {
         if let Some((host, port)) = self.server.config.replicaof.clone() {
             upstream::start(&mut self.server, host, port, false);
         }
+        crate::server::replication::resume_saved_position(&mut self.server);
     }
 
     /// Bind the configured addresses.
@@ -375,8 +376,9 @@ impl EventLoop {
         let mut client = Box::new(Client::new(id, slot, Some(stream)));
         // As in Redis, a client that connects while no password is set stays
         // authenticated if one is set later.
-        client.authenticated = server.config.requirepass.is_none();
-        if server.config.protected_mode && server.config.requirepass.is_none() && !client.is_local {
+        client.authenticated = server.acl_default_open();
+        let default_nopass = server.acl.default_user().is_some_and(|d| d.nopass);
+        if server.config.protected_mode && default_nopass && !client.is_local {
             use std::io::Write;
             if let Some(s) = client.stream.as_mut() {
                 let _ = s.write(PROTECTED_MODE_DENIED);
@@ -483,6 +485,7 @@ impl EventLoop {
         let batch_start = client.query_pos;
         while client.query_pos < client.query_end
             && !client.read_paused
+            && !client.paused_request
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
@@ -520,6 +523,13 @@ impl EventLoop {
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
                         self.server.call_request(client, &args, request);
+                    }
+                    if client.paused_request {
+                        // Held by a failover's write pause: parsed again
+                        // when it ends.
+                        client.query_pos -= consumed;
+                        client.query_parsed = client.query_pos - batch_start;
+                        break;
                     }
                     self.server.check_output_limit(client);
                 }
@@ -758,6 +768,7 @@ impl EventLoop {
         let server = &mut self.server;
 
         server.ks.active_expire_cycle(hz);
+        server.ks.expire_replica_written();
         server.report_expired();
         server.deliver_notifications(None);
         if server.tracking.clients > 0 {

@@ -6,8 +6,8 @@
 //! cumulative counts at each power of two from 1024 ns.
 
 /// Sub-buckets per power of two.
-const SUB: u64 = 64;
-const SUB_BITS: u32 = 6;
+const SUB: u64 = 128;
+const SUB_BITS: u32 = 7;
 /// Redis clamps recorded durations to 1 ns ..= 1 s.
 const MAX_NS: u64 = 1_000_000_000;
 /// Buckets: 0..64 one per nanosecond, then 64 per power of two up to 2^30.
@@ -76,7 +76,11 @@ impl Histogram {
         let (mut seen, mut previous, mut i) = (0u64, 0u64, 0usize);
         let mut bound = 1024u64;
         while previous < self.total {
-            while i < LEN && highest(i) < bound {
+            // As Redis's HDR iterator: a step reaches the highest value
+            // equivalent to its power of two (the power plus its 1/128,
+            // less one), and is reported under that value in µs.
+            let top = bound + bound / 128 - 1;
+            while i < LEN && highest(i) <= top {
                 seen += self.counts[i];
                 i += 1;
             }
@@ -84,7 +88,7 @@ impl Histogram {
                 seen = self.total;
             }
             if seen > previous {
-                out.push((bound / 1000, seen));
+                out.push((top / 1000, seen));
                 previous = seen;
             }
             bound *= 2;
@@ -114,6 +118,7 @@ mod tests {
         }
         assert!((1_000..1_020).contains(&h.value_at(25.0)));
         assert!((100_000..101_600).contains(&h.value_at(100.0)));
-        assert_eq!(h.cumulative_usec(), vec![(1, 1), (2, 2), (4, 3), (131, 4)]);
+        // Keys as Redis reports them: (2^k µs-ish steps) 1, 2, 4, ... 132.
+        assert_eq!(h.cumulative_usec(), vec![(1, 1), (2, 2), (4, 3), (132, 4)]);
     }
 }

@@ -155,6 +155,10 @@ pub struct Keyspace {
     /// (`applying_master`).
     pub is_replica: bool,
     pub applying_master: bool,
+    /// Keys a writable replica's own clients changed: those given an
+    /// expiry are the replica's to expire (its master never sends their
+    /// DEL), by [`Keyspace::expire_replica_written`].
+    pub replica_written: std::collections::HashSet<(usize, Vec<u8>)>,
     pub rng: Rng,
     /// Keys deleted because their time came, in order, until the
     /// key-change signal reports them ([`crate::server::signal`]).
@@ -188,6 +192,7 @@ impl Keyspace {
             active_expire: true,
             is_replica: false,
             applying_master: false,
+            replica_written: std::collections::HashSet::new(),
             rng: Rng::from_entropy(),
             expired: Vec::new(),
             missed: None,
@@ -274,6 +279,14 @@ impl Keyspace {
     /// A key for modification (no hit/miss statistics, as in Redis).
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Object> {
         if self.expire_if_needed(db, key) {
+            if self.is_replica && !self.applying_master {
+                // A writable replica's own client writes over an expired
+                // key: it goes first (Redis's force_delete_expired), or
+                // the new value would keep the old expiry.
+                self.dbs[db].remove(key);
+                self.expired.push((db, key.to_vec()));
+                self.effects.expired_keys += 1;
+            }
             return None;
         }
         let obj = self.dbs[db].dict.get_mut(key)?;
@@ -308,6 +321,46 @@ impl Keyspace {
     pub fn usage(&self, db: usize, key: &[u8]) -> Option<usize> {
         let obj = self.dbs[db].dict.get(key)?;
         Some(key.len() + std::mem::size_of::<Object>() + 16 + obj.value.heap_bytes())
+    }
+
+    /// On a writable replica (Redis's `expireSlaveKeys`): delete the keys
+    /// its own clients wrote whose expiry has come, and forget those that
+    /// are gone or have no expiry. A master (or a replica nobody wrote to)
+    /// has nothing to do.
+    pub fn expire_replica_written(&mut self) -> usize {
+        if self.replica_written.is_empty() {
+            return 0;
+        }
+        if !self.is_replica {
+            self.replica_written.clear();
+            return 0;
+        }
+        self.set_now(unix_ms());
+        let now = self.now;
+        let mut tracked = std::mem::take(&mut self.replica_written);
+        let mut deleted = 0;
+        tracked.retain(|(db, key)| {
+            let Some(d) = self.dbs.get_mut(*db) else {
+                return false;
+            };
+            match d.expire_of(key) {
+                Some(at) if at <= now => {
+                    d.remove(key);
+                    self.expired.push((*db, key.clone()));
+                    self.effects.expired_keys += 1;
+                    // To the AOF only: a replica feeds its own replicas
+                    // nothing but its master's stream.
+                    self.effects
+                        .propagate(Propagated::new(*db, [&b"DEL"[..], key.as_slice()]));
+                    deleted += 1;
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            }
+        });
+        self.replica_written = tracked;
+        deleted
     }
 
     /// One run of the active expiry cycle over every database, within

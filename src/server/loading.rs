@@ -17,14 +17,30 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 /// Keys loaded so far.
 static KEYS: AtomicU64 = AtomicU64::new(0);
 
+/// Commands of an append-only file replayed so far.
+static COMMANDS: AtomicU64 = AtomicU64::new(0);
+
 /// Called by the loader now and then (every few thousand keys).
 pub fn record(position: u64, keys: u64) {
     BYTES.store(position, Ordering::Relaxed);
     KEYS.store(keys, Ordering::Relaxed);
 }
 
-/// How often progress is logged.
-const EVERY: Duration = Duration::from_secs(2);
+/// Called by the append-only file loader every thousand commands or so:
+/// its position over all the files, and the commands replayed.
+pub fn record_commands(position: u64, commands: u64) {
+    BYTES.store(position, Ordering::Relaxed);
+    COMMANDS.store(commands, Ordering::Relaxed);
+}
+
+/// How often progress is logged (`SONDE_LOADING_EVERY_MS` overrides it, so
+/// a test can see progress on a small dataset).
+fn every() -> Duration {
+    std::env::var("SONDE_LOADING_EVERY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(2), Duration::from_millis)
+}
 
 /// The watcher; stops (and joins) when dropped.
 pub struct Watch {
@@ -32,12 +48,13 @@ pub struct Watch {
     thread: Option<thread::JoinHandle<()>>,
 }
 
-/// Start watching a load of `total` bytes (0: unknown, e.g. an AOF) from
+/// Start watching a load of `total` bytes (0: unknown) from
 /// `what`, logging through `log`. SIGINT and SIGTERM are caught from now on.
 pub fn watch(log: Logger, what: String, total: u64) -> Watch {
     crate::stop::catch(crate::stop::Repeat::Record);
     BYTES.store(0, Ordering::Relaxed);
     KEYS.store(0, Ordering::Relaxed);
+    COMMANDS.store(0, Ordering::Relaxed);
     let done = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&done);
     let thread = thread::Builder::new()
@@ -59,7 +76,8 @@ impl Drop for Watch {
 
 fn run(log: &Logger, what: &str, total: u64, done: &AtomicBool) {
     let started = Instant::now();
-    let mut next = started + EVERY;
+    let every = every();
+    let mut next = started + every;
     while !done.load(Ordering::SeqCst) {
         if let Some(signal) = crate::stop::take() {
             log.warning(
@@ -73,22 +91,24 @@ fn run(log: &Logger, what: &str, total: u64, done: &AtomicBool) {
         }
         let now = Instant::now();
         if now >= next {
-            next = now + EVERY;
+            next = now + every;
             let bytes = BYTES.load(Ordering::Relaxed);
             let keys = KEYS.load(Ordering::Relaxed) as i64;
+            let commands = COMMANDS.load(Ordering::Relaxed) as i64;
             let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
             if total > 0 {
-                let percent = format!("{:.1}", bytes as f64 * 100.0 / total as f64);
-                log.notice(
-                    "Loading the dataset",
-                    &[
-                        ("file", Field::Str(what)),
-                        ("percent", Field::Str(&percent)),
-                        ("bytes", Field::Int(bytes as i64)),
-                        ("keys", Field::Int(keys)),
-                        ("seconds", Field::Str(&seconds)),
-                    ],
-                );
+                let percent = format!("{:.1}", bytes.min(total) as f64 * 100.0 / total as f64);
+                let mut fields = vec![
+                    ("file", Field::Str(what)),
+                    ("percent", Field::Str(&percent)),
+                    ("bytes", Field::Int(bytes as i64)),
+                    ("keys", Field::Int(keys)),
+                ];
+                if commands > 0 {
+                    fields.push(("commands", Field::Int(commands)));
+                }
+                fields.push(("seconds", Field::Str(&seconds)));
+                log.notice("Loading the dataset", &fields);
             } else {
                 log.notice(
                     "Loading the dataset",
@@ -99,6 +119,6 @@ fn run(log: &Logger, what: &str, total: u64, done: &AtomicBool) {
                 );
             }
         }
-        thread::park_timeout(Duration::from_millis(50));
+        thread::park_timeout(every.min(Duration::from_millis(50)));
     }
 }

@@ -76,6 +76,7 @@
 //!   (the link to a master, driven by the shared sans-IO replication
 //!   client), both fed by or feeding [`propagate::Feed`].
 
+pub mod acl;
 pub mod blocking;
 pub mod clock;
 pub mod command;
@@ -90,6 +91,7 @@ pub mod histogram;
 pub mod info;
 pub mod keyspace;
 pub mod loading;
+pub mod lolwut;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
@@ -293,6 +295,10 @@ pub struct Server {
     pub new_listeners: Option<Vec<mio::net::TcpListener>>,
     /// The oom_score_adj the process had before `oom-score-adj` changed it.
     pub oom_base: Option<i64>,
+    /// ACL users and log.
+    pub acl: state::acl::Acl,
+    /// What the ACL check knows about each command-table entry.
+    pub acl_commands: Vec<acl::CommandInfo>,
     /// Client-side caching: the tracking and prefix tables.
     pub tracking: tracking::Tracking,
 }
@@ -343,15 +349,18 @@ impl Server {
             debug: Default::default(),
             new_listeners: None,
             oom_base: None,
+            acl: Default::default(),
+            acl_commands: Vec::new(),
             tracking: Default::default(),
         };
         server.configure_notifications();
+        server.acl_init();
         server
     }
 
     /// Whether `client` must authenticate before running commands.
     pub fn auth_required(&self, client: &Client) -> bool {
-        self.config.requirepass.is_some() && !client.authenticated
+        !client.authenticated && !self.acl_default_open()
     }
 
     /// Execute one request built from `args` (see [`Server::call_request`]).
@@ -404,7 +413,16 @@ impl Server {
                 self.end_reply(client, reply_start);
                 return;
             }
-            Lookup::UnknownSubcommand(_) => {
+            Lookup::UnknownSubcommand(container) => {
+                // A command Redis has without subcommands: the permission
+                // check comes first, as there.
+                if acl::flat(&self.commands.entries[container].full_name)
+                    && let Some(denied) = self.acl_check(client, container, args)
+                {
+                    self.reject(client, Some(container), &denied);
+                    self.end_reply(client, reply_start);
+                    return;
+                }
                 let container = String::from_utf8_lossy(name).to_uppercase();
                 let message = format!(
                     "unknown subcommand '{}'. Try {container} HELP.",
@@ -415,13 +433,24 @@ impl Server {
                 return;
             }
         };
-        if let Some(rejection) = self.check(client, index, args.len()) {
+        if let Some(rejection) = self.check(client, index, args) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
             return;
         }
         self.tracking_before_command(client);
         let spec = self.commands.entries[index].spec;
+        if self.replication.failover.is_some()
+            && replication::failover::pauses(
+                self,
+                client,
+                spec.has(flags::WRITE),
+                self.commands.entries[index].full_name == "exec",
+            )
+        {
+            client.paused_request = true;
+            return;
+        }
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
             if let Some(m) = client.multi.as_mut() {
                 m.queue(index, spec.flags, args);
@@ -587,7 +616,8 @@ impl Server {
     }
 
     /// The checks Redis makes between lookup and execution, in its order.
-    fn check(&self, client: &Client, index: usize, argc: usize) -> Option<String> {
+    fn check(&mut self, client: &Client, index: usize, args: &[&[u8]]) -> Option<String> {
+        let argc = args.len();
         let entry = &self.commands.entries[index];
         let spec = entry.spec;
         if !spec.arity_ok(argc) {
@@ -613,6 +643,10 @@ impl Server {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
         }
+        if let Some(denied) = self.acl_check(client, index, args) {
+            return Some(denied);
+        }
+        let entry = &self.commands.entries[index];
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
         if spec.has(flags::WRITE)
@@ -729,7 +763,13 @@ impl Server {
 
     pub fn latency_add(&mut self, event: &str, ms: u64) {
         let series = self.latency.entry(event.to_owned()).or_default();
-        series.push_back((unix_ms() / 1000, ms));
+        let now = unix_ms() / 1000;
+        // One sample per second, the worst, as Redis keeps them.
+        if let Some(last) = series.back_mut().filter(|s| s.0 == now) {
+            last.1 = last.1.max(ms);
+            return;
+        }
+        series.push_back((now, ms));
         // Redis keeps 160 samples per event.
         while series.len() > 160 {
             series.pop_front();

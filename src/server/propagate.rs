@@ -206,6 +206,12 @@ impl Encoded {
         }
     }
 
+    /// The database the last command was appended for (None: the next
+    /// one starts with a SELECT).
+    pub fn selected(&self) -> Option<usize> {
+        self.db
+    }
+
     /// The next command starts with a SELECT (a new file begins).
     pub fn reselect(&mut self) {
         self.db = None;

@@ -216,6 +216,7 @@ impl Server {
         self.report_expired();
         self.report_created();
         self.signals.dirty += changes;
+        self.track_replica_expiry(db, key, event);
         if !self.transactions.watches.is_empty() {
             let there = self.ks.dbs[db].dict.contains_key(key);
             self.transactions.watches.touch(db, key, there);
@@ -230,9 +231,27 @@ impl Server {
         }
     }
 
+    /// A writable replica's own client gave `key` an expiry (Redis's
+    /// `rememberSlaveKeyWithExpire`): the replica expires it itself, since
+    /// its master never will ([`Keyspace::expire_replica_written`]).
+    ///
+    /// [`Keyspace::expire_replica_written`]: crate::server::keyspace::Keyspace::expire_replica_written
+    fn track_replica_expiry(&mut self, db: usize, key: &[u8], event: Event) {
+        if !self.ks.is_replica || self.ks.applying_master {
+            return;
+        }
+        let sets_expiry = event == event::EXPIRE
+            || (matches!(event.name, "rename_to" | "copy_to" | "restore")
+                && self.ks.dbs[db].expire_of(key).is_some());
+        if sets_expiry {
+            self.ks.replica_written.insert((db, key.to_vec()));
+        }
+    }
+
     /// A further event about a key the command already reported with
     /// [`Server::key_changed`] (SET's `expire`): notified, nothing else.
     pub fn key_event(&mut self, db: usize, key: &[u8], event: Event) {
+        self.track_replica_expiry(db, key, event);
         self.notify(db, key, event);
     }
 

@@ -137,6 +137,8 @@ fn keys_found_expired_propagate_del_before_the_command() {
 fn errors_and_checks_happen_in_redis_order() {
     let mut srv = server();
     srv.config.requirepass = Some(b"pw".to_vec());
+    // requirepass is the default user's password.
+    srv.acl_update_requirepass();
     let mut c = Client::new(1, 0, None);
     assert_eq!(
         run(&mut srv, &mut c, &["NOPE", "a", "b"]),

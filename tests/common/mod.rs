@@ -7,6 +7,7 @@
 pub mod dataset;
 pub mod differential;
 pub mod keyspace;
+pub mod prometheus;
 pub mod redis_server;
 pub mod sonde_server;
 

@@ -150,6 +150,7 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
                 "Failed to set current oom_score_adj. Check server logs.".to_owned()
             })?;
         }
+        Apply::RequirePass => srv.acl_update_requirepass(),
         Apply::Listeners => {
             // Bind first: a failure leaves the old listeners in place.
             // (Listeners bound for an earlier name of the same CONFIG SET
@@ -187,6 +188,7 @@ pub fn debug_rewrite_force_all(srv: &mut Server, client: &mut Client, _args: &[&
 }
 
 fn rewrite(srv: &mut Server, client: &mut Client, force_all: bool) {
+    srv.config.acl_user_lines = Some(srv.acl_user_lines());
     match srv.config.rewrite(force_all) {
         Ok(()) => {
             srv.log

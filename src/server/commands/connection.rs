@@ -201,25 +201,6 @@ fn quit(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.close_after_reply = true;
 }
 
-/// Check a password for `user`; only the default user exists here.
-fn authenticate(srv: &Server, user: &[u8], password: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    match &srv.config.requirepass {
-        None => true,
-        Some(expected) => constant_time_eq(expected, password),
-    }
-}
-
-/// Compare without an early exit, so timing does not reveal the prefix.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 const WRONGPASS: &str = "-WRONGPASS invalid username-password pair or user is disabled.";
 
 fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -228,7 +209,7 @@ fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let (user, password): (&[u8], &[u8]) = if args.len() == 2 {
-        if srv.config.requirepass.is_none() {
+        if srv.acl.default_user().is_none_or(|d| d.nopass) {
             client.reply.error(
                 "AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
@@ -239,8 +220,7 @@ fn auth(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         (args[1], args[2])
     };
-    if authenticate(srv, user, password) {
-        client.authenticated = true;
+    if srv.acl_authenticate(client, user, password, args[0]) {
         client.reply.ok();
     } else {
         srv.log.verbose("Failed authentication", &[]);
@@ -286,12 +266,11 @@ fn hello(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         j += 1;
     }
-    if let Some((user, password)) = credentials {
-        if !authenticate(srv, user, password) {
-            client.reply.error(WRONGPASS);
-            return;
-        }
-        client.authenticated = true;
+    if let Some((user, password)) = credentials
+        && !srv.acl_authenticate(client, user, password, args[0])
+    {
+        client.reply.error(WRONGPASS);
+        return;
     }
     if srv.auth_required(client) {
         client.reply.error(
@@ -352,7 +331,9 @@ fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.name = None;
     client.reply_mode = ReplyMode::On;
     client.no_evict = false;
-    client.authenticated = srv.config.requirepass.is_none();
+    client.user = 0;
+    client.user_name = b"default".to_vec();
+    client.authenticated = srv.acl_default_open();
     client.reply.raw(b"+RESET\r\n");
 }
 
@@ -504,6 +485,9 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if let Some(slot) = target {
             srv.kill_client(slot);
             client.reply.ok();
+        } else if crate::server::replication::upstream::link_matches(srv, Some(addr), None) {
+            crate::server::replication::upstream::kill_link(srv);
+            client.reply.ok();
         } else {
             client.reply.error("No such client");
         }
@@ -548,8 +532,7 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if is(opt, "laddr") {
             laddr = Some(value);
         } else if is(opt, "user") {
-            // "default" is the only user there is.
-            if value != b"default" {
+            if srv.acl.slot_of(value).is_none() {
                 client.reply.error(&format!(
                     "No such user '{}'",
                     String::from_utf8_lossy(value)
@@ -576,7 +559,7 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         id.is_none_or(|id| c.id == id)
             && addr.is_none_or(|a| c.addr().as_bytes() == a)
             && laddr.is_none_or(|a| c.laddr().as_bytes() == a)
-            && user.is_none_or(|u| u == b"default")
+            && user.is_none_or(|u| c.user_name == u)
             && kind.as_deref().is_none_or(|k| match k {
                 b"normal" => c.kind() == "normal",
                 b"pubsub" => c.kind() == "pubsub",
@@ -593,6 +576,16 @@ fn client_kill(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut killed = victims.len() as i64;
     for slot in victims {
         srv.kill_client(slot);
+    }
+    // The master link is no client here but is one for CLIENT KILL.
+    if id.is_none()
+        && laddr.is_none()
+        && user.is_none_or(|u| u == b"default")
+        && (addr.is_some() || kind.is_some())
+        && crate::server::replication::upstream::link_matches(srv, addr, kind.as_deref())
+    {
+        crate::server::replication::upstream::kill_link(srv);
+        killed += 1;
     }
     if !skip_me && matches(client) {
         client.close_after_reply = true;

@@ -1,5 +1,6 @@
 //! The diagnostic texts of Redis 7.0 a client or an operator may ask for:
-//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR and LOLWUT.
+//! MEMORY DOCTOR, MEMORY MALLOC-STATS, LATENCY DOCTOR, LATENCY GRAPH and
+//! LOLWUT.
 
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
@@ -82,11 +83,137 @@ pub fn latency_doctor(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.verbatim(report.as_bytes());
 }
 
-fn lolwut(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if args.len() >= 3 && super::is(args[1], "version") && int_arg(client, args[2]).is_none() {
+/// Columns of LATENCY GRAPH's sparkline.
+const GRAPH_COLUMNS: usize = 80;
+
+/// LATENCY GRAPH event: the event's samples as Redis's sparkline, four rows
+/// high and filled, each column labelled with how long ago it was.
+pub fn latency_graph(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let event = String::from_utf8_lossy(args[2]).into_owned();
+    let Some(samples) = srv.latency.get(&event) else {
+        client
+            .reply
+            .error(&format!("No samples available for event '{event}'"));
         return;
+    };
+    let now = crate::server::clock::unix_ms() / 1000;
+    let mut values = Vec::with_capacity(samples.len());
+    let mut labels = Vec::with_capacity(samples.len());
+    for &(time, ms) in samples {
+        let elapsed = now - time;
+        labels.push(if elapsed < 60 {
+            format!("{elapsed}s")
+        } else if elapsed < 3600 {
+            format!("{}m", elapsed / 60)
+        } else if elapsed < 86_400 {
+            format!("{}h", elapsed / 3600)
+        } else {
+            format!("{}d", elapsed / 86_400)
+        });
+        values.push(ms);
     }
-    let text = format!("Redis ver. {}\n", super::super::REDIS_VERSION);
+    let high = values.iter().copied().max().unwrap_or(0);
+    let low = values.iter().copied().min().unwrap_or(0);
+    let mut text = format!(
+        "{event} - high {high} ms, low {low} ms (all time high {high} ms)\n{}\n",
+        "-".repeat(GRAPH_COLUMNS)
+    );
+    sparkline(&mut text, &values, &labels, GRAPH_COLUMNS, 4);
+    client.reply.verbatim(text.as_bytes());
+}
+
+/// Redis's filled sparkline: `rows` rows of `_o#` (and `|` below the top
+/// of a column), a blank line, then each label written downwards under its
+/// column; `columns` samples per block, blocks separated by a blank line.
+fn sparkline(out: &mut String, values: &[u64], labels: &[String], columns: usize, rows: usize) {
+    const FILL: &[u8] = b"_o#";
+    let (Some(&min), Some(&max)) = (values.iter().min(), values.iter().max()) else {
+        return;
+    };
+    let relmax = match (max - min) as f64 {
+        0.0 => 1.0,
+        r => r,
+    };
+    let steps = (FILL.len() * rows) as i64;
+    let mut start = 0;
+    while start < values.len() {
+        let end = (start + columns).min(values.len());
+        if start != 0 {
+            out.push('\n');
+        }
+        let mut row = 0;
+        loop {
+            let mut chars = vec![b' '; end - start];
+            let mut more = false;
+            for (j, i) in (start..end).enumerate() {
+                let relval = (values[i] - min) as f64;
+                let step = (((relval * steps as f64) as i64) as f64 / relmax) as i64;
+                let step = step.clamp(0, steps - 1);
+                if row < rows {
+                    more = true;
+                    let index = step - ((rows - row - 1) * FILL.len()) as i64;
+                    if (0..FILL.len() as i64).contains(&index) {
+                        chars[j] = FILL[index as usize];
+                    } else if index >= FILL.len() as i64 {
+                        chars[j] = b'|';
+                    }
+                } else if row - rows < 1 {
+                    // The margin line above the labels.
+                    more = true;
+                    break;
+                } else {
+                    let label = labels[i].as_bytes();
+                    if let Some(&c) = label.get(row - rows - 1) {
+                        more = true;
+                        chars[j] = c;
+                    }
+                }
+            }
+            if !more {
+                break;
+            }
+            row += 1;
+            out.push_str(&String::from_utf8_lossy(&chars));
+            out.push('\n');
+        }
+        start = end;
+    }
+}
+
+/// LOLWUT [VERSION v] [version-specific arguments]: Redis 7.0 draws
+/// Schotter for VERSION 5, the skyline for VERSION 6, and only its version
+/// line otherwise (see server::lolwut).
+fn lolwut(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let mut rest = &args[1..];
+    let mut version = 7i64;
+    if args.len() >= 3 && super::is(args[1], "version") {
+        let Some(v) = int_arg(client, args[2]) else {
+            return;
+        };
+        // Redis prints the number as an unsigned int and reads its first
+        // digits: "5.0.0" (or 4.9) is Schotter, "6.0.0" (or 5.9) the skyline.
+        version = i64::from(v as u32);
+        rest = &args[3..];
+    }
+    let mut numbers = Vec::with_capacity(3);
+    let wanted = match version {
+        5 => 3,
+        6 => 2,
+        _ => 0,
+    };
+    for arg in rest.iter().take(wanted) {
+        let Some(n) = int_arg(client, arg) else {
+            return;
+        };
+        numbers.push(n);
+    }
+    let arg = |i: usize, default: i64| numbers.get(i).copied().unwrap_or(default);
+    let rng = &mut srv.ks.rng;
+    let text = match version {
+        5 => crate::server::lolwut::version5(rng, arg(0, 66), arg(1, 8), arg(2, 12)),
+        6 => crate::server::lolwut::version6(rng, arg(0, 80), arg(1, 20)),
+        _ => format!("Redis ver. {}\n", super::super::REDIS_VERSION),
+    };
     client.reply.verbatim(text.as_bytes());
 }
 

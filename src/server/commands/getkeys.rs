@@ -68,7 +68,7 @@ fn getkeys(srv: &mut Server, client: &mut Client, args: &[&[u8]], with_flags: bo
     let specs = specs_of(&entry.full_name);
     let has_proc = matches!(
         entry.full_name.as_str(),
-        "sort" | "sort_ro" | "set" | "bitfield"
+        "sort" | "sort_ro" | "set" | "bitfield" | "migrate"
     );
     if specs.is_empty() && !has_proc {
         client.reply.error("The command has no key arguments");
@@ -186,9 +186,94 @@ fn find_keys(name: &str, specs: &'static [KeySpec], args: &[&[u8]]) -> Option<Fo
             }
             return Some(vec![(1, if read_only { SOURCE } else { READ_WRITE })]);
         }
+        "migrate" => {
+            // Redis's migrateGetKeys: the key argument, or the keys after
+            // KEYS when the key argument is empty (AUTH takes one argument,
+            // AUTH2 two).
+            const MOVED: &[&str] = &["RW", "ACCESS", "DELETE"];
+            let mut first = 3;
+            let mut count = 1;
+            let mut i = 6;
+            while args.len() > 6 && i < args.len() {
+                if is(args[i], "auth") {
+                    i += 1;
+                } else if is(args[i], "auth2") {
+                    i += 2;
+                } else if is(args[i], "keys") {
+                    if !args.get(3).is_some_and(|k| k.is_empty()) {
+                        return Some(Vec::new());
+                    }
+                    first = i + 1;
+                    count = args.len() - first;
+                    break;
+                }
+                i += 1;
+            }
+            if first + count > args.len() {
+                return None;
+            }
+            return Some((first..first + count).map(|i| (i, MOVED)).collect());
+        }
         _ => {}
     }
     by_specs(specs, args)
+}
+
+/// A command's key specifications, looked up by name once (the ACL check
+/// keeps them per command).
+#[derive(Clone, Copy)]
+pub struct Specs(&'static [KeySpec]);
+
+impl Specs {
+    pub fn of(full_name: &str) -> Specs {
+        Specs(specs_of(full_name))
+    }
+
+    /// For a command with exactly one key at a fixed position whose flags
+    /// do not depend on the other arguments: that position and the flags
+    /// (the ACL check's path without allocation). SET's key is at 1 too,
+    /// but its GET option changes the flags: it is left to [`keys_of`].
+    pub fn single_key(&self, full_name: &str) -> Option<(usize, &'static [&'static str])> {
+        if matches!(
+            full_name,
+            "sort" | "sort_ro" | "set" | "bitfield" | "migrate"
+        ) {
+            return None;
+        }
+        match self.0 {
+            [
+                KeySpec {
+                    begin: Begin::Index(p),
+                    find: Find::Range { last: 0, .. },
+                    flags,
+                },
+            ] if !flags.contains(&"NOT_KEY") && !flags.contains(&"INCOMPLETE") => {
+                Some((*p as usize, flags))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the command can name keys (by specification or by its own
+    /// rule).
+    pub fn has_keys(&self, full_name: &str) -> bool {
+        !self.0.is_empty()
+            || matches!(
+                full_name,
+                "sort" | "sort_ro" | "set" | "bitfield" | "migrate"
+            )
+    }
+}
+
+/// The keys of a command line (argument positions, the command name at 0)
+/// with their key-spec flags, found as COMMAND GETKEYS finds them; a line
+/// the specifications cannot resolve names none.
+pub fn keys_of(
+    full_name: &str,
+    specs: Specs,
+    args: &[&[u8]],
+) -> Vec<(usize, &'static [&'static str])> {
+    find_keys(full_name, specs.0, args).unwrap_or_default()
 }
 
 fn by_specs(specs: &'static [KeySpec], args: &[&[u8]]) -> Option<Found> {

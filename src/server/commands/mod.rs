@@ -7,11 +7,13 @@
 //! Redis's error reply itself and returns `None`, so handlers read as
 //! `let Some(n) = int_arg(client, args[2]) else { return };`.
 
+pub mod acl;
 pub mod bitfield;
 pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod diagnostics;
+pub mod docs;
 pub mod geo;
 pub mod getkeys;
 pub mod hashes;
@@ -60,6 +62,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    acl::COMMANDS,
     streams::COMMANDS,
 ];
 

@@ -59,6 +59,15 @@ pub const COMMANDS: &[Spec] = &[
         replicaof,
     ),
     Spec::new(
+        "failover",
+        -1,
+        ADMIN | NOSCRIPT | STALE,
+        G,
+        "6.2.0",
+        "Start a coordinated failover between this server and one of its replicas.",
+        failover,
+    ),
+    Spec::new(
         "wait",
         3,
         NOSCRIPT,
@@ -84,7 +93,38 @@ fn psync(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.not_an_integer();
         return;
     };
+    if args.len() > 3 && is(args[3], "failover") {
+        // A master handing over to us in a coordinated failover.
+        srv.log.warning(
+            &format!(
+                "Failover request received for replid {}.",
+                String::from_utf8_lossy(args[1])
+            ),
+            &[],
+        );
+        if srv.replication.upstream.is_none() {
+            client
+                .reply
+                .error("PSYNC FAILOVER can't be sent to a master.");
+            return;
+        }
+        if !args[1].eq_ignore_ascii_case(srv.replication.replid.as_bytes()) {
+            client
+                .reply
+                .error("PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        upstream::promote(srv);
+        srv.log.notice(
+            "MASTER MODE enabled (failover request)",
+            &[("client", Field::Str(&client.addr()))],
+        );
+    }
     replication::psync(srv, client, args[1], offset, false);
+}
+
+fn failover(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    replication::failover::command(srv, client, args);
 }
 
 fn sync(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
@@ -146,6 +186,12 @@ fn replconf(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    if srv.replication.failover.is_some() {
+        client
+            .reply
+            .error("REPLICAOF not allowed while failing over.");
+        return;
+    }
     if is(args[1], "no") && is(args[2], "one") {
         if srv.replication.upstream.is_some() {
             upstream::promote(srv);

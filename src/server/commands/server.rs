@@ -456,7 +456,7 @@ const LATENCY: &[Spec] = &[
         ADMIN | NOSCRIPT | LOADING | STALE,
         G,
         "7.0.0",
-        "Return the cumulative distribution of latencies of a subset of commands or all",
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
         super::diagnostics::latency_histogram,
     ),
     Spec::new(
@@ -485,6 +485,15 @@ const LATENCY: &[Spec] = &[
         "2.8.13",
         "Return timestamp-latency samples for the event",
         latency_history,
+    ),
+    Spec::new(
+        "graph",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "2.8.13",
+        "Return a latency graph for the event.",
+        super::diagnostics::latency_graph,
     ),
     Spec::new(
         "reset",
@@ -634,27 +643,7 @@ fn reply_command_info(srv: &Server, client: &mut Client, index: usize) {
 }
 
 fn reply_command_docs(srv: &Server, client: &mut Client, index: usize) {
-    let entry = &srv.commands.entries[index];
-    let spec = entry.spec;
-    let children: Vec<usize> = srv.commands.children(index).map(|(i, _)| i).collect();
-    let r = &mut client.reply;
-    r.map(3 + usize::from(!children.is_empty()));
-    r.bulk(b"summary");
-    r.bulk(spec.summary.as_bytes());
-    r.bulk(b"since");
-    r.bulk(spec.since.as_bytes());
-    r.bulk(b"group");
-    r.bulk(spec.group.as_bytes());
-    if !children.is_empty() {
-        r.bulk(b"subcommands");
-        r.map(children.len());
-        for child in children {
-            client
-                .reply
-                .bulk(srv.commands.entries[child].full_name.as_bytes());
-            reply_command_docs(srv, client, child);
-        }
-    }
+    super::docs::reply(srv, client, index);
 }
 
 fn command_all(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -729,7 +718,7 @@ fn command_info(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 /// "get" or "config|get".
-fn lookup_by_full_name(srv: &Server, name: &[u8]) -> Option<usize> {
+pub(super) fn lookup_by_full_name(srv: &Server, name: &[u8]) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
     match lower.iter().position(|&b| b == b'|') {
         None => srv.commands.find(&lower),
@@ -1087,6 +1076,10 @@ fn latency_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client,
         "LATENCY",
         &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
             "HISTORY <event>",
             "    Return time-latency samples for the <event> class.",
             "LATEST",
@@ -1094,6 +1087,9 @@ fn latency_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
             "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
         ],
     );
 }

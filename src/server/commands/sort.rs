@@ -142,6 +142,8 @@ fn sort_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], read_only
     let mut sort_by: Option<&[u8]> = None;
     let mut store: Option<&[u8]> = None;
     let mut gets: Vec<&[u8]> = Vec::new();
+    // ACL: BY and GET patterns need read access to every key.
+    let mut full_access = None;
     let mut j = 2;
     while j < args.len() {
         let left = args.len() - j - 1;
@@ -166,8 +168,22 @@ fn sort_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], read_only
         } else if is(args[j], "by") && left >= 1 {
             sort_by = Some(args[j + 1]);
             dont_sort = !args[j + 1].contains(&b'*');
+            if !dont_sort
+                && !*full_access.get_or_insert_with(|| srv.acl_reads_all_keys(client, args))
+            {
+                client
+                    .reply
+                    .error("BY option of SORT denied due to insufficient ACL permissions.");
+                return;
+            }
             j += 1;
         } else if is(args[j], "get") && left >= 1 {
+            if !*full_access.get_or_insert_with(|| srv.acl_reads_all_keys(client, args)) {
+                client
+                    .reply
+                    .error("GET option of SORT denied due to insufficient ACL permissions.");
+                return;
+            }
             gets.push(args[j + 1]);
             j += 1;
         } else {

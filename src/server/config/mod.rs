@@ -143,6 +143,16 @@ pub struct Config {
     pub port: u16,
     pub protected_mode: bool,
     pub requirepass: Option<Vec<u8>>,
+    /// `aclfile`: the ACL file (ACL LOAD/SAVE), empty for none.
+    pub aclfile: String,
+    pub acllog_max_len: u64,
+    /// `acl-pubsub-default allchannels`.
+    pub acl_pubsub_default_all: bool,
+    /// The `user` directives (name, then rules), loaded at startup.
+    pub users: Vec<Vec<String>>,
+    /// The `user` lines CONFIG REWRITE writes (set by the server just
+    /// before a rewrite; `None` leaves the file's user lines alone).
+    pub acl_user_lines: Option<Vec<String>>,
     pub maxclients: usize,
     pub databases: usize,
     /// Idle seconds before a client is closed; 0 = never.
@@ -226,6 +236,20 @@ pub struct Config {
     pub replica_read_only: bool,
     pub replica_serve_stale_data: bool,
     pub replica_announce_ip: Option<String>,
+    /// replica-announce-port (0: the listening port).
+    pub replica_announce_port: u16,
+    /// replica-priority: Sentinel promotes the lowest non-zero one.
+    pub replica_priority: i64,
+    /// replica-announced: whether Sentinel lists this replica.
+    pub replica_announced: bool,
+    /// repl-diskless-sync-max-replicas: start a diskless transfer without
+    /// waiting out the delay once this many replicas wait (0: always wait).
+    pub repl_diskless_sync_max_replicas: usize,
+    /// repl-diskless-load: disabled, on-empty-db or swapdb.
+    pub repl_diskless_load: String,
+    /// propagation-error-behavior: what a replica does when a command of
+    /// its master's stream fails (ignore, panic, panic-on-replicas).
+    pub propagation_error_behavior: String,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
     /// tls-port, the certificate files, tls-auth-clients, tls-replication
@@ -290,6 +314,11 @@ impl Config {
             port: 0,
             protected_mode: false,
             requirepass: None,
+            aclfile: String::new(),
+            acllog_max_len: 0,
+            acl_pubsub_default_all: false,
+            users: Vec::new(),
+            acl_user_lines: None,
             maxclients: 0,
             databases: 0,
             timeout: 0,
@@ -349,6 +378,12 @@ impl Config {
             replica_read_only: false,
             replica_serve_stale_data: false,
             replica_announce_ip: None,
+            replica_announce_port: 0,
+            replica_priority: 100,
+            replica_announced: true,
+            repl_diskless_sync_max_replicas: 0,
+            repl_diskless_load: String::new(),
+            propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
             tls: super::tls::TlsSettings::default(),
@@ -466,38 +501,6 @@ impl Config {
         let value = parse(param, args)?;
         self.store(param, value)
     }
-}
-
-/// `user default on nopass ~* &* +@all` (what CONFIG REWRITE of
-/// redis-server writes when no ACL was changed) describes the one user sonde
-/// has, so it is accepted; any other user needs ACLs, which sonde does not
-/// support yet.
-fn is_default_user(values: &[String]) -> bool {
-    let Some((name, rules)) = values.split_first() else {
-        return false;
-    };
-    let rules: Vec<String> = rules.iter().map(|r| r.to_ascii_lowercase()).collect();
-    let has = |any: &[&str]| rules.iter().any(|r| any.contains(&r.as_str()));
-    name == "default"
-        && rules.iter().all(|r| {
-            [
-                "on",
-                "nopass",
-                "sanitize-payload",
-                "~*",
-                "&*",
-                "+@all",
-                "allkeys",
-                "allchannels",
-                "allcommands",
-            ]
-            .contains(&r.as_str())
-        })
-        && has(&["on"])
-        && has(&["nopass"])
-        && has(&["~*", "allkeys"])
-        && has(&["&*", "allchannels"])
-        && has(&["+@all", "allcommands"])
 }
 
 /// The positions of the secret values in a CONFIG SET command (the values
@@ -891,8 +894,8 @@ impl Config {
             if table::DEPRECATED.contains(&name) && d.values.len() == 1 {
                 return Ok(());
             }
-            if name == "user" && is_default_user(&d.values) {
-                return Ok(());
+            if name == "user" {
+                return self.add_user(&d.values);
             }
             if table::NOT_PARAMETERS.contains(&name) {
                 return Err(format!("sonde does not support the '{name}' directive yet"));
@@ -929,6 +932,29 @@ impl Config {
             return self.set_args(param, &words, Source::File);
         }
         self.set_args(param, &d.values, Source::File)
+    }
+
+    /// A `user` directive: the name and its rules (one argument holding
+    /// spaces is split, as `--user "alice on >pw"`), loaded at startup.
+    fn add_user(&mut self, values: &[String]) -> Result<(), String> {
+        let words: Vec<String> = match values {
+            [one] if one.contains(' ') => crate::resp::request::split_args(one.as_bytes())
+                .ok_or("unbalanced quotes")?
+                .into_iter()
+                .map(|w| String::from_utf8_lossy(&w).into_owned())
+                .collect(),
+            _ => values.to_vec(),
+        };
+        let Some(name) = words.first() else {
+            return Err("wrong number of arguments".to_owned());
+        };
+        if self.users.iter().any(|u| u.first() == Some(name)) {
+            return Err(
+                "Duplicate user found. A user can only be defined once in config files".to_owned(),
+            );
+        }
+        self.users.push(words);
+        Ok(())
     }
 
     /// Apply one directive by name (tests and tools).
@@ -1290,12 +1316,13 @@ mod tests {
             .is_ok()
         );
         assert!(
-            c.apply("user", &user("default on nopass ~* +@all"))
-                .is_err()
+            c.apply("user", &user("alice on nopass ~* &* +@all"))
+                .is_ok()
         );
         assert!(
-            c.apply("user", &user("alice on nopass ~* &* +@all"))
-                .is_err()
+            c.apply("user", &user("alice on nopass ~* +@all"))
+                .unwrap_err()
+                .contains("Duplicate user")
         );
         assert_eq!(parse_memory("1mb"), Some(1 << 20));
         assert_eq!(parse_memory("2k"), Some(2000));

@@ -29,6 +29,14 @@ pub fn render(c: &Config, old: &str, force_all: bool) -> String {
     for param in PARAMS {
         rewrite_param(c, param, &mut state);
     }
+    // Users are written back unless an ACL file holds them.
+    if !c.aclfile.is_empty() {
+        state.mark("user");
+    } else if let Some(lines) = &c.acl_user_lines {
+        for line in lines {
+            state.line("user", line.clone(), true);
+        }
+    }
     state.content()
 }
 

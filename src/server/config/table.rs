@@ -105,6 +105,8 @@ pub enum Apply {
     AofTimestamps,
     /// `aof-disable-auto-gc no` deletes the history files at once.
     AofAutoGc,
+    /// requirepass: the default user's password.
+    RequirePass,
 }
 
 /// One parameter.
@@ -482,12 +484,17 @@ pub static PARAMS: &[Param] = &[
         int(5, 0, I32),
         i!(repl_diskless_sync_delay),
     ),
-    p("repl-diskless-sync-max-replicas", M, int(0, 0, I32), Later),
+    p(
+        "repl-diskless-sync-max-replicas",
+        M,
+        int(0, 0, I32),
+        i!(repl_diskless_sync_max_replicas),
+    ),
     p(
         "repl-diskless-load",
         M,
         en(&["disabled", "on-empty-db", "swapdb"], "disabled"),
-        Later,
+        s!(repl_diskless_load),
     ),
     p(
         "repl-ping-replica-period",
@@ -510,8 +517,19 @@ pub static PARAMS: &[Param] = &[
         int(3600, 0, I64),
         i!(repl_backlog_ttl),
     ),
-    p("replica-priority", M, int(100, 0, I32), Kept).alias("slave-priority"),
-    p("replica-announced", M, Kind::Bool(true), Kept),
+    p(
+        "replica-priority",
+        M,
+        int(100, 0, I32),
+        i!(replica_priority),
+    )
+    .alias("slave-priority"),
+    p(
+        "replica-announced",
+        M,
+        Kind::Bool(true),
+        b!(replica_announced),
+    ),
     p(
         "min-replicas-to-write",
         M,
@@ -527,7 +545,13 @@ pub static PARAMS: &[Param] = &[
     )
     .alias("min-slaves-max-lag"),
     p("replica-announce-ip", M, opt(), o!(replica_announce_ip)).alias("slave-announce-ip"),
-    p("replica-announce-port", M, int(0, 0, 65535), Later).alias("slave-announce-port"),
+    p(
+        "replica-announce-port",
+        M,
+        int(0, 0, 65535),
+        i!(replica_announce_port),
+    )
+    .alias("slave-announce-port"),
     p("replica-lazy-flush", M, Kind::Bool(false), Kept).alias("slave-lazy-flush"),
     p("replica-ignore-maxmemory", M, Kind::Bool(true), Kept).alias("slave-ignore-maxmemory"),
     p(
@@ -540,9 +564,7 @@ pub static PARAMS: &[Param] = &[
         "propagation-error-behavior",
         M,
         en(&["ignore", "panic", "panic-on-replicas"], "ignore"),
-        // Kept: sonde never meets the errors this reacts to (a write
-        // command failing while a replica or the AOF replays it).
-        Kept,
+        s!(propagation_error_behavior),
     ),
     // Security.
     p("requirepass", SENSITIVE, opt(), {
@@ -555,14 +577,30 @@ pub static PARAMS: &[Param] = &[
             },
             |c, v| c.requirepass = (!v.is_empty()).then(|| v.as_bytes().to_vec()),
         )
-    }),
-    p("aclfile", IMMUTABLE, text(""), Later),
-    p("acllog-max-len", M, int(128, 0, I64), Kept),
+    })
+    .apply(Apply::RequirePass),
+    p(
+        "aclfile",
+        IMMUTABLE,
+        text(""),
+        Access::Text(|c| c.aclfile.clone(), |c, v| c.aclfile = v.to_owned()),
+    ),
+    p("acllog-max-len", M, int(128, 0, I64), i!(acllog_max_len)),
     p(
         "acl-pubsub-default",
         M,
         en(&["allchannels", "resetchannels"], "resetchannels"),
-        Kept,
+        Access::Text(
+            |c| {
+                if c.acl_pubsub_default_all {
+                    "allchannels"
+                } else {
+                    "resetchannels"
+                }
+                .to_owned()
+            },
+            |c, v| c.acl_pubsub_default_all = v.eq_ignore_ascii_case("allchannels"),
+        ),
     ),
     p(
         "enable-protected-configs",

@@ -106,6 +106,8 @@ pub fn load(
     srv.ks.effects.enabled = false;
     let mut client = Client::new(0, usize::MAX, None);
     client.authenticated = true;
+    client.user = usize::MAX;
+    client.user_name = b"(superuser)".to_vec();
     let mut result = Ok(());
     for (i, name) in files.iter().enumerate() {
         let last = i + 1 == files.len();
@@ -210,6 +212,8 @@ fn load_file(
     };
     let map = crate::input::map(&path).map_err(io)?;
     let data: &[u8] = &map;
+    // Offsets in the progress are over all the files loaded.
+    let before = summary.bytes;
     summary.bytes += data.len() as u64;
     let mut pos = 0usize;
     if data.starts_with(b"REDIS") {
@@ -259,6 +263,10 @@ fn load_file(
                     executed += 1;
                     if executed.is_multiple_of(1024) {
                         srv.ks.set_now(unix_ms());
+                        crate::server::loading::record_commands(
+                            before + pos as u64,
+                            summary.commands + executed,
+                        );
                     }
                 }
                 if multi.is_none() {

@@ -171,6 +171,35 @@ impl io::Write for FdWriter {
     }
 }
 
+/// One image written to several descriptors (a diskless full resync
+/// serving every waiting replica from one child): each chunk goes to each
+/// descriptor in full; a descriptor that fails (its replica went away) is
+/// dropped and the others continue; an error only when none is left.
+pub struct FanWriter(pub Vec<RawFd>);
+
+impl io::Write for FanWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut last = None;
+        self.0
+            .retain(|&fd| match io::Write::write_all(&mut FdWriter(fd), buf) {
+                Ok(()) => true,
+                Err(e) => {
+                    last = Some(e);
+                    false
+                }
+            });
+        match (self.0.is_empty(), last) {
+            (true, Some(e)) => Err(e),
+            (true, None) => Err(io::Error::other("no descriptor to write to")),
+            _ => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// In the child: default signal dispositions (so SIGUSR1 or SIGTERM end
 /// it), and only the sockets it was told to keep.
 fn child_setup(keep: &[RawFd], report_fd: RawFd) {

@@ -247,7 +247,11 @@ pub fn write_rdb_file(
 /// SAVE: write the snapshot now, in the loop.
 pub fn save(srv: &mut Server) -> Result<(), String> {
     let path = rdb_path(&srv.config);
-    let options = snapshot_options(&srv.config);
+    let position = crate::server::replication::save_position(srv);
+    let options = snapshot::Options {
+        replication: position.as_ref().map(|p| p.info()),
+        ..snapshot_options(&srv.config)
+    };
     match write_rdb_file(&srv.ks, &path, &options) {
         Ok(_) => {
             srv.log.notice("DB saved on disk", &[]);
@@ -269,7 +273,9 @@ pub fn save(srv: &mut Server) -> Result<(), String> {
 
 /// BGSAVE: fork a child that writes the snapshot to the dump file.
 pub fn bgsave(srv: &mut Server) -> Result<(), String> {
-    bgsave_to(srv, SnapshotTarget::DumpFile, None).map(|_| ())
+    let position = crate::server::replication::save_position(srv);
+    let info = position.as_ref().map(|p| p.info());
+    bgsave_to(srv, SnapshotTarget::DumpFile, info).map(|_| ())
 }
 
 /// Where a background snapshot goes.
@@ -278,11 +284,11 @@ pub enum SnapshotTarget {
     /// `dir/dbfilename`, through a temporary file renamed over it once
     /// complete and fsynced (BGSAVE, a disk-based full resync).
     DumpFile,
-    /// A descriptor the child writes the bare image to and then closes: a
-    /// pipe the parent reads, or a replica's socket (a diskless full
-    /// resync). Non-blocking descriptors are fine: the child waits for
+    /// Descriptors the child writes the bare image to and then closes: a
+    /// pipe the parent reads, or the sockets of the replicas of a diskless
+    /// full resync. Non-blocking descriptors are fine: the child waits for
     /// them to drain.
-    Descriptor(std::os::fd::OwnedFd),
+    Descriptor(Vec<std::os::fd::OwnedFd>),
 }
 
 /// Fork a child that writes the keyspace as an RDB image to `target`, with
@@ -314,15 +320,16 @@ pub fn bgsave_to(
     };
     let (ks, log) = (&srv.ks, &srv.log);
     let keep: Vec<std::os::fd::RawFd> = match &target {
-        SnapshotTarget::Descriptor(fd) => vec![fd.as_raw_fd()],
+        SnapshotTarget::Descriptor(fds) => fds.iter().map(|fd| fd.as_raw_fd()).collect(),
         SnapshotTarget::DumpFile => Vec::new(),
     };
     let forked = child::fork(&keep, || match &target {
         SnapshotTarget::DumpFile => child_write(log, "RDB", || {
             write_rdb_file(ks, &path, &options).map(|_| ())
         }),
-        SnapshotTarget::Descriptor(fd) => child_write(log, "RDB", || {
-            let mut out = BufWriter::with_capacity(1 << 16, child::FdWriter(fd.as_raw_fd()));
+        SnapshotTarget::Descriptor(fds) => child_write(log, "RDB", || {
+            let fds = fds.iter().map(|fd| fd.as_raw_fd()).collect();
+            let mut out = BufWriter::with_capacity(1 << 16, child::FanWriter(fds));
             snapshot::write(ks, &mut out, &options).map_err(rewrite::io_error)?;
             io::Write::flush(&mut out)
         }),
@@ -482,12 +489,14 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
                 });
             }
         };
-        let loaded = snapshot::load(&mut srv.ks, &map, Some(unix_ms())).map_err(|source| {
-            StartupError::Rdb {
+        // A master drops the keys that expired while it was down (and
+        // tells its replicas); a replica keeps them for its master's DELs.
+        let master = srv.config.replicaof.is_none();
+        let loaded = snapshot::load_collecting(&mut srv.ks, &map, master.then(unix_ms), master)
+            .map_err(|source| StartupError::Rdb {
                 file: path.display().to_string(),
                 source,
-            }
-        })?;
+            })?;
         srv.persistence.rdb_last_load_keys_loaded = loaded.keys;
         srv.persistence.rdb_last_load_keys_expired = loaded.expired;
         srv.log.notice(
@@ -514,6 +523,8 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             ),
             &[],
         );
+        srv.replication.saved_position = loaded.position.clone();
+        srv.replication.expired_at_load = loaded.expired_keys;
         if loaded.skipped > 0 {
             srv.log.warning(
                 "Function libraries and module data in the snapshot were skipped",
@@ -528,6 +539,23 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
 /// Seconds since `started`, as the load messages show them.
 fn seconds_since(started: Instant) -> String {
     format!("{:.3}", started.elapsed().as_secs_f64())
+}
+
+/// Bytes of the append-only files a start would load (the files the
+/// manifest names, or a single old-style file), for the loading progress;
+/// 0 when there is nothing to load or it cannot be told.
+pub fn aof_size(config: &Config) -> u64 {
+    let dir = aof_dir(config);
+    let prefix = &config.appendfilename;
+    let manifest = read_manifest(&dir, prefix).unwrap_or_default();
+    if manifest.is_empty() {
+        return std::fs::metadata(config.dir.join(prefix)).map_or(0, |m| m.len());
+    }
+    manifest
+        .data_files()
+        .filter_map(|e| std::fs::metadata(dir.join(&e.name)).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// The manifest in `dir`, or an empty one when there is none.
@@ -1372,7 +1400,12 @@ mod tests {
             replid: "0123456789012345678901234567890123456789",
             offset: 42,
         };
-        let pid = bgsave_to(&mut srv, SnapshotTarget::Descriptor(write), Some(repl)).unwrap();
+        let pid = bgsave_to(
+            &mut srv,
+            SnapshotTarget::Descriptor(vec![write]),
+            Some(repl),
+        )
+        .unwrap();
         assert!(bgsave_to(&mut srv, SnapshotTarget::DumpFile, None).is_err());
         // The pipe holds 64 kB: the child blocks until this reads it all,
         // and the end of file comes when the child exits.

@@ -141,6 +141,67 @@ pub struct Loaded {
     pub empty: u64,
     /// The first 1024 of their keys (for the log).
     pub empty_keys: Vec<Vec<u8>>,
+    /// The replication position the image was saved at (aux fields
+    /// `repl-id`, `repl-offset`, `repl-stream-db`), when all three are
+    /// there and valid: a restarted server continues from it.
+    pub position: Option<SavedPosition>,
+    /// The expired keys skipped, by database, when [`load_collecting`]
+    /// was asked for them (a master propagates their deletion).
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
+}
+
+/// Where the replication stream stood when a snapshot was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedPosition {
+    pub replid: String,
+    pub offset: u64,
+    pub stream_db: usize,
+}
+
+impl SavedPosition {
+    /// The aux fields to write for this position.
+    pub fn info(&self) -> ReplInfo<'_> {
+        ReplInfo {
+            stream_db: self.stream_db,
+            replid: &self.replid,
+            offset: self.offset as i64,
+        }
+    }
+}
+
+/// The replication aux fields seen so far while loading.
+#[derive(Default)]
+struct AuxPosition {
+    replid: Option<String>,
+    offset: Option<i64>,
+    stream_db: Option<i64>,
+}
+
+impl AuxPosition {
+    fn see(&mut self, key: &[u8], value: &[u8]) {
+        let text = std::str::from_utf8(value).ok();
+        match key {
+            b"repl-id" => {
+                self.replid = text
+                    .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .map(str::to_owned)
+            }
+            b"repl-offset" => self.offset = text.and_then(|t| t.parse().ok()),
+            b"repl-stream-db" => self.stream_db = text.and_then(|t| t.parse().ok()),
+            _ => {}
+        }
+    }
+
+    /// Valid as Redis requires: an ID, an offset other than -1, and a
+    /// stream database other than -1 (older servers wrote -1 wrongly).
+    fn position(self, databases: usize) -> Option<SavedPosition> {
+        let (replid, offset, db) = (self.replid?, self.offset?, self.stream_db?);
+        (offset >= 0 && db >= 0 && (db as usize) < databases).then_some(SavedPosition {
+            replid,
+            offset: offset as u64,
+            stream_db: db as usize,
+        })
+    }
 }
 
 /// Load a complete RDB image into `ks` (which should be empty). Keys whose
@@ -151,7 +212,19 @@ pub fn load(
     data: &[u8],
     expired_before: Option<i64>,
 ) -> Result<Loaded, LoadError> {
+    load_collecting(ks, data, expired_before, false)
+}
+
+/// [`load`], keeping the names of the expired keys it skipped in
+/// [`Loaded::expired_keys`] when `collect_expired` is set.
+pub fn load_collecting(
+    ks: &mut Keyspace,
+    data: &[u8],
+    expired_before: Option<i64>,
+    collect_expired: bool,
+) -> Result<Loaded, LoadError> {
     let mut loaded = Loaded::default();
+    let mut aux = AuxPosition::default();
     let mut events = rdb::events(data);
     let mut db = 0usize;
     for event in &mut events {
@@ -180,6 +253,11 @@ pub fn load(
                     && at < now
                 {
                     loaded.expired += 1;
+                    if collect_expired {
+                        loaded
+                            .expired_keys
+                            .push((db, entry.key.to_bytes()?.into_owned()));
+                    }
                     continue;
                 }
                 let key = entry.key.to_bytes()?;
@@ -218,12 +296,15 @@ pub fn load(
                     .into());
                 }
                 loaded.end = located.offset + located.len;
+                loaded.position = aux.position(ks.dbs.len());
                 return Ok(loaded);
             }
-            Event::Header { .. }
-            | Event::Aux { .. }
-            | Event::SlotInfo { .. }
-            | Event::SlotImport { .. } => {}
+            Event::Aux { key, value } => {
+                if let (Ok(key), Ok(value)) = (key.to_bytes(), value.to_bytes()) {
+                    aux.see(&key, &value);
+                }
+            }
+            Event::Header { .. } | Event::SlotInfo { .. } | Event::SlotImport { .. } => {}
         }
     }
     // The iterator ends without EOF only after yielding an error.

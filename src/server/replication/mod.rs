@@ -33,6 +33,7 @@
 //! on a read-only replica).
 
 pub mod backlog;
+pub mod failover;
 pub mod upstream;
 
 use std::fs::File;
@@ -81,6 +82,14 @@ pub struct Replication {
     pub upstream: Option<upstream::Upstream>,
     /// Registers the upstream socket with the event loop.
     pub registry: Option<mio::Registry>,
+    /// A FAILOVER command under way.
+    pub failover: Option<failover::Failover>,
+    /// The position the snapshot loaded at startup was saved at; taken by
+    /// [`resume_saved_position`] once the role is known.
+    pub saved_position: Option<persistence::snapshot::SavedPosition>,
+    /// Keys a master found expired in that snapshot: their DELs open its
+    /// stream after the saved position.
+    pub expired_at_load: Vec<(usize, Vec<u8>)>,
     last_ping: Instant,
     last_second: Instant,
     /// Since when a master with a backlog has had no replica.
@@ -94,6 +103,8 @@ impl Replication {
             replid2: NO_REPLID.to_owned(),
             master_repl_offset: 0,
             second_repl_offset: -1,
+            saved_position: None,
+            expired_at_load: Vec::new(),
             backlog: None,
             sync_wanted: false,
             sync_wanted_since: Instant::now(),
@@ -105,6 +116,7 @@ impl Replication {
             get_ack: false,
             upstream: None,
             registry: None,
+            failover: None,
             last_ping: Instant::now(),
             last_second: Instant::now(),
             alone_since: None,
@@ -165,6 +177,12 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
     if client.replica.as_ref().is_some_and(|d| d.attached()) {
         return;
     }
+    if srv.replication.failover.is_some() {
+        client
+            .reply
+            .error("-NOMASTERLINK Can't SYNC while failing over");
+        return;
+    }
     if let Some(up) = &srv.replication.upstream
         && !up.is_connected()
     {
@@ -219,6 +237,7 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         repl.sync_partial_err += 1;
     }
     repl.sync_full += 1;
+    down.old_sync = sync;
     if repl.backlog.is_none() {
         repl.new_history();
         let size = srv.config.repl_backlog_size as usize;
@@ -238,6 +257,57 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
 }
 
 // ---------------------------------------------------------------------------
+// Positions kept in snapshots
+
+/// The replication position a snapshot written now records (Redis's
+/// `rdbPopulateSaveInfo`): a master that is part of a replication chain
+/// (it has a backlog), or a replica that knows where it is in its master's
+/// stream. `None` otherwise: the position would be of no use.
+pub fn save_position(srv: &Server) -> Option<persistence::snapshot::SavedPosition> {
+    let repl = &srv.replication;
+    let stream_db = match &repl.upstream {
+        None if repl.backlog.is_some() => srv.feed.repl.selected().unwrap_or(0),
+        None => return None,
+        Some(up) => up.known_db()?,
+    };
+    Some(persistence::snapshot::SavedPosition {
+        replid: repl.replid.clone(),
+        offset: repl.master_repl_offset,
+        stream_db,
+    })
+}
+
+/// At startup, once the role is known: continue from the position the
+/// loaded snapshot was saved at. A replica asks its master to continue
+/// there (`PSYNC <id> <offset+1>`); a master keeps it as its second ID,
+/// so its former replicas continue too, and starts its backlog at that
+/// offset with the deletions of the keys that expired while it was down.
+pub fn resume_saved_position(srv: &mut Server) {
+    let expired = std::mem::take(&mut srv.replication.expired_at_load);
+    let Some(pos) = srv.replication.saved_position.take() else {
+        return;
+    };
+    let repl = &mut srv.replication;
+    if let Some(up) = repl.upstream.as_mut() {
+        up.resume_from(pos.stream_db);
+        repl.replid = pos.replid;
+        repl.master_repl_offset = pos.offset;
+        return;
+    }
+    repl.replid2 = pos.replid;
+    repl.second_repl_offset = pos.offset as i64 + 1;
+    repl.master_repl_offset = pos.offset;
+    let size = srv.config.repl_backlog_size as usize;
+    repl.backlog = Some(Backlog::new(size, pos.offset));
+    srv.feed.repl.active = true;
+    srv.feed.repl.reselect();
+    for (db, key) in &expired {
+        let del = crate::server::propagate::Propagated::new(*db, [&b"DEL"[..], key]);
+        srv.feed.repl.append(*db, &del.resp);
+    }
+    flush(srv);
+}
+
 // The loop's hooks
 
 /// Before replies are written: move this iteration's stream into the
@@ -267,9 +337,11 @@ pub fn flush(srv: &mut Server) {
     } else {
         0
     };
+    let max = srv.config.repl_diskless_sync_max_replicas;
+    let enough = max > 0 && srv.replication.sync_wanted && waiting_for_start(srv) >= max;
     if srv.replication.sync_wanted
         && srv.persistence.child.is_none()
-        && srv.replication.sync_wanted_since.elapsed().as_secs() >= delay
+        && (enough || srv.replication.sync_wanted_since.elapsed().as_secs() >= delay)
     {
         srv.replication.sync_wanted = false;
         start_full_sync(srv);
@@ -277,6 +349,21 @@ pub fn flush(srv: &mut Server) {
     if !srv.replication.waiters.is_empty() {
         check_waiters(srv);
     }
+    if srv.replication.failover.is_some() {
+        failover::check(srv);
+    }
+}
+
+/// Replicas waiting for a snapshot child to start.
+fn waiting_for_start(srv: &Server) -> usize {
+    srv.clients
+        .iter()
+        .filter(|c| {
+            c.replica
+                .as_deref()
+                .is_some_and(|d| matches!(d.state, DownState::WaitStart))
+        })
+        .count()
 }
 
 /// WAIT numreplicas timeout: the number of replicas that acknowledged
@@ -392,52 +479,73 @@ fn start_full_sync(srv: &mut Server) {
         offset: offset as i64,
     };
     let line = format!("+FULLRESYNC {replid} {offset}\r\n");
-    // Diskless: one replica at a time gets the image from the child
-    // straight on its socket (the others wait for the next child).
-    let diskless = srv
-        .config
-        .repl_diskless_sync
-        .then(|| {
-            waiting.iter().copied().find(|&slot| {
+    // Diskless: one child writes the image straight on the sockets of
+    // every replica that can take an EOF-marked transfer (the others wait
+    // for the next child). A forked child cannot write TLS: TLS replicas
+    // get the snapshot from disk through the output buffer.
+    let diskless: Vec<usize> = if srv.config.repl_diskless_sync {
+        waiting
+            .iter()
+            .copied()
+            .filter(|&slot| {
                 srv.clients
                     .get_mut(slot)
-                    // A forked child cannot write TLS: TLS replicas get
-                    // the snapshot from disk through the output buffer.
                     .filter(|c| c.stream.as_ref().is_some_and(|s| !s.is_tls()))
                     .and_then(|c| c.replica.as_deref())
                     .is_some_and(|d| d.capa_eof)
             })
-        })
-        .flatten();
-    let (served, mark, result) = match diskless {
-        Some(slot) => {
-            let mark = random_replid();
-            let target = srv
-                .clients
-                .get_mut(slot)
-                .and_then(|c| c.stream.as_ref())
-                .ok_or_else(|| "the replica is gone".to_owned())
-                .and_then(|stream| {
-                    use std::io::Write;
-                    use std::os::fd::{AsFd, AsRawFd};
-                    // The reply and the header go out before the child
-                    // owns the socket; nothing else is pending on it.
-                    let header = format!("{line}$EOF:{mark}\r\n");
-                    persistence::child::FdWriter(stream.as_raw_fd())
-                        .write_all(header.as_bytes())
-                        .and_then(|()| stream.as_fd().try_clone_to_owned())
-                        .map_err(|e| e.to_string())
-                });
-            let result = target.and_then(|fd| {
-                persistence::bgsave_to(srv, persistence::SnapshotTarget::Descriptor(fd), Some(info))
-            });
-            (vec![slot], Some(mark), result)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (served, mark, result) = if diskless.is_empty() {
+        let result = persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
+        (waiting.clone(), None, result)
+    } else {
+        let mark = random_replid();
+        let mut fds = Vec::new();
+        let mut served = Vec::new();
+        for &slot in &diskless {
+            let Some(c) = srv.clients.get_mut(slot) else {
+                continue;
+            };
+            // Whatever is pending (keepalive newlines) goes first, then the
+            // reply and the header, before the child owns the socket.
+            let mut header = c.reply.buf[c.reply.sent..].to_vec();
+            if !c.replica.as_deref().is_some_and(|d| d.old_sync) {
+                header.extend_from_slice(line.as_bytes());
+            }
+            header.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
+            c.reply.buf.clear();
+            c.reply.sent = 0;
+            let Some(stream) = c.stream.as_ref() else {
+                continue;
+            };
+            use std::io::Write;
+            use std::os::fd::{AsFd, AsRawFd};
+            let fd = persistence::child::FdWriter(stream.as_raw_fd())
+                .write_all(&header)
+                .and_then(|()| stream.as_fd().try_clone_to_owned());
+            match fd {
+                Ok(fd) => {
+                    fds.push(fd);
+                    served.push(slot);
+                }
+                Err(_) => {
+                    c.close_after_reply = true;
+                }
+            }
         }
-        None => {
-            let result =
-                persistence::bgsave_to(srv, persistence::SnapshotTarget::DumpFile, Some(info));
-            (waiting.clone(), None, result)
-        }
+        let result = if fds.is_empty() {
+            Err("the replicas are gone".to_owned())
+        } else {
+            persistence::bgsave_to(
+                srv,
+                persistence::SnapshotTarget::Descriptor(fds),
+                Some(info),
+            )
+        };
+        (served, Some(mark), result)
     };
     if let Err(e) = result {
         srv.log.warning(
@@ -466,7 +574,7 @@ fn start_full_sync(srv: &mut Server) {
     srv.feed.repl.reselect();
     for slot in served {
         if let Some(c) = srv.clients.get_mut(slot) {
-            if mark.is_none() {
+            if mark.is_none() && !c.replica.as_deref().is_some_and(|d| d.old_sync) {
                 c.reply.raw(line.as_bytes());
             }
             if let Some(d) = c.replica.as_deref_mut() {
@@ -610,7 +718,10 @@ pub fn cron(srv: &mut Server) {
     srv.replication.last_second = now;
     backlog_housekeeping(srv, now);
     let period = srv.config.repl_ping_replica_period.max(1);
+    // No PINGs while a failover waits for a replica to catch up (they
+    // would move the offset it must reach).
     if srv.replication.upstream.is_none()
+        && srv.replication.failover.is_none()
         && has_replicas(srv)
         && now.duration_since(srv.replication.last_ping).as_secs() >= period
     {
@@ -741,7 +852,7 @@ pub fn replica_closed(srv: &mut Server, client: &Client) {
 // INFO and ROLE
 
 /// The IP a replica is listed with.
-fn replica_ip(client: &Client, down: &Downstream) -> String {
+pub(super) fn replica_ip(client: &Client, down: &Downstream) -> String {
     down.announced_ip
         .clone()
         .unwrap_or_else(|| client.peer.map(|a| a.ip().to_string()).unwrap_or_default())
@@ -783,7 +894,7 @@ pub fn info_fields(srv: &Server) -> Vec<(String, String)> {
             ),
         );
     }
-    add("master_failover_state", "no-failover".into());
+    add("master_failover_state", failover::state_name(srv).into());
     add("master_replid", repl.replid.clone());
     add("master_replid2", repl.replid2.clone());
     add("master_repl_offset", repl.master_repl_offset.to_string());

@@ -80,6 +80,8 @@ pub struct Upstream {
     /// PSYNC continues from our own ID and offset (we synced before, or
     /// were a master); otherwise it asks for a full resync (`PSYNC ? -1`).
     resume: bool,
+    /// PSYNC carries FAILOVER (a FAILOVER command hands over to it).
+    pub psync_failover: bool,
 }
 
 impl Upstream {
@@ -87,6 +89,8 @@ impl Upstream {
         let mut master = Box::new(Client::new(0, usize::MAX, None));
         master.is_master = true;
         master.authenticated = true;
+        master.user = usize::MAX;
+        master.user_name = b"(superuser)".to_vec();
         Upstream {
             host,
             port,
@@ -100,7 +104,21 @@ impl Upstream {
             down_since: Some(unix_ms() / 1000),
             retry_at: Instant::now(),
             resume,
+            psync_failover: false,
         }
+    }
+
+    /// The stream's database at our offset, when we know our place in the
+    /// master's stream (we synced with it, or continue a saved position).
+    pub fn known_db(&self) -> Option<usize> {
+        self.resume.then(|| self.db.max(0) as usize)
+    }
+
+    /// Continue from the replication position of the snapshot loaded at
+    /// startup (whose stream was in database `db`).
+    pub fn resume_from(&mut self, db: usize) {
+        self.resume = true;
+        self.db = db as i64;
     }
 
     /// The stream is flowing (`master_link_status:up`).
@@ -163,12 +181,15 @@ impl Upstream {
             let since = self.down_since.map_or(-1, |t| unix_ms() / 1000 - t);
             add("master_link_down_since_seconds", since.to_string());
         }
-        add("slave_priority", "100".into());
+        add("slave_priority", srv.config.replica_priority.to_string());
         add(
             "slave_read_only",
             u8::from(srv.config.replica_read_only).to_string(),
         );
-        add("replica_announced", "1".into());
+        add(
+            "replica_announced",
+            u8::from(srv.config.replica_announced).to_string(),
+        );
     }
 }
 
@@ -194,6 +215,9 @@ pub fn role(srv: &Server, client: &mut Client) {
 /// continue our current history with the new master (a running server;
 /// at startup there is none to continue).
 pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
+    if srv.replication.upstream.is_none() {
+        disconnect_blocked_clients(srv);
+    }
     stop_link(srv);
     srv.log.set_role('S');
     srv.log.notice(
@@ -203,12 +227,41 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
             ("port", Field::Int(i64::from(port))),
         ],
     );
+    // CONFIG GET/REWRITE show the master we follow now (Sentinel rewrites
+    // the config right after its SLAVEOF).
+    srv.config.replicaof = Some((host.clone(), port));
     srv.replication.upstream = Some(Upstream::new(host, port, resume));
     srv.feed.repl.active = false;
     srv.feed.repl.buf.clear();
     srv.ks.active_expire = false;
     srv.ks.is_replica = true;
     srv.log.set_role('S');
+}
+
+/// A master turning replica: clients blocked on keys are answered with an
+/// error and closed, as Redis does, since the dataset they wait on is about
+/// to be replaced (and a replica must not serve them from its master's
+/// writes).
+fn disconnect_blocked_clients(srv: &mut Server) {
+    let slots: Vec<usize> = srv
+        .clients
+        .iter()
+        .filter(|c| c.blocked.is_some())
+        .map(|c| c.slot)
+        .collect();
+    for slot in slots {
+        let Some(mut c) = srv.clients.take(slot) else {
+            continue;
+        };
+        srv.unblock(&mut c);
+        c.reply.error(
+            "-UNBLOCKED force unblock from blocking operation, instance state changed \
+             (master -> replica?)",
+        );
+        c.close_after_reply = true;
+        srv.queue_write(&mut c);
+        srv.clients.slots[slot] = Some(c);
+    }
 }
 
 /// REPLICAOF NO ONE: stop replicating and become a master with a new
@@ -219,6 +272,7 @@ pub fn promote(srv: &mut Server) {
     }
     stop_link(srv);
     srv.replication.upstream = None;
+    srv.config.replicaof = None;
     srv.replication.shift_history();
     if srv.replication.backlog.is_none() {
         let size = srv.config.repl_backlog_size as usize;
@@ -260,6 +314,29 @@ fn stop_link(srv: &mut Server) {
     up.retry_at = Instant::now() + RETRY;
 }
 
+/// The master link as CLIENT KILL sees it (Redis's master client): its
+/// address is the master's `host:port`, its type `master`. True when a
+/// link is up (or being set up) and it matches.
+pub fn link_matches(srv: &Server, addr: Option<&[u8]>, kind: Option<&[u8]>) -> bool {
+    let Some(up) = srv.replication.upstream.as_ref() else {
+        return false;
+    };
+    up.stream.is_some()
+        && addr.is_none_or(|a| a == format!("{}:{}", up.host, up.port).as_bytes())
+        && kind.is_none_or(|k| k.eq_ignore_ascii_case(b"master"))
+}
+
+/// CLIENT KILL of the master link: drop it; the cron reconnects and asks
+/// to continue where the stream stopped.
+pub fn kill_link(srv: &mut Server) {
+    srv.log
+        .notice("Connection with master killed by CLIENT KILL", &[]);
+    stop_link(srv);
+    if let Some(up) = srv.replication.upstream.as_mut() {
+        up.retry_at = Instant::now();
+    }
+}
+
 /// From the cron: connect when due, run the machine's timers (ACKs), and
 /// drop a link silent for longer than repl-timeout.
 pub fn cron(srv: &mut Server) {
@@ -271,8 +348,18 @@ pub fn cron(srv: &mut Server) {
         LinkState::Connect if now >= up.retry_at => connect(srv),
         LinkState::Connect => {}
         _ if now.duration_since(up.last_io).as_secs() > srv.config.repl_timeout => {
-            srv.log
-                .warning("MASTER timeout: no data nor PING received...", &[]);
+            // Redis's three messages, by the stage the link was in.
+            let message = match up.state {
+                LinkState::Connecting | LinkState::Handshake => {
+                    "Timeout connecting to the MASTER..."
+                }
+                LinkState::Transfer => {
+                    "Timeout receiving bulk data from MASTER... If the problem persists try to \
+                     set the 'repl-timeout' parameter in redis.conf to a larger value."
+                }
+                _ => "MASTER timeout: no data nor PING received...",
+            };
+            srv.log.warning(message, &[]);
             stop_link(srv);
         }
         _ => drive(srv),
@@ -359,8 +446,13 @@ fn drive(srv: &mut Server) {
     let Some(mut up) = srv.replication.upstream.take() else {
         return;
     };
+    let handshaking = up.state == LinkState::Handshake;
     let result = drive_link(srv, &mut up);
+    let answered = handshaking && up.state != LinkState::Handshake;
     srv.replication.upstream = Some(up);
+    if answered || (handshaking && result.is_err()) {
+        super::failover::psync_answered(srv, result.is_ok());
+    }
     if let Err(why) = result {
         srv.log.warning(
             "Connection with master lost",
@@ -393,10 +485,15 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
                 user: srv.config.masteruser.clone(),
                 password: password.clone(),
             }),
-            announce_port: srv.port,
+            announce_port: if srv.config.replica_announce_port > 0 {
+                srv.config.replica_announce_port
+            } else {
+                srv.port
+            },
             announce_ip: srv.config.replica_announce_ip.clone(),
             ack: AckPolicy::Interval,
             ack_interval: Duration::from_secs(1),
+            psync_failover: up.psync_failover,
             ..Config::default()
         };
         let resume = up.resume.then(|| Position {
@@ -583,6 +680,24 @@ fn handle(
             let request = (cmd.raw.first() == Some(&b'*')).then_some(&cmd.raw[..]);
             srv.call_request(&mut master, &args, request);
             srv.ks.applying_master = false;
+            if master.reply.buf.first() == Some(&b'-')
+                && srv.config.propagation_error_behavior != "ignore"
+            {
+                // The datasets have diverged: stop rather than serve it.
+                let reply = String::from_utf8_lossy(&master.reply.buf).into_owned();
+                srv.log.warning(
+                    "This replica panicked sending an error to its master after processing \
+                     the command",
+                    &[
+                        (
+                            "command",
+                            Field::Str(&String::from_utf8_lossy(&cmd.args[0])),
+                        ),
+                        ("reply", Field::Str(reply.trim_end())),
+                    ],
+                );
+                std::process::abort();
+            }
             master.reply.buf.clear();
             master.reply.sent = 0;
             master.reply.errors.clear();

@@ -4,6 +4,7 @@
 //! lives with its subsystem ([`super::blocking`], the transaction commands,
 //! [`super::pubsub`], [`super::replication`]).
 
+pub mod acl;
 pub mod blocking;
 pub mod pubsub;
 pub mod replication;
