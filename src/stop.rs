@@ -5,13 +5,41 @@
 //! handler is installed without SA_RESTART: a blocked read or poll returns
 //! EINTR and the loop gets to look.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 
 /// The signal that asked us to stop (0: none yet).
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
+/// While set (see [`arm_insist`]): a SIGINT removes this file (a NUL
+/// terminated path) and ends the process with status 1.
+static INSIST: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+
 extern "C" fn on_signal(signal: libc::c_int) {
+    let insist = INSIST.load(Ordering::SeqCst);
+    if signal == libc::SIGINT && !insist.is_null() {
+        const SAID: &[u8] = b"You insist... exiting now.\n";
+        // SAFETY: write, unlink and _exit are async-signal-safe; the path
+        // is a leaked CString, never freed.
+        unsafe {
+            libc::write(2, SAID.as_ptr().cast(), SAID.len());
+            libc::unlink(insist);
+            libc::_exit(1);
+        }
+    }
     SIGNALLED.store(signal, Ordering::SeqCst);
+}
+
+/// A server writing its final snapshot after a stop signal: a second
+/// SIGINT means "now", as with redis-server — `temp` (the snapshot being
+/// written) is removed and the process exits at once. `None` disarms.
+pub fn arm_insist(temp: Option<&std::path::Path>) {
+    use std::os::unix::ffi::OsStrExt;
+    let new = temp
+        .and_then(|p| std::ffi::CString::new(p.as_os_str().as_bytes()).ok())
+        .map_or(std::ptr::null_mut(), std::ffi::CString::into_raw);
+    // The previous path is leaked, not freed: a handler running right now
+    // may still read it (one short path per shutdown attempt).
+    INSIST.store(new, Ordering::SeqCst);
 }
 
 /// What a second SIGINT/SIGTERM does once the first has been caught.

@@ -750,7 +750,7 @@ fn a_truncated_aof_tail_is_cut_and_the_rest_loads() {
         &["--appendonly", "yes", "--aof-load-truncated", "no"],
     );
     assert!(
-        err.contains("unexpected end of file") && err.contains(&format!("at byte {complete}")),
+        err.contains("Unexpected end of file") && err.contains(&format!("at byte {complete}")),
         "{err}"
     );
     node.restart();
@@ -800,7 +800,7 @@ fn a_damaged_aof_middle_stops_startup_with_the_offset() {
     std::fs::write(&incr, &bytes).unwrap();
     let err = refuses_to_start(dir.path(), &["--appendonly", "yes"]);
     assert!(
-        err.contains("bad file format") && err.contains(&format!("at byte {at}")),
+        err.contains("Bad file format") && err.contains(&format!("at byte {at}")),
         "{err}"
     );
     // An unknown command is named.
@@ -808,7 +808,7 @@ fn a_damaged_aof_middle_stops_startup_with_the_offset() {
     bytes.extend_from_slice(b"*1\r\n$7\r\nNOSUCHX\r\n");
     std::fs::write(&incr, &bytes).unwrap();
     let err = refuses_to_start(dir.path(), &["--appendonly", "yes"]);
-    assert!(err.contains("unknown command 'NOSUCHX'"), "{err}");
+    assert!(err.contains("Unknown command 'NOSUCHX'"), "{err}");
 }
 
 fn rewrite_while_writing(preamble: &str) {

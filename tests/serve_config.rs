@@ -280,14 +280,15 @@ fn unsupported_values_are_refused_by_name() {
         .arg("0")
         .query(&mut con)
         .unwrap();
-    // Changing where the server listens at runtime is refused, and the
-    // other values of the same CONFIG SET are rolled back.
+    // A port that cannot be bound is refused, and the other values of the
+    // same CONFIG SET are rolled back.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let err = redis::cmd("CONFIG")
         .arg("SET")
         .arg("timeout")
         .arg("7")
         .arg("port")
-        .arg((sonde.port + 1).to_string())
+        .arg(taken.local_addr().unwrap().port().to_string())
         .query::<()>(&mut con)
         .unwrap_err();
     assert!(

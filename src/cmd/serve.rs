@@ -36,21 +36,23 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     // pid (and one when ready) lets a harness written for redis-server,
     // which logs to stdout, see the server start.
     let banner = config.logfile.is_empty() && !std::io::stdout().is_terminal();
-    if banner {
-        println!(
-            "sonde {} (redis_version {REDIS_VERSION}) port: {}, PID: {}",
-            env!("CARGO_PKG_VERSION"),
-            config.port,
-            std::process::id()
-        );
-    }
     let warnings = std::mem::take(&mut config.warnings);
     let log = logger(&config, format, level)?;
+    if let Some(fd) = log.raw_fd() {
+        crate::server::crash::install(fd);
+    }
     let notifier = Notifier::from_config(&config.supervised);
     if let Some(n) = &notifier {
         n.send("STATUS=Loading the persisted dataset");
     }
     let mut server = Server::new(config, log);
+    let class = match server.config.replicaof {
+        Some(_) => crate::server::oom::Class::Replica,
+        None => crate::server::oom::Class::Master,
+    };
+    if let Err(e) = crate::server::oom::apply(&mut server, class) {
+        server.log.warning(&e, &[]);
+    }
     for warning in &warnings {
         server.log.warning(warning, &[]);
     }
@@ -72,13 +74,35 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         );
     }
     let _remove_pidfile = RemoveOnDrop(pidfile);
+    // Bind before loading, as redis-server does: a client that connects
+    // while a large dataset loads waits in the backlog instead of being
+    // refused.
+    let port = server.config.port;
+    let mut event_loop = match EventLoop::bind(server) {
+        Ok(event_loop) => event_loop,
+        Err(e) => {
+            if banner {
+                // The line a harness written for redis-server looks for.
+                println!("Failed listening on port {port} (TCP), aborting.");
+            }
+            return Err(bind_hint(e, port));
+        }
+    };
+    if banner {
+        println!(
+            "sonde {} (redis_version {REDIS_VERSION}) port: {}, PID: {}",
+            env!("CARGO_PKG_VERSION"),
+            event_loop.server.port,
+            std::process::id()
+        );
+    }
     let loaded = {
-        let _watch = start_loading_watch(&server, format, level)?;
-        persistence::load_at_start(&mut server)
+        let _watch = start_loading_watch(&event_loop.server, format, level)?;
+        persistence::load_at_start(&mut event_loop.server)
     };
     if let Err(e) = loaded {
         let offset = e.offset().map_or(-1, |o| o as i64);
-        server.log.warning(
+        event_loop.server.log.warning(
             "Fatal error loading the persisted dataset",
             &[
                 ("error", Field::Str(&e.to_string())),
@@ -89,8 +113,7 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         super::problem(format!("{e}"));
         return Ok(Status::Problem);
     }
-    let port = server.config.port;
-    let mut event_loop = EventLoop::bind(server).map_err(|e| bind_hint(e, port))?;
+    event_loop.start_replication();
     let addrs: Vec<String> = event_loop
         .local_addrs()
         .iter()
@@ -133,7 +156,8 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             std::process::id()
         ));
     }
-    if banner {
+    // (With the log on stdout, its own line says so already.)
+    if banner && !event_loop.server.config.log_to_stdout {
         println!("Ready to accept connections");
     }
     let reason = event_loop.run()?;
@@ -144,16 +168,18 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
         Shutdown::Command => "SHUTDOWN".to_owned(),
         Shutdown::Signal(sig) => format!("signal {sig}"),
     };
-    event_loop
-        .server
-        .log
-        .notice("Ready to exit, bye bye...", &[("reason", Field::Str(&why))]);
+    event_loop.server.log.notice(
+        "Sonde is now ready to exit, bye bye...",
+        &[("reason", Field::Str(&why))],
+    );
     Ok(Status::Ok)
 }
 
 /// The log as the configuration asks for it: stderr, or `logfile` in `dir`.
 fn logger(config: &Config, format: LogFormat, level: Level) -> anyhow::Result<Logger> {
-    if config.logfile.is_empty() {
+    if config.log_to_stdout {
+        Ok(Logger::stdout(format, level))
+    } else if config.logfile.is_empty() {
         Ok(Logger::stderr(format, level))
     } else {
         let path = config.dir.join(&config.logfile);

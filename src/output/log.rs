@@ -63,6 +63,7 @@ pub enum Field<'a> {
 
 enum Sink {
     Stderr,
+    Stdout,
     File(File),
 }
 
@@ -83,6 +84,27 @@ impl Logger {
             min: Mutex::new(min),
             sink: Mutex::new(Sink::Stderr),
             role: 'M',
+        }
+    }
+
+    /// Log to stdout, as redis-server does with `logfile ""`.
+    pub fn stdout(format: LogFormat, min: Level) -> Logger {
+        Logger {
+            format,
+            min: Mutex::new(min),
+            sink: Mutex::new(Sink::Stdout),
+            role: 'M',
+        }
+    }
+
+    /// The file descriptor lines go to, for a last line written where no
+    /// lock may be taken (a crash report from a signal handler).
+    pub fn raw_fd(&self) -> Option<i32> {
+        use std::os::fd::AsRawFd;
+        match &*self.sink.lock().ok()? {
+            Sink::Stderr => Some(2),
+            Sink::Stdout => Some(1),
+            Sink::File(f) => Some(f.as_raw_fd()),
         }
     }
 
@@ -167,6 +189,10 @@ impl Logger {
         if let Ok(mut sink) = self.sink.lock() {
             let _ = match &mut *sink {
                 Sink::Stderr => io::stderr().write_all(line.as_bytes()),
+                Sink::Stdout => {
+                    let mut out = io::stdout().lock();
+                    out.write_all(line.as_bytes()).and_then(|()| out.flush())
+                }
                 Sink::File(f) => f.write_all(line.as_bytes()),
             };
         }

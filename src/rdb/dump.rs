@@ -57,6 +57,24 @@ pub fn verify(payload: &[u8], max_version: u16) -> Result<u16> {
 /// to the footer exactly.
 pub fn parse(payload: &[u8], max_version: u16) -> Result<Value<'_>> {
     verify(payload, max_version)?;
+    parse_body(payload)
+}
+
+/// [`parse`] without the CRC-64 check (the version is the caller's to
+/// check), for a server told to skip checksum validation.
+pub fn parse_unchecked(payload: &[u8]) -> Result<Value<'_>> {
+    if payload.len() < 10 {
+        return Err(RdbError::new(
+            ErrorKind::UnexpectedEof {
+                what: "the DUMP payload footer",
+            },
+            payload.len() as u64,
+        ));
+    }
+    parse_body(payload)
+}
+
+fn parse_body(payload: &[u8]) -> Result<Value<'_>> {
     let body = &payload[..payload.len() - 10];
     let mut cur = Cursor::new(body, 0, true);
     let byte = cur.u8("the value type")?;

@@ -212,9 +212,6 @@ pub struct CallStats {
     pub failed_calls: u64,
     /// Calls per latency bucket (`metrics::BUCKETS_USEC`, then +Inf).
     pub latency: [u64; super::metrics::BUCKETS_USEC.len() + 1],
-    /// Calls per power-of-two bucket of LATENCY HISTOGRAM
-    /// (`commands::diagnostics::histogram_bucket`).
-    pub histogram: [u64; super::commands::diagnostics::HISTOGRAM_BUCKETS],
 }
 
 /// An entry of the flattened table: a top-level command or a subcommand.
@@ -225,6 +222,9 @@ pub struct Entry {
     /// Index of the container for subcommands.
     pub parent: Option<usize>,
     pub stats: CallStats,
+    /// Durations of its calls while `latency-tracking` is on (allocated
+    /// at the first call).
+    pub histogram: Option<Box<super::histogram::Histogram>>,
 }
 
 /// The dispatch table.
@@ -259,6 +259,7 @@ impl Table {
                     full_name: spec.name.to_owned(),
                     parent: None,
                     stats: CallStats::default(),
+                    histogram: None,
                 });
                 table.top.insert(spec.name.as_bytes().to_vec(), index);
                 for sub in spec.subcommands {
@@ -268,6 +269,7 @@ impl Table {
                         full_name: format!("{}|{}", spec.name, sub.name),
                         parent: Some(index),
                         stats: CallStats::default(),
+                        histogram: None,
                     });
                     table
                         .sub

@@ -167,11 +167,24 @@ impl Client {
 
     /// `ip:port` of the peer, as CLIENT LIST shows it.
     pub fn addr(&self) -> String {
-        self.peer.map(|a| a.to_string()).unwrap_or_default()
+        match (self.peer, self.unix_path()) {
+            (Some(a), _) => a.to_string(),
+            // Redis names a unix socket client by the socket's path.
+            (None, Some(path)) => format!("{path}:0"),
+            (None, None) => String::new(),
+        }
     }
 
     pub fn laddr(&self) -> String {
-        self.local_addr.map(|a| a.to_string()).unwrap_or_default()
+        match (self.local_addr, self.unix_path()) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(path)) => format!("{path}:0"),
+            (None, None) => String::new(),
+        }
+    }
+
+    fn unix_path(&self) -> Option<&str> {
+        self.stream.as_ref().and_then(|s| s.unix_path())
     }
 
     /// Unparsed bytes in the query buffer.
@@ -370,7 +383,11 @@ impl Client {
             self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             self.query_len() + self.query_parsed,
-            self.query.len().saturating_sub(self.query_end),
+            // Bytes already consumed are free space (Redis trims them off
+            // its buffer after each command).
+            self.query
+                .len()
+                .saturating_sub(self.query_len() + self.query_parsed),
             self.query.len(),
             pending,
             pending,

@@ -31,6 +31,8 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
+/// The `unixsocket` listener (below the replication link's token).
+const UNIX_LISTENER: Token = Token(usize::MAX - 66);
 
 /// SIGTERM/SIGINT schedule a shutdown the loop notices after its next
 /// wake-up; a broken client connection must not kill the server.
@@ -67,50 +69,30 @@ pub struct EventLoop {
     /// configuration.
     tls_from: usize,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// The `unixsocket` listener and its path.
+    unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
 }
 
 impl EventLoop {
+    /// Connect to the master `replicaof` names: after the dataset is
+    /// loaded, so the link starts from what was persisted.
+    pub fn start_replication(&mut self) {
+        if let Some((host, port)) = self.server.config.replicaof.clone() {
+            upstream::start(&mut self.server, host, port, false);
+        }
+        crate::server::replication::resume_saved_position(&mut self.server);
+    }
+
     /// Bind the configured addresses.
     pub fn bind(mut server: Server) -> Result<EventLoop, ServeError> {
         let poll = Poll::new().map_err(ServeError::Poll)?;
-        let mut listeners = Vec::new();
-        for spec in &server.config.bind {
-            let (optional, host) = match spec.strip_prefix('-') {
-                Some(rest) => (true, rest),
-                None => (false, spec.as_str()),
-            };
-            let host = match host {
-                "*" => "0.0.0.0",
-                "::*" => "::",
-                other => other,
-            };
-            let addr = if host.contains(':') {
-                format!("[{host}]:{}", server.config.port)
-            } else {
-                format!("{host}:{}", server.config.port)
-            };
-            let parsed: SocketAddr = match addr.parse() {
-                Ok(a) => a,
-                Err(e) => {
-                    return Err(ServeError::Bind {
-                        addr,
-                        source: io::Error::new(io::ErrorKind::InvalidInput, e),
-                    });
-                }
-            };
-            match TcpListener::bind(parsed) {
-                Ok(mut listener) => {
-                    let token = Token(LISTENER_BASE + listeners.len());
-                    poll.registry()
-                        .register(&mut listener, token, Interest::READABLE)
-                        .map_err(ServeError::Poll)?;
-                    if let Ok(local) = listener.local_addr() {
-                        server.port = local.port();
-                    }
-                    listeners.push(listener);
-                }
-                Err(_) if optional => continue,
-                Err(source) => return Err(ServeError::Bind { addr, source }),
+        let mut listeners = bind_plain(&server.config.bind, server.config.port)?;
+        for (index, listener) in listeners.iter_mut().enumerate() {
+            poll.registry()
+                .register(listener, Token(LISTENER_BASE + index), Interest::READABLE)
+                .map_err(ServeError::Poll)?;
+            if let Ok(local) = listener.local_addr() {
+                server.port = local.port();
             }
         }
         let tls_from = listeners.len();
@@ -127,11 +109,17 @@ impl EventLoop {
         } else {
             None
         };
+        let unix = match server.config.unixsocket.clone() {
+            Some(path) => {
+                let mut listener = bind_unix(&path, server.config.unixsocketperm)?;
+                poll.registry()
+                    .register(&mut listener, UNIX_LISTENER, Interest::READABLE)
+                    .map_err(ServeError::Poll)?;
+                Some((listener, std::sync::Arc::from(path.as_str())))
+            }
+            None => None,
+        };
         server.replication.registry = poll.registry().try_clone().ok();
-        if let Some((host, port)) = server.config.replicaof.clone() {
-            upstream::start(&mut server, host, port, false);
-        }
-        crate::server::replication::resume_saved_position(&mut server);
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
@@ -145,6 +133,7 @@ impl EventLoop {
             parsed_args: Vec::new(),
             tls_from,
             tls,
+            unix,
         })
     }
 
@@ -164,6 +153,9 @@ impl EventLoop {
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
+                if let Some((_, path)) = &self.unix {
+                    let _ = std::fs::remove_file(&**path);
+                }
                 return Ok(reason);
             }
             let wake = match self.server.next_block_deadline() {
@@ -177,6 +169,14 @@ impl EventLoop {
                 return Err(ServeError::Poll(e));
             }
             if let Some(signal) = crate::stop::take() {
+                // Redis acts on a stop signal in its cron: until then (and
+                // while DEBUG PAUSE-CRON holds it) SHUTDOWN ABORT cancels it.
+                self.server.shutdown_asap = Some(signal);
+            }
+            if let Some(signal) = self.server.shutdown_asap
+                && !self.server.debug.pause_cron
+            {
+                self.server.shutdown_asap = None;
                 let name = crate::stop::name(signal);
                 self.server
                     .log
@@ -190,7 +190,16 @@ impl EventLoop {
                     Some(false) => ShutdownSave::NoSave,
                     None => ShutdownSave::Default,
                 };
-                if persistence::prepare_shutdown(&mut self.server, mode, force) {
+                // A second SIGINT while the final snapshot is written ends
+                // the process at once, removing the temporary file.
+                let temp = persistence::rdb_path(&self.server.config)
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(format!("temp-{}.rdb", std::process::id()));
+                crate::stop::arm_insist(Some(&temp));
+                let prepared = persistence::prepare_shutdown(&mut self.server, mode, force);
+                crate::stop::arm_insist(None);
+                if prepared {
                     self.server.shutdown = Some(Shutdown::Signal(signal));
                 } else {
                     self.server.log.warning(
@@ -207,6 +216,10 @@ impl EventLoop {
                 let token = event.token().0;
                 if event.token() == upstream::TOKEN {
                     upstream::on_event(&mut self.server);
+                    continue;
+                }
+                if event.token() == UNIX_LISTENER {
+                    self.accept_unix();
                     continue;
                 }
                 if token >= LISTENER_BASE {
@@ -229,9 +242,39 @@ impl EventLoop {
                 self.server.expire_blocked(now);
             }
             self.resume_unblocked();
+            if let Some(plain) = self.server.new_listeners.take() {
+                self.replace_listeners(plain);
+            }
             if now >= self.next_cron {
                 self.cron();
             }
+        }
+    }
+
+    /// CONFIG SET port/bind bound new plain listeners: they replace the
+    /// old ones (closed), the TLS listeners stay, every token is renumbered.
+    fn replace_listeners(&mut self, plain: Vec<TcpListener>) {
+        let mut old = std::mem::take(&mut self.listeners);
+        for listener in &mut old {
+            let _ = self.poll.registry().deregister(listener);
+        }
+        let tls: Vec<TcpListener> = old.drain(..).skip(self.tls_from).collect();
+        self.tls_from = plain.len();
+        self.listeners = plain;
+        self.listeners.extend(tls);
+        for (index, listener) in self.listeners.iter_mut().enumerate() {
+            let _ = self.poll.registry().register(
+                listener,
+                Token(LISTENER_BASE + index),
+                Interest::READABLE,
+            );
+        }
+        if let Some(port) = self.listeners[..self.tls_from]
+            .iter()
+            .find_map(|l| l.local_addr().ok())
+            .map(|a| a.port())
+        {
+            self.server.port = port;
         }
     }
 
@@ -296,6 +339,24 @@ impl EventLoop {
         }
     }
 
+    fn accept_unix(&mut self) {
+        loop {
+            let Some((listener, path)) = &self.unix else {
+                return;
+            };
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    let path = std::sync::Arc::clone(path);
+                    self.add_client(ServerStream::Unix(stream, path));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // WouldBlock: drained; anything else (EMFILE) is retried
+                // at the next readiness event.
+                Err(_) => return,
+            }
+        }
+    }
+
     fn add_client(&mut self, mut stream: ServerStream) {
         let server = &mut self.server;
         server.stats.connections_received += 1;
@@ -306,7 +367,9 @@ impl EventLoop {
             return;
         }
         let _ = stream.set_nodelay(true);
-        set_keepalive(stream.tcp(), server.config.tcp_keepalive);
+        if let Some(tcp) = stream.tcp() {
+            set_keepalive(tcp, server.config.tcp_keepalive);
+        }
         let slot = server.clients.reserve_slot();
         let id = server.next_client_id;
         server.next_client_id += 1;
@@ -646,6 +709,10 @@ impl EventLoop {
         server.cron_runs += 1;
         super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_us());
+        // DEBUG PAUSE-CRON: keep the clock, skip the work.
+        if server.debug.pause_cron {
+            return;
+        }
 
         let stats = &mut server.stats;
         stats.samples.push_back((
@@ -731,6 +798,59 @@ impl EventLoop {
             let _ = client.write_pending();
         }
     }
+}
+
+/// Listen on the unix socket `path` (a stale socket file is replaced, as
+/// redis-server does), with mode `perm` when not 0.
+fn bind_unix(path: &str, perm: u32) -> Result<mio::net::UnixListener, ServeError> {
+    let _ = std::fs::remove_file(path);
+    let listener = mio::net::UnixListener::bind(path).map_err(|source| ServeError::Bind {
+        addr: path.to_owned(),
+        source,
+    })?;
+    if perm != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm));
+    }
+    Ok(listener)
+}
+
+/// Bind the plain (non-TLS) listeners of `bind` at `port`; an address
+/// prefixed with `-` is skipped when it cannot be bound. Nothing is
+/// registered with a poll yet.
+pub fn bind_plain(bind: &[String], port: u16) -> Result<Vec<TcpListener>, ServeError> {
+    let mut listeners = Vec::new();
+    for spec in bind {
+        let (optional, host) = match spec.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, spec.as_str()),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        let addr = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let parsed: SocketAddr = match addr.parse() {
+            Ok(a) => a,
+            Err(e) => {
+                return Err(ServeError::Bind {
+                    addr,
+                    source: io::Error::new(io::ErrorKind::InvalidInput, e),
+                });
+            }
+        };
+        match TcpListener::bind(parsed) {
+            Ok(listener) => listeners.push(listener),
+            Err(_) if optional => continue,
+            Err(source) => return Err(ServeError::Bind { addr, source }),
+        }
+    }
+    Ok(listeners)
 }
 
 /// Raise the soft limit on open files to fit `maxclients` plus a few

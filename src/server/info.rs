@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("cpu", true),
     ("modules", true),
     ("errorstats", true),
+    ("latencystats", false),
     ("cluster", true),
     ("keyspace", true),
     ("commandstats", false),
@@ -57,6 +58,7 @@ fn title(out: &mut String, name: &str) {
         "cpu" => "CPU".to_owned(),
         "commandstats" => "Commandstats".to_owned(),
         "errorstats" => "Errorstats".to_owned(),
+        "latencystats" => "Latencystats".to_owned(),
         _ => cap,
     };
     let _ = write!(out, "# {cap}\r\n");
@@ -249,6 +251,27 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 field(out, &format!("errorstat_{code}"), format!("count={count}"));
             }
         }
+        "latencystats" if srv.config.latency_tracking => {
+            let percentiles: Vec<f64> = super::config::special::get_percentiles(&srv.config)
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            for entry in &srv.commands.entries {
+                let Some(h) = &entry.histogram else {
+                    continue;
+                };
+                let values: Vec<String> = percentiles
+                    .iter()
+                    .map(|&p| format!("p{}={:.3}", trim_double(p), h.value_at(p) as f64 / 1000.0))
+                    .collect();
+                field(
+                    out,
+                    &format!("latency_percentiles_usec_{}", entry.full_name),
+                    values.join(","),
+                );
+            }
+        }
+        "latencystats" => {}
         "cluster" => field(out, "cluster_enabled", 0),
         "keyspace" => {
             for (i, db) in srv.ks.dbs.iter().enumerate() {
@@ -290,4 +313,10 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
         }
         _ => {}
     }
+}
+
+/// A percentile as Redis names it: `%f` without trailing zeros (99.9, 50).
+fn trim_double(p: f64) -> String {
+    let text = format!("{p:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

@@ -241,6 +241,16 @@ impl Keyspace {
     /// A key for reading: expired keys are deleted first; hits and misses
     /// are counted; the access time is updated.
     pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&Object> {
+        self.lookup_flags(db, key, true)
+    }
+
+    /// [`Keyspace::lookup`] leaving the access time as it is (Redis's
+    /// LOOKUP_NOTOUCH: TYPE, EXISTS, TTL).
+    pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Object> {
+        self.lookup_flags(db, key, false)
+    }
+
+    fn lookup_flags(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&Object> {
         if self.expire_if_needed(db, key) {
             self.effects.keyspace_misses += 1;
             if let Some(missed) = self.missed.as_mut() {
@@ -251,7 +261,9 @@ impl Keyspace {
         match self.dbs[db].dict.get_mut(key) {
             Some(obj) => {
                 self.effects.keyspace_hits += 1;
-                obj.touch();
+                if touch {
+                    obj.touch();
+                }
                 Some(obj)
             }
             None => {

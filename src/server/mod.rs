@@ -83,9 +83,11 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod crash;
 pub mod dict;
 pub mod event_loop;
 pub mod geohash;
+pub mod histogram;
 pub mod info;
 pub mod keyspace;
 pub mod loading;
@@ -95,6 +97,7 @@ pub mod metrics;
 pub mod notify;
 pub mod notify_systemd;
 pub mod numeric;
+pub mod oom;
 pub mod output;
 pub mod persistence;
 pub mod propagate;
@@ -260,6 +263,8 @@ pub struct Server {
     /// LATENCY: event name → (unix secs, ms) samples, newest last.
     pub latency: BTreeMap<String, VecDeque<(i64, u64)>>,
     pub shutdown: Option<Shutdown>,
+    /// A SIGINT/SIGTERM not acted on yet (SHUTDOWN ABORT cancels it).
+    pub shutdown_asap: Option<libc::c_int>,
     /// TCP port actually bound (INFO tcp_port; differs from config with 0).
     pub port: u16,
     pub cron_runs: u64,
@@ -284,6 +289,12 @@ pub struct Server {
     pub signals: signal::Signals,
     /// Keyspace notifications: the classes on, messages to publish.
     pub notifications: notify::Notifications,
+    /// What DEBUG subcommands switched on for tests.
+    pub debug: commands::debug::Switches,
+    /// Listeners CONFIG SET port/bind bound, for the loop to swap in.
+    pub new_listeners: Option<Vec<mio::net::TcpListener>>,
+    /// The oom_score_adj the process had before `oom-score-adj` changed it.
+    pub oom_base: Option<i64>,
     /// ACL users and log.
     pub acl: state::acl::Acl,
     /// What the ACL check knows about each command-table entry.
@@ -294,6 +305,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(config: Config, log: Logger) -> Server {
+        let aof_timestamps = config.aof_timestamp_enabled;
         let mut rng = dict::Rng::from_entropy();
         types::set_limits(&config.encodings);
         let run_id: String = (0..40)
@@ -307,7 +319,10 @@ impl Server {
             commands: Table::new(commands::ALL),
             clients: Clients::default(),
             stats: Stats::default(),
-            feed: Feed::default(),
+            feed: Feed {
+                aof_timestamps,
+                ..Feed::default()
+            },
             persistence: persistence::Persistence::default(),
             replication: replication::Replication::new(),
             log,
@@ -320,6 +335,7 @@ impl Server {
             slowlog_next_id: 0,
             latency: BTreeMap::new(),
             shutdown: None,
+            shutdown_asap: None,
             cron_runs: 0,
             memory_peak: 0,
             clock_base: (Instant::now(), clock::unix_us()),
@@ -330,6 +346,9 @@ impl Server {
             pubsub: Default::default(),
             signals: Default::default(),
             notifications: Default::default(),
+            debug: Default::default(),
+            new_listeners: None,
+            oom_base: None,
             acl: Default::default(),
             acl_commands: Vec::new(),
             tracking: Default::default(),
@@ -525,11 +544,23 @@ impl Server {
 
         if !again {
             self.stats.commands_processed += 1;
+            // DEBUG is one command in Redis (its subcommands are arguments):
+            // its calls are counted under `debug`.
+            let index = match self.commands.entries[index].parent {
+                Some(p) if self.commands.entries[p].spec.name == "debug" => p,
+                _ => index,
+            };
             let stats = &mut self.commands.entries[index].stats;
             stats.calls += 1;
             stats.usec += micros;
             stats.latency[metrics::bucket(micros)] += 1;
-            stats.histogram[commands::diagnostics::histogram_bucket(micros)] += 1;
+            if self.config.latency_tracking {
+                let entry = &mut self.commands.entries[index];
+                entry
+                    .histogram
+                    .get_or_insert_with(Default::default)
+                    .record(elapsed.as_nanos() as u64);
+            }
         }
         self.finish_errors(client, Some(index));
 
@@ -561,11 +592,14 @@ impl Server {
             }
         }
 
+        // As Redis: a command that blocks is logged when it is served (with
+        // its original arguments), not when it blocks.
+        let blocked = client.blocked.is_some();
+        if !spec.has(flags::SKIP_SLOWLOG) && !blocked {
+            self.slowlog_push(client, args, micros);
+        }
         if again {
             return;
-        }
-        if !spec.has(flags::SKIP_SLOWLOG) {
-            self.slowlog_push(client, args, micros);
         }
         let threshold = self.config.latency_monitor_threshold;
         if threshold > 0 && elapsed.as_millis() as u64 >= threshold {

@@ -135,6 +135,10 @@ pub struct Feed {
     /// master with a backlog; a replica proxies its master's bytes here
     /// instead).
     pub repl: Encoded,
+    /// `aof-timestamp-enabled`: a `#TS:<unix seconds>` line before the
+    /// first command of each second in the AOF.
+    pub aof_timestamps: bool,
+    pub aof_last_second: u64,
 }
 
 impl Feed {
@@ -146,6 +150,15 @@ impl Feed {
     pub fn push(&mut self, entries: Vec<Propagated>) {
         self.count += entries.len() as u64;
         if self.aof.active {
+            if self.aof_timestamps && !entries.is_empty() {
+                let now = (crate::server::clock::unix_ms() / 1000) as u64;
+                if now > self.aof_last_second {
+                    self.aof_last_second = now;
+                    self.aof
+                        .buf
+                        .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+                }
+            }
             for e in &entries {
                 self.aof.append(e.db, &e.resp);
             }

@@ -193,6 +193,8 @@ pub fn bind(
 pub enum ServerStream {
     Plain(TcpStream),
     Tls(Box<TlsStream>),
+    /// A client of the `unixsocket` listener, with the socket's path.
+    Unix(mio::net::UnixStream, Arc<str>),
 }
 
 pub struct TlsStream {
@@ -237,13 +239,26 @@ impl ServerStream {
 
     /// A pending connect's error (mio's non-blocking connect).
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.tcp().take_error()
+        match self.tcp() {
+            Some(s) => s.take_error(),
+            None => Ok(None),
+        }
     }
 
-    pub fn tcp(&self) -> &TcpStream {
+    /// The TCP socket (none for a unix socket client).
+    pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            ServerStream::Plain(s) => s,
-            ServerStream::Tls(t) => &t.sock,
+            ServerStream::Plain(s) => Some(s),
+            ServerStream::Tls(t) => Some(&t.sock),
+            ServerStream::Unix(..) => None,
+        }
+    }
+
+    /// The path of the unix socket a client connected through.
+    pub fn unix_path(&self) -> Option<&str> {
+        match self {
+            ServerStream::Unix(_, path) => Some(path),
+            _ => None,
         }
     }
 
@@ -252,21 +267,24 @@ impl ServerStream {
     }
 
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.tcp().peer_addr()
+        self.tcp().ok_or(io::ErrorKind::Unsupported)?.peer_addr()
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.tcp().local_addr()
+        self.tcp().ok_or(io::ErrorKind::Unsupported)?.local_addr()
     }
 
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        self.tcp().set_nodelay(on)
+        match self.tcp() {
+            Some(s) => s.set_nodelay(on),
+            None => Ok(()),
+        }
     }
 
     /// Encrypted bytes the kernel has not taken yet.
     pub fn has_pending_tls(&self) -> bool {
         match self {
-            ServerStream::Plain(_) => false,
+            ServerStream::Plain(_) | ServerStream::Unix(..) => false,
             ServerStream::Tls(t) => t.conn.wants_write(),
         }
     }
@@ -345,6 +363,7 @@ impl Read for ServerStream {
         match self {
             ServerStream::Plain(s) => s.read(buf),
             ServerStream::Tls(t) => t.read(buf),
+            ServerStream::Unix(s, _) => s.read(buf),
         }
     }
 }
@@ -354,6 +373,7 @@ impl Write for ServerStream {
         match self {
             ServerStream::Plain(s) => s.write(buf),
             ServerStream::Tls(t) => t.write(buf),
+            ServerStream::Unix(s, _) => s.write(buf),
         }
     }
 
@@ -363,19 +383,28 @@ impl Write for ServerStream {
         match self {
             ServerStream::Plain(s) => s.flush(),
             ServerStream::Tls(t) => t.flush_tls(),
+            ServerStream::Unix(s, _) => s.flush(),
         }
     }
 }
 
 impl AsRawFd for ServerStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.tcp().as_raw_fd()
+        match self {
+            ServerStream::Plain(s) => s.as_raw_fd(),
+            ServerStream::Tls(t) => t.sock.as_raw_fd(),
+            ServerStream::Unix(s, _) => s.as_raw_fd(),
+        }
     }
 }
 
 impl AsFd for ServerStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.tcp().as_fd()
+        match self {
+            ServerStream::Plain(s) => s.as_fd(),
+            ServerStream::Tls(t) => t.sock.as_fd(),
+            ServerStream::Unix(s, _) => s.as_fd(),
+        }
     }
 }
 
@@ -389,6 +418,7 @@ impl mio::event::Source for ServerStream {
         match self {
             ServerStream::Plain(s) => s.register(registry, token, interests),
             ServerStream::Tls(t) => t.sock.register(registry, token, interests),
+            ServerStream::Unix(s, _) => s.register(registry, token, interests),
         }
     }
 
@@ -401,6 +431,7 @@ impl mio::event::Source for ServerStream {
         match self {
             ServerStream::Plain(s) => s.reregister(registry, token, interests),
             ServerStream::Tls(t) => t.sock.reregister(registry, token, interests),
+            ServerStream::Unix(s, _) => s.reregister(registry, token, interests),
         }
     }
 
@@ -408,6 +439,7 @@ impl mio::event::Source for ServerStream {
         match self {
             ServerStream::Plain(s) => s.deregister(registry),
             ServerStream::Tls(t) => t.sock.deregister(registry),
+            ServerStream::Unix(s, _) => s.deregister(registry),
         }
     }
 }

@@ -96,10 +96,15 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     // Apply in order; when one fails, the old configuration comes back and
     // what was applied already is applied again with the old values.
     for (i, &(apply, name)) in applies.iter().enumerate() {
-        if let Err(why) = run_apply(srv, apply) {
+        if let Err(why) = run_apply(srv, apply, name) {
             srv.config = old;
-            for &(undo, _) in &applies[..i] {
-                let _ = run_apply(srv, undo);
+            for &(undo, undo_name) in &applies[..i] {
+                if matches!(undo, Apply::Listeners) {
+                    // The old listeners were never closed.
+                    srv.new_listeners = None;
+                } else {
+                    let _ = run_apply(srv, undo, undo_name);
+                }
             }
             client.reply.error(&format!(
                 "CONFIG SET failed (possibly related to argument '{name}') - {why}"
@@ -111,7 +116,7 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 /// Make the running server follow a changed parameter.
-fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
+fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
     match apply {
         Apply::None => {}
         Apply::Encodings => super::super::types::set_limits(&srv.config.encodings),
@@ -128,13 +133,39 @@ fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
             }
         }
         Apply::Notifications => srv.configure_notifications(),
+        Apply::AofTimestamps => srv.feed.aof_timestamps = srv.config.aof_timestamp_enabled,
+        Apply::AofAutoGc => {
+            if !srv.config.aof_disable_auto_gc
+                && let Some(aof) = srv.persistence.aof.as_mut()
+            {
+                for note in aof.delete_history() {
+                    srv.log.notice(&note, &[]);
+                }
+            }
+        }
+        Apply::OomScore => {
+            let class = super::super::oom::own_class(srv);
+            super::super::oom::apply(srv, class).map_err(|e| {
+                srv.log.warning(&e, &[]);
+                "Failed to set current oom_score_adj. Check server logs.".to_owned()
+            })?;
+        }
         Apply::RequirePass => srv.acl_update_requirepass(),
         Apply::Listeners => {
-            return Err(
-                "Unable to listen on this port: sonde cannot change its listening sockets \
-                 at runtime yet (restart with the new port/bind)"
-                    .to_owned(),
-            );
+            // Bind first: a failure leaves the old listeners in place.
+            // (Listeners bound for an earlier name of the same CONFIG SET
+            // are closed first, so they do not hold the port.)
+            srv.new_listeners = None;
+            let plain = super::super::event_loop::bind_plain(&srv.config.bind, srv.config.port)
+                .map_err(|e| {
+                    srv.log.warning(&format!("{e:#}"), &[]);
+                    if name == "port" {
+                        "Unable to listen on this port. Check server logs.".to_owned()
+                    } else {
+                        "Failed to bind to specified addresses.".to_owned()
+                    }
+                })?;
+            srv.new_listeners = Some(plain);
         }
     }
     Ok(())
@@ -181,6 +212,7 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.ks.effects.keyspace_misses = 0;
     for entry in &mut srv.commands.entries {
         entry.stats = Default::default();
+        entry.histogram = None;
     }
     // As Redis's resetServerStats: persistence and replication counters
     // too; the slow log is left alone (SLOWLOG RESET clears it).

@@ -83,73 +83,6 @@ pub fn latency_doctor(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.verbatim(report.as_bytes());
 }
 
-/// Buckets of LATENCY HISTOGRAM: Redis records each call's duration in
-/// nanoseconds (clamped to 1 ns..1 s) in an HDR histogram of two
-/// significant digits and reports it in power-of-two steps from 1024 ns;
-/// step `i` covers durations up to the highest value equivalent to
-/// `1024 << i` at that precision (`1024 << i` plus its 1/128, less one).
-pub const HISTOGRAM_BUCKETS: usize = 21;
-
-/// Upper bound (ns) of LATENCY HISTOGRAM's bucket `i`.
-fn histogram_bound(i: usize) -> u64 {
-    let base = 1024u64 << i;
-    base + base / 128 - 1
-}
-
-/// The LATENCY HISTOGRAM bucket a call of `usec` microseconds falls in.
-pub fn histogram_bucket(usec: u64) -> usize {
-    let ns = usec.saturating_mul(1000).clamp(1, 1_000_000_000);
-    if ns <= histogram_bound(0) {
-        return 0;
-    }
-    // 1024 << i <= ns < 2048 << i.
-    let i = (63 - ns.leading_zeros() as usize).saturating_sub(10);
-    let i = if ns > histogram_bound(i) { i + 1 } else { i };
-    i.min(HISTOGRAM_BUCKETS - 1)
-}
-
-/// LATENCY HISTOGRAM [command ...]: per command (and subcommand) with
-/// calls, its call count and the cumulative counts of its buckets (keyed
-/// by the bucket's bound in µs, only where the count grows), as Redis 7.0.
-pub fn latency_histogram(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let table = &srv.commands;
-    let mut wanted: Vec<usize> = Vec::new();
-    if args.len() == 2 {
-        for (index, _) in table.top_level() {
-            wanted.push(index);
-            wanted.extend(table.children(index).map(|(i, _)| i));
-        }
-    } else {
-        for name in &args[2..] {
-            if let Some(index) = super::server::lookup_by_full_name(srv, name) {
-                wanted.push(index);
-                wanted.extend(table.children(index).map(|(i, _)| i));
-            }
-        }
-    }
-    wanted.retain(|&i| table.entries[i].stats.histogram.iter().any(|&n| n > 0));
-    let r = &mut client.reply;
-    r.map(wanted.len());
-    for index in wanted {
-        let entry = &table.entries[index];
-        let counts = &entry.stats.histogram;
-        r.bulk(entry.full_name.as_bytes());
-        r.map(2);
-        r.bulk(b"calls");
-        r.int(counts.iter().sum::<u64>() as i64);
-        r.bulk(b"histogram_usec");
-        r.map(counts.iter().filter(|&&n| n > 0).count());
-        let mut cumulative = 0;
-        for (i, &n) in counts.iter().enumerate() {
-            if n > 0 {
-                cumulative += n;
-                r.int((histogram_bound(i) / 1000) as i64);
-                r.int(cumulative as i64);
-            }
-        }
-    }
-}
-
 /// Columns of LATENCY GRAPH's sparkline.
 const GRAPH_COLUMNS: usize = 80;
 
@@ -282,4 +215,54 @@ fn lolwut(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         _ => format!("Redis ver. {}\n", super::super::REDIS_VERSION),
     };
     client.reply.verbatim(text.as_bytes());
+}
+
+/// LATENCY HISTOGRAM [command ...]: per command (or subcommand, as
+/// `client|id`), its calls and the cumulative counts of its durations at
+/// each power of two of microseconds; all commands with calls when none is
+/// named, unknown names skipped, a container naming its subcommands.
+pub fn latency_histogram(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let table = &srv.commands;
+    let mut chosen: Vec<usize> = Vec::new();
+    if args.len() == 2 {
+        chosen.extend((0..table.entries.len()).filter(|&i| table.entries[i].histogram.is_some()));
+    } else {
+        for name in &args[2..] {
+            let found = match name.iter().position(|&b| b == b'|') {
+                Some(bar) => table
+                    .find(&name[..bar])
+                    .and_then(|parent| table.find_sub(parent, &name[bar + 1..])),
+                None => table.find(name),
+            };
+            let Some(index) = found else {
+                continue;
+            };
+            if table.entries[index].histogram.is_some() {
+                chosen.push(index);
+            }
+            for (sub, entry) in table.children(index) {
+                if entry.histogram.is_some() {
+                    chosen.push(sub);
+                }
+            }
+        }
+    }
+    client.reply.map(chosen.len());
+    for index in chosen {
+        let entry = &table.entries[index];
+        let Some(h) = &entry.histogram else {
+            continue;
+        };
+        client.reply.bulk(entry.full_name.as_bytes());
+        client.reply.map(2);
+        client.reply.bulk(b"calls");
+        client.reply.int(h.total as i64);
+        client.reply.bulk(b"histogram_usec");
+        let buckets = h.cumulative_usec();
+        client.reply.map(buckets.len());
+        for (usec, count) in buckets {
+            client.reply.int(usec as i64);
+            client.reply.int(count as i64);
+        }
+    }
 }

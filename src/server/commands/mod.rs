@@ -11,6 +11,7 @@ pub mod acl;
 pub mod bitfield;
 pub mod config;
 pub mod connection;
+pub mod debug;
 pub mod diagnostics;
 pub mod docs;
 pub mod geo;

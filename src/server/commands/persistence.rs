@@ -115,10 +115,27 @@ fn bgrewriteaof(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     }
 }
 
-/// DEBUG RELOAD: save the snapshot, empty the dataset, load it back.
-pub fn debug_reload(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    match persistence::reload(srv) {
-        Ok(()) => client.reply.ok(),
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the snapshot, empty the
+/// dataset, load it back.
+pub fn debug_reload(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let (mut nosave, mut noflush) = (false, false);
+    for opt in &args[2..] {
+        if super::is(opt, "nosave") {
+            nosave = true;
+        } else if super::is(opt, "noflush") {
+            noflush = true;
+        } else if !super::is(opt, "merge") {
+            client
+                .reply
+                .error("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            return;
+        }
+    }
+    match persistence::reload(srv, nosave, noflush) {
+        Ok(()) => {
+            srv.log.warning("DB reloaded by DEBUG RELOAD", &[]);
+            client.reply.ok()
+        }
         Err(e) => client
             .reply
             .error(&format!("Error trying to load the RDB dump: {e}")),

@@ -200,6 +200,7 @@ fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
                 &[("client", Field::Str(&client.addr()))],
             );
         }
+        let _ = super::super::oom::apply(srv, super::super::oom::Class::Master);
         client.reply.ok();
         return;
     }
@@ -236,6 +237,7 @@ fn replicaof(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     upstream::start(srv, host, port, true);
+    let _ = super::super::oom::apply(srv, super::super::oom::Class::Replica);
     client.reply.ok();
 }
 

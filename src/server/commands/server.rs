@@ -171,6 +171,114 @@ const COMMAND: &[Spec] = &[
 
 const DEBUG: &[Spec] = &[
     Spec::new(
+        "digest",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Output a hex signature representing the current DB content",
+        super::debug::digest,
+    ),
+    Spec::new(
+        "digest-value",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Output a hex signature of the values of the given keys",
+        super::debug::digest_value,
+    ),
+    Spec::new(
+        "pause-cron",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Stop (1) or resume (0) the periodic work",
+        super::debug::pause_cron,
+    ),
+    Spec::new(
+        "set-skip-checksum-validation",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Skip (1) or check (0) the CRC-64 of RDB files and RESTORE payloads",
+        super::debug::skip_checksum,
+    ),
+    Spec::new(
+        "aof-flush-sleep",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Sleep the given microseconds before each AOF flush",
+        super::debug::aof_flush_sleep,
+    ),
+    Spec::new(
+        "quicklist-packed-threshold",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Set the plain-node threshold of lists",
+        super::debug::quicklist_packed_threshold,
+    ),
+    Spec::new(
+        "change-repl-id",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Change the replication IDs of the instance",
+        super::debug::change_repl_id,
+    ),
+    Spec::new(
+        "log",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Write a message to the server log",
+        super::debug::log,
+    ),
+    Spec::new(
+        "error",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Reply with the given error",
+        super::debug::error,
+    ),
+    Spec::new(
+        "replicate",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Send a command to the replicas without executing it",
+        super::debug::replicate,
+    ),
+    Spec::new(
+        "segfault",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Crash the server with SIGSEGV",
+        super::debug::segfault,
+    ),
+    Spec::new(
+        "protocol",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Reply with a test value of the given RESP type",
+        super::debug::protocol,
+    ),
+    Spec::new(
         "sleep",
         3,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -217,7 +325,7 @@ const DEBUG: &[Spec] = &[
     ),
     Spec::new(
         "reload",
-        2,
+        -2,
         ADMIN | NOSCRIPT,
         G,
         "1.0.0",
@@ -343,6 +451,15 @@ const MEMORY: &[Spec] = &[
 
 const LATENCY: &[Spec] = &[
     Spec::new(
+        "histogram",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+        super::diagnostics::latency_histogram,
+    ),
+    Spec::new(
         "doctor",
         2,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -377,15 +494,6 @@ const LATENCY: &[Spec] = &[
         "2.8.13",
         "Return a latency graph for the event.",
         super::diagnostics::latency_graph,
-    ),
-    Spec::new(
-        "histogram",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        G,
-        "7.0.0",
-        "Return the cumulative distribution of latencies of a subset of commands or all.",
-        super::diagnostics::latency_histogram,
     ),
     Spec::new(
         "reset",
@@ -1061,7 +1169,12 @@ fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if abort {
-        client.reply.error("No shutdown in progress.");
+        if srv.shutdown_asap.take().is_some() {
+            srv.log.warning("Shutdown manually aborted.", &[]);
+            client.reply.ok();
+        } else {
+            client.reply.error("No shutdown in progress.");
+        }
         return;
     }
     let mode = if save {

@@ -16,7 +16,7 @@
 
 mod lines;
 pub mod rewrite;
-mod special;
+pub mod special;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -185,6 +185,16 @@ pub struct Config {
     /// off), on the first `bind` address.
     pub metrics_port: u16,
     pub latency_monitor_threshold: u64,
+    /// Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
+    pub latency_tracking: bool,
+    /// `unixsocket`: also listen on this unix socket path.
+    pub unixsocket: Option<String>,
+    /// `bind-source-addr`: the local address of the link to a master.
+    pub bind_source_addr: Option<String>,
+    /// `unixsocketperm`: the socket file's mode (0: left to the umask).
+    pub unixsocketperm: u32,
+    /// `oom-score-adj`: no, yes (= relative), relative or absolute.
+    pub oom_score_adj: String,
     /// Largest sparse HyperLogLog before it turns dense.
     pub hll_sparse_max_bytes: u64,
     /// The config file the server started from, if any (INFO config_file,
@@ -207,6 +217,7 @@ pub struct Config {
     pub appendfilename: String,
     pub appenddirname: String,
     pub aof_use_rdb_preamble: bool,
+    pub aof_timestamp_enabled: bool,
     pub aof_load_truncated: bool,
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
@@ -253,6 +264,10 @@ pub struct Config {
     lenient: bool,
     /// Warnings to log (values accepted under `lenient`).
     pub warnings: Vec<String>,
+    /// `logfile ""` was given explicitly (in the file or as an option):
+    /// the log goes to stdout, as redis-server's does; without the
+    /// directive it goes to stderr.
+    pub log_to_stdout: bool,
 }
 
 /// Redis's default snapshot points: after an hour with one change, five
@@ -327,6 +342,11 @@ impl Config {
             supervised: String::new(),
             metrics_port: 0,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
+            unixsocket: None,
+            bind_source_addr: None,
+            unixsocketperm: 0,
+            oom_score_adj: "no".to_owned(),
             hll_sparse_max_bytes: 3000,
             config_file: None,
             encodings: super::types::Limits::default(),
@@ -340,6 +360,7 @@ impl Config {
             appendfilename: String::new(),
             appenddirname: String::new(),
             aof_use_rdb_preamble: false,
+            aof_timestamp_enabled: false,
             aof_load_truncated: false,
             auto_aof_rewrite_percentage: 0,
             auto_aof_rewrite_min_size: 0,
@@ -369,6 +390,7 @@ impl Config {
             kept: BTreeMap::new(),
             lenient: std::env::var("SONDE_UNSUPPORTED_CONFIG").is_ok_and(|v| v == "warn"),
             warnings: Vec::new(),
+            log_to_stdout: false,
         }
     }
 
@@ -860,6 +882,8 @@ impl Config {
                     message: format!("'{}': {message}", d.quoted()),
                 })?;
         }
+        config.log_to_stdout =
+            config.logfile.is_empty() && directives.iter().any(|d| d.name == "logfile");
         Ok(config)
     }
 

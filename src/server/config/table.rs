@@ -99,6 +99,12 @@ pub enum Apply {
     Listeners,
     /// Keyspace notifications (`notify-keyspace-events`).
     Notifications,
+    /// The process's oom_score_adj (`oom-score-adj`, its values).
+    OomScore,
+    /// `#TS:` annotations in the AOF (`aof-timestamp-enabled`).
+    AofTimestamps,
+    /// `aof-disable-auto-gc no` deletes the history files at once.
+    AofAutoGc,
     /// requirepass: the default user's password.
     RequirePass,
 }
@@ -258,11 +264,11 @@ pub static PARAMS: &[Param] = &[
         Kept,
     )
     .apply(Apply::Listeners),
-    p("bind-source-addr", M, opt(), Later),
+    p("bind-source-addr", M, opt(), o!(bind_source_addr)),
     p("protected-mode", M, Kind::Bool(true), b!(protected_mode)),
     p("port", M, int(6379, 0, 65535), i!(port)).apply(Apply::Listeners),
     p("tcp-backlog", IMMUTABLE, int(511, 0, I32), Later),
-    p("unixsocket", IMMUTABLE, opt(), Later),
+    p("unixsocket", IMMUTABLE, opt(), o!(unixsocket)),
     p(
         "unixsocketperm",
         IMMUTABLE,
@@ -272,7 +278,7 @@ pub static PARAMS: &[Param] = &[
             max: 0o777,
             unit: Unit::Octal,
         },
-        Kept,
+        i!(unixsocketperm),
     ),
     p(
         "socket-mark-id",
@@ -696,8 +702,9 @@ pub static PARAMS: &[Param] = &[
         "oom-score-adj",
         M,
         en(&["no", "yes", "relative", "absolute"], "no"),
-        Later,
-    ),
+        s!(oom_score_adj),
+    )
+    .apply(Apply::OomScore),
     p(
         "oom-score-adj-values",
         MULTI_ARG,
@@ -707,7 +714,8 @@ pub static PARAMS: &[Param] = &[
             rewrite: special::rewrite_oom_values,
         },
         Kept,
-    ),
+    )
+    .apply(Apply::OomScore),
     p("disable-thp", IMMUTABLE, Kind::Bool(true), Kept),
     p("io-threads", IMMUTABLE, int(1, 1, 128), Later),
     p("io-threads-do-reads", IMMUTABLE, Kind::Bool(false), Kept),
@@ -790,13 +798,20 @@ pub static PARAMS: &[Param] = &[
         Kind::Bool(true),
         b!(aof_use_rdb_preamble),
     ),
-    p("aof-timestamp-enabled", M, Kind::Bool(false), Later),
+    p(
+        "aof-timestamp-enabled",
+        M,
+        Kind::Bool(false),
+        b!(aof_timestamp_enabled),
+    )
+    .apply(Apply::AofTimestamps),
     p(
         "aof-disable-auto-gc",
         M,
         Kind::Bool(false),
         b!(aof_disable_auto_gc),
-    ),
+    )
+    .apply(Apply::AofAutoGc),
     p("aof-rewrite-incremental-fsync", M, Kind::Bool(true), Kept),
     p("rdb-save-incremental-fsync", M, Kind::Bool(true), Kept),
     // Scripting.
@@ -846,7 +861,12 @@ pub static PARAMS: &[Param] = &[
         int(0, 0, I64),
         i!(latency_monitor_threshold),
     ),
-    p("latency-tracking", M, Kind::Bool(true), Kept),
+    p(
+        "latency-tracking",
+        M,
+        Kind::Bool(true),
+        b!(latency_tracking),
+    ),
     p(
         "latency-tracking-info-percentiles",
         MULTI_ARG,

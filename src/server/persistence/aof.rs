@@ -271,6 +271,11 @@ impl Aof {
         Ok(())
     }
 
+    /// Wait until the writer thread has written everything handed to it.
+    pub fn drain_writes(&self) {
+        self.writer.drain_writes();
+    }
+
     /// errno of the last write or fsync failure still unresolved.
     pub fn error(&self) -> Option<i32> {
         self.write_error.or(self.writer.status().error)
@@ -359,14 +364,26 @@ impl Aof {
         let base_bytes = std::fs::metadata(self.dir.join(&base)).map_or(0, |m| m.len());
         self.current_size = base_bytes + self.last_incr_size;
         self.base_size = self.current_size;
-        if auto_gc && !self.manifest.history.is_empty() {
-            for old in std::mem::take(&mut self.manifest.history) {
-                notes.push(format!("Removing the history file {}", old.name));
-                let _ = std::fs::remove_file(self.dir.join(&old.name));
-            }
-            let _ = self.manifest.persist(&self.dir, &self.prefix);
+        if auto_gc {
+            notes.extend(self.delete_history());
         }
         Ok(notes)
+    }
+
+    /// Delete the HISTORY files and drop them from the manifest (after a
+    /// rewrite, or when `aof-disable-auto-gc` is turned off). Returns log
+    /// lines.
+    pub fn delete_history(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.manifest.history.is_empty() {
+            return notes;
+        }
+        for old in std::mem::take(&mut self.manifest.history) {
+            notes.push(format!("Removing the history file {}", old.name));
+            let _ = std::fs::remove_file(self.dir.join(&old.name));
+        }
+        let _ = self.manifest.persist(&self.dir, &self.prefix);
+        notes
     }
 
     /// A failed rewrite leaves its temporary files behind: remove them.

@@ -25,7 +25,7 @@ use crate::server::connection::Client;
 /// Why the AOF could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum AofLoadError {
-    #[error("cannot read {file}: {source}")]
+    #[error("the append only file {file} cannot be read: {source}")]
     Io {
         file: String,
         #[source]
@@ -37,19 +37,19 @@ pub enum AofLoadError {
         #[source]
         source: LoadError,
     },
-    #[error("bad file format reading the append only file {file} at byte {offset}: {message}")]
+    #[error("Bad file format reading the append only file {file} at byte {offset}: {message}")]
     Format {
         file: String,
         offset: u64,
         message: String,
     },
-    #[error("unknown command '{command}' reading the append only file {file} at byte {offset}")]
+    #[error("Unknown command '{command}' reading the append only file {file} at byte {offset}")]
     UnknownCommand {
         file: String,
         offset: u64,
         command: String,
     },
-    #[error("unexpected end of file reading the append only file {file} at byte {offset}: {why}")]
+    #[error("Unexpected end of file reading the append only file {file} at byte {offset}: {why}")]
     Truncated {
         file: String,
         offset: u64,

@@ -108,6 +108,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
             }
         }
         child_setup(keep, write.as_raw_fd());
+        super::super::oom::enter_child();
         let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or(1);
         let cow = private_dirty_bytes();
         let report = cow.to_le_bytes();

@@ -75,6 +75,10 @@ impl Manifest {
                 line,
                 message: message.to_owned(),
             };
+            // Redis reads a line into 1024 bytes and refuses a longer one.
+            if raw.len() >= 1024 {
+                return Err(fail("The AOF manifest file contains too long line"));
+            }
             if raw.first() == Some(&b'#') {
                 continue;
             }

@@ -135,8 +135,12 @@ pub struct Loaded {
     /// Offset just after the image (an old-style AOF continues there).
     pub end: u64,
     /// Function libraries and module data skipped (no functions or modules
-    /// here to give them to), and empty collections (Redis skips them too).
+    /// here to give them to).
     pub skipped: u64,
+    /// Empty collections, skipped as Redis skips them.
+    pub empty: u64,
+    /// The first 1024 of their keys (for the log).
+    pub empty_keys: Vec<Vec<u8>>,
     /// The replication position the image was saved at (aux fields
     /// `repl-id`, `repl-offset`, `repl-stream-db`), when all three are
     /// there and valid: a restarted server continues from it.
@@ -258,7 +262,10 @@ pub fn load_collecting(
                 }
                 let key = entry.key.to_bytes()?;
                 let Some(value) = from_rdb_value(&entry.value)? else {
-                    loaded.skipped += 1;
+                    loaded.empty += 1;
+                    if loaded.empty_keys.len() < 1024 {
+                        loaded.empty_keys.push(key.into_owned());
+                    }
                     continue;
                 };
                 let d = &mut ks.dbs[db];

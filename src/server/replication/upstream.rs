@@ -382,7 +382,7 @@ fn connect(srv: &mut Server) {
         );
         return;
     };
-    let mut stream = match TcpStream::connect(addr) {
+    let mut stream = match connect_from(addr, srv.config.bind_source_addr.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             srv.log.warning(
@@ -406,6 +406,33 @@ fn connect(srv: &mut Server) {
     up.state = LinkState::Connecting;
     up.last_io = Instant::now();
     srv.log.notice("MASTER <-> REPLICA sync started", &[]);
+}
+
+/// A non-blocking connect to `addr`, from `source` (`bind-source-addr`)
+/// when one is set.
+fn connect_from(addr: std::net::SocketAddr, source: Option<&str>) -> std::io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr);
+    };
+    let ip: std::net::IpAddr = source.parse().map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("bind-source-addr {source} is not an IP address"),
+        )
+    })?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.bind(&std::net::SocketAddr::new(ip, 0).into())?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(TcpStream::from_std(socket.into()))
 }
 
 /// Readiness on the link.

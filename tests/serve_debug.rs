@@ -1,0 +1,262 @@
+//! `sonde serve` as a drop-in redis-server for operators and test suites:
+//! DEBUG DIGEST equal to redis-server's on the same data, latency
+//! tracking, CONFIG SET port moving the listener, the unix socket, the
+//! crash report and oom-score-adj.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::keyspace::populate_mixed;
+use crate::common::redis_server::require_tool;
+use crate::common::{RedisServer, SondeServer, free_port};
+
+fn q<T: redis::FromRedisValue>(conn: &mut redis::Connection, args: &[&str]) -> T {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query(conn)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn debug_digest_equals_redis_servers_on_the_same_snapshot() {
+    let redis = RedisServer::start(&["--enable-debug-command", "yes"]);
+    populate_mixed(&redis, &[0, 3], 2);
+    let mut r = redis.client();
+    let mut keys: Vec<Vec<u8>> = q(&mut r, &["KEYS", "*"]);
+    keys.sort();
+    let _: () = q(&mut r, &["SELECT", "0"]);
+    // Big encodings too: a hash table hash, a skiplist zset, a float score.
+    let _: i64 = q(
+        &mut r,
+        &["ZADD", "z:float", "0.1", "a", "-2.5e-7", "b", "inf", "c"],
+    );
+    keys.push(b"z:float".to_vec());
+    let _: () = q(&mut r, &["SAVE"]);
+    let expected: String = q(&mut r, &["DEBUG", "DIGEST"]);
+    let expected_values: Vec<String> = {
+        let mut cmd = redis::cmd("DEBUG");
+        cmd.arg("DIGEST-VALUE").arg(&keys).arg("no-such-key");
+        cmd.query(&mut r).expect("DIGEST-VALUE")
+    };
+    assert_ne!(expected, "0".repeat(40));
+
+    let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    std::fs::copy(
+        redis.dir().join("dump.rdb"),
+        sonde.dir.path().join("dump.rdb"),
+    )
+    .expect("copy dump.rdb");
+    let mut s = sonde.client();
+    let _: () = q(&mut s, &["DEBUG", "RELOAD", "NOSAVE"]);
+    let actual: String = q(&mut s, &["DEBUG", "DIGEST"]);
+    assert_eq!(actual, expected, "dataset digest");
+    let actual_values: Vec<String> = {
+        let mut cmd = redis::cmd("DEBUG");
+        cmd.arg("DIGEST-VALUE").arg(&keys).arg("no-such-key");
+        cmd.query(&mut s).expect("DIGEST-VALUE")
+    };
+    for ((key, want), got) in keys.iter().zip(&expected_values).zip(&actual_values) {
+        assert_eq!(
+            got,
+            want,
+            "DIGEST-VALUE of {}",
+            String::from_utf8_lossy(key)
+        );
+    }
+    assert_eq!(
+        actual_values.last().map(String::as_str),
+        Some(&*"0".repeat(40))
+    );
+
+    // Any change moves it; the empty dataset is all zeros, as Redis's.
+    let _: () = q(&mut s, &["SET", "one-more", "x"]);
+    let changed: String = q(&mut s, &["DEBUG", "DIGEST"]);
+    assert_ne!(changed, expected);
+    let _: () = q(&mut s, &["FLUSHALL"]);
+    let empty: String = q(&mut s, &["DEBUG", "DIGEST"]);
+    assert_eq!(empty, "0".repeat(40));
+}
+
+#[test]
+fn latency_histogram_and_latencystats_follow_latency_tracking() {
+    let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let mut c = sonde.client();
+    let _: () = q(&mut c, &["CONFIG", "RESETSTAT"]);
+    let _: () = q(&mut c, &["SET", "a", "b"]);
+    let _: () = q(&mut c, &["SET", "c", "d"]);
+    let _: i64 = q(&mut c, &["CLIENT", "ID"]);
+    let histo: redis::Value = q(&mut c, &["LATENCY", "HISTOGRAM", "set", "client", "nosuch"]);
+    let text = format!("{histo:?}");
+    assert!(text.contains("set") && text.contains("client|id"), "{text}");
+    assert!(
+        text.contains("calls") && text.contains("histogram_usec"),
+        "{text}"
+    );
+    let info: String = q(&mut c, &["INFO", "latencystats"]);
+    assert!(info.contains("latency_percentiles_usec_set:p50="), "{info}");
+    assert!(info.contains(",p99=") && info.contains(",p99.9="), "{info}");
+
+    // DEBUG is one command, as in Redis: a 50 ms sleep shows as ≥ 50000 µs.
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "latency-tracking-info-percentiles", "50.0"],
+    );
+    let _: () = q(&mut c, &["DEBUG", "SLEEP", "0.05"]);
+    let info: String = q(&mut c, &["INFO", "latencystats"]);
+    let p50: f64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("latency_percentiles_usec_debug:p50="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no debug line in {info}"));
+    assert!(p50 >= 50_000.0, "{p50}");
+
+    let _: () = q(&mut c, &["CONFIG", "SET", "latency-tracking", "no"]);
+    let _: () = q(&mut c, &["CONFIG", "RESETSTAT"]);
+    let _: () = q(&mut c, &["SET", "a", "b"]);
+    let info: String = q(&mut c, &["INFO", "latencystats"]);
+    assert!(!info.contains("latency_percentiles_usec_set"), "{info}");
+}
+
+#[test]
+fn config_set_port_moves_the_listener_and_a_taken_port_keeps_it() {
+    let sonde = SondeServer::start(&[]);
+    let mut c = sonde.client();
+    let new_port = free_port();
+    let _: () = q(&mut c, &["CONFIG", "SET", "port", &new_port.to_string()]);
+    let url = format!("redis://127.0.0.1:{new_port}/");
+    let mut moved = redis::Client::open(url.as_str())
+        .and_then(|cl| cl.get_connection())
+        .expect("connect on the new port");
+    let pong: String = q(&mut moved, &["PING"]);
+    assert_eq!(pong, "PONG");
+    wait_until("the old port to close", || {
+        std::net::TcpStream::connect(("127.0.0.1", sonde.port)).is_err()
+    });
+    // A port in use: an error, the listener stays where it was.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken_port = taken.local_addr().expect("addr").port();
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("port")
+        .arg(taken_port)
+        .query::<()>(&mut moved)
+        .expect_err("port in use");
+    assert!(
+        err.to_string().contains("Unable to listen on this port"),
+        "{err}"
+    );
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("bind")
+        .arg("999.999.999.999")
+        .query::<()>(&mut moved)
+        .expect_err("bad address");
+    assert!(
+        err.to_string()
+            .contains("Failed to bind to specified addresses"),
+        "{err}"
+    );
+    let mut again = redis::Client::open(url.as_str())
+        .and_then(|cl| cl.get_connection())
+        .expect("still on the new port");
+    let port: Vec<String> = q(&mut again, &["CONFIG", "GET", "port"]);
+    assert_eq!(port, vec!["port".to_owned(), new_port.to_string()]);
+}
+
+#[test]
+fn unixsocket_serves_redis_cli_dash_s() {
+    let cli = require_tool("redis-cli");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sonde.sock");
+    let socket_text = socket.to_str().expect("utf-8 path");
+    let sonde = SondeServer::start(&["--unixsocket", socket_text, "--unixsocketperm", "700"]);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&socket)
+            .expect("socket file")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o700);
+    let run = |args: &[&str]| {
+        let out = Command::new(&cli)
+            .arg("-s")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(run(&["SET", "k", "over-unix"]), "OK");
+    let mut tcp = sonde.client();
+    let value: String = q(&mut tcp, &["GET", "k"]);
+    assert_eq!(value, "over-unix");
+    let list = run(&["CLIENT", "INFO"]);
+    assert!(list.contains(&format!("addr={socket_text}:0")), "{list}");
+    drop(sonde);
+}
+
+#[test]
+fn debug_segfault_leaves_a_crash_report_in_the_log() {
+    let mut sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let mut c = sonde.client();
+    let _ = redis::cmd("DEBUG").arg("SEGFAULT").query::<()>(&mut c);
+    let status = sonde.child().wait().expect("wait");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGSEGV)
+    );
+    let log = sonde.log();
+    assert!(log.contains("crashed by signal: 11"), "{log}");
+}
+
+#[test]
+fn oom_score_adj_sets_the_process_score_by_mode() {
+    let mut sonde = SondeServer::start(&[]);
+    let pid = sonde.child().id();
+    let path = format!("/proc/{pid}/oom_score_adj");
+    let read = || -> i64 {
+        std::fs::read_to_string(&path)
+            .expect("oom_score_adj")
+            .trim()
+            .parse()
+            .expect("number")
+    };
+    let base = read();
+    let mut c = sonde.client();
+    let _: () = q(
+        &mut c,
+        &[
+            "CONFIG",
+            "SET",
+            "oom-score-adj-values",
+            "10 20 30",
+            "oom-score-adj",
+            "yes",
+        ],
+    );
+    assert_eq!(read(), base + 10);
+    let _: () = q(&mut c, &["CONFIG", "SET", "oom-score-adj", "absolute"]);
+    assert_eq!(read(), 10);
+    let _: () = q(&mut c, &["CONFIG", "SET", "oom-score-adj", "no"]);
+    assert_eq!(read(), base);
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("oom-score-adj-values")
+        .arg("2001 2001 2001")
+        .query::<()>(&mut c)
+        .expect_err("out of range");
+    assert!(err.to_string().contains("between -2000 and 2000"), "{err}");
+}
