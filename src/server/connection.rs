@@ -95,6 +95,8 @@ pub struct Client {
     pub is_master: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
     pub waiting: Option<super::state::replication::Wait>,
+    /// The client Lua scripts run commands as (MONITOR shows it as "lua").
+    pub script: bool,
 }
 
 impl Client {
@@ -143,6 +145,7 @@ impl Client {
             replica: None,
             is_master: false,
             waiting: None,
+            script: false,
         }
     }
 
@@ -155,6 +158,9 @@ impl Client {
 
     /// `ip:port` of the peer, as CLIENT LIST shows it.
     pub fn addr(&self) -> String {
+        if self.script {
+            return "lua".to_owned();
+        }
         self.peer.map(|a| a.to_string()).unwrap_or_default()
     }
 

@@ -100,6 +100,7 @@ pub mod pubsub;
 pub mod rdb_value;
 pub mod replication;
 pub mod reply;
+pub mod scripting;
 pub mod signal;
 pub mod state;
 pub mod thin;
@@ -281,6 +282,8 @@ pub struct Server {
     pub signals: signal::Signals,
     /// Keyspace notifications: the classes on, messages to publish.
     pub notifications: notify::Notifications,
+    /// Lua scripts and function libraries.
+    pub scripting: scripting::Scripting,
 }
 
 impl Server {
@@ -321,6 +324,7 @@ impl Server {
             pubsub: Default::default(),
             signals: Default::default(),
             notifications: Default::default(),
+            scripting: Default::default(),
         };
         server.configure_notifications();
         server
@@ -686,7 +690,7 @@ impl Server {
 
     /// Send the command to MONITOR clients, as
     /// `+<unix.micros> [<db> <addr>] "arg" ...`.
-    fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
+    pub fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
         if self.monitors == 0 {
             return;
         }

@@ -20,6 +20,7 @@ pub mod lists;
 pub mod persistence;
 pub mod pubsub;
 pub mod replication;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -57,6 +58,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

@@ -1,0 +1,12 @@
+//! The Lua libraries Redis loads besides the standard ones: `bit`,
+//! `cjson`, `cmsgpack` and `struct`, written here in Rust.
+
+pub mod bit;
+
+use mlua::{Lua, Table};
+
+/// Add the libraries to `globals`.
+pub fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    globals.raw_set("bit", bit::table(lua)?)?;
+    Ok(())
+}
