@@ -69,7 +69,60 @@ pub struct EventLoop {
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
+thread_local! {
+    /// The running loop, for serving clients while a script is busy.
+    static RUNNING: std::cell::Cell<*mut EventLoop> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Serve other clients while a script runs past busy-reply-threshold (as
+/// Redis's processEventsWhileBlocked): they get -BUSY, except SCRIPT KILL,
+/// FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. The client running
+/// the script is out of its slot meanwhile, so it is not read.
+pub fn process_events_while_busy() {
+    let running = RUNNING.with(|r| r.get());
+    if running.is_null() {
+        return;
+    }
+    // SAFETY: RUNNING is set by `EventLoop::run` for its whole duration,
+    // on this thread; this is reached only from a script started by that
+    // loop, whose own frames do not touch the loop until the script
+    // returns.
+    unsafe { (*running).events_while_busy() }
+}
+
 impl EventLoop {
+    fn events_while_busy(&mut self) {
+        let mut events = Events::with_capacity(256);
+        for _ in 0..4 {
+            self.flush_pending_writes();
+            if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return;
+            }
+            if events.is_empty() {
+                break;
+            }
+            for event in events.iter() {
+                let token = event.token().0;
+                if event.token() == upstream::TOKEN {
+                    continue;
+                }
+                if token >= LISTENER_BASE {
+                    self.accept(token - LISTENER_BASE);
+                    continue;
+                }
+                if event.is_writable() {
+                    self.write_client(token);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    self.read_client(token);
+                }
+            }
+        }
+        self.flush_pending_writes();
+    }
+
     /// Bind the configured addresses.
     pub fn bind(mut server: Server) -> Result<EventLoop, ServeError> {
         let poll = Poll::new().map_err(ServeError::Poll)?;
@@ -157,6 +210,13 @@ impl EventLoop {
 
     /// Run until SHUTDOWN or a signal.
     pub fn run(&mut self) -> Result<Shutdown, ServeError> {
+        RUNNING.with(|r| r.set(self as *mut EventLoop));
+        let outcome = self.run_loop();
+        RUNNING.with(|r| r.set(std::ptr::null_mut()));
+        outcome
+    }
+
+    fn run_loop(&mut self) -> Result<Shutdown, ServeError> {
         let mut events = Events::with_capacity(1024);
         loop {
             self.flush_pending_writes();

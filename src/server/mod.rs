@@ -386,6 +386,11 @@ impl Server {
                 return;
             }
         };
+        if let Some(busy) = self.busy_rejection(index, args) {
+            self.reject(client, Some(index), busy);
+            self.end_reply(client, reply_start);
+            return;
+        }
         if let Some(rejection) = self.check(client, index, args.len()) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);

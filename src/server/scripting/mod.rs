@@ -113,6 +113,8 @@ pub struct Scripting {
     pub running: Option<(String, bool, Instant)>,
     /// Set by SCRIPT KILL / FUNCTION KILL while a script runs.
     pub kill_requested: bool,
+    /// The running script is past busy-reply-threshold.
+    pub timed_out: bool,
     /// Whether the running script has written (it cannot be killed).
     pub running_dirty: bool,
     /// The running script's command (FUNCTION STATS).
@@ -140,6 +142,7 @@ impl Scripting {
             kill_requested: false,
             running_dirty: false,
             running_command: Vec::new(),
+            timed_out: false,
         }
     }
 
@@ -862,6 +865,7 @@ impl Server {
         self.scripting.client = Some(script_client);
         self.scripting.running = None;
         self.scripting.kill_requested = false;
+        self.scripting.timed_out = false;
         self.scripting.running_dirty = false;
         self.scripting.running_command.clear();
 
@@ -900,6 +904,7 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
             && run.started.elapsed().as_millis() as u64 >= server.config.busy_reply_threshold
         {
             run.timed_out = true;
+            server.scripting.timed_out = true;
             server.log.warning(
                 "Slow script detected: still in execution after the busy-reply-threshold. \
                  You can try killing the script using SCRIPT KILL or FUNCTION KILL.",
@@ -909,7 +914,7 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
         if run.timed_out {
             server.script_busy_events();
         }
-        run.killed || server.scripting.kill_requested
+        run.killed || server.scripting.kill_requested || server.shutdown.is_some()
     })
     .unwrap_or(false);
     if killed {
@@ -950,5 +955,44 @@ impl Server {
     /// Called from the count hook while a timed-out script runs: serve
     /// other clients (they get -BUSY except for the commands allowed
     /// while busy).
-    pub fn script_busy_events(&mut self) {}
+    pub fn script_busy_events(&mut self) {
+        super::event_loop::process_events_while_busy();
+    }
+
+    /// The -BUSY rejection for a command arriving while a script is
+    /// timed out, unless the command is allowed then.
+    pub fn busy_rejection(&self, index: usize, args: &[&[u8]]) -> Option<&'static str> {
+        if !self.scripting.timed_out {
+            return None;
+        }
+        let entry = &self.commands.entries[index];
+        let top = entry
+            .parent
+            .map_or(entry.spec, |p| self.commands.entries[p].spec);
+        let eval = self
+            .scripting
+            .running
+            .as_ref()
+            .is_none_or(|(_, eval, _)| *eval);
+        let busy = if eval {
+            "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+        } else {
+            "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+        };
+        if entry.full_name == "shutdown" {
+            let nosave = args
+                .iter()
+                .skip(1)
+                .any(|a| a.eq_ignore_ascii_case(b"nosave"));
+            return (!nosave).then_some(busy);
+        }
+        if entry.spec.has(flags::ALLOW_BUSY)
+            || (entry.parent.is_some()
+                && top.has(flags::ALLOW_BUSY)
+                && entry.spec.has(flags::ALLOW_BUSY))
+        {
+            return None;
+        }
+        Some(busy)
+    }
 }
