@@ -27,6 +27,7 @@ mod serve_datacmds;
 mod serve_metrics;
 mod serve_notify;
 mod serve_replication;
+mod serve_scripting;
 mod serve_tls;
 mod serve_types;
 mod sockopt;

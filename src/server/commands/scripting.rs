@@ -308,6 +308,7 @@ fn evalsha_ro(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 fn fcall_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], ro: bool) {
     srv.feed_monitors(client, args);
+    srv.sync_functions();
     let name = String::from_utf8_lossy(args[1]).into_owned();
     let Some(info) = srv.scripting.functions.find(&name) else {
         client.reply.error("Function not found");
@@ -419,6 +420,7 @@ fn script_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
 }
 
 fn function_load(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.sync_functions();
     let mut replace = false;
     let mut pos = 2;
     while pos < args.len() - 1 {
@@ -439,6 +441,7 @@ fn function_load(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     match srv.scripting.functions.load(args[pos], replace) {
         Ok(name) => {
+            srv.functions_changed();
             srv.signals.dirty += 1;
             client.reply.bulk(name.as_bytes());
         }
@@ -447,16 +450,19 @@ fn function_load(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn function_delete(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.sync_functions();
     let name = String::from_utf8_lossy(args[2]).into_owned();
     if !srv.scripting.functions.remove(&name) {
         client.reply.error("Library not found");
         return;
     }
+    srv.functions_changed();
     srv.signals.dirty += 1;
     client.reply.ok();
 }
 
 fn function_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.sync_functions();
     let mut with_code = false;
     let mut pattern: Option<&[u8]> = None;
     let mut i = 2;
@@ -528,6 +534,7 @@ fn function_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 const DUMP_RDB_VERSION: u16 = 10;
 
 fn function_dump(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    srv.sync_functions();
     let mut payload = Vec::new();
     for code in srv.scripting.functions.codes() {
         payload.push(crate::rdb::format::OPCODE_FUNCTION2);
@@ -574,6 +581,7 @@ fn parse_dump(payload: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
 }
 
 fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.sync_functions();
     let policy = match args.get(3) {
         None => Restore::Append,
         Some(p) if is(p, "flush") => Restore::Flush,
@@ -599,6 +607,7 @@ fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     };
     match srv.scripting.functions.restore(&codes, policy) {
         Ok(()) => {
+            srv.functions_changed();
             srv.signals.dirty += 1;
             client.reply.ok();
         }
@@ -607,6 +616,7 @@ fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn function_flush(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.sync_functions();
     if !flush_mode(
         client,
         args,
@@ -615,11 +625,13 @@ fn function_flush(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     srv.scripting.functions.flush();
+    srv.functions_changed();
     srv.signals.dirty += 1;
     client.reply.ok();
 }
 
 fn function_stats(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    srv.sync_functions();
     let running = srv.scripting.running.clone();
     if running.as_ref().is_some_and(|(_, eval, _)| *eval) {
         client.reply.error(

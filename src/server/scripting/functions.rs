@@ -32,6 +32,8 @@ pub struct Functions {
     pub libraries: BTreeMap<String, Library>,
     /// Function name → library name.
     pub index: BTreeMap<String, String>,
+    /// The keyspace's `functions_version` these libraries were built from.
+    pub synced_version: u64,
 }
 
 impl Default for Functions {
@@ -86,6 +88,7 @@ impl Functions {
             vm: Vm::new(true).expect("the Lua interpreter starts"),
             libraries: BTreeMap::new(),
             index: BTreeMap::new(),
+            synced_version: 0,
         }
     }
 

@@ -952,6 +952,40 @@ fn script_error(err: &Value, name: &str) -> String {
 }
 
 impl Server {
+    /// Rebuild the function libraries when the keyspace's library codes
+    /// changed underneath them (a snapshot was loaded).
+    pub fn sync_functions(&mut self) {
+        if self.scripting.functions.synced_version == self.ks.functions_version {
+            return;
+        }
+        let codes = self.ks.functions.clone();
+        if let Err(e) = self
+            .scripting
+            .functions
+            .restore(&codes, functions::Restore::Flush)
+        {
+            self.log.warning(
+                "Function libraries of the loaded data could not be compiled",
+                &[("error", crate::output::log::Field::Str(&e))],
+            );
+        }
+        self.scripting.functions.synced_version = self.ks.functions_version;
+    }
+
+    /// After FUNCTION LOAD/DELETE/FLUSH/RESTORE: the keyspace's library
+    /// codes follow the libraries.
+    pub fn functions_changed(&mut self) {
+        self.ks.functions = self
+            .scripting
+            .functions
+            .codes()
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        self.ks.functions_version += 1;
+        self.scripting.functions.synced_version = self.ks.functions_version;
+    }
+
     /// Called from the count hook while a timed-out script runs: serve
     /// other clients (they get -BUSY except for the commands allowed
     /// while busy).
