@@ -319,3 +319,383 @@ fn busy_script_gets_busy_replies_until_killed() {
     let pong: String = redis::cmd("PING").query(&mut c).expect("PING");
     assert_eq!(pong, "PONG");
 }
+
+const COUNTERS: &str = "#!lua name=counters\n\
+    redis.register_function('bump', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)\n\
+    redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+const GREET: &str = "#!lua name=greet\n\
+    redis.register_function{function_name='hello', callback=function(keys, args) return 'hello ' .. args[1] end, flags={'no-writes'}}";
+
+/// Poll `check` until it returns true (replication is asynchronous).
+#[track_caller]
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// FUNCTION LIST WITHCODE, one entry per library with its functions
+/// sorted, libraries sorted (redis-server lists both in hash-table order).
+fn libraries(c: &mut redis::Connection) -> Vec<String> {
+    let reply: Vec<Vec<Value>> = redis::cmd("FUNCTION")
+        .arg("LIST")
+        .arg("WITHCODE")
+        .query(c)
+        .expect("FUNCTION LIST");
+    let mut libs: Vec<String> = reply
+        .into_iter()
+        .map(|fields| {
+            let fields: Vec<String> = fields
+                .into_iter()
+                .map(|field| match field {
+                    Value::Array(functions) => {
+                        let mut f: Vec<String> =
+                            functions.iter().map(|f| format!("{f:?}")).collect();
+                        f.sort();
+                        f.join(", ")
+                    }
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            fields.join(" ")
+        })
+        .collect();
+    libs.sort();
+    libs
+}
+
+fn linked(c: &mut redis::Connection) -> bool {
+    let info: String = redis::cmd("INFO")
+        .arg("replication")
+        .query(c)
+        .expect("INFO");
+    info.contains("master_link_status:up")
+}
+
+#[test]
+fn a_sonde_replica_of_redis_gets_functions_and_script_effects() {
+    let master = RedisServer::start(&[]);
+    let mut m = master.client();
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(COUNTERS)
+        .query(&mut m)
+        .expect("LOAD");
+    let _: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(7)
+        .query(&mut m)
+        .expect("FCALL");
+
+    // The full resync carries the library and the data.
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    eventually("the sonde replica to link", || linked(&mut r));
+    let v: Option<String> = redis::cmd("FCALL_RO")
+        .arg("peek")
+        .arg(1)
+        .arg("c")
+        .query(&mut r)
+        .expect("FCALL_RO");
+    assert_eq!(v.as_deref(), Some("7"));
+
+    // Then the stream: a new library, a function's and a script's writes.
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(GREET)
+        .query(&mut m)
+        .expect("LOAD greet");
+    let _: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(3)
+        .query(&mut m)
+        .expect("FCALL");
+    let _: Value = eval(
+        "redis.call('hset', KEYS[1], 'f', ARGV[1]) redis.call('rpush', KEYS[2], ARGV[1], ARGV[1]) return 1",
+        &["h", "l"],
+        &["v"],
+    )
+    .query(&mut m)
+    .expect("EVAL");
+    eventually("the script's writes on the replica", || {
+        let n: i64 = redis::cmd("LLEN").arg("l").query(&mut r).expect("LLEN");
+        n == 2
+    });
+    let v: Option<String> = redis::cmd("GET").arg("c").query(&mut r).expect("GET");
+    assert_eq!(v.as_deref(), Some("10"));
+    let h: Option<String> = redis::cmd("HGET")
+        .arg("h")
+        .arg("f")
+        .query(&mut r)
+        .expect("HGET");
+    assert_eq!(h.as_deref(), Some("v"));
+    let hello: String = redis::cmd("FCALL_RO")
+        .arg("hello")
+        .arg(0)
+        .arg("you")
+        .query(&mut r)
+        .expect("hello");
+    assert_eq!(hello, "hello you");
+    // A replica refuses writes from scripts, as redis-server's replicas do.
+    let err = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(1)
+        .query::<i64>(&mut r)
+        .expect_err("write on a replica");
+    assert_eq!(err.code(), Some("READONLY"), "{err}");
+
+    // The listings agree.
+    assert_eq!(libraries(&mut m), libraries(&mut r));
+}
+
+#[test]
+fn function_dump_and_restore_cross_between_redis_and_sonde() {
+    let real = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    let (mut r, mut s) = (real.client(), sonde.client());
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(COUNTERS)
+        .query(&mut r)
+        .expect("LOAD");
+    let dump: Vec<u8> = redis::cmd("FUNCTION")
+        .arg("DUMP")
+        .query(&mut r)
+        .expect("DUMP");
+
+    // redis-server's payload restores in sonde.
+    let _: () = redis::cmd("FUNCTION")
+        .arg("RESTORE")
+        .arg(&dump)
+        .query(&mut s)
+        .expect("RESTORE in sonde");
+    let n: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("x")
+        .arg(2)
+        .query(&mut s)
+        .expect("FCALL");
+    assert_eq!(n, 2);
+    // (redis-server compresses the code with LZF, sonde does not: the
+    // payloads differ in bytes but restore alike.)
+
+    // sonde's payload with two libraries restores in redis-server.
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(GREET)
+        .query(&mut s)
+        .expect("LOAD greet");
+    let two: Vec<u8> = redis::cmd("FUNCTION")
+        .arg("DUMP")
+        .query(&mut s)
+        .expect("DUMP");
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("RESTORE").arg(&two),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("RESTORE").arg(&two).arg("FLUSH"),
+    );
+    assert_eq!(libraries(&mut r), libraries(&mut s));
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FCALL").arg("hello").arg(0).arg("there"),
+    );
+
+    // Policies and bad payloads fail the same way.
+    // (Which existing library redis-server names depends on its hash order.)
+    for (name, c) in [("redis-server", &mut r), ("sonde", &mut s)] {
+        let err = redis::cmd("FUNCTION")
+            .arg("RESTORE")
+            .arg(&two)
+            .arg("APPEND")
+            .query::<()>(c)
+            .expect_err("APPEND of existing libraries");
+        assert!(err.to_string().contains("already exists"), "{name}: {err}");
+    }
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION")
+            .arg("RESTORE")
+            .arg(&two)
+            .arg("REPLACE"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION")
+            .arg("RESTORE")
+            .arg(&two)
+            .arg("SOMETIMES"),
+    );
+    let mut bad = two.clone();
+    bad[3] ^= 0x20;
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("RESTORE").arg(&bad),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("RESTORE").arg("short"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg("#!lua name=greet\nreturn 1"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg("#!lua name=bad\nredis.call('ping')"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("DELETE").arg("greet"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FUNCTION").arg("DELETE").arg("greet"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FCALL").arg("hello").arg(0).arg("there"),
+    );
+}
+
+#[test]
+fn a_redis_rdb_with_functions_loads_in_sonde() {
+    let real = RedisServer::start(&[]);
+    let mut r = real.client();
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(COUNTERS)
+        .query(&mut r)
+        .expect("LOAD");
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(GREET)
+        .query(&mut r)
+        .expect("LOAD");
+    let _: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(4)
+        .query(&mut r)
+        .expect("FCALL");
+    let _: () = redis::cmd("SAVE").query(&mut r).expect("SAVE");
+    let sonde = SondeServer::start(&[
+        "--dir",
+        real.dir().to_str().expect("utf-8 path"),
+        "--dbfilename",
+        "dump.rdb",
+    ]);
+    let mut s = sonde.client();
+    let v: Option<String> = redis::cmd("FCALL_RO")
+        .arg("peek")
+        .arg(1)
+        .arg("c")
+        .query(&mut s)
+        .expect("FCALL_RO");
+    assert_eq!(v.as_deref(), Some("4"));
+    assert_eq!(libraries(&mut r), libraries(&mut s));
+}
+
+#[test]
+fn functions_survive_an_aof_rewrite_and_the_aof_tail() {
+    for preamble in ["no", "yes"] {
+        // appendfsync always: the kill below must not race a postponed
+        // everysec write (redis-server may lose that second too).
+        let mut sonde = SondeServer::start(&[
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--aof-use-rdb-preamble",
+            preamble,
+        ]);
+        let mut s = sonde.client();
+        let _: String = redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg(COUNTERS)
+            .query(&mut s)
+            .expect("LOAD");
+        let _: i64 = redis::cmd("FCALL")
+            .arg("bump")
+            .arg(1)
+            .arg("c")
+            .arg(2)
+            .query(&mut s)
+            .expect("FCALL");
+        let _: Value = redis::cmd("BGREWRITEAOF")
+            .query(&mut s)
+            .expect("BGREWRITEAOF");
+        eventually("the AOF rewrite to finish", || {
+            let info: String = redis::cmd("INFO")
+                .arg("persistence")
+                .query(&mut s)
+                .expect("INFO");
+            info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0")
+        });
+        // After the rewrite: in the AOF tail.
+        let _: String = redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg(GREET)
+            .query(&mut s)
+            .expect("LOAD greet");
+        let _: i64 = redis::cmd("FCALL")
+            .arg("bump")
+            .arg(1)
+            .arg("c")
+            .arg(3)
+            .query(&mut s)
+            .expect("FCALL");
+        let dir = sonde.dir.path().to_str().expect("utf-8 path").to_string();
+        let _ = sonde.child().kill();
+        let _ = sonde.child().wait();
+        let again = SondeServer::start(&["--appendonly", "yes", "--dir", &dir]);
+        let mut s2 = again.client();
+        let v: Option<String> = redis::cmd("FCALL_RO")
+            .arg("peek")
+            .arg(1)
+            .arg("c")
+            .query(&mut s2)
+            .expect("FCALL_RO");
+        assert_eq!(
+            v.as_deref(),
+            Some("5"),
+            "preamble {preamble}: {}",
+            again.log()
+        );
+        let hello: String = redis::cmd("FCALL")
+            .arg("hello")
+            .arg(0)
+            .arg("aof")
+            .query(&mut s2)
+            .expect("hello");
+        assert_eq!(hello, "hello aof");
+    }
+}
