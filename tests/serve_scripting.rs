@@ -140,6 +140,13 @@ fn lock_and_limiter_scripts_reply_as_redis_server_does() {
         "return redis.sha1hex('abc')",
         "return bit.band(0xff, 0x0f)",
         "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'v')",
+        "return cjson.encode({1, 2.5, 'a/b', {x = true}, cjson.null})",
+        "return cjson.decode('{\"a\":[1,2.5,null,\"\\u00e9\"]}').a[4]",
+        "return cjson.encode({[1] = 1, [2] = 2, [20] = 3})",
+        "return {pcall(cjson.decode, '[1,2')}",
+        "return cmsgpack.pack({1, 2, 'x'}, -1099511627776, 0.1, 1.5, {a = {}})",
+        "return {cmsgpack.unpack(cmsgpack.pack(1, -300, 70000, 'abc', true, 2^40))}",
+        "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}",
     ] {
         both(&mut r, &mut s, &eval(script, &[], &[]));
     }

@@ -20,6 +20,18 @@ local function handler(err)
     i = dbg.getinfo(level, 'nSl')
     level = level + 1
   until not i or (i.what ~= 'C' and i.source ~= '=sonde')
+  if type(err) == 'userdata' then
+    -- An error raised by a library written in Rust: its message with the
+    -- caller's position, as luaL_error gives it.
+    local s = tostring(err)
+    local msg = s:match('^runtime error: (.*)$')
+    if msg then
+      local cut = msg:find('\nstack traceback:', 1, true)
+      if cut then msg = msg:sub(1, cut - 1) end
+      if i then msg = i.short_src .. ':' .. i.currentline .. ': ' .. msg end
+      err = msg
+    end
+  end
   if type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
@@ -95,6 +107,14 @@ local function fix_pcall(ok, ...)
     local e = ...
     if type(e) == 'table' and type(e.err) == 'string' then
       return false, e.err
+    end
+    -- A library written in Rust failed: its message, as a string.
+    if type(e) == 'userdata' then
+      local msg = tostring(e):match('^runtime error: (.*)$')
+      if msg then
+        local cut = msg:find('\nstack traceback:', 1, true)
+        return false, cut and msg:sub(1, cut - 1) or msg
+      end
     end
   end
   return ok, ...
