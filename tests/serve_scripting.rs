@@ -706,3 +706,39 @@ fn functions_survive_an_aof_rewrite_and_the_aof_tail() {
         assert_eq!(hello, "hello aof");
     }
 }
+
+#[test]
+fn a_killed_script_client_gets_its_pipelined_replies() {
+    use std::io::{Read, Write};
+    let sonde = SondeServer::start(&["--busy-reply-threshold", "10"]);
+    let mut raw = sonde.raw();
+    // PING, a busy script and PING again in one write: every reply must
+    // arrive once the script is killed.
+    raw.write_all(b"*1\r\n$4\r\nPING\r\n*3\r\n$4\r\nEVAL\r\n$17\r\nwhile 1 do end --\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n")
+        .expect("write");
+    let mut c = sonde.client();
+    eventually("-BUSY", || {
+        let got: redis::RedisResult<String> = redis::cmd("PING").query(&mut c);
+        matches!(got, Err(e) if e.to_string().contains("BUSY"))
+    });
+    let _: () = redis::cmd("SCRIPT")
+        .arg("KILL")
+        .query(&mut c)
+        .expect("SCRIPT KILL");
+    raw.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !got.ends_with(b"+PONG\r\n") || got.iter().filter(|&&b| b == b'+').count() < 2 {
+        let n = raw
+            .read(&mut buf)
+            .expect("the replies of the script's client");
+        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("+PONG\r\n-ERR Script killed by user"),
+        "{text}"
+    );
+}

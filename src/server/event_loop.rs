@@ -566,10 +566,16 @@ impl EventLoop {
     fn flush_pending_writes(&mut self) {
         persistence::flush_aof(&mut self.server, true);
         replication::flush(&mut self.server);
+        // A client out of its slot (the one running a busy script) stays
+        // queued: its replies go out once it is back.
+        let mut absent = Vec::new();
         while !self.server.pending_writes.is_empty() {
             let slots = self.server.pending_writes.take();
             for slot in slots {
                 let Some(client) = self.server.clients.take(slot) else {
+                    if self.server.scripting.running.is_some() {
+                        absent.push(slot);
+                    }
                     continue;
                 };
                 self.after_write(client);
@@ -577,6 +583,9 @@ impl EventLoop {
             // Clients resumed from backpressure may have run commands.
             persistence::flush_aof(&mut self.server, true);
             replication::flush(&mut self.server);
+        }
+        for slot in absent {
+            self.server.pending_writes.queue_slot(slot);
         }
     }
 
