@@ -97,6 +97,8 @@ pub struct Client {
     pub waiting: Option<super::state::replication::Wait>,
     /// The client Lua scripts run commands as (MONITOR shows it as "lua").
     pub script: bool,
+    /// CLIENT TRACKING on: the client's tracking mode.
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -146,6 +148,7 @@ impl Client {
             is_master: false,
             waiting: None,
             script: false,
+            tracking: None,
         }
     }
 
@@ -303,6 +306,15 @@ impl Client {
         if self.blocked.is_some() {
             flags.push('b');
         }
+        if let Some(t) = self.tracking.as_ref() {
+            flags.push('t');
+            if t.broken_redirect {
+                flags.push('R');
+            }
+            if t.bcast {
+                flags.push('B');
+            }
+        }
         if self.close_after_reply {
             flags.push('c');
         }
@@ -340,7 +352,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
-             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
             self.id,
             self.addr(),
             self.laddr(),
@@ -362,6 +374,7 @@ impl Client {
             self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
             events,
             self.last_command,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             if self.reply.resp3 { 3 } else { 2 },
         )
     }

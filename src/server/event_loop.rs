@@ -219,6 +219,7 @@ impl EventLoop {
     fn run_loop(&mut self) -> Result<Shutdown, ServeError> {
         let mut events = Events::with_capacity(1024);
         loop {
+            self.server.tracking_broadcast();
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
@@ -677,6 +678,7 @@ impl EventLoop {
         self.server.unblock(&mut client);
         client.discard_transaction(&mut self.server.transactions.watches);
         self.server.drop_subscriptions(&mut client);
+        self.server.disable_tracking(&mut client);
         replication::replica_closed(&mut self.server, &client);
         if let Some(stream) = client.stream.as_mut() {
             let _ = self.poll.registry().deregister(stream);
@@ -760,6 +762,9 @@ impl EventLoop {
         server.ks.active_expire_cycle(hz);
         server.report_expired();
         server.deliver_notifications(None);
+        if server.tracking.clients > 0 {
+            server.tracking_limit(None);
+        }
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
         // While a child writes a snapshot, moving entries between tables

@@ -568,6 +568,7 @@ fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let changes = srv.ks.dbs[client.db].len() as u64 + 1;
     srv.db_flushing(client.db, changes);
     srv.ks.dbs[client.db].clear();
+    srv.dbs_flushed();
     client.reply.ok();
 }
 
@@ -580,6 +581,7 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         srv.db_flushing(index, changes);
         srv.ks.dbs[index].clear();
     }
+    srv.dbs_flushed();
     super::super::persistence::after_flushall(srv);
     srv.dataset_changed(1);
     // Propagated even when nothing was deleted (and after the save above

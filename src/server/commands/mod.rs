@@ -24,7 +24,9 @@ pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
+pub mod tracking;
 pub mod transactions;
 pub mod written;
 pub mod zsets;
@@ -59,6 +61,7 @@ pub const ALL: &[&[Spec]] = &[
     geo::COMMANDS,
     diagnostics::COMMANDS,
     scripting::COMMANDS,
+    streams::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.
