@@ -711,12 +711,14 @@ fn functions_survive_an_aof_rewrite_and_the_aof_tail() {
 fn a_killed_script_client_gets_its_pipelined_replies() {
     use std::io::{Read, Write};
     let sonde = SondeServer::start(&["--busy-reply-threshold", "10"]);
+    let mut c = sonde.client();
+    c.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let mut raw = sonde.raw();
     // PING, a busy script and PING again in one write: every reply must
     // arrive once the script is killed.
     raw.write_all(b"*1\r\n$4\r\nPING\r\n*3\r\n$4\r\nEVAL\r\n$17\r\nwhile 1 do end --\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n")
         .expect("write");
-    let mut c = sonde.client();
     eventually("-BUSY", || {
         let got: redis::RedisResult<String> = redis::cmd("PING").query(&mut c);
         matches!(got, Err(e) if e.to_string().contains("BUSY"))
