@@ -30,6 +30,7 @@ mod serve_metrics;
 mod serve_notify;
 mod serve_parity;
 mod serve_replication;
+mod serve_scripting;
 mod serve_sentinel;
 mod serve_streams;
 mod serve_tls;

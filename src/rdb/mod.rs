@@ -60,6 +60,7 @@ pub mod stats;
 pub mod value;
 pub mod writer;
 
+pub use cursor::Cursor;
 pub use encodings::Item;
 pub use error::{ErrorKind, RdbError};
 pub use format::{Magic, ObjectType, RdbStr, ValueType};

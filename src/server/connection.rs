@@ -101,6 +101,8 @@ pub struct Client {
     pub is_master: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
     pub waiting: Option<super::state::replication::Wait>,
+    /// The client Lua scripts run commands as (MONITOR shows it as "lua").
+    pub script: bool,
     /// CLIENT TRACKING on: the client's tracking mode.
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
@@ -154,6 +156,7 @@ impl Client {
             replica: None,
             is_master: false,
             waiting: None,
+            script: false,
             tracking: None,
         }
     }
@@ -167,6 +170,9 @@ impl Client {
 
     /// `ip:port` of the peer, as CLIENT LIST shows it.
     pub fn addr(&self) -> String {
+        if self.script {
+            return "lua".to_owned();
+        }
         match (self.peer, self.unix_path()) {
             (Some(a), _) => a.to_string(),
             // Redis names a unix socket client by the socket's path.

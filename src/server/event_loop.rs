@@ -73,6 +73,27 @@ pub struct EventLoop {
     unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
 }
 
+thread_local! {
+    /// The running loop, for serving clients while a script is busy.
+    static RUNNING: std::cell::Cell<*mut EventLoop> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Serve other clients while a script runs past busy-reply-threshold (as
+/// Redis's processEventsWhileBlocked): they get -BUSY, except SCRIPT KILL,
+/// FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. The client running
+/// the script is out of its slot meanwhile, so it is not read.
+pub fn process_events_while_busy() {
+    let running = RUNNING.with(|r| r.get());
+    if running.is_null() {
+        return;
+    }
+    // SAFETY: RUNNING is set by `EventLoop::run` for its whole duration,
+    // on this thread; this is reached only from a script started by that
+    // loop, whose own frames do not touch the loop until the script
+    // returns.
+    unsafe { (*running).events_while_busy() }
+}
+
 impl EventLoop {
     /// Connect to the master `replicaof` names: after the dataset is
     /// loaded, so the link starts from what was persisted.
@@ -81,6 +102,38 @@ impl EventLoop {
             upstream::start(&mut self.server, host, port, false);
         }
         crate::server::replication::resume_saved_position(&mut self.server);
+    }
+
+    fn events_while_busy(&mut self) {
+        let mut events = Events::with_capacity(256);
+        for _ in 0..4 {
+            self.flush_pending_writes();
+            if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return;
+            }
+            if events.is_empty() {
+                break;
+            }
+            for event in events.iter() {
+                let token = event.token().0;
+                if event.token() == upstream::TOKEN {
+                    continue;
+                }
+                if token >= LISTENER_BASE {
+                    self.accept(token - LISTENER_BASE);
+                    continue;
+                }
+                if event.is_writable() {
+                    self.write_client(token);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    self.read_client(token);
+                }
+            }
+        }
+        self.flush_pending_writes();
     }
 
     /// Bind the configured addresses.
@@ -147,6 +200,13 @@ impl EventLoop {
 
     /// Run until SHUTDOWN or a signal.
     pub fn run(&mut self) -> Result<Shutdown, ServeError> {
+        RUNNING.with(|r| r.set(self as *mut EventLoop));
+        let outcome = self.run_loop();
+        RUNNING.with(|r| r.set(std::ptr::null_mut()));
+        outcome
+    }
+
+    fn run_loop(&mut self) -> Result<Shutdown, ServeError> {
         let mut events = Events::with_capacity(1024);
         loop {
             self.server.tracking_broadcast();
@@ -580,10 +640,16 @@ impl EventLoop {
     fn flush_pending_writes(&mut self) {
         persistence::flush_aof(&mut self.server, true);
         replication::flush(&mut self.server);
+        // A client out of its slot (the one running a busy script) stays
+        // queued: its replies go out once it is back.
+        let mut absent = Vec::new();
         while !self.server.pending_writes.is_empty() {
             let slots = self.server.pending_writes.take();
             for slot in slots {
                 let Some(client) = self.server.clients.take(slot) else {
+                    if self.server.scripting.running.is_some() {
+                        absent.push(slot);
+                    }
                     continue;
                 };
                 self.after_write(client);
@@ -591,6 +657,9 @@ impl EventLoop {
             // Clients resumed from backpressure may have run commands.
             persistence::flush_aof(&mut self.server, true);
             replication::flush(&mut self.server);
+        }
+        for slot in absent {
+            self.server.pending_writes.queue_slot(slot);
         }
     }
 

@@ -145,6 +145,11 @@ impl Db {
 /// Every database plus the effects of the command being executed.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// The code of every function library (FUNCTION LOAD), as snapshots,
+    /// AOF rewrites and full resyncs carry them; the scripting state
+    /// compiles them when `functions_version` moves.
+    pub functions: Vec<Vec<u8>>,
+    pub functions_version: u64,
     pub effects: Effects,
     /// Active expiry may be switched off (DEBUG SET-ACTIVE-EXPIRE 0).
     pub active_expire: bool,
@@ -188,6 +193,8 @@ impl Keyspace {
         set_clock(unix_ms());
         Keyspace {
             dbs: (0..databases).map(|_| Db::default()).collect(),
+            functions: Vec::new(),
+            functions_version: 0,
             effects: Effects::default(),
             active_expire: true,
             is_replica: false,

@@ -105,6 +105,7 @@ pub mod pubsub;
 pub mod rdb_value;
 pub mod replication;
 pub mod reply;
+pub mod scripting;
 pub mod signal;
 pub mod state;
 pub mod thin;
@@ -299,6 +300,8 @@ pub struct Server {
     pub acl: state::acl::Acl,
     /// What the ACL check knows about each command-table entry.
     pub acl_commands: Vec<acl::CommandInfo>,
+    /// Lua scripts and function libraries.
+    pub scripting: scripting::Scripting,
     /// Client-side caching: the tracking and prefix tables.
     pub tracking: tracking::Tracking,
 }
@@ -351,6 +354,7 @@ impl Server {
             oom_base: None,
             acl: Default::default(),
             acl_commands: Vec::new(),
+            scripting: Default::default(),
             tracking: Default::default(),
         };
         server.configure_notifications();
@@ -433,6 +437,11 @@ impl Server {
                 return;
             }
         };
+        if let Some(busy) = self.busy_rejection(index, args) {
+            self.reject(client, Some(index), busy);
+            self.end_reply(client, reply_start);
+            return;
+        }
         if let Some(rejection) = self.check(client, index, args) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
@@ -778,7 +787,7 @@ impl Server {
 
     /// Send the command to MONITOR clients, as
     /// `+<unix.micros> [<db> <addr>] "arg" ...`.
-    fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
+    pub fn feed_monitors(&mut self, client: &Client, args: &[&[u8]]) {
         if self.monitors == 0 {
             return;
         }

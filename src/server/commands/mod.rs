@@ -23,6 +23,7 @@ pub mod lists;
 pub mod persistence;
 pub mod pubsub;
 pub mod replication;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -63,6 +64,7 @@ pub const ALL: &[&[Spec]] = &[
     geo::COMMANDS,
     diagnostics::COMMANDS,
     acl::COMMANDS,
+    scripting::COMMANDS,
     streams::COMMANDS,
 ];
 

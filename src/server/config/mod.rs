@@ -178,6 +178,9 @@ pub struct Config {
     pub enable_protected_configs: Allow,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
+    /// busy-reply-threshold (lua-time-limit): milliseconds a script runs
+    /// before other clients get -BUSY.
+    pub busy_reply_threshold: u64,
     /// `supervised`: no, upstart, systemd or auto (systemd when
     /// NOTIFY_SOCKET is set); sonde acts on systemd only.
     pub supervised: String,
@@ -339,6 +342,7 @@ impl Config {
             enable_protected_configs: Allow::default(),
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
+            busy_reply_threshold: 5000,
             supervised: String::new(),
             metrics_port: 0,
             latency_monitor_threshold: 0,

@@ -815,7 +815,13 @@ pub static PARAMS: &[Param] = &[
     p("aof-rewrite-incremental-fsync", M, Kind::Bool(true), Kept),
     p("rdb-save-incremental-fsync", M, Kind::Bool(true), Kept),
     // Scripting.
-    p("busy-reply-threshold", M, int(5000, 0, I64), Kept).alias("lua-time-limit"),
+    p(
+        "busy-reply-threshold",
+        M,
+        int(5000, 0, I64),
+        i!(busy_reply_threshold),
+    )
+    .alias("lua-time-limit"),
     // Cluster (cluster-enabled no leaves the other cluster-* settings
     // without effect).
     p("cluster-enabled", IMMUTABLE, Kind::Bool(false), Later),

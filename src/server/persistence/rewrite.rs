@@ -26,6 +26,9 @@ pub fn write<W: Write>(ks: &Keyspace, mut out: W, key_delay_us: i64) -> Result<u
     let mut buf = Vec::with_capacity(FLUSH_AT * 2);
     let mut keys = 0;
     let delay = (key_delay_us > 0).then(|| std::time::Duration::from_micros(key_delay_us as u64));
+    for code in &ks.functions {
+        encode::command(&mut buf, &[&b"FUNCTION"[..], b"LOAD", code]);
+    }
     for (index, db) in ks.dbs.iter().enumerate() {
         if db.is_empty() {
             continue;

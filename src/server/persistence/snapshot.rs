@@ -61,6 +61,9 @@ pub fn write<W: Write>(
         w.aux(b"repl-offset", repl.offset.to_string().as_bytes())?;
     }
     w.aux(b"aof-base", if options.aof_base { b"1" } else { b"0" })?;
+    for code in &ks.functions {
+        w.function(code)?;
+    }
     let mut keys = 0u64;
     let delay = (options.key_delay_us > 0)
         .then(|| std::time::Duration::from_micros(options.key_delay_us as u64));
@@ -225,6 +228,8 @@ pub fn load_collecting(
 ) -> Result<Loaded, LoadError> {
     let mut loaded = Loaded::default();
     let mut aux = AuxPosition::default();
+    ks.functions.clear();
+    ks.functions_version += 1;
     let mut events = rdb::events(data);
     let mut db = 0usize;
     for event in &mut events {
@@ -283,7 +288,8 @@ pub fn load_collecting(
                     crate::server::loading::record(entry.offset, loaded.keys);
                 }
             }
-            Event::Function { .. } | Event::ModuleAux { .. } => loaded.skipped += 1,
+            Event::Function { code, .. } => ks.functions.push(code.to_bytes()?.into_owned()),
+            Event::ModuleAux { .. } => loaded.skipped += 1,
             Event::Eof { stored, computed } => {
                 if let (Some(stored), Some(computed)) = (stored, computed)
                     && stored != 0

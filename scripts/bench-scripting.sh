@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Scripting cost against redis-server, in one run on this machine:
+#  1. server CPU time (utime+stime from /proc, in microseconds) per request
+#     for EVALSHA and EVAL of `return redis.call('INCR', KEYS[1])`, with
+#     redis-benchmark at pipeline 1 and 16; sonde and redis-server runs
+#     alternate, medians of RUNS runs; the ratio is redis-server / sonde
+#     (above 1.0: sonde uses less CPU per request);
+#  2. resident memory added by loading 1,000 distinct scripts (SCRIPT LOAD).
+# Usage: scripts/bench-scripting.sh [path/to/sonde] (default target/release/sonde)
+set -euo pipefail
+SONDE=${1:-target/release/sonde}
+RUNS=${RUNS:-5}
+N=${N:-200000}
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+RPORT=$(free_port); SPORT=$(free_port)
+
+mkdir -p "$WORK/r" "$WORK/s"
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/r" \
+    --logfile "$WORK/r/log" &
+PIDS+=($!); RPID=$!
+"$SONDE" serve --port "$SPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/s" \
+    --logfile "$WORK/s/log" &
+PIDS+=($!); SPID=$!
+for port in "$RPORT" "$SPORT"; do
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+done
+
+cpu_us() { awk '{print ($14 + $15) * 1000000 / '"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+SCRIPT="return redis.call('INCR', KEYS[1])"
+SHA=$(redis-cli -p "$RPORT" script load "$SCRIPT")
+[ "$(redis-cli -p "$SPORT" script load "$SCRIPT")" = "$SHA" ] || { echo "SHA differs" >&2; exit 2; }
+
+# One run: CPU microseconds per request of the server on port $2 (pid $1).
+run() {
+    local pid=$1 port=$2 pipeline=$3; shift 3
+    local before after
+    before=$(cpu_us "$pid")
+    redis-benchmark -p "$port" -n "$N" -c 50 -P "$pipeline" -q "$@" >/dev/null
+    after=$(cpu_us "$pid")
+    awk -v a="$after" -v b="$before" -v n="$N" 'BEGIN {printf "%.3f\n", (a - b) / n}'
+}
+
+printf '%-8s %3s %12s %12s %7s\n' command P redis-us/req sonde-us/req ratio
+for kind in EVALSHA EVAL; do
+    if [ "$kind" = EVALSHA ]; then args=(EVALSHA "$SHA" 1 k); else args=(EVAL "$SCRIPT" 1 k); fi
+    for pipeline in 1 16; do
+        : >"$WORK/r.txt"; : >"$WORK/s.txt"
+        for _ in $(seq "$RUNS"); do
+            run "$RPID" "$RPORT" "$pipeline" "${args[@]}" >>"$WORK/r.txt"
+            run "$SPID" "$SPORT" "$pipeline" "${args[@]}" >>"$WORK/s.txt"
+        done
+        r=$(median <"$WORK/r.txt"); s=$(median <"$WORK/s.txt")
+        printf '%-8s %3d %12s %12s %7.2f\n' "$kind" "$pipeline" "$r" "$s" \
+            "$(awk -v r="$r" -v s="$s" 'BEGIN {print r / s}')"
+    done
+done
+
+# Memory: 1,000 distinct scripts.
+for side in r s; do
+    if [ $side = r ]; then pid=$RPID port=$RPORT; else pid=$SPID port=$SPORT; fi
+    redis-cli -p "$port" script flush >/dev/null
+    before=$(rss_kb "$pid")
+    for i in $(seq 1000); do
+        echo "SCRIPT LOAD \"return redis.call('GET', KEYS[1]) .. '$i'\""
+    done | redis-cli -p "$port" >/dev/null
+    after=$(rss_kb "$pid")
+    echo "$side $((after - before))" >>"$WORK/mem.txt"
+done
+echo "RSS added by 1000 scripts: redis-server $(awk '$1=="r" {print $2}' "$WORK/mem.txt") kB," \
+    "sonde $(awk '$1=="s" {print $2}' "$WORK/mem.txt") kB"
