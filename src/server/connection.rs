@@ -95,6 +95,8 @@ pub struct Client {
     pub is_master: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
     pub waiting: Option<super::state::replication::Wait>,
+    /// Held by CLIENT PAUSE: its next request waits in the query buffer.
+    pub postponed: bool,
 }
 
 impl Client {
@@ -143,6 +145,7 @@ impl Client {
             replica: None,
             is_master: false,
             waiting: None,
+            postponed: false,
         }
     }
 
@@ -263,6 +266,43 @@ impl Client {
         Ok(total)
     }
 
+    /// Bytes this client holds (CLIENT LIST tot-mem, INFO mem_clients_*,
+    /// client eviction): the structure, its query and output buffers, the
+    /// commands queued by MULTI, watched keys and subscriptions. Capacities
+    /// are counted, since that is what the allocator holds.
+    pub fn memory(&self) -> usize {
+        const ENTRY: usize = 32;
+        let multi = self.multi_memory();
+        let watched: usize = self.watched.iter().map(|(_, k)| k.capacity() + ENTRY).sum();
+        let subs = self.subs.as_deref().map_or(0, |s| {
+            [&s.channels, &s.patterns, &s.shard_channels]
+                .iter()
+                .flat_map(|list| list.iter())
+                .map(|c| c.capacity() + 2 * ENTRY)
+                .sum()
+        });
+        let replica = self.replica.as_deref().map_or(0, |d| d.pending.capacity());
+        std::mem::size_of::<Client>()
+            + self.query.capacity()
+            + self.reply.buf.capacity()
+            + multi
+            + watched
+            + subs
+            + replica
+    }
+
+    /// Bytes of the commands MULTI queued (CLIENT LIST multi-mem).
+    pub fn multi_memory(&self) -> usize {
+        self.multi.as_ref().map_or(0, |m| {
+            m.queued
+                .iter()
+                .map(|(_, args)| {
+                    args.iter().map(|a| a.capacity() + 24).sum::<usize>() + 32
+                })
+                .sum()
+        })
+    }
+
     /// CLIENT LIST/KILL TYPE: "normal", "replica", "master" or "pubsub"
     /// (MONITOR clients count as normal, as in Redis).
     pub fn kind(&self) -> &'static str {
@@ -294,7 +334,7 @@ impl Client {
         if self.multi.is_some() {
             flags.push('x');
         }
-        if self.blocked.is_some() {
+        if self.blocked.is_some() || self.postponed {
             flags.push('b');
         }
         if self.close_after_reply {
@@ -333,7 +373,7 @@ impl Client {
         let pending = self.reply.pending();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
+             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} \
              oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr(),
@@ -350,10 +390,11 @@ impl Client {
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             self.query_len() + self.query_parsed,
             self.query.len().saturating_sub(self.query_end),
+            self.multi_memory(),
             self.query.len(),
             pending,
             pending,
-            self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
+            self.memory(),
             events,
             self.last_command,
             if self.reply.resp3 { 3 } else { 2 },

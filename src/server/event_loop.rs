@@ -159,16 +159,26 @@ impl EventLoop {
     pub fn run(&mut self) -> Result<Shutdown, ServeError> {
         let mut events = Events::with_capacity(1024);
         loop {
+            if self.server.config.maxmemory_clients != 0 {
+                self.server.evict_clients();
+            }
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
                 return Ok(reason);
             }
-            let wake = match self.server.next_block_deadline() {
+            let mut wake = match self.server.next_block_deadline() {
                 Some(at) if at < self.next_cron => at,
                 _ => self.next_cron,
             };
-            let timeout = wake.saturating_duration_since(Instant::now());
+            if let Some(at) = self.server.pause_deadline() {
+                wake = wake.min(at);
+            }
+            let mut timeout = wake.saturating_duration_since(Instant::now());
+            if self.server.eviction.timer {
+                // An eviction round ran out of time: continue it soon.
+                timeout = Duration::ZERO;
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -226,6 +236,8 @@ impl EventLoop {
             {
                 self.server.expire_blocked(now);
             }
+            self.server.pause_check_deadline();
+            self.server.eviction_timer();
             self.resume_unblocked();
             if now >= self.next_cron {
                 self.cron();
@@ -422,6 +434,7 @@ impl EventLoop {
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
+            && !client.postponed
             && self.server.shutdown.is_none()
         {
             if client.reply.pending() > self.high_water() {
@@ -456,6 +469,12 @@ impl EventLoop {
                             .collect();
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
                         self.server.call_request(client, &args, request);
+                    }
+                    if client.postponed {
+                        // Held by CLIENT PAUSE: run again when it ends.
+                        client.query_pos -= consumed;
+                        client.query_parsed = client.query_pos - batch_start;
+                        break;
                     }
                     self.server.check_output_limit(client);
                 }
@@ -606,6 +625,7 @@ impl EventLoop {
         // A client killed while blocked, watching or subscribed leaves no
         // trace in the registries.
         self.server.unblock(&mut client);
+        self.server.release_held(&mut client);
         client.discard_transaction(&mut self.server.transactions.watches);
         self.server.drop_subscriptions(&mut client);
         replication::replica_closed(&mut self.server, &client);

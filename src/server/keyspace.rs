@@ -11,7 +11,8 @@
 //! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
 //! guess when a key expired).
 
-use super::clock::{lru_clock, set_clock, unix_ms};
+use super::access;
+use super::clock::{set_clock, unix_ms};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
 use super::types::{Str, Value};
@@ -20,7 +21,8 @@ use super::types::{Str, Value};
 #[derive(Clone, Debug)]
 pub struct Object {
     pub value: Value,
-    /// Seconds clock at the last access (OBJECT IDLETIME).
+    /// The access stamp: the LRU clock at the last access, or under an
+    /// LFU policy minutes and a logarithmic counter ([`access`]).
     pub lru: u32,
 }
 
@@ -28,7 +30,7 @@ impl Object {
     pub fn new(value: Value) -> Object {
         Object {
             value,
-            lru: lru_clock(),
+            lru: access::fresh(),
         }
     }
 
@@ -36,8 +38,9 @@ impl Object {
         Object::new(Value::String(Str::from_bytes(bytes)))
     }
 
+    #[inline]
     fn touch(&mut self) {
-        self.lru = lru_clock();
+        self.lru = access::touched(self.lru);
     }
 }
 
@@ -170,6 +173,10 @@ pub struct Keyspace {
     /// Replaying an append-only file: nothing expires (a later command in
     /// the file may still use a key whose time has passed since).
     pub loading: bool,
+    /// Clients are paused (CLIENT PAUSE): the dataset stays static, so an
+    /// expired key reads as missing but is not deleted, and the active
+    /// cycle does not run.
+    pub paused: bool,
 }
 
 /// Time budget and sampling of the active expiry cycle (Redis's slow
@@ -193,6 +200,7 @@ impl Keyspace {
             missed: None,
             now: unix_ms(),
             loading: false,
+            paused: false,
         }
     }
 
@@ -219,6 +227,9 @@ impl Keyspace {
         }
         if self.is_replica {
             return !self.applying_master;
+        }
+        if self.paused {
+            return true;
         }
         d.remove(key);
         self.expired.push((db, key.to_vec()));
@@ -301,7 +312,7 @@ impl Keyspace {
     /// One run of the active expiry cycle over every database, within
     /// `budget_us` microseconds (derived from hz by the caller).
     pub fn active_expire_cycle(&mut self, hz: u32) -> usize {
-        if !self.active_expire {
+        if !self.active_expire || self.paused {
             return 0;
         }
         let started = std::time::Instant::now();

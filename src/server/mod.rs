@@ -76,6 +76,7 @@
 //!   (the link to a master, driven by the shared sans-IO replication
 //!   client), both fed by or feeding [`propagate::Feed`].
 
+pub mod access;
 pub mod blocking;
 pub mod clock;
 pub mod command;
@@ -84,9 +85,11 @@ pub mod config;
 pub mod connection;
 pub mod dict;
 pub mod event_loop;
+pub mod eviction;
 pub mod geohash;
 pub mod info;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod loading;
 pub mod memory;
 pub mod metrics;
@@ -94,6 +97,7 @@ pub mod notify;
 pub mod notify_systemd;
 pub mod numeric;
 pub mod output;
+pub mod pause;
 pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
@@ -281,6 +285,10 @@ pub struct Server {
     pub signals: signal::Signals,
     /// Keyspace notifications: the classes on, messages to publish.
     pub notifications: notify::Notifications,
+    /// maxmemory: the eviction pool, statistics, the continuation timer.
+    pub eviction: eviction::Eviction,
+    /// CLIENT PAUSE: the pause in effect and the clients it holds.
+    pub pause: pause::Pause,
 }
 
 impl Server {
@@ -321,8 +329,12 @@ impl Server {
             pubsub: Default::default(),
             signals: Default::default(),
             notifications: Default::default(),
+            eviction: Default::default(),
+            pause: Default::default(),
         };
         server.configure_notifications();
+        server.access_changed();
+        dict::set_growth_limit(server.config.maxmemory as usize);
         server
     }
 
@@ -385,6 +397,13 @@ impl Server {
         if let Some(rejection) = self.check(client, index, args.len()) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
+            return;
+        }
+        // Paused (CLIENT PAUSE): the request stays in the query buffer
+        // until the pause ends.
+        if self.pause.mode != pause::Mode::Off && !client.is_master && self.pause_holds(client, index)
+        {
+            self.hold(client);
             return;
         }
         let spec = self.commands.entries[index].spec;
@@ -535,7 +554,7 @@ impl Server {
     }
 
     /// The checks Redis makes between lookup and execution, in its order.
-    fn check(&self, client: &Client, index: usize, argc: usize) -> Option<String> {
+    fn check(&mut self, client: &Client, index: usize, argc: usize) -> Option<String> {
         let entry = &self.commands.entries[index];
         let spec = entry.spec;
         if !spec.arity_ok(argc) {
@@ -561,6 +580,18 @@ impl Server {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
         }
+        if self.config.maxmemory > 0 {
+            let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
+            let name = self.commands.entries[index].full_name.as_str();
+            let queued = client.multi.as_ref().map_or(0, |m| m.flags);
+            let deny = spec.has(flags::DENYOOM)
+                || (name == "exec" && queued & flags::DENYOOM != 0)
+                || (client.multi.is_some()
+                    && !matches!(name, "exec" | "discard" | "quit" | "reset"));
+            if out_of_memory && deny {
+                return Some(eviction::OOM_ERROR.to_owned());
+            }
+        }
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
         if spec.has(flags::WRITE)
@@ -574,7 +605,7 @@ impl Server {
             return Some(format!(
                 "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
                  RESET are allowed in this context",
-                entry.full_name
+                self.commands.entries[index].full_name
             ));
         }
         if let Some(up) = &self.replication.upstream

@@ -128,6 +128,9 @@ fn run_apply(srv: &mut Server, apply: Apply) -> Result<(), String> {
             }
         }
         Apply::Notifications => srv.configure_notifications(),
+        Apply::Maxmemory => srv.maxmemory_changed(),
+        Apply::Access => srv.access_changed(),
+        Apply::ClientEviction => srv.evict_clients(),
         Apply::Listeners => {
             return Err(
                 "Unable to listen on this port: sonde cannot change its listening sockets \
@@ -189,6 +192,9 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.replication.sync_full = 0;
     srv.replication.sync_partial_ok = 0;
     srv.replication.sync_partial_err = 0;
+    srv.eviction.evicted_keys = 0;
+    srv.eviction.evicted_clients = 0;
+    super::super::lazyfree::reset_stats();
     client.reply.ok();
 }
 

@@ -602,31 +602,36 @@ fn object_encoding(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_freq(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    if !srv.ks.dbs[db].dict.contains_key(args[2]) {
+    let Some(obj) = srv.ks.dbs[db].dict.get(args[2]) else {
         client.reply.null();
         return;
+    };
+    if !srv.config.maxmemory_policy.is_lfu() {
+        client.reply.error(
+            "An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust.",
+        );
+        return;
     }
-    client.reply.error(
-        "An LFU maxmemory policy is not selected, access frequency not tracked. Please note \
-         that when switching between policies at runtime LRU and LFU data will take some time \
-         to adjust.",
-    );
+    client
+        .reply
+        .int(i64::from(super::super::access::decayed_counter(obj.lru)));
 }
 
 fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    let now = super::super::clock::lru_clock();
     match srv.ks.dbs[db].dict.get(args[2]) {
-        Some(obj) => {
-            // The 24-bit clock wraps; Redis measures across the wrap.
-            let idle = if now >= obj.lru {
-                now - obj.lru
-            } else {
-                now + (0x00ff_ffff - obj.lru)
-            };
-            client.reply.int(i64::from(idle));
-        }
+        Some(_) if srv.config.maxmemory_policy.is_lfu() => client.reply.error(
+            "An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time \
+             to adjust.",
+        ),
+        // The 24-bit clock wraps; Redis measures across the wrap.
+        Some(obj) => client
+            .reply
+            .int(super::super::access::idle_seconds(obj.lru) as i64),
         None => client.reply.null(),
     }
 }
@@ -634,9 +639,12 @@ fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_refcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
+    // Redis shares the integers 0..9999 (refcount INT_MAX), except under
+    // an LRU or LFU maxmemory policy, where each key needs its own stamp.
+    let policy = srv.config.maxmemory_policy;
+    let shared = srv.config.maxmemory == 0 || !(policy.is_lru() || policy.is_lfu());
     match srv.ks.dbs[db].dict.get(args[2]).map(|o| &o.value) {
-        // Redis shares the integers 0..9999 (refcount INT_MAX).
-        Some(Value::String(Str::Int(n))) if (0..10_000).contains(n) => {
+        Some(Value::String(Str::Int(n))) if shared && (0..10_000).contains(n) => {
             client.reply.int(i64::from(i32::MAX))
         }
         Some(_) => client.reply.int(1),
@@ -786,7 +794,11 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             srv.ks.effects.rewrite(Propagated::new(db, argv));
         }
     }
-    if let (Some(idle), Some(obj)) = (idle, srv.ks.dbs[db].dict.get_mut(key)) {
+    let lfu = srv.config.maxmemory_policy.is_lfu();
+    if let (Some(freq), Some(obj), true) = (freq, srv.ks.dbs[db].dict.get_mut(key), lfu) {
+        obj.lru = (super::super::clock::lfu_minutes() << 8) | freq.clamp(0, 255) as u32;
+    }
+    if let (Some(idle), Some(obj), false) = (idle, srv.ks.dbs[db].dict.get_mut(key), lfu) {
         let now = super::super::clock::lru_clock();
         let idle = idle.min(i64::from(0x00ff_ffff)) as u32;
         obj.lru = if now >= idle {
@@ -795,7 +807,6 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             0x00ff_ffff - (idle - now)
         };
     }
-    let _ = freq;
     srv.key_changed(db, key, event::RESTORE, 1);
     client.reply.ok();
 }
