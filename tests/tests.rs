@@ -24,6 +24,7 @@ mod ring;
 mod serve;
 mod serve_config;
 mod serve_datacmds;
+mod serve_maxmemory;
 mod serve_metrics;
 mod serve_notify;
 mod serve_replication;

@@ -236,7 +236,12 @@ impl EventLoop {
             {
                 self.server.expire_blocked(now);
             }
-            self.server.pause_check_deadline();
+            if !self.server.pause_check_deadline()
+                && std::mem::take(&mut self.server.pause.master_held)
+            {
+                // The master's stream read during the pause applies now.
+                upstream::on_event(&mut self.server);
+            }
             self.server.eviction_timer();
             self.resume_unblocked();
             if now >= self.next_cron {
@@ -510,7 +515,11 @@ impl EventLoop {
         } else {
             limit.soft
         };
-        OUTPUT_HIGH_WATER.max(configured.min(usize::MAX as u64) as usize)
+        // Client eviction (maxmemory-clients) is a limit too: a client is
+        // read from until it can reach it.
+        OUTPUT_HIGH_WATER
+            .max(configured.min(usize::MAX as u64) as usize)
+            .max(self.server.client_memory_limit())
     }
 
     fn write_client(&mut self, slot: usize) {

@@ -142,6 +142,11 @@ impl Server {
     /// Memory that does not count for eviction: replica output buffers and
     /// the AOF buffer (see the module documentation).
     pub fn memory_not_counted_for_evict(&self) -> usize {
+        if !self.feed.repl.active && !self.feed.aof.active && self.replication.upstream.is_none() {
+            // Never had a replica (the stream is produced once one
+            // attaches), no AOF: nothing to leave out.
+            return 0;
+        }
         let replicas: usize = self
             .clients
             .iter()
@@ -301,6 +306,10 @@ impl Server {
             let mut total = 0;
             for index in 0..self.ks.dbs.len() {
                 let db = &self.ks.dbs[index];
+                let size = if all { db.dict.len() } else { db.expires.len() };
+                if size == 0 {
+                    continue;
+                }
                 let mut found: Vec<(u64, Vec<u8>)> = Vec::with_capacity(samples);
                 let score_of = |key: &[u8], expires_at: Option<i64>| -> u64 {
                     if policy == Policy::VolatileTtl {
@@ -438,6 +447,7 @@ impl Server {
     /// maxmemory-policy or the LFU parameters changed: stamp accesses
     /// accordingly from now on.
     pub fn access_changed(&mut self) {
+        self.ks.lazy_expire = self.config.lazyfree.expire;
         access::configure(
             self.config.maxmemory_policy.is_lfu(),
             self.config.lfu_log_factor,

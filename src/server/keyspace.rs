@@ -11,7 +11,7 @@
 //! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
 //! guess when a key expired).
 
-use super::access;
+use super::{access, lazyfree};
 use super::clock::{set_clock, unix_ms};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
@@ -137,6 +137,18 @@ impl Db {
         !self.expires.is_empty() && self.expires.remove(key).is_some()
     }
 
+    /// Empty the database, its keys and values dropped on the lazy-free
+    /// thread (FLUSHDB/FLUSHALL ASYNC).
+    pub fn clear_lazily(&mut self) {
+        let keys = self.dict.len() as u64;
+        if keys > 0 {
+            let dict = std::mem::take(&mut self.dict);
+            let expires = std::mem::take(&mut self.expires);
+            lazyfree::free((dict, expires), keys);
+        }
+        self.clear();
+    }
+
     pub fn clear(&mut self) {
         self.dict.clear();
         self.expires.clear();
@@ -177,6 +189,9 @@ pub struct Keyspace {
     /// expired key reads as missing but is not deleted, and the active
     /// cycle does not run.
     pub paused: bool,
+    /// Expired keys' values are freed on the lazy-free thread when big
+    /// (`lazyfree-lazy-expire`).
+    pub lazy_expire: bool,
 }
 
 /// Time budget and sampling of the active expiry cycle (Redis's slow
@@ -201,6 +216,7 @@ impl Keyspace {
             now: unix_ms(),
             loading: false,
             paused: false,
+            lazy_expire: false,
         }
     }
 
@@ -231,7 +247,11 @@ impl Keyspace {
         if self.paused {
             return true;
         }
-        d.remove(key);
+        if let Some(obj) = d.remove(key)
+            && self.lazy_expire
+        {
+            lazyfree::free_value(obj.value);
+        }
         self.expired.push((db, key.to_vec()));
         self.effects.expired_keys += 1;
         self.effects
@@ -301,6 +321,19 @@ impl Keyspace {
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
         self.expire_if_needed(db, key);
         self.dbs[db].remove(key).is_some()
+    }
+
+    /// Remove a key, its value freed on the lazy-free thread when big
+    /// (UNLINK, `lazyfree-lazy-user-del`).
+    pub fn delete_lazily(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        match self.dbs[db].remove(key) {
+            Some(obj) => {
+                lazyfree::free_value(obj.value);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Bytes a key's value occupies approximately (MEMORY USAGE).

@@ -580,7 +580,9 @@ impl Server {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
         }
-        if self.config.maxmemory > 0 {
+        // The master's stream is applied whatever the memory (its DELs
+        // keep a replica in step).
+        if self.config.maxmemory > 0 && !client.is_master {
             let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
             let name = self.commands.entries[index].full_name.as_str();
             let queued = client.multi.as_ref().map_or(0, |m| m.flags);

@@ -38,6 +38,8 @@ pub struct Pause {
     pub until: Option<Instant>,
     /// Slots and ids of the held clients, in the order they were held.
     pub held: Vec<(usize, u64)>,
+    /// The master's stream (on a replica) waits unapplied.
+    pub master_held: bool,
 }
 
 impl Server {

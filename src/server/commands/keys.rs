@@ -17,7 +17,7 @@ const G: &str = "generic";
 
 pub const COMMANDS: &[Spec] = &[
     Spec::new("del", -2, WRITE, G, "1.0.0", "Delete a key", del).keys(1, -1, 1),
-    Spec::new("unlink", -2, WRITE | FAST, G, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", del).keys(1, -1, 1),
+    Spec::new("unlink", -2, WRITE | FAST, G, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", unlink).keys(1, -1, 1),
     Spec::new("exists", -2, READONLY | FAST, G, "1.0.0", "Determine if a key exists", exists).keys(1, -1, 1),
     Spec::new("type", 2, READONLY | FAST, G, "1.0.0", "Determine the type stored at key", type_).keys(1, 1, 1),
     Spec::new("touch", -2, READONLY | FAST, G, "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", touch).keys(1, -1, 1),
@@ -99,9 +99,23 @@ const OBJECT: &[Spec] = &[
 ];
 
 fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    delete(srv, client, args, srv.config.lazyfree.user_del);
+}
+
+/// UNLINK: DEL with big values freed on the lazy-free thread.
+fn unlink(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    delete(srv, client, args, true);
+}
+
+fn delete(srv: &mut Server, client: &mut Client, args: &[&[u8]], lazy: bool) {
     let mut deleted = 0;
     for key in &args[1..] {
-        if srv.ks.delete(client.db, key) {
+        let gone = if lazy {
+            srv.ks.delete_lazily(client.db, key)
+        } else {
+            srv.ks.delete(client.db, key)
+        };
+        if gone {
             deleted += 1;
             srv.key_changed(client.db, key, event::DEL, 1);
         }
@@ -549,36 +563,46 @@ fn dbsize(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.int(srv.ks.dbs[client.db].len() as i64);
 }
 
-/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC.
-fn flush_mode_ok(client: &mut Client, args: &[&[u8]]) -> bool {
+/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC: Some(lazily) when
+/// valid (without one, `lazyfree-lazy-user-flush` decides).
+fn flush_mode(srv: &Server, client: &mut Client, args: &[&[u8]]) -> Option<bool> {
     match args.len() {
-        1 => true,
-        2 if is(args[1], "sync") || is(args[1], "async") => true,
+        1 => Some(srv.config.lazyfree.user_flush),
+        2 if is(args[1], "sync") => Some(false),
+        2 if is(args[1], "async") => Some(true),
         _ => {
             client.reply.syntax_error();
-            false
+            None
         }
     }
 }
 
 fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if !flush_mode_ok(client, args) {
+    let Some(lazily) = flush_mode(srv, client, args) else {
         return;
-    }
+    };
     let changes = srv.ks.dbs[client.db].len() as u64 + 1;
     srv.db_flushing(client.db, changes);
-    srv.ks.dbs[client.db].clear();
+    if lazily {
+        srv.ks.dbs[client.db].clear_lazily();
+    } else {
+        srv.ks.dbs[client.db].clear();
+    }
     client.reply.ok();
 }
 
 fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if !flush_mode_ok(client, args) {
+    let Some(lazily) = flush_mode(srv, client, args) else {
         return;
-    }
+    };
     for index in 0..srv.ks.dbs.len() {
         let changes = srv.ks.dbs[index].len() as u64;
         srv.db_flushing(index, changes);
-        srv.ks.dbs[index].clear();
+        if lazily {
+            srv.ks.dbs[index].clear_lazily();
+        } else {
+            srv.ks.dbs[index].clear();
+        }
     }
     super::super::persistence::after_flushall(srv);
     srv.dataset_changed(1);

@@ -676,7 +676,7 @@ pub static PARAMS: &[Param] = &[
         Kind::Bool(false),
         b!(lazyfree.eviction),
     ),
-    p("lazyfree-lazy-expire", M, Kind::Bool(false), b!(lazyfree.expire)),
+    p("lazyfree-lazy-expire", M, Kind::Bool(false), b!(lazyfree.expire)).apply(Apply::Access),
     p(
         "lazyfree-lazy-server-del",
         M,
