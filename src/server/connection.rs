@@ -208,6 +208,21 @@ impl Client {
         Ok((n, n == space))
     }
 
+    /// Make room for `need` bytes of request from the start of the unparsed
+    /// input (a big argument on its way: see
+    /// [`crate::resp::request::incomplete_big_bulk`]), plus one read.
+    pub fn reserve_query(&mut self, need: usize) {
+        let want = need.saturating_add(READ_CHUNK);
+        if self.query.len() - self.query_pos >= want {
+            return;
+        }
+        self.query.copy_within(self.query_pos..self.query_end, 0);
+        self.query_end -= self.query_pos;
+        self.query_pos = 0;
+        self.query.resize(want, 0);
+        self.query.shrink_to_fit();
+    }
+
     /// From the cron, as Redis's clientsCronResizeQueryBuffer: a buffer
     /// wasting more than 4 KiB is cut to what it holds once the client has
     /// been idle over 2 seconds, or, past 32 KiB, to its recent peak when
@@ -296,9 +311,7 @@ impl Client {
         self.multi.as_ref().map_or(0, |m| {
             m.queued
                 .iter()
-                .map(|(_, args)| {
-                    args.iter().map(|a| a.capacity() + 24).sum::<usize>() + 32
-                })
+                .map(|(_, args)| args.iter().map(|a| a.capacity() + 24).sum::<usize>() + 32)
                 .sum()
         })
     }

@@ -29,6 +29,9 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 /// while its output limit is reached, when that is larger: a configured
 /// limit is meant to be reached and enforced, not pre-empted).
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
+/// An argument this long is read into a buffer of its size (Redis's
+/// PROTO_MBULK_BIG_ARG).
+const BIG_ARG: usize = 32 * 1024;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
 
@@ -434,6 +437,7 @@ impl EventLoop {
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
         let batch_start = client.query_pos;
+        let mut big_arg = None;
         while client.query_pos < client.query_end
             && !client.read_paused
             && !client.close_after_reply
@@ -449,7 +453,10 @@ impl EventLoop {
             let buf = &query[client.query_pos..client.query_end];
             let authenticated = !self.server.auth_required(client);
             match parse_request_into(buf, &limits, authenticated, &mut parsed) {
-                Ok(None) => break,
+                Ok(None) => {
+                    big_arg = crate::resp::request::incomplete_big_bulk(buf, BIG_ARG);
+                    break;
+                }
                 Ok(Some(consumed)) => {
                     client.query_pos += consumed;
                     client.query_parsed = client.query_pos - batch_start;
@@ -505,6 +512,9 @@ impl EventLoop {
         client.query_parsed = 0;
         client.query = query;
         self.parsed_args = parsed;
+        if let Some(need) = big_arg {
+            client.reserve_query(need);
+        }
     }
 
     /// Pending output above which a client is not read from.

@@ -187,7 +187,11 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 srv.memory_not_counted_for_evict(),
             );
             field(out, "mem_clients_slaves", srv.memory_of_replicas());
-            field(out, "mem_clients_normal", srv.memory_of_clients() + me.memory());
+            field(
+                out,
+                "mem_clients_normal",
+                srv.memory_of_clients() + me.memory(),
+            );
             field(out, "mem_aof_buffer", srv.feed.aof.buf.capacity());
             field(
                 out,
@@ -195,11 +199,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 format!("{:.2}", rss as f64 / used.max(1) as f64),
             );
             field(out, "mem_allocator", "mimalloc");
-            field(
-                out,
-                "lazyfree_pending_objects",
-                super::lazyfree::pending(),
-            );
+            field(out, "lazyfree_pending_objects", super::lazyfree::pending());
             field(out, "lazyfreed_objects", super::lazyfree::freed());
         }
         "persistence" => {

@@ -11,11 +11,11 @@
 //! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
 //! guess when a key expired).
 
-use super::{access, lazyfree};
 use super::clock::{set_clock, unix_ms};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
 use super::types::{Str, Value};
+use super::{access, lazyfree};
 
 /// A value with the metadata Redis keeps per object.
 #[derive(Clone, Debug)]

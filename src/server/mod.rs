@@ -155,10 +155,11 @@ impl Stats {
         if secs <= 0.0 {
             return (0, 0.0, 0.0);
         }
+        // CONFIG RESETSTAT zeroes the counters under older samples.
         (
-            ((last.1 - first.1) as f64 / secs) as u64,
-            (last.2 - first.2) as f64 / secs / 1024.0,
-            (last.3 - first.3) as f64 / secs / 1024.0,
+            (last.1.saturating_sub(first.1) as f64 / secs) as u64,
+            last.2.saturating_sub(first.2) as f64 / secs / 1024.0,
+            last.3.saturating_sub(first.3) as f64 / secs / 1024.0,
         )
     }
 }
@@ -401,7 +402,9 @@ impl Server {
         }
         // Paused (CLIENT PAUSE): the request stays in the query buffer
         // until the pause ends.
-        if self.pause.mode != pause::Mode::Off && !client.is_master && self.pause_holds(client, index)
+        if self.pause.mode != pause::Mode::Off
+            && !client.is_master
+            && self.pause_holds(client, index)
         {
             self.hold(client);
             return;
@@ -579,6 +582,11 @@ impl Server {
         }
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some("Command not allowed inside a transaction".to_owned());
+        }
+        // Clients over maxmemory-clients go first, then keys (the client
+        // running this command is looked at when it is back in the table).
+        if self.config.maxmemory_clients != 0 {
+            self.evict_clients();
         }
         // The master's stream is applied whatever the memory (its DELs
         // keep a replica in step).

@@ -104,7 +104,10 @@ impl Server {
             return true;
         }
         self.commands.entries[index].full_name == "exec"
-            && client.multi.as_ref().is_some_and(|m| m.flags & changes != 0)
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & changes != 0)
     }
 
     /// Hold `client` until the pause ends (its request stays unexecuted).

@@ -638,9 +638,7 @@ fn client_pause(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         Some(m) if is(m, "write") => Mode::Write,
         Some(m) if is(m, "all") => Mode::All,
         Some(_) => {
-            client
-                .reply
-                .error("CLIENT PAUSE mode must be WRITE or ALL");
+            client.reply.error("CLIENT PAUSE mode must be WRITE or ALL");
             return;
         }
     };

@@ -623,7 +623,12 @@ pub static PARAMS: &[Param] = &[
         ),
     )
     .apply(Apply::Access),
-    p("maxmemory-samples", M, int(5, 1, I32), i!(maxmemory_samples)),
+    p(
+        "maxmemory-samples",
+        M,
+        int(5, 1, I32),
+        i!(maxmemory_samples),
+    ),
     p(
         "maxmemory-eviction-tenacity",
         M,
@@ -676,7 +681,13 @@ pub static PARAMS: &[Param] = &[
         Kind::Bool(false),
         b!(lazyfree.eviction),
     ),
-    p("lazyfree-lazy-expire", M, Kind::Bool(false), b!(lazyfree.expire)).apply(Apply::Access),
+    p(
+        "lazyfree-lazy-expire",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.expire),
+    )
+    .apply(Apply::Access),
     p(
         "lazyfree-lazy-server-del",
         M,
