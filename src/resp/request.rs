@@ -189,12 +189,13 @@ fn parse_multibulk(
 }
 
 /// When `buf` holds the start of a multibulk request whose first
-/// incomplete argument is a bulk of at least `big` bytes, the length the
-/// request needs up to the end of that argument (its CRLF included). A
+/// incomplete argument is a bulk of at least `big` bytes, the offset of
+/// that argument's data and the length the request needs up to its end
+/// (its CRLF included). A
 /// server reads such an argument into a buffer of its size, as Redis does
 /// for arguments of 32 KiB and more, instead of growing by doubling. None
 /// for anything else (including malformed input: the parser reports that).
-pub fn incomplete_big_bulk(buf: &[u8], big: usize) -> Option<usize> {
+pub fn incomplete_big_bulk(buf: &[u8], big: usize) -> Option<(usize, usize)> {
     if buf.first() != Some(&b'*') {
         return None;
     }
@@ -206,7 +207,7 @@ pub fn incomplete_big_bulk(buf: &[u8], big: usize) -> Option<usize> {
         let (len, start) = count_line(buf, pos, "").ok()??;
         let end = start.checked_add(usize::try_from(len?).ok()?)?;
         if buf.len() < end + 2 {
-            return (end - start >= big).then_some(end + 2);
+            return (end - start >= big).then_some((start, end + 2));
         }
         pos = end + 2;
     }

@@ -55,6 +55,9 @@ pub struct Client {
     /// Most unparsed bytes held since the cron last looked (Redis's
     /// querybuf_peak): the cron shrinks the buffer toward it.
     pub query_peak: usize,
+    /// The query buffer's size while the loop has it moved out (a command
+    /// of this client running): what memory accounting counts then.
+    pub query_taken: usize,
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
@@ -121,6 +124,7 @@ impl Client {
             query_parsed: 0,
             query_end: 0,
             query_peak: 0,
+            query_taken: 0,
             reply: Reply::default(),
             db: 0,
             authenticated: false,
@@ -168,6 +172,22 @@ impl Client {
     /// Unparsed bytes in the query buffer.
     pub fn query_len(&self) -> usize {
         self.query_end - self.query_pos
+    }
+
+    /// While a big argument arrives, the bytes before its data: Redis has
+    /// moved those out of its query buffer (the earlier arguments into
+    /// argv), so qbuf counts only the argument's data.
+    fn big_arg_header(&self) -> usize {
+        if self.query_parsed != 0 {
+            return 0;
+        }
+        crate::resp::request::incomplete_big_bulk(self.unparsed(), super::event_loop::BIG_ARG)
+            .map_or(0, |(start, _)| start)
+    }
+
+    /// The query buffer's size, also while a command of this client runs.
+    pub fn query_size(&self) -> usize {
+        self.query.len().max(self.query_taken)
     }
 
     /// The unparsed bytes.
@@ -298,7 +318,7 @@ impl Client {
         });
         let replica = self.replica.as_deref().map_or(0, |d| d.pending.capacity());
         std::mem::size_of::<Client>()
-            + self.query.capacity()
+            + self.query.capacity().max(self.query_taken)
             + self.reply.buf.capacity()
             + multi
             + watched
@@ -401,8 +421,8 @@ impl Client {
             self.subs.as_ref().map_or(0, |s| s.patterns.len()),
             self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
-            self.query_len() + self.query_parsed,
-            self.query.len().saturating_sub(self.query_end),
+            self.query_len() + self.query_parsed - self.big_arg_header(),
+            self.query_size().saturating_sub(self.query_end),
             self.multi_memory(),
             self.query.len(),
             pending,

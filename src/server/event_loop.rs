@@ -31,7 +31,7 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
 /// An argument this long is read into a buffer of its size (Redis's
 /// PROTO_MBULK_BIG_ARG).
-const BIG_ARG: usize = 32 * 1024;
+pub const BIG_ARG: usize = 32 * 1024;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
 
@@ -433,6 +433,7 @@ impl EventLoop {
         // The query buffer is moved out while requests borrow from it, so
         // commands can have the client mutably.
         let query = std::mem::take(&mut client.query);
+        client.query_taken = query.capacity();
         let mut parsed = std::mem::take(&mut self.parsed_args);
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
@@ -511,8 +512,9 @@ impl EventLoop {
         }
         client.query_parsed = 0;
         client.query = query;
+        client.query_taken = 0;
         self.parsed_args = parsed;
-        if let Some(need) = big_arg {
+        if let Some((_, need)) = big_arg {
             client.reserve_query(need);
         }
     }
@@ -637,30 +639,8 @@ impl EventLoop {
         }
     }
 
-    fn close(&mut self, mut client: Box<Client>) {
-        if client.monitor {
-            self.server.monitors -= 1;
-        }
-        // A client killed while blocked, watching or subscribed leaves no
-        // trace in the registries.
-        self.server.unblock(&mut client);
-        self.server.release_held(&mut client);
-        client.discard_transaction(&mut self.server.transactions.watches);
-        self.server.drop_subscriptions(&mut client);
-        replication::replica_closed(&mut self.server, &client);
-        if let Some(stream) = client.stream.as_mut() {
-            let _ = self.poll.registry().deregister(stream);
-        }
-        self.server.log.verbose(
-            "Client closed connection",
-            &[
-                ("addr", Field::Str(&client.addr())),
-                ("id", Field::Int(client.id as i64)),
-            ],
-        );
-        let slot = client.slot;
-        drop(client);
-        self.server.clients.release(slot, true);
+    fn close(&mut self, client: Box<Client>) {
+        self.server.free_client(client, Some(self.poll.registry()));
     }
 
     /// Periodic work, at `hz` times per second.

@@ -439,7 +439,13 @@ impl Server {
                 );
             }
             self.eviction.evicted_clients += 1;
-            self.kill_client(slot);
+            // Closed now, as Redis frees an evicted client at once: a
+            // CLIENT LIST running next no longer shows it.
+            if let Some(c) = self.clients.take(slot) {
+                let registry = self.replication.registry.take();
+                self.free_client(c, registry.as_ref());
+                self.replication.registry = registry;
+            }
             total -= size;
         }
     }

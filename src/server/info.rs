@@ -137,9 +137,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
         }
         "clients" => {
             let others = srv.clients.iter();
-            let (mut max_in, mut max_out) = (me.query.len(), me.reply.pending());
+            let (mut max_in, mut max_out) = (me.query_size(), me.reply.pending());
             for c in others {
-                max_in = max_in.max(c.query.len());
+                max_in = max_in.max(c.query_size());
                 max_out = max_out.max(c.reply.pending());
             }
             field(out, "connected_clients", srv.clients.count);

@@ -811,6 +811,35 @@ impl Server {
         self.pending_writes.queue_slot(slot);
     }
 
+    /// Close a client taken out of the table now: its registrations
+    /// (blocking, watches, subscriptions, replica link) go, its socket is
+    /// deregistered and its slot freed.
+    pub fn free_client(&mut self, mut client: Box<Client>, registry: Option<&mio::Registry>) {
+        if client.monitor {
+            self.monitors -= 1;
+        }
+        // A client killed while blocked, watching or subscribed leaves no
+        // trace in the registries.
+        self.unblock(&mut client);
+        self.release_held(&mut client);
+        client.discard_transaction(&mut self.transactions.watches);
+        self.drop_subscriptions(&mut client);
+        replication::replica_closed(self, &client);
+        if let (Some(stream), Some(registry)) = (client.stream.as_mut(), registry) {
+            let _ = registry.deregister(stream);
+        }
+        self.log.verbose(
+            "Client closed connection",
+            &[
+                ("addr", crate::output::log::Field::Str(&client.addr())),
+                ("id", crate::output::log::Field::Int(client.id as i64)),
+            ],
+        );
+        let slot = client.slot;
+        drop(client);
+        self.clients.release(slot, true);
+    }
+
     /// Uptime.
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
