@@ -180,6 +180,7 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         return;
     }
     let down = client.replica.get_or_insert_with(Box::default);
+    down.pre_psync = sync;
     let repl = &mut srv.replication;
     let same = replid.eq_ignore_ascii_case(repl.replid.as_bytes())
         || (replid.eq_ignore_ascii_case(repl.replid2.as_bytes())
@@ -405,7 +406,7 @@ fn start_full_sync(srv: &mut Server) {
                     // the snapshot from disk through the output buffer.
                     .filter(|c| c.stream.as_ref().is_some_and(|s| !s.is_tls()))
                     .and_then(|c| c.replica.as_deref())
-                    .is_some_and(|d| d.capa_eof)
+                    .is_some_and(|d| d.capa_eof && !d.pre_psync)
             })
         })
         .flatten();
@@ -466,7 +467,7 @@ fn start_full_sync(srv: &mut Server) {
     srv.feed.repl.reselect();
     for slot in served {
         if let Some(c) = srv.clients.get_mut(slot) {
-            if mark.is_none() {
+            if mark.is_none() && !c.replica.as_deref().is_some_and(|d| d.pre_psync) {
                 c.reply.raw(line.as_bytes());
             }
             if let Some(d) = c.replica.as_deref_mut() {

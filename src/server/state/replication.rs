@@ -35,6 +35,9 @@ pub struct Downstream {
     pub announced_ip: Option<String>,
     pub capa_eof: bool,
     pub capa_psync2: bool,
+    /// Attached with the old SYNC: the snapshot comes without a
+    /// +FULLRESYNC line before it (Redis's CLIENT_PRE_PSYNC).
+    pub pre_psync: bool,
     /// Offset of the last REPLCONF ACK.
     pub ack_offset: u64,
     /// Unix seconds of the last REPLCONF ACK (INFO lag).
@@ -51,6 +54,7 @@ impl Downstream {
             announced_ip: None,
             capa_eof: false,
             capa_psync2: false,
+            pre_psync: false,
             ack_offset: 0,
             ack_unix: unix_ms() / 1000,
             pending: Vec::new(),
