@@ -95,7 +95,12 @@ fn every_allkeys_policy_holds_used_memory_under_maxmemory() {
 
 #[test]
 fn volatile_policies_evict_only_keys_with_a_ttl() {
-    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+    for policy in [
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] {
         let server = SondeServer::start(&[]);
         let mut c = server.client();
         let used = info_num(&mut c, "memory", "used_memory");
@@ -232,7 +237,11 @@ fn send(stream: &mut std::net::TcpStream, command: &[&str]) {
 fn client_pause_write_holds_writes_while_reads_run() {
     let server = SondeServer::start(&[]);
     let mut admin = server.client();
-    let _: () = redis::cmd("SET").arg("k").arg("old").query(&mut admin).expect("SET");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("old")
+        .query(&mut admin)
+        .expect("SET");
     let _: () = redis::cmd("CLIENT")
         .arg(&["PAUSE", "100000", "WRITE"])
         .query(&mut admin)
@@ -251,7 +260,11 @@ fn client_pause_write_holds_writes_while_reads_run() {
     assert_eq!(v, "old");
     let mut buf = [0u8; 64];
     match writer.read(&mut buf) {
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
         other => panic!("a held write was answered: {other:?}"),
     }
     let _: () = redis::cmd("CLIENT")
@@ -273,14 +286,28 @@ fn unlink_and_flushall_async_free_values_on_the_background_thread() {
     let server = SondeServer::start(&[]);
     let mut c = server.client();
     let members: Vec<u32> = (0..10_000).collect();
-    let _: () = redis::cmd("SADD").arg("big").arg(&members).query(&mut c).expect("SADD");
-    let _: () = redis::cmd("SADD").arg("big2").arg(&members).query(&mut c).expect("SADD");
-    let removed: i64 = redis::cmd("UNLINK").arg("big").query(&mut c).expect("UNLINK");
+    let _: () = redis::cmd("SADD")
+        .arg("big")
+        .arg(&members)
+        .query(&mut c)
+        .expect("SADD");
+    let _: () = redis::cmd("SADD")
+        .arg("big2")
+        .arg(&members)
+        .query(&mut c)
+        .expect("SADD");
+    let removed: i64 = redis::cmd("UNLINK")
+        .arg("big")
+        .query(&mut c)
+        .expect("UNLINK");
     assert_eq!(removed, 1);
     wait_for("lazyfreed_objects to reach 1", || {
         info_num(&mut c, "memory", "lazyfreed_objects") >= 1
     });
-    let _: () = redis::cmd("FLUSHALL").arg("ASYNC").query(&mut c).expect("FLUSHALL ASYNC");
+    let _: () = redis::cmd("FLUSHALL")
+        .arg("ASYNC")
+        .query(&mut c)
+        .expect("FLUSHALL ASYNC");
     wait_for("lazyfreed_objects to reach 2", || {
         info_num(&mut c, "memory", "lazyfreed_objects") >= 2
     });
@@ -293,24 +320,46 @@ fn unlink_and_flushall_async_free_values_on_the_background_thread() {
 fn object_freq_follows_the_lfu_policy() {
     let server = SondeServer::start(&[]);
     let mut c = server.client();
-    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).expect("SET");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut c)
+        .expect("SET");
     let e = redis::cmd("OBJECT")
         .arg(&["FREQ", "k"])
         .query::<i64>(&mut c)
         .expect_err("FREQ without an LFU policy");
-    assert!(e.to_string().contains("An LFU maxmemory policy is not selected"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("An LFU maxmemory policy is not selected"),
+        "{e}"
+    );
     config_set(&mut c, "maxmemory-policy", "allkeys-lfu");
-    let _: () = redis::cmd("SET").arg("hot").arg("v").query(&mut c).expect("SET");
-    let fresh: i64 = redis::cmd("OBJECT").arg(&["FREQ", "hot"]).query(&mut c).expect("FREQ");
+    let _: () = redis::cmd("SET")
+        .arg("hot")
+        .arg("v")
+        .query(&mut c)
+        .expect("SET");
+    let fresh: i64 = redis::cmd("OBJECT")
+        .arg(&["FREQ", "hot"])
+        .query(&mut c)
+        .expect("FREQ");
     assert_eq!(fresh, 5);
     for _ in 0..1000 {
         let _: String = redis::cmd("GET").arg("hot").query(&mut c).expect("GET");
     }
-    let hot: i64 = redis::cmd("OBJECT").arg(&["FREQ", "hot"]).query(&mut c).expect("FREQ");
+    let hot: i64 = redis::cmd("OBJECT")
+        .arg(&["FREQ", "hot"])
+        .query(&mut c)
+        .expect("FREQ");
     assert!(hot > 10, "{hot}");
     let e = redis::cmd("OBJECT")
         .arg(&["IDLETIME", "hot"])
         .query::<i64>(&mut c)
         .expect_err("IDLETIME under LFU");
-    assert!(e.to_string().contains("An LFU maxmemory policy is selected"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("An LFU maxmemory policy is selected"),
+        "{e}"
+    );
 }

@@ -513,6 +513,12 @@ impl EventLoop {
         client.query_parsed = 0;
         client.query = query;
         client.query_taken = 0;
+        // A request of many arguments leaves no large vector behind (Redis
+        // frees argv after each command).
+        if parsed.capacity() > 1024 {
+            parsed.clear();
+            parsed.shrink_to(1024);
+        }
         self.parsed_args = parsed;
         if let Some((_, need)) = big_arg {
             client.reserve_query(need);
