@@ -28,6 +28,8 @@ mod serve_maxmemory;
 mod serve_metrics;
 mod serve_notify;
 mod serve_replication;
+mod serve_streams;
 mod serve_tls;
+mod serve_tracking;
 mod serve_types;
 mod sockopt;

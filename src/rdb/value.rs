@@ -904,6 +904,25 @@ impl<'a> Value<'a> {
         })
     }
 
+    /// A stream's nodes as stored: each master ID with its listpack bytes
+    /// (LZF-expanded), for a server that keeps them as they are.
+    pub fn stream_nodes(&self) -> Result<Vec<(StreamId, Vec<u8>)>> {
+        if self.object_type() != ObjectType::Stream {
+            return Err(RdbError::invalid(self.offset, "not a stream value"));
+        }
+        let mut cur = self.cursor();
+        let mut v = StreamVisitor {
+            collect: true,
+            ..StreamVisitor::default()
+        };
+        walk_stream(&mut cur, self.value_type, &mut v)?;
+        let mut out = Vec::with_capacity(v.listpacks.len());
+        for (master, lp, _) in v.listpacks {
+            out.push((master, lp.to_bytes()?.into_owned()));
+        }
+        Ok(out)
+    }
+
     /// The module that wrote a module value.
     pub fn module(&self) -> Result<ModuleValue<'a>> {
         if self.value_type != ValueType::Module2 {

@@ -149,6 +149,25 @@ impl Server {
         };
         let candidates: Vec<(u64, usize)> = queue.iter().copied().collect();
         for (id, slot) in candidates {
+            // Stream readers decide for themselves (an empty or missing
+            // stream can still answer them).
+            let is_stream_waiter = self
+                .clients
+                .slots
+                .get(slot)
+                .and_then(|c| c.as_ref())
+                .is_some_and(|c| {
+                    c.id == id && c.blocked.as_ref().is_some_and(|b| b.kind == Kind::Stream)
+                });
+            if is_stream_waiter {
+                if let Some(mut client) = self.clients.take(slot) {
+                    if super::commands::streams::serve_waiter(self, &mut client, db, key) {
+                        self.queue_write(&mut client);
+                    }
+                    self.clients.slots[slot] = Some(client);
+                }
+                continue;
+            }
             // Only a key that (still) holds elements serves anyone.
             let kind = match self.ks.dbs[db].dict.get(key) {
                 Some(obj) if !obj.value.is_empty() => obj.value.kind(),

@@ -100,6 +100,8 @@ pub struct Client {
     pub waiting: Option<super::state::replication::Wait>,
     /// Held by CLIENT PAUSE: its next request waits in the query buffer.
     pub postponed: bool,
+    /// CLIENT TRACKING on: the client's tracking mode.
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -150,6 +152,7 @@ impl Client {
             is_master: false,
             waiting: None,
             postponed: false,
+            tracking: None,
         }
     }
 
@@ -317,6 +320,10 @@ impl Client {
                 .sum()
         });
         let replica = self.replica.as_deref().map_or(0, |d| d.pending.capacity());
+        // Redis counts a tracking client's prefixes (a radix tree entry each).
+        let prefixes = self.tracking.as_deref().map_or(0, |t| {
+            t.prefixes.iter().map(|p| p.capacity() + 2 * ENTRY).sum()
+        });
         std::mem::size_of::<Client>()
             + self.query.capacity().max(self.query_taken)
             + self.reply.buf.capacity()
@@ -324,6 +331,7 @@ impl Client {
             + watched
             + subs
             + replica
+            + prefixes
     }
 
     /// Bytes of the commands MULTI queued (CLIENT LIST multi-mem).
@@ -370,6 +378,15 @@ impl Client {
         if self.blocked.is_some() || self.postponed {
             flags.push('b');
         }
+        if let Some(t) = self.tracking.as_ref() {
+            flags.push('t');
+            if t.broken_redirect {
+                flags.push('R');
+            }
+            if t.bcast {
+                flags.push('B');
+            }
+        }
         if self.close_after_reply {
             flags.push('c');
         }
@@ -407,7 +424,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} \
-             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+             oll=0 omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
             self.id,
             self.addr(),
             self.laddr(),
@@ -430,6 +447,7 @@ impl Client {
             self.memory(),
             events,
             self.last_command,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             if self.reply.resp3 { 3 } else { 2 },
         )
     }

@@ -165,6 +165,7 @@ impl EventLoop {
             if self.server.config.maxmemory_clients != 0 {
                 self.server.evict_clients();
             }
+            self.server.tracking_broadcast();
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
@@ -716,6 +717,9 @@ impl EventLoop {
         server.ks.active_expire_cycle(hz);
         server.report_expired();
         server.deliver_notifications(None);
+        if server.tracking.clients > 0 {
+            server.tracking_limit(None);
+        }
         let expired_dels = server.ks.effects.take_propagated();
         server.feed.push(expired_dels);
         // While a child writes a snapshot, moving entries between tables

@@ -148,7 +148,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "client_recent_max_input_buffer", max_in);
             field(out, "client_recent_max_output_buffer", max_out);
             field(out, "blocked_clients", srv.blocking.count);
-            field(out, "tracking_clients", 0);
+            field(out, "tracking_clients", srv.tracking.clients);
             field(out, "clients_in_timeout_table", 0);
         }
         "memory" => {
@@ -232,6 +232,13 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "keyspace_misses", fx.keyspace_misses);
             field(out, "pubsub_channels", srv.pubsub.channels.len());
             field(out, "pubsub_patterns", srv.pubsub.numpat());
+            field(out, "tracking_total_keys", srv.tracking.total_keys());
+            field(out, "tracking_total_items", srv.tracking.total_items());
+            field(
+                out,
+                "tracking_total_prefixes",
+                srv.tracking.total_prefixes(),
+            );
             field(out, "total_error_replies", s.total_error_replies);
             field(
                 out,

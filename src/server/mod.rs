@@ -108,6 +108,7 @@ pub mod signal;
 pub mod state;
 pub mod thin;
 pub mod tls;
+pub mod tracking;
 pub mod types;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -290,6 +291,8 @@ pub struct Server {
     pub eviction: eviction::Eviction,
     /// CLIENT PAUSE: the pause in effect and the clients it holds.
     pub pause: pause::Pause,
+    /// Client-side caching: the tracking and prefix tables.
+    pub tracking: tracking::Tracking,
 }
 
 impl Server {
@@ -332,6 +335,7 @@ impl Server {
             notifications: Default::default(),
             eviction: Default::default(),
             pause: Default::default(),
+            tracking: Default::default(),
         };
         server.configure_notifications();
         server.access_changed();
@@ -356,6 +360,16 @@ impl Server {
     /// `request`, when given, is the request as it arrived (a RESP array
     /// of bulk strings): a write propagated unchanged is those bytes.
     pub fn call_request(&mut self, client: &mut Client, args: &[&[u8]], request: Option<&[u8]>) {
+        // Client-side caching: the client is the running one (its
+        // invalidations wait for its reply) until the request is done.
+        Server::tracking_new_request(client);
+        let previous = self.tracking_running(client);
+        self.call_checked(client, args, request);
+        self.tracking_done(client, previous);
+    }
+
+    /// [`Server::call_request`] without the bracketing.
+    fn call_checked(&mut self, client: &mut Client, args: &[&[u8]], request: Option<&[u8]>) {
         let Some(&name) = args.first() else {
             return;
         };
@@ -409,6 +423,7 @@ impl Server {
             self.hold(client);
             return;
         }
+        self.tracking_before_command(client);
         let spec = self.commands.entries[index].spec;
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
             if let Some(m) = client.multi.as_mut() {
@@ -483,6 +498,7 @@ impl Server {
         self.ks.set_now((base_us + elapsed_us).div_euclid(1000));
         self.ks.effects.enabled = self.feed.is_consumed();
         let dirty_before = self.signals.dirty;
+        let tracking = self.tracking_enter(client);
         // A bug in one command must not take the server down: the client
         // gets an error, the log says what happened.
         let outcome =
@@ -513,6 +529,7 @@ impl Server {
         // that expired on access are reported now.
         self.report_expired();
         self.deliver_notifications(Some(client));
+        self.tracking_leave(client, index, args, tracking);
         let changed = self.signals.dirty != dirty_before;
 
         // Propagation: the command's own arguments for a write that changed
@@ -824,6 +841,7 @@ impl Server {
         self.release_held(&mut client);
         client.discard_transaction(&mut self.transactions.watches);
         self.drop_subscriptions(&mut client);
+        self.disable_tracking(&mut client);
         replication::replica_closed(self, &client);
         if let (Some(stream), Some(registry)) = (client.stream.as_mut(), registry) {
             let _ = registry.deregister(stream);

@@ -18,6 +18,7 @@ use crate::rdb::{self, Decoded, Item, ObjectType, RdbError, ValueRef, ValueType}
 
 use super::types::hash::{self, HashRef};
 use super::types::set;
+use super::types::stream::Stream;
 use super::types::zset::{self, ZsetRef};
 use super::types::{Counted, intset};
 use super::types::{Opaque, Str, Value};
@@ -54,6 +55,13 @@ pub fn with_rdb_value<R>(value: &Value, write: impl FnOnce(ValueRef<'_, '_>) -> 
                 unreachable!("a sorted set variant")
             };
             write(ValueRef::Zset(&mut z.iter()))
+        }
+        Value::Stream(st) => {
+            let data = stream_rdb_bytes(st);
+            write(ValueRef::Raw {
+                rdb_type: STREAM_RDB_TYPE,
+                data: &data,
+            })
         }
         Value::Opaque(o) => write(ValueRef::Raw {
             rdb_type: o.rdb_type,
@@ -139,6 +147,9 @@ pub fn from_rdb(decoded: Decoded<'_>) -> Result<Value, FromRdbError> {
 /// collection, which Redis never stores: loading skips such a key as Redis
 /// does, RESTORE rejects it.
 pub fn from_rdb_value(value: &rdb::Value<'_>) -> Result<Option<Value>, RdbError> {
+    if value.object_type() == ObjectType::Stream {
+        return stream_from_rdb(value);
+    }
     match from_rdb(value.decode()?) {
         Ok(v) => Ok(Some(v)),
         Err(FromRdbError::Unsupported(_)) => Ok(Some(opaque(value))),
@@ -195,6 +206,127 @@ fn intern_module_name(name: String) -> &'static str {
     let leaked: &'static str = Box::leak(name.into_boxed_str());
     names.push(leaked);
     leaked
+}
+
+/// The stream type Redis 7.0 writes (RDB_TYPE_STREAM_LISTPACKS_2: first
+/// ID, max deleted ID, entries added, entries read; no consumer active
+/// time, which 7.2's type 21 adds and 7.0 cannot load).
+pub const STREAM_RDB_TYPE: u8 = 19;
+
+/// A stream's RDB payload as rdb.c writes it for type 19.
+pub fn stream_rdb_bytes(s: &Stream) -> Vec<u8> {
+    use crate::rdb::writer::{put_len, put_string};
+    let mut out = Vec::with_capacity(s.nodes.values().map(|n| n.len() + 24).sum::<usize>() + 64);
+    put_len(&mut out, s.nodes.len() as u64);
+    for (id, lp) in &s.nodes {
+        let mut key = [0u8; 16];
+        key[..8].copy_from_slice(&id.ms.to_be_bytes());
+        key[8..].copy_from_slice(&id.seq.to_be_bytes());
+        put_string(&mut out, &key, true);
+        put_string(&mut out, lp, true);
+    }
+    put_len(&mut out, s.length);
+    for id in [s.last_id, s.first_id, s.max_deleted] {
+        put_len(&mut out, id.ms);
+        put_len(&mut out, id.seq);
+    }
+    put_len(&mut out, s.entries_added);
+    put_len(&mut out, s.groups.len() as u64);
+    for (name, g) in &s.groups {
+        put_string(&mut out, name, true);
+        put_len(&mut out, g.last_id.ms);
+        put_len(&mut out, g.last_id.seq);
+        put_len(&mut out, g.entries_read as u64);
+        put_len(&mut out, g.pel.len() as u64);
+        for (id, n) in &g.pel {
+            out.extend_from_slice(&id.ms.to_be_bytes());
+            out.extend_from_slice(&id.seq.to_be_bytes());
+            out.extend_from_slice(&n.delivery_time.to_le_bytes());
+            put_len(&mut out, n.delivery_count);
+        }
+        put_len(&mut out, g.consumers.len() as u64);
+        for (cname, c) in &g.consumers {
+            put_string(&mut out, cname, true);
+            out.extend_from_slice(&c.seen_time.to_le_bytes());
+            put_len(&mut out, c.pel.len() as u64);
+            for id in &c.pel {
+                out.extend_from_slice(&id.ms.to_be_bytes());
+                out.extend_from_slice(&id.seq.to_be_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// A stream from an RDB value: its listpack nodes kept as they are
+/// (checked first), its metadata and groups. Type 15 streams get the
+/// counters Redis derives for them; a stream with the idempotent-producer
+/// state of newer versions is kept opaque.
+fn stream_from_rdb(value: &rdb::Value<'_>) -> Result<Option<Value>, RdbError> {
+    use super::types::stream::{Consumer, Group, Id, Nack};
+    let meta = value.stream()?;
+    if meta.idmp.is_some() {
+        return Ok(Some(opaque(value)));
+    }
+    let bad = |what: &str| RdbError::invalid(value.offset, format!("stream {what}"));
+    let nodes = value.stream_nodes()?;
+    let Some(mut s) = Stream::from_nodes(nodes) else {
+        return Err(bad("listpack node is malformed or empty"));
+    };
+    // Like Redis, the recorded length is trusted (its deep sanitization,
+    // off by default, is what would compare it with the entries).
+    s.length = meta.length;
+    s.last_id = meta.last_id;
+    if let Some(last) = s.edge(true)
+        && last > s.last_id
+    {
+        return Err(bad("last ID is smaller than its last entry"));
+    }
+    match (meta.first_id, meta.max_deleted_id, meta.entries_added) {
+        (Some(first), Some(max_deleted), Some(added)) => {
+            s.first_id = first;
+            s.max_deleted = max_deleted;
+            s.entries_added = added;
+        }
+        _ => {
+            s.first_id = s.edge(false).unwrap_or(Id::default());
+            s.entries_added = s.length;
+        }
+    }
+    for g in meta.groups {
+        let entries_read = match g.entries_read {
+            Some(n) => n as i64,
+            None => s.estimate_distance(g.last_id),
+        };
+        let mut group = Group::new(g.last_id, entries_read);
+        for p in g.pending {
+            group.pel.insert(
+                p.id,
+                Nack {
+                    delivery_time: p.delivery_time_ms,
+                    delivery_count: p.delivery_count,
+                    consumer: Vec::new(),
+                },
+            );
+        }
+        for c in g.consumers {
+            let name = c.name.into_owned();
+            let mut consumer = Consumer {
+                seen_time: c.seen_time_ms,
+                pel: Default::default(),
+            };
+            for id in c.pending {
+                let Some(n) = group.pel.get_mut(&id) else {
+                    return Err(bad("consumer PEL entry is not in its group's PEL"));
+                };
+                n.consumer.clone_from(&name);
+                consumer.pel.insert(id);
+            }
+            group.consumers.insert(name, consumer);
+        }
+        s.groups.insert(g.name.into_owned(), group);
+    }
+    Ok(Some(Value::Stream(Box::new(s))))
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@
 //! - keyspace notifications, client-side caching invalidation and eviction
 //!   bookkeeping subscribe in `Server::notify` (each event, including
 //!   the `del` Redis sends when a collection becomes empty), in
-//!   [`super::notify`].
+//!   [`super::notify`] and [`super::tracking`] (every change but `new` and
+//!   `keymiss` invalidates its key; a flush invalidates all).
 //!
 //! No command handler touches watchers, waiters or the dirty counter
 //! itself.
@@ -176,6 +177,18 @@ pub mod event {
     pub const ZINTERSTORE: Event = Event::filling(Class::Zset, "zinterstore");
     pub const ZDIFFSTORE: Event = Event::filling(Class::Zset, "zdiffstore");
     pub const ZRANGESTORE: Event = Event::filling(Class::Zset, "zrangestore");
+
+    // Streams (t_stream.c). XADD and XGROUP DESTROY make blocked readers
+    // look again (DESTROY to fail the XREADGROUP ones).
+    pub const XADD: Event = Event::filling(Class::Stream, "xadd");
+    pub const XDEL: Event = Event::new(Class::Stream, "xdel");
+    pub const XTRIM: Event = Event::new(Class::Stream, "xtrim");
+    pub const XSETID: Event = Event::new(Class::Stream, "xsetid");
+    pub const XGROUP_CREATE: Event = Event::new(Class::Stream, "xgroup-create");
+    pub const XGROUP_SETID: Event = Event::new(Class::Stream, "xgroup-setid");
+    pub const XGROUP_DESTROY: Event = Event::filling(Class::Stream, "xgroup-destroy");
+    pub const XGROUP_CREATECONSUMER: Event = Event::new(Class::Stream, "xgroup-createconsumer");
+    pub const XGROUP_DELCONSUMER: Event = Event::new(Class::Stream, "xgroup-delconsumer");
 }
 
 /// One recorded event (see [`Signals::record`]).
@@ -208,9 +221,10 @@ impl Server {
             let there = self.ks.dbs[db].dict.contains_key(key);
             self.transactions.watches.touch(db, key, there);
         }
-        if event.fills {
-            self.blocking.waiters.signal(db, key);
-        }
+        // Every change to a waited key is signalled, not only fills: a
+        // key that went away or changed type fails the clients blocked in
+        // XREADGROUP on it (lists and sorted sets just keep waiting).
+        self.blocking.waiters.signal(db, key);
         self.notify(db, key, event);
         if event.class.is_collection() && !self.ks.dbs[db].dict.contains_key(key) {
             self.notify(db, key, event::DEL);
@@ -232,6 +246,9 @@ impl Server {
             if self.ks.dbs[db].dict.contains_key(&key) {
                 self.transactions.watches.touch(db, &key, false);
             }
+        }
+        for key in self.blocking.waiters.keys_of(db) {
+            self.blocking.waiters.signal(db, &key);
         }
     }
 
@@ -260,6 +277,12 @@ impl Server {
                 self.blocking.waiters.signal(db, &key);
             }
         }
+    }
+
+    /// FLUSHDB / FLUSHALL emptied databases (once per command): clients
+    /// that cache keys are told every key is invalid.
+    pub fn dbs_flushed(&mut self) {
+        self.tracking_flushed();
     }
 
     /// A change that names no key (FLUSHALL counts one after its save).
@@ -307,6 +330,11 @@ impl Server {
     /// Where keyspace notifications, tracking invalidation and eviction
     /// bookkeeping subscribe: every event, in order.
     fn notify(&mut self, db: usize, key: &[u8], event: Event) {
+        match event.class {
+            Class::New | Class::KeyMiss => {}
+            Class::Expired | Class::Evicted => self.tracking_key_changed(key, false),
+            _ => self.tracking_key_changed(key, true),
+        }
         if event.name.is_empty() {
             return;
         }

@@ -78,6 +78,10 @@ pub const COMMANDS: &[Spec] = &[
 ];
 
 const CLIENT: &[Spec] = &[
+    super::tracking::TRACKING,
+    super::tracking::CACHING,
+    super::tracking::GETREDIR,
+    super::tracking::TRACKINGINFO,
     Spec::new(
         "id",
         2,
@@ -356,6 +360,7 @@ fn select(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn reset(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.discard_transaction(&mut srv.transactions.watches);
     srv.drop_subscriptions(client);
+    srv.disable_tracking(client);
     if client.monitor {
         client.monitor = false;
         srv.monitors -= 1;
@@ -681,6 +686,10 @@ fn client_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         client,
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -715,6 +724,11 @@ fn client_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "UNPAUSE",
             "    Stop the current client pause, resuming traffic.",
         ],

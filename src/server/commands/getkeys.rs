@@ -6,7 +6,7 @@
 //! SET's GET, BITFIELD's writes).
 
 use super::super::Server;
-use super::super::command::{Lookup, flags::MOVABLE_KEYS};
+use super::super::command::{Entry, Lookup, flags::MOVABLE_KEYS};
 use super::super::connection::Client;
 use super::{is, sort};
 use crate::resp::number::string2ll;
@@ -105,6 +105,36 @@ fn getkeys(srv: &mut Server, client: &mut Client, args: &[&[u8]], with_flags: bo
             client.reply.bulk(line[pos]);
         }
     }
+}
+
+/// The positions of the keys in `args` (the command line of the command
+/// `entry`), for the server's own use (client-side caching records the
+/// keys a read touched): the legacy first/last/step range when the command
+/// has fixed key positions, the key specifications otherwise. Nothing when
+/// the keys cannot be found.
+pub fn key_positions(entry: &Entry, args: &[&[u8]]) -> Vec<usize> {
+    let keys = entry.spec.keys;
+    if !entry.spec.has(MOVABLE_KEYS) && keys.first > 0 {
+        let argc = args.len() as i64;
+        let first = i64::from(keys.first);
+        let last = if keys.last < 0 {
+            argc + i64::from(keys.last)
+        } else {
+            i64::from(keys.last)
+        };
+        let step = i64::from(keys.step.max(1));
+        let mut out = Vec::new();
+        let mut i = first;
+        while i <= last && i < argc {
+            out.push(i as usize);
+            i += step;
+        }
+        return out;
+    }
+    let specs = specs_of(&entry.full_name);
+    find_keys(&entry.full_name, specs, args)
+        .map(|found| found.into_iter().map(|(pos, _)| pos).collect())
+        .unwrap_or_default()
 }
 
 type Found = Vec<(usize, &'static [&'static str])>;

@@ -588,6 +588,7 @@ fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         srv.ks.dbs[client.db].clear();
     }
+    srv.dbs_flushed();
     client.reply.ok();
 }
 
@@ -604,6 +605,7 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             srv.ks.dbs[index].clear();
         }
     }
+    srv.dbs_flushed();
     super::super::persistence::after_flushall(srv);
     srv.dataset_changed(1);
     // Propagated even when nothing was deleted (and after the save above

@@ -23,7 +23,9 @@ pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
+pub mod tracking;
 pub mod transactions;
 pub mod written;
 pub mod zsets;
@@ -57,6 +59,7 @@ pub const ALL: &[&[Spec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     diagnostics::COMMANDS,
+    streams::COMMANDS,
 ];
 
 /// WRONGTYPE was replied.

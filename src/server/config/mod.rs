@@ -460,6 +460,14 @@ impl Config {
         }
     }
 
+    /// `tracking-table-max-keys` (0: no limit).
+    pub fn tracking_table_max_keys(&self) -> u64 {
+        match self.kept.get("tracking-table-max-keys") {
+            Some(Val::Int(n)) => (*n).max(0) as u64,
+            _ => 1_000_000,
+        }
+    }
+
     /// The value CONFIG GET shows.
     /// The `notify-keyspace-events` classes switched on.
     pub fn notify_keyspace_events(&self) -> String {

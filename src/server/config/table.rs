@@ -944,8 +944,20 @@ pub static PARAMS: &[Param] = &[
         mem(3000, 0, I64),
         i!(hll_sparse_max_bytes),
     ),
-    p("stream-node-max-bytes", M, mem(4096, 0, I64), Kept),
-    p("stream-node-max-entries", M, int(100, 0, I64), Kept),
+    p(
+        "stream-node-max-bytes",
+        M,
+        mem(4096, 0, I64),
+        i!(encodings.stream_node_max_bytes),
+    )
+    .apply(Apply::Encodings),
+    p(
+        "stream-node-max-entries",
+        M,
+        int(100, 0, I64),
+        i!(encodings.stream_node_max_entries),
+    )
+    .apply(Apply::Encodings),
     // Server cron and memory management.
     p("hz", M, int(10, 0, I32), {
         Access::Int(|c| i64::from(c.hz), |c, v| c.hz = v.clamp(1, 500) as u32)

@@ -27,6 +27,7 @@ pub mod list;
 pub mod packed;
 pub mod set;
 pub mod skiplist;
+pub mod stream;
 pub mod zset;
 
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -61,8 +62,10 @@ pub enum Value {
     ZsetPacked(Packed),
     /// "skiplist"
     ZsetSkiplist(Box<SkipZset>),
-    /// A value of a type this server stores but cannot operate on (streams,
-    /// module types), kept as it was serialized in an RDB file: see
+    /// "stream": listpack nodes and consumer groups ([`stream`]).
+    Stream(Box<stream::Stream>),
+    /// A value of a type this server stores but cannot operate on (module
+    /// types), kept as it was serialized in an RDB file: see
     /// [`Opaque`].
     Opaque(Box<Opaque>),
 }
@@ -75,7 +78,8 @@ pub enum Kind {
     Hash,
     Set,
     Zset,
-    /// A stream or module value kept in its RDB form ([`Opaque`]).
+    Stream,
+    /// A module value kept in its RDB form ([`Opaque`]).
     Opaque,
 }
 
@@ -87,6 +91,7 @@ impl Value {
             Value::HashPacked(_) | Value::HashTable(_) => Kind::Hash,
             Value::SetInts(_) | Value::SetTable(_) => Kind::Set,
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => Kind::Zset,
+            Value::Stream(_) => Kind::Stream,
             Value::Opaque(_) => Kind::Opaque,
         }
     }
@@ -99,6 +104,7 @@ impl Value {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::Zset => "zset",
+            Kind::Stream => "stream",
             Kind::Opaque => match self {
                 Value::Opaque(o) => o.type_name,
                 _ => "none",
@@ -115,6 +121,7 @@ impl Value {
             Value::HashTable(_) | Value::SetTable(_) => "hashtable",
             Value::SetInts(_) => "intset",
             Value::ZsetSkiplist(_) => "skiplist",
+            Value::Stream(_) => "stream",
             Value::Opaque(o) => o.encoding,
         }
     }
@@ -129,13 +136,15 @@ impl Value {
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
                 ZsetRef::of(self).map_or(0, |z| z.len())
             }
+            Value::Stream(s) => s.len() as usize,
             Value::Opaque(_) => 0,
         }
     }
 
     /// A collection without elements (never stored: Redis deletes them).
+    /// A stream is never empty in this sense: Redis keeps empty streams.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        !matches!(self, Value::Stream(_)) && self.len() == 0
     }
 
     /// Approximate heap bytes owned by the value (MEMORY USAGE, INFO).
@@ -154,6 +163,7 @@ impl Value {
             Value::ZsetPacked(_) | Value::ZsetSkiplist(_) => {
                 ZsetRef::of(self).map_or(0, |z| z.heap_bytes())
             }
+            Value::Stream(s) => s.heap_bytes(),
             Value::Opaque(o) => o.data.len() + std::mem::size_of::<Opaque>(),
         }
     }
@@ -259,6 +269,9 @@ pub struct Limits {
     pub list_max_listpack_size: i64,
     /// Accepted for compatibility; nodes are not compressed.
     pub list_compress_depth: i64,
+    /// Streams: bytes and entries per listpack node (0: no limit).
+    pub stream_node_max_bytes: usize,
+    pub stream_node_max_entries: usize,
 }
 
 impl Default for Limits {
@@ -271,6 +284,8 @@ impl Default for Limits {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
         }
     }
 }
@@ -282,6 +297,8 @@ static ZSET_ENTRIES: AtomicUsize = AtomicUsize::new(128);
 static ZSET_VALUE: AtomicUsize = AtomicUsize::new(64);
 static LIST_SIZE: AtomicI64 = AtomicI64::new(-2);
 static LIST_DEPTH: AtomicI64 = AtomicI64::new(0);
+static STREAM_BYTES: AtomicUsize = AtomicUsize::new(4096);
+static STREAM_ENTRIES: AtomicUsize = AtomicUsize::new(100);
 
 /// The thresholds in force.
 pub fn limits() -> Limits {
@@ -293,6 +310,8 @@ pub fn limits() -> Limits {
         zset_max_listpack_value: ZSET_VALUE.load(Ordering::Relaxed),
         list_max_listpack_size: LIST_SIZE.load(Ordering::Relaxed),
         list_compress_depth: LIST_DEPTH.load(Ordering::Relaxed),
+        stream_node_max_bytes: STREAM_BYTES.load(Ordering::Relaxed),
+        stream_node_max_entries: STREAM_ENTRIES.load(Ordering::Relaxed),
     }
 }
 
@@ -305,6 +324,8 @@ pub fn set_limits(l: &Limits) {
     ZSET_VALUE.store(l.zset_max_listpack_value, Ordering::Relaxed);
     LIST_SIZE.store(l.list_max_listpack_size, Ordering::Relaxed);
     LIST_DEPTH.store(l.list_compress_depth, Ordering::Relaxed);
+    STREAM_BYTES.store(l.stream_node_max_bytes, Ordering::Relaxed);
+    STREAM_ENTRIES.store(l.stream_node_max_entries, Ordering::Relaxed);
 }
 
 /// Field/value pairs of a hash, counted.

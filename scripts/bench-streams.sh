@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Stream commands of `sonde serve` against redis-server, in one run on this
+# machine, alternating server by server, medians of RUNS.
+#
+# Each test is one redis-benchmark custom command (-c 50, N requests); for
+# each run the script records requests/s and the server's own CPU time
+# (user + system from /proc/<pid>/stat) per request. The ratio columns are
+# sonde/redis for requests/s and redis/sonde for CPU per request: above 1.0
+# means sonde is faster or cheaper.
+#
+#   XADD-P1 / XADD-P16   XADD xb * field value, pipelines of 1 and 16
+#   XRANGE-100           XRANGE of 100 entries from a random start in a
+#                        100,000-entry stream
+#   XREADGROUP           XREADGROUP ... COUNT 1 STREAMS q > (one new entry
+#                        into the PEL per call; the group is recreated each run)
+#   XACK                 XACK of a random ID of that PEL
+#
+# Then memory: the RSS growth of each server while a 1,000,000-entry stream
+# (XADD s1m * item <i> name x<i>, pipelined) is loaded, and MEMORY USAGE.
+#
+# Usage: scripts/bench-streams.sh [N (100000)] [RUNS (3)]
+# Environment: ENTRIES (1000000), SONDE (binary; default: build --release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n=${1:-100000}
+runs=${2:-3}
+entries=${ENTRIES:-1000000}
+bench=bench-streams
+for tool in redis-server redis-cli redis-benchmark python3; do
+  command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (scripts/setup.sh installs the redis tools)" >&2; exit 2; }
+done
+if [ -z "${SONDE:-}" ]; then
+  cargo build --release --quiet
+  SONDE=target/release/sonde
+fi
+SONDE=$(realpath "$SONDE")
+
+source scripts/bench-servers.sh
+COMMON=(--bind 127.0.0.1 --save "" --appendonly no)
+RPORT=$(free_port)
+redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
+pids+=($!); RPID=$!
+SPORT=$(free_port)
+"$SONDE" serve --port "$SPORT" "${COMMON[@]}" 2>"$work/sonde.log" &
+pids+=($!); SPID=$!
+for port in "$RPORT" "$SPORT"; do
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+# Pipelined loader: `load.py port what count`.
+cat >"$work/load.py" <<'PY'
+import socket, sys
+port, what, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port))
+def cmd(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+def send(reqs):
+    s.sendall(b"".join(reqs))
+    want, buf = len(reqs), b""
+    while buf.count(b"\r\n") < want:
+        buf += s.recv(1 << 20)
+batch = []
+for i in range(1, count + 1):
+    if what == "s1m":
+        batch.append(cmd("XADD", "s1m", "*", "item", i, "name", "x%d" % i))
+    else:
+        batch.append(cmd("XADD", what, "%d-1" % i, "item", i, "name", "x%d" % i))
+    if len(batch) == 10000:
+        send(batch); batch = []
+if batch:
+    send(batch)
+PY
+for port in "$RPORT" "$SPORT"; do
+  python3 "$work/load.py" "$port" s100k 100000
+  python3 "$work/load.py" "$port" q $((n + 1000))
+done
+
+TESTS=(
+  "XADD-P1|1|XADD xb * field value"
+  "XADD-P16|16|XADD xb * field value"
+  "XRANGE-100|1|XRANGE s100k __rand_int__ + COUNT 100"
+  "XREADGROUP|1|XREADGROUP GROUP g c COUNT 1 STREAMS q >"
+  "XACK|1|XACK q g __rand_int__-1"
+)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -A rps cpu
+for run in $(seq "$runs"); do
+  for port in "$RPORT" "$SPORT"; do
+    redis-cli -p "$port" del xb >/dev/null
+    redis-cli -p "$port" xgroup destroy q g >/dev/null
+    redis-cli -p "$port" xgroup create q g 0 >/dev/null
+  done
+  for entry in "${TESTS[@]}"; do
+    name=${entry%%|*}; rest=${entry#*|}; pipeline=${rest%%|*}; command=${rest#*|}
+    for who in redis sonde; do
+      port=$RPORT; pid=$RPID
+      [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
+      before=$(cpu_ticks "$pid")
+      # shellcheck disable=SC2086
+      r=$(redis-benchmark -p "$port" -c 50 -n "$n" -r 99000 -P "$pipeline" --csv $command 2>/dev/null |
+        awk -F'","' 'NR==2 { gsub(/"/,"",$2); print $2 }')
+      after=$(cpu_ticks "$pid")
+      rps["$name|$who"]+="$r "
+      cpu["$name|$who"]+="$(awk -v t=$((after - before)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.3f", t / hz * 1e6 / n }') "
+    done
+  done
+done
+
+printf '%-12s %12s %12s %7s %14s %14s %7s\n' test "redis rps" "sonde rps" ratio "redis us/req" "sonde us/req" ratio
+for entry in "${TESTS[@]}"; do
+  name=${entry%%|*}
+  rr=$(tr ' ' '\n' <<<"${rps["$name|redis"]}" | grep . | median)
+  sr=$(tr ' ' '\n' <<<"${rps["$name|sonde"]}" | grep . | median)
+  rc=$(tr ' ' '\n' <<<"${cpu["$name|redis"]}" | grep . | median)
+  sc=$(tr ' ' '\n' <<<"${cpu["$name|sonde"]}" | grep . | median)
+  printf '%-12s %12s %12s %6sx %14s %14s %6sx\n' "$name" "$rr" "$sr" \
+    "$(awk -v a="$sr" -v b="$rr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "$rc" "$sc" \
+    "$(awk -v a="$rc" -v b="$sc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
+
+# Memory of a large stream: RSS growth while loading it, and MEMORY USAGE.
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+printf '\n%-12s %14s %14s %7s\n' memory "redis" "sonde" "ratio"
+declare -A grew usage
+for who in redis sonde; do
+  port=$RPORT; pid=$RPID
+  [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
+  before=$(rss_kb "$pid")
+  python3 "$work/load.py" "$port" s1m "$entries"
+  after=$(rss_kb "$pid")
+  grew[$who]=$(( (after - before) * 1024 ))
+  usage[$who]=$(redis-cli -p "$port" memory usage s1m)
+  [ "$(redis-cli -p "$port" xlen s1m)" = "$entries" ] || { echo "$bench: loading s1m failed on $who" >&2; exit 2; }
+done
+for what in grew usage; do
+  declare -n m=$what
+  label="RSS growth"; [ "$what" = usage ] && label="MEMORY USAGE"
+  printf '%-12s %14s %14s %6sx\n' "$label" "${m[redis]}" "${m[sonde]}" \
+    "$(awk -v a="${m[sonde]}" -v b="${m[redis]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
