@@ -53,7 +53,9 @@ start() { # server port dir extra...
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-declare -A us rps peak hit held
+rss_peak() { awk '$1=="VmHWM:" {print $2}' "/proc/$1/status"; }
+
+declare -A us rps peak hit held rss zrss zus
 limit=$((100 * 1024 * 1024))
 for run in $(seq "$runs"); do
   for server in redis sonde; do
@@ -73,6 +75,7 @@ for run in $(seq "$runs"); do
     out=$(redis-benchmark -p "$port" -t set -r 10000000 -d 100 -P 16 -c 50 -n "$requests" -q 2>/dev/null \
       | tr '\r' '\n' | grep -a 'requests per second' | tail -1)
     after=$(cpu_ticks "$pid")
+    rk=$(rss_peak "$pid")
     sleep 0.3
     evicted=$(redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '$1=="evicted_keys" {print $2}')
     stop "$pid"
@@ -80,8 +83,8 @@ for run in $(seq "$runs"); do
     r=$(awk '{for (i=1;i<=NF;i++) if ($(i+1) ~ /requests/) {print $i; exit}}' <<<"$out")
     u=$(awk -v a="$after" -v b="$before" -v hz="$hz" -v n="$requests" 'BEGIN {printf "%.3f", (a-b)/hz*1e6/n}')
     p=$(cat "$work/peak-$server-$run" 2>/dev/null || echo 0)
-    rps[$server]+="$r "; us[$server]+="$u "; peak[$server]+="$p "
-    echo "run $run $server SET past 100mb: $r requests/s, $u CPU us/request, peak used_memory $p, evicted $evicted"
+    rps[$server]+="$r "; us[$server]+="$u "; peak[$server]+="$p "; rss[$server]+="$rk "
+    echo "run $run $server SET past 100mb: $r requests/s, $u CPU us/request, peak used_memory $p, peak RSS ${rk} kB, evicted $evicted"
   done
   for policy in allkeys-lru allkeys-lfu; do
     for server in redis sonde; do
@@ -91,11 +94,18 @@ for run in $(seq "$runs"); do
       base=$(used_memory "$port")
       redis-cli -p "$port" config set maxmemory-policy "$policy" >/dev/null
       redis-cli -p "$port" config set maxmemory $((base + 4 * 1024 * 1024)) >/dev/null
-      h=$(python3 scripts/zipf-cache.py --port "$port" --seed "$run" | awk '{print $2}')
+      before=$(cpu_ticks "$pid")
+      zout=$(python3 scripts/zipf-cache.py --port "$port" --seed "$run")
+      after=$(cpu_ticks "$pid")
+      h=$(awk '{print $2}' <<<"$zout")
+      n=$(awk '{print $4}' <<<"$zout")
       k=$(redis-cli -p "$port" dbsize)
+      rk=$(rss_peak "$pid")
+      zu=$(awk -v a="$after" -v b="$before" -v hz="$hz" -v n="$n" 'BEGIN {printf "%.2f", (a-b)/hz*1e6/n}')
+      zrss[$server-$policy]+="$rk "; zus[$server-$policy]+="$zu "
       stop "$pid"
       hit[$server-$policy]+="$h "; held[$server-$policy]+="$k "
-      echo "run $run $server zipf $policy: hit ratio $h%, $k keys held"
+      echo "run $run $server zipf $policy: hit ratio $h%, $k keys held, peak RSS ${rk} kB, $zu CPU us/request"
     done
   done
 done
@@ -106,7 +116,9 @@ echo "SET -r 10000000 -d 100 -P 16 under maxmemory 100mb allkeys-lru (medians of
 echo "  server CPU us/request: redis-server $(m "${us[redis]}"), sonde $(m "${us[sonde]}"), ratio $(ratio "$(m "${us[sonde]}")" "$(m "${us[redis]}")")"
 echo "  requests/s: redis-server $(m "${rps[redis]}"), sonde $(m "${rps[sonde]}"), ratio $(ratio "$(m "${rps[sonde]}")" "$(m "${rps[redis]}")")"
 echo "  peak used_memory (limit $limit): redis-server $(m "${peak[redis]}"), sonde $(m "${peak[sonde]}")"
+echo "  peak RSS kB: redis-server $(m "${rss[redis]}"), sonde $(m "${rss[sonde]}"), ratio $(ratio "$(m "${rss[sonde]}")" "$(m "${rss[redis]}")")"
 for policy in allkeys-lru allkeys-lfu; do
   rh=$(m "${hit[redis-$policy]}"); sh=$(m "${hit[sonde-$policy]}")
   echo "Zipf hit ratio $policy: redis-server $rh%, sonde $sh%, difference $(awk -v s="$sh" -v r="$rh" 'BEGIN {printf "%+.2f", s-r}') points; keys held: redis-server $(m "${held[redis-$policy]}"), sonde $(m "${held[sonde-$policy]}")"
+  echo "  peak RSS kB: redis-server $(m "${zrss[redis-$policy]}"), sonde $(m "${zrss[sonde-$policy]}"); server CPU us/request: redis-server $(m "${zus[redis-$policy]}"), sonde $(m "${zus[sonde-$policy]}"), ratio $(ratio "$(m "${zus[sonde-$policy]}")" "$(m "${zus[redis-$policy]}")")"
 done

@@ -7,7 +7,7 @@ the same seeded sequence for every server); GET it, and on a miss SET it
 (a cache filled on demand, values of --size bytes). Requests are pipelined
 in batches of --pipeline over one connection. After --warmup requests the
 hits and misses of the next --requests requests are counted; the hit ratio
-(hits / requests, in percent) is printed as `hit_ratio <percent>`.
+(hits / requests, in percent) is printed as `hit_ratio <percent> requests <GETs and SETs sent>`.
 
 Python standard library only: a minimal RESP client over a socket.
 """
@@ -105,6 +105,7 @@ def main():
     conn = Conn(a.port)
     hits = misses = 0
     done = 0
+    sent = 0
     total = a.warmup + a.requests
     while done < total:
         batch = [sample() for _ in range(min(a.pipeline, total - done))]
@@ -121,7 +122,8 @@ def main():
             misses += len(missed)
             hits += len(batch) - len(missed)
         done += len(batch)
-    print("hit_ratio %.2f" % (100.0 * hits / max(1, hits + misses)))
+        sent += len(batch) + len(missed)
+    print("hit_ratio %.2f requests %d" % (100.0 * hits / max(1, hits + misses), sent))
     return 0
 
 

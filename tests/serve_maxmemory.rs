@@ -363,3 +363,108 @@ fn object_freq_follows_the_lfu_policy() {
         "{e}"
     );
 }
+
+/// The first line a raw `SYNC` (the pre-PSYNC command) gets back.
+fn first_sync_line(addr: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(b"SYNC\r\n").expect("SYNC");
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        s.read_exact(&mut byte).expect("reply to SYNC");
+        if byte[0] == b'\n' {
+            // Empty lines are keep-alives while the snapshot is made.
+            if line.iter().any(|&b| b != b'\r') {
+                return String::from_utf8_lossy(&line).trim_end().to_owned();
+            }
+            line.clear();
+        } else {
+            line.push(byte[0]);
+        }
+    }
+}
+
+#[test]
+fn old_sync_gets_the_snapshot_without_a_fullresync_line_as_redis() {
+    let redis = RedisServer::start(&["--repl-diskless-sync", "no"]);
+    let sonde = SondeServer::start(&["--repl-diskless-sync", "no"]);
+    for (name, addr) in [("redis-server", redis.addr()), ("sonde", sonde.addr())] {
+        let line = first_sync_line(&addr);
+        assert!(
+            line.starts_with('$') && line[1..].parse::<u64>().is_ok(),
+            "{name}: SYNC answered {line:?}, not the snapshot's length"
+        );
+    }
+}
+
+/// CLIENT LIST's `field` for the client named `name`, None when absent.
+fn client_field(conn: &mut redis::Connection, name: &str, field: &str) -> Option<String> {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(conn)
+        .expect("CLIENT LIST");
+    let line = list
+        .lines()
+        .find(|l| l.contains(&format!(" name={name} ")))?;
+    line.split(' ')
+        .find_map(|kv| kv.strip_prefix(&format!("{field}=")))
+        .map(str::to_owned)
+}
+
+/// A named raw client that sends the start of a request whose one
+/// argument is `announced` bytes long, and `sent` bytes of it.
+fn partial_big_argument(
+    addr: &str,
+    name: &str,
+    announced: usize,
+    sent: usize,
+) -> std::net::TcpStream {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    let setname = format!(
+        "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
+        name.len()
+    );
+    s.write_all(setname.as_bytes()).expect("CLIENT SETNAME");
+    let mut ok = [0u8; 5];
+    s.read_exact(&mut ok).expect("reply to CLIENT SETNAME");
+    assert_eq!(&ok, b"+OK\r\n");
+    let mut bytes = format!("*1\r\n${announced}\r\n").into_bytes();
+    bytes.resize(bytes.len() + sent, b'v');
+    // The server may close the connection part way (client eviction).
+    let _ = s.write_all(&bytes);
+    s
+}
+
+#[test]
+fn a_big_argument_on_its_way_counts_in_qbuf_and_evicts_its_client_as_redis() {
+    let redis = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    for (name, addr, mut admin) in [
+        ("redis-server", redis.addr(), redis.client()),
+        ("sonde", sonde.addr(), sonde.client()),
+    ] {
+        config_set(&mut admin, "maxmemory-clients", "4mb");
+        // Under the limit: qbuf is the argument's data received so far
+        // (the request's header lines are not counted).
+        let _small = partial_big_argument(&addr, "small", 1_000_000, 600_000);
+        wait_for(&format!("{name}: qbuf of the small client"), || {
+            client_field(&mut admin, "small", "qbuf").as_deref() == Some("600000")
+        });
+        // Over it: the client is evicted, and counted.
+        let _big = partial_big_argument(&addr, "big", 8_000_000, 5_000_000);
+        wait_for(&format!("{name}: the big client evicted"), || {
+            client_field(&mut admin, "big", "qbuf").is_none()
+        });
+        assert!(
+            client_field(&mut admin, "small", "qbuf").is_some(),
+            "{name}"
+        );
+        assert_eq!(
+            info_num(&mut admin, "stats", "evicted_clients"),
+            1,
+            "{name}"
+        );
+    }
+}
