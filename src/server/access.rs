@@ -79,11 +79,7 @@ fn decay(stamp: u32, now: u32, decay_time: u32) -> u32 {
     } else {
         65535 - last + now
     };
-    let periods = if decay_time == 0 {
-        0
-    } else {
-        elapsed / decay_time
-    };
+    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(periods)
 }
 

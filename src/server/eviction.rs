@@ -244,7 +244,7 @@ impl Server {
                 .effects
                 .propagate(Propagated::new(db, [command, &key]));
             evicted += 1;
-            if evicted % 16 == 0 {
+            if evicted.is_multiple_of(16) {
                 if lazy && self.memory_state().is_some_and(|(_, over)| !over) {
                     break;
                 }
