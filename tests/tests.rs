@@ -26,6 +26,7 @@ mod serve_acl;
 mod serve_config;
 mod serve_datacmds;
 mod serve_debug;
+mod serve_maxmemory;
 mod serve_metrics;
 mod serve_notify;
 mod serve_parity;

@@ -188,6 +188,32 @@ fn parse_multibulk(
     Ok(Some(pos))
 }
 
+/// When `buf` holds the start of a multibulk request whose first
+/// incomplete argument is a bulk of at least `big` bytes, the offset of
+/// that argument's data and the length the request needs up to its end
+/// (its CRLF included). A
+/// server reads such an argument into a buffer of its size, as Redis does
+/// for arguments of 32 KiB and more, instead of growing by doubling. None
+/// for anything else (including malformed input: the parser reports that).
+pub fn incomplete_big_bulk(buf: &[u8], big: usize) -> Option<(usize, usize)> {
+    if buf.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, mut pos) = count_line(buf, 0, "").ok()??;
+    for _ in 0..count? {
+        if buf.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, start) = count_line(buf, pos, "").ok()??;
+        let end = start.checked_add(usize::try_from(len?).ok()?)?;
+        if buf.len() < end + 2 {
+            return (end - start >= big).then_some((start, end + 2));
+        }
+        pos = end + 2;
+    }
+    None
+}
+
 fn parse_inline(buf: &[u8], args: &mut Vec<Arg>) -> Result<Option<usize>, ProtocolError> {
     let Some(lf) = memchr::memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX {
@@ -302,4 +328,25 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod big_bulk_tests {
+    use super::incomplete_big_bulk;
+
+    #[test]
+    fn a_big_incomplete_argument_announces_its_end() {
+        assert_eq!(
+            incomplete_big_bulk(b"*2\r\n$3\r\nSET\r\n$100\r\nab", 64),
+            Some((19, 121))
+        );
+        assert_eq!(
+            incomplete_big_bulk(b"*2\r\n$3\r\nSET\r\n$100\r\nab", 101),
+            None
+        );
+        assert_eq!(incomplete_big_bulk(b"*1\r\n$10", 1), None);
+        assert_eq!(incomplete_big_bulk(b"*1\r\n$3\r\nGET\r\n", 1), None);
+        assert_eq!(incomplete_big_bulk(b"GET k", 1), None);
+        assert_eq!(incomplete_big_bulk(b"*1\r\n$-5\r\n", 1), None);
+    }
 }

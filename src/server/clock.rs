@@ -13,9 +13,19 @@ pub fn lru_clock() -> u32 {
     LRU_CLOCK.load(Ordering::Relaxed)
 }
 
-/// Set the time commands see (ms since the epoch) and the LRU clock.
+/// Minutes since the epoch, modulo 2^16: the LFU counters' decay clock
+/// ([`super::access`]), cached with the LRU clock.
+static LFU_MINUTES: AtomicU32 = AtomicU32::new(0);
+
+pub fn lfu_minutes() -> u32 {
+    LFU_MINUTES.load(Ordering::Relaxed)
+}
+
+/// Set the time commands see (ms since the epoch): the LRU clock and the
+/// LFU minutes.
 pub fn set_clock(now_ms: i64) {
     LRU_CLOCK.store((now_ms / 1000) as u32 & 0x00ff_ffff, Ordering::Relaxed);
+    LFU_MINUTES.store(((now_ms / 60_000) & 0xffff) as u32, Ordering::Relaxed);
 }
 
 /// Microseconds since the Unix epoch (the precision "now" is derived

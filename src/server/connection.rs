@@ -55,6 +55,9 @@ pub struct Client {
     /// Most unparsed bytes held since the cron last looked (Redis's
     /// querybuf_peak): the cron shrinks the buffer toward it.
     pub query_peak: usize,
+    /// The query buffer's size while the loop has it moved out (a command
+    /// of this client running): what memory accounting counts then.
+    pub query_taken: usize,
     pub reply: Reply,
     pub db: usize,
     pub authenticated: bool,
@@ -103,6 +106,8 @@ pub struct Client {
     pub waiting: Option<super::state::replication::Wait>,
     /// The client Lua scripts run commands as (MONITOR shows it as "lua").
     pub script: bool,
+    /// Held by CLIENT PAUSE: its next request waits in the query buffer.
+    pub postponed: bool,
     /// CLIENT TRACKING on: the client's tracking mode.
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
@@ -129,6 +134,7 @@ impl Client {
             query_parsed: 0,
             query_end: 0,
             query_peak: 0,
+            query_taken: 0,
             reply: Reply::default(),
             db: 0,
             authenticated: false,
@@ -157,6 +163,7 @@ impl Client {
             is_master: false,
             waiting: None,
             script: false,
+            postponed: false,
             tracking: None,
         }
     }
@@ -198,6 +205,22 @@ impl Client {
         self.query_end - self.query_pos
     }
 
+    /// While a big argument arrives, the bytes before its data: Redis has
+    /// moved those out of its query buffer (the earlier arguments into
+    /// argv), so qbuf counts only the argument's data.
+    fn big_arg_header(&self) -> usize {
+        if self.query_parsed != 0 {
+            return 0;
+        }
+        crate::resp::request::incomplete_big_bulk(self.unparsed(), super::event_loop::BIG_ARG)
+            .map_or(0, |(start, _)| start)
+    }
+
+    /// The query buffer's size, also while a command of this client runs.
+    pub fn query_size(&self) -> usize {
+        self.query.len().max(self.query_taken)
+    }
+
     /// The unparsed bytes.
     pub fn unparsed(&self) -> &[u8] {
         &self.query[self.query_pos..self.query_end]
@@ -234,6 +257,21 @@ impl Client {
         self.query_end += n;
         self.query_peak = self.query_peak.max(self.query_end - self.query_pos);
         Ok((n, n == space))
+    }
+
+    /// Make room for `need` bytes of request from the start of the unparsed
+    /// input (a big argument on its way: see
+    /// [`crate::resp::request::incomplete_big_bulk`]), plus one read.
+    pub fn reserve_query(&mut self, need: usize) {
+        let want = need.saturating_add(READ_CHUNK);
+        if self.query.len() - self.query_pos >= want {
+            return;
+        }
+        self.query.copy_within(self.query_pos..self.query_end, 0);
+        self.query_end -= self.query_pos;
+        self.query_pos = 0;
+        self.query.resize(want, 0);
+        self.query.shrink_to_fit();
     }
 
     /// From the cron, as Redis's clientsCronResizeQueryBuffer: a buffer
@@ -294,6 +332,46 @@ impl Client {
         Ok(total)
     }
 
+    /// Bytes this client holds (CLIENT LIST tot-mem, INFO mem_clients_*,
+    /// client eviction): the structure, its query and output buffers, the
+    /// commands queued by MULTI, watched keys and subscriptions. Capacities
+    /// are counted, since that is what the allocator holds.
+    pub fn memory(&self) -> usize {
+        const ENTRY: usize = 32;
+        let multi = self.multi_memory();
+        let watched: usize = self.watched.iter().map(|(_, k)| k.capacity() + ENTRY).sum();
+        let subs = self.subs.as_deref().map_or(0, |s| {
+            [&s.channels, &s.patterns, &s.shard_channels]
+                .iter()
+                .flat_map(|list| list.iter())
+                .map(|c| c.capacity() + 2 * ENTRY)
+                .sum()
+        });
+        let replica = self.replica.as_deref().map_or(0, |d| d.pending.capacity());
+        // Redis counts a tracking client's prefixes (a radix tree entry each).
+        let prefixes = self.tracking.as_deref().map_or(0, |t| {
+            t.prefixes.iter().map(|p| p.capacity() + 2 * ENTRY).sum()
+        });
+        std::mem::size_of::<Client>()
+            + self.query.capacity().max(self.query_taken)
+            + self.reply.buf.capacity()
+            + multi
+            + watched
+            + subs
+            + replica
+            + prefixes
+    }
+
+    /// Bytes of the commands MULTI queued (CLIENT LIST multi-mem).
+    pub fn multi_memory(&self) -> usize {
+        self.multi.as_ref().map_or(0, |m| {
+            m.queued
+                .iter()
+                .map(|(_, args)| args.iter().map(|a| a.capacity() + 24).sum::<usize>() + 32)
+                .sum()
+        })
+    }
+
     /// CLIENT LIST/KILL TYPE: "normal", "replica", "master" or "pubsub"
     /// (MONITOR clients count as normal, as in Redis).
     pub fn kind(&self) -> &'static str {
@@ -325,7 +403,7 @@ impl Client {
         if self.multi.is_some() {
             flags.push('x');
         }
-        if self.blocked.is_some() {
+        if self.blocked.is_some() || self.postponed {
             flags.push('b');
         }
         if let Some(t) = self.tracking.as_ref() {
@@ -373,7 +451,7 @@ impl Client {
         let pending = self.reply.pending();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} \
+             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} \
              oll=0 omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             self.id,
             self.addr(),
@@ -388,16 +466,16 @@ impl Client {
             self.subs.as_ref().map_or(0, |s| s.patterns.len()),
             self.subs.as_ref().map_or(0, |s| s.shard_channels.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
-            self.query_len() + self.query_parsed,
+            self.query_len() + self.query_parsed - self.big_arg_header(),
             // Bytes already consumed are free space (Redis trims them off
             // its buffer after each command).
-            self.query
-                .len()
+            self.query_size()
                 .saturating_sub(self.query_len() + self.query_parsed),
+            self.multi_memory(),
             self.query.len(),
             pending,
             pending,
-            self.query.len() + self.reply.buf.capacity() + std::mem::size_of::<Client>(),
+            self.memory(),
             events,
             self.last_command,
             String::from_utf8_lossy(&self.user_name),

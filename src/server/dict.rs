@@ -373,7 +373,10 @@ impl<V> Dict<V> {
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
         } else if self.tables[0].used >= size {
-            self.start_resize((self.tables[0].used + 1).next_power_of_two());
+            let target = (self.tables[0].used + 1).next_power_of_two();
+            if expand_allowed(target, self.tables[0].used, size) {
+                self.start_resize(target);
+            }
         }
     }
 
@@ -515,6 +518,52 @@ impl<V> Dict<V> {
         })
     }
 
+    /// Visit up to `count` keys found from a random bucket onwards (Redis's
+    /// dictGetSomeKeys: cheap, not uniform; what eviction samples). Runs of
+    /// empty buckets jump to another random place. Returns the number
+    /// visited.
+    pub fn sample(&self, rng: &mut Rng, count: usize, mut visit: impl FnMut(&[u8], &V)) -> usize {
+        let count = count.min(self.len());
+        if count == 0 {
+            return 0;
+        }
+        let mut got = 0;
+        let mut index = rng.next_u64() as usize;
+        let mut empty_run = 0;
+        for _ in 0..count * 10 {
+            for (which, table) in self.tables.iter().enumerate() {
+                if table.buckets.is_empty() {
+                    continue;
+                }
+                let at = index & table.mask();
+                // Buckets of the old table below the rehash index are empty.
+                if which == 0 && self.rehash_index.is_some_and(|done| at < done) {
+                    continue;
+                }
+                let mut link = table.buckets[at].as_deref();
+                if link.is_none() {
+                    empty_run += 1;
+                    if empty_run >= 5 && empty_run > count {
+                        index = rng.next_u64() as usize;
+                        empty_run = 0;
+                    }
+                    continue;
+                }
+                empty_run = 0;
+                while let Some(node) = link {
+                    visit(node.key.as_bytes(), &node.value);
+                    got += 1;
+                    if got == count {
+                        return got;
+                    }
+                    link = node.next.as_deref();
+                }
+            }
+            index = index.wrapping_add(1);
+        }
+        got
+    }
+
     /// A key chosen at random (a random non-empty bucket, then a random node
     /// of its chain), or None when empty.
     pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], &V)> {
@@ -571,6 +620,28 @@ impl<V> Dict<V> {
         }
         self.iter().next()
     }
+}
+
+/// The memory limit tables respect when they grow (maxmemory; 0: none).
+static GROWTH_LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Set the memory limit of table growth (the server's maxmemory).
+pub fn set_growth_limit(bytes: usize) {
+    GROWTH_LIMIT.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether a table of `size` buckets holding `used` keys may grow to
+/// `target` buckets: not when the new bucket array would take used memory
+/// past maxmemory (eviction would then throw keys out to pay for a resize
+/// nobody needs yet), unless the table is over Redis's 1.618 load factor
+/// (dictExpandAllowed).
+fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
+    let limit = GROWTH_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
+    if limit == 0 || used * 1000 > size * 1618 {
+        return true;
+    }
+    let more = target * std::mem::size_of::<usize>();
+    super::memory::allocated() + more <= limit
 }
 
 /// Advance a reverse-binary cursor: set the bits above the mask, then add

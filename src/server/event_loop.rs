@@ -29,6 +29,9 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 /// while its output limit is reached, when that is larger: a configured
 /// limit is meant to be reached and enforced, not pre-empted).
 pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
+/// An argument this long is read into a buffer of its size (Redis's
+/// PROTO_MBULK_BIG_ARG).
+pub const BIG_ARG: usize = 32 * 1024;
 /// Tokens from here up are listeners.
 const LISTENER_BASE: usize = usize::MAX - 64;
 /// The `unixsocket` listener (below the replication link's token).
@@ -209,6 +212,9 @@ impl EventLoop {
     fn run_loop(&mut self) -> Result<Shutdown, ServeError> {
         let mut events = Events::with_capacity(1024);
         loop {
+            if self.server.config.maxmemory_clients != 0 {
+                self.server.evict_clients();
+            }
             self.server.tracking_broadcast();
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
@@ -218,11 +224,18 @@ impl EventLoop {
                 }
                 return Ok(reason);
             }
-            let wake = match self.server.next_block_deadline() {
+            let mut wake = match self.server.next_block_deadline() {
                 Some(at) if at < self.next_cron => at,
                 _ => self.next_cron,
             };
-            let timeout = wake.saturating_duration_since(Instant::now());
+            if let Some(at) = self.server.pause_deadline() {
+                wake = wake.min(at);
+            }
+            let mut timeout = wake.saturating_duration_since(Instant::now());
+            if self.server.eviction.timer {
+                // An eviction round ran out of time: continue it soon.
+                timeout = Duration::ZERO;
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -301,6 +314,13 @@ impl EventLoop {
             {
                 self.server.expire_blocked(now);
             }
+            if !self.server.pause_check_deadline()
+                && std::mem::take(&mut self.server.pause.master_held)
+            {
+                // The master's stream read during the pause applies now.
+                upstream::on_event(&mut self.server);
+            }
+            self.server.eviction_timer();
             self.resume_unblocked();
             if let Some(plain) = self.server.new_listeners.take() {
                 self.replace_listeners(plain);
@@ -539,16 +559,19 @@ impl EventLoop {
         // The query buffer is moved out while requests borrow from it, so
         // commands can have the client mutably.
         let query = std::mem::take(&mut client.query);
+        client.query_taken = query.capacity();
         let mut parsed = std::mem::take(&mut self.parsed_args);
         let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         let mut owned: Vec<Vec<u8>>;
         let batch_start = client.query_pos;
+        let mut big_arg = None;
         while client.query_pos < client.query_end
             && !client.read_paused
             && !client.paused_request
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
+            && !client.postponed
             && self.server.shutdown.is_none()
         {
             if client.reply.pending() > self.high_water() {
@@ -558,7 +581,10 @@ impl EventLoop {
             let buf = &query[client.query_pos..client.query_end];
             let authenticated = !self.server.auth_required(client);
             match parse_request_into(buf, &limits, authenticated, &mut parsed) {
-                Ok(None) => break,
+                Ok(None) => {
+                    big_arg = crate::resp::request::incomplete_big_bulk(buf, BIG_ARG);
+                    break;
+                }
                 Ok(Some(consumed)) => {
                     client.query_pos += consumed;
                     client.query_parsed = client.query_pos - batch_start;
@@ -584,9 +610,9 @@ impl EventLoop {
                         let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
                         self.server.call_request(client, &args, request);
                     }
-                    if client.paused_request {
-                        // Held by a failover's write pause: parsed again
-                        // when it ends.
+                    if client.paused_request || client.postponed {
+                        // Held by a failover's write pause or by CLIENT
+                        // PAUSE: parsed again when it ends.
                         client.query_pos -= consumed;
                         client.query_parsed = client.query_pos - batch_start;
                         break;
@@ -614,7 +640,17 @@ impl EventLoop {
         }
         client.query_parsed = 0;
         client.query = query;
+        client.query_taken = 0;
+        // A request of many arguments leaves no large vector behind (Redis
+        // frees argv after each command).
+        if parsed.capacity() > 1024 {
+            parsed.clear();
+            parsed.shrink_to(1024);
+        }
         self.parsed_args = parsed;
+        if let Some((_, need)) = big_arg {
+            client.reserve_query(need);
+        }
     }
 
     /// Pending output above which a client is not read from.
@@ -625,7 +661,11 @@ impl EventLoop {
         } else {
             limit.soft
         };
-        OUTPUT_HIGH_WATER.max(configured.min(usize::MAX as u64) as usize)
+        // Client eviction (maxmemory-clients) is a limit too: a client is
+        // read from until it can reach it.
+        OUTPUT_HIGH_WATER
+            .max(configured.min(usize::MAX as u64) as usize)
+            .max(self.server.client_memory_limit())
     }
 
     fn write_client(&mut self, slot: usize) {
@@ -742,30 +782,8 @@ impl EventLoop {
         }
     }
 
-    fn close(&mut self, mut client: Box<Client>) {
-        if client.monitor {
-            self.server.monitors -= 1;
-        }
-        // A client killed while blocked, watching or subscribed leaves no
-        // trace in the registries.
-        self.server.unblock(&mut client);
-        client.discard_transaction(&mut self.server.transactions.watches);
-        self.server.drop_subscriptions(&mut client);
-        self.server.disable_tracking(&mut client);
-        replication::replica_closed(&mut self.server, &client);
-        if let Some(stream) = client.stream.as_mut() {
-            let _ = self.poll.registry().deregister(stream);
-        }
-        self.server.log.verbose(
-            "Client closed connection",
-            &[
-                ("addr", Field::Str(&client.addr())),
-                ("id", Field::Int(client.id as i64)),
-            ],
-        );
-        let slot = client.slot;
-        drop(client);
-        self.server.clients.release(slot, true);
+    fn close(&mut self, client: Box<Client>) {
+        self.server.free_client(client, Some(self.poll.registry()));
     }
 
     /// Periodic work, at `hz` times per second.

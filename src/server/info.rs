@@ -139,9 +139,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
         }
         "clients" => {
             let others = srv.clients.iter();
-            let (mut max_in, mut max_out) = (me.query.len(), me.reply.pending());
+            let (mut max_in, mut max_out) = (me.query_size(), me.reply.pending());
             for c in others {
-                max_in = max_in.max(c.query.len());
+                max_in = max_in.max(c.query_size());
                 max_out = max_out.max(c.reply.pending());
             }
             field(out, "connected_clients", srv.clients.count);
@@ -176,16 +176,33 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 .sum();
             field(out, "used_memory_overhead", buckets);
             field(out, "used_memory_dataset", used.saturating_sub(buckets));
-            field(out, "maxmemory", 0);
-            field(out, "maxmemory_human", "0B");
-            field(out, "maxmemory_policy", "noeviction");
+            let maxmemory = srv.config.maxmemory as usize;
+            field(out, "maxmemory", maxmemory);
+            field(out, "maxmemory_human", human_bytes(maxmemory));
+            field(out, "maxmemory_policy", srv.config.maxmemory_policy.name());
+            let clients_limit = srv.client_memory_limit();
+            field(out, "maxmemory_clients", clients_limit);
+            field(out, "maxmemory_clients_human", human_bytes(clients_limit));
+            field(
+                out,
+                "mem_not_counted_for_evict",
+                srv.memory_not_counted_for_evict(),
+            );
+            field(out, "mem_clients_slaves", srv.memory_of_replicas());
+            field(
+                out,
+                "mem_clients_normal",
+                srv.memory_of_clients() + me.memory(),
+            );
+            field(out, "mem_aof_buffer", srv.feed.aof.buf.capacity());
             field(
                 out,
                 "mem_fragmentation_ratio",
                 format!("{:.2}", rss as f64 / used.max(1) as f64),
             );
             field(out, "mem_allocator", "mimalloc");
-            field(out, "lazyfree_pending_objects", 0);
+            field(out, "lazyfree_pending_objects", super::lazyfree::pending());
+            field(out, "lazyfreed_objects", super::lazyfree::freed());
         }
         "persistence" => {
             for (name, value) in super::persistence::info_fields(srv) {
@@ -209,7 +226,8 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "sync_partial_ok", repl.sync_partial_ok);
             field(out, "sync_partial_err", repl.sync_partial_err);
             field(out, "expired_keys", fx.expired_keys);
-            field(out, "evicted_keys", 0);
+            field(out, "evicted_keys", srv.eviction.evicted_keys);
+            field(out, "evicted_clients", srv.eviction.evicted_clients);
             field(out, "latest_fork_usec", srv.persistence.latest_fork_usec);
             field(out, "total_forks", srv.persistence.total_forks);
             field(out, "keyspace_hits", fx.keyspace_hits);

@@ -11,16 +11,18 @@
 //! that deletion as a `DEL` to propagate (so a replica or an AOF never has to
 //! guess when a key expired).
 
-use super::clock::{lru_clock, set_clock, unix_ms};
+use super::clock::{set_clock, unix_ms};
 use super::dict::{Dict, Rng};
 use super::propagate::{Effects, Propagated};
 use super::types::{Str, Value};
+use super::{access, lazyfree};
 
 /// A value with the metadata Redis keeps per object.
 #[derive(Clone, Debug)]
 pub struct Object {
     pub value: Value,
-    /// Seconds clock at the last access (OBJECT IDLETIME).
+    /// The access stamp: the LRU clock at the last access, or under an
+    /// LFU policy minutes and a logarithmic counter ([`access`]).
     pub lru: u32,
 }
 
@@ -28,7 +30,7 @@ impl Object {
     pub fn new(value: Value) -> Object {
         Object {
             value,
-            lru: lru_clock(),
+            lru: access::fresh(),
         }
     }
 
@@ -36,8 +38,9 @@ impl Object {
         Object::new(Value::String(Str::from_bytes(bytes)))
     }
 
+    #[inline]
     fn touch(&mut self) {
-        self.lru = lru_clock();
+        self.lru = access::touched(self.lru);
     }
 }
 
@@ -134,6 +137,18 @@ impl Db {
         !self.expires.is_empty() && self.expires.remove(key).is_some()
     }
 
+    /// Empty the database, its keys and values dropped on the lazy-free
+    /// thread (FLUSHDB/FLUSHALL ASYNC).
+    pub fn clear_lazily(&mut self) {
+        let keys = self.dict.len() as u64;
+        if keys > 0 {
+            let dict = std::mem::take(&mut self.dict);
+            let expires = std::mem::take(&mut self.expires);
+            lazyfree::free((dict, expires), keys);
+        }
+        self.clear();
+    }
+
     pub fn clear(&mut self) {
         self.dict.clear();
         self.expires.clear();
@@ -179,6 +194,13 @@ pub struct Keyspace {
     /// Replaying an append-only file: nothing expires (a later command in
     /// the file may still use a key whose time has passed since).
     pub loading: bool,
+    /// Clients are paused (CLIENT PAUSE): the dataset stays static, so an
+    /// expired key reads as missing but is not deleted, and the active
+    /// cycle does not run.
+    pub paused: bool,
+    /// Expired keys' values are freed on the lazy-free thread when big
+    /// (`lazyfree-lazy-expire`).
+    pub lazy_expire: bool,
 }
 
 /// Time budget and sampling of the active expiry cycle (Redis's slow
@@ -205,6 +227,8 @@ impl Keyspace {
             missed: None,
             now: unix_ms(),
             loading: false,
+            paused: false,
+            lazy_expire: false,
         }
     }
 
@@ -232,7 +256,14 @@ impl Keyspace {
         if self.is_replica {
             return !self.applying_master;
         }
-        d.remove(key);
+        if self.paused {
+            return true;
+        }
+        if let Some(obj) = d.remove(key)
+            && self.lazy_expire
+        {
+            lazyfree::free_value(obj.value);
+        }
         self.expired.push((db, key.to_vec()));
         self.effects.expired_keys += 1;
         self.effects
@@ -324,6 +355,19 @@ impl Keyspace {
         self.dbs[db].remove(key).is_some()
     }
 
+    /// Remove a key, its value freed on the lazy-free thread when big
+    /// (UNLINK, `lazyfree-lazy-user-del`).
+    pub fn delete_lazily(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        match self.dbs[db].remove(key) {
+            Some(obj) => {
+                lazyfree::free_value(obj.value);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Bytes a key's value occupies approximately (MEMORY USAGE).
     pub fn usage(&self, db: usize, key: &[u8]) -> Option<usize> {
         let obj = self.dbs[db].dict.get(key)?;
@@ -373,7 +417,7 @@ impl Keyspace {
     /// One run of the active expiry cycle over every database, within
     /// `budget_us` microseconds (derived from hz by the caller).
     pub fn active_expire_cycle(&mut self, hz: u32) -> usize {
-        if !self.active_expire {
+        if !self.active_expire || self.paused {
             return 0;
         }
         let started = std::time::Instant::now();

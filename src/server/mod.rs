@@ -76,6 +76,7 @@
 //!   (the link to a master, driven by the shared sans-IO replication
 //!   client), both fed by or feeding [`propagate::Feed`].
 
+pub mod access;
 pub mod acl;
 pub mod blocking;
 pub mod clock;
@@ -86,10 +87,12 @@ pub mod connection;
 pub mod crash;
 pub mod dict;
 pub mod event_loop;
+pub mod eviction;
 pub mod geohash;
 pub mod histogram;
 pub mod info;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod loading;
 pub mod lolwut;
 pub mod memory;
@@ -99,6 +102,7 @@ pub mod notify_systemd;
 pub mod numeric;
 pub mod oom;
 pub mod output;
+pub mod pause;
 pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
@@ -158,10 +162,11 @@ impl Stats {
         if secs <= 0.0 {
             return (0, 0.0, 0.0);
         }
+        // CONFIG RESETSTAT zeroes the counters under older samples.
         (
-            ((last.1 - first.1) as f64 / secs) as u64,
-            (last.2 - first.2) as f64 / secs / 1024.0,
-            (last.3 - first.3) as f64 / secs / 1024.0,
+            (last.1.saturating_sub(first.1) as f64 / secs) as u64,
+            last.2.saturating_sub(first.2) as f64 / secs / 1024.0,
+            last.3.saturating_sub(first.3) as f64 / secs / 1024.0,
         )
     }
 }
@@ -302,6 +307,10 @@ pub struct Server {
     pub acl_commands: Vec<acl::CommandInfo>,
     /// Lua scripts and function libraries.
     pub scripting: scripting::Scripting,
+    /// maxmemory: the eviction pool, statistics, the continuation timer.
+    pub eviction: eviction::Eviction,
+    /// CLIENT PAUSE: the pause in effect and the clients it holds.
+    pub pause: pause::Pause,
     /// Client-side caching: the tracking and prefix tables.
     pub tracking: tracking::Tracking,
 }
@@ -355,10 +364,14 @@ impl Server {
             acl: Default::default(),
             acl_commands: Vec::new(),
             scripting: Default::default(),
+            eviction: Default::default(),
+            pause: Default::default(),
             tracking: Default::default(),
         };
         server.configure_notifications();
         server.acl_init();
+        server.access_changed();
+        dict::set_growth_limit(server.config.maxmemory as usize);
         server
     }
 
@@ -445,6 +458,15 @@ impl Server {
         if let Some(rejection) = self.check(client, index, args) {
             self.reject(client, Some(index), &rejection);
             self.end_reply(client, reply_start);
+            return;
+        }
+        // Paused (CLIENT PAUSE): the request stays in the query buffer
+        // until the pause ends.
+        if self.pause.mode != pause::Mode::Off
+            && !client.is_master
+            && self.pause_holds(client, index)
+        {
+            self.hold(client);
             return;
         }
         self.tracking_before_command(client);
@@ -655,7 +677,25 @@ impl Server {
         if let Some(denied) = self.acl_check(client, index, args) {
             return Some(denied);
         }
-        let entry = &self.commands.entries[index];
+        // Clients over maxmemory-clients go first, then keys (the client
+        // running this command is looked at when it is back in the table).
+        if self.config.maxmemory_clients != 0 {
+            self.evict_clients();
+        }
+        // The master's stream is applied whatever the memory (its DELs
+        // keep a replica in step).
+        if self.config.maxmemory > 0 && !client.is_master {
+            let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
+            let name = self.commands.entries[index].full_name.as_str();
+            let queued = client.multi.as_ref().map_or(0, |m| m.flags);
+            let deny = spec.has(flags::DENYOOM)
+                || (name == "exec" && queued & flags::DENYOOM != 0)
+                || (client.multi.is_some()
+                    && !matches!(name, "exec" | "discard" | "quit" | "reset"));
+            if out_of_memory && deny {
+                return Some(eviction::OOM_ERROR.to_owned());
+            }
+        }
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
         if spec.has(flags::WRITE)
@@ -669,7 +709,7 @@ impl Server {
             return Some(format!(
                 "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
                  RESET are allowed in this context",
-                entry.full_name
+                self.commands.entries[index].full_name
             ));
         }
         if let Some(up) = &self.replication.upstream
@@ -869,6 +909,36 @@ impl Server {
             c.close_asap = true;
         }
         self.pending_writes.queue_slot(slot);
+    }
+
+    /// Close a client taken out of the table now: its registrations
+    /// (blocking, watches, subscriptions, replica link) go, its socket is
+    /// deregistered and its slot freed.
+    pub fn free_client(&mut self, mut client: Box<Client>, registry: Option<&mio::Registry>) {
+        if client.monitor {
+            self.monitors -= 1;
+        }
+        // A client killed while blocked, watching or subscribed leaves no
+        // trace in the registries.
+        self.unblock(&mut client);
+        self.release_held(&mut client);
+        client.discard_transaction(&mut self.transactions.watches);
+        self.drop_subscriptions(&mut client);
+        self.disable_tracking(&mut client);
+        replication::replica_closed(self, &client);
+        if let (Some(stream), Some(registry)) = (client.stream.as_mut(), registry) {
+            let _ = registry.deregister(stream);
+        }
+        self.log.verbose(
+            "Client closed connection",
+            &[
+                ("addr", crate::output::log::Field::Str(&client.addr())),
+                ("id", crate::output::log::Field::Int(client.id as i64)),
+            ],
+        );
+        let slot = client.slot;
+        drop(client);
+        self.clients.release(slot, true);
     }
 
     /// Uptime.

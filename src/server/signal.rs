@@ -120,6 +120,7 @@ pub mod event {
     pub const COPY_TO: Event = Event::filling(Class::Generic, "copy_to");
     pub const RESTORE: Event = Event::filling(Class::Generic, "restore");
     pub const EXPIRED: Event = Event::new(Class::Expired, "expired");
+    pub const EVICTED: Event = Event::new(Class::Evicted, "evicted");
     pub const NEW: Event = Event::new(Class::New, "new");
     pub const KEYMISS: Event = Event::new(Class::KeyMiss, "keymiss");
 

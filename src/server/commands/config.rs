@@ -151,6 +151,9 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
             })?;
         }
         Apply::RequirePass => srv.acl_update_requirepass(),
+        Apply::Maxmemory => srv.maxmemory_changed(),
+        Apply::Access => srv.access_changed(),
+        Apply::ClientEviction => srv.evict_clients(),
         Apply::Listeners => {
             // Bind first: a failure leaves the old listeners in place.
             // (Listeners bound for an earlier name of the same CONFIG SET
@@ -223,6 +226,9 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.replication.sync_full = 0;
     srv.replication.sync_partial_ok = 0;
     srv.replication.sync_partial_err = 0;
+    srv.eviction.evicted_keys = 0;
+    srv.eviction.evicted_clients = 0;
+    super::super::lazyfree::reset_stats();
     client.reply.ok();
 }
 

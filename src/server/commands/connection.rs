@@ -155,6 +155,24 @@ const CLIENT: &[Spec] = &[
         client_no_evict,
     ),
     Spec::new(
+        "pause",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "3.0.0",
+        "Stop processing commands from clients for some time",
+        client_pause,
+    ),
+    Spec::new(
+        "unpause",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "6.2.0",
+        "Resume processing of clients that were paused",
+        client_unpause,
+    ),
+    Spec::new(
         "reply",
         3,
         NOSCRIPT | LOADING | STALE,
@@ -606,6 +624,41 @@ fn client_no_evict(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
 }
 
+/// CLIENT PAUSE timeout [WRITE|ALL] (see [`crate::server::pause`]).
+fn client_pause(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    use super::super::pause::Mode;
+    if args.len() > 4 {
+        client.reply.syntax_error();
+        return;
+    }
+    let mode = match args.get(3) {
+        None => Mode::All,
+        Some(m) if is(m, "write") => Mode::Write,
+        Some(m) if is(m, "all") => Mode::All,
+        Some(_) => {
+            client.reply.error("CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    };
+    let Some(ms) = string2ll(args[2]) else {
+        client
+            .reply
+            .error("timeout is not an integer or out of range");
+        return;
+    };
+    if ms < 0 {
+        client.reply.error("timeout is negative");
+        return;
+    }
+    srv.pause_clients(mode, std::time::Duration::from_millis(ms as u64));
+    client.reply.ok();
+}
+
+fn client_unpause(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    srv.unpause_clients();
+    client.reply.ok();
+}
+
 fn client_reply(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if is(args[2], "on") {
         client.reply_mode = ReplyMode::On;
@@ -658,6 +711,8 @@ fn client_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "      Return clients of specified type.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
@@ -667,6 +722,8 @@ fn client_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "    Control server assisted client side caching.",
             "TRACKINGINFO",
             "    Report tracking status for the current connection.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
         ],
     );
 }

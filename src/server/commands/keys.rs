@@ -17,7 +17,7 @@ const G: &str = "generic";
 
 pub const COMMANDS: &[Spec] = &[
     Spec::new("del", -2, WRITE, G, "1.0.0", "Delete a key", del).keys(1, -1, 1),
-    Spec::new("unlink", -2, WRITE | FAST, G, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", del).keys(1, -1, 1),
+    Spec::new("unlink", -2, WRITE | FAST, G, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", unlink).keys(1, -1, 1),
     Spec::new("exists", -2, READONLY | FAST, G, "1.0.0", "Determine if a key exists", exists).keys(1, -1, 1),
     Spec::new("type", 2, READONLY | FAST, G, "1.0.0", "Determine the type stored at key", type_).keys(1, 1, 1),
     Spec::new("touch", -2, READONLY | FAST, G, "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", touch).keys(1, -1, 1),
@@ -99,9 +99,23 @@ const OBJECT: &[Spec] = &[
 ];
 
 fn del(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    delete(srv, client, args, srv.config.lazyfree.user_del);
+}
+
+/// UNLINK: DEL with big values freed on the lazy-free thread.
+fn unlink(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    delete(srv, client, args, true);
+}
+
+fn delete(srv: &mut Server, client: &mut Client, args: &[&[u8]], lazy: bool) {
     let mut deleted = 0;
     for key in &args[1..] {
-        if srv.ks.delete(client.db, key) {
+        let gone = if lazy {
+            srv.ks.delete_lazily(client.db, key)
+        } else {
+            srv.ks.delete(client.db, key)
+        };
+        if gone {
             deleted += 1;
             srv.key_changed(client.db, key, event::DEL, 1);
         }
@@ -555,37 +569,47 @@ fn dbsize(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     client.reply.int(srv.ks.dbs[client.db].len() as i64);
 }
 
-/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC.
-fn flush_mode_ok(client: &mut Client, args: &[&[u8]]) -> bool {
+/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC: Some(lazily) when
+/// valid (without one, `lazyfree-lazy-user-flush` decides).
+fn flush_mode(srv: &Server, client: &mut Client, args: &[&[u8]]) -> Option<bool> {
     match args.len() {
-        1 => true,
-        2 if is(args[1], "sync") || is(args[1], "async") => true,
+        1 => Some(srv.config.lazyfree.user_flush),
+        2 if is(args[1], "sync") => Some(false),
+        2 if is(args[1], "async") => Some(true),
         _ => {
             client.reply.syntax_error();
-            false
+            None
         }
     }
 }
 
 fn flushdb(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if !flush_mode_ok(client, args) {
+    let Some(lazily) = flush_mode(srv, client, args) else {
         return;
-    }
+    };
     let changes = srv.ks.dbs[client.db].len() as u64 + 1;
     srv.db_flushing(client.db, changes);
-    srv.ks.dbs[client.db].clear();
+    if lazily {
+        srv.ks.dbs[client.db].clear_lazily();
+    } else {
+        srv.ks.dbs[client.db].clear();
+    }
     srv.dbs_flushed();
     client.reply.ok();
 }
 
 fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if !flush_mode_ok(client, args) {
+    let Some(lazily) = flush_mode(srv, client, args) else {
         return;
-    }
+    };
     for index in 0..srv.ks.dbs.len() {
         let changes = srv.ks.dbs[index].len() as u64;
         srv.db_flushing(index, changes);
-        srv.ks.dbs[index].clear();
+        if lazily {
+            srv.ks.dbs[index].clear_lazily();
+        } else {
+            srv.ks.dbs[index].clear();
+        }
     }
     srv.dbs_flushed();
     super::super::persistence::after_flushall(srv);
@@ -610,31 +634,36 @@ fn object_encoding(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_freq(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    if !srv.ks.dbs[db].dict.contains_key(args[2]) {
+    let Some(obj) = srv.ks.dbs[db].dict.get(args[2]) else {
         client.reply.null();
         return;
+    };
+    if !srv.config.maxmemory_policy.is_lfu() {
+        client.reply.error(
+            "An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust.",
+        );
+        return;
     }
-    client.reply.error(
-        "An LFU maxmemory policy is not selected, access frequency not tracked. Please note \
-         that when switching between policies at runtime LRU and LFU data will take some time \
-         to adjust.",
-    );
+    client
+        .reply
+        .int(i64::from(super::super::access::decayed_counter(obj.lru)));
 }
 
 fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
-    let now = super::super::clock::lru_clock();
     match srv.ks.dbs[db].dict.get(args[2]) {
-        Some(obj) => {
-            // The 24-bit clock wraps; Redis measures across the wrap.
-            let idle = if now >= obj.lru {
-                now - obj.lru
-            } else {
-                now + (0x00ff_ffff - obj.lru)
-            };
-            client.reply.int(i64::from(idle));
-        }
+        Some(_) if srv.config.maxmemory_policy.is_lfu() => client.reply.error(
+            "An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time \
+             to adjust.",
+        ),
+        // The 24-bit clock wraps; Redis measures across the wrap.
+        Some(obj) => client
+            .reply
+            .int(super::super::access::idle_seconds(obj.lru) as i64),
         None => client.reply.null(),
     }
 }
@@ -642,9 +671,12 @@ fn object_idletime(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn object_refcount(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let db = client.db;
     srv.ks.expire_if_needed(db, args[2]);
+    // Redis shares the integers 0..9999 (refcount INT_MAX), except under
+    // an LRU or LFU maxmemory policy, where each key needs its own stamp.
+    let policy = srv.config.maxmemory_policy;
+    let shared = srv.config.maxmemory == 0 || !(policy.is_lru() || policy.is_lfu());
     match srv.ks.dbs[db].dict.get(args[2]).map(|o| &o.value) {
-        // Redis shares the integers 0..9999 (refcount INT_MAX).
-        Some(Value::String(Str::Int(n))) if (0..10_000).contains(n) => {
+        Some(Value::String(Str::Int(n))) if shared && (0..10_000).contains(n) => {
             client.reply.int(i64::from(i32::MAX))
         }
         Some(_) => client.reply.int(1),
@@ -813,7 +845,11 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             srv.ks.effects.rewrite(Propagated::new(db, argv));
         }
     }
-    if let (Some(idle), Some(obj)) = (idle, srv.ks.dbs[db].dict.get_mut(key)) {
+    let lfu = srv.config.maxmemory_policy.is_lfu();
+    if let (Some(freq), Some(obj), true) = (freq, srv.ks.dbs[db].dict.get_mut(key), lfu) {
+        obj.lru = (super::super::clock::lfu_minutes() << 8) | freq.clamp(0, 255) as u32;
+    }
+    if let (Some(idle), Some(obj), false) = (idle, srv.ks.dbs[db].dict.get_mut(key), lfu) {
         let now = super::super::clock::lru_clock();
         let idle = idle.min(i64::from(0x00ff_ffff)) as u32;
         obj.lru = if now >= idle {
@@ -822,7 +858,6 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             0x00ff_ffff - (idle - now)
         };
     }
-    let _ = freq;
     srv.key_changed(db, key, event::RESTORE, 1);
     client.reply.ok();
 }

@@ -342,6 +342,15 @@ const DEBUG: &[Spec] = &[
         super::persistence::debug_loadaof,
     ),
     Spec::new(
+        "replybuffer",
+        4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "7.0.0",
+        "Tune the reply buffer's resizing (PEAK-RESET-TIME, RESIZING)",
+        debug_replybuffer,
+    ),
+    Spec::new(
         "help",
         2,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -781,6 +790,35 @@ fn debug_sleep(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
     }
     client.reply.ok();
+}
+
+/// DEBUG REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>:
+/// checked and accepted. sonde's reply buffer is not resized by the cron
+/// (it is given back when drained), so there is nothing to switch.
+fn debug_replybuffer(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let what = args[2].to_ascii_lowercase();
+    let valid = match what.as_slice() {
+        b"peak-reset-time" => {
+            args[3].eq_ignore_ascii_case(b"never")
+                || args[3].eq_ignore_ascii_case(b"reset")
+                || string2ll(args[3]).is_some()
+        }
+        b"resizing" => true,
+        _ => {
+            client.reply.error(&format!(
+                "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(args[1])
+            ));
+            return;
+        }
+    };
+    if valid {
+        client.reply.ok();
+    } else {
+        client
+            .reply
+            .error("value is not an integer or out of range");
+    }
 }
 
 fn debug_set_active_expire(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

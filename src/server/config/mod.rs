@@ -88,6 +88,75 @@ impl LogLevel {
     }
 }
 
+/// `maxmemory-policy`: which keys go when used memory is over `maxmemory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Policy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    #[default]
+    NoEviction,
+}
+
+impl Policy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::VolatileLru => "volatile-lru",
+            Policy::VolatileLfu => "volatile-lfu",
+            Policy::VolatileRandom => "volatile-random",
+            Policy::VolatileTtl => "volatile-ttl",
+            Policy::AllkeysLru => "allkeys-lru",
+            Policy::AllkeysLfu => "allkeys-lfu",
+            Policy::AllkeysRandom => "allkeys-random",
+            Policy::NoEviction => "noeviction",
+        }
+    }
+
+    fn from_name(name: &str) -> Policy {
+        match name {
+            "volatile-lru" => Policy::VolatileLru,
+            "volatile-lfu" => Policy::VolatileLfu,
+            "volatile-random" => Policy::VolatileRandom,
+            "volatile-ttl" => Policy::VolatileTtl,
+            "allkeys-lru" => Policy::AllkeysLru,
+            "allkeys-lfu" => Policy::AllkeysLfu,
+            "allkeys-random" => Policy::AllkeysRandom,
+            _ => Policy::NoEviction,
+        }
+    }
+
+    /// Evicts among every key (not only those with a time to live).
+    pub fn all_keys(self) -> bool {
+        matches!(
+            self,
+            Policy::AllkeysLru | Policy::AllkeysLfu | Policy::AllkeysRandom
+        )
+    }
+
+    pub fn is_lru(self) -> bool {
+        matches!(self, Policy::VolatileLru | Policy::AllkeysLru)
+    }
+
+    pub fn is_lfu(self) -> bool {
+        matches!(self, Policy::VolatileLfu | Policy::AllkeysLfu)
+    }
+}
+
+/// The `lazyfree-lazy-*` switches: which deletions hand big values to the
+/// background free thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Lazyfree {
+    pub eviction: bool,
+    pub expire: bool,
+    pub server_del: bool,
+    pub user_del: bool,
+    pub user_flush: bool,
+}
+
 /// client-output-buffer-limit for one class: a hard limit, and a soft limit
 /// that may be exceeded for at most `soft_seconds`. 0 disables a limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -255,6 +324,19 @@ pub struct Config {
     pub propagation_error_behavior: String,
     pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
+    /// Bytes of used memory (see [`super::eviction`]) past which keys are
+    /// evicted or writes refused; 0: no limit.
+    pub maxmemory: u64,
+    pub maxmemory_policy: Policy,
+    pub maxmemory_samples: usize,
+    pub maxmemory_eviction_tenacity: u32,
+    /// Memory all clients may use together before the biggest are closed:
+    /// bytes, a percentage of maxmemory when negative, 0: no limit.
+    pub maxmemory_clients: i64,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
+    pub replica_ignore_maxmemory: bool,
+    pub lazyfree: Lazyfree,
     /// tls-port, the certificate files, tls-auth-clients, tls-replication
     /// (src/server/tls.rs reads them at start).
     pub tls: super::tls::TlsSettings,
@@ -390,6 +472,15 @@ impl Config {
             propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
+            maxmemory: 0,
+            maxmemory_policy: Policy::default(),
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            maxmemory_clients: 0,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            replica_ignore_maxmemory: true,
+            lazyfree: Lazyfree::default(),
             tls: super::tls::TlsSettings::default(),
             kept: BTreeMap::new(),
             lenient: std::env::var("SONDE_UNSUPPORTED_CONFIG").is_ok_and(|v| v == "warn"),
@@ -1211,11 +1302,11 @@ mod tests {
             err.to_string().ends_with("did you mean 'maxmemory'?)"),
             "{err}"
         );
-        let err = Config::load(None, &strings(&["--maxmemory", "1gb"])).unwrap_err();
+        let err = Config::load(None, &strings(&["--io-threads", "2"])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "option --maxmemory: 'maxmemory \"1gb\"': sonde does not support yet a value \
-             other than the default (0) for 'maxmemory'"
+            "option --io-threads: 'io-threads \"2\"': sonde does not support yet a value \
+             other than the default (1) for 'io-threads'"
         );
         let err = Config::load(None, &strings(&["--port", "1", "2"])).unwrap_err();
         assert!(

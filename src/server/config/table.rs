@@ -16,7 +16,7 @@
 //!   accepted and anything else is an error naming the directive.
 
 use super::lines::{Rewrite, Source};
-use super::{Allow, Config, Fsync, LogLevel, special};
+use super::{Allow, Config, Fsync, LogLevel, Policy, special};
 
 /// CONFIG SET refuses it: only a config file or option sets it.
 pub const IMMUTABLE: u8 = 1;
@@ -107,6 +107,13 @@ pub enum Apply {
     AofAutoGc,
     /// requirepass: the default user's password.
     RequirePass,
+    /// maxmemory: evict now when over the new limit.
+    Maxmemory,
+    /// maxmemory-policy, lfu-log-factor, lfu-decay-time: how key accesses
+    /// are stamped (LRU clock or LFU counter).
+    Access,
+    /// maxmemory-clients: evict clients now when over the new limit.
+    ClientEviction,
 }
 
 /// One parameter.
@@ -553,7 +560,13 @@ pub static PARAMS: &[Param] = &[
     )
     .alias("slave-announce-port"),
     p("replica-lazy-flush", M, Kind::Bool(false), Kept).alias("slave-lazy-flush"),
-    p("replica-ignore-maxmemory", M, Kind::Bool(true), Kept).alias("slave-ignore-maxmemory"),
+    p(
+        "replica-ignore-maxmemory",
+        M,
+        Kind::Bool(true),
+        b!(replica_ignore_maxmemory),
+    )
+    .alias("slave-ignore-maxmemory"),
     p(
         "replica-ignore-disk-write-errors",
         M,
@@ -633,7 +646,7 @@ pub static PARAMS: &[Param] = &[
         int(10_000, 1, u32::MAX as i64),
         i!(maxclients),
     ),
-    p("maxmemory", M, mem(0, 0, I64), Later),
+    p("maxmemory", M, mem(0, 0, I64), i!(maxmemory)).apply(Apply::Maxmemory),
     p(
         "maxmemory-policy",
         M,
@@ -650,10 +663,24 @@ pub static PARAMS: &[Param] = &[
             ],
             "noeviction",
         ),
-        Kept,
+        Access::Text(
+            |c| c.maxmemory_policy.name().to_owned(),
+            |c, v| c.maxmemory_policy = Policy::from_name(v),
+        ),
+    )
+    .apply(Apply::Access),
+    p(
+        "maxmemory-samples",
+        M,
+        int(5, 1, I32),
+        i!(maxmemory_samples),
     ),
-    p("maxmemory-samples", M, int(5, 1, I32), Kept),
-    p("maxmemory-eviction-tenacity", M, int(10, 0, 100), Kept),
+    p(
+        "maxmemory-eviction-tenacity",
+        M,
+        int(10, 0, 100),
+        i!(maxmemory_eviction_tenacity),
+    ),
     p(
         "maxmemory-clients",
         M,
@@ -663,10 +690,11 @@ pub static PARAMS: &[Param] = &[
             max: I64,
             unit: Unit::MemoryPercent,
         },
-        Later,
-    ),
-    p("lfu-log-factor", M, int(10, 0, I32), Kept),
-    p("lfu-decay-time", M, int(1, 0, I32), Kept),
+        i!(maxmemory_clients),
+    )
+    .apply(Apply::ClientEviction),
+    p("lfu-log-factor", M, int(10, 0, I32), i!(lfu_log_factor)).apply(Apply::Access),
+    p("lfu-decay-time", M, int(1, 0, I32), i!(lfu_decay_time)).apply(Apply::Access),
     p("active-expire-effort", M, int(1, 1, 10), Kept),
     p(
         "proto-max-bulk-len",
@@ -691,12 +719,39 @@ pub static PARAMS: &[Param] = &[
         Kept,
     ),
     p("tracking-table-max-keys", M, int(1_000_000, 0, I64), Kept),
-    // Lazy freeing: sonde frees synchronously; these only tune latency.
-    p("lazyfree-lazy-eviction", M, Kind::Bool(false), Kept),
-    p("lazyfree-lazy-expire", M, Kind::Bool(false), Kept),
-    p("lazyfree-lazy-server-del", M, Kind::Bool(false), Kept),
-    p("lazyfree-lazy-user-del", M, Kind::Bool(false), Kept),
-    p("lazyfree-lazy-user-flush", M, Kind::Bool(false), Kept),
+    // Lazy freeing (src/server/lazyfree.rs): big values dropped on a
+    // background thread.
+    p(
+        "lazyfree-lazy-eviction",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.eviction),
+    ),
+    p(
+        "lazyfree-lazy-expire",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.expire),
+    )
+    .apply(Apply::Access),
+    p(
+        "lazyfree-lazy-server-del",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.server_del),
+    ),
+    p(
+        "lazyfree-lazy-user-del",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.user_del),
+    ),
+    p(
+        "lazyfree-lazy-user-flush",
+        M,
+        Kind::Bool(false),
+        b!(lazyfree.user_flush),
+    ),
     // Kernel and threads.
     p(
         "oom-score-adj",

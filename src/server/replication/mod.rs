@@ -198,6 +198,7 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         return;
     }
     let down = client.replica.get_or_insert_with(Box::default);
+    down.old_sync = sync;
     let repl = &mut srv.replication;
     let same = replid.eq_ignore_ascii_case(repl.replid.as_bytes())
         || (replid.eq_ignore_ascii_case(repl.replid2.as_bytes())
@@ -237,7 +238,6 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
         repl.sync_partial_err += 1;
     }
     repl.sync_full += 1;
-    down.old_sync = sync;
     if repl.backlog.is_none() {
         repl.new_history();
         let size = srv.config.repl_backlog_size as usize;
@@ -492,7 +492,7 @@ fn start_full_sync(srv: &mut Server) {
                     .get_mut(slot)
                     .filter(|c| c.stream.as_ref().is_some_and(|s| !s.is_tls()))
                     .and_then(|c| c.replica.as_deref())
-                    .is_some_and(|d| d.capa_eof)
+                    .is_some_and(|d| d.capa_eof && !d.old_sync)
             })
             .collect()
     } else {

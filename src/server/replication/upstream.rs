@@ -526,7 +526,16 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
                 Err(e) => return Err(e.to_string()),
             }
         }
-        let event = machine.poll_event(now).map_err(|e| e.to_string())?;
+        // Paused (CLIENT PAUSE): the master's stream is read but not
+        // applied until the pause ends (slave_read_repl_offset grows,
+        // slave_repl_offset does not).
+        let held = up.state == LinkState::Connected && srv.pause_check_deadline();
+        let event = if held {
+            srv.pause.master_held = true;
+            None
+        } else {
+            machine.poll_event(now).map_err(|e| e.to_string())?
+        };
         match event {
             Some(event) => {
                 if !proxied.is_empty() && !matches!(event, Event::Command(_)) {

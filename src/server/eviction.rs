@@ -1,0 +1,495 @@
+//! maxmemory: the used-memory figure, key eviction by `maxmemory-policy`,
+//! and the `-OOM` refusal, as Redis's evict.c.
+//!
+//! # What "used memory" counts
+//!
+//! One number serves INFO `used_memory`, MEMORY STATS and eviction: the
+//! bytes currently allocated through the process's global allocator
+//! ([`super::memory::allocated`], mimalloc wrapped with a counter). It
+//! includes everything the server holds: keys and values, the hash tables'
+//! bucket arrays, client query and output buffers, the replication backlog,
+//! replica output buffers, the AOF buffer, pub/sub and blocking registries,
+//! the Lua heap. It does not include allocator fragmentation or the
+//! binary's static memory (those are in `used_memory_rss`). MEMORY USAGE
+//! estimates one key's share of the same figure.
+//!
+//! For the eviction decision, as Redis's freeMemoryGetNotCountedMemory,
+//! the output buffers of replicas (the replication stream not yet written
+//! to them, and what is held for them while their snapshot is prepared)
+//! and the AOF buffer are subtracted: evicting keys makes those grow (each
+//! eviction is a `DEL` to propagate), so counting them would feed back
+//! into more eviction. INFO shows that part as `mem_not_counted_for_evict`.
+//!
+//! # Eviction
+//!
+//! Before each command (in `Server::check`, once per command) and from a
+//! timer while a previous round ran out of time, [`Server::perform_evictions`]
+//! compares the figure with `maxmemory`. Over it, under a policy other than
+//! `noeviction`, it deletes keys until enough memory was freed:
+//!
+//! - `*-lru`, `*-lfu` and `volatile-ttl` sample `maxmemory-samples` keys of
+//!   each database (every key, or only those with a time to live for
+//!   `volatile-*`) into a 16-entry pool kept sorted by score — idle time
+//!   from the 24-bit LRU clock, 255 minus the decayed LFU counter, or the
+//!   nearness of the expiry — and evict the best candidate of the pool;
+//! - `*-random` evict a random key, visiting the databases in turn.
+//!
+//! Each eviction is a deletion (on the lazy-free thread with
+//! `lazyfree-lazy-eviction`), counted in INFO `evicted_keys`, signalled on
+//! the key-change signal as the `evicted` event (WATCH, notifications) and
+//! propagated to the AOF and replicas as `DEL` (or `UNLINK`). A round stops
+//! after the time `maxmemory-eviction-tenacity` allows and continues from
+//! the event loop's timer. With nothing left to evict, or under
+//! `noeviction`, commands flagged deny-oom (and anything queued inside
+//! MULTI) are refused with `-OOM`. Replicas ignore maxmemory by default
+//! (`replica-ignore-maxmemory`): their master's DELs keep them in step.
+//! Nothing is evicted while loading or while clients are paused.
+
+use std::time::Instant;
+
+use super::config::Policy;
+use super::propagate::Propagated;
+use super::signal::event;
+use super::{Server, access, lazyfree, memory};
+
+/// The eviction pool's size (Redis's EVPOOL_SIZE).
+const POOL_SIZE: usize = 16;
+
+/// The `-OOM` refusal.
+pub const OOM_ERROR: &str = "-OOM command not allowed when used memory > 'maxmemory'.";
+
+/// One candidate of the pool: a score (higher is evicted first), the key
+/// and its database.
+struct Candidate {
+    score: u64,
+    db: usize,
+    key: Vec<u8>,
+}
+
+/// Eviction state and statistics.
+#[derive(Default)]
+pub struct Eviction {
+    /// Candidates sorted by ascending score (the best is last).
+    pool: Vec<Candidate>,
+    /// The database the random policies try next.
+    next_db: usize,
+    /// Keys evicted since start (INFO evicted_keys).
+    pub evicted_keys: u64,
+    /// Clients closed by client eviction (INFO evicted_clients).
+    pub evicted_clients: u64,
+    /// A round ran out of time: the event loop continues it without
+    /// sleeping (Redis's eviction time proc).
+    pub timer: bool,
+}
+
+/// The outcome of [`Server::perform_evictions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Under the limit (or eviction does not apply now).
+    Ok,
+    /// Out of time before getting under the limit: the timer continues.
+    Running,
+    /// Over the limit with nothing (allowed) left to evict.
+    Fail,
+}
+
+impl Eviction {
+    fn insert(&mut self, score: u64, db: usize, key: &[u8]) {
+        if self
+            .pool
+            .iter()
+            .any(|c| c.db == db && c.key.as_slice() == key)
+        {
+            return;
+        }
+        let at = self.pool.partition_point(|c| c.score < score);
+        if self.pool.len() == POOL_SIZE {
+            if at == 0 {
+                // Worse than every candidate of a full pool.
+                return;
+            }
+            // Drop the worst candidate to make room.
+            self.pool.remove(0);
+            self.pool.insert(at - 1, Candidate::new(score, db, key));
+        } else {
+            self.pool.insert(at, Candidate::new(score, db, key));
+        }
+    }
+}
+
+impl Candidate {
+    fn new(score: u64, db: usize, key: &[u8]) -> Candidate {
+        Candidate {
+            score,
+            db,
+            key: key.to_vec(),
+        }
+    }
+}
+
+/// How long one eviction round may run (Redis's evictionTimeLimitUs):
+/// linear up to 500 µs at tenacity 10, then 15% more per step, unlimited
+/// at 100.
+fn time_limit_us(tenacity: u32) -> u64 {
+    match tenacity {
+        0..=10 => 50 * u64::from(tenacity),
+        11..=99 => (500.0 * 1.15f64.powi(tenacity as i32 - 10)) as u64,
+        _ => u64::MAX,
+    }
+}
+
+impl Server {
+    /// Memory that does not count for eviction: replica output buffers and
+    /// the AOF buffer (see the module documentation).
+    pub fn memory_not_counted_for_evict(&self) -> usize {
+        if !self.feed.repl.active && !self.feed.aof.active && self.replication.upstream.is_none() {
+            // Never had a replica (the stream is produced once one
+            // attaches), no AOF: nothing to leave out.
+            return 0;
+        }
+        let replicas: usize = self
+            .clients
+            .iter()
+            .filter_map(|c| {
+                let d = c.replica.as_deref()?;
+                Some(c.reply.buf.capacity() + d.pending.capacity())
+            })
+            .sum();
+        replicas + self.feed.aof.buf.capacity() + self.feed.repl.buf.capacity()
+    }
+
+    /// Bytes the output buffers of replicas hold (INFO mem_clients_slaves).
+    pub fn memory_of_replicas(&self) -> usize {
+        self.clients
+            .iter()
+            .filter_map(|c| {
+                let d = c.replica.as_deref()?;
+                Some(c.reply.buf.capacity() + d.pending.capacity() + c.query.capacity())
+            })
+            .sum()
+    }
+
+    /// Bytes the buffers of the other clients hold (INFO mem_clients_normal).
+    pub fn memory_of_clients(&self) -> usize {
+        self.clients
+            .iter()
+            .filter(|c| c.replica.is_none())
+            .map(super::connection::Client::memory)
+            .sum()
+    }
+
+    /// Used memory as eviction sees it, and whether it is over maxmemory
+    /// (`None` when there is no limit).
+    pub fn memory_state(&self) -> Option<(usize, bool)> {
+        let limit = self.config.maxmemory as usize;
+        if limit == 0 {
+            return None;
+        }
+        let reported = memory::allocated();
+        if reported <= limit {
+            return Some((reported, false));
+        }
+        let used = reported.saturating_sub(self.memory_not_counted_for_evict());
+        Some((used, used > limit))
+    }
+
+    /// Whether eviction may run now (not while loading, paused, or as a
+    /// replica that ignores maxmemory).
+    fn eviction_allowed(&self) -> bool {
+        if self.ks.loading || self.ks.paused {
+            return false;
+        }
+        !(self.replication.upstream.is_some() && self.config.replica_ignore_maxmemory)
+    }
+
+    /// Evict keys until used memory is under maxmemory or the round's time
+    /// is up (see the module documentation).
+    pub fn perform_evictions(&mut self) -> Outcome {
+        if !self.eviction_allowed() {
+            return Outcome::Ok;
+        }
+        let Some((used, true)) = self.memory_state() else {
+            return Outcome::Ok;
+        };
+        let policy = self.config.maxmemory_policy;
+        if policy == Policy::NoEviction {
+            return Outcome::Fail;
+        }
+        let to_free = (used - self.config.maxmemory as usize) as i64;
+        let limit_us = time_limit_us(self.config.maxmemory_eviction_tenacity);
+        let started = Instant::now();
+        let lazy = self.config.lazyfree.eviction;
+        self.ks.effects.enabled = self.feed.is_consumed();
+        let mut freed: i64 = 0;
+        let mut evicted = 0u64;
+        let mut outcome = Outcome::Ok;
+        while freed < to_free {
+            let Some((db, key)) = self.pick_victim(policy) else {
+                outcome = Outcome::Fail;
+                break;
+            };
+            let before = memory::allocated() as i64;
+            if let Some(obj) = self.ks.dbs[db].remove(&key) {
+                if lazy {
+                    lazyfree::free_value(obj.value);
+                } else {
+                    drop(obj);
+                }
+            }
+            freed += before - memory::allocated() as i64;
+            self.eviction.evicted_keys += 1;
+            self.key_changed(db, &key, event::EVICTED, 0);
+            let command: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+            self.ks
+                .effects
+                .propagate(Propagated::new(db, [command, &key]));
+            evicted += 1;
+            if evicted.is_multiple_of(16) {
+                if lazy && self.memory_state().is_some_and(|(_, over)| !over) {
+                    break;
+                }
+                if started.elapsed().as_micros() as u64 > limit_us {
+                    self.eviction.timer = true;
+                    outcome = Outcome::Running;
+                    break;
+                }
+            }
+        }
+        if outcome == Outcome::Ok {
+            self.eviction.timer = false;
+        }
+        if outcome == Outcome::Fail && lazy {
+            // Values may still be on their way out on the free thread.
+            while lazyfree::pending() > 0 && (started.elapsed().as_micros() as u64) < limit_us {
+                if self.memory_state().is_some_and(|(_, over)| !over) {
+                    outcome = Outcome::Ok;
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(limit_us.min(1000)));
+            }
+        }
+        if evicted > 0 {
+            let entries = self.ks.effects.take_propagated();
+            self.feed.push(entries);
+            self.deliver_notifications(None);
+            let ms = started.elapsed().as_millis() as u64;
+            let threshold = self.config.latency_monitor_threshold;
+            if threshold > 0 && ms >= threshold {
+                self.latency_add("eviction-cycle", ms);
+            }
+        }
+        outcome
+    }
+
+    /// The next key to evict under `policy`, or None when there is none.
+    fn pick_victim(&mut self, policy: Policy) -> Option<(usize, Vec<u8>)> {
+        let all = policy.all_keys();
+        if matches!(policy, Policy::AllkeysRandom | Policy::VolatileRandom) {
+            let count = self.ks.dbs.len();
+            for _ in 0..count {
+                self.eviction.next_db = (self.eviction.next_db + 1) % count;
+                let index = self.eviction.next_db;
+                let db = &self.ks.dbs[index];
+                let picked = if all {
+                    db.dict.random(&mut self.ks.rng).map(|(k, _)| k.to_vec())
+                } else {
+                    db.expires.random(&mut self.ks.rng).map(|(k, _)| k.to_vec())
+                };
+                if let Some(key) = picked {
+                    return Some((index, key));
+                }
+            }
+            return None;
+        }
+        let samples = self.config.maxmemory_samples.max(1);
+        loop {
+            let mut total = 0;
+            for index in 0..self.ks.dbs.len() {
+                let db = &self.ks.dbs[index];
+                let size = if all { db.dict.len() } else { db.expires.len() };
+                if size == 0 {
+                    continue;
+                }
+                let mut found: Vec<(u64, Vec<u8>)> = Vec::with_capacity(samples);
+                let score_of = |key: &[u8], expires_at: Option<i64>| -> u64 {
+                    if policy == Policy::VolatileTtl {
+                        return u64::MAX - expires_at.unwrap_or(0).max(0) as u64;
+                    }
+                    let Some(obj) = db.dict.get(key) else {
+                        return 0;
+                    };
+                    if policy.is_lfu() {
+                        255 - u64::from(access::decayed_counter(obj.lru))
+                    } else {
+                        access::idle_seconds(obj.lru) * 1000
+                    }
+                };
+                if all {
+                    total += db.dict.len();
+                    db.dict.sample(&mut self.ks.rng, samples, |key, _| {
+                        found.push((score_of(key, None), key.to_vec()));
+                    });
+                } else {
+                    total += db.expires.len();
+                    db.expires.sample(&mut self.ks.rng, samples, |key, &at| {
+                        found.push((score_of(key, Some(at)), key.to_vec()));
+                    });
+                }
+                for (score, key) in found {
+                    self.eviction.insert(score, index, &key);
+                }
+            }
+            if total == 0 {
+                return None;
+            }
+            // Best first; a candidate deleted since it was sampled is a
+            // ghost and skipped.
+            while let Some(best) = self.eviction.pool.pop() {
+                let db = &self.ks.dbs[best.db];
+                let there = if all {
+                    db.dict.contains_key(&best.key)
+                } else {
+                    db.expires.contains_key(&best.key)
+                };
+                if there {
+                    return Some((best.db, best.key));
+                }
+            }
+        }
+    }
+
+    /// Keep evicting from the event loop while a round ran out of time.
+    pub fn eviction_timer(&mut self) {
+        if self.eviction.timer && self.perform_evictions() != Outcome::Running {
+            self.eviction.timer = false;
+        }
+    }
+
+    /// maxmemory was set: warn when already over it, and evict from the
+    /// event loop (not inside the CONFIG SET, which may run inside MULTI).
+    pub fn maxmemory_changed(&mut self) {
+        super::dict::set_growth_limit(self.config.maxmemory as usize);
+        if self.config.maxmemory == 0 {
+            return;
+        }
+        let used = memory::allocated().saturating_sub(self.memory_not_counted_for_evict());
+        if (self.config.maxmemory as usize) < used {
+            self.log.warning(
+                &format!(
+                    "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than \
+                     the current memory usage ({used}). This will result in key eviction and/or \
+                     the inability to accept new write commands depending on the \
+                     maxmemory-policy.",
+                    self.config.maxmemory
+                ),
+                &[],
+            );
+        }
+        self.eviction.timer = true;
+    }
+
+    /// The memory all normal and pub/sub clients may hold together
+    /// (maxmemory-clients: bytes, or a percentage of maxmemory); 0: no
+    /// limit.
+    pub fn client_memory_limit(&self) -> usize {
+        let value = self.config.maxmemory_clients;
+        if value < 0 {
+            (self.config.maxmemory as u128 * u128::from(value.unsigned_abs()) / 100) as usize
+        } else {
+            value as usize
+        }
+    }
+
+    /// Client eviction: while normal and pub/sub clients together hold more
+    /// than maxmemory-clients, close the biggest one that may be evicted
+    /// (not CLIENT NO-EVICT, not already closing). Run by the event loop
+    /// before it sleeps and when the limit changes; the client executing a
+    /// command is out of the table then and is looked at on the next round.
+    pub fn evict_clients(&mut self) {
+        let limit = self.client_memory_limit();
+        if limit == 0 {
+            return;
+        }
+        let counted = |c: &super::connection::Client| {
+            c.stream.is_some() && !c.is_master && c.replica.is_none()
+        };
+        let mut total: usize = self
+            .clients
+            .iter()
+            .filter(|c| counted(c) && !c.close_asap)
+            .map(super::connection::Client::memory)
+            .sum();
+        while total > limit {
+            let victim = self
+                .clients
+                .iter()
+                .filter(|c| counted(c) && !c.close_asap && !c.no_evict)
+                .map(|c| (c.memory(), c.slot))
+                .max();
+            let Some((size, slot)) = victim else {
+                return;
+            };
+            if let Some(c) = self.clients.get_mut(slot) {
+                self.log.verbose(
+                    "Evicting client",
+                    &[
+                        ("addr", crate::output::log::Field::Str(&c.addr())),
+                        ("tot-mem", crate::output::log::Field::Int(size as i64)),
+                    ],
+                );
+            }
+            self.eviction.evicted_clients += 1;
+            // Closed now, as Redis frees an evicted client at once: a
+            // CLIENT LIST running next no longer shows it.
+            if let Some(c) = self.clients.take(slot) {
+                let registry = self.replication.registry.take();
+                self.free_client(c, registry.as_ref());
+                self.replication.registry = registry;
+            }
+            total -= size;
+        }
+    }
+
+    /// maxmemory-policy or the LFU parameters changed: stamp accesses
+    /// accordingly from now on.
+    pub fn access_changed(&mut self) {
+        self.ks.lazy_expire = self.config.lazyfree.expire;
+        access::configure(
+            self.config.maxmemory_policy.is_lfu(),
+            self.config.lfu_log_factor,
+            self.config.lfu_decay_time,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_keeps_the_best_sixteen_in_order() {
+        let mut e = Eviction::default();
+        for score in [5u64, 1, 9, 3, 7] {
+            e.insert(score, 0, format!("k{score}").as_bytes());
+        }
+        e.insert(9, 0, b"k9");
+        let scores: Vec<u64> = e.pool.iter().map(|c| c.score).collect();
+        assert_eq!(scores, vec![1, 3, 5, 7, 9]);
+        for score in 100..120u64 {
+            e.insert(score, 1, format!("x{score}").as_bytes());
+        }
+        assert_eq!(e.pool.len(), POOL_SIZE);
+        assert_eq!(e.pool.first().map(|c| c.score), Some(104));
+        assert_eq!(e.pool.last().map(|c| c.score), Some(119));
+        e.insert(2, 0, b"low");
+        assert_eq!(e.pool.first().map(|c| c.score), Some(104));
+    }
+
+    #[test]
+    fn tenacity_maps_to_redis_time_limits() {
+        assert_eq!(time_limit_us(0), 0);
+        assert_eq!(time_limit_us(10), 500);
+        assert_eq!(time_limit_us(11), 575);
+        assert_eq!(time_limit_us(100), u64::MAX);
+    }
+}
