@@ -1432,9 +1432,12 @@ mod tests {
         c.apply("notify-keyspace-events", &strings(&["KEA"]))
             .unwrap();
         c.apply("maxmemory", &strings(&["1mb"])).unwrap();
+        c.apply("io-threads", &strings(&["4"])).unwrap();
         assert_eq!(get(&c, "notify-keyspace-events"), "AKE");
         assert_eq!(get(&c, "maxmemory"), "1048576");
-        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(get(&c, "io-threads"), "4");
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("io-threads"), "{:?}", c.warnings);
     }
 
     #[test]
