@@ -832,7 +832,7 @@ fn configuration_errors_name_the_directive() {
         "{}",
         text(&out.stderr)
     );
-    let out = run(&["serve", "--maxmemory", "1gb"], b"");
+    let out = run(&["serve", "--io-threads", "4"], b"");
     assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("does not support yet"),

@@ -263,21 +263,22 @@ fn unsupported_values_are_refused_by_name() {
     let mut con = client(sonde.port);
     let err = redis::cmd("CONFIG")
         .arg("SET")
-        .arg("maxmemory")
-        .arg("1mb")
+        .arg("repl-disable-tcp-nodelay")
+        .arg("yes")
         .query::<()>(&mut con)
         .unwrap_err();
     assert!(
         err.to_string().contains(
-            "CONFIG SET failed (possibly related to argument 'maxmemory') - sonde does not \
-             support yet a value other than the default (0) for 'maxmemory'"
+            "CONFIG SET failed (possibly related to argument 'repl-disable-tcp-nodelay') - \
+             sonde does not support yet a value other than the default (no) for \
+             'repl-disable-tcp-nodelay'"
         ),
         "{err}"
     );
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
-        .arg("maxmemory")
-        .arg("0")
+        .arg("repl-disable-tcp-nodelay")
+        .arg("no")
         .query(&mut con)
         .unwrap();
     // A port that cannot be bound is refused, and the other values of the
