@@ -33,7 +33,12 @@ impl Endpoint {
             .name("sonde-metrics".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    let _ = serve_one(stream, &theirs);
+                    let _ = serve_one(stream, || {
+                        theirs
+                            .lock()
+                            .map(|page| page.clone())
+                            .map_err(|_| std::io::Error::other("poisoned"))
+                    });
                 }
             })?;
         Ok(Endpoint {
@@ -58,13 +63,19 @@ impl Endpoint {
     }
 }
 
-/// One HTTP exchange: read the request head, answer, close.
-fn serve_one(stream: TcpStream, page: &Mutex<String>) -> std::io::Result<()> {
+/// One HTTP exchange: read the request head, answer `GET /metrics` (or
+/// `/`) with the page `body` makes and anything else with a 404, close.
+/// Shared by every metrics endpoint (`serve`'s and the toolkit's).
+pub fn serve_one(
+    stream: TcpStream,
+    body: impl FnOnce() -> std::io::Result<String>,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
     reader.read_line(&mut request)?;
+    // Skip the headers (bounded: a request head is small).
     let mut line = String::new();
     for _ in 0..100 {
         line.clear();
@@ -83,10 +94,7 @@ fn serve_one(stream: TcpStream, page: &Mutex<String>) -> std::io::Result<()> {
         )?;
         return stream.flush();
     }
-    let body = page
-        .lock()
-        .map_err(|_| std::io::Error::other("poisoned"))?
-        .clone();
+    let body = body()?;
     write!(
         stream,
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -158,9 +158,19 @@ impl Spec {
         }
     }
 
-    /// ACL categories implied by flags and group, as COMMAND INFO lists
-    /// them.
-    pub fn acl_categories(&self) -> Vec<String> {
+    /// ACL categories of the command `full_name` names, as COMMAND INFO
+    /// lists them: Redis's own assignment where Redis has the command,
+    /// else what its flags and group imply.
+    pub fn acl_categories(&self, full_name: &str) -> Vec<String> {
+        use super::acl::categories;
+        if let Some(mask) = categories::of(full_name) {
+            return categories::NAMES
+                .iter()
+                .enumerate()
+                .filter(|&(bit, _)| mask & (1 << bit) != 0)
+                .map(|(_, name)| format!("@{name}"))
+                .collect();
+        }
         let mut out = Vec::new();
         let mut add = |c: &str| out.push(format!("@{c}"));
         if self.has(flags::WRITE) {

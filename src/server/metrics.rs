@@ -10,8 +10,7 @@
 //! over; the loop never blocks on the thread.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -61,7 +60,7 @@ impl Endpoint {
             .name("sonde-metrics".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    let _ = serve_one(stream, &theirs);
+                    let _ = crate::output::metrics::serve_one(stream, || fresh_page(&theirs));
                 }
             })?;
         Ok(Endpoint { shared })
@@ -85,53 +84,21 @@ impl Endpoint {
     }
 }
 
-/// One HTTP/1.0-style exchange: read the request head, answer, close.
-fn serve_one(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    // Skip the headers (bounded: a request head is small).
-    let mut line = String::new();
-    for _ in 0..100 {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-    }
-    let mut stream = stream;
-    let path = request.split_whitespace().nth(1).unwrap_or("");
-    if !request.starts_with("GET ") || (path != "/metrics" && path != "/") {
-        let body = "not found: the metrics are at /metrics\n";
-        write!(
-            stream,
-            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        return stream.flush();
-    }
-    let body = {
-        let mut page = shared
-            .page
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?;
-        let seen = page.0;
-        shared.wanted.store(true, Ordering::SeqCst);
-        let (next, _) = shared
-            .fresh
-            .wait_timeout_while(page, Duration::from_secs(1), |p| p.0 == seen)
-            .map_err(|_| std::io::Error::other("poisoned"))?;
-        page = next;
-        page.1.clone()
-    };
-    write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()
+/// The page for one scrape: asks the loop for a fresh one and waits up to
+/// a second for it (the last one if the loop is busy).
+fn fresh_page(shared: &Shared) -> std::io::Result<String> {
+    let mut page = shared
+        .page
+        .lock()
+        .map_err(|_| std::io::Error::other("poisoned"))?;
+    let seen = page.0;
+    shared.wanted.store(true, Ordering::SeqCst);
+    let (next, _) = shared
+        .fresh
+        .wait_timeout_while(page, Duration::from_secs(1), |p| p.0 == seen)
+        .map_err(|_| std::io::Error::other("poisoned"))?;
+    page = next;
+    Ok(page.1.clone())
 }
 
 /// INFO fields renamed as redis_exporter names them: (INFO field, metric,

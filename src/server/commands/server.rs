@@ -597,7 +597,7 @@ fn reply_command_info(srv: &Server, client: &mut Client, index: usize) {
     r.int(i64::from(spec.keys.first));
     r.int(i64::from(spec.keys.last));
     r.int(i64::from(spec.keys.step));
-    let categories = spec.acl_categories();
+    let categories = spec.acl_categories(&entry.full_name);
     r.set(categories.len());
     for c in &categories {
         r.simple(c);
@@ -610,7 +610,8 @@ fn reply_command_info(srv: &Server, client: &mut Client, index: usize) {
         let flags: &[&str] = if spec.has(WRITE) {
             &["RW", "UPDATE"]
         } else {
-            &["RO", "ACCESS"]
+            // Redis 7.0 spells this one flag in lower case here.
+            &["RO", "access"]
         };
         r.set(flags.len());
         for f in flags {
@@ -703,7 +704,7 @@ fn command_list(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
                 b"pattern" => crate::glob::matches_nocase(arg, e.full_name.as_bytes()),
                 b"aclcat" => {
                     let wanted = format!("@{}", String::from_utf8_lossy(arg).to_lowercase());
-                    e.spec.acl_categories().contains(&wanted)
+                    e.spec.acl_categories(&e.full_name).contains(&wanted)
                 }
                 _ => false,
             },
