@@ -176,6 +176,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 .sum();
             field(out, "used_memory_overhead", buckets);
             field(out, "used_memory_dataset", used.saturating_sub(buckets));
+            scripting_memory(out, srv);
             let maxmemory = srv.config.maxmemory as usize;
             field(out, "maxmemory", maxmemory);
             field(out, "maxmemory_human", human_bytes(maxmemory));
@@ -337,4 +338,47 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
 fn trim_double(p: f64) -> String {
     let text = format!("{p:.6}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// INFO memory's scripting fields: the two interpreters and what their
+/// scripts and libraries hold.
+fn scripting_memory(out: &mut String, srv: &Server) {
+    let scripting = &srv.scripting;
+    let vm_eval = scripting.eval.memory();
+    let vm_functions = scripting.functions.vm.memory();
+    let functions = scripting.functions.index.len();
+    let libraries = scripting.functions.libraries.len();
+    field(out, "used_memory_lua", vm_eval);
+    field(out, "used_memory_vm_eval", vm_eval);
+    field(out, "used_memory_lua_human", human_bytes(vm_eval));
+    field(out, "used_memory_scripts_eval", scripting.scripts_mem);
+    field(out, "number_of_cached_scripts", scripting.scripts.len());
+    field(out, "number_of_functions", functions);
+    field(out, "number_of_libraries", libraries);
+    field(out, "used_memory_vm_functions", vm_functions);
+    field(out, "used_memory_vm_total", vm_eval + vm_functions);
+    field(
+        out,
+        "used_memory_vm_total_human",
+        human_bytes(vm_eval + vm_functions),
+    );
+    // What the libraries hold: their code and names (Redis counts its
+    // dictionaries' overhead instead; the figure is of the same kind).
+    let functions_mem: usize = scripting
+        .functions
+        .libraries
+        .values()
+        .map(|l| l.name.len() + l.code.len() + l.functions.keys().map(String::len).sum::<usize>())
+        .sum();
+    field(out, "used_memory_functions", functions_mem);
+    field(
+        out,
+        "used_memory_scripts",
+        scripting.scripts_mem + functions_mem,
+    );
+    field(
+        out,
+        "used_memory_scripts_human",
+        human_bytes(scripting.scripts_mem + functions_mem),
+    );
 }

@@ -211,9 +211,9 @@ fn sort_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], read_only
             }
         }
     };
-    if dont_sort && kind == 's' && store.is_some() {
+    if dont_sort && kind == 's' && (store.is_some() || client.script) {
         // A set's order is arbitrary: sorting makes STORE (and so
-        // replicas) deterministic.
+        // replicas) and scripts deterministic, as Redis does.
         dont_sort = false;
         alpha = true;
         sort_by = None;

@@ -743,6 +743,13 @@ fn read_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], group_for
         let more = args.len() - 1 - i;
         let o = args[i];
         if is(o, "block") && more > 0 {
+            if client.script {
+                client.reply.error(&format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(args[0])
+                ));
+                return;
+            }
             i += 1;
             let Some(ms) = int_arg_timeout(client, args[i]) else {
                 return;

@@ -837,7 +837,8 @@ impl Server {
         self.scripting.kill_requested = false;
         self.scripting.running_dirty = false;
         self.scripting.running_command = run.command.clone();
-        srand48(0);
+        // No reseeding per script: since 7.0 scripts replicate their
+        // effects, and math.random goes on from where the last one left.
 
         // Propagation of the script's writes is collected here (as EXEC
         // does); blocking commands see that they may not block.
