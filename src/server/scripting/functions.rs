@@ -111,7 +111,7 @@ impl Functions {
         if !valid_name(name.as_bytes()) {
             return Err(BAD_NAME.to_owned());
         }
-        if engine != "lua" {
+        if !engine.eq_ignore_ascii_case("lua") {
             return Err(format!("Engine '{engine}' not found"));
         }
         let end = memchr::memchr(b'\n', code).unwrap_or(code.len());
