@@ -464,7 +464,7 @@ impl Server {
         // until the pause ends.
         if self.pause.mode != pause::Mode::Off
             && !client.is_master
-            && self.pause_holds(client, index)
+            && self.pause_holds(client, index, args)
         {
             self.hold(client);
             return;
@@ -688,7 +688,7 @@ impl Server {
             let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
             let name = self.commands.entries[index].full_name.as_str();
             let queued = client.multi.as_ref().map_or(0, |m| m.flags);
-            let deny = spec.has(flags::DENYOOM)
+            let deny = self.request_flags(index, args) & flags::DENYOOM != 0
                 || (name == "exec" && queued & flags::DENYOOM != 0)
                 || (client.multi.is_some()
                     && !matches!(name, "exec" | "discard" | "quit" | "reset"));

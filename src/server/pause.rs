@@ -88,7 +88,7 @@ impl Server {
 
     /// Whether the command at `index`, checked and about to run (or be
     /// queued), must wait for the pause to end.
-    pub fn pause_holds(&mut self, client: &Client, index: usize) -> bool {
+    pub fn pause_holds(&mut self, client: &Client, index: usize, args: &[&[u8]]) -> bool {
         if self.pause.mode == Mode::Off || client.replica.is_some() {
             return false;
         }
@@ -98,9 +98,8 @@ impl Server {
         if self.pause.mode == Mode::All {
             return true;
         }
-        let spec = self.commands.entries[index].spec;
         let changes = flags::WRITE | flags::MAY_REPLICATE;
-        if spec.flags & changes != 0 {
+        if self.request_flags(index, args) & changes != 0 {
             return true;
         }
         self.commands.entries[index].full_name == "exec"

@@ -195,6 +195,51 @@ pub fn lua_message(e: &mlua::Error) -> String {
     }
 }
 
+impl Server {
+    /// The command flags a request runs with. A script or function that
+    /// declares flags replaces EVAL's and FCALL's write, deny-oom, stale
+    /// and may-replicate flags with what it declared (Redis's
+    /// scriptFlagsToCmdFlags); every other request has its command's.
+    pub fn request_flags(&self, index: usize, args: &[&[u8]]) -> u32 {
+        let entry = &self.commands.entries[index];
+        let spec_flags = entry.spec.flags;
+        let declared = match (entry.full_name.as_str(), args.get(1)) {
+            ("eval" | "eval_ro", Some(body)) => shebang_flags(body).ok().map(|(f, _)| f),
+            ("evalsha" | "evalsha_ro", Some(sha)) => self
+                .scripting
+                .scripts
+                .get(&String::from_utf8_lossy(sha).to_ascii_lowercase())
+                .map(|s| s.flags),
+            ("fcall" | "fcall_ro", Some(name)) => {
+                let functions = &self.scripting.functions;
+                let name = String::from_utf8_lossy(name);
+                functions
+                    .index
+                    .get(name.as_ref())
+                    .and_then(|lib| functions.libraries.get(lib))
+                    .and_then(|lib| lib.functions.get(name.as_ref()))
+                    .map(|f| f.flags)
+            }
+            _ => None,
+        };
+        let Some(declared) = declared.filter(|f| f & script_flags::EVAL_COMPAT == 0) else {
+            return spec_flags;
+        };
+        let mut out =
+            spec_flags & !(flags::STALE | flags::DENYOOM | flags::WRITE | flags::MAY_REPLICATE);
+        if declared & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0 {
+            out |= flags::DENYOOM;
+        }
+        if declared & script_flags::NO_WRITES == 0 {
+            out |= flags::WRITE;
+        }
+        if declared & script_flags::ALLOW_STALE != 0 {
+            out |= flags::STALE;
+        }
+        out
+    }
+}
+
 /// The flags of a script's `#!lua flags=...` line and the length of that
 /// line (without its newline, kept for line numbers).
 pub fn shebang_flags(body: &[u8]) -> Result<(u32, usize), String> {
