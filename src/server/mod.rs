@@ -698,7 +698,7 @@ impl Server {
         }
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
-        if spec.has(flags::WRITE)
+        if self.request_flags(index, args) & flags::WRITE != 0
             && !client.is_master
             && let Some(denied) =
                 persistence::write_denied(self).or_else(|| replication::write_denied(self, client))
