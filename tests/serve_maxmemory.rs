@@ -213,15 +213,18 @@ fn evictions_reach_a_redis_replica_as_dels() {
         .expect("SET");
     let evicted = info_num(&mut m, "stats", "evicted_keys");
     assert!(evicted >= 200, "{evicted} evicted");
-    let left: u64 = redis::cmd("DBSIZE").query(&mut m).expect("DBSIZE");
+    // The master may go on evicting from its timer until it is under the
+    // limit, so the two key sets are compared until they settle equal.
+    let sorted_keys = |c: &mut redis::Connection| {
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(c).expect("KEYS");
+        keys.sort();
+        keys
+    };
     wait_for("the replica to apply the DELs", || {
-        redis::cmd("DBSIZE").query::<u64>(&mut r).expect("DBSIZE") == left
+        sorted_keys(&mut m) == sorted_keys(&mut r)
     });
-    let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut m).expect("KEYS");
-    let mut replica_keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut r).expect("KEYS");
-    keys.sort();
-    replica_keys.sort();
-    assert_eq!(keys, replica_keys);
+    let left = sorted_keys(&mut m).len();
+    assert!(left < 500 && left > 0, "{left} keys left");
 }
 
 /// Send `command` on a raw connection without reading the reply.
