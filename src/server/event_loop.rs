@@ -895,6 +895,7 @@ impl EventLoop {
         server.memory_peak = server.memory_peak.max(memory::allocated());
         persistence::cron(server);
         replication::cron(server);
+        server.migrate_sockets.close_idle();
 
         if self.accept_pending {
             for index in 0..self.listeners.len() {

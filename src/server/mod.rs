@@ -305,6 +305,8 @@ pub struct Server {
     /// when the running command was checked: a script's first deny-oom
     /// call is refused on it (Redis's pre_command_oom_state).
     pub pre_command_oom: bool,
+    /// MIGRATE's cached connections to its targets.
+    pub migrate_sockets: commands::migrate::Sockets,
     /// ACL users and log.
     pub acl: state::acl::Acl,
     /// What the ACL check knows about each command-table entry.
@@ -366,6 +368,7 @@ impl Server {
             new_listeners: None,
             oom_base: None,
             pre_command_oom: false,
+            migrate_sockets: Default::default(),
             acl: Default::default(),
             acl_commands: Vec::new(),
             scripting: Default::default(),

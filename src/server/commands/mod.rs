@@ -21,6 +21,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod migrate;
 pub mod persistence;
 pub mod pubsub;
 pub mod replication;
@@ -49,6 +50,7 @@ pub const ALL: &[&[Spec]] = &[
     connection::COMMANDS,
     cluster::COMMANDS,
     keys::COMMANDS,
+    migrate::COMMANDS,
     strings::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,
