@@ -27,8 +27,12 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
 /// Stop reading from a client while this much output is pending (or
 /// while its output limit is reached, when that is larger: a configured
-/// limit is meant to be reached and enforced, not pre-empted).
-pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
+/// limit is meant to be reached and enforced, not pre-empted). Redis has
+/// no such bound; it is high enough that a client writing a long pipeline
+/// before reading any reply (a million small replies is Redis's own test
+/// of replica buffers) is not stalled, and low enough that a client that
+/// never reads cannot grow the server much.
+pub const OUTPUT_HIGH_WATER: usize = 16 << 20;
 /// An argument this long is read into a buffer of its size (Redis's
 /// PROTO_MBULK_BIG_ARG).
 pub const BIG_ARG: usize = 32 * 1024;
