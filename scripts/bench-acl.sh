@@ -21,33 +21,14 @@ cd "$(dirname "$0")/.."
 
 N=${N:-2000000}
 RUNS=${RUNS:-5}
-for tool in redis-server redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "bench-acl: $tool missing; run scripts/setup.sh" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
+bench=bench-acl
+source scripts/bench-servers.sh
+require_tools redis-server redis-benchmark redis-cli
+sonde_binary
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no --hz 10)
-RPORT=$(free_port)
-redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
-pids+=($!); RPID=$!
-SPORT=$(free_port)
-"$SONDE" serve --port "$SPORT" "${COMMON[@]}" --dir "$work" 2>"$work/sonde.log" &
-pids+=($!); SPID=$!
+start_pair "${COMMON[@]}"
 for port in "$RPORT" "$SPORT"; do
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$port" ACL SETUSER app on '>apppw' '~key:*' resetchannels +@all >/dev/null
 done
 

@@ -24,19 +24,9 @@ bench=bench-failover
 
 RUNS=${RUNS:-3}
 KINDS=${KINDS:-sonde redis}
-for tool in redis-server redis-sentinel redis-cli python3; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool missing; run scripts/setup.sh" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
 source scripts/bench-servers.sh
-
-wait_ping() {
-  for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "$bench: server on $1 did not start" >&2; exit 2
-}
+require_tools redis-server redis-sentinel redis-cli python3
+sonde_binary
 
 # start_node kind port dir extra... ; sets node_pid
 start_node() {

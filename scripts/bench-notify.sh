@@ -17,15 +17,9 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 requests=${2:-1000000}
 bench=bench-notify
-for tool in redis-server redis-cli redis-benchmark python3; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (scripts/setup.sh installs the redis tools)" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
-SONDE=$(realpath "$SONDE")
 source scripts/bench-servers.sh
+require_tools redis-server redis-cli redis-benchmark python3
+sonde_binary
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -30,15 +30,9 @@ runs=${2:-3}
 load_n=${LOAD_N:-1000000}
 aof_n=${AOF_N:-1000000}
 bench=bench-persist
-for tool in redis-server redis-cli redis-benchmark python3; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (scripts/setup.sh installs the redis tools)" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
-SONDE=$(realpath "$SONDE")
 source scripts/bench-servers.sh
+require_tools redis-server redis-cli redis-benchmark python3
+sonde_binary
 
 # Timing helper: one connection, precise clocks.
 cat >"$work/t.py" <<'EOF'

@@ -20,20 +20,11 @@ bench=bench-repl
 
 N=${N:-1000000}
 RUNS=${RUNS:-3}
-for tool in redis-server redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool missing; run scripts/setup.sh" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
 source scripts/bench-servers.sh
+require_tools redis-server redis-benchmark redis-cli
+sonde_binary
 
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no --repl-diskless-sync no)
-wait_ping() {
-  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "$bench: server on $1 did not start" >&2; exit 2
-}
 start_sonde() { # port dir extra...
   local port=$1 dir=$2; shift 2
   mkdir -p "$dir"

@@ -1,7 +1,8 @@
-# Sourced by the benchmark scripts that run their own redis-servers: a work
+# Sourced by the benchmark scripts that run their own servers: a work
 # directory and every started process cleaned up on exit, free loopback
-# ports, timestamps, and a server start that waits for PING. Set `bench` to
-# the script's name (for messages) before sourcing.
+# ports, timestamps, the tools and the sonde binary checked, and server
+# starts that wait for PING. Set `bench` to the script's name (for
+# messages) before sourcing.
 
 work=$(mktemp -d)
 pids=()
@@ -15,12 +16,48 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 
+# require_tools TOOL...: each one on PATH, or exit 2 naming the missing one.
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (scripts/setup.sh installs the redis tools)" >&2; exit 2; }
+  done
+}
+
+# sonde_binary: SONDE is the binary under test, as an absolute path (by
+# default a fresh release build).
+sonde_binary() {
+  if [ -z "${SONDE:-}" ]; then
+    cargo build --release --quiet
+    SONDE=target/release/sonde
+  fi
+  SONDE=$(realpath "$SONDE")
+}
+
+# wait_ping PORT: until the server there answers PING (exit 2 after 10 s).
+wait_ping() {
+  for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.05; done
+  echo "$bench: server on $1 did not start" >&2; exit 2
+}
+
+# start_pair SETTINGS...: a redis-server and a sonde with the same settings
+# in $work, answering PING; sets RPORT/RPID and SPORT/SPID.
+start_pair() {
+  RPORT=$(free_port)
+  redis-server --port "$RPORT" "$@" --dir "$work" --logfile "$work/redis.log" &
+  pids+=($!); RPID=$!
+  SPORT=$(free_port)
+  "$SONDE" serve --port "$SPORT" "$@" --dir "$work" 2>"$work/sonde.log" &
+  pids+=($!); SPID=$!
+  wait_ping "$RPORT"
+  wait_ping "$SPORT"
+}
+
 start_server() { # port dir extra...
   local port=$1 dir=$2; shift 2
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
     --logfile redis.log "$@" >/dev/null 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "$bench: redis-server on $port did not start" >&2; exit 2
+  wait_ping "$port"
 }

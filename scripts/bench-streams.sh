@@ -27,26 +27,11 @@ n=${1:-100000}
 runs=${2:-3}
 entries=${ENTRIES:-1000000}
 bench=bench-streams
-for tool in redis-server redis-cli redis-benchmark python3; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (scripts/setup.sh installs the redis tools)" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
-SONDE=$(realpath "$SONDE")
-
 source scripts/bench-servers.sh
+require_tools redis-server redis-cli redis-benchmark python3
+sonde_binary
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no)
-RPORT=$(free_port)
-redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
-pids+=($!); RPID=$!
-SPORT=$(free_port)
-"$SONDE" serve --port "$SPORT" "${COMMON[@]}" 2>"$work/sonde.log" &
-pids+=($!); SPID=$!
-for port in "$RPORT" "$SPORT"; do
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+start_pair "${COMMON[@]}"
 
 # Pipelined loader: `load.py port what count`.
 cat >"$work/load.py" <<'PY'
