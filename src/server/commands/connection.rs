@@ -474,11 +474,12 @@ fn client_unblock(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         client.reply.int(0);
         return;
     };
-    srv.unblock(&mut target);
+    let blocked = srv.unblock(&mut target);
     if with_error {
         target
             .reply
             .error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        srv.finish_errors(&mut target, blocked.map(|b| b.command));
     } else {
         target.reply.null_array();
     }

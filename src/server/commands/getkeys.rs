@@ -82,9 +82,18 @@ fn getkeys(srv: &mut Server, client: &mut Client, args: &[&[u8]], with_flags: bo
     }
     let _ = MOVABLE_KEYS;
     let Some(keys) = find_keys(&entry.full_name, specs, line) else {
-        client
-            .reply
-            .error("Invalid arguments specified for command");
+        // Scripts may run without keys (Redis's NO_MANDATORY_KEYS).
+        let keys_optional = matches!(
+            entry.full_name.as_str(),
+            "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro"
+        );
+        if keys_optional {
+            client.reply.array(0);
+        } else {
+            client
+                .reply
+                .error("Invalid arguments specified for command");
+        }
         return;
     };
     client.reply.array(keys.len());

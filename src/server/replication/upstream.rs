@@ -253,11 +253,12 @@ fn disconnect_blocked_clients(srv: &mut Server) {
         let Some(mut c) = srv.clients.take(slot) else {
             continue;
         };
-        srv.unblock(&mut c);
+        let blocked = srv.unblock(&mut c);
         c.reply.error(
             "-UNBLOCKED force unblock from blocking operation, instance state changed \
              (master -> replica?)",
         );
+        srv.finish_errors(&mut c, blocked.map(|b| b.command));
         c.close_after_reply = true;
         srv.queue_write(&mut c);
         srv.clients.slots[slot] = Some(c);
