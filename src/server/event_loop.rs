@@ -882,7 +882,9 @@ impl EventLoop {
         }
         let server = &mut self.server;
 
+        let started = Instant::now();
         server.ks.active_expire_cycle(hz);
+        server.latency_sample("expire-cycle", started.elapsed());
         server.ks.expire_replica_written();
         server.report_expired();
         server.deliver_notifications(None);

@@ -272,11 +272,7 @@ impl Server {
             let entries = self.ks.effects.take_propagated();
             self.feed.push(entries);
             self.deliver_notifications(None);
-            let ms = started.elapsed().as_millis() as u64;
-            let threshold = self.config.latency_monitor_threshold;
-            if threshold > 0 && ms >= threshold {
-                self.latency_add("eviction-cycle", ms);
-            }
+            self.latency_sample("eviction-cycle", started.elapsed());
         }
         outcome
     }

@@ -640,15 +640,12 @@ impl Server {
         if again {
             return;
         }
-        let threshold = self.config.latency_monitor_threshold;
-        if threshold > 0 && elapsed.as_millis() as u64 >= threshold {
-            let event = if spec.has(flags::FAST) {
-                "fast-command"
-            } else {
-                "command"
-            };
-            self.latency_add(event, elapsed.as_millis() as u64);
-        }
+        let event = if spec.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        self.latency_sample(event, elapsed);
         if !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
             self.feed_monitors(client, args);
         }
@@ -826,7 +823,17 @@ impl Server {
         }
     }
 
-    pub fn latency_add(&mut self, event: &str, ms: u64) {
+    /// Record `event` in the latency monitor when it took at least
+    /// `latency-monitor-threshold` (Redis's latencyAddSampleIfNeeded).
+    pub fn latency_sample(&mut self, event: &str, took: std::time::Duration) {
+        let threshold = self.config.latency_monitor_threshold;
+        let ms = took.as_millis() as u64;
+        if threshold > 0 && ms >= threshold {
+            self.latency_add(event, ms);
+        }
+    }
+
+    fn latency_add(&mut self, event: &str, ms: u64) {
         let series = self.latency.entry(event.to_owned()).or_default();
         let now = unix_ms() / 1000;
         // One sample per second, the worst, as Redis keeps them.

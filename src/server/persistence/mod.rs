@@ -698,11 +698,7 @@ pub fn flush_aof(srv: &mut Server, may_defer: bool) {
     if write_error.is_some() {
         srv.persistence.aof_error = write_error;
     }
-    let threshold = srv.config.latency_monitor_threshold;
-    let ms = started.elapsed().as_millis() as u64;
-    if threshold > 0 && ms >= threshold {
-        srv.latency_add("aof-write", ms);
-    }
+    srv.latency_sample("aof-write", started.elapsed());
 }
 
 /// BGREWRITEAOF: start a rewrite child (the caller checked no child runs).
