@@ -80,7 +80,6 @@ fn getkeys(srv: &mut Server, client: &mut Client, args: &[&[u8]], with_flags: bo
             .error("Invalid number of arguments specified for command");
         return;
     }
-    let _ = MOVABLE_KEYS;
     let Some(keys) = find_keys(&entry.full_name, specs, line) else {
         // Scripts may run without keys (Redis's NO_MANDATORY_KEYS).
         let keys_optional = matches!(

@@ -33,7 +33,9 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "sort_ro",
         -2,
-        READONLY,
+        // Movable: BY/GET name keys derived from the values (Redis's
+        // "unknown" key spec).
+        READONLY | MOVABLE_KEYS,
         G,
         "7.0.0",
         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
