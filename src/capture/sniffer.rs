@@ -130,7 +130,7 @@ const SWEEP_EVERY: Micros = 50_000;
 
 pub struct Sniffer {
     config: SnifferConfig,
-    conns: HashMap<(SocketAddr, SocketAddr), Connection>,
+    conns: HashMap<(SocketAddr, SocketAddr), Connection, foldhash::fast::RandomState>,
     totals: Totals,
     events: Vec<Event>,
     last_sweep: Micros,
@@ -140,7 +140,7 @@ impl Sniffer {
     pub fn new(config: SnifferConfig) -> Sniffer {
         Sniffer {
             config,
-            conns: HashMap::new(),
+            conns: HashMap::default(),
             totals: Totals::default(),
             events: Vec::new(),
             last_sweep: 0,
@@ -150,6 +150,14 @@ impl Sniffer {
     /// Events produced since the last call, in order.
     pub fn events(&mut self) -> std::vec::Drain<'_, Event> {
         self.events.drain(..)
+    }
+
+    /// The events produced since the last call, swapped into `into` (an
+    /// empty vector, whose buffer the sniffer takes for the next ones): two
+    /// buffers passed back and forth, nothing allocated per packet.
+    pub fn take_events(&mut self, into: &mut Vec<Event>) {
+        into.clear();
+        std::mem::swap(&mut self.events, into);
     }
 
     /// Connections in the table.
