@@ -101,11 +101,7 @@ pub fn command_name_into(args: &[Bytes], name: &mut Vec<u8>) {
     };
     name.extend_from_slice(first);
     name.make_ascii_uppercase();
-    const CONTAINERS: [&[u8]; 11] = [
-        b"CLIENT", b"CONFIG", b"CLUSTER", b"COMMAND", b"MEMORY", b"OBJECT", b"SCRIPT", b"SLOWLOG",
-        b"XINFO", b"XGROUP", b"ACL",
-    ];
-    if CONTAINERS.contains(&name.as_slice())
+    if is_container(name.as_slice())
         && let Some(sub) = args.get(1)
     {
         name.push(b'|');
@@ -113,6 +109,24 @@ pub fn command_name_into(args: &[Bytes], name: &mut Vec<u8>) {
         name.extend_from_slice(sub);
         name[at..].make_ascii_uppercase();
     }
+}
+
+/// Commands whose name in reports includes the subcommand (uppercased).
+fn is_container(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"CLIENT"
+            | b"CONFIG"
+            | b"CLUSTER"
+            | b"COMMAND"
+            | b"MEMORY"
+            | b"OBJECT"
+            | b"SCRIPT"
+            | b"SLOWLOG"
+            | b"XINFO"
+            | b"XGROUP"
+            | b"ACL"
+    )
 }
 
 /// [`command_name`] built on the stack, for the names pairing treats
@@ -137,11 +151,7 @@ impl ShortName {
         if !name.push(first) {
             return name;
         }
-        const CONTAINERS: [&[u8]; 11] = [
-            b"CLIENT", b"CONFIG", b"CLUSTER", b"COMMAND", b"MEMORY", b"OBJECT", b"SCRIPT",
-            b"SLOWLOG", b"XINFO", b"XGROUP", b"ACL",
-        ];
-        if CONTAINERS.contains(&name.as_slice())
+        if is_container(name.as_slice())
             && let Some(sub) = args.get(1)
             && !(name.push(b"|") && name.push(sub))
         {
@@ -215,6 +225,17 @@ struct Waiting {
     last_ts: Micros,
     /// For SELECT: the database before it, restored if it fails.
     db_before: Option<Option<i64>>,
+    /// What its reply changes besides pairing.
+    then: Then,
+}
+
+/// Commands whose reply changes the connection's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Then {
+    Nothing,
+    Monitor,
+    Reset,
+    Select,
 }
 
 #[derive(Debug)]
@@ -370,6 +391,12 @@ impl Conversation {
             reply: None,
             last_ts,
             db_before,
+            then: match name {
+                b"MONITOR" => Then::Monitor,
+                b"RESET" => Then::Reset,
+                b"SELECT" => Then::Select,
+                _ => Then::Nothing,
+            },
         };
         if silent {
             out(self.event(waiting, Outcome::NoReplyExpected));
@@ -531,9 +558,9 @@ impl Conversation {
         let Some(done) = self.waiting.pop_front() else {
             return;
         };
-        match ShortName::of(&done.args).as_slice() {
-            b"MONITOR" if !is_error => self.monitor = true,
-            b"RESET" if !is_error => {
+        match done.then {
+            Then::Monitor if !is_error => self.monitor = true,
+            Then::Reset if !is_error => {
                 self.monitor = false;
                 self.reply_mode = ReplyMode::On;
                 self.subs = Default::default();
@@ -541,7 +568,7 @@ impl Conversation {
                 self.shard_count = 0;
                 self.db = Some(0);
             }
-            b"SELECT" if is_error => {
+            Then::Select if is_error => {
                 if let Some(before) = done.db_before {
                     self.db = before;
                 }

@@ -307,10 +307,7 @@ mod tests {
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         for (item, t) in &sorted {
             if *t > bound {
-                assert!(
-                    sketch.contains(item),
-                    "{item:?} weighs {t} > {bound}"
-                );
+                assert!(sketch.contains(item), "{item:?} weighs {t} > {bound}");
             }
         }
         let top = sketch.top(10);
