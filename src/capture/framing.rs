@@ -244,6 +244,10 @@ impl Framer {
 
     /// The chunk holding stream offset `at`.
     fn chunk_at(&self, at: u64) -> Chunk {
+        // Mostly the buffer holds one segment's bytes.
+        if self.chunks.len() == 1 {
+            return self.chunks[0];
+        }
         let i = self.chunks.partition_point(|c| c.offset <= at);
         self.chunks[i.saturating_sub(1)]
     }

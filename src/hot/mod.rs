@@ -169,9 +169,14 @@ impl Hot {
             let share = seen.bytes / n;
             let mut each = |k: &[u8]| {
                 let key = &k[..k.len().min(MAX_KEY)];
-                let hash = sketch::hash(key);
-                keys_by_commands.add_hashed(key, hash, 1);
-                keys_by_bytes.add_hashed(key, hash, share);
+                if keys_by_commands.last_is(key) && keys_by_bytes.last_is(key) {
+                    keys_by_commands.add(key, 1);
+                    keys_by_bytes.add(key, share);
+                } else {
+                    let hash = sketch::hash(key);
+                    keys_by_commands.add_hashed(key, hash, 1);
+                    keys_by_bytes.add_hashed(key, hash, share);
+                }
                 add_prefixes(prefixes, &options.separator, key);
             };
             if n as usize <= FEW_KEYS {

@@ -66,6 +66,10 @@ pub struct SpaceSaving<P> {
     heap: Vec<u32>,
     index: HashTable<u32>,
     total: u64,
+    /// The slot added to last: streams repeat items back to back (a
+    /// pipeline of one client's commands on one key), and those skip the
+    /// table.
+    last: usize,
 }
 
 impl<P: Default> SpaceSaving<P> {
@@ -77,17 +81,42 @@ impl<P: Default> SpaceSaving<P> {
             heap: Vec::new(),
             index: HashTable::new(),
             total: 0,
+            last: usize::MAX,
         }
     }
 
     /// Add `weight` to `item`; returns its slot for the caller's data.
     pub fn add(&mut self, item: &[u8], weight: u64) -> &mut Slot<P> {
+        if self.slots.get(self.last).is_some_and(|s| s.item == item) {
+            return self.add_to(self.last, weight);
+        }
         self.add_hashed(item, hash(item), weight)
+    }
+
+    /// Was `item` the last one added?
+    pub fn last_is(&self, item: &[u8]) -> bool {
+        self.slots.get(self.last).is_some_and(|s| s.item == item)
+    }
+
+    /// Add to the item in slot `s`.
+    fn add_to(&mut self, s: usize, weight: u64) -> &mut Slot<P> {
+        self.total = self.total.saturating_add(weight);
+        let slot = &mut self.slots[s];
+        slot.count = slot.count.saturating_add(weight);
+        self.sift_down(self.slots[s].at as usize);
+        &mut self.slots[s]
     }
 
     /// [`SpaceSaving::add`] with the item's [`hash`] already computed (an
     /// item counted in several sketches is hashed once).
     pub fn add_hashed(&mut self, item: &[u8], hash: u64, weight: u64) -> &mut Slot<P> {
+        if self
+            .slots
+            .get(self.last)
+            .is_some_and(|s| s.hash == hash && s.item == item)
+        {
+            return self.add_to(self.last, weight);
+        }
         self.total = self.total.saturating_add(weight);
         let slots = &self.slots;
         let found = self
@@ -142,6 +171,7 @@ impl<P: Default> SpaceSaving<P> {
                 s
             }
         };
+        self.last = s;
         self.sift_down(self.slots[s].at as usize);
         &mut self.slots[s]
     }
@@ -199,6 +229,7 @@ impl<P: Default> SpaceSaving<P> {
         self.heap.clear();
         self.index.clear();
         self.total = 0;
+        self.last = usize::MAX;
     }
 
     fn count_at(&self, i: usize) -> u64 {
