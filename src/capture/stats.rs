@@ -199,15 +199,15 @@ impl CommandStats {
         self.total += 1;
         self.by_outcome[e.outcome as usize] += 1;
         command_name_into(&e.args, &mut self.name);
-        if !self.by_name.contains_key(&self.name) {
-            if self.by_name.len() >= MAX_NAMES {
-                self.name.clear();
-                self.name.extend_from_slice(b"(other)");
+        let t = match self.by_name.get_mut(&self.name) {
+            Some(t) => t,
+            None => {
+                if self.by_name.len() >= MAX_NAMES {
+                    self.name.clear();
+                    self.name.extend_from_slice(b"(other)");
+                }
+                self.by_name.entry(self.name.clone()).or_default()
             }
-            self.by_name.entry(self.name.clone()).or_default();
-        }
-        let Some(t) = self.by_name.get_mut(&self.name) else {
-            return;
         };
         t.count += 1;
         t.request_bytes += e.request_bytes;
