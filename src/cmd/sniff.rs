@@ -452,9 +452,16 @@ impl Run<'_> {
     }
 
     fn drain_events(&mut self, events: &mut Vec<Event>) -> io::Result<()> {
-        for event in events.drain(..) {
-            self.sniffer.count(&event);
-            if let Event::Command(c) = &event {
+        // Read in place (an event is some 200 bytes), dropped at the end.
+        let result = self.handle_events(events);
+        events.clear();
+        result
+    }
+
+    fn handle_events(&mut self, events: &[Event]) -> io::Result<()> {
+        for event in events {
+            self.sniffer.count(event);
+            if let Event::Command(c) = event {
                 self.close_window(c.time, false)?;
                 let seen = Seen {
                     args: &c.args,
@@ -467,7 +474,7 @@ impl Run<'_> {
                     w.hot.add(&seen);
                 }
             }
-            let show = match &event {
+            let show = match event {
                 Event::Command(c) => self.filter.show && self.filter.shows(c),
                 Event::Trouble { .. } => self.filter.show,
             };
@@ -477,7 +484,7 @@ impl Run<'_> {
             if matches!(event, Event::Command(_)) {
                 self.shown += 1;
             }
-            self.sink.event(&event)?;
+            self.sink.event(event)?;
         }
         Ok(())
     }
