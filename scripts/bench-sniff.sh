@@ -31,8 +31,17 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# CPU seconds (user + system) a process has used so far.
-cpu_of() { awk -v t="$TICK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+# CPU seconds a process has used so far: its time on a CPU from
+# /proc/PID/schedstat, in nanoseconds (the clock ticks of /proc/PID/stat are
+# 10 ms, too coarse for tcpdump's few tens of milliseconds); the ticks
+# where schedstat is missing.
+cpu_of() {
+  if [ -r "/proc/$1/schedstat" ]; then
+    awk '{ printf "%.6f", $1 / 1e9 }' "/proc/$1/schedstat"
+  else
+    awk -v t="$TICK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"
+  fi
+}
 
 # Requests per second of one redis-benchmark run (SET and GET averaged).
 bench() {

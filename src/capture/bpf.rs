@@ -27,8 +27,16 @@ const LD_W_ABS: u16 = 0x20;
 const LD_H_ABS: u16 = 0x28;
 const LD_B_ABS: u16 = 0x30;
 const LD_H_IND: u16 = 0x48;
+const LD_B_IND: u16 = 0x50;
+const LD_MEM: u16 = 0x60;
+const LDX_IMM: u16 = 0x01;
 const LDX_B_MSH: u16 = 0xb1;
+const ST: u16 = 0x02;
+const ALU_ADD_K: u16 = 0x04;
+const ALU_ADD_X: u16 = 0x0c;
+const ALU_LSH_K: u16 = 0x64;
 const ALU_AND_K: u16 = 0x54;
+const TAX: u16 = 0x07;
 const JEQ_K: u16 = 0x15;
 const JSET_K: u16 = 0x45;
 const RET_K: u16 = 0x06;
@@ -36,6 +44,9 @@ const RET_K: u16 = 0x06;
 /// SKF_AD_OFF + SKF_AD_PKTTYPE: the packet type, an ancillary load.
 const PKTTYPE: u32 = (-0x1000i32 + 4) as u32;
 const PACKET_OUTGOING: u32 = 4;
+
+/// IPv6 extension headers the kernel filter follows to the TCP header.
+const EXT_HEADERS: usize = 3;
 
 /// Bytes of each accepted packet handed to user space.
 pub const SNAPLEN: u32 = 256 * 1024;
@@ -152,24 +163,48 @@ pub fn program_with(
         }
     }
     a.ret(0);
-    // IPv6: TCP right after the header; extension headers go to user space.
+    // IPv6: TCP after the fixed header and up to EXT_HEADERS extension
+    // headers (hop-by-hop, routing, destination options), X adding up their
+    // lengths; a longer chain goes to user space, which follows any.
     a.place(v6);
+    a.op(LDX_IMM, 0);
     a.op(LD_B_ABS, l + 6);
-    let tcp6 = a.label();
-    a.jump(JEQ_K, 6, Target::Label(tcp6), Target::Next);
-    for ext in [0, 43, 60] {
-        a.jump(JEQ_K, ext, Target::Label(accept), Target::Next);
+    let (tcp6, deep) = (a.label(), a.label());
+    for round in 0..=EXT_HEADERS {
+        let ext = if round == EXT_HEADERS {
+            deep
+        } else {
+            a.label()
+        };
+        a.jump(JEQ_K, 6, Target::Label(tcp6), Target::Next);
+        a.jump(JEQ_K, 0, Target::Label(ext), Target::Next);
+        a.jump(JEQ_K, 43, Target::Label(ext), Target::Next);
+        a.jump(JEQ_K, 60, Target::Label(ext), Target::Label(drop));
+        if round < EXT_HEADERS {
+            a.place(ext);
+            // Its next header, kept in M[0]; its length in 8-byte units
+            // past the first 8.
+            a.op(LD_B_IND, l + 40);
+            a.op(ST, 0);
+            a.op(LD_B_IND, l + 41);
+            a.op(ALU_ADD_K, 1);
+            a.op(ALU_LSH_K, 3);
+            a.op(ALU_ADD_X, 0);
+            a.op(TAX, 0);
+            a.op(LD_MEM, 0);
+        }
     }
-    a.ret(0);
     a.place(tcp6);
     for field in [l + 40, l + 42] {
-        a.op(LD_H_ABS, field);
+        a.op(LD_H_IND, field);
         for &p in ports {
             a.jump(JEQ_K, u32::from(p), Target::Label(accept), Target::Next);
         }
     }
     a.place(drop);
     a.ret(0);
+    a.place(deep);
+    a.ret(SNAPLEN);
     a.place(accept);
     if let Some(e) = extra {
         let (yes, no) = (a.label(), a.label());
@@ -245,7 +280,8 @@ fn expression(a: &mut Asm, framing: Framing, l: u32, e: &Expr, t: usize, f: usiz
                         Target::Next
                     };
                     if v6_code {
-                        a.op(LD_H_ABS, l + 40 + off);
+                        // X: the extension headers' length (see above).
+                        a.op(LD_H_IND, l + 40 + off);
                     } else {
                         a.op(LD_H_IND, l + off);
                     }
@@ -312,7 +348,7 @@ mod tests {
     /// A small interpreter of the instructions `program` uses, to check the
     /// program's logic; `pkttype` stands in for the ancillary load.
     fn run(prog: &[Insn], pkt: &[u8], pkttype: u32) -> u32 {
-        let (mut a, mut x, mut pc) = (0u32, 0u32, 0usize);
+        let (mut a, mut x, mut pc, mut mem) = (0u32, 0u32, 0usize, [0u32; 16]);
         let byte = |i: u32| pkt.get(i as usize).copied().map(u32::from);
         let half = |i: u32| Some((byte(i)? << 8) | byte(i + 1)?);
         loop {
@@ -337,6 +373,17 @@ mod tests {
                     Some(v) => a = v,
                     None => return 0,
                 },
+                LD_B_IND => match byte(x + ins.k) {
+                    Some(v) => a = v,
+                    None => return 0,
+                },
+                LD_MEM => a = mem[ins.k as usize],
+                ST => mem[ins.k as usize] = a,
+                LDX_IMM => x = ins.k,
+                ALU_ADD_K => a = a.wrapping_add(ins.k),
+                ALU_ADD_X => a = a.wrapping_add(x),
+                ALU_LSH_K => a <<= ins.k,
+                TAX => x = a,
                 LDX_B_MSH => match byte(ins.k) {
                     Some(v) => x = (v & 0xf) * 4,
                     None => return 0,
@@ -432,6 +479,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `frame` with IPv6 extension headers (next header, length in 8-byte
+    /// units past the first 8) put between the IPv6 and TCP headers.
+    fn with_extensions(mut f: Vec<u8>, exts: &[(u8, u8)]) -> Vec<u8> {
+        let mut chain = Vec::new();
+        let mut next = f[14 + 6];
+        for &(kind, units) in exts.iter().rev() {
+            let mut h = vec![0u8; 8 * (usize::from(units) + 1)];
+            h[0] = next;
+            h[1] = units;
+            chain.splice(0..0, h);
+            next = kind;
+        }
+        f[14 + 6] = next;
+        let plen = u16::from_be_bytes([f[14 + 4], f[14 + 5]]) + chain.len() as u16;
+        f[14 + 4..14 + 6].copy_from_slice(&plen.to_be_bytes());
+        f.splice(14 + 40..14 + 40, chain);
+        f
+    }
+
+    #[test]
+    fn ipv6_extension_headers_are_followed() {
+        let prog = program(Framing::Ethernet, false, &[6379]).unwrap();
+        let watched = frame("[::1]:50000", "[::1]:6379");
+        let other = frame("[::1]:50000", "[::1]:6380");
+        for exts in [
+            &[(0, 0)][..],
+            &[(0, 1), (60, 0)],
+            &[(0, 0), (43, 2), (60, 0)],
+        ] {
+            let f = with_extensions(watched.clone(), exts);
+            let seg = crate::capture::packet::parse(crate::capture::packet::LinkType::Ethernet, &f)
+                .unwrap();
+            assert_eq!(seg.dst.port(), 6379, "{exts:?}");
+            assert_eq!(run(&prog, &f, 0), SNAPLEN, "{exts:?}");
+            assert_eq!(run(&prog, &with_extensions(other.clone(), exts), 0), 0);
+        }
+        // Deeper than the filter follows: user space decides.
+        let deep = [(0, 0), (60, 0), (60, 0), (60, 0)];
+        assert_eq!(
+            run(&prog, &with_extensions(other.clone(), &deep), 0),
+            SNAPLEN
+        );
+        // A fragment header is not followed (user space counts fragments).
+        assert_eq!(
+            run(&prog, &with_extensions(watched.clone(), &[(44, 0)]), 0),
+            0
+        );
+        // --filter ports are read past the extension headers too.
+        let e = crate::capture::filter::parse("dst port 6379").unwrap();
+        let prog = program_with(Framing::Ethernet, false, &[6379, 6380], Some(&e)).unwrap();
+        let exts = [(0, 1), (43, 0)];
+        assert_eq!(run(&prog, &with_extensions(watched, &exts), 0), SNAPLEN);
+        assert_eq!(run(&prog, &with_extensions(other, &exts), 0), 0);
     }
 
     #[test]

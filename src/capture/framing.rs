@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
 use super::reassembly::{Micros, Piece};
-use crate::resp::request::{Arg, RequestLimits, parse_request};
+use crate::resp::request::{Arg, RequestLimits, parse_request, parse_request_into};
 use crate::resp::{DecodeError, Decoder, Frame};
 
 /// Which end wrote the bytes.
@@ -97,6 +97,9 @@ pub struct Framer {
     scan_from: usize,
     /// Bytes dropped while resynchronising.
     skipped: u64,
+    /// The arguments of the request [`Framer::next_len`] framed last (the
+    /// client side parses each request once).
+    args: Vec<Arg>,
 }
 
 impl Framer {
@@ -113,6 +116,7 @@ impl Framer {
             resync: !synced,
             scan_from: 0,
             skipped: 0,
+            args: Vec::new(),
         }
     }
 
@@ -177,11 +181,21 @@ impl Framer {
 
     /// The length of the whole frame at the start of the buffer; `None`
     /// when more bytes are needed.
-    fn next_len(&self) -> Result<Option<usize>, String> {
+    fn next_len(&mut self) -> Result<Option<usize>, String> {
         if self.buf.is_empty() {
             return Ok(None);
         }
-        match frame_len(self.side, &self.decoder, &self.buf) {
+        let framed = match self.side {
+            Side::Client => {
+                match parse_request_into(&self.buf, &RequestLimits::default(), true, &mut self.args)
+                {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Side::Server => frame_len(self.side, &self.decoder, &self.buf),
+        };
+        match framed {
             Ok(Some(len)) => Ok(Some(len)),
             Ok(None) if self.buf.len() > self.max_frame => Err(format!(
                 "frame larger than the {} byte limit (--max-frame)",
@@ -202,18 +216,17 @@ impl Framer {
             self.chunks.pop_front();
         }
         let body = match self.side {
-            Side::Client => match parse_request(&bytes, &RequestLimits::default(), true) {
-                Ok(Some(req)) if !req.args.is_empty() => Body::Request(
-                    req.args
-                        .into_iter()
-                        .map(|a| match a {
-                            Arg::Range(r) => bytes.slice(r),
-                            Arg::Owned(v) => Bytes::from(v),
-                        })
-                        .collect(),
-                ),
-                _ => return,
-            },
+            // `next_len` just parsed this request into `args`.
+            Side::Client if self.args.is_empty() => return,
+            Side::Client => Body::Request(
+                self.args
+                    .drain(..)
+                    .map(|a| match a {
+                        Arg::Range(r) => bytes.slice(r),
+                        Arg::Owned(v) => Bytes::from(v),
+                    })
+                    .collect(),
+            ),
             Side::Server => match self.decoder.parse(&bytes) {
                 Ok((frame, _)) => Body::Reply(frame),
                 Err(_) => return,
@@ -231,6 +244,10 @@ impl Framer {
 
     /// The chunk holding stream offset `at`.
     fn chunk_at(&self, at: u64) -> Chunk {
+        // Mostly the buffer holds one segment's bytes.
+        if self.chunks.len() == 1 {
+            return self.chunks[0];
+        }
         let i = self.chunks.partition_point(|c| c.offset <= at);
         self.chunks[i.saturating_sub(1)]
     }

@@ -88,21 +88,94 @@ impl CommandEvent {
 /// The name reports group by: the first argument uppercased, with the
 /// subcommand for container commands.
 pub fn command_name(args: &[Bytes]) -> Vec<u8> {
+    let mut name = Vec::new();
+    command_name_into(args, &mut name);
+    name
+}
+
+/// [`command_name`] into `name` (cleared first), to reuse its buffer.
+pub fn command_name_into(args: &[Bytes], name: &mut Vec<u8>) {
+    name.clear();
     let Some(first) = args.first() else {
-        return Vec::new();
+        return;
     };
-    let mut name = first.to_ascii_uppercase();
-    const CONTAINERS: [&[u8]; 11] = [
-        b"CLIENT", b"CONFIG", b"CLUSTER", b"COMMAND", b"MEMORY", b"OBJECT", b"SCRIPT", b"SLOWLOG",
-        b"XINFO", b"XGROUP", b"ACL",
-    ];
-    if CONTAINERS.contains(&name.as_slice())
+    name.extend_from_slice(first);
+    name.make_ascii_uppercase();
+    if is_container(name.as_slice())
         && let Some(sub) = args.get(1)
     {
         name.push(b'|');
-        name.extend(sub.to_ascii_uppercase());
+        let at = name.len();
+        name.extend_from_slice(sub);
+        name[at..].make_ascii_uppercase();
     }
-    name
+}
+
+/// Commands whose name in reports includes the subcommand (uppercased).
+fn is_container(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"CLIENT"
+            | b"CONFIG"
+            | b"CLUSTER"
+            | b"COMMAND"
+            | b"MEMORY"
+            | b"OBJECT"
+            | b"SCRIPT"
+            | b"SLOWLOG"
+            | b"XINFO"
+            | b"XGROUP"
+            | b"ACL"
+    )
+}
+
+/// [`command_name`] built on the stack, for the names pairing treats
+/// apart (none is longer than [`ShortName::MAX`] bytes; a longer name is
+/// kept empty, which matches none of them).
+pub struct ShortName {
+    buf: [u8; ShortName::MAX],
+    len: usize,
+}
+
+impl ShortName {
+    const MAX: usize = 40;
+
+    pub fn of(args: &[Bytes]) -> ShortName {
+        let mut name = ShortName {
+            buf: [0; ShortName::MAX],
+            len: 0,
+        };
+        let Some(first) = args.first() else {
+            return name;
+        };
+        if !name.push(first) {
+            return name;
+        }
+        if is_container(name.as_slice())
+            && let Some(sub) = args.get(1)
+            && !(name.push(b"|") && name.push(sub))
+        {
+            name.len = 0;
+        }
+        name
+    }
+
+    /// Append `part` uppercased; false (and the name emptied) when it
+    /// does not fit.
+    fn push(&mut self, part: &[u8]) -> bool {
+        let Some(to) = self.buf.get_mut(self.len..self.len + part.len()) else {
+            self.len = 0;
+            return false;
+        };
+        to.copy_from_slice(part);
+        to.make_ascii_uppercase();
+        self.len += part.len();
+        true
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// Counts of what pairing saw besides commands.
@@ -152,6 +225,17 @@ struct Waiting {
     last_ts: Micros,
     /// For SELECT: the database before it, restored if it fails.
     db_before: Option<Option<i64>>,
+    /// What its reply changes besides pairing.
+    then: Then,
+}
+
+/// Commands whose reply changes the connection's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Then {
+    Nothing,
+    Monitor,
+    Reset,
+    Select,
 }
 
 #[derive(Debug)]
@@ -258,7 +342,8 @@ impl Conversation {
         let super::framing::Body::Request(args) = body else {
             return;
         };
-        let name = command_name(&args);
+        let name = ShortName::of(&args);
+        let name = name.as_slice();
         let mut db_before = None;
         if name == b"SELECT"
             && let Some(n) = args.get(1).and_then(|a| crate::resp::number::string2ll(a))
@@ -266,8 +351,8 @@ impl Conversation {
             db_before = Some(self.db);
             self.db = Some(n);
         }
-        let expect = self.expectation(&name, &args);
-        let silent = match (self.reply_mode, name.as_slice()) {
+        let expect = self.expectation(name, &args);
+        let silent = match (self.reply_mode, name) {
             (_, b"CLIENT|REPLY") => {
                 let mode = args.get(2).map(|a| a.to_ascii_uppercase());
                 match mode.as_deref() {
@@ -306,6 +391,12 @@ impl Conversation {
             reply: None,
             last_ts,
             db_before,
+            then: match name {
+                b"MONITOR" => Then::Monitor,
+                b"RESET" => Then::Reset,
+                b"SELECT" => Then::Select,
+                _ => Then::Nothing,
+            },
         };
         if silent {
             out(self.event(waiting, Outcome::NoReplyExpected));
@@ -467,10 +558,9 @@ impl Conversation {
         let Some(done) = self.waiting.pop_front() else {
             return;
         };
-        let name = command_name(&done.args);
-        match name.as_slice() {
-            b"MONITOR" if !is_error => self.monitor = true,
-            b"RESET" if !is_error => {
+        match done.then {
+            Then::Monitor if !is_error => self.monitor = true,
+            Then::Reset if !is_error => {
                 self.monitor = false;
                 self.reply_mode = ReplyMode::On;
                 self.subs = Default::default();
@@ -478,7 +568,7 @@ impl Conversation {
                 self.shard_count = 0;
                 self.db = Some(0);
             }
-            b"SELECT" if is_error => {
+            Then::Select if is_error => {
                 if let Some(before) = done.db_before {
                     self.db = before;
                 }

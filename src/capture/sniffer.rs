@@ -130,7 +130,7 @@ const SWEEP_EVERY: Micros = 50_000;
 
 pub struct Sniffer {
     config: SnifferConfig,
-    conns: HashMap<(SocketAddr, SocketAddr), Connection>,
+    conns: HashMap<(SocketAddr, SocketAddr), Connection, foldhash::fast::RandomState>,
     totals: Totals,
     events: Vec<Event>,
     last_sweep: Micros,
@@ -140,7 +140,7 @@ impl Sniffer {
     pub fn new(config: SnifferConfig) -> Sniffer {
         Sniffer {
             config,
-            conns: HashMap::new(),
+            conns: HashMap::default(),
             totals: Totals::default(),
             events: Vec::new(),
             last_sweep: 0,
@@ -150,6 +150,14 @@ impl Sniffer {
     /// Events produced since the last call, in order.
     pub fn events(&mut self) -> std::vec::Drain<'_, Event> {
         self.events.drain(..)
+    }
+
+    /// The events produced since the last call, swapped into `into` (an
+    /// empty vector, whose buffer the sniffer takes for the next ones): two
+    /// buffers passed back and forth, nothing allocated per packet.
+    pub fn take_events(&mut self, into: &mut Vec<Event>) {
+        into.clear();
+        std::mem::swap(&mut self.events, into);
     }
 
     /// Connections in the table.
@@ -214,36 +222,43 @@ impl Sniffer {
             // The port pair was reused by a new connection.
             self.end(key, None);
         }
-        if !self.conns.contains_key(&key) {
-            let from_start = seg.syn;
-            if !from_start && seg.payload.is_empty() {
-                // A bare ACK, FIN or RST of a connection already gone.
-                return;
+        // One lookup for a known connection (nearly every packet).
+        let done = match self.conns.get_mut(&key) {
+            Some(conn) => {
+                let events = &mut self.events;
+                conn.segment(&seg, from_client, ts, &mut |e| events.push(e));
+                conn.done()
             }
-            if self.conns.len() >= self.config.max_connections {
-                self.evict_oldest();
+            None => {
+                let from_start = seg.syn;
+                if !from_start && seg.payload.is_empty() {
+                    // A bare ACK, FIN or RST of a connection already gone.
+                    return;
+                }
+                if self.conns.len() >= self.config.max_connections {
+                    self.evict_oldest();
+                }
+                if from_start {
+                    self.totals.connections.opened += 1;
+                } else {
+                    self.totals.connections.mid_stream += 1;
+                }
+                let mut conn = Connection::new(
+                    key.0,
+                    key.1,
+                    from_start,
+                    self.config.decoder,
+                    &self.config.limits,
+                    ts,
+                );
+                let events = &mut self.events;
+                conn.segment(&seg, from_client, ts, &mut |e| events.push(e));
+                let done = conn.done();
+                self.conns.insert(key, conn);
+                done
             }
-            if from_start {
-                self.totals.connections.opened += 1;
-            } else {
-                self.totals.connections.mid_stream += 1;
-            }
-            let conn = Connection::new(
-                key.0,
-                key.1,
-                from_start,
-                self.config.decoder,
-                &self.config.limits,
-                ts,
-            );
-            self.conns.insert(key, conn);
-        }
-        let events = &mut self.events;
-        let Some(conn) = self.conns.get_mut(&key) else {
-            return;
         };
-        conn.segment(&seg, from_client, ts, &mut |e| events.push(e));
-        if conn.done() {
+        if done {
             self.end(key, None);
         }
         if ts >= self.last_sweep + SWEEP_EVERY {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use super::pairing::{CommandEvent, Outcome};
+use super::pairing::{CommandEvent, Outcome, command_name_into};
 use super::reassembly::Micros;
 
 /// Exact below this; above it, 32 buckets per power of two.
@@ -170,23 +170,26 @@ pub const MAX_NAMES: usize = 1000;
 /// Everything the summary says about commands.
 #[derive(Clone, Debug)]
 pub struct CommandStats {
-    pub by_name: HashMap<Vec<u8>, CommandTotals>,
+    pub by_name: HashMap<Vec<u8>, CommandTotals, foldhash::fast::RandomState>,
     pub total: u64,
     pub replied: u64,
     pub by_outcome: [u64; 4],
     pub slowest: Top,
     pub biggest_replies: Top,
+    /// Reused for each command's name.
+    name: Vec<u8>,
 }
 
 impl Default for CommandStats {
     fn default() -> CommandStats {
         CommandStats {
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             total: 0,
             replied: 0,
             by_outcome: [0; 4],
             slowest: Top::new(10),
             biggest_replies: Top::new(10),
+            name: Vec::new(),
         }
     }
 }
@@ -195,11 +198,17 @@ impl CommandStats {
     pub fn add(&mut self, e: &CommandEvent) {
         self.total += 1;
         self.by_outcome[e.outcome as usize] += 1;
-        let mut name = e.name();
-        if !self.by_name.contains_key(&name) && self.by_name.len() >= MAX_NAMES {
-            name = b"(other)".to_vec();
-        }
-        let t = self.by_name.entry(name).or_default();
+        command_name_into(&e.args, &mut self.name);
+        let t = match self.by_name.get_mut(&self.name) {
+            Some(t) => t,
+            None => {
+                if self.by_name.len() >= MAX_NAMES {
+                    self.name.clear();
+                    self.name.extend_from_slice(b"(other)");
+                }
+                self.by_name.entry(self.name.clone()).or_default()
+            }
+        };
         t.count += 1;
         t.request_bytes += e.request_bytes;
         match (&e.reply, e.latency) {

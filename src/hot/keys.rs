@@ -8,6 +8,31 @@ use crate::server::command::{Keys, Lookup, Table, flags};
 /// Finds the keys of requests.
 pub struct KeyFinder {
     table: Table,
+    /// The rules of the last few command names (most streams repeat a
+    /// handful of commands), so most requests skip the table.
+    cache: Vec<([u8; NAME_MAX], usize, Rule)>,
+    /// The cache entry replaced next once it is full.
+    next_out: usize,
+}
+
+/// Longest command name looked up (longer ones have no keys).
+const NAME_MAX: usize = 24;
+/// Command names whose rule is remembered.
+const CACHED: usize = 8;
+
+/// Where a command's keys are.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    Nothing,
+    /// A count of keys at `at`, the keys after it (and, `declared`, one
+    /// more key first).
+    Numkeys {
+        at: usize,
+        declared: bool,
+    },
+    /// XREAD's keys: the first half of what follows STREAMS.
+    Streams,
+    Positions(Keys),
 }
 
 impl Default for KeyFinder {
@@ -80,16 +105,18 @@ impl KeyFinder {
     pub fn new() -> KeyFinder {
         KeyFinder {
             table: Table::new(crate::server::commands::ALL),
+            cache: Vec::with_capacity(CACHED),
+            next_out: 0,
         }
     }
 
     /// Call `each` with every key of the request `args` (command name
     /// first). Unknown commands have no keys.
-    pub fn keys<'a, A: AsRef<[u8]>>(&self, args: &'a [A], mut each: impl FnMut(&'a [u8])) {
+    pub fn keys<'a, A: AsRef<[u8]>>(&mut self, args: &'a [A], mut each: impl FnMut(&'a [u8])) {
         let Some(name) = args.first().map(|a| a.as_ref()) else {
             return;
         };
-        let mut lower = [0u8; 24];
+        let mut lower = [0u8; NAME_MAX];
         let lower = match lower.get_mut(..name.len()) {
             Some(l) => {
                 l.copy_from_slice(name);
@@ -98,48 +125,85 @@ impl KeyFinder {
             }
             None => return,
         };
-        if let Some(&(_, at, declared)) = NUMKEYS.iter().find(|(n, ..)| n.as_bytes() == lower) {
-            if declared && let Some(k) = args.get(1) {
-                each(k.as_ref());
+        let rule = match self.cache.iter().find(|(n, len, _)| &n[..*len] == lower) {
+            Some(&(_, _, rule)) => rule,
+            None => {
+                let (rule, by_name) = self.resolve(lower, args);
+                if by_name {
+                    let mut n = [0u8; NAME_MAX];
+                    n[..lower.len()].copy_from_slice(lower);
+                    let entry = (n, lower.len(), rule);
+                    if self.cache.len() < CACHED {
+                        self.cache.push(entry);
+                    } else {
+                        self.cache[self.next_out] = entry;
+                        self.next_out = (self.next_out + 1) % CACHED;
+                    }
+                }
+                rule
             }
-            let n = args
-                .get(at)
-                .and_then(|a| std::str::from_utf8(a.as_ref()).ok())
-                .and_then(|t| t.parse::<usize>().ok())
-                .unwrap_or(0);
-            for k in args.iter().skip(at + 1).take(n) {
-                each(k.as_ref());
-            }
-            return;
-        }
-        if lower == b"xread" || lower == b"xreadgroup" {
-            // Keys are the first half of what follows STREAMS.
-            if let Some(p) = args
-                .iter()
-                .position(|a| a.as_ref().eq_ignore_ascii_case(b"streams"))
-            {
-                let rest = &args[p + 1..];
-                for k in &rest[..rest.len() / 2] {
+        };
+        match rule {
+            Rule::Nothing => {}
+            Rule::Numkeys { at, declared } => {
+                if declared && let Some(k) = args.get(1) {
+                    each(k.as_ref());
+                }
+                let n = args
+                    .get(at)
+                    .and_then(|a| std::str::from_utf8(a.as_ref()).ok())
+                    .and_then(|t| t.parse::<usize>().ok())
+                    .unwrap_or(0);
+                for k in args.iter().skip(at + 1).take(n) {
                     each(k.as_ref());
                 }
             }
-            return;
+            Rule::Streams => {
+                if let Some(p) = args
+                    .iter()
+                    .position(|a| a.as_ref().eq_ignore_ascii_case(b"streams"))
+                {
+                    let rest = &args[p + 1..];
+                    for k in &rest[..rest.len() / 2] {
+                        each(k.as_ref());
+                    }
+                }
+            }
+            Rule::Positions(keys) => positions(keys, args.len(), |i| each(args[i].as_ref())),
         }
-        let slices: [&[u8]; 2] = [name, args.get(1).map_or(&[][..], |a| a.as_ref())];
-        let keys = match self.table.lookup(&slices[..args.len().min(2)]) {
+    }
+
+    /// Where the keys of a command named `lower` are, and whether that
+    /// follows from the name alone (not for container commands, whose
+    /// subcommand decides).
+    fn resolve<A: AsRef<[u8]>>(&self, lower: &[u8], args: &[A]) -> (Rule, bool) {
+        if let Some(&(_, at, declared)) = NUMKEYS.iter().find(|(n, ..)| n.as_bytes() == lower) {
+            return (Rule::Numkeys { at, declared }, true);
+        }
+        if lower == b"xread" || lower == b"xreadgroup" {
+            return (Rule::Streams, true);
+        }
+        let by_name = match self.table.lookup(&[lower]) {
+            Lookup::Found(i) => self.table.entries[i].spec.subcommands.is_empty(),
+            _ => true,
+        };
+        let second = args.get(1).map_or(&[][..], |a| a.as_ref());
+        let slices: [&[u8]; 2] = [lower, second];
+        let rule = match self.table.lookup(&slices[..args.len().min(2)]) {
             Lookup::Found(i) => {
                 let spec = self.table.entries[i].spec;
                 if spec.has(flags::MOVABLE_KEYS) && spec.keys.first == 0 {
-                    return;
+                    Rule::Nothing
+                } else {
+                    Rule::Positions(spec.keys)
                 }
-                spec.keys
             }
             _ => match OTHERS.iter().find(|(n, ..)| n.as_bytes() == lower) {
-                Some(&(_, first, last, step)) => Keys { first, last, step },
-                None => return,
+                Some(&(_, first, last, step)) => Rule::Positions(Keys { first, last, step }),
+                None => Rule::Nothing,
             },
         };
-        positions(keys, args.len(), |i| each(args[i].as_ref()));
+        (rule, by_name)
     }
 }
 
@@ -166,10 +230,38 @@ mod tests {
     use super::*;
 
     fn keys(args: &[&str]) -> Vec<String> {
-        let f = KeyFinder::new();
+        let mut f = KeyFinder::new();
         let mut out = Vec::new();
         f.keys(args, |k| out.push(String::from_utf8_lossy(k).into_owned()));
         out
+    }
+
+    #[test]
+    fn remembered_rules_find_the_same_keys() {
+        let cases: &[&[&str]] = &[
+            &["GET", "a"],
+            &["OBJECT", "ENCODING", "k"],
+            &["OBJECT", "HELP"],
+            &["object", "freq", "k2"],
+            &["EVAL", "s", "1", "k", "x"],
+            &["eval", "s", "0"],
+            &["XREAD", "STREAMS", "s", "0"],
+            &["MSET", "a", "1", "b", "2"],
+            &["MEMORY", "USAGE", "m"],
+            &["PING"],
+            &["NOSUCH", "x"],
+            &["PFCOUNT", "a", "b"],
+            &["DEL", "a", "b"],
+            &["set", "z", "1"],
+        ];
+        let mut shared = KeyFinder::new();
+        for round in 0..3 {
+            for args in cases {
+                let mut got = Vec::new();
+                shared.keys(args, |k| got.push(String::from_utf8_lossy(k).into_owned()));
+                assert_eq!(got, keys(args), "{args:?} in round {round}");
+            }
+        }
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub const MAX_KEY: usize = 512;
 /// Client names remembered (from CLIENT SETNAME); later ones are not.
 const MAX_NAMES: usize = 100_000;
 
+/// Keys of one command kept while it is counted (more are found again).
+const FEW_KEYS: usize = 16;
+
 /// Command names kept per client; the rest count as `(other)`.
 const CLIENT_COMMANDS: usize = 6;
 
@@ -150,26 +153,43 @@ impl Hot {
             scratch,
         } = self;
         finder_hits.commands += 1;
-        // Counted first, so that the bytes can be shared out.
+        // Counted first, so that the bytes can be shared out; most commands
+        // have a few keys, kept here so the command is looked up once.
         let mut n = 0u64;
-        finder.keys(args, |_| n += 1);
+        let mut few: [&[u8]; FEW_KEYS] = [&[]; FEW_KEYS];
+        finder.keys(args, |k| {
+            if let Some(slot) = few.get_mut(n as usize) {
+                *slot = k;
+            }
+            n += 1;
+        });
         if n > 0 {
             finder_hits.with_keys += 1;
             finder_hits.key_references += n;
             let share = seen.bytes / n;
-            let mut first: Option<&[u8]> = None;
-            finder.keys(args, |k| {
+            let mut each = |k: &[u8]| {
                 let key = &k[..k.len().min(MAX_KEY)];
-                first.get_or_insert(key);
-                keys_by_commands.add(key, 1);
-                keys_by_bytes.add(key, share);
+                if keys_by_commands.last_is(key) && keys_by_bytes.last_is(key) {
+                    keys_by_commands.add(key, 1);
+                    keys_by_bytes.add(key, share);
+                } else {
+                    let hash = sketch::hash(key);
+                    keys_by_commands.add_hashed(key, hash, 1);
+                    keys_by_bytes.add_hashed(key, hash, share);
+                }
                 add_prefixes(prefixes, &options.separator, key);
-            });
-            if let (Some(latency), Some(key)) = (seen.latency, first) {
+            };
+            if n as usize <= FEW_KEYS {
+                few[..n as usize].iter().for_each(|k| each(k));
+            } else {
+                finder.keys(args, each);
+            }
+            let first = &few[0][..few[0].len().min(MAX_KEY)];
+            if let Some(latency) = seen.latency {
                 scratch.clear();
                 scratch.extend(name.iter().take(64).map(u8::to_ascii_uppercase));
                 scratch.push(b' ');
-                scratch.extend_from_slice(key);
+                scratch.extend_from_slice(first);
                 let slot = slow.add(scratch, latency);
                 slot.extra.calls += 1;
                 slot.extra.max = slot.extra.max.max(latency);

@@ -10,22 +10,44 @@
 //! count, which is itself at most `total / k`. An item whose true weight
 //! exceeds `total / k` is therefore always monitored.
 //!
-//! The smallest count sits at the root of a binary min-heap; a hash map
-//! from item to heap slot finds monitored items. An update costs one hash
-//! lookup and O(log k) swaps.
+//! The smallest count sits at the root of a binary min-heap of slot
+//! numbers; the slots themselves never move, and a hash table of slot
+//! numbers (hashed by the slot's item) finds monitored items. So an update
+//! costs one hash of the item and O(log k) swaps of small integers, and
+//! taking over the smallest slot reuses its item buffer: nothing is
+//! allocated once the sketch is full.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
+
+/// The hash every sketch files items under (foldhash: fast on short keys).
+/// One seed per process, drawn at random so traffic cannot be built to
+/// collide, and shared so one hash serves several sketches.
+pub fn hash(item: &[u8]) -> u64 {
+    static STATE: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let seed = foldhash::fast::RandomState::default().hash_one(0u64);
+            foldhash::fast::FixedState::with_seed(seed)
+        })
+        .hash_one(item)
+}
 
 /// One monitored item.
 #[derive(Clone, Debug)]
 pub struct Slot<P> {
-    pub item: Box<[u8]>,
+    pub item: Vec<u8>,
     /// An over-estimate of the item's weight.
     pub count: u64,
     /// How much of `count` may belong to items this one replaced.
     pub error: u64,
     /// Data kept alongside (reset when the slot is taken over).
     pub extra: P,
+    /// The item's hash (so the table never rehashes items).
+    hash: u64,
+    /// Where the slot sits in the heap.
+    at: u32,
 }
 
 impl<P> Slot<P> {
@@ -39,57 +61,119 @@ impl<P> Slot<P> {
 #[derive(Clone, Debug)]
 pub struct SpaceSaving<P> {
     capacity: usize,
-    heap: Vec<Slot<P>>,
-    index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    slots: Vec<Slot<P>>,
+    /// Slot numbers, a min-heap by their counts.
+    heap: Vec<u32>,
+    index: HashTable<u32>,
     total: u64,
+    /// The slot added to last: streams repeat items back to back (a
+    /// pipeline of one client's commands on one key), and those skip the
+    /// table.
+    last: usize,
 }
 
 impl<P: Default> SpaceSaving<P> {
     /// A sketch monitoring at most `capacity` items (at least 1).
     pub fn new(capacity: usize) -> SpaceSaving<P> {
         SpaceSaving {
-            capacity: capacity.max(1),
+            capacity: capacity.clamp(1, u32::MAX as usize),
+            slots: Vec::new(),
             heap: Vec::new(),
-            index: HashMap::default(),
+            index: HashTable::new(),
             total: 0,
+            last: usize::MAX,
         }
     }
 
     /// Add `weight` to `item`; returns its slot for the caller's data.
     pub fn add(&mut self, item: &[u8], weight: u64) -> &mut Slot<P> {
+        if self.slots.get(self.last).is_some_and(|s| s.item == item) {
+            return self.add_to(self.last, weight);
+        }
+        self.add_hashed(item, hash(item), weight)
+    }
+
+    /// Was `item` the last one added?
+    pub fn last_is(&self, item: &[u8]) -> bool {
+        self.slots.get(self.last).is_some_and(|s| s.item == item)
+    }
+
+    /// Add to the item in slot `s`.
+    fn add_to(&mut self, s: usize, weight: u64) -> &mut Slot<P> {
         self.total = self.total.saturating_add(weight);
-        let at = match self.index.get(item) {
-            Some(&i) => {
-                self.heap[i].count = self.heap[i].count.saturating_add(weight);
-                i
+        let slot = &mut self.slots[s];
+        slot.count = slot.count.saturating_add(weight);
+        self.sift_down(self.slots[s].at as usize);
+        &mut self.slots[s]
+    }
+
+    /// [`SpaceSaving::add`] with the item's [`hash`] already computed (an
+    /// item counted in several sketches is hashed once).
+    pub fn add_hashed(&mut self, item: &[u8], hash: u64, weight: u64) -> &mut Slot<P> {
+        if self
+            .slots
+            .get(self.last)
+            .is_some_and(|s| s.hash == hash && s.item == item)
+        {
+            return self.add_to(self.last, weight);
+        }
+        self.total = self.total.saturating_add(weight);
+        let slots = &self.slots;
+        let found = self
+            .index
+            .find(hash, |&s| slots[s as usize].item == item)
+            .copied();
+        let s = match found {
+            Some(s) => {
+                let slot = &mut self.slots[s as usize];
+                slot.count = slot.count.saturating_add(weight);
+                s as usize
             }
-            None if self.heap.len() < self.capacity => {
-                let i = self.heap.len();
-                let item: Box<[u8]> = item.into();
-                self.index.insert(item.clone(), i);
-                self.heap.push(Slot {
-                    item,
+            None if self.slots.len() < self.capacity => {
+                let s = self.slots.len();
+                self.slots.push(Slot {
+                    item: item.to_vec(),
                     count: weight,
                     error: 0,
                     extra: P::default(),
+                    hash,
+                    at: s as u32,
                 });
-                self.sift_up(i)
+                self.heap.push(s as u32);
+                let slots = &self.slots;
+                self.index
+                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                self.sift_up(s);
+                s
             }
             None => {
                 // Take over the smallest.
-                let least = &mut self.heap[0];
-                self.index.remove(&least.item);
-                let item: Box<[u8]> = item.into();
-                least.item = item.clone();
+                let s = self.heap[0] as usize;
+                let old = self.slots[s].hash;
+                if let Ok(entry) = self.index.find_entry(old, |&x| x as usize == s) {
+                    entry.remove();
+                }
+                let least = &mut self.slots[s];
+                if least.item.capacity() > 4 * item.len().max(32) {
+                    // Do not keep a long item's buffer for short ones.
+                    least.item = item.to_vec();
+                } else {
+                    least.item.clear();
+                    least.item.extend_from_slice(item);
+                }
+                least.hash = hash;
                 least.error = least.count;
                 least.count = least.count.saturating_add(weight);
                 least.extra = P::default();
-                self.index.insert(item, 0);
-                0
+                let slots = &self.slots;
+                self.index
+                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                s
             }
         };
-        let at = self.sift_down(at);
-        &mut self.heap[at]
+        self.last = s;
+        self.sift_down(self.slots[s].at as usize);
+        &mut self.slots[s]
     }
 
     /// Sum of all weights added.
@@ -99,11 +183,11 @@ impl<P: Default> SpaceSaving<P> {
 
     /// Items monitored.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.slots.is_empty()
     }
 
     pub fn capacity(&self) -> usize {
@@ -114,61 +198,74 @@ impl<P: Default> SpaceSaving<P> {
     /// weight an item missing from the sketch can have: the smallest count
     /// once the sketch is full (0 until then: everything is exact).
     pub fn error_bound(&self) -> u64 {
-        if self.heap.len() < self.capacity {
+        if self.slots.len() < self.capacity {
             0
         } else {
-            self.heap.first().map_or(0, |s| s.count)
+            self.heap
+                .first()
+                .map_or(0, |&s| self.slots[s as usize].count)
         }
     }
 
     /// The `n` largest counts, largest first (ties by item).
     pub fn top(&self, n: usize) -> Vec<&Slot<P>> {
-        let mut v: Vec<&Slot<P>> = self.heap.iter().collect();
+        let mut v: Vec<&Slot<P>> = self.slots.iter().collect();
         v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.item.cmp(&b.item)));
         v.truncate(n);
         v
     }
 
+    /// Is `item` monitored?
+    pub fn contains(&self, item: &[u8]) -> bool {
+        let hash = hash(item);
+        self.index
+            .find(hash, |&s| self.slots[s as usize].item == item)
+            .is_some()
+    }
+
     /// Forget everything (for per-interval reports).
     pub fn clear(&mut self) {
+        self.slots.clear();
         self.heap.clear();
         self.index.clear();
         self.total = 0;
+        self.last = usize::MAX;
+    }
+
+    fn count_at(&self, i: usize) -> u64 {
+        self.slots[self.heap[i] as usize].count
     }
 
     fn swap(&mut self, a: usize, b: usize) {
         self.heap.swap(a, b);
-        for i in [a, b] {
-            if let Some(slot) = self.index.get_mut(&self.heap[i].item) {
-                *slot = i;
-            }
-        }
+        self.slots[self.heap[a] as usize].at = a as u32;
+        self.slots[self.heap[b] as usize].at = b as u32;
     }
 
-    fn sift_up(&mut self, mut i: usize) -> usize {
+    fn sift_up(&mut self, mut i: usize) {
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.heap[parent].count <= self.heap[i].count {
+            if self.count_at(parent) <= self.count_at(i) {
                 break;
             }
             self.swap(parent, i);
             i = parent;
         }
-        i
     }
 
-    fn sift_down(&mut self, mut i: usize) -> usize {
+    fn sift_down(&mut self, mut i: usize) {
+        let len = self.heap.len();
         loop {
             let (l, r) = (2 * i + 1, 2 * i + 2);
             let mut least = i;
-            if l < self.heap.len() && self.heap[l].count < self.heap[least].count {
+            if l < len && self.count_at(l) < self.count_at(least) {
                 least = l;
             }
-            if r < self.heap.len() && self.heap[r].count < self.heap[least].count {
+            if r < len && self.count_at(r) < self.count_at(least) {
                 least = r;
             }
             if least == i {
-                return i;
+                return;
             }
             self.swap(i, least);
             i = least;
@@ -241,10 +338,7 @@ mod tests {
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         for (item, t) in &sorted {
             if *t > bound {
-                assert!(
-                    sketch.index.contains_key(*item),
-                    "{item:?} weighs {t} > {bound}"
-                );
+                assert!(sketch.contains(item), "{item:?} weighs {t} > {bound}");
             }
         }
         let top = sketch.top(10);
@@ -320,10 +414,13 @@ mod tests {
             let item = (rng.next() % 100).to_le_bytes();
             s.add(&item, rng.next() % 1000);
             for i in 1..s.heap.len() {
-                assert!(s.heap[(i - 1) / 2].count <= s.heap[i].count);
+                assert!(s.count_at((i - 1) / 2) <= s.count_at(i));
             }
-            for (i, slot) in s.heap.iter().enumerate() {
-                assert_eq!(s.index[&slot.item], i);
+            for (i, &slot) in s.heap.iter().enumerate() {
+                assert_eq!(s.slots[slot as usize].at as usize, i);
+            }
+            for slot in &s.slots {
+                assert!(s.contains(&slot.item));
             }
         }
     }
