@@ -94,7 +94,7 @@ prepare() {
   case $row in
     lrange_*) redis-cli -p "$port" del mylist >/dev/null
               redis-benchmark -p "$port" -q -n 1000 -P 100 lpush mylist xxx >/dev/null 2>&1 ;;
-    get_100k) redis-cli -p "$port" set key:000000000000 "$(head -c 100000 /dev/zero | tr '\0' x)" >/dev/null ;;
+    get_100k) redis-cli -p "$port" set key:__rand_int__ "$(head -c 100000 /dev/zero | tr '\0' x)" >/dev/null ;;
     mixed_r)  redis-benchmark -p "$port" -q -n 100000 -r 100000 -P 100 -t set >/dev/null 2>&1 ;;
   esac
 }
