@@ -74,6 +74,11 @@ pub struct EventLoop {
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// The `unixsocket` listener and its path.
     unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
+    /// Rounds of events served while a script was busy: readiness seen
+    /// then may belong to a client that was out of its slot.
+    busy_rounds: u64,
+    /// The start of the busy script whose clients were all swept once.
+    busy_swept: Option<Instant>,
 }
 
 thread_local! {
@@ -84,7 +89,8 @@ thread_local! {
 /// Serve other clients while a script runs past busy-reply-threshold (as
 /// Redis's processEventsWhileBlocked): they get -BUSY, except SCRIPT KILL,
 /// FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. The client running
-/// the script is out of its slot meanwhile, so it is not read.
+/// the script is out of its slot meanwhile, so it is not read then (it is
+/// read to the end once the script is over).
 pub fn process_events_while_busy() {
     let running = RUNNING.with(|r| r.get());
     if running.is_null() {
@@ -108,6 +114,17 @@ impl EventLoop {
     }
 
     fn events_while_busy(&mut self) {
+        self.busy_rounds += 1;
+        // Readiness is edge-triggered: clients whose events came in the
+        // batch that started the script will not be reported again, so
+        // each is read once (SCRIPT KILL may be waiting there).
+        let started = self.server.scripting.running.as_ref().map(|r| r.2);
+        if started.is_some() && self.busy_swept != started {
+            self.busy_swept = started;
+            for slot in 0..self.server.clients.slots.len() {
+                self.read_client(slot);
+            }
+        }
         let mut events = Events::with_capacity(256);
         for _ in 0..4 {
             self.flush_pending_writes();
@@ -190,6 +207,8 @@ impl EventLoop {
             tls_from,
             tls,
             unix,
+            busy_rounds: 0,
+            busy_swept: None,
         })
     }
 
@@ -513,7 +532,12 @@ impl EventLoop {
                 Ok((n, filled)) => {
                     self.server.stats.net_input_bytes += n as u64;
                     client.last_interaction = Instant::now();
+                    let rounds = self.busy_rounds;
                     self.process_input(&mut client);
+                    // A busy script served events meanwhile, and dropped
+                    // this client's (it was out of its slot): read on
+                    // until the socket is drained.
+                    let filled = filled || self.busy_rounds != rounds;
                     let query_limit = if self.server.auth_required(&client) {
                         Server::UNAUTH_QUERY_LIMIT
                     } else {

@@ -485,6 +485,16 @@ pub fn invalid_expire(client: &mut Client, command: &str) {
         .error(&format!("invalid expire time in '{command}' command"));
 }
 
+/// Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
+/// number of arguments for 'CAT'. Try ACL HELP."
+pub fn subcommand_syntax_error(client: &mut Client, args: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned();
+    client.reply.error(&format!(
+        "unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
+        String::from_utf8_lossy(args[0]).to_uppercase()
+    ));
+}
+
 /// A container's HELP reply: the usage line, `lines`, then HELP itself.
 pub fn help(client: &mut Client, container: &str, lines: &[&str]) {
     client.reply.array(lines.len() + 3);
