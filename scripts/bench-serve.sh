@@ -1,53 +1,65 @@
 #!/usr/bin/env bash
-# Throughput and memory of `sonde serve` against redis-server, in one run on
-# this machine:
+# Efficiency of `sonde serve` against redis-server, in one run on this
+# machine: what each server spends per request and per key, not only how
+# many requests per second the benchmark client manages (at -P 16 both
+# servers sit at redis-benchmark's own ceiling, and throughput swings from
+# run to run on a shared machine).
 #
-#   redis-benchmark -q -c 50 -n $N -t $TESTS  with -P 1 and -P 16
+# 1. Rows: every `redis-benchmark -t` test at -P 1 and -P 16 (-c 50, N
+#    requests each, one test per redis-benchmark run), SET/GET of 100 KB
+#    values (N_BIG requests), SET with 1000 connections, and a mixed
+#    read-heavy run (two concurrent clients: GET -c 45 and SET -c 5 over
+#    -r 100000 keys). Per row and server: requests/s, server CPU time per
+#    request (the sum over the server's threads of /proc/PID/task/*/schedstat,
+#    nanoseconds on a CPU, read before and after the run) and system calls
+#    per request (perf stat -e raw_syscalls:sys_enter attached to the
+#    server; "-" when perf cannot attach). The servers alternate within each
+#    run (the order flips every run); the table holds medians of RUNS runs
+#    and the ratios sonde/redis (below 1.0: sonde is cheaper or, for
+#    requests/s, slower).
+# 2. Big sorted set (ZSET_SIZES, default "100000 1000000"): a sorted set of
+#    that many members (member m:<12 digits>, score its number) on both
+#    servers, then ZADD (score updates), ZRANK, ZRANGEBYSCORE ... LIMIT 0 10
+#    and ZREM of random members, as rows of the same table.
+# 3. RSS per shape, each loaded alone into freshly started servers: 1M small
+#    strings (DEBUG POPULATE), 1M hashes of 10 fields, 1M sets of 10
+#    integers, 100k lists of 100 items, one sorted set of 1M members, 10k
+#    100 KB strings; the growth of VmRSS and the ratio.
 #
-# ($TESTS: the string commands and the list, set, hash and sorted-set ones)
-#
-# against both servers started with equivalent settings (persistence off,
-# same port family, same client limits), alternating server by server and
-# repeating $RUNS times; prints the median requests/s of each and the
-# sonde/redis ratio. Then the resident memory of each after
-# DEBUG POPULATE $KEYS (small keys), and the slowest single command (from
-# SLOWLOG) while filling $FILL keys with pipelined SETs. Then the resident
-# memory of each holding $COLLECTIONS hashes of 10 fields, as many sets of
-# 10 integers, and $COLLECTIONS/10 lists of 100 items (each loaded alone).
-#
-# Environment: N (default 1000000), RUNS (3), KEYS (1000000),
-# FILL (5000000, 0 to skip), COLLECTIONS (1000000, 0 to skip), SHAPES
-# ("hash set list"),
-# TESTS (comma-separated redis-benchmark tests), SONDE (binary; default:
-# build --release).
+# Environment: N (requests per row, default 100000), RUNS (3), N_BIG
+# (N/20), ROWS (regex of row names to run, default all; e.g. ROWS='^zadd'),
+# TESTS (the -t tests), ZSET_SIZES, SHAPES ("strings hash set list zset
+# big"; empty to skip), SCALE (divides every shape's count, default 1),
+# BASE_PORT (redis-server on it, sonde on the next; default: free ports),
+# SONDE (binary; default: build --release).
+#   Quick run: N=20000 RUNS=3 SCALE=10 ZSET_SIZES=100000 scripts/bench-serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${N:-1000000}
+N=${N:-100000}
 RUNS=${RUNS:-3}
-KEYS=${KEYS:-1000000}
-FILL=${FILL:-5000000}
-COLLECTIONS=${COLLECTIONS:-1000000}
-TESTS=${TESTS:-set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600}
+N_BIG=${N_BIG:-$((N / 20))}
+ROWS=${ROWS:-.}
+TESTS=${TESTS:-set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_600,mset}
+ZSET_SIZES=${ZSET_SIZES:-100000 1000000}
+SHAPES=${SHAPES-strings hash set list zset big}
+SCALE=${SCALE:-1}
+bench=bench-serve
 
-for tool in redis-server redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "bench-serve: $tool missing; run scripts/setup.sh" >&2; exit 2; }
+for tool in redis-server redis-benchmark redis-cli python3; do
+  command -v "$tool" >/dev/null || { echo "$bench: $tool missing; run scripts/setup.sh" >&2; exit 2; }
 done
 if [ -z "${SONDE:-}" ]; then
   cargo build --release --quiet
   SONDE=target/release/sonde
 fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/bench-servers.sh
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+have_perf=no
+if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+  have_perf=yes
+fi
 
 COMMON=(--bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes
         --maxclients 10000 --hz 10)
@@ -57,117 +69,185 @@ start_servers() {
     kill "$RPID" "$SPID" 2>/dev/null || true
     wait "$RPID" "$SPID" 2>/dev/null || true
   fi
-  RPORT=$(free_port)
+  if [ -n "${BASE_PORT:-}" ]; then RPORT=$BASE_PORT; else RPORT=$(free_port); fi
   redis-server --port "$RPORT" "${COMMON[@]}" --dir "$work" --logfile "$work/redis.log" &
   pids+=($!); RPID=$!
-  SPORT=$(free_port)
-  "$SONDE" serve --port "$SPORT" "${COMMON[@]}" 2>"$work/sonde.log" &
+  if [ -n "${BASE_PORT:-}" ]; then SPORT=$((BASE_PORT + 1)); else SPORT=$(free_port); fi
+  "$SONDE" serve --port "$SPORT" "${COMMON[@]}" >/dev/null 2>"$work/sonde.log" &
   pids+=($!); SPID=$!
   for port in "$RPORT" "$SPORT"; do
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   done
 }
-start_servers
 
-# One redis-benchmark run: prints "test rps" lines (without the LPUSH that
-# only fills the list for the LRANGE tests).
-bench() {
-  redis-benchmark -p "$1" -q -c 50 -n "$N" -t "$TESTS" -P "$2" --csv 2>/dev/null |
-    awk -F'","' 'NR>1 && !/needed/ { gsub(/"/,"",$1); gsub(/"/,"",$2); split($1, name, " "); print name[1], $2 }'
+# Nanoseconds the process's threads have spent on a CPU.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+median() { grep . | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
+
+# The requests/s of the last line of redis-benchmark --csv output.
+rps_of() { awk -F'","' 'END { gsub(/"/,"",$2); print $2 }'; }
+
+# Unmeasured preparation before a row, on the server at port $1.
+prepare() {
+  local port=$1 row=$2
+  case $row in
+    lrange_*) redis-cli -p "$port" del mylist >/dev/null
+              redis-benchmark -p "$port" -q -n 1000 -P 100 lpush mylist xxx >/dev/null 2>&1 ;;
+    get_100k) redis-cli -p "$port" set key:__rand_int__ "$(head -c 100000 /dev/zero | tr '\0' x)" >/dev/null ;;
+    mixed_r)  redis-benchmark -p "$port" -q -n 100000 -r 100000 -P 100 -t set >/dev/null 2>&1 ;;
+  esac
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Run one row against port $1; prints "rps requests".
+run_row() {
+  local port=$1 row=$2 p=$3 zkey=${4:-}
+  local rb=(redis-benchmark -p "$port" -q --csv -c 50 -P "$p")
+  case $row in
+    lrange_*) "${rb[@]}" -n "$N" lrange mylist 0 $((${row#lrange_} - 1)) 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    set_100k) "${rb[@]}" -n "$N_BIG" -d 100000 -t set 2>/dev/null | rps_of | sed "s/\$/ $N_BIG/" ;;
+    get_100k) "${rb[@]}" -n "$N_BIG" -t get 2>/dev/null | rps_of | sed "s/\$/ $N_BIG/" ;;
+    set_c1000) redis-benchmark -p "$port" -q --csv -c 1000 -P "$p" -n "$N" -t set 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    mixed_r)
+      local sets=$((N / 10)) gets=$((N - N / 10))
+      redis-benchmark -p "$port" -q --csv -c 5 -P "$p" -n "$sets" -r 100000 -t set >"$work/mixed.set" 2>/dev/null &
+      local setter=$!
+      redis-benchmark -p "$port" -q --csv -c 45 -P "$p" -n "$gets" -r 100000 -t get 2>/dev/null | rps_of >"$work/mixed.get"
+      wait "$setter"
+      awk -v g="$(cat "$work/mixed.get")" -v s="$(rps_of <"$work/mixed.set")" -v n="$N" \
+        'BEGIN { printf "%.2f %d\n", g + s, n }' ;;
+    zadd@*) "${rb[@]}" -n "$N" -r "$zkey" zadd bigz __rand_int__ m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    zrank@*) "${rb[@]}" -n "$N" -r "$zkey" zrank bigz m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    zrangebyscore@*) "${rb[@]}" -n "$N" -r "$zkey" zrangebyscore bigz __rand_int__ +inf LIMIT 0 10 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    zrem@*) "${rb[@]}" -n "$N" -r "$zkey" zrem bigz m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    *) "${rb[@]}" -n "$N" -t "$row" 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+  esac
+}
 
-declare -A results
-for pipeline in 1 16; do
-  for run in $(seq "$RUNS"); do
-    for who in redis sonde; do
-      port=$RPORT; [ "$who" = sonde ] && port=$SPORT
-      redis-cli -p "$port" flushall >/dev/null
-      while read -r test rps; do
-        results["$pipeline|$test|$who"]+="$rps "
-      done < <(bench "$port" "$pipeline")
+# Measure one row on one server: prints "rps cpu_us_per_request syscalls_per_request".
+measure() {
+  local who=$1 row=$2 p=$3 zkey=${4:-}
+  local port=$RPORT pid=$RPID
+  [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
+  prepare "$port" "$row"
+  local perf_pid="" before after out
+  if [ "$have_perf" = yes ]; then
+    perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$work/perf.out" &
+    perf_pid=$!
+    sleep 0.2
+  fi
+  before=$(cpu_ns "$pid")
+  out=$(run_row "$port" "$row" "$p" "$zkey")
+  after=$(cpu_ns "$pid")
+  local calls=-
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    calls=$(awk -F, '/raw_syscalls/ {print $1}' "$work/perf.out")
+  fi
+  read -r rps requests <<<"$out"
+  awk -v r="$rps" -v b="$before" -v a="$after" -v n="$requests" -v c="${calls:--}" \
+    'BEGIN { printf "%s %.3f %s\n", r, (a - b) / 1000 / n, (c == "-" ? "-" : sprintf("%.2f", c / n)) }'
+}
+
+declare -A res
+rows=()
+add_row() { grep -Eq -- "$ROWS" <<<"$1" && rows+=("$1") || true; }
+
+record() { # label who row p zkey
+  local label=$1 who=$2
+  read -r rps cpu calls < <(measure "$who" "$3" "$4" "${5:-}")
+  res["$label|$who|rps"]+="$rps "
+  res["$label|$who|cpu"]+="$cpu "
+  res["$label|$who|sys"]+="$calls "
+}
+
+start_servers
+for p in 1 16; do
+  for t in $(tr ',' ' ' <<<"$TESTS"); do add_row "$t -P$p"; done
+done
+for extra in "set_100k -P1" "get_100k -P1" "set_c1000 -P1" "mixed_r -P1" "mixed_r -P16"; do
+  add_row "$extra"
+done
+
+for run in $(seq "$RUNS"); do
+  order=(redis sonde); [ $((run % 2)) = 0 ] && order=(sonde redis)
+  for who in "${order[@]}"; do
+    port=$RPORT; [ "$who" = sonde ] && port=$SPORT
+    redis-cli -p "$port" flushall >/dev/null
+    for label in "${rows[@]}"; do
+      read -r row p <<<"$label"
+      record "$label" "$who" "$row" "${p#-P}"
     done
   done
 done
 
-echo
-printf '%-6s %-12s %14s %14s %8s\n' "-P" "test" "redis rps" "sonde rps" "ratio"
-for pipeline in 1 16; do
-  for test in $(tr 'a-z,' 'A-Z ' <<<"$TESTS"); do
-    r=$(tr ' ' '\n' <<<"${results["$pipeline|$test|redis"]:-0}" | grep . | median)
-    s=$(tr ' ' '\n' <<<"${results["$pipeline|$test|sonde"]:-0}" | grep . | median)
-    ratio=$(awk -v s="$s" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", s / r; else print "n/a" }')
-    printf '%-6s %-12s %14s %14s %7sx\n' "$pipeline" "$test" "$r" "$s" "$ratio"
-  done
-done
-
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-echo
-for who in redis sonde; do
-  port=$RPORT; pid=$RPID
-  [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
-  redis-cli -p "$port" flushall >/dev/null
-  redis-cli -p "$port" debug populate "$KEYS" >/dev/null
-  used=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
-  printf 'after DEBUG POPULATE %s: %-5s RSS %6.1f MiB  used_memory %6.1f MiB\n' \
-    "$KEYS" "$who" "$(awk -v k="$(rss_kb "$pid")" 'BEGIN{print k/1024}')" \
-    "$(awk -v b="$used" 'BEGIN{print b/1048576}')"
-  redis-cli -p "$port" flushall >/dev/null
-done
-
-if [ "$FILL" -gt 0 ]; then
-  echo
-  for who in redis sonde; do
-    port=$RPORT; [ "$who" = sonde ] && port=$SPORT
-    redis-cli -p "$port" flushall >/dev/null
-    redis-cli -p "$port" config set slowlog-log-slower-than 1000 >/dev/null
-    redis-cli -p "$port" config set slowlog-max-len 100000 >/dev/null
-    redis-cli -p "$port" slowlog reset >/dev/null
-    # Fill with unique keys, pipelined from one client, then read the
-    # slowlog: every command that took over 1 ms, with its duration.
-    python3 - "$port" "$FILL" "$who" <<'EOF'
+# The big sorted set rows: one load per size, then the runs.
+load_zset() { # port members
+  python3 - "$1" "$2" <<'EOF'
 import socket, sys
-port, total, who = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+port, total = int(sys.argv[1]), int(sys.argv[2])
 s = socket.create_connection(("127.0.0.1", port))
-batch = 10000
+batch = 1000
 for start in range(0, total, batch):
     n = min(batch, total - start)
-    req = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n" % (len(k), k)
-                   for k in (b"fill:%d" % i for i in range(start, start + n)))
-    s.sendall(req)
-    want, got = 5 * n, 0
-    while got < want:
-        got += len(s.recv(1 << 20))
-f = s.makefile("rb")
-s.sendall(b"SLOWLOG GET -1\r\n")
-def read():
-    line = f.readline(); kind, rest = line[:1], line[1:-2]
-    if kind == b"*":
-        return [read() for _ in range(int(rest))]
-    if kind == b"$":
-        data = f.read(int(rest) + 2)
-        return data[:-2]
-    if kind == b":":
-        return int(rest)
-    return rest
-durations = sorted(entry[2] for entry in read())
-worst = durations[-1] if durations else 0
-print(f"filling {total} keys: {who:5} slowest command {worst} us, commands over 1 ms: {len(durations)}")
+    args = [b"ZADD", b"bigz"]
+    for i in range(start, start + n):
+        args += [b"%d" % i, b"m:%012d" % i]
+    s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    got = b""
+    while not got.endswith(b"\r\n"):
+        got += s.recv(100)
 EOF
-    redis-cli -p "$port" flushall >/dev/null
+}
+for size in $ZSET_SIZES; do
+  zrows=()
+  for op in zadd zrank zrangebyscore zrem; do
+    for p in 1 16; do
+      grep -Eq -- "$ROWS" <<<"$op@$size -P$p" && zrows+=("$op@$size -P$p")
+    done
   done
-fi
+  [ ${#zrows[@]} = 0 ] && continue
+  for port in "$RPORT" "$SPORT"; do
+    redis-cli -p "$port" flushall >/dev/null
+    load_zset "$port" "$size"
+  done
+  for run in $(seq "$RUNS"); do
+    order=(redis sonde); [ $((run % 2)) = 0 ] && order=(sonde redis)
+    for who in "${order[@]}"; do
+      for label in "${zrows[@]}"; do
+        read -r row p <<<"$label"
+        record "$label" "$who" "$row" "${p#-P}" "$size"
+      done
+    done
+  done
+  rows+=("${zrows[@]}")
+done
 
-if [ "$COLLECTIONS" -gt 0 ]; then
-  echo
-  # Load one shape of data with pipelined commands from one client.
-  load() {
-    python3 - "$1" "$2" "$3" <<'EOF'
+m() { tr ' ' '\n' <<<"${res["$1"]:-}" | grep -v '^-$' | median; }
+ratio() { awk -v s="$1" -v r="$2" 'BEGIN { if (r > 0) printf "%.2f", s / r; else print "n/a" }'; }
+echo
+echo "medians of $RUNS runs, N=$N (N_BIG=$N_BIG); cpu = server CPU µs per request, sys = system calls per request"
+printf '%-24s %10s %10s %6s | %8s %8s %6s | %6s %6s\n' \
+  row "redis rps" "sonde rps" ratio "redis cpu" "sonde cpu" ratio "r sys" "s sys"
+for label in "${rows[@]}"; do
+  rr=$(m "$label|redis|rps"); sr=$(m "$label|sonde|rps")
+  rc=$(m "$label|redis|cpu"); sc=$(m "$label|sonde|cpu")
+  rs=$(m "$label|redis|sys"); ss=$(m "$label|sonde|sys")
+  [ "$have_perf" = yes ] || { rs=-; ss=-; }
+  printf '%-24s %10s %10s %5sx | %9s %9s %5sx | %6s %6s\n' \
+    "$label" "$rr" "$sr" "$(ratio "$sr" "$rr")" "$rc" "$sc" "$(ratio "$sc" "$rc")" "$rs" "$ss"
+done
+
+# Memory: each shape loaded alone into fresh servers (an allocator does not
+# return memory freed by FLUSHALL to the system).
+load_shape() { # port shape count
+  python3 - "$1" "$2" "$3" <<'EOF'
 import socket, sys
 port, shape, total = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 def cmd(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+big = b"x" * 100000
 def make(i):
     if shape == "hash":
         args = [b"HSET", b"hash:%d" % i]
@@ -175,11 +255,15 @@ def make(i):
             args += [b"field%d" % f, b"value%d" % (i + f)]
     elif shape == "set":
         args = [b"SADD", b"set:%d" % i] + [b"%d" % (i + m) for m in range(10)]
-    else:
+    elif shape == "list":
         args = [b"RPUSH", b"list:%d" % i] + [b"item:%d" % m for m in range(100)]
+    elif shape == "zset":
+        args = [b"ZADD", b"zset", b"%d" % i, b"member:%d" % i]
+    else:
+        args = [b"SET", b"big:%d" % i, big]
     return cmd(args)
 s = socket.create_connection(("127.0.0.1", port))
-batch = 1000
+batch = 10 if shape == "big" else 1000
 for start in range(0, total, batch):
     n = min(batch, total - start)
     s.sendall(b"".join(make(i) for i in range(start, start + n)))
@@ -187,24 +271,37 @@ for start in range(0, total, batch):
     while got < n:
         got += s.recv(1 << 20).count(b"\n")
 EOF
-  }
-  for shape in ${SHAPES:-hash set list}; do
-    count=$COLLECTIONS; [ "$shape" = list ] && count=$((COLLECTIONS / 10))
-    # Fresh servers: RSS freed by an earlier FLUSHALL is not returned to
-    # the system by either allocator.
+}
+if [ -n "$SHAPES" ]; then
+  echo
+  printf '%-22s %12s %12s %6s\n' shape "redis MiB" "sonde MiB" ratio
+  for shape in $SHAPES; do
+    case $shape in
+      strings) count=1000000; what="small strings" ;;
+      hash) count=1000000; what="hashes of 10" ;;
+      set) count=1000000; what="sets of 10 ints" ;;
+      list) count=100000; what="lists of 100" ;;
+      zset) count=1000000; what="zset members" ;;
+      big) count=10000; what="100 KB strings" ;;
+      *) echo "$bench: unknown shape $shape" >&2; exit 2 ;;
+    esac
+    count=$((count / SCALE))
     start_servers
+    declare -A grew=()
     for who in redis sonde; do
       port=$RPORT; pid=$RPID
       [ "$who" = sonde ] && { port=$SPORT; pid=$SPID; }
       before=$(rss_kb "$pid")
-      load "$port" "$shape" "$count"
-      used=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
-      printf '%8s %-4s: %-5s RSS %7.1f MiB (grew %7.1f MiB)  used_memory %7.1f MiB  encoding %s\n' \
-        "$count" "$shape" "$who" \
-        "$(awk -v k="$(rss_kb "$pid")" 'BEGIN{print k/1024}')" \
-        "$(awk -v a="$(rss_kb "$pid")" -v b="$before" 'BEGIN{print (a-b)/1024}')" \
-        "$(awk -v b="$used" 'BEGIN{print b/1048576}')" \
-        "$(redis-cli -p "$port" object encoding "$shape:1")"
+      if [ "$shape" = strings ]; then
+        redis-cli -p "$port" debug populate "$count" >/dev/null
+      else
+        load_shape "$port" "$shape" "$count"
+      fi
+      grew[$who]=$(( $(rss_kb "$pid") - before ))
     done
+    printf '%-22s %12.1f %12.1f %5sx\n' "$count $what" \
+      "$(awk -v k="${grew[redis]}" 'BEGIN{print k/1024}')" \
+      "$(awk -v k="${grew[sonde]}" 'BEGIN{print k/1024}')" \
+      "$(ratio "${grew[sonde]}" "${grew[redis]}")"
   done
 fi

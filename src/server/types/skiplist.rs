@@ -3,31 +3,138 @@
 //! rank of a node and the node at a rank are found in O(log n), and score
 //! or lexicographic ranges start with one O(log n) descent.
 //!
-//! Nodes live in an arena (`Vec`) and link by index, which keeps the
-//! structure in safe Rust; freed slots are reused. The head's links are a
-//! fixed array of [`MAX_LEVEL`] levels.
+//! A node is one allocation: a header (score, backward link, member length
+//! and height), its array of levels, then the member's bytes. A hop of a
+//! descent reads the next node's score and, on a tie, its member, both in
+//! the block the link points to, so it costs one cache miss; Redis's node
+//! points to a separate string for its member. The head is a node of
+//! [`MAX_LEVEL`] levels and no member.
+//!
+//! Links are raw pointers owned by the list. Positions handed out
+//! ([`Pos`]) borrow the list, so none outlives a change to it.
 
-use super::super::thin::ThinBytes;
+use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+use std::marker::PhantomData;
+use std::ptr;
 
 pub const MAX_LEVEL: usize = 32;
-/// No node.
-pub const NIL: u32 = u32::MAX;
-const HEAD: u32 = u32::MAX - 1;
 
-#[derive(Clone, Copy, Debug)]
-struct Level {
-    next: u32,
-    span: u32,
+/// The fixed part of a node block; the levels and the member follow it.
+#[repr(C)]
+struct Header {
+    score: f64,
+    /// The previous node, null for the first.
+    prev: *mut Header,
+    /// Height in the top 8 bits, member length in the low 56.
+    meta: u64,
 }
 
-const EMPTY: Level = Level { next: NIL, span: 0 };
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Level {
+    next: *mut Header,
+    span: usize,
+}
 
-#[derive(Clone, Debug)]
-struct Node {
-    member: ThinBytes,
-    score: f64,
-    prev: u32,
-    levels: Box<[Level]>,
+const HEADER: usize = std::mem::size_of::<Header>();
+const LEVEL: usize = std::mem::size_of::<Level>();
+const LEN_MASK: u64 = (1 << 56) - 1;
+
+fn layout(height: usize, len: usize) -> Layout {
+    let size = HEADER + height * LEVEL + len;
+    Layout::from_size_align(size, std::mem::align_of::<Header>())
+        .unwrap_or_else(|_| handle_alloc_error(Layout::new::<Header>()))
+}
+
+/// A new node block with `height` empty levels.
+fn new_node(score: f64, member: &[u8], height: usize) -> *mut Header {
+    let l = layout(height, member.len());
+    // SAFETY: the layout is non-zero (the header); the block is written in
+    // full below: header, `height` levels, then the member bytes.
+    unsafe {
+        let x = alloc(l).cast::<Header>();
+        if x.is_null() {
+            handle_alloc_error(l);
+        }
+        x.write(Header {
+            score,
+            prev: ptr::null_mut(),
+            meta: ((height as u64) << 56) | (member.len() as u64 & LEN_MASK),
+        });
+        for i in 0..height {
+            lv(x, i).write(Level {
+                next: ptr::null_mut(),
+                span: 0,
+            });
+        }
+        ptr::copy_nonoverlapping(
+            member.as_ptr(),
+            x.cast::<u8>().add(HEADER + height * LEVEL),
+            member.len(),
+        );
+        x
+    }
+}
+
+/// # Safety
+/// `x` is a live node block.
+unsafe fn height(x: *const Header) -> usize {
+    // SAFETY: per the caller.
+    unsafe { ((*x).meta >> 56) as usize }
+}
+
+/// Bytes of the node block (for MEMORY USAGE).
+///
+/// # Safety
+/// `x` is a live node block.
+unsafe fn block_size(x: *const Header) -> usize {
+    // SAFETY: per the caller.
+    unsafe { HEADER + height(x) * LEVEL + ((*x).meta & LEN_MASK) as usize }
+}
+
+/// # Safety
+/// `x` is a live node block and `i` below its height.
+unsafe fn lv(x: *mut Header, i: usize) -> *mut Level {
+    // SAFETY: the levels follow the header inside the block.
+    unsafe { x.cast::<u8>().add(HEADER).cast::<Level>().add(i) }
+}
+
+/// # Safety
+/// `x` is a live node block that outlives `'a` unchanged.
+unsafe fn member_of<'a>(x: *const Header) -> &'a [u8] {
+    // SAFETY: the member's bytes follow the levels inside the block.
+    unsafe {
+        let len = ((*x).meta & LEN_MASK) as usize;
+        std::slice::from_raw_parts(x.cast::<u8>().add(HEADER + height(x) * LEVEL), len)
+    }
+}
+
+/// # Safety
+/// `x` is a live node block no longer linked anywhere.
+unsafe fn free_node(x: *mut Header) {
+    // SAFETY: the same layout as allocated in `new_node`.
+    unsafe {
+        let l = layout(height(x), ((*x).meta & LEN_MASK) as usize);
+        dealloc(x.cast::<u8>(), l);
+    }
+}
+
+/// A node of a list borrowed for `'a`, or [`NIL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos<'a>(*const Header, PhantomData<&'a Skiplist>);
+
+/// No node.
+pub const NIL: Pos<'static> = Pos(ptr::null(), PhantomData);
+
+impl<'a> Pos<'a> {
+    fn new(x: *const Header) -> Pos<'a> {
+        Pos(x, PhantomData)
+    }
+
+    fn get(self) -> *const Header {
+        assert!(!self.0.is_null(), "skiplist position is NIL");
+        self.0
+    }
 }
 
 /// A score interval with open or closed ends.
@@ -172,16 +279,22 @@ impl Interval for LexRange {
 }
 
 /// The skiplist. See the module documentation.
-#[derive(Clone, Debug)]
 pub struct Skiplist {
-    nodes: Vec<Option<Node>>,
-    free: Vec<u32>,
-    head: [Level; MAX_LEVEL],
-    tail: u32,
+    /// A node of MAX_LEVEL levels holding no member.
+    head: *mut Header,
+    tail: *mut Header,
     len: usize,
     level: usize,
+    /// Sum of the node blocks' sizes.
+    bytes: usize,
     seed: u64,
 }
+
+// SAFETY: the list exclusively owns its node blocks (as a Box would), and
+// shared access only reads them.
+unsafe impl Send for Skiplist {}
+// SAFETY: as above.
+unsafe impl Sync for Skiplist {}
 
 impl Default for Skiplist {
     fn default() -> Self {
@@ -189,20 +302,61 @@ impl Default for Skiplist {
     }
 }
 
+impl Drop for Skiplist {
+    fn drop(&mut self) {
+        // SAFETY: every node is reached once along level 0, then the head.
+        unsafe {
+            let mut x = (*lv(self.head, 0)).next;
+            while !x.is_null() {
+                let next = (*lv(x, 0)).next;
+                free_node(x);
+                x = next;
+            }
+            free_node(self.head);
+        }
+    }
+}
+
+impl Clone for Skiplist {
+    fn clone(&self) -> Skiplist {
+        let mut copy = Skiplist::new();
+        copy.seed = self.seed;
+        let mut x = self.first();
+        while x != NIL {
+            copy.insert(self.score(x), self.member(x));
+            x = self.next(x);
+        }
+        copy
+    }
+}
+
+impl std::fmt::Debug for Skiplist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut l = f.debug_list();
+        let mut x = self.first();
+        while x != NIL {
+            l.entry(&(self.score(x), String::from_utf8_lossy(self.member(x))));
+            x = self.next(x);
+        }
+        l.finish()
+    }
+}
+
 /// (score, member) strictly before (score2, member2).
+#[inline]
 fn before(score: f64, member: &[u8], score2: f64, member2: &[u8]) -> bool {
     score < score2 || (score == score2 && member < member2)
 }
 
 impl Skiplist {
     pub fn new() -> Skiplist {
+        let head = new_node(0.0, b"", MAX_LEVEL);
         Skiplist {
-            nodes: Vec::new(),
-            free: Vec::new(),
-            head: [EMPTY; MAX_LEVEL],
-            tail: NIL,
+            head,
+            tail: ptr::null_mut(),
             len: 0,
             level: 1,
+            bytes: 0,
             seed: 0x9e37_79b9_7f4a_7c15,
         }
     }
@@ -215,58 +369,33 @@ impl Skiplist {
         self.len == 0
     }
 
-    fn node(&self, x: u32) -> &Node {
-        match &self.nodes[x as usize] {
-            Some(n) => n,
-            None => unreachable!("link to a freed skiplist node"),
-        }
+    pub fn member<'a>(&self, x: Pos<'a>) -> &'a [u8] {
+        // SAFETY: a non-NIL position is a live node of a list borrowed for 'a.
+        unsafe { member_of(x.get()) }
     }
 
-    fn node_mut(&mut self, x: u32) -> &mut Node {
-        match &mut self.nodes[x as usize] {
-            Some(n) => n,
-            None => unreachable!("link to a freed skiplist node"),
-        }
+    pub fn score(&self, x: Pos<'_>) -> f64 {
+        // SAFETY: as in `member`.
+        unsafe { (*x.get()).score }
     }
 
-    fn lv(&self, x: u32, i: usize) -> Level {
-        if x == HEAD {
-            self.head[i]
-        } else {
-            self.node(x).levels[i]
-        }
+    pub fn first(&self) -> Pos<'_> {
+        // SAFETY: the head is live and has MAX_LEVEL levels.
+        Pos::new(unsafe { (*lv(self.head, 0)).next })
     }
 
-    fn lv_mut(&mut self, x: u32, i: usize) -> &mut Level {
-        if x == HEAD {
-            &mut self.head[i]
-        } else {
-            &mut self.node_mut(x).levels[i]
-        }
+    pub fn last(&self) -> Pos<'_> {
+        Pos::new(self.tail)
     }
 
-    pub fn member(&self, x: u32) -> &[u8] {
-        &self.node(x).member
+    pub fn next<'a>(&self, x: Pos<'a>) -> Pos<'a> {
+        // SAFETY: as in `member`; every node has level 0.
+        Pos::new(unsafe { (*lv(x.get().cast_mut(), 0)).next })
     }
 
-    pub fn score(&self, x: u32) -> f64 {
-        self.node(x).score
-    }
-
-    pub fn first(&self) -> u32 {
-        self.head[0].next
-    }
-
-    pub fn last(&self) -> u32 {
-        self.tail
-    }
-
-    pub fn next(&self, x: u32) -> u32 {
-        self.node(x).levels[0].next
-    }
-
-    pub fn prev(&self, x: u32) -> u32 {
-        self.node(x).prev
+    pub fn prev<'a>(&self, x: Pos<'a>) -> Pos<'a> {
+        // SAFETY: as in `member`.
+        Pos::new(unsafe { (*x.get()).prev })
     }
 
     /// Redis's zslRandomLevel: each level with probability 1/4.
@@ -288,276 +417,371 @@ impl Skiplist {
     }
 
     /// Insert a member known to be absent.
-    pub fn insert(&mut self, score: f64, member: &[u8]) -> u32 {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && {
-                    let n = self.node(l.next);
-                    before(n.score, &n.member, score, member)
-                } {
-                    rank[i] += l.span;
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-            update[i] = x;
-        }
+    pub fn insert(&mut self, score: f64, member: &[u8]) {
         let level = self.random_level();
-        if level > self.level {
-            for i in self.level..level {
-                rank[i] = 0;
-                update[i] = HEAD;
-                self.head[i].span = self.len as u32;
-            }
-            self.level = level;
-        }
-        let node = Node {
-            member: ThinBytes::new(member),
-            score,
-            prev: if update[0] == HEAD { NIL } else { update[0] },
-            levels: vec![EMPTY; level].into_boxed_slice(),
-        };
-        let idx = match self.free.pop() {
-            Some(i) => {
-                self.nodes[i as usize] = Some(node);
-                i
-            }
-            None => {
-                self.nodes.push(Some(node));
-                (self.nodes.len() - 1) as u32
-            }
-        };
-        for i in 0..level {
-            let u = self.lv(update[i], i);
-            let span_before = rank[0] - rank[i];
-            self.node_mut(idx).levels[i] = Level {
-                next: u.next,
-                span: u.span - span_before,
-            };
-            *self.lv_mut(update[i], i) = Level {
-                next: idx,
-                span: span_before + 1,
-            };
-        }
-        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.lv_mut(u, i).span += 1;
-        }
-        let next = self.node(idx).levels[0].next;
-        if next != NIL {
-            self.node_mut(next).prev = idx;
-        } else {
-            self.tail = idx;
-        }
+        let x = new_node(score, member, level);
+        // SAFETY: `x` is a fresh block.
+        self.bytes += unsafe { block_size(x) };
+        // SAFETY: `x` is a live block not linked yet.
+        unsafe { self.link(x) };
         self.len += 1;
-        idx
+    }
+
+    /// Link the unlinked node `x` at its place by (score, member).
+    ///
+    /// # Safety
+    /// `x` is a live node block of this list's making, not linked.
+    unsafe fn link(&mut self, x: *mut Header) {
+        // SAFETY: every pointer followed is the head or a linked node; the
+        // levels indexed are below each node's height (a node is reached on
+        // level i only through a link of level i).
+        unsafe {
+            let (score, member) = ((*x).score, member_of(x));
+            let height = height(x);
+            let mut update = [self.head; MAX_LEVEL];
+            let mut rank = [0usize; MAX_LEVEL];
+            let mut y = self.head;
+            for i in (0..self.level).rev() {
+                rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
+                loop {
+                    let l = *lv(y, i);
+                    if !l.next.is_null()
+                        && before((*l.next).score, member_of(l.next), score, member)
+                    {
+                        rank[i] += l.span;
+                        y = l.next;
+                    } else {
+                        break;
+                    }
+                }
+                update[i] = y;
+            }
+            if height > self.level {
+                for i in self.level..height {
+                    rank[i] = 0;
+                    update[i] = self.head;
+                    (*lv(self.head, i)).span = self.len;
+                }
+                self.level = height;
+            }
+            for i in 0..height {
+                let u = lv(update[i], i);
+                let span_before = rank[0] - rank[i];
+                *lv(x, i) = Level {
+                    next: (*u).next,
+                    span: (*u).span - span_before,
+                };
+                *u = Level {
+                    next: x,
+                    span: span_before + 1,
+                };
+            }
+            for (i, &u) in update.iter().enumerate().take(self.level).skip(height) {
+                (*lv(u, i)).span += 1;
+            }
+            (*x).prev = if update[0] == self.head {
+                ptr::null_mut()
+            } else {
+                update[0]
+            };
+            let next = (*lv(x, 0)).next;
+            if next.is_null() {
+                self.tail = x;
+            } else {
+                (*next).prev = x;
+            }
+        }
     }
 
     /// The update vector for (score, member): per level, the last node
     /// strictly before it.
-    fn path(&self, score: f64, member: &[u8]) -> [u32; MAX_LEVEL] {
-        let mut update = [HEAD; MAX_LEVEL];
-        self.descend(
-            |n| before(n.score, &n.member, score, member),
-            |i, x| update[i] = x,
-        );
+    fn path(&self, score: f64, member: &[u8]) -> [*mut Header; MAX_LEVEL] {
+        let mut update = [self.head; MAX_LEVEL];
+        self.descend(|s, m| before(s, m, score, member), |i, x| update[i] = x);
         update
     }
 
     /// Walk down from the top level, moving right while `ahead` holds for
-    /// the next node; `at_level` sees where the walk of each level stopped.
-    /// Returns the last node passed (HEAD when none).
-    fn descend(&self, ahead: impl Fn(&Node) -> bool, mut at_level: impl FnMut(usize, u32)) -> u32 {
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && ahead(self.node(l.next)) {
-                    x = l.next;
-                } else {
-                    break;
+    /// the next node's (score, member); `at_level` sees where the walk of
+    /// each level stopped. Returns the last node passed (the head when
+    /// none).
+    #[inline]
+    fn descend(
+        &self,
+        ahead: impl Fn(f64, &[u8]) -> bool,
+        mut at_level: impl FnMut(usize, *mut Header),
+    ) -> *mut Header {
+        let mut x = self.head;
+        // SAFETY: as in `link`.
+        unsafe {
+            for i in (0..self.level).rev() {
+                loop {
+                    let next = (*lv(x, i)).next;
+                    if !next.is_null() && ahead((*next).score, member_of(next)) {
+                        x = next;
+                    } else {
+                        break;
+                    }
                 }
+                at_level(i, x);
             }
-            at_level(i, x);
         }
         x
     }
 
-    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
-        for (i, &u) in update.iter().enumerate().take(self.level) {
-            let l = self.lv(u, i);
-            if l.next == x {
-                let xl = self.node(x).levels[i];
-                *self.lv_mut(u, i) = Level {
-                    next: xl.next,
-                    span: l.span + xl.span - 1,
-                };
+    /// Unlink `x` given its update vector; the block stays allocated.
+    ///
+    /// # Safety
+    /// `x` is a linked node of this list and `update` its path.
+    unsafe fn unlink(&mut self, x: *mut Header, update: &[*mut Header; MAX_LEVEL]) {
+        // SAFETY: per the caller; levels as in `link`.
+        unsafe {
+            for (i, &u) in update.iter().enumerate().take(self.level) {
+                let l = lv(u, i);
+                if (*l).next == x {
+                    let xl = *lv(x, i);
+                    *l = Level {
+                        next: xl.next,
+                        span: (*l).span + xl.span - 1,
+                    };
+                } else {
+                    (*l).span -= 1;
+                }
+            }
+            let next = (*lv(x, 0)).next;
+            if next.is_null() {
+                self.tail = (*x).prev;
             } else {
-                self.lv_mut(u, i).span -= 1;
+                (*next).prev = (*x).prev;
+            }
+            while self.level > 1 && (*lv(self.head, self.level - 1)).next.is_null() {
+                self.level -= 1;
             }
         }
-        let (next, prev) = {
-            let n = self.node(x);
-            (n.levels[0].next, n.prev)
-        };
-        if next != NIL {
-            self.node_mut(next).prev = prev;
-        } else {
-            self.tail = prev;
-        }
-        while self.level > 1 && self.head[self.level - 1].next == NIL {
-            self.level -= 1;
-        }
         self.len -= 1;
-        self.nodes[x as usize] = None;
-        self.free.push(x);
-        if self.len == 0 {
-            self.nodes.clear();
-            self.free.clear();
+    }
+
+    /// Unlink and free `x`.
+    ///
+    /// # Safety
+    /// As [`Skiplist::unlink`].
+    unsafe fn remove_node(&mut self, x: *mut Header, update: &[*mut Header; MAX_LEVEL]) {
+        // SAFETY: per the caller; `x` is no longer linked when freed.
+        unsafe {
+            self.unlink(x, update);
+            self.bytes -= block_size(x);
+            free_node(x);
         }
+    }
+
+    /// The node holding exactly (score, member), with its path.
+    fn find(&self, score: f64, member: &[u8]) -> Option<(*mut Header, [*mut Header; MAX_LEVEL])> {
+        let update = self.path(score, member);
+        // SAFETY: the path's nodes are live; a non-null link is a live node.
+        unsafe {
+            let x = (*lv(update[0], 0)).next;
+            #[allow(clippy::float_cmp)]
+            if !x.is_null() && (*x).score == score && member_of(x) == member {
+                return Some((x, update));
+            }
+        }
+        None
     }
 
     /// Remove (score, member); true when it was there.
     pub fn delete(&mut self, score: f64, member: &[u8]) -> bool {
-        let update = self.path(score, member);
-        let x = self.lv(update[0], 0).next;
-        if x != NIL && self.node(x).score == score && self.node(x).member.as_bytes() == member {
-            self.unlink(x, &update);
-            return true;
+        match self.find(score, member) {
+            Some((x, update)) => {
+                // SAFETY: `x` is linked, `update` its path.
+                unsafe { self.remove_node(x, &update) };
+                true
+            }
+            None => false,
         }
-        false
+    }
+
+    /// Change the score of (score, member) to `new`, in place when its
+    /// neighbours keep it in order (Redis's zslUpdateScore), otherwise by
+    /// moving the same block. False when the member was not there.
+    pub fn update_score(&mut self, score: f64, member: &[u8], new: f64) -> bool {
+        let Some((x, update)) = self.find(score, member) else {
+            return false;
+        };
+        // SAFETY: `x` is linked and `update` its path; it is relinked
+        // after being unlinked, so the list stays whole.
+        unsafe {
+            let prev = (*x).prev;
+            let next = (*lv(x, 0)).next;
+            let after_prev = prev.is_null() || before((*prev).score, member_of(prev), new, member);
+            let before_next = next.is_null() || before(new, member, (*next).score, member_of(next));
+            if after_prev && before_next {
+                (*x).score = new;
+                return true;
+            }
+            self.unlink(x, &update);
+            (*x).score = new;
+            self.link(x);
+        }
+        self.len += 1;
+        true
     }
 
     /// 1-based rank of (score, member), 0 when absent.
     pub fn rank(&self, score: f64, member: &[u8]) -> usize {
-        let mut x = HEAD;
+        let mut x = self.head;
         let mut rank = 0usize;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next == NIL {
-                    break;
+        // SAFETY: as in `link`.
+        unsafe {
+            for i in (0..self.level).rev() {
+                loop {
+                    let l = *lv(x, i);
+                    if l.next.is_null() {
+                        break;
+                    }
+                    let n = l.next;
+                    if (*n).score < score || ((*n).score == score && member_of(n) <= member) {
+                        rank += l.span;
+                        x = n;
+                    } else {
+                        break;
+                    }
                 }
-                let n = self.node(l.next);
-                if n.score < score || (n.score == score && n.member.as_bytes() <= member) {
-                    rank += l.span as usize;
-                    x = l.next;
-                } else {
-                    break;
+                if x != self.head && member_of(x) == member {
+                    return rank;
                 }
-            }
-            if x != HEAD && self.node(x).member.as_bytes() == member {
-                return rank;
             }
         }
         0
     }
 
-    /// The node at 1-based `rank`, or NIL.
-    pub fn by_rank(&self, rank: usize) -> u32 {
-        let mut x = HEAD;
+    fn node_at(&self, rank: usize) -> *mut Header {
+        let mut x = self.head;
         let mut traversed = 0usize;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lv(x, i);
-                if l.next != NIL && traversed + l.span as usize <= rank {
-                    traversed += l.span as usize;
-                    x = l.next;
-                } else {
-                    break;
+        // SAFETY: as in `link`.
+        unsafe {
+            for i in (0..self.level).rev() {
+                loop {
+                    let l = *lv(x, i);
+                    if !l.next.is_null() && traversed + l.span <= rank {
+                        traversed += l.span;
+                        x = l.next;
+                    } else {
+                        break;
+                    }
+                }
+                if traversed == rank {
+                    return if x == self.head { ptr::null_mut() } else { x };
                 }
             }
-            if traversed == rank {
-                return if x == HEAD { NIL } else { x };
-            }
         }
-        NIL
+        ptr::null_mut()
+    }
+
+    /// The node at 1-based `rank`, or NIL.
+    pub fn by_rank(&self, rank: usize) -> Pos<'_> {
+        Pos::new(self.node_at(rank))
     }
 
     fn overlaps(&self, r: &impl Interval) -> bool {
-        if r.is_empty() || self.tail == NIL || self.head[0].next == NIL {
+        if r.is_empty() || self.len == 0 {
             return false;
         }
-        let (last, first) = (self.node(self.tail), self.node(self.head[0].next));
-        r.gte_min(&last.member, last.score) && r.lte_max(&first.member, first.score)
+        let (last, first) = (self.last(), self.first());
+        r.gte_min(self.member(last), self.score(last))
+            && r.lte_max(self.member(first), self.score(first))
+    }
+
+    fn first_node_in(&self, r: &impl Interval) -> *mut Header {
+        if !self.overlaps(r) {
+            return ptr::null_mut();
+        }
+        let before_range = self.descend(|s, m| !r.gte_min(m, s), |_, _| {});
+        // SAFETY: the descent ends on the head or a linked node.
+        unsafe {
+            let x = (*lv(before_range, 0)).next;
+            if x.is_null() || !r.lte_max(member_of(x), (*x).score) {
+                return ptr::null_mut();
+            }
+            x
+        }
     }
 
     /// First node within the range, or NIL.
-    pub fn first_in(&self, r: &impl Interval) -> u32 {
-        if !self.overlaps(r) {
-            return NIL;
-        }
-        let before_range = self.descend(|n| !r.gte_min(&n.member, n.score), |_, _| {});
-        let x = self.lv(before_range, 0).next;
-        if x == NIL || {
-            let n = self.node(x);
-            !r.lte_max(&n.member, n.score)
-        } {
-            return NIL;
-        }
-        x
+    pub fn first_in(&self, r: &impl Interval) -> Pos<'_> {
+        Pos::new(self.first_node_in(r))
     }
 
     /// Last node within the range, or NIL.
-    pub fn last_in(&self, r: &impl Interval) -> u32 {
+    pub fn last_in(&self, r: &impl Interval) -> Pos<'_> {
         if !self.overlaps(r) {
             return NIL;
         }
-        let x = self.descend(|n| r.lte_max(&n.member, n.score), |_, _| {});
-        if x == HEAD || {
-            let n = self.node(x);
-            !r.gte_min(&n.member, n.score)
-        } {
+        let x = self.descend(|s, m| r.lte_max(m, s), |_, _| {});
+        if x == self.head {
+            return NIL;
+        }
+        let x = Pos::new(x);
+        if !r.gte_min(self.member(x), self.score(x)) {
             return NIL;
         }
         x
     }
 
-    /// Remove the run of nodes starting at `first` while `keep_going`
-    /// holds for (rank from 1, node); returns the removed members.
-    pub fn delete_run(
+    /// Remove the run of nodes from 1-based `rank` on while `keep_going`
+    /// holds for (rank within the run from 1, score, member); returns the
+    /// removed members.
+    pub fn delete_run_from_rank(
         &mut self,
-        first: u32,
+        rank: usize,
+        keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
+    ) -> Vec<Vec<u8>> {
+        let first = self.node_at(rank);
+        self.delete_run(first, keep_going)
+    }
+
+    /// As [`Skiplist::delete_run_from_rank`] from the first node within
+    /// `r`.
+    pub fn delete_run_in(
+        &mut self,
+        r: &impl Interval,
+        keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
+    ) -> Vec<Vec<u8>> {
+        let first = self.first_node_in(r);
+        self.delete_run(first, keep_going)
+    }
+
+    fn delete_run(
+        &mut self,
+        first: *mut Header,
         mut keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
     ) -> Vec<Vec<u8>> {
         let mut removed = Vec::new();
-        if first == NIL {
+        if first.is_null() {
             return removed;
         }
-        let (score, member) = (self.node(first).score, self.node(first).member.to_vec());
-        let update = self.path(score, &member);
-        let mut x = first;
-        let mut k = 1;
-        while x != NIL {
-            let (s, next) = {
-                let n = self.node(x);
-                (n.score, n.levels[0].next)
-            };
-            if !keep_going(k, s, &self.node(x).member) {
-                break;
+        // SAFETY: `first` is linked; the path to it stays the path of each
+        // following node while the ones between are removed.
+        unsafe {
+            let update = self.path((*first).score, member_of(first));
+            let mut x = first;
+            let mut k = 1;
+            while !x.is_null() {
+                let next = (*lv(x, 0)).next;
+                if !keep_going(k, (*x).score, member_of(x)) {
+                    break;
+                }
+                removed.push(member_of(x).to_vec());
+                self.remove_node(x, &update);
+                x = next;
+                k += 1;
             }
-            removed.push(self.node(x).member.to_vec());
-            self.unlink(x, &update);
-            x = next;
-            k += 1;
         }
         removed
     }
 
-    /// Approximate heap bytes (MEMORY USAGE).
+    /// Heap bytes (MEMORY USAGE): the node blocks and the head.
     pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Option<Node>>()
-            + self
-                .nodes
-                .iter()
-                .flatten()
-                .map(|n| n.member.len() + 1 + n.levels.len() * 8)
-                .sum::<usize>()
+        self.bytes + HEADER + MAX_LEVEL * LEVEL
     }
 }
 
@@ -614,7 +838,7 @@ mod tests {
         let span =
             z.rank(z.score(last), z.member(last)) - z.rank(z.score(first), z.member(first)) + 1;
         assert_eq!(span, expected);
-        let removed = z.delete_run(first, |_, s, _| r.lte_max(s));
+        let removed = z.delete_run_in(&r, |_, s, _| r.lte_max(s));
         assert_eq!(removed.len(), expected);
         assert_eq!(z.len(), left.len() - expected);
         assert_eq!(members(&z).len(), z.len());
@@ -642,5 +866,68 @@ mod tests {
             max: LexBound::Min,
         };
         assert_eq!(z.first_in(&none), NIL);
+    }
+    /// Random inserts, score updates and deletions against a sorted model,
+    /// checking order, ranks, backward links and the byte count.
+    #[test]
+    fn matches_a_sorted_model_under_random_changes() {
+        let mut z = Skiplist::new();
+        let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        let mut seed = 12345u64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for step in 0..6000 {
+            let m = format!("m{}", rnd(700)).into_bytes();
+            let score = rnd(50) as f64;
+            let at = model.iter().position(|(_, x)| *x == m);
+            match (rnd(3), at) {
+                (0, Some(k)) => {
+                    let (old, _) = model.remove(k);
+                    assert!(z.delete(old, &m));
+                }
+                (_, Some(k)) => {
+                    let old = model[k].0;
+                    assert!(z.update_score(old, &m, score));
+                    model[k].0 = score;
+                }
+                (_, None) => {
+                    z.insert(score, &m);
+                    model.push((score, m));
+                }
+            }
+            model.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            if step % 500 == 0 || step == 5999 {
+                assert_eq!(z.len(), model.len());
+                let got = members(&z);
+                assert_eq!(got.len(), model.len());
+                for (k, ((s, m), (ms, mm))) in got.iter().zip(&model).enumerate() {
+                    assert_eq!((*s, m.as_bytes()), (*ms, &mm[..]));
+                    assert_eq!(z.rank(*ms, mm), k + 1);
+                }
+                let mut back = Vec::new();
+                let mut x = z.last();
+                while x != NIL {
+                    back.push(z.member(x).to_vec());
+                    x = z.prev(x);
+                }
+                back.reverse();
+                assert_eq!(
+                    back,
+                    model.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>()
+                );
+                let bytes: usize = model.iter().map(|(_, m)| m.len()).sum();
+                assert!(z.heap_bytes() >= bytes);
+                let copy = z.clone();
+                assert_eq!(members(&copy), got);
+            }
+        }
+        let removed = z.delete_run_from_rank(1, |_, _, _| true);
+        assert_eq!(removed.len(), model.len());
+        assert!(z.is_empty() && z.first() == NIL && z.last() == NIL);
+        assert_eq!(z.heap_bytes(), Skiplist::new().heap_bytes());
     }
 }

@@ -445,8 +445,7 @@ pub fn add(value: &mut Value, score: f64, member: &[u8], f: AddFlags) -> Option<
                         insert_packed(p, member, score);
                     }
                     Value::ZsetSkiplist(z) => {
-                        z.list.delete(cur, member);
-                        z.list.insert(score, member);
+                        z.list.update_score(cur, member, score);
                         if let Some(s) = z.dict.get_mut(member) {
                             *s = score;
                         }
@@ -542,17 +541,10 @@ pub fn remove_range(value: &mut Value, range: RemoveRange<'_>) -> usize {
             let list = &mut z.list;
             let members = match range {
                 RemoveRange::Rank(a, b) => {
-                    let first = list.by_rank(a + 1);
-                    list.delete_run(first, |k, _, _| k <= b - a + 1)
+                    list.delete_run_from_rank(a + 1, |k, _, _| k <= b - a + 1)
                 }
-                RemoveRange::Score(r) => {
-                    let first = list.first_in(r);
-                    list.delete_run(first, |_, s, _| r.lte_max(s))
-                }
-                RemoveRange::Lex(r) => {
-                    let first = list.first_in(r);
-                    list.delete_run(first, |_, _, m| r.lte_max(m))
-                }
+                RemoveRange::Score(r) => list.delete_run_in(r, |_, s, _| r.lte_max(s)),
+                RemoveRange::Lex(r) => list.delete_run_in(r, |_, _, m| r.lte_max(m)),
             };
             for m in &members {
                 z.dict.remove(m);
