@@ -173,8 +173,7 @@ fn migrate_moves_keys_between_sonde_and_redis_server_both_ways() {
     sleeping.join().expect("sleeper");
     let err = migrate(&mut s, 1, "slow", 0, 300, &[]).expect_err("refused");
     assert!(
-        err.to_string()
-            .contains("error or timeout connecting"),
+        err.to_string().contains("error or timeout connecting"),
         "{err}"
     );
     let err = migrate(&mut s, redis.port, "x", 0, 300, &["KEYS", "slow"]).expect_err("KEYS");
