@@ -46,15 +46,9 @@ SHAPES=${SHAPES-strings hash set list zset big}
 SCALE=${SCALE:-1}
 bench=bench-serve
 
-for tool in redis-server redis-benchmark redis-cli python3; do
-  command -v "$tool" >/dev/null || { echo "$bench: $tool missing; run scripts/setup.sh" >&2; exit 2; }
-done
-if [ -z "${SONDE:-}" ]; then
-  cargo build --release --quiet
-  SONDE=target/release/sonde
-fi
-
 source scripts/bench-servers.sh
+require_tools redis-server redis-benchmark redis-cli python3
+sonde_binary
 
 have_perf=no
 if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
@@ -75,9 +69,8 @@ start_servers() {
   if [ -n "${BASE_PORT:-}" ]; then SPORT=$((BASE_PORT + 1)); else SPORT=$(free_port); fi
   "$SONDE" serve --port "$SPORT" "${COMMON[@]}" >/dev/null 2>"$work/sonde.log" &
   pids+=($!); SPID=$!
-  for port in "$RPORT" "$SPORT"; do
-    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  done
+  wait_ping "$RPORT"
+  wait_ping "$SPORT"
 }
 
 # Nanoseconds the process's threads have spent on a CPU.
