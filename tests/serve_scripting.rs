@@ -799,3 +799,40 @@ fn script_kill_sent_as_the_script_starts_is_served() {
     let killed = read_line(&mut runner, "the script's reply");
     assert!(killed.starts_with("-ERR Script killed by user"), "{killed}");
 }
+
+/// `struct.pack`/`unpack`/`size` over every option, byte order and
+/// alignment, and their errors (called directly, so both name the
+/// function), as redis-server's embedded library answers.
+#[test]
+fn the_struct_library_packs_and_unpacks_as_redis_server_does() {
+    let real = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    let (mut r, mut s) = (real.client(), sonde.client());
+    let packing = r#"
+        local t = {}
+        local function add(...) for _, v in ipairs({...}) do t[#t+1] = tostring(v) end end
+        add(struct.size(">!4 i3 h d"), struct.size("bBhHlLTfdxi2I8c5"))
+        local s = struct.pack(">i3 h <d !4 I2 s c3 c0", -5, 300, 1.5, 65535, "abc", "xyzw", "pq")
+        add(#s, redis.sha1hex(s))
+        add(struct.unpack(">i3 h <d !4 I2 s c3", s, 1))
+        add(struct.unpack("b B h H l L", struct.pack("b B h H l L", -1, 255, -2, 65534, -3, 12345678901)))
+        add(struct.unpack("i1 c0", struct.pack("i1 c0", 3, "hey")))
+        add(struct.unpack("f", struct.pack("f", 0.1)))
+        add(struct.unpack(">I16", struct.pack(">I16", 42)))
+        add(struct.unpack("!8 b d", struct.pack("!8 b d", 1, 2.5)))
+        return table.concat(t, "|")"#;
+    both(&mut r, &mut s, &eval(packing, &[], &[]));
+    for bad in [
+        "return struct.pack('z', 1)",
+        "return struct.pack('!3', 1)",
+        "return struct.unpack('i4', 'ab')",
+        "return struct.size('s')",
+        "return struct.unpack('s', 'abc')",
+        "return struct.pack('i40', 1)",
+        "return struct.unpack('i', 'abcd', 0)",
+        "return struct.pack('c5', 'ab')",
+        "return struct.unpack('c0', 'ab')",
+    ] {
+        both(&mut r, &mut s, &eval(bad, &[], &[]));
+    }
+}

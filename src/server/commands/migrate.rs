@@ -22,7 +22,7 @@ pub const COMMANDS: &[Spec] = &[Spec::new(
     "migrate",
     -6,
     WRITE | MOVABLE_KEYS,
-    "keyspace",
+    "generic",
     "2.6.0",
     "Atomically transfer a key from a Redis instance to another one.",
     migrate,

@@ -4,6 +4,7 @@
 pub mod bit;
 pub mod cjson;
 pub mod cmsgpack;
+pub mod structlib;
 
 use mlua::{Lua, Table};
 
@@ -12,5 +13,6 @@ pub fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     globals.raw_set("bit", bit::table(lua)?)?;
     globals.raw_set("cjson", cjson::table(lua)?)?;
     globals.raw_set("cmsgpack", cmsgpack::table(lua)?)?;
+    globals.raw_set("struct", structlib::table(lua)?)?;
     Ok(())
 }
