@@ -407,6 +407,69 @@ fn diff_reports_scripted_changes() {
     assert!(lines.iter().all(|l| l.get("what").is_none()));
 }
 
+/// The same keys and values in another order (a second server's dict
+/// order): nothing differs. Most keys are then found by hash, not as the
+/// next key of B.
+#[test]
+fn diff_of_the_same_keys_in_another_order_is_empty() {
+    let redis_cli = require_tool("redis-cli");
+    let first = RedisServer::start(&[]);
+    let mut con = first.client();
+    for i in 0..3000 {
+        let _: () = q(&mut con, &["SET", &format!("k:{i}"), &format!("v{i}")]);
+    }
+    let _: () = q(&mut con, &["HSET", "h", "f", "v"]);
+    let _: () = q(&mut con, &["SET", "t", "x", "PX", "100000000"]);
+    let _: () = q(&mut con, &["SAVE"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a.rdb");
+    std::fs::copy(first.dir().join("dump.rdb"), &a).unwrap();
+    let resp = tmp.path().join("a.resp");
+    assert_exit(
+        &run(
+            &["rdb", "export", a.to_str().unwrap(), "-o", resp.to_str().unwrap()],
+            b"",
+        ),
+        0,
+    );
+    let second = RedisServer::start(&[]);
+    let piped = Command::new(&redis_cli)
+        .args(["-p", &second.port.to_string(), "--pipe"])
+        .stdin(std::fs::File::open(&resp).unwrap())
+        .output()
+        .unwrap();
+    assert!(text(&piped.stdout).contains("errors: 0"), "{}", text(&piped.stdout));
+    let _: () = q(&mut second.client(), &["SAVE"]);
+    let b = tmp.path().join("b.rdb");
+    std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
+    assert_ne!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "the second dump should differ in its bytes (key order, aux fields)"
+    );
+    let out = run(&["rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()], b"");
+    assert_exit(&out, 0);
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("0 added, 0 removed, 0 changed, 3002 unchanged"),
+        "{}",
+        text(&out.stderr)
+    );
+    // One change among them is still found.
+    let _: () = q(&mut second.client(), &["SET", "k:1234", "other"]);
+    let _: () = q(&mut second.client(), &["SAVE"]);
+    std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
+    let out = run(
+        &["--format", "json", "rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+        b"",
+    );
+    assert_exit(&out, 1);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        r#"{"change":"changed","db":0,"key":"k:1234","what":["value"],"type_a":"string","type_b":"string"}"#
+    );
+}
+
 fn keys_of(args: &[&str]) -> Vec<String> {
     let mut full = vec!["--format", "json", "rdb", "inspect", "--keys"];
     full.extend_from_slice(args);
