@@ -10,7 +10,8 @@
 # two sizes shows its heap does not grow with the key count (the file is
 # mapped: RSS includes the mapped pages it touched, reported separately).
 #
-# Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3.
+# Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3; SONDE=binary
+# to measure a given build.
 # Needs redis-server, redis-cli, redis-benchmark, redis-check-rdb and GNU
 # time (/usr/bin/time; Debian package `time`).
 set -euo pipefail
@@ -22,8 +23,11 @@ for tool in redis-server redis-cli redis-benchmark redis-check-rdb /usr/bin/time
   command -v "$tool" >/dev/null || { echo "bench-rdb: $tool is missing (scripts/setup.sh; apt-get install time)" >&2; exit 2; }
 done
 
-cargo build --release --quiet
-SONDE=target/release/sonde
+# SONDE=path: measure that binary instead of building target/release/sonde.
+if [ -z "${SONDE:-}" ]; then
+  cargo build --release --quiet
+  SONDE=target/release/sonde
+fi
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 20000))
 cleanup() {

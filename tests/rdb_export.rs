@@ -427,7 +427,13 @@ fn diff_of_the_same_keys_in_another_order_is_empty() {
     let resp = tmp.path().join("a.resp");
     assert_exit(
         &run(
-            &["rdb", "export", a.to_str().unwrap(), "-o", resp.to_str().unwrap()],
+            &[
+                "rdb",
+                "export",
+                a.to_str().unwrap(),
+                "-o",
+                resp.to_str().unwrap(),
+            ],
             b"",
         ),
         0,
@@ -438,7 +444,11 @@ fn diff_of_the_same_keys_in_another_order_is_empty() {
         .stdin(std::fs::File::open(&resp).unwrap())
         .output()
         .unwrap();
-    assert!(text(&piped.stdout).contains("errors: 0"), "{}", text(&piped.stdout));
+    assert!(
+        text(&piped.stdout).contains("errors: 0"),
+        "{}",
+        text(&piped.stdout)
+    );
     let _: () = q(&mut second.client(), &["SAVE"]);
     let b = tmp.path().join("b.rdb");
     std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
@@ -447,7 +457,10 @@ fn diff_of_the_same_keys_in_another_order_is_empty() {
         std::fs::read(&b).unwrap(),
         "the second dump should differ in its bytes (key order, aux fields)"
     );
-    let out = run(&["rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()], b"");
+    let out = run(
+        &["rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+        b"",
+    );
     assert_exit(&out, 0);
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     assert!(
@@ -460,7 +473,14 @@ fn diff_of_the_same_keys_in_another_order_is_empty() {
     let _: () = q(&mut second.client(), &["SAVE"]);
     std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
     let out = run(
-        &["--format", "json", "rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+        &[
+            "--format",
+            "json",
+            "rdb",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
         b"",
     );
     assert_exit(&out, 1);

@@ -23,13 +23,13 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys};
-use crate::rdb::filter::KeyFilter;
 use super::{Status, problem};
 use crate::cli::RdbDiffArgs;
 use crate::input;
 use crate::output::Format;
 use crate::output::bytes::{JsonBytes, display};
 use crate::output::stream::{Column, Columns};
+use crate::rdb::filter::KeyFilter;
 use crate::rdb::{Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, Value, ValueType};
 
 /// One key of B.

@@ -91,37 +91,38 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
         (sink_failure, Some(parsed), None)
     } else {
         std::thread::scope(|scope| {
-        let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
-        let (batches, parsed) = std::sync::mpsc::sync_channel::<Batch>(PARSED_BATCHES_IN_FLIGHT);
-        // Emptied batches go back to the parser: their memory stays warm in
-        // the caches instead of being allocated afresh for each batch.
-        let (recycle, recycled) = std::sync::mpsc::channel::<(Vec<Located>, Vec<Measured>)>();
-        // Unfiltered, every key is measured: the parser does that too, so
-        // that both cores have about as much to do.
-        let measure = !scan.filtered;
-        let parser = scope.spawn(move || parse(bytes, batches, recycled, measure));
-        let mut sink_failure = None;
-        'tally: for mut batch in &parsed {
-            let mut measured = batch.measured.drain(..);
-            for located in &batch.events {
-                let m = match located.event {
-                    Event::Key(_) if measure => measured.next(),
-                    _ => None,
-                };
-                if let Err(e) = scan.event(located, &filter, &mut *sink, m) {
-                    sink_failure = Some(e);
-                    break 'tally;
+            let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
+            let (batches, parsed) =
+                std::sync::mpsc::sync_channel::<Batch>(PARSED_BATCHES_IN_FLIGHT);
+            // Emptied batches go back to the parser: their memory stays warm in
+            // the caches instead of being allocated afresh for each batch.
+            let (recycle, recycled) = std::sync::mpsc::channel::<(Vec<Located>, Vec<Measured>)>();
+            // Unfiltered, every key is measured: the parser does that too, so
+            // that both cores have about as much to do.
+            let measure = !scan.filtered;
+            let parser = scope.spawn(move || parse(bytes, batches, recycled, measure));
+            let mut sink_failure = None;
+            'tally: for mut batch in &parsed {
+                let mut measured = batch.measured.drain(..);
+                for located in &batch.events {
+                    let m = match located.event {
+                        Event::Key(_) if measure => measured.next(),
+                        _ => None,
+                    };
+                    if let Err(e) = scan.event(located, &filter, &mut *sink, m) {
+                        sink_failure = Some(e);
+                        break 'tally;
+                    }
                 }
+                drop(measured);
+                bar.set_position(batch.position);
+                batch.events.clear();
+                let _ = recycle.send((batch.events, batch.measured));
             }
-            drop(measured);
-            bar.set_position(batch.position);
-            batch.events.clear();
-            let _ = recycle.send((batch.events, batch.measured));
-        }
-        // Hanging up stops the parser at its next batch.
-        drop(parsed);
-        let parsed = parser.join().ok();
-        (sink_failure, parsed, crc.join().ok())
+            // Hanging up stops the parser at its next batch.
+            drop(parsed);
+            let parsed = parser.join().ok();
+            (sink_failure, parsed, crc.join().ok())
         })
     };
     let (sink_failure, parsed, parallel_crc) = outcome;

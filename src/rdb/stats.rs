@@ -650,7 +650,10 @@ mod tests {
                 hay.fill(b'a');
             }
         }
-        assert_eq!(find_byte(&[0x3b, 0x3a, 0x01, 0x80, 0, 0, 0, 0, 0x3a], b':'), Some(1));
+        assert_eq!(
+            find_byte(&[0x3b, 0x3a, 0x01, 0x80, 0, 0, 0, 0, 0x3a], b':'),
+            Some(1)
+        );
     }
 
     #[test]
