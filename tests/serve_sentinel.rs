@@ -6,9 +6,12 @@
 //! every write with `WAIT 1` and count what they were told is safe: none of
 //! it may be missing on the new master. Also a manual `SENTINEL FAILOVER`.
 //!
-//! Sentinel runs with `down-after-milliseconds 1000` and a short
-//! failover-timeout, so a test takes seconds; every wait polls with a
-//! generous deadline (no timing is asserted).
+//! Sentinel runs with `down-after-milliseconds 2000` (as Redis's own
+//! Sentinel tests do: at 1000 a loaded machine delays a PING reply of the
+//! freshly promoted master past the limit now and then, and Sentinel fails
+//! over a second time) and a short failover-timeout, so a test takes
+//! seconds; every wait polls with a generous deadline (no timing is
+//! asserted).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -144,7 +147,7 @@ impl Sentinel {
                 f,
                 "port {port}\nbind 127.0.0.1\ndaemonize no\ndir {dir}\nlogfile {log}\n\
                  sentinel monitor {GROUP} 127.0.0.1 {master} {quorum}\n\
-                 sentinel down-after-milliseconds {GROUP} 1000\n\
+                 sentinel down-after-milliseconds {GROUP} 2000\n\
                  sentinel failover-timeout {GROUP} 4000\n\
                  sentinel parallel-syncs {GROUP} 2\n",
                 dir = dir.display(),

@@ -22,35 +22,6 @@ pub const COMMANDS: &[Spec] = &[
         ping,
     ),
     Spec::new("echo", 2, FAST, G, "1.0.0", "Echo the given string", echo),
-    // The cluster connection commands exist (ACL rules and COMMAND name
-    // them) and answer as a redis-server with cluster support disabled.
-    Spec::new(
-        "readonly",
-        1,
-        FAST | LOADING | STALE,
-        "cluster",
-        "3.0.0",
-        "Enables read queries for a connection to a cluster replica node",
-        cluster_disabled,
-    ),
-    Spec::new(
-        "readwrite",
-        1,
-        FAST | LOADING | STALE,
-        "cluster",
-        "3.0.0",
-        "Disables read queries for a connection to a cluster replica node",
-        cluster_disabled,
-    ),
-    Spec::new(
-        "asking",
-        1,
-        FAST,
-        "cluster",
-        "3.0.0",
-        "Sent by cluster clients after an -ASK redirect",
-        cluster_disabled,
-    ),
     Spec::new(
         "quit",
         -1,
@@ -755,11 +726,4 @@ fn client_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             "    Stop the current client pause, resuming traffic.",
         ],
     );
-}
-
-/// READONLY, READWRITE, ASKING: this server is not a cluster node.
-fn cluster_disabled(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
-    client
-        .reply
-        .error("This instance has cluster support disabled");
 }

@@ -9,6 +9,7 @@
 
 pub mod acl;
 pub mod bitfield;
+pub mod cluster;
 pub mod config;
 pub mod connection;
 pub mod debug;
@@ -46,6 +47,7 @@ use crate::resp::number::string2ll;
 /// Every command family.
 pub const ALL: &[&[Spec]] = &[
     connection::COMMANDS,
+    cluster::COMMANDS,
     keys::COMMANDS,
     strings::COMMANDS,
     lists::COMMANDS,

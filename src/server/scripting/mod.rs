@@ -404,7 +404,7 @@ impl Vm {
         raw.raw_set(
             "acl_check_cmd",
             lua.create_function(|_, args: MultiValue| {
-                let argv = lua_args(&args).map_err(|e| raise(&e))?;
+                let argv = lua_args(args.iter()).map_err(|e| raise(&e))?;
                 with_run(|run| {
                     // SAFETY: see with_run.
                     let server = unsafe { &*run.server };
@@ -449,14 +449,20 @@ impl Vm {
         raw.raw_set("version", super::REDIS_VERSION)?;
         raw.raw_set("version_num", version_num())?;
         let call = raw.raw_get::<Function>("call")?;
-        // SAFETY: pushes one C closure whose only upvalue is the function
-        // passed in; `call_raising` is sound for any arguments.
-        let raising: Function = unsafe {
-            lua.exec_raw(call, |state| {
-                mlua::ffi::lua_pushcclosure(state, call_raising, 1);
-            })?
+        // SAFETY: each pushes one C closure whose only upvalue is the
+        // function passed in; `call_packed` is sound for any arguments.
+        let (raising, protected): (Function, Function) = unsafe {
+            (
+                lua.exec_raw(&call, |state| {
+                    mlua::ffi::lua_pushcclosure(state, call_packed::<true>, 1);
+                })?,
+                lua.exec_raw(&call, |state| {
+                    mlua::ffi::lua_pushcclosure(state, call_packed::<false>, 1);
+                })?,
+            )
         };
         raw.raw_set("call_raising", raising)?;
+        raw.raw_set("call_protected", protected)?;
         let prelude = lua
             .load(include_str!("prelude.lua"))
             .set_name("=sonde")
@@ -512,12 +518,12 @@ fn number_arg(v: Option<&Value>) -> f64 {
 
 /// The arguments of redis.call as bytes: strings as they are, numbers
 /// as `%.17g`.
-fn lua_args(args: &MultiValue) -> Result<Vec<Vec<u8>>, String> {
-    if args.is_empty() {
+fn lua_args<'a>(args: impl ExactSizeIterator<Item = &'a Value>) -> Result<Vec<Vec<u8>>, String> {
+    if args.len() == 0 {
         return Err("Please specify at least one argument for this redis lib call".to_owned());
     }
     let mut argv = Vec::with_capacity(args.len());
-    for v in args.iter() {
+    for v in args {
         match v {
             Value::String(s) => argv.push(s.as_bytes().to_vec()),
             Value::Number(n) => argv.push(crate::server::numeric::format_g17(*n).into_bytes()),
@@ -532,21 +538,37 @@ fn lua_args(args: &MultiValue) -> Result<Vec<Vec<u8>>, String> {
     Ok(argv)
 }
 
-/// redis.call: a C function (so a script's `return redis.call(..)` keeps
-/// the script's frame for error locations, as Redis's C function does)
-/// that calls its upvalue, the Rust `call`, and raises the error table
-/// it returns on failure.
-unsafe extern "C-unwind" fn call_raising(state: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+/// redis.call (RAISE) and redis.pcall: C functions (so a script's
+/// `return redis.call(..)` keeps the script's frame for error locations,
+/// as Redis's C function does) that call their upvalue, the Rust `call`,
+/// with the arguments packed into one table, and for redis.call raise the
+/// error table it returns on failure. Packing keeps the Rust callback off
+/// the script's stack: a C frame holds at most 8000 slots
+/// (LUAI_MAXCSTACK), and a script may pass nearly that many arguments
+/// (`unpack` of a 7999-item table), leaving the callback no room.
+unsafe extern "C-unwind" fn call_packed<const RAISE: bool>(
+    state: *mut mlua::ffi::lua_State,
+) -> std::os::raw::c_int {
     use mlua::ffi;
     // SAFETY: a C function called by Lua with its arguments on the stack
-    // and the Rust `call` as upvalue 1; no Rust value with a destructor
-    // lives in this frame, so a Lua error may unwind through it.
+    // and the Rust `call` as upvalue 1; Lua guarantees LUA_MINSTACK free
+    // slots above them, and at most four are used at once here. No Rust
+    // value with a destructor lives in this frame, so a Lua error may
+    // unwind through it.
     unsafe {
         let n = ffi::lua_gettop(state);
+        ffi::lua_createtable(state, n, 0);
+        for i in 1..=n {
+            ffi::lua_pushvalue(state, i);
+            ffi::lua_rawseti(state, -2, i64::from(i));
+        }
+        ffi::lua_insert(state, 1);
+        ffi::lua_settop(state, 1);
         ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
         ffi::lua_insert(state, 1);
-        ffi::lua_call(state, n, 2);
-        if ffi::lua_toboolean(state, -1) != 0 {
+        ffi::lua_pushinteger(state, ffi::lua_Integer::from(n));
+        ffi::lua_call(state, 2, 2);
+        if RAISE && ffi::lua_toboolean(state, -1) != 0 {
             ffi::lua_settop(state, -2);
             ffi::lua_error(state)
         }
@@ -556,7 +578,7 @@ unsafe extern "C-unwind" fn call_raising(state: *mut mlua::ffi::lua_State) -> st
 }
 
 /// redis.call / redis.pcall: (reply, failed).
-fn lua_call(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+fn lua_call(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)> {
     let run = RUN.with(|r| r.get());
     if run.is_null() {
         return Ok((
@@ -567,7 +589,11 @@ fn lua_call(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
             true,
         ));
     }
-    let argv = match lua_args(&args) {
+    let args = (1..=n)
+        .map(|i| packed.raw_get::<Value>(i))
+        .collect::<mlua::Result<Vec<Value>>>()?;
+    drop(packed);
+    let argv = match lua_args(args.iter()) {
         Ok(argv) => argv,
         Err(e) => return Ok((error_value(lua, &e)?, true)),
     };

@@ -60,12 +60,9 @@ local function error_table(s)
 end
 
 local redis = {}
-local rawcall = raw.call
 
 redis.call = raw.call_raising
-redis.pcall = function(...)
-  return (rawcall(...))
-end
+redis.pcall = raw.call_protected
 redis.setresp = raw.setresp
 redis.set_repl = raw.set_repl
 redis.acl_check_cmd = raw.acl_check_cmd
