@@ -490,6 +490,49 @@ fn diff_of_the_same_keys_in_another_order_is_empty() {
     );
 }
 
+/// With one core (under taskset) inspect parses and tallies on one thread
+/// instead of two: the same reports and errors, for whole and damaged files.
+#[test]
+fn inspect_on_one_core_reports_the_same() {
+    let taskset = require_tool("taskset");
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let example = root.join("tests/data/rdb/rdb/example.rdb");
+    let cut = tmp.path().join("cut.rdb");
+    std::fs::write(&cut, &std::fs::read(&example).unwrap()[..200]).unwrap();
+    let files = [
+        root.join("tests/data/rdb/redis-replicator/dumpV7.rdb"),
+        example,
+        cut,
+    ];
+    for file in &files {
+        for keys in [false, true] {
+            let mut args = vec![
+                "--format",
+                "json",
+                "rdb",
+                "inspect",
+                "--now",
+                "1700000000000",
+            ];
+            if keys {
+                args.push("--keys");
+            }
+            args.push(file.to_str().unwrap());
+            let free = run(&args, b"");
+            let pinned = Command::new(&taskset)
+                .args(["-c", "0", env!("CARGO_BIN_EXE_sonde")])
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(free.status.code(), pinned.status.code(), "{args:?}");
+            assert_eq!(text(&free.stdout), text(&pinned.stdout), "{args:?}");
+            assert_eq!(text(&free.stderr), text(&pinned.stderr), "{args:?}");
+            assert!(!free.stdout.is_empty(), "{args:?}");
+        }
+    }
+}
+
 fn keys_of(args: &[&str]) -> Vec<String> {
     let mut full = vec!["--format", "json", "rdb", "inspect", "--keys"];
     full.extend_from_slice(args);
