@@ -204,7 +204,7 @@ fn scan_here(
                     return (Some(e), (reader.position(), false, None));
                 }
                 events = events.wrapping_add(1);
-                if events % PARSED_BATCH as u32 == 0 {
+                if events.is_multiple_of(PARSED_BATCH as u32) {
                     bar.set_position(reader.position());
                 }
             }
