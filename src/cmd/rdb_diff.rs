@@ -79,12 +79,24 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
                     seen: false,
                 });
             }
-            None => {
-                if let Event::Header { magic, version } = located.event {
+            None => match located.event {
+                Event::Header { magic, version } => {
                     index.magic = magic;
                     index.version = version;
                 }
-            }
+                Event::ResizeDb { keys, .. } => {
+                    // Sized once from the file's own hint rather than by
+                    // doubling (which copies, and leaves up to half the
+                    // memory unused); a key takes at least 3 bytes, which
+                    // bounds a hint that lies. Untouched capacity is not
+                    // resident.
+                    let room = (data.len() / 3).saturating_sub(index.keys.len());
+                    index
+                        .keys
+                        .reserve(usize::try_from(keys).unwrap_or(usize::MAX).min(room));
+                }
+                _ => {}
+            },
         }
         Ok::<(), RdbError>(())
     });
