@@ -343,6 +343,16 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
     let mut key_buf_b = Vec::new();
     // The key of B tried first: the one after B's last match.
     let mut next_b = 0usize;
+    // A's key read again at its type byte: the expiry before it comes from
+    // the index.
+    let reread_a = |ka: &Indexed| {
+        reread(a_bytes, &index_a, ka)
+            .map(|mut e| {
+                e.expire_ms = ka.expire_ms;
+                e
+            })
+            .map_err(|e| Failure::Rdb("a", e))
+    };
     let mut matched = |ka: &Indexed| -> Result<(), Failure> {
         // The same bytes from type byte to the end of the value: the same
         // key with the same value, nothing to decode.
@@ -371,7 +381,7 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
                     break;
                 }
                 if ea.is_none() {
-                    ea = Some(reread(a_bytes, &index_a, ka).map_err(|e| Failure::Rdb("a", e))?);
+                    ea = Some(reread_a(ka)?);
                 }
                 let Some(ea) = &ea else { continue };
                 let key = key_bytes(&ea.key, &mut key_buf_a).map_err(|e| Failure::Rdb("a", e))?;
@@ -394,7 +404,7 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         }
         let ea = match ea {
             Some(ea) => ea,
-            None => reread(a_bytes, &index_a, ka).map_err(|e| Failure::Rdb("a", e))?,
+            None => reread_a(ka)?,
         };
         let key = key_bytes(&ea.key, &mut key_buf_a).map_err(|e| Failure::Rdb("a", e))?;
         let Some((i, eb)) = found else {
