@@ -11,7 +11,7 @@
 # mapped: RSS includes the mapped pages it touched, reported separately).
 #
 # Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3; SONDE=binary
-# to measure a given build.
+# to measure a given build; PORT= for the redis-server it fills.
 # Needs redis-server, redis-cli, redis-benchmark, redis-check-rdb and GNU
 # time (/usr/bin/time; Debian package `time`).
 set -euo pipefail
@@ -29,7 +29,7 @@ if [ -z "${SONDE:-}" ]; then
   SONDE=target/release/sonde
 fi
 WORK=$(mktemp -d)
-PORT=$((20000 + RANDOM % 20000))
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
 cleanup() {
   redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$WORK"
