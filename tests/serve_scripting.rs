@@ -744,3 +744,58 @@ fn a_killed_script_client_gets_its_pipelined_replies() {
         "{text}"
     );
 }
+
+#[test]
+fn script_kill_sent_as_the_script_starts_is_served() {
+    use std::io::{Read, Write};
+    let sonde = SondeServer::start(&[
+        "--busy-reply-threshold",
+        "10",
+        "--enable-debug-command",
+        "yes",
+    ]);
+    // While DEBUG SLEEP holds the server, a busy script and then SCRIPT
+    // KILL arrive: both are ready in the same round of events, the script
+    // first. The kill must still be read while the script is busy.
+    let mut sleeper = sonde.raw();
+    sleeper
+        .write_all(b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.5\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(100));
+    let mut runner = sonde.raw();
+    runner
+        .write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile 1 do end --\r\n$1\r\n0\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(100));
+    let mut killer = sonde.raw();
+    killer
+        .write_all(b"*2\r\n$6\r\nSCRIPT\r\n$4\r\nKILL\r\n")
+        .expect("write");
+    let read_line = |stream: &mut std::net::TcpStream, what: &str| {
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n") {
+            let n = stream
+                .read(&mut byte)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(n > 0, "{what}: closed");
+            got.push(byte[0]);
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    };
+    assert_eq!(read_line(&mut sleeper, "DEBUG SLEEP"), "+OK\r\n");
+    // SCRIPT KILL may come before the script timed out (NOTBUSY): then it
+    // is sent again until the script is killed.
+    let mut reply = read_line(&mut killer, "SCRIPT KILL");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reply.starts_with("-NOTBUSY") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        killer
+            .write_all(b"*2\r\n$6\r\nSCRIPT\r\n$4\r\nKILL\r\n")
+            .expect("write");
+        reply = read_line(&mut killer, "SCRIPT KILL");
+    }
+    assert_eq!(reply, "+OK\r\n");
+    let killed = read_line(&mut runner, "the script's reply");
+    assert!(killed.starts_with("-ERR Script killed by user"), "{killed}");
+}

@@ -28,6 +28,7 @@ mod serve_datacmds;
 mod serve_debug;
 mod serve_maxmemory;
 mod serve_metrics;
+mod serve_migrate;
 mod serve_notify;
 mod serve_parity;
 mod serve_replication;

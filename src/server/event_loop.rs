@@ -27,8 +27,12 @@ use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
 /// Stop reading from a client while this much output is pending (or
 /// while its output limit is reached, when that is larger: a configured
-/// limit is meant to be reached and enforced, not pre-empted).
-pub const OUTPUT_HIGH_WATER: usize = 1 << 20;
+/// limit is meant to be reached and enforced, not pre-empted). Redis has
+/// no such bound; it is high enough that a client writing a long pipeline
+/// before reading any reply (a million small replies is Redis's own test
+/// of replica buffers) is not stalled, and low enough that a client that
+/// never reads cannot grow the server much.
+pub const OUTPUT_HIGH_WATER: usize = 16 << 20;
 /// An argument this long is read into a buffer of its size (Redis's
 /// PROTO_MBULK_BIG_ARG).
 pub const BIG_ARG: usize = 32 * 1024;
@@ -74,6 +78,11 @@ pub struct EventLoop {
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// The `unixsocket` listener and its path.
     unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
+    /// Rounds of events served while a script was busy: readiness seen
+    /// then may belong to a client that was out of its slot.
+    busy_rounds: u64,
+    /// The start of the busy script whose clients were all swept once.
+    busy_swept: Option<Instant>,
 }
 
 thread_local! {
@@ -84,7 +93,8 @@ thread_local! {
 /// Serve other clients while a script runs past busy-reply-threshold (as
 /// Redis's processEventsWhileBlocked): they get -BUSY, except SCRIPT KILL,
 /// FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. The client running
-/// the script is out of its slot meanwhile, so it is not read.
+/// the script is out of its slot meanwhile, so it is not read then (it is
+/// read to the end once the script is over).
 pub fn process_events_while_busy() {
     let running = RUNNING.with(|r| r.get());
     if running.is_null() {
@@ -108,6 +118,17 @@ impl EventLoop {
     }
 
     fn events_while_busy(&mut self) {
+        self.busy_rounds += 1;
+        // Readiness is edge-triggered: clients whose events came in the
+        // batch that started the script will not be reported again, so
+        // each is read once (SCRIPT KILL may be waiting there).
+        let started = self.server.scripting.running.as_ref().map(|r| r.2);
+        if started.is_some() && self.busy_swept != started {
+            self.busy_swept = started;
+            for slot in 0..self.server.clients.slots.len() {
+                self.read_client(slot);
+            }
+        }
         let mut events = Events::with_capacity(256);
         for _ in 0..4 {
             self.flush_pending_writes();
@@ -190,6 +211,8 @@ impl EventLoop {
             tls_from,
             tls,
             unix,
+            busy_rounds: 0,
+            busy_swept: None,
         })
     }
 
@@ -513,7 +536,12 @@ impl EventLoop {
                 Ok((n, filled)) => {
                     self.server.stats.net_input_bytes += n as u64;
                     client.last_interaction = Instant::now();
+                    let rounds = self.busy_rounds;
                     self.process_input(&mut client);
+                    // A busy script served events meanwhile, and dropped
+                    // this client's (it was out of its slot): read on
+                    // until the socket is drained.
+                    let filled = filled || self.busy_rounds != rounds;
                     let query_limit = if self.server.auth_required(&client) {
                         Server::UNAUTH_QUERY_LIMIT
                     } else {
@@ -871,6 +899,7 @@ impl EventLoop {
         server.memory_peak = server.memory_peak.max(memory::allocated());
         persistence::cron(server);
         replication::cron(server);
+        server.migrate_sockets.close_idle();
 
         if self.accept_pending {
             for index in 0..self.listeners.len() {

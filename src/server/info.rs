@@ -231,6 +231,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "evicted_clients", srv.eviction.evicted_clients);
             field(out, "latest_fork_usec", srv.persistence.latest_fork_usec);
             field(out, "total_forks", srv.persistence.total_forks);
+            field(out, "migrate_cached_sockets", srv.migrate_sockets.len());
             field(out, "keyspace_hits", fx.keyspace_hits);
             field(out, "keyspace_misses", fx.keyspace_misses);
             field(out, "pubsub_channels", srv.pubsub.channels.len());

@@ -301,6 +301,12 @@ pub struct Server {
     pub new_listeners: Option<Vec<mio::net::TcpListener>>,
     /// The oom_score_adj the process had before `oom-score-adj` changed it.
     pub oom_base: Option<i64>,
+    /// Whether memory was over maxmemory (and eviction could not help)
+    /// when the running command was checked: a script's first deny-oom
+    /// call is refused on it (Redis's pre_command_oom_state).
+    pub pre_command_oom: bool,
+    /// MIGRATE's cached connections to its targets.
+    pub migrate_sockets: commands::migrate::Sockets,
     /// ACL users and log.
     pub acl: state::acl::Acl,
     /// What the ACL check knows about each command-table entry.
@@ -361,6 +367,8 @@ impl Server {
             debug: Default::default(),
             new_listeners: None,
             oom_base: None,
+            pre_command_oom: false,
+            migrate_sockets: Default::default(),
             acl: Default::default(),
             acl_commands: Vec::new(),
             scripting: Default::default(),
@@ -684,8 +692,10 @@ impl Server {
         }
         // The master's stream is applied whatever the memory (its DELs
         // keep a replica in step).
+        self.pre_command_oom = false;
         if self.config.maxmemory > 0 && !client.is_master {
             let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
+            self.pre_command_oom = out_of_memory;
             let name = self.commands.entries[index].full_name.as_str();
             let queued = client.multi.as_ref().map_or(0, |m| m.flags);
             let deny = self.request_flags(index, args) & flags::DENYOOM != 0
@@ -728,16 +738,22 @@ impl Server {
 
     /// Move the error codes the command replied into INFO errorstats.
     fn finish_errors(&mut self, client: &mut Client, index: Option<usize>) {
-        if client.reply.errors.is_empty() {
+        let uncounted = std::mem::take(&mut client.reply.failed_uncounted);
+        if client.reply.errors.is_empty() && !uncounted {
             return;
         }
         for code in client.reply.errors.drain(..) {
-            self.stats.total_error_replies += 1;
-            *self.stats.error_counts.entry(code).or_default() += 1;
+            self.count_error(code);
         }
         if let Some(index) = index {
             self.commands.entries[index].stats.failed_calls += 1;
         }
+    }
+
+    /// One error reply in INFO stats and errorstats.
+    pub fn count_error(&mut self, code: String) {
+        self.stats.total_error_replies += 1;
+        *self.stats.error_counts.entry(code).or_default() += 1;
     }
 
     /// Apply CLIENT REPLY OFF/SKIP: drop what this command replied.

@@ -17,6 +17,10 @@ pub struct Reply {
     /// Error codes ("ERR", "WRONGTYPE") of errors replied by the command
     /// being executed; drained by the loop into INFO errorstats.
     pub errors: Vec<String>,
+    /// The command replied an error already counted in errorstats where
+    /// it arose (a script passing on the error of a command it called):
+    /// the command still counts as failed.
+    pub failed_uncounted: bool,
     /// Byte ranges of `buf` written as pub/sub pushes (subscription
     /// confirmations, messages) by the command being executed: CLIENT
     /// REPLY OFF/SKIP drops the command's replies but not these, as Redis.
@@ -46,23 +50,26 @@ impl Reply {
     /// addReplyError does. CR and LF become spaces so the reply stays one
     /// line whatever user bytes it quotes.
     pub fn error(&mut self, message: &str) {
-        let (code, text) = match message.strip_prefix('-') {
-            Some(rest) => {
-                let code = rest.split(' ').next().unwrap_or("ERR");
-                let code = if rest.len().min(32) > code.len() {
-                    code
-                } else {
-                    "ERR"
-                };
-                (code, rest)
-            }
-            None => ("ERR", message),
-        };
-        self.errors.push(code.to_owned());
+        self.errors.push(error_code(message).to_owned());
+        self.write_error(message);
+    }
+
+    /// An error reply whose error was counted where it arose (Redis's
+    /// ERR_REPLY_FLAG_NO_STATS_UPDATE).
+    pub fn error_uncounted(&mut self, message: &str) {
+        self.failed_uncounted = true;
+        self.write_error(message);
+    }
+
+    fn write_error(&mut self, message: &str) {
         self.buf.push(b'-');
-        if !message.starts_with('-') {
-            self.buf.extend_from_slice(b"ERR ");
-        }
+        let text = match message.strip_prefix('-') {
+            Some(rest) => rest,
+            None => {
+                self.buf.extend_from_slice(b"ERR ");
+                message
+            }
+        };
         self.buf.extend(
             text.bytes()
                 .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
@@ -195,6 +202,22 @@ impl Reply {
             self.buf.drain(..self.sent);
             self.sent = 0;
         }
+    }
+}
+
+/// The code errorstats counts an error under: the first word of a
+/// message starting with '-' (when more follows it), else "ERR".
+pub fn error_code(message: &str) -> &str {
+    match message.strip_prefix('-') {
+        Some(rest) => {
+            let code = rest.split(' ').next().unwrap_or("ERR");
+            if rest.len().min(32) > code.len() {
+                code
+            } else {
+                "ERR"
+            }
+        }
+        None => "ERR",
     }
 }
 

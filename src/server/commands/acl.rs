@@ -7,6 +7,7 @@ use super::super::acl::{self, categories, file, rules};
 use super::super::command::{Lookup, Spec, flags::*};
 use super::super::connection::Client;
 use super::super::state::acl::Reason;
+use super::subcommand_syntax_error;
 use super::{help, is};
 use crate::resp::number::string2ll;
 
@@ -142,14 +143,6 @@ const ACL: &[Spec] = &[
         whoami,
     ),
 ];
-
-/// "unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP."
-fn subcommand_syntax_error(client: &mut Client, args: &[&[u8]]) {
-    let sub = String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned();
-    client.reply.error(&format!(
-        "unknown subcommand or wrong number of arguments for '{sub}'. Try ACL HELP."
-    ));
-}
 
 fn setuser(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let name = args[2];

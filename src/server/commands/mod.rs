@@ -21,6 +21,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod migrate;
 pub mod persistence;
 pub mod pubsub;
 pub mod replication;
@@ -49,6 +50,7 @@ pub const ALL: &[&[Spec]] = &[
     connection::COMMANDS,
     cluster::COMMANDS,
     keys::COMMANDS,
+    migrate::COMMANDS,
     strings::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,
@@ -483,6 +485,16 @@ pub fn invalid_expire(client: &mut Client, command: &str) {
     client
         .reply
         .error(&format!("invalid expire time in '{command}' command"));
+}
+
+/// Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
+/// number of arguments for 'CAT'. Try ACL HELP."
+pub fn subcommand_syntax_error(client: &mut Client, args: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned();
+    client.reply.error(&format!(
+        "unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
+        String::from_utf8_lossy(args[0]).to_uppercase()
+    ));
 }
 
 /// A container's HELP reply: the usage line, `lines`, then HELP itself.

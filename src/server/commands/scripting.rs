@@ -582,6 +582,10 @@ fn parse_dump(payload: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
 
 fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     srv.sync_functions();
+    if args.len() > 4 {
+        super::subcommand_syntax_error(client, args);
+        return;
+    }
     let policy = match args.get(3) {
         None => Restore::Append,
         Some(p) if is(p, "flush") => Restore::Flush,
@@ -594,10 +598,6 @@ fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             return;
         }
     };
-    if args.len() > 4 {
-        client.reply.syntax_error();
-        return;
-    }
     let codes = match parse_dump(args[2]) {
         Ok(codes) => codes,
         Err(e) => {
@@ -617,6 +617,10 @@ fn function_restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 fn function_flush(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     srv.sync_functions();
+    if args.len() > 3 {
+        super::subcommand_syntax_error(client, args);
+        return;
+    }
     if !flush_mode(
         client,
         args,

@@ -806,10 +806,7 @@ fn debug_replybuffer(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
         b"resizing" => true,
         _ => {
-            client.reply.error(&format!(
-                "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-                String::from_utf8_lossy(args[1])
-            ));
+            super::subcommand_syntax_error(client, args);
             return;
         }
     };

@@ -1302,14 +1302,6 @@ fn xinfo_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     );
 }
 
-fn subcommand_syntax(client: &mut Client, args: &[&[u8]]) {
-    client.reply.error(&format!(
-        "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(args[1]),
-        String::from_utf8_lossy(args[0]).to_uppercase()
-    ));
-}
-
 /// The common part of XGROUP: options, key and group lookups. Returns
 /// (mkstream, entries_read) or None once replied.
 fn xgroup_prelude(
@@ -1338,7 +1330,7 @@ fn xgroup_prelude(
             entries_read = n;
             i += 2;
         } else {
-            subcommand_syntax(client, args);
+            super::subcommand_syntax_error(client, args);
             return None;
         }
     }
@@ -1362,7 +1354,7 @@ fn xgroup_prelude(
 
 fn xgroup_create(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if args.len() > 8 {
-        subcommand_syntax(client, args);
+        super::subcommand_syntax_error(client, args);
         return;
     }
     let Some((_, entries_read)) = xgroup_prelude(srv, client, args, false) else {
@@ -1401,7 +1393,7 @@ fn xgroup_create(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 fn xgroup_setid(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     if args.len() != 5 && args.len() != 7 {
-        subcommand_syntax(client, args);
+        super::subcommand_syntax_error(client, args);
         return;
     }
     let Some((_, entries_read)) = xgroup_prelude(srv, client, args, true) else {
@@ -2031,13 +2023,13 @@ fn xinfo_stream(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut count: i64 = 10;
     if !opts.is_empty() {
         if (opts.len() != 1 && opts.len() != 3) || !is(opts[0], "full") {
-            subcommand_syntax(client, args);
+            super::subcommand_syntax_error(client, args);
             return;
         }
         full = true;
         if opts.len() == 3 {
             if !is(opts[1], "count") {
-                subcommand_syntax(client, args);
+                super::subcommand_syntax_error(client, args);
                 return;
             }
             let Some(n) = int_arg(client, opts[2]) else {

@@ -208,8 +208,12 @@ pub fn lua_to_reply(reply: &mut Reply, value: &Value, script_resp3: bool, depth:
 
 fn table_to_reply(reply: &mut Reply, t: &Table, script_resp3: bool, depth: usize) {
     if let Value::String(s) = field(t, "err") {
-        let msg = lossy(&s);
-        reply.error(&format!("-{msg}"));
+        let msg = format!("-{}", lossy(&s));
+        if super::stats_counted(&Value::Table(t.clone())) {
+            reply.error_uncounted(&msg);
+        } else {
+            reply.error(&msg);
+        }
         return;
     }
     if let Value::String(s) = field(t, "ok") {

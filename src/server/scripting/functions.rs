@@ -30,7 +30,7 @@ pub struct Library {
 pub struct Functions {
     pub vm: Vm,
     pub libraries: BTreeMap<String, Library>,
-    /// Function name → library name.
+    /// Function name in lowercase → library name.
     pub index: BTreeMap<String, String>,
     /// The keyspace's `functions_version` these libraries were built from.
     pub synced_version: u64,
@@ -57,8 +57,14 @@ fn metadata(code: &[u8]) -> Result<(String, String), String> {
     let Some(end) = memchr::memchr(b'\n', code) else {
         return Err("Invalid library metadata".to_owned());
     };
-    let line = String::from_utf8_lossy(&code[..end]).into_owned();
-    let parts: Vec<&str> = line.split_ascii_whitespace().collect();
+    // Split as Redis splits it (sdssplitargs): `name="foo"` is foo.
+    let Some(words) = crate::resp::request::split_args(&code[..end]) else {
+        return Err("Invalid library metadata".to_owned());
+    };
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect();
     if parts.is_empty() {
         return Err("Invalid library metadata".to_owned());
     }
@@ -80,6 +86,19 @@ fn metadata(code: &[u8]) -> Result<(String, String), String> {
         return Err("Library name was not given".to_owned());
     };
     Ok((engine, name))
+}
+
+/// The library name of valid metadata naming a known engine, checked in
+/// Redis's order (metadata, name, engine).
+fn checked_metadata(code: &[u8]) -> Result<String, String> {
+    let (engine, name) = metadata(code)?;
+    if !valid_name(name.as_bytes()) {
+        return Err(BAD_NAME.to_owned());
+    }
+    if !engine.eq_ignore_ascii_case("lua") {
+        return Err(format!("Engine '{engine}' not found"));
+    }
+    Ok(name)
 }
 
 impl Functions {
@@ -107,13 +126,7 @@ impl Functions {
 
     /// Compile and run a library's code, collecting its functions.
     fn compile(&self, code: &[u8]) -> Result<Library, String> {
-        let (engine, name) = metadata(code)?;
-        if !valid_name(name.as_bytes()) {
-            return Err(BAD_NAME.to_owned());
-        }
-        if !engine.eq_ignore_ascii_case("lua") {
-            return Err(format!("Engine '{engine}' not found"));
-        }
+        let name = checked_metadata(code)?;
         let end = memchr::memchr(b'\n', code).unwrap_or(code.len());
         let chunk = self
             .vm
@@ -166,16 +179,13 @@ impl Functions {
 
     /// FUNCTION LOAD: the library's name.
     pub fn load(&mut self, code: &[u8], replace: bool) -> Result<String, String> {
-        let (_, name) = metadata(code)?;
-        if !valid_name(name.as_bytes()) {
-            return Err(BAD_NAME.to_owned());
-        }
+        let name = checked_metadata(code)?;
         if self.libraries.contains_key(&name) && !replace {
             return Err(format!("Library '{name}' already exists"));
         }
         let library = self.compile(code)?;
         for f in library.functions.keys() {
-            if let Some(owner) = self.index.get(f)
+            if let Some(owner) = self.index.get(&f.to_ascii_lowercase())
                 && *owner != library.name
             {
                 return Err(format!("Function {f} already exists"));
@@ -188,7 +198,8 @@ impl Functions {
 
     fn insert(&mut self, library: Library) {
         for f in library.functions.keys() {
-            self.index.insert(f.clone(), library.name.clone());
+            self.index
+                .insert(f.to_ascii_lowercase(), library.name.clone());
         }
         self.libraries.insert(library.name.clone(), library);
     }
@@ -199,14 +210,22 @@ impl Functions {
             return false;
         };
         for f in library.functions.keys() {
-            self.index.remove(f);
+            self.index.remove(&f.to_ascii_lowercase());
         }
         true
     }
 
+    /// A function by name, in any case (Redis's function names are
+    /// case-insensitive).
     pub fn find(&self, function: &str) -> Option<&FunctionInfo> {
-        let lib = self.index.get(function)?;
-        self.libraries.get(lib)?.functions.get(function)
+        let lib = self.index.get(&function.to_ascii_lowercase())?;
+        let functions = &self.libraries.get(lib)?.functions;
+        functions.get(function).or_else(|| {
+            functions
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(function))
+                .map(|(_, f)| f)
+        })
     }
 
     /// Load many libraries at once (FUNCTION RESTORE, RDB load): all or
@@ -224,7 +243,7 @@ impl Functions {
                 return Err(format!("Library {} already exists", lib.name));
             }
             for f in lib.functions.keys() {
-                if let Some(other) = names.insert(f.clone(), lib.name.clone())
+                if let Some(other) = names.insert(f.to_ascii_lowercase(), lib.name.clone())
                     && other != lib.name
                 {
                     return Err(format!("Function {f} already exists"));

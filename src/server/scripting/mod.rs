@@ -211,14 +211,8 @@ impl Server {
                 .get(&String::from_utf8_lossy(sha).to_ascii_lowercase())
                 .map(|s| s.flags),
             ("fcall" | "fcall_ro", Some(name)) => {
-                let functions = &self.scripting.functions;
                 let name = String::from_utf8_lossy(name);
-                functions
-                    .index
-                    .get(name.as_ref())
-                    .and_then(|lib| functions.libraries.get(lib))
-                    .and_then(|lib| lib.functions.get(name.as_ref()))
-                    .map(|f| f.flags)
+                self.scripting.functions.find(&name).map(|f| f.flags)
             }
             _ => None,
         };
@@ -607,7 +601,13 @@ fn lua_call(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)>
     if let Err(message) = server.script_call(run, client, &refs) {
         client.reply.buf.clear();
         client.reply.errors.clear();
-        return Ok((error_value(lua, &message)?, true));
+        // Counted in errorstats where it arose (script_call), not again
+        // when the script passes it on.
+        let error = error_value(lua, &message)?;
+        if let Value::Table(t) = &error {
+            t.raw_set("ignore_error_stats_update", true)?;
+        }
+        return Ok((error, true));
     }
     let buf = std::mem::take(&mut client.reply.buf);
     client.reply.sent = 0;
@@ -734,9 +734,31 @@ impl Server {
         args: &[&[u8]],
     ) -> Result<(), String> {
         let index = match self.commands.lookup(args) {
-            Lookup::Found(index) => index,
-            _ => return Err("Unknown Redis command called from script".to_owned()),
+            Lookup::Found(index) => Some(index),
+            _ => None,
         };
+        let outcome = match index {
+            Some(index) => self.script_call_found(run, client, index, args),
+            None => Err("Unknown Redis command called from script".to_owned()),
+        };
+        // A refusal counts as an error reply and a rejected call of the
+        // command, as in Redis, although only the script sees it.
+        if let Err(message) = &outcome {
+            self.count_error(crate::server::reply::error_code(message).to_owned());
+            if let Some(index) = index {
+                self.commands.entries[index].stats.rejected_calls += 1;
+            }
+        }
+        outcome
+    }
+
+    fn script_call_found(
+        &mut self,
+        run: &mut Run,
+        client: &mut Client,
+        index: usize,
+        args: &[&[u8]],
+    ) -> Result<(), String> {
         let entry = &self.commands.entries[index];
         let spec = entry.spec;
         if !spec.arity_ok(args.len()) {
@@ -758,15 +780,24 @@ impl Server {
         if run.read_only && (writes || spec.has(flags::MAY_REPLICATE)) {
             return Err("Write commands are not allowed from read-only scripts.".to_owned());
         }
-        if writes && !run.dirty && !run.from_master {
-            // SAFETY: the caller is not otherwise touched during the call.
-            let caller = unsafe { &*run.client };
-            let _ = caller;
-            if let Some(denied) = super::persistence::write_denied(self)
+        if writes
+            && !run.dirty
+            && !run.from_master
+            && let Some(denied) = super::persistence::write_denied(self)
                 .or_else(|| super::replication::write_denied(self, client))
-            {
-                return Err(denied);
-            }
+        {
+            return Err(denied);
+        }
+        // Over maxmemory when the script started: its first deny-oom
+        // command is refused (after that, stopping halfway would break
+        // the script's atomicity).
+        if !run.allow_oom
+            && !run.dirty
+            && !run.from_master
+            && self.pre_command_oom
+            && spec.has(flags::DENYOOM)
+        {
+            return Err(super::eviction::OOM_ERROR.to_owned());
         }
         if writes {
             run.dirty = true;
@@ -966,7 +997,14 @@ impl Server {
         let resp3_script = script_client.reply.resp3;
         match outcome {
             Ok((true, value)) => convert::lua_to_reply(&mut caller.reply, &value, resp3_script, 0),
-            Ok((false, err)) => caller.reply.error(&script_error(&err, name)),
+            Ok((false, err)) => {
+                let message = script_error(&err, name);
+                if stats_counted(&err) {
+                    caller.reply.error_uncounted(&message);
+                } else {
+                    caller.reply.error(&message);
+                }
+            }
             Err(e) => caller.reply.error(&format!(
                 "Error running script {name}, {:.100}",
                 lua_message(&e)
@@ -1038,6 +1076,13 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
         return Err(raise("Script killed by user with SCRIPT KILL..."));
     }
     Ok(VmState::Continue)
+}
+
+/// Whether an error table carries an error already counted in
+/// errorstats (a command's error, or a refusal, passed on by the script).
+pub fn stats_counted(err: &Value) -> bool {
+    matches!(err, Value::Table(t)
+        if matches!(t.raw_get::<Value>("ignore_error_stats_update"), Ok(Value::Boolean(true))))
 }
 
 /// The error reply for a failed run: the message, and where in the
