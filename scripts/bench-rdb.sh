@@ -10,7 +10,8 @@
 # two sizes shows its heap does not grow with the key count (the file is
 # mapped: RSS includes the mapped pages it touched, reported separately).
 #
-# Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3.
+# Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3; SONDE=binary
+# to measure a given build; PORT= for the redis-server it fills.
 # Needs redis-server, redis-cli, redis-benchmark, redis-check-rdb and GNU
 # time (/usr/bin/time; Debian package `time`).
 set -euo pipefail
@@ -22,10 +23,13 @@ for tool in redis-server redis-cli redis-benchmark redis-check-rdb /usr/bin/time
   command -v "$tool" >/dev/null || { echo "bench-rdb: $tool is missing (scripts/setup.sh; apt-get install time)" >&2; exit 2; }
 done
 
-cargo build --release --quiet
-SONDE=target/release/sonde
+# SONDE=path: measure that binary instead of building target/release/sonde.
+if [ -z "${SONDE:-}" ]; then
+  cargo build --release --quiet
+  SONDE=target/release/sonde
+fi
 WORK=$(mktemp -d)
-PORT=$((20000 + RANDOM % 20000))
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
 cleanup() {
   redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -99,7 +103,7 @@ print(f"== {name}: {keys} keys, {mb:.1f} MB (median of runs; time resolution 10 
 print(f"  cat > /dev/null   {cat_s:7.2f} s  {mb/cat_s:8.0f} MB/s")
 print(f"  sonde rdb inspect {sonde_s:7.2f} s  {mb/sonde_s:8.0f} MB/s  {keys/sonde_s/1e6:6.2f} M keys/s  peak RSS {sonde_m/1024:7.1f} MiB")
 print(f"  redis-check-rdb   {check_s:7.2f} s  {mb/check_s:8.0f} MB/s  {keys/check_s/1e6:6.2f} M keys/s  peak RSS {check_m/1024:7.1f} MiB")
-print(f"  ratio: sonde is {check_s/sonde_s:.1f}x faster than redis-check-rdb (target >= 3x)")
+print(f"  ratio: sonde is {check_s/sonde_s:.1f}x faster than redis-check-rdb (target >= 10x)")
 print(f"  ratio: sonde runs at {cat_s/sonde_s:.2f}x the speed of reading the bytes once (target >= 0.5x)")
 print(f"  sonde peak RSS minus the file size: {(sonde_m*1024 - size)/2**20:.1f} MiB")
 PY
@@ -108,39 +112,69 @@ PY
 report small "$WORK/small.rdb"
 report large "$WORK/large.rdb"
 
-# The other rdb commands on the large dump, in CPU seconds (user + sys, from
-# GNU time; steadier than wall time on a busy machine), medians of RUNS:
-# inspect and redis-check-rdb free and pinned to one core (taskset -c 0),
-# export to resp (output MB per CPU second), export to csv, and diff of the
-# dump against a copy of itself (every key looked up and compared).
-cpu() { # cpu command...: prints user+sys seconds
-  /usr/bin/time -f '%U %S' -o "$WORK/time" "$@" >/dev/null 2>&1 || true
-  tail -1 "$WORK/time" | awk '{print $1 + $2}'
-}
+# The rdb commands on the large dump against redis-check-rdb, each run
+# alternately RUNS times: wall time and CPU time (user + sys of the process
+# and its threads, from wait4, millisecond resolution), medians. inspect and
+# redis-check-rdb run free and pinned to one core (taskset -c 0); export to
+# resp (output bytes per second of wall and of CPU), export to csv, and diff
+# of the dump against a copy of itself (every key looked up and compared).
 large="$WORK/large.rdb"
 cp "$large" "$WORK/large2.rdb"
-declare -A T
-for name in inspect check inspect1 check1 export csv diff; do T[$name]=""; done
-for _ in $(seq "$RUNS"); do
-  T[inspect]+="$(cpu "$SONDE" rdb inspect "$large") "
-  T[check]+="$(cpu redis-check-rdb "$large") "
-  T[inspect1]+="$(cpu taskset -c 0 "$SONDE" rdb inspect "$large") "
-  T[check1]+="$(cpu taskset -c 0 redis-check-rdb "$large") "
-  T[export]+="$(cpu "$SONDE" rdb export "$large" -o "$WORK/out.resp") "
-  T[csv]+="$(cpu "$SONDE" rdb export --to csv "$large" -o "$WORK/out.csv") "
-  T[diff]+="$(cpu "$SONDE" rdb diff "$large" "$WORK/large2.rdb") "
-done
-med() { printf '%s\n' $1 | median; }
-out_bytes=$(stat -c %s "$WORK/out.resp")
-python3 - "$(med "${T[inspect]}")" "$(med "${T[check]}")" "$(med "${T[inspect1]}")" "$(med "${T[check1]}")" \
-  "$(med "${T[export]}")" "$(med "${T[csv]}")" "$(med "${T[diff]}")" "$out_bytes" <<'PY'
-import sys
-i, c, i1, c1, e, csv, d = (max(float(x), 0.005) for x in sys.argv[1:8])
-out = int(sys.argv[8])
-print("== large dump, CPU seconds (user+sys), medians")
-print(f"  rdb inspect {i:.2f}  redis-check-rdb {c:.2f}  ratio {c/i:.1f}x (target >= 10x)")
-print(f"  pinned to one core: {i1:.2f} vs {c1:.2f}  ratio {c1/i1:.1f}x (target >= 5x)")
-print(f"  rdb export --to resp {e:.2f}  {out/1e6:.0f} MB out  {out/1e9/e:.2f} GB/s (target >= 1)")
-print(f"  rdb export --to csv {csv:.2f}")
-print(f"  rdb diff {d:.2f}  = {d/i:.1f}x one inspect (target < 2x)")
+export SONDE WORK RUNS
+python3 - "$large" <<'PY'
+import os, shlex, statistics, subprocess, sys, time
+large = sys.argv[1]
+sonde, work, runs = os.environ["SONDE"], os.environ["WORK"], int(os.environ["RUNS"])
+cmds = {
+    "inspect": f"{sonde} rdb inspect {large}",
+    "check": f"redis-check-rdb {large}",
+    "inspect1": f"taskset -c 0 {sonde} rdb inspect {large}",
+    "check1": f"taskset -c 0 redis-check-rdb {large}",
+    "export": f"{sonde} rdb export {large} -o {work}/out.resp",
+    "csv": f"{sonde} rdb export --to csv {large} -o {work}/out.csv",
+    "diff": f"{sonde} rdb diff {large} {work}/large2.rdb",
+}
+wall = {n: [] for n in cmds}
+cpu = {n: [] for n in cmds}
+for _ in range(runs):
+    for n, c in cmds.items():
+        t = time.perf_counter()
+        p = subprocess.Popen(shlex.split(c), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, ru = os.wait4(p.pid, 0)
+        wall[n].append(time.perf_counter() - t)
+        cpu[n].append(ru.ru_utime + ru.ru_stime)
+w = {n: max(statistics.median(v), 0.0005) for n, v in wall.items()}
+c = {n: max(statistics.median(v), 0.0005) for n, v in cpu.items()}
+out = os.path.getsize(f"{work}/out.resp")
+ms = lambda x: f"{x * 1000:7.1f} ms"
+print(f"== large dump, medians of {runs}: wall, CPU (user+sys)")
+for n in cmds:
+    print(f"  {n:9s} wall {ms(w[n])}  cpu {ms(c[n])}")
+print(f"  inspect vs redis-check-rdb, wall: {w['check'] / w['inspect']:.1f}x (target >= 10x); CPU: {c['check'] / c['inspect']:.1f}x")
+print(f"  pinned to one core, wall: {w['check1'] / w['inspect1']:.1f}x (target >= 5x); CPU: {c['check1'] / c['inspect1']:.1f}x")
+print(f"  export --to resp: {out / 1e6:.0f} MB out, {out / 1e9 / w['export']:.2f} GB/s wall, {out / 1e9 / c['export']:.2f} GB/s per CPU second (target >= 1)")
+print(f"  diff = {w['diff'] / w['inspect']:.1f}x one inspect, wall (target < 2x); {c['diff'] / c['inspect']:.1f}x CPU")
 PY
+
+# Instructions per key (callgrind counts every thread's user-space
+# instructions; the machine's hardware counters may be unavailable): the
+# small dump, when valgrind is installed. Deterministic, unlike times.
+if command -v valgrind >/dev/null; then
+  small="$WORK/small.rdb"
+  keys=$("$SONDE" rdb inspect --format json "$small" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"])')
+  instr() { # instr [taskset -c 0] command...
+    local pin=()
+    if [ "$1" = taskset ]; then pin=("$1" "$2" "$3"); shift 3; fi
+    "${pin[@]}" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+      awk '/Collected/ {print $NF}'
+  }
+  i_sonde=$(instr "$SONDE" rdb inspect "$small")
+  i_sonde1=$(instr taskset -c 0 "$SONDE" rdb inspect "$small")
+  i_check=$(instr redis-check-rdb "$small")
+  python3 - "$keys" "$i_sonde" "$i_sonde1" "$i_check" <<'PY'
+import sys
+keys, s, s1, c = (int(x) for x in sys.argv[1:5])
+print(f"== instructions per key (callgrind, small dump, {keys} keys)")
+print(f"  rdb inspect {s / keys:6.0f} (two threads)  {s1 / keys:6.0f} (one core)  redis-check-rdb {c / keys:6.0f}  ratio {c / s1:.1f}x")
+PY
+fi

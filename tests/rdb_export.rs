@@ -407,6 +407,132 @@ fn diff_reports_scripted_changes() {
     assert!(lines.iter().all(|l| l.get("what").is_none()));
 }
 
+/// The same keys and values in another order (a second server's dict
+/// order): nothing differs. Most keys are then found by hash, not as the
+/// next key of B.
+#[test]
+fn diff_of_the_same_keys_in_another_order_is_empty() {
+    let redis_cli = require_tool("redis-cli");
+    let first = RedisServer::start(&[]);
+    let mut con = first.client();
+    for i in 0..3000 {
+        let _: () = q(&mut con, &["SET", &format!("k:{i}"), &format!("v{i}")]);
+    }
+    let _: () = q(&mut con, &["HSET", "h", "f", "v"]);
+    let _: () = q(&mut con, &["SET", "t", "x", "PX", "100000000"]);
+    let _: () = q(&mut con, &["SAVE"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a.rdb");
+    std::fs::copy(first.dir().join("dump.rdb"), &a).unwrap();
+    let resp = tmp.path().join("a.resp");
+    assert_exit(
+        &run(
+            &[
+                "rdb",
+                "export",
+                a.to_str().unwrap(),
+                "-o",
+                resp.to_str().unwrap(),
+            ],
+            b"",
+        ),
+        0,
+    );
+    let second = RedisServer::start(&[]);
+    let piped = Command::new(&redis_cli)
+        .args(["-p", &second.port.to_string(), "--pipe"])
+        .stdin(std::fs::File::open(&resp).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        text(&piped.stdout).contains("errors: 0"),
+        "{}",
+        text(&piped.stdout)
+    );
+    let _: () = q(&mut second.client(), &["SAVE"]);
+    let b = tmp.path().join("b.rdb");
+    std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
+    assert_ne!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "the second dump should differ in its bytes (key order, aux fields)"
+    );
+    let out = run(
+        &["rdb", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+        b"",
+    );
+    assert_exit(&out, 0);
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("0 added, 0 removed, 0 changed, 3002 unchanged"),
+        "{}",
+        text(&out.stderr)
+    );
+    // One change among them is still found.
+    let _: () = q(&mut second.client(), &["SET", "k:1234", "other"]);
+    let _: () = q(&mut second.client(), &["SAVE"]);
+    std::fs::copy(second.dir().join("dump.rdb"), &b).unwrap();
+    let out = run(
+        &[
+            "--format",
+            "json",
+            "rdb",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_exit(&out, 1);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        r#"{"change":"changed","db":0,"key":"k:1234","what":["value"],"type_a":"string","type_b":"string"}"#
+    );
+}
+
+/// With one core (under taskset) inspect parses and tallies on one thread
+/// instead of two: the same reports and errors, for whole and damaged files.
+#[test]
+fn inspect_on_one_core_reports_the_same() {
+    let taskset = require_tool("taskset");
+    let root = repo_root();
+    let tmp = tempfile::tempdir().unwrap();
+    let example = root.join("tests/data/rdb/rdb/example.rdb");
+    let cut = tmp.path().join("cut.rdb");
+    std::fs::write(&cut, &std::fs::read(&example).unwrap()[..200]).unwrap();
+    let files = [
+        root.join("tests/data/rdb/redis-replicator/dumpV7.rdb"),
+        example,
+        cut,
+    ];
+    for file in &files {
+        for keys in [false, true] {
+            let mut args = vec![
+                "--format",
+                "json",
+                "rdb",
+                "inspect",
+                "--now",
+                "1700000000000",
+            ];
+            if keys {
+                args.push("--keys");
+            }
+            args.push(file.to_str().unwrap());
+            let free = run(&args, b"");
+            let pinned = Command::new(&taskset)
+                .args(["-c", "0", env!("CARGO_BIN_EXE_sonde")])
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(free.status.code(), pinned.status.code(), "{args:?}");
+            assert_eq!(text(&free.stdout), text(&pinned.stdout), "{args:?}");
+            assert_eq!(text(&free.stderr), text(&pinned.stderr), "{args:?}");
+            assert!(!free.stdout.is_empty(), "{args:?}");
+        }
+    }
+}
+
 fn keys_of(args: &[&str]) -> Vec<String> {
     let mut full = vec!["--format", "json", "rdb", "inspect", "--keys"];
     full.extend_from_slice(args);

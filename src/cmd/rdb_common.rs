@@ -82,30 +82,112 @@ pub fn walk_keys<E: From<RdbError>>(
     mut each: impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut key_buf = Vec::new();
+    let filtered = !filter.is_empty();
     // The checksum is `rdb inspect`'s business; a damaged value is still
     // found where it is parsed.
     for located in crate::rdb::events(data).without_checksum() {
         let located = located?;
-        let Event::Key(entry) = &located.event else {
-            each(&located, None)?;
-            continue;
-        };
-        if !filter.wants_cheap(entry, now_ms) {
-            continue;
-        }
-        let key: &[u8] = match entry.key {
-            RdbStr::Raw(b) => b,
-            ref other => {
-                other.write_into(&mut key_buf)?;
-                &key_buf
-            }
-        };
-        if !filter.wants_key(key) {
-            continue;
-        }
-        each(&located, Some((entry, key)))?;
+        deliver(&located, filter, filtered, now_ms, &mut key_buf, &mut each)?;
     }
     Ok(())
+}
+
+/// Events per hand-over in [`walk_keys_ahead`], and batches in flight.
+const AHEAD_BATCH: usize = 1024;
+const AHEAD_IN_FLIGHT: usize = 8;
+
+/// [`walk_keys`] with the parsing on a second thread, a bounded number of
+/// batches ahead of `each` (which runs on this thread): for the commands
+/// whose work per key (formatting, sending) is about as large as parsing
+/// it. On one core, the same walk on this thread alone.
+pub fn walk_keys_ahead<E: From<RdbError>>(
+    data: &[u8],
+    filter: &KeyFilter,
+    now_ms: i64,
+    mut each: impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+) -> Result<(), E> {
+    if std::thread::available_parallelism().map_or(1, std::num::NonZero::get) < 2 {
+        return walk_keys(data, filter, now_ms, each);
+    }
+    type Batch<'a> = (Vec<Located<'a>>, Option<RdbError>);
+    std::thread::scope(|scope| {
+        let (batches, parsed) = std::sync::mpsc::sync_channel::<Batch>(AHEAD_IN_FLIGHT);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Located>>();
+        scope.spawn(move || {
+            let mut reader = crate::rdb::Reader::new().without_checksum();
+            let mut events = Vec::with_capacity(AHEAD_BATCH);
+            loop {
+                let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
+                let failure = match reader.next(rest, true) {
+                    Ok(Some(located)) => {
+                        events.push(located);
+                        if events.len() < AHEAD_BATCH {
+                            continue;
+                        }
+                        None
+                    }
+                    Ok(None) => {
+                        let _ = batches.send((events, None));
+                        return;
+                    }
+                    Err(e) => Some(e),
+                };
+                let stop = failure.is_some();
+                let empty = recycled
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(AHEAD_BATCH));
+                // A hang-up (the walk stopped early) ends the parsing too.
+                if batches
+                    .send((std::mem::replace(&mut events, empty), failure))
+                    .is_err()
+                    || stop
+                {
+                    return;
+                }
+            }
+        });
+        let mut key_buf = Vec::new();
+        let filtered = !filter.is_empty();
+        for (mut events, failure) in &parsed {
+            for located in &events {
+                deliver(located, filter, filtered, now_ms, &mut key_buf, &mut each)?;
+            }
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
+            events.clear();
+            let _ = recycle.send(events);
+        }
+        Ok(())
+    })
+}
+
+/// Hand one event to `each`, a key only when the filter wants it.
+fn deliver<E: From<RdbError>>(
+    located: &Located<'_>,
+    filter: &KeyFilter,
+    filtered: bool,
+    now_ms: i64,
+    key_buf: &mut Vec<u8>,
+    each: &mut impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+) -> Result<(), E> {
+    let Event::Key(entry) = &located.event else {
+        return each(located, None);
+    };
+    if filtered && !filter.wants_cheap(entry, now_ms) {
+        return Ok(());
+    }
+    let key: &[u8] = match entry.key {
+        RdbStr::Raw(b) => b,
+        ref other => {
+            other.write_into(key_buf)?;
+            key_buf
+        }
+    };
+    if filtered && filter.needs_key() && !filter.wants_key(key) {
+        return Ok(());
+    }
+    each(located, Some((entry, key)))
 }
 
 pub fn item_json(item: &Item<'_>) -> Json {

@@ -1,15 +1,20 @@
 //! `sonde rdb diff A B`: which keys were added, removed or changed between
 //! two snapshots.
 //!
-//! Both files are mapped. A first pass over B records, for each wanted
-//! key, a 64-bit hash of its database and name, where its type byte is and
-//! its expiry (an index of about 60 bytes a key; values stay in the
-//! mapping). A pass over A looks each key up by hash, confirms the name by
-//! reading B's key again at the recorded offset, and compares: the same
-//! type byte and value bytes means equal without decoding; otherwise both
-//! values are decoded into a canonical form (sets, hashes and sorted sets
-//! sorted, integers as text) and compared, so a re-encoded value is not a
-//! change. B's keys never looked up are the added ones.
+//! Both files are mapped and indexed at once, one on each core: for each
+//! wanted key, a 64-bit hash of its database and name, where its type byte
+//! is and its expiry (about 50 bytes a key; values stay in the mapping).
+//! Then A's keys are matched in file order against B's. Successive
+//! snapshots of one server mostly keep their keys in the same order, so
+//! the next key of B is tried first (both files are then read
+//! sequentially); any other key is looked up by hash in a table built the
+//! first time one is needed. The same bytes from type byte to the end of
+//! the value mean the same key with the same value, nothing to decode;
+//! otherwise the name is confirmed by reading both keys again at their
+//! offsets and both values are decoded into a canonical form (sets,
+//! hashes and sorted sets sorted, integers as text) and compared, so a
+//! re-encoded value is not a change. B's keys never matched are the added
+//! ones.
 
 use std::io::Write;
 
@@ -24,6 +29,7 @@ use crate::input;
 use crate::output::Format;
 use crate::output::bytes::{JsonBytes, display};
 use crate::output::stream::{Column, Columns};
+use crate::rdb::filter::KeyFilter;
 use crate::rdb::{Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, Value, ValueType};
 
 /// One key of B.
@@ -41,13 +47,60 @@ fn key_hash(db: u64, key: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(key, db)
 }
 
-/// B's keys, in file order, and an open-addressing table of their
-/// positions by hash (one probe, usually one cache miss, per lookup).
+/// A file's keys, in file order, and (for B, once needed) an
+/// open-addressing table of their positions by hash.
 struct Index {
     keys: Vec<Indexed>,
     table: Vec<u32>,
     magic: Magic,
     version: u32,
+}
+
+/// Index the wanted keys of a snapshot; the keys before an error are kept.
+fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbError>) {
+    let mut index = Index {
+        keys: Vec::new(),
+        table: Vec::new(),
+        magic: Magic::Redis,
+        version: 0,
+    };
+    let walked = walk_keys(data, filter, now, |located, key_entry| {
+        match key_entry {
+            Some((entry, key)) => {
+                if index.keys.len() >= (EMPTY as usize) / 2 {
+                    return Err(RdbError::invalid(entry.offset, "more than 2^31 keys"));
+                }
+                index.keys.push(Indexed {
+                    hash: key_hash(entry.db, key),
+                    offset: entry.offset,
+                    size: entry.size,
+                    db: entry.db,
+                    expire_ms: entry.expire_ms,
+                    seen: false,
+                });
+            }
+            None => match located.event {
+                Event::Header { magic, version } => {
+                    index.magic = magic;
+                    index.version = version;
+                }
+                Event::ResizeDb { keys, .. } => {
+                    // Sized once from the file's own hint rather than by
+                    // doubling (which copies, and leaves up to half the
+                    // memory unused); a key takes at least 3 bytes, which
+                    // bounds a hint that lies. Untouched capacity is not
+                    // resident.
+                    let room = (data.len() / 3).saturating_sub(index.keys.len());
+                    index
+                        .keys
+                        .reserve(usize::try_from(keys).unwrap_or(usize::MAX).min(room));
+                }
+                _ => {}
+            },
+        }
+        Ok::<(), RdbError>(())
+    });
+    (index, walked.err())
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -259,41 +312,19 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
     let filter = key_filter(&args.filter, &args.slots)?;
     let now = args.now.unwrap_or_else(clock_ms);
 
-    let mut index = Index {
-        keys: Vec::new(),
-        table: Vec::new(),
-        magic: Magic::Redis,
-        version: 0,
-    };
-    let built = walk_keys(&b, &filter, now, |located, key_entry| {
-        match key_entry {
-            Some((entry, key)) => {
-                if index.keys.len() >= (EMPTY as usize) / 2 {
-                    return Err(RdbError::invalid(entry.offset, "more than 2^31 keys"));
-                }
-                index.keys.push(Indexed {
-                    hash: key_hash(entry.db, key),
-                    offset: entry.offset,
-                    size: entry.size,
-                    db: entry.db,
-                    expire_ms: entry.expire_ms,
-                    seen: false,
-                });
-            }
-            None => {
-                if let Event::Header { magic, version } = located.event {
-                    index.magic = magic;
-                    index.version = version;
-                }
-            }
-        }
-        Ok::<(), RdbError>(())
+    let (a_bytes, b_bytes): (&[u8], &[u8]) = (&a, &b);
+    let (pass_b, pass_a) = std::thread::scope(|scope| {
+        let pass_a = scope.spawn(|| index_keys(a_bytes, &filter, now));
+        let pass_b = index_keys(b_bytes, &filter, now);
+        (pass_b, pass_a.join())
     });
-    if let Err(e) = built {
+    let (mut index, b_failure) = pass_b;
+    let (index_a, a_failure) =
+        pass_a.map_err(|_| anyhow::anyhow!("the thread reading {name_a} panicked"))?;
+    if let Some(e) = b_failure {
         problem(format!("{name_b}: {e} ({})", e.kind.name()));
         return Ok(Status::Problem);
     }
-    index.build_table();
 
     let mut sink = match format {
         Format::Json => Sink::Json(&mut *out),
@@ -308,32 +339,74 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         )),
     };
     let mut counts = Counts::default();
+    let mut key_buf_a = Vec::new();
     let mut key_buf_b = Vec::new();
-    let walked = walk_keys(&a, &filter, now, |_, key_entry| {
-        let Some((ea, key)) = key_entry else {
-            return Ok::<(), WalkError>(());
-        };
-        let hash = key_hash(ea.db, key);
+    // The key of B tried first: the one after B's last match.
+    let mut next_b = 0usize;
+    // A's key read again at its type byte: the expiry before it comes from
+    // the index.
+    let reread_a = |ka: &Indexed| {
+        reread(a_bytes, &index_a, ka)
+            .map(|mut e| {
+                e.expire_ms = ka.expire_ms;
+                e
+            })
+            .map_err(|e| Failure::Rdb("a", e))
+    };
+    let mut matched = |ka: &Indexed| -> Result<(), Failure> {
         // The same bytes from type byte to the end of the value: the same
         // key with the same value, nothing to decode.
-        let raw_a = raw(&a, ea.offset, ea.size);
+        let raw_a = raw(a_bytes, ka.offset, ka.size);
+        let same_raw = |kb: &Indexed| {
+            kb.db == ka.db && raw_a.is_some() && raw_a == raw(b_bytes, kb.offset, kb.size)
+        };
+        let mut ea = None;
         let mut found = None;
-        for i in index.candidates(hash) {
-            let at = &index.keys[i];
-            if at.db != ea.db {
-                continue;
+        if let Some(kb) = index.keys.get(next_b)
+            && kb.hash == ka.hash
+            && same_raw(kb)
+        {
+            found = Some((next_b, None));
+        } else {
+            if index.table.is_empty() {
+                index.build_table();
             }
-            if raw_a.is_some() && raw_a == raw(&b, at.offset, at.size) {
-                found = Some((i, None));
-                break;
-            }
-            let eb = reread(&b, &index, at).map_err(|e| Failure::Rdb("b", e))?;
-            let kb = key_bytes(&eb.key, &mut key_buf_b).map_err(|e| Failure::Rdb("b", e))?;
-            if kb == key {
-                found = Some((i, Some(eb)));
-                break;
+            for i in index.candidates(ka.hash) {
+                let at = &index.keys[i];
+                if at.db != ka.db {
+                    continue;
+                }
+                if same_raw(at) {
+                    found = Some((i, None));
+                    break;
+                }
+                if ea.is_none() {
+                    ea = Some(reread_a(ka)?);
+                }
+                let Some(ea) = &ea else { continue };
+                let key = key_bytes(&ea.key, &mut key_buf_a).map_err(|e| Failure::Rdb("a", e))?;
+                let eb = reread(b_bytes, &index, at).map_err(|e| Failure::Rdb("b", e))?;
+                let kb = key_bytes(&eb.key, &mut key_buf_b).map_err(|e| Failure::Rdb("b", e))?;
+                if kb == key {
+                    found = Some((i, Some(eb)));
+                    break;
+                }
             }
         }
+        let expire_b = found.as_ref().map(|(i, _)| index.keys[*i].expire_ms);
+        if let Some((i, None)) = &found
+            && (args.ignore_ttl || expire_b == Some(ka.expire_ms))
+        {
+            index.keys[*i].seen = true;
+            next_b = i + 1;
+            counts.unchanged += 1;
+            return Ok(());
+        }
+        let ea = match ea {
+            Some(ea) => ea,
+            None => reread_a(ka)?,
+        };
+        let key = key_bytes(&ea.key, &mut key_buf_a).map_err(|e| Failure::Rdb("a", e))?;
         let Some((i, eb)) = found else {
             counts.removed += 1;
             return sink
@@ -350,9 +423,10 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
                     },
                     args.keys_only,
                 )
-                .map_err(|e| WalkError::Other(Failure::Io(e)));
+                .map_err(Failure::Io);
         };
         index.keys[i].seen = true;
+        next_b = i + 1;
         let expire_b = index.keys[i].expire_ms;
         let mut what = Vec::new();
         let ta = ea.value.object_type();
@@ -386,12 +460,20 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
             },
             args.keys_only,
         )
-        .map_err(|e| WalkError::Other(Failure::Io(e)))
-    });
-    let walked = walked.map_err(|e| match e {
-        WalkError::Rdb(e) => Failure::Rdb("a", e),
-        WalkError::Other(f) => f,
-    });
+        .map_err(Failure::Io)
+    };
+    let mut walked: Result<(), Failure> = Ok(());
+    for ka in &index_a.keys {
+        walked = matched(ka);
+        if walked.is_err() {
+            break;
+        }
+    }
+    if walked.is_ok()
+        && let Some(e) = a_failure
+    {
+        walked = Err(Failure::Rdb("a", e));
+    }
     if let Err(f) = walked {
         sink.flush()?;
         return match f {
@@ -445,23 +527,5 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         Ok(Status::Problem)
     } else {
         Ok(Status::Ok)
-    }
-}
-
-/// A walk's error: the file's, or the callback's.
-enum WalkError {
-    Rdb(RdbError),
-    Other(Failure),
-}
-
-impl From<RdbError> for WalkError {
-    fn from(e: RdbError) -> Self {
-        WalkError::Rdb(e)
-    }
-}
-
-impl From<Failure> for WalkError {
-    fn from(f: Failure) -> Self {
-        WalkError::Other(f)
     }
 }

@@ -19,17 +19,10 @@ use crate::output::stream::{Column, Columns};
 use crate::output::{Format, Report, emit, progress, table};
 use crate::rdb::ObjectType;
 use crate::rdb::filter::KeyFilter;
-use crate::rdb::stats::{BigKey, DbTally, Distribution, ExpiryHistogram, KeyFacts, Stats, Tally};
+use crate::rdb::stats::{
+    BigKey, DbTally, Distribution, ExpiryHistogram, KeyFacts, OBJECT_TYPES, Stats, Tally,
+};
 
-const OBJECT_TYPES: [ObjectType; 7] = [
-    ObjectType::String,
-    ObjectType::List,
-    ObjectType::Set,
-    ObjectType::Zset,
-    ObjectType::Hash,
-    ObjectType::Stream,
-    ObjectType::Module,
-];
 use crate::rdb::{Event, KeyEntry, Located, RdbError, RdbStr, Reader, memory};
 use crate::ring::slots::key_slot;
 
@@ -72,6 +65,7 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     };
 
     let mut scan = Scan::new(args);
+    scan.filtered = !filter.is_empty();
     if !args.what_if.is_empty() {
         let mut limits = memory::Limits::default();
         for setting in &args.what_if {
@@ -89,25 +83,48 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     // thread. Events borrow from the mapped file and cross over in batches,
     // a bounded number in flight.
     let guess = bytes.len().saturating_sub(8);
-    let outcome = std::thread::scope(|scope| {
-        let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
-        let (batches, parsed) = std::sync::mpsc::sync_channel::<Batch>(PARSED_BATCHES_IN_FLIGHT);
-        let parser = scope.spawn(move || parse(bytes, batches));
-        let mut sink_failure = None;
-        'tally: for batch in &parsed {
-            for located in &batch.events {
-                if let Err(e) = scan.event(located, &filter, &mut *sink) {
-                    sink_failure = Some(e);
-                    break 'tally;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let outcome = if cores < 2 {
+        // One core (e.g. under taskset): threads could only take turns, so
+        // parse and tally here, and checksum at the end.
+        let (sink_failure, parsed) = scan_here(bytes, &mut scan, &filter, &mut *sink, &bar);
+        (sink_failure, Some(parsed), None)
+    } else {
+        std::thread::scope(|scope| {
+            let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
+            let (batches, parsed) =
+                std::sync::mpsc::sync_channel::<Batch>(PARSED_BATCHES_IN_FLIGHT);
+            // Emptied batches go back to the parser: their memory stays warm in
+            // the caches instead of being allocated afresh for each batch.
+            let (recycle, recycled) = std::sync::mpsc::channel::<(Vec<Located>, Vec<Measured>)>();
+            // Unfiltered, every key is measured: the parser does that too, so
+            // that both cores have about as much to do.
+            let measure = !scan.filtered;
+            let parser = scope.spawn(move || parse(bytes, batches, recycled, measure));
+            let mut sink_failure = None;
+            'tally: for mut batch in &parsed {
+                let mut measured = batch.measured.drain(..);
+                for located in &batch.events {
+                    let m = match located.event {
+                        Event::Key(_) if measure => measured.next(),
+                        _ => None,
+                    };
+                    if let Err(e) = scan.event(located, &filter, &mut *sink, m) {
+                        sink_failure = Some(e);
+                        break 'tally;
+                    }
                 }
+                drop(measured);
+                bar.set_position(batch.position);
+                batch.events.clear();
+                let _ = recycle.send((batch.events, batch.measured));
             }
-            bar.set_position(batch.position);
-        }
-        // Hanging up stops the parser at its next batch.
-        drop(parsed);
-        let parsed = parser.join().ok();
-        (sink_failure, parsed, crc.join().ok())
-    });
+            // Hanging up stops the parser at its next batch.
+            drop(parsed);
+            let parsed = parser.join().ok();
+            (sink_failure, parsed, crc.join().ok())
+        })
+    };
     let (sink_failure, parsed, parallel_crc) = outcome;
     let (position, parsed_to_end, parse_failure) =
         parsed.context("the RDB parser thread panicked")?;
@@ -169,14 +186,54 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
     Ok(Status::Ok)
 }
 
+/// Parse and tally on this thread (see `parse` for what it returns).
+fn scan_here(
+    bytes: &[u8],
+    scan: &mut Scan,
+    filter: &KeyFilter,
+    sink: &mut dyn KeySink,
+    bar: &indicatif::ProgressBar,
+) -> (Option<SinkError>, (u64, bool, Option<RdbError>)) {
+    let mut reader = Reader::new().without_checksum();
+    let mut events = 0u32;
+    loop {
+        let rest = bytes.get(reader.position() as usize..).unwrap_or(&[]);
+        match reader.next(rest, true) {
+            Ok(Some(located)) => {
+                if let Err(e) = scan.event(&located, filter, sink, None) {
+                    return (Some(e), (reader.position(), false, None));
+                }
+                events = events.wrapping_add(1);
+                if events.is_multiple_of(PARSED_BATCH as u32) {
+                    bar.set_position(reader.position());
+                }
+            }
+            Ok(None) => return (None, (reader.position(), reader.is_done(), None)),
+            Err(e) => return (None, (reader.position(), false, Some(e))),
+        }
+    }
+}
+
 /// Events per hand-over from the parser thread to the tally, and how many
 /// such batches may wait: enough to keep both cores busy, a bounded amount
 /// of memory (the events borrow their bytes from the mapped file).
 const PARSED_BATCH: usize = 1024;
 const PARSED_BATCHES_IN_FLIGHT: usize = 8;
 
+/// A key's length and RAM estimate, as [`measure`] found them.
+type Measured = Result<(u64, u64), RdbError>;
+
+/// The length and RAM estimate of a key.
+fn measure(e: &KeyEntry<'_>) -> Measured {
+    let len = e.value.len()?;
+    let ram = memory::estimate(e.key.len(), &e.value)?;
+    Ok((len, ram))
+}
+
 struct Batch<'a> {
     events: Vec<Located<'a>>,
+    /// With `measure`: one per key event, in order.
+    measured: Vec<Measured>,
     /// Where the parser stands after the last event of the batch.
     position: u64,
 }
@@ -187,18 +244,27 @@ struct Batch<'a> {
 fn parse<'a>(
     bytes: &'a [u8],
     batches: std::sync::mpsc::SyncSender<Batch<'a>>,
+    recycled: std::sync::mpsc::Receiver<(Vec<Located<'a>>, Vec<Measured>)>,
+    measure_keys: bool,
 ) -> (u64, bool, Option<RdbError>) {
     let mut reader = Reader::new().without_checksum();
     let mut events = Vec::with_capacity(PARSED_BATCH);
+    let mut measured = Vec::new();
     let failure = loop {
         let rest = bytes.get(reader.position() as usize..).unwrap_or(&[]);
         match reader.next(rest, true) {
             Ok(Some(located)) => {
+                if measure_keys && let Event::Key(e) = &located.event {
+                    measured.push(measure(e));
+                }
                 events.push(located);
                 if events.len() == PARSED_BATCH {
-                    let full = std::mem::replace(&mut events, Vec::with_capacity(PARSED_BATCH));
+                    let (empty, empty_measured) = recycled
+                        .try_recv()
+                        .unwrap_or_else(|_| (Vec::with_capacity(PARSED_BATCH), Vec::new()));
                     let batch = Batch {
-                        events: full,
+                        events: std::mem::replace(&mut events, empty),
+                        measured: std::mem::replace(&mut measured, empty_measured),
                         position: reader.position(),
                     };
                     if batches.send(batch).is_err() {
@@ -212,7 +278,11 @@ fn parse<'a>(
     };
     let position = reader.position();
     // The tally may have hung up already; then it does not need the rest.
-    let _ = batches.send(Batch { events, position });
+    let _ = batches.send(Batch {
+        events,
+        measured,
+        position,
+    });
     (position, reader.is_done(), failure)
 }
 
@@ -408,6 +478,8 @@ struct Scan {
     /// --what-if: the other thresholds, and per type (by `ObjectType as
     /// usize`) keys, RAM, RAM under them, keys whose estimate changed.
     what_if: Option<(memory::Limits, [[u64; 4]; 7])>,
+    /// Some filter is set (else every key counts, unchecked).
+    filtered: bool,
 }
 
 impl Scan {
@@ -440,6 +512,7 @@ impl Scan {
             last_db: 0,
             eof_stored: None,
             what_if: None,
+            filtered: true,
         }
     }
 
@@ -456,11 +529,13 @@ impl Scan {
         n
     }
 
+    /// `measured`: the key's length and RAM, when the parser found them.
     fn event(
         &mut self,
         located: &Located<'_>,
         filter: &KeyFilter,
         sink: &mut dyn KeySink,
+        measured: Option<Measured>,
     ) -> Result<(), SinkError> {
         match &located.event {
             Event::Header { magic, version } => {
@@ -488,7 +563,7 @@ impl Scan {
                 let db = self.current_db();
                 self.resize.insert(db, (*keys, *expires));
             }
-            Event::Key(entry) => self.key(entry, filter, sink)?,
+            Event::Key(entry) => self.key(entry, filter, sink, measured)?,
             Event::ModuleAux { module, .. } => self.module_aux.push(module.clone()),
             Event::Function { .. } => self.functions += 1,
             Event::SlotInfo { .. } | Event::SlotImport { .. } => self.slot_info += 1,
@@ -520,10 +595,12 @@ impl Scan {
         e: &KeyEntry<'_>,
         filter: &KeyFilter,
         sink: &mut dyn KeySink,
+        measured: Option<Measured>,
     ) -> Result<(), SinkError> {
         self.last_db = e.db;
         let now = self.now();
-        if !filter.wants_cheap(e, now) {
+        let filtered = self.filtered;
+        if filtered && !filter.wants_cheap(e, now) {
             return Ok(());
         }
         let key: &[u8] = match e.key {
@@ -533,11 +610,13 @@ impl Scan {
                 &self.key_buf
             }
         };
-        if !filter.wants_key(key) {
+        if filtered && filter.needs_key() && !filter.wants_key(key) {
             return Ok(());
         }
-        let len = e.value.len()?;
-        let ram = memory::estimate(key.len() as u64, &e.value)?;
+        let (len, ram) = match measured {
+            Some(m) => m?,
+            None => measure(e)?,
+        };
         if let Some((limits, tally)) = &mut self.what_if {
             let alt = memory::estimate_with(key.len() as u64, &e.value, limits)?;
             let t = &mut tally[e.value.object_type() as usize];
@@ -770,7 +849,8 @@ impl Scan {
         args: &RdbInspectArgs,
     ) -> Summary {
         let stats = self.stats;
-        let mut dbs: BTreeMap<u64, DbTally> = stats.dbs;
+        let mut dbs: BTreeMap<u64, DbTally> = stats.dbs();
+        let types = stats.types();
         for db in self.resize.keys() {
             dbs.entry(*db).or_default();
         }
@@ -798,9 +878,9 @@ impl Scan {
             checksum: self.checksum,
             keys: stats.keys,
             expires: stats.expires,
-            ram: stats.types.values().map(|t| t.ram).sum(),
+            ram: types.values().map(|t| t.ram).sum(),
             databases,
-            types: stats.types.iter().map(|(t, v)| (t.name(), *v)).collect(),
+            types: types.iter().map(|(t, v)| (t.name(), *v)).collect(),
             encodings: stats
                 .encodings
                 .iter()

@@ -49,6 +49,7 @@ impl KeyFilter {
     }
 
     /// True when some filter reads the key name.
+    #[inline]
     pub fn needs_key(&self) -> bool {
         !self.include.is_empty()
             || !self.exclude.is_empty()

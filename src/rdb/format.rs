@@ -368,8 +368,20 @@ impl<'a> Cursor<'a> {
     }
 
     /// A plain length (an encoded-string marker here is an error).
-    #[inline]
+    #[inline(always)]
     pub fn rdb_len(&mut self, what: &'static str) -> Result<u64> {
+        // Most lengths fit the one-byte form: that case inline.
+        if let Some(&first) = self.rest().first()
+            && first < 0x40
+        {
+            self.pos += 1;
+            return Ok(u64::from(first));
+        }
+        self.rdb_len_long(what)
+    }
+
+    #[inline(never)]
+    fn rdb_len_long(&mut self, what: &'static str) -> Result<u64> {
         let start = self.offset();
         match self.rdb_len_or_enc(what)? {
             Len::Plain(n) => Ok(n),
@@ -397,8 +409,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// An RDB string, borrowed.
-    #[inline]
+    #[inline(always)]
     pub fn rdb_str(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
+        // Most strings (keys, short values) are raw and under 64 bytes,
+        // with a one-byte length: that case inline.
+        let rest = self.rest();
+        if let Some(&first) = rest.first()
+            && first < 0x40
+            && let Some(s) = rest.get(1..1 + usize::from(first))
+        {
+            self.pos += 1 + s.len();
+            return Ok(RdbStr::Raw(s));
+        }
+        self.rdb_str_long(what)
+    }
+
+    #[inline(never)]
+    fn rdb_str_long(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
         let start = self.offset();
         match self.rdb_len_or_enc(what)? {
             Len::Plain(n) => Ok(RdbStr::Raw(self.declared(n, what)?)),

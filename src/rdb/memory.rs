@@ -213,6 +213,10 @@ pub fn estimate(key_len: u64, value: &Value<'_>) -> Result<u64> {
 /// [`estimate`] under other encoding thresholds.
 pub fn estimate_with(key_len: u64, value: &Value<'_>, limits: &Limits) -> Result<u64> {
     let key = sds_size(key_len) + DICT_ENTRY;
+    // Most keys are strings, whose size no threshold changes.
+    if value.value_type == ValueType::String {
+        return Ok(key + string_size(&value.string()?)?);
+    }
     Ok(key + value_size(value, limits)?)
 }
 
@@ -221,7 +225,12 @@ fn string_size(s: &RdbStr<'_>) -> Result<u64> {
     if let RdbStr::Int(_) = s {
         return Ok(ROBJ);
     }
-    if len <= 20 && is_canonical_int(&s.to_bytes()?).is_some() {
+    let int = len <= 20
+        && match s {
+            RdbStr::Raw(b) => is_canonical_int(b).is_some(),
+            other => is_canonical_int(&other.to_bytes()?).is_some(),
+        };
+    if int {
         return Ok(ROBJ);
     }
     Ok(if len <= 44 {

@@ -190,7 +190,7 @@ impl Reader {
     /// After EOF, returns `Ok(None)`.
     pub fn next<'a>(&mut self, input: &'a [u8], final_input: bool) -> Result<Option<Located<'a>>> {
         let mut cur = Cursor::new(input, self.pos, final_input);
-        let event = match self.state {
+        let mut event = match self.state {
             State::Done => return Ok(None),
             State::Header => self.header(&mut cur)?,
             State::Body => self.body(&mut cur)?,
@@ -206,16 +206,11 @@ impl Reader {
             };
             self.crc = crc64::update(self.crc, covered);
         }
-        let event = match event {
-            Event::Eof { stored, .. } => {
-                self.state = State::Done;
-                Event::Eof {
-                    stored,
-                    computed: self.compute_checksum.then_some(self.crc),
-                }
-            }
-            other => other,
-        };
+        // In place: an event is large, and moving it shows per key.
+        if let Event::Eof { computed, .. } = &mut event {
+            self.state = State::Done;
+            *computed = self.compute_checksum.then_some(self.crc);
+        }
         let located = Located {
             offset: self.pos,
             len: consumed.len() as u64,
@@ -269,6 +264,7 @@ impl Reader {
         Ok(Event::Header { magic, version })
     }
 
+    #[inline(always)]
     fn body<'a>(&mut self, cur: &mut Cursor<'a>) -> Result<Event<'a>> {
         let mut expire_ms = None;
         let mut idle = None;

@@ -48,17 +48,12 @@ impl<'o> Resp<'o> {
 
     fn header(&mut self, args: usize) {
         self.commands += 1;
-        self.out.push(b'*');
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(args).as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        put_len(self.out, b'*', args);
     }
 
     fn arg(&mut self, a: &[u8]) {
-        self.out.push(b'$');
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(a.len()).as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        self.out.reserve(a.len() + 16);
+        put_len(self.out, b'$', a.len());
         self.out.extend_from_slice(a);
         self.out.extend_from_slice(b"\r\n");
     }
@@ -83,6 +78,27 @@ impl<'o> Resp<'o> {
 }
 
 /// True when Redis 7.0's RESTORE loads this encoding.
+/// `*N\r\n` or `$N\r\n`; the short lengths most arguments have without
+/// the general formatter.
+#[inline]
+fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
+    match n {
+        0..10 => out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']),
+        10..100 => out.extend_from_slice(&[
+            kind,
+            b'0' + (n / 10) as u8,
+            b'0' + (n % 10) as u8,
+            b'\r',
+            b'\n',
+        ]),
+        _ => {
+            out.push(kind);
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
 pub fn restorable(vt: ValueType) -> bool {
     vt.byte() <= 19 && vt != ValueType::ModulePreGa
 }
@@ -114,20 +130,23 @@ pub fn key(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, opts: &Options
 fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool) {
     let data = entry.value.data;
     let args = 4 + usize::from(replace) + usize::from(entry.expire_ms.is_some());
-    resp.header(args);
-    resp.arg(b"RESTORE");
+    // All this key writes, at most: one reservation, no regrowth.
+    resp.out.reserve(96 + key.len() + data.len());
+    resp.commands += 1;
+    resp.out.extend_from_slice(match args {
+        4 => b"*4\r\n$7\r\nRESTORE\r\n",
+        5 => b"*5\r\n$7\r\nRESTORE\r\n",
+        _ => b"*6\r\n$7\r\nRESTORE\r\n",
+    });
     resp.arg(key);
     match entry.expire_ms {
         // ABSTTL takes a positive time; 0 means "no expiry".
         Some(at) => resp.int(at.max(1)),
-        None => resp.arg(b"0"),
+        None => resp.out.extend_from_slice(b"$1\r\n0\r\n"),
     }
     // The payload, written in place: type byte, value, version, CRC-64.
     let len = 1 + data.len() + 2 + 8;
-    resp.out.push(b'$');
-    resp.out
-        .extend_from_slice(itoa::Buffer::new().format(len).as_bytes());
-    resp.out.extend_from_slice(b"\r\n");
+    put_len(resp.out, b'$', len);
     let start = resp.out.len();
     resp.out.push(entry.value.value_type.byte());
     resp.out.extend_from_slice(data);

@@ -14,6 +14,17 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::format::ObjectType;
 
+/// Every type, in report order (`ObjectType as usize` indexes arrays).
+pub const OBJECT_TYPES: [ObjectType; 7] = [
+    ObjectType::String,
+    ObjectType::List,
+    ObjectType::Set,
+    ObjectType::Zset,
+    ObjectType::Hash,
+    ObjectType::Stream,
+    ObjectType::Module,
+];
+
 /// Most distinct prefixes kept per depth before pruning.
 pub const PREFIX_CAP: usize = 100_000;
 
@@ -32,8 +43,14 @@ impl Hasher for FastHasher {
             w.copy_from_slice(c);
             h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // The last 1 to 7 bytes in one step, with their count so that
+            // trailing zero bytes still count.
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            w[7] ^= rest.len() as u8;
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
         self.0 = h;
     }
@@ -94,6 +111,8 @@ pub struct BigKey {
 #[derive(Debug)]
 pub struct TopN {
     n: usize,
+    /// The smallest metric kept once the heap is full (a key must beat it).
+    floor: u64,
     heap: BinaryHeap<Reverse<BigKey>>,
 }
 
@@ -101,12 +120,23 @@ impl TopN {
     pub fn new(n: usize) -> TopN {
         TopN {
             n,
+            floor: 0,
             // Grown as keys come: `--top` may ask for more than there are.
             heap: BinaryHeap::with_capacity(n.saturating_add(1).min(1024)),
         }
     }
 
+    /// Most keys lose to the smallest kept one: that test is inlined, the
+    /// rest is not.
+    #[inline]
     pub fn offer(&mut self, metric: u64, k: &KeyFacts<'_>) {
+        if metric > self.floor || (self.heap.len() < self.n) {
+            self.offer_slow(metric, k);
+        }
+    }
+
+    #[inline(never)]
+    fn offer_slow(&mut self, metric: u64, k: &KeyFacts<'_>) {
         if self.n == 0 {
             return;
         }
@@ -128,6 +158,11 @@ impl TopN {
         }));
         if self.heap.len() > self.n {
             self.heap.pop();
+        }
+        if self.heap.len() == self.n
+            && let Some(Reverse(min)) = self.heap.peek()
+        {
+            self.floor = min.metric;
         }
     }
 
@@ -166,10 +201,8 @@ impl Prefixes {
         let mut from = 0usize;
         for depth in 0..self.tables.len() {
             let rest = &k.key[from..];
-            // Keys are short: a plain scan for a one-byte separator beats
-            // setting up a vectorised search.
             let found = match self.separator[..] {
-                [byte] => rest.iter().position(|&b| b == byte),
+                [byte] => find_byte(rest, byte),
                 _ => self.finder.find(rest),
             };
             let Some(found) = found else {
@@ -210,6 +243,35 @@ impl Prefixes {
     }
 }
 
+/// The first `byte` in `hay`, eight bytes a step: keys are short, too
+/// short for a vectorised search to pay for its setup, too long for a
+/// byte loop to be cheap.
+#[inline]
+fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w) ^ pattern;
+        // A zero byte of x is a match; the lowest flagged byte is always a
+        // true one (a borrow only carries upwards).
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| at + i)
+}
+
 fn prune(table: &mut FastMap<Vec<u8>, Tally>) {
     let mut sizes: Vec<u64> = table.values().map(|t| t.bytes).collect();
     let keep = PREFIX_CAP / 2;
@@ -237,22 +299,64 @@ impl ExpiryHistogram {
 
     /// Add `weight` (e.g. a key's bytes) to the key's bucket.
     pub fn add_weighted(&mut self, expire_ms: Option<i64>, now_ms: i64, weight: u64) {
-        const HOUR: i64 = 3_600_000;
-        match expire_ms {
-            None => self.none += weight,
-            Some(t) => {
-                let left = t.saturating_sub(now_ms);
-                if left <= 0 {
-                    self.expired += weight;
-                } else if left < HOUR {
-                    self.within_1h += weight;
-                } else if left < 24 * HOUR {
-                    self.within_1d += weight;
-                } else if left < 7 * 24 * HOUR {
-                    self.within_7d += weight;
-                } else {
-                    self.later += weight;
-                }
+        *self.counter(bucket(expire_ms, now_ms)) += weight;
+    }
+
+    /// Count a key here and add its `weight` to the same bucket of
+    /// `weights`, deciding the bucket once.
+    #[inline]
+    pub fn add_with_weight(
+        &mut self,
+        weights: &mut ExpiryHistogram,
+        expire_ms: Option<i64>,
+        now_ms: i64,
+        weight: u64,
+    ) {
+        let b = bucket(expire_ms, now_ms);
+        *self.counter(b) += 1;
+        *weights.counter(b) += weight;
+    }
+
+    #[inline]
+    fn counter(&mut self, bucket: Bucket) -> &mut u64 {
+        match bucket {
+            Bucket::None => &mut self.none,
+            Bucket::Expired => &mut self.expired,
+            Bucket::Hour => &mut self.within_1h,
+            Bucket::Day => &mut self.within_1d,
+            Bucket::Week => &mut self.within_7d,
+            Bucket::Later => &mut self.later,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Bucket {
+    None,
+    Expired,
+    Hour,
+    Day,
+    Week,
+    Later,
+}
+
+#[inline]
+fn bucket(expire_ms: Option<i64>, now_ms: i64) -> Bucket {
+    const HOUR: i64 = 3_600_000;
+    match expire_ms {
+        None => Bucket::None,
+        Some(t) => {
+            let left = t.saturating_sub(now_ms);
+            if left <= 0 {
+                Bucket::Expired
+            } else if left < HOUR {
+                Bucket::Hour
+            } else if left < 24 * HOUR {
+                Bucket::Day
+            } else if left < 7 * 24 * HOUR {
+                Bucket::Week
+            } else {
+                Bucket::Later
             }
         }
     }
@@ -263,7 +367,7 @@ impl ExpiryHistogram {
 /// its bucket's upper bound, never above the true maximum).
 #[derive(Clone, Debug)]
 pub struct Distribution {
-    counts: Vec<u64>,
+    counts: [u64; BUCKETS],
     pub n: u64,
     pub max: u64,
     pub sum: u64,
@@ -272,7 +376,7 @@ pub struct Distribution {
 impl Default for Distribution {
     fn default() -> Self {
         Distribution {
-            counts: vec![0; 4 + 62 * 4],
+            counts: [0; BUCKETS],
             n: 0,
             max: 0,
             sum: 0,
@@ -280,6 +384,10 @@ impl Default for Distribution {
     }
 }
 
+/// Four exact buckets below 4, then four per power of two up to 2^63.
+const BUCKETS: usize = 4 + 62 * 4;
+
+#[inline]
 fn bucket_of(v: u64) -> usize {
     if v < 4 {
         return v as usize;
@@ -373,8 +481,12 @@ pub struct DbTally {
 pub struct Stats {
     pub keys: u64,
     pub expires: u64,
-    pub dbs: BTreeMap<u64, DbTally>,
-    pub types: BTreeMap<ObjectType, Tally>,
+    /// By database, in the order first seen (few; see [`Stats::dbs`]).
+    dbs: Vec<(u64, DbTally)>,
+    /// Index in `dbs` of the database of the last key.
+    last_db: usize,
+    /// Indexed by `ObjectType as usize`; see [`Stats::types`].
+    types: [Tally; 7],
     /// Few distinct pairs: a vector searched linearly beats a map here.
     pub encodings: Vec<((ObjectType, &'static str), Tally)>,
     pub by_size: TopN,
@@ -394,8 +506,9 @@ impl Stats {
         Stats {
             keys: 0,
             expires: 0,
-            dbs: BTreeMap::new(),
-            types: BTreeMap::new(),
+            dbs: Vec::new(),
+            last_db: 0,
+            types: [Tally::default(); 7],
             encodings: Vec::new(),
             by_size: TopN::new(top),
             by_len: TopN::new(top),
@@ -413,24 +526,57 @@ impl Stats {
         self
     }
 
+    /// Per-database totals, by database number.
+    pub fn dbs(&self) -> BTreeMap<u64, DbTally> {
+        self.dbs.iter().copied().collect()
+    }
+
+    /// Totals of each type that has keys.
+    pub fn types(&self) -> BTreeMap<ObjectType, Tally> {
+        OBJECT_TYPES
+            .into_iter()
+            .filter(|t| self.types[*t as usize].keys > 0)
+            .map(|t| (t, self.types[t as usize]))
+            .collect()
+    }
+
+    fn db_mut(&mut self, db: u64) -> &mut DbTally {
+        if self.dbs.get(self.last_db).is_none_or(|d| d.0 != db) {
+            self.last_db = match self.dbs.iter().position(|d| d.0 == db) {
+                Some(i) => i,
+                None => {
+                    self.dbs.push((db, DbTally::default()));
+                    self.dbs.len() - 1
+                }
+            };
+        }
+        &mut self.dbs[self.last_db].1
+    }
+
     pub fn add(&mut self, k: &KeyFacts<'_>, now_ms: i64) {
         self.keys += 1;
-        let db = self.dbs.entry(k.db).or_default();
+        let expires = k.expire_ms.is_some();
+        if expires {
+            self.expires += 1;
+        }
+        let db = self.db_mut(k.db);
         db.keys += 1;
         db.bytes += k.size;
         db.ram += k.ram;
-        if k.expire_ms.is_some() {
-            self.expires += 1;
-            db.expires += 1;
-        }
-        self.types.entry(k.object_type).or_default().add(k);
+        db.expires += u64::from(expires);
+        self.types[k.object_type as usize].add(k);
         let pair = (k.object_type, k.encoding);
         // Encoding names are static strings from one table: pointer equality
         // is the common hit, text equality the fallback.
-        let same = |p: &(ObjectType, &'static str)| {
-            p.0 == pair.0 && (std::ptr::eq(p.1, pair.1) || p.1 == pair.1)
+        let found = match self
+            .encodings
+            .iter()
+            .position(|(p, _)| p.0 == pair.0 && std::ptr::eq(p.1, pair.1))
+        {
+            Some(i) => Some(i),
+            None => self.encodings.iter().position(|(p, _)| *p == pair),
         };
-        match self.encodings.iter_mut().find(|(p, _)| same(p)) {
+        match found.and_then(|i| self.encodings.get_mut(i)) {
             Some((_, t)) => t.add(k),
             None => {
                 let mut t = Tally::default();
@@ -442,9 +588,8 @@ impl Stats {
         self.by_size.offer(k.size, k);
         self.by_len.offer(k.len, k);
         self.prefixes.add(k);
-        self.histogram.add(k.expire_ms, now_ms);
-        self.histogram_bytes
-            .add_weighted(k.expire_ms, now_ms, k.size);
+        self.histogram
+            .add_with_weight(&mut self.histogram_bytes, k.expire_ms, now_ms, k.size);
         let shape = &mut self.shapes[k.object_type as usize];
         shape.size.add(k.size);
         shape.len.add(k.len);
@@ -489,6 +634,26 @@ mod tests {
         let h = d.histogram();
         assert_eq!(h.iter().map(|r| r.2).sum::<u64>(), 1000);
         assert_eq!(h[0], (1, 1, 1));
+    }
+
+    #[test]
+    fn find_byte_finds_the_first() {
+        for len in 0..40 {
+            let mut hay = vec![b'a'; len];
+            assert_eq!(find_byte(&hay, b':'), None);
+            for at in 0..len {
+                hay[at] = b':';
+                if at + 1 < len {
+                    hay[at + 1] = b':';
+                }
+                assert_eq!(find_byte(&hay, b':'), Some(at), "len {len} at {at}");
+                hay.fill(b'a');
+            }
+        }
+        assert_eq!(
+            find_byte(&[0x3b, 0x3a, 0x01, 0x80, 0, 0, 0, 0, 0x3a], b':'),
+            Some(1)
+        );
     }
 
     #[test]

@@ -759,6 +759,7 @@ impl<'a> Value<'a> {
     }
 
     /// A string value whose header the caller has already read.
+    #[inline]
     pub(crate) fn from_string(string: RdbStr<'a>, data: &'a [u8], offset: u64) -> Self {
         Value {
             value_type: ValueType::String,
@@ -778,7 +779,11 @@ impl<'a> Value<'a> {
     }
 
     /// The encoding as stored: int/raw/lzf for strings, else per type.
+    #[inline]
     pub fn encoding(&self) -> &'static str {
+        if let Some(s) = &self.string {
+            return s.encoding();
+        }
         if self.value_type == ValueType::String {
             return match self.string() {
                 Ok(s) => s.encoding(),
@@ -789,6 +794,7 @@ impl<'a> Value<'a> {
     }
 
     /// The string of a string value.
+    #[inline]
     pub fn string(&self) -> Result<RdbStr<'a>> {
         if self.value_type != ValueType::String {
             return Err(RdbError::invalid(self.offset, "not a string value"));
@@ -801,10 +807,15 @@ impl<'a> Value<'a> {
 
     /// Element count (bytes for strings; live entries for streams; 0 for
     /// module values). Cheap when headers carry it, else walks.
+    #[inline]
     pub fn len(&self) -> Result<u64> {
         if let Some(n) = self.known_len {
             return Ok(n);
         }
+        self.len_walked()
+    }
+
+    fn len_walked(&self) -> Result<u64> {
         match self.object_type() {
             ObjectType::String => Ok(self.string()?.len()),
             ObjectType::Module => Ok(0),
