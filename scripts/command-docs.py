@@ -31,6 +31,10 @@ def argument(desc):
     for field in ("token", "summary", "since", "deprecated_since"):
         if desc.get(field):
             out[field] = desc[field].upper() if field == "token" else desc[field]
+    # Redis pastes a token into a C string literal: MIGRATE's `""` becomes
+    # two empty literals, so its token is the empty string.
+    if "token" in out:
+        out["token"] = out["token"].replace('"', "")
     flags = [f for f in ("optional", "multiple", "multiple_token") if desc.get(f)]
     if flags:
         out["flags"] = flags
