@@ -243,6 +243,7 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 "tracking_total_prefixes",
                 srv.tracking.total_prefixes(),
             );
+            field(out, "unexpected_error_replies", s.unexpected_error_replies);
             field(out, "total_error_replies", s.total_error_replies);
             field(
                 out,

@@ -142,6 +142,8 @@ pub struct Stats {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub total_error_replies: u64,
+    /// Errors a replica replied to its master's stream (diverged data).
+    pub unexpected_error_replies: u64,
     pub error_counts: BTreeMap<String, u64>,
     /// Clients closed for exceeding the output buffer limit.
     pub output_limit_disconnections: u64,

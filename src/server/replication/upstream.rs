@@ -690,23 +690,8 @@ fn handle(
             let request = (cmd.raw.first() == Some(&b'*')).then_some(&cmd.raw[..]);
             srv.call_request(&mut master, &args, request);
             srv.ks.applying_master = false;
-            if master.reply.buf.first() == Some(&b'-')
-                && srv.config.propagation_error_behavior != "ignore"
-            {
-                // The datasets have diverged: stop rather than serve it.
-                let reply = String::from_utf8_lossy(&master.reply.buf).into_owned();
-                srv.log.warning(
-                    "This replica panicked sending an error to its master after processing \
-                     the command",
-                    &[
-                        (
-                            "command",
-                            Field::Str(&String::from_utf8_lossy(&cmd.args[0])),
-                        ),
-                        ("reply", Field::Str(reply.trim_end())),
-                    ],
-                );
-                std::process::abort();
+            if master.reply.buf.first() == Some(&b'-') {
+                master_got_an_error(srv, &master.reply.buf, &args);
             }
             master.reply.buf.clear();
             master.reply.sent = 0;
@@ -715,6 +700,37 @@ fn handle(
         }
     }
     Ok(())
+}
+
+/// A command of the master's stream failed here: the datasets have
+/// diverged. Logged as Redis logs it; a read-only replica stops when
+/// `propagation-error-behavior` says panic.
+fn master_got_an_error(srv: &mut Server, reply: &[u8], args: &[&[u8]]) {
+    let reply = String::from_utf8_lossy(reply);
+    let error = reply.trim_start_matches('-').trim_end();
+    let command = match srv.commands.lookup(args) {
+        crate::server::command::Lookup::Found(i) => srv.commands.entries[i].full_name.clone(),
+        _ => "<unknown>".to_owned(),
+    };
+    srv.log.warning(
+        &format!(
+            "== CRITICAL == This replica is sending an error to its master: '{error}' after \
+             processing the command '{command}'"
+        ),
+        &[],
+    );
+    srv.stats.unexpected_error_replies += 1;
+    let panics = matches!(
+        srv.config.propagation_error_behavior.as_str(),
+        "panic" | "panic-on-replicas"
+    );
+    if panics && srv.config.replica_read_only {
+        srv.log.warning(
+            "This replica panicked sending an error to its master after processing the command",
+            &[("command", Field::Str(&command))],
+        );
+        std::process::abort();
+    }
 }
 
 /// Replace the dataset with the master's snapshot.
