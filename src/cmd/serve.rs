@@ -102,8 +102,14 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     };
     if let Err(e) = loaded {
         let offset = e.offset().map_or(-1, |o| o as i64);
+        // Redis's words for a bad checksum, which scripts grep for.
+        let message = if e.kind() == "checksum_mismatch" {
+            "Fatal error loading the persisted dataset: RDB CRC error"
+        } else {
+            "Fatal error loading the persisted dataset"
+        };
         event_loop.server.log.warning(
-            "Fatal error loading the persisted dataset",
+            message,
             &[
                 ("error", Field::Str(&e.to_string())),
                 ("kind", Field::Str(e.kind())),
