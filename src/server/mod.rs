@@ -460,6 +460,17 @@ impl Server {
                 return;
             }
         };
+        // A script replayed from the AOF at startup serves clients while
+        // it is busy: they are told the server is loading, as in Redis.
+        if self.ks.loading && !self.commands.entries[index].spec.has(flags::LOADING) {
+            self.reject(
+                client,
+                Some(index),
+                "-LOADING Redis is loading the dataset in memory",
+            );
+            self.end_reply(client, reply_start);
+            return;
+        }
         if let Some(busy) = self.busy_rejection(index, args) {
             self.reject(client, Some(index), busy);
             self.end_reply(client, reply_start);
