@@ -6,32 +6,18 @@
 #     alternate, medians of RUNS runs; the ratio is redis-server / sonde
 #     (above 1.0: sonde uses less CPU per request);
 #  2. resident memory added by loading 1,000 distinct scripts (SCRIPT LOAD).
-# Usage: scripts/bench-scripting.sh [path/to/sonde] (default target/release/sonde)
+# Usage: scripts/bench-scripting.sh [path/to/sonde] (default: SONDE, or a fresh release build)
 set -euo pipefail
-SONDE=${1:-target/release/sonde}
+cd "$(dirname "$0")/.."
+SONDE=${1:-${SONDE:-}}
 RUNS=${RUNS:-5}
 N=${N:-200000}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-RPORT=$(free_port); SPORT=$(free_port)
-
-mkdir -p "$WORK/r" "$WORK/s"
-redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/r" \
-    --logfile "$WORK/r/log" &
-PIDS+=($!); RPID=$!
-"$SONDE" serve --port "$SPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/s" \
-    --logfile "$WORK/s/log" &
-PIDS+=($!); SPID=$!
-for port in "$RPORT" "$SPORT"; do
-    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-done
+bench=bench-scripting
+source scripts/bench-servers.sh
+require_tools redis-server redis-benchmark redis-cli python3
+sonde_binary
+WORK=$work
+start_pair --bind 127.0.0.1 --save "" --appendonly no
 
 cpu_us() { awk '{print ($14 + $15) * 1000000 / '"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
