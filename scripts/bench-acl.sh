@@ -63,7 +63,6 @@ run() {
 
 HAVE_PERF=no
 perf stat -e instructions -x, true 2>&1 | grep -q '^[0-9]' && HAVE_PERF=yes
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A GET SET CPU INS
 for i in $(seq "$RUNS"); do

@@ -75,9 +75,7 @@ TESTS=(
   "BITFIELD-INCRBY|BITFIELD bf INCRBY u32 #100 1 INCRBY i16 #7 -3"
 )
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A rps cpu
 for run in $(seq "$runs"); do
   for entry in "${TESTS[@]}"; do

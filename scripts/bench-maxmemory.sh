@@ -25,8 +25,6 @@ source scripts/bench-servers.sh
 require_tools redis-server redis-cli redis-benchmark python3
 sonde_binary
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v s="$1" -v r="$2" 'BEGIN {printf "%.2f", s/r}'; }
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1=="used_memory" {print $2}'; }
 hz=$(getconf CLK_TCK)

@@ -103,7 +103,6 @@ elif what == "bgsave":  # optional delay before BGSAVE
     print("%.3f" % (time.time() - t))
 EOF
 py() { python3 "$work/t.py" "$@"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 field() { redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f {print $2}'; }
 

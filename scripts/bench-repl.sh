@@ -79,7 +79,6 @@ with open(sys.argv[3], "a") as out:
 PY
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A rps lag
 for run in $(seq "$RUNS"); do

@@ -21,7 +21,6 @@ start_pair --bind 127.0.0.1 --save "" --appendonly no
 
 cpu_us() { awk '{print ($14 + $15) * 1000000 / '"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 SCRIPT="return redis.call('INCR', KEYS[1])"
 SHA=$(redis-cli -p "$RPORT" script load "$SCRIPT")

@@ -76,7 +76,6 @@ start_servers() {
 # Nanoseconds the process's threads have spent on a CPU.
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-median() { grep . | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
 
 # The requests/s of the last line of redis-benchmark --csv output.
 rps_of() { awk -F'","' 'END { gsub(/"/,"",$2); print $2 }'; }

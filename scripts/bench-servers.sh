@@ -15,6 +15,10 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
+# median: the median of the numbers on stdin (blank lines skipped; 0 for none).
+median() { grep . | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
+# cpu_ticks PID: the clock ticks (user + system) the process has used.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # require_tools TOOL...: each one on PATH, or exit 2 naming the missing one.
 require_tools() {
@@ -38,6 +42,17 @@ sonde_binary() {
 wait_ping() {
   for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.05; done
   echo "$bench: server on $1 did not start" >&2; exit 2
+}
+
+# start_sonde PORT DIR EXTRA...: a sonde set up as start_server sets up a
+# redis-server.
+start_sonde() {
+  local port=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  "$SONDE" serve --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+    "$@" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_ping "$port"
 }
 
 # start_pair SETTINGS...: a redis-server and a sonde with the same settings

@@ -74,9 +74,7 @@ TESTS=(
   "XACK|1|XACK q g __rand_int__-1"
 )
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A rps cpu
 for run in $(seq "$runs"); do
   for port in "$RPORT" "$SPORT"; do

@@ -27,8 +27,6 @@ source scripts/bench-servers.sh
 require_tools redis-server redis-cli redis-benchmark python3
 sonde_binary
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 hz=$(getconf CLK_TCK)
 
 cat >"$work/load.py" <<'EOF'
@@ -89,11 +87,7 @@ for run in $(seq "$runs"); do
     if [ "$server" = redis ]; then
       start_server "$port" "$work/redis-$run"
     else
-      mkdir -p "$work/sonde-$run"
-      "$SONDE" serve --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
-        --dir "$work/sonde-$run" >/dev/null 2>&1 &
-      pids+=($!)
-      for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+      start_sonde "$port" "$work/sonde-$run"
     fi
     pid=${pids[-1]}
     # The keyspace: key:00000 .. key:09999, 8-byte values.

@@ -1684,33 +1684,23 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             force = true;
         } else if is(opt, "justid") {
             justid = true;
-        } else if is(opt, "idle") && more > 0 {
+        } else if let Some(name) = ["idle", "time", "retrycount"]
+            .into_iter()
+            .find(|name| is(opt, name) && more > 0)
+        {
             j += 1;
             let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client
-                    .reply
-                    .error("Invalid IDLE option argument for XCLAIM");
+                client.reply.error(&format!(
+                    "Invalid {} option argument for XCLAIM",
+                    name.to_uppercase()
+                ));
                 return;
             };
-            dtime = now - n;
-        } else if is(opt, "time") && more > 0 {
-            j += 1;
-            let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client
-                    .reply
-                    .error("Invalid TIME option argument for XCLAIM");
-                return;
-            };
-            dtime = n;
-        } else if is(opt, "retrycount") && more > 0 {
-            j += 1;
-            let Some(n) = crate::resp::number::string2ll(args[j]) else {
-                client
-                    .reply
-                    .error("Invalid RETRYCOUNT option argument for XCLAIM");
-                return;
-            };
-            retry = n;
+            match name {
+                "idle" => dtime = now - n,
+                "time" => dtime = n,
+                _ => retry = n,
+            }
         } else if is(opt, "lastid") && more > 0 {
             j += 1;
             let Some(id) = id_or_reply(client, args[j], 0, true) else {
