@@ -702,14 +702,19 @@ impl Server {
         }
         // The master's stream is applied whatever the memory (its DELs
         // keep a replica in step).
+        // EXEC is judged by what it would run (Redis's mstate.cmd_flags).
+        let name = self.commands.entries[index].full_name.as_str();
+        let queued = match (name, client.multi.as_ref()) {
+            ("exec", Some(m)) => m.flags,
+            _ => 0,
+        };
+        let effective = self.request_flags(index, args) | queued;
         self.pre_command_oom = false;
         if self.config.maxmemory > 0 && !client.is_master {
             let out_of_memory = self.perform_evictions() == eviction::Outcome::Fail;
             self.pre_command_oom = out_of_memory;
             let name = self.commands.entries[index].full_name.as_str();
-            let queued = client.multi.as_ref().map_or(0, |m| m.flags);
-            let deny = self.request_flags(index, args) & flags::DENYOOM != 0
-                || (name == "exec" && queued & flags::DENYOOM != 0)
+            let deny = effective & flags::DENYOOM != 0
                 || (client.multi.is_some()
                     && !matches!(name, "exec" | "discard" | "quit" | "reset"));
             if out_of_memory && deny {
@@ -718,7 +723,7 @@ impl Server {
         }
         // The master's stream is applied whatever the local state, as in
         // Redis (mustObeyClient).
-        if self.request_flags(index, args) & flags::WRITE != 0
+        if effective & flags::WRITE != 0
             && !client.is_master
             && let Some(denied) =
                 persistence::write_denied(self).or_else(|| replication::write_denied(self, client))

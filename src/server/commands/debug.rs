@@ -195,6 +195,9 @@ pub struct Switches {
     pub skip_checksum: bool,
     /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each AOF flush.
     pub aof_flush_sleep_us: u64,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands marked
+    /// noscript.
+    pub allow_noscript_in_scripts: bool,
 }
 
 /// DEBUG PAUSE-CRON <0|1>
@@ -206,6 +209,12 @@ pub fn pause_cron(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>
 pub fn skip_checksum(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     srv.debug.skip_checksum = flag(args[2]);
+    client.reply.ok();
+}
+
+/// DEBUG SET-DISABLE-DENY-SCRIPTS <0|1>
+pub fn disable_deny_scripts(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    srv.debug.allow_noscript_in_scripts = flag(args[2]);
     client.reply.ok();
 }
 

@@ -5,6 +5,7 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
+use super::super::persistence::snapshot::Existing;
 use super::super::persistence::{self, ChildKind};
 use super::is;
 
@@ -118,20 +119,28 @@ fn bgrewriteaof(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the snapshot, empty the
 /// dataset, load it back.
 pub fn debug_reload(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let (mut nosave, mut noflush) = (false, false);
+    let (mut nosave, mut noflush, mut merge) = (false, false, false);
     for opt in &args[2..] {
         if super::is(opt, "nosave") {
             nosave = true;
         } else if super::is(opt, "noflush") {
             noflush = true;
-        } else if !super::is(opt, "merge") {
+        } else if super::is(opt, "merge") {
+            merge = true;
+        } else {
             client
                 .reply
                 .error("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
             return;
         }
     }
-    match persistence::reload(srv, nosave, noflush) {
+    // MERGE without NOFLUSH merges into an emptied dataset: a plain reload.
+    let existing = match (noflush, merge) {
+        (false, _) => Existing::Cleared,
+        (true, false) => Existing::Kept,
+        (true, true) => Existing::Merged,
+    };
+    match persistence::reload(srv, nosave, existing) {
         Ok(()) => {
             srv.log.warning("DB reloaded by DEBUG RELOAD", &[]);
             client.reply.ok()

@@ -207,6 +207,15 @@ const DEBUG: &[Spec] = &[
         super::debug::skip_checksum,
     ),
     Spec::new(
+        "set-disable-deny-scripts",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Let scripts call (1) or refuse them (0) the commands marked noscript",
+        super::debug::disable_deny_scripts,
+    ),
+    Spec::new(
         "aof-flush-sleep",
         3,
         ADMIN | NOSCRIPT | LOADING | STALE,

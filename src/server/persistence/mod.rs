@@ -1223,18 +1223,18 @@ pub fn write_denied(srv: &Server) -> Option<String> {
 /// DEBUG RELOAD: save (unless `nosave`), empty the keyspace (unless
 /// `noflush`: the snapshot's keys are then merged in, replacing keys of
 /// the same name), load the snapshot back.
-pub fn reload(srv: &mut Server, nosave: bool, noflush: bool) -> Result<(), String> {
+pub fn reload(srv: &mut Server, nosave: bool, existing: snapshot::Existing) -> Result<(), String> {
     if !nosave {
         save(srv)?;
     }
     let path = rdb_path(&srv.config);
     let map = crate::input::map(&path).map_err(|e| e.to_string())?;
-    if !noflush {
+    if existing == snapshot::Existing::Cleared {
         for db in &mut srv.ks.dbs {
             db.clear();
         }
     }
-    snapshot::load(&mut srv.ks, &map, None).map_err(|e| e.to_string())?;
+    snapshot::load_over(&mut srv.ks, &map, existing).map_err(|e| e.to_string())?;
     srv.signals.dirty = 0;
     Ok(())
 }

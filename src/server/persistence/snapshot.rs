@@ -104,6 +104,8 @@ pub enum LoadError {
         databases: usize,
         offset: u64,
     },
+    #[error("Library '{name}' already exists (at byte {offset})")]
+    DuplicateLibrary { name: String, offset: u64 },
     #[error("duplicate key {key} (at byte {offset})")]
     DuplicateKey { key: String, offset: u64 },
 }
@@ -115,6 +117,7 @@ impl LoadError {
             LoadError::Rdb(e) => e.kind.name(),
             LoadError::DbOutOfRange { .. } => "db_out_of_range",
             LoadError::DuplicateKey { .. } => "duplicate_key",
+            LoadError::DuplicateLibrary { .. } => "duplicate_library",
         }
     }
 
@@ -122,9 +125,9 @@ impl LoadError {
     pub fn offset(&self) -> u64 {
         match self {
             LoadError::Rdb(e) => e.offset,
-            LoadError::DbOutOfRange { offset, .. } | LoadError::DuplicateKey { offset, .. } => {
-                *offset
-            }
+            LoadError::DbOutOfRange { offset, .. }
+            | LoadError::DuplicateKey { offset, .. }
+            | LoadError::DuplicateLibrary { offset, .. } => *offset,
         }
     }
 }
@@ -218,6 +221,20 @@ pub fn load(
     load_collecting(ks, data, expired_before, false)
 }
 
+/// What a load does with what the keyspace already holds (DEBUG RELOAD
+/// NOFLUSH [MERGE]).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Existing {
+    /// The keyspace was emptied: the file's function libraries replace
+    /// the current ones.
+    Cleared,
+    /// Kept: a key or library the file holds again is an error.
+    Kept,
+    /// Kept, and the file's keys and libraries replace those of the same
+    /// name.
+    Merged,
+}
+
 /// [`load`], keeping the names of the expired keys it skipped in
 /// [`Loaded::expired_keys`] when `collect_expired` is set.
 pub fn load_collecting(
@@ -226,9 +243,26 @@ pub fn load_collecting(
     expired_before: Option<i64>,
     collect_expired: bool,
 ) -> Result<Loaded, LoadError> {
+    load_into(ks, data, expired_before, collect_expired, Existing::Cleared)
+}
+
+/// Load a snapshot over what the keyspace holds (DEBUG RELOAD NOFLUSH).
+pub fn load_over(ks: &mut Keyspace, data: &[u8], existing: Existing) -> Result<Loaded, LoadError> {
+    load_into(ks, data, None, false, existing)
+}
+
+fn load_into(
+    ks: &mut Keyspace,
+    data: &[u8],
+    expired_before: Option<i64>,
+    collect_expired: bool,
+    existing: Existing,
+) -> Result<Loaded, LoadError> {
     let mut loaded = Loaded::default();
     let mut aux = AuxPosition::default();
-    ks.functions.clear();
+    if existing == Existing::Cleared {
+        ks.functions.clear();
+    }
     ks.functions_version += 1;
     let mut events = rdb::events(data);
     let mut db = 0usize;
@@ -274,6 +308,9 @@ pub fn load_collecting(
                     continue;
                 };
                 let d = &mut ks.dbs[db];
+                if existing == Existing::Merged {
+                    d.remove(&key);
+                }
                 if d.dict.insert(&key, Object::new(value)).is_some() {
                     return Err(LoadError::DuplicateKey {
                         key: crate::output::bytes::quoted(&key),
@@ -288,7 +325,23 @@ pub fn load_collecting(
                     crate::server::loading::record(entry.offset, loaded.keys);
                 }
             }
-            Event::Function { code, .. } => ks.functions.push(code.to_bytes()?.into_owned()),
+            Event::Function { code, .. } => {
+                let code = code.to_bytes()?.into_owned();
+                let name = crate::server::scripting::functions::library_name(&code);
+                let same = ks.functions.iter().position(|c| {
+                    name.is_some() && crate::server::scripting::functions::library_name(c) == name
+                });
+                match (same, existing) {
+                    (Some(i), Existing::Merged) => ks.functions[i] = code,
+                    (Some(_), _) => {
+                        return Err(LoadError::DuplicateLibrary {
+                            name: name.unwrap_or_default(),
+                            offset: located.offset,
+                        });
+                    }
+                    (None, _) => ks.functions.push(code),
+                }
+            }
             Event::ModuleAux { .. } => loaded.skipped += 1,
             Event::Eof { stored, computed } => {
                 if let (Some(stored), Some(computed)) = (stored, computed)

@@ -49,6 +49,11 @@ pub fn valid_name(name: &[u8]) -> bool {
 
 const BAD_NAME: &str = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
 
+/// The library name a library's code declares, if its metadata is valid.
+pub fn library_name(code: &[u8]) -> Option<String> {
+    metadata(code).ok().map(|(_, name)| name)
+}
+
 /// The library name of `#!lua name=<lib>` and where the code starts.
 fn metadata(code: &[u8]) -> Result<(String, String), String> {
     if !code.starts_with(b"#!") {
