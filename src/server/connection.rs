@@ -102,6 +102,8 @@ pub struct Client {
     pub replica: Option<Box<super::state::replication::Downstream>>,
     /// The socketless client that applies our master's stream.
     pub is_master: bool,
+    /// The socketless client that replays the append-only file.
+    pub is_aof: bool,
     /// Blocked in WAIT (reading is paused meanwhile).
     pub waiting: Option<super::state::replication::Wait>,
     /// The client Lua scripts run commands as (MONITOR shows it as "lua").
@@ -113,6 +115,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// Commands from our master or our AOF are applied as they come
+    /// (Redis's mustObeyClient): they were checked where they were first run.
+    pub fn must_obey(&self) -> bool {
+        self.is_master || self.is_aof
+    }
+
     pub fn new(id: u64, slot: usize, stream: Option<ServerStream>) -> Client {
         let peer = stream.as_ref().and_then(|s| s.peer_addr().ok());
         let local_addr = stream.as_ref().and_then(|s| s.local_addr().ok());
@@ -161,6 +169,7 @@ impl Client {
             pubsub_mode: false,
             replica: None,
             is_master: false,
+            is_aof: false,
             waiting: None,
             script: false,
             postponed: false,

@@ -174,7 +174,7 @@ fn field_offset(srv: &Server, client: &mut Client, arg: &[u8], bits: u32) -> Opt
     match n {
         Some(n)
             if n >= 0
-                && (client.is_master || ((n >> 3) as u64) < srv.config.proto_max_bulk_len) =>
+                && (client.must_obey() || ((n >> 3) as u64) < srv.config.proto_max_bulk_len) =>
         {
             Some(n as u64)
         }

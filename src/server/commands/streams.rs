@@ -397,7 +397,7 @@ fn parse_trim(client: &mut Client, args: &[&[u8]], xadd: bool) -> Option<(TrimAr
             .error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if client.is_master {
+    if client.must_obey() {
         t.limit = 0;
     } else if limit_given {
         if !t.approx {

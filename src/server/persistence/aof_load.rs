@@ -106,6 +106,7 @@ pub fn load(
     srv.ks.effects.enabled = false;
     let mut client = Client::new(0, usize::MAX, None);
     client.authenticated = true;
+    client.is_aof = true;
     client.user = usize::MAX;
     client.user_name = b"(superuser)".to_vec();
     let mut result = Ok(());

@@ -864,7 +864,7 @@ impl Server {
             .as_ref()
             .is_some_and(|up| !up.is_connected())
             && !self.config.replica_serve_stale_data;
-        let from_master = caller.is_master;
+        let from_master = caller.must_obey();
         if !compat {
             if stale && script_flags_ & ALLOW_STALE == 0 {
                 caller.reply.error(
