@@ -300,6 +300,50 @@ pub fn protocol(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             r.array(3);
             (0..3).for_each(|j| r.int(j));
         }
+        "bignum" => {
+            let digits = b"1234567999999999999999999999999999999";
+            if r.resp3 {
+                crate::resp::encode::line(&mut r.buf, b'(', digits);
+            } else {
+                r.bulk(digits);
+            }
+        }
+        "set" => {
+            r.set(3);
+            (0..3).for_each(|j| r.int(j));
+        }
+        "map" => {
+            r.map(3);
+            for j in 0..3 {
+                r.int(j);
+                r.boolean(j == 1);
+            }
+        }
+        "attrib" => {
+            if r.resp3 {
+                crate::resp::encode::header(&mut r.buf, b'|', 1);
+                r.bulk(b"key-popularity");
+                r.array(2);
+                r.bulk(b"key:123");
+                r.int(90);
+            }
+            // An attribute is not a reply: a real one follows.
+            r.bulk(b"Some real reply following the attribute");
+        }
+        "push" => {
+            if !r.resp3 {
+                r.error("RESP2 is not supported by this command");
+                return;
+            }
+            let start = r.buf.len();
+            r.push(2);
+            r.bulk(b"server-cpu-usage");
+            r.int(42);
+            let end = r.buf.len();
+            r.pushes.push((start, end));
+            // A push is not a reply either: a real one follows.
+            r.bulk(b"Some real reply following the push reply");
+        }
         "true" => r.boolean(true),
         "false" => r.boolean(false),
         "verbatim" => r.verbatim(b"This is a verbatim\nstring"),
