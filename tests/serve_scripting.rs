@@ -836,3 +836,65 @@ fn the_struct_library_packs_and_unpacks_as_redis_server_does() {
         both(&mut r, &mut s, &eval(bad, &[], &[]));
     }
 }
+
+/// A script that SELECTs other databases reaches a sonde replica (and a
+/// redis-server one) with every write in its own database: the replica
+/// queues the SELECTs of the MULTI/EXEC it is sent.
+#[test]
+fn script_selecting_databases_replicates_to_the_right_databases() {
+    let master = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let port = master.port.to_string();
+    let sonde_replica = SondeServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &port,
+        "--enable-debug-command",
+        "yes",
+    ]);
+    let redis_replica = RedisServer::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &port,
+        "--enable-debug-command",
+        "yes",
+    ]);
+    let mut replicas = [sonde_replica.client(), redis_replica.client()];
+    for r in &mut replicas {
+        eventually("the replica's link", || {
+            let info: String = redis::cmd("INFO")
+                .arg("replication")
+                .query(r)
+                .expect("INFO");
+            info.contains("master_link_status:up")
+        });
+    }
+    let mut m = master.client();
+    let _: () = redis::cmd("SELECT").arg(9).query(&mut m).expect("SELECT");
+    let script = "redis.call('set','foo1','bar1') redis.call('select','10') redis.call('incr','x') \
+                  redis.call('select','11') redis.call('incr','z')";
+    for _ in 0..2 {
+        let _: Value = eval(script, &[], &[]).query(&mut m).expect("EVAL");
+    }
+    let _: i64 = redis::cmd("INCR").arg("after").query(&mut m).expect("INCR");
+    let digest = |c: &mut redis::Connection| -> String {
+        redis::cmd("DEBUG")
+            .arg("DIGEST")
+            .query(c)
+            .expect("DEBUG DIGEST")
+    };
+    let expected = digest(&mut m);
+    for r in &mut replicas {
+        eventually("the replica's dataset to match the master's", || {
+            digest(r) == expected
+        });
+    }
+    let _: () = redis::cmd("SELECT")
+        .arg(10)
+        .query(&mut replicas[0])
+        .expect("SELECT");
+    let x: i64 = redis::cmd("GET")
+        .arg("x")
+        .query(&mut replicas[0])
+        .expect("GET");
+    assert_eq!(x, 2);
+}

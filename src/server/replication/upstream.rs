@@ -674,7 +674,11 @@ fn handle(
             // offsets are the master's).
             proxied.extend_from_slice(&cmd.raw);
             up.db = cmd.db;
-            if cmd.is_housekeeping() || cmd.args[0].eq_ignore_ascii_case(b"select") {
+            // Inside MULTI a SELECT is queued like any command, so the
+            // transaction's commands run in their own databases at EXEC.
+            let in_multi = up.master.as_ref().is_some_and(|m| m.multi.is_some());
+            let select = cmd.args[0].eq_ignore_ascii_case(b"select");
+            if cmd.is_housekeeping() || (select && !in_multi) {
                 return Ok(());
             }
             let db = usize::try_from(cmd.db)
@@ -684,7 +688,9 @@ fn handle(
             let Some(mut master) = up.master.take() else {
                 return Ok(());
             };
-            master.db = db;
+            if !in_multi {
+                master.db = db;
+            }
             let args: Vec<&[u8]> = cmd.args.iter().map(|a| a.as_ref()).collect();
             srv.ks.applying_master = true;
             let request = (cmd.raw.first() == Some(&b'*')).then_some(&cmd.raw[..]);
