@@ -33,16 +33,26 @@ pub struct Propagated {
     pub db: usize,
     /// The command as a RESP array of bulk strings.
     pub resp: Vec<u8>,
+    /// Where it goes: [`Propagated::TO_AOF`] and/or
+    /// [`Propagated::TO_REPLICAS`] (a script's `redis.set_repl`).
+    pub targets: u8,
 }
 
 impl Propagated {
+    pub const TO_AOF: u8 = 1;
+    pub const TO_REPLICAS: u8 = 2;
+
     /// A command made of `argv` (a rewrite, or a command whose request
     /// bytes are gone).
     pub fn new<'a>(db: usize, argv: impl IntoIterator<Item = &'a [u8]>) -> Propagated {
         let argv: Vec<&[u8]> = argv.into_iter().collect();
         let mut resp = Vec::with_capacity(16 + argv.iter().map(|a| a.len() + 16).sum::<usize>());
         encode::command(&mut resp, &argv);
-        Propagated { db, resp }
+        Propagated {
+            db,
+            resp,
+            targets: Self::TO_AOF | Self::TO_REPLICAS,
+        }
     }
 
     /// A command as the bytes of its request: a RESP array of bulk strings
@@ -52,6 +62,7 @@ impl Propagated {
         Propagated {
             db,
             resp: request.to_vec(),
+            targets: Self::TO_AOF | Self::TO_REPLICAS,
         }
     }
 
@@ -159,12 +170,18 @@ impl Feed {
                         .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
                 }
             }
-            for e in &entries {
+            for e in entries
+                .iter()
+                .filter(|e| e.targets & Propagated::TO_AOF != 0)
+            {
                 self.aof.append(e.db, &e.resp);
             }
         }
         if self.repl.active {
-            for e in &entries {
+            for e in entries
+                .iter()
+                .filter(|e| e.targets & Propagated::TO_REPLICAS != 0)
+            {
                 self.repl.append(e.db, &e.resp);
             }
         }

@@ -805,9 +805,20 @@ impl Server {
             run.dirty = true;
             self.scripting.running_dirty = true;
         }
+        let before = self.transactions.exec_feed.as_ref().map_or(0, Vec::len);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.execute(client, index, args, None, false)
         }));
+        // redis.set_repl: where this command's effects go.
+        if let Some(feed) = self.transactions.exec_feed.as_mut()
+            && feed.len() > before
+        {
+            if run.repl == 0 {
+                feed.truncate(before);
+            } else {
+                feed[before..].iter_mut().for_each(|e| e.targets = run.repl);
+            }
+        }
         if outcome.is_err() {
             return Err("internal error while executing a command from a script".to_owned());
         }
@@ -1024,11 +1035,8 @@ impl Server {
         self.scripting.running_dirty = false;
         self.scripting.running_command.clear();
 
-        let mut collected =
+        let collected =
             std::mem::replace(&mut self.transactions.exec_feed, outer).unwrap_or_default();
-        if run.repl == 0 {
-            collected.clear();
-        }
         let wrapped = if collected.len() > 1 && self.transactions.exec_feed.is_none() {
             let first = collected[0].db;
             let last = collected[collected.len() - 1].db;
