@@ -571,9 +571,13 @@ impl Server {
         // Microsecond arithmetic, truncated once: truncating the base and
         // the elapsed time separately would put "now" up to a millisecond
         // behind the wall clock a client reads.
-        let (base, base_us) = self.clock_base;
-        let elapsed_us = started.saturating_duration_since(base).as_micros() as i64;
-        self.ks.set_now((base_us + elapsed_us).div_euclid(1000));
+        // Commands a script runs see the time the script started (Redis's
+        // script time snapshot): a key does not expire halfway through.
+        if self.scripting.running.is_none() {
+            let (base, base_us) = self.clock_base;
+            let elapsed_us = started.saturating_duration_since(base).as_micros() as i64;
+            self.ks.set_now((base_us + elapsed_us).div_euclid(1000));
+        }
         self.ks.effects.enabled = self.feed.is_consumed();
         let dirty_before = self.signals.dirty;
         let tracking = self.tracking_enter(client);

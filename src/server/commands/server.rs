@@ -834,8 +834,8 @@ fn debug_set_active_expire(srv: &mut Server, client: &mut Client, args: &[&[u8]]
 }
 
 fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    // As Redis: the key as stored, even when its time has passed.
     let db = client.db;
-    srv.ks.expire_if_needed(db, args[2]);
     let Some(obj) = srv.ks.dbs[db].dict.get(args[2]) else {
         client.reply.error("no such key");
         return;
