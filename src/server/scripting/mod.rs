@@ -331,7 +331,8 @@ impl Vm {
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let raw = lua.create_table()?;
-        raw.raw_set("call", lua.create_function(lua_call)?)?;
+        raw.raw_set("call", lua.create_function(lua_call_packed)?)?;
+        raw.raw_set("call_direct", lua.create_function(lua_call_direct)?)?;
         raw.raw_set(
             "sha1hex",
             lua.create_function(|_, args: MultiValue| {
@@ -442,16 +443,17 @@ impl Vm {
         )?;
         raw.raw_set("version", super::REDIS_VERSION)?;
         raw.raw_set("version_num", version_num())?;
-        let call = raw.raw_get::<Function>("call")?;
-        // SAFETY: each pushes one C closure whose only upvalue is the
-        // function passed in; `call_packed` is sound for any arguments.
+        let packed = raw.raw_get::<Function>("call")?;
+        let direct = raw.raw_get::<Function>("call_direct")?;
+        // SAFETY: each pushes one C closure whose upvalues are the two
+        // functions passed in; `call_packed` is sound for any arguments.
         let (raising, protected): (Function, Function) = unsafe {
             (
-                lua.exec_raw(&call, |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<true>, 1);
+                lua.exec_raw((&direct, &packed), |state| {
+                    mlua::ffi::lua_pushcclosure(state, call_packed::<true>, 2);
                 })?,
-                lua.exec_raw(&call, |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<false>, 1);
+                lua.exec_raw((&direct, &packed), |state| {
+                    mlua::ffi::lua_pushcclosure(state, call_packed::<false>, 2);
                 })?,
             )
         };
@@ -534,34 +536,42 @@ fn lua_args<'a>(args: impl ExactSizeIterator<Item = &'a Value>) -> Result<Vec<Ve
 
 /// redis.call (RAISE) and redis.pcall: C functions (so a script's
 /// `return redis.call(..)` keeps the script's frame for error locations,
-/// as Redis's C function does) that call their upvalue, the Rust `call`,
-/// with the arguments packed into one table, and for redis.call raise the
-/// error table it returns on failure. Packing keeps the Rust callback off
-/// the script's stack: a C frame holds at most 8000 slots
-/// (LUAI_MAXCSTACK), and a script may pass nearly that many arguments
-/// (`unpack` of a 7999-item table), leaving the callback no room.
+/// as Redis's C function does) that call the Rust `call` and, for
+/// redis.call, raise the error table it returns on failure. Up to
+/// `DIRECT_ARGS` arguments are passed as they are (upvalue 1); more are
+/// packed into one table first (upvalue 2): a C frame holds at most 8000
+/// slots (LUAI_MAXCSTACK), and a script may pass nearly that many
+/// arguments (`unpack` of a 7999-item table), leaving the Rust callback
+/// no room.
 unsafe extern "C-unwind" fn call_packed<const RAISE: bool>(
     state: *mut mlua::ffi::lua_State,
 ) -> std::os::raw::c_int {
     use mlua::ffi;
+    const DIRECT_ARGS: i32 = 64;
     // SAFETY: a C function called by Lua with its arguments on the stack
-    // and the Rust `call` as upvalue 1; Lua guarantees LUA_MINSTACK free
-    // slots above them, and at most four are used at once here. No Rust
-    // value with a destructor lives in this frame, so a Lua error may
-    // unwind through it.
+    // and the two Rust functions as upvalues; Lua guarantees LUA_MINSTACK
+    // free slots above the arguments, and at most four are used at once
+    // here. No Rust value with a destructor lives in this frame, so a Lua
+    // error may unwind through it.
     unsafe {
         let n = ffi::lua_gettop(state);
-        ffi::lua_createtable(state, n, 0);
-        for i in 1..=n {
-            ffi::lua_pushvalue(state, i);
-            ffi::lua_rawseti(state, -2, i64::from(i));
+        if n <= DIRECT_ARGS {
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+            ffi::lua_insert(state, 1);
+            ffi::lua_call(state, n, 2);
+        } else {
+            ffi::lua_createtable(state, n, 0);
+            for i in 1..=n {
+                ffi::lua_pushvalue(state, i);
+                ffi::lua_rawseti(state, -2, i64::from(i));
+            }
+            ffi::lua_insert(state, 1);
+            ffi::lua_settop(state, 1);
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
+            ffi::lua_insert(state, 1);
+            ffi::lua_pushinteger(state, ffi::lua_Integer::from(n));
+            ffi::lua_call(state, 2, 2);
         }
-        ffi::lua_insert(state, 1);
-        ffi::lua_settop(state, 1);
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_pushinteger(state, ffi::lua_Integer::from(n));
-        ffi::lua_call(state, 2, 2);
         if RAISE && ffi::lua_toboolean(state, -1) != 0 {
             ffi::lua_settop(state, -2);
             ffi::lua_error(state)
@@ -571,8 +581,22 @@ unsafe extern "C-unwind" fn call_packed<const RAISE: bool>(
     }
 }
 
+fn lua_call_direct(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+    lua_call(lua, args.iter())
+}
+
+fn lua_call_packed(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)> {
+    let args = (1..=n)
+        .map(|i| packed.raw_get::<Value>(i))
+        .collect::<mlua::Result<Vec<Value>>>()?;
+    lua_call(lua, args.iter())
+}
+
 /// redis.call / redis.pcall: (reply, failed).
-fn lua_call(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)> {
+fn lua_call<'a>(
+    lua: &Lua,
+    args: impl ExactSizeIterator<Item = &'a Value>,
+) -> mlua::Result<(Value, bool)> {
     let run = RUN.with(|r| r.get());
     if run.is_null() {
         return Ok((
@@ -583,15 +607,10 @@ fn lua_call(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)>
             true,
         ));
     }
-    let args = (1..=n)
-        .map(|i| packed.raw_get::<Value>(i))
-        .collect::<mlua::Result<Vec<Value>>>()?;
-    drop(packed);
-    let argv = match lua_args(args.iter()) {
+    let argv = match lua_args(args) {
         Ok(argv) => argv,
         Err(e) => return Ok((error_value(lua, &e)?, true)),
     };
-    drop(args);
     // SAFETY: see with_run. The server and the script client are not
     // otherwise touched while the Lua call that reached here runs.
     let run = unsafe { &mut *run };
