@@ -17,6 +17,27 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now() { date +%s.%N; }
 # median: the median of the numbers on stdin (blank lines skipped; 0 for none).
 median() { grep . | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
+# ratio_table WIDTH: one row per entry of TESTS ("name|..."), from the
+# space-separated samples in the associative arrays rps and cpu (keys
+# "name|redis", "name|sonde"): medians of requests/s and of CPU µs per
+# request, each with its ratio (rps sonde/redis; CPU redis/sonde, so above
+# 1.0 favours sonde either way).
+ratio_table() {
+  local w=$1 entry name rr sr rc sc
+  printf "%-${w}s %12s %12s %7s %14s %14s %7s\n" test "redis rps" "sonde rps" ratio \
+    "redis us/req" "sonde us/req" ratio
+  for entry in "${TESTS[@]}"; do
+    name=${entry%%|*}
+    rr=$(tr ' ' '\n' <<<"${rps["$name|redis"]}" | median)
+    sr=$(tr ' ' '\n' <<<"${rps["$name|sonde"]}" | median)
+    rc=$(tr ' ' '\n' <<<"${cpu["$name|redis"]}" | median)
+    sc=$(tr ' ' '\n' <<<"${cpu["$name|sonde"]}" | median)
+    printf "%-${w}s %12s %12s %6sx %14s %14s %6sx\n" "$name" "$rr" "$sr" \
+      "$(awk -v a="$sr" -v b="$rr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "$rc" "$sc" \
+      "$(awk -v a="$rc" -v b="$sc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+  done
+}
+
 # cpu_ticks PID: the clock ticks (user + system) the process has used.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

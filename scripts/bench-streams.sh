@@ -99,17 +99,7 @@ for run in $(seq "$runs"); do
   done
 done
 
-printf '%-12s %12s %12s %7s %14s %14s %7s\n' test "redis rps" "sonde rps" ratio "redis us/req" "sonde us/req" ratio
-for entry in "${TESTS[@]}"; do
-  name=${entry%%|*}
-  rr=$(tr ' ' '\n' <<<"${rps["$name|redis"]}" | grep . | median)
-  sr=$(tr ' ' '\n' <<<"${rps["$name|sonde"]}" | grep . | median)
-  rc=$(tr ' ' '\n' <<<"${cpu["$name|redis"]}" | grep . | median)
-  sc=$(tr ' ' '\n' <<<"${cpu["$name|sonde"]}" | grep . | median)
-  printf '%-12s %12s %12s %6sx %14s %14s %6sx\n' "$name" "$rr" "$sr" \
-    "$(awk -v a="$sr" -v b="$rr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "$rc" "$sc" \
-    "$(awk -v a="$rc" -v b="$sc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-done
+ratio_table 12
 
 # Memory of a large stream: RSS growth while loading it, and MEMORY USAGE.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
