@@ -901,3 +901,114 @@ fn the_master_side_speaks_the_protocol_byte_for_byte_and_drops_silent_replicas()
     );
     assert_eq!(info(&mut m, "replication", "connected_slaves"), "0");
 }
+
+/// A replica connection that asks to continue at `from` and then reads
+/// nothing: the master keeps the stream for it.
+fn stalled_replica(master: &SondeServer, replid: &str, from: u64) -> std::net::TcpStream {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = master.raw();
+    stream
+        .write_all(format!("PSYNC {replid} {from}\r\n").as_bytes())
+        .expect("PSYNC");
+    let mut line = String::new();
+    BufReader::new(stream.try_clone().expect("clone"))
+        .read_line(&mut line)
+        .expect("the PSYNC reply");
+    assert!(line.starts_with("+CONTINUE"), "{line:?}");
+    stream
+}
+
+fn info_num(conn: &mut redis::Connection, section: &str, name: &str) -> u64 {
+    info(conn, section, name).parse().expect("a number")
+}
+
+#[test]
+fn lagging_replicas_share_one_replication_buffer() {
+    let master = SondeServer::start(&["--repl-backlog-size", "16kb"]);
+    let mut m = master.client();
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 100);
+    wait_in_sync(&mut m, &mut r);
+
+    // Two replicas stop reading; 40 MB of stream follow.
+    let replid = info(&mut m, "replication", "master_replid");
+    let from = offset(&mut m) + 1;
+    let stalled = [
+        stalled_replica(&master, &replid, from),
+        stalled_replica(&master, &replid, from),
+    ];
+    let big = vec![b'x'; 1 << 20];
+    for i in 0..40 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{}", i % 4))
+            .arg(&big)
+            .query(&mut m)
+            .expect("SET");
+    }
+    // The backlog outgrew its 16 KB to keep what they have not received
+    // (the kernel's socket buffers took a few MB), and holds it once.
+    let histlen = info_num(&mut m, "replication", "repl_backlog_histlen");
+    assert!(histlen > 30 << 20, "histlen {histlen}");
+    let buffers = info_num(&mut m, "memory", "mem_total_replication_buffers");
+    assert!(
+        buffers >= histlen && buffers < histlen + (2 << 20),
+        "buffers {buffers}, histlen {histlen}"
+    );
+    let slaves_mem = info_num(&mut m, "memory", "mem_clients_slaves");
+    assert!(slaves_mem > 30 << 20, "mem_clients_slaves {slaves_mem}");
+    let list: String = redis::cmd("CLIENT")
+        .arg(&["LIST", "TYPE", "replica"])
+        .query(&mut m)
+        .expect("CLIENT LIST");
+    let lagging = list
+        .lines()
+        .filter(|l| {
+            l.split(' ')
+                .find_map(|f| f.strip_prefix("omem="))
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| n > 30 << 20)
+        })
+        .count();
+    assert_eq!(lagging, 2, "{list}");
+
+    // Far past repl-backlog-size, a third replica continues from the
+    // oldest byte kept: the stream kept for the others serves it.
+    let first: u64 = info_num(&mut m, "replication", "repl_backlog_first_byte_offset");
+    assert!(offset(&mut m) - first > 30 << 20, "first byte {first}");
+    let third = stalled_replica(&master, &replid, first);
+    assert_eq!(info_num(&mut m, "stats", "sync_partial_ok"), 3);
+    assert_eq!(info_num(&mut m, "replication", "connected_slaves"), 4);
+
+    // Once they are gone the buffer shrinks back to about the backlog.
+    drop(stalled);
+    drop(third);
+    wait_for("the lagging replicas to go and the backlog to shrink", || {
+        info_num(&mut m, "replication", "connected_slaves") == 1
+            && info_num(&mut m, "replication", "repl_backlog_histlen") < 64 << 10
+            && info_num(&mut m, "memory", "mem_total_replication_buffers") < 128 << 10
+    });
+    let slaves_mem = info_num(&mut m, "memory", "mem_clients_slaves");
+    assert!(slaves_mem < 1 << 20, "mem_clients_slaves {slaves_mem}");
+
+    // The replica class's hard limit applies to a replica's share.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "client-output-buffer-limit", "replica 4mb 0 0"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+    let _over = stalled_replica(&master, &replid, offset(&mut m) + 1);
+    for i in 0..16 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{}", i % 4))
+            .arg(&big)
+            .query(&mut m)
+            .expect("SET");
+    }
+    wait_for("the replica past its limit to be dropped", || {
+        info_num(&mut m, "stats", "client_output_buffer_limit_disconnections") == 1
+            && info_num(&mut m, "replication", "connected_slaves") == 1
+    });
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
+}
+

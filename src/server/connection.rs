@@ -356,7 +356,6 @@ impl Client {
                 .map(|c| c.capacity() + 2 * ENTRY)
                 .sum()
         });
-        let replica = self.replica.as_deref().map_or(0, |d| d.pending.capacity());
         // Redis counts a tracking client's prefixes (a radix tree entry each).
         let prefixes = self.tracking.as_deref().map_or(0, |t| {
             t.prefixes.iter().map(|p| p.capacity() + 2 * ENTRY).sum()
@@ -367,7 +366,6 @@ impl Client {
             + multi
             + watched
             + subs
-            + replica
             + prefixes
     }
 
@@ -442,6 +440,13 @@ impl Client {
     /// One line of CLIENT LIST / CLIENT INFO (without the newline), with
     /// Redis 7.0's fields.
     pub fn info_line(&self, now: Instant) -> String {
+        self.info_line_sharing(now, 0)
+    }
+
+    /// [`info_line`](Self::info_line) of a replica whose output also holds
+    /// `shared` bytes of the replication buffer (omem and tot-mem count
+    /// them, as Redis's do).
+    pub fn info_line_sharing(&self, now: Instant, shared: usize) -> String {
         let fd = {
             use std::os::fd::AsRawFd;
             self.stream.as_ref().map_or(-1, |s| s.as_raw_fd())
@@ -483,8 +488,8 @@ impl Client {
             self.multi_memory(),
             self.query.len(),
             pending,
-            pending,
-            self.memory(),
+            pending + shared,
+            self.memory() + shared,
             events,
             self.last_command,
             String::from_utf8_lossy(&self.user_name),

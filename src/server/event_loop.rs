@@ -741,7 +741,8 @@ impl EventLoop {
         // A replica receiving its snapshot is refilled from the file as
         // its socket drains.
         loop {
-            let sending = match replication::refill(&mut client) {
+            let backlog = self.server.replication.backlog.as_mut();
+            let sending = match replication::refill(backlog, &mut client) {
                 Ok(sending) => sending,
                 Err(e) => {
                     self.server.log.warning(
@@ -859,7 +860,7 @@ impl EventLoop {
                 doomed.push(client.slot);
             } else if client.soft_limit_since.is_some() {
                 let class = output::Class::of(client);
-                let used = output::held(client);
+                let used = output::held(client, server.replication.backlog.as_ref());
                 if output::over_limit(client, class.limit(&server.config), used) {
                     over.push((client.slot, class, used));
                 }

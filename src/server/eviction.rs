@@ -150,23 +150,42 @@ impl Server {
         let replicas: usize = self
             .clients
             .iter()
-            .filter_map(|c| {
-                let d = c.replica.as_deref()?;
-                Some(c.reply.buf.capacity() + d.pending.capacity())
-            })
+            .filter(|c| c.replica.is_some())
+            .map(|c| c.reply.buf.capacity())
             .sum();
-        replicas + self.feed.aof.buf.capacity() + self.feed.repl.buf.capacity()
+        replicas
+            + self.replication_buffer_beyond_backlog()
+            + self.feed.aof.buf.capacity()
+            + self.feed.repl.buf.capacity()
     }
 
-    /// Bytes the output buffers of replicas hold (INFO mem_clients_slaves).
+    /// The replication buffer beyond the backlog's configured size: the
+    /// stream kept for lagging replicas (also once they are gone, until it
+    /// is trimmed, so that freeing it causes no eviction loop, as Redis).
+    fn replication_buffer_beyond_backlog(&self) -> usize {
+        self.replication
+            .backlog
+            .as_ref()
+            .map_or(0, super::replication::backlog::Backlog::beyond_size)
+    }
+
+    /// Bytes the output buffers of replicas hold (INFO mem_clients_slaves):
+    /// their own buffers, and the replication buffer beyond the backlog's
+    /// size while there are replicas (Redis's split of the shared buffer).
     pub fn memory_of_replicas(&self) -> usize {
-        self.clients
+        let own: usize = self
+            .clients
             .iter()
-            .filter_map(|c| {
-                let d = c.replica.as_deref()?;
-                Some(c.reply.buf.capacity() + d.pending.capacity() + c.query.capacity())
-            })
-            .sum()
+            .filter(|c| c.replica.is_some())
+            .map(|c| c.reply.buf.capacity() + c.query.capacity())
+            .sum();
+        let shared = match &self.replication.backlog {
+            Some(b) if super::replication::has_replicas(self) => {
+                b.memory().saturating_sub(b.size())
+            }
+            _ => 0,
+        };
+        own + shared
     }
 
     /// Bytes the buffers of the other clients hold (INFO mem_clients_normal).

@@ -189,6 +189,19 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 "mem_not_counted_for_evict",
                 srv.memory_not_counted_for_evict(),
             );
+            let (buffers, backlog_size) = srv
+                .replication
+                .backlog
+                .as_ref()
+                .map_or((0, 0), |b| (b.memory(), b.size()));
+            let replicas = super::replication::has_replicas(srv);
+            let backlog = if replicas {
+                buffers.min(backlog_size)
+            } else {
+                buffers
+            };
+            field(out, "mem_replication_backlog", backlog);
+            field(out, "mem_total_replication_buffers", buffers);
             field(out, "mem_clients_slaves", srv.memory_of_replicas());
             field(
                 out,

@@ -914,7 +914,7 @@ impl Server {
     /// of its class (see [`output`]).
     pub fn check_output_limit(&mut self, client: &mut Client) {
         let class = output::Class::of(client);
-        let used = output::held(client);
+        let used = output::held(client, self.replication.backlog.as_ref());
         let over = output::over_limit(client, class.limit(&self.config), used);
         // A client that has not authenticated may not leave replies unread
         // (each one a -NOAUTH or a WRONGPASS): past this it is closed, as
@@ -942,8 +942,8 @@ impl Server {
         );
         client.reply.buf = Vec::new();
         client.reply.sent = 0;
-        if let Some(d) = client.replica.as_deref_mut() {
-            d.pending = Vec::new();
+        if let Some(backlog) = self.replication.backlog.as_mut() {
+            backlog.detach(client.id);
         }
         self.pending_writes.queue_slot(client.slot);
     }

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use super::config::{Config, OutputLimit};
 use super::connection::Client;
+use super::replication::backlog::Backlog;
 
 /// The client-output-buffer-limit classes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +41,16 @@ impl Class {
     pub fn limit(self, config: &Config) -> OutputLimit {
         match self {
             Class::Normal => config.output_limit,
-            Class::Replica => config.replica_output_limit,
+            // A hard limit below the backlog size would drop a replica
+            // right after a partial resync it was granted; it counts as
+            // the backlog size (as in Redis; the memory is shared anyway).
+            Class::Replica => {
+                let mut limit = config.replica_output_limit;
+                if limit.hard > 0 {
+                    limit.hard = limit.hard.max(config.repl_backlog_size);
+                }
+                limit
+            }
             Class::Pubsub => config.pubsub_output_limit,
         }
     }
@@ -55,11 +65,14 @@ impl Class {
     }
 }
 
-/// The output a client holds: its unsent replies plus, for a replica, the
-/// stream kept while its snapshot is prepared or sent.
-pub fn held(client: &Client) -> u64 {
-    let pending = client.replica.as_deref().map_or(0, |d| d.pending.len());
-    (client.reply.pending() + pending) as u64
+/// The output a client holds: its unsent replies plus, for a replica, its
+/// share of the replication buffer (the stream kept for it).
+pub fn held(client: &Client, backlog: Option<&Backlog>) -> u64 {
+    let share = match (&client.replica, backlog) {
+        (Some(_), Some(b)) => b.share(client.id),
+        _ => 0,
+    };
+    (client.reply.pending() + share) as u64
 }
 
 /// Whether `client`, holding `used` bytes, is past `limit`: at or over the

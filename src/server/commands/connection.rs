@@ -392,7 +392,11 @@ fn all_lines(srv: &Server, me: &Client, keep: impl Fn(&Client) -> bool) -> Strin
     clients.sort_by_key(|c| c.id);
     let mut out = String::new();
     for c in clients.into_iter().filter(|c| keep(c)) {
-        out.push_str(&c.info_line(now));
+        let shared = match (&c.replica, &srv.replication.backlog) {
+            (Some(_), Some(b)) => b.share(c.id),
+            _ => 0,
+        };
+        out.push_str(&c.info_line_sharing(now, shared));
         out.push('\n');
     }
     out

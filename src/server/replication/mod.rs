@@ -55,6 +55,9 @@ pub const NO_REPLID: &str = "0000000000000000000000000000000000000000";
 
 /// Snapshot bytes queued per refill of a replica's output.
 const BULK_CHUNK: usize = 256 * 1024;
+/// Stream bytes copied from the shared buffer per refill of an online
+/// replica's output.
+const STREAM_CHUNK: usize = 64 * 1024;
 
 /// Replication state of the server.
 pub struct Replication {
@@ -209,17 +212,18 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
             .as_ref()
             .is_some_and(|b| b.covers(offset as u64));
     if !sync && same && in_backlog {
-        let Some(backlog) = &repl.backlog else {
+        let Some(backlog) = repl.backlog.as_mut() else {
             return;
         };
+        // The replica reads the missed stream where the backlog keeps it.
+        backlog.attach(client.id, offset as u64);
         let line = if down.capa_psync2 {
             format!("+CONTINUE {}\r\n", repl.replid)
         } else {
             "+CONTINUE\r\n".to_owned()
         };
         client.reply.raw(line.as_bytes());
-        let missed = backlog.since(offset as u64);
-        client.reply.raw(&missed);
+        let missed = backlog.end_offset() + 1 - offset as u64;
         down.state = DownState::Online;
         down.ack_unix = unix_ms() / 1000;
         repl.sync_partial_ok += 1;
@@ -227,11 +231,12 @@ pub fn psync(srv: &mut Server, client: &mut Client, replid: &[u8], offset: i64, 
             "Partial resynchronization request accepted",
             &[
                 ("replica", Field::Str(&client.addr())),
-                ("bytes", Field::Int(missed.len() as i64)),
+                ("bytes", Field::Int(missed as i64)),
                 ("offset", Field::Int(offset)),
             ],
         );
         refresh_good_replicas_with(srv, client);
+        srv.pending_writes.queue(client);
         return;
     }
     if !sync && replid != b"?" {
@@ -327,6 +332,11 @@ pub fn flush(srv: &mut Server) {
             srv.feed.repl.buf = data;
         }
     }
+    // Old blocks no replica needs any more go a few at a time, faster
+    // than the stream adds them (Redis trims ten steps before each sleep).
+    if let Some(backlog) = srv.replication.backlog.as_mut() {
+        backlog.trim(10 * backlog::TRIM_PER_CALL);
+    }
     // A snapshot child ended (the cron reaped it): its replicas first,
     // before another child may start.
     if let Some(done) = srv.persistence.rdb_child_done.take() {
@@ -421,13 +431,16 @@ fn check_waiters(srv: &mut Server) {
     srv.replication.waiters.extend(still);
 }
 
-/// Append stream bytes to the backlog and the replicas' outputs.
+/// Append stream bytes to the shared buffer (the backlog and every
+/// replica's output at once), and queue the online replicas for writing.
 fn feed_replicas(srv: &mut Server, data: &[u8]) {
     let repl = &mut srv.replication;
     repl.master_repl_offset += data.len() as u64;
-    if let Some(backlog) = repl.backlog.as_mut() {
-        backlog.feed(data);
-    }
+    let Some(backlog) = repl.backlog.as_mut() else {
+        return;
+    };
+    let new_block = backlog.feed(data);
+    let backlog = &*backlog;
     let limit = output::Class::Replica.limit(&srv.config);
     let mut over = Vec::new();
     for client in srv.clients.iter_mut() {
@@ -437,15 +450,15 @@ fn feed_replicas(srv: &mut Server, data: &[u8]) {
         match down.state {
             // Before the fork, the stream is in the snapshot to come.
             DownState::Handshake | DownState::WaitStart => continue,
-            DownState::Online => {
-                client.reply.raw(data);
-                srv.pending_writes.queue(client);
-            }
-            _ => down.pending.extend_from_slice(data),
+            DownState::Online => srv.pending_writes.queue(client),
+            _ => {}
         }
-        let used = output::held(client);
-        if output::over_limit(client, limit, used) {
-            over.push((client.slot, used));
+        // As Redis, limits are checked when the stream starts a block.
+        if new_block {
+            let used = output::held(client, Some(backlog));
+            if output::over_limit(client, limit, used) {
+                over.push((client.slot, used));
+            }
         }
     }
     for (slot, used) in over {
@@ -579,7 +592,11 @@ fn start_full_sync(srv: &mut Server) {
             }
             if let Some(d) = c.replica.as_deref_mut() {
                 d.state = DownState::WaitEnd { mark: mark.clone() };
-                d.pending.clear();
+                // The stream after the fork follows the snapshot: the
+                // shared buffer keeps it for this replica from here.
+                if let Some(backlog) = srv.replication.backlog.as_mut() {
+                    backlog.attach(c.id, offset + 1);
+                }
             }
         }
         srv.pending_writes.queue_slot(slot);
@@ -649,14 +666,24 @@ pub fn snapshot_finished(srv: &mut Server, ok: bool) {
     }
 }
 
-/// Before writing to a replica receiving its snapshot: queue the next
-/// chunk of the file once the output is nearly drained; after the last
-/// one, the buffered stream, and the replica is online. Err: the file
-/// could not be read.
-pub fn refill(client: &mut Client) -> std::io::Result<bool> {
+/// Before writing to a replica: while it receives its snapshot, queue
+/// the next chunk of the file once the output is nearly drained (after the
+/// last one it is online); once online, the next part of the stream from
+/// the shared buffer. True while more is to come after this write. Err:
+/// the file could not be read.
+pub fn refill(backlog: Option<&mut Backlog>, client: &mut Client) -> std::io::Result<bool> {
     let Some(down) = client.replica.as_deref_mut() else {
         return Ok(false);
     };
+    if let DownState::Online = down.state {
+        let Some(backlog) = backlog else {
+            return Ok(false);
+        };
+        if client.reply.pending() < STREAM_CHUNK / 4 {
+            backlog.read(client.id, &mut client.reply.buf, STREAM_CHUNK);
+        }
+        return Ok(backlog.unread(client.id) > 0);
+    }
     let DownState::SendBulk { file, left } = &mut down.state else {
         return Ok(false);
     };
@@ -677,11 +704,9 @@ pub fn refill(client: &mut Client) -> std::io::Result<bool> {
     client.reply.buf.truncate(start + n);
     *left -= n as u64;
     if *left == 0 {
-        let pending = std::mem::take(&mut down.pending);
-        client.reply.raw(&pending);
+        // The stream since the fork follows.
         down.state = DownState::Online;
         down.ack_unix = unix_ms() / 1000;
-        return Ok(false);
     }
     Ok(true)
 }
@@ -697,9 +722,7 @@ pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
         down.ack_unix = unix_ms() / 1000;
         if matches!(down.state, DownState::WaitAck) {
             // The replica loaded its diskless snapshot: the stream starts.
-            let pending = std::mem::take(&mut down.pending);
             down.state = DownState::Online;
-            client.reply.raw(&pending);
             srv.queue_write(client);
         }
         refresh_good_replicas_with(srv, client);
@@ -837,8 +860,12 @@ pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
     None
 }
 
-/// A replica connection closed.
+/// A replica connection closed (or is about to be): the stream it had not
+/// received is no longer kept for it.
 pub fn replica_closed(srv: &mut Server, client: &Client) {
+    if let Some(backlog) = srv.replication.backlog.as_mut() {
+        backlog.detach(client.id);
+    }
     if client.replica.as_deref().is_some_and(Downstream::attached) {
         refresh_good_replicas(srv);
         srv.log.notice(

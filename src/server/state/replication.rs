@@ -42,8 +42,6 @@ pub struct Downstream {
     pub ack_offset: u64,
     /// Unix seconds of the last REPLCONF ACK (INFO lag).
     pub ack_unix: i64,
-    /// Stream bytes produced while the snapshot is prepared or sent.
-    pub pending: Vec<u8>,
 }
 
 impl Downstream {
@@ -57,7 +55,6 @@ impl Downstream {
             old_sync: false,
             ack_offset: 0,
             ack_unix: unix_ms() / 1000,
-            pending: Vec::new(),
         }
     }
 
