@@ -230,7 +230,15 @@ pub fn start(srv: &mut Server, host: String, port: u16, resume: bool) {
     // CONFIG GET/REWRITE show the master we follow now (Sentinel rewrites
     // the config right after its SLAVEOF).
     srv.config.replicaof = Some((host.clone(), port));
-    srv.replication.upstream = Some(Upstream::new(host, port, resume));
+    // A replica moving to another master continues the same stream: at
+    // our offset it is in the database it was in with the previous one
+    // (a +CONTINUE does not repeat the SELECT).
+    let db = srv.replication.upstream.as_ref().map(|u| u.db);
+    let mut up = Upstream::new(host, port, resume);
+    if let Some(db) = db {
+        up.db = db;
+    }
+    srv.replication.upstream = Some(up);
     srv.feed.repl.active = false;
     srv.feed.repl.buf.clear();
     srv.ks.active_expire = false;
@@ -275,6 +283,12 @@ pub fn promote(srv: &mut Server) {
     srv.replication.upstream = None;
     srv.config.replicaof = None;
     srv.replication.shift_history();
+    // Our replicas learn the new ID by reconnecting; they continue with a
+    // partial resync under the old one, now our replid2 (as Redis does).
+    let attached: Vec<usize> = super::replicas(srv).map(|(c, _)| c.slot).collect();
+    for slot in attached {
+        srv.kill_client(slot);
+    }
     if srv.replication.backlog.is_none() {
         let size = srv.config.repl_backlog_size as usize;
         srv.replication.backlog = Some(Backlog::new(size, srv.replication.master_repl_offset));
