@@ -1012,3 +1012,85 @@ fn lagging_replicas_share_one_replication_buffer() {
     assert_same_data(&master.url(), &replica.url());
 }
 
+/// Read one line from a raw connection (its read timeout applies).
+fn raw_line(stream: &std::net::TcpStream) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    let mut s = stream;
+    while !line.ends_with(b"\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+#[test]
+fn shutdown_waits_for_lagging_replicas_until_aborted_or_timed_out() {
+    use std::io::Write;
+    let mut master = SondeServer::start(&["--shutdown-timeout", "60"]);
+    let mut m = master.client();
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut r = replica.client();
+    write_load(&mut m, 0, 50);
+    wait_in_sync(&mut m, &mut r);
+    // A replica that never acknowledges: the shutdown waits for it.
+    let replid = info(&mut m, "replication", "master_replid");
+    let _stalled = stalled_replica(&master, &replid, offset(&mut m) + 1);
+    let _: () = redis::cmd("SET")
+        .arg(&["last", "write"])
+        .query(&mut m)
+        .expect("SET");
+
+    let mut shutdown = master.raw();
+    shutdown.write_all(b"SHUTDOWN\r\n").expect("SHUTDOWN");
+    wait_for("the shutdown to wait for the replicas", || {
+        master.log().contains("Waiting for replicas before shutting down.")
+    });
+    let left: u64 = info(&mut m, "server", "shutdown_in_milliseconds")
+        .parse()
+        .expect("a number");
+    assert!(left > 0 && left <= 60_000, "{left}");
+    assert_eq!(info(&mut m, "clients", "blocked_clients"), "1");
+    // Writes wait meanwhile.
+    let mut writer = master.raw();
+    writer
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    writer.write_all(b"SET held 1\r\n").expect("SET");
+    assert!(raw_line(&writer).is_err(), "a write ran during the shutdown");
+
+    // ABORT: the SHUTDOWN gets an error, the held write runs.
+    let _: () = redis::cmd("SHUTDOWN").arg("ABORT").query(&mut m).expect("ABORT");
+    assert_eq!(
+        raw_line(&shutdown).expect("the SHUTDOWN reply"),
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    );
+    writer
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    assert_eq!(raw_line(&writer).expect("the SET reply"), "+OK\r\n");
+    assert!(master.log().contains("Shutdown manually aborted."));
+
+    // Past shutdown-timeout the server exits anyway, naming the replica
+    // that lags; the one in sync has every write.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "shutdown-timeout", "1"])
+        .query(&mut m)
+        .expect("CONFIG SET");
+    wait_in_sync(&mut m, &mut r);
+    let pid = master.child().id() as i32;
+    // SAFETY: signals our own child process.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    wait_for("the master to exit", || !master.is_running());
+    let log = master.log();
+    assert!(log.contains("Lagging replica"), "{log}");
+    assert!(
+        log.contains("1 of 2 replicas are in sync when shutting down."),
+        "{log}"
+    );
+    let held: String = redis::cmd("GET").arg("held").query(&mut r).expect("GET");
+    assert_eq!(held, "1");
+}

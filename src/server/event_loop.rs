@@ -21,7 +21,7 @@ use super::tls::ServerStream;
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
 use super::replication::{self, upstream};
-use super::{Server, Shutdown, memory, output};
+use super::{Server, Shutdown, memory, output, shutdown};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
 
@@ -240,6 +240,7 @@ impl EventLoop {
             }
             self.server.tracking_broadcast();
             self.flush_pending_writes();
+            shutdown::check(&mut self.server);
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
                 if let Some((_, path)) = &self.unix {
@@ -252,6 +253,9 @@ impl EventLoop {
                 _ => self.next_cron,
             };
             if let Some(at) = self.server.pause_deadline() {
+                wake = wake.min(at);
+            }
+            if let Some(at) = shutdown::deadline(&self.server) {
                 wake = wake.min(at);
             }
             let mut timeout = wake.saturating_duration_since(Instant::now());
@@ -286,18 +290,13 @@ impl EventLoop {
                     Some(false) => ShutdownSave::NoSave,
                     None => ShutdownSave::Default,
                 };
-                // A second SIGINT while the final snapshot is written ends
-                // the process at once, removing the temporary file.
-                let temp = persistence::rdb_path(&self.server.config)
-                    .parent()
-                    .unwrap_or(std::path::Path::new("."))
-                    .join(format!("temp-{}.rdb", std::process::id()));
-                crate::stop::arm_insist(Some(&temp));
-                let prepared = persistence::prepare_shutdown(&mut self.server, mode, force);
-                crate::stop::arm_insist(None);
-                if prepared {
-                    self.server.shutdown = Some(Shutdown::Signal(signal));
-                } else {
+                let request = shutdown::Request {
+                    save: mode,
+                    force,
+                    now: false,
+                    origin: Shutdown::Signal(signal),
+                };
+                if shutdown::begin(&mut self.server, request) == shutdown::Begun::Failed {
                     self.server.log.warning(
                         &format!(
                             "{name} received but errors trying to shut down the server, check \

@@ -135,6 +135,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                     .unwrap_or_default(),
             );
             field(out, "io_threads_active", 0);
+            if let Some(ms) = super::shutdown::remaining_ms(srv) {
+                field(out, "shutdown_in_milliseconds", ms);
+            }
             field(out, "sonde_version", env!("CARGO_PKG_VERSION"));
         }
         "clients" => {
@@ -144,7 +147,9 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
                 max_in = max_in.max(c.query_size());
                 max_out = max_out.max(c.reply.pending());
             }
-            field(out, "connected_clients", srv.clients.count);
+            // Replicas are not counted (Redis lists them apart).
+            let replicas = super::replication::replicas(srv).count();
+            field(out, "connected_clients", srv.clients.count - replicas);
             field(out, "cluster_connections", 0);
             field(out, "maxclients", srv.config.maxclients);
             field(out, "client_recent_max_input_buffer", max_in);

@@ -110,6 +110,7 @@ pub mod rdb_value;
 pub mod replication;
 pub mod reply;
 pub mod scripting;
+pub mod shutdown;
 pub mod signal;
 pub mod state;
 pub mod thin;
@@ -273,6 +274,8 @@ pub struct Server {
     pub shutdown: Option<Shutdown>,
     /// A SIGINT/SIGTERM not acted on yet (SHUTDOWN ABORT cancels it).
     pub shutdown_asap: Option<libc::c_int>,
+    /// A shutdown waiting for lagging replicas.
+    pub shutdown_wait: Option<shutdown::Waiting>,
     /// TCP port actually bound (INFO tcp_port; differs from config with 0).
     pub port: u16,
     pub cron_runs: u64,
@@ -356,6 +359,7 @@ impl Server {
             latency: BTreeMap::new(),
             shutdown: None,
             shutdown_asap: None,
+            shutdown_wait: None,
             cron_runs: 0,
             memory_peak: 0,
             clock_base: (Instant::now(), clock::unix_us()),
@@ -971,6 +975,7 @@ impl Server {
         self.drop_subscriptions(&mut client);
         self.disable_tracking(&mut client);
         replication::replica_closed(self, &client);
+        shutdown::client_closed(self, client.id);
         if let (Some(stream), Some(registry)) = (client.stream.as_mut(), registry) {
             let _ = registry.deregister(stream);
         }

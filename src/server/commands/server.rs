@@ -1,13 +1,12 @@
 //! Server commands: INFO, COMMAND, TIME, DEBUG, SLOWLOG, MONITOR,
 //! MEMORY, LATENCY, FUNCTION and SHUTDOWN.
 
-use super::super::clock::unix_ms;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
 use super::super::keyspace::Object;
-use super::super::persistence::{self, ShutdownSave};
+use super::super::persistence::ShutdownSave;
 use super::super::types::{Str, Value};
-use super::super::{Server, Shutdown, info, memory};
+use super::super::{Server, Shutdown, info, memory, shutdown};
 use super::{help, int_arg, is};
 use crate::resp::number::string2ll;
 
@@ -1193,13 +1192,14 @@ fn function_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
 }
 
 fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    let (mut save, mut nosave, mut force, mut abort) = (false, false, false, false);
+    let (mut save, mut nosave, mut now, mut force, mut abort) = (false, false, false, false, false);
     for arg in &args[1..] {
         if is(arg, "nosave") {
             nosave = true;
         } else if is(arg, "save") {
             save = true;
         } else if is(arg, "now") {
+            now = true;
         } else if is(arg, "force") {
             force = true;
         } else if is(arg, "abort") {
@@ -1214,8 +1214,7 @@ fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     if abort {
-        if srv.shutdown_asap.take().is_some() {
-            srv.log.warning("Shutdown manually aborted.", &[]);
+        if shutdown::abort(srv) {
             client.reply.ok();
         } else {
             client.reply.error("No shutdown in progress.");
@@ -1229,15 +1228,19 @@ fn shutdown(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         ShutdownSave::Default
     };
-    srv.log.warning(
-        "User requested shutdown...",
-        &[("at_ms", crate::output::log::Field::Int(unix_ms()))],
-    );
-    if !persistence::prepare_shutdown(srv, mode, force) {
-        client.reply.error("Errors trying to SHUTDOWN. Check logs.");
-        return;
+    let request = shutdown::Request {
+        save: mode,
+        force,
+        now,
+        origin: Shutdown::Command,
+    };
+    match shutdown::begin(srv, request) {
+        shutdown::Begun::Failed => {
+            client.reply.error("Errors trying to SHUTDOWN. Check logs.");
+        }
+        shutdown::Begun::Waiting => shutdown::block(srv, client),
+        // The client's connection closes with the server; nothing is
+        // replied.
+        shutdown::Begun::Done => client.close_asap = true,
     }
-    srv.shutdown = Some(Shutdown::Command);
-    // The client's connection closes with the server; nothing is replied.
-    client.close_asap = true;
 }

@@ -319,6 +319,8 @@ pub struct Config {
     pub repl_diskless_sync_max_replicas: usize,
     /// repl-diskless-load: disabled, on-empty-db or swapdb.
     pub repl_diskless_load: String,
+    /// shutdown-timeout: seconds a shutdown waits for lagging replicas.
+    pub shutdown_timeout: u64,
     /// propagation-error-behavior: what a replica does when a command of
     /// its master's stream fails (ignore, panic, panic-on-replicas).
     pub propagation_error_behavior: String,
@@ -469,6 +471,7 @@ impl Config {
             replica_announced: true,
             repl_diskless_sync_max_replicas: 0,
             repl_diskless_load: String::new(),
+            shutdown_timeout: 10,
             propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,

@@ -797,7 +797,7 @@ pub static PARAMS: &[Param] = &[
         },
         Kept,
     ),
-    p("shutdown-timeout", M, int(10, 0, I32), Later),
+    p("shutdown-timeout", M, int(10, 0, I32), i!(shutdown_timeout)),
     p("use-exit-on-panic", HIDDEN, Kind::Bool(false), Kept),
     p("watchdog-period", HIDDEN, int(0, 0, I32), Later),
     // Append-only file.
