@@ -983,11 +983,14 @@ fn lagging_replicas_share_one_replication_buffer() {
     // Once they are gone the buffer shrinks back to about the backlog.
     drop(stalled);
     drop(third);
-    wait_for("the lagging replicas to go and the backlog to shrink", || {
-        info_num(&mut m, "replication", "connected_slaves") == 1
-            && info_num(&mut m, "replication", "repl_backlog_histlen") < 64 << 10
-            && info_num(&mut m, "memory", "mem_total_replication_buffers") < 128 << 10
-    });
+    wait_for(
+        "the lagging replicas to go and the backlog to shrink",
+        || {
+            info_num(&mut m, "replication", "connected_slaves") == 1
+                && info_num(&mut m, "replication", "repl_backlog_histlen") < 64 << 10
+                && info_num(&mut m, "memory", "mem_total_replication_buffers") < 128 << 10
+        },
+    );
     let slaves_mem = info_num(&mut m, "memory", "mem_clients_slaves");
     assert!(slaves_mem < 1 << 20, "mem_clients_slaves {slaves_mem}");
 
@@ -1047,7 +1050,9 @@ fn shutdown_waits_for_lagging_replicas_until_aborted_or_timed_out() {
     let mut shutdown = master.raw();
     shutdown.write_all(b"SHUTDOWN\r\n").expect("SHUTDOWN");
     wait_for("the shutdown to wait for the replicas", || {
-        master.log().contains("Waiting for replicas before shutting down.")
+        master
+            .log()
+            .contains("Waiting for replicas before shutting down.")
     });
     let left: u64 = info(&mut m, "server", "shutdown_in_milliseconds")
         .parse()
@@ -1060,10 +1065,16 @@ fn shutdown_waits_for_lagging_replicas_until_aborted_or_timed_out() {
         .set_read_timeout(Some(Duration::from_millis(300)))
         .expect("timeout");
     writer.write_all(b"SET held 1\r\n").expect("SET");
-    assert!(raw_line(&writer).is_err(), "a write ran during the shutdown");
+    assert!(
+        raw_line(&writer).is_err(),
+        "a write ran during the shutdown"
+    );
 
     // ABORT: the SHUTDOWN gets an error, the held write runs.
-    let _: () = redis::cmd("SHUTDOWN").arg("ABORT").query(&mut m).expect("ABORT");
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("ABORT")
+        .query(&mut m)
+        .expect("ABORT");
     assert_eq!(
         raw_line(&shutdown).expect("the SHUTDOWN reply"),
         "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"

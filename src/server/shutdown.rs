@@ -70,7 +70,10 @@ pub fn begin(srv: &mut Server, request: Request) -> Begun {
         // The replicas report where they are at once, and nothing new is
         // written meanwhile.
         srv.replication.get_ack = true;
-        srv.pause_clients(super::pause::Mode::Write, Duration::from_secs(u32::MAX.into()));
+        srv.pause_clients(
+            super::pause::Mode::Write,
+            Duration::from_secs(u32::MAX.into()),
+        );
         srv.log
             .notice("Waiting for replicas before shutting down.", &[]);
         return Begun::Waiting;
@@ -100,9 +103,11 @@ pub fn deadline(srv: &Server) -> Option<Instant> {
 
 /// Milliseconds left to wait (INFO `shutdown_in_milliseconds`).
 pub fn remaining_ms(srv: &Server) -> Option<u128> {
-    srv.shutdown_wait
-        .as_ref()
-        .map(|w| w.deadline.saturating_duration_since(Instant::now()).as_millis())
+    srv.shutdown_wait.as_ref().map(|w| {
+        w.deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis()
+    })
 }
 
 /// SHUTDOWN blocks its client while the shutdown waits.
