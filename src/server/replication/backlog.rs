@@ -30,8 +30,6 @@ const MIN_BLOCK: usize = 16 * 1024;
 /// Bookkeeping counted per block (Redis counts its block header and list
 /// node the same way).
 pub const BLOCK_OVERHEAD: usize = 64;
-/// The smallest backlog (Redis raises smaller settings to this).
-pub const MIN_SIZE: usize = 16 * 1024;
 /// Blocks freed per trim call: a replica that lagged by gigabytes is let
 /// go a step at a time, not in one long pause.
 pub const TRIM_PER_CALL: usize = 64;
@@ -52,7 +50,9 @@ impl Block {
 /// The replication stream kept for the backlog and the replicas.
 pub struct Backlog {
     blocks: VecDeque<Block>,
-    /// The configured size (at least [`MIN_SIZE`]).
+    /// The configured size. (Redis raises a size below 16 KiB to that;
+    /// here it stays as configured, so the memory eviction counts stays
+    /// what the setting says. The newest block is kept whatever it is.)
     size: usize,
     /// Offset of the newest byte (the master's `master_repl_offset`).
     end: u64,
@@ -68,7 +68,7 @@ impl Backlog {
     pub fn new(size: usize, end: u64) -> Backlog {
         Backlog {
             blocks: VecDeque::new(),
-            size: size.max(MIN_SIZE),
+            size: size.max(1),
             end,
             memory: 0,
             readers: Vec::new(),
@@ -159,7 +159,7 @@ impl Backlog {
     /// A new configured size; old blocks go (a step at a time, see
     /// [`trim`](Self::trim)) down to it.
     pub fn resize(&mut self, size: usize) {
-        self.size = size.max(MIN_SIZE);
+        self.size = size.max(1);
         self.trim(TRIM_PER_CALL);
     }
 
@@ -282,6 +282,8 @@ impl Backlog {
 mod tests {
     use super::*;
 
+    const MIN_SIZE: usize = 16 * 1024;
+
     fn read_all(b: &mut Backlog, id: u64) -> Vec<u8> {
         let mut out = Vec::new();
         b.read(id, &mut out, usize::MAX);
@@ -337,7 +339,7 @@ mod tests {
         // One copy of the stream however many readers.
         assert_eq!(b.histlen(), 1 << 20);
         let held = b.memory();
-        assert!(held >= 1 << 20 && held < (1 << 20) + 128 * BLOCK_OVERHEAD);
+        assert!((1 << 20..(1 << 20) + 128 * BLOCK_OVERHEAD).contains(&held));
         assert!(b.share(1) >= 1 << 20);
         assert!(b.beyond_size() > (1 << 20) - MIN_SIZE - 4096);
         // Reader 1 catches up; reader 2 still holds everything.
@@ -366,7 +368,7 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(b.read(6, &mut out, 100), 100);
         b.resize(1);
-        assert_eq!(b.size(), MIN_SIZE);
+        assert_eq!(b.size(), 1);
         assert_eq!(b.histlen(), 3 << 20, "reader 6 holds the first block");
         b.detach(6);
         assert_eq!(b.histlen(), 1 << 20);
