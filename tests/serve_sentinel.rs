@@ -873,10 +873,13 @@ fn restarted_nodes_continue_from_their_snapshot_with_a_partial_resync() {
     // The master restarts: it saved at offset N, starts a new history
     // whose second ID is the old one, valid up to N + 1.
     let old_replid = info(master.port, "replication", "master_replid");
-    let saved_offset: u64 = info(master.port, "replication", "master_repl_offset")
+    shutdown(&mut master);
+    // SHUTDOWN waits for the replicas to acknowledge the whole stream (it
+    // asks them with a GETACK): where the sonde replica stands is where
+    // the master saved.
+    let saved_offset: u64 = info(sonde_replica.port, "replication", "master_repl_offset")
         .parse()
         .expect("offset");
-    shutdown(&mut master);
     // Down long enough for the short-lived key to expire.
     std::thread::sleep(Duration::from_millis(1700));
     assert!(master.spawn(), "the master restarts");
