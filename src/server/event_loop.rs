@@ -829,6 +829,9 @@ impl EventLoop {
     }
 
     fn close(&mut self, client: Box<Client>) {
+        // A client that sees its connection close after SHUTDOWN may
+        // connect again at once: the ports must be closed by then.
+        self.stop_listening_if_exiting();
         self.server.free_client(client, Some(self.poll.registry()));
     }
 
