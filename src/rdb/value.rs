@@ -884,6 +884,16 @@ impl<'a> Value<'a> {
 
     /// Decode a stream value completely.
     pub fn stream(&self) -> Result<Stream<'a>> {
+        self.stream_parts(true)
+    }
+
+    /// A stream's metadata and consumer groups, its listpacks left
+    /// undecoded (`entries` stays empty; `listpacks` counts the nodes).
+    pub fn stream_meta(&self) -> Result<Stream<'a>> {
+        self.stream_parts(false)
+    }
+
+    fn stream_parts(&self, decode_entries: bool) -> Result<Stream<'a>> {
         if self.object_type() != ObjectType::Stream {
             return Err(RdbError::invalid(self.offset, "not a stream value"));
         }
@@ -899,6 +909,9 @@ impl<'a> Value<'a> {
         let mut entries = Vec::new();
         let listpacks = v.listpacks.len() as u64;
         for (master, lp, at) in v.listpacks {
+            if !decode_entries {
+                break;
+            }
             let mut w = open_blob(lp, BlobKind::Listpack, at)?;
             read_stream_listpack(&mut w, master, at, &mut entries)?;
         }

@@ -120,6 +120,9 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
     match apply {
         Apply::None => {}
         Apply::Encodings => super::super::types::set_limits(&srv.config.encodings),
+        Apply::SanitizeDump => {
+            super::super::rdb_value::set_sanitize_dump(srv.config.sanitize_dump_payload())
+        }
         Apply::LogLevel => srv
             .log
             .set_level(super::super::log_level(srv.config.loglevel)),

@@ -800,20 +800,21 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         dump::parse(args[3], format::WRITE_VERSION)
     };
-    let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v)) {
+    let checks = rdb_value::sanitize(deep_sanitization(srv, client));
+    let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v, checks)) {
         Ok(Some(value)) => value,
         failed => {
+            // Redis logs why it refused the payload (rdbReportCorruptRDB):
+            // the integrity check that failed, else a generic reason.
             let why = match failed {
-                Err(e) => e.to_string(),
-                Ok(_) => "the value cannot be restored".to_owned(),
+                Err(e) => match *e.kind {
+                    crate::rdb::ErrorKind::InvalidEncoding(m) => m,
+                    other => format!("{} ({other})", integrity_message(args[3].first().copied())),
+                },
+                Ok(_) => "Empty keys are not restored".to_owned(),
             };
-            srv.log.verbose(
-                &format!(
-                    "RESTORE payload rejected -> {}",
-                    integrity_message(args[3].first().copied())
-                ),
-                &[("error", crate::output::log::Field::Str(&why))],
-            );
+            srv.log
+                .warning(&format!("Internal error in RESTORE payload -> {why}"), &[]);
             client.reply.error("Bad data format");
             return;
         }
@@ -860,6 +861,24 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     }
     srv.key_changed(db, key, event::RESTORE, 1);
     client.reply.ok();
+}
+
+/// Whether this RESTORE sanitizes its payload deeply (Redis's
+/// `sanitize-dump-payload`: `clients` spares the master, the AOF and users
+/// with `skip-sanitize-payload`).
+fn deep_sanitization(srv: &Server, client: &Client) -> bool {
+    use super::super::state::acl::Sanitize;
+    match srv.config.sanitize_dump_payload() {
+        rdb_value::SanitizeDump::Yes => true,
+        rdb_value::SanitizeDump::No => false,
+        rdb_value::SanitizeDump::Clients => {
+            !client.must_obey()
+                && srv
+                    .acl
+                    .user(client.user)
+                    .is_none_or(|u| u.sanitize != Sanitize::Skip)
+        }
+    }
 }
 
 /// What Redis logs when a serialized value of this RDB type fails its
