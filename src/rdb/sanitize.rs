@@ -23,7 +23,7 @@ use super::encodings::listpack::{self, Listpack};
 use super::encodings::ziplist::{self, Ziplist};
 use super::encodings::zipmap::{self, Zipmap};
 use super::encodings::{Item, intset};
-use super::error::{RdbError, Result};
+use super::error::{ErrorKind, RdbError, Result};
 use super::format::{RdbStr, ValueType};
 use super::value::{StreamId, Value};
 
@@ -196,7 +196,41 @@ pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
 }
 
 fn corrupt(at: u64, message: impl Into<String>) -> RdbError {
-    RdbError::invalid(at, message)
+    RdbError::new(ErrorKind::Integrity(message.into()), at)
+}
+
+/// What Redis logs when a container of this value type fails its checks.
+pub fn reason(vt: ValueType) -> &'static str {
+    use ValueType::*;
+    match vt {
+        HashZipmap => "Zipmap integrity check failed.",
+        ListZiplist => "List ziplist integrity check failed.",
+        SetIntset => "Intset integrity check failed.",
+        ZsetZiplist => "Zset ziplist integrity check failed.",
+        HashZiplist => "Hash ziplist integrity check failed.",
+        ListQuicklist => "Ziplist integrity check failed.",
+        StreamListpacks | StreamListpacks2 | StreamListpacks3 | StreamListpacks4 => {
+            "Stream listpack integrity check failed."
+        }
+        HashListpack | HashListpackEx | HashListpackExPreGa => {
+            "Hash listpack integrity check failed."
+        }
+        ZsetListpack => "Zset listpack integrity check failed.",
+        ListQuicklist2 | SetListpack => "Listpack integrity check failed.",
+        _ => "Bad data format.",
+    }
+}
+
+/// A decoding error inside a container of a `vt` value, as an integrity
+/// failure with Redis's reason (the decoder's finding kept after it).
+pub fn integrity(vt: ValueType, e: RdbError) -> RdbError {
+    match *e.kind {
+        ErrorKind::NeedMore { .. } | ErrorKind::Integrity(_) => e,
+        ref kind => RdbError::new(
+            ErrorKind::Integrity(format!("{} ({kind})", reason(vt))),
+            e.offset,
+        ),
+    }
 }
 
 /// The bytes of an encoded container stored as an RDB string.

@@ -266,7 +266,8 @@ pub fn skip(cur: &mut Cursor<'_>, vt: ValueType, key: &RdbStr<'_>) -> Result<Opt
                         } else {
                             SetListpack
                         };
-                        header_count(t, blob, at)?
+                        header_count_unchecked(t, blob, at)
+                            .map_err(|e| super::sanitize::integrity(vt, e))?
                     }
                     (false, RdbStr::Lzf { .. }) => None,
                     (false, RdbStr::Int(_)) => {
@@ -299,6 +300,10 @@ pub fn skip(cur: &mut Cursor<'_>, vt: ValueType, key: &RdbStr<'_>) -> Result<Opt
 /// Element count from a blob's header: entries per element depend on the
 /// type (2 for hash and zset pairs, 3 for hash field/value/TTL triples).
 fn header_count(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
+    header_count_unchecked(vt, blob, at).map_err(|e| super::sanitize::integrity(vt, e))
+}
+
+fn header_count_unchecked(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
     use ValueType::*;
     Ok(match vt {
         SetIntset => Some(Intset::new(blob, at)?.count()),

@@ -195,15 +195,32 @@ pub fn sanitize(deep: bool) -> Sanitize {
 /// server has no type for it. `None` for an empty collection, which Redis
 /// never stores: loading skips such a key as Redis does, RESTORE rejects
 /// it.
+///
+/// A collection that passes the shallow checks but does not decode (a
+/// listpack whose entries are damaged, which only deep checks look at) is
+/// kept [`Opaque`] too: Redis keeps such a value as well (and stops with an
+/// assertion when a command reads the damage); sonde keeps its bytes for
+/// DUMP and saving, and its commands refuse it.
 pub fn from_rdb_value(value: &rdb::Value<'_>, checks: Sanitize) -> Result<Option<Value>, RdbError> {
     rdb::sanitize::check(value, checks)?;
-    if value.object_type() == ObjectType::Stream {
-        return stream_from_rdb(value);
-    }
-    match from_rdb(value.decode()?) {
-        Ok(v) => Ok(Some(v)),
-        Err(FromRdbError::Unsupported(_)) => Ok(Some(opaque(value))),
-        Err(FromRdbError::Empty(_)) => Ok(None),
+    let built = if value.object_type() == ObjectType::Stream {
+        stream_from_rdb(value)
+    } else {
+        value.decode().map(|d| match from_rdb(d) {
+            Ok(v) => Some(v),
+            Err(FromRdbError::Unsupported(_)) => Some(opaque(value)),
+            Err(FromRdbError::Empty(_)) => None,
+        })
+    };
+    match built {
+        Err(e)
+            if !checks.deep
+                && !matches!(*e.kind, rdb::ErrorKind::Integrity(_))
+                && !matches!(value.object_type(), ObjectType::String | ObjectType::Module) =>
+        {
+            Ok(Some(opaque(value)))
+        }
+        other => other,
     }
 }
 

@@ -808,7 +808,7 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             // the integrity check that failed, else a generic reason.
             let why = match failed {
                 Err(e) => match *e.kind {
-                    crate::rdb::ErrorKind::InvalidEncoding(m) => m,
+                    crate::rdb::ErrorKind::Integrity(m) => m,
                     other => format!("{} ({other})", integrity_message(args[3].first().copied())),
                 },
                 Ok(_) => "Empty keys are not restored".to_owned(),
@@ -884,19 +884,9 @@ fn deep_sanitization(srv: &Server, client: &Client) -> bool {
 /// What Redis logs when a serialized value of this RDB type fails its
 /// checks (its rdbLoadObject messages, which tests and operators grep).
 fn integrity_message(rdb_type: Option<u8>) -> &'static str {
-    match rdb_type {
-        Some(9) => "Zipmap integrity check failed.",
-        Some(10) => "List ziplist integrity check failed.",
-        Some(11) => "Intset integrity check failed.",
-        Some(12) => "Zset ziplist integrity check failed.",
-        Some(13) => "Hash ziplist integrity check failed.",
-        Some(14) => "Ziplist integrity check failed.",
-        Some(15 | 19 | 21) => "Stream listpack integrity check failed.",
-        Some(16) => "Hash listpack integrity check failed.",
-        Some(17) => "Zset listpack integrity check failed.",
-        Some(18) => "Listpack integrity check failed.",
-        _ => "Bad data format.",
-    }
+    rdb_type
+        .and_then(|b| crate::rdb::ValueType::from_byte(b, crate::rdb::Magic::Redis))
+        .map_or("Bad data format.", crate::rdb::sanitize::reason)
 }
 
 #[cfg(test)]
