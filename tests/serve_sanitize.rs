@@ -453,3 +453,68 @@ fn restored_compact_values_read_the_same() {
         assert_eq!(replies[0], replies[1], "{}", String::from_utf8_lossy(key));
     }
 }
+
+/// A listpack hash with a duplicate field, past the shallow checks but over
+/// hash-max-listpack-entries: redis-server converts it as it loads it and
+/// stops on the duplicate (a panic that ends the process), so it is no
+/// reference here; sonde refuses the payload and logs why.
+#[test]
+fn duplicate_fields_in_a_listpack_to_convert_are_refused() {
+    let sonde = SondeServer::start(&["--hash-max-listpack-entries", "1"]);
+    let mut c = Conn::open(&sonde.addr());
+    let dup = payload(
+        16,
+        &string(&listpack(&[b"a", b"1", b"a", b"2"], None, |_| {})),
+    );
+    let reply = c.call(&args(&[b"RESTORE", b"h", b"0", &dup]));
+    assert_eq!(String::from_utf8_lossy(&reply), BAD);
+    let fine = payload(
+        16,
+        &string(&listpack(&[b"a", b"1", b"b", b"2"], None, |_| {})),
+    );
+    let reply = c.call(&args(&[b"RESTORE", b"h", b"0", &fine]));
+    assert_eq!(String::from_utf8_lossy(&reply), OK);
+    assert_eq!(
+        c.call(&args(&[b"OBJECT", b"ENCODING", b"h"])),
+        b"$9\r\nhashtable\r\n"
+    );
+    let log = sonde.log();
+    assert!(log.contains("Hash listpack with dup elements"), "{log}");
+}
+
+/// `sanitize-dump-payload clients`: deep checks for a client's RESTORE,
+/// shallow ones for an ACL user with `skip-sanitize-payload`.
+#[test]
+fn clients_mode_spares_users_that_skip_sanitization() {
+    let redis = RedisServer::start(&["--sanitize-dump-payload", "clients"]);
+    let sonde = SondeServer::start(&["--sanitize-dump-payload", "clients"]);
+    let dup = payload(
+        16,
+        &string(&listpack(&[b"a", b"1", b"a", b"2"], None, |_| {})),
+    );
+    let mut replies = Vec::new();
+    for addr in [redis.addr(), sonde.addr()] {
+        let mut c = Conn::open(&addr);
+        let mut got = vec![c.call(&args(&[b"RESTORE", b"h", b"0", &dup]))];
+        got.push(c.call(&args(&[
+            b"ACL",
+            b"SETUSER",
+            b"loader",
+            b"on",
+            b"nopass",
+            b"skip-sanitize-payload",
+            b"~*",
+            b"+@all",
+        ])));
+        got.push(c.call(&args(&[b"AUTH", b"loader", b"x"])));
+        got.push(c.call(&args(&[b"RESTORE", b"h", b"0", &dup])));
+        replies.push(got);
+    }
+    let shown = |r: &Vec<Vec<u8>>| -> Vec<String> {
+        r.iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    };
+    assert_eq!(shown(&replies[0]), [BAD, OK, OK, OK], "redis-server");
+    assert_eq!(shown(&replies[1]), shown(&replies[0]), "sonde");
+}

@@ -37,6 +37,9 @@ pub struct Sanitize {
     /// is built as a hash table, where a duplicate field is always an
     /// error; a smaller one only under deep sanitization.
     pub hash_max_listpack_entries: u64,
+    /// `zset-max-listpack-entries`: a listpack sorted set with more members
+    /// is converted as it loads, where Redis stops on a duplicate member.
+    pub zset_max_listpack_entries: u64,
 }
 
 /// Check `value` as Redis does before keeping it. The error's message is
@@ -178,6 +181,31 @@ pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
                     let mut walk = Listpack::new(&lp, at)?;
                     pairs_unique(|| walk.next_item())
                 });
+            // Past the shallow checks, Redis converts a listpack over its
+            // size limit to a table as it loads it, and stops the server
+            // (an assertion) on a duplicate there: refuse it instead.
+            let limit = if vt == ZsetListpack {
+                opts.zset_max_listpack_entries
+            } else {
+                opts.hash_max_listpack_entries
+            };
+            if valid && !opts.deep {
+                let mut walk = Listpack::new(&lp, at)?;
+                let entries = match walk.header_count() {
+                    Some(n) => n,
+                    None => Listpack::new(&lp, at)?.count_all().unwrap_or(0),
+                };
+                if entries / 2 > limit && !pairs_unique(|| walk.next_item()) {
+                    return Err(corrupt(
+                        at,
+                        if vt == ZsetListpack {
+                            "Zset listpack with dup elements, which Redis stops on converting it"
+                        } else {
+                            "Hash listpack with dup elements, which Redis stops on converting it"
+                        },
+                    ));
+                }
+            }
             if !valid {
                 return Err(corrupt(
                     at,

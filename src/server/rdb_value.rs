@@ -185,6 +185,7 @@ pub fn sanitize(deep: bool) -> Sanitize {
     Sanitize {
         deep,
         hash_max_listpack_entries: super::types::limits().hash_max_listpack_entries as u64,
+        zset_max_listpack_entries: super::types::limits().zset_max_listpack_entries as u64,
     }
 }
 
