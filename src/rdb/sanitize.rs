@@ -43,8 +43,9 @@ pub struct Sanitize {
 }
 
 /// Check `value` as Redis does before keeping it. The error's message is
-/// the reason Redis logs.
-pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
+/// the reason Redis logs. `deep_checks` counts the containers checked
+/// deeply, failed ones included (Redis's INFO `dump_payload_sanitizations`).
+pub fn check(value: &Value<'_>, opts: Sanitize, deep_checks: &mut u64) -> Result<()> {
     use ValueType::*;
     let mut cur = Cursor::new(value.data, value.offset, true);
     let vt = value.value_type;
@@ -123,8 +124,11 @@ pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
                     if ziplist::validate(&node).is_none() {
                         return Err(corrupt(at, "Ziplist integrity check failed."));
                     }
-                } else if listpack::validate(&node, opts.deep).is_none() {
-                    return Err(corrupt(at, "Listpack integrity check failed."));
+                } else {
+                    *deep_checks += u64::from(opts.deep);
+                    if listpack::validate(&node, opts.deep).is_none() {
+                        return Err(corrupt(at, "Listpack integrity check failed."));
+                    }
                 }
             }
         }
@@ -168,12 +172,14 @@ pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
             }
         }
         SetIntset => {
+            *deep_checks += u64::from(opts.deep);
             let at = cur.offset();
             if !intset::validate(&blob(&mut cur)?, opts.deep) {
                 return Err(corrupt(at, "Intset integrity check failed."));
             }
         }
         ZsetListpack | HashListpack => {
+            *deep_checks += u64::from(opts.deep);
             let at = cur.offset();
             let lp = blob(&mut cur)?;
             let valid = listpack::validate(&lp, opts.deep).is_some()
@@ -217,7 +223,9 @@ pub fn check(value: &Value<'_>, opts: Sanitize) -> Result<()> {
                 ));
             }
         }
-        StreamListpacks | StreamListpacks2 | StreamListpacks3 => check_stream(value, opts.deep)?,
+        StreamListpacks | StreamListpacks2 | StreamListpacks3 => {
+            check_stream(value, opts.deep, deep_checks)?;
+        }
         _ => {}
     }
     Ok(())
@@ -294,11 +302,12 @@ fn pairs_unique<'b>(mut next: impl FnMut() -> Result<Option<Item<'b>>>) -> bool 
 /// and the consumer groups (no duplicate group, consumer or pending entry,
 /// every consumer's pending entry in its group's; under deep sanitization
 /// every pending entry owned by a consumer).
-fn check_stream(value: &Value<'_>, deep: bool) -> Result<()> {
+fn check_stream(value: &Value<'_>, deep: bool, deep_checks: &mut u64) -> Result<()> {
     let at = value.offset;
     let mut masters = HashSet::new();
     let nodes = value.stream_nodes()?;
     for (master, lp) in &nodes {
+        *deep_checks += u64::from(deep);
         if !stream_listpack_valid(lp, deep) {
             return Err(corrupt(at, "Stream listpack integrity check failed."));
         }
@@ -478,4 +487,139 @@ pub fn stream_listpack_valid(lp: &[u8], deep: bool) -> bool {
         advance!();
     }
     next.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A listpack of 7-bit integers and short strings.
+    fn lp(items: &[&[u8]]) -> Vec<u8> {
+        let mut v = vec![0, 0, 0, 0, items.len() as u8, 0];
+        for item in items {
+            match item {
+                [n] if *n < 0x80 && !n.is_ascii_alphabetic() => v.extend([*n, 1]),
+                s => {
+                    v.push(0x80 | s.len() as u8);
+                    v.extend_from_slice(s);
+                    v.push(1 + s.len() as u8);
+                }
+            }
+        }
+        v.push(0xff);
+        let n = v.len() as u32;
+        v[..4].copy_from_slice(&n.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn listpacks_are_checked_shallow_and_deep() {
+        let good = lp(&[b"a", b"bc", &[5]]);
+        assert!(listpack::validate(&good, true).is_some());
+        let mut backlen = good.clone();
+        backlen[8] = 3; // "a" is 2 bytes long, its backlen says 3
+        assert!(listpack::validate(&backlen, false).is_some());
+        assert!(listpack::validate(&backlen, true).is_none());
+        let mut count = good.clone();
+        count[4] = 4;
+        assert!(listpack::validate(&count, true).is_none());
+        count[4..6].copy_from_slice(&[0xff, 0xff]); // "unknown" count
+        assert!(listpack::validate(&count, true).is_some());
+        let mut size = good.clone();
+        size[0] += 1;
+        assert!(listpack::validate(&size, false).is_none());
+        let mut encoding = good.clone();
+        encoding[6] = 0xf5; // no such encoding
+        assert!(listpack::validate(&encoding, true).is_none());
+        // An entry reaching past the end byte.
+        let mut long = good;
+        long[6] = 0x80 | 40;
+        assert!(listpack::validate(&long, true).is_none());
+    }
+
+    #[test]
+    fn ziplists_are_checked_in_full() {
+        // zlbytes, zltail, zllen, then "a" and "b" (prevlen, 6-bit length).
+        let mut zl = vec![0, 0, 0, 0, 13, 0, 0, 0, 2, 0, 0, 1, b'a', 3, 1, b'b', 0xff];
+        let n = zl.len() as u32;
+        zl[..4].copy_from_slice(&n.to_le_bytes());
+        assert_eq!(ziplist::validate(&zl), Some(vec![10, 13]));
+        let mut prevlen = zl.clone();
+        prevlen[13] = 2;
+        assert!(ziplist::validate(&prevlen).is_none());
+        let mut tail = zl.clone();
+        tail[4] = 10;
+        assert!(ziplist::validate(&tail).is_none());
+        let mut count = zl.clone();
+        count[8] = 3;
+        assert!(ziplist::validate(&count).is_none());
+        let mut encoding = zl;
+        encoding[11] = 0xc5; // not an integer encoding
+        assert!(ziplist::validate(&encoding).is_none());
+    }
+
+    #[test]
+    fn intsets_and_zipmaps() {
+        let set = |width: u32, values: &[i64]| {
+            let mut v = width.to_le_bytes().to_vec();
+            v.extend((values.len() as u32).to_le_bytes());
+            for x in values {
+                v.extend_from_slice(&x.to_le_bytes()[..width as usize]);
+            }
+            v
+        };
+        assert!(intset::validate(&set(2, &[1, 2]), true));
+        assert!(intset::validate(&set(2, &[2, 1]), false));
+        assert!(!intset::validate(&set(2, &[2, 1]), true));
+        assert!(!intset::validate(&set(2, &[1, 1]), true));
+        assert!(!intset::validate(&set(2, &[]), false));
+        assert!(!intset::validate(&set(3, &[1]), false));
+        let mut short = set(4, &[1, 2]);
+        short.pop();
+        assert!(!intset::validate(&short, false));
+
+        // One pair "k" => "v" with one free byte.
+        let zm = [1, 1, b'k', 1, 1, b'v', 0, 0xff];
+        assert!(zipmap::validate(&zm));
+        assert!(!zipmap::validate(&[0, 0xff]), "empty");
+        let mut count = zm;
+        count[0] = 2;
+        assert!(!zipmap::validate(&count));
+        let mut free = zm;
+        free[4] = 9; // free bytes past the end
+        assert!(!zipmap::validate(&free));
+    }
+
+    /// One entry `f v` with the master's fields; `lp_count` is its item
+    /// count (4 when right).
+    fn stream_lp(lp_count: u8) -> Vec<u8> {
+        lp(&[
+            &[1],
+            &[0],
+            &[1],
+            b"f",
+            &[0],
+            &[2],
+            &[0],
+            &[0],
+            b"v",
+            &[lp_count],
+        ])
+    }
+
+    #[test]
+    fn stream_listpacks_are_walked_when_deep() {
+        assert!(stream_listpack_valid(&stream_lp(4), true));
+        assert!(stream_listpack_valid(&stream_lp(5), false));
+        assert!(!stream_listpack_valid(&stream_lp(5), true));
+        // The master entry says two entries, the listpack holds one.
+        let mut lp2 = stream_lp(4);
+        lp2[6] = 2;
+        assert!(!stream_listpack_valid(&lp2, true));
+        // An empty listpack, a bad header.
+        assert!(!stream_listpack_valid(&lp(&[]), true));
+        let mut bad = stream_lp(4);
+        bad[0] += 1;
+        assert!(!stream_listpack_valid(&bad, false));
+    }
 }

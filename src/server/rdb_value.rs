@@ -13,7 +13,7 @@
 //! writes those bytes back unchanged, so every dump loads and saves.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::rdb::sanitize::Sanitize;
 use crate::rdb::{self, Decoded, Item, ObjectType, RdbError, ValueRef, ValueType};
@@ -171,6 +171,19 @@ impl SanitizeDump {
 /// configuration at hand.
 static DEEP_ON_LOAD: AtomicBool = AtomicBool::new(false);
 
+/// Containers checked deeply since the start or CONFIG RESETSTAT (INFO
+/// `dump_payload_sanitizations`).
+static SANITIZATIONS: AtomicU64 = AtomicU64::new(0);
+
+pub fn sanitizations() -> u64 {
+    SANITIZATIONS.load(Ordering::Relaxed)
+}
+
+/// CONFIG RESETSTAT.
+pub fn reset_stats() {
+    SANITIZATIONS.store(0, Ordering::Relaxed);
+}
+
 pub fn set_sanitize_dump(mode: SanitizeDump) {
     DEEP_ON_LOAD.store(mode == SanitizeDump::Yes, Ordering::Relaxed);
 }
@@ -203,7 +216,10 @@ pub fn sanitize(deep: bool) -> Sanitize {
 /// assertion when a command reads the damage); sonde keeps its bytes for
 /// DUMP and saving, and its commands refuse it.
 pub fn from_rdb_value(value: &rdb::Value<'_>, checks: Sanitize) -> Result<Option<Value>, RdbError> {
-    rdb::sanitize::check(value, checks)?;
+    let mut deep_checks = 0;
+    let checked = rdb::sanitize::check(value, checks, &mut deep_checks);
+    SANITIZATIONS.fetch_add(deep_checks, Ordering::Relaxed);
+    checked?;
     let built = if value.object_type() == ObjectType::Stream {
         stream_from_rdb(value)
     } else {

@@ -232,6 +232,7 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.eviction.evicted_keys = 0;
     srv.eviction.evicted_clients = 0;
     super::super::lazyfree::reset_stats();
+    super::super::rdb_value::reset_stats();
     client.reply.ok();
 }
 
