@@ -115,9 +115,12 @@ fn raw_id(ms: u64, seq: u64) -> Vec<u8> {
     v
 }
 
-/// A type-15 stream holding `1-1 f v`, with one group whose PEL holds the
-/// IDs `pel` and whose consumers (name, their pending IDs) are `consumers`.
-fn stream(groups: &[(&[u8], &[u64], &[(&[u8], &[u64])])]) -> Vec<u8> {
+/// A consumer group: name, the sequence numbers of its pending IDs (all
+/// under 1-), and its consumers with theirs.
+type Group<'a> = (&'a [u8], &'a [u64], &'a [(&'a [u8], &'a [u64])]);
+
+/// A type-15 stream holding `1-1 f v` and the consumer groups `groups`.
+fn stream(groups: &[Group<'_>]) -> Vec<u8> {
     let mut b = len(1);
     b.extend(string(&raw_id(1, 1)));
     b.extend(string(&stream_listpack()));

@@ -140,10 +140,7 @@ pub fn check(value: &Value<'_>, opts: Sanitize, deep_checks: &mut u64) -> Result
             }
             let mut walk = Zipmap::new(&zm, at)?;
             let mut seen = HashSet::new();
-            loop {
-                let Some(field) = walk.next_item()? else {
-                    break;
-                };
+            while let Some(field) = walk.next_item()? {
                 let flen = field.len();
                 walk.next_item()?;
                 if !seen.insert(field.to_bytes().into_owned()) {
@@ -286,12 +283,12 @@ fn pairs_unique<'b>(mut next: impl FnMut() -> Result<Option<Item<'b>>>) -> bool 
     loop {
         match next() {
             Ok(Some(item)) => {
-                if count % 2 == 0 && !seen.insert(item.to_bytes().into_owned()) {
+                if count.is_multiple_of(2) && !seen.insert(item.to_bytes().into_owned()) {
                     return false;
                 }
                 count += 1;
             }
-            Ok(None) => return count % 2 == 0,
+            Ok(None) => return count.is_multiple_of(2),
             Err(_) => return false,
         }
     }
