@@ -19,7 +19,7 @@
 # growth, used_memory and MEMORY USAGE of one stream in fresh servers).
 #
 # Usage: scripts/bench-streams.sh [N (100000)] [RUNS (3)]
-# Environment: ENTRIES (1000000), SONDE (binary; default: build --release).
+# Environment: ENTRIES (1000000; 0 skips the memory part), SONDE (binary; default: build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,5 +101,7 @@ ratio_table 12
 # Memory of a large stream, each shape in fresh servers (measuring in the
 # servers above would count what their allocators kept or gave back from
 # the benchmarks).
-echo
-SONDE=$SONDE scripts/bench-stream-memory.sh "$entries" "$runs"
+if [ "$entries" -gt 0 ]; then
+  echo
+  SONDE=$SONDE scripts/bench-stream-memory.sh "$entries" "$runs"
+fi
