@@ -13,10 +13,10 @@
 //!   master entry's (flag 2) and deleted entries keep their place with
 //!   flag 1 until the node empties;
 //!
-//! so a snapshot written from here is the one redis-server writes, and a
-//! node's memory is the listpack's. A node is closed when it reaches
-//! `stream-node-max-bytes` or `stream-node-max-entries` (see
-//! [`super::limits`]).
+//! so a snapshot written from here is the one redis-server writes. A node
+//! is closed when it reaches `stream-node-max-bytes` or
+//! `stream-node-max-entries` (see [`super::limits`]); the closed nodes of
+//! a large stream are then packed into shared blocks ([`Nodes`]).
 //!
 //! Consumer groups keep `last_id`, `entries_read` (−1 when unknown) and a
 //! PEL ordered by ID; each consumer keeps the IDs of its own pending
