@@ -430,7 +430,7 @@ fn bulk_body(reply: &[u8]) -> Vec<u8> {
 fn stream_dumps_cross_between_redis_and_sonde() {
     let (redis, sonde) = (
         RedisServer::start(&["--rdbcompression", "no"]),
-        SondeServer::start(&[]),
+        SondeServer::start(&["--enable-debug-command", "yes"]),
     );
     let mut r = Conn::open(&redis.addr());
     let mut s = Conn::open(&sonde.addr());
@@ -485,7 +485,11 @@ fn stream_dumps_cross_between_redis_and_sonde() {
     // A snapshot round trip (nodes loaded are packed again) keeps every
     // entry, and so does an edit after it.
     assert_eq!(s.call(&args("DEBUG RELOAD")), b"+OK\r\n");
-    for line in ["XDEL s 2400-0 2401-1", "XADD s 2600-0 item 1", "XRANGE s - +"] {
+    for line in [
+        "XDEL s 2400-0 2401-1",
+        "XADD s 2600-0 item 1",
+        "XRANGE s - +",
+    ] {
         assert_eq!(r.call(&args(line)), s.call(&args(line)), "{line}");
     }
     // COPY keeps groups and PELs.
