@@ -300,9 +300,9 @@ pub const STREAM_RDB_TYPE: u8 = 19;
 /// A stream's RDB payload as rdb.c writes it for type 19.
 pub fn stream_rdb_bytes(s: &Stream) -> Vec<u8> {
     use crate::rdb::writer::{put_len, put_string};
-    let mut out = Vec::with_capacity(s.nodes.values().map(|n| n.len() + 24).sum::<usize>() + 64);
+    let mut out = Vec::with_capacity(s.nodes.iter().map(|(_, n)| n.len() + 24).sum::<usize>() + 64);
     put_len(&mut out, s.nodes.len() as u64);
-    for (id, lp) in &s.nodes {
+    for (id, lp) in s.nodes.iter() {
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&id.ms.to_be_bytes());
         key[8..].copy_from_slice(&id.seq.to_be_bytes());
