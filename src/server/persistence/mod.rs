@@ -10,8 +10,8 @@
 //! - The AOF ([`aof`], [`manifest`], [`writer`]): every write command, as
 //!   propagated, is encoded by the feed and reaches the file before the
 //!   replies of its loop iteration are written ([`flush_aof`]); `always`
-//!   fsyncs first, `everysec` hands the bytes to a background thread that
-//!   writes and fsyncs each second. BGREWRITEAOF forks a child that writes
+//!   fsyncs first, `everysec` leaves the fsync to a background thread, once
+//!   a second. BGREWRITEAOF forks a child that writes
 //!   a new base (an RDB preamble, or commands via [`rewrite`]) while new
 //!   writes go to a new INCR file; the manifest switches atomically.
 //! - Startup ([`load_at_start`]): the AOF when it is on, else the snapshot;
@@ -664,11 +664,11 @@ fn open_aof(
 // The AOF at runtime
 
 /// Before replies are written: the commands of this loop iteration reach
-/// the AOF (and with `always`, the disk). With `everysec` and `may_defer`,
-/// bytes the writer thread cannot take this instant stay in the feed's
-/// buffer until the loop's next flush; callers about to fork or switch
-/// files pass false, so nothing of before crosses over.
-pub fn flush_aof(srv: &mut Server, may_defer: bool) {
+/// the AOF (and with `always`, the disk). With `everysec` and
+/// `may_postpone`, a write is postponed while the fsync thread runs (two
+/// seconds at most, as Redis does); callers about to fork or switch files
+/// pass false, so nothing of before crosses over.
+pub fn flush_aof(srv: &mut Server, may_postpone: bool) {
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return;
     };
@@ -685,7 +685,7 @@ pub fn flush_aof(srv: &mut Server, may_defer: bool) {
         &mut srv.feed.aof.buf,
         srv.config.appendfsync,
         sync_allowed,
-        may_defer,
+        may_postpone,
     );
     let write_error = aof.write_error;
     if let Err(errno) = result {
@@ -1249,8 +1249,7 @@ pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
             false,
         )
         .map_err(strerror)?;
-        // What the writer thread still holds must be in the files we read.
-        aof.drain_writes();
+        aof.wait_fsync_idle();
     }
     // As Redis: the manifest on disk says what to load (the temporary INCR
     // file of an AOF being turned on is not in it), whether the AOF is on
@@ -1345,18 +1344,15 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
                 "aof_pending_rewrite",
                 u8::from(p.aof_rewrite_scheduled).to_string(),
             ),
-            (
-                "aof_buffer_length",
-                (srv.feed.aof.buf.len() + aof.queued_bytes()).to_string(),
-            ),
+            ("aof_buffer_length", srv.feed.aof.buf.len().to_string()),
             (
                 "aof_pending_bio_fsync",
-                u8::from(aof.writer_busy()).to_string(),
+                u8::from(aof.fsync_in_progress()).to_string(),
             ),
             ("aof_delayed_fsync", aof.delayed_fsync.to_string()),
             (
-                "sonde_aof_max_handoff_usec",
-                aof.max_handoff.as_micros().to_string(),
+                "sonde_aof_max_write_usec",
+                aof.max_write.as_micros().to_string(),
             ),
         ]);
     }
