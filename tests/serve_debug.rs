@@ -177,6 +177,40 @@ fn config_set_port_moves_the_listener_and_a_taken_port_keeps_it() {
 }
 
 #[test]
+fn config_set_bind_rebinds_the_same_port_and_bind_empty_listens_on_no_address() {
+    let cli = require_tool("redis-cli");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sonde.sock");
+    let socket_text = socket.to_str().expect("utf-8 path");
+    let sonde = SondeServer::start(&["--unixsocket", socket_text]);
+    let tcp_up = || std::net::TcpStream::connect(("127.0.0.1", sonde.port)).is_ok();
+    let mut c = sonde.client();
+    // The same address and port as the listener's: it closes first.
+    let _: () = q(&mut c, &["CONFIG", "SET", "bind", "127.0.0.1 -::1"]);
+    let mut again = sonde.client();
+    let bind: Vec<String> = q(&mut again, &["CONFIG", "GET", "bind"]);
+    assert_eq!(bind, vec!["bind".to_owned(), "127.0.0.1 -::1".to_owned()]);
+    // No address: no TCP listener; the unix socket still serves.
+    let _: () = q(&mut again, &["CONFIG", "SET", "bind", ""]);
+    wait_until("the TCP listener to close", || !tcp_up());
+    let cli_run = |args: &[&str]| {
+        let out = Command::new(&cli)
+            .arg("-s")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(cli_run(&["CONFIG", "GET", "bind"]), "bind");
+    assert_eq!(cli_run(&["CONFIG", "SET", "bind", "127.0.0.1"]), "OK");
+    let mut back = sonde.client();
+    let pong: String = q(&mut back, &["PING"]);
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
 fn unixsocket_serves_redis_cli_dash_s() {
     let cli = require_tool("redis-cli");
     let dir = tempfile::tempdir().expect("temp dir");

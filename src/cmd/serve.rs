@@ -141,7 +141,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             .config
             .bind
             .first()
-            .map(|b| b.trim_start_matches('-').to_owned())
+            .map(|b| match b.trim_start_matches('-') {
+                "*" => "0.0.0.0".to_owned(),
+                "::*" => "::".to_owned(),
+                host => host.to_owned(),
+            })
             .unwrap_or_else(|| "127.0.0.1".to_owned());
         let endpoint = Endpoint::start(&host, metrics_port).with_context(|| {
             format!("metrics-port {metrics_port}: cannot listen on {host}:{metrics_port}")
