@@ -98,7 +98,7 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     }
     let loaded = {
         let _watch = start_loading_watch(&event_loop.server, format, level)?;
-        persistence::load_at_start(&mut event_loop.server)
+        event_loop.load_dataset()
     };
     if let Err(e) = loaded {
         let offset = e.offset().map_or(-1, |o| o as i64);

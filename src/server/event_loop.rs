@@ -124,6 +124,48 @@ impl EventLoop {
         crate::server::replication::resume_saved_position(&mut self.server);
     }
 
+    /// Load the persisted dataset at startup. A snapshot is loaded while
+    /// clients are served every `loading-process-events-interval-bytes`
+    /// (they get -LOADING for anything that needs the data, as with
+    /// Redis's processEventsWhileBlocked during loading): it fills a
+    /// keyspace of its own, which then takes the server's place.
+    pub fn load_dataset(&mut self) -> Result<(), persistence::StartupError> {
+        let snap = match persistence::begin_load_at_start(&mut self.server)? {
+            persistence::AtStart::Done => return Ok(()),
+            persistence::AtStart::Snapshot(snap) => snap,
+        };
+        let placeholder = super::keyspace::Keyspace::new(self.server.ks.dbs.len());
+        let mut staged = std::mem::replace(&mut self.server.ks, placeholder);
+        self.server.ks.loading = true;
+        self.server.persistence.loading = Some(persistence::Loading {
+            started_unix: super::clock::unix_ms() / 1000,
+            total_bytes: snap.bytes().len() as u64,
+        });
+        let every_bytes = self
+            .server
+            .config
+            .loading_process_events_interval_bytes
+            .max(1) as u64;
+        let key_delay_us = self.server.config.key_load_delay;
+        let result = persistence::snapshot::load_paced(
+            &mut staged,
+            snap.bytes(),
+            snap.expired_before,
+            snap.collect_expired,
+            persistence::snapshot::Pacing {
+                every_bytes,
+                key_delay_us,
+                serve: &mut |_| {
+                    let mut events = Events::with_capacity(64);
+                    self.serve_ready(&mut events);
+                },
+            },
+        );
+        self.server.ks = staged;
+        self.server.persistence.loading = None;
+        persistence::finish_snapshot_load(&mut self.server, snap, result)
+    }
+
     fn events_while_busy(&mut self) {
         self.busy_rounds += 1;
         // Readiness is edge-triggered: clients whose events came in the
@@ -137,9 +179,15 @@ impl EventLoop {
             }
         }
         let mut events = Events::with_capacity(256);
+        self.serve_ready(&mut events);
+    }
+
+    /// A few rounds of whatever is ready, without waiting (for a loop
+    /// that is busy elsewhere: a script, a load).
+    fn serve_ready(&mut self, events: &mut Events) {
         for _ in 0..4 {
             self.flush_pending_writes();
-            if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
+            if let Err(e) = self.poll.poll(events, Some(Duration::ZERO))
                 && e.kind() != io::ErrorKind::Interrupted
             {
                 return;

@@ -77,6 +77,7 @@ pub fn write<W: Write>(
             let expire = db.expire_of(key);
             with_rdb_value(&obj.value, |value| w.key(key, value, expire))?;
             keys += 1;
+            super::child::progress(keys);
             if let Some(delay) = delay {
                 std::thread::sleep(delay);
             }
@@ -243,12 +244,62 @@ pub fn load_collecting(
     expired_before: Option<i64>,
     collect_expired: bool,
 ) -> Result<Loaded, LoadError> {
-    load_into(ks, data, expired_before, collect_expired, Existing::Cleared)
+    load_into(
+        ks,
+        data,
+        expired_before,
+        collect_expired,
+        Existing::Cleared,
+        None,
+    )
+}
+
+/// How a load at startup shares its time: `serve` runs every `every_bytes`
+/// bytes of the image (clients are served meanwhile), and each key is
+/// followed by a wait of `key_delay_us` microseconds (`key-load-delay`, for
+/// tests; a negative -N waits 1 µs once in N keys, as Redis's debugDelay).
+pub struct Pacing<'a> {
+    pub every_bytes: u64,
+    pub key_delay_us: i64,
+    pub serve: &'a mut dyn FnMut(u64),
+}
+
+/// [`load_collecting`], paced.
+pub fn load_paced(
+    ks: &mut Keyspace,
+    data: &[u8],
+    expired_before: Option<i64>,
+    collect_expired: bool,
+    pacing: Pacing<'_>,
+) -> Result<Loaded, LoadError> {
+    load_into(
+        ks,
+        data,
+        expired_before,
+        collect_expired,
+        Existing::Cleared,
+        Some(pacing),
+    )
 }
 
 /// Load a snapshot over what the keyspace holds (DEBUG RELOAD NOFLUSH).
 pub fn load_over(ks: &mut Keyspace, data: &[u8], existing: Existing) -> Result<Loaded, LoadError> {
-    load_into(ks, data, None, false, existing)
+    load_into(ks, data, None, false, existing, None)
+}
+
+fn key_delay(us: i64, rng: &mut u64) {
+    let us = if us < 0 {
+        // xorshift: which keys wait matters to no one, only how many.
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        u64::from(*rng % us.unsigned_abs() == 0)
+    } else {
+        us as u64
+    };
+    if us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
 }
 
 fn load_into(
@@ -257,7 +308,10 @@ fn load_into(
     expired_before: Option<i64>,
     collect_expired: bool,
     existing: Existing,
+    mut pacing: Option<Pacing<'_>>,
 ) -> Result<Loaded, LoadError> {
+    let mut next_serve = pacing.as_ref().map_or(u64::MAX, |p| p.every_bytes);
+    let mut delay_rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut loaded = Loaded::default();
     let mut aux = AuxPosition::default();
     if existing == Existing::Cleared {
@@ -288,6 +342,16 @@ fn load_into(
                 d.expires.reserve(expires.min(bound) as usize);
             }
             Event::Key(entry) => {
+                if let Some(p) = pacing.as_mut() {
+                    if p.key_delay_us != 0 {
+                        key_delay(p.key_delay_us, &mut delay_rng);
+                    }
+                    if entry.offset >= next_serve {
+                        next_serve = entry.offset + p.every_bytes.max(1);
+                        crate::server::loading::record(entry.offset, loaded.keys);
+                        (p.serve)(entry.offset);
+                    }
+                }
                 if let (Some(at), Some(now)) = (entry.expire_ms, expired_before)
                     && at < now
                 {
