@@ -1070,12 +1070,7 @@ pub fn cron(srv: &mut Server) {
     }
     let base = aof.base_size.max(1);
     let growth = (aof.current_size * 100 / base) as i64 - 100;
-    if growth < perc as i64
-        || srv
-            .persistence
-            .aof_rewrite_not_before
-            .is_some_and(|t| Instant::now() < t)
-    {
+    if growth < perc as i64 || aof_rewrite_limited(srv) {
         return;
     }
     srv.log.notice(
@@ -1091,7 +1086,41 @@ fn log_failure(srv: &Server, message: &str, error: &str) {
     srv.log.warning(message, &[("error", Field::Str(error))]);
 }
 
-/// The writer thread's errors become the server's (refusing writes) and
+/// Whether an automatic rewrite must wait, as Redis's aofRewriteLimited:
+/// after three failed rewrites in a row, automatic ones wait 1 minute, then
+/// (failing again) 2, 4 ... up to 60; BGREWRITEAOF is never held back, and
+/// a success ends the limit.
+fn aof_rewrite_limited(srv: &mut Server) -> bool {
+    let p = &mut srv.persistence;
+    if p.aof_rewrites_consecutive_failures < 3 {
+        p.aof_rewrite_not_before = None;
+        p.aof_rewrite_next_delay_minutes = 0;
+        return false;
+    }
+    if let Some(at) = p.aof_rewrite_not_before {
+        if Instant::now() < at {
+            return true;
+        }
+        p.aof_rewrite_not_before = None;
+        return false;
+    }
+    let minutes = match p.aof_rewrite_next_delay_minutes {
+        0 => 1,
+        m => (m * 2).min(60),
+    };
+    p.aof_rewrite_next_delay_minutes = minutes;
+    p.aof_rewrite_not_before = Some(Instant::now() + std::time::Duration::from_secs(minutes * 60));
+    srv.log.warning(
+        &format!(
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry \
+             in {minutes} minutes"
+        ),
+        &[],
+    );
+    true
+}
+
+/// Write and fsync errors become the server's (refusing writes) and
 /// clear when a write succeeds again.
 fn check_aof_errors(srv: &mut Server) {
     let now = srv.persistence.aof.as_ref().and_then(Aof::error);
@@ -1176,7 +1205,6 @@ fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: b
             let p = &mut srv.persistence;
             p.aof_last_rewrite_ok = true;
             p.aof_rewrites_consecutive_failures = 0;
-            p.aof_rewrite_not_before = None;
             p.aof_last_cow_size = reaped.cow_bytes;
             srv.log
                 .notice("Background AOF rewrite finished successfully", &[]);
@@ -1188,18 +1216,19 @@ fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: b
             if !on_purpose {
                 p.aof_last_rewrite_ok = false;
                 p.aof_rewrites_consecutive_failures += 1;
-                // After three failures in a row, automatic rewrites back off
-                // (1, 2, 4 ... 60 minutes), as Redis's aofRewriteLimited.
-                let n = p.aof_rewrites_consecutive_failures;
-                if n >= 3 {
-                    let minutes = (1u64 << (n - 3).min(6)).min(60);
-                    p.aof_rewrite_not_before =
-                        Some(Instant::now() + std::time::Duration::from_secs(minutes * 60));
-                }
             }
-            if p.aof.as_ref().is_some_and(|a| a.waiting_rewrite) {
-                // The AOF is still being turned on: try again.
+            if let Some(aof) = p.aof.as_ref().filter(|a| a.waiting_rewrite) {
+                // The AOF is still being turned on: try again. What the
+                // temporary INCR file collected is dropped, as Redis
+                // does: the next rewrite's base holds all of it.
+                let name = aof::temp_incr_name(&aof.prefix);
+                let _ = std::fs::remove_file(aof.dir.join(&name));
+                srv.feed.aof.buf.clear();
                 p.aof_rewrite_scheduled = true;
+                srv.log.notice(
+                    &format!("Removing the temp incr aof file {name} in the background"),
+                    &[],
+                );
             }
             srv.log.warning(
                 "Background AOF rewrite terminated with error",
