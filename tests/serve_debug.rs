@@ -294,3 +294,40 @@ fn oom_score_adj_sets_the_process_score_by_mode() {
         .expect_err("out of range");
     assert!(err.to_string().contains("between -2000 and 2000"), "{err}");
 }
+
+#[test]
+fn redis_cli_functions_rdb_gets_the_libraries_without_the_keys() {
+    let cli = require_tool("redis-cli");
+    let sonde = SondeServer::start(&[]);
+    let mut c = sonde.client();
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    let lib: String = q(
+        &mut c,
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib1\nredis.register_function('func1', function() return 123 end)",
+        ],
+    );
+    assert_eq!(lib, "lib1");
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let file = out_dir.path().join("dump.rdb");
+    let out = Command::new(&cli)
+        .args(["-p", &sonde.port.to_string(), "--functions-rdb"])
+        .arg(&file)
+        .output()
+        .expect("run redis-cli");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Transfer finished with success"), "{err}");
+    // The server is still up and its data untouched.
+    let keys: u64 = q(&mut c, &["DBSIZE"]);
+    assert_eq!(keys, 1);
+    // The file loads: the library, no key.
+    let again = SondeServer::start(&["--dir", out_dir.path().to_str().expect("utf-8 path")]);
+    let mut d = again.client();
+    let keys: u64 = q(&mut d, &["DBSIZE"]);
+    assert_eq!(keys, 0);
+    let func: i64 = q(&mut d, &["FCALL", "func1", "0"]);
+    assert_eq!(func, 123);
+}

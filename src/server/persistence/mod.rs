@@ -220,12 +220,11 @@ fn strerror(errno: i32) -> String {
 // ---------------------------------------------------------------------------
 // Snapshots
 
-fn snapshot_options(config: &Config) -> snapshot::Options<'static> {
+pub fn snapshot_options(config: &Config) -> snapshot::Options<'static> {
     snapshot::Options {
         compress: config.rdbcompression,
-        aof_base: false,
         key_delay_us: config.rdb_key_save_delay,
-        replication: None,
+        ..snapshot::Options::default()
     }
 }
 

@@ -34,6 +34,10 @@ pub struct Options<'a> {
     /// Sleep this many microseconds per key (`rdb-key-save-delay`).
     pub key_delay_us: i64,
     pub replication: Option<ReplInfo<'a>>,
+    /// Leave the keys out, or the function libraries (a replica's
+    /// REPLCONF rdb-filter-only).
+    pub exclude_data: bool,
+    pub exclude_functions: bool,
 }
 
 /// What [`write`] wrote.
@@ -61,14 +65,16 @@ pub fn write<W: Write>(
         w.aux(b"repl-offset", repl.offset.to_string().as_bytes())?;
     }
     w.aux(b"aof-base", if options.aof_base { b"1" } else { b"0" })?;
-    for code in &ks.functions {
-        w.function(code)?;
+    if !options.exclude_functions {
+        for code in &ks.functions {
+            w.function(code)?;
+        }
     }
     let mut keys = 0u64;
     let delay = (options.key_delay_us > 0)
         .then(|| std::time::Duration::from_micros(options.key_delay_us as u64));
     for (index, db) in ks.dbs.iter().enumerate() {
-        if db.is_empty() {
+        if db.is_empty() || options.exclude_data {
             continue;
         }
         w.select_db(index as u64)?;
