@@ -1399,11 +1399,9 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         } else {
             loaded as f64 * 100.0 / l.total_bytes as f64
         };
-        let eta = if loaded == 0 {
-            1
-        } else {
-            (l.total_bytes - loaded) * elapsed / loaded
-        };
+        let eta = ((l.total_bytes - loaded) * elapsed)
+            .checked_div(loaded)
+            .unwrap_or(1);
         fields.extend([
             ("loading_start_time", l.started_unix.to_string()),
             ("loading_total_bytes", l.total_bytes.to_string()),

@@ -299,7 +299,7 @@ fn key_delay(us: i64, rng: &mut u64) {
         *rng ^= *rng << 13;
         *rng ^= *rng >> 7;
         *rng ^= *rng << 17;
-        u64::from(*rng % us.unsigned_abs() == 0)
+        u64::from(rng.is_multiple_of(us.unsigned_abs()))
     } else {
         us as u64
     };
