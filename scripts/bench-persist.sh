@@ -198,8 +198,9 @@ for policy in everysec always; do
   done
 done
 
-m() { tr ' ' '\n' <<<"${r[$1]:-}" | grep . | median; }
-mx() { tr ' ' '\n' <<<"${r[$1]:-}" | grep . | sort -g | tail -1; }
+# (awk 'NF' rather than grep: a measure not taken, AOF_ONLY, is empty.)
+m() { tr ' ' '\n' <<<"${r[$1]:-}" | awk 'NF' | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
+mx() { tr ' ' '\n' <<<"${r[$1]:-}" | awk 'NF' | sort -g | tail -1; }
 echo
 printf '%-44s %12s %12s %8s\n' "measure (median of $runs)" redis sonde "sonde/redis"
 row() { # label key unit
