@@ -998,6 +998,11 @@ fn aof_files_move_between_redis_server_and_sonde() {
             varied_writes(&mut rc, round);
         }
         let expected = dataset::read(&redis.url(), 0..16);
+        // redis-server acknowledges a write it postponed while its fsync
+        // ran (everysec): copy the files once it is written.
+        wait_until(10, "redis's AOF buffer to be written", || {
+            info_field(&mut rc, "aof_buffer_length") == "0"
+        });
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&aof_dir(redis.dir()), &aof_dir(dir.path()));
         drop(redis);
