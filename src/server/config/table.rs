@@ -446,13 +446,13 @@ pub static PARAMS: &[Param] = &[
         "key-load-delay",
         HIDDEN,
         int(0, i32::MIN as i64, I32),
-        Later,
+        i!(key_load_delay),
     ),
     p(
         "loading-process-events-interval-bytes",
         HIDDEN,
         int(2 << 20, 1024, I32),
-        Kept,
+        i!(loading_process_events_interval_bytes),
     ),
     // Replication.
     p(
