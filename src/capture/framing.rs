@@ -13,11 +13,11 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 
 use super::reassembly::{Micros, Piece};
 use crate::resp::request::{Arg, RequestLimits, parse_request, parse_request_into};
-use crate::resp::{DecodeError, Decoder, Frame};
+use crate::resp::{DecodeError, Decoder, FrameKind};
 
 /// Which end wrote the bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +26,11 @@ pub enum Side {
     Server,
 }
 
-/// A whole frame cut from the stream.
+/// A whole frame cut from the stream, borrowed from the captured bytes
+/// (or the framer's buffer when it spanned segments) for the time of the
+/// call: whoever keeps something copies it.
 #[derive(Debug)]
-pub struct Framed {
+pub struct Framed<'a> {
     pub offset: u64,
     pub len: usize,
     pub first_ts: Micros,
@@ -36,21 +38,49 @@ pub struct Framed {
     /// The other direction's stream offset acknowledged by the segment that
     /// carried the first byte, when known.
     pub peer: Option<u64>,
-    pub body: Body,
+    /// The frame's bytes.
+    pub raw: &'a [u8],
+    pub body: Body<'a>,
 }
 
 #[derive(Debug)]
-pub enum Body {
-    /// A request's arguments (empty requests, which Redis ignores, are not
-    /// reported).
-    Request(Vec<Bytes>),
-    Reply(Frame),
+pub enum Body<'a> {
+    /// A request's arguments, as ranges of `raw` (empty requests, which
+    /// Redis ignores, are not reported).
+    Request(&'a [Arg]),
+    /// A reply: `raw` holds one whole, valid RESP frame.
+    Reply,
+}
+
+/// The type of the whole, valid reply frame `raw`, as [`crate::resp::Frame::kind`]
+/// would give it, read from its first bytes without building the frame.
+pub fn reply_kind(raw: &[u8]) -> FrameKind {
+    let null = raw.get(1) == Some(&b'-');
+    match raw.first() {
+        Some(b'+') => FrameKind::Simple,
+        Some(b'-') => FrameKind::Error,
+        Some(b':') => FrameKind::Integer,
+        Some(b'$') if null => FrameKind::Null,
+        Some(b'$') => FrameKind::Bulk,
+        Some(b'*') if null => FrameKind::Null,
+        Some(b'*') => FrameKind::Array,
+        Some(b'#') => FrameKind::Boolean,
+        Some(b',') => FrameKind::Double,
+        Some(b'(') => FrameKind::BigNumber,
+        Some(b'!') => FrameKind::BulkError,
+        Some(b'=') => FrameKind::Verbatim,
+        Some(b'%') => FrameKind::Map,
+        Some(b'~') => FrameKind::Set,
+        Some(b'|') => FrameKind::Attribute,
+        Some(b'>') => FrameKind::Push,
+        _ => FrameKind::Null,
+    }
 }
 
 /// What the framer reports.
 #[derive(Debug)]
-pub enum Framing {
-    Frame(Framed),
+pub enum Framing<'a> {
+    Frame(Framed<'a>),
     /// Bytes from `offset` were lost; frames stop until a boundary is found.
     Lost {
         offset: u64,
@@ -139,15 +169,71 @@ impl Framer {
             Piece::Data {
                 offset, bytes, ts, ..
             } => {
+                let mut used = 0;
                 if self.buf.is_empty() {
                     self.start = offset;
                     self.chunks.clear();
+                    if !self.resync {
+                        used = self.frame_in_place(bytes, ts, peer, out);
+                        if used == bytes.len() {
+                            return;
+                        }
+                        self.start = offset + used as u64;
+                    }
                 }
                 self.chunks.push_back(Chunk { offset, ts, peer });
-                self.buf.extend_from_slice(bytes);
+                self.buf.extend_from_slice(&bytes[used..]);
                 self.extract(out);
             }
         }
+    }
+
+    /// The common case, a segment that starts at a frame boundary: cut the
+    /// whole frames it holds straight from its bytes, with no copy, and
+    /// return how many bytes they took. What is left (a frame continued in
+    /// the next segment, bytes that do not parse, a frame over the limit)
+    /// goes through the buffer, which reports it exactly as if the whole
+    /// segment had been buffered.
+    fn frame_in_place(
+        &mut self,
+        bytes: &[u8],
+        ts: Micros,
+        peer: Option<u64>,
+        out: &mut dyn FnMut(Framing),
+    ) -> usize {
+        let mut used = 0;
+        while used < bytes.len() {
+            let rest = &bytes[used..];
+            let len = match self.side {
+                Side::Client => {
+                    match parse_request_into(rest, &RequestLimits::default(), true, &mut self.args)
+                    {
+                        Ok(Some(len)) => len,
+                        _ => break,
+                    }
+                }
+                Side::Server => match self.decoder.check(rest) {
+                    Ok(len) => len,
+                    Err(_) => break,
+                },
+            };
+            if !(self.side == Side::Client && self.args.is_empty()) {
+                out(Framing::Frame(Framed {
+                    offset: self.start + used as u64,
+                    len,
+                    first_ts: ts,
+                    last_ts: ts,
+                    peer,
+                    raw: &rest[..len],
+                    body: match self.side {
+                        Side::Client => Body::Request(&self.args),
+                        Side::Server => Body::Reply,
+                    },
+                }));
+            }
+            used += len;
+        }
+        used
     }
 
     /// Forget the buffer; the stream continues at `offset`.
@@ -210,36 +296,27 @@ impl Framer {
         let offset = self.start;
         let first = self.chunk_at(offset);
         let last = self.chunk_at(offset + len as u64 - 1);
-        let bytes = self.buf.split_to(len).freeze();
+        // `next_len` just parsed a request into `args`; empty requests are
+        // not reported.
+        if !(self.side == Side::Client && self.args.is_empty()) {
+            out(Framing::Frame(Framed {
+                offset,
+                len,
+                first_ts: first.ts,
+                last_ts: last.ts.max(first.ts),
+                peer: first.peer,
+                raw: &self.buf[..len],
+                body: match self.side {
+                    Side::Client => Body::Request(&self.args),
+                    Side::Server => Body::Reply,
+                },
+            }));
+        }
+        self.buf.advance(len);
         self.start += len as u64;
         while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
             self.chunks.pop_front();
         }
-        let body = match self.side {
-            // `next_len` just parsed this request into `args`.
-            Side::Client if self.args.is_empty() => return,
-            Side::Client => Body::Request(
-                self.args
-                    .drain(..)
-                    .map(|a| match a {
-                        Arg::Range(r) => bytes.slice(r),
-                        Arg::Owned(v) => Bytes::from(v),
-                    })
-                    .collect(),
-            ),
-            Side::Server => match self.decoder.parse(&bytes) {
-                Ok((frame, _)) => Body::Reply(frame),
-                Err(_) => return,
-            },
-        };
-        out(Framing::Frame(Framed {
-            offset,
-            len,
-            first_ts: first.ts,
-            last_ts: last.ts.max(first.ts),
-            peer: first.peer,
-            body,
-        }));
     }
 
     /// The chunk holding stream offset `at`.
@@ -268,7 +345,7 @@ impl Framer {
             if candidate {
                 match self.verify(p) {
                     Verdict::Accept => {
-                        let _ = self.buf.split_to(p);
+                        self.buf.advance(p);
                         self.start = abs;
                         while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
                             self.chunks.pop_front();
@@ -296,7 +373,7 @@ impl Framer {
         // continue into the next segment) and bound what is held.
         if self.buf.len() > RESYNC_KEEP {
             let drop = self.buf.len() - 2;
-            let _ = self.buf.split_to(drop);
+            self.buf.advance(drop);
             self.skipped += drop as u64;
             self.start += drop as u64;
             self.scan_from = 2;
@@ -403,11 +480,11 @@ mod tests {
                             "req@{} {}",
                             fr.offset,
                             args.iter()
-                                .map(|a| String::from_utf8_lossy(a).into_owned())
+                                .map(|a| String::from_utf8_lossy(a.bytes(fr.raw)).into_owned())
                                 .collect::<Vec<_>>()
                                 .join(" ")
                         ),
-                        Body::Reply(frame) => format!("reply@{} {:?}", fr.offset, frame.kind()),
+                        Body::Reply => format!("reply@{} {:?}", fr.offset, reply_kind(fr.raw)),
                     },
                     Framing::Lost { offset, len } => format!("lost@{offset}+{len}"),
                     Framing::Invalid { offset, .. } => format!("invalid@{offset}"),
