@@ -195,7 +195,9 @@ impl Connection {
         } else if self.state == Lifecycle::Open && (self.up.finished() || self.down.finished()) {
             self.state = Lifecycle::HalfClosed;
         }
-        self.expire(ts, out);
+        if self.has_hole() {
+            self.expire(ts, out);
+        }
     }
 
     /// Give up holes whose time is up.

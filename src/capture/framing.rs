@@ -205,16 +205,24 @@ impl Framer {
         while used < bytes.len() {
             let rest = &bytes[used..];
             let len = match self.side {
-                Side::Client => {
-                    match parse_request_into(rest, &RequestLimits::default(), true, &mut self.args)
-                    {
+                Side::Client => match simple_request(rest, &mut self.args) {
+                    Some(len) => len,
+                    None => match parse_request_into(
+                        rest,
+                        &RequestLimits::default(),
+                        true,
+                        &mut self.args,
+                    ) {
                         Ok(Some(len)) => len,
                         _ => break,
-                    }
-                }
-                Side::Server => match self.decoder.check(rest) {
-                    Ok(len) => len,
-                    Err(_) => break,
+                    },
+                },
+                Side::Server => match simple_reply(rest, &self.decoder) {
+                    Some(len) => len,
+                    None => match self.decoder.check(rest) {
+                        Ok(len) => len,
+                        Err(_) => break,
+                    },
                 },
             };
             if !(self.side == Side::Client && self.args.is_empty()) {
@@ -272,14 +280,24 @@ impl Framer {
             return Ok(None);
         }
         let framed = match self.side {
-            Side::Client => {
-                match parse_request_into(&self.buf, &RequestLimits::default(), true, &mut self.args)
-                {
-                    Ok(n) => Ok(n),
-                    Err(e) => Err(e.to_string()),
+            Side::Client => match simple_request(&self.buf, &mut self.args) {
+                Some(len) => Ok(Some(len)),
+                None => {
+                    match parse_request_into(
+                        &self.buf,
+                        &RequestLimits::default(),
+                        true,
+                        &mut self.args,
+                    ) {
+                        Ok(n) => Ok(n),
+                        Err(e) => Err(e.to_string()),
+                    }
                 }
-            }
-            Side::Server => frame_len(self.side, &self.decoder, &self.buf),
+            },
+            Side::Server => match simple_reply(&self.buf, &self.decoder) {
+                Some(len) => Ok(Some(len)),
+                None => frame_len(self.side, &self.decoder, &self.buf),
+            },
         };
         match framed {
             Ok(Some(len)) => Ok(Some(len)),
@@ -436,6 +454,129 @@ fn frame_len(side: Side, decoder: &Decoder, buf: &[u8]) -> Result<Option<usize>,
             Err(DecodeError::Incomplete { .. }) => Ok(None),
             Err(e) => Err(e.to_string()),
         },
+    }
+}
+
+/// A short decimal count at `at`: `0`, or up to 9 digits not starting
+/// with 0, then CR and one more byte (present, unchecked: Redis skips
+/// it). Its value and the position after that byte; `None` for any other
+/// shape, or when not all of it is there.
+#[inline]
+fn short_count(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+    let first = *buf.get(at)?;
+    let mut value = usize::from(first.wrapping_sub(b'0'));
+    if value > 9 {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        let b = *buf.get(i)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            if b != b'\r' {
+                return None;
+            }
+            break;
+        }
+        value = value * 10 + usize::from(digit);
+        i += 1;
+        if i - at > 9 {
+            return None;
+        }
+    }
+    if first == b'0' && i - at > 1 {
+        return None;
+    }
+    (i + 1 < buf.len()).then_some((value, i + 2))
+}
+
+/// Arguments of a request the fast way takes; more go the full way.
+const SIMPLE_ARGS: usize = 1024;
+
+/// The request at the start of `buf` when it has the shape clients send
+/// (a multibulk of a few bulk strings with plain decimal lengths, all of
+/// it present): its length, with its arguments in `args`. `None` for
+/// anything else (inline requests, odd numbers, errors, an incomplete
+/// request), which the full parser then frames, so what it accepts is
+/// framed exactly as the full parser frames it, only with less work.
+fn simple_request(buf: &[u8], args: &mut Vec<Arg>) -> Option<usize> {
+    if buf.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, mut pos) = short_count(buf, 1)?;
+    if count == 0 || count > SIMPLE_ARGS {
+        return None;
+    }
+    args.clear();
+    for _ in 0..count {
+        if buf.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, start) = short_count(buf, pos + 1)?;
+        if len as u64 > RequestLimits::default().max_bulk_len {
+            return None;
+        }
+        let end = start + len;
+        if buf.len() < end + 2 {
+            return None;
+        }
+        args.push(Arg::Range(start..end));
+        pos = end + 2;
+    }
+    Some(pos)
+}
+
+/// The length of the reply at the start of `buf` when it is one of the
+/// common short shapes (`+OK`, `:12`, `$-1`, `$5` and its payload), whole
+/// and valid as [`Decoder::check`] judges it; `None` for anything else,
+/// which `check` then decides.
+fn simple_reply(buf: &[u8], decoder: &Decoder) -> Option<usize> {
+    /// Where the CRLF ending a line of digits (after an optional `-`) at
+    /// `at` is, for at most 18 digits.
+    fn digits_end(buf: &[u8], at: usize) -> Option<usize> {
+        let from = at + usize::from(buf.get(at) == Some(&b'-'));
+        let mut i = from;
+        while buf.get(i)?.is_ascii_digit() {
+            i += 1;
+            if i - from > 18 {
+                return None;
+            }
+        }
+        (i > from && buf[i] == b'\r' && *buf.get(i + 1)? == b'\n').then_some(i)
+    }
+    match *buf.first()? {
+        b'+' => {
+            let mut i = 1;
+            loop {
+                match *buf.get(i)? {
+                    b'\r' => break,
+                    b'\n' => return None,
+                    _ => {}
+                }
+                i += 1;
+                if i > 1024 {
+                    return None;
+                }
+            }
+            (*buf.get(i + 1)? == b'\n').then_some(i + 2)
+        }
+        b':' => digits_end(buf, 1).map(|i| i + 2),
+        b'$' if buf.get(1) == Some(&b'-') => buf.starts_with(b"$-1\r\n").then_some(5),
+        b'$' => {
+            let cr = digits_end(buf, 1)?;
+            if cr - 1 > 9 {
+                return None;
+            }
+            let len = buf[1..cr]
+                .iter()
+                .fold(0usize, |v, d| v * 10 + usize::from(d - b'0'));
+            if len > decoder.limits().max_bulk_len {
+                return None;
+            }
+            let end = cr + 2 + len;
+            (buf.get(end..end + 2)? == b"\r\n").then_some(end + 2)
+        }
+        _ => None,
     }
 }
 
