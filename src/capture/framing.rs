@@ -709,6 +709,78 @@ mod tests {
         );
     }
 
+    /// Every prefix and one-byte mutation of `good`.
+    fn variants(good: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for cut in 0..=good.len() {
+            out.push(good[..cut].to_vec());
+        }
+        for at in 0..good.len() {
+            for b in *b"0129-+$*:\r\nax " {
+                let mut v = good.to_vec();
+                v[at] = b;
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_request_path_agrees_with_the_full_parser() {
+        let requests: [&[u8]; 5] = [
+            b"*3\r\n$3\r\nSET\r\n$16\r\nkey:__rand_int__\r\n$3\r\nxyz\r\n",
+            b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n",
+            b"*2\r\n$3\r\nGET\r\n$0\r\n\r\n",
+            b"*2\r\n$3\r\nGET\r\n$10\r\n0123456789\r\n",
+            b"GET k\r\n",
+        ];
+        let mut fast_taken = 0;
+        for good in requests {
+            for v in variants(good) {
+                let mut fast = Vec::new();
+                let mut full = Vec::new();
+                let Some(len) = simple_request(&v, &mut fast) else {
+                    continue;
+                };
+                fast_taken += 1;
+                let want = parse_request_into(&v, &RequestLimits::default(), true, &mut full);
+                assert_eq!(want, Ok(Some(len)), "{:?}", String::from_utf8_lossy(&v));
+                assert_eq!(fast, full, "{:?}", String::from_utf8_lossy(&v));
+            }
+        }
+        assert!(fast_taken > 50, "the fast path took only {fast_taken}");
+    }
+
+    #[test]
+    fn the_fast_reply_path_agrees_with_check() {
+        let replies: [&[u8]; 7] = [
+            b"+OK\r\n",
+            b":12345\r\n",
+            b":-7\r\n",
+            b"$-1\r\n",
+            b"$5\r\nhello\r\n",
+            b"$0\r\n\r\n",
+            b"*2\r\n$1\r\na\r\n:1\r\n",
+        ];
+        let decoder = Decoder::default();
+        let mut fast_taken = 0;
+        for good in replies {
+            for v in variants(good) {
+                let Some(len) = simple_reply(&v, &decoder) else {
+                    continue;
+                };
+                fast_taken += 1;
+                assert_eq!(
+                    decoder.check(&v),
+                    Ok(len),
+                    "{:?}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+        assert!(fast_taken > 30, "the fast path took only {fast_taken}");
+    }
+
     #[test]
     fn oversized_frames_are_refused() {
         let mut f = Framer::new(Side::Server, Decoder::default(), 16, true);
