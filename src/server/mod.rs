@@ -328,6 +328,7 @@ impl Server {
         let aof_timestamps = config.aof_timestamp_enabled;
         let mut rng = dict::Rng::from_entropy();
         types::set_limits(&config.encodings);
+        rdb_value::set_sanitize_dump(config.sanitize_dump_payload());
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
@@ -504,8 +505,11 @@ impl Server {
             return;
         }
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
+            // A script is queued with the flags it declares, so EXEC is
+            // judged by them (a write script on a replica aborts EXEC).
+            let queued_flags = self.request_flags(index, args);
             if let Some(m) = client.multi.as_mut() {
-                m.queue(index, spec.flags, args);
+                m.queue(index, queued_flags, args);
             }
             client.reply.raw(b"+QUEUED\r\n");
             self.end_reply(client, reply_start);
@@ -513,7 +517,10 @@ impl Server {
         }
         self.execute(client, index, args, request, false);
         self.end_reply(client, reply_start);
-        if self.blocking.waiters.has_ready() {
+        // A command served while a script is busy (SCRIPT KILL, CLIENT
+        // LIST, ...) must not serve the keys the half-run script has
+        // touched: the script is atomic, its writes are seen once it ends.
+        if self.blocking.waiters.has_ready() && self.scripting.running.is_none() {
             self.serve_ready_keys();
         }
     }
@@ -744,7 +751,7 @@ impl Server {
         if let Some(up) = &self.replication.upstream
             && !up.is_connected()
             && !self.config.replica_serve_stale_data
-            && !spec.has(flags::STALE)
+            && effective & flags::STALE == 0
             && !client.is_master
         {
             return Some(

@@ -18,6 +18,7 @@
 //! [`Server::script_call`].
 
 pub mod convert;
+pub mod debugger;
 pub mod functions;
 pub mod libs;
 
@@ -65,6 +66,8 @@ pub struct Vm {
     pub run_function: Function,
     pub run_load: Function,
     pub set_loading: Function,
+    /// The stack helpers the Lua debugger reads frames with.
+    pub debugger_helpers: Table,
     /// How many runs since the last incremental GC step.
     gc_count: u32,
 }
@@ -83,11 +86,11 @@ pub struct Run {
     pub from_master: bool,
     /// redis.set_repl flags (1 AOF, 2 replicas).
     pub repl: u8,
-    pub name: String,
     pub started: Instant,
-    pub args: Vec<Vec<u8>>,
-    /// The caller's arguments (FUNCTION STATS).
-    pub command: Vec<Vec<u8>>,
+    /// The caller's arguments, copied for FUNCTION STATS only when the
+    /// script turns busy (valid for the whole run: they are the caller's
+    /// request, which outlives it).
+    pub command: *const [&'static [u8]],
 }
 
 thread_local! {
@@ -119,6 +122,11 @@ pub struct Scripting {
     pub running_dirty: bool,
     /// The running script's command (FUNCTION STATS).
     pub running_command: Vec<Vec<u8>>,
+    /// The last script's name, kept for the next one's (no allocation
+    /// per call).
+    pub spare_name: String,
+    /// Forked Lua debugger sessions (SCRIPT DEBUG YES) not reaped yet.
+    pub debug_children: Vec<super::persistence::child::Child>,
 }
 
 impl Default for Scripting {
@@ -142,6 +150,8 @@ impl Scripting {
             kill_requested: false,
             running_dirty: false,
             running_command: Vec::new(),
+            debug_children: Vec::new(),
+            spare_name: String::new(),
             timed_out: false,
         }
     }
@@ -429,6 +439,8 @@ impl Vm {
                 })
             })?,
         )?;
+        raw.raw_set("debug", lua.create_function(debugger::lua_debug)?)?;
+        raw.raw_set("breakpoint", lua.create_function(debugger::lua_breakpoint)?)?;
         raw.raw_set("random", lua.create_function(lua_random)?)?;
         raw.raw_set(
             "randomseed",
@@ -464,13 +476,13 @@ impl Vm {
             .set_name("=sonde")
             .into_function()?;
         let mode = if function_mode { "function" } else { "eval" };
-        let (env, run_eval, run_function, run_load, set_loading, _error_table): (
+        let (env, run_eval, run_function, run_load, set_loading, debugger_helpers): (
             Table,
             Function,
             Function,
             Function,
             Function,
-            Function,
+            Table,
         ) = prelude.call((globals, raw, mode))?;
         Ok(Vm {
             lua,
@@ -479,6 +491,7 @@ impl Vm {
             run_function,
             run_load,
             set_loading,
+            debugger_helpers,
             gc_count: 0,
         })
     }
@@ -609,8 +622,12 @@ fn lua_call<'a>(
     }
     let argv = match lua_args(args) {
         Ok(argv) => argv,
-        Err(e) => return Ok((error_value(lua, &e)?, true)),
+        Err(e) => {
+            debugger::log_error(&e);
+            return Ok((error_value(lua, &e)?, true));
+        }
     };
+    debugger::log_command(&argv);
     // SAFETY: see with_run. The server and the script client are not
     // otherwise touched while the Lua call that reached here runs.
     let run = unsafe { &mut *run };
@@ -618,6 +635,7 @@ fn lua_call<'a>(
     let client = unsafe { &mut *run.client };
     let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     if let Err(message) = server.script_call(run, client, &refs) {
+        debugger::log_error(&message);
         client.reply.buf.clear();
         client.reply.errors.clear();
         // Counted in errorstats where it arose (script_call), not again
@@ -632,6 +650,7 @@ fn lua_call<'a>(
     client.reply.sent = 0;
     client.reply.pushes.clear();
     let value = convert::reply_to_lua(lua, &buf)?;
+    debugger::log_reply(&buf);
     let failed = buf.first() == Some(&b'-');
     client.reply.buf = buf;
     client.reply.buf.clear();
@@ -947,7 +966,9 @@ impl Server {
         };
         script_client.db = caller.db;
         script_client.user = caller.user;
-        script_client.user_name = caller.user_name.clone();
+        if script_client.user_name != caller.user_name {
+            script_client.user_name.clone_from(&caller.user_name);
+        }
         script_client.reply.resp3 = false;
         script_client.reply.buf.clear();
         let eval = matches!(callable, Callable::Eval(_));
@@ -962,15 +983,15 @@ impl Server {
             timed_out: false,
             from_master,
             repl: 3,
-            name: name.to_owned(),
             started: Instant::now(),
-            args: Vec::new(),
-            command: command.iter().map(|a| a.to_vec()).collect(),
+            command: command as *const [&[u8]] as *const [&'static [u8]],
         };
-        self.scripting.running = Some((name.to_owned(), eval, run.started));
+        let mut running_name = std::mem::take(&mut self.scripting.spare_name);
+        running_name.clear();
+        running_name.push_str(name);
+        self.scripting.running = Some((running_name, eval, run.started));
         self.scripting.kill_requested = false;
         self.scripting.running_dirty = false;
-        self.scripting.running_command = run.command.clone();
         // No reseeding per script: since 7.0 scripts replicate their
         // effects, and math.random goes on from where the last one left.
 
@@ -993,6 +1014,7 @@ impl Server {
             vm.gc_count = 0;
         }
         let threshold = self.config.busy_reply_threshold;
+        let debugging = eval && debugger::active();
         let make_table = |items: &[&[u8]]| -> mlua::Result<Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -1003,7 +1025,14 @@ impl Server {
         let outcome: mlua::Result<(bool, Value)> = (|| {
             let keys_t = make_table(keys)?;
             let args_t = make_table(args)?;
-            if threshold > 0 {
+            if debugging {
+                lua.set_hook(
+                    HookTriggers::new()
+                        .every_line()
+                        .every_nth_instruction(100_000),
+                    debugger::hook,
+                )?;
+            } else if threshold > 0 {
                 lua.set_hook(
                     HookTriggers::new().every_nth_instruction(100_000),
                     busy_hook,
@@ -1023,7 +1052,7 @@ impl Server {
             result
         })();
         RUN.with(|r| r.set(std::ptr::null_mut()));
-        if threshold > 0 {
+        if threshold > 0 || debugging {
             lua.remove_hook();
         }
         let resp3_script = script_client.reply.resp3;
@@ -1048,7 +1077,9 @@ impl Server {
         script_client.reply.buf.clear();
         script_client.reply.errors.clear();
         self.scripting.client = Some(script_client);
-        self.scripting.running = None;
+        if let Some((name, _, _)) = self.scripting.running.take() {
+            self.scripting.spare_name = name;
+        }
         self.scripting.kill_requested = false;
         self.scripting.timed_out = false;
         self.scripting.running_dirty = false;
@@ -1087,6 +1118,9 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
         {
             run.timed_out = true;
             server.scripting.timed_out = true;
+            // SAFETY: see Run::command.
+            server.scripting.running_command =
+                unsafe { &*run.command }.iter().map(|a| a.to_vec()).collect();
             server.log.warning(
                 "Slow script detected: still in execution after the busy-reply-threshold. \
                  You can try killing the script using SCRIPT KILL or FUNCTION KILL.",
@@ -1102,7 +1136,7 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
     if killed {
         let _ = lua.set_hook(HookTriggers::new().every_line(), busy_hook);
         with_run(|run| run.killed = true);
-        return Err(raise("Script killed by user with SCRIPT KILL..."));
+        return Err(raise("-ERR Script killed by user with SCRIPT KILL..."));
     }
     Ok(VmState::Continue)
 }
