@@ -898,3 +898,118 @@ fn script_selecting_databases_replicates_to_the_right_databases() {
         .expect("GET");
     assert_eq!(x, 2);
 }
+
+/// One `redis-cli --ldb` session, the debugger commands fed on stdin: its
+/// transcript, with the addresses of Lua functions masked.
+fn ldb_session(port: u16, mode: &str, script: &std::path::Path, stdin: &str) -> String {
+    use std::io::Write;
+    let mut child =
+        std::process::Command::new(crate::common::redis_server::require_tool("redis-cli"))
+            .args(["-p", &port.to_string(), mode, "--eval"])
+            .arg(script)
+            .args(["k1", ",", "a1", "a2"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn redis-cli");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write the debugger commands");
+    let out = child.wait_with_output().expect("redis-cli --ldb");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut masked = String::new();
+    let mut rest = &text[..];
+    while let Some(at) = rest.find("@0x") {
+        masked.push_str(&rest[..at + 1]);
+        rest = rest[at + 3..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+        masked.push_str("ADDR");
+    }
+    masked.push_str(rest);
+    masked
+}
+
+/// The Lua debugger (`redis-cli --ldb`, SCRIPT DEBUG YES and SYNC): the
+/// same session against redis-server and sonde prints the same transcript
+/// (steps, locals, listings, breakpoints, backtraces, eval, logged
+/// commands and replies, trimming, abort); a forked session's writes are
+/// thrown away, a synchronous one's kept.
+#[test]
+fn the_lua_debugger_answers_as_redis_server_does() {
+    let real = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("debugged.lua");
+    std::fs::write(
+        &script,
+        "local function twice(n)\n\
+         \x20 local d = n * 2\n\
+         \x20 return d\n\
+         end\n\
+         local t = {1, 'two', {x = 3}, 4.5, true}\n\
+         redis.debug('start', t, KEYS, ARGV)\n\
+         redis.call('set', KEYS[1], string.rep('v', 300))\n\
+         local got = redis.call('get', KEYS[1])\n\
+         local n = twice(#got)\n\
+         redis.breakpoint()\n\
+         redis.pcall('incr', KEYS[1])\n\
+         return {n, redis.call('strlen', KEYS[1])}\n",
+    )
+    .expect("write the script");
+    let commands = "step\nprint\nprint t\nprint KEYS\nprint ARGV\nprint nope\nlist\nlist 9 1\n\
+                    whole\nbreak\nbreak 9\nbreak 3\nbreak 99\nbreak x\nbreak\nbreak -9\nbreak -7\n\
+                    continue\ntrace\nprint\nmaxlen 70\nmaxlen\nredis get k1\nmaxlen 0\n\
+                    redis ping\neval 1 + 2\neval local z = 1\neval (\nfrobnicate\nhelp\n\
+                    continue\nstep\nstep\n";
+    for mode in ["--ldb", "--ldb-sync-mode"] {
+        let expected = ldb_session(real.port, mode, &script, commands);
+        let got = ldb_session(sonde.port, mode, &script, commands);
+        assert!(
+            expected.contains("<value> d = 600")
+                && expected.contains("<retval> 3")
+                && expected.contains("(Lua debugging session ended"),
+            "the session did not run as planned on redis-server:\n{expected}"
+        );
+        assert_eq!(got, expected, "{mode} transcripts differ");
+    }
+    // The forked session's writes were thrown away, the synchronous one's
+    // kept: both servers hold the key only from the second session.
+    let (mut r, mut s) = (real.client(), sonde.client());
+    both(&mut r, &mut s, redis::cmd("STRLEN").arg("k1"));
+    let aborted = "step\nredis set k2 x\nabort\n";
+    let expected = ldb_session(real.port, "--ldb-sync-mode", &script, aborted);
+    assert_eq!(
+        ldb_session(sonde.port, "--ldb-sync-mode", &script, aborted),
+        expected
+    );
+    assert!(
+        expected.contains("script aborted for user request"),
+        "{expected}"
+    );
+    both(&mut r, &mut s, redis::cmd("GET").arg("k2"));
+    // EVALSHA cannot be debugged; SCRIPT DEBUG checks its argument.
+    let debugged = |c: &mut redis::Connection| {
+        let _: () = redis::cmd("SCRIPT")
+            .arg("DEBUG")
+            .arg("YES")
+            .query(c)
+            .expect("SCRIPT DEBUG");
+    };
+    debugged(&mut r);
+    debugged(&mut s);
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("EVALSHA").arg("a".repeat(40)).arg(0),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("SCRIPT").arg("DEBUG").arg("maybe"),
+    );
+    both(&mut r, &mut s, redis::cmd("SCRIPT").arg("DEBUG").arg("NO"));
+    both(&mut r, &mut s, &eval("return 1", &[], &[]));
+}

@@ -112,6 +112,8 @@ pub struct Client {
     pub postponed: bool,
     /// CLIENT TRACKING on: the client's tracking mode.
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
+    /// SCRIPT DEBUG YES|SYNC: its next EVAL runs in the Lua debugger.
+    pub lua_debug: Option<super::scripting::debugger::Mode>,
 }
 
 impl Client {
@@ -174,6 +176,7 @@ impl Client {
             script: false,
             postponed: false,
             tracking: None,
+            lua_debug: None,
         }
     }
 

@@ -571,7 +571,10 @@ impl EventLoop {
                 }
             }
         }
-        if closing {
+        // close_asap: nothing more is written to it (a client killed, one
+        // over its output limit, one whose Lua debugger session went to a
+        // forked child), so it goes now.
+        if closing || client.close_asap {
             self.close(client);
             return;
         }
@@ -900,6 +903,11 @@ impl EventLoop {
         }
         server.memory_peak = server.memory_peak.max(memory::allocated());
         persistence::cron(server);
+        // Forked Lua debugger sessions that ended.
+        server
+            .scripting
+            .debug_children
+            .retain_mut(|child| child.try_reap().is_none());
         replication::cron(server);
         server.migrate_sockets.close_idle();
 

@@ -504,8 +504,11 @@ impl Server {
             return;
         }
         if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
+            // A script is queued with the flags it declares, so EXEC is
+            // judged by them (a write script on a replica aborts EXEC).
+            let queued_flags = self.request_flags(index, args);
             if let Some(m) = client.multi.as_mut() {
-                m.queue(index, spec.flags, args);
+                m.queue(index, queued_flags, args);
             }
             client.reply.raw(b"+QUEUED\r\n");
             self.end_reply(client, reply_start);
@@ -513,7 +516,10 @@ impl Server {
         }
         self.execute(client, index, args, request, false);
         self.end_reply(client, reply_start);
-        if self.blocking.waiters.has_ready() {
+        // A command served while a script is busy (SCRIPT KILL, CLIENT
+        // LIST, ...) must not serve the keys the half-run script has
+        // touched: the script is atomic, its writes are seen once it ends.
+        if self.blocking.waiters.has_ready() && self.scripting.running.is_none() {
             self.serve_ready_keys();
         }
     }
@@ -744,7 +750,7 @@ impl Server {
         if let Some(up) = &self.replication.upstream
             && !up.is_connected()
             && !self.config.replica_serve_stale_data
-            && !spec.has(flags::STALE)
+            && effective & flags::STALE == 0
             && !client.is_master
         {
             return Some(

@@ -5,10 +5,13 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
+use super::super::persistence::child;
+use super::super::scripting::debugger::{self, Mode};
 use super::super::scripting::functions::Restore;
 use super::super::scripting::{Callable, script_flags};
 use super::{help, is};
 use crate::resp::number::string2ll;
+use std::os::fd::AsRawFd;
 
 const G: &str = "scripting";
 
@@ -251,6 +254,23 @@ fn numkeys(client: &mut Client, args: &[&[u8]], bad: Option<&str>) -> Option<usi
 }
 
 fn eval_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], sha: bool, ro: bool) {
+    if let Some(mode) = client.lua_debug
+        && client.stream.is_some()
+    {
+        if sha {
+            srv.feed_monitors(client, args);
+            if args[1].len() != 40 {
+                client.reply.error(NOSCRIPT_ERR);
+            } else {
+                client
+                    .reply
+                    .error("Please use EVAL instead of EVALSHA for debugging");
+            }
+        } else {
+            debug_eval(srv, client, args, ro, mode);
+        }
+        return;
+    }
     srv.feed_monitors(client, args);
     if sha && args[1].len() != 40 {
         client.reply.error(NOSCRIPT_ERR);
@@ -288,6 +308,66 @@ fn eval_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], sha: bool
         argv,
         args,
     );
+}
+
+/// EVAL in the Lua debugger (see [`debugger`]): in a forked child, or
+/// here while the server waits (sync mode). Either way the connection is
+/// closed once the session's reply is out.
+fn debug_eval(srv: &mut Server, client: &mut Client, args: &[&[u8]], ro: bool, mode: Mode) {
+    client.lua_debug = None;
+    match mode {
+        Mode::Sync => {
+            srv.log
+                .warning("Redis synchronous debugging eval session started", &[]);
+            run_debugged(srv, client, args, ro, false);
+            srv.log
+                .warning("Redis synchronous debugging eval session ended", &[]);
+            client.close_after_reply = true;
+        }
+        Mode::Fork => {
+            let Some(fd) = client.stream.as_ref().map(|s| s.as_raw_fd()) else {
+                return;
+            };
+            let forked = child::fork(&[fd], || {
+                srv.log.warning("Redis forked for debugging eval", &[]);
+                run_debugged(srv, client, args, ro, true);
+                if let Some(stream) = client.stream.as_mut() {
+                    let _ =
+                        debugger::write_blocking(stream, &client.reply.buf[client.reply.sent..]);
+                }
+                srv.log.warning("Lua debugging session child exiting", &[]);
+                0
+            });
+            match forked {
+                Ok(child) => {
+                    srv.scripting.debug_children.push(child);
+                    // The child owns the conversation now: this side
+                    // closes its copy without a word.
+                    client.reply.buf.clear();
+                    client.reply.sent = 0;
+                    client.close_asap = true;
+                }
+                Err(e) => client.reply.error(&format!(
+                    "Fork() failed: can't run EVAL in debugging mode: {e}"
+                )),
+            }
+        }
+    }
+}
+
+/// One EVAL with a debugging session around it. What the client is owed
+/// from before goes out first, so the session's output follows it.
+fn run_debugged(srv: &mut Server, client: &mut Client, args: &[&[u8]], ro: bool, forked: bool) {
+    let Some(stream) = client.stream.as_mut() else {
+        return;
+    };
+    let _ = debugger::write_blocking(stream, &client.reply.buf[client.reply.sent..]);
+    client.reply.buf.clear();
+    client.reply.sent = 0;
+    let helpers = srv.scripting.eval.debugger_helpers.clone();
+    debugger::start(stream, forked, args[1], helpers);
+    eval_generic(srv, client, args, false, ro);
+    debugger::end();
 }
 
 fn eval(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -385,15 +465,24 @@ fn function_kill(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
 }
 
 fn script_debug(_srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
-    if is(args[2], "no") {
-        client.reply.ok();
-    } else if is(args[2], "yes") || is(args[2], "sync") {
+    if client.reply.pending() > 0 {
         client
             .reply
-            .error("The Lua debugger is not available in this server");
+            .error("SCRIPT DEBUG must be called outside a pipeline");
+        return;
+    }
+    let mode = if is(args[2], "no") {
+        None
+    } else if is(args[2], "yes") {
+        Some(Mode::Fork)
+    } else if is(args[2], "sync") {
+        Some(Mode::Sync)
     } else {
         client.reply.error("Use SCRIPT DEBUG YES/SYNC/NO");
-    }
+        return;
+    };
+    client.lua_debug = mode;
+    client.reply.ok();
 }
 
 fn script_help(_srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {

@@ -18,6 +18,7 @@
 //! [`Server::script_call`].
 
 pub mod convert;
+pub mod debugger;
 pub mod functions;
 pub mod libs;
 
@@ -65,6 +66,8 @@ pub struct Vm {
     pub run_function: Function,
     pub run_load: Function,
     pub set_loading: Function,
+    /// The stack helpers the Lua debugger reads frames with.
+    pub debugger_helpers: Table,
     /// How many runs since the last incremental GC step.
     gc_count: u32,
 }
@@ -119,6 +122,8 @@ pub struct Scripting {
     pub running_dirty: bool,
     /// The running script's command (FUNCTION STATS).
     pub running_command: Vec<Vec<u8>>,
+    /// Forked Lua debugger sessions (SCRIPT DEBUG YES) not reaped yet.
+    pub debug_children: Vec<super::persistence::child::Child>,
 }
 
 impl Default for Scripting {
@@ -142,6 +147,7 @@ impl Scripting {
             kill_requested: false,
             running_dirty: false,
             running_command: Vec::new(),
+            debug_children: Vec::new(),
             timed_out: false,
         }
     }
@@ -429,6 +435,8 @@ impl Vm {
                 })
             })?,
         )?;
+        raw.raw_set("debug", lua.create_function(debugger::lua_debug)?)?;
+        raw.raw_set("breakpoint", lua.create_function(debugger::lua_breakpoint)?)?;
         raw.raw_set("random", lua.create_function(lua_random)?)?;
         raw.raw_set(
             "randomseed",
@@ -464,13 +472,13 @@ impl Vm {
             .set_name("=sonde")
             .into_function()?;
         let mode = if function_mode { "function" } else { "eval" };
-        let (env, run_eval, run_function, run_load, set_loading, _error_table): (
+        let (env, run_eval, run_function, run_load, set_loading, debugger_helpers): (
             Table,
             Function,
             Function,
             Function,
             Function,
-            Function,
+            Table,
         ) = prelude.call((globals, raw, mode))?;
         Ok(Vm {
             lua,
@@ -479,6 +487,7 @@ impl Vm {
             run_function,
             run_load,
             set_loading,
+            debugger_helpers,
             gc_count: 0,
         })
     }
@@ -609,8 +618,12 @@ fn lua_call<'a>(
     }
     let argv = match lua_args(args) {
         Ok(argv) => argv,
-        Err(e) => return Ok((error_value(lua, &e)?, true)),
+        Err(e) => {
+            debugger::log_error(&e);
+            return Ok((error_value(lua, &e)?, true));
+        }
     };
+    debugger::log_command(&argv);
     // SAFETY: see with_run. The server and the script client are not
     // otherwise touched while the Lua call that reached here runs.
     let run = unsafe { &mut *run };
@@ -618,6 +631,7 @@ fn lua_call<'a>(
     let client = unsafe { &mut *run.client };
     let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     if let Err(message) = server.script_call(run, client, &refs) {
+        debugger::log_error(&message);
         client.reply.buf.clear();
         client.reply.errors.clear();
         // Counted in errorstats where it arose (script_call), not again
@@ -632,6 +646,7 @@ fn lua_call<'a>(
     client.reply.sent = 0;
     client.reply.pushes.clear();
     let value = convert::reply_to_lua(lua, &buf)?;
+    debugger::log_reply(&buf);
     let failed = buf.first() == Some(&b'-');
     client.reply.buf = buf;
     client.reply.buf.clear();
@@ -993,6 +1008,7 @@ impl Server {
             vm.gc_count = 0;
         }
         let threshold = self.config.busy_reply_threshold;
+        let debugging = eval && debugger::active();
         let make_table = |items: &[&[u8]]| -> mlua::Result<Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -1003,7 +1019,14 @@ impl Server {
         let outcome: mlua::Result<(bool, Value)> = (|| {
             let keys_t = make_table(keys)?;
             let args_t = make_table(args)?;
-            if threshold > 0 {
+            if debugging {
+                lua.set_hook(
+                    HookTriggers::new()
+                        .every_line()
+                        .every_nth_instruction(100_000),
+                    debugger::hook,
+                )?;
+            } else if threshold > 0 {
                 lua.set_hook(
                     HookTriggers::new().every_nth_instruction(100_000),
                     busy_hook,
@@ -1023,7 +1046,7 @@ impl Server {
             result
         })();
         RUN.with(|r| r.set(std::ptr::null_mut()));
-        if threshold > 0 {
+        if threshold > 0 || debugging {
             lua.remove_hook();
         }
         let resp3_script = script_client.reply.resp3;
@@ -1102,7 +1125,7 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
     if killed {
         let _ = lua.set_hook(HookTriggers::new().every_line(), busy_hook);
         with_run(|run| run.killed = true);
-        return Err(raise("Script killed by user with SCRIPT KILL..."));
+        return Err(raise("-ERR Script killed by user with SCRIPT KILL..."));
     }
     Ok(VmState::Continue)
 }

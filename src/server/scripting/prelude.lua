@@ -12,36 +12,6 @@ G.print, G.dofile, G.loadfile = nil, nil, nil
 local type, tostring, error, xpcall, select = type, tostring, error, xpcall, select
 local raw_setmetatable, raw_rawset, raw_loadstring = setmetatable, rawset, loadstring
 
--- The error handler of every script run: errors become a table with the
--- message (`err`), and where in the user's code it was raised.
-local function handler(err)
-  local level, i = 2, nil
-  repeat
-    i = dbg.getinfo(level, 'nSl')
-    level = level + 1
-  until not i or (i.what ~= 'C' and i.source ~= '=sonde')
-  if type(err) == 'userdata' then
-    -- An error raised by a library written in Rust: its message with the
-    -- caller's position, as luaL_error gives it.
-    local s = tostring(err)
-    local msg = s:match('^runtime error: (.*)$')
-    if msg then
-      local cut = msg:find('\nstack traceback:', 1, true)
-      if cut then msg = msg:sub(1, cut - 1) end
-      if i then msg = i.short_src .. ':' .. i.currentline .. ': ' .. msg end
-      err = msg
-    end
-  end
-  if type(err) ~= 'table' then
-    err = {err = 'ERR ' .. tostring(err)}
-  end
-  if i then
-    err['source'] = i.source
-    err['line'] = i.currentline
-  end
-  return err
-end
-
 -- "-CODE message" or "message" into the error table scripts see.
 local function error_table(s)
   local code, msg
@@ -59,6 +29,40 @@ local function error_table(s)
   return {err = code .. ' ' .. msg}
 end
 
+-- The error handler of every script run: errors become a table with the
+-- message (`err`), and where in the user's code it was raised.
+local function handler(err)
+  local level, i = 2, nil
+  repeat
+    i = dbg.getinfo(level, 'nSl')
+    level = level + 1
+  until not i or (i.what ~= 'C' and i.source ~= '=sonde')
+  if type(err) == 'userdata' then
+    -- An error raised by a library written in Rust: its message with the
+    -- caller's position, as luaL_error gives it.
+    local s = tostring(err)
+    local msg = s:match('^runtime error: (.*)$')
+    if s:sub(1, 1) == '-' then
+      -- An error reply the server itself raised in the script (killed,
+      -- aborted in the debugger): its code and words, as Redis raises them.
+      err = error_table(s)
+    elseif msg then
+      local cut = msg:find('\nstack traceback:', 1, true)
+      if cut then msg = msg:sub(1, cut - 1) end
+      if i then msg = i.short_src .. ':' .. i.currentline .. ': ' .. msg end
+      err = msg
+    end
+  end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+
 local redis = {}
 
 redis.call = raw.call_raising
@@ -68,8 +72,8 @@ redis.set_repl = raw.set_repl
 redis.acl_check_cmd = raw.acl_check_cmd
 if mode == 'eval' then
   redis.replicate_commands = function() return true end
-  redis.breakpoint = function() return false end
-  redis.debug = function() end
+  redis.breakpoint = raw.breakpoint
+  redis.debug = raw.debug
 end
 redis.sha1hex = raw.sha1hex
 redis.log = raw.log
@@ -107,7 +111,9 @@ local function fix_pcall(ok, ...)
     end
     -- A library written in Rust failed: its message, as a string.
     if type(e) == 'userdata' then
-      local msg = tostring(e):match('^runtime error: (.*)$')
+      local s = tostring(e)
+      if s:sub(1, 1) == '-' then return false, error_table(s).err end
+      local msg = s:match('^runtime error: (.*)$')
       if msg then
         local cut = msg:find('\nstack traceback:', 1, true)
         return false, cut and msg:sub(1, cut - 1) or msg
@@ -194,4 +200,65 @@ local function run_load(f)
   return xpcall(f, handler)
 end
 
-return env, run_eval, run_function, run_load, set_loading, error_table
+-- The Lua debugger's view of the script's stack (SCRIPT DEBUG), called
+-- from its line hook: frame 1 is the script's function the hook stopped
+-- in (the first frame of the user's code above these helpers), then its
+-- callers.
+local function user_frame()
+  local level = 3
+  while true do
+    local i = dbg.getinfo(level, 'S')
+    if not i then return nil end
+    if i.short_src:find('user_script', 1, true) then return level end
+    level = level + 1
+  end
+end
+local ldb = {}
+-- The current frame's locals: an array of {name, value}.
+function ldb.locals()
+  local out, level = {}, user_frame()
+  if not level then return out end
+  local n = 1
+  while true do
+    local name, value = dbg.getlocal(level - 1, n)
+    if name == nil then break end
+    out[#out + 1] = {name, value}
+    n = n + 1
+  end
+  return out
+end
+-- The first local called `name`, from the current frame outwards:
+-- found, value.
+function ldb.find(name)
+  local level = user_frame()
+  if not level then return false end
+  level = level - 1
+  while dbg.getinfo(level, 'S') do
+    local n = 1
+    while true do
+      local k, v = dbg.getlocal(level, n)
+      if k == nil then break end
+      if k == name then return true, v end
+      n = n + 1
+    end
+    level = level + 1
+  end
+  return false
+end
+-- The backtrace: an array of {function name, current line} of the
+-- frames in the user's code, innermost first.
+function ldb.frames()
+  local out, level = {}, user_frame()
+  if not level then return out end
+  while true do
+    local i = dbg.getinfo(level - 1, 'Snl')
+    if not i then break end
+    if i.short_src:find('user_script', 1, true) then
+      out[#out + 1] = {i.name or 'top level', i.currentline}
+    end
+    level = level + 1
+  end
+  return out
+end
+
+return env, run_eval, run_function, run_load, set_loading, ldb
