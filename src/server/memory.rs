@@ -22,7 +22,7 @@ use mimalloc::MiMalloc;
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
 /// The bytes an allocation of `size` takes in mimalloc: sizes up to eight
-/// words get a class per word; above that, each power of two is split in
+/// words get a class per double word; above that, each power of two is split in
 /// four classes (the size rounded up to its top three bits); blocks past
 /// the largest class (512 KiB) are rounded to whole 4 KiB pages. This is
 /// mimalloc's `mi_good_size` computed inline: it runs on every
@@ -34,7 +34,8 @@ pub fn charged(size: usize) -> usize {
     const LARGEST_CLASS: usize = 512 * 1024;
     let words = size.div_ceil(WORD).max(1);
     if words <= 8 {
-        return words * WORD;
+        // Rounded to double words above one word.
+        return if words == 1 { WORD } else { ((words + 1) & !1) * WORD };
     }
     if size > LARGEST_CLASS {
         return size.next_multiple_of(4096);
