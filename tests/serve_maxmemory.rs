@@ -479,7 +479,7 @@ fn a_big_argument_on_its_way_counts_in_qbuf_and_evicts_its_client_as_redis() {
 /// count as memory to free once they are written out, or eviction feeds on
 /// itself and drains the keyspace. Run against redis-server too, so the
 /// expectation is the reference's.
-fn tracking_invalidations_leave_the_keyspace(addr: &str, conn: &mut redis::Connection) {
+fn tracking_invalidations_leave_the_keyspace(name: &str, addr: &str, conn: &mut redis::Connection) {
     use crate::common::differential::Conn;
     config_set(conn, "maxmemory", "0");
     config_set(conn, "maxmemory-policy", "allkeys-lru");
@@ -513,9 +513,15 @@ fn tracking_invalidations_leave_the_keyspace(addr: &str, conn: &mut redis::Conne
     let keys: u64 = redis::cmd("DBSIZE").query(conn).expect("DBSIZE");
     assert!(
         (200..=300).contains(&keys),
-        "{keys} keys left after evicting {evicted}"
+        "{name}: {keys} keys left after evicting {evicted}"
     );
-    assert!((10..=50).contains(&evicted), "{evicted} keys evicted");
+    // Redis's unit asks for 10 to 50 under its harness; through this
+    // client redis-server itself evicts about 60 (what else the INFO and
+    // CONFIG SET exchange holds differs): the bound is about not draining.
+    assert!(
+        (10..=100).contains(&evicted),
+        "{name}: {evicted} keys evicted"
+    );
     for t in &mut trackers {
         // An invalidation waits for each tracking client.
         let push = t.read_reply();
@@ -527,7 +533,7 @@ fn tracking_invalidations_leave_the_keyspace(addr: &str, conn: &mut redis::Conne
 #[test]
 fn tracking_invalidations_do_not_feed_eviction() {
     let redis = RedisServer::start(&[]);
-    tracking_invalidations_leave_the_keyspace(&redis.addr(), &mut redis.client());
+    tracking_invalidations_leave_the_keyspace("redis-server", &redis.addr(), &mut redis.client());
     let sonde = SondeServer::start(&[]);
-    tracking_invalidations_leave_the_keyspace(&sonde.addr(), &mut sonde.client());
+    tracking_invalidations_leave_the_keyspace("sonde", &sonde.addr(), &mut sonde.client());
 }

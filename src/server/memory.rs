@@ -35,7 +35,11 @@ pub fn charged(size: usize) -> usize {
     let words = size.div_ceil(WORD).max(1);
     if words <= 8 {
         // Rounded to double words above one word.
-        return if words == 1 { WORD } else { ((words + 1) & !1) * WORD };
+        return if words == 1 {
+            WORD
+        } else {
+            ((words + 1) & !1) * WORD
+        };
     }
     if size > LARGEST_CLASS {
         return size.next_multiple_of(4096);
