@@ -102,6 +102,15 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     };
     if let Err(e) = loaded {
         let offset = e.offset().map_or(-1, |o| o as i64);
+        let snapshot = matches!(e, persistence::StartupError::Rdb { .. });
+        if snapshot {
+            // Redis's report of a snapshot it cannot read, which its tests
+            // and log watchers grep for.
+            event_loop.server.log.warning(
+                &format!("Internal error in RDB reading offset {offset} -> {e}"),
+                &[],
+            );
+        }
         // Redis's words for a bad checksum, which scripts grep for.
         let message = if e.kind() == "checksum_mismatch" {
             "Fatal error loading the persisted dataset: RDB CRC error"
@@ -116,6 +125,12 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
                 ("offset", Field::Int(offset)),
             ],
         );
+        if snapshot {
+            event_loop
+                .server
+                .log
+                .warning("Terminating server after rdb file reading failure.", &[]);
+        }
         super::problem(format!("{e}"));
         return Ok(Status::Problem);
     }

@@ -131,6 +131,7 @@ impl EventLoop {
         }
         let mut events = Events::with_capacity(256);
         for _ in 0..4 {
+            self.stop_listening_if_exiting();
             self.flush_pending_writes();
             if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
                 && e.kind() != io::ErrorKind::Interrupted
@@ -239,12 +240,10 @@ impl EventLoop {
                 self.server.evict_clients();
             }
             self.server.tracking_broadcast();
+            self.stop_listening_if_exiting();
             self.flush_pending_writes();
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
-                if let Some((_, path)) = &self.unix {
-                    let _ = std::fs::remove_file(&**path);
-                }
                 return Ok(reason);
             }
             let mut wake = match self.server.next_block_deadline() {
@@ -351,6 +350,22 @@ impl EventLoop {
             if now >= self.next_cron {
                 self.cron();
             }
+        }
+    }
+
+    /// Once the server is to exit, its ports close first: a client that
+    /// connects after SHUTDOWN was answered (its connection closed) is
+    /// refused, not accepted by a server about to go.
+    fn stop_listening_if_exiting(&mut self) {
+        if self.server.shutdown.is_none() {
+            return;
+        }
+        for mut listener in std::mem::take(&mut self.listeners) {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
+        if let Some((mut listener, path)) = self.unix.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+            let _ = std::fs::remove_file(&*path);
         }
     }
 
@@ -814,6 +829,9 @@ impl EventLoop {
     }
 
     fn close(&mut self, client: Box<Client>) {
+        // A client that sees its connection close after SHUTDOWN may
+        // connect again at once: the ports must be closed by then.
+        self.stop_listening_if_exiting();
         self.server.free_client(client, Some(self.poll.registry()));
     }
 

@@ -328,6 +328,7 @@ impl Server {
         let aof_timestamps = config.aof_timestamp_enabled;
         let mut rng = dict::Rng::from_entropy();
         types::set_limits(&config.encodings);
+        rdb_value::set_sanitize_dump(config.sanitize_dump_payload());
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();

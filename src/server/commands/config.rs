@@ -120,6 +120,9 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
     match apply {
         Apply::None => {}
         Apply::Encodings => super::super::types::set_limits(&srv.config.encodings),
+        Apply::SanitizeDump => {
+            super::super::rdb_value::set_sanitize_dump(srv.config.sanitize_dump_payload())
+        }
         Apply::LogLevel => srv
             .log
             .set_level(super::super::log_level(srv.config.loglevel)),
@@ -229,6 +232,7 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.eviction.evicted_keys = 0;
     srv.eviction.evicted_clients = 0;
     super::super::lazyfree::reset_stats();
+    super::super::rdb_value::reset_stats();
     client.reply.ok();
 }
 

@@ -529,6 +529,14 @@ impl Config {
         }
     }
 
+    /// `sanitize-dump-payload`.
+    pub fn sanitize_dump_payload(&self) -> super::rdb_value::SanitizeDump {
+        match self.kept.get("sanitize-dump-payload") {
+            Some(Val::Text(t)) => super::rdb_value::SanitizeDump::from_name(t),
+            _ => super::rdb_value::SanitizeDump::No,
+        }
+    }
+
     /// The value CONFIG GET shows.
     /// The `notify-keyspace-events` classes switched on.
     pub fn notify_keyspace_events(&self) -> String {

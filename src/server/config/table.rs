@@ -92,6 +92,8 @@ pub enum Apply {
     None,
     /// Compact-encoding thresholds of the value types.
     Encodings,
+    /// `sanitize-dump-payload`, as snapshot loading reads it.
+    SanitizeDump,
     LogLevel,
     /// Start or stop the append-only file.
     Appendonly,
@@ -415,7 +417,8 @@ pub static PARAMS: &[Param] = &[
         M,
         en(&["no", "yes", "clients"], "no"),
         Kept,
-    ),
+    )
+    .apply(Apply::SanitizeDump),
     p(
         "dbfilename",
         PROTECTED,

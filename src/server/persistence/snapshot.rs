@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::rdb::{self, ErrorKind, Event, RdbError, WriteError, Writer};
 
 use super::super::keyspace::{Keyspace, Object};
-use super::super::rdb_value::{from_rdb_value, with_rdb_value};
+use super::super::rdb_value::{from_rdb_value, load_sanitize, with_rdb_value};
 use super::super::{REDIS_VERSION, memory};
 
 /// Replication state recorded in a snapshot (a master's full resync).
@@ -300,7 +300,7 @@ fn load_into(
                     continue;
                 }
                 let key = entry.key.to_bytes()?;
-                let Some(value) = from_rdb_value(&entry.value)? else {
+                let Some(value) = from_rdb_value(&entry.value, load_sanitize())? else {
                     loaded.empty += 1;
                     if loaded.empty_keys.len() < 1024 {
                         loaded.empty_keys.push(key.into_owned());
