@@ -984,6 +984,8 @@ impl Server {
             from_master,
             repl: 3,
             started: Instant::now(),
+            // The lifetime is erased (the second cast); see Run::command.
+            #[allow(clippy::unnecessary_cast)]
             command: command as *const [&[u8]] as *const [&'static [u8]],
         };
         let mut running_name = std::mem::take(&mut self.scripting.spare_name);
@@ -1119,8 +1121,10 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
             run.timed_out = true;
             server.scripting.timed_out = true;
             // SAFETY: see Run::command.
-            server.scripting.running_command =
-                unsafe { &*run.command }.iter().map(|a| a.to_vec()).collect();
+            server.scripting.running_command = unsafe { &*run.command }
+                .iter()
+                .map(|a| a.to_vec())
+                .collect();
             server.log.warning(
                 "Slow script detected: still in execution after the busy-reply-threshold. \
                  You can try killing the script using SCRIPT KILL or FUNCTION KILL.",
