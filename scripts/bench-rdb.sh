@@ -11,7 +11,10 @@
 # mapped: RSS includes the mapped pages it touched, reported separately).
 #
 # Usage: scripts/bench-rdb.sh [KEYS] (default 1000000); RUNS=3; SONDE=binary
-# to measure a given build; PORT= for the redis-server it fills.
+# to measure a given build; BASE=binary to measure another build (e.g. the
+# previous commit's) in the same run, beside it; DUMPS=dir to keep the
+# dumps there and reuse them in later runs (small.rdb, large.rdb); PORT= for
+# the redis-server it fills.
 # Needs redis-server, redis-cli, redis-benchmark, redis-check-rdb and GNU
 # time (/usr/bin/time; Debian package `time`).
 set -euo pipefail
@@ -36,6 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [ -n "${DUMPS:-}" ] && [ -f "$DUMPS/small.rdb" ] && [ -f "$DUMPS/large.rdb" ]; then
+  echo "reusing the dumps in $DUMPS" >&2
+  cp "$DUMPS/small.rdb" "$DUMPS/large.rdb" "$WORK/"
+else
 redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no \
   --dir "$WORK" --enable-debug-command yes --daemonize yes --logfile "$WORK/redis.log"
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -66,6 +73,8 @@ step=1
 while [ "$(redis-cli -p "$PORT" dbsize)" -lt "$KEYS" ]; do fill "$step" "$QUARTER"; step=$((step + 1)); done
 snapshot large
 redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+if [ -n "${DUMPS:-}" ]; then mkdir -p "$DUMPS" && cp "$WORK/small.rdb" "$WORK/large.rdb" "$DUMPS/"; fi
+fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -120,12 +129,18 @@ report large "$WORK/large.rdb"
 # of the dump against a copy of itself (every key looked up and compared).
 large="$WORK/large.rdb"
 cp "$large" "$WORK/large2.rdb"
-export SONDE WORK RUNS
+export SONDE WORK RUNS BASE=${BASE:-}
 python3 - "$large" <<'PY'
 import os, shlex, statistics, subprocess, sys, time
 large = sys.argv[1]
 sonde, work, runs = os.environ["SONDE"], os.environ["WORK"], int(os.environ["RUNS"])
-cmds = {
+base = os.environ.get("BASE")
+cmds = {}
+if base:
+    cmds["base"] = f"{base} rdb inspect {large}"
+    cmds["base1"] = f"taskset -c 0 {base} rdb inspect {large}"
+    cmds["base-export"] = f"{base} rdb export {large} -o {work}/out-base.resp"
+cmds |= {
     "inspect": f"{sonde} rdb inspect {large}",
     "check": f"redis-check-rdb {large}",
     "inspect1": f"taskset -c 0 {sonde} rdb inspect {large}",
@@ -154,6 +169,10 @@ print(f"  inspect vs redis-check-rdb, wall: {w['check'] / w['inspect']:.1f}x (ta
 print(f"  pinned to one core, wall: {w['check1'] / w['inspect1']:.1f}x (target >= 5x); CPU: {c['check1'] / c['inspect1']:.1f}x")
 print(f"  export --to resp: {out / 1e6:.0f} MB out, {out / 1e9 / w['export']:.2f} GB/s wall, {out / 1e9 / c['export']:.2f} GB/s per CPU second (target >= 1)")
 print(f"  diff = {w['diff'] / w['inspect']:.1f}x one inspect, wall (target < 2x); {c['diff'] / c['inspect']:.1f}x CPU")
+if base:
+    print(f"  BASE inspect vs redis-check-rdb, wall: {w['check'] / w['base']:.1f}x; CPU: {c['check'] / c['base']:.1f}x")
+    print(f"  BASE pinned to one core, wall: {w['check1'] / w['base1']:.1f}x; CPU: {c['check1'] / c['base1']:.1f}x")
+    print(f"  BASE export --to resp: {out / 1e9 / c['base-export']:.2f} GB/s per CPU second")
 PY
 
 # Instructions per key (callgrind counts every thread's user-space

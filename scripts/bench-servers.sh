@@ -77,12 +77,13 @@ start_sonde() {
 }
 
 # start_pair SETTINGS...: a redis-server and a sonde with the same settings
-# in $work, answering PING; sets RPORT/RPID and SPORT/SPID.
+# in $work, answering PING; sets RPORT/RPID and SPORT/SPID (ports: free ones,
+# or PAIR_REDIS_PORT and PAIR_SONDE_PORT when set).
 start_pair() {
-  RPORT=$(free_port)
+  RPORT=${PAIR_REDIS_PORT:-$(free_port)}
   redis-server --port "$RPORT" "$@" --dir "$work" --logfile "$work/redis.log" &
   pids+=($!); RPID=$!
-  SPORT=$(free_port)
+  SPORT=${PAIR_SONDE_PORT:-$(free_port)}
   "$SONDE" serve --port "$SPORT" "$@" --dir "$work" 2>"$work/sonde.log" &
   pids+=($!); SPID=$!
   wait_ping "$RPORT"

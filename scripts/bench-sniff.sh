@@ -9,14 +9,21 @@
 # sonde reads a TPACKET_V3 ring behind a kernel filter of the watched port,
 # as libpcap does for tcpdump; its hot-key reports are on (the default).
 # Needs root (CAP_NET_RAW) and the release build. PORT, ROUNDS, REQUESTS
-# and PIPELINES ("1 16") can be set in the environment.
+# and PIPELINES ("1 16") can be set in the environment; SONDE names the
+# binary to measure (default: build and use target/release/sonde), and
+# BASELINE another one measured alternately with it in the same rounds
+# (e.g. a build of the previous commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 REQUESTS=${REQUESTS:-100000}
 scripts/setup.sh
-cargo build --release --quiet
-SONDE=$PWD/target/release/sonde
+if [ -z "${SONDE:-}" ]; then
+  cargo build --release --quiet
+  SONDE=$PWD/target/release/sonde
+fi
+BASELINE=${BASELINE:-}
+MODES="tcpdump sonde${BASELINE:+ baseline}"
 TCPDUMP=$(command -v tcpdump || echo /usr/sbin/tcpdump)
 TICK=$(getconf CLK_TCK)
 
@@ -49,7 +56,7 @@ bench() {
     awk -F'"' 'NR > 1 { sum += $4; n++ } END { printf "%.0f", sum / n }'
 }
 
-# One run: mode (none|tcpdump|sonde), pipeline. Prints
+# One run: mode (none|tcpdump|sonde|baseline), pipeline. Prints
 # "rps seconds cpu packets drops".
 run_once() {
   local mode=$1 pipeline=$2 pid="" start end rps cpu=0 packets=0 drops=0
@@ -59,8 +66,10 @@ run_once() {
       pid=$!
       until grep -q "listening on" "$work/tcpdump.err" 2>/dev/null; do sleep 0.05; done
       ;;
-    sonde)
-      "$SONDE" --format json resp sniff --port "$port" --summary-only \
+    sonde | baseline)
+      local bin=$SONDE
+      [ "$mode" = baseline ] && bin=$BASELINE
+      "$bin" --format json resp sniff --port "$port" --summary-only \
         >"$work/sonde.json" 2>"$work/sonde.err" &
       pid=$!
       until grep -q "listening on" "$work/sonde.err" 2>/dev/null; do sleep 0.05; done
@@ -91,7 +100,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for pipeline in ${PIPELINES:-1 16}; do
   declare -A rps=() secs=() cpu=() pkts=() drops=()
   for round in $(seq "$ROUNDS"); do
-    for mode in none tcpdump sonde; do
+    for mode in none $MODES; do
       read -r r s c p d < <(run_once "$mode" "$pipeline")
       rps[$mode]+="$r "
       secs[$mode]+="$s "
@@ -105,7 +114,7 @@ for pipeline in ${PIPELINES:-1 16}; do
   printf '%-8s %12s %8s %10s %12s %12s %8s\n' watcher "req/s" ratio packets "packets/s" "cpu us/pkt" drops
   printf '%-8s %12s %8s\n' none "$base" 1.00
   declare -A per=()
-  for mode in tcpdump sonde; do
+  for mode in $MODES; do
     r=$(tr ' ' '\n' <<<"${rps[$mode]}" | grep . | median)
     p=$(tr ' ' '\n' <<<"${pkts[$mode]}" | grep . | median)
     s=$(tr ' ' '\n' <<<"${secs[$mode]}" | grep . | median)
@@ -115,7 +124,12 @@ for pipeline in ${PIPELINES:-1 16}; do
     printf '%-8s %12s %8.2f %10s %12.0f %12.2f %8s\n' "$mode" "$r" "$(calc "$r / $base")" \
       "$p" "$(calc "$p / $s")" "${per[$mode]}" "$d"
   done
-  printf 'sonde cpu per packet / tcpdump cpu per packet: %.2f\n\n' \
+  printf 'sonde cpu per packet / tcpdump cpu per packet: %.2f\n' \
     "$(calc "${per[sonde]} / ${per[tcpdump]}")"
+  if [ -n "$BASELINE" ]; then
+    printf 'baseline cpu per packet / tcpdump cpu per packet: %.2f\n' \
+      "$(calc "${per[baseline]} / ${per[tcpdump]}")"
+  fi
+  echo
   unset rps secs cpu pkts drops per
 done

@@ -16,7 +16,15 @@ fn a_taken_port_names_the_port_option() {
     let port = taken.local_addr().unwrap().port().to_string();
     let dir = tempfile::tempdir().unwrap();
     let out = sonde()
-        .args(["serve", "--port", &port, "--save", ""])
+        .args([
+            "serve",
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -69,7 +77,7 @@ fn format_json_is_refused_or_honoured_never_ignored() {
             cmd.args(["serve", "--format", "json"]);
         }
         let mut child = cmd
-            .args(["--port", &port, "--save", ""])
+            .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -111,6 +119,8 @@ fn loading_a_large_dump_is_announced_and_stops_on_sigint() {
             "serve",
             "--port",
             &port,
+            "--bind",
+            "127.0.0.1",
             "--save",
             "",
             "--log-format",
@@ -214,6 +224,8 @@ fn loading_an_append_only_file_logs_its_progress() {
             "serve",
             "--port",
             &port,
+            "--bind",
+            "127.0.0.1",
             "--save",
             "",
             "--appendonly",

@@ -504,6 +504,8 @@ fn refuses_to_start(dir: &Path, extra: &[&str]) -> String {
         "serve",
         "--port",
         &port,
+        "--bind",
+        "127.0.0.1",
         "--dir",
         dir.to_str().unwrap(),
         "--save",
@@ -996,6 +998,11 @@ fn aof_files_move_between_redis_server_and_sonde() {
             varied_writes(&mut rc, round);
         }
         let expected = dataset::read(&redis.url(), 0..16);
+        // redis-server acknowledges a write it postponed while its fsync
+        // ran (everysec): copy the files once it is written.
+        wait_until(10, "redis's AOF buffer to be written", || {
+            info_field(&mut rc, "aof_buffer_length") == "0"
+        });
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&aof_dir(redis.dir()), &aof_dir(dir.path()));
         drop(redis);
@@ -1318,4 +1325,78 @@ fn kill_9_during_bgsave_always_leaves_a_loadable_snapshot() {
         let n: i64 = q(&mut node.client(), &["DBSIZE"]);
         assert!(n == 20_000 || n == 20_001, "round {round}: {n} keys");
     }
+}
+
+#[test]
+fn clients_get_loading_while_a_snapshot_loads_and_the_data_after() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut node = Node::start(dir.path(), &["--enable-debug-command", "yes"]);
+        let mut c = node.client();
+        let _: () = q(&mut c, &["DEBUG", "POPULATE", "20000", "key", "100"]);
+        let _: () = q(&mut c, &["SAVE"]);
+        node.terminate();
+    }
+    // 20,000 keys, 200 µs each: about four seconds of loading, serving
+    // clients every kilobyte.
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("loading.log")).unwrap();
+    let child = sonde()
+        .args(["serve", "--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--dir"])
+        .arg(dir.path())
+        .args(["--key-load-delay", "200"])
+        .args(["--loading-process-events-interval-bytes", "1024"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Kill(child);
+    let url = format!("redis://127.0.0.1:{port}/");
+    let mut c = loop {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "sonde serve exited early"
+        );
+        if let Ok(c) = redis::Client::open(url.as_str()).and_then(|cl| cl.get_connection()) {
+            break c;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(info_field(&mut c, "loading"), "1");
+    let total: u64 = info_field(&mut c, "loading_total_bytes").parse().unwrap();
+    assert!(total > 100_000, "{total}");
+    let err = redis::cmd("GET")
+        .arg("key:1")
+        .query::<Option<String>>(&mut c)
+        .expect_err("GET while loading");
+    assert!(err.to_string().contains("loading the dataset"), "{err}");
+    // Connections opened and closed meanwhile are freed.
+    for _ in 0..5 {
+        let mut other = redis::Client::open(url.as_str())
+            .and_then(|cl| cl.get_connection())
+            .unwrap();
+        let _: String = redis::cmd("INFO").arg("clients").query(&mut other).unwrap();
+    }
+    wait_until(10, "the closed clients to be freed", || {
+        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
+        info.contains("connected_clients:1\r")
+    });
+    assert_eq!(info_field(&mut c, "loading"), "1", "loaded too fast");
+    wait_until(60, "the load to finish", || {
+        info_field(&mut c, "loading") == "0"
+    });
+    let keys: u64 = q(&mut c, &["DBSIZE"]);
+    assert_eq!(keys, 20_000);
+    let value: String = q(&mut c, &["GET", "key:1"]);
+    assert_eq!(value.len(), 100);
+    let _ = child.0.kill();
 }

@@ -177,6 +177,40 @@ fn config_set_port_moves_the_listener_and_a_taken_port_keeps_it() {
 }
 
 #[test]
+fn config_set_bind_rebinds_the_same_port_and_bind_empty_listens_on_no_address() {
+    let cli = require_tool("redis-cli");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sonde.sock");
+    let socket_text = socket.to_str().expect("utf-8 path");
+    let sonde = SondeServer::start(&["--unixsocket", socket_text]);
+    let tcp_up = || std::net::TcpStream::connect(("127.0.0.1", sonde.port)).is_ok();
+    let mut c = sonde.client();
+    // The same address and port as the listener's: it closes first.
+    let _: () = q(&mut c, &["CONFIG", "SET", "bind", "127.0.0.1 -::1"]);
+    let mut again = sonde.client();
+    let bind: Vec<String> = q(&mut again, &["CONFIG", "GET", "bind"]);
+    assert_eq!(bind, vec!["bind".to_owned(), "127.0.0.1 -::1".to_owned()]);
+    // No address: no TCP listener; the unix socket still serves.
+    let _: () = q(&mut again, &["CONFIG", "SET", "bind", ""]);
+    wait_until("the TCP listener to close", || !tcp_up());
+    let cli_run = |args: &[&str]| {
+        let out = Command::new(&cli)
+            .arg("-s")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(cli_run(&["CONFIG", "GET", "bind"]), "bind");
+    assert_eq!(cli_run(&["CONFIG", "SET", "bind", "127.0.0.1"]), "OK");
+    let mut back = sonde.client();
+    let pong: String = q(&mut back, &["PING"]);
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
 fn unixsocket_serves_redis_cli_dash_s() {
     let cli = require_tool("redis-cli");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -259,4 +293,41 @@ fn oom_score_adj_sets_the_process_score_by_mode() {
         .query::<()>(&mut c)
         .expect_err("out of range");
     assert!(err.to_string().contains("between -2000 and 2000"), "{err}");
+}
+
+#[test]
+fn redis_cli_functions_rdb_gets_the_libraries_without_the_keys() {
+    let cli = require_tool("redis-cli");
+    let sonde = SondeServer::start(&[]);
+    let mut c = sonde.client();
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    let lib: String = q(
+        &mut c,
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib1\nredis.register_function('func1', function() return 123 end)",
+        ],
+    );
+    assert_eq!(lib, "lib1");
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let file = out_dir.path().join("dump.rdb");
+    let out = Command::new(&cli)
+        .args(["-p", &sonde.port.to_string(), "--functions-rdb"])
+        .arg(&file)
+        .output()
+        .expect("run redis-cli");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Transfer finished with success"), "{err}");
+    // The server is still up and its data untouched.
+    let keys: u64 = q(&mut c, &["DBSIZE"]);
+    assert_eq!(keys, 1);
+    // The file loads: the library, no key.
+    let again = SondeServer::start(&["--dir", out_dir.path().to_str().expect("utf-8 path")]);
+    let mut d = again.client();
+    let keys: u64 = q(&mut d, &["DBSIZE"]);
+    assert_eq!(keys, 0);
+    let func: i64 = q(&mut d, &["FCALL", "func1", "0"]);
+    assert_eq!(func, 123);
 }

@@ -471,3 +471,69 @@ fn a_big_argument_on_its_way_counts_in_qbuf_and_evicts_its_client_as_redis() {
         );
     }
 }
+
+/// Redis's "client tracking don't cause eviction feedback loop": ten RESP3
+/// clients track 300 keys with long names and leave their invalidations
+/// unread; a limit 40 kB under the used memory evicts a few keys, and the
+/// invalidation messages those evictions queue (10 × 1 kB per key) must not
+/// count as memory to free once they are written out, or eviction feeds on
+/// itself and drains the keyspace. Run against redis-server too, so the
+/// expectation is the reference's.
+fn tracking_invalidations_leave_the_keyspace(name: &str, addr: &str, conn: &mut redis::Connection) {
+    use crate::common::differential::Conn;
+    config_set(conn, "maxmemory", "0");
+    config_set(conn, "maxmemory-policy", "allkeys-lru");
+    config_set(conn, "maxmemory-eviction-tenacity", "100");
+    let mut trackers: Vec<Conn> = (0..10).map(|_| Conn::open(addr)).collect();
+    let arg = |s: &str| s.as_bytes().to_vec();
+    for t in &mut trackers {
+        t.call(&[arg("HELLO"), arg("3")]);
+        let on = t.call(&[arg("CLIENT"), arg("TRACKING"), arg("on")]);
+        assert_eq!(on, b"+OK\r\n");
+    }
+    for j in 0..300 {
+        let key = format!("{j}{}", "x".repeat(1000));
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg("x")
+            .query(conn)
+            .expect("SET");
+        for t in &mut trackers {
+            assert_eq!(
+                t.call(&[arg("GET"), key.clone().into_bytes()]),
+                b"$1\r\nx\r\n"
+            );
+        }
+    }
+    // Both servers trim idle query buffers in their cron.
+    std::thread::sleep(Duration::from_millis(1100));
+    let used = info_num(conn, "memory", "used_memory");
+    config_set(conn, "maxmemory", &(used - 40_000).to_string());
+    let evicted = info_num(conn, "stats", "evicted_keys");
+    let keys: u64 = redis::cmd("DBSIZE").query(conn).expect("DBSIZE");
+    assert!(
+        (200..=300).contains(&keys),
+        "{name}: {keys} keys left after evicting {evicted}"
+    );
+    // Redis's unit asks for 10 to 50 under its harness; through this
+    // client redis-server itself evicts about 60 (what else the INFO and
+    // CONFIG SET exchange holds differs): the bound is about not draining.
+    assert!(
+        (10..=100).contains(&evicted),
+        "{name}: {evicted} keys evicted"
+    );
+    for t in &mut trackers {
+        // An invalidation waits for each tracking client.
+        let push = t.read_reply();
+        assert!(push.starts_with(b">2\r\n$10\r\ninvalidate\r\n"), "{push:?}");
+    }
+    config_set(conn, "maxmemory", "0");
+}
+
+#[test]
+fn tracking_invalidations_do_not_feed_eviction() {
+    let redis = RedisServer::start(&[]);
+    tracking_invalidations_leave_the_keyspace("redis-server", &redis.addr(), &mut redis.client());
+    let sonde = SondeServer::start(&[]);
+    tracking_invalidations_leave_the_keyspace("sonde", &sonde.addr(), &mut sonde.client());
+}

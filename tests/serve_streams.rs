@@ -304,11 +304,13 @@ fn stream_load(conn: &mut redis::Connection, round: u32) {
     let k = format!("st{round}");
     q(conn, &format!("XGROUP CREATE {k} g $ MKSTREAM"));
     q(conn, &format!("XGROUP CREATE {k} g2 0"));
-    for i in 0..700 {
+    // Enough entries that sealed nodes are packed together (see
+    // types/stream.rs), and trims reach into them.
+    for i in 0..3000 {
         let same = if i % 9 == 0 { "other" } else { "item" };
         q(
             conn,
-            &format!("XADD {k} MAXLEN ~ 500 * {same} {i} name x{i}"),
+            &format!("XADD {k} MAXLEN ~ 2500 * {same} {i} name x{i}"),
         );
     }
     q(conn, &format!("XADD {k} 99999999999999-* a 1"));
@@ -428,7 +430,7 @@ fn bulk_body(reply: &[u8]) -> Vec<u8> {
 fn stream_dumps_cross_between_redis_and_sonde() {
     let (redis, sonde) = (
         RedisServer::start(&["--rdbcompression", "no"]),
-        SondeServer::start(&[]),
+        SondeServer::start(&["--enable-debug-command", "yes"]),
     );
     let mut r = Conn::open(&redis.addr());
     let mut s = Conn::open(&sonde.addr());
@@ -438,7 +440,9 @@ fn stream_dumps_cross_between_redis_and_sonde() {
         "XGROUP CREATE s g2 $ ENTRIESREAD 3".to_owned(),
         "XGROUP CREATECONSUMER s g2 c".to_owned(),
     ];
-    for i in 2..400 {
+    // Past 16 nodes, so most are packed into shared blocks; deletions in
+    // them, whole nodes emptied and an exact trim into one.
+    for i in 2..2500 {
         let fields = match i % 13 {
             0 => format!("other {i}"),
             1 => format!("item -{i} name {}", "y".repeat(i % 90)),
@@ -446,10 +450,11 @@ fn stream_dumps_cross_between_redis_and_sonde() {
         };
         setup.push(format!("XADD s {i}-{} {fields}", i % 3));
     }
-    setup.extend([
-        "XDEL s 5-2 100-1 101-2".to_owned(),
-        "XTRIM s MAXLEN 300".to_owned(),
-    ]);
+    setup.push("XDEL s 5-2 100-1 101-2 2000-2 2001-0".to_owned());
+    for i in 1500..1700 {
+        setup.push(format!("XDEL s {i}-{}", i % 3));
+    }
+    setup.push("XTRIM s MAXLEN 700".to_owned());
     for line in &setup {
         assert_eq!(r.call(&args(line)), s.call(&args(line)), "{line}");
     }
@@ -476,6 +481,16 @@ fn stream_dumps_cross_between_redis_and_sonde() {
         let want = r.call(&args(&read.replace("copy", "s")));
         assert_eq!(r.call(&args(read)), want, "redis {read}");
         assert_eq!(s.call(&args(read)), want, "sonde {read}");
+    }
+    // A snapshot round trip (nodes loaded are packed again) keeps every
+    // entry, and so does an edit after it.
+    assert_eq!(s.call(&args("DEBUG RELOAD")), b"+OK\r\n");
+    for line in [
+        "XDEL s 2400-0 2401-1",
+        "XADD s 2600-0 item 1",
+        "XRANGE s - +",
+    ] {
+        assert_eq!(r.call(&args(line)), s.call(&args(line)), "{line}");
     }
     // COPY keeps groups and PELs.
     assert_eq!(s.call(&args("COPY s dup")), b":1\r\n");

@@ -172,6 +172,8 @@ fn bad_tls_configuration_stops_serve_with_a_clear_error() {
             "serve",
             "--port",
             &port,
+            "--bind",
+            "127.0.0.1",
             "--tls-port",
             &free_port().to_string(),
             "--save",

@@ -32,6 +32,7 @@ mod serve_migrate;
 mod serve_notify;
 mod serve_parity;
 mod serve_replication;
+mod serve_sanitize;
 mod serve_scripting;
 mod serve_sentinel;
 mod serve_streams;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use super::framing::{Body, Framer, Framing, Side};
 use super::packet::Segment;
-use super::pairing::{CommandEvent, Conversation};
+use super::pairing::{Command, CommandEvent, Conversation};
 use super::reassembly::{self, Micros, Piece, Reassembler};
 use crate::resp::Decoder;
 
@@ -43,7 +43,23 @@ pub enum Trouble {
     },
 }
 
-/// What a connection produces, in order.
+/// What a connection produces, in order, borrowed for the time of the
+/// call (see [`Event`] for an owned copy).
+#[derive(Clone, Copy, Debug)]
+pub enum EventRef<'a> {
+    Command(&'a Command<'a>),
+    Trouble {
+        time: Micros,
+        client: SocketAddr,
+        server: SocketAddr,
+        trouble: &'a Trouble,
+    },
+}
+
+/// Where a connection's events go.
+pub type EventSink<'s> = dyn FnMut(EventRef<'_>) + 's;
+
+/// An owned [`EventRef`], for callers that keep events.
 #[derive(Clone, Debug)]
 pub enum Event {
     Command(CommandEvent),
@@ -53,6 +69,25 @@ pub enum Event {
         server: SocketAddr,
         trouble: Trouble,
     },
+}
+
+impl Event {
+    pub fn of(e: EventRef<'_>) -> Event {
+        match e {
+            EventRef::Command(c) => Event::Command(CommandEvent::of(c)),
+            EventRef::Trouble {
+                time,
+                client,
+                server,
+                trouble,
+            } => Event::Trouble {
+                time,
+                client,
+                server,
+                trouble: trouble.clone(),
+            },
+        }
+    }
 }
 
 /// Where a connection's life stands.
@@ -110,7 +145,7 @@ impl Connection {
             down: Reassembler::new(limits.reassembly),
             up_framer: Framer::new(Side::Client, decoder, limits.max_frame, from_start),
             down_framer: Framer::new(Side::Server, decoder, limits.max_frame, from_start),
-            conv: Conversation::new(client, server, from_start, limits.max_waiting),
+            conv: Conversation::new(client, server, from_start, limits.max_waiting, decoder),
             state: Lifecycle::Open,
             last_seen: now,
             from_start,
@@ -124,7 +159,7 @@ impl Connection {
         seg: &Segment,
         from_client: bool,
         ts: Micros,
-        out: &mut dyn FnMut(Event),
+        out: &mut EventSink<'_>,
     ) {
         self.last_seen = self.last_seen.max(ts);
         let side = if from_client {
@@ -160,11 +195,13 @@ impl Connection {
         } else if self.state == Lifecycle::Open && (self.up.finished() || self.down.finished()) {
             self.state = Lifecycle::HalfClosed;
         }
-        self.expire(ts, out);
+        if self.has_hole() {
+            self.expire(ts, out);
+        }
     }
 
     /// Give up holes whose time is up.
-    pub fn expire(&mut self, now: Micros, out: &mut dyn FnMut(Event)) {
+    pub fn expire(&mut self, now: Micros, out: &mut EventSink<'_>) {
         for side in [Side::Client, Side::Server] {
             self.through(side, now, out, |this, sink| {
                 if this.has_hole() {
@@ -181,12 +218,12 @@ impl Connection {
 
     /// The connection ended (closed, reset, evicted, end of capture):
     /// deliver what is buffered, and report requests left waiting.
-    pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
+    pub fn finish(&mut self, out: &mut EventSink<'_>) {
         let now = self.last_seen;
         for side in [Side::Client, Side::Server] {
             self.through(side, now, out, |this, sink| this.flush(sink));
         }
-        self.conv.finish(&mut |e| out(Event::Command(e)));
+        self.conv.finish(&mut |c| out(EventRef::Command(c)));
     }
 
     /// Run `f` on `side`'s reassembler with a sink that carries what it
@@ -195,7 +232,7 @@ impl Connection {
         &mut self,
         side: Side,
         now: Micros,
-        out: &mut dyn FnMut(Event),
+        out: &mut EventSink<'_>,
         f: impl FnOnce(&mut Reassembler, &mut dyn FnMut(Piece)),
     ) {
         let Parts {
@@ -260,7 +297,7 @@ fn deliver(
     resyncs: &mut Resyncs,
     client: SocketAddr,
     server: SocketAddr,
-    out: &mut dyn FnMut(Event),
+    out: &mut EventSink<'_>,
 ) {
     let peer = match piece {
         Piece::Data { ack: Some(ack), .. } => other.offset_of(ack),
@@ -283,29 +320,29 @@ fn deliver(
     };
     framer.push(&piece, peer, &mut |framing| match framing {
         Framing::Frame(framed) => {
-            let mut emit = |e| out(Event::Command(e));
+            let mut emit = |c: &Command<'_>| out(EventRef::Command(c));
             match framed.body {
-                Body::Request(_) => conv.request(framed, &mut emit),
-                Body::Reply(_) => conv.reply(framed, client_next, &mut emit),
+                Body::Request(_) => conv.request(&framed, &mut emit),
+                Body::Reply => conv.reply(&framed, client_next, &mut emit),
             }
         }
         Framing::Lost { offset, len } => {
-            conv.lost(restart(offset + len), &mut |e| out(Event::Command(e)));
-            out(Event::Trouble {
+            conv.lost(restart(offset + len), &mut |c| out(EventRef::Command(c)));
+            out(EventRef::Trouble {
                 time,
                 client,
                 server,
-                trouble: Trouble::Gap { side, offset, len },
+                trouble: &Trouble::Gap { side, offset, len },
             });
         }
         Framing::Invalid { offset, message } => {
             resyncs.invalid += 1;
-            conv.lost(restart(offset + 1), &mut |e| out(Event::Command(e)));
-            out(Event::Trouble {
+            conv.lost(restart(offset + 1), &mut |c| out(EventRef::Command(c)));
+            out(EventRef::Trouble {
                 time,
                 client,
                 server,
-                trouble: Trouble::Invalid {
+                trouble: &Trouble::Invalid {
                     side,
                     offset,
                     message,
@@ -318,6 +355,6 @@ fn deliver(
         }
     });
     if side == Side::Client {
-        conv.release(client_next, &mut |e| out(Event::Command(e)));
+        conv.release(client_next, &mut |c| out(EventRef::Command(c)));
     }
 }

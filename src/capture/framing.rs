@@ -13,11 +13,11 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 
 use super::reassembly::{Micros, Piece};
 use crate::resp::request::{Arg, RequestLimits, parse_request, parse_request_into};
-use crate::resp::{DecodeError, Decoder, Frame};
+use crate::resp::{DecodeError, Decoder, FrameKind};
 
 /// Which end wrote the bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +26,11 @@ pub enum Side {
     Server,
 }
 
-/// A whole frame cut from the stream.
+/// A whole frame cut from the stream, borrowed from the captured bytes
+/// (or the framer's buffer when it spanned segments) for the time of the
+/// call: whoever keeps something copies it.
 #[derive(Debug)]
-pub struct Framed {
+pub struct Framed<'a> {
     pub offset: u64,
     pub len: usize,
     pub first_ts: Micros,
@@ -36,21 +38,49 @@ pub struct Framed {
     /// The other direction's stream offset acknowledged by the segment that
     /// carried the first byte, when known.
     pub peer: Option<u64>,
-    pub body: Body,
+    /// The frame's bytes.
+    pub raw: &'a [u8],
+    pub body: Body<'a>,
 }
 
 #[derive(Debug)]
-pub enum Body {
-    /// A request's arguments (empty requests, which Redis ignores, are not
-    /// reported).
-    Request(Vec<Bytes>),
-    Reply(Frame),
+pub enum Body<'a> {
+    /// A request's arguments, as ranges of `raw` (empty requests, which
+    /// Redis ignores, are not reported).
+    Request(&'a [Arg]),
+    /// A reply: `raw` holds one whole, valid RESP frame.
+    Reply,
+}
+
+/// The type of the whole, valid reply frame `raw`, as [`crate::resp::Frame::kind`]
+/// would give it, read from its first bytes without building the frame.
+pub fn reply_kind(raw: &[u8]) -> FrameKind {
+    let null = raw.get(1) == Some(&b'-');
+    match raw.first() {
+        Some(b'+') => FrameKind::Simple,
+        Some(b'-') => FrameKind::Error,
+        Some(b':') => FrameKind::Integer,
+        Some(b'$') if null => FrameKind::Null,
+        Some(b'$') => FrameKind::Bulk,
+        Some(b'*') if null => FrameKind::Null,
+        Some(b'*') => FrameKind::Array,
+        Some(b'#') => FrameKind::Boolean,
+        Some(b',') => FrameKind::Double,
+        Some(b'(') => FrameKind::BigNumber,
+        Some(b'!') => FrameKind::BulkError,
+        Some(b'=') => FrameKind::Verbatim,
+        Some(b'%') => FrameKind::Map,
+        Some(b'~') => FrameKind::Set,
+        Some(b'|') => FrameKind::Attribute,
+        Some(b'>') => FrameKind::Push,
+        _ => FrameKind::Null,
+    }
 }
 
 /// What the framer reports.
 #[derive(Debug)]
-pub enum Framing {
-    Frame(Framed),
+pub enum Framing<'a> {
+    Frame(Framed<'a>),
     /// Bytes from `offset` were lost; frames stop until a boundary is found.
     Lost {
         offset: u64,
@@ -139,15 +169,79 @@ impl Framer {
             Piece::Data {
                 offset, bytes, ts, ..
             } => {
+                let mut used = 0;
                 if self.buf.is_empty() {
                     self.start = offset;
                     self.chunks.clear();
+                    if !self.resync {
+                        used = self.frame_in_place(bytes, ts, peer, out);
+                        if used == bytes.len() {
+                            return;
+                        }
+                        self.start = offset + used as u64;
+                    }
                 }
                 self.chunks.push_back(Chunk { offset, ts, peer });
-                self.buf.extend_from_slice(bytes);
+                self.buf.extend_from_slice(&bytes[used..]);
                 self.extract(out);
             }
         }
+    }
+
+    /// The common case, a segment that starts at a frame boundary: cut the
+    /// whole frames it holds straight from its bytes, with no copy, and
+    /// return how many bytes they took. What is left (a frame continued in
+    /// the next segment, bytes that do not parse, a frame over the limit)
+    /// goes through the buffer, which reports it exactly as if the whole
+    /// segment had been buffered.
+    fn frame_in_place(
+        &mut self,
+        bytes: &[u8],
+        ts: Micros,
+        peer: Option<u64>,
+        out: &mut dyn FnMut(Framing),
+    ) -> usize {
+        let mut used = 0;
+        while used < bytes.len() {
+            let rest = &bytes[used..];
+            let len = match self.side {
+                Side::Client => match simple_request(rest, &mut self.args) {
+                    Some(len) => len,
+                    None => match parse_request_into(
+                        rest,
+                        &RequestLimits::default(),
+                        true,
+                        &mut self.args,
+                    ) {
+                        Ok(Some(len)) => len,
+                        _ => break,
+                    },
+                },
+                Side::Server => match simple_reply(rest, &self.decoder) {
+                    Some(len) => len,
+                    None => match self.decoder.check(rest) {
+                        Ok(len) => len,
+                        Err(_) => break,
+                    },
+                },
+            };
+            if !(self.side == Side::Client && self.args.is_empty()) {
+                out(Framing::Frame(Framed {
+                    offset: self.start + used as u64,
+                    len,
+                    first_ts: ts,
+                    last_ts: ts,
+                    peer,
+                    raw: &rest[..len],
+                    body: match self.side {
+                        Side::Client => Body::Request(&self.args),
+                        Side::Server => Body::Reply,
+                    },
+                }));
+            }
+            used += len;
+        }
+        used
     }
 
     /// Forget the buffer; the stream continues at `offset`.
@@ -186,14 +280,24 @@ impl Framer {
             return Ok(None);
         }
         let framed = match self.side {
-            Side::Client => {
-                match parse_request_into(&self.buf, &RequestLimits::default(), true, &mut self.args)
-                {
-                    Ok(n) => Ok(n),
-                    Err(e) => Err(e.to_string()),
+            Side::Client => match simple_request(&self.buf, &mut self.args) {
+                Some(len) => Ok(Some(len)),
+                None => {
+                    match parse_request_into(
+                        &self.buf,
+                        &RequestLimits::default(),
+                        true,
+                        &mut self.args,
+                    ) {
+                        Ok(n) => Ok(n),
+                        Err(e) => Err(e.to_string()),
+                    }
                 }
-            }
-            Side::Server => frame_len(self.side, &self.decoder, &self.buf),
+            },
+            Side::Server => match simple_reply(&self.buf, &self.decoder) {
+                Some(len) => Ok(Some(len)),
+                None => frame_len(self.side, &self.decoder, &self.buf),
+            },
         };
         match framed {
             Ok(Some(len)) => Ok(Some(len)),
@@ -210,36 +314,27 @@ impl Framer {
         let offset = self.start;
         let first = self.chunk_at(offset);
         let last = self.chunk_at(offset + len as u64 - 1);
-        let bytes = self.buf.split_to(len).freeze();
+        // `next_len` just parsed a request into `args`; empty requests are
+        // not reported.
+        if !(self.side == Side::Client && self.args.is_empty()) {
+            out(Framing::Frame(Framed {
+                offset,
+                len,
+                first_ts: first.ts,
+                last_ts: last.ts.max(first.ts),
+                peer: first.peer,
+                raw: &self.buf[..len],
+                body: match self.side {
+                    Side::Client => Body::Request(&self.args),
+                    Side::Server => Body::Reply,
+                },
+            }));
+        }
+        self.buf.advance(len);
         self.start += len as u64;
         while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
             self.chunks.pop_front();
         }
-        let body = match self.side {
-            // `next_len` just parsed this request into `args`.
-            Side::Client if self.args.is_empty() => return,
-            Side::Client => Body::Request(
-                self.args
-                    .drain(..)
-                    .map(|a| match a {
-                        Arg::Range(r) => bytes.slice(r),
-                        Arg::Owned(v) => Bytes::from(v),
-                    })
-                    .collect(),
-            ),
-            Side::Server => match self.decoder.parse(&bytes) {
-                Ok((frame, _)) => Body::Reply(frame),
-                Err(_) => return,
-            },
-        };
-        out(Framing::Frame(Framed {
-            offset,
-            len,
-            first_ts: first.ts,
-            last_ts: last.ts.max(first.ts),
-            peer: first.peer,
-            body,
-        }));
     }
 
     /// The chunk holding stream offset `at`.
@@ -268,7 +363,7 @@ impl Framer {
             if candidate {
                 match self.verify(p) {
                     Verdict::Accept => {
-                        let _ = self.buf.split_to(p);
+                        self.buf.advance(p);
                         self.start = abs;
                         while self.chunks.len() > 1 && self.chunks[1].offset <= self.start {
                             self.chunks.pop_front();
@@ -296,7 +391,7 @@ impl Framer {
         // continue into the next segment) and bound what is held.
         if self.buf.len() > RESYNC_KEEP {
             let drop = self.buf.len() - 2;
-            let _ = self.buf.split_to(drop);
+            self.buf.advance(drop);
             self.skipped += drop as u64;
             self.start += drop as u64;
             self.scan_from = 2;
@@ -362,6 +457,129 @@ fn frame_len(side: Side, decoder: &Decoder, buf: &[u8]) -> Result<Option<usize>,
     }
 }
 
+/// A short decimal count at `at`: `0`, or up to 9 digits not starting
+/// with 0, then CR and one more byte (present, unchecked: Redis skips
+/// it). Its value and the position after that byte; `None` for any other
+/// shape, or when not all of it is there.
+#[inline]
+fn short_count(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+    let first = *buf.get(at)?;
+    let mut value = usize::from(first.wrapping_sub(b'0'));
+    if value > 9 {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        let b = *buf.get(i)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            if b != b'\r' {
+                return None;
+            }
+            break;
+        }
+        value = value * 10 + usize::from(digit);
+        i += 1;
+        if i - at > 9 {
+            return None;
+        }
+    }
+    if first == b'0' && i - at > 1 {
+        return None;
+    }
+    (i + 1 < buf.len()).then_some((value, i + 2))
+}
+
+/// Arguments of a request the fast way takes; more go the full way.
+const SIMPLE_ARGS: usize = 1024;
+
+/// The request at the start of `buf` when it has the shape clients send
+/// (a multibulk of a few bulk strings with plain decimal lengths, all of
+/// it present): its length, with its arguments in `args`. `None` for
+/// anything else (inline requests, odd numbers, errors, an incomplete
+/// request), which the full parser then frames, so what it accepts is
+/// framed exactly as the full parser frames it, only with less work.
+fn simple_request(buf: &[u8], args: &mut Vec<Arg>) -> Option<usize> {
+    if buf.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, mut pos) = short_count(buf, 1)?;
+    if count == 0 || count > SIMPLE_ARGS {
+        return None;
+    }
+    args.clear();
+    for _ in 0..count {
+        if buf.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, start) = short_count(buf, pos + 1)?;
+        if len as u64 > RequestLimits::default().max_bulk_len {
+            return None;
+        }
+        let end = start + len;
+        if buf.len() < end + 2 {
+            return None;
+        }
+        args.push(Arg::Range(start..end));
+        pos = end + 2;
+    }
+    Some(pos)
+}
+
+/// The length of the reply at the start of `buf` when it is one of the
+/// common short shapes (`+OK`, `:12`, `$-1`, `$5` and its payload), whole
+/// and valid as [`Decoder::check`] judges it; `None` for anything else,
+/// which `check` then decides.
+fn simple_reply(buf: &[u8], decoder: &Decoder) -> Option<usize> {
+    /// Where the CRLF ending a line of digits (after an optional `-`) at
+    /// `at` is, for at most 18 digits.
+    fn digits_end(buf: &[u8], at: usize) -> Option<usize> {
+        let from = at + usize::from(buf.get(at) == Some(&b'-'));
+        let mut i = from;
+        while buf.get(i)?.is_ascii_digit() {
+            i += 1;
+            if i - from > 18 {
+                return None;
+            }
+        }
+        (i > from && buf[i] == b'\r' && *buf.get(i + 1)? == b'\n').then_some(i)
+    }
+    match *buf.first()? {
+        b'+' => {
+            let mut i = 1;
+            loop {
+                match *buf.get(i)? {
+                    b'\r' => break,
+                    b'\n' => return None,
+                    _ => {}
+                }
+                i += 1;
+                if i > 1024 {
+                    return None;
+                }
+            }
+            (*buf.get(i + 1)? == b'\n').then_some(i + 2)
+        }
+        b':' => digits_end(buf, 1).map(|i| i + 2),
+        b'$' if buf.get(1) == Some(&b'-') => buf.starts_with(b"$-1\r\n").then_some(5),
+        b'$' => {
+            let cr = digits_end(buf, 1)?;
+            if cr - 1 > 9 {
+                return None;
+            }
+            let len = buf[1..cr]
+                .iter()
+                .fold(0usize, |v, d| v * 10 + usize::from(d - b'0'));
+            if len > decoder.limits().max_bulk_len {
+                return None;
+            }
+            let end = cr + 2 + len;
+            (buf.get(end..end + 2)? == b"\r\n").then_some(end + 2)
+        }
+        _ => None,
+    }
+}
+
 /// A multibulk whose first argument looks like a command name (letters,
 /// digits, `-`, `_`, `|`, `.`, at most 64 bytes): guards resynchronisation
 /// against request-shaped bytes inside a value.
@@ -403,11 +621,11 @@ mod tests {
                             "req@{} {}",
                             fr.offset,
                             args.iter()
-                                .map(|a| String::from_utf8_lossy(a).into_owned())
+                                .map(|a| String::from_utf8_lossy(a.bytes(fr.raw)).into_owned())
                                 .collect::<Vec<_>>()
                                 .join(" ")
                         ),
-                        Body::Reply(frame) => format!("reply@{} {:?}", fr.offset, frame.kind()),
+                        Body::Reply => format!("reply@{} {:?}", fr.offset, reply_kind(fr.raw)),
                     },
                     Framing::Lost { offset, len } => format!("lost@{offset}+{len}"),
                     Framing::Invalid { offset, .. } => format!("invalid@{offset}"),
@@ -489,6 +707,78 @@ mod tests {
                 "reply@12 Integer"
             ]
         );
+    }
+
+    /// Every prefix and one-byte mutation of `good`.
+    fn variants(good: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for cut in 0..=good.len() {
+            out.push(good[..cut].to_vec());
+        }
+        for at in 0..good.len() {
+            for b in *b"0129-+$*:\r\nax " {
+                let mut v = good.to_vec();
+                v[at] = b;
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_request_path_agrees_with_the_full_parser() {
+        let requests: [&[u8]; 5] = [
+            b"*3\r\n$3\r\nSET\r\n$16\r\nkey:__rand_int__\r\n$3\r\nxyz\r\n",
+            b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n",
+            b"*2\r\n$3\r\nGET\r\n$0\r\n\r\n",
+            b"*2\r\n$3\r\nGET\r\n$10\r\n0123456789\r\n",
+            b"GET k\r\n",
+        ];
+        let mut fast_taken = 0;
+        for good in requests {
+            for v in variants(good) {
+                let mut fast = Vec::new();
+                let mut full = Vec::new();
+                let Some(len) = simple_request(&v, &mut fast) else {
+                    continue;
+                };
+                fast_taken += 1;
+                let want = parse_request_into(&v, &RequestLimits::default(), true, &mut full);
+                assert_eq!(want, Ok(Some(len)), "{:?}", String::from_utf8_lossy(&v));
+                assert_eq!(fast, full, "{:?}", String::from_utf8_lossy(&v));
+            }
+        }
+        assert!(fast_taken > 50, "the fast path took only {fast_taken}");
+    }
+
+    #[test]
+    fn the_fast_reply_path_agrees_with_check() {
+        let replies: [&[u8]; 7] = [
+            b"+OK\r\n",
+            b":12345\r\n",
+            b":-7\r\n",
+            b"$-1\r\n",
+            b"$5\r\nhello\r\n",
+            b"$0\r\n\r\n",
+            b"*2\r\n$1\r\na\r\n:1\r\n",
+        ];
+        let decoder = Decoder::default();
+        let mut fast_taken = 0;
+        for good in replies {
+            for v in variants(good) {
+                let Some(len) = simple_reply(&v, &decoder) else {
+                    continue;
+                };
+                fast_taken += 1;
+                assert_eq!(
+                    decoder.check(&v),
+                    Ok(len),
+                    "{:?}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+        assert!(fast_taken > 30, "the fast path took only {fast_taken}");
     }
 
     #[test]

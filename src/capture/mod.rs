@@ -31,7 +31,7 @@ pub mod reassembly;
 pub mod sniffer;
 pub mod stats;
 
-pub use connection::{Event, Trouble};
-pub use pairing::{CommandEvent, Outcome};
+pub use connection::{Event, EventRef, EventSink, Trouble};
+pub use pairing::{Command, CommandEvent, Outcome};
 pub use reassembly::Micros;
 pub use sniffer::{Sniffer, SnifferConfig, Totals};

@@ -13,15 +13,22 @@
 //! reply are skipped using TCP's own record: bytes the client had already
 //! received when it sent the anchor, and bytes the server sent before it
 //! had received any of the anchor (its acknowledgement says so).
+//!
+//! Waiting requests are small fixed records in a ring; their arguments are
+//! copied once into one byte arena per connection, emptied whenever no
+//! request waits. A reply is read where it lies (its type from its first
+//! byte, an error's text in place) and only the rare frames whose content
+//! pairing needs (pushes, pub/sub confirmations and messages) are decoded.
+//! A finished command is handed out as a [`Command`] borrowing all this.
 
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use super::framing::Framed;
+use super::framing::{Body, Framed, reply_kind};
 use super::reassembly::Micros;
-use crate::resp::{Frame, FrameKind};
+use crate::resp::{Decoder, Frame, FrameKind};
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +54,46 @@ impl Outcome {
     }
 }
 
-/// The reply a command got.
+/// The reply a command got, borrowed for the time of the call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplyRef<'a> {
+    /// Type of the (first) reply frame.
+    pub kind: FrameKind,
+    /// Bytes of every reply frame (a SUBSCRIBE gets one per channel).
+    pub bytes: u64,
+    pub frames: u32,
+    /// The error text, when the reply is an error.
+    pub error: Option<&'a [u8]>,
+}
+
+/// One command and what came of it, as pairing hands it out: borrowed
+/// from the connection's buffers for the time of the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Command<'a> {
+    /// Capture time of the request's first byte.
+    pub time: Micros,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// The selected database, when known (the connection was seen from its
+    /// start, or a SELECT was seen).
+    pub db: Option<i64>,
+    pub args: &'a [&'a [u8]],
+    pub request_bytes: u64,
+    pub reply: Option<ReplyRef<'a>>,
+    /// From the request's first byte to the reply's last byte.
+    pub latency: Option<Micros>,
+    pub outcome: Outcome,
+}
+
+impl Command<'_> {
+    /// The command name, uppercased (`CLIENT` and `CONFIG` style container
+    /// commands keep their subcommand: `CLIENT|REPLY`).
+    pub fn name(&self) -> Vec<u8> {
+        command_name(self.args)
+    }
+}
+
+/// The reply a command got (owned).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
     /// Type of the (first) reply frame.
@@ -59,7 +105,8 @@ pub struct Reply {
     pub error: Option<Bytes>,
 }
 
-/// One command and what came of it.
+/// One command and what came of it (an owned [`Command`], for callers
+/// that keep events).
 #[derive(Clone, Debug)]
 pub struct CommandEvent {
     /// Capture time of the request's first byte.
@@ -78,6 +125,26 @@ pub struct CommandEvent {
 }
 
 impl CommandEvent {
+    /// An owned copy of `c`.
+    pub fn of(c: &Command<'_>) -> CommandEvent {
+        CommandEvent {
+            time: c.time,
+            client: c.client,
+            server: c.server,
+            db: c.db,
+            args: c.args.iter().map(|a| Bytes::copy_from_slice(a)).collect(),
+            request_bytes: c.request_bytes,
+            reply: c.reply.map(|r| Reply {
+                kind: r.kind,
+                bytes: r.bytes,
+                frames: r.frames,
+                error: r.error.map(Bytes::copy_from_slice),
+            }),
+            latency: c.latency,
+            outcome: c.outcome,
+        }
+    }
+
     /// The command name, uppercased (`CLIENT` and `CONFIG` style container
     /// commands keep their subcommand: `CLIENT|REPLY`).
     pub fn name(&self) -> Vec<u8> {
@@ -87,26 +154,26 @@ impl CommandEvent {
 
 /// The name reports group by: the first argument uppercased, with the
 /// subcommand for container commands.
-pub fn command_name(args: &[Bytes]) -> Vec<u8> {
+pub fn command_name<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
     let mut name = Vec::new();
     command_name_into(args, &mut name);
     name
 }
 
 /// [`command_name`] into `name` (cleared first), to reuse its buffer.
-pub fn command_name_into(args: &[Bytes], name: &mut Vec<u8>) {
+pub fn command_name_into<A: AsRef<[u8]>>(args: &[A], name: &mut Vec<u8>) {
     name.clear();
     let Some(first) = args.first() else {
         return;
     };
-    name.extend_from_slice(first);
+    name.extend_from_slice(first.as_ref());
     name.make_ascii_uppercase();
     if is_container(name.as_slice())
         && let Some(sub) = args.get(1)
     {
         name.push(b'|');
         let at = name.len();
-        name.extend_from_slice(sub);
+        name.extend_from_slice(sub.as_ref());
         name[at..].make_ascii_uppercase();
     }
 }
@@ -140,7 +207,7 @@ pub struct ShortName {
 impl ShortName {
     const MAX: usize = 40;
 
-    pub fn of(args: &[Bytes]) -> ShortName {
+    pub fn of<A: AsRef<[u8]>>(args: &[A]) -> ShortName {
         let mut name = ShortName {
             buf: [0; ShortName::MAX],
             len: 0,
@@ -148,12 +215,12 @@ impl ShortName {
         let Some(first) = args.first() else {
             return name;
         };
-        if !name.push(first) {
+        if !name.push(first.as_ref()) {
             return name;
         }
         if is_container(name.as_slice())
             && let Some(sub) = args.get(1)
-            && !(name.push(b"|") && name.push(sub))
+            && !(name.push(b"|") && name.push(sub.as_ref()))
         {
             name.len = 0;
         }
@@ -175,6 +242,28 @@ impl ShortName {
 
     pub fn as_slice(&self) -> &[u8] {
         &self.buf[..self.len]
+    }
+}
+
+/// Arguments kept on the stack when a command is handed out; longer
+/// commands borrow a vector.
+const STACK_ARGS: usize = 16;
+
+/// Call `f` with `args` as a slice of byte slices.
+fn with_args<'a, R>(
+    n: usize,
+    mut arg: impl FnMut(usize) -> &'a [u8],
+    f: impl FnOnce(&[&'a [u8]]) -> R,
+) -> R {
+    if n <= STACK_ARGS {
+        let mut refs: [&[u8]; STACK_ARGS] = [&[]; STACK_ARGS];
+        for (i, r) in refs.iter_mut().enumerate().take(n) {
+            *r = arg(i);
+        }
+        f(&refs[..n])
+    } else {
+        let refs: Vec<&[u8]> = (0..n).map(arg).collect();
+        f(&refs)
     }
 }
 
@@ -213,20 +302,89 @@ enum Expect {
     },
 }
 
+/// A request waiting for its reply: a small fixed record; its arguments
+/// are in the conversation's [`Arena`].
 #[derive(Debug)]
 struct Waiting {
     time: Micros,
     db: Option<i64>,
-    args: Vec<Bytes>,
+    /// Where its arguments start in the arena's spans (a running index),
+    /// and how many there are.
+    first_arg: u64,
+    args: u32,
+    got: u32,
     request_bytes: u64,
     expect: Expect,
-    got: u32,
-    reply: Option<Reply>,
+    /// The type of its first reply frame, once one came.
+    kind: Option<FrameKind>,
+    reply_bytes: u64,
+    reply_frames: u32,
     last_ts: Micros,
     /// For SELECT: the database before it, restored if it fails.
     db_before: Option<Option<i64>>,
     /// What its reply changes besides pairing.
     then: Then,
+}
+
+/// The arguments of the waiting requests: their bytes back to back, and
+/// each one's span. Positions are running indexes (never reused while the
+/// connection lives), so records keep theirs when the front is trimmed.
+#[derive(Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    /// Running index of `bytes[0]`.
+    bytes_base: u64,
+    /// (running index of the first byte, length) per argument.
+    spans: Vec<(u64, u32)>,
+    /// Running index of `spans[0]`.
+    spans_base: u64,
+}
+
+/// Trim the arena's front once this many bytes before the oldest waiting
+/// request are dead (and they are half of it).
+const ARENA_TRIM: usize = 64 * 1024;
+
+impl Arena {
+    /// Store one request's arguments; returns where they start.
+    fn push<'a>(&mut self, args: impl Iterator<Item = &'a [u8]>) -> u64 {
+        let first = self.spans_base + self.spans.len() as u64;
+        for a in args {
+            let at = self.bytes_base + self.bytes.len() as u64;
+            self.bytes.extend_from_slice(a);
+            self.spans.push((at, a.len() as u32));
+        }
+        first
+    }
+
+    fn arg(&self, first: u64, i: usize) -> &[u8] {
+        let (at, len) = self.spans[(first - self.spans_base) as usize + i];
+        let at = (at - self.bytes_base) as usize;
+        &self.bytes[at..at + len as usize]
+    }
+
+    /// Nothing waits any more: forget everything.
+    fn clear(&mut self) {
+        self.bytes_base += self.bytes.len() as u64;
+        self.spans_base += self.spans.len() as u64;
+        self.bytes.clear();
+        self.spans.clear();
+    }
+
+    /// The oldest waiting request's arguments start at `first`: drop what
+    /// lies before, when that is worth a move.
+    fn trim(&mut self, first: u64) {
+        let dead_spans = (first - self.spans_base) as usize;
+        let Some(&(at, _)) = self.spans.get(dead_spans) else {
+            return;
+        };
+        let dead_bytes = (at - self.bytes_base) as usize;
+        if dead_bytes >= ARENA_TRIM && dead_bytes * 2 >= self.bytes.len() {
+            self.bytes.drain(..dead_bytes);
+            self.bytes_base = at;
+            self.spans.drain(..dead_spans);
+            self.spans_base = first;
+        }
+    }
 }
 
 /// Commands whose reply changes the connection's state.
@@ -238,13 +396,54 @@ enum Then {
     Select,
 }
 
+/// A reply frame kept for later (pairing waits for client bytes, or for
+/// an anchor): its place and its bytes.
+#[derive(Debug)]
+struct Held {
+    offset: u64,
+    last_ts: Micros,
+    peer: Option<u64>,
+    raw: Vec<u8>,
+}
+
+/// A reply frame being paired.
+#[derive(Clone, Copy)]
+struct ReplyFrame<'a> {
+    offset: u64,
+    last_ts: Micros,
+    peer: Option<u64>,
+    raw: &'a [u8],
+}
+
+impl ReplyFrame<'_> {
+    fn held(&self) -> Held {
+        Held {
+            offset: self.offset,
+            last_ts: self.last_ts,
+            peer: self.peer,
+            raw: self.raw.to_vec(),
+        }
+    }
+}
+
+impl Held {
+    fn frame(&self) -> ReplyFrame<'_> {
+        ReplyFrame {
+            offset: self.offset,
+            last_ts: self.last_ts,
+            peer: self.peer,
+            raw: &self.raw,
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Sync {
     /// Pairing in step.
     Ready,
     /// After a gap or mid-stream: waiting for a request at or after the
     /// client stream offset `from`; replies seen meanwhile are held.
-    Awaiting { from: u64, held: VecDeque<Framed> },
+    Awaiting { from: u64, held: VecDeque<Held> },
     /// The anchor request was seen; replies that cannot be its reply are
     /// skipped.
     Anchored {
@@ -268,16 +467,21 @@ enum ReplyMode {
     SkipNext,
 }
 
+/// Where a finished command goes.
+pub type CommandSink<'s> = dyn FnMut(&Command<'_>) + 's;
+
 /// Pairing state of one connection.
 #[derive(Debug)]
 pub struct Conversation {
     client: SocketAddr,
     server: SocketAddr,
+    decoder: Decoder,
     db: Option<i64>,
     waiting: VecDeque<Waiting>,
+    arena: Arena,
     sync: Sync,
     /// Replies waiting for the client bytes they acknowledge.
-    deferred: VecDeque<Framed>,
+    deferred: VecDeque<Held>,
     monitor: bool,
     reply_mode: ReplyMode,
     /// Subscriptions by kind, from confirmations.
@@ -292,18 +496,22 @@ pub struct Conversation {
 
 impl Conversation {
     /// `from_start`: the connection was seen from its SYN, so pairing is in
-    /// step and the database is 0.
+    /// step and the database is 0. `decoder` is the one replies were
+    /// framed with.
     pub fn new(
         client: SocketAddr,
         server: SocketAddr,
         from_start: bool,
         max_waiting: usize,
+        decoder: Decoder,
     ) -> Conversation {
         Conversation {
             client,
             server,
+            decoder,
             db: from_start.then_some(0),
             waiting: VecDeque::new(),
+            arena: Arena::default(),
             sync: if from_start {
                 Sync::Ready
             } else {
@@ -330,19 +538,20 @@ impl Conversation {
 
     /// A request was framed; commands that expect no reply are reported to
     /// `out` at once.
-    pub fn request(&mut self, framed: Framed, out: &mut dyn FnMut(CommandEvent)) {
-        let Framed {
-            offset,
-            len,
-            first_ts,
-            last_ts,
-            peer,
-            body,
-        } = framed;
-        let super::framing::Body::Request(args) = body else {
+    pub fn request(&mut self, framed: &Framed<'_>, out: &mut CommandSink<'_>) {
+        let Body::Request(args) = framed.body else {
             return;
         };
-        let name = ShortName::of(&args);
+        let raw = framed.raw;
+        with_args(
+            args.len(),
+            |i| args[i].bytes(raw),
+            |args| self.request_args(framed, args, out),
+        );
+    }
+
+    fn request_args(&mut self, framed: &Framed<'_>, args: &[&[u8]], out: &mut CommandSink<'_>) {
+        let name = ShortName::of(args);
         let name = name.as_slice();
         let mut db_before = None;
         if name == b"SELECT"
@@ -351,7 +560,7 @@ impl Conversation {
             db_before = Some(self.db);
             self.db = Some(n);
         }
-        let expect = self.expectation(name, &args);
+        let expect = self.expectation(name, args);
         let silent = match (self.reply_mode, name) {
             (_, b"CLIENT|REPLY") => {
                 let mode = args.get(2).map(|a| a.to_ascii_uppercase());
@@ -381,15 +590,65 @@ impl Conversation {
             }
             (ReplyMode::On, _) => false,
         };
-        let waiting = Waiting {
-            time: first_ts,
-            db: db_before.unwrap_or(self.db),
+        let db = db_before.unwrap_or(self.db);
+        // A command reported at once needs nothing stored.
+        let now = |outcome| Command {
+            time: framed.first_ts,
+            client: self.client,
+            server: self.server,
+            db,
             args,
-            request_bytes: len as u64,
-            expect,
-            got: 0,
+            request_bytes: framed.len as u64,
             reply: None,
-            last_ts,
+            latency: None,
+            outcome,
+        };
+        if silent {
+            out(&now(Outcome::NoReplyExpected));
+            return;
+        }
+        if let Sync::Awaiting { from, .. } = &self.sync
+            && framed.offset < *from
+        {
+            // Sent before the point pairing restarts from.
+            out(&now(Outcome::LostInGap));
+            return;
+        }
+        if let Sync::Awaiting { held, .. } = &mut self.sync {
+            // The replies seen meanwhile are judged against the anchor once
+            // the client bytes they acknowledge are framed ([`release`]).
+            let mut held = std::mem::take(held);
+            held.append(&mut self.deferred);
+            self.deferred = held;
+            self.sync = Sync::Anchored {
+                start: framed.offset,
+                seen_by_client: framed.peer,
+            };
+        }
+        if self.waiting.len() >= self.max_waiting
+            && let Some(oldest) = self.waiting.pop_front()
+        {
+            // A server that stopped answering: bound what is kept.
+            self.emit(&oldest, Outcome::NoReplySeen, None, out);
+        }
+        if let Some(front) = self.waiting.front() {
+            self.arena.trim(front.first_arg);
+        } else {
+            self.arena.clear();
+        }
+        let first_arg = self.arena.push(args.iter().copied());
+        self.waiting.push_back(Waiting {
+            time: framed.first_ts,
+            db,
+            first_arg,
+            args: args.len() as u32,
+            got: 0,
+            request_bytes: framed.len as u64,
+            expect,
+            kind: None,
+            reply_bytes: 0,
+            reply_frames: 0,
+            last_ts: framed.last_ts,
             db_before,
             then: match name {
                 b"MONITOR" => Then::Monitor,
@@ -397,43 +656,42 @@ impl Conversation {
                 b"SELECT" => Then::Select,
                 _ => Then::Nothing,
             },
-        };
-        if silent {
-            out(self.event(waiting, Outcome::NoReplyExpected));
-            return;
-        }
-        if let Sync::Awaiting { from, held } = &mut self.sync {
-            if offset < *from {
-                // Sent before the point pairing restarts from.
-                out(self.event(waiting, Outcome::LostInGap));
-                return;
-            }
-            // The replies seen meanwhile are judged against the anchor once
-            // the client bytes they acknowledge are framed ([`release`]).
-            let mut held = std::mem::take(held);
-            held.append(&mut self.deferred);
-            self.deferred = held;
-            self.sync = Sync::Anchored {
-                start: offset,
-                seen_by_client: peer,
-            };
-            self.push_waiting(waiting, out);
-            return;
-        }
-        self.push_waiting(waiting, out);
+        });
     }
 
-    fn push_waiting(&mut self, waiting: Waiting, out: &mut dyn FnMut(CommandEvent)) {
-        if self.waiting.len() >= self.max_waiting
-            && let Some(oldest) = self.waiting.pop_front()
-        {
-            // A server that stopped answering: bound what is kept.
-            out(self.event(oldest, Outcome::NoReplySeen));
-        }
-        self.waiting.push_back(waiting);
+    /// Hand out a command that left the queue (its arguments are still in
+    /// the arena). `error` is the text of the reply that finished it.
+    fn emit(&self, w: &Waiting, outcome: Outcome, error: Option<&[u8]>, out: &mut CommandSink<'_>) {
+        let replied = outcome == Outcome::Replied;
+        let arena = &self.arena;
+        with_args(
+            w.args as usize,
+            |i| arena.arg(w.first_arg, i),
+            |args| {
+                out(&Command {
+                    time: w.time,
+                    client: self.client,
+                    server: self.server,
+                    db: w.db,
+                    args,
+                    request_bytes: w.request_bytes,
+                    reply: match w.kind {
+                        Some(kind) if replied => Some(ReplyRef {
+                            kind,
+                            bytes: w.reply_bytes,
+                            frames: w.reply_frames,
+                            error,
+                        }),
+                        _ => None,
+                    },
+                    latency: replied.then(|| w.last_ts.saturating_sub(w.time)),
+                    outcome,
+                })
+            },
+        );
     }
 
-    fn expectation(&self, name: &[u8], args: &[Bytes]) -> Expect {
+    fn expectation(&self, name: &[u8], args: &[&[u8]]) -> Expect {
         let (kind, subscribe) = match name {
             b"SUBSCRIBE" => (SubKind::Channel, true),
             b"PSUBSCRIBE" => (SubKind::Pattern, true),
@@ -463,39 +721,57 @@ impl Conversation {
     /// stream has been delivered: a reply whose segment acknowledged more
     /// than that answers requests not framed yet (their bytes wait behind a
     /// hole), so it waits for them.
-    pub fn reply(&mut self, framed: Framed, client_next: u64, out: &mut dyn FnMut(CommandEvent)) {
-        let ahead = framed.peer.is_some_and(|p| p > client_next);
+    pub fn reply(&mut self, framed: &Framed<'_>, client_next: u64, out: &mut CommandSink<'_>) {
+        let reply = ReplyFrame {
+            offset: framed.offset,
+            last_ts: framed.last_ts,
+            peer: framed.peer,
+            raw: framed.raw,
+        };
+        let ahead = reply.peer.is_some_and(|p| p > client_next);
         if ahead || !self.deferred.is_empty() {
-            self.deferred.push_back(framed);
+            self.deferred.push_back(reply.held());
             if self.deferred.len() > MAX_HELD
                 && let Some(oldest) = self.deferred.pop_front()
             {
-                self.handle_reply(oldest, out);
+                self.handle_reply(oldest.frame(), out);
             }
             return;
         }
-        self.handle_reply(framed, out);
+        self.handle_reply(reply, out);
     }
 
     /// The client's stream was delivered up to `client_next`: replies
     /// waiting for those bytes can be paired now.
-    pub fn release(&mut self, client_next: u64, out: &mut dyn FnMut(CommandEvent)) {
+    pub fn release(&mut self, client_next: u64, out: &mut CommandSink<'_>) {
         while self
             .deferred
             .front()
             .is_some_and(|f| f.peer.is_none_or(|p| p <= client_next))
         {
-            if let Some(framed) = self.deferred.pop_front() {
-                self.handle_reply(framed, out);
+            if let Some(held) = self.deferred.pop_front() {
+                self.handle_reply(held.frame(), out);
             }
         }
     }
 
-    fn handle_reply(&mut self, framed: Framed, out: &mut dyn FnMut(CommandEvent)) {
-        let super::framing::Body::Reply(frame) = &framed.body else {
-            return;
+    fn handle_reply(&mut self, reply: ReplyFrame<'_>, out: &mut CommandSink<'_>) {
+        let raw = reply.raw;
+        let kind = reply_kind(raw);
+        let confirming = self
+            .waiting
+            .front()
+            .is_some_and(|w| matches!(w.expect, Expect::Confirmations { .. }));
+        // Only pushes and, around subscriptions, arrays are decoded: their
+        // content is what pairing needs.
+        let frame = match kind {
+            FrameKind::Push => self.decode(raw),
+            FrameKind::Array if confirming || self.sub_count + self.shard_count > 0 => {
+                self.decode(raw)
+            }
+            _ => None,
         };
-        if self.out_of_band(frame) {
+        if self.out_of_band(kind, raw, frame.as_ref()) {
             return;
         }
         match &mut self.sync {
@@ -505,15 +781,15 @@ impl Conversation {
                     held.pop_front();
                     self.counters.skipped_replies += 1;
                 }
-                held.push_back(framed);
+                held.push_back(reply.held());
                 return;
             }
             Sync::Anchored {
                 start,
                 seen_by_client,
             } => {
-                let client_had_it = seen_by_client.is_some_and(|seen| framed.offset < seen);
-                let sent_before_anchor = framed.peer.is_some_and(|acked| acked <= *start);
+                let client_had_it = seen_by_client.is_some_and(|seen| reply.offset < seen);
+                let sent_before_anchor = reply.peer.is_some_and(|acked| acked <= *start);
                 if client_had_it || sent_before_anchor {
                     self.counters.skipped_replies += 1;
                     return;
@@ -525,32 +801,24 @@ impl Conversation {
             self.counters.unsolicited += 1;
             return;
         };
-        let is_error = matches!(frame.kind(), FrameKind::Error | FrameKind::BulkError);
-        let reply = head.reply.get_or_insert(Reply {
-            kind: frame.kind(),
-            bytes: 0,
-            frames: 0,
-            error: None,
-        });
-        reply.bytes += framed.len as u64;
-        reply.frames += 1;
-        if is_error && reply.error.is_none() {
-            reply.error = match frame {
-                Frame::Error(e) | Frame::BulkError(e) => Some(e.clone()),
-                _ => None,
-            };
-        }
-        head.last_ts = head.last_ts.max(framed.last_ts);
+        let is_error = matches!(kind, FrameKind::Error | FrameKind::BulkError);
+        head.kind.get_or_insert(kind);
+        head.reply_bytes += raw.len() as u64;
+        head.reply_frames += 1;
+        head.last_ts = head.last_ts.max(reply.last_ts);
         head.got += 1;
         let done = match head.expect {
             Expect::One => true,
             Expect::Confirmations { count, .. } => is_error || head.got >= count,
         };
         if let Expect::Confirmations {
-            kind, subscribe, ..
+            kind: sub,
+            subscribe,
+            ..
         } = head.expect
+            && let Some(frame) = &frame
         {
-            self.confirmation(frame, kind, subscribe);
+            self.confirmation(frame, sub, subscribe);
         }
         if !done {
             return;
@@ -575,14 +843,23 @@ impl Conversation {
             }
             _ => {}
         }
-        out(self.event(done, Outcome::Replied));
+        // Only the frame that finishes a command can be its first error.
+        let error = if is_error { error_text(raw) } else { None };
+        self.emit(&done, Outcome::Replied, error, out);
+        if self.waiting.is_empty() {
+            self.arena.clear();
+        }
+    }
+
+    fn decode(&self, raw: &[u8]) -> Option<Frame> {
+        self.decoder.parse_slice(raw).ok().map(|(frame, _)| frame)
     }
 
     /// Frames that answer no request: pushes, pub/sub messages, MONITOR
-    /// lines. Counted here; true when `frame` was one.
-    fn out_of_band(&mut self, frame: &Frame) -> bool {
-        match frame {
-            Frame::Push(items) => {
+    /// lines. Counted here; true when the frame was one.
+    fn out_of_band(&mut self, kind: FrameKind, raw: &[u8], frame: Option<&Frame>) -> bool {
+        match (kind, frame) {
+            (_, Some(Frame::Push(items))) => {
                 if self.expects_confirmation(items) {
                     return false;
                 }
@@ -593,7 +870,7 @@ impl Conversation {
                 }
                 true
             }
-            Frame::Array(items)
+            (_, Some(Frame::Array(items)))
                 if self.sub_count + self.shard_count > 0
                     && is_message(items)
                     && !self.expects_confirmation(items) =>
@@ -601,7 +878,9 @@ impl Conversation {
                 self.counters.pubsub_messages += 1;
                 true
             }
-            Frame::Simple(line) if self.monitor && is_monitor_line(line) => {
+            (FrameKind::Simple, _)
+                if self.monitor && is_monitor_line(&raw[1..raw.len().saturating_sub(2)]) =>
+            {
                 self.counters.monitor_lines += 1;
                 true
             }
@@ -655,16 +934,17 @@ impl Conversation {
     /// The pairing count is lost (a gap or a protocol error in either
     /// direction). Waiting requests are reported; pairing restarts at the
     /// first request from client stream offset `from`.
-    pub fn lost(&mut self, from: u64, out: &mut dyn FnMut(CommandEvent)) {
+    pub fn lost(&mut self, from: u64, out: &mut CommandSink<'_>) {
         while let Some(w) = self.waiting.pop_front() {
-            out(self.event(w, Outcome::LostInGap));
+            self.emit(&w, Outcome::LostInGap, None, out);
         }
+        self.arena.clear();
         if let Sync::Awaiting { held, .. } = &self.sync {
             self.counters.skipped_replies += held.len() as u64;
         }
         // Replies that were waiting for client bytes now wait for the
         // anchor, which decides which of them can be its reply.
-        let mut held: VecDeque<Framed> = std::mem::take(&mut self.deferred);
+        let mut held = std::mem::take(&mut self.deferred);
         while held.len() > MAX_HELD {
             held.pop_front();
             self.counters.skipped_replies += 1;
@@ -673,36 +953,32 @@ impl Conversation {
     }
 
     /// The connection (or the capture) ended.
-    pub fn finish(&mut self, out: &mut dyn FnMut(CommandEvent)) {
-        while let Some(framed) = self.deferred.pop_front() {
-            self.handle_reply(framed, out);
+    pub fn finish(&mut self, out: &mut CommandSink<'_>) {
+        while let Some(held) = self.deferred.pop_front() {
+            self.handle_reply(held.frame(), out);
         }
         while let Some(w) = self.waiting.pop_front() {
-            out(self.event(w, Outcome::NoReplySeen));
+            self.emit(&w, Outcome::NoReplySeen, None, out);
         }
+        self.arena.clear();
         if let Sync::Awaiting { held, .. } = &mut self.sync {
             self.counters.skipped_replies += held.len() as u64;
             held.clear();
         }
     }
+}
 
-    fn event(&self, w: Waiting, outcome: Outcome) -> CommandEvent {
-        let latency = (outcome == Outcome::Replied).then(|| w.last_ts.saturating_sub(w.time));
-        CommandEvent {
-            time: w.time,
-            client: self.client,
-            server: self.server,
-            db: w.db,
-            args: w.args,
-            request_bytes: w.request_bytes,
-            reply: if outcome == Outcome::Replied {
-                w.reply
-            } else {
-                None
-            },
-            latency,
-            outcome,
+/// The text of an error reply (`-ERR …` or a RESP3 bulk error), read in
+/// place.
+fn error_text(raw: &[u8]) -> Option<&[u8]> {
+    let end = raw.len().checked_sub(2)?;
+    match raw.first()? {
+        b'-' => raw.get(1..end),
+        b'!' => {
+            let start = memchr::memchr(b'\n', raw)? + 1;
+            raw.get(start..end)
         }
+        _ => None,
     }
 }
 
@@ -721,7 +997,7 @@ fn is_monitor_line(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::framing::Body;
+    use crate::resp::request::{RequestLimits, parse_request_into};
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().unwrap()
@@ -743,6 +1019,7 @@ mod tests {
                     addr("127.0.0.1:6379"),
                     from_start,
                     1000,
+                    Decoder::default(),
                 ),
                 events: Vec::new(),
                 client_off: 0,
@@ -757,19 +1034,27 @@ mod tests {
 
         fn req_acked(&mut self, args: &[&str], peer: Option<u64>) {
             self.ts += 10;
-            let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.to_string())).collect();
+            let mut raw = format!("*{}\r\n", args.len()).into_bytes();
+            for a in args {
+                raw.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+            }
+            let mut parsed = Vec::new();
+            parse_request_into(&raw, &RequestLimits::default(), true, &mut parsed).unwrap();
             let framed = Framed {
                 offset: self.client_off,
                 len: 10,
                 first_ts: self.ts,
                 last_ts: self.ts,
                 peer,
-                body: Body::Request(args),
+                raw: &raw,
+                body: Body::Request(&parsed),
             };
             self.client_off += 10;
             let events = &mut self.events;
-            self.conv.request(framed, &mut |e| events.push(e));
-            self.conv.release(self.client_off, &mut |e| events.push(e));
+            self.conv
+                .request(&framed, &mut |e| events.push(CommandEvent::of(e)));
+            self.conv
+                .release(self.client_off, &mut |e| events.push(CommandEvent::of(e)));
         }
 
         fn reply(&mut self, frame: Frame) {
@@ -778,18 +1063,21 @@ mod tests {
 
         fn reply_acked(&mut self, frame: Frame, peer: Option<u64>) {
             self.ts += 5;
-            let len = crate::resp::to_bytes(&frame).len();
+            let raw = crate::resp::to_bytes(&frame);
+            let len = raw.len();
             let framed = Framed {
                 offset: self.server_off,
                 len,
                 first_ts: self.ts,
                 last_ts: self.ts,
                 peer,
-                body: Body::Reply(frame),
+                raw: &raw,
+                body: Body::Reply,
             };
             self.server_off += len as u64;
             let events = &mut self.events;
-            self.conv.reply(framed, u64::MAX, &mut |e| events.push(e));
+            self.conv
+                .reply(&framed, u64::MAX, &mut |e| events.push(CommandEvent::of(e)));
         }
 
         fn names(&self) -> Vec<String> {
@@ -971,7 +1259,7 @@ mod tests {
         h.req(&["GET", "a"]);
         h.req(&["GET", "b"]);
         let events = &mut h.events;
-        h.conv.lost(20, &mut |e| events.push(e));
+        h.conv.lost(20, &mut |e| events.push(CommandEvent::of(e)));
         h.reply_acked(bulk("b"), Some(20));
         h.req_acked(&["GET", "c"], Some(h.server_off));
         h.reply_acked(bulk("c"), Some(30));

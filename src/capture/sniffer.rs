@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use super::connection::{Connection, ConnectionLimits, Event, Lifecycle};
+use super::connection::{Connection, ConnectionLimits, EventRef, EventSink, Lifecycle};
 use super::filter::Expr;
 use super::framing::Side;
 use super::packet::{self, LinkType, Skip};
@@ -128,11 +128,26 @@ fn add_pairing(a: &mut PairingCounters, b: &PairingCounters) {
 /// How often (capture time) holes and idle connections are checked.
 const SWEEP_EVERY: Micros = 50_000;
 
+/// `out`, after counting each command into `stats` (every command is
+/// counted; the caller decides which it shows).
+fn counting<'s, 'o: 's>(
+    stats: &'s mut CommandStats,
+    out: &'s mut EventSink<'o>,
+) -> impl FnMut(EventRef<'_>) + 's {
+    move |e| {
+        if let EventRef::Command(c) = e {
+            stats.add(c);
+        }
+        out(e)
+    }
+}
+
+/// Events go straight from decoding to the caller's `out`, borrowed: no
+/// event is built or queued for a command nobody keeps.
 pub struct Sniffer {
     config: SnifferConfig,
     conns: HashMap<(SocketAddr, SocketAddr), Connection, foldhash::fast::RandomState>,
     totals: Totals,
-    events: Vec<Event>,
     last_sweep: Micros,
 }
 
@@ -142,22 +157,8 @@ impl Sniffer {
             config,
             conns: HashMap::default(),
             totals: Totals::default(),
-            events: Vec::new(),
             last_sweep: 0,
         }
-    }
-
-    /// Events produced since the last call, in order.
-    pub fn events(&mut self) -> std::vec::Drain<'_, Event> {
-        self.events.drain(..)
-    }
-
-    /// The events produced since the last call, swapped into `into` (an
-    /// empty vector, whose buffer the sniffer takes for the next ones): two
-    /// buffers passed back and forth, nothing allocated per packet.
-    pub fn take_events(&mut self, into: &mut Vec<Event>) {
-        into.clear();
-        std::mem::swap(&mut self.events, into);
     }
 
     /// Connections in the table.
@@ -169,8 +170,9 @@ impl Sniffer {
         self.config.ports.contains(&addr.port()) && self.config.host.is_none_or(|h| h == addr.ip())
     }
 
-    /// One captured frame of link type `link`, captured at `ts`.
-    pub fn packet(&mut self, ts: Micros, link: LinkType, frame: &[u8]) {
+    /// One captured frame of link type `link`, captured at `ts`; the
+    /// events it completes go to `out`, in order.
+    pub fn packet(&mut self, ts: Micros, link: LinkType, frame: &[u8], out: &mut EventSink<'_>) {
         let p = &mut self.totals.packets;
         p.seen += 1;
         self.totals.first_ts.get_or_insert(ts);
@@ -220,13 +222,13 @@ impl Sniffer {
             && old.up.offset_of(seg.seq.wrapping_add(1)) != Some(0)
         {
             // The port pair was reused by a new connection.
-            self.end(key, None);
+            self.end(key, None, out);
         }
         // One lookup for a known connection (nearly every packet).
         let done = match self.conns.get_mut(&key) {
             Some(conn) => {
-                let events = &mut self.events;
-                conn.segment(&seg, from_client, ts, &mut |e| events.push(e));
+                let mut sink = counting(&mut self.totals.commands, out);
+                conn.segment(&seg, from_client, ts, &mut sink);
                 conn.done()
             }
             None => {
@@ -236,7 +238,7 @@ impl Sniffer {
                     return;
                 }
                 if self.conns.len() >= self.config.max_connections {
-                    self.evict_oldest();
+                    self.evict_oldest(out);
                 }
                 if from_start {
                     self.totals.connections.opened += 1;
@@ -251,42 +253,44 @@ impl Sniffer {
                     &self.config.limits,
                     ts,
                 );
-                let events = &mut self.events;
-                conn.segment(&seg, from_client, ts, &mut |e| events.push(e));
+                let mut sink = counting(&mut self.totals.commands, out);
+                conn.segment(&seg, from_client, ts, &mut sink);
                 let done = conn.done();
                 self.conns.insert(key, conn);
                 done
             }
         };
         if done {
-            self.end(key, None);
+            self.end(key, None, out);
         }
         if ts >= self.last_sweep + SWEEP_EVERY {
-            self.tick(ts);
+            self.tick(ts, out);
         }
     }
 
     /// Time passed (also when no packet came): give up holes that cannot
     /// be filled any more and drop idle connections.
-    pub fn tick(&mut self, now: Micros) {
+    pub fn tick(&mut self, now: Micros, out: &mut EventSink<'_>) {
         self.last_sweep = now;
         let idle_timeout = self.config.idle_timeout;
         let mut idle = Vec::new();
-        let events = &mut self.events;
-        for (key, conn) in self.conns.iter_mut() {
-            if conn.has_hole() {
-                conn.expire(now, &mut |e| events.push(e));
-            }
-            if now.saturating_sub(conn.last_seen) >= idle_timeout {
-                idle.push(*key);
+        {
+            let mut sink = counting(&mut self.totals.commands, out);
+            for (key, conn) in self.conns.iter_mut() {
+                if conn.has_hole() {
+                    conn.expire(now, &mut sink);
+                }
+                if now.saturating_sub(conn.last_seen) >= idle_timeout {
+                    idle.push(*key);
+                }
             }
         }
         for key in idle {
-            self.end(key, Some(()));
+            self.end(key, Some(()), out);
         }
     }
 
-    fn evict_oldest(&mut self) {
+    fn evict_oldest(&mut self, out: &mut EventSink<'_>) {
         let Some(key) = self
             .conns
             .iter()
@@ -295,17 +299,16 @@ impl Sniffer {
         else {
             return;
         };
-        self.end(key, Some(()));
+        self.end(key, Some(()), out);
     }
 
     /// Take a connection out of the table: flush it and count it.
     /// `evicted` is set when it did not end by itself.
-    fn end(&mut self, key: (SocketAddr, SocketAddr), evicted: Option<()>) {
+    fn end(&mut self, key: (SocketAddr, SocketAddr), evicted: Option<()>, out: &mut EventSink<'_>) {
         let Some(mut conn) = self.conns.remove(&key) else {
             return;
         };
-        let events = &mut self.events;
-        conn.finish(&mut |e| events.push(e));
+        conn.finish(&mut counting(&mut self.totals.commands, out));
         let c = &mut self.totals.connections;
         match (evicted, conn.state) {
             (None, Lifecycle::Reset) => c.reset += 1,
@@ -325,23 +328,14 @@ impl Sniffer {
         add_pairing(&mut totals.pairing, &conn.conv.counters);
     }
 
-    /// Count a command event into the statistics (the caller decides which
-    /// events it shows; every one is counted).
-    pub fn count(&mut self, event: &Event) {
-        if let Event::Command(c) = event {
-            self.totals.commands.add(c);
-        }
-    }
-
     /// The capture ended: flush every connection (their remaining events
-    /// follow from [`Sniffer::events`]).
-    pub fn finish(&mut self) {
+    /// go to `out`).
+    pub fn finish(&mut self, out: &mut EventSink<'_>) {
         let keys: Vec<_> = self.conns.keys().copied().collect();
         let open = keys.len() as u64;
         for key in keys {
             if let Some(mut conn) = self.conns.remove(&key) {
-                let events = &mut self.events;
-                conn.finish(&mut |e| events.push(e));
+                conn.finish(&mut counting(&mut self.totals.commands, out));
                 Self::absorb(&mut self.totals, &conn);
             }
         }
@@ -366,7 +360,7 @@ impl Side {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::connection::Trouble;
+    use crate::capture::connection::{Event, Trouble};
     use crate::capture::packet::build::{Tcp, ethernet};
     use crate::capture::pairing::Outcome;
 
@@ -382,6 +376,7 @@ mod tests {
         sseq: u32,
         ts: Micros,
         frames: Vec<(Micros, Vec<u8>)>,
+        events: Vec<Event>,
     }
 
     impl Wire {
@@ -394,7 +389,27 @@ mod tests {
                 sseq: 900_000,
                 ts: 1_000_000,
                 frames: Vec::new(),
+                events: Vec::new(),
             }
+        }
+
+        fn feed(&mut self, ts: Micros, frame: &[u8]) {
+            let events = &mut self.events;
+            self.sniffer
+                .packet(ts, LinkType::Ethernet, frame, &mut |e| {
+                    events.push(Event::of(e))
+                });
+        }
+
+        fn tick(&mut self) {
+            let events = &mut self.events;
+            self.sniffer
+                .tick(self.ts, &mut |e| events.push(Event::of(e)));
+        }
+
+        fn finish(&mut self) {
+            let events = &mut self.events;
+            self.sniffer.finish(&mut |e| events.push(Event::of(e)));
         }
 
         /// Build a frame (and remember it) without feeding it.
@@ -430,7 +445,7 @@ mod tests {
 
         fn send(&mut self, from_client: bool, flags: u8, payload: &[u8]) {
             let (ts, frame) = self.make(from_client, flags, payload);
-            self.sniffer.packet(ts, LinkType::Ethernet, &frame);
+            self.feed(ts, &frame);
         }
 
         fn handshake(&mut self) {
@@ -440,10 +455,9 @@ mod tests {
         }
 
         fn commands(&mut self) -> Vec<String> {
-            let events: Vec<Event> = self.sniffer.events().collect();
+            let events: Vec<Event> = std::mem::take(&mut self.events);
             let mut out = Vec::new();
             for e in &events {
-                self.sniffer.count(e);
                 match e {
                     Event::Command(c) => out.push(format!(
                         "{} {}",
@@ -483,15 +497,15 @@ mod tests {
         let mut w = Wire::new();
         w.handshake();
         let (ts, frame) = w.make(true, 0, b"*1\r\n$4\r\nPING\r\n");
-        w.sniffer.packet(ts, LinkType::Ethernet, &frame);
-        w.sniffer.packet(ts, LinkType::Ethernet, &frame);
+        w.feed(ts, &frame);
+        w.feed(ts, &frame);
         let (ts, frame) = w.make(false, 0, b"+PONG\r\n");
-        w.sniffer.packet(ts, LinkType::Ethernet, &frame);
-        w.sniffer.packet(ts, LinkType::Ethernet, &frame);
+        w.feed(ts, &frame);
+        w.feed(ts, &frame);
         assert_eq!(w.commands(), ["PING replied"]);
         let t = w.sniffer.totals().clone();
         assert_eq!(t.pairing.unsolicited, 0);
-        w.sniffer.finish();
+        w.finish();
         let t2 = w.sniffer.totals();
         assert_eq!(t2.streams.client_to_server.duplicate, 14);
         assert_eq!(t2.connections.open_at_end, 1);
@@ -510,7 +524,7 @@ mod tests {
         w.send(true, 0, b"*2\r\n$3\r\nGET\r\n$1\r\nc\r\n");
         w.send(false, 0, b"$1\r\nC\r\n");
         w.ts += 1_000_000;
-        w.sniffer.tick(w.ts);
+        w.tick();
         let seen = w.commands();
         assert_eq!(
             seen,

@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-
-use super::pairing::{CommandEvent, Outcome, command_name_into};
+use super::pairing::{Command, Outcome, command_name_into};
 use super::reassembly::Micros;
 
 /// Exact below this; above it, 32 buckets per power of two.
@@ -105,7 +103,7 @@ pub struct Notable {
     pub time: Micros,
     pub client: SocketAddr,
     /// The first arguments, each cut short.
-    pub args: Vec<Bytes>,
+    pub args: Vec<Vec<u8>>,
     /// Arguments left out.
     pub more_args: usize,
     pub latency: Micros,
@@ -117,7 +115,7 @@ const NOTABLE_ARGS: usize = 8;
 const NOTABLE_ARG_BYTES: usize = 64;
 
 impl Notable {
-    fn of(e: &CommandEvent) -> Notable {
+    fn of(e: &Command<'_>) -> Notable {
         Notable {
             time: e.time,
             client: e.client,
@@ -125,7 +123,7 @@ impl Notable {
                 .args
                 .iter()
                 .take(NOTABLE_ARGS)
-                .map(|a| a.slice(..a.len().min(NOTABLE_ARG_BYTES)))
+                .map(|a| a[..a.len().min(NOTABLE_ARG_BYTES)].to_vec())
                 .collect(),
             more_args: e.args.len().saturating_sub(NOTABLE_ARGS),
             latency: e.latency.unwrap_or(0),
@@ -195,10 +193,10 @@ impl Default for CommandStats {
 }
 
 impl CommandStats {
-    pub fn add(&mut self, e: &CommandEvent) {
+    pub fn add(&mut self, e: &Command<'_>) {
         self.total += 1;
         self.by_outcome[e.outcome as usize] += 1;
-        command_name_into(&e.args, &mut self.name);
+        command_name_into(e.args, &mut self.name);
         let t = match self.by_name.get_mut(&self.name) {
             Some(t) => t,
             None => {
@@ -211,7 +209,7 @@ impl CommandStats {
         };
         t.count += 1;
         t.request_bytes += e.request_bytes;
-        match (&e.reply, e.latency) {
+        match (e.reply, e.latency) {
             (Some(reply), Some(latency)) if e.outcome == Outcome::Replied => {
                 self.replied += 1;
                 t.reply_bytes += reply.bytes;

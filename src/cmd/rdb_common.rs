@@ -73,93 +73,33 @@ pub fn clock_ms() -> i64 {
 
 /// Walk a complete snapshot in file order, calling `each` with every
 /// event but the keys the filter leaves out; for a key, the second
-/// argument is its decoded name. Stops at the first error of the file or
-/// of the callback.
+/// argument is its decoded name (and the first is `None`: keys take the
+/// reader's lean path, [`crate::rdb::Reader::next_key`], which builds no
+/// event). Stops at the first error of the file or of the callback.
 pub fn walk_keys<E: From<RdbError>>(
     data: &[u8],
     filter: &KeyFilter,
     now_ms: i64,
-    mut each: impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+    mut each: impl FnMut(Option<&Located<'_>>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut key_buf = Vec::new();
     let filtered = !filter.is_empty();
     // The checksum is `rdb inspect`'s business; a damaged value is still
     // found where it is parsed.
-    for located in crate::rdb::events(data).without_checksum() {
-        let located = located?;
-        deliver(&located, filter, filtered, now_ms, &mut key_buf, &mut each)?;
-    }
-    Ok(())
-}
-
-/// Events per hand-over in [`walk_keys_ahead`], and batches in flight.
-const AHEAD_BATCH: usize = 1024;
-const AHEAD_IN_FLIGHT: usize = 8;
-
-/// [`walk_keys`] with the parsing on a second thread, a bounded number of
-/// batches ahead of `each` (which runs on this thread): for the commands
-/// whose work per key (formatting, sending) is about as large as parsing
-/// it. On one core, the same walk on this thread alone.
-pub fn walk_keys_ahead<E: From<RdbError>>(
-    data: &[u8],
-    filter: &KeyFilter,
-    now_ms: i64,
-    mut each: impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
-) -> Result<(), E> {
-    if std::thread::available_parallelism().map_or(1, std::num::NonZero::get) < 2 {
-        return walk_keys(data, filter, now_ms, each);
-    }
-    type Batch<'a> = (Vec<Located<'a>>, Option<RdbError>);
-    std::thread::scope(|scope| {
-        let (batches, parsed) = std::sync::mpsc::sync_channel::<Batch>(AHEAD_IN_FLIGHT);
-        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Located>>();
-        scope.spawn(move || {
-            let mut reader = crate::rdb::Reader::new().without_checksum();
-            let mut events = Vec::with_capacity(AHEAD_BATCH);
-            loop {
-                let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
-                let failure = match reader.next(rest, true) {
-                    Ok(Some(located)) => {
-                        events.push(located);
-                        if events.len() < AHEAD_BATCH {
-                            continue;
-                        }
-                        None
-                    }
-                    Ok(None) => {
-                        let _ = batches.send((events, None));
-                        return;
-                    }
-                    Err(e) => Some(e),
-                };
-                let stop = failure.is_some();
-                let empty = recycled
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(AHEAD_BATCH));
-                // A hang-up (the walk stopped early) ends the parsing too.
-                if batches
-                    .send((std::mem::replace(&mut events, empty), failure))
-                    .is_err()
-                    || stop
-                {
-                    return;
-                }
-            }
-        });
-        let mut key_buf = Vec::new();
-        let filtered = !filter.is_empty();
-        for (mut events, failure) in &parsed {
-            for located in &events {
-                deliver(located, filter, filtered, now_ms, &mut key_buf, &mut each)?;
-            }
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            events.clear();
-            let _ = recycle.send(events);
+    let mut reader = crate::rdb::Reader::new().without_checksum();
+    loop {
+        let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
+        if let Some(delivered) = reader.next_key(rest, |entry| {
+            deliver_key(entry, filter, filtered, now_ms, &mut key_buf, &mut each)
+        }) {
+            delivered?;
+            continue;
         }
-        Ok(())
-    })
+        match reader.next(rest, true)? {
+            Some(located) => deliver(&located, filter, filtered, now_ms, &mut key_buf, &mut each)?,
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Hand one event to `each`, a key only when the filter wants it.
@@ -169,11 +109,24 @@ fn deliver<E: From<RdbError>>(
     filtered: bool,
     now_ms: i64,
     key_buf: &mut Vec<u8>,
-    each: &mut impl FnMut(&Located<'_>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+    each: &mut impl FnMut(Option<&Located<'_>>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
 ) -> Result<(), E> {
     let Event::Key(entry) = &located.event else {
-        return each(located, None);
+        return each(Some(located), None);
     };
+    deliver_key(entry, filter, filtered, now_ms, key_buf, each)
+}
+
+/// Hand a key to `each` when the filter wants it.
+#[inline]
+fn deliver_key<E: From<RdbError>>(
+    entry: &KeyEntry<'_>,
+    filter: &KeyFilter,
+    filtered: bool,
+    now_ms: i64,
+    key_buf: &mut Vec<u8>,
+    each: &mut impl FnMut(Option<&Located<'_>>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+) -> Result<(), E> {
     if filtered && !filter.wants_cheap(entry, now_ms) {
         return Ok(());
     }
@@ -187,7 +140,7 @@ fn deliver<E: From<RdbError>>(
     if filtered && filter.needs_key() && !filter.wants_key(key) {
         return Ok(());
     }
-    each(located, Some((entry, key)))
+    each(None, Some((entry, key)))
 }
 
 pub fn item_json(item: &Item<'_>) -> Json {

@@ -79,12 +79,12 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
                     seen: false,
                 });
             }
-            None => match located.event {
-                Event::Header { magic, version } => {
-                    index.magic = magic;
-                    index.version = version;
+            None => match located.map(|l| &l.event) {
+                Some(Event::Header { magic, version }) => {
+                    index.magic = *magic;
+                    index.version = *version;
                 }
-                Event::ResizeDb { keys, .. } => {
+                Some(Event::ResizeDb { keys, .. }) => {
                     // Sized once from the file's own hint rather than by
                     // doubling (which copies, and leaves up to half the
                     // memory unused); a key takes at least 3 bytes, which
@@ -93,7 +93,7 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
                     let room = (data.len() / 3).saturating_sub(index.keys.len());
                     index
                         .keys
-                        .reserve(usize::try_from(keys).unwrap_or(usize::MAX).min(room));
+                        .reserve(usize::try_from(*keys).unwrap_or(usize::MAX).min(room));
                 }
                 _ => {}
             },

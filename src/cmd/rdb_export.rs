@@ -9,7 +9,7 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys_ahead};
+use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys};
 use super::{Status, problem};
 use crate::cli::{RdbExportArgs, RdbExportFormat};
 use crate::input;
@@ -68,13 +68,13 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                 batch: args.replay.batch,
             };
             let mut current_db: Option<u64> = None;
-            walk_keys_ahead(&data, &filter, now, |located, key_entry| {
+            walk_keys(&data, &filter, now, |located, key_entry| {
                 let Some((entry, key)) = key_entry else {
-                    if let Event::Function {
+                    if let Some(Event::Function {
                         pre_ga: false,
                         code,
                         ..
-                    } = &located.event
+                    }) = located.map(|l| &l.event)
                     {
                         let code = code.to_bytes()?;
                         let mut resp = Resp::new(&mut buf);
@@ -101,7 +101,7 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                 Ok(())
             })
         }
-        RdbExportFormat::Json => walk_keys_ahead(&data, &filter, now, |_, key_entry| {
+        RdbExportFormat::Json => walk_keys(&data, &filter, now, |_, key_entry| {
             let Some((entry, key)) = key_entry else {
                 return Ok(());
             };
@@ -127,7 +127,7 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
             buf.extend_from_slice(
                 b"database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry,slot\n",
             );
-            walk_keys_ahead(&data, &filter, now, |_, key_entry| {
+            walk_keys(&data, &filter, now, |_, key_entry| {
                 let Some((entry, key)) = key_entry else {
                     return Ok(());
                 };

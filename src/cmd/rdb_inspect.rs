@@ -64,32 +64,50 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
         Box::new(NoKeys)
     };
 
-    let mut scan = Scan::new(args);
-    scan.filtered = !filter.is_empty();
-    if !args.what_if.is_empty() {
-        let mut limits = memory::Limits::default();
-        for setting in &args.what_if {
-            limits
-                .set(setting)
-                .map_err(|e| anyhow::anyhow!("--what-if {e}"))?;
+    let new_scan = || -> anyhow::Result<Scan> {
+        let mut scan = Scan::new(args);
+        scan.filtered = !filter.is_empty();
+        if !args.what_if.is_empty() {
+            let mut limits = memory::Limits::default();
+            for setting in &args.what_if {
+                limits
+                    .set(setting)
+                    .map_err(|e| anyhow::anyhow!("--what-if {e}"))?;
+            }
+            scan.what_if = Some((limits, Default::default()));
         }
-        scan.what_if = Some((limits, Default::default()));
-    }
+        Ok(scan)
+    };
+    let mut scan = new_scan()?;
     let bar = progress::bytes(data.len() as u64, format, "reading");
     let bytes: &[u8] = &data;
-    // Three stages on as many cores as there are: the CRC-64 of everything
-    // but a final 8-byte checksum (used when EOF turns out to be exactly
-    // there, else recomputed below), the parser, and the tally on this
-    // thread. Events borrow from the mapped file and cross over in batches,
-    // a bounded number in flight.
+    // The CRC-64 of everything but a final 8-byte checksum (used when EOF
+    // turns out to be exactly there, else recomputed below) runs beside
+    // the tally when there is a second core.
     let guess = bytes.len().saturating_sub(8);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let outcome = if cores < 2 {
+    let summary = !(args.keys || args.values);
+    let outcome = if summary {
+        match in_parts(bytes, &mut scan, &filter, &bar, cores, guess) {
+            Some(outcome) => outcome,
+            None => {
+                // The parts did not meet where the cut said (a reader bug):
+                // start again in one pass.
+                scan = new_scan()?;
+                let (sink_failure, parsed) = scan_here(bytes, &mut scan, &filter, &mut *sink, &bar);
+                (sink_failure, Some(parsed), None)
+            }
+        }
+    } else if cores < 2 {
         // One core (e.g. under taskset): threads could only take turns, so
         // parse and tally here, and checksum at the end.
         let (sink_failure, parsed) = scan_here(bytes, &mut scan, &filter, &mut *sink, &bar);
         (sink_failure, Some(parsed), None)
     } else {
+        // Three stages: the checksum, the parser, and the tally on this
+        // thread (which writes the records in file order). Events borrow
+        // from the mapped file and cross over in batches, a bounded number
+        // in flight.
         std::thread::scope(|scope| {
             let crc = scope.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
             let (batches, parsed) =
@@ -184,6 +202,309 @@ pub fn run(args: &RdbInspectArgs, format: Format, out: &mut dyn Write) -> anyhow
         return Ok(Status::Problem);
     }
     Ok(Status::Ok)
+}
+
+/// Bytes of keys in a part: for the summary, the keys of a file are cut
+/// into parts of about this size (at the first key record starting past
+/// it), tallied apart and merged in file order. The cut depends on the file
+/// alone, never on the number of threads, so neither does the report.
+const PART_BYTES: u64 = 1 << 20;
+
+/// A part of the file: from `start` (a key record, read in database `db`)
+/// to `end` (the next part's start; `None`: to the end of the file).
+#[derive(Clone, Copy)]
+struct Part {
+    index: usize,
+    start: u64,
+    db: u64,
+    end: Option<u64>,
+}
+
+/// What tallying a part found.
+struct PartTally {
+    scan: Scan,
+    /// Where the reader stopped, and in which database.
+    position: u64,
+    db: u64,
+    /// The EOF record was read.
+    done: bool,
+    failure: Option<RdbError>,
+    sink_failure: Option<SinkError>,
+}
+
+impl PartTally {
+    /// The file ends, or cannot be read on, in this part.
+    fn last(&self) -> bool {
+        self.done || self.failure.is_some() || self.sink_failure.is_some()
+    }
+}
+
+/// Tally one part, from `part.start` to `part.end`; with `cut`, instead
+/// stop before the first key record that starts at or after `cut`.
+#[allow(clippy::too_many_arguments)]
+fn tally_part(
+    bytes: &[u8],
+    magic: crate::rdb::Magic,
+    version: u32,
+    part: Part,
+    cut: Option<u64>,
+    proto: &Scan,
+    filter: &KeyFilter,
+) -> PartTally {
+    let mut scan = proto.part();
+    let mut reader = Reader::resume(magic, version, part.db, part.start);
+    let mut failure = None;
+    let mut sink_failure = None;
+    loop {
+        let pos = reader.position();
+        if part.end.is_some_and(|end| pos >= end) {
+            break;
+        }
+        let rest = bytes.get(pos as usize..).unwrap_or(&[]);
+        if cut.is_some_and(|c| pos >= c) && rest.first().is_some_and(|b| reader.starts_key(*b)) {
+            break;
+        }
+        if let Some(tallied) = reader.next_key(rest, |e| scan.key(e, filter, &mut NoKeys, None)) {
+            if let Err(e) = tallied {
+                sink_failure = Some(e);
+                break;
+            }
+            continue;
+        }
+        match reader.next(rest, true) {
+            Ok(Some(located)) => {
+                if let Err(e) = scan.event(&located, filter, &mut NoKeys, None) {
+                    sink_failure = Some(e);
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    PartTally {
+        position: reader.position(),
+        db: reader.db(),
+        done: reader.is_done(),
+        scan,
+        failure,
+        sink_failure,
+    }
+}
+
+/// What a pass returns: the tally's error, (where the reader stopped,
+/// whether that is the end of the snapshot, the reader's error), and the
+/// CRC-64 of `bytes[..guess]` when it was computed beside the pass.
+type Outcome = (
+    Option<SinkError>,
+    Option<(u64, bool, Option<RdbError>)>,
+    Option<u64>,
+);
+
+/// The summary, tallied in parts (see [`PART_BYTES`]): the records before
+/// the first key here; then with one core each part in turn, else a
+/// splitter here that finds where the parts start by skipping keys by their
+/// lengths, while `cores` threads tally the parts and another computes the
+/// checksum. Parts are merged in file order as they come; the first part
+/// that cannot go on (an error, or the end) is the last merged. `None`
+/// when a part did not end where the next one starts (the splitter and a
+/// tally read the file differently: a bug, which the caller works around).
+fn in_parts(
+    bytes: &[u8],
+    scan: &mut Scan,
+    filter: &KeyFilter,
+    bar: &indicatif::ProgressBar,
+    cores: usize,
+    guess: usize,
+) -> Option<Outcome> {
+    let mut reader = Reader::new().without_checksum();
+    let mut events = 0u64;
+    // The header, aux fields and whatever else comes before the first key.
+    loop {
+        let pos = reader.position();
+        let rest = bytes.get(pos as usize..).unwrap_or(&[]);
+        if events > 0 && rest.first().is_some_and(|b| reader.starts_key(*b)) {
+            break;
+        }
+        match reader.next(rest, true) {
+            Ok(Some(located)) => {
+                events += 1;
+                if let Err(e) = scan.event(&located, filter, &mut NoKeys, None) {
+                    return Some((Some(e), Some((reader.position(), false, None)), None));
+                }
+            }
+            Ok(None) => return Some((None, Some((pos, reader.is_done(), None)), None)),
+            Err(e) => return Some((None, Some((pos, false, Some(e))), None)),
+        }
+    }
+    // The clock is read before the first key, as one pass does.
+    scan.now();
+    let (magic, version) = (reader.magic(), reader.version());
+    let first = Part {
+        index: 0,
+        start: reader.position(),
+        db: reader.db(),
+        end: None,
+    };
+    let mut merged = Merged::default();
+    if cores < 2 {
+        let mut part = first;
+        loop {
+            let cut = part.start + PART_BYTES;
+            let t = tally_part(bytes, magic, version, part, Some(cut), scan, filter);
+            part.start = t.position;
+            part.db = t.db;
+            if merged.take(scan, t, None, bar) {
+                break;
+            }
+        }
+        return Some(merged.outcome(None));
+    }
+    let (parts, next_part) = std::sync::mpsc::channel::<Part>();
+    let next_part = std::sync::Mutex::new(next_part);
+    let (tallied, tallies) = std::sync::mpsc::channel::<(Part, PartTally)>();
+    let proto = scan.part();
+    std::thread::scope(|s| {
+        let crc = s.spawn(|| crate::rdb::crc64::checksum(&bytes[..guess]));
+        for _ in 0..cores {
+            let tallied = tallied.clone();
+            let (next_part, proto) = (&next_part, &proto);
+            s.spawn(move || {
+                loop {
+                    let part = match next_part.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(part) = part else { return };
+                    let t = tally_part(bytes, magic, version, part, None, proto, filter);
+                    if tallied.send((part, t)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tallied);
+        let mut pending = BTreeMap::new();
+        let mut part = first;
+        loop {
+            let pos = reader.position();
+            let rest = bytes.get(pos as usize..).unwrap_or(&[]);
+            if pos >= part.start + PART_BYTES && rest.first().is_some_and(|b| reader.starts_key(*b))
+            {
+                let _ = parts.send(Part {
+                    end: Some(pos),
+                    ..part
+                });
+                part = Part {
+                    index: part.index + 1,
+                    start: pos,
+                    db: reader.db(),
+                    end: None,
+                };
+                while let Ok((p, t)) = tallies.try_recv() {
+                    pending.insert(p.index, (p, t));
+                }
+                merged.drain(scan, &mut pending, bar);
+            }
+            // An error ends the cut here: the last part's tally meets it.
+            if !matches!(reader.skip_record(rest), Ok(true)) || reader.is_done() {
+                break;
+            }
+        }
+        let _ = parts.send(part);
+        drop(parts);
+        while !merged.finished && merged.next <= part.index {
+            match tallies.recv() {
+                Ok((p, t)) => {
+                    pending.insert(p.index, (p, t));
+                    merged.drain(scan, &mut pending, bar);
+                }
+                Err(_) => break,
+            }
+        }
+        drop(tallies);
+        let crc = crc.join().ok();
+        if !merged.finished {
+            // A tally thread died (or a part overran): redo in one pass.
+            return None;
+        }
+        Some(merged.outcome(crc))
+    })
+}
+
+/// The parts merged so far, in file order.
+#[derive(Default)]
+struct Merged {
+    /// Index of the next part to merge.
+    next: usize,
+    finished: bool,
+    /// Set by a part that did not end where the next one starts.
+    broken: bool,
+    position: u64,
+    done: bool,
+    failure: Option<RdbError>,
+    sink_failure: Option<SinkError>,
+}
+
+impl Merged {
+    /// Merge the next part; true when it was the last one.
+    fn take(
+        &mut self,
+        scan: &mut Scan,
+        t: PartTally,
+        end: Option<u64>,
+        bar: &indicatif::ProgressBar,
+    ) -> bool {
+        self.next += 1;
+        self.position = t.position;
+        bar.set_position(t.position);
+        let last = t.last();
+        if !last && end.is_some_and(|e| e != t.position) {
+            self.broken = true;
+            self.finished = false;
+            return true;
+        }
+        scan.absorb(t.scan);
+        if last {
+            self.finished = true;
+            self.done = t.done;
+            self.failure = t.failure;
+            self.sink_failure = t.sink_failure;
+        }
+        last
+    }
+
+    /// Merge the parts that are next in order.
+    fn drain(
+        &mut self,
+        scan: &mut Scan,
+        pending: &mut BTreeMap<usize, (Part, PartTally)>,
+        bar: &indicatif::ProgressBar,
+    ) {
+        while !self.finished && !self.broken {
+            let Some((p, t)) = pending.remove(&self.next) else {
+                return;
+            };
+            if self.take(scan, t, p.end, bar) {
+                return;
+            }
+        }
+    }
+
+    fn outcome(self, crc: Option<u64>) -> Outcome {
+        (
+            self.sink_failure,
+            Some((
+                self.position,
+                self.done && self.failure.is_none(),
+                self.failure,
+            )),
+            crc,
+        )
+    }
 }
 
 /// Parse and tally on this thread (see `parse` for what it returns).
@@ -513,6 +834,55 @@ impl Scan {
             eof_stored: None,
             what_if: None,
             filtered: true,
+        }
+    }
+
+    /// An empty scan for a part of the same file (see [`in_parts`]).
+    fn part(&self) -> Scan {
+        Scan {
+            magic: self.magic,
+            version: self.version,
+            aux: Vec::new(),
+            resize: BTreeMap::new(),
+            stats: Stats::part_of(&self.stats),
+            now_ms: self.now_ms,
+            now_source: self.now_source,
+            functions: 0,
+            module_aux: Vec::new(),
+            slot_info: 0,
+            checksum: Checksum {
+                status: "not_reached",
+                ..Checksum::default()
+            },
+            warnings: Vec::new(),
+            key_buf: Vec::new(),
+            top: self.top,
+            last_db: self.last_db,
+            eof_stored: None,
+            what_if: self.what_if.as_ref().map(|(l, _)| (*l, Default::default())),
+            filtered: self.filtered,
+        }
+    }
+
+    /// Add what the next part of the file held.
+    fn absorb(&mut self, part: Scan) {
+        self.aux.extend(part.aux);
+        self.resize.extend(part.resize);
+        self.stats.merge(part.stats);
+        if let (Some((_, mine)), Some((_, theirs))) = (&mut self.what_if, &part.what_if) {
+            for (m, t) in mine.iter_mut().zip(theirs.iter()) {
+                for (a, b) in m.iter_mut().zip(t.iter()) {
+                    *a += b;
+                }
+            }
+        }
+        self.functions += part.functions;
+        self.module_aux.extend(part.module_aux);
+        self.slot_info += part.slot_info;
+        self.warnings.extend(part.warnings);
+        self.last_db = part.last_db;
+        if part.eof_stored.is_some() {
+            self.eof_stored = part.eof_stored;
         }
     }
 

@@ -268,11 +268,11 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
     }
     let walked = walk_keys(&data, &filter, now, |located, key_entry| {
         let Some((entry, key)) = key_entry else {
-            if let Event::Function {
+            if let Some(Event::Function {
                 pre_ga: false,
                 code,
                 ..
-            } = &located.event
+            }) = located.map(|l| &l.event)
             {
                 let code = code.to_bytes()?;
                 let mut resp = Resp::new(&mut buf);

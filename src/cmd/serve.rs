@@ -98,10 +98,19 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     }
     let loaded = {
         let _watch = start_loading_watch(&event_loop.server, format, level)?;
-        persistence::load_at_start(&mut event_loop.server)
+        event_loop.load_dataset()
     };
     if let Err(e) = loaded {
         let offset = e.offset().map_or(-1, |o| o as i64);
+        let snapshot = matches!(e, persistence::StartupError::Rdb { .. });
+        if snapshot {
+            // Redis's report of a snapshot it cannot read, which its tests
+            // and log watchers grep for.
+            event_loop.server.log.warning(
+                &format!("Internal error in RDB reading offset {offset} -> {e}"),
+                &[],
+            );
+        }
         // Redis's words for a bad checksum, which scripts grep for.
         let message = if e.kind() == "checksum_mismatch" {
             "Fatal error loading the persisted dataset: RDB CRC error"
@@ -116,6 +125,12 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
                 ("offset", Field::Int(offset)),
             ],
         );
+        if snapshot {
+            event_loop
+                .server
+                .log
+                .warning("Terminating server after rdb file reading failure.", &[]);
+        }
         super::problem(format!("{e}"));
         return Ok(Status::Problem);
     }
@@ -141,7 +156,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
             .config
             .bind
             .first()
-            .map(|b| b.trim_start_matches('-').to_owned())
+            .map(|b| match b.trim_start_matches('-') {
+                "*" => "0.0.0.0".to_owned(),
+                "::*" => "::".to_owned(),
+                host => host.to_owned(),
+            })
             .unwrap_or_else(|| "127.0.0.1".to_owned());
         let endpoint = Endpoint::start(&host, metrics_port).with_context(|| {
             format!("metrics-port {metrics_port}: cannot listen on {host}:{metrics_port}")

@@ -16,9 +16,7 @@ use crate::capture::live::{self, LiveCapture};
 use crate::capture::pcap::{CaptureFile, PcapOut};
 use crate::capture::reassembly;
 use crate::capture::stats::Notable;
-use crate::capture::{
-    CommandEvent, Event, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble,
-};
+use crate::capture::{Command, EventRef, Micros, Outcome, Sniffer, SnifferConfig, Totals, Trouble};
 use crate::cli::RespSniffArgs;
 use crate::hot::{Hot, HotReport, Seen};
 use crate::output::bytes::{ByteString, JsonBytes, display, display_short};
@@ -126,19 +124,22 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         metrics,
         sniffer: Sniffer::new(config),
         write,
-        hot: Hot::new(args.hot.options()),
-        window: args.hot.interval.map(|every| Window {
-            every: every.as_micros().max(1) as Micros,
-            hot: Hot::new(args.hot.options()),
-            start: None,
-            refreshing,
-        }),
-        filter,
-        limit,
-        shown: 0,
-        sink: Sink::new(format, &mut *out),
         started: None,
-        events: Vec::new(),
+        duration: limit.duration,
+        view: View {
+            hot: Hot::new(args.hot.options()),
+            window: args.hot.interval.map(|every| Window {
+                every: every.as_micros().max(1) as Micros,
+                hot: Hot::new(args.hot.options()),
+                start: None,
+                refreshing,
+            }),
+            filter,
+            count: limit.count,
+            shown: 0,
+            sink: Sink::new(format, &mut *out),
+            failed: None,
+        },
     };
     crate::stop::catch(crate::stop::Repeat::Record);
     let cpu_before = cpu_micros();
@@ -175,22 +176,30 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         }
     };
     run.finish_write()?;
-    run.sniffer.finish();
-    run.drain()?;
-    if let Some(end) = run.window.as_ref().and_then(|w| w.start).map(|s| s + 1) {
+    let view = &mut run.view;
+    run.sniffer.finish(&mut |e| view.event(e));
+    run.after()?;
+    if let Some(end) = run
+        .view
+        .window
+        .as_ref()
+        .and_then(|w| w.start)
+        .map(|s| s + 1)
+    {
         // The last, partial interval.
-        run.close_window(end.max(run.sniffer.totals().last_ts), true)?;
+        run.view
+            .close_window(end.max(run.sniffer.totals().last_ts), true)?;
     }
     let totals = run.sniffer.totals();
     let report = Summary::new(
         totals,
-        run.hot.report(),
+        run.view.hot.report(),
         source,
         kernel,
         wall.elapsed(),
         cpu_micros().saturating_sub(cpu_before),
     );
-    run.sink.summary(format, &report)?;
+    run.view.sink.summary(format, &report)?;
     match failure {
         Some(message) => {
             out.flush()?;
@@ -244,7 +253,7 @@ struct Filter {
 }
 
 impl Filter {
-    fn shows(&self, c: &CommandEvent) -> bool {
+    fn shows(&self, c: &Command<'_>) -> bool {
         if let Some(min) = self.slower_than
             && c.latency.is_none_or(|l| l < min)
         {
@@ -422,71 +431,70 @@ struct Run<'a> {
     sniffer: Sniffer,
     /// `--write`: the pcap being saved, and its path.
     write: Option<(PcapOut<io::BufWriter<std::fs::File>>, std::path::PathBuf)>,
+    /// Capture time of the first packet.
+    started: Option<Micros>,
+    /// `--duration`.
+    duration: Option<Micros>,
+    /// Where the sniffer's events go.
+    view: View<'a>,
+}
+
+/// What is done with each event, as the sniffer hands it over (borrowed,
+/// straight from decoding): counted into the hot-key lists, and shown
+/// when the filters say so.
+struct View<'a> {
     /// Hot keys of the whole run.
     hot: Hot,
     window: Option<Window>,
     filter: Filter,
-    limit: Limit,
+    /// `--count`: commands shown before stopping.
+    count: Option<u64>,
     shown: u64,
     sink: Sink<'a>,
-    /// Capture time of the first packet.
-    started: Option<Micros>,
-    /// The sniffer's events being handled (its buffer reused).
-    events: Vec<Event>,
+    /// The first output error, returned after the packet that caused it.
+    failed: Option<io::Error>,
 }
 
-impl Run<'_> {
-    /// Show (and count) the events waiting; true once --count is reached.
-    fn drain(&mut self) -> io::Result<bool> {
-        let mut events = std::mem::take(&mut self.events);
-        self.sniffer.take_events(&mut events);
-        let full = self.drain_events(&mut events);
-        self.events = events;
-        full?;
-        if let Some(m) = &mut self.metrics
-            && m.endpoint.due(METRICS_EVERY)
-        {
-            m.publish(self.sniffer.totals(), &self.hot);
+impl View<'_> {
+    fn event(&mut self, event: EventRef<'_>) {
+        if self.failed.is_some() {
+            return;
         }
-        Ok(self.limit.count.is_some_and(|n| self.shown >= n))
+        if let Err(e) = self.handle(event) {
+            self.failed = Some(e);
+        }
     }
 
-    fn drain_events(&mut self, events: &mut Vec<Event>) -> io::Result<()> {
-        // Read in place (an event is some 200 bytes), dropped at the end.
-        let result = self.handle_events(events);
-        events.clear();
-        result
-    }
-
-    fn handle_events(&mut self, events: &[Event]) -> io::Result<()> {
-        for event in events {
-            self.sniffer.count(event);
-            if let Event::Command(c) = event {
-                self.close_window(c.time, false)?;
-                let seen = Seen {
-                    args: &c.args,
-                    client: Some(c.client),
-                    bytes: c.request_bytes + c.reply.as_ref().map_or(0, |r| r.bytes),
-                    latency: c.latency,
-                };
-                self.hot.add(&seen);
-                if let Some(w) = &mut self.window {
-                    w.hot.add(&seen);
-                }
-            }
-            let show = match event {
-                Event::Command(c) => self.filter.show && self.filter.shows(c),
-                Event::Trouble { .. } => self.filter.show,
+    fn handle(&mut self, event: EventRef<'_>) -> io::Result<()> {
+        if let EventRef::Command(c) = event {
+            self.close_window(c.time, false)?;
+            let seen = Seen {
+                args: c.args,
+                client: Some(c.client),
+                bytes: c.request_bytes + c.reply.as_ref().map_or(0, |r| r.bytes),
+                latency: c.latency,
             };
-            if !show || self.limit.count.is_some_and(|n| self.shown >= n) {
-                continue;
+            self.hot.add(&seen);
+            if let Some(w) = &mut self.window {
+                w.hot.add(&seen);
             }
-            if matches!(event, Event::Command(_)) {
-                self.shown += 1;
-            }
-            self.sink.event(event)?;
         }
-        Ok(())
+        let show = match event {
+            EventRef::Command(c) => self.filter.show && self.filter.shows(c),
+            EventRef::Trouble { .. } => self.filter.show,
+        };
+        if !show || self.full() {
+            return Ok(());
+        }
+        if matches!(event, EventRef::Command(_)) {
+            self.shown += 1;
+        }
+        self.sink.event(event)
+    }
+
+    /// True once `--count` commands were shown.
+    fn full(&self) -> bool {
+        self.count.is_some_and(|n| self.shown >= n)
     }
 
     /// Report the interval when `now` is past its end (or, `last`, in any
@@ -516,6 +524,22 @@ impl Run<'_> {
         w.start = Some(next);
         let refreshing = w.refreshing;
         self.sink.interval(&report, refreshing)
+    }
+}
+
+impl Run<'_> {
+    /// After a packet: report an output error, publish the metrics when
+    /// due; true once --count is reached.
+    fn after(&mut self) -> io::Result<bool> {
+        if let Some(e) = self.view.failed.take() {
+            return Err(e);
+        }
+        if let Some(m) = &mut self.metrics
+            && m.endpoint.due(METRICS_EVERY)
+        {
+            m.publish(self.sniffer.totals(), &self.view.hot);
+        }
+        Ok(self.view.full())
     }
 
     /// Turn a failed `--write` into an error naming the file.
@@ -549,9 +573,7 @@ impl Run<'_> {
 
     fn past_duration(&mut self, ts: Micros) -> bool {
         let start = *self.started.get_or_insert(ts);
-        self.limit
-            .duration
-            .is_some_and(|d| ts.saturating_sub(start) >= d)
+        self.duration.is_some_and(|d| ts.saturating_sub(start) >= d)
     }
 
     /// Read a capture file to its end (or a limit); a malformed file is a
@@ -570,6 +592,7 @@ impl Run<'_> {
             let mut stop = false;
             let sniffer = &mut self.sniffer;
             let write = &mut self.write;
+            let view = &mut self.view;
             let mut last = None;
             let mut written = Ok(());
             let more = file.next(&mut |ts, link, frame| {
@@ -577,21 +600,21 @@ impl Run<'_> {
                 if let Some((out, _)) = write {
                     written = out.frame(ts, link, frame);
                 }
-                sniffer.packet(ts, link, frame);
+                sniffer.packet(ts, link, frame, &mut |e| view.event(e));
             });
             self.written(written)?;
             if let Some(ts) = last {
                 stop |= self.past_duration(ts);
             }
-            stop |= self.drain()?;
+            stop |= self.after()?;
             match more {
                 Ok(true) if !stop => {}
                 Ok(_) => {
-                    self.sink.flush()?;
+                    self.view.sink.flush()?;
                     return Ok(None);
                 }
                 Err(e) => {
-                    self.sink.flush()?;
+                    self.view.sink.flush()?;
                     return Ok(Some(format!("{}: {e}", path.display())));
                 }
             }
@@ -603,7 +626,7 @@ impl Run<'_> {
     fn live(&mut self, capture: &mut LiveCapture) -> anyhow::Result<()> {
         let link = capture.link();
         let begun = Instant::now();
-        let duration = self.limit.duration.map(Duration::from_micros);
+        let duration = self.duration.map(Duration::from_micros);
         let mut last_flush = Instant::now();
         let mut stop_at: Option<Micros> = None;
         let mut since_clock = 0u32;
@@ -620,21 +643,24 @@ impl Run<'_> {
                         out.frame(ts, link, frame)
                             .with_context(|| format!("writing {}", path.display()))?;
                     }
-                    self.sniffer.packet(ts, link, frame)
+                    let view = &mut self.view;
+                    self.sniffer.packet(ts, link, frame, &mut |e| view.event(e))
                 }
                 None if stop_at.is_some() => break,
                 None => {
                     // The queue ran dry: catch up on time, show what came,
                     // and sleep until more arrives.
-                    self.sniffer.tick(live::now_micros());
-                    self.drain()?;
-                    self.close_window(live::now_micros(), false)?;
-                    self.sink.flush()?;
+                    let view = &mut self.view;
+                    self.sniffer
+                        .tick(live::now_micros(), &mut |e| view.event(e));
+                    self.after()?;
+                    self.view.close_window(live::now_micros(), false)?;
+                    self.view.sink.flush()?;
                     last_flush = Instant::now();
                     capture.wait(Duration::from_millis(100));
                 }
             }
-            if self.drain()? {
+            if self.after()? {
                 break;
             }
             // The clock is read once every so many packets, not per packet.
@@ -642,12 +668,12 @@ impl Run<'_> {
             if since_clock >= CLOCK_EVERY {
                 since_clock = 0;
                 if last_flush.elapsed() >= Duration::from_millis(200) {
-                    self.sink.flush()?;
+                    self.view.sink.flush()?;
                     last_flush = Instant::now();
                 }
             }
         }
-        self.sink.flush()?;
+        self.view.sink.flush()?;
         Ok(())
     }
 }
@@ -701,19 +727,19 @@ impl<'a> Sink<'a> {
         }
     }
 
-    fn event(&mut self, event: &Event) -> io::Result<()> {
+    fn event(&mut self, event: EventRef<'_>) -> io::Result<()> {
         match self {
             Sink::Json(lines) => match event {
-                Event::Command(c) => lines.write(&CommandJson::of(c)),
-                Event::Trouble {
+                EventRef::Command(c) => lines.write(&CommandJson::of(c)),
+                EventRef::Trouble {
                     time,
                     client,
                     server,
                     trouble,
-                } => lines.write(&TroubleJson::of(*time, *client, *server, trouble)),
+                } => lines.write(&TroubleJson::of(time, client, server, trouble)),
             },
             Sink::Table(columns) => match event {
-                Event::Command(c) => {
+                EventRef::Command(c) => {
                     let reply = match &c.reply {
                         Some(r) if r.error.is_some() => format!("error {}", size(r.bytes)),
                         Some(r) => format!("{} {}", r.kind.name(), size(r.bytes)),
@@ -723,7 +749,7 @@ impl<'a> Sink<'a> {
                             _ => "(no reply)".to_owned(),
                         },
                     };
-                    let mut command = short_args(&c.args);
+                    let mut command = short_args(c.args);
                     if let Some(e) = c.reply.as_ref().and_then(|r| r.error.as_ref()) {
                         command.push_str(&format!("  → {}", display_short(e, 60)));
                     }
@@ -738,7 +764,7 @@ impl<'a> Sink<'a> {
                         &command,
                     ])
                 }
-                Event::Trouble {
+                EventRef::Trouble {
                     time,
                     client,
                     trouble,
@@ -761,7 +787,7 @@ impl<'a> Sink<'a> {
                             format!("{} stream at byte {offset}: {message}", side.name()),
                         ),
                     };
-                    columns.row(&[&clock(*time), &client.to_string(), "", "", what, &text])
+                    columns.row(&[&clock(time), &client.to_string(), "", "", what, &text])
                 }
             },
         }
@@ -834,7 +860,7 @@ fn latency(us: Micros) -> String {
 }
 
 /// Arguments shortened for a table row.
-fn short_args(args: &[bytes::Bytes]) -> String {
+fn short_args(args: &[&[u8]]) -> String {
     const SHOWN: usize = 8;
     let mut parts: Vec<String> = args
         .iter()
@@ -898,7 +924,7 @@ struct CommandJson<'a> {
 }
 
 impl<'a> CommandJson<'a> {
-    fn of(c: &'a CommandEvent) -> CommandJson<'a> {
+    fn of(c: &Command<'a>) -> CommandJson<'a> {
         CommandJson {
             kind: "command",
             time_ms: c.time as f64 / 1000.0,
@@ -912,11 +938,7 @@ impl<'a> CommandJson<'a> {
             reply_type: c.reply.as_ref().map(|r| r.kind.name()),
             reply_bytes: c.reply.as_ref().map(|r| r.bytes),
             reply_frames: c.reply.as_ref().map(|r| r.frames),
-            error: c
-                .reply
-                .as_ref()
-                .and_then(|r| r.error.as_deref())
-                .map(JsonBytes),
+            error: c.reply.and_then(|r| r.error).map(JsonBytes),
             latency_us: c.latency,
             outcome: c.outcome.name(),
         }
@@ -1061,7 +1083,7 @@ impl NotableJson {
             time_ms: n.time as f64 / 1000.0,
             client: n.client.to_string(),
             command: ByteString(crate::capture::pairing::command_name(&n.args)),
-            args: n.args.iter().map(|a| ByteString(a.to_vec())).collect(),
+            args: n.args.iter().map(|a| ByteString(a.clone())).collect(),
             more_args: n.more_args,
             latency_us: n.latency,
             reply_bytes: n.reply_bytes,

@@ -170,8 +170,8 @@ impl Hot {
             let mut each = |k: &[u8]| {
                 let key = &k[..k.len().min(MAX_KEY)];
                 if keys_by_commands.last_is(key) && keys_by_bytes.last_is(key) {
-                    keys_by_commands.add(key, 1);
-                    keys_by_bytes.add(key, share);
+                    keys_by_commands.add_last(1);
+                    keys_by_bytes.add_last(share);
                 } else {
                     let hash = sketch::hash(key);
                     keys_by_commands.add_hashed(key, hash, 1);

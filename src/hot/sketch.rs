@@ -98,6 +98,12 @@ impl<P: Default> SpaceSaving<P> {
         self.slots.get(self.last).is_some_and(|s| s.item == item)
     }
 
+    /// Add `weight` to the item added last (the caller checked it with
+    /// [`SpaceSaving::last_is`]).
+    pub fn add_last(&mut self, weight: u64) -> &mut Slot<P> {
+        self.add_to(self.last, weight)
+    }
+
     /// Add to the item in slot `s`.
     fn add_to(&mut self, s: usize, weight: u64) -> &mut Slot<P> {
         self.total = self.total.saturating_add(weight);

@@ -27,6 +27,10 @@ pub enum ErrorKind {
     },
     #[error("invalid encoding: {0}")]
     InvalidEncoding(String),
+    /// A value that fails the integrity checks Redis makes before keeping
+    /// it (see [`super::sanitize`]), with the reason Redis logs.
+    #[error("{0}")]
+    Integrity(String),
     #[error("unknown value type or opcode {0}")]
     UnknownType(u8),
     #[error(
@@ -49,6 +53,7 @@ impl ErrorKind {
             ErrorKind::ChecksumMismatch { .. } => "checksum_mismatch",
             ErrorKind::LengthExceedsInput { .. } => "length_exceeds_input",
             ErrorKind::InvalidEncoding(_) => "invalid_encoding",
+            ErrorKind::Integrity(_) => "integrity_check_failed",
             ErrorKind::UnknownType(_) => "unknown_type",
             ErrorKind::ModuleNotSkippable { .. } => "module_not_skippable",
             ErrorKind::Lzf(_) => "invalid_lzf",

@@ -43,7 +43,8 @@
 //!
 //! [`crc64`] (Jones, reflected, as Redis's crc64.c) and [`lzf`]
 //! (decompress and compress) stand alone; [`encodings`] walks ziplists,
-//! listpacks, intsets and zipmaps in place.
+//! listpacks, intsets and zipmaps in place; [`sanitize`] makes Redis's
+//! integrity checks on a value before a server keeps it.
 
 pub mod crc64;
 mod cursor;
@@ -56,6 +57,7 @@ pub mod lzf;
 pub mod memory;
 pub mod reader;
 pub mod replay;
+pub mod sanitize;
 pub mod stats;
 pub mod value;
 pub mod writer;

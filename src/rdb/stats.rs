@@ -9,8 +9,8 @@
 //! approximate: a prefix dropped and seen again restarts from zero.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::hash::Hasher;
 
 use super::format::ObjectType;
 
@@ -44,13 +44,22 @@ impl Hasher for FastHasher {
             h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
         let rest = chunks.remainder();
-        if !rest.is_empty() {
+        let n = rest.len();
+        if n > 0 {
             // The last 1 to 7 bytes in one step, with their count so that
-            // trailing zero bytes still count.
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            w[7] ^= rest.len() as u8;
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            // trailing zero bytes still count. Two overlapping loads (or
+            // three single bytes) cover them all without a variable-length
+            // copy, which would be a call to memcpy per prefix.
+            let w = if n >= 4 {
+                let (mut lo, mut hi) = ([0u8; 4], [0u8; 4]);
+                lo.copy_from_slice(&rest[..4]);
+                hi.copy_from_slice(&rest[n - 4..]);
+                u64::from(u32::from_le_bytes(lo)) | u64::from(u32::from_le_bytes(hi)) << 32
+            } else {
+                u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
+            };
+            let w = w ^ (n as u64) << 59;
+            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
         self.0 = h;
     }
@@ -58,8 +67,6 @@ impl Hasher for FastHasher {
         self.0
     }
 }
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Keys, elements, serialized bytes and estimated RAM.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -76,6 +83,13 @@ impl Tally {
         self.elements += k.len;
         self.bytes += k.size;
         self.ram += k.ram;
+    }
+
+    fn merge(&mut self, o: &Tally) {
+        self.keys += o.keys;
+        self.elements += o.elements;
+        self.bytes += o.bytes;
+        self.ram += o.ram;
     }
 }
 
@@ -108,12 +122,32 @@ pub struct BigKey {
 }
 
 /// The N largest keys by some metric (a min-heap of size N).
+///
+/// A key enters when the heap has room or when it beats the smallest kept
+/// metric (the floor); it then pushes out the smallest kept key. Which of
+/// several keys tied at the floor stay therefore depends on the order the
+/// keys come in, and a report must not depend on how a file was cut
+/// between threads. So a part of a file is tallied by a *logging* TopN
+/// ([`TopN::logging`]), which also keeps, in order, every key that could
+/// matter to the whole: each key that entered its heap, and the first N
+/// keys tied at each floor. Offering the logs of all parts, in file order,
+/// to one TopN ([`TopN::absorb`]) gives exactly what one TopN fed every key
+/// would hold: the final floor F of the whole is at least each part's
+/// floor; every key above F entered its part's heap; the keys at F that
+/// count are the first N of the whole, which are among the first N of
+/// their part; and keys below F, or tied at F after the first N, change
+/// nothing in a TopN fed in order. The log stays bounded: entries below
+/// the part's floor, and ties at it past the first N, are dropped.
 #[derive(Debug)]
 pub struct TopN {
     n: usize,
     /// The smallest metric kept once the heap is full (a key must beat it).
     floor: u64,
     heap: BinaryHeap<Reverse<BigKey>>,
+    /// Logging mode: the keys that may matter to a merged result, in order.
+    log: Option<Vec<BigKey>>,
+    /// Logging mode: entries of `log` whose metric equals `floor`.
+    ties: usize,
 }
 
 impl TopN {
@@ -123,6 +157,16 @@ impl TopN {
             floor: 0,
             // Grown as keys come: `--top` may ask for more than there are.
             heap: BinaryHeap::with_capacity(n.saturating_add(1).min(1024)),
+            log: None,
+            ties: 0,
+        }
+    }
+
+    /// A TopN for one part of a file, whose log [`TopN::absorb`] takes.
+    pub fn logging(n: usize) -> TopN {
+        TopN {
+            log: Some(Vec::new()),
+            ..TopN::new(n)
         }
     }
 
@@ -130,7 +174,10 @@ impl TopN {
     /// rest is not.
     #[inline]
     pub fn offer(&mut self, metric: u64, k: &KeyFacts<'_>) {
-        if metric > self.floor || (self.heap.len() < self.n) {
+        if metric > self.floor
+            || self.heap.len() < self.n
+            || (metric == self.floor && self.log.is_some() && self.ties < self.n)
+        {
             self.offer_slow(metric, k);
         }
     }
@@ -140,13 +187,7 @@ impl TopN {
         if self.n == 0 {
             return;
         }
-        if self.heap.len() == self.n
-            && let Some(Reverse(min)) = self.heap.peek()
-            && min.metric >= metric
-        {
-            return;
-        }
-        self.heap.push(Reverse(BigKey {
+        let big = BigKey {
             metric,
             db: k.db,
             key: k.key.to_vec(),
@@ -155,7 +196,24 @@ impl TopN {
             len: k.len,
             size: k.size,
             ram: k.ram,
-        }));
+        };
+        if self.log.is_some() {
+            self.offer_logged(big);
+        } else {
+            self.offer_big(big);
+        }
+    }
+
+    /// The ordinary rule: in when there is room or the key beats the floor.
+    fn offer_big(&mut self, big: BigKey) {
+        let metric = big.metric;
+        if self.heap.len() == self.n
+            && let Some(Reverse(min)) = self.heap.peek()
+            && min.metric >= metric
+        {
+            return;
+        }
+        self.heap.push(Reverse(big));
         if self.heap.len() > self.n {
             self.heap.pop();
         }
@@ -163,6 +221,56 @@ impl TopN {
             && let Some(Reverse(min)) = self.heap.peek()
         {
             self.floor = min.metric;
+        }
+    }
+
+    /// Logging mode: see the type's docs.
+    fn offer_logged(&mut self, big: BigKey) {
+        let n = self.n;
+        let full = self.heap.len() == n;
+        if full && big.metric <= self.floor {
+            // A tie at the floor cannot enter the heap, but the first N of
+            // them may count in the whole.
+            if big.metric == self.floor
+                && self.ties < n
+                && let Some(log) = self.log.as_mut()
+            {
+                log.push(big);
+                self.ties += 1;
+            }
+            return;
+        }
+        if let Some(log) = self.log.as_mut() {
+            log.push(big.clone());
+        }
+        self.offer_big(big);
+        if self.heap.len() == n
+            && let Some(log) = self.log.as_mut()
+        {
+            let floor = self.floor;
+            if log.len() > 8 * n + 64 {
+                // Drop what can no longer matter: below the floor, and
+                // ties at it past the first N.
+                let mut at_floor = 0;
+                log.retain(|b| {
+                    if b.metric == floor {
+                        at_floor += 1;
+                        at_floor <= n
+                    } else {
+                        b.metric > floor
+                    }
+                });
+            }
+            self.ties = log.iter().filter(|b| b.metric == floor).count();
+        }
+    }
+
+    /// Take another TopN's log (a later part of the file), in order.
+    pub fn absorb(&mut self, other: TopN) {
+        for big in other.log.unwrap_or_default() {
+            if big.metric > self.floor || self.heap.len() < self.n {
+                self.offer_big(big);
+            }
         }
     }
 
@@ -180,8 +288,88 @@ pub struct Prefixes {
     separator: Vec<u8>,
     /// Built once: constructing a searcher per key costs more than the search.
     finder: memchr::memmem::Finder<'static>,
-    tables: Vec<FastMap<Vec<u8>, Tally>>,
+    tables: Vec<PrefixTable>,
     pub approximate: bool,
+}
+
+/// The prefixes of one depth with their tallies, in the order first seen,
+/// found through a table of their indexes under a hash computed in one
+/// pass over the prefix (through `Hasher`, a map hashed its length and its
+/// bytes in two calls: the largest cost per key in profiles).
+#[derive(Debug, Default)]
+struct PrefixTable {
+    entries: Vec<(Vec<u8>, Tally)>,
+    index: hashbrown::HashTable<u32>,
+}
+
+impl PrefixTable {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[inline]
+    fn get_mut(&mut self, prefix: &[u8], hash: u64) -> Option<&mut Tally> {
+        let entries = &self.entries;
+        let &i = self
+            .index
+            .find(hash, |&i| same(&entries[i as usize].0, prefix))?;
+        Some(&mut self.entries[i as usize].1)
+    }
+
+    fn insert(&mut self, prefix: Vec<u8>, hash: u64, t: Tally) {
+        let i = self.entries.len() as u32;
+        self.entries.push((prefix, t));
+        let entries = &self.entries;
+        self.index
+            .insert_unique(hash, i, |&j| prefix_hash(&entries[j as usize].0));
+    }
+
+    /// Keep the heaviest half (by serialized bytes).
+    fn prune(&mut self) {
+        let mut sizes: Vec<u64> = self.entries.iter().map(|e| e.1.bytes).collect();
+        let keep = PREFIX_CAP / 2;
+        let cut = sizes.len() - keep;
+        let (_, threshold, _) = sizes.select_nth_unstable(cut);
+        let threshold = *threshold;
+        self.entries.retain(|e| e.1.bytes > threshold);
+        self.index.clear();
+        for (i, (prefix, _)) in self.entries.iter().enumerate() {
+            let entries = &self.entries;
+            self.index
+                .insert_unique(prefix_hash(prefix), i as u32, |&j| {
+                    prefix_hash(&entries[j as usize].0)
+                });
+        }
+    }
+}
+
+/// The hash of a prefix: [`FastHasher`] over its bytes, seeded with its
+/// length, with the high bits folded down (the table picks buckets by the
+/// low bits, which a multiply mixes least).
+#[inline]
+fn prefix_hash(b: &[u8]) -> u64 {
+    let mut h = FastHasher(b.len() as u64);
+    h.write(b);
+    let h = h.finish();
+    h ^ (h >> 29)
+}
+
+/// Slice equality without a call for the short slices prefixes are.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 impl Prefixes {
@@ -189,7 +377,7 @@ impl Prefixes {
         Prefixes {
             separator: separator.to_vec(),
             finder: memchr::memmem::Finder::new(separator).into_owned(),
-            tables: (0..depth).map(|_| FastMap::default()).collect(),
+            tables: (0..depth).map(|_| PrefixTable::default()).collect(),
             approximate: false,
         }
     }
@@ -211,19 +399,43 @@ impl Prefixes {
             let end = from + found + self.separator.len();
             let prefix = &k.key[..end];
             let table = &mut self.tables[depth];
-            match table.get_mut(prefix) {
+            let hash = prefix_hash(prefix);
+            match table.get_mut(prefix, hash) {
                 Some(t) => t.add(k),
                 None => {
                     if table.len() >= PREFIX_CAP {
-                        prune(table);
+                        table.prune();
                         self.approximate = true;
                     }
                     let mut t = Tally::default();
                     t.add(k);
-                    table.insert(prefix.to_vec(), t);
+                    table.insert(prefix.to_vec(), hash, t);
                 }
             }
             from = end;
+        }
+    }
+
+    /// Add the tallies of another part of the file. Exact while neither
+    /// table was pruned and the sum stays within [`PREFIX_CAP`]; else the
+    /// same pruning applies, in the order the parts are merged.
+    pub fn merge(&mut self, other: Prefixes) {
+        self.approximate |= other.approximate;
+        for (table, theirs) in self.tables.iter_mut().zip(other.tables) {
+            // In the order the part first saw them (pruning depends on it).
+            for (prefix, t) in theirs.entries {
+                let hash = prefix_hash(&prefix);
+                match table.get_mut(&prefix, hash) {
+                    Some(mine) => mine.merge(&t),
+                    None => {
+                        if table.len() >= PREFIX_CAP {
+                            table.prune();
+                            self.approximate = true;
+                        }
+                        table.insert(prefix, hash, t);
+                    }
+                }
+            }
         }
     }
 
@@ -231,7 +443,8 @@ impl Prefixes {
     pub fn top(&self, n: usize) -> Vec<(usize, Vec<u8>, Tally)> {
         let mut out = Vec::new();
         for (i, table) in self.tables.iter().enumerate() {
-            let mut rows: Vec<(&Vec<u8>, &Tally)> = table.iter().collect();
+            let mut rows: Vec<(&Vec<u8>, &Tally)> =
+                table.entries.iter().map(|(p, t)| (p, t)).collect();
             rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(b.0)));
             out.extend(
                 rows.into_iter()
@@ -272,15 +485,6 @@ fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
-fn prune(table: &mut FastMap<Vec<u8>, Tally>) {
-    let mut sizes: Vec<u64> = table.values().map(|t| t.bytes).collect();
-    let keep = PREFIX_CAP / 2;
-    let cut = sizes.len() - keep;
-    let (_, threshold, _) = sizes.select_nth_unstable(cut);
-    let threshold = *threshold;
-    table.retain(|_, t| t.bytes > threshold);
-}
-
 /// Keys by time to expiry relative to `now`.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct ExpiryHistogram {
@@ -315,6 +519,15 @@ impl ExpiryHistogram {
         let b = bucket(expire_ms, now_ms);
         *self.counter(b) += 1;
         *weights.counter(b) += weight;
+    }
+
+    pub fn merge(&mut self, o: &ExpiryHistogram) {
+        self.expired += o.expired;
+        self.within_1h += o.within_1h;
+        self.within_1d += o.within_1d;
+        self.within_7d += o.within_7d;
+        self.later += o.later;
+        self.none += o.none;
     }
 
     #[inline]
@@ -418,6 +631,15 @@ impl Distribution {
         self.max = self.max.max(v);
     }
 
+    pub fn merge(&mut self, o: &Distribution) {
+        for (c, oc) in self.counts.iter_mut().zip(o.counts.iter()) {
+            *c += oc;
+        }
+        self.n += o.n;
+        self.sum = self.sum.saturating_add(o.sum);
+        self.max = self.max.max(o.max);
+    }
+
     /// The value at or below which `p` (0..=1) of the values lie.
     pub fn percentile(&self, p: f64) -> u64 {
         if self.n == 0 {
@@ -517,6 +739,62 @@ impl Stats {
             histogram_bytes: ExpiryHistogram::default(),
             shapes: Default::default(),
             slots: None,
+        }
+    }
+
+    /// Stats of one part of a file, to be [`Stats::merge`]d in file order
+    /// with those of the other parts (their top-N lists log what the merge
+    /// needs; see [`TopN`]).
+    pub fn part_of(whole: &Stats) -> Stats {
+        let mut part = Stats::new(
+            whole.by_size.n,
+            &whole.prefixes.separator,
+            whole.prefixes.tables.len(),
+        );
+        part.by_size = TopN::logging(whole.by_size.n);
+        part.by_len = TopN::logging(whole.by_len.n);
+        if whole.slots.is_some() {
+            part = part.with_slots();
+        }
+        part
+    }
+
+    /// Add the stats of the next part of the file (see [`Stats::part_of`]).
+    pub fn merge(&mut self, part: Stats) {
+        self.keys += part.keys;
+        self.expires += part.expires;
+        for (db, t) in &part.dbs {
+            let mine = self.db_mut(*db);
+            mine.keys += t.keys;
+            mine.expires += t.expires;
+            mine.bytes += t.bytes;
+            mine.ram += t.ram;
+        }
+        for (mine, theirs) in self.types.iter_mut().zip(part.types.iter()) {
+            mine.merge(theirs);
+        }
+        for (pair, t) in &part.encodings {
+            match self.encodings.iter_mut().find(|(p, _)| p == pair) {
+                Some((_, mine)) => mine.merge(t),
+                None => {
+                    self.encodings.push((*pair, *t));
+                    self.encodings.sort_by_key(|(p, _)| *p);
+                }
+            }
+        }
+        self.by_size.absorb(part.by_size);
+        self.by_len.absorb(part.by_len);
+        self.prefixes.merge(part.prefixes);
+        self.histogram.merge(&part.histogram);
+        self.histogram_bytes.merge(&part.histogram_bytes);
+        for (mine, theirs) in self.shapes.iter_mut().zip(part.shapes.iter()) {
+            mine.size.merge(&theirs.size);
+            mine.len.merge(&theirs.len);
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.slots, &part.slots) {
+            for (m, t) in mine.iter_mut().zip(theirs.iter()) {
+                m.merge(t);
+            }
         }
     }
 
@@ -664,6 +942,59 @@ mod tests {
         }
         let keys: Vec<Vec<u8>> = t.into_sorted().into_iter().map(|k| k.key).collect();
         assert_eq!(keys, vec![b"b".to_vec(), b"d".to_vec()]);
+    }
+
+    /// Any cut of a key sequence into parts, tallied apart with logging
+    /// TopNs and absorbed in order, keeps exactly the keys one TopN fed
+    /// the whole sequence keeps, ties included.
+    #[test]
+    fn top_n_parts_absorbed_equal_the_whole() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for round in 0..400 {
+            let len = rand(300) as usize;
+            let spread = 1 + rand(if round % 2 == 0 { 4 } else { 1000 });
+            let ascending = round % 7 == 0;
+            let metrics: Vec<u64> = (0..len)
+                .map(|i| {
+                    if ascending {
+                        i as u64 / 3
+                    } else {
+                        rand(spread)
+                    }
+                })
+                .collect();
+            let keys: Vec<Vec<u8>> = (0..len)
+                .map(|i| format!("k{}", rand(1_000_000) * 1000 + i as u64).into_bytes())
+                .collect();
+            let n = rand(12) as usize;
+            let mut whole = TopN::new(n);
+            for (m, k) in metrics.iter().zip(&keys) {
+                whole.offer(*m, &facts(k, *m));
+            }
+            let mut merged = TopN::new(n);
+            let mut at = 0;
+            while at < len {
+                let end = (at + 1 + rand(80) as usize).min(len);
+                let mut part = TopN::logging(n);
+                for i in at..end {
+                    part.offer(metrics[i], &facts(&keys[i], metrics[i]));
+                }
+                assert!(part.log.as_ref().unwrap().len() <= 10 * n + 64);
+                merged.absorb(part);
+                at = end;
+            }
+            assert_eq!(
+                merged.into_sorted(),
+                whole.into_sorted(),
+                "round {round}, n {n}"
+            );
+        }
     }
 
     #[test]

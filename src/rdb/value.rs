@@ -266,7 +266,8 @@ pub fn skip(cur: &mut Cursor<'_>, vt: ValueType, key: &RdbStr<'_>) -> Result<Opt
                         } else {
                             SetListpack
                         };
-                        header_count(t, blob, at)?
+                        header_count_unchecked(t, blob, at)
+                            .map_err(|e| super::sanitize::integrity(vt, e))?
                     }
                     (false, RdbStr::Lzf { .. }) => None,
                     (false, RdbStr::Int(_)) => {
@@ -299,6 +300,10 @@ pub fn skip(cur: &mut Cursor<'_>, vt: ValueType, key: &RdbStr<'_>) -> Result<Opt
 /// Element count from a blob's header: entries per element depend on the
 /// type (2 for hash and zset pairs, 3 for hash field/value/TTL triples).
 fn header_count(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
+    header_count_unchecked(vt, blob, at).map_err(|e| super::sanitize::integrity(vt, e))
+}
+
+fn header_count_unchecked(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
     use ValueType::*;
     Ok(match vt {
         SetIntset => Some(Intset::new(blob, at)?.count()),
@@ -884,6 +889,16 @@ impl<'a> Value<'a> {
 
     /// Decode a stream value completely.
     pub fn stream(&self) -> Result<Stream<'a>> {
+        self.stream_parts(true)
+    }
+
+    /// A stream's metadata and consumer groups, its listpacks left
+    /// undecoded (`entries` stays empty; `listpacks` counts the nodes).
+    pub fn stream_meta(&self) -> Result<Stream<'a>> {
+        self.stream_parts(false)
+    }
+
+    fn stream_parts(&self, decode_entries: bool) -> Result<Stream<'a>> {
         if self.object_type() != ObjectType::Stream {
             return Err(RdbError::invalid(self.offset, "not a stream value"));
         }
@@ -899,6 +914,9 @@ impl<'a> Value<'a> {
         let mut entries = Vec::new();
         let listpacks = v.listpacks.len() as u64;
         for (master, lp, at) in v.listpacks {
+            if !decode_entries {
+                break;
+            }
             let mut w = open_blob(lp, BlobKind::Listpack, at)?;
             read_stream_listpack(&mut w, master, at, &mut entries)?;
         }

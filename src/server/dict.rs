@@ -521,8 +521,9 @@ impl<V> Dict<V> {
     /// Visit up to `count` keys found from a random bucket onwards (Redis's
     /// dictGetSomeKeys: cheap, not uniform; what eviction samples). Runs of
     /// empty buckets jump to another random place. Returns the number
-    /// visited.
-    pub fn sample(&self, rng: &mut Rng, count: usize, mut visit: impl FnMut(&[u8], &V)) -> usize {
+    /// visited. The visitor gets the node: a key's bytes are read only
+    /// when it asks for them (eviction scores by the value first).
+    pub fn sample(&self, rng: &mut Rng, count: usize, mut visit: impl FnMut(&Node<V>)) -> usize {
         let count = count.min(self.len());
         if count == 0 {
             return 0;
@@ -551,7 +552,7 @@ impl<V> Dict<V> {
                 }
                 empty_run = 0;
                 while let Some(node) = link {
-                    visit(node.key.as_bytes(), &node.value);
+                    visit(node);
                     got += 1;
                     if got == count {
                         return got;

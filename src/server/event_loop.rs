@@ -60,11 +60,20 @@ pub enum ServeError {
     Poll(#[source] io::Error),
     #[error("TLS: {0}")]
     Tls(String),
+    #[error("Configured to not listen anywhere (no bind address, no unixsocket)")]
+    Nowhere,
+}
+
+/// The TCP listeners, registered as `LISTENER_BASE + index`.
+#[derive(Default)]
+pub struct Listeners {
+    pub all: Vec<TcpListener>,
+    /// Listeners from this index on are TLS (`tls-port`).
+    pub tls_from: usize,
 }
 
 pub struct EventLoop {
     poll: Poll,
-    listeners: Vec<TcpListener>,
     pub server: Server,
     /// A failed accept (EMFILE) left connections in the backlog.
     accept_pending: bool,
@@ -72,9 +81,7 @@ pub struct EventLoop {
     next_cron: Instant,
     /// Reused for every request's argument ranges.
     parsed_args: Vec<Arg>,
-    /// Listeners from this index on are TLS (`tls-port`), with this
-    /// configuration.
-    tls_from: usize,
+    /// The configuration of the TLS listeners.
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// The `unixsocket` listener and its path.
     unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
@@ -117,6 +124,48 @@ impl EventLoop {
         crate::server::replication::resume_saved_position(&mut self.server);
     }
 
+    /// Load the persisted dataset at startup. A snapshot is loaded while
+    /// clients are served every `loading-process-events-interval-bytes`
+    /// (they get -LOADING for anything that needs the data, as with
+    /// Redis's processEventsWhileBlocked during loading): it fills a
+    /// keyspace of its own, which then takes the server's place.
+    pub fn load_dataset(&mut self) -> Result<(), persistence::StartupError> {
+        let snap = match persistence::begin_load_at_start(&mut self.server)? {
+            persistence::AtStart::Done => return Ok(()),
+            persistence::AtStart::Snapshot(snap) => snap,
+        };
+        let placeholder = super::keyspace::Keyspace::new(self.server.ks.dbs.len());
+        let mut staged = std::mem::replace(&mut self.server.ks, placeholder);
+        self.server.ks.loading = true;
+        self.server.persistence.loading = Some(persistence::Loading {
+            started_unix: super::clock::unix_ms() / 1000,
+            total_bytes: snap.bytes().len() as u64,
+        });
+        let every_bytes = self
+            .server
+            .config
+            .loading_process_events_interval_bytes
+            .max(1) as u64;
+        let key_delay_us = self.server.config.key_load_delay;
+        let result = persistence::snapshot::load_paced(
+            &mut staged,
+            snap.bytes(),
+            snap.expired_before,
+            snap.collect_expired,
+            persistence::snapshot::Pacing {
+                every_bytes,
+                key_delay_us,
+                serve: &mut |_| {
+                    let mut events = Events::with_capacity(64);
+                    self.serve_ready(&mut events);
+                },
+            },
+        );
+        self.server.ks = staged;
+        self.server.persistence.loading = None;
+        persistence::finish_snapshot_load(&mut self.server, snap, result)
+    }
+
     fn events_while_busy(&mut self) {
         self.busy_rounds += 1;
         // Readiness is edge-triggered: clients whose events came in the
@@ -130,9 +179,16 @@ impl EventLoop {
             }
         }
         let mut events = Events::with_capacity(256);
+        self.serve_ready(&mut events);
+    }
+
+    /// A few rounds of whatever is ready, without waiting (for a loop
+    /// that is busy elsewhere: a script, a load).
+    fn serve_ready(&mut self, events: &mut Events) {
         for _ in 0..4 {
+            self.stop_listening_if_exiting();
             self.flush_pending_writes();
-            if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
+            if let Err(e) = self.poll.poll(events, Some(Duration::ZERO))
                 && e.kind() != io::ErrorKind::Interrupted
             {
                 return;
@@ -196,19 +252,24 @@ impl EventLoop {
             }
             None => None,
         };
+        if listeners.is_empty() && unix.is_none() {
+            return Err(ServeError::Nowhere);
+        }
         server.replication.registry = poll.registry().try_clone().ok();
+        server.listeners = Listeners {
+            all: listeners,
+            tls_from,
+        };
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
         raise_open_files_limit(server.config.maxclients);
         Ok(EventLoop {
             poll,
-            listeners,
             server,
             accept_pending: false,
             last_accept_warning: None,
             next_cron: Instant::now(),
             parsed_args: Vec::new(),
-            tls_from,
             tls,
             unix,
             busy_rounds: 0,
@@ -218,7 +279,9 @@ impl EventLoop {
 
     /// The addresses actually bound.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
+        self.server
+            .listeners
+            .all
             .iter()
             .filter_map(|l| l.local_addr().ok())
             .collect()
@@ -239,13 +302,11 @@ impl EventLoop {
                 self.server.evict_clients();
             }
             self.server.tracking_broadcast();
+            self.stop_listening_if_exiting();
             self.flush_pending_writes();
             shutdown::check(&mut self.server);
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
-                if let Some((_, path)) = &self.unix {
-                    let _ = std::fs::remove_file(&**path);
-                }
                 return Ok(reason);
             }
             let mut wake = match self.server.next_block_deadline() {
@@ -344,39 +405,25 @@ impl EventLoop {
             }
             self.server.eviction_timer();
             self.resume_unblocked();
-            if let Some(plain) = self.server.new_listeners.take() {
-                self.replace_listeners(plain);
-            }
             if now >= self.next_cron {
                 self.cron();
             }
         }
     }
 
-    /// CONFIG SET port/bind bound new plain listeners: they replace the
-    /// old ones (closed), the TLS listeners stay, every token is renumbered.
-    fn replace_listeners(&mut self, plain: Vec<TcpListener>) {
-        let mut old = std::mem::take(&mut self.listeners);
-        for listener in &mut old {
-            let _ = self.poll.registry().deregister(listener);
+    /// Once the server is to exit, its ports close first: a client that
+    /// connects after SHUTDOWN was answered (its connection closed) is
+    /// refused, not accepted by a server about to go.
+    fn stop_listening_if_exiting(&mut self) {
+        if self.server.shutdown.is_none() {
+            return;
         }
-        let tls: Vec<TcpListener> = old.drain(..).skip(self.tls_from).collect();
-        self.tls_from = plain.len();
-        self.listeners = plain;
-        self.listeners.extend(tls);
-        for (index, listener) in self.listeners.iter_mut().enumerate() {
-            let _ = self.poll.registry().register(
-                listener,
-                Token(LISTENER_BASE + index),
-                Interest::READABLE,
-            );
+        for mut listener in std::mem::take(&mut self.server.listeners.all) {
+            let _ = self.poll.registry().deregister(&mut listener);
         }
-        if let Some(port) = self.listeners[..self.tls_from]
-            .iter()
-            .find_map(|l| l.local_addr().ok())
-            .map(|a| a.port())
-        {
-            self.server.port = port;
+        if let Some((mut listener, path)) = self.unix.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+            let _ = std::fs::remove_file(&*path);
         }
     }
 
@@ -401,12 +448,13 @@ impl EventLoop {
 
     fn accept(&mut self, index: usize) {
         loop {
-            let Some(listener) = self.listeners.get(index) else {
+            let Some(listener) = self.server.listeners.all.get(index) else {
                 return;
             };
             match listener.accept() {
                 Ok((stream, _)) => {
-                    let stream = match (&self.tls, index >= self.tls_from) {
+                    let tls_listener = index >= self.server.listeners.tls_from;
+                    let stream = match (&self.tls, tls_listener) {
                         (Some(config), true) => match ServerStream::tls(stream, config) {
                             Ok(s) => s,
                             Err(_) => continue,
@@ -814,6 +862,9 @@ impl EventLoop {
     }
 
     fn close(&mut self, client: Box<Client>) {
+        // A client that sees its connection close after SHUTDOWN may
+        // connect again at once: the ports must be closed by then.
+        self.stop_listening_if_exiting();
         self.server.free_client(client, Some(self.poll.registry()));
     }
 
@@ -912,7 +963,7 @@ impl EventLoop {
         server.migrate_sockets.close_idle();
 
         if self.accept_pending {
-            for index in 0..self.listeners.len() {
+            for index in 0..self.server.listeners.all.len() {
                 self.accept(index);
             }
         }
@@ -941,9 +992,12 @@ fn bind_unix(path: &str, perm: u32) -> Result<mio::net::UnixListener, ServeError
     Ok(listener)
 }
 
-/// Bind the plain (non-TLS) listeners of `bind` at `port`; an address
-/// prefixed with `-` is skipped when it cannot be bound. Nothing is
-/// registered with a poll yet.
+/// Bind the plain (non-TLS) listeners of `bind` at `port`, as Redis does:
+/// `*` is every IPv4 address, `::*` every IPv6 address (an IPv6 listener
+/// takes IPv6 only, so `* ::*` can share a port), and an address prefixed
+/// with `-` is skipped when this host cannot bind it (no such address or
+/// no IPv6), never when the port is taken. No address: no TCP listener.
+/// Nothing is registered with a poll yet.
 pub fn bind_plain(bind: &[String], port: u16) -> Result<Vec<TcpListener>, ServeError> {
     let mut listeners = Vec::new();
     for spec in bind {
@@ -970,13 +1024,90 @@ pub fn bind_plain(bind: &[String], port: u16) -> Result<Vec<TcpListener>, ServeE
                 });
             }
         };
-        match TcpListener::bind(parsed) {
+        match listen(parsed) {
             Ok(listener) => listeners.push(listener),
-            Err(_) if optional => continue,
+            Err(e) if optional && unavailable_here(&e) => continue,
             Err(source) => return Err(ServeError::Bind { addr, source }),
         }
     }
     Ok(listeners)
+}
+
+/// CONFIG SET port/bind: replace the plain listeners with ones for the
+/// configured addresses and port. The old ones close first (they may hold
+/// the very address and port), as Redis does; when the new ones cannot be
+/// bound, the old addresses are bound again and the error returned.
+pub fn rebind_plain(srv: &mut Server) -> Result<(), ServeError> {
+    let registry = srv.replication.registry.as_ref();
+    let tls_from = srv.listeners.tls_from;
+    let mut old: Vec<TcpListener> = srv.listeners.all.drain(..tls_from).collect();
+    let old_addrs: Vec<SocketAddr> = old.iter().filter_map(|l| l.local_addr().ok()).collect();
+    for listener in &mut old {
+        if let Some(r) = registry {
+            let _ = r.deregister(listener);
+        }
+    }
+    drop(old);
+    let (plain, result) = match bind_plain(&srv.config.bind, srv.config.port) {
+        Ok(plain) => (plain, Ok(())),
+        Err(e) => {
+            let restored = old_addrs.iter().filter_map(|&a| listen(a).ok()).collect();
+            (restored, Err(e))
+        }
+    };
+    let mut tls: Vec<TcpListener> = srv.listeners.all.drain(..).collect();
+    for listener in &mut tls {
+        if let Some(r) = registry {
+            let _ = r.deregister(listener);
+        }
+    }
+    srv.listeners.tls_from = plain.len();
+    srv.listeners.all = plain;
+    srv.listeners.all.extend(tls);
+    for (index, listener) in srv.listeners.all.iter_mut().enumerate() {
+        if let Some(r) = registry {
+            let _ = r.register(listener, Token(LISTENER_BASE + index), Interest::READABLE);
+        }
+    }
+    if let Some(port) = srv.listeners.all[..srv.listeners.tls_from]
+        .iter()
+        .find_map(|l| l.local_addr().ok())
+        .map(|a| a.port())
+    {
+        srv.port = port;
+    }
+    result
+}
+
+/// A non-blocking listening socket on `addr` (SO_REUSEADDR; IPV6_V6ONLY
+/// for IPv6, as Redis sets it).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(socket.into()))
+}
+
+/// The errors that let an optional (`-`) bind address be skipped: the
+/// address or its family does not exist on this host (Redis's list).
+fn unavailable_here(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(
+            libc::EADDRNOTAVAIL
+                | libc::ENOPROTOOPT
+                | libc::EPROTONOSUPPORT
+                | libc::ESOCKTNOSUPPORT
+                | libc::EPFNOSUPPORT
+                | libc::EAFNOSUPPORT
+        )
+    )
 }
 
 /// Raise the soft limit on open files to fit `maxclients` plus a few

@@ -5,7 +5,8 @@
 //!
 //! One number serves INFO `used_memory`, MEMORY STATS and eviction: the
 //! bytes currently allocated through the process's global allocator
-//! ([`super::memory::allocated`], mimalloc wrapped with a counter). It
+//! ([`super::memory::allocated`], mimalloc wrapped with a counter; each
+//! block counted at its size class, as Redis counts usable sizes). It
 //! includes everything the server holds: keys and values, the hash tables'
 //! bucket arrays, client query and output buffers, the replication backlog,
 //! replica output buffers, the AOF buffer, pub/sub and blocking registries,
@@ -19,6 +20,10 @@
 //! and the AOF buffer are subtracted: evicting keys makes those grow (each
 //! eviction is a `DEL` to propagate), so counting them would feed back
 //! into more eviction. INFO shows that part as `mem_not_counted_for_evict`.
+//! Other clients' output counts only until written: a drained output buffer
+//! keeps at most 16 KiB ([`super::reply::REPLY_KEPT`]), so the
+//! invalidations an eviction sends to tracking clients leave `used_memory`
+//! once sent instead of asking for more eviction.
 //!
 //! # Eviction
 //!
@@ -34,7 +39,10 @@
 //!   nearness of the expiry — and evict the best candidate of the pool;
 //! - `*-random` evict a random key, visiting the databases in turn.
 //!
-//! Each eviction is a deletion (on the lazy-free thread with
+//! A round stops once its deletions freed the excess, measured around each
+//! deletion only (as Redis measures around dbSyncDelete): the pool's key
+//! copies and the invalidations, notifications and propagation an eviction
+//! causes do not count against it. Each eviction is a deletion (on the lazy-free thread with
 //! `lazyfree-lazy-eviction`), counted in INFO `evicted_keys`, signalled on
 //! the key-change signal as the `evicted` event (WATCH, notifications) and
 //! propagated to the AOF and replicas as `DEL` (or `UNLINK`). A round stops
@@ -48,6 +56,7 @@
 use std::time::Instant;
 
 use super::config::Policy;
+use super::keyspace::Object;
 use super::propagate::Propagated;
 use super::signal::event;
 use super::{Server, access, lazyfree, memory};
@@ -66,11 +75,28 @@ struct Candidate {
     key: Vec<u8>,
 }
 
+/// Key buffers longer than this are not kept for reuse (Redis's
+/// EVPOOL_CACHED_SDS_SIZE).
+const SPARE_KEY_CAPACITY: usize = 255;
+
+/// A key [`Server::take_victim`] removed: its database, name and value,
+/// and the allocated bytes just before its removal.
+struct Victim {
+    db: usize,
+    key: Vec<u8>,
+    obj: Object,
+    before: usize,
+}
+
 /// Eviction state and statistics.
 #[derive(Default)]
 pub struct Eviction {
     /// Candidates sorted by ascending score (the best is last).
     pool: Vec<Candidate>,
+    /// Key buffers of candidates gone (evicted, dropped from the pool),
+    /// reused for the next ones: sampling allocates nothing once warm, as
+    /// Redis's pool keeps a cached string per entry.
+    spare: Vec<Vec<u8>>,
     /// The database the random policies try next.
     next_db: usize,
     /// Keys evicted since start (INFO evicted_keys).
@@ -94,7 +120,13 @@ pub enum Outcome {
 }
 
 impl Eviction {
+    /// Offer a sampled key to the pool: kept when the pool has room or the
+    /// key scores above its worst candidate, which then leaves.
     fn insert(&mut self, score: u64, db: usize, key: &[u8]) {
+        if !self.wants(score) {
+            return;
+        }
+        let full = self.pool.len() == POOL_SIZE;
         if self
             .pool
             .iter()
@@ -102,27 +134,36 @@ impl Eviction {
         {
             return;
         }
-        let at = self.pool.partition_point(|c| c.score < score);
-        if self.pool.len() == POOL_SIZE {
-            if at == 0 {
-                // Worse than every candidate of a full pool.
-                return;
-            }
+        let mut at = self.pool.partition_point(|c| c.score < score);
+        if full {
             // Drop the worst candidate to make room.
-            self.pool.remove(0);
-            self.pool.insert(at - 1, Candidate::new(score, db, key));
-        } else {
-            self.pool.insert(at, Candidate::new(score, db, key));
+            let worst = self.pool.remove(0);
+            self.recycle(worst.key);
+            at -= 1;
         }
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(key);
+        self.pool.insert(
+            at,
+            Candidate {
+                score,
+                db,
+                key: buf,
+            },
+        );
     }
-}
 
-impl Candidate {
-    fn new(score: u64, db: usize, key: &[u8]) -> Candidate {
-        Candidate {
-            score,
-            db,
-            key: key.to_vec(),
+    /// Whether a key scoring `score` would enter the pool: it has room, or
+    /// the key beats its worst candidate.
+    fn wants(&self, score: u64) -> bool {
+        self.pool.len() < POOL_SIZE || self.pool.first().is_some_and(|c| score > c.score)
+    }
+
+    /// Keep a key buffer for the next candidate.
+    fn recycle(&mut self, key: Vec<u8>) {
+        if key.capacity() <= SPARE_KEY_CAPACITY && self.spare.len() <= POOL_SIZE {
+            self.spare.push(key);
         }
     }
 }
@@ -147,16 +188,24 @@ impl Server {
             // attaches), no AOF: nothing to leave out.
             return 0;
         }
+        // Each buffer as the allocator counts it (its size class).
+        let held = |capacity: usize| {
+            if capacity == 0 {
+                0
+            } else {
+                memory::charged(capacity)
+            }
+        };
         let replicas: usize = self
             .clients
             .iter()
             .filter(|c| c.replica.is_some())
-            .map(|c| c.reply.buf.capacity())
+            .map(|c| held(c.reply.buf.capacity()))
             .sum();
         replicas
             + self.replication_buffer_beyond_backlog()
-            + self.feed.aof.buf.capacity()
-            + self.feed.repl.buf.capacity()
+            + held(self.feed.aof.buf.capacity())
+            + held(self.feed.repl.buf.capacity())
     }
 
     /// The replication buffer beyond the backlog's configured size: the
@@ -236,38 +285,51 @@ impl Server {
         }
         let to_free = (used - self.config.maxmemory as usize) as i64;
         let limit_us = time_limit_us(self.config.maxmemory_eviction_tenacity);
-        let started = Instant::now();
+        // Most rounds evict one key: the clock is read only when the
+        // latency monitor wants the round's duration, and otherwise first
+        // when the time limit is checked (after 16 evictions, as Redis
+        // checks it), so a cut round may run those 16 evictions longer.
+        let mut started = (self.config.latency_monitor_threshold > 0).then(Instant::now);
         let lazy = self.config.lazyfree.eviction;
         self.ks.effects.enabled = self.feed.is_consumed();
         let mut freed: i64 = 0;
         let mut evicted = 0u64;
         let mut outcome = Outcome::Ok;
         while freed < to_free {
-            let Some((db, key)) = self.pick_victim(policy) else {
+            let Some(Victim {
+                db,
+                key,
+                obj,
+                before,
+            }) = self.take_victim(policy)
+            else {
                 outcome = Outcome::Fail;
                 break;
             };
-            let before = memory::allocated() as i64;
-            if let Some(obj) = self.ks.dbs[db].remove(&key) {
-                if lazy {
-                    lazyfree::free_value(obj.value);
-                } else {
-                    drop(obj);
-                }
+            if lazy {
+                lazyfree::free_value(obj.value);
+            } else {
+                drop(obj);
             }
-            freed += before - memory::allocated() as i64;
+            // Only what the deletion gave back counts (as Redis measures
+            // around dbSyncDelete): the pool's own buffers come and go.
+            freed += before as i64 - memory::allocated() as i64;
             self.eviction.evicted_keys += 1;
             self.key_changed(db, &key, event::EVICTED, 0);
-            let command: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
-            self.ks
-                .effects
-                .propagate(Propagated::new(db, [command, &key]));
+            if self.ks.effects.enabled {
+                let command: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+                self.ks
+                    .effects
+                    .propagate(Propagated::new(db, [command, &key]));
+            }
+            self.eviction.recycle(key);
             evicted += 1;
             if evicted.is_multiple_of(16) {
                 if lazy && self.memory_state().is_some_and(|(_, over)| !over) {
                     break;
                 }
-                if started.elapsed().as_micros() as u64 > limit_us {
+                let since = *started.get_or_insert_with(Instant::now);
+                if since.elapsed().as_micros() as u64 > limit_us {
                     self.eviction.timer = true;
                     outcome = Outcome::Running;
                     break;
@@ -279,7 +341,8 @@ impl Server {
         }
         if outcome == Outcome::Fail && lazy {
             // Values may still be on their way out on the free thread.
-            while lazyfree::pending() > 0 && (started.elapsed().as_micros() as u64) < limit_us {
+            let since = *started.get_or_insert_with(Instant::now);
+            while lazyfree::pending() > 0 && (since.elapsed().as_micros() as u64) < limit_us {
                 if self.memory_state().is_some_and(|(_, over)| !over) {
                     outcome = Outcome::Ok;
                     break;
@@ -291,13 +354,16 @@ impl Server {
             let entries = self.ks.effects.take_propagated();
             self.feed.push(entries);
             self.deliver_notifications(None);
-            self.latency_sample("eviction-cycle", started.elapsed());
+            if let Some(since) = started {
+                self.latency_sample("eviction-cycle", since.elapsed());
+            }
         }
         outcome
     }
 
-    /// The next key to evict under `policy`, or None when there is none.
-    fn pick_victim(&mut self, policy: Policy) -> Option<(usize, Vec<u8>)> {
+    /// Remove the next key to evict under `policy` from its database and
+    /// return it with its value, or None when there is none left.
+    fn take_victim(&mut self, policy: Policy) -> Option<Victim> {
         let all = policy.all_keys();
         if matches!(policy, Policy::AllkeysRandom | Policy::VolatileRandom) {
             let count = self.ks.dbs.len();
@@ -311,66 +377,95 @@ impl Server {
                     db.expires.random(&mut self.ks.rng).map(|(k, _)| k.to_vec())
                 };
                 if let Some(key) = picked {
-                    return Some((index, key));
+                    let before = memory::allocated();
+                    if let Some(obj) = self.ks.dbs[index].remove(&key) {
+                        return Some(Victim {
+                            db: index,
+                            key,
+                            obj,
+                            before,
+                        });
+                    }
                 }
             }
             return None;
         }
         let samples = self.config.maxmemory_samples.max(1);
         loop {
-            let mut total = 0;
-            for index in 0..self.ks.dbs.len() {
-                let db = &self.ks.dbs[index];
-                let size = if all { db.dict.len() } else { db.expires.len() };
-                if size == 0 {
-                    continue;
-                }
-                let mut found: Vec<(u64, Vec<u8>)> = Vec::with_capacity(samples);
-                let score_of = |key: &[u8], expires_at: Option<i64>| -> u64 {
-                    if policy == Policy::VolatileTtl {
-                        return u64::MAX - expires_at.unwrap_or(0).max(0) as u64;
-                    }
-                    let Some(obj) = db.dict.get(key) else {
-                        return 0;
-                    };
-                    if policy.is_lfu() {
-                        255 - u64::from(access::decayed_counter(obj.lru))
-                    } else {
-                        access::idle_seconds(obj.lru) * 1000
-                    }
-                };
-                if all {
-                    total += db.dict.len();
-                    db.dict.sample(&mut self.ks.rng, samples, |key, _| {
-                        found.push((score_of(key, None), key.to_vec()));
-                    });
-                } else {
-                    total += db.expires.len();
-                    db.expires.sample(&mut self.ks.rng, samples, |key, &at| {
-                        found.push((score_of(key, Some(at)), key.to_vec()));
-                    });
-                }
-                for (score, key) in found {
-                    self.eviction.insert(score, index, &key);
-                }
-            }
-            if total == 0 {
+            if !self.populate_pool(policy, samples) {
                 return None;
             }
-            // Best first; a candidate deleted since it was sampled is a
-            // ghost and skipped.
+            // Best first; a candidate deleted (or, for `volatile-*`, made
+            // persistent) since it was sampled is a ghost and skipped.
             while let Some(best) = self.eviction.pool.pop() {
-                let db = &self.ks.dbs[best.db];
-                let there = if all {
-                    db.dict.contains_key(&best.key)
+                let db = &mut self.ks.dbs[best.db];
+                let before = memory::allocated();
+                let obj = if all || db.expires.contains_key(&best.key) {
+                    db.remove(&best.key)
                 } else {
-                    db.expires.contains_key(&best.key)
+                    None
                 };
-                if there {
-                    return Some((best.db, best.key));
+                match obj {
+                    Some(obj) => {
+                        return Some(Victim {
+                            db: best.db,
+                            key: best.key,
+                            obj,
+                            before,
+                        });
+                    }
+                    None => self.eviction.recycle(best.key),
                 }
             }
         }
+    }
+
+    /// Sample `samples` keys of each database (every key, or those with a
+    /// time to live under `volatile-*`) into the pool, scored by `policy`
+    /// (Redis's evictionPoolPopulate). False when there is no key to
+    /// sample.
+    fn populate_pool(&mut self, policy: Policy, samples: usize) -> bool {
+        let all = policy.all_keys();
+        let lfu = policy.is_lfu();
+        let eviction = &mut self.eviction;
+        let rng = &mut self.ks.rng;
+        let score = |obj: &Object| -> u64 {
+            if lfu {
+                255 - u64::from(access::decayed_counter(obj.lru))
+            } else {
+                access::idle_seconds(obj.lru) * 1000
+            }
+        };
+        let mut total = 0;
+        for (index, db) in self.ks.dbs.iter().enumerate() {
+            if all {
+                if db.dict.is_empty() {
+                    continue;
+                }
+                total += db.dict.len();
+                db.dict.sample(rng, samples, |node| {
+                    let value = score(&node.value);
+                    if eviction.wants(value) {
+                        eviction.insert(value, index, node.key());
+                    }
+                });
+            } else {
+                if db.expires.is_empty() {
+                    continue;
+                }
+                total += db.expires.len();
+                db.expires.sample(rng, samples, |node| {
+                    let key = node.key();
+                    let value = if policy == Policy::VolatileTtl {
+                        u64::MAX - node.value.max(0) as u64
+                    } else {
+                        db.dict.get(key).map_or(0, score)
+                    };
+                    eviction.insert(value, index, key);
+                });
+            }
+        }
+        total > 0
     }
 
     /// Keep evicting from the event loop while a round ran out of time.

@@ -265,6 +265,11 @@ fn section(srv: &Server, me: &Client, name: &str, out: &mut String) {
             field(out, "total_error_replies", s.total_error_replies);
             field(
                 out,
+                "dump_payload_sanitizations",
+                super::rdb_value::sanitizations(),
+            );
+            field(
+                out,
                 "client_output_buffer_limit_disconnections",
                 s.output_limit_disconnections,
             );

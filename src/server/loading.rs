@@ -26,6 +26,11 @@ pub fn record(position: u64, keys: u64) {
     KEYS.store(keys, Ordering::Relaxed);
 }
 
+/// Bytes of the snapshot loaded so far (INFO loading_loaded_bytes).
+pub fn loaded_bytes() -> u64 {
+    BYTES.load(Ordering::Relaxed)
+}
+
 /// Called by the append-only file loader every thousand commands or so:
 /// its position over all the files, and the commands replayed.
 pub fn record_commands(position: u64, commands: u64) {

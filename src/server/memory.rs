@@ -6,6 +6,13 @@
 //! headers, which matter for millions of small keys (measured against
 //! redis-server's jemalloc in scripts/bench-serve.sh). The counter is one
 //! relaxed atomic add per allocation.
+//!
+//! Each allocation counts what the allocator hands out for it, its size
+//! rounded up to mimalloc's size class ([`charged`]), as Redis's zmalloc
+//! counts the usable size of each block rather than the size asked for.
+//! Under `maxmemory`, counting requested sizes let the keyspace hold
+//! about a fifth more than the limit in real memory (measured with 100-byte
+//! values: resident memory 1.28× redis-server's at the same limit).
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +20,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use mimalloc::MiMalloc;
 
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+/// The bytes an allocation of `size` takes in mimalloc: sizes up to eight
+/// words get a class per double word; above that, each power of two is split in
+/// four classes (the size rounded up to its top three bits); blocks past
+/// the largest class (512 KiB) are rounded to whole 4 KiB pages. This is
+/// mimalloc's `mi_good_size` computed inline: it runs on every
+/// allocation and free, and the same size always gives the same answer,
+/// so the counter stays balanced.
+#[inline]
+pub fn charged(size: usize) -> usize {
+    const WORD: usize = std::mem::size_of::<usize>();
+    const LARGEST_CLASS: usize = 512 * 1024;
+    let words = size.div_ceil(WORD).max(1);
+    if words <= 8 {
+        // Rounded to double words above one word.
+        return if words == 1 {
+            WORD
+        } else {
+            ((words + 1) & !1) * WORD
+        };
+    }
+    if size > LARGEST_CLASS {
+        return size.next_multiple_of(4096);
+    }
+    let w = words - 1;
+    let top = usize::BITS - 1 - w.leading_zeros();
+    ((w | ((1 << (top - 2)) - 1)) + 1) * WORD
+}
 
 /// The process-wide allocator: mimalloc plus a live-bytes counter.
 pub struct Counting;
@@ -23,7 +58,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { MiMalloc.alloc(layout) };
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(charged(layout.size()), Ordering::Relaxed);
         }
         p
     }
@@ -31,21 +66,25 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { MiMalloc.alloc_zeroed(layout) };
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(charged(layout.size()), Ordering::Relaxed);
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { MiMalloc.dealloc(ptr, layout) };
-        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+        ALLOCATED.fetch_sub(charged(layout.size()), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
-            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+            let (new, old) = (charged(new_size), charged(layout.size()));
+            if new >= old {
+                ALLOCATED.fetch_add(new - old, Ordering::Relaxed);
+            } else {
+                ALLOCATED.fetch_sub(old - new, Ordering::Relaxed);
+            }
         }
         p
     }
@@ -83,5 +122,23 @@ pub fn disable_transparent_huge_pages() {
     // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments only.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" {
+        fn mi_good_size(size: usize) -> usize;
+    }
+
+    #[test]
+    fn charged_sizes_are_mimallocs_size_classes() {
+        for size in (0..4096).chain((4096..600_000).step_by(97)) {
+            // SAFETY: mi_good_size only computes a size.
+            let good = unsafe { mi_good_size(size) };
+            assert_eq!(charged(size), good.max(8), "size {size}");
+        }
     }
 }

@@ -302,8 +302,9 @@ pub struct Server {
     pub notifications: notify::Notifications,
     /// What DEBUG subcommands switched on for tests.
     pub debug: commands::debug::Switches,
-    /// Listeners CONFIG SET port/bind bound, for the loop to swap in.
-    pub new_listeners: Option<Vec<mio::net::TcpListener>>,
+    /// The TCP listeners (plain, then TLS): the loop accepts on them,
+    /// CONFIG SET port/bind replaces the plain ones.
+    pub listeners: event_loop::Listeners,
     /// The oom_score_adj the process had before `oom-score-adj` changed it.
     pub oom_base: Option<i64>,
     /// Whether memory was over maxmemory (and eviction could not help)
@@ -331,6 +332,7 @@ impl Server {
         let aof_timestamps = config.aof_timestamp_enabled;
         let mut rng = dict::Rng::from_entropy();
         types::set_limits(&config.encodings);
+        rdb_value::set_sanitize_dump(config.sanitize_dump_payload());
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
             .collect();
@@ -371,7 +373,7 @@ impl Server {
             signals: Default::default(),
             notifications: Default::default(),
             debug: Default::default(),
-            new_listeners: None,
+            listeners: event_loop::Listeners::default(),
             oom_base: None,
             pre_command_oom: false,
             migrate_sockets: Default::default(),

@@ -13,7 +13,9 @@
 //! writes those bytes back unchanged, so every dump loads and saves.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::rdb::sanitize::Sanitize;
 use crate::rdb::{self, Decoded, Item, ObjectType, RdbError, ValueRef, ValueType};
 
 use super::types::hash::{self, HashRef};
@@ -141,19 +143,101 @@ pub fn from_rdb(decoded: Decoded<'_>) -> Result<Value, FromRdbError> {
     }
 }
 
-/// Build a keyspace value from a value as read from an RDB file or DUMP
-/// payload: decoded through [`from_rdb`] (which checks it whole), or kept
-/// [`Opaque`] when the server has no type for it. `None` for an empty
-/// collection, which Redis never stores: loading skips such a key as Redis
-/// does, RESTORE rejects it.
-pub fn from_rdb_value(value: &rdb::Value<'_>) -> Result<Option<Value>, RdbError> {
-    if value.object_type() == ObjectType::Stream {
-        return stream_from_rdb(value);
+/// `sanitize-dump-payload`: how deeply RESTORE payloads and loaded
+/// snapshots are checked before their values are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SanitizeDump {
+    /// Redis's shallow checks only (the default).
+    No,
+    /// Deep checks on everything.
+    Yes,
+    /// Deep checks on RESTORE from clients, except from the master, the
+    /// AOF and ACL users with `skip-sanitize-payload`; shallow on loading.
+    Clients,
+}
+
+impl SanitizeDump {
+    pub fn from_name(name: &str) -> SanitizeDump {
+        match name {
+            "yes" => SanitizeDump::Yes,
+            "clients" => SanitizeDump::Clients,
+            _ => SanitizeDump::No,
+        }
     }
-    match from_rdb(value.decode()?) {
-        Ok(v) => Ok(Some(v)),
-        Err(FromRdbError::Unsupported(_)) => Ok(Some(opaque(value))),
-        Err(FromRdbError::Empty(_)) => Ok(None),
+}
+
+/// Whether loading a snapshot sanitizes deeply (`sanitize-dump-payload
+/// yes`), set at start and on CONFIG SET: the loaders run without the
+/// configuration at hand.
+static DEEP_ON_LOAD: AtomicBool = AtomicBool::new(false);
+
+/// Containers checked deeply since the start or CONFIG RESETSTAT (INFO
+/// `dump_payload_sanitizations`).
+static SANITIZATIONS: AtomicU64 = AtomicU64::new(0);
+
+pub fn sanitizations() -> u64 {
+    SANITIZATIONS.load(Ordering::Relaxed)
+}
+
+/// CONFIG RESETSTAT.
+pub fn reset_stats() {
+    SANITIZATIONS.store(0, Ordering::Relaxed);
+}
+
+pub fn set_sanitize_dump(mode: SanitizeDump) {
+    DEEP_ON_LOAD.store(mode == SanitizeDump::Yes, Ordering::Relaxed);
+}
+
+/// The checks loading a snapshot makes.
+pub fn load_sanitize() -> Sanitize {
+    sanitize(DEEP_ON_LOAD.load(Ordering::Relaxed))
+}
+
+/// The checks at `deep`, with the thresholds in force.
+pub fn sanitize(deep: bool) -> Sanitize {
+    Sanitize {
+        deep,
+        hash_max_listpack_entries: super::types::limits().hash_max_listpack_entries as u64,
+        zset_max_listpack_entries: super::types::limits().zset_max_listpack_entries as u64,
+    }
+}
+
+/// Build a keyspace value from a value as read from an RDB file or DUMP
+/// payload: checked as Redis checks it ([`rdb::sanitize::check`], whose
+/// error carries the reason Redis logs), then decoded through
+/// [`from_rdb`] (which checks it whole), or kept [`Opaque`] when the
+/// server has no type for it. `None` for an empty collection, which Redis
+/// never stores: loading skips such a key as Redis does, RESTORE rejects
+/// it.
+///
+/// A collection that passes the shallow checks but does not decode (a
+/// listpack whose entries are damaged, which only deep checks look at) is
+/// kept [`Opaque`] too: Redis keeps such a value as well (and stops with an
+/// assertion when a command reads the damage); sonde keeps its bytes for
+/// DUMP and saving, and its commands refuse it.
+pub fn from_rdb_value(value: &rdb::Value<'_>, checks: Sanitize) -> Result<Option<Value>, RdbError> {
+    let mut deep_checks = 0;
+    let checked = rdb::sanitize::check(value, checks, &mut deep_checks);
+    SANITIZATIONS.fetch_add(deep_checks, Ordering::Relaxed);
+    checked?;
+    let built = if value.object_type() == ObjectType::Stream {
+        stream_from_rdb(value)
+    } else {
+        value.decode().map(|d| match from_rdb(d) {
+            Ok(v) => Some(v),
+            Err(FromRdbError::Unsupported(_)) => Some(opaque(value)),
+            Err(FromRdbError::Empty(_)) => None,
+        })
+    };
+    match built {
+        Err(e)
+            if !checks.deep
+                && !matches!(*e.kind, rdb::ErrorKind::Integrity(_))
+                && !matches!(value.object_type(), ObjectType::String | ObjectType::Module) =>
+        {
+            Ok(Some(opaque(value)))
+        }
+        other => other,
     }
 }
 
@@ -216,9 +300,9 @@ pub const STREAM_RDB_TYPE: u8 = 19;
 /// A stream's RDB payload as rdb.c writes it for type 19.
 pub fn stream_rdb_bytes(s: &Stream) -> Vec<u8> {
     use crate::rdb::writer::{put_len, put_string};
-    let mut out = Vec::with_capacity(s.nodes.values().map(|n| n.len() + 24).sum::<usize>() + 64);
+    let mut out = Vec::with_capacity(s.nodes.iter().map(|(_, n)| n.len() + 24).sum::<usize>() + 64);
     put_len(&mut out, s.nodes.len() as u64);
-    for (id, lp) in &s.nodes {
+    for (id, lp) in s.nodes.iter() {
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&id.ms.to_be_bytes());
         key[8..].copy_from_slice(&id.seq.to_be_bytes());
@@ -348,7 +432,9 @@ mod tests {
         // XADD s 1-1 f v, as redis-server 7.0 DUMPs it.
         let payload: &[u8] = b"\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x1d\x1d\x00\x00\x00\n\x00\x01\x01\x00\x01\x01\x01\x81f\x02\x00\x01\x02\x01\x00\x01\x00\x01\x81v\x02\x04\x01\xff\x01\x01\x01\x01\x01\x00\x00\x01\x00\n\x00\xffU\xabbj\xc05\xdb";
         let parsed = dump::parse(payload, crate::rdb::format::WRITE_VERSION).expect("parse");
-        let value = from_rdb_value(&parsed).expect("kept").expect("not empty");
+        let value = from_rdb_value(&parsed, sanitize(true))
+            .expect("kept")
+            .expect("not empty");
         assert_eq!(value.type_name(), "stream");
         assert_eq!(value.encoding(), "stream");
         let again = with_rdb_value(&value, dump::serialize).expect("serialize");

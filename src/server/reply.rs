@@ -7,6 +7,10 @@ use crate::resp::encode;
 
 use super::numeric::format_g17;
 
+/// The most capacity a drained output buffer keeps (Redis's
+/// PROTO_REPLY_CHUNK_BYTES, the size of its static reply buffer).
+pub const REPLY_KEPT: usize = 16 * 1024;
+
 /// A client's pending output plus what is needed to encode into it.
 #[derive(Default)]
 pub struct Reply {
@@ -190,13 +194,21 @@ impl Reply {
 
     /// Drop sent bytes once everything is written, or when the sent prefix
     /// is large, so the buffer does not grow without bound.
+    ///
+    /// A drained buffer keeps its capacity only up to [`REPLY_KEPT`]; a
+    /// bigger one is given back, as Redis frees the reply blocks past its
+    /// per-client 16 KiB buffer once they are written. Memory a burst of
+    /// output took (invalidation messages, pub/sub messages, a large
+    /// reply) thus leaves `used_memory` as soon as it is written: kept, it
+    /// would count for eviction, and evicting keys to make room for it
+    /// sends more invalidations (a feedback loop that drains the keyspace).
     pub fn compact(&mut self) {
         if self.sent == self.buf.len() {
-            self.buf.clear();
             self.sent = 0;
-            // Give back memory a large reply left behind.
-            if self.buf.capacity() > 1 << 20 {
-                self.buf.shrink_to(16 * 1024);
+            if self.buf.capacity() > REPLY_KEPT {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
             }
         } else if self.sent > 1 << 20 && self.sent * 2 > self.buf.len() {
             self.buf.drain(..self.sent);
@@ -232,6 +244,22 @@ mod tests {
         r.error("-WRONGTYPE Operation");
         assert_eq!(r.buf, b"-ERR bad  thing\r\n-WRONGTYPE Operation\r\n");
         assert_eq!(r.errors, vec!["ERR", "WRONGTYPE"]);
+    }
+
+    #[test]
+    fn a_drained_buffer_keeps_at_most_16_kib() {
+        let mut r = Reply::default();
+        r.raw(&[b'x'; 1000]);
+        r.sent = r.buf.len();
+        r.compact();
+        assert!(r.buf.is_empty() && r.buf.capacity() >= 1000);
+        r.raw(&[b'x'; 40_000]);
+        r.sent = 20_000;
+        r.compact();
+        assert_eq!(r.pending(), 20_000, "pending output stays");
+        r.sent = r.buf.len();
+        r.compact();
+        assert_eq!((r.buf.capacity(), r.sent), (0, 0), "a burst is given back");
     }
 
     #[test]

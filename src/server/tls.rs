@@ -152,41 +152,13 @@ impl TlsSettings {
     }
 }
 
-/// Listeners on `port` for every `bind` address (`-addr` optional, as for
+/// Listeners on `port` for every `bind` address (the same rules as for
 /// the plain port).
 pub fn bind(
     addresses: &[String],
     port: u16,
 ) -> Result<Vec<mio::net::TcpListener>, super::event_loop::ServeError> {
-    let mut out = Vec::new();
-    for spec in addresses {
-        let (optional, host) = match spec.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, spec.as_str()),
-        };
-        let host = match host {
-            "*" => "0.0.0.0",
-            "::*" => "::",
-            other => other,
-        };
-        let addr = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
-        let parsed: SocketAddr = addr
-            .parse()
-            .map_err(|e| super::event_loop::ServeError::Bind {
-                addr: addr.clone(),
-                source: io::Error::new(io::ErrorKind::InvalidInput, e),
-            })?;
-        match mio::net::TcpListener::bind(parsed) {
-            Ok(l) => out.push(l),
-            Err(_) if optional => continue,
-            Err(source) => return Err(super::event_loop::ServeError::Bind { addr, source }),
-        }
-    }
-    Ok(out)
+    super::event_loop::bind_plain(addresses, port)
 }
 
 /// A client connection of the event loop.

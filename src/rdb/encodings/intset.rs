@@ -57,3 +57,30 @@ impl<'b> Intset<'b> {
             .map(|b| Item::Int(le_int(b)))
     }
 }
+
+/// Redis's intsetValidateIntegrity. Shallow: a known width, a size that
+/// matches the count, and at least one element. Deep: also strictly
+/// ascending elements (no duplicates).
+pub fn validate(data: &[u8], deep: bool) -> bool {
+    let Some(header) = data.get(..8) else {
+        return false;
+    };
+    let width = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let count = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+    if !matches!(width, 2 | 4 | 8) || 8 + (count * width) as u64 != data.len() as u64 || count == 0
+    {
+        return false;
+    }
+    if !deep {
+        return true;
+    }
+    let values = data[8..].chunks_exact(width).map(le_int);
+    let mut prev: Option<i64> = None;
+    for v in values {
+        if prev.is_some_and(|p| v <= p) {
+            return false;
+        }
+        prev = Some(v);
+    }
+    true
+}

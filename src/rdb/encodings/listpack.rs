@@ -56,6 +56,19 @@ impl<'b> Listpack<'b> {
         })
     }
 
+    /// The entry at offset `pos` of `data` (an offset [`validate_next`]
+    /// accepted), without checking the header again.
+    pub fn item_at(data: &'b [u8], pos: usize) -> Option<Item<'b>> {
+        let mut w = Listpack {
+            data,
+            pos,
+            base: 0,
+            header_count: None,
+            done: false,
+        };
+        w.next_item().ok().flatten()
+    }
+
     pub fn header_count(&self) -> Option<u64> {
         self.header_count
     }
@@ -137,6 +150,101 @@ impl<'b> Listpack<'b> {
         }
         Ok(n)
     }
+}
+
+/// Redis's lpValidateIntegrity. Shallow: the header's byte count and the
+/// end byte. Deep: also every entry (lpValidateNext: a known encoding,
+/// inside the listpack, its backlen matching its length), the walk ending
+/// on the end byte, and the header's count. Returns the entries' offsets
+/// when deep (empty when shallow).
+pub fn validate(lp: &[u8], deep: bool) -> Option<Vec<usize>> {
+    let size = lp.len();
+    if size < 7 {
+        return None;
+    }
+    if u32::from_le_bytes([lp[0], lp[1], lp[2], lp[3]]) as usize != size || lp[size - 1] != 0xff {
+        return None;
+    }
+    let mut entries = Vec::new();
+    if !deep {
+        return Some(entries);
+    }
+    let numele = u16::from_le_bytes([lp[4], lp[5]]);
+    let mut p = 6;
+    while lp[p] != 0xff {
+        entries.push(p);
+        p = validate_next(lp, p)?;
+    }
+    if p != size - 1 {
+        return None;
+    }
+    if numele != u16::MAX && entries.len() != usize::from(numele) {
+        return None;
+    }
+    Some(entries)
+}
+
+/// Redis's lpValidateNext: the offset of the entry after the one at `p`,
+/// when that entry is well formed and inside the listpack (the end byte's
+/// own offset when `p` is the last entry).
+pub fn validate_next(lp: &[u8], p: usize) -> Option<usize> {
+    let last = lp.len().checked_sub(1)?;
+    if p < 6 || p > last {
+        return None;
+    }
+    let enc = lp[p];
+    let (len_bytes, entry_len): (usize, u64) = if enc & 0x80 == 0 {
+        (1, 1)
+    } else if enc & 0xc0 == 0x80 {
+        (1, 1 + u64::from(enc & 0x3f))
+    } else if enc & 0xe0 == 0xc0 {
+        (1, 2)
+    } else if enc & 0xf0 == 0xe0 {
+        let lo = u64::from(*lp.get(p + 1)?);
+        (2, 2 + ((u64::from(enc & 0x0f) << 8) | lo))
+    } else {
+        match enc {
+            0xf1 => (1, 3),
+            0xf2 => (1, 4),
+            0xf3 => (1, 5),
+            0xf4 => (1, 9),
+            0xf0 => {
+                let b = lp.get(p + 1..p + 5)?;
+                (
+                    5,
+                    5 + u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                )
+            }
+            _ => return None,
+        }
+    };
+    if p + len_bytes > last {
+        return None;
+    }
+    let backlen = backlen_size(usize::try_from(entry_len).ok()?);
+    let total = entry_len + backlen as u64;
+    if p as u64 + total > last as u64 {
+        return None;
+    }
+    let next = p + total as usize;
+    // The backlen is read backwards from the entry's last byte: 7 bits per
+    // byte, the high bit set on every byte but the first one written.
+    let mut value: u64 = 0;
+    let mut shift = 0;
+    let mut at = next - 1;
+    loop {
+        let b = lp[at];
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 28 || at == 0 {
+            return None;
+        }
+        at -= 1;
+    }
+    (value + backlen as u64 == total).then_some(next)
 }
 
 #[cfg(test)]

@@ -93,9 +93,7 @@ impl<'b> Ziplist<'b> {
                 Item::borrowed(s)
             }
             2 => {
-                if enc != 0x80 {
-                    return Err(bad(base, p, WHAT, format!("encoding byte {enc:#04x}")));
-                }
+                // Redis masks the low six bits of a 32-bit string header away.
                 let b = slice(d, p + 1, 4, base, WHAT)?;
                 let len = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
                 p += 5;
@@ -138,4 +136,101 @@ impl<'b> Ziplist<'b> {
         }
         Ok(n)
     }
+}
+
+/// Redis's ziplistValidateIntegrity, which Redis 7 always runs in full on a
+/// ziplist it loads (it converts every one): the header, every entry's
+/// bounds and encoding, each entry's record of its predecessor's length,
+/// the tail offset and the header's count. Returns the entries' offsets on
+/// success.
+pub fn validate(zl: &[u8]) -> Option<Vec<usize>> {
+    let size = zl.len();
+    if size < 11 {
+        return None;
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([zl[i], zl[i + 1], zl[i + 2], zl[i + 3]]) as usize;
+    if u32_at(0) != size || zl[size - 1] != 0xff {
+        return None;
+    }
+    let tail = u32_at(4);
+    let last = size - 1;
+    if tail > last {
+        return None;
+    }
+    let header_count = u16::from_le_bytes([zl[8], zl[9]]);
+    let mut entries = Vec::new();
+    let mut p = 10;
+    let mut prev_raw = 0usize;
+    while zl[p] != 0xff {
+        let (prevlen, raw) = entry_bounds(zl, p)?;
+        if prevlen != prev_raw {
+            return None;
+        }
+        entries.push(p);
+        prev_raw = raw;
+        p += raw;
+    }
+    if p != last {
+        return None;
+    }
+    if let Some(&tail_entry) = entries.last()
+        && tail_entry != tail
+    {
+        return None;
+    }
+    if header_count != u16::MAX && entries.len() != usize::from(header_count) {
+        return None;
+    }
+    Some(entries)
+}
+
+/// The prevlen field and raw length of the entry at `p`, checked to lie
+/// inside the ziplist (Redis's zipEntrySafe), or None.
+fn entry_bounds(zl: &[u8], p: usize) -> Option<(usize, usize)> {
+    let last = zl.len() - 1;
+    if p < 10 || p > last {
+        return None;
+    }
+    let prev_size = if zl[p] < 254 { 1 } else { 5 };
+    if p + prev_size > last {
+        return None;
+    }
+    let at = p + prev_size;
+    let raw_enc = zl[at];
+    let enc = if raw_enc < 0xc0 {
+        raw_enc & 0xc0
+    } else {
+        raw_enc
+    };
+    let len_size = match enc {
+        0x00 => 1,
+        0x40 => 2,
+        0x80 => 5,
+        0xc0 | 0xd0 | 0xe0 | 0xf0 | 0xfe | 0xf1..=0xfd => 1,
+        _ => return None,
+    };
+    if at + len_size > last {
+        return None;
+    }
+    let prevlen = if prev_size == 1 {
+        usize::from(zl[p])
+    } else {
+        u32::from_le_bytes([zl[p + 1], zl[p + 2], zl[p + 3], zl[p + 4]]) as usize
+    };
+    let len = match enc {
+        0x00 => usize::from(raw_enc & 0x3f),
+        0x40 => (usize::from(raw_enc & 0x3f) << 8) | usize::from(zl[at + 1]),
+        0x80 => u32::from_be_bytes([zl[at + 1], zl[at + 2], zl[at + 3], zl[at + 4]]) as usize,
+        0xc0 => 2,
+        0xd0 => 4,
+        0xe0 => 8,
+        0xf0 => 3,
+        0xfe => 1,
+        _ => 0,
+    };
+    let raw = (prev_size + len_size).checked_add(len)?;
+    if p.checked_add(raw)? > last || prevlen > p - 10 {
+        return None;
+    }
+    Some((prevlen, raw))
 }

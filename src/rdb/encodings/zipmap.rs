@@ -94,3 +94,50 @@ impl<'b> Zipmap<'b> {
         Ok(n / 2)
     }
 }
+
+/// Redis's zipmapValidateIntegrity (always deep: Redis 7 converts every
+/// zipmap it loads): every length inside the zipmap, at least one pair, and
+/// the header's count when it is not the "unknown" 254 or more.
+pub fn validate(zm: &[u8]) -> bool {
+    let size = zm.len() as u64;
+    if size < 2 || zm[zm.len() - 1] != 0xff {
+        return false;
+    }
+    // Redis's OUT_OF_RANGE: before the first entry or past the end byte.
+    let out = |p: u64| p < 2 || p > size - 1;
+    let len_size = |b: u8| if b < 254 { 1u64 } else { 5 };
+    let len_at = |p: u64| -> Option<u64> {
+        let b = *zm.get(p as usize)?;
+        if b < 254 {
+            return Some(u64::from(b));
+        }
+        let s = zm.get(p as usize + 1..p as usize + 5)?;
+        Some(u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]])))
+    };
+    let mut count = 0u64;
+    let mut p = 1u64;
+    while zm[p as usize] != 0xff {
+        let s = len_size(zm[p as usize]);
+        if out(p + s) {
+            return false;
+        }
+        let Some(l) = len_at(p) else { return false };
+        p += s + l;
+        if out(p) {
+            return false;
+        }
+        let s = len_size(zm[p as usize]);
+        if out(p + s) {
+            return false;
+        }
+        let Some(l) = len_at(p) else { return false };
+        p += s;
+        let free = u64::from(zm[p as usize]);
+        p += 1 + l + free;
+        count += 1;
+        if out(p) {
+            return false;
+        }
+    }
+    count != 0 && (zm[0] >= 254 || u64::from(zm[0]) == count)
+}

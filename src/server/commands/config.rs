@@ -99,12 +99,7 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         if let Err(why) = run_apply(srv, apply, name) {
             srv.config = old;
             for &(undo, undo_name) in &applies[..i] {
-                if matches!(undo, Apply::Listeners) {
-                    // The old listeners were never closed.
-                    srv.new_listeners = None;
-                } else {
-                    let _ = run_apply(srv, undo, undo_name);
-                }
+                let _ = run_apply(srv, undo, undo_name);
             }
             client.reply.error(&format!(
                 "CONFIG SET failed (possibly related to argument '{name}') - {why}"
@@ -120,6 +115,9 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
     match apply {
         Apply::None => {}
         Apply::Encodings => super::super::types::set_limits(&srv.config.encodings),
+        Apply::SanitizeDump => {
+            super::super::rdb_value::set_sanitize_dump(srv.config.sanitize_dump_payload())
+        }
         Apply::LogLevel => srv
             .log
             .set_level(super::super::log_level(srv.config.loglevel)),
@@ -155,20 +153,15 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
         Apply::Access => srv.access_changed(),
         Apply::ClientEviction => srv.evict_clients(),
         Apply::Listeners => {
-            // Bind first: a failure leaves the old listeners in place.
-            // (Listeners bound for an earlier name of the same CONFIG SET
-            // are closed first, so they do not hold the port.)
-            srv.new_listeners = None;
-            let plain = super::super::event_loop::bind_plain(&srv.config.bind, srv.config.port)
-                .map_err(|e| {
-                    srv.log.warning(&format!("{e:#}"), &[]);
-                    if name == "port" {
-                        "Unable to listen on this port. Check server logs.".to_owned()
-                    } else {
-                        "Failed to bind to specified addresses.".to_owned()
-                    }
-                })?;
-            srv.new_listeners = Some(plain);
+            // A failure leaves the old addresses bound again.
+            super::super::event_loop::rebind_plain(srv).map_err(|e| {
+                srv.log.warning(&format!("{e:#}"), &[]);
+                if name == "port" {
+                    "Unable to listen on this port. Check server logs.".to_owned()
+                } else {
+                    "Failed to bind to specified addresses.".to_owned()
+                }
+            })?;
         }
     }
     Ok(())
@@ -229,6 +222,7 @@ fn config_resetstat(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
     srv.eviction.evicted_keys = 0;
     srv.eviction.evicted_clients = 0;
     super::super::lazyfree::reset_stats();
+    super::super::rdb_value::reset_stats();
     client.reply.ok();
 }
 

@@ -21,7 +21,15 @@ pub const COMMANDS: &[Spec] = &[
         "Ping the server",
         ping,
     ),
-    Spec::new("echo", 2, FAST, G, "1.0.0", "Echo the given string", echo),
+    Spec::new(
+        "echo",
+        2,
+        LOADING | STALE | FAST,
+        G,
+        "1.0.0",
+        "Echo the given string",
+        echo,
+    ),
     Spec::new(
         "quit",
         -1,

@@ -800,20 +800,21 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     } else {
         dump::parse(args[3], format::WRITE_VERSION)
     };
-    let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v)) {
+    let checks = rdb_value::sanitize(deep_sanitization(srv, client));
+    let value = match parsed.and_then(|v| rdb_value::from_rdb_value(&v, checks)) {
         Ok(Some(value)) => value,
         failed => {
+            // Redis logs why it refused the payload (rdbReportCorruptRDB):
+            // the integrity check that failed, else a generic reason.
             let why = match failed {
-                Err(e) => e.to_string(),
-                Ok(_) => "the value cannot be restored".to_owned(),
+                Err(e) => match *e.kind {
+                    crate::rdb::ErrorKind::Integrity(m) => m,
+                    other => format!("{} ({other})", integrity_message(args[3].first().copied())),
+                },
+                Ok(_) => "Empty keys are not restored".to_owned(),
             };
-            srv.log.verbose(
-                &format!(
-                    "RESTORE payload rejected -> {}",
-                    integrity_message(args[3].first().copied())
-                ),
-                &[("error", crate::output::log::Field::Str(&why))],
-            );
+            srv.log
+                .warning(&format!("Internal error in RESTORE payload -> {why}"), &[]);
             client.reply.error("Bad data format");
             return;
         }
@@ -862,22 +863,30 @@ fn restore(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     client.reply.ok();
 }
 
+/// Whether this RESTORE sanitizes its payload deeply (Redis's
+/// `sanitize-dump-payload`: `clients` spares the master, the AOF and users
+/// with `skip-sanitize-payload`).
+fn deep_sanitization(srv: &Server, client: &Client) -> bool {
+    use super::super::state::acl::Sanitize;
+    match srv.config.sanitize_dump_payload() {
+        rdb_value::SanitizeDump::Yes => true,
+        rdb_value::SanitizeDump::No => false,
+        rdb_value::SanitizeDump::Clients => {
+            !client.must_obey()
+                && srv
+                    .acl
+                    .user(client.user)
+                    .is_none_or(|u| u.sanitize != Sanitize::Skip)
+        }
+    }
+}
+
 /// What Redis logs when a serialized value of this RDB type fails its
 /// checks (its rdbLoadObject messages, which tests and operators grep).
 fn integrity_message(rdb_type: Option<u8>) -> &'static str {
-    match rdb_type {
-        Some(9) => "Zipmap integrity check failed.",
-        Some(10) => "List ziplist integrity check failed.",
-        Some(11) => "Intset integrity check failed.",
-        Some(12) => "Zset ziplist integrity check failed.",
-        Some(13) => "Hash ziplist integrity check failed.",
-        Some(14) => "Ziplist integrity check failed.",
-        Some(15 | 19 | 21) => "Stream listpack integrity check failed.",
-        Some(16) => "Hash listpack integrity check failed.",
-        Some(17) => "Zset listpack integrity check failed.",
-        Some(18) => "Listpack integrity check failed.",
-        _ => "Bad data format.",
-    }
+    rdb_type
+        .and_then(|b| crate::rdb::ValueType::from_byte(b, crate::rdb::Magic::Redis))
+        .map_or("Bad data format.", crate::rdb::sanitize::reason)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
+use super::super::persistence;
 use super::super::replication::{self, upstream};
 use super::is;
 use crate::output::log::Field;
@@ -120,6 +121,9 @@ fn psync(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             &[("client", Field::Str(&client.addr()))],
         );
     }
+    if filtered_snapshot(srv, client, true) {
+        return;
+    }
     replication::psync(srv, client, args[1], offset, false);
 }
 
@@ -128,7 +132,60 @@ fn failover(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 }
 
 fn sync(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
+    if filtered_snapshot(srv, client, false) {
+        return;
+    }
     replication::psync(srv, client, b"?", -1, true);
+}
+
+/// A replica that asked for only a snapshot, without the keys (REPLCONF
+/// rdb-only 1 and rdb-filter-only, as `redis-cli --functions-rdb`) gets one holding
+/// at most the function libraries: small, so written here rather than by
+/// a child, sent as a `$<length>` bulk (after `+FULLRESYNC` for PSYNC) and
+/// the connection closed; it never becomes a replica. Returns whether
+/// the client was such a one.
+fn filtered_snapshot(srv: &mut Server, client: &mut Client, psync: bool) -> bool {
+    let Some(down) = client.replica.as_deref() else {
+        return false;
+    };
+    // (redis-cli --replica asks for no data but wants the command stream
+    // after: it gets the whole snapshot, which it discards anyway.)
+    if !(down.exclude_data && down.rdb_only) {
+        return false;
+    }
+    let options = persistence::snapshot::Options {
+        exclude_data: true,
+        exclude_functions: down.exclude_functions,
+        key_delay_us: 0,
+        ..persistence::snapshot_options(&srv.config)
+    };
+    let mut image = Vec::new();
+    if let Err(e) = persistence::snapshot::write(&srv.ks, &mut image, &options) {
+        client
+            .reply
+            .error(&format!("cannot write the snapshot: {e}"));
+        return true;
+    }
+    if psync {
+        client.reply.raw(
+            format!(
+                "+FULLRESYNC {} {}\r\n",
+                srv.replication.replid, srv.replication.master_repl_offset
+            )
+            .as_bytes(),
+        );
+    }
+    client.reply.raw(format!("${}\r\n", image.len()).as_bytes());
+    client.reply.raw(&image);
+    client.close_after_reply = true;
+    srv.log.notice(
+        "Replica asked for a snapshot without data (rdb-filter-only): sent, closing",
+        &[
+            ("client", Field::Str(&client.addr())),
+            ("bytes", Field::Int(image.len() as i64)),
+        ],
+    );
+    true
 }
 
 fn replconf(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
@@ -173,7 +230,36 @@ fn replconf(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         } else if is(option, "getack") {
             // Only a master asks; the link answers it.
             return;
-        } else if is(option, "rdb-only") || is(option, "rdb-filter-only") {
+        } else if is(option, "rdb-only") {
+            let Some(only) = string2ll(value).filter(|v| (0..=1).contains(v)) else {
+                client
+                    .reply
+                    .error("value is out of range, must be between 0 and 1");
+                return;
+            };
+            client.replica.get_or_insert_with(Box::default).rdb_only = only == 1;
+        } else if is(option, "rdb-filter-only") {
+            // Include filters: by default the snapshot holds nothing; only
+            // "functions" can be asked for back (Redis 7.0 knows no other).
+            let Some(filters) = crate::resp::request::split_args(value) else {
+                client.reply.error("Missing rdb-filter-only values");
+                return;
+            };
+            let mut exclude_functions = true;
+            for filter in &filters {
+                if filter.eq_ignore_ascii_case(b"functions") {
+                    exclude_functions = false;
+                } else {
+                    client.reply.error(&format!(
+                        "Unsupported rdb-filter-only option: {}",
+                        String::from_utf8_lossy(filter)
+                    ));
+                    return;
+                }
+            }
+            let down = client.replica.get_or_insert_with(Box::default);
+            down.exclude_data = true;
+            down.exclude_functions = exclude_functions;
         } else {
             client.reply.error(&format!(
                 "Unrecognized REPLCONF option: {}",

@@ -280,17 +280,22 @@ fn eval_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], sha: bool
         return;
     };
     let sha1 = if sha {
-        String::from_utf8_lossy(args[1]).to_ascii_lowercase()
+        match std::str::from_utf8(args[1]) {
+            Ok(hex) if !hex.bytes().any(|b| b.is_ascii_uppercase()) => {
+                std::borrow::Cow::Borrowed(hex)
+            }
+            _ => std::borrow::Cow::Owned(String::from_utf8_lossy(args[1]).to_ascii_lowercase()),
+        }
     } else {
         match srv.scripting.create_script(args[1]) {
-            Ok(sha) => sha,
+            Ok(sha) => std::borrow::Cow::Owned(sha),
             Err(e) => {
                 client.reply.error(&e);
                 return;
             }
         }
     };
-    let Some(script) = srv.scripting.scripts.get(&sha1) else {
+    let Some(script) = srv.scripting.scripts.get(sha1.as_ref()) else {
         client.reply.error(NOSCRIPT_ERR);
         return;
     };

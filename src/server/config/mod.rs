@@ -284,6 +284,12 @@ pub struct Config {
     /// Microseconds to sleep per key while writing a snapshot (a testing
     /// aid, as in Redis: makes BGSAVE and BGREWRITEAOF slow on purpose).
     pub rdb_key_save_delay: i64,
+    /// `key-load-delay` (for tests): microseconds to wait after each key
+    /// loaded from a snapshot at startup.
+    pub key_load_delay: i64,
+    /// Clients are served every this many bytes of a snapshot loaded at
+    /// startup (`loading-process-events-interval-bytes`).
+    pub loading_process_events_interval_bytes: i64,
     pub appendonly: bool,
     pub appendfsync: Fsync,
     pub appendfilename: String,
@@ -443,6 +449,8 @@ impl Config {
             stop_writes_on_bgsave_error: false,
             rdbcompression: false,
             rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 0,
             appendonly: false,
             appendfsync: Fsync::default(),
             appendfilename: String::new(),
@@ -529,6 +537,14 @@ impl Config {
         match self.kept.get("tracking-table-max-keys") {
             Some(Val::Int(n)) => (*n).max(0) as u64,
             _ => 1_000_000,
+        }
+    }
+
+    /// `sanitize-dump-payload`.
+    pub fn sanitize_dump_payload(&self) -> super::rdb_value::SanitizeDump {
+        match self.kept.get("sanitize-dump-payload") {
+            Some(Val::Text(t)) => super::rdb_value::SanitizeDump::from_name(t),
+            _ => super::rdb_value::SanitizeDump::No,
         }
     }
 

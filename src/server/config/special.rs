@@ -29,18 +29,21 @@ pub fn reset(c: &mut Config, name: &'static str) {
     }
 }
 
-/// sonde listens on the loopback interface unless told otherwise.
-const DEFAULT_BIND: &[&str] = &["127.0.0.1"];
+/// Redis's default: every IPv4 address, and every IPv6 address where the
+/// host has IPv6 (`-`: optional). Protected mode (on by default) still
+/// refuses clients from other hosts until a password is set.
+const DEFAULT_BIND: &[&str] = &["*", "-::*"];
 
 pub fn set_bind(c: &mut Config, args: &[String], _: Source) -> Result<(), String> {
     if args.len() > 16 {
         return Err("Too many bind addresses specified.".to_owned());
     }
-    let addrs: Vec<String> = args.iter().filter(|a| !a.is_empty()).cloned().collect();
-    if addrs.is_empty() {
-        return Err("needs at least one address (sonde has no unix socket yet)".to_owned());
-    }
-    c.bind = addrs;
+    // One empty argument is no address at all: no TCP listener (the unix
+    // socket, if any, still listens), as Redis does.
+    c.bind = match args {
+        [one] if one.is_empty() => Vec::new(),
+        _ => args.to_vec(),
+    };
     Ok(())
 }
 
@@ -57,7 +60,12 @@ pub fn rewrite_bind(c: &Config, name: &str, state: &mut Rewrite) {
         state.mark(name);
         return;
     }
-    state.line(name, format!("{name} {}", c.bind.join(" ")), true);
+    let addresses = if c.bind.is_empty() {
+        "\"\"".to_owned()
+    } else {
+        c.bind.join(" ")
+    };
+    state.line(name, format!("{name} {addresses}"), true);
 }
 
 /// `save <seconds> <changes> [...]`; `save ""` removes every point. In a

@@ -92,6 +92,8 @@ pub enum Apply {
     None,
     /// Compact-encoding thresholds of the value types.
     Encodings,
+    /// `sanitize-dump-payload`, as snapshot loading reads it.
+    SanitizeDump,
     LogLevel,
     /// Start or stop the append-only file.
     Appendonly,
@@ -415,7 +417,8 @@ pub static PARAMS: &[Param] = &[
         M,
         en(&["no", "yes", "clients"], "no"),
         Kept,
-    ),
+    )
+    .apply(Apply::SanitizeDump),
     p(
         "dbfilename",
         PROTECTED,
@@ -443,13 +446,13 @@ pub static PARAMS: &[Param] = &[
         "key-load-delay",
         HIDDEN,
         int(0, i32::MIN as i64, I32),
-        Later,
+        i!(key_load_delay),
     ),
     p(
         "loading-process-events-interval-bytes",
         HIDDEN,
         int(2 << 20, 1024, I32),
-        Kept,
+        i!(loading_process_events_interval_bytes),
     ),
     // Replication.
     p(

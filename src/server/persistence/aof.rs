@@ -2,11 +2,12 @@
 //! INCR file commands are appended to, and the flush policy.
 //!
 //! [`Aof::flush`] runs before the loop writes any reply: the commands
-//! executed since the last flush (encoded by the feed) reach the file — by
-//! the loop itself with `appendfsync always` (then fsynced, before any of
-//! their replies leave) and `no`, or handed to the [`BackgroundWriter`]
-//! with `everysec`, which writes them and fsyncs once per second so the
-//! loop never waits on the disk.
+//! executed since the last flush (encoded by the feed) are written to the
+//! file by the loop itself, so a client finds its command in the file once
+//! it has its reply. With `appendfsync always` they are fsynced too, before
+//! any of their replies leave; with `everysec` the [`BackgroundFsync`]
+//! thread fsyncs about once a second, so the loop never waits for the
+//! disk's flush; with `no` flushing is left to the kernel.
 //!
 //! A rewrite ([`Aof::begin_rewrite`], [`Aof::finish_rewrite`]) follows
 //! Redis 7's multi-part layout: at the fork, appends move to a new INCR
@@ -21,12 +22,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::manifest::Manifest;
-use super::writer::{BackgroundWriter, HandOff, fdatasync};
+use super::writer::{BackgroundFsync, fdatasync};
 use crate::server::config::Fsync;
 
-/// A hand-over to the writer thread is never deferred past this many
-/// bytes: the loop then waits for the lock rather than grow its buffer.
-const DEFER_LIMIT: usize = 4 << 20;
+/// With `everysec`, the loop asks for an fsync this often (when it wrote).
+const FSYNC_EVERY: Duration = Duration::from_secs(1);
+/// With `everysec`, a write is postponed while an fsync runs (the write
+/// could stall behind it in the kernel), but not for longer than this, as
+/// Redis does (counted in `aof_delayed_fsync`).
+const POSTPONE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The temporary INCR file that collects writes while the AOF is being
 /// turned on at runtime (Redis's AOF_WAIT_REWRITE state).
@@ -65,24 +69,28 @@ pub struct Aof {
     /// appends go to a temporary INCR file the manifest does not name.
     pub waiting_rewrite: bool,
     file: Arc<File>,
-    writer: BackgroundWriter,
+    fsync: BackgroundFsync,
     /// Bytes of the BASE and INCR files (INFO aof_current_size).
     pub current_size: u64,
     /// Size after the last rewrite (auto-aof-rewrite-percentage's base).
     pub base_size: u64,
     /// Bytes in the INCR file being appended to.
     pub last_incr_size: u64,
-    /// Data written by the loop but not fsynced (`always` after an error).
+    /// Data written by the loop and not fsynced (nor handed to the fsync
+    /// thread).
     unsynced: bool,
-    fsync_every: Option<Duration>,
-    /// errno of the last failed write by the loop (`no`, `always`).
+    /// When the loop last asked the thread for an fsync (`everysec`).
+    last_fsync_request: Option<Instant>,
+    /// Since when a write has been postponed behind a running fsync.
+    postponed_since: Option<Instant>,
+    /// errno of the last failed write by the loop.
     pub write_error: Option<i32>,
-    /// Times the loop had to wait for a disk that fell behind.
+    /// Writes done while an fsync ran, after postponing them for too long.
     pub delayed_fsync: u64,
-    /// The longest hand-over of a buffer to the writer thread: the only
-    /// time `everysec` makes the loop wait, and it never waits on the disk
-    /// for it (INFO sonde_aof_max_handoff_usec).
-    pub max_handoff: Duration,
+    /// The longest write() of the loop with `everysec` (INFO
+    /// sonde_aof_max_write_usec): what the loop waits for the file, as
+    /// Redis's loop does.
+    pub max_write: Duration,
 }
 
 impl Aof {
@@ -166,65 +174,62 @@ impl Aof {
         file: Arc<File>,
         waiting_rewrite: bool,
     ) -> Result<Aof, AofError> {
-        let writer = BackgroundWriter::start(file.clone())
-            .map_err(io_error("cannot start the AOF writer thread"))?;
+        let fsync = BackgroundFsync::start(file.clone())
+            .map_err(io_error("cannot start the AOF fsync thread"))?;
         Ok(Aof {
             dir,
             prefix: prefix.to_owned(),
             manifest,
             waiting_rewrite,
             file,
-            writer,
+            fsync,
             current_size: 0,
             base_size: 0,
             last_incr_size: 0,
             unsynced: false,
-            fsync_every: None,
+            last_fsync_request: None,
+            postponed_since: None,
             write_error: None,
             delayed_fsync: 0,
-            max_handoff: Duration::ZERO,
+            max_write: Duration::ZERO,
         })
     }
 
     /// Write (and, per policy, fsync) what `buf` holds; `buf` is left
-    /// empty unless the write failed. `sync_allowed` is false while a child
-    /// writes and no-appendfsync-on-rewrite is set. An error is returned
-    /// only when `always` cannot keep its promise (the caller exits, as
-    /// Redis does: replies are queued and the dataset changed).
+    /// empty unless the write failed or was postponed. `sync_allowed` is
+    /// false while a child writes and no-appendfsync-on-rewrite is set.
+    /// With `everysec` and `may_postpone`, a write waits (its bytes stay in
+    /// `buf`) while the fsync thread runs, for two seconds at most. An
+    /// error is returned only when `always` cannot keep its promise (the
+    /// caller exits, as Redis does: replies are queued and the dataset
+    /// changed).
     pub fn flush(
         &mut self,
         buf: &mut Vec<u8>,
         policy: Fsync,
         sync_allowed: bool,
-        may_defer: bool,
+        may_postpone: bool,
     ) -> Result<(), i32> {
-        let every = (policy == Fsync::Everysec && sync_allowed).then_some(Duration::from_secs(1));
-        if every != self.fsync_every {
-            self.fsync_every = every;
-            self.writer.set_fsync_every(every);
-        }
+        let everysec = policy == Fsync::Everysec;
         if buf.is_empty() {
+            self.postponed_since = None;
+            if everysec {
+                self.request_fsync_if_due(sync_allowed);
+            }
             return self.sync_if_needed(policy, sync_allowed);
         }
-        let len = buf.len() as u64;
-        if policy == Fsync::Everysec {
-            let started = Instant::now();
-            match self
-                .writer
-                .hand_off(buf, may_defer && buf.len() < DEFER_LIMIT)
-            {
-                HandOff::Deferred => return Ok(()),
-                HandOff::Waited => self.delayed_fsync += 1,
-                HandOff::Queued => {}
+        let started = Instant::now();
+        if everysec && may_postpone && self.fsync.in_progress() {
+            match self.postponed_since {
+                None => {
+                    self.postponed_since = Some(started);
+                    return Ok(());
+                }
+                Some(since) if started - since < POSTPONE_LIMIT => return Ok(()),
+                Some(_) => self.delayed_fsync += 1,
             }
-            self.max_handoff = self.max_handoff.max(started.elapsed());
-            self.current_size += len;
-            self.last_incr_size += len;
-            return Ok(());
         }
-        // The loop writes itself: anything handed over earlier (before a
-        // policy change) goes first.
-        self.writer.drain_writes();
+        self.postponed_since = None;
         let mut out = &*self.file;
         let mut written = 0usize;
         let result = loop {
@@ -251,6 +256,9 @@ impl Aof {
         self.last_incr_size += written as u64;
         buf.drain(..written);
         self.unsynced |= written > 0;
+        if everysec {
+            self.max_write = self.max_write.max(started.elapsed());
+        }
         if let Err(e) = result {
             self.write_error = Some(e);
             return if policy == Fsync::Always {
@@ -260,35 +268,54 @@ impl Aof {
             };
         }
         self.write_error = None;
+        if everysec {
+            self.request_fsync_if_due(sync_allowed);
+        }
         self.sync_if_needed(policy, sync_allowed)
+    }
+
+    /// `everysec`: ask the thread for an fsync when data waits for one and
+    /// the last request is a second old (none while one runs).
+    fn request_fsync_if_due(&mut self, sync_allowed: bool) {
+        if !self.unsynced || !sync_allowed || self.fsync.in_progress() {
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .last_fsync_request
+            .is_some_and(|at| now - at < FSYNC_EVERY)
+        {
+            return;
+        }
+        self.last_fsync_request = Some(now);
+        self.unsynced = false;
+        self.fsync.request_sync();
     }
 
     fn sync_if_needed(&mut self, policy: Fsync, sync_allowed: bool) -> Result<(), i32> {
         if policy == Fsync::Always && sync_allowed && self.unsynced {
+            // An fsync the thread is running (the policy was `everysec`)
+            // covers less than this one: let it end first.
+            self.fsync.wait_idle();
             fdatasync(&self.file)?;
             self.unsynced = false;
         }
         Ok(())
     }
 
-    /// Wait until the writer thread has written everything handed to it.
-    pub fn drain_writes(&self) {
-        self.writer.drain_writes();
+    /// Wait until the fsync thread has nothing left to do.
+    pub fn wait_fsync_idle(&self) {
+        self.fsync.wait_idle();
     }
 
     /// errno of the last write or fsync failure still unresolved.
     pub fn error(&self) -> Option<i32> {
-        self.write_error.or(self.writer.status().error)
+        self.write_error.or(self.fsync.status().error)
     }
 
-    /// Bytes handed to the writer thread and not written yet.
-    pub fn queued_bytes(&self) -> usize {
-        self.writer.status().queued_bytes
-    }
-
-    /// Whether the writer thread is busy (INFO aof_pending_bio_fsync).
-    pub fn writer_busy(&self) -> bool {
-        self.writer.status().busy
+    /// Whether an fsync is queued or running (INFO aof_pending_bio_fsync).
+    pub fn fsync_in_progress(&self) -> bool {
+        self.fsync.in_progress()
     }
 
     /// At a rewrite's fork: appends move to a new INCR file (a temporary one
@@ -314,10 +341,10 @@ impl Aof {
     }
 
     fn switch_to(&mut self, file: Arc<File>) {
-        // Anything the loop wrote itself is synced by the thread as part
-        // of the switch.
+        // What the loop wrote to the old file is synced by the thread as
+        // part of the switch.
         self.unsynced = false;
-        self.writer.switch(file.clone());
+        self.fsync.switch(file.clone());
         self.file = file;
         self.last_incr_size = 0;
     }
@@ -391,13 +418,13 @@ impl Aof {
         let _ = std::fs::remove_file(self.dir.join(temp_rewrite_name(pid)));
     }
 
-    /// Write everything, fsync and stop the writer (shutdown, or the AOF
+    /// Write everything, fsync and stop the fsync thread (shutdown, or the AOF
     /// turned off). Returns errno if the last write or fsync failed.
     pub fn close(mut self, buf: &mut Vec<u8>) -> Option<i32> {
         let _ = self.flush(buf, Fsync::No, false, false);
-        self.writer.drain_writes();
+        self.fsync.wait_idle();
         let synced = fdatasync(&self.file).err();
-        self.writer.stop().or(synced).or(self.write_error)
+        self.fsync.stop().or(synced).or(self.write_error)
     }
 }
 

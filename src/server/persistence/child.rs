@@ -5,16 +5,19 @@
 //! Only the forking thread exists in the child. Everything the child
 //! touches — the keyspace, the allocator, the logger — is only ever used by
 //! that thread in the parent, so no lock can be held by a thread that no
-//! longer exists. The AOF writer thread shares nothing with the child but
+//! longer exists. The AOF fsync thread shares nothing with the child but
 //! file descriptors: it takes no allocator-wide lock and never logs.
 //!
 //! The child closes every socket it inherited except the ones it was told
 //! to keep (a replica's connection, for a diskless transfer): a parent killed
 //! while a child runs must not leave its listening port or its clients'
 //! connections held open by the child. It ends with `_exit`, so no
-//! destructor or atexit handler of the parent's state runs twice. Before
-//! exiting it reports its copy-on-write cost (private dirty memory) through
-//! a pipe, read by the parent when it reaps the child.
+//! destructor or atexit handler of the parent's state runs twice. Through a
+//! pipe it reports its copy-on-write cost (private dirty memory) and the
+//! keys written so far about once a second while it writes ([`progress`],
+//! read by the parent's cron: INFO's current_cow_size and
+//! current_save_keys_processed) and once more before exiting, read by the
+//! parent when it reaps the child.
 //!
 //! A child never outlives its parent. A server killed hard (kill -9, the
 //! OOM killer, an abort) during BGSAVE would otherwise leave the child
@@ -26,12 +29,64 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 use std::time::Instant;
 
 /// In a forked child, the pid of the server that forked it; 0 in the
 /// server itself.
 static PARENT: AtomicI32 = AtomicI32::new(0);
+/// In a forked child, its end of the report pipe; -1 in the server.
+static REPORT_FD: AtomicI32 = AtomicI32::new(-1);
+/// In a forked child, when it last reported progress (Unix ms).
+static REPORTED_MS: AtomicI64 = AtomicI64::new(0);
+
+/// A report record: kind, copy-on-write bytes, keys written (native
+/// endianness, 24 bytes: one write(2) below PIPE_BUF, so never torn).
+const RECORD: usize = 24;
+const KIND_PROGRESS: u64 = 1;
+const KIND_FINAL: u64 = 2;
+
+fn send(fd: RawFd, kind: u64, cow: u64, keys: u64) {
+    let mut record = [0u8; RECORD];
+    record[..8].copy_from_slice(&kind.to_ne_bytes());
+    record[8..16].copy_from_slice(&cow.to_ne_bytes());
+    record[16..].copy_from_slice(&keys.to_ne_bytes());
+    // SAFETY: writing a live array to our pipe end; a parent that stopped
+    // reading only loses the report.
+    unsafe {
+        libc::write(fd, record.as_ptr().cast(), RECORD);
+    }
+}
+
+/// Called by a snapshot writer after each key: in a forked child, every
+/// 1024 keys and at most once a second, report the keys written and the
+/// copy-on-write cost so far, as Redis's child does. Nothing in the server.
+pub fn progress(keys: u64) {
+    if keys & 1023 != 0 {
+        return;
+    }
+    let fd = REPORT_FD.load(Ordering::Relaxed);
+    if fd < 0 {
+        return;
+    }
+    let now = super::super::clock::unix_ms();
+    if now - REPORTED_MS.load(Ordering::Relaxed) < 1000 {
+        return;
+    }
+    REPORTED_MS.store(now, Ordering::Relaxed);
+    send(fd, KIND_PROGRESS, private_dirty_bytes(), keys);
+}
+
+/// What the parent knows of a running child's progress.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Copy-on-write bytes at the last report, and the largest so far.
+    pub cow: u64,
+    pub cow_peak: u64,
+    /// When the last report came.
+    pub reported: Option<Instant>,
+    pub keys: u64,
+}
 
 /// False only in a child whose parent has died (it has been re-parented):
 /// whatever it was writing is stale and must not replace anything. Always
@@ -52,6 +107,7 @@ pub struct Child {
     /// How long fork(2) itself took in the parent (INFO's
     /// latest_fork_usec): the page tables are copied while the loop waits.
     pub fork_time: std::time::Duration,
+    pub progress: Progress,
     info: OwnedFd,
 }
 
@@ -108,16 +164,20 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
             }
         }
         child_setup(keep, write.as_raw_fd());
+        // A report the pipe has no room for is dropped, never waited for
+        // (the parent drains the pipe at every cron tick).
+        // SAFETY: fcntl on our own end of the pipe.
+        unsafe {
+            let flags = libc::fcntl(write.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(write.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+        REPORT_FD.store(write.as_raw_fd(), Ordering::Relaxed);
+        REPORTED_MS.store(super::super::clock::unix_ms(), Ordering::Relaxed);
         super::super::oom::enter_child();
         let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or(1);
-        let cow = private_dirty_bytes();
-        let report = cow.to_le_bytes();
-        // SAFETY: writing 8 bytes from a live array to our pipe end; then
-        // leaving without running any of the parent's destructors.
-        unsafe {
-            libc::write(write.as_raw_fd(), report.as_ptr().cast(), report.len());
-            libc::_exit(code);
-        }
+        send(write.as_raw_fd(), KIND_FINAL, private_dirty_bytes(), 0);
+        // SAFETY: leaving without running any of the parent's destructors.
+        unsafe { libc::_exit(code) }
     }
     let fork_time = started.elapsed();
     drop(write);
@@ -132,6 +192,7 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
         started,
         started_unix: super::super::clock::unix_ms() / 1000,
         fork_time,
+        progress: Progress::default(),
         info: read,
     })
 }
@@ -283,12 +344,44 @@ impl Child {
         }
     }
 
+    /// Take in the progress reports waiting in the pipe (never blocks).
+    pub fn poll_progress(&mut self) {
+        self.read_records();
+    }
+
+    /// The final report's copy-on-write bytes, 0 when there is none.
     fn read_report(&mut self) -> u64 {
-        let mut bytes = [0u8; 8];
-        // SAFETY: reading at most 8 bytes into a live array from our pipe
-        // end (non-blocking: an empty pipe reads as nothing).
-        let n = unsafe { libc::read(self.info.as_raw_fd(), bytes.as_mut_ptr().cast(), 8) };
-        if n == 8 { u64::from_le_bytes(bytes) } else { 0 }
+        self.read_records().unwrap_or(0)
+    }
+
+    /// Read every whole record waiting; the final one's cow, if read.
+    fn read_records(&mut self) -> Option<u64> {
+        let mut last = None;
+        let mut buf = [0u8; RECORD * 16];
+        loop {
+            // SAFETY: reading into a live array from our pipe end
+            // (non-blocking: an empty pipe reads as nothing). Records are
+            // written whole and read in whole multiples, so none is split.
+            let n =
+                unsafe { libc::read(self.info.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                return last;
+            }
+            for record in buf[..n as usize].chunks_exact(RECORD) {
+                let field = |i: usize| {
+                    u64::from_ne_bytes(record[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]))
+                };
+                let (kind, cow, keys) = (field(0), field(1), field(2));
+                self.progress.cow = cow;
+                self.progress.cow_peak = self.progress.cow_peak.max(cow);
+                self.progress.reported = Some(Instant::now());
+                if kind == KIND_FINAL {
+                    last = Some(self.progress.cow_peak);
+                } else {
+                    self.progress.keys = keys;
+                }
+            }
+        }
     }
 }
 

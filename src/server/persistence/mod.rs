@@ -10,8 +10,8 @@
 //! - The AOF ([`aof`], [`manifest`], [`writer`]): every write command, as
 //!   propagated, is encoded by the feed and reaches the file before the
 //!   replies of its loop iteration are written ([`flush_aof`]); `always`
-//!   fsyncs first, `everysec` hands the bytes to a background thread that
-//!   writes and fsyncs each second. BGREWRITEAOF forks a child that writes
+//!   fsyncs first, `everysec` leaves the fsync to a background thread, once
+//!   a second. BGREWRITEAOF forks a child that writes
 //!   a new base (an RDB preamble, or commands via [`rewrite`]) while new
 //!   writes go to a new INCR file; the manifest switches atomically.
 //! - Startup ([`load_at_start`]): the AOF when it is on, else the snapshot;
@@ -81,6 +81,8 @@ pub struct Running {
     /// An RDB child writing to a descriptor rather than the dump file: its
     /// end changes neither LASTSAVE nor the count of unsaved changes.
     pub diskless: bool,
+    /// Keys in the dataset at the fork (INFO current_save_keys_total).
+    pub keys_total: u64,
 }
 
 /// How an RDB child ended, kept for whoever started it for a reason of
@@ -126,8 +128,19 @@ pub struct Persistence {
     /// The AOF's last write or fsync failure (errno), as last seen; write
     /// commands are refused while it is set.
     pub aof_error: Option<i32>,
-    /// Automatic rewrites wait until then after repeated failures.
+    /// A snapshot being loaded at startup while clients are served (INFO
+    /// persistence's loading fields).
+    pub loading: Option<Loading>,
+    /// After repeated failures, automatic rewrites wait until then; and
+    /// the wait after the next failure, in minutes.
     aof_rewrite_not_before: Option<Instant>,
+    aof_rewrite_next_delay_minutes: u64,
+}
+
+/// A load in progress.
+pub struct Loading {
+    pub started_unix: i64,
+    pub total_bytes: u64,
 }
 
 impl Default for Persistence {
@@ -157,6 +170,8 @@ impl Default for Persistence {
             rdb_child_done: None,
             aof_error: None,
             aof_rewrite_not_before: None,
+            aof_rewrite_next_delay_minutes: 0,
+            loading: None,
         }
     }
 }
@@ -166,14 +181,15 @@ impl Persistence {
         self.child.as_ref().map(|r| r.kind)
     }
 
-    /// Track a child just forked.
-    fn started(&mut self, child: Child, kind: ChildKind, diskless: bool) {
+    /// Track a child just forked, writing `keys_total` keys.
+    fn started(&mut self, child: Child, kind: ChildKind, diskless: bool, keys_total: u64) {
         self.total_forks += 1;
         self.latest_fork_usec = child.fork_time.as_micros() as u64;
         self.child = Some(Running {
             child,
             kind,
             diskless,
+            keys_total,
         });
     }
 }
@@ -204,12 +220,11 @@ fn strerror(errno: i32) -> String {
 // ---------------------------------------------------------------------------
 // Snapshots
 
-fn snapshot_options(config: &Config) -> snapshot::Options<'static> {
+pub fn snapshot_options(config: &Config) -> snapshot::Options<'static> {
     snapshot::Options {
         compress: config.rdbcompression,
-        aof_base: false,
         key_delay_us: config.rdb_key_save_delay,
-        replication: None,
+        ..snapshot::Options::default()
     }
 }
 
@@ -350,7 +365,9 @@ pub fn bgsave_to(
                     ),
                 ],
             );
-            srv.persistence.started(child, ChildKind::Rdb, diskless);
+            let keys = srv.ks.totals().0 as u64;
+            srv.persistence
+                .started(child, ChildKind::Rdb, diskless, keys);
             Ok(pid)
         }
         Err(e) => {
@@ -438,6 +455,49 @@ impl StartupError {
 /// Load the persisted dataset (the AOF when `appendonly yes`, else the
 /// snapshot) and, with the AOF on, open it for appending.
 pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
+    match begin_load_at_start(srv)? {
+        AtStart::Done => Ok(()),
+        AtStart::Snapshot(snap) => {
+            let result = snapshot::load_collecting(
+                &mut srv.ks,
+                snap.bytes(),
+                snap.expired_before,
+                snap.collect_expired,
+            );
+            finish_snapshot_load(srv, snap, result)
+        }
+    }
+}
+
+/// What [`begin_load_at_start`] left to do.
+pub enum AtStart {
+    /// Loaded (the AOF), or nothing to load.
+    Done,
+    /// This snapshot is to be loaded, then [`finish_snapshot_load`].
+    Snapshot(SnapshotAtStart),
+}
+
+/// A snapshot to load at startup, mapped.
+pub struct SnapshotAtStart {
+    path: PathBuf,
+    map: crate::input::Whole,
+    started: Instant,
+    /// A master drops the keys that expired while it was down (and tells
+    /// its replicas); a replica keeps them for its master's DELs.
+    pub expired_before: Option<i64>,
+    pub collect_expired: bool,
+}
+
+impl SnapshotAtStart {
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// The first half of [`load_at_start`]: the AOF is loaded and opened here;
+/// a snapshot is only mapped, for the caller to load (serving clients
+/// meanwhile, if it likes).
+pub fn begin_load_at_start(srv: &mut Server) -> Result<AtStart, StartupError> {
     // Before the dataset is allocated: memory loaded into huge pages would
     // keep them, and after a fork each first write to one copies 2 MiB
     // (measured: a 101 ms command during the first BGSAVE after loading
@@ -473,64 +533,78 @@ pub fn load_at_start(srv: &mut Server) -> Result<(), StartupError> {
             );
         }
         open_aof(srv, dir, &prefix, manifest)?;
-    } else {
-        let path = rdb_path(&srv.config);
-        // An empty dbfilename names no file: like Redis, start empty.
-        if srv.config.dbfilename.is_empty() {
-            return Ok(());
-        }
-        let map = match crate::input::map(&path) {
-            Ok(map) => map,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(StartupError::Io {
-                    what: format!("cannot read {}", path.display()),
-                    source,
-                });
-            }
-        };
-        // A master drops the keys that expired while it was down (and
-        // tells its replicas); a replica keeps them for its master's DELs.
-        let master = srv.config.replicaof.is_none();
-        let loaded = snapshot::load_collecting(&mut srv.ks, &map, master.then(unix_ms), master)
-            .map_err(|source| StartupError::Rdb {
-                file: path.display().to_string(),
+        srv.signals.dirty = 0;
+        return Ok(AtStart::Done);
+    }
+    let path = rdb_path(&srv.config);
+    // An empty dbfilename names no file: like Redis, start empty.
+    if srv.config.dbfilename.is_empty() {
+        return Ok(AtStart::Done);
+    }
+    let map = match crate::input::map(&path) {
+        Ok(map) => map,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(AtStart::Done),
+        Err(source) => {
+            return Err(StartupError::Io {
+                what: format!("cannot read {}", path.display()),
                 source,
-            })?;
-        srv.persistence.rdb_last_load_keys_loaded = loaded.keys;
-        srv.persistence.rdb_last_load_keys_expired = loaded.expired;
-        srv.log.notice(
-            "DB loaded from disk",
-            &[
-                ("seconds", Field::Str(&seconds_since(started))),
-                ("keys", Field::Int(loaded.keys as i64)),
-                ("expired", Field::Int(loaded.expired as i64)),
-            ],
-        );
-        for key in &loaded.empty_keys {
-            srv.log.warning(
-                &format!(
-                    "rdbLoadObject skipping empty key: {}",
-                    String::from_utf8_lossy(key)
-                ),
-                &[],
-            );
+            });
         }
-        srv.log.notice(
+    };
+    let master = srv.config.replicaof.is_none();
+    Ok(AtStart::Snapshot(SnapshotAtStart {
+        path,
+        map,
+        started,
+        expired_before: master.then(unix_ms),
+        collect_expired: master,
+    }))
+}
+
+/// The second half of [`load_at_start`] for a snapshot: report what the
+/// load did.
+pub fn finish_snapshot_load(
+    srv: &mut Server,
+    snap: SnapshotAtStart,
+    result: Result<snapshot::Loaded, LoadError>,
+) -> Result<(), StartupError> {
+    let loaded = result.map_err(|source| StartupError::Rdb {
+        file: snap.path.display().to_string(),
+        source,
+    })?;
+    srv.persistence.rdb_last_load_keys_loaded = loaded.keys;
+    srv.persistence.rdb_last_load_keys_expired = loaded.expired;
+    srv.log.notice(
+        "DB loaded from disk",
+        &[
+            ("seconds", Field::Str(&seconds_since(snap.started))),
+            ("keys", Field::Int(loaded.keys as i64)),
+            ("expired", Field::Int(loaded.expired as i64)),
+        ],
+    );
+    for key in &loaded.empty_keys {
+        srv.log.warning(
             &format!(
-                "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
-                loaded.keys, loaded.expired, loaded.empty
+                "rdbLoadObject skipping empty key: {}",
+                String::from_utf8_lossy(key)
             ),
             &[],
         );
-        srv.replication.saved_position = loaded.position.clone();
-        srv.replication.expired_at_load = loaded.expired_keys;
-        if loaded.skipped > 0 {
-            srv.log.warning(
-                "Function libraries and module data in the snapshot were skipped",
-                &[("count", Field::Int(loaded.skipped as i64))],
-            );
-        }
+    }
+    srv.log.notice(
+        &format!(
+            "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+            loaded.keys, loaded.expired, loaded.empty
+        ),
+        &[],
+    );
+    srv.replication.saved_position = loaded.position.clone();
+    srv.replication.expired_at_load = loaded.expired_keys;
+    if loaded.skipped > 0 {
+        srv.log.warning(
+            "Function libraries and module data in the snapshot were skipped",
+            &[("count", Field::Int(loaded.skipped as i64))],
+        );
     }
     srv.signals.dirty = 0;
     Ok(())
@@ -664,11 +738,11 @@ fn open_aof(
 // The AOF at runtime
 
 /// Before replies are written: the commands of this loop iteration reach
-/// the AOF (and with `always`, the disk). With `everysec` and `may_defer`,
-/// bytes the writer thread cannot take this instant stay in the feed's
-/// buffer until the loop's next flush; callers about to fork or switch
-/// files pass false, so nothing of before crosses over.
-pub fn flush_aof(srv: &mut Server, may_defer: bool) {
+/// the AOF (and with `always`, the disk). With `everysec` and
+/// `may_postpone`, a write is postponed while the fsync thread runs (two
+/// seconds at most, as Redis does); callers about to fork or switch files
+/// pass false, so nothing of before crosses over.
+pub fn flush_aof(srv: &mut Server, may_postpone: bool) {
     let Some(aof) = srv.persistence.aof.as_mut() else {
         return;
     };
@@ -685,7 +759,7 @@ pub fn flush_aof(srv: &mut Server, may_defer: bool) {
         &mut srv.feed.aof.buf,
         srv.config.appendfsync,
         sync_allowed,
-        may_defer,
+        may_postpone,
     );
     let write_error = aof.write_error;
     if let Err(errno) = result {
@@ -749,8 +823,9 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), String> {
             );
             srv.persistence.aof_rewrite_scheduled = false;
             srv.persistence.aof_pending_start = false;
+            let keys = srv.ks.totals().0 as u64;
             srv.persistence
-                .started(child, ChildKind::AofRewrite { preamble }, false);
+                .started(child, ChildKind::AofRewrite { preamble }, false, keys);
             Ok(())
         }
         Err(e) => {
@@ -806,8 +881,9 @@ fn rewrite_offline(srv: &mut Server, dir: PathBuf) -> Result<(), String> {
                 &[("pid", Field::Int(i64::from(child.pid)))],
             );
             srv.persistence.aof_rewrite_scheduled = false;
+            let keys = srv.ks.totals().0 as u64;
             srv.persistence
-                .started(child, ChildKind::AofRewrite { preamble }, false);
+                .started(child, ChildKind::AofRewrite { preamble }, false, keys);
             Ok(())
         }
         Err(e) => {
@@ -947,7 +1023,8 @@ pub fn cron(srv: &mut Server) {
         }
     }
     check_aof_errors(srv);
-    if srv.persistence.child.is_some() {
+    if let Some(running) = srv.persistence.child.as_mut() {
+        running.child.poll_progress();
         return;
     }
     if srv.persistence.aof_rewrite_scheduled {
@@ -992,12 +1069,7 @@ pub fn cron(srv: &mut Server) {
     }
     let base = aof.base_size.max(1);
     let growth = (aof.current_size * 100 / base) as i64 - 100;
-    if growth < perc as i64
-        || srv
-            .persistence
-            .aof_rewrite_not_before
-            .is_some_and(|t| Instant::now() < t)
-    {
+    if growth < perc as i64 || aof_rewrite_limited(srv) {
         return;
     }
     srv.log.notice(
@@ -1013,7 +1085,41 @@ fn log_failure(srv: &Server, message: &str, error: &str) {
     srv.log.warning(message, &[("error", Field::Str(error))]);
 }
 
-/// The writer thread's errors become the server's (refusing writes) and
+/// Whether an automatic rewrite must wait, as Redis's aofRewriteLimited:
+/// after three failed rewrites in a row, automatic ones wait 1 minute, then
+/// (failing again) 2, 4 ... up to 60; BGREWRITEAOF is never held back, and
+/// a success ends the limit.
+fn aof_rewrite_limited(srv: &mut Server) -> bool {
+    let p = &mut srv.persistence;
+    if p.aof_rewrites_consecutive_failures < 3 {
+        p.aof_rewrite_not_before = None;
+        p.aof_rewrite_next_delay_minutes = 0;
+        return false;
+    }
+    if let Some(at) = p.aof_rewrite_not_before {
+        if Instant::now() < at {
+            return true;
+        }
+        p.aof_rewrite_not_before = None;
+        return false;
+    }
+    let minutes = match p.aof_rewrite_next_delay_minutes {
+        0 => 1,
+        m => (m * 2).min(60),
+    };
+    p.aof_rewrite_next_delay_minutes = minutes;
+    p.aof_rewrite_not_before = Some(Instant::now() + std::time::Duration::from_secs(minutes * 60));
+    srv.log.warning(
+        &format!(
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry \
+             in {minutes} minutes"
+        ),
+        &[],
+    );
+    true
+}
+
+/// Write and fsync errors become the server's (refusing writes) and
 /// clear when a write succeeds again.
 fn check_aof_errors(srv: &mut Server) {
     let now = srv.persistence.aof.as_ref().and_then(Aof::error);
@@ -1098,7 +1204,6 @@ fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: b
             let p = &mut srv.persistence;
             p.aof_last_rewrite_ok = true;
             p.aof_rewrites_consecutive_failures = 0;
-            p.aof_rewrite_not_before = None;
             p.aof_last_cow_size = reaped.cow_bytes;
             srv.log
                 .notice("Background AOF rewrite finished successfully", &[]);
@@ -1110,18 +1215,19 @@ fn rewrite_done(srv: &mut Server, running: &Running, reaped: Reaped, preamble: b
             if !on_purpose {
                 p.aof_last_rewrite_ok = false;
                 p.aof_rewrites_consecutive_failures += 1;
-                // After three failures in a row, automatic rewrites back off
-                // (1, 2, 4 ... 60 minutes), as Redis's aofRewriteLimited.
-                let n = p.aof_rewrites_consecutive_failures;
-                if n >= 3 {
-                    let minutes = (1u64 << (n - 3).min(6)).min(60);
-                    p.aof_rewrite_not_before =
-                        Some(Instant::now() + std::time::Duration::from_secs(minutes * 60));
-                }
             }
-            if p.aof.as_ref().is_some_and(|a| a.waiting_rewrite) {
-                // The AOF is still being turned on: try again.
+            if let Some(aof) = p.aof.as_ref().filter(|a| a.waiting_rewrite) {
+                // The AOF is still being turned on: try again. What the
+                // temporary INCR file collected is dropped, as Redis
+                // does: the next rewrite's base holds all of it.
+                let name = aof::temp_incr_name(&aof.prefix);
+                let _ = std::fs::remove_file(aof.dir.join(&name));
+                srv.feed.aof.buf.clear();
                 p.aof_rewrite_scheduled = true;
+                srv.log.notice(
+                    &format!("Removing the temp incr aof file {name} in the background"),
+                    &[],
+                );
             }
             srv.log.warning(
                 "Background AOF rewrite terminated with error",
@@ -1249,8 +1355,7 @@ pub fn reload_aof(srv: &mut Server) -> Result<(), String> {
             false,
         )
         .map_err(strerror)?;
-        // What the writer thread still holds must be in the files we read.
-        aof.drain_writes();
+        aof.wait_fsync_idle();
     }
     // As Redis: the manifest on disk says what to load (the temporary INCR
     // file of an AOF being turned on is not in it), whether the AOF is on
@@ -1284,15 +1389,51 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
     let rdb_child = kind == Some(ChildKind::Rdb);
     let aof_child = matches!(kind, Some(ChildKind::AofRewrite { .. }));
-    let mut fields = vec![
-        ("loading", "0".to_owned()),
-        ("async_loading", "0".to_owned()),
-        ("current_cow_peak", "0".to_owned()),
-        ("current_cow_size", "0".to_owned()),
-        ("current_cow_size_age", "0".to_owned()),
-        ("current_fork_perc", "0.00".to_owned()),
-        ("current_save_keys_processed", "0".to_owned()),
-        ("current_save_keys_total", "0".to_owned()),
+    let mut fields = vec![("loading", u8::from(p.loading.is_some()).to_string())];
+    if let Some(l) = &p.loading {
+        // Redis's fields while it loads.
+        let loaded = super::loading::loaded_bytes().min(l.total_bytes);
+        let elapsed = (now_secs() - l.started_unix).max(0) as u64;
+        let perc = if l.total_bytes == 0 {
+            0.0
+        } else {
+            loaded as f64 * 100.0 / l.total_bytes as f64
+        };
+        let eta = ((l.total_bytes - loaded) * elapsed)
+            .checked_div(loaded)
+            .unwrap_or(1);
+        fields.extend([
+            ("loading_start_time", l.started_unix.to_string()),
+            ("loading_total_bytes", l.total_bytes.to_string()),
+            ("loading_rdb_used_mem", "0".to_owned()),
+            ("loading_loaded_bytes", loaded.to_string()),
+            ("loading_loaded_perc", format!("{perc:.2}")),
+            ("loading_eta_seconds", eta.to_string()),
+        ]);
+    }
+    fields.extend([("async_loading", "0".to_owned())]);
+    // What the running child last reported (Redis's child info).
+    let (progress, total) = p.child.as_ref().map_or((Default::default(), 0), |r| {
+        (r.child.progress, r.keys_total)
+    });
+    let perc = if total == 0 {
+        0.0
+    } else {
+        progress.keys as f64 * 100.0 / total as f64
+    };
+    fields.extend([
+        ("current_cow_peak", progress.cow_peak.to_string()),
+        ("current_cow_size", progress.cow.to_string()),
+        (
+            "current_cow_size_age",
+            progress
+                .reported
+                .map_or(0, |t| t.elapsed().as_secs())
+                .to_string(),
+        ),
+        ("current_fork_perc", format!("{perc:.2}")),
+        ("current_save_keys_processed", progress.keys.to_string()),
+        ("current_save_keys_total", total.to_string()),
         ("rdb_changes_since_last_save", srv.signals.dirty.to_string()),
         ("rdb_bgsave_in_progress", u8::from(rdb_child).to_string()),
         ("rdb_last_save_time", p.lastsave.to_string()),
@@ -1336,7 +1477,7 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         ("aof_last_cow_size", p.aof_last_cow_size.to_string()),
         ("module_fork_in_progress", "0".to_owned()),
         ("module_fork_last_cow_size", "0".to_owned()),
-    ];
+    ]);
     if let Some(aof) = &p.aof {
         fields.extend([
             ("aof_current_size", aof.current_size.to_string()),
@@ -1345,18 +1486,15 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
                 "aof_pending_rewrite",
                 u8::from(p.aof_rewrite_scheduled).to_string(),
             ),
-            (
-                "aof_buffer_length",
-                (srv.feed.aof.buf.len() + aof.queued_bytes()).to_string(),
-            ),
+            ("aof_buffer_length", srv.feed.aof.buf.len().to_string()),
             (
                 "aof_pending_bio_fsync",
-                u8::from(aof.writer_busy()).to_string(),
+                u8::from(aof.fsync_in_progress()).to_string(),
             ),
             ("aof_delayed_fsync", aof.delayed_fsync.to_string()),
             (
-                "sonde_aof_max_handoff_usec",
-                aof.max_handoff.as_micros().to_string(),
+                "sonde_aof_max_write_usec",
+                aof.max_write.as_micros().to_string(),
             ),
         ]);
     }

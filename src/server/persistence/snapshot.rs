@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::rdb::{self, ErrorKind, Event, RdbError, WriteError, Writer};
 
 use super::super::keyspace::{Keyspace, Object};
-use super::super::rdb_value::{from_rdb_value, with_rdb_value};
+use super::super::rdb_value::{from_rdb_value, load_sanitize, with_rdb_value};
 use super::super::{REDIS_VERSION, memory};
 
 /// Replication state recorded in a snapshot (a master's full resync).
@@ -34,6 +34,10 @@ pub struct Options<'a> {
     /// Sleep this many microseconds per key (`rdb-key-save-delay`).
     pub key_delay_us: i64,
     pub replication: Option<ReplInfo<'a>>,
+    /// Leave the keys out, or the function libraries (a replica's
+    /// REPLCONF rdb-filter-only).
+    pub exclude_data: bool,
+    pub exclude_functions: bool,
 }
 
 /// What [`write`] wrote.
@@ -61,14 +65,16 @@ pub fn write<W: Write>(
         w.aux(b"repl-offset", repl.offset.to_string().as_bytes())?;
     }
     w.aux(b"aof-base", if options.aof_base { b"1" } else { b"0" })?;
-    for code in &ks.functions {
-        w.function(code)?;
+    if !options.exclude_functions {
+        for code in &ks.functions {
+            w.function(code)?;
+        }
     }
     let mut keys = 0u64;
     let delay = (options.key_delay_us > 0)
         .then(|| std::time::Duration::from_micros(options.key_delay_us as u64));
     for (index, db) in ks.dbs.iter().enumerate() {
-        if db.is_empty() {
+        if db.is_empty() || options.exclude_data {
             continue;
         }
         w.select_db(index as u64)?;
@@ -77,6 +83,7 @@ pub fn write<W: Write>(
             let expire = db.expire_of(key);
             with_rdb_value(&obj.value, |value| w.key(key, value, expire))?;
             keys += 1;
+            super::child::progress(keys);
             if let Some(delay) = delay {
                 std::thread::sleep(delay);
             }
@@ -243,12 +250,62 @@ pub fn load_collecting(
     expired_before: Option<i64>,
     collect_expired: bool,
 ) -> Result<Loaded, LoadError> {
-    load_into(ks, data, expired_before, collect_expired, Existing::Cleared)
+    load_into(
+        ks,
+        data,
+        expired_before,
+        collect_expired,
+        Existing::Cleared,
+        None,
+    )
+}
+
+/// How a load at startup shares its time: `serve` runs every `every_bytes`
+/// bytes of the image (clients are served meanwhile), and each key is
+/// followed by a wait of `key_delay_us` microseconds (`key-load-delay`, for
+/// tests; a negative -N waits 1 µs once in N keys, as Redis's debugDelay).
+pub struct Pacing<'a> {
+    pub every_bytes: u64,
+    pub key_delay_us: i64,
+    pub serve: &'a mut dyn FnMut(u64),
+}
+
+/// [`load_collecting`], paced.
+pub fn load_paced(
+    ks: &mut Keyspace,
+    data: &[u8],
+    expired_before: Option<i64>,
+    collect_expired: bool,
+    pacing: Pacing<'_>,
+) -> Result<Loaded, LoadError> {
+    load_into(
+        ks,
+        data,
+        expired_before,
+        collect_expired,
+        Existing::Cleared,
+        Some(pacing),
+    )
 }
 
 /// Load a snapshot over what the keyspace holds (DEBUG RELOAD NOFLUSH).
 pub fn load_over(ks: &mut Keyspace, data: &[u8], existing: Existing) -> Result<Loaded, LoadError> {
-    load_into(ks, data, None, false, existing)
+    load_into(ks, data, None, false, existing, None)
+}
+
+fn key_delay(us: i64, rng: &mut u64) {
+    let us = if us < 0 {
+        // xorshift: which keys wait matters to no one, only how many.
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        u64::from(rng.is_multiple_of(us.unsigned_abs()))
+    } else {
+        us as u64
+    };
+    if us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
 }
 
 fn load_into(
@@ -257,7 +314,10 @@ fn load_into(
     expired_before: Option<i64>,
     collect_expired: bool,
     existing: Existing,
+    mut pacing: Option<Pacing<'_>>,
 ) -> Result<Loaded, LoadError> {
+    let mut next_serve = pacing.as_ref().map_or(u64::MAX, |p| p.every_bytes);
+    let mut delay_rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut loaded = Loaded::default();
     let mut aux = AuxPosition::default();
     if existing == Existing::Cleared {
@@ -288,6 +348,16 @@ fn load_into(
                 d.expires.reserve(expires.min(bound) as usize);
             }
             Event::Key(entry) => {
+                if let Some(p) = pacing.as_mut() {
+                    if p.key_delay_us != 0 {
+                        key_delay(p.key_delay_us, &mut delay_rng);
+                    }
+                    if entry.offset >= next_serve {
+                        next_serve = entry.offset + p.every_bytes.max(1);
+                        crate::server::loading::record(entry.offset, loaded.keys);
+                        (p.serve)(entry.offset);
+                    }
+                }
                 if let (Some(at), Some(now)) = (entry.expire_ms, expired_before)
                     && at < now
                 {
@@ -300,7 +370,7 @@ fn load_into(
                     continue;
                 }
                 let key = entry.key.to_bytes()?;
-                let Some(value) = from_rdb_value(&entry.value)? else {
+                let Some(value) = from_rdb_value(&entry.value, load_sanitize())? else {
                     loaded.empty += 1;
                     if loaded.empty_keys.len() < 1024 {
                         loaded.empty_keys.push(key.into_owned());

@@ -86,11 +86,11 @@ pub struct Run {
     pub from_master: bool,
     /// redis.set_repl flags (1 AOF, 2 replicas).
     pub repl: u8,
-    pub name: String,
     pub started: Instant,
-    pub args: Vec<Vec<u8>>,
-    /// The caller's arguments (FUNCTION STATS).
-    pub command: Vec<Vec<u8>>,
+    /// The caller's arguments, copied for FUNCTION STATS only when the
+    /// script turns busy (valid for the whole run: they are the caller's
+    /// request, which outlives it).
+    pub command: *const [&'static [u8]],
 }
 
 thread_local! {
@@ -122,6 +122,9 @@ pub struct Scripting {
     pub running_dirty: bool,
     /// The running script's command (FUNCTION STATS).
     pub running_command: Vec<Vec<u8>>,
+    /// The last script's name, kept for the next one's (no allocation
+    /// per call).
+    pub spare_name: String,
     /// Forked Lua debugger sessions (SCRIPT DEBUG YES) not reaped yet.
     pub debug_children: Vec<super::persistence::child::Child>,
 }
@@ -148,6 +151,7 @@ impl Scripting {
             running_dirty: false,
             running_command: Vec::new(),
             debug_children: Vec::new(),
+            spare_name: String::new(),
             timed_out: false,
         }
     }
@@ -962,7 +966,9 @@ impl Server {
         };
         script_client.db = caller.db;
         script_client.user = caller.user;
-        script_client.user_name = caller.user_name.clone();
+        if script_client.user_name != caller.user_name {
+            script_client.user_name.clone_from(&caller.user_name);
+        }
         script_client.reply.resp3 = false;
         script_client.reply.buf.clear();
         let eval = matches!(callable, Callable::Eval(_));
@@ -977,15 +983,17 @@ impl Server {
             timed_out: false,
             from_master,
             repl: 3,
-            name: name.to_owned(),
             started: Instant::now(),
-            args: Vec::new(),
-            command: command.iter().map(|a| a.to_vec()).collect(),
+            // The lifetime is erased (the second cast); see Run::command.
+            #[allow(clippy::unnecessary_cast)]
+            command: command as *const [&[u8]] as *const [&'static [u8]],
         };
-        self.scripting.running = Some((name.to_owned(), eval, run.started));
+        let mut running_name = std::mem::take(&mut self.scripting.spare_name);
+        running_name.clear();
+        running_name.push_str(name);
+        self.scripting.running = Some((running_name, eval, run.started));
         self.scripting.kill_requested = false;
         self.scripting.running_dirty = false;
-        self.scripting.running_command = run.command.clone();
         // No reseeding per script: since 7.0 scripts replicate their
         // effects, and math.random goes on from where the last one left.
 
@@ -1071,7 +1079,9 @@ impl Server {
         script_client.reply.buf.clear();
         script_client.reply.errors.clear();
         self.scripting.client = Some(script_client);
-        self.scripting.running = None;
+        if let Some((name, _, _)) = self.scripting.running.take() {
+            self.scripting.spare_name = name;
+        }
         self.scripting.kill_requested = false;
         self.scripting.timed_out = false;
         self.scripting.running_dirty = false;
@@ -1110,6 +1120,11 @@ fn busy_hook(lua: &Lua, _debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
         {
             run.timed_out = true;
             server.scripting.timed_out = true;
+            // SAFETY: see Run::command.
+            server.scripting.running_command = unsafe { &*run.command }
+                .iter()
+                .map(|a| a.to_vec())
+                .collect();
             server.log.warning(
                 "Slow script detected: still in execution after the busy-reply-threshold. \
                  You can try killing the script using SCRIPT KILL or FUNCTION KILL.",

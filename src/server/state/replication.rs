@@ -38,6 +38,12 @@ pub struct Downstream {
     /// Attached with SYNC, not PSYNC: its snapshot comes without a
     /// `+FULLRESYNC` line.
     pub old_sync: bool,
+    /// REPLCONF rdb-only 1: only a snapshot, no command stream.
+    pub rdb_only: bool,
+    /// REPLCONF rdb-filter-only: the snapshot without the keys, or
+    /// without the function libraries too.
+    pub exclude_data: bool,
+    pub exclude_functions: bool,
     /// Offset of the last REPLCONF ACK.
     pub ack_offset: u64,
     /// Unix seconds of the last REPLCONF ACK (INFO lag).
@@ -53,6 +59,9 @@ impl Downstream {
             capa_eof: false,
             capa_psync2: false,
             old_sync: false,
+            rdb_only: false,
+            exclude_data: false,
+            exclude_functions: false,
             ack_offset: 0,
             ack_unix: unix_ms() / 1000,
         }

@@ -13,10 +13,10 @@
 //!   master entry's (flag 2) and deleted entries keep their place with
 //!   flag 1 until the node empties;
 //!
-//! so a snapshot written from here is the one redis-server writes, and a
-//! node's memory is the listpack's. A node is closed when it reaches
-//! `stream-node-max-bytes` or `stream-node-max-entries` (see
-//! [`super::limits`]).
+//! so a snapshot written from here is the one redis-server writes. A node
+//! is closed when it reaches `stream-node-max-bytes` or
+//! `stream-node-max-entries` (see [`super::limits`]); the closed nodes of
+//! a large stream are then packed into shared blocks ([`Nodes`]).
 //!
 //! Consumer groups keep `last_id`, `entries_read` (−1 when unknown) and a
 //! PEL ordered by ID; each consumer keeps the IDs of its own pending
@@ -236,10 +236,15 @@ pub fn lp_get(lp: &[u8], p: usize) -> Option<(Elem<'_>, usize)> {
 
 fn lp_new() -> Vec<u8> {
     let mut lp = Vec::with_capacity(64);
+    lp_init(&mut lp);
+    lp
+}
+
+/// Write an empty listpack into `lp` (empty).
+fn lp_init(lp: &mut Vec<u8>) {
     lp.extend_from_slice(&7u32.to_le_bytes());
     lp.extend_from_slice(&0u16.to_le_bytes());
     lp.push(LP_EOF);
-    lp
 }
 
 fn lp_set_header(lp: &mut [u8], added: i64) {
@@ -563,13 +568,314 @@ impl Group {
 }
 
 // ---------------------------------------------------------------------------
+// The node index and where sealed nodes live.
+
+/// Sealed nodes of a large stream are packed back to back into shared
+/// blocks ("slabs") instead of one allocation each: a listpack of a
+/// hundred small entries is 1.5–2.5 KiB, and an allocator's size classes
+/// (mimalloc's, like jemalloc's, four per power of two) round such a block
+/// up by 7 % on average and by up to 25 %, which is most of what a stream
+/// costs beyond its listpacks. The open tail node keeps its own buffer
+/// (it grows with every XADD), and so do nodes of small streams, nodes
+/// larger than [`PACK_MAX`] and sealed nodes whose size changed (an edit
+/// that keeps the size is made in place).
+const SLAB_MAX: usize = 256 << 10;
+const SLAB_MIN: usize = 16 << 10;
+/// Nodes above this size keep their own allocation.
+const PACK_MAX: usize = SLAB_MIN;
+/// A stream packs its sealed nodes once it has this many nodes (smaller
+/// streams would pay a partly used slab for nothing).
+const PACK_FROM_NODES: usize = 16;
+
+#[derive(Clone, Debug)]
+enum Node {
+    /// Its own buffer: the open tail, or a node that is not packed.
+    Own(Vec<u8>),
+    /// `len` bytes at `at` in slab `slab`.
+    Packed { slab: u32, at: u32, len: u32 },
+}
+
+#[derive(Clone, Debug, Default)]
+struct Slab {
+    bytes: Vec<u8>,
+    /// Bytes of the nodes still packed here (the rest are holes).
+    live: usize,
+}
+
+/// The nodes of a stream by master ID (Redis's radix tree), with the slabs
+/// their sealed listpacks are packed into.
+#[derive(Clone, Debug, Default)]
+pub struct Nodes {
+    index: BTreeMap<Id, Node>,
+    slabs: Vec<Slab>,
+    /// Slabs without a block, to reuse.
+    free: Vec<u32>,
+    /// The slab sealed nodes are appended to.
+    current: Option<u32>,
+    /// Bytes packed in all slabs.
+    packed: usize,
+}
+
+impl PartialEq for Nodes {
+    /// Equal when the same listpacks are under the same IDs, wherever
+    /// they are kept.
+    fn eq(&self, other: &Nodes) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Nodes {
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    fn bytes<'a>(&'a self, n: &'a Node) -> &'a [u8] {
+        match n {
+            Node::Own(v) => v,
+            Node::Packed { slab, at, len } => {
+                let at = *at as usize;
+                &self.slabs[*slab as usize].bytes[at..at + *len as usize]
+            }
+        }
+    }
+
+    /// Every node (master ID, listpack) in ID order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Id, &[u8])> {
+        self.index.iter().map(|(k, n)| (*k, self.bytes(n)))
+    }
+
+    /// The nodes whose master IDs are in `r`.
+    pub fn range(
+        &self,
+        r: impl std::ops::RangeBounds<Id>,
+    ) -> impl DoubleEndedIterator<Item = (Id, &[u8])> {
+        self.index.range(r).map(|(k, n)| (*k, self.bytes(n)))
+    }
+
+    /// The node holding `id` if any: the last one whose master ID is not
+    /// above it.
+    pub fn at_or_before(&self, id: Id) -> Option<(Id, &[u8])> {
+        self.range(..=id).next_back()
+    }
+
+    pub fn last(&self) -> Option<(Id, &[u8])> {
+        self.iter().next_back()
+    }
+
+    pub fn get(&self, id: Id) -> Option<&[u8]> {
+        self.index.get(&id).map(|n| self.bytes(n))
+    }
+
+    /// Add a node with its own buffer (the new tail, or one loaded).
+    fn insert(&mut self, id: Id, lp: Vec<u8>) {
+        if let Some(old) = self.index.insert(id, Node::Own(lp)) {
+            self.release_and_compact(&old);
+        }
+    }
+
+    /// The node `id` as its own buffer, to change its size (a packed one
+    /// is copied out of its slab).
+    fn own_mut(&mut self, id: Id) -> Option<&mut Vec<u8>> {
+        let n = self.index.get(&id)?;
+        if let Node::Packed { .. } = n {
+            let copy = self.bytes(n).to_vec();
+            let old = std::mem::replace(self.index.get_mut(&id)?, Node::Own(copy));
+            self.release_and_compact(&old);
+        }
+        match self.index.get_mut(&id)? {
+            Node::Own(v) => Some(v),
+            Node::Packed { .. } => None,
+        }
+    }
+
+    /// Replace the integer element at `p` of node `id` (see
+    /// [`lp_replace_int`]); in place when its encoding keeps its size.
+    fn replace_int(&mut self, id: Id, p: usize, v: i64) -> isize {
+        if let Some(Node::Packed { slab, at, len }) = self.index.get(&id) {
+            let (slab, at, len) = (*slab as usize, *at as usize, *len as usize);
+            let lp = &mut self.slabs[slab].bytes[at..at + len];
+            let Some((_, next)) = lp_get(lp, p) else {
+                return 0;
+            };
+            let mut enc = Vec::with_capacity(10);
+            encode_int(&mut enc, v);
+            if enc.len() == next - p {
+                lp[p..next].copy_from_slice(&enc);
+                return 0;
+            }
+        }
+        match self.own_mut(id) {
+            Some(lp) => lp_replace_int(lp, p, v),
+            None => 0,
+        }
+    }
+
+    fn remove(&mut self, id: Id) {
+        if let Some(n) = self.index.remove(&id) {
+            self.release_and_compact(&n);
+        }
+    }
+
+    /// The tail node `id` is full: give it its final place, an exact-size
+    /// copy or a slab. Returns its old buffer when it can be reused for
+    /// the next node.
+    fn seal(&mut self, id: Id) -> Option<Vec<u8>> {
+        let pack = self.index.len() >= PACK_FROM_NODES;
+        let Some(Node::Own(lp)) = self.index.get_mut(&id) else {
+            return None;
+        };
+        if !pack || lp.len() > PACK_MAX {
+            // A fresh exact-size copy, not shrink_to_fit: the allocator
+            // keeps a block in place when it shrinks by less than half,
+            // which left every sealed node holding its 4 KiB preallocation.
+            *lp = lp.as_slice().to_vec();
+            return None;
+        }
+        let lp = std::mem::take(lp);
+        let packed = self.pack(&lp);
+        if let Some(n) = self.index.get_mut(&id) {
+            *n = packed;
+        }
+        Some(lp)
+    }
+
+    /// Append `lp` to the current slab (a new one when it is full).
+    fn pack(&mut self, lp: &[u8]) -> Node {
+        let n = lp.len();
+        let room = |s: &Slab| s.bytes.capacity() - s.bytes.len() >= n;
+        let mut full = None;
+        let s = match self.current {
+            Some(s) if room(&self.slabs[s as usize]) => s,
+            _ => {
+                full = self.current.take();
+                // Slabs grow with the stream: a sixteenth of what is packed,
+                // within SLAB_MIN..=SLAB_MAX.
+                let cap = (self.packed / 16)
+                    .next_power_of_two()
+                    .clamp(SLAB_MIN, SLAB_MAX)
+                    .max(n);
+                let slab = Slab {
+                    bytes: Vec::with_capacity(cap),
+                    live: 0,
+                };
+                let s = match self.free.pop() {
+                    Some(s) => {
+                        self.slabs[s as usize] = slab;
+                        s
+                    }
+                    None => {
+                        self.slabs.push(slab);
+                        (self.slabs.len() - 1) as u32
+                    }
+                };
+                self.current = Some(s);
+                s
+            }
+        };
+        let slab = &mut self.slabs[s as usize];
+        let at = slab.bytes.len();
+        slab.bytes.extend_from_slice(lp);
+        slab.live += n;
+        self.packed += n;
+        let node = Node::Packed {
+            slab: s,
+            at: at as u32,
+            len: n as u32,
+        };
+        // The slab that just filled up may have lost nodes meanwhile.
+        if let Some(full) = full {
+            self.compact_slab(full);
+        }
+        node
+    }
+
+    /// A node left its slab: account for the hole, free an empty slab,
+    /// compact a sparse one.
+    fn release_and_compact(&mut self, n: &Node) {
+        self.release(n);
+        if let Node::Packed { slab, .. } = *n
+            && self.current != Some(slab)
+        {
+            self.compact_slab(slab);
+        }
+    }
+
+    /// A node left its slab: account for the hole, free an empty slab.
+    fn release(&mut self, n: &Node) {
+        let Node::Packed { slab, len, .. } = *n else {
+            return;
+        };
+        let len = len as usize;
+        self.packed -= len;
+        let s = &mut self.slabs[slab as usize];
+        s.live -= len;
+        if s.live == 0 {
+            if self.current == Some(slab) {
+                s.bytes.clear();
+            } else {
+                s.bytes = Vec::new();
+                self.free.push(slab);
+            }
+        }
+    }
+
+    /// Move the nodes of slab `s` (not the current one) into the current
+    /// slab when it is less than half used, so holes never hold more than
+    /// the nodes around them.
+    fn compact_slab(&mut self, s: u32) {
+        let slab = &self.slabs[s as usize];
+        if slab.live == 0 || slab.live * 2 >= slab.bytes.len() {
+            return;
+        }
+        let ids: Vec<Id> = self
+            .index
+            .iter()
+            .filter(|(_, n)| matches!(n, Node::Packed { slab, .. } if *slab == s))
+            .map(|(k, _)| *k)
+            .collect();
+        for id in ids {
+            let Some(n) = self.index.get(&id) else {
+                continue;
+            };
+            let lp = self.bytes(n).to_vec();
+            let old = n.clone();
+            // The current slab is never `s`: pack() only opens a new
+            // slab from the free list, and `s` still holds nodes.
+            let moved = self.pack(&lp);
+            if let Some(n) = self.index.get_mut(&id) {
+                *n = moved;
+            }
+            self.release(&old);
+        }
+    }
+
+    /// Heap bytes: the index, the slabs' blocks and the nodes' own buffers.
+    fn heap_bytes(&self) -> usize {
+        self.index.len() * (std::mem::size_of::<(Id, Node)>() + 8)
+            + self.slabs.iter().map(|s| s.bytes.capacity()).sum::<usize>()
+            + self
+                .index
+                .values()
+                .map(|n| match n {
+                    Node::Own(v) => v.capacity() + 16,
+                    Node::Packed { .. } => 0,
+                })
+                .sum::<usize>()
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The stream.
 
 /// A stream (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Stream {
     /// Master ID → listpack node.
-    pub nodes: BTreeMap<Id, Vec<u8>>,
+    pub nodes: Nodes,
     pub length: u64,
     pub last_id: Id,
     /// The first live entry (0-0 when empty).
@@ -653,7 +959,8 @@ impl Stream {
             max_bytes
         };
         let mut use_tail = None;
-        if let Some((&mid, lp)) = self.nodes.iter_mut().next_back() {
+        let mut reuse = None;
+        if let Some((mid, lp)) = self.nodes.last() {
             let mut full = lp.len() + total >= node_max_bytes;
             if !full
                 && max_entries > 0
@@ -662,10 +969,7 @@ impl Stream {
                 full = m.count + m.deleted >= max_entries as i64;
             }
             if full {
-                // A fresh exact-size copy, not shrink_to_fit: the allocator
-                // keeps a block in place when it shrinks by less than half,
-                // which left every sealed node holding its 4 KiB preallocation.
-                *lp = lp.as_slice().to_vec();
+                reuse = self.nodes.seal(mid);
             } else {
                 use_tail = Some(mid);
             }
@@ -673,7 +977,21 @@ impl Stream {
         let mut enc = Vec::with_capacity(total + 16 + fields.len() * 4);
         let (master_id, same, lp) = match use_tail {
             None => {
-                let mut lp = lp_new();
+                let prealloc = if max_bytes > 0 && max_bytes < 4096 {
+                    max_bytes
+                } else {
+                    4096
+                };
+                // The sealed tail's buffer, when it was packed into a slab
+                // and is not much larger than a new one.
+                let mut lp = match reuse {
+                    Some(mut lp) if lp.capacity() <= 2 * prealloc => {
+                        lp.clear();
+                        lp_init(&mut lp);
+                        lp
+                    }
+                    _ => lp_new(),
+                };
                 let mut m = Vec::new();
                 encode_int(&mut m, 1);
                 encode_int(&mut m, 0);
@@ -683,20 +1001,15 @@ impl Stream {
                 }
                 encode_int(&mut m, 0);
                 lp_append_raw(&mut lp, &m, 4 + fields.len() as i64);
-                let prealloc = if max_bytes > 0 && max_bytes < 4096 {
-                    max_bytes
-                } else {
-                    4096
-                };
                 lp.reserve(prealloc.saturating_sub(lp.len()));
                 self.nodes.insert(id, lp);
-                let Some(lp) = self.nodes.get_mut(&id) else {
+                let Some(lp) = self.nodes.own_mut(id) else {
                     unreachable!("just inserted")
                 };
                 (id, true, lp)
             }
             Some(mid) => {
-                let Some(lp) = self.nodes.get_mut(&mid) else {
+                let Some(lp) = self.nodes.own_mut(mid) else {
                     unreachable!("found above")
                 };
                 let Some(m) = master(lp) else {
@@ -781,14 +1094,10 @@ impl Stream {
         if start > end {
             return;
         }
-        let first_node = self
-            .nodes
-            .range(..=start)
-            .next_back()
-            .map_or(start, |(k, _)| *k);
+        let first_node = self.nodes.at_or_before(start).map_or(start, |(k, _)| k);
         if !rev {
             for (mid, lp) in self.nodes.range(first_node..=end) {
-                for e in node_entries(*mid, lp) {
+                for e in node_entries(mid, lp) {
                     if e.id < start || e.flags & FLAG_DELETED != 0 {
                         continue;
                     }
@@ -802,7 +1111,7 @@ impl Stream {
             }
         } else {
             for (mid, lp) in self.nodes.range(first_node..=end).rev() {
-                for e in node_entries(*mid, lp).iter().rev() {
+                for e in node_entries(mid, lp).iter().rev() {
                     if e.id > end || e.flags & FLAG_DELETED != 0 {
                         continue;
                     }
@@ -848,10 +1157,7 @@ impl Stream {
 
     /// Mark the entry `id` deleted; true when it was there.
     pub fn delete(&mut self, id: Id) -> bool {
-        let Some((&mid, _)) = self.nodes.range(..=id).next_back() else {
-            return false;
-        };
-        let Some(lp) = self.nodes.get_mut(&mid) else {
+        let Some((mid, lp)) = self.nodes.at_or_before(id) else {
             return false;
         };
         let Some(e) = node_entries(mid, lp)
@@ -860,14 +1166,15 @@ impl Stream {
         else {
             return false;
         };
-        lp_replace_int(lp, e.at, e.flags | FLAG_DELETED);
         let Some(m) = master(lp) else { return false };
         if m.count == 1 {
-            self.nodes.remove(&mid);
+            self.nodes.remove(mid);
         } else {
-            lp_replace_int(lp, LP_HEADER, m.count - 1);
-            if let Some((_, p)) = lp_get(lp, LP_HEADER) {
-                lp_replace_int(lp, p, m.deleted + 1);
+            // The flags first: `e.at` moves when the counts change size.
+            self.nodes.replace_int(mid, e.at, e.flags | FLAG_DELETED);
+            self.nodes.replace_int(mid, LP_HEADER, m.count - 1);
+            if let Some((_, p)) = self.nodes.get(mid).and_then(|lp| lp_get(lp, LP_HEADER)) {
+                self.nodes.replace_int(mid, p, m.deleted + 1);
             }
         }
         self.length -= 1;
@@ -878,15 +1185,15 @@ impl Stream {
     /// entries went.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: i64) -> i64 {
         let mut deleted: i64 = 0;
-        let keys: Vec<Id> = self.nodes.keys().copied().collect();
-        for mid in keys {
+        // Only the first node is ever removed or changed, then the next.
+        loop {
             if let Trim::MaxLen(max) = how
                 && self.length <= max
             {
                 break;
             }
-            let Some(lp) = self.nodes.get_mut(&mid) else {
-                continue;
+            let Some((mid, lp)) = self.nodes.iter().next() else {
+                break;
             };
             let Some(m) = master(lp) else { break };
             let entries = m.count;
@@ -899,7 +1206,7 @@ impl Stream {
                 Trim::MinId(min) => all.last().is_some_and(|e| e.id < min),
             };
             if remove_node {
-                self.nodes.remove(&mid);
+                self.nodes.remove(mid);
                 self.length -= entries as u64;
                 deleted += entries;
                 continue;
@@ -919,15 +1226,15 @@ impl Stream {
                 }
                 if e.flags & FLAG_DELETED == 0 {
                     let at = (e.at as isize + shift) as usize;
-                    shift += lp_replace_int(lp, at, e.flags | FLAG_DELETED);
+                    shift += self.nodes.replace_int(mid, at, e.flags | FLAG_DELETED);
                     from_node += 1;
                     self.length -= 1;
                 }
             }
             deleted += from_node;
-            lp_replace_int(lp, LP_HEADER, entries - from_node);
-            if let Some((_, p)) = lp_get(lp, LP_HEADER) {
-                lp_replace_int(lp, p, m.deleted + from_node);
+            self.nodes.replace_int(mid, LP_HEADER, entries - from_node);
+            if let Some((_, p)) = self.nodes.get(mid).and_then(|lp| lp_get(lp, LP_HEADER)) {
+                self.nodes.replace_int(mid, p, m.deleted + from_node);
             }
             break;
         }
@@ -945,7 +1252,7 @@ impl Stream {
         self.nodes
             .iter()
             .next()
-            .and_then(|(mid, lp)| node_entries(*mid, lp).first().map(|e| e.id))
+            .and_then(|(mid, lp)| node_entries(mid, lp).first().map(|e| e.id))
             .unwrap_or(MIN_ID)
     }
 
@@ -1021,11 +1328,7 @@ impl Stream {
     /// Approximate heap bytes (MEMORY USAGE).
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<Stream>()
-            + self
-                .nodes
-                .values()
-                .map(|lp| lp.capacity() + 48)
-                .sum::<usize>()
+            + self.nodes.heap_bytes()
             + self
                 .groups
                 .iter()
@@ -1046,10 +1349,14 @@ impl Stream {
                 return None;
             }
             let entries = node_entries(mid, &lp);
-            if let (Some(f), Some((prev, _))) = (entries.first(), s.nodes.iter().next_back())
-                && f.id <= *prev
+            if let (Some(f), Some((prev, _))) = (entries.first(), s.nodes.last())
+                && f.id <= prev
             {
                 return None;
+            }
+            // Every node but the last is sealed: packed as XADD packs them.
+            if let Some((prev, _)) = s.nodes.last() {
+                s.nodes.seal(prev);
             }
             s.length += m.count as u64;
             s.nodes.insert(mid, lp);
@@ -1113,7 +1420,7 @@ mod tests {
             s.add(f, Some((id(i, 0), true)), 4096, 100, 0).unwrap();
         }
         assert_eq!(s.nodes.len(), 3);
-        assert!(s.nodes.values().all(|lp| valid_node(lp)));
+        assert!(s.nodes.iter().all(|(_, lp)| valid_node(lp)));
         let r = s.range(id(5, 0), id(8, 0), 0, false);
         assert_eq!(r.len(), 4);
         assert_eq!(r[2].1, vec![(b"other".to_vec(), b"x".to_vec())]);
@@ -1123,15 +1430,105 @@ mod tests {
         assert!(s.delete(id(6, 0)));
         assert!(!s.delete(id(6, 0)));
         assert_eq!(s.len(), 249);
-        assert!(s.nodes.values().all(|lp| valid_node(lp)));
+        assert!(s.nodes.iter().all(|(_, lp)| valid_node(lp)));
         assert_eq!(s.trim(Trim::MaxLen(100), false, 0), 149);
         assert_eq!(s.len(), 100);
         assert_eq!(s.edge(false), Some(id(151, 0)));
         assert_eq!(s.first_id, id(151, 0));
-        assert!(s.nodes.values().all(|lp| valid_node(lp)));
+        assert!(s.nodes.iter().all(|(_, lp)| valid_node(lp)));
         assert_eq!(
             s.add(&[(b"a", b"b")], Some((id(1, 0), true)), 4096, 100, 0),
             Err(AddError::NotGreater)
         );
+    }
+    /// The slabs' bookkeeping matches the nodes packed in them, and no
+    /// slab but the current one is less than half used.
+    fn check_slabs(n: &Nodes) {
+        let mut live = vec![0usize; n.slabs.len()];
+        for node in n.index.values() {
+            if let Node::Packed { slab, at, len } = *node {
+                live[slab as usize] += len as usize;
+                assert!(at as usize + len as usize <= n.slabs[slab as usize].bytes.len());
+            }
+        }
+        for (i, slab) in n.slabs.iter().enumerate() {
+            assert_eq!(slab.live, live[i], "slab {i}");
+            if n.current != Some(i as u32) && slab.live > 0 {
+                assert!(slab.live * 2 >= slab.bytes.len(), "slab {i} is sparse");
+            }
+        }
+        assert_eq!(n.packed, live.iter().sum::<usize>());
+        assert!(n.iter().all(|(_, lp)| valid_node(lp)));
+    }
+
+    #[test]
+    fn sealed_nodes_are_packed_and_edited_in_place_or_moved_out() {
+        let mut s = Stream::new();
+        for i in 1..=20_000u64 {
+            let v = format!("value-{i}");
+            s.add(
+                &[(b"field", v.as_bytes())],
+                Some((id(i, 0), true)),
+                4096,
+                100,
+                0,
+            )
+            .unwrap();
+        }
+        assert_eq!(s.nodes.len(), 200);
+        let packed = s
+            .nodes
+            .index
+            .values()
+            .filter(|n| matches!(n, Node::Packed { .. }))
+            .count();
+        assert_eq!(packed, 200 - PACK_FROM_NODES);
+        check_slabs(&s.nodes);
+        let all = s.range(MIN_ID, MAX_ID, 0, false);
+        assert_eq!(all.len(), 20_000);
+        assert_eq!(
+            all[12_344].1,
+            vec![(b"field".to_vec(), b"value-12345".to_vec())]
+        );
+        // A copy (COPY, DEBUG RELOAD) is equal and grows on its own.
+        let mut c = s.clone();
+        assert_eq!(c, s);
+        c.add(&[(b"f", b"v")], None, 4096, 100, 0).unwrap();
+        assert_ne!(c, s);
+        check_slabs(&c.nodes);
+        // Deleting keeps packed nodes in place (same-size edits).
+        for i in (5_001..=6_000u64).step_by(3) {
+            assert!(s.delete(id(i, 0)));
+        }
+        assert!(!s.exists(id(5_001, 0)));
+        assert!(s.exists(id(5_002, 0)));
+        check_slabs(&s.nodes);
+        // Emptying nodes leaves holes; sparse slabs are compacted.
+        for i in 2_001..=15_000u64 {
+            if (i / 100) % 4 != 0 {
+                s.delete(id(i, 0));
+            }
+        }
+        check_slabs(&s.nodes);
+        assert_eq!(s.len(), s.range(MIN_ID, MAX_ID, 0, false).len() as u64);
+        // Trimming from the head, approximately and exactly.
+        s.trim(Trim::MaxLen(8_000), true, 0);
+        check_slabs(&s.nodes);
+        let before = s.len() as i64;
+        assert!(before >= 8_000);
+        assert_eq!(s.trim(Trim::MaxLen(5_050), false, 0), before - 5_050);
+        assert_eq!(s.len(), 5_050);
+        check_slabs(&s.nodes);
+        let r = s.range(MIN_ID, MAX_ID, 0, false);
+        assert_eq!(r.len(), 5_050);
+        assert_eq!(r.last().map(|e| e.0), Some(id(20_000, 0)));
+        // Loading the nodes again packs them the same way.
+        let nodes: Vec<(Id, Vec<u8>)> = s.nodes.iter().map(|(k, lp)| (k, lp.to_vec())).collect();
+        let mut l = Stream::from_nodes(nodes).unwrap();
+        assert_eq!(l.nodes, s.nodes);
+        check_slabs(&l.nodes);
+        l.trim(Trim::MaxLen(0), false, 0);
+        assert!(l.nodes.is_empty());
+        assert_eq!(l.nodes.packed, 0);
     }
 }
