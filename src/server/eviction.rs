@@ -184,9 +184,9 @@ impl Server {
     /// the AOF buffer (see the module documentation).
     pub fn memory_not_counted_for_evict(&self) -> usize {
         if !self.feed.repl.active && !self.feed.aof.active && self.replication.upstream.is_none() {
-            // Never had a replica (the stream is produced once one
-            // attaches), no AOF: nothing to leave out.
-            return 0;
+            // No replica now and no AOF: only the replication buffer the
+            // replicas that went left behind, until it is trimmed.
+            return self.replication_buffer_beyond_backlog();
         }
         // Each buffer as the allocator counts it (its size class).
         let held = |capacity: usize| {
