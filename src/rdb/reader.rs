@@ -314,15 +314,7 @@ impl Reader {
             }
         };
         let key = cur.rdb_str("key")?;
-        let value_start = cur.pos();
-        let value_offset = cur.offset();
-        let value = if vt == ValueType::String {
-            let string = cur.rdb_str("string value")?;
-            Value::from_string(string, cur.since(value_start), value_offset)
-        } else {
-            let known = value::skip(cur, vt, &key)?;
-            Value::new(vt, cur.since(value_start), value_offset, known)
-        };
+        let value = read_value(cur, vt, &key)?;
         Ok(Some(on_key(&KeyEntry {
             db: self.db,
             key,
@@ -519,16 +511,7 @@ impl Reader {
                             at,
                         ));
                     }
-                    let value_start = cur.pos();
-                    let value_offset = cur.offset();
-                    let value = if vt == ValueType::String {
-                        // Most keys are strings: read the header once.
-                        let string = cur.rdb_str("string value")?;
-                        Value::from_string(string, cur.since(value_start), value_offset)
-                    } else {
-                        let known = value::skip(cur, vt, &key)?;
-                        Value::new(vt, cur.since(value_start), value_offset, known)
-                    };
+                    let value = read_value(cur, vt, &key)?;
                     return Ok(Event::Key(KeyEntry {
                         db: self.db,
                         key,
@@ -598,5 +581,25 @@ impl<'a> Iterator for Events<'a> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// A key's value where the cursor stands: a string is read whole (most
+/// keys are strings: its header is read once), anything else is skipped
+/// by its lengths.
+#[inline]
+fn read_value<'a>(cur: &mut Cursor<'a>, vt: ValueType, key: &RdbStr<'a>) -> Result<Value<'a>> {
+    let value_start = cur.pos();
+    let value_offset = cur.offset();
+    if vt == ValueType::String {
+        let string = cur.rdb_str("string value")?;
+        Ok(Value::from_string(
+            string,
+            cur.since(value_start),
+            value_offset,
+        ))
+    } else {
+        let known = value::skip(cur, vt, key)?;
+        Ok(Value::new(vt, cur.since(value_start), value_offset, known))
     }
 }
