@@ -1107,3 +1107,118 @@ fn shutdown_waits_for_lagging_replicas_until_aborted_or_timed_out() {
     let held: String = redis::cmd("GET").arg("held").query(&mut r).expect("GET");
     assert_eq!(held, "1");
 }
+
+/// repl-diskless-load swapdb: a sonde replica of a redis-server master
+/// loads a diskless snapshot from the socket into a dataset of its own
+/// while it keeps answering reads of the old one (async loading, since the
+/// master's history is already the replica's), keeps the old one when the
+/// transfer is cut, and swaps the new one in once a transfer completes.
+#[test]
+fn a_swapdb_replica_serves_the_old_data_while_loading_and_keeps_it_when_the_load_fails() {
+    let master = RedisServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let replica = SondeServer::start(&[
+        "--repl-diskless-load",
+        "swapdb",
+        "--replica-read-only",
+        "no",
+    ]);
+    let mut r = replica.client();
+    let value = "v".repeat(10_000);
+    let mut pipe = redis::pipe();
+    for i in 0..500 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .query::<()>(&mut r)
+        .expect("REPLICAOF");
+    wait_in_sync(&mut m, &mut r);
+    redis::cmd("SET")
+        .arg("mykey")
+        .arg("myvalue")
+        .query::<()>(&mut r)
+        .expect("SET");
+    let dbsize = |c: &mut redis::Connection| redis::cmd("DBSIZE").query::<i64>(c).expect("DBSIZE");
+    let get = |c: &mut redis::Connection| {
+        redis::cmd("GET")
+            .arg("mykey")
+            .query::<Option<String>>(c)
+            .expect("GET")
+    };
+    assert_eq!(dbsize(&mut r), 501);
+
+    // A slow snapshot (20 ms a key), then a full resync forced by a cut
+    // link and a backlog too small for what was written meanwhile.
+    let config = |c: &mut redis::Connection, k: &str, v: &str| {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query::<()>(c)
+            .expect("CONFIG SET")
+    };
+    config(&mut m, "rdb-key-save-delay", "20000");
+    let mut tx = redis::pipe();
+    tx.atomic()
+        .cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .ignore()
+        .cmd("CONFIG")
+        .arg(&["SET", "repl-backlog-size", "16384"])
+        .ignore();
+    for i in 0..10 {
+        tx.cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg("A".repeat(16384))
+            .ignore();
+    }
+    tx.query::<()>(&mut m).expect("MULTI/EXEC");
+    wait_for("the replica to load asynchronously", || {
+        info(&mut r, "persistence", "async_loading") == "1"
+    });
+    assert_eq!(info(&mut r, "persistence", "loading"), "0");
+    assert_eq!(get(&mut r).as_deref(), Some("myvalue"));
+    assert_eq!(dbsize(&mut r), 501);
+    let refused = redis::cmd("REPLICAOF")
+        .arg(&["NO", "ONE"])
+        .query::<()>(&mut r);
+    let refused = refused.expect_err("REPLICAOF while loading asynchronously");
+    assert!(refused.to_string().contains("LOADING"), "{refused}");
+
+    // Cut in the middle: the old dataset stays.
+    config(&mut m, "repl-diskless-sync-delay", "5");
+    redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .query::<i64>(&mut m)
+        .expect("CLIENT KILL");
+    wait_for("the load to stop", || {
+        info(&mut r, "persistence", "async_loading") == "0"
+    });
+    assert_eq!(get(&mut r).as_deref(), Some("myvalue"));
+    assert_eq!(dbsize(&mut r), 501);
+    assert!(
+        replica.log().contains("Internal error in RDB"),
+        "{}",
+        replica.log()
+    );
+
+    // A complete transfer replaces it.
+    config(&mut m, "rdb-key-save-delay", "0");
+    config(&mut m, "repl-diskless-sync-delay", "0");
+    wait_in_sync(&mut m, &mut r);
+    assert_eq!(get(&mut r), None);
+    assert_eq!(dbsize(&mut r), 510);
+    assert_same_data(&master.url(), &replica.url());
+    let log = replica.log();
+    assert!(log.contains("Swapping active DB with loaded DB"), "{log}");
+}

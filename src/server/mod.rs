@@ -468,7 +468,14 @@ impl Server {
         };
         // A script replayed from the AOF at startup serves clients while
         // it is busy: they are told the server is loading, as in Redis.
-        if self.ks.loading && !self.commands.entries[index].spec.has(flags::LOADING) {
+        let async_loading = self
+            .persistence
+            .loading
+            .as_ref()
+            .is_some_and(|l| l.async_loading);
+        if (self.ks.loading && !self.commands.entries[index].spec.has(flags::LOADING))
+            || (async_loading && replication::denied_while_async_loading(self, client, index))
+        {
             self.reject(
                 client,
                 Some(index),
