@@ -440,7 +440,7 @@ impl Apply {
                     d.set_expire(&key, at);
                 }
                 loaded.keys += 1;
-                if loaded.keys % 4096 == 0 {
+                if loaded.keys.is_multiple_of(4096) {
                     crate::server::loading::record(entry.offset, loaded.keys);
                 }
             }
@@ -704,7 +704,9 @@ mod tests {
         let mut short = StreamLoad::new(4);
         short.feed(&image[..image.len() / 2]);
         while let Step::Paused = short.step(1 << 20, 0).unwrap() {}
-        let err = short.finish().unwrap_err();
+        let Err(err) = short.finish() else {
+            panic!("a load cut short finished");
+        };
         assert_eq!(err.kind(), "unexpected_eof", "{err}");
         // Damage is reported as it is met.
         let mut damaged = image.clone();
