@@ -1193,7 +1193,10 @@ fn a_swapdb_replica_serves_the_old_data_while_loading_and_keeps_it_when_the_load
         .arg(&["NO", "ONE"])
         .query::<()>(&mut r);
     let refused = refused.expect_err("REPLICAOF while loading asynchronously");
-    assert!(refused.to_string().contains("LOADING"), "{refused}");
+    assert!(
+        refused.to_string().contains("loading the dataset"),
+        "{refused}"
+    );
 
     // Cut in the middle: the old dataset stays.
     config(&mut m, "repl-diskless-sync-delay", "5");
@@ -1221,4 +1224,90 @@ fn a_swapdb_replica_serves_the_old_data_while_loading_and_keeps_it_when_the_load
     assert_same_data(&master.url(), &replica.url());
     let log = replica.log();
     assert!(log.contains("Swapping active DB with loaded DB"), "{log}");
+}
+
+/// The address of one replica connection of `conn` (CLIENT LIST).
+fn a_replica_addr(conn: &mut redis::Connection) -> String {
+    let list: String = redis::cmd("CLIENT")
+        .arg(&["LIST", "TYPE", "replica"])
+        .query(conn)
+        .expect("CLIENT LIST");
+    list.split_whitespace()
+        .find_map(|f| f.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("no replica in {list}"))
+        .to_owned()
+}
+
+/// A diskless full resync goes through the snapshot child's pipe: two
+/// redis-server replicas share one child; one cut off in the middle leaves
+/// the other to finish (and comes back with the next child); when the
+/// last replica of a transfer drops, the child is killed.
+#[test]
+fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
+    let master = SondeServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "1",
+        "--repl-diskless-sync-max-replicas",
+        "2",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let value = "v".repeat(1000);
+    let mut pipe = redis::pipe();
+    for i in 0..2000 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    let set = |c: &mut redis::Connection, k: &str, v: &str| {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query::<()>(c)
+            .expect("CONFIG SET")
+    };
+    // A millisecond a key: the transfer takes about two seconds.
+    set(&mut m, "rdb-key-save-delay", "1000");
+    let port = master.port.to_string();
+    let a = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    let b = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    wait_for("one child for both replicas", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
+            && info(&mut m, "replication", "connected_slaves") == "2"
+    });
+    let addr = a_replica_addr(&mut m);
+    redis::cmd("CLIENT")
+        .arg(&["KILL", "ADDR", &addr])
+        .query::<()>(&mut m)
+        .expect("CLIENT KILL");
+    set(&mut m, "rdb-key-save-delay", "0");
+    let (mut ra, mut rb) = (a.client(), b.client());
+    wait_in_sync(&mut m, &mut ra);
+    wait_in_sync(&mut m, &mut rb);
+    assert_same_data(&master.url(), &a.url());
+    assert_same_data(&master.url(), &b.url());
+    let log = master.log();
+    assert!(
+        log.contains("Diskless rdb transfer, done reading from pipe, 1 replicas still up."),
+        "{log}"
+    );
+
+    // The only replica of a transfer drops: the child goes with it.
+    set(&mut m, "rdb-key-save-delay", "1000");
+    let c = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    wait_for("a child for the third replica", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
+    });
+    drop(c);
+    wait_for("the child to be killed", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "0"
+    });
+    let log = master.log();
+    assert!(
+        log.contains("Diskless rdb transfer, last replica dropped, killing fork child."),
+        "{log}"
+    );
 }

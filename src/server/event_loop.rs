@@ -890,6 +890,11 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        super::watchdog::cron(
+            server.log.raw_fd(),
+            server.config.watchdog_period,
+            server.config.hz,
+        );
         super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_us());
         // DEBUG PAUSE-CRON: keep the clock, skip the work.

@@ -91,6 +91,13 @@ pub const COMMANDS: &[Spec] = &[
 
 fn psync(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(offset) = string2ll(args[2]) else {
+        srv.log.warning(
+            &format!(
+                "Replica {} asks for synchronization but with a wrong offset",
+                client.addr()
+            ),
+            &[],
+        );
         client.reply.not_an_integer();
         return;
     };

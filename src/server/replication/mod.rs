@@ -724,6 +724,37 @@ pub fn denied_while_async_loading(srv: &Server, client: &Client, index: usize) -
                 .is_some_and(|m| m.flags & NO_ASYNC_LOADING != 0))
 }
 
+/// A command sent on a replica's link produced a reply: replies never go
+/// on that link (they would land in the replica's snapshot or stream), so
+/// the reply is dropped and the replica disconnected, as Redis does.
+pub fn replica_replied(srv: &mut Server, client: &mut Client, args: &[&[u8]], start: usize) {
+    let command = match srv.commands.lookup(args) {
+        super::command::Lookup::Found(i) => srv.commands.entries[i].full_name.clone(),
+        _ => "<unknown>".to_owned(),
+    };
+    let reply = client.reply.buf.split_off(start);
+    if let Some(error) = reply.strip_prefix(b"-") {
+        let error = String::from_utf8_lossy(error);
+        srv.log.warning(
+            &format!(
+                "== CRITICAL == This master is sending an error to its replica: '{}' after \
+                 processing the command '{command}'",
+                error.trim_end()
+            ),
+            &[],
+        );
+    }
+    srv.log.warning(
+        &format!(
+            "Replica generated a reply to command '{command}', disconnecting it: addr={}",
+            client.addr()
+        ),
+        &[],
+    );
+    client.close_asap = true;
+    srv.queue_write(client);
+}
+
 /// REPLCONF ACK <offset>.
 pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
     if let Some(down) = client.replica.as_deref_mut()
@@ -897,6 +928,26 @@ pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
 /// received is no longer kept for it.
 pub fn replica_closed(srv: &mut Server, client: &Client) {
     pipe::replica_gone(srv, client.id);
+    // The last replica waiting for a snapshot to disk is gone: unless
+    // `save` wants snapshots anyway, the child's work is of no use (as
+    // Redis, so the next full resync can fork at once).
+    let waited = client
+        .replica
+        .as_deref()
+        .is_some_and(|d| matches!(d.state, DownState::WaitEnd { mark: None }));
+    let disk_child = srv
+        .persistence
+        .child
+        .as_ref()
+        .is_some_and(|r| r.kind == persistence::ChildKind::Rdb && !r.diskless);
+    let others = srv.clients.iter().any(|c| {
+        c.replica
+            .as_deref()
+            .is_some_and(|d| matches!(d.state, DownState::WaitEnd { .. }))
+    });
+    if waited && disk_child && !others && srv.config.save.is_empty() {
+        persistence::kill_child(srv);
+    }
     if let Some(backlog) = srv.replication.backlog.as_mut() {
         backlog.detach(client.id);
     }
