@@ -1241,10 +1241,16 @@ fn a_replica_addr(conn: &mut redis::Connection) -> String {
 /// A diskless full resync goes through the snapshot child's pipe: two
 /// redis-server replicas share one child; one cut off in the middle leaves
 /// the other to finish (and comes back with the next child); when the
-/// last replica of a transfer drops, the child is killed.
+/// last replica of a transfer drops, the child is killed. Clients keep
+/// being served meanwhile, on TCP and on the Unix socket.
 #[test]
 fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sonde.sock");
+    let socket_arg = socket.to_str().expect("a UTF-8 path");
     let master = SondeServer::start(&[
+        "--unixsocket",
+        socket_arg,
         "--repl-diskless-sync",
         "yes",
         "--repl-diskless-sync-delay",
@@ -1301,6 +1307,13 @@ fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
     wait_for("a child for the third replica", || {
         info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
     });
+    let mut unix = std::os::unix::net::UnixStream::connect(&socket).expect("unix socket");
+    unix.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    std::io::Write::write_all(&mut unix, b"PING\r\n").expect("PING");
+    let mut pong = [0u8; 7];
+    std::io::Read::read_exact(&mut unix, &mut pong).expect("a reply on the Unix socket");
+    assert_eq!(&pong, b"+PONG\r\n");
     drop(c);
     wait_for("the child to be killed", || {
         info(&mut m, "persistence", "rdb_bgsave_in_progress") == "0"

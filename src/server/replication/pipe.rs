@@ -16,8 +16,9 @@ use mio::net::UnixStream;
 use super::super::Server;
 use super::super::persistence;
 
-/// The event-loop token of the pipe's read end.
-pub const TOKEN: Token = Token(usize::MAX - 66);
+/// The event-loop token of the pipe's read end (below the unixsocket
+/// listener's).
+pub const TOKEN: Token = Token(usize::MAX - 67);
 
 /// What the parent reads from the pipe at a time.
 const CHUNK: usize = 64 * 1024;
