@@ -84,6 +84,7 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod copy;
 pub mod crash;
 pub mod dict;
 pub mod event_loop;
