@@ -424,6 +424,28 @@ impl<'a> Cursor<'a> {
         self.rdb_str_long(what)
     }
 
+    /// A string value: [`Cursor::rdb_str`], with the LZF form with
+    /// one-byte lengths (what most values longer than 20 bytes are) also
+    /// read inline.
+    #[inline(always)]
+    pub fn rdb_str_value(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
+        let rest = self.rest();
+        if let [0xc3, clen, len, ..] = *rest
+            && clen < 0x40
+            && len < 0x40
+            && let Some(compressed) = rest.get(3..3 + usize::from(clen))
+        {
+            let offset = self.offset() + 3;
+            self.pos += 3 + compressed.len();
+            return Ok(RdbStr::Lzf {
+                compressed,
+                len: u64::from(len),
+                offset,
+            });
+        }
+        self.rdb_str(what)
+    }
+
     #[inline(never)]
     fn rdb_str_long(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
         let start = self.offset();

@@ -55,6 +55,7 @@ pub mod filter;
 pub mod format;
 pub mod lzf;
 pub mod memory;
+mod quick;
 pub mod reader;
 pub mod replay;
 pub mod sanitize;

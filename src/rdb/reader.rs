@@ -18,6 +18,7 @@ use super::crc64;
 use super::cursor::Cursor;
 use super::error::{ErrorKind, RdbError, Result};
 use super::format::*;
+use super::stats::KeyFacts;
 use super::value::{self, Value};
 
 /// What the reader found.
@@ -198,7 +199,7 @@ impl Reader {
     /// skipped by its lengths): for finding where keys start. `Ok(false)`
     /// after the end.
     pub fn skip_record(&mut self, input: &[u8]) -> Result<bool> {
-        if self.next_key(input, |_| ()).is_some() {
+        if self.next_key_facts(input).is_some() || self.next_key(input, |_| ()).is_some() {
             return Ok(true);
         }
         Ok(self.next(input, true)?.is_some())
@@ -270,6 +271,23 @@ impl Reader {
         let done = self.lean_key(&mut cur, on_key).ok()??;
         self.pos = cur.offset();
         Some(done)
+    }
+
+    /// The quickest path, for a summary: when the input at
+    /// [`Reader::position`] (final, as for [`Reader::next_key`]) is a key
+    /// whose facts the summary can take from its headers and lengths (see
+    /// [`super::quick`]), move past it and return them. `None` (nothing
+    /// consumed) for anything else, which [`Reader::next_key`] or
+    /// [`Reader::next`] then reads.
+    #[inline]
+    pub fn next_key_facts<'a>(&mut self, input: &'a [u8]) -> Option<KeyFacts<'a>> {
+        if self.state != State::Body || self.compute_checksum {
+            return None;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        let facts = super::quick::key_facts(&mut cur, self.magic, self.db)?;
+        self.pos = cur.offset();
+        Some(facts)
     }
 
     #[inline(always)]
@@ -592,7 +610,7 @@ fn read_value<'a>(cur: &mut Cursor<'a>, vt: ValueType, key: &RdbStr<'a>) -> Resu
     let value_start = cur.pos();
     let value_offset = cur.offset();
     if vt == ValueType::String {
-        let string = cur.rdb_str("string value")?;
+        let string = cur.rdb_str_value("string value")?;
         Ok(Value::from_string(
             string,
             cur.since(value_start),
