@@ -203,6 +203,7 @@ impl ValueType {
         }
     }
 
+    #[inline]
     pub fn object_type(self) -> ObjectType {
         use ValueType::*;
         match self {
@@ -223,6 +224,7 @@ impl ValueType {
     /// where one applies. Strings report "string" here; their real
     /// encoding (int, raw, lzf) depends on the bytes, see
     /// [`RdbStr::encoding`].
+    #[inline]
     pub fn encoding(self) -> &'static str {
         use ValueType::*;
         match self {
@@ -258,6 +260,7 @@ pub enum RdbStr<'a> {
 
 impl<'a> RdbStr<'a> {
     /// The length of the string's bytes (decimal digits for integers).
+    #[inline]
     pub fn len(&self) -> u64 {
         match self {
             RdbStr::Raw(b) => b.len() as u64,

@@ -262,7 +262,7 @@ fn dict_size(count: u64) -> u64 {
 }
 
 /// What a key's name costs: its sds string and its dict entry.
-#[inline]
+#[inline(always)]
 pub(super) fn key_size(key_len: u64) -> u64 {
     sds_size(key_len) + DICT_ENTRY
 }
@@ -299,7 +299,7 @@ pub fn estimate_with(key_len: u64, value: &Value<'_>, limits: &Limits) -> Result
 
 /// What a string value costs (the object and its sds, or nothing beyond
 /// the object for an integer).
-#[inline]
+#[inline(always)]
 pub(super) fn string_size(s: &RdbStr<'_>) -> Result<u64> {
     let len = s.len();
     if let RdbStr::Int(_) = s {

@@ -67,6 +67,7 @@ pub use cursor::Cursor;
 pub use encodings::Item;
 pub use error::{ErrorKind, RdbError};
 pub use format::{Magic, ObjectType, RdbStr, ValueType};
+pub use quick::KeySpan;
 pub use reader::{Event, Events, KeyEntry, Located, Reader, events};
 pub use value::{Decoded, Element, Stream, StreamEntry, StreamId, Value};
 pub use writer::{ValueRef, WriteError, Writer};

@@ -18,6 +18,7 @@ use super::crc64;
 use super::cursor::Cursor;
 use super::error::{ErrorKind, RdbError, Result};
 use super::format::*;
+use super::quick::KeySpan;
 use super::stats::KeyFacts;
 use super::value::{self, Value};
 
@@ -196,10 +197,11 @@ impl Reader {
     }
 
     /// Move past the next record building as little as possible (a key is
-    /// skipped by its lengths): for finding where keys start. `Ok(false)`
-    /// after the end.
+    /// skipped by its lengths; the common shapes without checking their
+    /// values' headers): for finding where keys start. `Ok(false)` after
+    /// the end.
     pub fn skip_record(&mut self, input: &[u8]) -> Result<bool> {
-        if self.next_key_facts(input).is_some() || self.next_key(input, |_| ()).is_some() {
+        if self.skip_key(input) || self.next_key(input, |_| ()).is_some() {
             return Ok(true);
         }
         Ok(self.next(input, true)?.is_some())
@@ -288,6 +290,47 @@ impl Reader {
         let facts = super::quick::key_facts(&mut cur, self.magic, self.db)?;
         self.pos = cur.offset();
         Some(facts)
+    }
+
+    /// The quick path for copying keys out as stored: when the input at
+    /// [`Reader::position`] (final) is a key of the common shapes (see
+    /// [`super::quick`]) with a raw key, and `wanted` takes its value type,
+    /// move past it and return where its parts are. `None` (nothing
+    /// consumed) for anything else, which [`Reader::next_key`] or
+    /// [`Reader::next`] then reads.
+    #[inline]
+    pub fn next_key_span<'a>(
+        &mut self,
+        input: &'a [u8],
+        wanted: impl FnOnce(ValueType) -> bool,
+    ) -> Option<KeySpan<'a>> {
+        if self.state != State::Body || self.compute_checksum {
+            return None;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        let span = super::quick::key_span(&mut cur, self.magic)?;
+        if !wanted(span.value_type) {
+            return None;
+        }
+        self.pos = cur.offset();
+        Some(span)
+    }
+
+    /// Move past the key at [`Reader::position`] by its lengths alone, when
+    /// it is of a shape [`Reader::next_key_facts`] takes; false (nothing
+    /// consumed) for anything else. For finding where keys start: a value
+    /// that does not parse is not noticed here.
+    #[inline]
+    pub(super) fn skip_key(&mut self, input: &[u8]) -> bool {
+        if self.state != State::Body || self.compute_checksum {
+            return false;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        if super::quick::skip_key(&mut cur, self.magic).is_none() {
+            return false;
+        }
+        self.pos = cur.offset();
+        true
     }
 
     #[inline(always)]
