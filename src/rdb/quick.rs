@@ -156,6 +156,10 @@ pub struct KeySpan<'a> {
     /// The value's bytes (after the key).
     pub data: &'a [u8],
     pub expire_ms: Option<i64>,
+    /// Absolute offset of the type byte.
+    pub offset: u64,
+    /// Bytes from the type byte to the end of the value.
+    pub size: u64,
 }
 
 /// The key record at the cursor, of a shape [`key_facts`] takes and with
@@ -164,7 +168,7 @@ pub struct KeySpan<'a> {
 /// way, which reports it).
 #[inline(always)]
 pub(super) fn key_span<'a>(cur: &mut Cursor<'a>, magic: Magic) -> Option<KeySpan<'a>> {
-    let (value_type, _, expire_ms) = key_head(cur, magic)?;
+    let (value_type, offset, expire_ms) = key_head(cur, magic)?;
     let RdbStr::Raw(key) = cur.rdb_str("key").ok()? else {
         return None;
     };
@@ -175,6 +179,8 @@ pub(super) fn key_span<'a>(cur: &mut Cursor<'a>, magic: Magic) -> Option<KeySpan
         key,
         data: cur.since(start),
         expire_ms,
+        offset,
+        size: cur.offset() - offset,
     })
 }
 
@@ -276,6 +282,7 @@ mod tests {
                         assert_eq!(s.value_type, e.value.value_type, "{name}");
                         assert_eq!(s.data, e.value.data, "{name}");
                         assert_eq!(s.expire_ms, e.expire_ms, "{name}");
+                        assert_eq!((s.offset, s.size), (e.offset, e.size), "{name}");
                         assert_eq!(r.position() as usize, end, "{name}");
                     }
                     let mut r = Reader::resume(magic, version, db, located.offset);
