@@ -10,7 +10,7 @@
 //! count, which is itself at most `total / k`. An item whose true weight
 //! exceeds `total / k` is therefore always monitored.
 //!
-//! The smallest count sits at the root of a binary min-heap of slot
+//! The smallest count sits at the root of a four-way min-heap of slot
 //! numbers (each with a copy of its count, so that sifting stays in one
 //! small array); the slots themselves never move, and a hash table of slot
 //! numbers (hashed by the slot's item) finds monitored items. So an update
@@ -64,6 +64,10 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
         _ => a == b,
     }
 }
+
+/// Children per heap node: a four-way heap is half as deep as a binary
+/// one, and a node's children share a cache line.
+const ARITY: usize = 4;
 
 /// One monitored item.
 #[derive(Clone, Debug)]
@@ -279,44 +283,47 @@ impl<P: Default> SpaceSaving<P> {
         self.sift_down(at);
     }
 
-    fn count_at(&self, i: usize) -> u64 {
-        self.heap[i].0
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.pos[self.heap[a].1 as usize] = a as u32;
-        self.pos[self.heap[b].1 as usize] = b as u32;
-    }
-
     fn sift_up(&mut self, mut i: usize) {
+        let item = self.heap[i];
         while i > 0 {
-            let parent = (i - 1) / 2;
-            if self.count_at(parent) <= self.count_at(i) {
+            let parent = (i - 1) / ARITY;
+            if self.heap[parent].0 <= item.0 {
                 break;
             }
-            self.swap(parent, i);
+            self.place(i, self.heap[parent]);
             i = parent;
         }
+        self.place(i, item);
     }
 
+    /// Move the entry at `i` down past every child with a smaller count
+    /// (children move up into the hole it leaves).
     fn sift_down(&mut self, mut i: usize) {
         let len = self.heap.len();
+        let item = self.heap[i];
         loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut least = i;
-            if l < len && self.count_at(l) < self.count_at(least) {
-                least = l;
+            let first = ARITY * i + 1;
+            if first >= len {
+                break;
             }
-            if r < len && self.count_at(r) < self.count_at(least) {
-                least = r;
+            let mut least = first;
+            for c in first + 1..(first + ARITY).min(len) {
+                if self.heap[c].0 < self.heap[least].0 {
+                    least = c;
+                }
             }
-            if least == i {
-                return;
+            if self.heap[least].0 >= item.0 {
+                break;
             }
-            self.swap(i, least);
+            self.place(i, self.heap[least]);
             i = least;
         }
+        self.place(i, item);
+    }
+
+    fn place(&mut self, i: usize, entry: (u64, u32)) {
+        self.heap[i] = entry;
+        self.pos[entry.1 as usize] = i as u32;
     }
 }
 
@@ -482,7 +489,7 @@ mod tests {
             let item = (rng.next() % 100).to_le_bytes();
             s.add(&item, rng.next() % 1000);
             for i in 1..s.heap.len() {
-                assert!(s.count_at((i - 1) / 2) <= s.count_at(i));
+                assert!(s.heap[(i - 1) / ARITY].0 <= s.heap[i].0);
             }
             for (i, &(count, slot)) in s.heap.iter().enumerate() {
                 assert_eq!(s.pos[slot as usize] as usize, i);
