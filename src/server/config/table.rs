@@ -347,9 +347,11 @@ pub static PARAMS: &[Param] = &[
         s!(supervised),
     ),
     // sonde's own: the Prometheus endpoint (server/metrics.rs); 0 is off.
+    // Hidden from CONFIG GET *, which lists Redis's parameters (clients
+    // that set back what they read, as the Tcl suite does, would be refused).
     p(
         "metrics-port",
-        IMMUTABLE,
+        IMMUTABLE | HIDDEN,
         int(0, 0, 65535),
         i!(metrics_port),
     ),
