@@ -70,6 +70,12 @@ pub struct Vm {
     pub debugger_helpers: Table,
     /// How many runs since the last incremental GC step.
     gc_count: u32,
+    /// Whether the busy-script count hook is installed. It stays
+    /// installed between runs: installing a hook through the binding
+    /// allocates (a registry table entry, a userdata, closures) and cost
+    /// about a tenth of a short script's run; a count hook that is not
+    /// due costs the interpreter one decrement per instruction.
+    pub busy_hook: Cell<bool>,
 }
 
 /// What the running script is: EVAL or FCALL, its name, and what it has
@@ -493,6 +499,7 @@ impl Vm {
             set_loading,
             debugger_helpers,
             gc_count: 0,
+            busy_hook: Cell::new(false),
         })
     }
 
@@ -1017,6 +1024,29 @@ impl Server {
         }
         let threshold = self.config.busy_reply_threshold;
         let debugging = eval && debugger::active();
+        // The count hook (see Vm::busy_hook): the debugger's replaces it
+        // for a debugged run; a threshold of 0 means no hook at all.
+        let hook = if debugging {
+            vm.busy_hook.set(false);
+            lua.set_hook(
+                HookTriggers::new()
+                    .every_line()
+                    .every_nth_instruction(100_000),
+                debugger::hook,
+            )
+        } else if threshold > 0 && !vm.busy_hook.get() {
+            vm.busy_hook.set(true);
+            lua.set_hook(
+                HookTriggers::new().every_nth_instruction(100_000),
+                busy_hook,
+            )
+        } else {
+            if threshold == 0 && vm.busy_hook.get() {
+                vm.busy_hook.set(false);
+                lua.remove_hook();
+            }
+            Ok(())
+        };
         let make_table = |items: &[&[u8]]| -> mlua::Result<Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -1025,21 +1055,9 @@ impl Server {
             Ok(t)
         };
         let outcome: mlua::Result<(bool, Value)> = (|| {
+            hook?;
             let keys_t = make_table(keys)?;
             let args_t = make_table(args)?;
-            if debugging {
-                lua.set_hook(
-                    HookTriggers::new()
-                        .every_line()
-                        .every_nth_instruction(100_000),
-                    debugger::hook,
-                )?;
-            } else if threshold > 0 {
-                lua.set_hook(
-                    HookTriggers::new().every_nth_instruction(100_000),
-                    busy_hook,
-                )?;
-            }
             run.server = self as *mut Server;
             RUN.with(|r| r.set(&mut run as *mut Run));
             let result = if eval {
@@ -1054,8 +1072,16 @@ impl Server {
             result
         })();
         RUN.with(|r| r.set(std::ptr::null_mut()));
-        if threshold > 0 || debugging {
+        // A debugged run, or a killed one (whose hook turned into a line
+        // hook), leaves no hook behind; the next run installs its own.
+        if debugging || run.killed {
             lua.remove_hook();
+            let vm = if eval {
+                &mut self.scripting.eval
+            } else {
+                &mut self.scripting.functions.vm
+            };
+            vm.busy_hook.set(false);
         }
         let resp3_script = script_client.reply.resp3;
         match outcome {
