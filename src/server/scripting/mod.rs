@@ -17,6 +17,7 @@
 //! checks Redis makes on a command called from a script are in
 //! [`Server::script_call`].
 
+pub mod call;
 pub mod convert;
 pub mod debugger;
 pub mod functions;
@@ -131,6 +132,8 @@ pub struct Scripting {
     /// The last script's name, kept for the next one's (no allocation
     /// per call).
     pub spare_name: String,
+    /// The buffers redis.call reuses.
+    pub call: call::CallBuffers,
     /// Forked Lua debugger sessions (SCRIPT DEBUG YES) not reaped yet.
     pub debug_children: Vec<super::persistence::child::Child>,
 }
@@ -157,6 +160,7 @@ impl Scripting {
             running_dirty: false,
             running_command: Vec::new(),
             debug_children: Vec::new(),
+            call: call::CallBuffers::default(),
             spare_name: String::new(),
             timed_out: false,
         }
@@ -288,22 +292,23 @@ pub fn sha1_hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
 }
 
-/// Redis's "-CODE message" → the `err` text a script sees ("CODE message").
-pub fn error_text(s: &str) -> String {
-    let (code, msg) = match s.strip_prefix('-') {
-        Some(rest) => match rest.split_once(' ') {
-            Some((code, msg)) => (code, msg),
-            None => ("ERR", rest),
-        },
-        None => ("ERR", s),
+/// The code and message of an error reply's text ("CODE message"; a
+/// text without a space is an ERR), the message without surrounding line
+/// breaks: the `err` a script sees is "CODE message".
+pub fn error_parts(text: &[u8]) -> (&[u8], &[u8]) {
+    let (code, msg) = match memchr::memchr(b' ', text) {
+        Some(sp) => (&text[..sp], &text[sp + 1..]),
+        None => (&b"ERR"[..], text),
     };
-    format!("{code} {}", msg.trim_matches(|c| c == '\r' || c == '\n'))
-}
-
-fn error_value(lua: &Lua, s: &str) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(0, 2)?;
-    t.raw_set("err", error_text(s))?;
-    Ok(Value::Table(t))
+    let start = msg
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(msg.len());
+    let end = msg
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(start, |i| i + 1);
+    (code, &msg[start..end.max(start)])
 }
 
 /// An error raised from Rust into Lua as a plain message.
@@ -347,8 +352,6 @@ impl Vm {
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let raw = lua.create_table()?;
-        raw.raw_set("call", lua.create_function(lua_call_packed)?)?;
-        raw.raw_set("call_direct", lua.create_function(lua_call_direct)?)?;
         raw.raw_set(
             "sha1hex",
             lua.create_function(|_, args: MultiValue| {
@@ -461,18 +464,12 @@ impl Vm {
         )?;
         raw.raw_set("version", super::REDIS_VERSION)?;
         raw.raw_set("version_num", version_num())?;
-        let packed = raw.raw_get::<Function>("call")?;
-        let direct = raw.raw_get::<Function>("call_direct")?;
-        // SAFETY: each pushes one C closure whose upvalues are the two
-        // functions passed in; `call_packed` is sound for any arguments.
-        let (raising, protected): (Function, Function) = unsafe {
+        // SAFETY: redis_call is a C function that follows the Lua C API
+        // protocol (see call.rs).
+        let (raising, protected) = unsafe {
             (
-                lua.exec_raw((&direct, &packed), |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<true>, 2);
-                })?,
-                lua.exec_raw((&direct, &packed), |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<false>, 2);
-                })?,
+                lua.create_c_function(call::redis_call::<true>)?,
+                lua.create_c_function(call::redis_call::<false>)?,
             )
         };
         raw.raw_set("call_raising", raising)?;
@@ -552,116 +549,6 @@ fn lua_args<'a>(args: impl ExactSizeIterator<Item = &'a Value>) -> Result<Vec<Ve
         }
     }
     Ok(argv)
-}
-
-/// redis.call (RAISE) and redis.pcall: C functions (so a script's
-/// `return redis.call(..)` keeps the script's frame for error locations,
-/// as Redis's C function does) that call the Rust `call` and, for
-/// redis.call, raise the error table it returns on failure. Up to
-/// `DIRECT_ARGS` arguments are passed as they are (upvalue 1); more are
-/// packed into one table first (upvalue 2): a C frame holds at most 8000
-/// slots (LUAI_MAXCSTACK), and a script may pass nearly that many
-/// arguments (`unpack` of a 7999-item table), leaving the Rust callback
-/// no room.
-unsafe extern "C-unwind" fn call_packed<const RAISE: bool>(
-    state: *mut mlua::ffi::lua_State,
-) -> std::os::raw::c_int {
-    use mlua::ffi;
-    const DIRECT_ARGS: i32 = 64;
-    // SAFETY: a C function called by Lua with its arguments on the stack
-    // and the two Rust functions as upvalues; Lua guarantees LUA_MINSTACK
-    // free slots above the arguments, and at most four are used at once
-    // here. No Rust value with a destructor lives in this frame, so a Lua
-    // error may unwind through it.
-    unsafe {
-        let n = ffi::lua_gettop(state);
-        if n <= DIRECT_ARGS {
-            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-            ffi::lua_insert(state, 1);
-            ffi::lua_call(state, n, 2);
-        } else {
-            ffi::lua_createtable(state, n, 0);
-            for i in 1..=n {
-                ffi::lua_pushvalue(state, i);
-                ffi::lua_rawseti(state, -2, i64::from(i));
-            }
-            ffi::lua_insert(state, 1);
-            ffi::lua_settop(state, 1);
-            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
-            ffi::lua_insert(state, 1);
-            ffi::lua_pushinteger(state, ffi::lua_Integer::from(n));
-            ffi::lua_call(state, 2, 2);
-        }
-        if RAISE && ffi::lua_toboolean(state, -1) != 0 {
-            ffi::lua_settop(state, -2);
-            ffi::lua_error(state)
-        }
-        ffi::lua_settop(state, -2);
-        1
-    }
-}
-
-fn lua_call_direct(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
-    lua_call(lua, args.iter())
-}
-
-fn lua_call_packed(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)> {
-    let args = (1..=n)
-        .map(|i| packed.raw_get::<Value>(i))
-        .collect::<mlua::Result<Vec<Value>>>()?;
-    lua_call(lua, args.iter())
-}
-
-/// redis.call / redis.pcall: (reply, failed).
-fn lua_call<'a>(
-    lua: &Lua,
-    args: impl ExactSizeIterator<Item = &'a Value>,
-) -> mlua::Result<(Value, bool)> {
-    let run = RUN.with(|r| r.get());
-    if run.is_null() {
-        return Ok((
-            error_value(
-                lua,
-                "redis.call/pcall can only be called inside a script invocation",
-            )?,
-            true,
-        ));
-    }
-    let argv = match lua_args(args) {
-        Ok(argv) => argv,
-        Err(e) => {
-            debugger::log_error(&e);
-            return Ok((error_value(lua, &e)?, true));
-        }
-    };
-    debugger::log_command(&argv);
-    // SAFETY: see with_run. The server and the script client are not
-    // otherwise touched while the Lua call that reached here runs.
-    let run = unsafe { &mut *run };
-    let server = unsafe { &mut *run.server };
-    let client = unsafe { &mut *run.client };
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-    if let Err(message) = server.script_call(run, client, &refs) {
-        debugger::log_error(&message);
-        client.reply.buf.clear();
-        client.reply.errors.clear();
-        // Counted in errorstats where it arose (script_call), not again
-        // when the script passes it on.
-        let error = error_value(lua, &message)?;
-        if let Value::Table(t) = &error {
-            t.raw_set("ignore_error_stats_update", true)?;
-        }
-        return Ok((error, true));
-    }
-    let buf = std::mem::take(&mut client.reply.buf);
-    client.reply.sent = 0;
-    client.reply.pushes.clear();
-    let value = convert::reply_to_lua(lua, &buf)?;
-    debugger::log_reply(&buf);
-    let failed = buf.first() == Some(&b'-');
-    client.reply.buf = buf;
-    client.reply.buf.clear();
-    Ok((value, failed))
 }
 
 fn lua_log(_lua: &Lua, args: MultiValue) -> mlua::Result<()> {
