@@ -214,3 +214,61 @@ unsafe fn read_args(
         Ok(())
     }
 }
+
+/// The entry point of every run, a C closure over the error handler of
+/// the prelude: called with the script's function, it sets KEYS and ARGV
+/// (globals for EVAL, arguments of a function) from the [`super::Run`]
+/// in progress and calls the function under the handler. Returns
+/// `(true, result)` or `(false, error table)`.
+///
+/// # Safety
+/// Called by Lua only, as a C function, while RUN is set.
+pub unsafe extern "C-unwind" fn run_script(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: a C function called with one argument; it uses at most
+    // six slots (LUA_MINSTACK gives twenty) and owns nothing, so a Lua
+    // error may unwind through it. RUN's slices are the caller's
+    // request, alive for the whole run.
+    unsafe {
+        let run = RUN.with(|r| r.get());
+        if run.is_null() || ffi::lua_gettop(state) != 1 {
+            ffi::lua_pushboolean(state, 0);
+            ffi::lua_pushstring(state, c"ERR no script in progress".as_ptr());
+            return 2;
+        }
+        let (keys, args, eval) = (&*(*run).keys, &*(*run).args, (*run).eval);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        ffi::lua_insert(state, 1);
+        let nargs = if eval {
+            ffi::lua_pushstring(state, c"KEYS".as_ptr());
+            push_array(state, keys);
+            ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+            ffi::lua_pushstring(state, c"ARGV".as_ptr());
+            push_array(state, args);
+            ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+            0
+        } else {
+            push_array(state, keys);
+            push_array(state, args);
+            2
+        };
+        let status = ffi::lua_pcall(state, nargs, 1, 1);
+        ffi::lua_pushboolean(state, i32::from(status == 0));
+        ffi::lua_insert(state, -2);
+        2
+    }
+}
+
+/// A new array of `items` as Lua strings, on top of the stack.
+///
+/// # Safety
+/// A valid state with two free slots.
+unsafe fn push_array(state: *mut ffi::lua_State, items: &[&[u8]]) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        ffi::lua_createtable(state, items.len().min(1 << 20) as c_int, 0);
+        for (i, item) in items.iter().enumerate() {
+            ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+            ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+        }
+    }
+}

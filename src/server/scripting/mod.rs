@@ -63,8 +63,8 @@ pub struct Vm {
     pub lua: Lua,
     /// The read-only proxy scripts see as their globals.
     pub env: Table,
-    pub run_eval: Function,
-    pub run_function: Function,
+    /// Runs a script or function (see [`call::run_script`]).
+    pub run: Function,
     pub run_load: Function,
     pub set_loading: Function,
     /// The stack helpers the Lua debugger reads frames with.
@@ -98,6 +98,9 @@ pub struct Run {
     /// script turns busy (valid for the whole run: they are the caller's
     /// request, which outlives it).
     pub command: *const [&'static [u8]],
+    /// The script's KEYS and ARGV (the caller's request, as `command`).
+    pub keys: *const [&'static [u8]],
+    pub args: *const [&'static [u8]],
 }
 
 thread_local! {
@@ -479,19 +482,24 @@ impl Vm {
             .set_name("=sonde")
             .into_function()?;
         let mode = if function_mode { "function" } else { "eval" };
-        let (env, run_eval, run_function, run_load, set_loading, debugger_helpers): (
+        let (env, handler, run_load, set_loading, debugger_helpers): (
             Table,
-            Function,
             Function,
             Function,
             Function,
             Table,
         ) = prelude.call((globals, raw, mode))?;
+        // SAFETY: pushes one C closure whose upvalue is the error handler
+        // run_script expects.
+        let run: Function = unsafe {
+            lua.exec_raw(&handler, |state| {
+                mlua::ffi::lua_pushcclosure(state, call::run_script, 1);
+            })?
+        };
         Ok(Vm {
             lua,
             env,
-            run_eval,
-            run_function,
+            run,
             run_load,
             set_loading,
             debugger_helpers,
@@ -881,6 +889,10 @@ impl Server {
             // The lifetime is erased (the second cast); see Run::command.
             #[allow(clippy::unnecessary_cast)]
             command: command as *const [&[u8]] as *const [&'static [u8]],
+            #[allow(clippy::unnecessary_cast)]
+            keys: keys as *const [&[u8]] as *const [&'static [u8]],
+            #[allow(clippy::unnecessary_cast)]
+            args: args as *const [&[u8]] as *const [&'static [u8]],
         };
         let mut running_name = std::mem::take(&mut self.scripting.spare_name);
         running_name.clear();
@@ -900,9 +912,9 @@ impl Server {
             &mut self.scripting.functions.vm
         };
         let lua = vm.lua.clone();
-        let (runner, function) = match callable {
-            Callable::Eval(f) => (vm.run_eval.clone(), f),
-            Callable::Function(f) => (vm.run_function.clone(), f),
+        let runner = vm.run.clone();
+        let function = match callable {
+            Callable::Eval(f) | Callable::Function(f) => f,
         };
         vm.gc_count += 1;
         let gc_now = vm.gc_count >= 50;
@@ -934,30 +946,11 @@ impl Server {
             }
             Ok(())
         };
-        let make_table = |items: &[&[u8]]| -> mlua::Result<Table> {
-            let t = lua.create_table_with_capacity(items.len(), 0)?;
-            for (i, item) in items.iter().enumerate() {
-                t.raw_seti(i + 1, lua.create_string(item)?)?;
-            }
-            Ok(t)
-        };
-        let outcome: mlua::Result<(bool, Value)> = (|| {
-            hook?;
-            let keys_t = make_table(keys)?;
-            let args_t = make_table(args)?;
+        let outcome: mlua::Result<(bool, Value)> = hook.and_then(|()| {
             run.server = self as *mut Server;
             RUN.with(|r| r.set(&mut run as *mut Run));
-            let result = if eval {
-                let g = lua.globals();
-                g.raw_set("KEYS", keys_t)?;
-                g.raw_set("ARGV", args_t)?;
-                runner.call::<(bool, Value)>(function)
-            } else {
-                runner.call::<(bool, Value)>((function, keys_t, args_t))
-            };
-            RUN.with(|r| r.set(std::ptr::null_mut()));
-            result
-        })();
+            runner.call::<(bool, Value)>(function)
+        });
         RUN.with(|r| r.set(std::ptr::null_mut()));
         // A debugged run, or a killed one (whose hook turned into a line
         // hook), leaves no hook behind; the next run installs its own.
