@@ -116,7 +116,7 @@ thread_local! {
 /// function libraries.
 pub struct Scripting {
     pub eval: Vm,
-    pub scripts: HashMap<String, Script>,
+    pub scripts: HashMap<String, Script, foldhash::fast::RandomState>,
     /// Bytes of script bodies kept (INFO used_memory_scripts_eval).
     pub scripts_mem: usize,
     pub functions: functions::Functions,
@@ -154,7 +154,7 @@ impl Scripting {
         client.authenticated = true;
         Scripting {
             eval: Vm::new(false).expect("the Lua interpreter starts"),
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             scripts_mem: 0,
             functions: functions::Functions::new(),
             client: Some(Box::new(client)),
@@ -176,6 +176,13 @@ impl Scripting {
         if let Ok(vm) = Vm::new(false) {
             self.eval = vm;
         }
+    }
+
+    /// The cached script of a SHA1 given in hex digits of either case
+    /// (EVALSHA, SCRIPT EXISTS), found without allocating.
+    pub fn script(&self, sha: &[u8]) -> Option<&Script> {
+        let lower = lower_sha(sha)?;
+        self.scripts.get(std::str::from_utf8(&lower).ok()?)
     }
 
     /// Compile `body` and cache it; its SHA1 (lowercase hex).
@@ -228,11 +235,7 @@ impl Server {
         let spec_flags = entry.spec.flags;
         let declared = match (entry.full_name.as_str(), args.get(1)) {
             ("eval" | "eval_ro", Some(body)) => shebang_flags(body).ok().map(|(f, _)| f),
-            ("evalsha" | "evalsha_ro", Some(sha)) => self
-                .scripting
-                .scripts
-                .get(&String::from_utf8_lossy(sha).to_ascii_lowercase())
-                .map(|s| s.flags),
+            ("evalsha" | "evalsha_ro", Some(sha)) => self.scripting.script(sha).map(|s| s.flags),
             ("fcall" | "fcall_ro", Some(name)) => {
                 let name = String::from_utf8_lossy(name);
                 self.scripting.functions.find(&name).map(|f| f.flags)
@@ -288,6 +291,19 @@ pub fn shebang_flags(body: &[u8]) -> Result<(u32, usize), String> {
         }
     }
     Ok((flags, end))
+}
+
+/// A SHA1 in hex as lowercase (the script cache's key), when it has the
+/// length of one.
+pub fn lower_sha(sha: &[u8]) -> Option<[u8; 40]> {
+    let mut lower = [0u8; 40];
+    if sha.len() != lower.len() {
+        return None;
+    }
+    for (to, from) in lower.iter_mut().zip(sha) {
+        *to = from.to_ascii_lowercase();
+    }
+    Some(lower)
 }
 
 /// SHA1 of `data`, 40 lowercase hex digits.
