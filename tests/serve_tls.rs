@@ -162,6 +162,36 @@ fn client_certificates_when_tls_auth_clients_is_yes() {
         "{}",
         text(&out.stderr)
     );
+
+    // CONFIG SET tls-auth-clients applies to connections accepted from
+    // then on (as in redis-server); tls-replication is settable too.
+    let plain = s.server.port.to_string();
+    let set = |name: &str, value: &str| {
+        let out = Command::new(require_tool("redis-cli"))
+            .args(["-p", &plain, "CONFIG", "SET", name, value])
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli");
+        cli_says(&out, "OK");
+    };
+    set("tls-auth-clients", "no");
+    cli_says(&redis_cli(&certs, s.tls_port, false, &["PING"]), "PONG");
+    set("tls-auth-clients", "optional");
+    cli_says(&redis_cli(&certs, s.tls_port, false, &["PING"]), "PONG");
+    cli_says(&redis_cli(&certs, s.tls_port, true, &["PING"]), "PONG");
+    set("tls-auth-clients", "yes");
+    let out = redis_cli(&certs, s.tls_port, false, &["PING"]);
+    assert!(!text(&out.stdout).contains("PONG"), "{}", text(&out.stdout));
+    set("tls-replication", "yes");
+    cli_says(
+        &redis_cli(
+            &certs,
+            s.tls_port,
+            true,
+            &["CONFIG", "GET", "tls-replication"],
+        ),
+        "tls-replication\nyes",
+    );
 }
 
 #[test]

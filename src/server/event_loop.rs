@@ -70,6 +70,9 @@ pub struct Listeners {
     pub all: Vec<TcpListener>,
     /// Listeners from this index on are TLS (`tls-port`).
     pub tls_from: usize,
+    /// The configuration of the TLS listeners (rebuilt when CONFIG SET
+    /// changes tls-auth-clients).
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 pub struct EventLoop {
@@ -81,8 +84,6 @@ pub struct EventLoop {
     next_cron: Instant,
     /// Reused for every request's argument ranges.
     parsed_args: Vec<Arg>,
-    /// The configuration of the TLS listeners.
-    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// The `unixsocket` listener and its path.
     unix: Option<(mio::net::UnixListener, std::sync::Arc<str>)>,
     /// Rounds of events served while a script was busy: readiness seen
@@ -259,6 +260,7 @@ impl EventLoop {
         server.listeners = Listeners {
             all: listeners,
             tls_from,
+            tls,
         };
         install_signal_handlers();
         memory::disable_transparent_huge_pages();
@@ -270,7 +272,6 @@ impl EventLoop {
             last_accept_warning: None,
             next_cron: Instant::now(),
             parsed_args: Vec::new(),
-            tls,
             unix,
             busy_rounds: 0,
             busy_swept: None,
@@ -454,7 +455,7 @@ impl EventLoop {
             match listener.accept() {
                 Ok((stream, _)) => {
                     let tls_listener = index >= self.server.listeners.tls_from;
-                    let stream = match (&self.tls, tls_listener) {
+                    let stream = match (&self.server.listeners.tls, tls_listener) {
                         (Some(config), true) => match ServerStream::tls(stream, config) {
                             Ok(s) => s,
                             Err(_) => continue,

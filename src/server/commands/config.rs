@@ -152,6 +152,15 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
         Apply::Maxmemory => srv.maxmemory_changed(),
         Apply::Access => srv.access_changed(),
         Apply::ClientEviction => srv.evict_clients(),
+        Apply::Tls => {
+            if srv.listeners.tls.is_some() {
+                let config = srv.config.tls.server_config().map_err(|e| {
+                    srv.log.warning(&e, &[]);
+                    "Unable to update TLS configuration. Check server logs.".to_owned()
+                })?;
+                srv.listeners.tls = Some(config);
+            }
+        }
         Apply::Listeners => {
             // A failure leaves the old addresses bound again.
             super::super::event_loop::rebind_plain(srv).map_err(|e| {

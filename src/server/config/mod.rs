@@ -345,8 +345,9 @@ pub struct Config {
     pub lfu_decay_time: u32,
     pub replica_ignore_maxmemory: bool,
     pub lazyfree: Lazyfree,
-    /// tls-port, the certificate files, tls-auth-clients, tls-replication
-    /// (src/server/tls.rs reads them at start).
+    /// tls-port and the certificate files (read at start), tls-auth-clients
+    /// (at start and when changed), tls-replication (at each connection to
+    /// a master); src/server/tls.rs.
     pub tls: super::tls::TlsSettings,
     /// Values of the parameters the server does not read (`Access::Kept`),
     /// and of not-yet-supported ones accepted under `unsupported: warn`;

@@ -116,6 +116,9 @@ pub enum Apply {
     Access,
     /// maxmemory-clients: evict clients now when over the new limit.
     ClientEviction,
+    /// tls-auth-clients: the TLS listeners' configuration is rebuilt (for
+    /// connections accepted from now on).
+    Tls,
 }
 
 /// One parameter.
@@ -304,21 +307,18 @@ pub static PARAMS: &[Param] = &[
     p("tls-session-cache-size", M, int(20 * 1024, 0, I32), Kept),
     p("tls-session-cache-timeout", M, int(300, 0, I32), Kept),
     p("tls-cluster", M, Kind::Bool(false), Kept),
-    p(
-        "tls-replication",
-        IMMUTABLE,
-        Kind::Bool(false),
-        b!(tls.replication),
-    ),
+    // Read at each connection to a master.
+    p("tls-replication", M, Kind::Bool(false), b!(tls.replication)),
     p(
         "tls-auth-clients",
-        IMMUTABLE,
+        M,
         en(&["no", "yes", "optional"], "yes"),
         Access::Text(
             |c| c.tls.auth_clients_name().to_owned(),
             |c, v| c.tls.set_auth_clients(v),
         ),
-    ),
+    )
+    .apply(Apply::Tls),
     p("tls-prefer-server-ciphers", M, Kind::Bool(false), Kept),
     p("tls-session-caching", M, Kind::Bool(true), Kept),
     p("tls-cert-file", IMMUTABLE, opt(), tls_path!(cert_file)),

@@ -27,8 +27,10 @@ use std::collections::VecDeque;
 /// The smallest block (Redis's reply chunk); a block is at most a
 /// sixteenth of the backlog size, when that is larger.
 const MIN_BLOCK: usize = 16 * 1024;
-/// Bookkeeping counted per block (Redis counts its block header and list
-/// node the same way).
+/// Bookkeeping counted per block in a replica's share of the buffer (its
+/// output size for client-output-buffer-limit, as Redis counts its block
+/// header and list node). Not in [`Backlog::memory`], which is what the
+/// allocator holds.
 pub const BLOCK_OVERHEAD: usize = 64;
 /// Blocks freed per trim call: a replica that lagged by gigabytes is let
 /// go a step at a time, not in one long pause.
@@ -97,19 +99,25 @@ impl Backlog {
         self.end
     }
 
-    /// Memory the buffer holds (INFO `mem_total_replication_buffers`).
+    /// Memory the buffer holds (INFO `mem_total_replication_buffers`): the
+    /// blocks and the list of them, as the allocator counts them.
     pub fn memory(&self) -> usize {
+        let list = self.blocks.capacity() * std::mem::size_of::<Block>();
         self.memory
+            + if list == 0 {
+                0
+            } else {
+                crate::server::memory::charged(list)
+            }
     }
 
     /// The part of [`memory`](Self::memory) beyond what a backlog of the
-    /// configured size takes: what lagging replicas keep (Redis's
-    /// freeMemoryGetNotCountedMemory estimate of the blocks' bookkeeping
-    /// included).
+    /// configured size takes: what lagging replicas keep, and what eviction
+    /// does not count. It must be what freeing those blocks gives back:
+    /// counting more would make eviction count the difference in once the
+    /// blocks go (after CLIENT KILL of a lagging replica, say).
     pub fn beyond_size(&self) -> usize {
-        let blocks = self.size / MIN_BLOCK + 1;
-        self.memory
-            .saturating_sub(self.size + blocks * BLOCK_OVERHEAD)
+        self.memory().saturating_sub(self.size)
     }
 
     /// Append stream bytes. True when a new block was started (Redis
@@ -140,7 +148,7 @@ impl Backlog {
             block.data.extend_from_slice(&data[..n]);
             self.end += n as u64;
             data = &data[n..];
-            self.memory += cap + BLOCK_OVERHEAD;
+            self.memory += crate::server::memory::charged(cap);
             self.blocks.push_back(block);
             added = true;
         }
@@ -181,8 +189,12 @@ impl Backlog {
             {
                 break;
             }
-            self.memory -= front.data.capacity() + BLOCK_OVERHEAD;
+            self.memory -= crate::server::memory::charged(front.data.capacity());
             self.blocks.pop_front();
+        }
+        // The block list of a replica that lagged far goes with it.
+        if self.blocks.capacity() > 64 && self.blocks.len() < self.blocks.capacity() / 4 {
+            self.blocks.shrink_to(self.blocks.len() * 2);
         }
     }
 
@@ -296,7 +308,8 @@ mod tests {
         assert_eq!((b.first_offset(), b.histlen(), b.memory()), (1, 0, 0));
         assert!(b.covers(1) && !b.covers(2));
         b.feed(b"abcde");
-        assert_eq!(b.memory(), MIN_BLOCK + BLOCK_OVERHEAD);
+        assert_eq!(b.memory, MIN_BLOCK);
+        assert!(b.memory() > b.memory, "the list of blocks counts too");
         b.attach(7, 3);
         assert_eq!(b.unread(7), 3);
         b.feed(b"fgh");
@@ -320,10 +333,10 @@ mod tests {
         assert_eq!(b.end_offset(), 100_100);
         // Never less than the size, at most one block more.
         assert!(b.histlen() > MIN_SIZE && b.histlen() <= MIN_SIZE + MIN_BLOCK);
-        assert!(b.memory() <= 2 * (MIN_BLOCK + BLOCK_OVERHEAD));
+        assert!(b.memory <= 2 * MIN_BLOCK);
         assert_eq!(b.first_offset(), 100_101 - b.histlen() as u64);
         // The block past the size counts as beyond it (as in Redis).
-        assert!(b.beyond_size() <= MIN_BLOCK + BLOCK_OVERHEAD);
+        assert!(b.beyond_size() <= MIN_BLOCK + 4 * std::mem::size_of::<Block>());
         assert_eq!(Backlog::new(1 << 20, 0).beyond_size(), 0);
     }
 
@@ -351,7 +364,7 @@ mod tests {
         while b.histlen() > MIN_SIZE + MIN_BLOCK {
             b.trim(TRIM_PER_CALL);
         }
-        assert!(b.memory() <= 2 * (MIN_BLOCK + BLOCK_OVERHEAD));
+        assert!(b.memory <= 2 * MIN_BLOCK);
         assert!(b.covers(b.end_offset() + 1 - MIN_SIZE as u64));
     }
 
@@ -360,11 +373,11 @@ mod tests {
         let mut b = Backlog::new(16 << 20, 0);
         b.feed(&vec![3u8; 3 << 20]);
         // 1 MiB blocks: three of them.
-        assert_eq!(b.memory(), 3 * ((1 << 20) + BLOCK_OVERHEAD));
+        assert_eq!(b.memory, 3 << 20);
         b.attach(5, (3 << 20) + 1);
         assert_eq!(b.share(5), (1 << 20) + BLOCK_OVERHEAD);
         b.attach(6, 1);
-        assert_eq!(b.share(6), b.memory());
+        assert_eq!(b.share(6), b.memory + 3 * BLOCK_OVERHEAD);
         let mut out = Vec::new();
         assert_eq!(b.read(6, &mut out, 100), 100);
         b.resize(1);
