@@ -14,11 +14,26 @@
 //! (ordinary Rust); only then are values pushed, by frames that own
 //! nothing, and redis.call raises its error table last.
 
+use std::cell::Cell;
 use std::os::raw::c_int;
 
 use mlua::ffi;
 
 use super::{RUN, convert, debugger};
+
+thread_local! {
+    /// Set while a reply is pushed to Lua: the allocations that does can
+    /// run a `__gc` metamethod, which could call redis.call again and
+    /// change the reply buffer being read. Such a call fails instead (as
+    /// Redis refuses recursive calls). Cleared at the start of every run
+    /// too, in case a Lua error ended a push halfway.
+    static PUSHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A run starts with no reply being pushed.
+pub fn reset() {
+    PUSHING.with(|p| p.set(false));
+}
 
 /// The buffers redis.call reuses from call to call.
 #[derive(Default)]
@@ -77,7 +92,9 @@ pub unsafe extern "C-unwind" fn redis_call<const RAISE: bool>(state: *mut ffi::l
                 let run = RUN.with(|r| r.get());
                 let reply = &mut (*(*run).client).reply;
                 let failed = reply.buf.first() == Some(&b'-');
+                PUSHING.with(|p| p.set(true));
                 convert::push_reply(state, &reply.buf);
+                PUSHING.with(|p| p.set(false));
                 reply.buf.clear();
                 failed
             }
@@ -102,6 +119,9 @@ unsafe fn prepare(state: *mut ffi::lua_State) -> Outcome {
     let run = RUN.with(|r| r.get());
     if run.is_null() {
         return static_error("ERR redis.call/pcall can only be called inside a script invocation");
+    }
+    if PUSHING.with(Cell::get) {
+        return static_error("ERR redis.call/pcall called while a command's reply is converted");
     }
     // SAFETY: RUN points at the Run of the script in progress (see
     // with_run); the server and the script client are not otherwise

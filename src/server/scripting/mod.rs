@@ -965,6 +965,7 @@ impl Server {
         let outcome: mlua::Result<(bool, Value)> = hook.and_then(|()| {
             run.server = self as *mut Server;
             RUN.with(|r| r.set(&mut run as *mut Run));
+            call::reset();
             runner.call::<(bool, Value)>(function)
         });
         RUN.with(|r| r.set(std::ptr::null_mut()));
