@@ -19,7 +19,7 @@
 #    requests/s, slower).
 # 2. Big sorted set (ZSET_SIZES, default "100000 1000000"): a sorted set of
 #    that many members (member m:<12 digits>, score its number) on both
-#    servers, then ZADD (score updates), ZRANK, ZRANGEBYSCORE ... LIMIT 0 10
+#    servers, then ZADD (score updates), ZRANK, ZSCORE, ZRANGEBYSCORE ... LIMIT 0 10
 #    and ZREM of random members, as rows of the same table.
 # 3. RSS per shape, each loaded alone into freshly started servers: 1M small
 #    strings (DEBUG POPULATE), 1M hashes of 10 fields, 1M sets of 10
@@ -110,6 +110,7 @@ run_row() {
         'BEGIN { printf "%.2f %d\n", g + s, n }' ;;
     zadd@*) "${rb[@]}" -n "$N" -r "$zkey" zadd bigz __rand_int__ m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
     zrank@*) "${rb[@]}" -n "$N" -r "$zkey" zrank bigz m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
+    zscore@*) "${rb[@]}" -n "$N" -r "$zkey" zscore bigz m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
     zrangebyscore@*) "${rb[@]}" -n "$N" -r "$zkey" zrangebyscore bigz __rand_int__ +inf LIMIT 0 10 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
     zrem@*) "${rb[@]}" -n "$N" -r "$zkey" zrem bigz m:__rand_int__ 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
     *) "${rb[@]}" -n "$N" -t "$row" 2>/dev/null | rps_of | sed "s/\$/ $N/" ;;
@@ -194,7 +195,7 @@ EOF
 }
 for size in $ZSET_SIZES; do
   zrows=()
-  for op in zadd zrank zrangebyscore zrem; do
+  for op in zadd zrank zscore zrangebyscore zrem; do
     for p in 1 16; do
       grep -Eq -- "$ROWS" <<<"$op@$size -P$p" && zrows+=("$op@$size -P$p")
     done

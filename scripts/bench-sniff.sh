@@ -9,13 +9,16 @@
 # sonde reads a TPACKET_V3 ring behind a kernel filter of the watched port,
 # as libpcap does for tcpdump; its hot-key reports are on (the default).
 # Needs root (CAP_NET_RAW) and the release build. PORT, ROUNDS, REQUESTS
-# and PIPELINES ("1 16") can be set in the environment; SONDE names the
+# and PIPELINES ("1 16") can be set in the environment; KEYSPACE=N spreads
+# the commands over N random keys (redis-benchmark -r N) instead of one
+# key, so that the hot-key sketches fill up and replace; SONDE names the
 # binary to measure (default: build and use target/release/sonde), and
 # BASELINE another one measured alternately with it in the same rounds
 # (e.g. a build of the previous commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
+KEYSPACE=${KEYSPACE:-}
 REQUESTS=${REQUESTS:-100000}
 scripts/setup.sh
 if [ -z "${SONDE:-}" ]; then
@@ -52,7 +55,8 @@ cpu_of() {
 
 # Requests per second of one redis-benchmark run (SET and GET averaged).
 bench() {
-  redis-benchmark -p "$port" -n "$REQUESTS" -c 20 -t set,get -P "$1" --csv 2>/dev/null |
+  redis-benchmark -p "$port" -n "$REQUESTS" -c 20 -t set,get -P "$1" ${KEYSPACE:+-r "$KEYSPACE"} \
+    --csv 2>/dev/null |
     awk -F'"' 'NR > 1 { sum += $4; n++ } END { printf "%.0f", sum / n }'
 }
 
@@ -109,7 +113,7 @@ for pipeline in ${PIPELINES:-1 16}; do
       drops[$mode]+="$d "
     done
   done
-  echo "== redis-benchmark -n $REQUESTS -c 20 -t set,get -P $pipeline (medians of $ROUNDS)"
+  echo "== redis-benchmark -n $REQUESTS -c 20 -t set,get -P $pipeline${KEYSPACE:+ -r $KEYSPACE} (medians of $ROUNDS)"
   base=$(tr ' ' '\n' <<<"${rps[none]}" | grep . | median)
   printf '%-8s %12s %8s %10s %12s %12s %8s\n' watcher "req/s" ratio packets "packets/s" "cpu us/pkt" drops
   printf '%-8s %12s %8s\n' none "$base" 1.00

@@ -157,6 +157,21 @@ const EVERY_TYPE: &str = r#"
     BZPOPMIN m2 0
     RPUSH src x
     BLMOVE src dst LEFT LEFT 0
+    XGROUP CREATE st g $ MKSTREAM
+    XGROUP CREATECONSUMER st g Bob
+    XADD st 1-1 f v
+    XADD st 2-1 f v
+    XREADGROUP GROUP g Alice STREAMS st >
+    XCLAIM st g Mike 0 1-1 FORCE
+    XGROUP DELCONSUMER st g Lee
+    XAUTOCLAIM st g Zed 0 0
+    XAUTOCLAIM st g Bob 0 0
+    XGROUP DELCONSUMER st g Bob
+    XDEL st 2-1
+    XTRIM st MAXLEN 0
+    XSETID st 5-0
+    XGROUP SETID st g 0
+    XGROUP DESTROY st g
     SET bitsrc abc
     DUMP bitsrc
     SET e1 v PX 100000

@@ -1107,3 +1107,220 @@ fn shutdown_waits_for_lagging_replicas_until_aborted_or_timed_out() {
     let held: String = redis::cmd("GET").arg("held").query(&mut r).expect("GET");
     assert_eq!(held, "1");
 }
+
+/// repl-diskless-load swapdb: a sonde replica of a redis-server master
+/// loads a diskless snapshot from the socket into a dataset of its own
+/// while it keeps answering reads of the old one (async loading, since the
+/// master's history is already the replica's), keeps the old one when the
+/// transfer is cut, and swaps the new one in once a transfer completes.
+#[test]
+fn a_swapdb_replica_serves_the_old_data_while_loading_and_keeps_it_when_the_load_fails() {
+    let master = RedisServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let replica = SondeServer::start(&[
+        "--repl-diskless-load",
+        "swapdb",
+        "--replica-read-only",
+        "no",
+    ]);
+    let mut r = replica.client();
+    let value = "v".repeat(10_000);
+    let mut pipe = redis::pipe();
+    for i in 0..500 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .query::<()>(&mut r)
+        .expect("REPLICAOF");
+    wait_in_sync(&mut m, &mut r);
+    redis::cmd("SET")
+        .arg("mykey")
+        .arg("myvalue")
+        .query::<()>(&mut r)
+        .expect("SET");
+    let dbsize = |c: &mut redis::Connection| redis::cmd("DBSIZE").query::<i64>(c).expect("DBSIZE");
+    let get = |c: &mut redis::Connection| {
+        redis::cmd("GET")
+            .arg("mykey")
+            .query::<Option<String>>(c)
+            .expect("GET")
+    };
+    assert_eq!(dbsize(&mut r), 501);
+
+    // A slow snapshot (20 ms a key), then a full resync forced by a cut
+    // link and a backlog too small for what was written meanwhile.
+    let config = |c: &mut redis::Connection, k: &str, v: &str| {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query::<()>(c)
+            .expect("CONFIG SET")
+    };
+    config(&mut m, "rdb-key-save-delay", "20000");
+    let mut tx = redis::pipe();
+    tx.atomic()
+        .cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .ignore()
+        .cmd("CONFIG")
+        .arg(&["SET", "repl-backlog-size", "16384"])
+        .ignore();
+    for i in 0..10 {
+        tx.cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg("A".repeat(16384))
+            .ignore();
+    }
+    tx.query::<()>(&mut m).expect("MULTI/EXEC");
+    wait_for("the replica to load asynchronously", || {
+        info(&mut r, "persistence", "async_loading") == "1"
+    });
+    assert_eq!(info(&mut r, "persistence", "loading"), "0");
+    assert_eq!(get(&mut r).as_deref(), Some("myvalue"));
+    assert_eq!(dbsize(&mut r), 501);
+    let refused = redis::cmd("REPLICAOF")
+        .arg(&["NO", "ONE"])
+        .query::<()>(&mut r);
+    let refused = refused.expect_err("REPLICAOF while loading asynchronously");
+    assert!(
+        refused.to_string().contains("loading the dataset"),
+        "{refused}"
+    );
+
+    // Cut in the middle: the old dataset stays.
+    config(&mut m, "repl-diskless-sync-delay", "5");
+    redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "replica"])
+        .query::<i64>(&mut m)
+        .expect("CLIENT KILL");
+    wait_for("the load to stop", || {
+        info(&mut r, "persistence", "async_loading") == "0"
+    });
+    assert_eq!(get(&mut r).as_deref(), Some("myvalue"));
+    assert_eq!(dbsize(&mut r), 501);
+    assert!(
+        replica.log().contains("Internal error in RDB"),
+        "{}",
+        replica.log()
+    );
+
+    // A complete transfer replaces it.
+    config(&mut m, "rdb-key-save-delay", "0");
+    config(&mut m, "repl-diskless-sync-delay", "0");
+    wait_in_sync(&mut m, &mut r);
+    assert_eq!(get(&mut r), None);
+    assert_eq!(dbsize(&mut r), 510);
+    assert_same_data(&master.url(), &replica.url());
+    let log = replica.log();
+    assert!(log.contains("Swapping active DB with loaded DB"), "{log}");
+}
+
+/// The address of one replica connection of `conn` (CLIENT LIST).
+fn a_replica_addr(conn: &mut redis::Connection) -> String {
+    let list: String = redis::cmd("CLIENT")
+        .arg(&["LIST", "TYPE", "replica"])
+        .query(conn)
+        .expect("CLIENT LIST");
+    list.split_whitespace()
+        .find_map(|f| f.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("no replica in {list}"))
+        .to_owned()
+}
+
+/// A diskless full resync goes through the snapshot child's pipe: two
+/// redis-server replicas share one child; one cut off in the middle leaves
+/// the other to finish (and comes back with the next child); when the
+/// last replica of a transfer drops, the child is killed. Clients keep
+/// being served meanwhile, on TCP and on the Unix socket.
+#[test]
+fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sonde.sock");
+    let socket_arg = socket.to_str().expect("a UTF-8 path");
+    let master = SondeServer::start(&[
+        "--unixsocket",
+        socket_arg,
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "1",
+        "--repl-diskless-sync-max-replicas",
+        "2",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let value = "v".repeat(1000);
+    let mut pipe = redis::pipe();
+    for i in 0..2000 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    let set = |c: &mut redis::Connection, k: &str, v: &str| {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query::<()>(c)
+            .expect("CONFIG SET")
+    };
+    // A millisecond a key: the transfer takes about two seconds.
+    set(&mut m, "rdb-key-save-delay", "1000");
+    let port = master.port.to_string();
+    let a = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    let b = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    wait_for("one child for both replicas", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
+            && info(&mut m, "replication", "connected_slaves") == "2"
+    });
+    let addr = a_replica_addr(&mut m);
+    redis::cmd("CLIENT")
+        .arg(&["KILL", "ADDR", &addr])
+        .query::<()>(&mut m)
+        .expect("CLIENT KILL");
+    set(&mut m, "rdb-key-save-delay", "0");
+    let (mut ra, mut rb) = (a.client(), b.client());
+    wait_in_sync(&mut m, &mut ra);
+    wait_in_sync(&mut m, &mut rb);
+    assert_same_data(&master.url(), &a.url());
+    assert_same_data(&master.url(), &b.url());
+    let log = master.log();
+    assert!(
+        log.contains("Diskless rdb transfer, done reading from pipe, 1 replicas still up."),
+        "{log}"
+    );
+
+    // The only replica of a transfer drops: the child goes with it.
+    set(&mut m, "rdb-key-save-delay", "1000");
+    let c = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    wait_for("a child for the third replica", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
+    });
+    let mut unix = std::os::unix::net::UnixStream::connect(&socket).expect("unix socket");
+    unix.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    std::io::Write::write_all(&mut unix, b"PING\r\n").expect("PING");
+    let mut pong = [0u8; 7];
+    std::io::Read::read_exact(&mut unix, &mut pong).expect("a reply on the Unix socket");
+    assert_eq!(&pong, b"+PONG\r\n");
+    drop(c);
+    wait_for("the child to be killed", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "0"
+    });
+    let log = master.log();
+    assert!(
+        log.contains("Diskless rdb transfer, last replica dropped, killing fork child."),
+        "{log}"
+    );
+}

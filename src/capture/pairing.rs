@@ -179,7 +179,7 @@ pub fn command_name_into<A: AsRef<[u8]>>(args: &[A], name: &mut Vec<u8>) {
 }
 
 /// Commands whose name in reports includes the subcommand (uppercased).
-fn is_container(name: &[u8]) -> bool {
+pub fn is_container(name: &[u8]) -> bool {
     matches!(
         name,
         b"CLIENT"
@@ -492,6 +492,11 @@ pub struct Conversation {
     shard_count: i64,
     max_waiting: usize,
     pub counters: PairingCounters,
+    /// The first argument of the last request as sent, when it named an
+    /// ordinary command (`plain_counted`): one whose reply pairing treats
+    /// like any other and that changes nothing.
+    plain: Vec<u8>,
+    plain_counted: bool,
 }
 
 impl Conversation {
@@ -528,6 +533,8 @@ impl Conversation {
             shard_count: 0,
             max_waiting,
             counters: PairingCounters::default(),
+            plain: Vec::new(),
+            plain_counted: false,
         }
     }
 
@@ -551,8 +558,31 @@ impl Conversation {
     }
 
     fn request_args(&mut self, framed: &Framed<'_>, args: &[&[u8]], out: &mut CommandSink<'_>) {
-        let name = ShortName::of(args);
-        let name = name.as_slice();
+        // A repeat of the last ordinary command needs no name: the empty
+        // name is one no rule below matches.
+        let first = args.first().copied().unwrap_or_default();
+        let repeat = self.plain_counted && crate::hot::sketch::same(&self.plain, first);
+        let short = ShortName::of(if repeat { &[] } else { args });
+        let name = short.as_slice();
+        if !repeat {
+            let ordinary = !name.is_empty()
+                && !is_container(name)
+                && !matches!(
+                    name,
+                    b"SELECT"
+                        | b"MONITOR"
+                        | b"RESET"
+                        | b"SUBSCRIBE"
+                        | b"PSUBSCRIBE"
+                        | b"SSUBSCRIBE"
+                        | b"UNSUBSCRIBE"
+                        | b"PUNSUBSCRIBE"
+                        | b"SUNSUBSCRIBE"
+                );
+            self.plain.clear();
+            self.plain.extend_from_slice(first);
+            self.plain_counted = ordinary;
+        }
         let mut db_before = None;
         if name == b"SELECT"
             && let Some(n) = args.get(1).and_then(|a| crate::resp::number::string2ll(a))

@@ -142,11 +142,39 @@ fn counting<'s, 'o: 's>(
     }
 }
 
+/// A connection's (client, server) addresses: the key of the table. Hashed
+/// as a few words rather than field by field as `SocketAddr` hashes itself
+/// (one lookup per packet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pair(SocketAddr, SocketAddr);
+
+impl std::hash::Hash for Pair {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        fn words(a: &SocketAddr) -> (u64, u64) {
+            match a {
+                SocketAddr::V4(a) => (u64::from(a.ip().to_bits()) << 16 | u64::from(a.port()), 0),
+                SocketAddr::V6(a) => {
+                    let ip = a.ip().to_bits();
+                    (ip as u64 ^ u64::from(a.port()) << 48, (ip >> 64) as u64)
+                }
+            }
+        }
+        let (c, c6) = words(&self.0);
+        let (s, s6) = words(&self.1);
+        h.write_u64(c);
+        h.write_u64(s);
+        if c6 | s6 != 0 {
+            h.write_u64(c6);
+            h.write_u64(s6);
+        }
+    }
+}
+
 /// Events go straight from decoding to the caller's `out`, borrowed: no
 /// event is built or queued for a command nobody keeps.
 pub struct Sniffer {
     config: SnifferConfig,
-    conns: HashMap<(SocketAddr, SocketAddr), Connection, foldhash::fast::RandomState>,
+    conns: HashMap<Pair, Connection, foldhash::fast::RandomState>,
     totals: Totals,
     last_sweep: Micros,
 }
@@ -200,7 +228,7 @@ impl Sniffer {
             (true, false) => false,
             // Both ends look like servers: the SYN, or a known connection, says.
             (true, true) if seg.syn => seg.ack.is_none(),
-            (true, true) => self.conns.contains_key(&(seg.src, seg.dst)),
+            (true, true) => self.conns.contains_key(&Pair(seg.src, seg.dst)),
             (false, false) => {
                 self.totals.packets.other_tcp += 1;
                 return;
@@ -211,9 +239,9 @@ impl Sniffer {
             self.totals.packets.truncated += 1;
         }
         let key = if from_client {
-            (seg.src, seg.dst)
+            Pair(seg.src, seg.dst)
         } else {
-            (seg.dst, seg.src)
+            Pair(seg.dst, seg.src)
         };
         let new_syn = seg.syn && seg.ack.is_none() && from_client;
         if new_syn
@@ -304,7 +332,7 @@ impl Sniffer {
 
     /// Take a connection out of the table: flush it and count it.
     /// `evicted` is set when it did not end by itself.
-    fn end(&mut self, key: (SocketAddr, SocketAddr), evicted: Option<()>, out: &mut EventSink<'_>) {
+    fn end(&mut self, key: Pair, evicted: Option<()>, out: &mut EventSink<'_>) {
         let Some(mut conn) = self.conns.remove(&key) else {
             return;
         };

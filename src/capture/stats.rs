@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::pairing::{Command, Outcome, command_name_into};
+use super::pairing::{Command, Outcome, command_name_into, is_container};
 use super::reassembly::Micros;
 
 /// Exact below this; above it, 32 buckets per power of two.
@@ -168,7 +168,14 @@ pub const MAX_NAMES: usize = 1000;
 /// Everything the summary says about commands.
 #[derive(Clone, Debug)]
 pub struct CommandStats {
-    pub by_name: HashMap<Vec<u8>, CommandTotals, foldhash::fast::RandomState>,
+    /// Totals per name, in order of first sight; `index` finds them.
+    names: Vec<(Vec<u8>, CommandTotals)>,
+    index: HashMap<Vec<u8>, usize, foldhash::fast::RandomState>,
+    /// The first argument of the last command as sent and where its totals
+    /// are, when that argument alone is the name (not a container command):
+    /// a stream repeats a few commands, and a repeat skips the uppercasing
+    /// and the table.
+    last: Option<(Vec<u8>, usize)>,
     pub total: u64,
     pub replied: u64,
     pub by_outcome: [u64; 4],
@@ -181,7 +188,9 @@ pub struct CommandStats {
 impl Default for CommandStats {
     fn default() -> CommandStats {
         CommandStats {
-            by_name: HashMap::default(),
+            names: Vec::new(),
+            index: HashMap::default(),
+            last: None,
             total: 0,
             replied: 0,
             by_outcome: [0; 4],
@@ -196,17 +205,11 @@ impl CommandStats {
     pub fn add(&mut self, e: &Command<'_>) {
         self.total += 1;
         self.by_outcome[e.outcome as usize] += 1;
-        command_name_into(e.args, &mut self.name);
-        let t = match self.by_name.get_mut(&self.name) {
-            Some(t) => t,
-            None => {
-                if self.by_name.len() >= MAX_NAMES {
-                    self.name.clear();
-                    self.name.extend_from_slice(b"(other)");
-                }
-                self.by_name.entry(self.name.clone()).or_default()
-            }
+        let at = match (&self.last, e.args.first()) {
+            (Some((raw, at)), Some(first)) if crate::hot::sketch::same(raw, first) => *at,
+            _ => self.lookup(e.args),
         };
+        let t = &mut self.names[at].1;
         t.count += 1;
         t.request_bytes += e.request_bytes;
         match (e.reply, e.latency) {
@@ -222,9 +225,43 @@ impl CommandStats {
         }
     }
 
+    /// Where the totals of the command `args` are (made when new), and
+    /// remember it for a repeat.
+    fn lookup(&mut self, args: &[&[u8]]) -> usize {
+        command_name_into(args, &mut self.name);
+        let at = match self.index.get(&self.name) {
+            Some(&at) => at,
+            None => {
+                if self.names.len() >= MAX_NAMES {
+                    self.name.clear();
+                    self.name.extend_from_slice(b"(other)");
+                }
+                match self.index.get(&self.name) {
+                    Some(&at) => at,
+                    None => {
+                        self.names
+                            .push((self.name.clone(), CommandTotals::default()));
+                        self.index.insert(self.name.clone(), self.names.len() - 1);
+                        self.names.len() - 1
+                    }
+                }
+            }
+        };
+        self.last = args
+            .first()
+            .filter(|first| !is_container(&first.to_ascii_uppercase()))
+            .map(|first| (first.to_vec(), at));
+        at
+    }
+
+    /// Totals per command name, in no particular order.
+    pub fn totals(&self) -> impl Iterator<Item = &CommandTotals> {
+        self.names.iter().map(|(_, t)| t)
+    }
+
     /// Names by count (then name).
     pub fn sorted(&self) -> Vec<(&Vec<u8>, &CommandTotals)> {
-        let mut v: Vec<_> = self.by_name.iter().collect();
+        let mut v: Vec<_> = self.names.iter().map(|(n, t)| (n, t)).collect();
         v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
         v
     }

@@ -82,6 +82,28 @@ pub fn walk_keys<E: From<RdbError>>(
     now_ms: i64,
     mut each: impl FnMut(Option<&Located<'_>>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
 ) -> Result<(), E> {
+    walk_keys_quick(
+        data,
+        filter,
+        now_ms,
+        &mut (),
+        |_, _, _| None,
+        |_, located, key| each(located, key),
+    )
+}
+
+/// [`walk_keys`] with a quick path tried first at each record: `quick`
+/// gets the reader and the input from its position on, and either moves
+/// the reader past a record it handled (`Some`) or leaves it (`None`) for
+/// the general path. Both callbacks share `state`.
+pub fn walk_keys_quick<S, E: From<RdbError>>(
+    data: &[u8],
+    filter: &KeyFilter,
+    now_ms: i64,
+    state: &mut S,
+    mut quick: impl FnMut(&mut S, &mut crate::rdb::Reader, &[u8]) -> Option<Result<(), E>>,
+    mut each: impl FnMut(&mut S, Option<&Located<'_>>, Option<(&KeyEntry<'_>, &[u8])>) -> Result<(), E>,
+) -> Result<(), E> {
     let mut key_buf = Vec::new();
     let filtered = !filter.is_empty();
     // The checksum is `rdb inspect`'s business; a damaged value is still
@@ -89,6 +111,13 @@ pub fn walk_keys<E: From<RdbError>>(
     let mut reader = crate::rdb::Reader::new().without_checksum();
     loop {
         let rest = data.get(reader.position() as usize..).unwrap_or(&[]);
+        if let Some(done) = quick(&mut *state, &mut reader, rest) {
+            done?;
+            continue;
+        }
+        let mut each = |located: Option<&Located<'_>>, key: Option<(&KeyEntry<'_>, &[u8])>| {
+            each(&mut *state, located, key)
+        };
         if let Some(delivered) = reader.next_key(rest, |entry| {
             deliver_key(entry, filter, filtered, now_ms, &mut key_buf, &mut each)
         }) {

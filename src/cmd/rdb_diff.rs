@@ -22,7 +22,7 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys};
+use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys_quick};
 use super::{Status, problem};
 use crate::cli::RdbDiffArgs;
 use crate::input;
@@ -64,48 +64,75 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
         magic: Magic::Redis,
         version: 0,
     };
-    let walked = walk_keys(data, filter, now, |located, key_entry| {
-        match key_entry {
-            Some((entry, key)) => {
-                if index.keys.len() >= (EMPTY as usize) / 2 {
-                    return Err(RdbError::invalid(entry.offset, "more than 2^31 keys"));
-                }
-                index.keys.push(Indexed {
+    // Unfiltered, most keys are indexed from the reader's quick path.
+    let quick = filter.is_empty();
+    let walked = walk_keys_quick(
+        data,
+        filter,
+        now,
+        &mut index,
+        |index, reader, rest| {
+            if !quick {
+                return None;
+            }
+            let span = reader.next_key_span(rest, |_| true)?;
+            Some(index.push(Indexed {
+                hash: key_hash(reader.db(), span.key),
+                offset: span.offset,
+                size: span.size,
+                db: reader.db(),
+                expire_ms: span.expire_ms,
+                seen: false,
+            }))
+        },
+        |index, located, key_entry| {
+            match key_entry {
+                Some((entry, key)) => index.push(Indexed {
                     hash: key_hash(entry.db, key),
                     offset: entry.offset,
                     size: entry.size,
                     db: entry.db,
                     expire_ms: entry.expire_ms,
                     seen: false,
-                });
+                })?,
+                None => match located.map(|l| &l.event) {
+                    Some(Event::Header { magic, version }) => {
+                        index.magic = *magic;
+                        index.version = *version;
+                    }
+                    Some(Event::ResizeDb { keys, .. }) => {
+                        // Sized once from the file's own hint rather than by
+                        // doubling (which copies, and leaves up to half the
+                        // memory unused); a key takes at least 3 bytes, which
+                        // bounds a hint that lies. Untouched capacity is not
+                        // resident.
+                        let room = (data.len() / 3).saturating_sub(index.keys.len());
+                        index
+                            .keys
+                            .reserve(usize::try_from(*keys).unwrap_or(usize::MAX).min(room));
+                    }
+                    _ => {}
+                },
             }
-            None => match located.map(|l| &l.event) {
-                Some(Event::Header { magic, version }) => {
-                    index.magic = *magic;
-                    index.version = *version;
-                }
-                Some(Event::ResizeDb { keys, .. }) => {
-                    // Sized once from the file's own hint rather than by
-                    // doubling (which copies, and leaves up to half the
-                    // memory unused); a key takes at least 3 bytes, which
-                    // bounds a hint that lies. Untouched capacity is not
-                    // resident.
-                    let room = (data.len() / 3).saturating_sub(index.keys.len());
-                    index
-                        .keys
-                        .reserve(usize::try_from(*keys).unwrap_or(usize::MAX).min(room));
-                }
-                _ => {}
-            },
-        }
-        Ok::<(), RdbError>(())
-    });
+            Ok::<(), RdbError>(())
+        },
+    );
     (index, walked.err())
 }
 
 const EMPTY: u32 = u32::MAX;
 
 impl Index {
+    /// Add the next key of the file.
+    #[inline]
+    fn push(&mut self, key: Indexed) -> Result<(), RdbError> {
+        if self.keys.len() >= (EMPTY as usize) / 2 {
+            return Err(RdbError::invalid(key.offset, "more than 2^31 keys"));
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+
     fn build_table(&mut self) {
         let size = (self.keys.len() * 2).max(16).next_power_of_two();
         let mask = size - 1;

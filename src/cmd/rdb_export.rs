@@ -9,7 +9,7 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys};
+use super::rdb_common::{clock_ms, key_filter, value_json, walk_keys, walk_keys_quick};
 use super::{Status, problem};
 use crate::cli::{RdbExportArgs, RdbExportFormat};
 use crate::input;
@@ -67,39 +67,72 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                 replace: args.replay.replace,
                 batch: args.replay.batch,
             };
-            let mut current_db: Option<u64> = None;
-            walk_keys(&data, &filter, now, |located, key_entry| {
-                let Some((entry, key)) = key_entry else {
-                    if let Some(Event::Function {
-                        pre_ga: false,
-                        code,
-                        ..
-                    }) = located.map(|l| &l.event)
-                    {
-                        let code = code.to_bytes()?;
-                        let mut resp = Resp::new(&mut buf);
-                        if args.replay.replace {
-                            resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
-                        } else {
-                            resp.command(&[b"FUNCTION", b"LOAD", &code]);
-                        }
+            // RESTORE with no filter but the default one (keys expired by
+            // now are dropped): most keys are copied out on the reader's
+            // quick path, their value bytes located by their lengths.
+            let quick = !opts.plain
+                && filter.dbs.is_empty()
+                && filter.types.is_empty()
+                && !filter.needs_key()
+                && filter.min_size == 0
+                && filter.expiry == Some(crate::rdb::filter::ExpiryFilter::NotExpired);
+            let to_db = args.to_db;
+            let mut emit = Emit {
+                buf: &mut buf,
+                out: &mut *out,
+                current_db: None,
+                keys: &mut keys,
+            };
+            walk_keys_quick(
+                &data,
+                &filter,
+                now,
+                &mut emit,
+                |emit, reader, rest| {
+                    if !quick {
+                        return None;
                     }
-                    return Ok::<(), Failure>(());
-                };
-                let db = args.to_db.unwrap_or(entry.db);
-                let mut resp = Resp::new(&mut buf);
-                if current_db != Some(db) {
-                    resp.select(db);
-                    current_db = Some(db);
-                }
-                replay::key(&mut resp, key, entry, &opts)?;
-                keys += 1;
-                if buf.len() >= CHUNK {
-                    out.write_all(&buf)?;
-                    buf.clear();
-                }
-                Ok(())
-            })
+                    let span = reader.next_key_span(rest, replay::restorable)?;
+                    if span.expire_ms.is_some_and(|t| t <= now) {
+                        return Some(Ok(()));
+                    }
+                    let db = to_db.unwrap_or(reader.db());
+                    let mut resp = Resp::new(emit.buf);
+                    if emit.current_db != Some(db) {
+                        resp.select(db);
+                        emit.current_db = Some(db);
+                    }
+                    replay::restore_span(&mut resp, &span, opts.replace);
+                    Some(emit.key_done())
+                },
+                |emit, located, key_entry| {
+                    let Some((entry, key)) = key_entry else {
+                        if let Some(Event::Function {
+                            pre_ga: false,
+                            code,
+                            ..
+                        }) = located.map(|l| &l.event)
+                        {
+                            let code = code.to_bytes()?;
+                            let mut resp = Resp::new(emit.buf);
+                            if args.replay.replace {
+                                resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
+                            } else {
+                                resp.command(&[b"FUNCTION", b"LOAD", &code]);
+                            }
+                        }
+                        return Ok::<(), Failure>(());
+                    };
+                    let db = to_db.unwrap_or(entry.db);
+                    let mut resp = Resp::new(emit.buf);
+                    if emit.current_db != Some(db) {
+                        resp.select(db);
+                        emit.current_db = Some(db);
+                    }
+                    replay::key(&mut resp, key, entry, &opts)?;
+                    emit.key_done()
+                },
+            )
         }
         RdbExportFormat::Json => walk_keys(&data, &filter, now, |_, key_entry| {
             let Some((entry, key)) = key_entry else {
@@ -153,6 +186,27 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
             ));
             Ok(Status::Problem)
         }
+    }
+}
+
+/// Where `--to resp|aof` writes: the buffer, flushed to `out` in chunks.
+struct Emit<'b, 'o> {
+    buf: &'b mut Vec<u8>,
+    out: &'b mut (dyn Write + 'o),
+    current_db: Option<u64>,
+    keys: &'b mut u64,
+}
+
+impl Emit<'_, '_> {
+    /// Count a key written and hand a full chunk over.
+    #[inline]
+    fn key_done(&mut self) -> Result<(), Failure> {
+        *self.keys += 1;
+        if self.buf.len() >= CHUNK {
+            self.out.write_all(self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 }
 

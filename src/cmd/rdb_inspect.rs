@@ -252,6 +252,7 @@ fn tally_part(
     filter: &KeyFilter,
 ) -> PartTally {
     let mut scan = proto.part();
+    let quick = !scan.filtered && scan.what_if.is_none();
     let mut reader = Reader::resume(magic, version, part.db, part.start);
     let mut failure = None;
     let mut sink_failure = None;
@@ -263,6 +264,11 @@ fn tally_part(
         let rest = bytes.get(pos as usize..).unwrap_or(&[]);
         if cut.is_some_and(|c| pos >= c) && rest.first().is_some_and(|b| reader.starts_key(*b)) {
             break;
+        }
+        // Unfiltered and without --what-if, most keys go the quick path.
+        if quick && let Some(facts) = reader.next_key_facts(rest) {
+            scan.facts(&facts);
+            continue;
         }
         if let Some(tallied) = reader.next_key(rest, |e| scan.key(e, filter, &mut NoKeys, None)) {
             if let Err(e) = tallied {
@@ -958,6 +964,15 @@ impl Scan {
 
     fn current_db(&self) -> u64 {
         self.last_db
+    }
+
+    /// A key read on the quick path (only when no filter is set and no
+    /// --what-if is asked: the facts are then all [`Scan::key`] takes).
+    #[inline]
+    fn facts(&mut self, facts: &KeyFacts<'_>) {
+        self.last_db = facts.db;
+        let now = self.now();
+        self.stats.add(facts, now);
     }
 
     fn key(

@@ -307,7 +307,7 @@ impl Metrics {
         let c = &totals.commands;
         // The stream counters are added up when a connection ends; the
         // command totals are current.
-        let (up, down) = c.by_name.values().fold((0, 0), |(up, down), t| {
+        let (up, down) = c.totals().fold((0, 0), |(up, down), t| {
             (up + t.request_bytes, down + t.reply_bytes)
         });
         page.counter(

@@ -13,6 +13,9 @@ pub struct KeyFinder {
     cache: Vec<([u8; NAME_MAX], usize, Rule)>,
     /// The cache entry replaced next once it is full.
     next_out: usize,
+    /// The last name looked up as sent (not lowercased) and its rule, when
+    /// the name alone decides it: a repeat skips the lowercasing too.
+    last: Option<([u8; NAME_MAX], usize, Rule)>,
 }
 
 /// Longest command name looked up (longer ones have no keys).
@@ -107,6 +110,7 @@ impl KeyFinder {
             table: Table::new(crate::server::commands::ALL),
             cache: Vec::with_capacity(CACHED),
             next_out: 0,
+            last: None,
         }
     }
 
@@ -116,32 +120,12 @@ impl KeyFinder {
         let Some(name) = args.first().map(|a| a.as_ref()) else {
             return;
         };
-        let mut lower = [0u8; NAME_MAX];
-        let lower = match lower.get_mut(..name.len()) {
-            Some(l) => {
-                l.copy_from_slice(name);
-                l.make_ascii_lowercase();
-                &*l
-            }
-            None => return,
-        };
-        let rule = match self.cache.iter().find(|(n, len, _)| &n[..*len] == lower) {
-            Some(&(_, _, rule)) => rule,
-            None => {
-                let (rule, by_name) = self.resolve(lower, args);
-                if by_name {
-                    let mut n = [0u8; NAME_MAX];
-                    n[..lower.len()].copy_from_slice(lower);
-                    let entry = (n, lower.len(), rule);
-                    if self.cache.len() < CACHED {
-                        self.cache.push(entry);
-                    } else {
-                        self.cache[self.next_out] = entry;
-                        self.next_out = (self.next_out + 1) % CACHED;
-                    }
-                }
-                rule
-            }
+        let rule = match &self.last {
+            Some((n, len, rule)) if super::sketch::same(&n[..*len], name) => *rule,
+            _ => match self.rule_of(name, args) {
+                Some(rule) => rule,
+                None => return,
+            },
         };
         match rule {
             Rule::Nothing => {}
@@ -171,6 +155,44 @@ impl KeyFinder {
             }
             Rule::Positions(keys) => positions(keys, args.len(), |i| each(args[i].as_ref())),
         }
+    }
+
+    /// The rule for the command `name`, remembered when the name alone
+    /// decides it; `None` for a name too long to be a command with keys.
+    fn rule_of<A: AsRef<[u8]>>(&mut self, name: &[u8], args: &[A]) -> Option<Rule> {
+        let mut lower = [0u8; NAME_MAX];
+        let lower = lower.get_mut(..name.len())?;
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let lower = &*lower;
+        let cached = self
+            .cache
+            .iter()
+            .find(|(n, len, _)| super::sketch::same(&n[..*len], lower));
+        let (rule, by_name) = match cached {
+            Some(&(_, _, rule)) => (rule, true),
+            None => {
+                let (rule, by_name) = self.resolve(lower, args);
+                if by_name {
+                    let mut n = [0u8; NAME_MAX];
+                    n[..lower.len()].copy_from_slice(lower);
+                    let entry = (n, lower.len(), rule);
+                    if self.cache.len() < CACHED {
+                        self.cache.push(entry);
+                    } else {
+                        self.cache[self.next_out] = entry;
+                        self.next_out = (self.next_out + 1) % CACHED;
+                    }
+                }
+                (rule, by_name)
+            }
+        };
+        self.last = by_name.then(|| {
+            let mut n = [0u8; NAME_MAX];
+            n[..name.len()].copy_from_slice(name);
+            (n, name.len(), rule)
+        });
+        Some(rule)
     }
 
     /// Where the keys of a command named `lower` are, and whether that

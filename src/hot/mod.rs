@@ -100,6 +100,30 @@ pub struct Hot {
     names: HashMap<SocketAddr, Vec<u8>>,
     /// Reused for the items of the slow list.
     scratch: Vec<u8>,
+    last: Last,
+}
+
+/// What the previous command was counted under. A stream repeats itself
+/// (a pipeline of one client's commands on one key), and a repeat is
+/// counted into each sketch's last slot: no hashing, no table. A sketch's
+/// last slot stays its last item's, since only [`Hot::add`] adds to it.
+#[derive(Debug, Default)]
+struct Last {
+    /// The key counted last (cut to [`MAX_KEY`]), when `key_counted`.
+    key: Vec<u8>,
+    key_counted: bool,
+    /// How many prefix depths that key had.
+    prefixes: usize,
+    /// The command name as sent and the first key the slow list counted
+    /// last, when `slow_counted`.
+    slow_name: Vec<u8>,
+    slow_key: Vec<u8>,
+    slow_counted: bool,
+    /// The client counted last, the command name as sent, and the entry of
+    /// that client's mix it went to.
+    client: Option<SocketAddr>,
+    mix_name: Vec<u8>,
+    mix_at: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -130,6 +154,7 @@ impl Hot {
             slow: SpaceSaving::new(k),
             names: HashMap::new(),
             scratch: Vec::new(),
+            last: Last::default(),
             options,
         }
     }
@@ -151,6 +176,7 @@ impl Hot {
             slow,
             names,
             scratch,
+            last,
         } = self;
         finder_hits.commands += 1;
         // Counted first, so that the bytes can be shared out; most commands
@@ -169,15 +195,22 @@ impl Hot {
             let share = seen.bytes / n;
             let mut each = |k: &[u8]| {
                 let key = &k[..k.len().min(MAX_KEY)];
-                if keys_by_commands.last_is(key) && keys_by_bytes.last_is(key) {
+                if last.key_counted && sketch::same(&last.key, key) {
+                    // The same key again: every sketch's last slot is its.
                     keys_by_commands.add_last(1);
                     keys_by_bytes.add_last(share);
+                    for p in &mut prefixes[..last.prefixes] {
+                        p.add_last(1);
+                    }
                 } else {
                     let hash = sketch::hash(key);
                     keys_by_commands.add_hashed(key, hash, 1);
                     keys_by_bytes.add_hashed(key, hash, share);
+                    last.prefixes = add_prefixes(prefixes, &options.separator, key);
+                    last.key.clear();
+                    last.key.extend_from_slice(key);
+                    last.key_counted = true;
                 }
-                add_prefixes(prefixes, &options.separator, key);
             };
             if n as usize <= FEW_KEYS {
                 few[..n as usize].iter().for_each(|k| each(k));
@@ -186,11 +219,23 @@ impl Hot {
             }
             let first = &few[0][..few[0].len().min(MAX_KEY)];
             if let Some(latency) = seen.latency {
-                scratch.clear();
-                scratch.extend(name.iter().take(64).map(u8::to_ascii_uppercase));
-                scratch.push(b' ');
-                scratch.extend_from_slice(first);
-                let slot = slow.add(scratch, latency);
+                let slot = if last.slow_counted
+                    && sketch::same(&last.slow_name, name)
+                    && sketch::same(&last.slow_key, first)
+                {
+                    slow.add_last(latency)
+                } else {
+                    scratch.clear();
+                    scratch.extend(name.iter().take(64).map(u8::to_ascii_uppercase));
+                    scratch.push(b' ');
+                    scratch.extend_from_slice(first);
+                    last.slow_name.clear();
+                    last.slow_name.extend_from_slice(name);
+                    last.slow_key.clear();
+                    last.slow_key.extend_from_slice(first);
+                    last.slow_counted = true;
+                    slow.add(scratch, latency)
+                };
                 slot.extra.calls += 1;
                 slot.extra.max = slot.extra.max.max(latency);
             }
@@ -206,10 +251,26 @@ impl Hot {
                 let n = n.as_ref();
                 names.insert(client, n[..n.len().min(MAX_KEY)].to_vec());
             }
-            let mut id = [0u8; 18];
-            let slot = clients.add(encode_addr(client, &mut id), 1);
+            let again = last.client == Some(client);
+            let slot = if again {
+                clients.add_last(1)
+            } else {
+                let mut id = [0u8; 18];
+                last.client = Some(client);
+                clients.add(encode_addr(client, &mut id), 1)
+            };
             slot.extra.bytes += seen.bytes;
-            count_mix(&mut slot.extra.commands, name);
+            // The same client and name again: the same entry of its mix.
+            match last.mix_at {
+                Some(at) if again && sketch::same(&last.mix_name, name) => {
+                    slot.extra.commands[at].1 += 1;
+                }
+                _ => {
+                    last.mix_at = count_mix(&mut slot.extra.commands, name);
+                    last.mix_name.clear();
+                    last.mix_name.extend_from_slice(name);
+                }
+            }
         }
     }
 
@@ -223,6 +284,7 @@ impl Hot {
         }
         self.clients.clear();
         self.slow.clear();
+        self.last = Last::default();
     }
 
     /// The report of what was counted so far.
@@ -300,9 +362,10 @@ impl Hot {
 }
 
 /// Prefixes by the rule of `rdb inspect`: the key up to and including
-/// the first, second, … separator.
-fn add_prefixes(sketches: &mut [SpaceSaving<()>], sep: &[u8], key: &[u8]) {
+/// the first, second, … separator. Returns how many depths it counted.
+fn add_prefixes(sketches: &mut [SpaceSaving<()>], sep: &[u8], key: &[u8]) -> usize {
     let mut from = 0;
+    let mut depths = 0;
     for sketch in sketches {
         let rest = &key[from..];
         let found = match sep {
@@ -315,7 +378,9 @@ fn add_prefixes(sketches: &mut [SpaceSaving<()>], sep: &[u8], key: &[u8]) {
         let end = from + found + sep.len();
         sketch.add(&key[..end], 1);
         from = end;
+        depths += 1;
     }
+    depths
 }
 
 /// A client address as a sketch item: the IP's bytes, then the port.
@@ -347,19 +412,25 @@ fn decode_addr(item: &[u8]) -> Option<SocketAddr> {
 
 /// One more command in a client's mix: a name already there, a new one
 /// while there is room, else `(other)` (the rarest name is folded into it
-/// when it is not there yet).
-fn count_mix(mix: &mut Vec<(Vec<u8>, u64)>, name: &[u8]) {
-    if let Some((_, c)) = mix.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-        *c += 1;
+/// when it is not there yet). Returns the entry counted.
+fn count_mix(mix: &mut Vec<(Vec<u8>, u64)>, name: &[u8]) -> Option<usize> {
+    let at = if let Some(i) = mix.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        mix[i].1 += 1;
+        i
     } else if mix.len() < CLIENT_COMMANDS {
         let mut name = name[..name.len().min(64)].to_vec();
         name.make_ascii_uppercase();
         mix.push((name, 1));
-    } else if let Some((_, c)) = mix.iter_mut().find(|(n, _)| n == b"(other)") {
-        *c += 1;
-    } else if let Some(i) = (0..mix.len()).min_by_key(|&i| mix[i].1) {
+        mix.len() - 1
+    } else if let Some(i) = mix.iter().position(|(n, _)| n == b"(other)") {
+        mix[i].1 += 1;
+        i
+    } else {
+        let i = (0..mix.len()).min_by_key(|&i| mix[i].1)?;
         mix[i] = (b"(other)".to_vec(), mix[i].1 + 1);
-    }
+        i
+    };
+    Some(at)
 }
 
 /// The hot-key reports.

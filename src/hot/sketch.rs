@@ -10,8 +10,9 @@
 //! count, which is itself at most `total / k`. An item whose true weight
 //! exceeds `total / k` is therefore always monitored.
 //!
-//! The smallest count sits at the root of a binary min-heap of slot
-//! numbers; the slots themselves never move, and a hash table of slot
+//! The smallest count sits at the root of a four-way min-heap of slot
+//! numbers (each with a copy of its count, so that sifting stays in one
+//! small array); the slots themselves never move, and a hash table of slot
 //! numbers (hashed by the slot's item) finds monitored items. So an update
 //! costs one hash of the item and O(log k) swaps of small integers, and
 //! taking over the smallest slot reuses its item buffer: nothing is
@@ -34,6 +35,40 @@ pub fn hash(item: &[u8]) -> u64 {
         .hash_one(item)
 }
 
+/// Are `a` and `b` the same bytes? Inline and branch-light for the short
+/// keys and names a command stream repeats: a call into the C library's
+/// `memcmp` per comparison costs more than the comparison itself there.
+#[inline]
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_ne_bytes(w)
+    };
+    match n {
+        0 => true,
+        // Bytes 0, n/2 and n-1 cover every byte of 1 to 3.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        // Two overlapping words cover 4 to 8 bytes (and 8 to 16 below).
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// Children per heap node: a four-way heap is half as deep as a binary
+/// one, and a node's children share a cache line.
+const ARITY: usize = 4;
+
 /// One monitored item.
 #[derive(Clone, Debug)]
 pub struct Slot<P> {
@@ -46,8 +81,6 @@ pub struct Slot<P> {
     pub extra: P,
     /// The item's hash (so the table never rehashes items).
     hash: u64,
-    /// Where the slot sits in the heap.
-    at: u32,
 }
 
 impl<P> Slot<P> {
@@ -62,8 +95,11 @@ impl<P> Slot<P> {
 pub struct SpaceSaving<P> {
     capacity: usize,
     slots: Vec<Slot<P>>,
-    /// Slot numbers, a min-heap by their counts.
-    heap: Vec<u32>,
+    /// (count, slot number), a min-heap by count. The counts are copies of
+    /// the slots' (kept equal), so that sifting reads only this array.
+    heap: Vec<(u64, u32)>,
+    /// Where each slot sits in the heap.
+    pos: Vec<u32>,
     index: HashTable<u32>,
     total: u64,
     /// The slot added to last: streams repeat items back to back (a
@@ -79,6 +115,7 @@ impl<P: Default> SpaceSaving<P> {
             capacity: capacity.clamp(1, u32::MAX as usize),
             slots: Vec::new(),
             heap: Vec::new(),
+            pos: Vec::new(),
             index: HashTable::new(),
             total: 0,
             last: usize::MAX,
@@ -87,7 +124,7 @@ impl<P: Default> SpaceSaving<P> {
 
     /// Add `weight` to `item`; returns its slot for the caller's data.
     pub fn add(&mut self, item: &[u8], weight: u64) -> &mut Slot<P> {
-        if self.slots.get(self.last).is_some_and(|s| s.item == item) {
+        if self.last_is(item) {
             return self.add_to(self.last, weight);
         }
         self.add_hashed(item, hash(item), weight)
@@ -95,7 +132,9 @@ impl<P: Default> SpaceSaving<P> {
 
     /// Was `item` the last one added?
     pub fn last_is(&self, item: &[u8]) -> bool {
-        self.slots.get(self.last).is_some_and(|s| s.item == item)
+        self.slots
+            .get(self.last)
+            .is_some_and(|s| same(&s.item, item))
     }
 
     /// Add `weight` to the item added last (the caller checked it with
@@ -109,7 +148,7 @@ impl<P: Default> SpaceSaving<P> {
         self.total = self.total.saturating_add(weight);
         let slot = &mut self.slots[s];
         slot.count = slot.count.saturating_add(weight);
-        self.sift_down(self.slots[s].at as usize);
+        self.settle(s);
         &mut self.slots[s]
     }
 
@@ -119,7 +158,7 @@ impl<P: Default> SpaceSaving<P> {
         if self
             .slots
             .get(self.last)
-            .is_some_and(|s| s.hash == hash && s.item == item)
+            .is_some_and(|s| s.hash == hash && same(&s.item, item))
         {
             return self.add_to(self.last, weight);
         }
@@ -127,7 +166,7 @@ impl<P: Default> SpaceSaving<P> {
         let slots = &self.slots;
         let found = self
             .index
-            .find(hash, |&s| slots[s as usize].item == item)
+            .find(hash, |&s| same(&slots[s as usize].item, item))
             .copied();
         let s = match found {
             Some(s) => {
@@ -143,9 +182,9 @@ impl<P: Default> SpaceSaving<P> {
                     error: 0,
                     extra: P::default(),
                     hash,
-                    at: s as u32,
                 });
-                self.heap.push(s as u32);
+                self.heap.push((weight, s as u32));
+                self.pos.push(s as u32);
                 let slots = &self.slots;
                 self.index
                     .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
@@ -154,7 +193,7 @@ impl<P: Default> SpaceSaving<P> {
             }
             None => {
                 // Take over the smallest.
-                let s = self.heap[0] as usize;
+                let s = self.heap[0].1 as usize;
                 let old = self.slots[s].hash;
                 if let Ok(entry) = self.index.find_entry(old, |&x| x as usize == s) {
                     entry.remove();
@@ -178,7 +217,7 @@ impl<P: Default> SpaceSaving<P> {
             }
         };
         self.last = s;
-        self.sift_down(self.slots[s].at as usize);
+        self.settle(s);
         &mut self.slots[s]
     }
 
@@ -207,9 +246,7 @@ impl<P: Default> SpaceSaving<P> {
         if self.slots.len() < self.capacity {
             0
         } else {
-            self.heap
-                .first()
-                .map_or(0, |&s| self.slots[s as usize].count)
+            self.heap.first().map_or(0, |&(count, _)| count)
         }
     }
 
@@ -233,49 +270,60 @@ impl<P: Default> SpaceSaving<P> {
     pub fn clear(&mut self) {
         self.slots.clear();
         self.heap.clear();
+        self.pos.clear();
         self.index.clear();
         self.total = 0;
         self.last = usize::MAX;
     }
 
-    fn count_at(&self, i: usize) -> u64 {
-        self.slots[self.heap[i] as usize].count
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.slots[self.heap[a] as usize].at = a as u32;
-        self.slots[self.heap[b] as usize].at = b as u32;
+    /// Slot `s`'s count grew: copy it into the heap and move it down.
+    fn settle(&mut self, s: usize) {
+        let at = self.pos[s] as usize;
+        self.heap[at].0 = self.slots[s].count;
+        self.sift_down(at);
     }
 
     fn sift_up(&mut self, mut i: usize) {
+        let item = self.heap[i];
         while i > 0 {
-            let parent = (i - 1) / 2;
-            if self.count_at(parent) <= self.count_at(i) {
+            let parent = (i - 1) / ARITY;
+            if self.heap[parent].0 <= item.0 {
                 break;
             }
-            self.swap(parent, i);
+            self.place(i, self.heap[parent]);
             i = parent;
         }
+        self.place(i, item);
     }
 
+    /// Move the entry at `i` down past every child with a smaller count
+    /// (children move up into the hole it leaves).
     fn sift_down(&mut self, mut i: usize) {
         let len = self.heap.len();
+        let item = self.heap[i];
         loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut least = i;
-            if l < len && self.count_at(l) < self.count_at(least) {
-                least = l;
+            let first = ARITY * i + 1;
+            if first >= len {
+                break;
             }
-            if r < len && self.count_at(r) < self.count_at(least) {
-                least = r;
+            let mut least = first;
+            for c in first + 1..(first + ARITY).min(len) {
+                if self.heap[c].0 < self.heap[least].0 {
+                    least = c;
+                }
             }
-            if least == i {
-                return;
+            if self.heap[least].0 >= item.0 {
+                break;
             }
-            self.swap(i, least);
+            self.place(i, self.heap[least]);
             i = least;
         }
+        self.place(i, item);
+    }
+
+    fn place(&mut self, i: usize, entry: (u64, u32)) {
+        self.heap[i] = entry;
+        self.pos[entry.1 as usize] = i as u32;
     }
 }
 
@@ -359,6 +407,27 @@ mod tests {
     }
 
     #[test]
+    fn same_agrees_with_slice_equality() {
+        let mut rng = Rng(7);
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|_| (rng.next() % 3) as u8).collect();
+            assert!(same(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!same(&a, &b), "{a:?} {b:?}");
+            }
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(!same(&a, &longer));
+            for _ in 0..50 {
+                let b: Vec<u8> = (0..len).map(|_| (rng.next() % 3) as u8).collect();
+                assert_eq!(same(&a, &b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn exact_below_capacity() {
         let mut s: SpaceSaving<u32> = SpaceSaving::new(10);
         for (i, item) in [b"a", b"b", b"a", b"c", b"a", b"b"].iter().enumerate() {
@@ -420,10 +489,11 @@ mod tests {
             let item = (rng.next() % 100).to_le_bytes();
             s.add(&item, rng.next() % 1000);
             for i in 1..s.heap.len() {
-                assert!(s.count_at((i - 1) / 2) <= s.count_at(i));
+                assert!(s.heap[(i - 1) / ARITY].0 <= s.heap[i].0);
             }
-            for (i, &slot) in s.heap.iter().enumerate() {
-                assert_eq!(s.slots[slot as usize].at as usize, i);
+            for (i, &(count, slot)) in s.heap.iter().enumerate() {
+                assert_eq!(s.pos[slot as usize] as usize, i);
+                assert_eq!(s.slots[slot as usize].count, count);
             }
             for slot in &s.slots {
                 assert!(s.contains(&slot.item));

@@ -203,6 +203,7 @@ impl ValueType {
         }
     }
 
+    #[inline]
     pub fn object_type(self) -> ObjectType {
         use ValueType::*;
         match self {
@@ -223,6 +224,7 @@ impl ValueType {
     /// where one applies. Strings report "string" here; their real
     /// encoding (int, raw, lzf) depends on the bytes, see
     /// [`RdbStr::encoding`].
+    #[inline]
     pub fn encoding(self) -> &'static str {
         use ValueType::*;
         match self {
@@ -258,6 +260,7 @@ pub enum RdbStr<'a> {
 
 impl<'a> RdbStr<'a> {
     /// The length of the string's bytes (decimal digits for integers).
+    #[inline]
     pub fn len(&self) -> u64 {
         match self {
             RdbStr::Raw(b) => b.len() as u64,
@@ -422,6 +425,28 @@ impl<'a> Cursor<'a> {
             return Ok(RdbStr::Raw(s));
         }
         self.rdb_str_long(what)
+    }
+
+    /// A string value: [`Cursor::rdb_str`], with the LZF form with
+    /// one-byte lengths (what most values longer than 20 bytes are) also
+    /// read inline.
+    #[inline(always)]
+    pub fn rdb_str_value(&mut self, what: &'static str) -> Result<RdbStr<'a>> {
+        let rest = self.rest();
+        if let [0xc3, clen, len, ..] = *rest
+            && clen < 0x40
+            && len < 0x40
+            && let Some(compressed) = rest.get(3..3 + usize::from(clen))
+        {
+            let offset = self.offset() + 3;
+            self.pos += 3 + compressed.len();
+            return Ok(RdbStr::Lzf {
+                compressed,
+                len: u64::from(len),
+                offset,
+            });
+        }
+        self.rdb_str(what)
     }
 
     #[inline(never)]

@@ -119,6 +119,7 @@ impl Limits {
 }
 
 /// The jemalloc size class an allocation of `n` bytes lands in.
+#[inline]
 pub fn jemalloc_size(n: u64) -> u64 {
     if n <= 8 {
         return 8;
@@ -132,6 +133,7 @@ pub fn jemalloc_size(n: u64) -> u64 {
 }
 
 /// Allocated size of an sds string of `len` bytes.
+#[inline]
 pub fn sds_size(len: u64) -> u64 {
     let header = match len {
         0..32 => 1,
@@ -201,8 +203,83 @@ fn lp_score_size(score: f64) -> u64 {
     lp_entry_size(&Item::Bytes(std::borrow::Cow::Owned(text.into_bytes())))
 }
 
+/// The model of a set, member by member: an intset when every member is
+/// an integer and there are few enough, else a dict of sds members.
+pub(super) struct SetSize {
+    count: u64,
+    /// The smallest and largest integer so far (from 0), while all are.
+    ints: Option<(i64, i64)>,
+    members: u64,
+}
+
+impl Default for SetSize {
+    fn default() -> Self {
+        SetSize {
+            count: 0,
+            ints: Some((0, 0)),
+            members: 0,
+        }
+    }
+}
+
+impl SetSize {
+    #[inline]
+    pub(super) fn add(&mut self, item: &Item<'_>) {
+        self.count += 1;
+        if self.ints.is_some() {
+            let as_int = match item {
+                Item::Int(v) => Some(*v),
+                Item::Bytes(b) => is_canonical_int(b),
+            };
+            self.ints = match (self.ints, as_int) {
+                (Some((lo, hi)), Some(v)) => Some((lo.min(v), hi.max(v))),
+                _ => None,
+            };
+        }
+        self.members += DICT_ENTRY + sds_size(item.len() as u64);
+    }
+
+    pub(super) fn total(&self, limits: &Limits) -> u64 {
+        let count = self.count;
+        if let Some((lo, hi)) = self.ints
+            && count <= limits.set_max_intset_entries
+        {
+            let width = if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
+                2
+            } else if lo >= i64::from(i32::MIN) && hi <= i64::from(i32::MAX) {
+                4
+            } else {
+                8
+            };
+            return ROBJ + jemalloc_size(8 + count * width);
+        }
+        ROBJ + dict_size(count) + self.members
+    }
+}
+
 fn dict_size(count: u64) -> u64 {
     DICT + 8 * count.max(4).next_power_of_two()
+}
+
+/// What a key's name costs: its sds string and its dict entry.
+#[inline(always)]
+pub(super) fn key_size(key_len: u64) -> u64 {
+    sds_size(key_len) + DICT_ENTRY
+}
+
+/// What a value kept as one blob of `len` bytes costs (an intset, a
+/// listpack within the thresholds): its object and the blob.
+#[inline]
+pub(super) fn blob_size(len: u64) -> u64 {
+    ROBJ + jemalloc_size(len)
+}
+
+/// What a quicklist costs before its nodes, and what each node of `len`
+/// bytes adds.
+pub(super) const QUICKLIST_BASE: u64 = ROBJ + QUICKLIST;
+#[inline]
+pub(super) fn quicklist_node_size(len: u64) -> u64 {
+    QUICKLIST_NODE + jemalloc_size(len)
 }
 
 /// Estimated `MEMORY USAGE` of a key named `key_len` bytes holding `value`.
@@ -212,7 +289,7 @@ pub fn estimate(key_len: u64, value: &Value<'_>) -> Result<u64> {
 
 /// [`estimate`] under other encoding thresholds.
 pub fn estimate_with(key_len: u64, value: &Value<'_>, limits: &Limits) -> Result<u64> {
-    let key = sds_size(key_len) + DICT_ENTRY;
+    let key = key_size(key_len);
     // Most keys are strings, whose size no threshold changes.
     if value.value_type == ValueType::String {
         return Ok(key + string_size(&value.string()?)?);
@@ -220,7 +297,10 @@ pub fn estimate_with(key_len: u64, value: &Value<'_>, limits: &Limits) -> Result
     Ok(key + value_size(value, limits)?)
 }
 
-fn string_size(s: &RdbStr<'_>) -> Result<u64> {
+/// What a string value costs (the object and its sds, or nothing beyond
+/// the object for an integer).
+#[inline(always)]
+pub(super) fn string_size(s: &RdbStr<'_>) -> Result<u64> {
     let len = s.len();
     if let RdbStr::Int(_) = s {
         return Ok(ROBJ);
@@ -300,35 +380,12 @@ fn value_size(value: &Value<'_>, limits: &Limits) -> Result<u64> {
             Ok(ROBJ + QUICKLIST + total)
         }
         ObjectType::Set => {
-            let mut count = 0u64;
-            let mut ints: Option<(i64, i64)> = Some((0, 0));
-            let mut members = 0u64;
+            let mut set = SetSize::default();
             for e in value.elements()? {
                 let Element::Member(item) = e? else { continue };
-                count += 1;
-                let as_int = match &item {
-                    Item::Int(v) => Some(*v),
-                    Item::Bytes(b) => is_canonical_int(b),
-                };
-                ints = match (ints, as_int) {
-                    (Some((lo, hi)), Some(v)) => Some((lo.min(v), hi.max(v))),
-                    _ => None,
-                };
-                members += DICT_ENTRY + sds_size(item.len() as u64);
+                set.add(&item);
             }
-            if let Some((lo, hi)) = ints
-                && count <= limits.set_max_intset_entries
-            {
-                let width = if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
-                    2
-                } else if lo >= i64::from(i32::MIN) && hi <= i64::from(i32::MAX) {
-                    4
-                } else {
-                    8
-                };
-                return Ok(ROBJ + jemalloc_size(8 + count * width));
-            }
-            Ok(ROBJ + dict_size(count) + members)
+            Ok(set.total(limits))
         }
         ObjectType::Hash => {
             let mut count = 0u64;
@@ -389,17 +446,29 @@ fn value_size(value: &Value<'_>, limits: &Limits) -> Result<u64> {
 /// within the default size thresholds, quicklist-2 nodes) cost their blob's
 /// size, so the elements need not be walked. `None` for everything else.
 fn compact_size(value: &Value<'_>) -> Result<Option<u64>> {
-    use ValueType::*;
-    let fits = match value.value_type {
-        ListQuicklist2 => return quicklist2_size(value).map(Some),
-        SetIntset | HashListpack => value.len()? <= 512,
-        SetListpack | ZsetListpack => value.len()? <= 128,
-        _ => false,
+    if value.value_type == ValueType::ListQuicklist2 {
+        return quicklist2_size(value).map(Some);
+    }
+    let fits = match compact_limit(value.value_type) {
+        Some(limit) => value.len()? <= limit,
+        None => false,
     };
     if !fits {
         return Ok(None);
     }
-    Ok(value_blob_len(value).map(|len| ROBJ + jemalloc_size(len)))
+    Ok(value_blob_len(value).map(blob_size))
+}
+
+/// The most elements a blob of this encoding (an intset or a listpack)
+/// holds when Redis 7 keeps it as stored, under the default thresholds.
+#[inline]
+pub(super) fn compact_limit(vt: ValueType) -> Option<u64> {
+    use ValueType::*;
+    match vt {
+        SetIntset | HashListpack => Some(512),
+        SetListpack | ZsetListpack => Some(128),
+        _ => None,
+    }
 }
 
 /// A quicklist-2 list loads node by node as stored: each node costs its
@@ -407,10 +476,10 @@ fn compact_size(value: &Value<'_>) -> Result<Option<u64>> {
 fn quicklist2_size(value: &Value<'_>) -> Result<u64> {
     let mut c = super::cursor::Cursor::new(value.data, value.offset, true);
     let nodes = c.rdb_count("quicklist node count", 2)?;
-    let mut total = ROBJ + QUICKLIST;
+    let mut total = QUICKLIST_BASE;
     for _ in 0..nodes {
         c.rdb_len("quicklist container")?;
-        total += QUICKLIST_NODE + jemalloc_size(c.rdb_str("quicklist node")?.len());
+        total += quicklist_node_size(c.rdb_str("quicklist node")?.len());
     }
     Ok(total)
 }

@@ -18,6 +18,8 @@ use super::crc64;
 use super::cursor::Cursor;
 use super::error::{ErrorKind, RdbError, Result};
 use super::format::*;
+use super::quick::KeySpan;
+use super::stats::KeyFacts;
 use super::value::{self, Value};
 
 /// What the reader found.
@@ -195,10 +197,11 @@ impl Reader {
     }
 
     /// Move past the next record building as little as possible (a key is
-    /// skipped by its lengths): for finding where keys start. `Ok(false)`
-    /// after the end.
+    /// skipped by its lengths; the common shapes without checking their
+    /// values' headers): for finding where keys start. `Ok(false)` after
+    /// the end.
     pub fn skip_record(&mut self, input: &[u8]) -> Result<bool> {
-        if self.next_key(input, |_| ()).is_some() {
+        if self.skip_key(input) || self.next_key(input, |_| ()).is_some() {
             return Ok(true);
         }
         Ok(self.next(input, true)?.is_some())
@@ -270,6 +273,64 @@ impl Reader {
         let done = self.lean_key(&mut cur, on_key).ok()??;
         self.pos = cur.offset();
         Some(done)
+    }
+
+    /// The quickest path, for a summary: when the input at
+    /// [`Reader::position`] (final, as for [`Reader::next_key`]) is a key
+    /// whose facts the summary can take from its headers and lengths (see
+    /// [`super::quick`]), move past it and return them. `None` (nothing
+    /// consumed) for anything else, which [`Reader::next_key`] or
+    /// [`Reader::next`] then reads.
+    #[inline]
+    pub fn next_key_facts<'a>(&mut self, input: &'a [u8]) -> Option<KeyFacts<'a>> {
+        if self.state != State::Body || self.compute_checksum {
+            return None;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        let facts = super::quick::key_facts(&mut cur, self.magic, self.db)?;
+        self.pos = cur.offset();
+        Some(facts)
+    }
+
+    /// The quick path for copying keys out as stored: when the input at
+    /// [`Reader::position`] (final) is a key of the common shapes (see
+    /// [`super::quick`]) with a raw key, and `wanted` takes its value type,
+    /// move past it and return where its parts are. `None` (nothing
+    /// consumed) for anything else, which [`Reader::next_key`] or
+    /// [`Reader::next`] then reads.
+    #[inline]
+    pub fn next_key_span<'a>(
+        &mut self,
+        input: &'a [u8],
+        wanted: impl FnOnce(ValueType) -> bool,
+    ) -> Option<KeySpan<'a>> {
+        if self.state != State::Body || self.compute_checksum {
+            return None;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        let span = super::quick::key_span(&mut cur, self.magic)?;
+        if !wanted(span.value_type) {
+            return None;
+        }
+        self.pos = cur.offset();
+        Some(span)
+    }
+
+    /// Move past the key at [`Reader::position`] by its lengths alone, when
+    /// it is of a shape [`Reader::next_key_facts`] takes; false (nothing
+    /// consumed) for anything else. For finding where keys start: a value
+    /// that does not parse is not noticed here.
+    #[inline]
+    pub(super) fn skip_key(&mut self, input: &[u8]) -> bool {
+        if self.state != State::Body || self.compute_checksum {
+            return false;
+        }
+        let mut cur = Cursor::new(input, self.pos, true);
+        if super::quick::skip_key(&mut cur, self.magic).is_none() {
+            return false;
+        }
+        self.pos = cur.offset();
+        true
     }
 
     #[inline(always)]
@@ -592,7 +653,7 @@ fn read_value<'a>(cur: &mut Cursor<'a>, vt: ValueType, key: &RdbStr<'a>) -> Resu
     let value_start = cur.pos();
     let value_offset = cur.offset();
     if vt == ValueType::String {
-        let string = cur.rdb_str("string value")?;
+        let string = cur.rdb_str_value("string value")?;
         Ok(Value::from_string(
             string,
             cur.since(value_start),

@@ -51,6 +51,7 @@ impl<'o> Resp<'o> {
         put_len(self.out, b'*', args);
     }
 
+    #[inline(always)]
     fn arg(&mut self, a: &[u8]) {
         self.out.reserve(a.len() + 16);
         put_len(self.out, b'$', a.len());
@@ -80,7 +81,7 @@ impl<'o> Resp<'o> {
 /// True when Redis 7.0's RESTORE loads this encoding.
 /// `*N\r\n` or `$N\r\n`; the short lengths most arguments have without
 /// the general formatter.
-#[inline]
+#[inline(always)]
 fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
     match n {
         0..10 => out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']),
@@ -91,12 +92,15 @@ fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
             b'\r',
             b'\n',
         ]),
-        _ => {
-            out.push(kind);
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
+        _ => put_len_long(out, kind, n),
     }
+}
+
+#[inline(never)]
+fn put_len_long(out: &mut Vec<u8>, kind: u8, n: usize) {
+    out.push(kind);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 pub fn restorable(vt: ValueType) -> bool {
@@ -128,8 +132,40 @@ pub fn key(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, opts: &Options
 
 /// RESTORE key ttl payload [REPLACE] [ABSTTL].
 fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool) {
-    let data = entry.value.data;
-    let args = 4 + usize::from(replace) + usize::from(entry.expire_ms.is_some());
+    restore_raw(
+        resp,
+        key,
+        entry.value.value_type,
+        entry.value.data,
+        entry.expire_ms,
+        replace,
+    );
+}
+
+/// The RESTORE of a key located on the reader's quick path (its value type
+/// must be [`restorable`]).
+pub fn restore_span(resp: &mut Resp<'_>, span: &super::KeySpan<'_>, replace: bool) {
+    restore_raw(
+        resp,
+        span.key,
+        span.value_type,
+        span.data,
+        span.expire_ms,
+        replace,
+    );
+}
+
+/// RESTORE of a value type's stored bytes `data`.
+#[inline(always)]
+fn restore_raw(
+    resp: &mut Resp<'_>,
+    key: &[u8],
+    value_type: ValueType,
+    data: &[u8],
+    expire_ms: Option<i64>,
+    replace: bool,
+) {
+    let args = 4 + usize::from(replace) + usize::from(expire_ms.is_some());
     // All this key writes, at most: one reservation, no regrowth.
     resp.out.reserve(96 + key.len() + data.len());
     resp.commands += 1;
@@ -139,7 +175,7 @@ fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool)
         _ => b"*6\r\n$7\r\nRESTORE\r\n",
     });
     resp.arg(key);
-    match entry.expire_ms {
+    match expire_ms {
         // ABSTTL takes a positive time; 0 means "no expiry".
         Some(at) => resp.int(at.max(1)),
         None => resp.out.extend_from_slice(b"$1\r\n0\r\n"),
@@ -148,7 +184,7 @@ fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool)
     let len = 1 + data.len() + 2 + 8;
     put_len(resp.out, b'$', len);
     let start = resp.out.len();
-    resp.out.push(entry.value.value_type.byte());
+    resp.out.push(value_type.byte());
     resp.out.extend_from_slice(data);
     resp.out.extend_from_slice(&WRITE_VERSION.to_le_bytes());
     let crc = crc64::checksum(&resp.out[start..]);
@@ -157,7 +193,7 @@ fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool)
     if replace {
         resp.arg(b"REPLACE");
     }
-    if entry.expire_ms.is_some() {
+    if expire_ms.is_some() {
         resp.arg(b"ABSTTL");
     }
 }

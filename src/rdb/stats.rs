@@ -296,10 +296,29 @@ pub struct Prefixes {
 /// found through a table of their indexes under a hash computed in one
 /// pass over the prefix (through `Hasher`, a map hashed its length and its
 /// bytes in two calls: the largest cost per key in profiles).
-#[derive(Debug, Default)]
+///
+/// In front of the table, a small direct-mapped cache (by the hash's low
+/// bits) of the entries found last: most dumps have few prefixes, which
+/// then all stay there, and a hit costs one comparison instead of a probe.
+#[derive(Debug)]
 struct PrefixTable {
     entries: Vec<(Vec<u8>, Tally)>,
     index: hashbrown::HashTable<u32>,
+    /// (hash, index in `entries`); `u32::MAX`: empty.
+    recent: [(u64, u32); RECENT],
+}
+
+/// Slots of [`PrefixTable`]'s cache (a power of two).
+const RECENT: usize = 64;
+
+impl Default for PrefixTable {
+    fn default() -> Self {
+        PrefixTable {
+            entries: Vec::new(),
+            index: hashbrown::HashTable::new(),
+            recent: [(0, u32::MAX); RECENT],
+        }
+    }
 }
 
 impl PrefixTable {
@@ -309,10 +328,24 @@ impl PrefixTable {
 
     #[inline]
     fn get_mut(&mut self, prefix: &[u8], hash: u64) -> Option<&mut Tally> {
+        let slot = hash as usize & (RECENT - 1);
+        let (h, i) = self.recent[slot];
+        if h == hash
+            && let Some(e) = self.entries.get(i as usize)
+            && same(&e.0, prefix)
+        {
+            return Some(&mut self.entries[i as usize].1);
+        }
+        self.get_mut_slow(prefix, hash, slot)
+    }
+
+    #[inline(never)]
+    fn get_mut_slow(&mut self, prefix: &[u8], hash: u64, slot: usize) -> Option<&mut Tally> {
         let entries = &self.entries;
         let &i = self
             .index
             .find(hash, |&i| same(&entries[i as usize].0, prefix))?;
+        self.recent[slot] = (hash, i);
         Some(&mut self.entries[i as usize].1)
     }
 
@@ -322,6 +355,7 @@ impl PrefixTable {
         let entries = &self.entries;
         self.index
             .insert_unique(hash, i, |&j| prefix_hash(&entries[j as usize].0));
+        self.recent[hash as usize & (RECENT - 1)] = (hash, i);
     }
 
     /// Keep the heaviest half (by serialized bytes).
@@ -333,6 +367,7 @@ impl PrefixTable {
         let threshold = *threshold;
         self.entries.retain(|e| e.1.bytes > threshold);
         self.index.clear();
+        self.recent = [(0, u32::MAX); RECENT];
         for (i, (prefix, _)) in self.entries.iter().enumerate() {
             let entries = &self.entries;
             self.index
@@ -366,7 +401,17 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         w.copy_from_slice(&s[at..at + 8]);
         u64::from_le_bytes(w)
     };
+    let half = |s: &[u8], at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(w)
+    };
+    // Two overlapping loads cover each length up to 16 (three bytes cover
+    // one to three).
     match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         _ => a == b,
     }
@@ -388,15 +433,14 @@ impl Prefixes {
         }
         let mut from = 0usize;
         for depth in 0..self.tables.len() {
-            let rest = &k.key[from..];
             let found = match self.separator[..] {
-                [byte] => find_byte(rest, byte),
-                _ => self.finder.find(rest),
+                [byte] => find_byte(k.key, from, byte),
+                _ => self.finder.find(&k.key[from..]).map(|i| from + i),
             };
             let Some(found) = found else {
                 break;
             };
-            let end = from + found + self.separator.len();
+            let end = found + self.separator.len();
             let prefix = &k.key[..end];
             let table = &mut self.tables[depth];
             let hash = prefix_hash(prefix);
@@ -456,33 +500,43 @@ impl Prefixes {
     }
 }
 
-/// The first `byte` in `hay`, eight bytes a step: keys are short, too
-/// short for a vectorised search to pay for its setup, too long for a
-/// byte loop to be cheap.
+/// The first `byte` in `key` at or after `from`, eight bytes a step: keys
+/// are short, too short for a vectorised search to pay for its setup, too
+/// long for a byte loop to be cheap. The last partial step reads the
+/// key's last eight bytes (when it has eight) and ignores those before
+/// `from` and those already searched.
 #[inline]
-fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let pattern = ONES * u64::from(byte);
-    let mut words = hay.chunks_exact(8);
-    let mut at = 0;
-    for word in &mut words {
+fn find_byte(key: &[u8], from: usize, byte: u8) -> Option<usize> {
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = 0x0101_0101_0101_0101 * u64::from(byte);
+    // The high bit of each byte of the result is set exactly where the
+    // byte equals `byte` (no borrow crosses bytes, so no false match).
+    let matches = |w: u64| {
+        let x = w ^ pattern;
+        !(((x & LOWS).wrapping_add(LOWS)) | x | LOWS)
+    };
+    let word = |at: usize| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let x = u64::from_le_bytes(w) ^ pattern;
-        // A zero byte of x is a match; the lowest flagged byte is always a
-        // true one (a borrow only carries upwards).
-        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zero != 0 {
-            return Some(at + zero.trailing_zeros() as usize / 8);
+        w.copy_from_slice(&key[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = from;
+    while at + 8 <= key.len() {
+        let m = matches(word(at));
+        if m != 0 {
+            return Some(at + m.trailing_zeros() as usize / 8);
         }
         at += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == byte)
-        .map(|i| at + i)
+    if at >= key.len() {
+        return None;
+    }
+    if key.len() >= 8 {
+        let start = key.len() - 8;
+        let m = matches(word(start)) & (u64::MAX << ((at - start) * 8));
+        return (m != 0).then(|| start + m.trailing_zeros() as usize / 8);
+    }
+    key[at..].iter().position(|&b| b == byte).map(|i| at + i)
 }
 
 /// Keys by time to expiry relative to `now`.
@@ -711,6 +765,9 @@ pub struct Stats {
     types: [Tally; 7],
     /// Few distinct pairs: a vector searched linearly beats a map here.
     pub encodings: Vec<((ObjectType, &'static str), Tally)>,
+    /// Indexes into `encodings` by a hash of the name's address (a hint,
+    /// checked before use).
+    encoding_slots: [u32; 16],
     pub by_size: TopN,
     pub by_len: TopN,
     pub prefixes: Prefixes,
@@ -732,6 +789,7 @@ impl Stats {
             last_db: 0,
             types: [Tally::default(); 7],
             encodings: Vec::new(),
+            encoding_slots: [u32::MAX; 16],
             by_size: TopN::new(top),
             by_len: TopN::new(top),
             prefixes: Prefixes::new(separator, depth),
@@ -845,14 +903,26 @@ impl Stats {
         self.types[k.object_type as usize].add(k);
         let pair = (k.object_type, k.encoding);
         // Encoding names are static strings from one table: pointer equality
-        // is the common hit, text equality the fallback.
-        let found = match self
-            .encodings
-            .iter()
-            .position(|(p, _)| p.0 == pair.0 && std::ptr::eq(p.1, pair.1))
-        {
-            Some(i) => Some(i),
-            None => self.encodings.iter().position(|(p, _)| *p == pair),
+        // is the common hit (first through the slot the name's address
+        // picks), text equality the fallback.
+        let slot = (k.encoding.as_ptr() as usize >> 3 ^ k.object_type as usize) & 15;
+        let cached = self.encoding_slots[slot] as usize;
+        let found = match self.encodings.get(cached) {
+            Some((p, _)) if p.0 == pair.0 && std::ptr::eq(p.1, pair.1) => Some(cached),
+            _ => {
+                let found = match self
+                    .encodings
+                    .iter()
+                    .position(|(p, _)| p.0 == pair.0 && std::ptr::eq(p.1, pair.1))
+                {
+                    Some(i) => Some(i),
+                    None => self.encodings.iter().position(|(p, _)| *p == pair),
+                };
+                if let Some(i) = found {
+                    self.encoding_slots[slot] = i as u32;
+                }
+                found
+            }
         };
         match found.and_then(|i| self.encodings.get_mut(i)) {
             Some((_, t)) => t.add(k),
@@ -861,6 +931,8 @@ impl Stats {
                 t.add(k);
                 self.encodings.push((pair, t));
                 self.encodings.sort_by_key(|(p, _)| *p);
+                // Sorting moved entries: the slots point anywhere now.
+                self.encoding_slots = [u32::MAX; 16];
             }
         }
         self.by_size.offer(k.size, k);
@@ -916,22 +988,41 @@ mod tests {
 
     #[test]
     fn find_byte_finds_the_first() {
+        // Against a byte loop: every length, start, and place of the first
+        // separator, with separators before the start (which must not
+        // count) and bytes that differ from it by one bit or the high bit.
+        let naive = |hay: &[u8], from: usize, byte: u8| {
+            hay[from..]
+                .iter()
+                .position(|&b| b == byte)
+                .map(|i| from + i)
+        };
         for len in 0..40 {
-            let mut hay = vec![b'a'; len];
-            assert_eq!(find_byte(&hay, b':'), None);
-            for at in 0..len {
-                hay[at] = b':';
-                if at + 1 < len {
-                    hay[at + 1] = b':';
+            for from in 0..=len {
+                let mut hay: Vec<u8> = (0..len).map(|i| [b'a', 0x3b, 0xba, 0][i % 4]).collect();
+                hay[..from].fill(b':');
+                assert_eq!(find_byte(&hay, from, b':'), naive(&hay, from, b':'));
+                for at in from..len {
+                    let saved = hay.clone();
+                    hay[at] = b':';
+                    if at + 1 < len {
+                        hay[at + 1] = b':';
+                    }
+                    assert_eq!(
+                        find_byte(&hay, from, b':'),
+                        Some(at),
+                        "len {len} from {from} at {at}"
+                    );
+                    hay = saved;
                 }
-                assert_eq!(find_byte(&hay, b':'), Some(at), "len {len} at {at}");
-                hay.fill(b'a');
             }
         }
         assert_eq!(
-            find_byte(&[0x3b, 0x3a, 0x01, 0x80, 0, 0, 0, 0, 0x3a], b':'),
+            find_byte(&[0x3b, 0x3a, 0x01, 0x80, 0, 0, 0, 0, 0x3a], 0, b':'),
             Some(1)
         );
+        assert_eq!(find_byte(&[0, 0, 0, 0, 0, 0, 0, 0, 1], 1, 0), Some(1));
+        assert_eq!(find_byte(&[1, 0, 0, 0, 0, 0, 0, 0, 1], 8, 0), None);
     }
 
     #[test]

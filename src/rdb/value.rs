@@ -303,7 +303,7 @@ fn header_count(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
     header_count_unchecked(vt, blob, at).map_err(|e| super::sanitize::integrity(vt, e))
 }
 
-fn header_count_unchecked(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
+pub(super) fn header_count_unchecked(vt: ValueType, blob: &[u8], at: u64) -> Result<Option<u64>> {
     use ValueType::*;
     Ok(match vt {
         SetIntset => Some(Intset::new(blob, at)?.count()),

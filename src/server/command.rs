@@ -45,6 +45,9 @@ pub mod flags {
     /// Allowed in RESP2 subscribed mode ((P|S)(UN)SUBSCRIBE, PING, QUIT,
     /// RESET). Not reported by COMMAND INFO.
     pub const PUBSUB_CONTEXT: u32 = 1 << 19;
+    /// Refused while a replica loads its master's snapshot and serves the
+    /// old dataset meanwhile (async loading).
+    pub const NO_ASYNC_LOADING: u32 = 1 << 20;
 
     /// Names in COMMAND INFO order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -62,6 +65,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         // MAY_REPLICATE is not shown: redis-server 7.0 keeps it to itself.
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),

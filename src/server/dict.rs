@@ -636,7 +636,7 @@ pub fn set_growth_limit(bytes: usize) {
 /// past maxmemory (eviction would then throw keys out to pay for a resize
 /// nobody needs yet), unless the table is over Redis's 1.618 load factor
 /// (dictExpandAllowed).
-fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
+pub(crate) fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
     let limit = GROWTH_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
     if limit == 0 || used * 1000 > size * 1618 {
         return true;
@@ -647,13 +647,13 @@ fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
 
 /// Advance a reverse-binary cursor: set the bits above the mask, then add
 /// one to the reversed value.
-fn next_cursor(v: usize, mask: usize) -> usize {
+pub(crate) fn next_cursor(v: usize, mask: usize) -> usize {
     let v = v | !mask;
     v.reverse_bits().wrapping_add(1).reverse_bits()
 }
 
 /// A per-process random seed so that clients cannot aim keys at one bucket.
-fn hash_seed() -> u64 {
+pub(crate) fn hash_seed() -> u64 {
     use std::sync::OnceLock;
     static SEED: OnceLock<u64> = OnceLock::new();
     *SEED.get_or_init(|| Rng::from_entropy().next_u64())

@@ -20,7 +20,7 @@ use super::tls::ServerStream;
 
 use super::connection::Client;
 use super::persistence::{self, ShutdownSave};
-use super::replication::{self, upstream};
+use super::replication::{self, pipe, upstream};
 use super::{Server, Shutdown, memory, output, shutdown};
 use crate::output::log::Field;
 use crate::resp::request::{Arg, RequestLimits, parse_request_into};
@@ -141,6 +141,7 @@ impl EventLoop {
         self.server.persistence.loading = Some(persistence::Loading {
             started_unix: super::clock::unix_ms() / 1000,
             total_bytes: snap.bytes().len() as u64,
+            async_loading: false,
         });
         let every_bytes = self
             .server
@@ -199,7 +200,7 @@ impl EventLoop {
             }
             for event in events.iter() {
                 let token = event.token().0;
-                if event.token() == upstream::TOKEN {
+                if event.token() == upstream::TOKEN || event.token() == pipe::TOKEN {
                     continue;
                 }
                 if token >= LISTENER_BASE {
@@ -305,6 +306,11 @@ impl EventLoop {
             self.server.tracking_broadcast();
             self.stop_listening_if_exiting();
             self.flush_pending_writes();
+            // A diskless transfer: the snapshot child's pipe to the
+            // replicas' output, as long as their sockets take it.
+            while pipe::pump(&mut self.server, false) {
+                self.flush_pending_writes();
+            }
             shutdown::check(&mut self.server);
             if let Some(reason) = self.server.shutdown {
                 self.flush_all_before_exit();
@@ -321,8 +327,9 @@ impl EventLoop {
                 wake = wake.min(at);
             }
             let mut timeout = wake.saturating_duration_since(Instant::now());
-            if self.server.eviction.timer {
-                // An eviction round ran out of time: continue it soon.
+            if self.server.eviction.timer || upstream::more(&self.server) {
+                // An eviction round ran out of time, or a diskless load
+                // gave the loop its turn: continue it soon.
                 timeout = Duration::ZERO;
             }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
@@ -375,6 +382,10 @@ impl EventLoop {
                     upstream::on_event(&mut self.server);
                     continue;
                 }
+                if event.token() == pipe::TOKEN {
+                    // Read below, every turn while the transfer runs.
+                    continue;
+                }
                 if event.token() == UNIX_LISTENER {
                     self.accept_unix();
                     continue;
@@ -402,6 +413,9 @@ impl EventLoop {
                 && std::mem::take(&mut self.server.pause.master_held)
             {
                 // The master's stream read during the pause applies now.
+                upstream::on_event(&mut self.server);
+            }
+            if upstream::more(&self.server) {
                 upstream::on_event(&mut self.server);
             }
             self.server.eviction_timer();
@@ -877,6 +891,11 @@ impl EventLoop {
         self.next_cron = now + period;
         let server = &mut self.server;
         server.cron_runs += 1;
+        super::watchdog::cron(
+            server.log.raw_fd(),
+            server.config.watchdog_period,
+            server.config.hz,
+        );
         super::metrics::Endpoint::tick(server);
         server.clock_base = (now, super::clock::unix_us());
         // DEBUG PAUSE-CRON: keep the clock, skip the work.

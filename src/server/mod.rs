@@ -84,6 +84,7 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod copy;
 pub mod crash;
 pub mod dict;
 pub mod event_loop;
@@ -117,6 +118,7 @@ pub mod thin;
 pub mod tls;
 pub mod tracking;
 pub mod types;
+pub mod watchdog;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -412,7 +414,15 @@ impl Server {
         // invalidations wait for its reply) until the request is done.
         Server::tracking_new_request(client);
         let previous = self.tracking_running(client);
+        let reply_start = client.reply.buf.len();
+        let replica = client.replica.as_deref().is_some_and(|d| d.attached());
         self.call_checked(client, args, request);
+        if replica
+            && client.replica.as_deref().is_some_and(|d| d.attached())
+            && client.reply.buf.len() > reply_start
+        {
+            replication::replica_replied(self, client, args, reply_start);
+        }
         self.tracking_done(client, previous);
     }
 
@@ -468,7 +478,14 @@ impl Server {
         };
         // A script replayed from the AOF at startup serves clients while
         // it is busy: they are told the server is loading, as in Redis.
-        if self.ks.loading && !self.commands.entries[index].spec.has(flags::LOADING) {
+        let async_loading = self
+            .persistence
+            .loading
+            .as_ref()
+            .is_some_and(|l| l.async_loading);
+        if (self.ks.loading && !self.commands.entries[index].spec.has(flags::LOADING))
+            || (async_loading && replication::denied_while_async_loading(self, client, index))
+        {
             self.reject(
                 client,
                 Some(index),
@@ -710,6 +727,15 @@ impl Server {
         }
         if let Some(denied) = self.acl_check(client, index, args) {
             return Some(denied);
+        }
+        // A replica's link carries ACKs, not commands on the data (Redis
+        // keeps replicas, exempt from CLIENT PAUSE, from using it so).
+        if client.replica.as_deref().is_some_and(|d| d.attached())
+            && (spec.has(flags::WRITE)
+                || spec.has(flags::READONLY)
+                || spec.has(flags::MAY_REPLICATE))
+        {
+            return Some("Replica can't interact with the keyspace".to_owned());
         }
         // Clients over maxmemory-clients go first, then keys (the client
         // running this command is looked at when it is back in the table).

@@ -57,7 +57,7 @@ impl ThinBytes {
                 *at = byte | 0x80;
                 at = at.add(1);
             }
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
+            super::copy::bytes(bytes.as_ptr(), at, bytes.len());
         }
         ThinBytes(ptr)
     }

@@ -84,6 +84,21 @@ fn config_set(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (p[0], p[1])).collect();
+    // Parameters that would act on a dataset being loaded (a replica's
+    // diskless load) wait for it to finish, as Redis's DENY_LOADING_CONFIG.
+    const DENY_LOADING: [&str; 3] = ["appendonly", "repl-diskless-load", "dir"];
+    if srv.persistence.loading.is_some()
+        && pairs.iter().any(|(name, _)| {
+            DENY_LOADING
+                .iter()
+                .any(|d| name.eq_ignore_ascii_case(d.as_bytes()))
+        })
+    {
+        client
+            .reply
+            .error("-LOADING Redis is loading the dataset in memory");
+        return;
+    }
     let old = srv.config.clone();
     let applies = match srv.config.config_set(&pairs, client.is_local) {
         Ok(applies) => applies,

@@ -15,7 +15,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "save",
         1,
-        ADMIN | NOSCRIPT | NO_MULTI,
+        ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING,
         G,
         "1.0.0",
         "Synchronously save the dataset to disk",
@@ -24,7 +24,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "bgsave",
         -1,
-        ADMIN | NOSCRIPT,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         G,
         "1.0.0",
         "Asynchronously save the dataset to disk",
@@ -42,7 +42,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "bgrewriteaof",
         1,
-        ADMIN | NOSCRIPT,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         G,
         "1.0.0",
         "Asynchronously rewrite the append-only file",

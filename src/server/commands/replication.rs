@@ -17,7 +17,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "psync",
         -3,
-        ADMIN | NOSCRIPT | NO_MULTI,
+        ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING,
         G,
         "2.8.0",
         "An internal command used in replication",
@@ -26,7 +26,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "sync",
         1,
-        ADMIN | NOSCRIPT | NO_MULTI,
+        ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING,
         G,
         "1.0.0",
         "An internal command used in replication",
@@ -44,7 +44,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "replicaof",
         3,
-        ADMIN | NOSCRIPT | STALE,
+        ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING,
         G,
         "5.0.0",
         "Configure a server as replica of another, or promote it to a master",
@@ -53,7 +53,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new(
         "slaveof",
         3,
-        ADMIN | NOSCRIPT | STALE,
+        ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING,
         G,
         "1.0.0",
         "Configure a server as replica of another, or promote it to a master",
@@ -91,6 +91,13 @@ pub const COMMANDS: &[Spec] = &[
 
 fn psync(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let Some(offset) = string2ll(args[2]) else {
+        srv.log.warning(
+            &format!(
+                "Replica {} asks for synchronization but with a wrong offset",
+                client.addr()
+            ),
+            &[],
+        );
         client.reply.not_an_integer();
         return;
     };

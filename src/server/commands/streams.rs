@@ -1729,6 +1729,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut props: Vec<Vec<Vec<u8>>> = Vec::new();
     let mut propagate_last = false;
     let mut changes = 0u64;
+    // Claiming for a consumer the group did not know creates it (Redis
+    // notifies xgroup-createconsumer then, before the command's event).
+    let mut consumer_created = false;
     if let Some(g) = st.groups.get_mut(gname)
         && last_id > g.last_id
     {
@@ -1765,7 +1768,7 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         if !nk.consumer.is_empty() && minidle != 0 && now - nk.delivery_time < minidle {
             continue;
         }
-        ensure_consumer(g, cname, now);
+        consumer_created |= ensure_consumer(g, cname, now);
         g.assign(id, cname);
         let Some(nk) = g.pel.get_mut(&id) else {
             continue;
@@ -1792,6 +1795,9 @@ fn xclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             Some(f) if !justid => reply_entry(client, *id, f),
             _ => client.reply.bulk(&id_text(*id)),
         }
+    }
+    if consumer_created {
+        srv.key_event(db, key, event::XGROUP_CREATECONSUMER);
     }
     if changes > 0 {
         srv.dataset_changed(changes);
@@ -1854,6 +1860,7 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let mut attempts = count.saturating_mul(10);
     let mut props = Vec::new();
     let mut claimed: Vec<(Id, Option<Fields>)> = Vec::new();
+    let mut consumer_created = false;
     let mut deleted = Vec::new();
     let pel: Vec<Id> = st.groups.get(gname).map_or(Vec::new(), |g| {
         g.pel.range(start..).map(|(k, _)| *k).collect()
@@ -1881,7 +1888,7 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         if minidle != 0 && now - nk.delivery_time < minidle {
             continue;
         }
-        ensure_consumer(g, cname, now);
+        consumer_created |= ensure_consumer(g, cname, now);
         g.assign(id, cname);
         let Some(nk) = g.pel.get_mut(&id) else {
             continue;
@@ -1908,6 +1915,9 @@ fn xautoclaim(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     client.reply.array(deleted.len());
     for id in &deleted {
         client.reply.bulk(&id_text(*id));
+    }
+    if consumer_created {
+        srv.key_event(db, key, event::XGROUP_CREATECONSUMER);
     }
     if !props.is_empty() {
         srv.dataset_changed(props.len() as u64);

@@ -23,8 +23,8 @@ use super::hashes::distinct_sample;
 use super::lists::clamp_range;
 use super::{
     WrongType, drop_if_empty, int_arg, is, mpop_args, positive_arg, range_arg, read_kind,
-    read_kind_rng, remove_elements, reply_scan, scan_cursor_arg, scan_dict, scan_options,
-    value_mut, write_kind,
+    read_kind_rng, remove_elements, reply_scan, scan_cursor_arg, scan_options, value_mut,
+    write_kind,
 };
 
 const G: &str = "sorted_set";
@@ -1210,10 +1210,9 @@ fn algebra(
                 return;
             }
             let mut z = zset::SkipZset::default();
-            z.dict.reserve(result.len());
+            z.list.reserve(result.len());
             for (m, s) in &result {
                 z.list.insert(*s, m);
-                z.dict.insert_absent(m, *s);
             }
             let mut value = Value::ZsetSkiplist(Box::new(z));
             zset::compact_if_small(&mut value);
@@ -1279,10 +1278,22 @@ fn zscan(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
             }
             0
         }
-        ZsetRef::Skip(sk) => scan_dict(&sk.dict, cursor, opts.count, |m, s| {
-            items.push(m.to_vec());
-            items.push(d2string(*s).into_bytes());
-        }),
+        ZsetRef::Skip(sk) => {
+            // As scan_dict: buckets until COUNT members (or ten times as
+            // many buckets) were visited.
+            let (mut cursor, mut found, mut steps) = (cursor, 0usize, opts.count * 10);
+            loop {
+                cursor = sk.list.scan(cursor, |m, s| {
+                    found += 1;
+                    items.push(m.to_vec());
+                    items.push(d2string(s).into_bytes());
+                });
+                steps = steps.saturating_sub(1);
+                if cursor == 0 || steps == 0 || found >= opts.count {
+                    break cursor;
+                }
+            }
+        }
     };
     reply_scan(client, next, items, true, opts.pattern);
 }

@@ -325,6 +325,9 @@ pub struct Config {
     pub repl_diskless_sync_max_replicas: usize,
     /// repl-diskless-load: disabled, on-empty-db or swapdb.
     pub repl_diskless_load: String,
+    /// watchdog-period: milliseconds the event loop may go without its
+    /// cron before SIGALRM logs it (0: off).
+    pub watchdog_period: i64,
     /// shutdown-timeout: seconds a shutdown waits for lagging replicas.
     pub shutdown_timeout: u64,
     /// propagation-error-behavior: what a replica does when a command of
@@ -480,6 +483,7 @@ impl Config {
             replica_announced: true,
             repl_diskless_sync_max_replicas: 0,
             repl_diskless_load: String::new(),
+            watchdog_period: 0,
             shutdown_timeout: 10,
             propagation_error_behavior: String::new(),
             min_replicas_to_write: 0,

@@ -802,7 +802,12 @@ pub static PARAMS: &[Param] = &[
     ),
     p("shutdown-timeout", M, int(10, 0, I32), i!(shutdown_timeout)),
     p("use-exit-on-panic", HIDDEN, Kind::Bool(false), Kept),
-    p("watchdog-period", HIDDEN, int(0, 0, I32), Later),
+    p(
+        "watchdog-period",
+        HIDDEN,
+        int(0, 0, I32),
+        i!(watchdog_period),
+    ),
     // Append-only file.
     p("appendonly", M, Kind::Bool(false), b!(appendonly)).apply(Apply::Appendonly),
     p(

@@ -141,6 +141,9 @@ pub struct Persistence {
 pub struct Loading {
     pub started_unix: i64,
     pub total_bytes: u64,
+    /// A replica's diskless load that serves the old dataset meanwhile
+    /// (INFO `async_loading:1`, `loading:0`).
+    pub async_loading: bool,
 }
 
 impl Default for Persistence {
@@ -955,7 +958,7 @@ fn close_aof(srv: &mut Server) {
 }
 
 /// Stop a running child on purpose (not counted as a failure).
-fn kill_child(srv: &mut Server) {
+pub fn kill_child(srv: &mut Server) {
     let Some(running) = srv.persistence.child.take() else {
         return;
     };
@@ -1389,7 +1392,11 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
     let rdb_child = kind == Some(ChildKind::Rdb);
     let aof_child = matches!(kind, Some(ChildKind::AofRewrite { .. }));
-    let mut fields = vec![("loading", u8::from(p.loading.is_some()).to_string())];
+    let async_loading = p.loading.as_ref().is_some_and(|l| l.async_loading);
+    let mut fields = vec![(
+        "loading",
+        u8::from(p.loading.is_some() && !async_loading).to_string(),
+    )];
     if let Some(l) = &p.loading {
         // Redis's fields while it loads.
         let loaded = super::loading::loaded_bytes().min(l.total_bytes);
@@ -1411,7 +1418,7 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
             ("loading_eta_seconds", eta.to_string()),
         ]);
     }
-    fields.extend([("async_loading", "0".to_owned())]);
+    fields.extend([("async_loading", u8::from(async_loading).to_string())]);
     // What the running child last reported (Redis's child info).
     let (progress, total) = p.child.as_ref().map_or((Default::default(), 0), |r| {
         (r.child.progress, r.keys_total)

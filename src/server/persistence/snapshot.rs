@@ -317,17 +317,75 @@ fn load_into(
     mut pacing: Option<Pacing<'_>>,
 ) -> Result<Loaded, LoadError> {
     let mut next_serve = pacing.as_ref().map_or(u64::MAX, |p| p.every_bytes);
-    let mut delay_rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut loaded = Loaded::default();
-    let mut aux = AuxPosition::default();
-    if existing == Existing::Cleared {
-        ks.functions.clear();
-    }
-    ks.functions_version += 1;
+    let mut apply = Apply::new(ks, existing, expired_before, collect_expired);
+    apply.size_bound = data.len() as u64;
     let mut events = rdb::events(data);
-    let mut db = 0usize;
     for event in &mut events {
         let located = event?;
+        if let (Event::Key(entry), Some(p)) = (&located.event, pacing.as_mut()) {
+            if p.key_delay_us != 0 {
+                key_delay(p.key_delay_us, &mut apply.delay_rng);
+            }
+            if entry.offset >= next_serve {
+                next_serve = entry.offset + p.every_bytes.max(1);
+                crate::server::loading::record(entry.offset, apply.loaded.keys);
+                (p.serve)(entry.offset);
+            }
+        }
+        if apply.event(ks, located)? {
+            return Ok(apply.loaded);
+        }
+    }
+    // The iterator ends without EOF only after yielding an error.
+    Err(RdbError::new(
+        ErrorKind::UnexpectedEof {
+            what: "the end-of-file marker",
+        },
+        events.reader().position(),
+    )
+    .into())
+}
+
+/// What a load carries from one event to the next.
+struct Apply {
+    db: usize,
+    loaded: Loaded,
+    aux: AuxPosition,
+    delay_rng: u64,
+    existing: Existing,
+    expired_before: Option<i64>,
+    collect_expired: bool,
+    /// The image is at most this long (bounds the size hints).
+    size_bound: u64,
+}
+
+impl Apply {
+    fn new(
+        ks: &mut Keyspace,
+        existing: Existing,
+        expired_before: Option<i64>,
+        collect_expired: bool,
+    ) -> Apply {
+        if existing == Existing::Cleared {
+            ks.functions.clear();
+        }
+        ks.functions_version += 1;
+        Apply {
+            db: 0,
+            loaded: Loaded::default(),
+            aux: AuxPosition::default(),
+            delay_rng: 0x9e37_79b9_7f4a_7c15,
+            existing,
+            expired_before,
+            collect_expired,
+            size_bound: u64::MAX,
+        }
+    }
+
+    /// Apply one event to `ks`; true after the EOF record (the load is
+    /// complete and `loaded` says what it found).
+    fn event(&mut self, ks: &mut Keyspace, located: rdb::Located<'_>) -> Result<bool, LoadError> {
+        let loaded = &mut self.loaded;
         match located.event {
             Event::SelectDb { db: index } => {
                 if index >= ks.dbs.len() as u64 {
@@ -337,37 +395,28 @@ fn load_into(
                         offset: located.offset,
                     });
                 }
-                db = index as usize;
+                self.db = index as usize;
             }
             Event::ResizeDb { keys, expires } => {
                 // Hints only: bounded so a corrupt header cannot make us
                 // reserve more than the file could possibly hold.
-                let bound = data.len() as u64 / 2;
-                let d = &mut ks.dbs[db];
+                let bound = (self.size_bound / 2).min(1 << 24);
+                let d = &mut ks.dbs[self.db];
                 d.dict.reserve(keys.min(bound) as usize);
                 d.expires.reserve(expires.min(bound) as usize);
             }
             Event::Key(entry) => {
-                if let Some(p) = pacing.as_mut() {
-                    if p.key_delay_us != 0 {
-                        key_delay(p.key_delay_us, &mut delay_rng);
-                    }
-                    if entry.offset >= next_serve {
-                        next_serve = entry.offset + p.every_bytes.max(1);
-                        crate::server::loading::record(entry.offset, loaded.keys);
-                        (p.serve)(entry.offset);
-                    }
-                }
-                if let (Some(at), Some(now)) = (entry.expire_ms, expired_before)
+                let db = self.db;
+                if let (Some(at), Some(now)) = (entry.expire_ms, self.expired_before)
                     && at < now
                 {
                     loaded.expired += 1;
-                    if collect_expired {
+                    if self.collect_expired {
                         loaded
                             .expired_keys
                             .push((db, entry.key.to_bytes()?.into_owned()));
                     }
-                    continue;
+                    return Ok(false);
                 }
                 let key = entry.key.to_bytes()?;
                 let Some(value) = from_rdb_value(&entry.value, load_sanitize())? else {
@@ -375,10 +424,10 @@ fn load_into(
                     if loaded.empty_keys.len() < 1024 {
                         loaded.empty_keys.push(key.into_owned());
                     }
-                    continue;
+                    return Ok(false);
                 };
                 let d = &mut ks.dbs[db];
-                if existing == Existing::Merged {
+                if self.existing == Existing::Merged {
                     d.remove(&key);
                 }
                 if d.dict.insert(&key, Object::new(value)).is_some() {
@@ -391,7 +440,7 @@ fn load_into(
                     d.set_expire(&key, at);
                 }
                 loaded.keys += 1;
-                if loaded.keys % 4096 == 0 {
+                if loaded.keys.is_multiple_of(4096) {
                     crate::server::loading::record(entry.offset, loaded.keys);
                 }
             }
@@ -401,7 +450,7 @@ fn load_into(
                 let same = ks.functions.iter().position(|c| {
                     name.is_some() && crate::server::scripting::functions::library_name(c) == name
                 });
-                match (same, existing) {
+                match (same, self.existing) {
                     (Some(i), Existing::Merged) => ks.functions[i] = code,
                     (Some(_), _) => {
                         return Err(LoadError::DuplicateLibrary {
@@ -425,25 +474,126 @@ fn load_into(
                     .into());
                 }
                 loaded.end = located.offset + located.len;
-                loaded.position = aux.position(ks.dbs.len());
-                return Ok(loaded);
+                loaded.position = std::mem::take(&mut self.aux).position(ks.dbs.len());
+                return Ok(true);
             }
             Event::Aux { key, value } => {
                 if let (Ok(key), Ok(value)) = (key.to_bytes(), value.to_bytes()) {
-                    aux.see(&key, &value);
+                    self.aux.see(&key, &value);
                 }
             }
             Event::Header { .. } | Event::SlotInfo { .. } | Event::SlotImport { .. } => {}
         }
+        Ok(false)
     }
-    // The iterator ends without EOF only after yielding an error.
-    Err(RdbError::new(
-        ErrorKind::UnexpectedEof {
-            what: "the end-of-file marker",
-        },
-        events.reader().position(),
-    )
-    .into())
+}
+
+/// A snapshot loaded as it arrives (a replica's diskless load): bytes are
+/// handed in as they come off the socket, whole records are applied to a
+/// keyspace of the loader's own, and the rest waits for more. The caller
+/// bounds the work per call, so the event loop keeps running in between.
+pub struct StreamLoad {
+    pub ks: Keyspace,
+    reader: rdb::Reader,
+    /// Bytes not parsed yet; the first is at `reader.position()`.
+    buf: Vec<u8>,
+    apply: Apply,
+    done: bool,
+}
+
+/// What [`StreamLoad::step`] got to.
+pub enum Step {
+    /// Every whole record handed in is applied: more bytes are needed.
+    NeedMore,
+    /// The byte budget was used up with records still waiting.
+    Paused,
+    /// The EOF record was applied: the image is complete.
+    Done,
+}
+
+impl StreamLoad {
+    /// A load into an empty keyspace of `databases` databases.
+    pub fn new(databases: usize) -> StreamLoad {
+        let mut ks = Keyspace::new(databases);
+        ks.loading = true;
+        let apply = Apply::new(&mut ks, Existing::Cleared, None, false);
+        StreamLoad {
+            ks,
+            reader: rdb::Reader::new(),
+            buf: Vec::new(),
+            apply,
+            done: false,
+        }
+    }
+
+    /// Hand in the next bytes of the image.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes of the image parsed so far.
+    pub fn position(&self) -> u64 {
+        self.reader.position()
+    }
+
+    /// Keys loaded so far.
+    pub fn keys(&self) -> u64 {
+        self.apply.loaded.keys
+    }
+
+    /// Bytes handed in and not parsed yet.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Apply whole records until about `budget` bytes were parsed, each
+    /// key followed by a wait of `key_delay_us` (`key-load-delay`).
+    pub fn step(&mut self, budget: u64, key_delay_us: i64) -> Result<Step, LoadError> {
+        if self.done {
+            return Ok(Step::Done);
+        }
+        let start = self.reader.position();
+        let mut used = 0usize;
+        let outcome = loop {
+            if self.reader.position() - start >= budget.max(1) {
+                break Step::Paused;
+            }
+            let located = match self.reader.next(&self.buf[used..], false) {
+                Ok(Some(l)) => l,
+                Ok(None) => break Step::Done,
+                Err(e) if e.is_need_more() => break Step::NeedMore,
+                Err(e) => return Err(e.into()),
+            };
+            used += located.len as usize;
+            let is_key = matches!(located.event, Event::Key(_));
+            if self.apply.event(&mut self.ks, located)? {
+                self.done = true;
+                break Step::Done;
+            }
+            if is_key && key_delay_us != 0 {
+                key_delay(key_delay_us, &mut self.apply.delay_rng);
+            }
+        };
+        self.buf.drain(..used);
+        crate::server::loading::record(self.reader.position(), self.apply.loaded.keys);
+        Ok(outcome)
+    }
+
+    /// The image is complete: what was loaded (and its keyspace).
+    pub fn finish(self) -> Result<(Keyspace, Loaded), LoadError> {
+        if !self.done {
+            return Err(RdbError::new(
+                ErrorKind::UnexpectedEof {
+                    what: "the end-of-file marker",
+                },
+                self.reader.position() + self.buf.len() as u64,
+            )
+            .into());
+        }
+        let mut ks = self.ks;
+        ks.loading = false;
+        Ok((ks, self.apply.loaded))
+    }
 }
 
 #[cfg(test)]
@@ -520,5 +670,49 @@ mod tests {
         // Too few databases.
         let err = load(&mut Keyspace::new(2), &image, None).unwrap_err();
         assert_eq!(err.kind(), "db_out_of_range");
+    }
+
+    #[test]
+    fn a_snapshot_loads_piece_by_piece_as_it_arrives() {
+        let ks = sample();
+        let mut image = Vec::new();
+        write(&ks, &mut image, &Options::default()).unwrap();
+        // Odd-sized pieces, a small budget: every record is cut somewhere.
+        let mut stream = StreamLoad::new(4);
+        let mut done = false;
+        for piece in image.chunks(37) {
+            stream.feed(piece);
+            loop {
+                match stream.step(100, 0).unwrap() {
+                    Step::Paused => continue,
+                    Step::NeedMore => break,
+                    Step::Done => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+        }
+        assert!(done);
+        assert_eq!(stream.position(), image.len() as u64);
+        let (back, loaded) = stream.finish().unwrap();
+        assert_eq!(loaded.keys, 1002);
+        assert!(!back.loading);
+        assert_eq!(back.dbs[0].len(), 1000);
+        assert_eq!(back.dbs[2].expire_of(b"x"), Some(i64::MAX / 2));
+        // Cut short: the load cannot finish, and says where it stopped.
+        let mut short = StreamLoad::new(4);
+        short.feed(&image[..image.len() / 2]);
+        while let Step::Paused = short.step(1 << 20, 0).unwrap() {}
+        let Err(err) = short.finish() else {
+            panic!("a load cut short finished");
+        };
+        assert_eq!(err.kind(), "unexpected_eof", "{err}");
+        // Damage is reported as it is met.
+        let mut damaged = image.clone();
+        damaged[0] = b'X';
+        let mut bad = StreamLoad::new(4);
+        bad.feed(&damaged);
+        assert!(bad.step(1 << 20, 0).is_err());
     }
 }

@@ -34,6 +34,7 @@
 
 pub mod backlog;
 pub mod failover;
+pub mod pipe;
 pub mod upstream;
 
 use std::fs::File;
@@ -87,6 +88,8 @@ pub struct Replication {
     pub registry: Option<mio::Registry>,
     /// A FAILOVER command under way.
     pub failover: Option<failover::Failover>,
+    /// The pipe of a diskless full resync under way.
+    pub rdb_pipe: Option<pipe::RdbPipe>,
     /// The position the snapshot loaded at startup was saved at; taken by
     /// [`resume_saved_position`] once the role is known.
     pub saved_position: Option<persistence::snapshot::SavedPosition>,
@@ -120,6 +123,7 @@ impl Replication {
             upstream: None,
             registry: None,
             failover: None,
+            rdb_pipe: None,
             last_ping: Instant::now(),
             last_second: Instant::now(),
             alone_since: None,
@@ -516,47 +520,40 @@ fn start_full_sync(srv: &mut Server) {
         (waiting.clone(), None, result)
     } else {
         let mark = random_replid();
-        let mut fds = Vec::new();
+        // The child writes into a pipe; the parent copies it to each
+        // replica's output (see [`pipe`]).
         let mut served = Vec::new();
         for &slot in &diskless {
             let Some(c) = srv.clients.get_mut(slot) else {
                 continue;
             };
-            // Whatever is pending (keepalive newlines) goes first, then the
-            // reply and the header, before the child owns the socket.
-            let mut header = c.reply.buf[c.reply.sent..].to_vec();
             if !c.replica.as_deref().is_some_and(|d| d.old_sync) {
-                header.extend_from_slice(line.as_bytes());
+                c.reply.raw(line.as_bytes());
             }
-            header.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
-            c.reply.buf.clear();
-            c.reply.sent = 0;
-            let Some(stream) = c.stream.as_ref() else {
-                continue;
-            };
-            use std::io::Write;
-            use std::os::fd::{AsFd, AsRawFd};
-            let fd = persistence::child::FdWriter(stream.as_raw_fd())
-                .write_all(&header)
-                .and_then(|()| stream.as_fd().try_clone_to_owned());
-            match fd {
-                Ok(fd) => {
-                    fds.push(fd);
-                    served.push(slot);
-                }
-                Err(_) => {
-                    c.close_after_reply = true;
-                }
-            }
+            c.reply.raw(format!("$EOF:{mark}\r\n").as_bytes());
+            served.push(slot);
         }
-        let result = if fds.is_empty() {
-            Err("the replicas are gone".to_owned())
-        } else {
-            persistence::bgsave_to(
-                srv,
-                persistence::SnapshotTarget::Descriptor(fds),
-                Some(info),
-            )
+        let result = match pipe::open() {
+            Ok((read, write)) => {
+                let result = persistence::bgsave_to(
+                    srv,
+                    persistence::SnapshotTarget::Descriptor(vec![write]),
+                    Some(info),
+                );
+                if let Ok(pid) = result {
+                    srv.log.notice(
+                        &format!("Background RDB transfer started by pid {pid}"),
+                        &[],
+                    );
+                    let ids = served
+                        .iter()
+                        .filter_map(|&s| srv.clients.get_mut(s).map(|c| (s, c.id)))
+                        .collect();
+                    pipe::start(srv, read, ids);
+                }
+                result
+            }
+            Err(e) => Err(format!("pipe: {e}")),
         };
         (served, Some(mark), result)
     };
@@ -606,6 +603,8 @@ fn start_full_sync(srv: &mut Server) {
 /// A BGSAVE child ended: replicas waiting for it get the file (or are
 /// dropped when it failed).
 pub fn snapshot_finished(srv: &mut Server, ok: bool) {
+    // What the child left in the pipe goes out before the end mark.
+    let _ = pipe::pump(srv, true);
     let path = persistence::rdb_path(&srv.config);
     let mut doomed = Vec::new();
     let mut queued = Vec::new();
@@ -711,6 +710,51 @@ pub fn refill(backlog: Option<&mut Backlog>, client: &mut Client) -> std::io::Re
     Ok(true)
 }
 
+/// While a replica loads its master's snapshot asynchronously, commands
+/// that would act on the replication or persistence state (REPLICAOF,
+/// SAVE, PSYNC…, and an EXEC that queued one) are refused, as Redis does.
+pub fn denied_while_async_loading(srv: &Server, client: &Client, index: usize) -> bool {
+    use super::command::flags::NO_ASYNC_LOADING;
+    let entry = &srv.commands.entries[index];
+    entry.spec.has(NO_ASYNC_LOADING)
+        || (entry.full_name.eq_ignore_ascii_case("exec")
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & NO_ASYNC_LOADING != 0))
+}
+
+/// A command sent on a replica's link produced a reply: replies never go
+/// on that link (they would land in the replica's snapshot or stream), so
+/// the reply is dropped and the replica disconnected, as Redis does.
+pub fn replica_replied(srv: &mut Server, client: &mut Client, args: &[&[u8]], start: usize) {
+    let command = match srv.commands.lookup(args) {
+        super::command::Lookup::Found(i) => srv.commands.entries[i].full_name.clone(),
+        _ => "<unknown>".to_owned(),
+    };
+    let reply = client.reply.buf.split_off(start);
+    if let Some(error) = reply.strip_prefix(b"-") {
+        let error = String::from_utf8_lossy(error);
+        srv.log.warning(
+            &format!(
+                "== CRITICAL == This master is sending an error to its replica: '{}' after \
+                 processing the command '{command}'",
+                error.trim_end()
+            ),
+            &[],
+        );
+    }
+    srv.log.warning(
+        &format!(
+            "Replica generated a reply to command '{command}', disconnecting it: addr={}",
+            client.addr()
+        ),
+        &[],
+    );
+    client.close_asap = true;
+    srv.queue_write(client);
+}
+
 /// REPLCONF ACK <offset>.
 pub fn ack(srv: &mut Server, client: &mut Client, offset: u64) {
     if let Some(down) = client.replica.as_deref_mut()
@@ -754,11 +798,24 @@ pub fn cron(srv: &mut Server) {
     let unix = unix_ms() / 1000;
     let timeout = srv.config.repl_timeout as i64;
     let mut doomed = Vec::new();
+    let mut stalled = Vec::new();
     for client in srv.clients.iter_mut() {
-        let Some(down) = client.replica.as_deref() else {
+        let pending = client.reply.pending();
+        let Some(down) = client.replica.as_deref_mut() else {
             continue;
         };
         match down.state {
+            // A diskless transfer: a replica that drains nothing of its
+            // output for repl-timeout is dropped (Redis's check of its
+            // last partial write).
+            DownState::WaitEnd { mark: Some(_) } => {
+                if pending == 0 || pending != down.pending_seen {
+                    down.pending_seen = pending;
+                    down.pending_since = unix;
+                } else if unix - down.pending_since > timeout {
+                    stalled.push((client.slot, client.addr()));
+                }
+            }
             DownState::WaitStart | DownState::WaitEnd { mark: None } => {
                 client.reply.raw(b"\n");
                 srv.pending_writes.queue(client);
@@ -773,6 +830,13 @@ pub fn cron(srv: &mut Server) {
         srv.log.warning(
             "Disconnecting timedout replica",
             &[("addr", Field::Str(&addr))],
+        );
+        srv.kill_client(slot);
+    }
+    for (slot, addr) in stalled {
+        srv.log.warning(
+            &format!("Disconnecting timedout replica (full sync): {addr}"),
+            &[],
         );
         srv.kill_client(slot);
     }
@@ -863,6 +927,27 @@ pub fn write_denied(srv: &Server, client: &Client) -> Option<String> {
 /// A replica connection closed (or is about to be): the stream it had not
 /// received is no longer kept for it.
 pub fn replica_closed(srv: &mut Server, client: &Client) {
+    pipe::replica_gone(srv, client.id);
+    // The last replica waiting for a snapshot to disk is gone: unless
+    // `save` wants snapshots anyway, the child's work is of no use (as
+    // Redis, so the next full resync can fork at once).
+    let waited = client
+        .replica
+        .as_deref()
+        .is_some_and(|d| matches!(d.state, DownState::WaitEnd { mark: None }));
+    let disk_child = srv
+        .persistence
+        .child
+        .as_ref()
+        .is_some_and(|r| r.kind == persistence::ChildKind::Rdb && !r.diskless);
+    let others = srv.clients.iter().any(|c| {
+        c.replica
+            .as_deref()
+            .is_some_and(|d| matches!(d.state, DownState::WaitEnd { .. }))
+    });
+    if waited && disk_child && !others && srv.config.save.is_empty() {
+        persistence::kill_child(srv);
+    }
     if let Some(backlog) = srv.replication.backlog.as_mut() {
         backlog.detach(client.id);
     }

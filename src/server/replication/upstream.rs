@@ -34,6 +34,7 @@ use crate::server::Server;
 use crate::server::clock::unix_ms;
 use crate::server::connection::Client;
 use crate::server::persistence;
+use crate::server::persistence::snapshot::{Step, StreamLoad};
 
 /// The event-loop token of the link to the master.
 pub const TOKEN: Token = Token(usize::MAX - 65);
@@ -61,6 +62,28 @@ struct Transfer {
     last_io: Instant,
 }
 
+/// A snapshot loaded from the socket as it arrives (repl-diskless-load
+/// swapdb, or on-empty-db with nothing to lose): into a keyspace of its
+/// own, which takes the dataset's place once the image is complete. The
+/// old dataset stays meanwhile, and is what remains when the load fails.
+struct DisklessLoad {
+    load: persistence::snapshot::StreamLoad,
+    replid: String,
+    offset: u64,
+    size: Option<u64>,
+    read: u64,
+    started: Instant,
+    last_io: Instant,
+    /// The master's history is ours (a full resync with the same ID):
+    /// clients keep being served from the old dataset (`async_loading`).
+    /// Otherwise they are told the server is loading.
+    async_loading: bool,
+    /// Swapped in at the end (swapdb); else loaded over an empty dataset.
+    swapdb: bool,
+    /// The last step parsed every whole record it had: more bytes needed.
+    starved: bool,
+}
+
 /// The link to our master.
 pub struct Upstream {
     pub host: String,
@@ -71,6 +94,10 @@ pub struct Upstream {
     /// Runs the master's commands.
     master: Option<Box<Client>>,
     transfer: Option<Transfer>,
+    diskless: Option<DisklessLoad>,
+    /// A diskless load stopped with records left to parse, to give the
+    /// loop its turn: continue at once.
+    pub more: bool,
     /// The stream's database at our offset (a +CONTINUE does not repeat
     /// its SELECT).
     db: i64,
@@ -99,6 +126,8 @@ impl Upstream {
             machine: None,
             master: Some(master),
             transfer: None,
+            diskless: None,
+            more: false,
             db: 0,
             last_io: Instant::now(),
             down_since: Some(unix_ms() / 1000),
@@ -155,26 +184,31 @@ impl Upstream {
             "master_sync_in_progress",
             u8::from(self.state == LinkState::Transfer).to_string(),
         );
+        let progress = match (&self.transfer, &self.diskless) {
+            (Some(t), _) => Some((t.size, t.read, t.last_io)),
+            (None, Some(d)) => Some((d.size, d.read, d.last_io)),
+            _ => None,
+        };
         let read = offset + self.machine.as_ref().map_or(0, |m| m.buffered() as u64);
         add("slave_read_repl_offset", read.to_string());
         add("slave_repl_offset", offset.to_string());
-        if let (LinkState::Transfer, Some(t)) = (self.state, &self.transfer) {
-            let total = t.size.unwrap_or(0);
+        if let (LinkState::Transfer, Some((size, read, last_io))) = (self.state, progress) {
+            let total = size.unwrap_or(0);
             let perc = if total > 0 {
-                t.read as f64 * 100.0 / total as f64
+                read as f64 * 100.0 / total as f64
             } else {
                 0.0
             };
             add("master_sync_total_bytes", total.to_string());
-            add("master_sync_read_bytes", t.read.to_string());
+            add("master_sync_read_bytes", read.to_string());
             add(
                 "master_sync_left_bytes",
-                (total as i64 - t.read as i64).to_string(),
+                (total as i64 - read as i64).to_string(),
             );
             add("master_sync_perc", format!("{perc:.2}"));
             add(
                 "master_sync_last_io_seconds_ago",
-                t.last_io.elapsed().as_secs().to_string(),
+                last_io.elapsed().as_secs().to_string(),
             );
         }
         if !self.is_connected() {
@@ -322,11 +356,63 @@ fn stop_link(srv: &mut Server) {
     if let Some(t) = up.transfer.take() {
         let _ = std::fs::remove_file(&t.path);
     }
+    up.more = false;
+    let aborted = up.diskless.take();
     if up.state != LinkState::Connect {
         up.down_since = Some(unix_ms() / 1000);
     }
     up.state = LinkState::Connect;
     up.retry_at = Instant::now() + RETRY;
+    if let Some(d) = aborted {
+        abort_diskless(srv, d, None);
+    }
+}
+
+/// Whether a full resync loads the snapshot from the socket (as Redis's
+/// useDisklessLoad): always with swapdb, with on-empty-db when there is
+/// nothing to lose.
+fn use_diskless_load(srv: &Server) -> bool {
+    match srv.config.repl_diskless_load.as_str() {
+        "swapdb" => true,
+        "on-empty-db" => {
+            srv.ks.dbs.iter().all(|d| d.dict.is_empty()) && srv.ks.functions.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// A diskless load failed (`corrupt`: the image is damaged, else the link
+/// was lost in the middle): the old dataset stays, as Redis does with
+/// swapdb (with on-empty-db it was empty, and stays so).
+fn abort_diskless(srv: &mut Server, d: DisklessLoad, corrupt: Option<&str>) {
+    let at = d.load.position();
+    match corrupt {
+        Some(why) => srv.log.warning(
+            &format!(
+                "Internal error in RDB reading offset {at} -> {why}. Failure loading rdb format"
+            ),
+            &[],
+        ),
+        None => srv.log.warning(
+            &format!(
+                "Internal error in RDB reading offset {at} -> Unexpected EOF reading RDB file. \
+                 Failure loading rdb format from socket, assuming connection error, resuming \
+                 operation."
+            ),
+            &[],
+        ),
+    }
+    srv.log.warning(
+        "Failed trying to load the MASTER synchronization DB from socket",
+        &[],
+    );
+    srv.persistence.loading = None;
+    srv.ks.loading = false;
+    drop(d);
+    srv.log.notice(
+        "MASTER <-> REPLICA sync: Discarding temporary DB in background",
+        &[],
+    );
 }
 
 /// The master link as CLIENT KILL sees it (Redis's master client): its
@@ -455,6 +541,12 @@ pub fn on_event(srv: &mut Server) {
     drive(srv);
 }
 
+/// A diskless load has records waiting: the loop should call
+/// [`on_event`] again without sleeping.
+pub fn more(srv: &Server) -> bool {
+    srv.replication.upstream.as_ref().is_some_and(|u| u.more)
+}
+
 /// Write what the machine has, read what the socket has, handle every
 /// event, until the socket would block.
 fn drive(srv: &mut Server) {
@@ -521,7 +613,39 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
     }
     let mut buf = vec![0u8; 64 * 1024];
     let mut proxied = Vec::new();
+    up.more = false;
+    // A diskless load parses this much per turn of the loop (Redis serves
+    // events every loading-process-events-interval-bytes while it loads).
+    let mut budget = srv.config.loading_process_events_interval_bytes.max(1024) as u64;
     loop {
+        if let Some(d) = up.diskless.as_mut()
+            && !d.starved
+        {
+            if budget == 0 {
+                up.more = true;
+                return Ok(());
+            }
+            let before = d.load.position();
+            let step = d.load.step(budget, srv.config.key_load_delay);
+            budget = budget.saturating_sub(d.load.position() - before);
+            if d.load.position() > before {
+                up.last_io = Instant::now();
+            }
+            match step {
+                Ok(Step::Paused) => {
+                    up.more = true;
+                    return Ok(());
+                }
+                Ok(Step::NeedMore | Step::Done) => d.starved = true,
+                Err(e) => {
+                    let why = e.to_string();
+                    if let Some(d) = up.diskless.take() {
+                        abort_diskless(srv, d, Some(&why));
+                    }
+                    return Err(format!("the master's snapshot is damaged: {why}"));
+                }
+            }
+        }
         let now = Instant::now();
         let (Some(machine), Some(stream)) = (up.machine.as_mut(), up.stream.as_mut()) else {
             return Ok(());
@@ -609,6 +733,23 @@ fn handle(
                     ("offset", Field::Int(offset as i64)),
                 ],
             );
+            if use_diskless_load(srv) {
+                let swapdb = srv.config.repl_diskless_load == "swapdb";
+                up.diskless = Some(DisklessLoad {
+                    load: StreamLoad::new(srv.ks.dbs.len()),
+                    async_loading: swapdb && replid == srv.replication.replid,
+                    replid,
+                    offset,
+                    size: None,
+                    read: 0,
+                    started: Instant::now(),
+                    last_io: Instant::now(),
+                    swapdb,
+                    starved: true,
+                });
+                up.state = LinkState::Transfer;
+                return Ok(());
+            }
             let path = srv.config.dir.join(format!(
                 "temp-{}.{}.rdb",
                 unix_ms() / 1000,
@@ -627,10 +768,24 @@ fn handle(
             up.state = LinkState::Transfer;
         }
         Event::SnapshotStart(form) => {
-            if let (Some(t), crate::replication::SnapshotForm::Sized(n)) =
-                (up.transfer.as_mut(), form)
-            {
-                t.size = Some(n);
+            let size = match form {
+                crate::replication::SnapshotForm::Sized(n) => Some(n),
+                _ => None,
+            };
+            if let Some(t) = up.transfer.as_mut() {
+                t.size = size;
+            }
+            if let Some(d) = up.diskless.as_mut() {
+                d.size = size;
+                start_diskless(srv, d);
+            }
+        }
+        Event::SnapshotData(bytes) if up.diskless.is_some() => {
+            if let Some(d) = up.diskless.as_mut() {
+                d.load.feed(&bytes);
+                d.read += bytes.len() as u64;
+                d.last_io = Instant::now();
+                d.starved = false;
             }
         }
         Event::SnapshotData(bytes) => {
@@ -642,6 +797,28 @@ fn handle(
                 .map_err(|e| format!("{}: {e}", t.path.display()))?;
             t.read += bytes.len() as u64;
             t.last_io = Instant::now();
+        }
+        Event::SnapshotEnd { .. } if up.diskless.is_some() => {
+            let Some(mut d) = up.diskless.take() else {
+                return Ok(());
+            };
+            // What arrived last is parsed now, whatever the budget.
+            let finished = d
+                .load
+                .step(u64::MAX, srv.config.key_load_delay)
+                .and_then(|_| std::mem::replace(&mut d.load, StreamLoad::new(0)).finish());
+            match finished {
+                Ok((ks, loaded)) => finish_diskless(srv, d, ks, loaded),
+                Err(e) => {
+                    let why = e.to_string();
+                    abort_diskless(srv, d, Some(&why));
+                    return Err(format!("the master's snapshot is damaged: {why}"));
+                }
+            }
+            up.db = 0;
+            up.resume = true;
+            up.state = LinkState::Connected;
+            up.down_since = None;
         }
         Event::SnapshotEnd { .. } => {
             let Some(t) = up.transfer.take() else {
@@ -675,6 +852,8 @@ fn handle(
                 let size = srv.config.repl_backlog_size as usize;
                 repl.backlog = Some(Backlog::new(size, repl.master_repl_offset));
             }
+            srv.log
+                .notice("Successful partial resynchronization with master.", &[]);
             srv.log.notice(
                 "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
                 &[("offset", Field::Int(offset as i64))],
@@ -751,6 +930,84 @@ fn master_got_an_error(srv: &mut Server, reply: &[u8], args: &[&[u8]]) {
         );
         std::process::abort();
     }
+}
+
+/// The snapshot's header arrived: the load starts. Clients are told the
+/// server is loading unless it loads asynchronously.
+fn start_diskless(srv: &mut Server, d: &mut DisklessLoad) {
+    if !d.swapdb {
+        srv.log
+            .notice("MASTER <-> REPLICA sync: Flushing old data", &[]);
+    }
+    srv.log
+        .notice("MASTER <-> REPLICA sync: Loading DB in memory", &[]);
+    crate::server::loading::record(0, 0);
+    srv.persistence.loading = Some(persistence::Loading {
+        started_unix: unix_ms() / 1000,
+        total_bytes: d.size.unwrap_or(0),
+        async_loading: d.async_loading,
+    });
+    srv.ks.loading = !d.async_loading;
+    d.started = Instant::now();
+}
+
+/// The whole image is loaded: it takes the dataset's place, and the
+/// master's history becomes ours.
+fn finish_diskless(
+    srv: &mut Server,
+    d: DisklessLoad,
+    mut ks: crate::server::keyspace::Keyspace,
+    loaded: persistence::snapshot::Loaded,
+) {
+    srv.persistence.loading = None;
+    srv.ks.loading = false;
+    // Our own replicas hold a dataset that no longer follows ours.
+    let attached: Vec<usize> = super::replicas(srv).map(|(c, _)| c.slot).collect();
+    for slot in attached {
+        srv.kill_client(slot);
+    }
+    if d.swapdb {
+        srv.log.notice(
+            "MASTER <-> REPLICA sync: Swapping active DB with loaded DB",
+            &[],
+        );
+    }
+    std::mem::swap(&mut srv.ks.dbs, &mut ks.dbs);
+    std::mem::swap(&mut srv.ks.functions, &mut ks.functions);
+    srv.ks.functions_version += 1;
+    // Keys written on this replica by its own clients belong to the old
+    // dataset.
+    srv.ks.replica_written.clear();
+    if d.swapdb {
+        drop(ks);
+        srv.log.notice(
+            "MASTER <-> REPLICA sync: Discarding old DB in background",
+            &[],
+        );
+    }
+    // Nothing was saved: the dataset differs from the file on disk.
+    srv.signals.dirty += 1;
+    if srv.persistence.aof.is_some() {
+        srv.persistence.aof_rewrite_scheduled = true;
+    }
+    let repl = &mut srv.replication;
+    repl.replid = d.replid;
+    repl.replid2 = NO_REPLID.to_owned();
+    repl.second_repl_offset = -1;
+    repl.master_repl_offset = d.offset;
+    let size = srv.config.repl_backlog_size as usize;
+    repl.backlog = Some(Backlog::new(size, d.offset));
+    srv.log.notice(
+        "MASTER <-> REPLICA sync: Finished with success",
+        &[
+            ("keys", Field::Int(loaded.keys as i64)),
+            ("bytes", Field::Int(d.read as i64)),
+            (
+                "seconds",
+                Field::Str(&format!("{:.3}", d.started.elapsed().as_secs_f64())),
+            ),
+        ],
+    );
 }
 
 /// Replace the dataset with the master's snapshot.

@@ -48,6 +48,10 @@ pub struct Downstream {
     pub ack_offset: u64,
     /// Unix seconds of the last REPLCONF ACK (INFO lag).
     pub ack_unix: i64,
+    /// A diskless transfer's output left to write when last looked at,
+    /// and since when (Unix seconds) it has not changed.
+    pub pending_seen: usize,
+    pub pending_since: i64,
 }
 
 impl Downstream {
@@ -64,6 +68,8 @@ impl Downstream {
             exclude_functions: false,
             ack_offset: 0,
             ack_unix: unix_ms() / 1000,
+            pending_seen: 0,
+            pending_since: unix_ms() / 1000,
         }
     }
 

@@ -1,7 +1,12 @@
 //! Intsets: a sorted array of distinct integers in one [`Packed`] buffer,
 //! every element at the width of the widest (2, 4 or 8 bytes, little
-//! endian) after a one-byte width header, as Redis's intset. Membership is
-//! a binary search; adding a wider integer upgrades the whole array.
+//! endian), as Redis's intset. Membership is a binary search; adding a
+//! wider integer upgrades the whole array.
+//!
+//! The width is not stored: it is the buffer's length over the element
+//! count (2 when empty). A width byte would make a set of ten 4-byte
+//! integers a 49-byte block, which the allocator rounds up to 64 (48 is a
+//! size class); Redis's 8-byte intset header makes it 48.
 
 use super::packed::Packed;
 
@@ -17,16 +22,19 @@ fn width_for(v: i64) -> usize {
 
 /// An empty intset.
 pub fn new() -> Packed {
-    Packed::from_bytes(&[2], 0)
+    Packed::from_bytes(&[], 0)
 }
 
 fn width(p: &Packed) -> usize {
-    usize::from(p.bytes()[0])
+    match p.count() {
+        0 => 2,
+        n => p.len() / n,
+    }
 }
 
 #[inline]
 fn read(buf: &[u8], w: usize, i: usize) -> i64 {
-    let at = 1 + i * w;
+    let at = i * w;
     match w {
         2 => i64::from(i16::from_le_bytes([buf[at], buf[at + 1]])),
         4 => i64::from(i32::from_le_bytes([
@@ -89,8 +97,7 @@ pub fn insert(p: &mut Packed, v: i64) -> bool {
     if need > w {
         // Upgrade: a wider value is beyond every current one, at one end.
         let n = p.count();
-        let mut out = Vec::with_capacity(1 + (n + 1) * need);
-        out.push(need as u8);
+        let mut out = Vec::with_capacity((n + 1) * need);
         if v < 0 {
             out.extend_from_slice(&encode(v, need));
         }
@@ -106,7 +113,7 @@ pub fn insert(p: &mut Packed, v: i64) -> bool {
     match search(p, v) {
         Ok(_) => false,
         Err(i) => {
-            let at = 1 + i * w;
+            let at = i * w;
             p.splice(at, at, &encode(v, w));
             let c = p.count() + 1;
             p.set_count(c);
@@ -123,7 +130,7 @@ pub fn remove(p: &mut Packed, v: i64) -> bool {
     match search(p, v) {
         Ok(i) => {
             let w = width(p);
-            let at = 1 + i * w;
+            let at = i * w;
             p.splice(at, at + w, &[]);
             let c = p.count() - 1;
             p.set_count(c);
@@ -144,8 +151,7 @@ pub fn from_values(mut values: Vec<i64>) -> Packed {
     values.sort_unstable();
     values.dedup();
     let w = values.iter().map(|&v| width_for(v)).max().unwrap_or(2);
-    let mut out = Vec::with_capacity(1 + values.len() * w);
-    out.push(w as u8);
+    let mut out = Vec::with_capacity(values.len() * w);
     for &v in &values {
         out.extend_from_slice(&encode(v, w));
     }
@@ -175,5 +181,17 @@ mod tests {
         assert!(!contains(&p, 5));
         assert_eq!(len(&p), 5);
         assert_eq!(from_values(vec![3, 1, 3]).count(), 2);
+        // Ten 4-byte integers: 40 bytes after the 8-byte header.
+        let ten = from_values((100_000..100_010).collect());
+        assert_eq!((ten.len(), width(&ten)), (40, 4));
+        let mut p = new();
+        assert!(insert(&mut p, 1 << 40));
+        assert_eq!(
+            (width(&p), iter(&p).collect::<Vec<_>>()),
+            (8, vec![1 << 40])
+        );
+        assert!(remove(&mut p, 1 << 40));
+        assert!(insert(&mut p, -7));
+        assert_eq!(iter(&p).collect::<Vec<_>>(), vec![-7]);
     }
 }

@@ -24,6 +24,7 @@ pub mod hash;
 pub mod hll;
 pub mod intset;
 pub mod list;
+pub mod member_index;
 pub mod packed;
 pub mod set;
 pub mod skiplist;

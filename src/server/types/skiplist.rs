@@ -10,12 +10,21 @@
 //! points to a separate string for its member. The head is a node of
 //! [`MAX_LEVEL`] levels and no member.
 //!
+//! The list also indexes its nodes by member: a hash table
+//! ([`MemberIndex`]) whose chains run through a link in each node's
+//! header, so ZSCORE, ZRANK and ZREM find a member's node without a second
+//! copy of its bytes (Redis's dict shares the member's string with the
+//! skiplist node for the same reason).
+//!
 //! Links are raw pointers owned by the list. Positions handed out
 //! ([`Pos`]) borrow the list, so none outlives a change to it.
 
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::marker::PhantomData;
 use std::ptr;
+
+use super::super::dict::Rng;
+use super::member_index::{Chained, MemberIndex};
 
 pub const MAX_LEVEL: usize = 32;
 
@@ -27,6 +36,21 @@ struct Header {
     prev: *mut Header,
     /// Height in the top 8 bits, member length in the low 56.
     meta: u64,
+    /// The next node of the member index's bucket chain.
+    chain: *mut Header,
+}
+
+// SAFETY: a node's member bytes never change while it is linked, and
+// `chain` is used by the index alone.
+unsafe impl Chained for Header {
+    unsafe fn key<'a>(node: *const Header) -> &'a [u8] {
+        // SAFETY: per the caller.
+        unsafe { member_of(node) }
+    }
+    unsafe fn chain(node: *mut Header) -> *mut *mut Header {
+        // SAFETY: per the caller.
+        unsafe { &raw mut (*node).chain }
+    }
 }
 
 #[repr(C)]
@@ -60,6 +84,7 @@ fn new_node(score: f64, member: &[u8], height: usize) -> *mut Header {
             score,
             prev: ptr::null_mut(),
             meta: ((height as u64) << 56) | (member.len() as u64 & LEN_MASK),
+            chain: ptr::null_mut(),
         });
         for i in 0..height {
             lv(x, i).write(Level {
@@ -288,6 +313,8 @@ pub struct Skiplist {
     /// Sum of the node blocks' sizes.
     bytes: usize,
     seed: u64,
+    /// Member → node, over the same blocks.
+    index: MemberIndex<Header>,
 }
 
 // SAFETY: the list exclusively owns its node blocks (as a Box would), and
@@ -321,6 +348,7 @@ impl Clone for Skiplist {
     fn clone(&self) -> Skiplist {
         let mut copy = Skiplist::new();
         copy.seed = self.seed;
+        copy.index.reserve(self.len);
         let mut x = self.first();
         while x != NIL {
             copy.insert(self.score(x), self.member(x));
@@ -358,6 +386,7 @@ impl Skiplist {
             level: 1,
             bytes: 0,
             seed: 0x9e37_79b9_7f4a_7c15,
+            index: MemberIndex::new(),
         }
     }
 
@@ -420,11 +449,51 @@ impl Skiplist {
     pub fn insert(&mut self, score: f64, member: &[u8]) {
         let level = self.random_level();
         let x = new_node(score, member, level);
-        // SAFETY: `x` is a fresh block.
-        self.bytes += unsafe { block_size(x) };
-        // SAFETY: `x` is a live block not linked yet.
-        unsafe { self.link(x) };
+        // SAFETY: `x` is a fresh block, live until removed from both the
+        // list and the index.
+        unsafe {
+            self.bytes += block_size(x);
+            self.link(x);
+            self.index.insert(x);
+        }
         self.len += 1;
+    }
+
+    /// The node of `member`, or NIL.
+    pub fn get(&self, member: &[u8]) -> Pos<'_> {
+        Pos::new(self.index.get(member))
+    }
+
+    /// The score of `member`.
+    pub fn score_of(&self, member: &[u8]) -> Option<f64> {
+        let x = self.index.get(member);
+        // SAFETY: an indexed node is live.
+        (!x.is_null()).then(|| unsafe { (*x).score })
+    }
+
+    /// Size the member index for `n` members (before a bulk load).
+    pub fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+    }
+
+    /// Shrink a member index left sparse by removals.
+    pub fn shrink_if_sparse(&mut self) {
+        self.index.shrink_if_sparse();
+    }
+
+    /// Visit the members (with scores) of the index bucket(s) at `cursor`;
+    /// returns the next cursor, 0 at the end (see `Dict::scan`).
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        // SAFETY: indexed nodes are live while the list is borrowed.
+        self.index
+            .scan(cursor, |x| unsafe { visit(member_of(x), (*x).score) })
+    }
+
+    /// A member and its score chosen at random.
+    pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], f64)> {
+        let x = self.index.random(rng);
+        // SAFETY: an indexed node is live while the list is borrowed.
+        (!x.is_null()).then(|| unsafe { (member_of(x), (*x).score) })
     }
 
     /// Link the unlinked node `x` at its place by (score, member).
@@ -574,56 +643,52 @@ impl Skiplist {
         }
     }
 
-    /// The node holding exactly (score, member), with its path.
-    fn find(&self, score: f64, member: &[u8]) -> Option<(*mut Header, [*mut Header; MAX_LEVEL])> {
-        let update = self.path(score, member);
-        // SAFETY: the path's nodes are live; a non-null link is a live node.
-        unsafe {
-            let x = (*lv(update[0], 0)).next;
-            #[allow(clippy::float_cmp)]
-            if !x.is_null() && (*x).score == score && member_of(x) == member {
-                return Some((x, update));
-            }
+    /// Remove `member`; its score when it was there.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let x = self.index.remove(member);
+        if x.is_null() {
+            return None;
         }
-        None
-    }
-
-    /// Remove (score, member); true when it was there.
-    pub fn delete(&mut self, score: f64, member: &[u8]) -> bool {
-        match self.find(score, member) {
-            Some((x, update)) => {
-                // SAFETY: `x` is linked, `update` its path.
-                unsafe { self.remove_node(x, &update) };
-                true
-            }
-            None => false,
+        // SAFETY: `x` was indexed, so it is linked in the list; the path
+        // to it is found by its own (score, member).
+        unsafe {
+            let score = (*x).score;
+            let update = self.path(score, member_of(x));
+            self.remove_node(x, &update);
+            Some(score)
         }
     }
 
-    /// Change the score of (score, member) to `new`, in place when its
-    /// neighbours keep it in order (Redis's zslUpdateScore), otherwise by
-    /// moving the same block. False when the member was not there.
-    pub fn update_score(&mut self, score: f64, member: &[u8], new: f64) -> bool {
-        let Some((x, update)) = self.find(score, member) else {
-            return false;
-        };
-        // SAFETY: `x` is linked and `update` its path; it is relinked
-        // after being unlinked, so the list stays whole.
+    /// Change the score of `member` to `new`, in place when its neighbours
+    /// keep it in order (Redis's zslUpdateScore; found through the index,
+    /// so without a descent), otherwise by moving the same block. Returns
+    /// the previous score, None when the member is not there.
+    pub fn update_score(&mut self, member: &[u8], new: f64) -> Option<f64> {
+        let x = self.index.get(member);
+        if x.is_null() {
+            return None;
+        }
+        // SAFETY: `x` is indexed, so linked; when it moves it is unlinked
+        // along its path and relinked, so the list stays whole. The block
+        // (and so the index's view of it) does not change address.
         unsafe {
+            let old = (*x).score;
+            let member = member_of(x);
             let prev = (*x).prev;
             let next = (*lv(x, 0)).next;
             let after_prev = prev.is_null() || before((*prev).score, member_of(prev), new, member);
             let before_next = next.is_null() || before(new, member, (*next).score, member_of(next));
             if after_prev && before_next {
                 (*x).score = new;
-                return true;
+                return Some(old);
             }
+            let update = self.path(old, member);
             self.unlink(x, &update);
             (*x).score = new;
             self.link(x);
+            self.len += 1;
+            Some(old)
         }
-        self.len += 1;
-        true
     }
 
     /// 1-based rank of (score, member), 0 when absent.
@@ -728,13 +793,13 @@ impl Skiplist {
     }
 
     /// Remove the run of nodes from 1-based `rank` on while `keep_going`
-    /// holds for (rank within the run from 1, score, member); returns the
-    /// removed members.
+    /// holds for (rank within the run from 1, score, member); returns how
+    /// many were removed.
     pub fn delete_run_from_rank(
         &mut self,
         rank: usize,
         keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
-    ) -> Vec<Vec<u8>> {
+    ) -> usize {
         let first = self.node_at(rank);
         self.delete_run(first, keep_going)
     }
@@ -745,7 +810,7 @@ impl Skiplist {
         &mut self,
         r: &impl Interval,
         keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
-    ) -> Vec<Vec<u8>> {
+    ) -> usize {
         let first = self.first_node_in(r);
         self.delete_run(first, keep_going)
     }
@@ -754,8 +819,8 @@ impl Skiplist {
         &mut self,
         first: *mut Header,
         mut keep_going: impl FnMut(usize, f64, &[u8]) -> bool,
-    ) -> Vec<Vec<u8>> {
-        let mut removed = Vec::new();
+    ) -> usize {
+        let mut removed = 0;
         if first.is_null() {
             return removed;
         }
@@ -770,8 +835,9 @@ impl Skiplist {
                 if !keep_going(k, (*x).score, member_of(x)) {
                     break;
                 }
-                removed.push(member_of(x).to_vec());
+                self.index.remove(member_of(x));
                 self.remove_node(x, &update);
+                removed += 1;
                 x = next;
                 k += 1;
             }
@@ -779,9 +845,10 @@ impl Skiplist {
         removed
     }
 
-    /// Heap bytes (MEMORY USAGE): the node blocks and the head.
+    /// Heap bytes (MEMORY USAGE): the node blocks, the head and the
+    /// member index's buckets.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes + HEADER + MAX_LEVEL * LEVEL
+        self.bytes + HEADER + MAX_LEVEL * LEVEL + self.index.bucket_bytes()
     }
 }
 
@@ -818,9 +885,9 @@ mod tests {
             assert_eq!(z.member(x), m.as_bytes());
         }
         for (score, m) in all.iter().step_by(3) {
-            assert!(z.delete(*score, m.as_bytes()));
+            assert_eq!(z.remove(m.as_bytes()), Some(*score));
         }
-        assert!(!z.delete(1.0, b"nope"));
+        assert_eq!(z.remove(b"nope"), None);
         let left = members(&z);
         for (k, (score, m)) in left.iter().enumerate() {
             assert_eq!(z.rank(*score, m.as_bytes()), k + 1);
@@ -839,7 +906,7 @@ mod tests {
             z.rank(z.score(last), z.member(last)) - z.rank(z.score(first), z.member(first)) + 1;
         assert_eq!(span, expected);
         let removed = z.delete_run_in(&r, |_, s, _| r.lte_max(s));
-        assert_eq!(removed.len(), expected);
+        assert_eq!(removed, expected);
         assert_eq!(z.len(), left.len() - expected);
         assert_eq!(members(&z).len(), z.len());
     }
@@ -887,11 +954,11 @@ mod tests {
             match (rnd(3), at) {
                 (0, Some(k)) => {
                     let (old, _) = model.remove(k);
-                    assert!(z.delete(old, &m));
+                    assert_eq!(z.remove(&m), Some(old));
                 }
                 (_, Some(k)) => {
                     let old = model[k].0;
-                    assert!(z.update_score(old, &m, score));
+                    assert_eq!(z.update_score(&m, score), Some(old));
                     model[k].0 = score;
                 }
                 (_, None) => {
@@ -907,6 +974,23 @@ mod tests {
                 for (k, ((s, m), (ms, mm))) in got.iter().zip(&model).enumerate() {
                     assert_eq!((*s, m.as_bytes()), (*ms, &mm[..]));
                     assert_eq!(z.rank(*ms, mm), k + 1);
+                    assert_eq!(z.score_of(mm), Some(*ms));
+                    assert_eq!(z.member(z.get(mm)), &mm[..]);
+                }
+                assert_eq!(z.get(b"absent"), NIL);
+                let mut scanned = Vec::new();
+                let mut cursor = 0;
+                loop {
+                    cursor = z.scan(cursor, |m, s| scanned.push((s, m.to_vec())));
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                scanned.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                assert_eq!(scanned, model);
+                let mut rng = Rng::new(7);
+                if let Some((m, s)) = z.random(&mut rng) {
+                    assert!(model.iter().any(|(ms, mm)| *ms == s && mm == m));
                 }
                 let mut back = Vec::new();
                 let mut x = z.last();
@@ -926,8 +1010,12 @@ mod tests {
             }
         }
         let removed = z.delete_run_from_rank(1, |_, _, _| true);
-        assert_eq!(removed.len(), model.len());
+        assert_eq!(removed, model.len());
         assert!(z.is_empty() && z.first() == NIL && z.last() == NIL);
-        assert_eq!(z.heap_bytes(), Skiplist::new().heap_bytes());
+        assert_eq!(z.get(b"m1"), NIL);
+        assert_eq!(z.random(&mut Rng::new(1)), None);
+        z.shrink_if_sparse();
+        z.insert(1.0, b"again");
+        assert_eq!(z.score_of(b"again"), Some(1.0));
     }
 }

@@ -2,7 +2,8 @@
 //! order in one [`Packed`] buffer) while there are at most
 //! `zset-max-listpack-entries` members none longer than
 //! `zset-max-listpack-value`; "skiplist" (a [`Skiplist`] for order and
-//! rank plus a [`Dict`] of member → score) beyond. Redis 7.0's rules:
+//! rank, whose own member index finds a member's node) beyond. Redis
+//! 7.0's rules:
 //! convert on the insertion that would exceed a threshold; go back to the
 //! compact form only for results stored by ZRANGESTORE and the
 //! ZUNIONSTORE family.
@@ -10,24 +11,29 @@
 //! In the packed form an entry is a length-prefixed member followed by its
 //! score as 8 little-endian bytes.
 
-use super::super::dict::{Dict, Rng};
+use super::super::dict::Rng;
 use super::Value;
 use super::packed::{self, Packed};
 use super::skiplist::{Interval, LexRange, NIL, ScoreRange, Skiplist};
 use super::{Counted, Scored, limits};
 
 /// The full encoding: order and rank from the skiplist, scores by member
-/// from the dict.
+/// from the skiplist's member index.
 #[derive(Clone, Debug, Default)]
 pub struct SkipZset {
-    pub dict: Dict<f64>,
     pub list: Skiplist,
 }
 
 /// Same members with the same scores (so the same order).
 impl PartialEq for SkipZset {
     fn eq(&self, other: &SkipZset) -> bool {
-        self.dict == other.dict
+        self.list.len() == other.list.len()
+            && ZsetRef::Skip(self).iter().all(|(m, s)| {
+                other
+                    .list
+                    .score_of(m)
+                    .is_some_and(|o| o.total_cmp(&s).is_eq())
+            })
     }
 }
 
@@ -171,7 +177,7 @@ impl<'a> ZsetRef<'a> {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
             ZsetRef::Packed(p) => find_packed(p, member).map(|(_, _, s)| s),
-            ZsetRef::Skip(z) => z.dict.get(member).copied(),
+            ZsetRef::Skip(z) => z.list.score_of(member),
         }
     }
 
@@ -182,7 +188,7 @@ impl<'a> ZsetRef<'a> {
         let r = match self {
             ZsetRef::Packed(p) => packed_items(p).position(|(m, _, _)| m == member)?,
             ZsetRef::Skip(z) => {
-                let score = *z.dict.get(member)?;
+                let score = z.list.score_of(member)?;
                 z.list.rank(score, member).checked_sub(1)?
             }
         };
@@ -358,19 +364,14 @@ impl<'a> ZsetRef<'a> {
                 let k = rng.below(n as u64) as usize;
                 packed_items(p).nth(k).map(|(m, s, _)| (m, s))
             }
-            ZsetRef::Skip(z) => z.dict.random(rng).map(|(m, s)| (m, *s)),
+            ZsetRef::Skip(z) => z.list.random(rng),
         }
     }
 
     pub fn heap_bytes(&self) -> usize {
         match self {
             ZsetRef::Packed(p) => p.heap_bytes(),
-            ZsetRef::Skip(z) => {
-                std::mem::size_of::<SkipZset>()
-                    + z.list.heap_bytes()
-                    + z.dict.bucket_bytes()
-                    + z.dict.iter().map(|(k, _)| 24 + k.len() + 1).sum::<usize>()
-            }
+            ZsetRef::Skip(z) => std::mem::size_of::<SkipZset>() + z.list.heap_bytes(),
         }
     }
 }
@@ -379,10 +380,9 @@ impl<'a> ZsetRef<'a> {
 pub fn convert_to_skiplist(value: &mut Value) {
     if let Value::ZsetPacked(p) = value {
         let mut z = SkipZset::default();
-        z.dict.reserve(p.count());
+        z.list.reserve(p.count());
         for (m, s, _) in packed_items(p) {
             z.list.insert(s, m);
-            z.dict.insert_absent(m, s);
         }
         *value = Value::ZsetSkiplist(Box::new(z));
     }
@@ -445,10 +445,7 @@ pub fn add(value: &mut Value, score: f64, member: &[u8], f: AddFlags) -> Option<
                         insert_packed(p, member, score);
                     }
                     Value::ZsetSkiplist(z) => {
-                        z.list.update_score(cur, member, score);
-                        if let Some(s) = z.dict.get_mut(member) {
-                            *s = score;
-                        }
+                        z.list.update_score(member, score);
                     }
                     _ => {}
                 }
@@ -470,10 +467,7 @@ pub fn add(value: &mut Value, score: f64, member: &[u8], f: AddFlags) -> Option<
             }
             match value {
                 Value::ZsetPacked(p) => insert_packed(p, member, score),
-                Value::ZsetSkiplist(z) => {
-                    z.list.insert(score, member);
-                    z.dict.insert_absent(member, score);
-                }
+                Value::ZsetSkiplist(z) => z.list.insert(score, member),
                 _ => {}
             }
             out.added = true;
@@ -492,14 +486,13 @@ pub fn remove(value: &mut Value, member: &[u8]) -> bool {
             }
             None => false,
         },
-        Value::ZsetSkiplist(z) => match z.dict.remove(member) {
-            Some(score) => {
-                z.list.delete(score, member);
-                z.dict.shrink_if_sparse();
-                true
+        Value::ZsetSkiplist(z) => {
+            let found = z.list.remove(member).is_some();
+            if found {
+                z.list.shrink_if_sparse();
             }
-            None => false,
-        },
+            found
+        }
         _ => false,
     }
 }
@@ -539,18 +532,15 @@ pub fn remove_range(value: &mut Value, range: RemoveRange<'_>) -> usize {
         }
         Value::ZsetSkiplist(z) => {
             let list = &mut z.list;
-            let members = match range {
+            let removed = match range {
                 RemoveRange::Rank(a, b) => {
                     list.delete_run_from_rank(a + 1, |k, _, _| k <= b - a + 1)
                 }
                 RemoveRange::Score(r) => list.delete_run_in(r, |_, s, _| r.lte_max(s)),
                 RemoveRange::Lex(r) => list.delete_run_in(r, |_, _, m| r.lte_max(m)),
             };
-            for m in &members {
-                z.dict.remove(m);
-            }
-            z.dict.shrink_if_sparse();
-            members.len()
+            list.shrink_if_sparse();
+            removed
         }
         _ => 0,
     }
@@ -567,7 +557,7 @@ pub fn from_pairs<'p>(pairs: impl ExactSizeIterator<Item = (&'p [u8], f64)> + Cl
         Value::ZsetPacked(Packed::new())
     } else {
         let mut z = SkipZset::default();
-        z.dict.reserve(pairs.len());
+        z.list.reserve(pairs.len());
         Value::ZsetSkiplist(Box::new(z))
     };
     if let Value::ZsetPacked(p) = &mut value {
