@@ -1013,3 +1013,116 @@ fn the_lua_debugger_answers_as_redis_server_does() {
     both(&mut r, &mut s, redis::cmd("SCRIPT").arg("DEBUG").arg("NO"));
     both(&mut r, &mut s, &eval("return 1", &[], &[]));
 }
+
+/// redis.call's own path (arguments read off the Lua stack, the reply
+/// pushed back from its RESP bytes): number arguments as `%.17g`, bad
+/// argument types, thousands of arguments, every reply shape under RESP2
+/// and RESP3, errors raised by redis.call and returned by redis.pcall,
+/// and KEYS/ARGV of EVAL and FCALL, each compared with redis-server.
+#[test]
+fn redis_call_arguments_and_replies_match_redis_server() {
+    let real = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    let (mut r, mut s) = (real.client(), sonde.client());
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        (
+            "redis.call('set', KEYS[1], 0.1) return redis.call('get', KEYS[1])",
+            &["n"],
+            &[],
+        ),
+        (
+            "redis.call('set', KEYS[1], 3) return redis.call('get', KEYS[1])",
+            &["n"],
+            &[],
+        ),
+        (
+            "redis.call('set', KEYS[1], -1e300) return redis.call('get', KEYS[1])",
+            &["n"],
+            &[],
+        ),
+        (
+            "redis.call('set', KEYS[1], 1/0) return redis.call('get', KEYS[1])",
+            &["n"],
+            &[],
+        ),
+        ("return redis.pcall('set', KEYS[1], true)", &["n"], &[]),
+        ("return redis.pcall()", &[], &[]),
+        ("return redis.call('set', KEYS[1], {})", &["n"], &[]),
+        ("return redis.call('nosuch')", &[], &[]),
+        ("return redis.pcall('incr', KEYS[1])", &["n"], &[]),
+        (
+            "local e = redis.pcall('incr', KEYS[1]) return e.err",
+            &["n"],
+            &[],
+        ),
+        ("return redis.call('incr', KEYS[1])", &["n"], &[]),
+        (
+            "local t = {} for i = 1, 7990 do t[i] = 'm' .. i end \
+             redis.call('del', KEYS[1]) \
+             redis.call('sadd', KEYS[1], unpack(t)) \
+             return #redis.call('smembers', KEYS[1])",
+            &["big"],
+            &[],
+        ),
+        (
+            "redis.call('del', KEYS[1]) redis.call('rpush', KEYS[1], 'a', 'b') \
+             return {redis.call('lrange', KEYS[1], 0, -1), redis.call('ping'), \
+             redis.call('get', 'missing'), redis.call('llen', KEYS[1])}",
+            &["l"],
+            &[],
+        ),
+        (
+            "redis.setresp(3) redis.call('del', KEYS[1]) redis.call('hset', KEYS[1], 'f', 'v') \
+             local m = redis.call('hgetall', KEYS[1]) \
+             local d = redis.call('zscore', 'nozset', 'x') \
+             return {m.map.f, type(d), redis.call('exists', KEYS[1])}",
+            &["h"],
+            &[],
+        ),
+        (
+            "return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}",
+            &["k1", "k2"],
+            &["a1", "a2"],
+        ),
+    ];
+    for (script, keys, args) in cases {
+        both(&mut r, &mut s, &eval(script, keys, args));
+    }
+    let lib = "#!lua name=argslib\nredis.register_function('args', \
+               function(keys, args) return {#keys, #args, keys[1], args[2]} end)";
+    both(&mut r, &mut s, redis::cmd("FUNCTION").arg("LOAD").arg(lib));
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("FCALL")
+            .arg("args")
+            .arg(1)
+            .arg("k")
+            .arg("x")
+            .arg("y"),
+    );
+    // EVALSHA by a SHA1 in upper case finds the script.
+    let sha: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg("return 7")
+        .query(&mut s)
+        .unwrap();
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("SCRIPT").arg("LOAD").arg("return 7"),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("EVALSHA").arg(sha.to_ascii_uppercase()).arg(0),
+    );
+    both(
+        &mut r,
+        &mut s,
+        redis::cmd("SCRIPT")
+            .arg("EXISTS")
+            .arg(sha.to_ascii_uppercase())
+            .arg("ab"),
+    );
+}

@@ -279,23 +279,25 @@ fn eval_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], sha: bool
     let Some(n) = numkeys(client, args, None) else {
         return;
     };
+    let created;
+    let lower;
     let sha1 = if sha {
-        match std::str::from_utf8(args[1]) {
-            Ok(hex) if !hex.bytes().any(|b| b.is_ascii_uppercase()) => {
-                std::borrow::Cow::Borrowed(hex)
-            }
-            _ => std::borrow::Cow::Owned(String::from_utf8_lossy(args[1]).to_ascii_lowercase()),
-        }
+        // Not valid UTF-8 (or not 40 bytes): no script has that name.
+        lower = crate::server::scripting::lower_sha(args[1]).unwrap_or([b'-'; 40]);
+        std::str::from_utf8(&lower).unwrap_or("")
     } else {
         match srv.scripting.create_script(args[1]) {
-            Ok(sha) => std::borrow::Cow::Owned(sha),
+            Ok(sha) => {
+                created = sha;
+                created.as_str()
+            }
             Err(e) => {
                 client.reply.error(&e);
                 return;
             }
         }
     };
-    let Some(script) = srv.scripting.scripts.get(sha1.as_ref()) else {
+    let Some(script) = srv.scripting.scripts.get(sha1) else {
         client.reply.error(NOSCRIPT_ERR);
         return;
     };
@@ -308,7 +310,7 @@ fn eval_generic(srv: &mut Server, client: &mut Client, args: &[&[u8]], sha: bool
         Callable::Eval(function),
         flags,
         ro,
-        &sha1,
+        sha1,
         keys,
         argv,
         args,
@@ -434,10 +436,9 @@ fn script_load(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 fn script_exists(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     client.reply.array(args.len() - 2);
     for sha in &args[2..] {
-        let key = String::from_utf8_lossy(sha).to_ascii_lowercase();
         client
             .reply
-            .int(i64::from(srv.scripting.scripts.contains_key(&key)));
+            .int(i64::from(srv.scripting.script(sha).is_some()));
     }
 }
 

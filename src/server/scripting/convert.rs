@@ -13,7 +13,7 @@
 //! `verbatim_string`, `map`, `set`, otherwise the array of its elements
 //! 1..n up to the first nil; anything else → null.
 
-use mlua::{Lua, Table, Value};
+use mlua::{Table, Value, ffi};
 
 use super::super::reply::Reply;
 use crate::resp::encode;
@@ -21,11 +21,22 @@ use crate::resp::encode;
 /// The deepest nesting converted (Redis stops at the Lua stack limit).
 const MAX_DEPTH: usize = 1000;
 
-/// Parse the reply a command wrote (one complete RESP value) into Lua.
-pub fn reply_to_lua(lua: &Lua, buf: &[u8]) -> mlua::Result<Value> {
+/// Push the reply a command wrote (one complete RESP value) onto the Lua
+/// stack of `state` as one value, through the C API: no value is built
+/// on the Rust side, and no Rust value with a destructor lives in these
+/// frames, so an error Lua raises while pushing (out of memory) may
+/// unwind through them.
+///
+/// # Safety
+/// `state` is a valid Lua state with at least one free stack slot.
+pub unsafe fn push_reply(state: *mut ffi::lua_State, buf: &[u8]) {
     let mut pos = 0;
-    let value = parse(lua, buf, &mut pos, 0)?;
-    Ok(value.unwrap_or(Value::Nil))
+    // SAFETY: the caller's contract.
+    unsafe {
+        if !parse(state, buf, &mut pos) {
+            ffi::lua_pushnil(state);
+        }
+    }
 }
 
 fn line<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
@@ -46,131 +57,238 @@ fn blob<'a>(buf: &'a [u8], pos: &mut usize, len: i64) -> &'a [u8] {
     &buf[start..end]
 }
 
-fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Value> {
-    let mut s = Vec::with_capacity(text.len() + 1);
-    s.push(b'-');
-    s.extend_from_slice(text);
-    let t = lua.create_table_with_capacity(0, 2)?;
-    t.raw_set("err", super::error_text(&String::from_utf8_lossy(&s)))?;
-    t.raw_set("ignore_error_stats_update", true)?;
-    Ok(Value::Table(t))
+/// # Safety
+/// A valid state with one free slot.
+unsafe fn push_bytes(state: *mut ffi::lua_State, bytes: &[u8]) {
+    // SAFETY: the caller's contract; Lua copies the bytes.
+    unsafe { ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len()) };
 }
 
-fn single(lua: &Lua, key: &str, value: impl mlua::IntoLua) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(0, 1)?;
-    t.raw_set(key, value)?;
-    Ok(Value::Table(t))
+/// `t[key] = value` for the table under the value on top of the stack,
+/// which is popped.
+///
+/// # Safety
+/// A valid state with one free slot, a table at -2.
+unsafe fn set_field(state: *mut ffi::lua_State, key: &[u8]) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        push_bytes(state, key);
+        ffi::lua_insert(state, -2);
+        ffi::lua_rawset(state, -3);
+    }
 }
 
-/// One value; `None` when the buffer ended.
-fn parse(lua: &Lua, buf: &[u8], pos: &mut usize, depth: usize) -> mlua::Result<Option<Value>> {
+/// The error table of an error reply, `{err="CODE message"}`, marked as
+/// counted in errorstats already (the command's error was).
+///
+/// # Safety
+/// A valid state with four free slots.
+pub unsafe fn push_error_table(state: *mut ffi::lua_State, text: &[u8], counted: bool) {
+    let (code, msg) = super::error_parts(text);
+    // SAFETY: the caller's contract; at most four slots are used.
+    unsafe {
+        ffi::lua_createtable(state, 0, 2);
+        push_bytes(state, code);
+        push_bytes(state, b" ");
+        push_bytes(state, msg);
+        ffi::lua_concat(state, 3);
+        set_field(state, b"err");
+        if counted {
+            ffi::lua_pushboolean(state, 1);
+            set_field(state, b"ignore_error_stats_update");
+        }
+    }
+}
+
+/// `{key=<the value on top of the stack>}`, replacing that value.
+///
+/// # Safety
+/// A valid state with two free slots and a value on top.
+unsafe fn wrap(state: *mut ffi::lua_State, key: &[u8]) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        ffi::lua_createtable(state, 0, 1);
+        ffi::lua_insert(state, -2);
+        set_field(state, key);
+    }
+}
+
+/// Push one value; false (nothing pushed) when the buffer ended.
+///
+/// # Safety
+/// A valid state with one free slot.
+unsafe fn parse(state: *mut ffi::lua_State, buf: &[u8], pos: &mut usize) -> bool {
     let Some(&kind) = buf.get(*pos) else {
-        return Ok(None);
+        return false;
     };
     *pos += 1;
-    let depth = depth + 1;
-    let value = match kind {
-        b':' => Value::Number(int(line(buf, pos)) as f64),
-        b'$' => {
-            let len = int(line(buf, pos));
-            if len < 0 {
-                Value::Boolean(false)
-            } else {
-                Value::String(lua.create_string(blob(buf, pos, len))?)
-            }
+    // SAFETY: the caller's contract gives one slot; aggregates and
+    // wrapped values make sure of the room they need first.
+    unsafe {
+        // Room for a value, its wrapping table and a key; when the stack
+        // cannot grow (a call with thousands of arguments still on it is
+        // not the case: they are popped first), the value reads as nil.
+        if !matches!(kind, b':' | b'$' | b'_' | b'#') && ffi::lua_checkstack(state, 4) == 0 {
+            *pos -= 1;
+            skip(buf, pos);
+            ffi::lua_pushnil(state);
+            return true;
         }
-        b'+' => {
-            let text = line(buf, pos);
-            single(lua, "ok", lua.create_string(text)?)?
-        }
-        b'-' => error_table(lua, line(buf, pos))?,
-        b'!' => {
-            let len = int(line(buf, pos));
-            error_table(lua, blob(buf, pos, len))?
-        }
-        b'*' | b'~' | b'>' => {
-            let len = int(line(buf, pos));
-            if len < 0 {
-                return Ok(Some(Value::Boolean(false)));
-            }
-            let t =
-                lua.create_table_with_capacity(if kind == b'~' { 0 } else { len as usize }, 0)?;
-            for i in 0..len as usize {
-                let item = parse(lua, buf, pos, depth)?.unwrap_or(Value::Nil);
-                if kind == b'~' {
-                    t.raw_set(item, true)?;
+        match kind {
+            b':' => ffi::lua_pushnumber(state, int(line(buf, pos)) as f64),
+            b'$' => {
+                let len = int(line(buf, pos));
+                if len < 0 {
+                    ffi::lua_pushboolean(state, 0);
                 } else {
-                    t.raw_seti(i + 1, item)?;
+                    push_bytes(state, blob(buf, pos, len));
                 }
             }
-            if kind == b'~' {
-                single(lua, "set", t)?
-            } else {
-                Value::Table(t)
+            b'+' => {
+                push_bytes(state, line(buf, pos));
+                wrap(state, b"ok");
             }
-        }
-        b'%' => {
-            let len = int(line(buf, pos));
-            let t = lua.create_table()?;
-            for _ in 0..len.max(0) {
-                let k = parse(lua, buf, pos, depth)?.unwrap_or(Value::Nil);
-                let v = parse(lua, buf, pos, depth)?.unwrap_or(Value::Nil);
-                if !k.is_nil() {
-                    t.raw_set(k, v)?;
+            b'-' => push_error_table(state, line(buf, pos), true),
+            b'!' => {
+                let len = int(line(buf, pos));
+                push_error_table(state, blob(buf, pos, len), true);
+            }
+            b'*' | b'~' | b'>' => {
+                let len = int(line(buf, pos));
+                if len < 0 {
+                    ffi::lua_pushboolean(state, 0);
+                    return true;
+                }
+                let set = kind == b'~';
+                let hint = (len as usize).min(1 << 20) as i32;
+                ffi::lua_createtable(state, if set { 0 } else { hint }, 0);
+                for i in 0..len {
+                    if !parse(state, buf, pos) {
+                        ffi::lua_pushnil(state);
+                    }
+                    if set {
+                        if ffi::lua_type(state, -1) == ffi::LUA_TNIL {
+                            ffi::lua_settop(state, -2);
+                        } else {
+                            ffi::lua_pushboolean(state, 1);
+                            ffi::lua_rawset(state, -3);
+                        }
+                    } else {
+                        ffi::lua_rawseti(state, -2, i + 1);
+                    }
+                }
+                if set {
+                    wrap(state, b"set");
                 }
             }
-            single(lua, "map", t)?
-        }
-        b'|' => {
-            // Attributes are not shown to scripts: skip them, then the
-            // value they annotate.
-            let len = int(line(buf, pos));
-            for _ in 0..len.max(0) * 2 {
-                parse(lua, buf, pos, depth)?;
+            b'%' => {
+                let len = int(line(buf, pos));
+                ffi::lua_createtable(state, 0, 0);
+                for _ in 0..len.max(0) {
+                    if !parse(state, buf, pos) {
+                        ffi::lua_pushnil(state);
+                    }
+                    if !parse(state, buf, pos) {
+                        ffi::lua_pushnil(state);
+                    }
+                    if ffi::lua_type(state, -2) == ffi::LUA_TNIL {
+                        ffi::lua_settop(state, -3);
+                    } else {
+                        ffi::lua_rawset(state, -3);
+                    }
+                }
+                wrap(state, b"map");
             }
-            return parse(lua, buf, pos, depth - 1);
+            b'|' => {
+                // Attributes are not shown to scripts: skip them, then
+                // the value they annotate.
+                let len = int(line(buf, pos));
+                for _ in 0..len.max(0) * 2 {
+                    skip(buf, pos);
+                }
+                return parse(state, buf, pos);
+            }
+            b'_' => {
+                line(buf, pos);
+                ffi::lua_pushnil(state);
+            }
+            b'#' => ffi::lua_pushboolean(state, i32::from(line(buf, pos) == b"t")),
+            b',' => {
+                let text = line(buf, pos);
+                let d = match text {
+                    b"inf" => f64::INFINITY,
+                    b"-inf" => f64::NEG_INFINITY,
+                    b"nan" | b"-nan" => f64::NAN,
+                    _ => std::str::from_utf8(text)
+                        .ok()
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or(0.0),
+                };
+                ffi::lua_pushnumber(state, d);
+                wrap(state, b"double");
+            }
+            b'(' => {
+                push_bytes(state, line(buf, pos));
+                wrap(state, b"big_number");
+            }
+            b'=' => {
+                let len = int(line(buf, pos));
+                let data = blob(buf, pos, len);
+                let (format, text) = if data.len() >= 4 {
+                    (&data[..3], &data[4..])
+                } else {
+                    (&b"txt"[..], data)
+                };
+                ffi::lua_createtable(state, 0, 2);
+                push_bytes(state, text);
+                set_field(state, b"string");
+                push_bytes(state, format);
+                set_field(state, b"format");
+                wrap(state, b"verbatim_string");
+            }
+            _ => {
+                line(buf, pos);
+                ffi::lua_pushnil(state);
+            }
         }
-        b'_' => {
-            line(buf, pos);
-            Value::Nil
-        }
-        b'#' => Value::Boolean(line(buf, pos) == b"t"),
-        b',' => {
-            let text = line(buf, pos);
-            let d = match text {
-                b"inf" => f64::INFINITY,
-                b"-inf" => f64::NEG_INFINITY,
-                b"nan" | b"-nan" => f64::NAN,
-                _ => std::str::from_utf8(text)
-                    .ok()
-                    .and_then(|t| t.parse().ok())
-                    .unwrap_or(0.0),
-            };
-            single(lua, "double", d)?
-        }
-        b'(' => {
-            let text = line(buf, pos);
-            single(lua, "big_number", lua.create_string(text)?)?
-        }
-        b'=' => {
+    }
+    true
+}
+
+/// Step over one value without pushing it.
+fn skip(buf: &[u8], pos: &mut usize) {
+    let Some(&kind) = buf.get(*pos) else {
+        return;
+    };
+    *pos += 1;
+    match kind {
+        b'$' | b'!' | b'=' => {
             let len = int(line(buf, pos));
-            let data = blob(buf, pos, len);
-            let (format, text) = if data.len() >= 4 {
-                (&data[..3], &data[4..])
+            if len >= 0 {
+                blob(buf, pos, len);
+            }
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let len = int(line(buf, pos)).max(0);
+            let items = if matches!(kind, b'%' | b'|') {
+                len * 2
             } else {
-                (&b"txt"[..], data)
+                len
             };
-            let inner = lua.create_table_with_capacity(0, 2)?;
-            inner.raw_set("string", lua.create_string(text)?)?;
-            inner.raw_set("format", lua.create_string(format)?)?;
-            single(lua, "verbatim_string", inner)?
+            for _ in 0..items {
+                if *pos >= buf.len() {
+                    break;
+                }
+                skip(buf, pos);
+            }
+            if kind == b'|' {
+                skip(buf, pos);
+            }
         }
         _ => {
             line(buf, pos);
-            Value::Nil
         }
-    };
-    Ok(Some(value))
+    }
 }
 
 fn field(t: &Table, key: &str) -> Value {
@@ -295,5 +413,86 @@ fn table_to_reply(reply: &mut Reply, t: &Table, script_resp3: bool, depth: usize
     reply.array(items.len());
     for v in &items {
         lua_to_reply(reply, v, script_resp3, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `reply` pushed into a fresh interpreter and read back by Lua code
+    /// that renders it as text.
+    fn render(reply: &[u8]) -> String {
+        let lua = mlua::Lua::new();
+        let show = lua
+            .load(
+                r#"
+                local function show(v)
+                  if type(v) ~= 'table' then return type(v) .. ':' .. tostring(v) end
+                  local keys = {}
+                  for k in pairs(v) do keys[#keys + 1] = k end
+                  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+                  local out = {}
+                  for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. '=' .. show(v[k]) end
+                  return '{' .. table.concat(out, ',') .. '}'
+                end
+                return show
+                "#,
+            )
+            .eval::<mlua::Function>()
+            .unwrap();
+        // SAFETY: push_reply needs one free slot, which exec_raw gives.
+        let value: Value = unsafe { lua.exec_raw((), |state| push_reply(state, reply)).unwrap() };
+        show.call::<String>(value).unwrap()
+    }
+
+    #[test]
+    fn replies_become_the_lua_values_redis_gives_scripts() {
+        assert_eq!(render(b":42\r\n"), "number:42");
+        assert_eq!(render(b"$3\r\nabc\r\n"), "string:abc");
+        assert_eq!(render(b"$-1\r\n"), "boolean:false");
+        assert_eq!(render(b"*-1\r\n"), "boolean:false");
+        assert_eq!(render(b"+OK\r\n"), "{ok=string:OK}");
+        assert_eq!(
+            render(b"-WRONGTYPE Operation against a key\r\n"),
+            "{err=string:WRONGTYPE Operation against a key,ignore_error_stats_update=boolean:true}"
+        );
+        assert_eq!(
+            render(b"-nospace\r\n"),
+            "{err=string:ERR nospace,ignore_error_stats_update=boolean:true}"
+        );
+        assert_eq!(
+            render(b"*3\r\n:1\r\n$1\r\na\r\n*1\r\n+x\r\n"),
+            "{1=number:1,2=string:a,3={1={ok=string:x}}}"
+        );
+        assert_eq!(render(b"%1\r\n$1\r\nk\r\n:2\r\n"), "{map={k=number:2}}");
+        assert_eq!(
+            render(b"~2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+            "{set={a=boolean:true,b=boolean:true}}"
+        );
+        assert_eq!(render(b"_\r\n"), "nil:nil");
+        assert_eq!(render(b"#t\r\n"), "boolean:true");
+        assert_eq!(render(b",1.5\r\n"), "{double=number:1.5}");
+        assert_eq!(render(b"(123\r\n"), "{big_number=string:123}");
+        assert_eq!(
+            render(b"=7\r\ntxt:abc\r\n"),
+            "{verbatim_string={format=string:txt,string=string:abc}}"
+        );
+        // Attributes are dropped, the value they annotate is kept.
+        assert_eq!(render(b"|1\r\n+a\r\n*1\r\n:1\r\n:7\r\n"), "number:7");
+        assert_eq!(render(b""), "nil:nil");
+    }
+
+    #[test]
+    fn error_text_splits_into_code_and_message() {
+        assert_eq!(
+            super::super::error_parts(b"OOM command not allowed\r\n"),
+            (&b"OOM"[..], &b"command not allowed"[..])
+        );
+        assert_eq!(
+            super::super::error_parts(b"plain"),
+            (&b"ERR"[..], &b"plain"[..])
+        );
+        assert_eq!(super::super::error_parts(b"X \r\n"), (&b"X"[..], &b""[..]));
     }
 }

@@ -126,7 +126,7 @@ pub fn end() -> bool {
 }
 
 /// Log a command a stepping script runs.
-pub fn log_command(argv: &[Vec<u8>]) {
+pub fn log_command(argv: &[&[u8]]) {
     with_session(|s| {
         if !s.step {
             return;

@@ -162,6 +162,7 @@ impl Functions {
         );
         let outcome = self.vm.run_load.call::<(bool, Value)>(chunk);
         self.vm.lua.remove_hook();
+        self.vm.busy_hook.set(false);
         LOADING.with(|l| l.set(std::ptr::null_mut()));
         let _ = self.vm.set_loading.call::<()>(false);
         match outcome {

@@ -17,6 +17,7 @@
 //! checks Redis makes on a command called from a script are in
 //! [`Server::script_call`].
 
+pub mod call;
 pub mod convert;
 pub mod debugger;
 pub mod functions;
@@ -62,14 +63,20 @@ pub struct Vm {
     pub lua: Lua,
     /// The read-only proxy scripts see as their globals.
     pub env: Table,
-    pub run_eval: Function,
-    pub run_function: Function,
+    /// Runs a script or function (see [`call::run_script`]).
+    pub run: Function,
     pub run_load: Function,
     pub set_loading: Function,
     /// The stack helpers the Lua debugger reads frames with.
     pub debugger_helpers: Table,
     /// How many runs since the last incremental GC step.
     gc_count: u32,
+    /// Whether the busy-script count hook is installed. It stays
+    /// installed between runs: installing a hook through the binding
+    /// allocates (a registry table entry, a userdata, closures) and cost
+    /// about a tenth of a short script's run; a count hook that is not
+    /// due costs the interpreter one decrement per instruction.
+    pub busy_hook: Cell<bool>,
 }
 
 /// What the running script is: EVAL or FCALL, its name, and what it has
@@ -91,6 +98,9 @@ pub struct Run {
     /// script turns busy (valid for the whole run: they are the caller's
     /// request, which outlives it).
     pub command: *const [&'static [u8]],
+    /// The script's KEYS and ARGV (the caller's request, as `command`).
+    pub keys: *const [&'static [u8]],
+    pub args: *const [&'static [u8]],
 }
 
 thread_local! {
@@ -106,7 +116,7 @@ thread_local! {
 /// function libraries.
 pub struct Scripting {
     pub eval: Vm,
-    pub scripts: HashMap<String, Script>,
+    pub scripts: HashMap<String, Script, foldhash::fast::RandomState>,
     /// Bytes of script bodies kept (INFO used_memory_scripts_eval).
     pub scripts_mem: usize,
     pub functions: functions::Functions,
@@ -125,6 +135,8 @@ pub struct Scripting {
     /// The last script's name, kept for the next one's (no allocation
     /// per call).
     pub spare_name: String,
+    /// The buffers redis.call reuses.
+    pub call: call::CallBuffers,
     /// Forked Lua debugger sessions (SCRIPT DEBUG YES) not reaped yet.
     pub debug_children: Vec<super::persistence::child::Child>,
 }
@@ -142,7 +154,7 @@ impl Scripting {
         client.authenticated = true;
         Scripting {
             eval: Vm::new(false).expect("the Lua interpreter starts"),
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             scripts_mem: 0,
             functions: functions::Functions::new(),
             client: Some(Box::new(client)),
@@ -151,6 +163,7 @@ impl Scripting {
             running_dirty: false,
             running_command: Vec::new(),
             debug_children: Vec::new(),
+            call: call::CallBuffers::default(),
             spare_name: String::new(),
             timed_out: false,
         }
@@ -163,6 +176,13 @@ impl Scripting {
         if let Ok(vm) = Vm::new(false) {
             self.eval = vm;
         }
+    }
+
+    /// The cached script of a SHA1 given in hex digits of either case
+    /// (EVALSHA, SCRIPT EXISTS), found without allocating.
+    pub fn script(&self, sha: &[u8]) -> Option<&Script> {
+        let lower = lower_sha(sha)?;
+        self.scripts.get(std::str::from_utf8(&lower).ok()?)
     }
 
     /// Compile `body` and cache it; its SHA1 (lowercase hex).
@@ -215,11 +235,7 @@ impl Server {
         let spec_flags = entry.spec.flags;
         let declared = match (entry.full_name.as_str(), args.get(1)) {
             ("eval" | "eval_ro", Some(body)) => shebang_flags(body).ok().map(|(f, _)| f),
-            ("evalsha" | "evalsha_ro", Some(sha)) => self
-                .scripting
-                .scripts
-                .get(&String::from_utf8_lossy(sha).to_ascii_lowercase())
-                .map(|s| s.flags),
+            ("evalsha" | "evalsha_ro", Some(sha)) => self.scripting.script(sha).map(|s| s.flags),
             ("fcall" | "fcall_ro", Some(name)) => {
                 let name = String::from_utf8_lossy(name);
                 self.scripting.functions.find(&name).map(|f| f.flags)
@@ -277,27 +293,41 @@ pub fn shebang_flags(body: &[u8]) -> Result<(u32, usize), String> {
     Ok((flags, end))
 }
 
+/// A SHA1 in hex as lowercase (the script cache's key), when it has the
+/// length of one.
+pub fn lower_sha(sha: &[u8]) -> Option<[u8; 40]> {
+    let mut lower = [0u8; 40];
+    if sha.len() != lower.len() {
+        return None;
+    }
+    for (to, from) in lower.iter_mut().zip(sha) {
+        *to = from.to_ascii_lowercase();
+    }
+    Some(lower)
+}
+
 /// SHA1 of `data`, 40 lowercase hex digits.
 pub fn sha1_hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
 }
 
-/// Redis's "-CODE message" → the `err` text a script sees ("CODE message").
-pub fn error_text(s: &str) -> String {
-    let (code, msg) = match s.strip_prefix('-') {
-        Some(rest) => match rest.split_once(' ') {
-            Some((code, msg)) => (code, msg),
-            None => ("ERR", rest),
-        },
-        None => ("ERR", s),
+/// The code and message of an error reply's text ("CODE message"; a
+/// text without a space is an ERR), the message without surrounding line
+/// breaks: the `err` a script sees is "CODE message".
+pub fn error_parts(text: &[u8]) -> (&[u8], &[u8]) {
+    let (code, msg) = match memchr::memchr(b' ', text) {
+        Some(sp) => (&text[..sp], &text[sp + 1..]),
+        None => (&b"ERR"[..], text),
     };
-    format!("{code} {}", msg.trim_matches(|c| c == '\r' || c == '\n'))
-}
-
-fn error_value(lua: &Lua, s: &str) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(0, 2)?;
-    t.raw_set("err", error_text(s))?;
-    Ok(Value::Table(t))
+    let start = msg
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(msg.len());
+    let end = msg
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(start, |i| i + 1);
+    (code, &msg[start..end.max(start)])
 }
 
 /// An error raised from Rust into Lua as a plain message.
@@ -341,8 +371,6 @@ impl Vm {
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let raw = lua.create_table()?;
-        raw.raw_set("call", lua.create_function(lua_call_packed)?)?;
-        raw.raw_set("call_direct", lua.create_function(lua_call_direct)?)?;
         raw.raw_set(
             "sha1hex",
             lua.create_function(|_, args: MultiValue| {
@@ -455,18 +483,12 @@ impl Vm {
         )?;
         raw.raw_set("version", super::REDIS_VERSION)?;
         raw.raw_set("version_num", version_num())?;
-        let packed = raw.raw_get::<Function>("call")?;
-        let direct = raw.raw_get::<Function>("call_direct")?;
-        // SAFETY: each pushes one C closure whose upvalues are the two
-        // functions passed in; `call_packed` is sound for any arguments.
-        let (raising, protected): (Function, Function) = unsafe {
+        // SAFETY: redis_call is a C function that follows the Lua C API
+        // protocol (see call.rs).
+        let (raising, protected) = unsafe {
             (
-                lua.exec_raw((&direct, &packed), |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<true>, 2);
-                })?,
-                lua.exec_raw((&direct, &packed), |state| {
-                    mlua::ffi::lua_pushcclosure(state, call_packed::<false>, 2);
-                })?,
+                lua.create_c_function(call::redis_call::<true>)?,
+                lua.create_c_function(call::redis_call::<false>)?,
             )
         };
         raw.raw_set("call_raising", raising)?;
@@ -476,23 +498,29 @@ impl Vm {
             .set_name("=sonde")
             .into_function()?;
         let mode = if function_mode { "function" } else { "eval" };
-        let (env, run_eval, run_function, run_load, set_loading, debugger_helpers): (
+        let (env, handler, run_load, set_loading, debugger_helpers): (
             Table,
-            Function,
             Function,
             Function,
             Function,
             Table,
         ) = prelude.call((globals, raw, mode))?;
+        // SAFETY: pushes one C closure whose upvalue is the error handler
+        // run_script expects.
+        let run: Function = unsafe {
+            lua.exec_raw(&handler, |state| {
+                mlua::ffi::lua_pushcclosure(state, call::run_script, 1);
+            })?
+        };
         Ok(Vm {
             lua,
             env,
-            run_eval,
-            run_function,
+            run,
             run_load,
             set_loading,
             debugger_helpers,
             gc_count: 0,
+            busy_hook: Cell::new(false),
         })
     }
 
@@ -545,116 +573,6 @@ fn lua_args<'a>(args: impl ExactSizeIterator<Item = &'a Value>) -> Result<Vec<Ve
         }
     }
     Ok(argv)
-}
-
-/// redis.call (RAISE) and redis.pcall: C functions (so a script's
-/// `return redis.call(..)` keeps the script's frame for error locations,
-/// as Redis's C function does) that call the Rust `call` and, for
-/// redis.call, raise the error table it returns on failure. Up to
-/// `DIRECT_ARGS` arguments are passed as they are (upvalue 1); more are
-/// packed into one table first (upvalue 2): a C frame holds at most 8000
-/// slots (LUAI_MAXCSTACK), and a script may pass nearly that many
-/// arguments (`unpack` of a 7999-item table), leaving the Rust callback
-/// no room.
-unsafe extern "C-unwind" fn call_packed<const RAISE: bool>(
-    state: *mut mlua::ffi::lua_State,
-) -> std::os::raw::c_int {
-    use mlua::ffi;
-    const DIRECT_ARGS: i32 = 64;
-    // SAFETY: a C function called by Lua with its arguments on the stack
-    // and the two Rust functions as upvalues; Lua guarantees LUA_MINSTACK
-    // free slots above the arguments, and at most four are used at once
-    // here. No Rust value with a destructor lives in this frame, so a Lua
-    // error may unwind through it.
-    unsafe {
-        let n = ffi::lua_gettop(state);
-        if n <= DIRECT_ARGS {
-            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-            ffi::lua_insert(state, 1);
-            ffi::lua_call(state, n, 2);
-        } else {
-            ffi::lua_createtable(state, n, 0);
-            for i in 1..=n {
-                ffi::lua_pushvalue(state, i);
-                ffi::lua_rawseti(state, -2, i64::from(i));
-            }
-            ffi::lua_insert(state, 1);
-            ffi::lua_settop(state, 1);
-            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
-            ffi::lua_insert(state, 1);
-            ffi::lua_pushinteger(state, ffi::lua_Integer::from(n));
-            ffi::lua_call(state, 2, 2);
-        }
-        if RAISE && ffi::lua_toboolean(state, -1) != 0 {
-            ffi::lua_settop(state, -2);
-            ffi::lua_error(state)
-        }
-        ffi::lua_settop(state, -2);
-        1
-    }
-}
-
-fn lua_call_direct(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
-    lua_call(lua, args.iter())
-}
-
-fn lua_call_packed(lua: &Lua, (packed, n): (Table, i64)) -> mlua::Result<(Value, bool)> {
-    let args = (1..=n)
-        .map(|i| packed.raw_get::<Value>(i))
-        .collect::<mlua::Result<Vec<Value>>>()?;
-    lua_call(lua, args.iter())
-}
-
-/// redis.call / redis.pcall: (reply, failed).
-fn lua_call<'a>(
-    lua: &Lua,
-    args: impl ExactSizeIterator<Item = &'a Value>,
-) -> mlua::Result<(Value, bool)> {
-    let run = RUN.with(|r| r.get());
-    if run.is_null() {
-        return Ok((
-            error_value(
-                lua,
-                "redis.call/pcall can only be called inside a script invocation",
-            )?,
-            true,
-        ));
-    }
-    let argv = match lua_args(args) {
-        Ok(argv) => argv,
-        Err(e) => {
-            debugger::log_error(&e);
-            return Ok((error_value(lua, &e)?, true));
-        }
-    };
-    debugger::log_command(&argv);
-    // SAFETY: see with_run. The server and the script client are not
-    // otherwise touched while the Lua call that reached here runs.
-    let run = unsafe { &mut *run };
-    let server = unsafe { &mut *run.server };
-    let client = unsafe { &mut *run.client };
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-    if let Err(message) = server.script_call(run, client, &refs) {
-        debugger::log_error(&message);
-        client.reply.buf.clear();
-        client.reply.errors.clear();
-        // Counted in errorstats where it arose (script_call), not again
-        // when the script passes it on.
-        let error = error_value(lua, &message)?;
-        if let Value::Table(t) = &error {
-            t.raw_set("ignore_error_stats_update", true)?;
-        }
-        return Ok((error, true));
-    }
-    let buf = std::mem::take(&mut client.reply.buf);
-    client.reply.sent = 0;
-    client.reply.pushes.clear();
-    let value = convert::reply_to_lua(lua, &buf)?;
-    debugger::log_reply(&buf);
-    let failed = buf.first() == Some(&b'-');
-    client.reply.buf = buf;
-    client.reply.buf.clear();
-    Ok((value, failed))
 }
 
 fn lua_log(_lua: &Lua, args: MultiValue) -> mlua::Result<()> {
@@ -987,6 +905,10 @@ impl Server {
             // The lifetime is erased (the second cast); see Run::command.
             #[allow(clippy::unnecessary_cast)]
             command: command as *const [&[u8]] as *const [&'static [u8]],
+            #[allow(clippy::unnecessary_cast)]
+            keys: keys as *const [&[u8]] as *const [&'static [u8]],
+            #[allow(clippy::unnecessary_cast)]
+            args: args as *const [&[u8]] as *const [&'static [u8]],
         };
         let mut running_name = std::mem::take(&mut self.scripting.spare_name);
         running_name.clear();
@@ -1006,9 +928,9 @@ impl Server {
             &mut self.scripting.functions.vm
         };
         let lua = vm.lua.clone();
-        let (runner, function) = match callable {
-            Callable::Eval(f) => (vm.run_eval.clone(), f),
-            Callable::Function(f) => (vm.run_function.clone(), f),
+        let runner = vm.run.clone();
+        let function = match callable {
+            Callable::Eval(f) | Callable::Function(f) => f,
         };
         vm.gc_count += 1;
         let gc_now = vm.gc_count >= 50;
@@ -1017,45 +939,46 @@ impl Server {
         }
         let threshold = self.config.busy_reply_threshold;
         let debugging = eval && debugger::active();
-        let make_table = |items: &[&[u8]]| -> mlua::Result<Table> {
-            let t = lua.create_table_with_capacity(items.len(), 0)?;
-            for (i, item) in items.iter().enumerate() {
-                t.raw_seti(i + 1, lua.create_string(item)?)?;
+        // The count hook (see Vm::busy_hook): the debugger's replaces it
+        // for a debugged run; a threshold of 0 means no hook at all.
+        let hook = if debugging {
+            vm.busy_hook.set(false);
+            lua.set_hook(
+                HookTriggers::new()
+                    .every_line()
+                    .every_nth_instruction(100_000),
+                debugger::hook,
+            )
+        } else if threshold > 0 && !vm.busy_hook.get() {
+            vm.busy_hook.set(true);
+            lua.set_hook(
+                HookTriggers::new().every_nth_instruction(100_000),
+                busy_hook,
+            )
+        } else {
+            if threshold == 0 && vm.busy_hook.get() {
+                vm.busy_hook.set(false);
+                lua.remove_hook();
             }
-            Ok(t)
+            Ok(())
         };
-        let outcome: mlua::Result<(bool, Value)> = (|| {
-            let keys_t = make_table(keys)?;
-            let args_t = make_table(args)?;
-            if debugging {
-                lua.set_hook(
-                    HookTriggers::new()
-                        .every_line()
-                        .every_nth_instruction(100_000),
-                    debugger::hook,
-                )?;
-            } else if threshold > 0 {
-                lua.set_hook(
-                    HookTriggers::new().every_nth_instruction(100_000),
-                    busy_hook,
-                )?;
-            }
+        let outcome: mlua::Result<(bool, Value)> = hook.and_then(|()| {
             run.server = self as *mut Server;
             RUN.with(|r| r.set(&mut run as *mut Run));
-            let result = if eval {
-                let g = lua.globals();
-                g.raw_set("KEYS", keys_t)?;
-                g.raw_set("ARGV", args_t)?;
-                runner.call::<(bool, Value)>(function)
-            } else {
-                runner.call::<(bool, Value)>((function, keys_t, args_t))
-            };
-            RUN.with(|r| r.set(std::ptr::null_mut()));
-            result
-        })();
+            call::reset();
+            runner.call::<(bool, Value)>(function)
+        });
         RUN.with(|r| r.set(std::ptr::null_mut()));
-        if threshold > 0 || debugging {
+        // A debugged run, or a killed one (whose hook turned into a line
+        // hook), leaves no hook behind; the next run installs its own.
+        if debugging || run.killed {
             lua.remove_hook();
+            let vm = if eval {
+                &mut self.scripting.eval
+            } else {
+                &mut self.scripting.functions.vm
+            };
+            vm.busy_hook.set(false);
         }
         let resp3_script = script_client.reply.resp3;
         match outcome {

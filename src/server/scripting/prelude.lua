@@ -190,12 +190,6 @@ end
 
 raw_setmetatable(G, {__index = missing, __newindex = readonly_error})
 
-local function run_eval(f)
-  return xpcall(f, handler)
-end
-local function run_function(f, keys, args)
-  return xpcall(function() return f(keys, args) end, handler)
-end
 local function run_load(f)
   return xpcall(f, handler)
 end
@@ -261,4 +255,4 @@ function ldb.frames()
   return out
 end
 
-return env, run_eval, run_function, run_load, set_loading, ldb
+return env, handler, run_load, set_loading, ldb
