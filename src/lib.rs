@@ -24,6 +24,7 @@
 //! - [`server`]: `serve`, the single-threaded Redis-protocol server.
 //! - [`stop`]: SIGINT/SIGTERM as a request to finish and report.
 
+pub mod bytes;
 pub mod capture;
 pub mod cli;
 pub mod cmd;

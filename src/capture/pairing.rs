@@ -561,7 +561,7 @@ impl Conversation {
         // A repeat of the last ordinary command needs no name: the empty
         // name is one no rule below matches.
         let first = args.first().copied().unwrap_or_default();
-        let repeat = self.plain_counted && crate::hot::sketch::same(&self.plain, first);
+        let repeat = self.plain_counted && crate::bytes::same(&self.plain, first);
         let short = ShortName::of(if repeat { &[] } else { args });
         let name = short.as_slice();
         if !repeat {

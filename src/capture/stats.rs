@@ -206,7 +206,7 @@ impl CommandStats {
         self.total += 1;
         self.by_outcome[e.outcome as usize] += 1;
         let at = match (&self.last, e.args.first()) {
-            (Some((raw, at)), Some(first)) if crate::hot::sketch::same(raw, first) => *at,
+            (Some((raw, at)), Some(first)) if crate::bytes::same(raw, first) => *at,
             _ => self.lookup(e.args),
         };
         let t = &mut self.names[at].1;

@@ -121,7 +121,7 @@ impl KeyFinder {
             return;
         };
         let rule = match &self.last {
-            Some((n, len, rule)) if super::sketch::same(&n[..*len], name) => *rule,
+            Some((n, len, rule)) if crate::bytes::same(&n[..*len], name) => *rule,
             _ => match self.rule_of(name, args) {
                 Some(rule) => rule,
                 None => return,
@@ -168,7 +168,7 @@ impl KeyFinder {
         let cached = self
             .cache
             .iter()
-            .find(|(n, len, _)| super::sketch::same(&n[..*len], lower));
+            .find(|(n, len, _)| crate::bytes::same(&n[..*len], lower));
         let (rule, by_name) = match cached {
             Some(&(_, _, rule)) => (rule, true),
             None => {

@@ -195,7 +195,7 @@ impl Hot {
             let share = seen.bytes / n;
             let mut each = |k: &[u8]| {
                 let key = &k[..k.len().min(MAX_KEY)];
-                if last.key_counted && sketch::same(&last.key, key) {
+                if last.key_counted && crate::bytes::same(&last.key, key) {
                     // The same key again: every sketch's last slot is its.
                     keys_by_commands.add_last(1);
                     keys_by_bytes.add_last(share);
@@ -220,8 +220,8 @@ impl Hot {
             let first = &few[0][..few[0].len().min(MAX_KEY)];
             if let Some(latency) = seen.latency {
                 let slot = if last.slow_counted
-                    && sketch::same(&last.slow_name, name)
-                    && sketch::same(&last.slow_key, first)
+                    && crate::bytes::same(&last.slow_name, name)
+                    && crate::bytes::same(&last.slow_key, first)
                 {
                     slow.add_last(latency)
                 } else {
@@ -262,7 +262,7 @@ impl Hot {
             slot.extra.bytes += seen.bytes;
             // The same client and name again: the same entry of its mix.
             match last.mix_at {
-                Some(at) if again && sketch::same(&last.mix_name, name) => {
+                Some(at) if again && crate::bytes::same(&last.mix_name, name) => {
                     slot.extra.commands[at].1 += 1;
                 }
                 _ => {

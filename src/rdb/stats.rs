@@ -8,6 +8,7 @@
 //! keeps the heaviest half each time it fills up and marks itself
 //! approximate: a prefix dropped and seen again restarts from zero.
 
+use crate::bytes::same;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::hash::Hasher;
@@ -387,34 +388,6 @@ fn prefix_hash(b: &[u8]) -> u64 {
     h.write(b);
     let h = h.finish();
     h ^ (h >> 29)
-}
-
-/// Slice equality without a call for the short slices prefixes are.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |s: &[u8], at: usize| {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(&s[at..at + 4]);
-        u32::from_le_bytes(w)
-    };
-    // Two overlapping loads cover each length up to 16 (three bytes cover
-    // one to three).
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        _ => a == b,
-    }
 }
 
 impl Prefixes {

@@ -594,8 +594,7 @@ impl<V> Dict<V> {
         // likely (longer chains, rare even in the smaller table of a rehash,
         // where four would not do, are treated as that long). A sparse table (after mass deletion) needs more
         // tries; they are bounded, then the bucket-then-link draw is used.
-        const CHAIN_SPAN: u64 = 8;
-        for attempt in 0..4096 {
+        for attempt in 0..RANDOM_ATTEMPTS {
             let Some(head) = pick_bucket(rng).as_deref() else {
                 continue;
             };
@@ -605,14 +604,9 @@ impl<V> Dict<V> {
                 len += 1;
                 link = n.next.as_deref();
             }
-            let position = if attempt < 4095 {
-                rng.below(CHAIN_SPAN.max(len))
-            } else {
-                rng.below(len)
-            };
-            if position >= len {
+            let Some(position) = chain_position(rng, attempt, len) else {
                 continue;
-            }
+            };
             let mut n = head;
             for _ in 0..position {
                 n = n.next.as_deref()?;
@@ -695,6 +689,24 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
+}
+
+/// Draws of a random pick (`Dict::random`, the sorted-set member index's
+/// `random`) before the last, which takes any position of its chain.
+pub(crate) const RANDOM_ATTEMPTS: u32 = 4096;
+
+/// The position to take in a chain of `len` nodes on draw `attempt` of a
+/// random pick, or None to draw again: a position below a fixed span
+/// counts only if it exists, so every node of a chain up to that span is
+/// equally likely; the last draw takes any position.
+pub(crate) fn chain_position(rng: &mut Rng, attempt: u32, len: u64) -> Option<u64> {
+    const CHAIN_SPAN: u64 = 8;
+    let position = if attempt < RANDOM_ATTEMPTS - 1 {
+        rng.below(CHAIN_SPAN.max(len))
+    } else {
+        rng.below(len)
+    };
+    (position < len).then_some(position)
 }
 
 #[cfg(test)]

@@ -349,11 +349,10 @@ impl<N: Chained> MemberIndex<N> {
         if self.is_empty() {
             return ptr::null_mut();
         }
-        const CHAIN_SPAN: u64 = 8;
         let (t0, t1) = (self.tables[0].size, self.tables[1].size);
         let total = t0 + t1;
         let done = self.rehash_index.unwrap_or(0);
-        for attempt in 0..4096 {
+        for attempt in 0..crate::server::dict::RANDOM_ATTEMPTS {
             // Buckets of the old table below the rehash index are empty.
             let i = done + rng.below((total - done) as u64) as usize;
             let head = if i < t0 {
@@ -371,14 +370,9 @@ impl<N: Chained> MemberIndex<N> {
                 // SAFETY: chained nodes are live.
                 x = unsafe { *N::chain(x) };
             }
-            let position = if attempt < 4095 {
-                rng.below(CHAIN_SPAN.max(len))
-            } else {
-                rng.below(len)
-            };
-            if position >= len {
+            let Some(position) = crate::server::dict::chain_position(rng, attempt, len) else {
                 continue;
-            }
+            };
             let mut x = head;
             for _ in 0..position {
                 // SAFETY: as above; `position` is below the chain's length.
