@@ -115,11 +115,7 @@ pub fn run(args: &RdbExportArgs, stdout: &mut dyn Write) -> anyhow::Result<Statu
                         {
                             let code = code.to_bytes()?;
                             let mut resp = Resp::new(emit.buf);
-                            if args.replay.replace {
-                                resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
-                            } else {
-                                resp.command(&[b"FUNCTION", b"LOAD", &code]);
-                            }
+                            replay::function_load(&mut resp, &code, args.replay.replace);
                         }
                         return Ok::<(), Failure>(());
                     };

@@ -276,11 +276,7 @@ pub fn run(args: &RdbRestoreArgs, format: Format) -> anyhow::Result<Status> {
             {
                 let code = code.to_bytes()?;
                 let mut resp = Resp::new(&mut buf);
-                if args.replay.replace {
-                    resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]);
-                } else {
-                    resp.command(&[b"FUNCTION", b"LOAD", &code]);
-                }
+                replay::function_load(&mut resp, &code, args.replay.replace);
                 commands += 1;
                 sent.push(Sent {
                     what: b"FUNCTION LOAD".to_vec(),

@@ -142,6 +142,16 @@ fn restore(resp: &mut Resp<'_>, key: &[u8], entry: &KeyEntry<'_>, replace: bool)
     );
 }
 
+/// FUNCTION LOAD [REPLACE] of a library's code (export and restore replay
+/// a dump's functions this way).
+pub fn function_load(resp: &mut Resp<'_>, code: &[u8], replace: bool) {
+    if replace {
+        resp.command(&[b"FUNCTION", b"LOAD", b"REPLACE", code]);
+    } else {
+        resp.command(&[b"FUNCTION", b"LOAD", code]);
+    }
+}
+
 /// The RESTORE of a key located on the reader's quick path (its value type
 /// must be [`restorable`]).
 pub fn restore_span(resp: &mut Resp<'_>, span: &super::KeySpan<'_>, replace: bool) {
