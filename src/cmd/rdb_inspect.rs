@@ -811,21 +811,26 @@ struct Scan {
 
 impl Scan {
     fn new(args: &RdbInspectArgs) -> Scan {
+        let stats = Stats::new(args.top, args.separator.as_bytes(), args.depth as usize);
+        let stats = if args.slots.is_some() {
+            stats.with_slots()
+        } else {
+            stats
+        };
+        let now_source = if args.now.is_some() { "argument" } else { "" };
+        Scan::empty(stats, args.now, now_source, args.top)
+    }
+
+    /// A scan that has read nothing yet.
+    fn empty(stats: Stats, now_ms: Option<i64>, now_source: &'static str, top: usize) -> Scan {
         Scan {
             magic: None,
             version: None,
             aux: Vec::new(),
             resize: BTreeMap::new(),
-            stats: {
-                let stats = Stats::new(args.top, args.separator.as_bytes(), args.depth as usize);
-                if args.slots.is_some() {
-                    stats.with_slots()
-                } else {
-                    stats
-                }
-            },
-            now_ms: args.now,
-            now_source: if args.now.is_some() { "argument" } else { "" },
+            stats,
+            now_ms,
+            now_source,
             functions: 0,
             module_aux: Vec::new(),
             slot_info: 0,
@@ -835,7 +840,7 @@ impl Scan {
             },
             warnings: Vec::new(),
             key_buf: Vec::new(),
-            top: args.top,
+            top,
             last_db: 0,
             eof_stored: None,
             what_if: None,
@@ -848,25 +853,15 @@ impl Scan {
         Scan {
             magic: self.magic,
             version: self.version,
-            aux: Vec::new(),
-            resize: BTreeMap::new(),
-            stats: Stats::part_of(&self.stats),
-            now_ms: self.now_ms,
-            now_source: self.now_source,
-            functions: 0,
-            module_aux: Vec::new(),
-            slot_info: 0,
-            checksum: Checksum {
-                status: "not_reached",
-                ..Checksum::default()
-            },
-            warnings: Vec::new(),
-            key_buf: Vec::new(),
-            top: self.top,
             last_db: self.last_db,
-            eof_stored: None,
             what_if: self.what_if.as_ref().map(|(l, _)| (*l, Default::default())),
             filtered: self.filtered,
+            ..Scan::empty(
+                Stats::part_of(&self.stats),
+                self.now_ms,
+                self.now_source,
+                self.top,
+            )
         }
     }
 
