@@ -1324,3 +1324,56 @@ fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
         "{log}"
     );
 }
+
+/// EXEC on a replica that went stale after the commands were queued
+/// (replica-serve-stale-data no) is refused when any queued command is not
+/// allowed on a stale replica, and allowed once the replica is a master
+/// again: the same replies from redis-server and sonde.
+#[test]
+fn exec_queued_before_the_replica_went_stale_is_refused_as_redis_does() {
+    let run = |conn: &mut redis::Connection, admin: &mut redis::Connection| -> Vec<String> {
+        let reply = |v: redis::RedisResult<redis::Value>| match v {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => format!("{}", e.code().unwrap_or("?")),
+        };
+        let mut out = Vec::new();
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("replica-serve-stale-data")
+            .arg("no")
+            .query::<()>(conn)
+            .unwrap();
+        redis::cmd("SET")
+            .arg("xx")
+            .arg(1)
+            .query::<()>(conn)
+            .unwrap();
+        for queued in [&["GET", "xx"][..], &["PING"][..]] {
+            redis::cmd("MULTI").query::<()>(conn).unwrap();
+            redis::cmd(queued[0])
+                .arg(&queued[1..])
+                .query::<()>(conn)
+                .unwrap();
+            redis::cmd("REPLICAOF")
+                .arg("127.0.0.1")
+                .arg(1)
+                .query::<()>(admin)
+                .unwrap();
+            out.push(reply(redis::cmd("EXEC").query(conn)));
+            redis::cmd("REPLICAOF")
+                .arg("NO")
+                .arg("ONE")
+                .query::<()>(admin)
+                .unwrap();
+        }
+        redis::cmd("MULTI").query::<()>(conn).unwrap();
+        redis::cmd("GET").arg("xx").query::<()>(conn).unwrap();
+        out.push(reply(redis::cmd("EXEC").query(conn)));
+        out
+    };
+    let redis = RedisServer::start(&[]);
+    let sonde = SondeServer::start(&[]);
+    let expected = run(&mut redis.client(), &mut redis.client());
+    assert_eq!(expected[0], "EXECABORT", "{expected:?}");
+    assert_eq!(run(&mut sonde.client(), &mut sonde.client()), expected);
+}

@@ -746,9 +746,9 @@ impl Server {
         // keep a replica in step).
         // EXEC is judged by what it would run (Redis's mstate.cmd_flags).
         let name = self.commands.entries[index].full_name.as_str();
-        let queued = match (name, client.multi.as_ref()) {
-            ("exec", Some(m)) => m.flags,
-            _ => 0,
+        let (queued, queued_missing) = match (name, client.multi.as_ref()) {
+            ("exec", Some(m)) => (m.flags, m.missing_flags),
+            _ => (0, 0),
         };
         let effective = self.request_flags(index, args) | queued;
         self.pre_command_oom = false;
@@ -782,7 +782,7 @@ impl Server {
         if let Some(up) = &self.replication.upstream
             && !up.is_connected()
             && !self.config.replica_serve_stale_data
-            && effective & flags::STALE == 0
+            && (effective & flags::STALE == 0 || queued_missing & flags::STALE != 0)
             && !client.is_master
         {
             return Some(

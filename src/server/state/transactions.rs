@@ -40,6 +40,10 @@ pub struct Multi {
     pub failed: bool,
     /// Union of the queued commands' flags.
     pub flags: u32,
+    /// Union of the flags some queued command lacks (Redis's
+    /// cmd_inv_flags): EXEC on a stale replica is refused when any queued
+    /// command is not allowed there.
+    pub missing_flags: u32,
 }
 
 impl Multi {
@@ -50,6 +54,7 @@ impl Multi {
             return;
         }
         self.flags |= flags;
+        self.missing_flags |= !flags;
         self.queued
             .push((index, args.iter().map(|a| a.to_vec()).collect()));
     }
