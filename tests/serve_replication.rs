@@ -1334,7 +1334,7 @@ fn exec_queued_before_the_replica_went_stale_is_refused_as_redis_does() {
     let run = |conn: &mut redis::Connection, admin: &mut redis::Connection| -> Vec<String> {
         let reply = |v: redis::RedisResult<redis::Value>| match v {
             Ok(v) => format!("{v:?}"),
-            Err(e) => format!("{}", e.code().unwrap_or("?")),
+            Err(e) => e.code().unwrap_or("?").to_string(),
         };
         let mut out = Vec::new();
         redis::cmd("CONFIG")
