@@ -279,9 +279,14 @@ impl Server {
         for (db, other) in [(a, b), (b, a)] {
             for key in self.transactions.watches.keys_of(db) {
                 let in_db = self.ks.dbs[db].dict.contains_key(&key);
-                let in_other = self.ks.dbs[other].dict.contains_key(&key);
-                if in_db || in_other {
-                    self.transactions.watches.touch(db, &key, in_other);
+                let in_other = self.ks.dbs[other]
+                    .dict
+                    .contains_key(&key)
+                    .then(|| self.ks.is_expired(other, &key));
+                if in_db || in_other.is_some() {
+                    self.transactions
+                        .watches
+                        .touch_swapped(db, &key, in_db, in_other);
                 }
             }
         }

@@ -125,6 +125,39 @@ impl Watches {
         }
     }
 
+    /// SWAPDB replaces database `db` by another: mark the watchers of `key`
+    /// dirty as Redis's touchAllWatchedKeysInDb does. `was_there`: the key
+    /// exists in `db` now; `replaced`: it exists in the database coming in
+    /// (`Some(true)` when there and logically expired). An expired key
+    /// replacing a missing or expired one is no change.
+    pub fn touch_swapped(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        was_there: bool,
+        replaced: Option<bool>,
+    ) {
+        let Some(list) = self.keys.get_mut(&(db, key.to_vec())) else {
+            return;
+        };
+        let replaced_expired = replaced == Some(true);
+        for w in list.iter_mut() {
+            if w.expired {
+                if replaced.is_none() {
+                    w.expired = false;
+                    continue;
+                }
+                if replaced_expired {
+                    continue;
+                }
+            } else if !was_there && replaced_expired {
+                w.expired = true;
+                continue;
+            }
+            self.dirty.insert(w.id);
+        }
+    }
+
     /// The watched keys of `db` (FLUSHDB, SWAPDB).
     pub fn keys_of(&self, db: usize) -> Vec<Vec<u8>> {
         self.keys
