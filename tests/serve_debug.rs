@@ -383,3 +383,33 @@ fn tables_wait_for_the_fork_child_before_growing_as_in_redis_server() {
     let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
     assert_eq!(steps(&mut sonde.client()), expected);
 }
+
+/// Random reads advance a rehash in progress, as Redis's do: a growing
+/// set's table finishes its resize under nothing but SRANDMEMBER
+/// (DEBUG HTSTATS-KEY stops naming a rehashing target).
+#[test]
+fn random_reads_finish_a_resize_of_a_set_table() {
+    let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let mut c = sonde.client();
+    let members: Vec<String> = (0..5_000).map(|i| format!("m:{i}")).collect();
+    for chunk in members.chunks(1_000) {
+        let _: i64 = redis::cmd("SADD")
+            .arg("s")
+            .arg(chunk)
+            .query(&mut c)
+            .expect("SADD");
+    }
+    let rehashing = |c: &mut redis::Connection| -> bool {
+        let stats: String = q(c, &["DEBUG", "HTSTATS-KEY", "s"]);
+        stats.contains("rehashing target")
+    };
+    assert!(rehashing(&mut c), "5,000 members leave a resize under way");
+    let mut reads = 0;
+    while rehashing(&mut c) {
+        let _: Vec<String> = q(&mut c, &["SRANDMEMBER", "s", "10"]);
+        reads += 1;
+        assert!(reads < 10_000, "the resize never finished");
+    }
+    let stats: String = q(&mut c, &["DEBUG", "HTSTATS-KEY", "s"]);
+    assert!(stats.contains(" table size: 8192\n"), "{stats}");
+}
