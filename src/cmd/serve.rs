@@ -31,6 +31,8 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     if config.daemonize {
         daemonize()?;
     }
+    // Before any thread starts: the environment moves out of the way.
+    crate::server::proctitle::apply(&config);
     let level = log_level(config.loglevel);
     // With `logfile ""` the log goes to stderr; a line on stdout with the
     // pid (and one when ready) lets a harness written for redis-server,

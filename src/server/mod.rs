@@ -105,6 +105,7 @@ pub mod oom;
 pub mod output;
 pub mod pause;
 pub mod persistence;
+pub mod proctitle;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb_value;

@@ -549,6 +549,19 @@ impl Config {
         }
     }
 
+    /// `set-proc-title`.
+    pub fn set_proc_title(&self) -> bool {
+        !matches!(self.kept.get("set-proc-title"), Some(Val::Bool(false)))
+    }
+
+    /// `proc-title-template`.
+    pub fn proc_title_template(&self) -> String {
+        match self.kept.get("proc-title-template") {
+            Some(Val::Text(t)) => t.clone(),
+            _ => "{title} {listen-addr} {server-mode}".to_owned(),
+        }
+    }
+
     /// `sanitize-dump-payload`.
     pub fn sanitize_dump_payload(&self) -> super::rdb_value::SanitizeDump {
         match self.kept.get("sanitize-dump-payload") {
