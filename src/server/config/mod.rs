@@ -1456,10 +1456,9 @@ mod tests {
                 .is_ok()
         );
         assert!(c.apply("daemonize", &strings(&["yes"])).is_ok());
-        assert!(
-            c.apply("rename-command", &strings(&["a", "b"])).is_err(),
-            "not a parameter"
-        );
+        assert!(c.apply("rename-command", &strings(&["a", "b"])).is_ok());
+        assert!(c.apply("rename-command", &strings(&["a"])).is_err());
+        assert_eq!(c.renamed_commands.len(), 1);
         let user = |rules: &str| strings(&rules.split(' ').collect::<Vec<_>>());
         assert!(
             c.apply(
