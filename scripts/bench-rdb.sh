@@ -140,6 +140,7 @@ if base:
     cmds["base"] = f"{base} rdb inspect {large}"
     cmds["base1"] = f"taskset -c 0 {base} rdb inspect {large}"
     cmds["base-export"] = f"{base} rdb export {large} -o {work}/out-base.resp"
+    cmds["base-diff"] = f"{base} rdb diff {large} {work}/large2.rdb"
 cmds |= {
     "inspect": f"{sonde} rdb inspect {large}",
     "check": f"redis-check-rdb {large}",
@@ -173,6 +174,7 @@ if base:
     print(f"  BASE inspect vs redis-check-rdb, wall: {w['check'] / w['base']:.1f}x; CPU: {c['check'] / c['base']:.1f}x")
     print(f"  BASE pinned to one core, wall: {w['check1'] / w['base1']:.1f}x; CPU: {c['check1'] / c['base1']:.1f}x")
     print(f"  BASE export --to resp: {out / 1e9 / c['base-export']:.2f} GB/s per CPU second")
+    print(f"  BASE diff = {w['base-diff'] / w['base']:.1f}x BASE's inspect, wall; {c['base-diff'] / c['base']:.1f}x CPU")
 PY
 
 # Instructions per key (callgrind counts every thread's user-space

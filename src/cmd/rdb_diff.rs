@@ -2,8 +2,11 @@
 //! two snapshots.
 //!
 //! Both files are mapped and indexed at once, one on each core: for each
-//! wanted key, a 64-bit hash of its database and name, where its type byte
-//! is and its expiry (about 50 bytes a key; values stay in the mapping).
+//! wanted key, 16 bytes: a 64-bit hash of its database and name, and one
+//! word packing where its type byte is, its record's size and two flags;
+//! databases, expiries and sizes of 1 MiB or more sit in short side lists
+//! (values stay in the mapping). Fresh pages cost the kernel a zeroing
+//! each, which made the index the larger part of a diff's time.
 //! Then A's keys are matched in file order against B's. Successive
 //! snapshots of one server mostly keep their keys in the same order, so
 //! the next key of B is tried first (both files are then read
@@ -32,7 +35,29 @@ use crate::output::stream::{Column, Columns};
 use crate::rdb::filter::KeyFilter;
 use crate::rdb::{Event, KeyEntry, Magic, ObjectType, RdbError, RdbStr, Reader, Value, ValueType};
 
-/// One key of B.
+/// One key of a file as the index stores it: the hash of its database
+/// and name, and a word packing the offset of its type byte (bits 0 to
+/// 39), its record's size from there (bits 40 to 55, or [`SIZE_BIG`] when
+/// the size is in [`Index::big`]), its database (bits 56 to 61, or
+/// [`DB_SIDE`] when it is in [`Index::dbs`]), whether it has an expiry
+/// (then in [`Index::expiries`]) and whether a key of A matched it. Most
+/// keys need nothing but the word.
+#[derive(Clone, Copy)]
+struct Packed {
+    hash: u64,
+    word: u64,
+}
+
+const OFFSET_BITS: u32 = 40;
+const SIZE_BITS: u32 = 16;
+const SIZE_BIG: u64 = (1 << SIZE_BITS) - 1;
+const DB_SHIFT: u32 = OFFSET_BITS + SIZE_BITS;
+const DB_SIDE: u64 = (1 << 6) - 1;
+const EXPIRY_BIT: u64 = 1 << 62;
+const SEEN_BIT: u64 = 1 << 63;
+
+/// One key of a file, unpacked.
+#[derive(Clone, Copy)]
 struct Indexed {
     hash: u64,
     offset: u64,
@@ -40,7 +65,6 @@ struct Indexed {
     size: u64,
     db: u64,
     expire_ms: Option<i64>,
-    seen: bool,
 }
 
 fn key_hash(db: u64, key: &[u8]) -> u64 {
@@ -50,7 +74,14 @@ fn key_hash(db: u64, key: &[u8]) -> u64 {
 /// A file's keys, in file order, and (for B, once needed) an
 /// open-addressing table of their positions by hash.
 struct Index {
-    keys: Vec<Indexed>,
+    keys: Vec<Packed>,
+    /// (first key, database) where a database of [`DB_SIDE`] or more
+    /// starts, in key order.
+    dbs: Vec<(u32, u64)>,
+    /// (key, expiry) of the keys that have one, in key order.
+    expiries: Vec<(u32, i64)>,
+    /// (key, size) of the records of [`SIZE_BIG`] bytes or more.
+    big: Vec<(u32, u64)>,
     table: Vec<u32>,
     magic: Magic,
     version: u32,
@@ -60,6 +91,9 @@ struct Index {
 fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbError>) {
     let mut index = Index {
         keys: Vec::new(),
+        dbs: Vec::new(),
+        expiries: Vec::new(),
+        big: Vec::new(),
         table: Vec::new(),
         magic: Magic::Redis,
         version: 0,
@@ -82,7 +116,6 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
                 size: span.size,
                 db: reader.db(),
                 expire_ms: span.expire_ms,
-                seen: false,
             }))
         },
         |index, located, key_entry| {
@@ -93,7 +126,6 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
                     size: entry.size,
                     db: entry.db,
                     expire_ms: entry.expire_ms,
-                    seen: false,
                 })?,
                 None => match located.map(|l| &l.event) {
                     Some(Event::Header { magic, version }) => {
@@ -122,15 +154,128 @@ fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbEr
 
 const EMPTY: u32 = u32::MAX;
 
+/// Where [`Index::key`] last found a key's database run and expiry.
+#[derive(Default)]
+struct Hint {
+    db: usize,
+    expiry: usize,
+}
+
 impl Index {
     /// Add the next key of the file.
     #[inline]
     fn push(&mut self, key: Indexed) -> Result<(), RdbError> {
-        if self.keys.len() >= (EMPTY as usize) / 2 {
+        let i = self.keys.len();
+        if i >= (EMPTY as usize) / 2 {
             return Err(RdbError::invalid(key.offset, "more than 2^31 keys"));
         }
-        self.keys.push(key);
+        if key.offset >> OFFSET_BITS != 0 {
+            return Err(RdbError::invalid(
+                key.offset,
+                "a key past 1 TiB (rdb diff indexes files up to that size)",
+            ));
+        }
+        let i = i as u32;
+        let db = if key.db < DB_SIDE {
+            key.db
+        } else {
+            if self.dbs.last().map(|&(_, db)| db) != Some(key.db) {
+                self.dbs.push((i, key.db));
+            }
+            DB_SIDE
+        };
+        let mut word = key.offset | db << DB_SHIFT;
+        if let Some(at) = key.expire_ms {
+            self.expiries.push((i, at));
+            word |= EXPIRY_BIT;
+        }
+        let size = if key.size >= SIZE_BIG {
+            self.big.push((i, key.size));
+            SIZE_BIG
+        } else {
+            key.size
+        };
+        word |= size << OFFSET_BITS;
+        self.keys.push(Packed {
+            hash: key.hash,
+            word,
+        });
         Ok(())
+    }
+
+    /// Key `i`, unpacked. `hint` remembers where the side lists were
+    /// last read, so reading the keys in order costs no search.
+    #[inline(always)]
+    fn key(&self, i: usize, hint: &mut Hint) -> Indexed {
+        let Packed { hash, word } = self.keys[i];
+        let i = i as u32;
+        let mut size = (word >> OFFSET_BITS) & SIZE_BIG;
+        if size == SIZE_BIG
+            && let Ok(at) = self.big.binary_search_by_key(&i, |&(k, _)| k)
+        {
+            size = self.big[at].1;
+        }
+        Indexed {
+            hash,
+            offset: word & ((1 << OFFSET_BITS) - 1),
+            size,
+            db: match (word >> DB_SHIFT) & DB_SIDE {
+                DB_SIDE => self.db_of(i, hint),
+                db => db,
+            },
+            expire_ms: if word & EXPIRY_BIT != 0 {
+                self.expiry_of(i, hint)
+            } else {
+                None
+            },
+        }
+    }
+
+    /// The database of key `i`, one of [`DB_SIDE`] or more: the run at the
+    /// hint, the next one, or a search (the last run started at or before
+    /// `i` is its database's, since only these databases are listed).
+    #[inline]
+    fn db_of(&self, i: u32, hint: &mut Hint) -> u64 {
+        let runs = &self.dbs;
+        let covers = |r: usize| {
+            runs.get(r).is_some_and(|&(first, _)| first <= i)
+                && runs.get(r + 1).is_none_or(|&(first, _)| first > i)
+        };
+        if !covers(hint.db) {
+            hint.db = if covers(hint.db + 1) {
+                hint.db + 1
+            } else {
+                runs.partition_point(|&(first, _)| first <= i)
+                    .saturating_sub(1)
+            };
+        }
+        runs.get(hint.db).map_or(0, |&(_, db)| db)
+    }
+
+    /// The expiry of key `i`, which has one: at the hint, just after it,
+    /// or found by a search.
+    #[inline]
+    fn expiry_of(&self, i: u32, hint: &mut Hint) -> Option<i64> {
+        let list = &self.expiries;
+        for at in [hint.expiry, hint.expiry + 1] {
+            if let Some(&(k, ms)) = list.get(at)
+                && k == i
+            {
+                hint.expiry = at;
+                return Some(ms);
+            }
+        }
+        let at = list.binary_search_by_key(&i, |&(k, _)| k).ok()?;
+        hint.expiry = at;
+        Some(list[at].1)
+    }
+
+    fn set_seen(&mut self, i: usize) {
+        self.keys[i].word |= SEEN_BIT;
+    }
+
+    fn seen(&self, i: usize) -> bool {
+        self.keys[i].word & SEEN_BIT != 0
     }
 
     fn build_table(&mut self) {
@@ -370,6 +515,7 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
     let mut key_buf_b = Vec::new();
     // The key of B tried first: the one after B's last match.
     let mut next_b = 0usize;
+    let mut hint_b = Hint::default();
     // A's key read again at its type byte: the expiry before it comes from
     // the index.
     let reread_a = |ka: &Indexed| {
@@ -389,9 +535,8 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         };
         let mut ea = None;
         let mut found = None;
-        if let Some(kb) = index.keys.get(next_b)
-            && kb.hash == ka.hash
-            && same_raw(kb)
+        if index.keys.get(next_b).is_some_and(|kb| kb.hash == ka.hash)
+            && same_raw(&index.key(next_b, &mut hint_b))
         {
             found = Some((next_b, None));
         } else {
@@ -399,7 +544,7 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
                 index.build_table();
             }
             for i in index.candidates(ka.hash) {
-                let at = &index.keys[i];
+                let at = &index.key(i, &mut hint_b);
                 if at.db != ka.db {
                     continue;
                 }
@@ -420,11 +565,13 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
                 }
             }
         }
-        let expire_b = found.as_ref().map(|(i, _)| index.keys[*i].expire_ms);
+        let expire_b = found
+            .as_ref()
+            .map(|(i, _)| index.key(*i, &mut hint_b).expire_ms);
         if let Some((i, None)) = &found
             && (args.ignore_ttl || expire_b == Some(ka.expire_ms))
         {
-            index.keys[*i].seen = true;
+            index.set_seen(*i);
             next_b = i + 1;
             counts.unchanged += 1;
             return Ok(());
@@ -452,9 +599,9 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
                 )
                 .map_err(Failure::Io);
         };
-        index.keys[i].seen = true;
+        index.set_seen(i);
         next_b = i + 1;
-        let expire_b = index.keys[i].expire_ms;
+        let expire_b = index.key(i, &mut hint_b).expire_ms;
         let mut what = Vec::new();
         let ta = ea.value.object_type();
         let tb = eb.as_ref().map_or(ta, |eb| eb.value.object_type());
@@ -490,8 +637,9 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         .map_err(Failure::Io)
     };
     let mut walked: Result<(), Failure> = Ok(());
-    for ka in &index_a.keys {
-        walked = matched(ka);
+    let mut hint_a = Hint::default();
+    for i in 0..index_a.keys.len() {
+        walked = matched(&index_a.key(i, &mut hint_a));
         if walked.is_err() {
             break;
         }
@@ -514,7 +662,8 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
     }
     // What A did not have.
     let mut key_buf = Vec::new();
-    for at in index.keys.iter().filter(|k| !k.seen) {
+    for at in (0..index.keys.len()).filter(|&i| !index.seen(i)) {
+        let at = &index.key(at, &mut hint_b);
         let eb = match reread(&b, &index, at) {
             Ok(e) => e,
             Err(e) => {
@@ -554,5 +703,95 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
         Ok(Status::Problem)
     } else {
         Ok(Status::Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Index {
+        Index {
+            keys: Vec::new(),
+            dbs: Vec::new(),
+            expiries: Vec::new(),
+            big: Vec::new(),
+            table: Vec::new(),
+            magic: Magic::Redis,
+            version: 0,
+        }
+    }
+
+    fn same(a: &Indexed, b: &Indexed) -> bool {
+        (a.hash, a.offset, a.size, a.db, a.expire_ms)
+            == (b.hash, b.offset, b.size, b.db, b.expire_ms)
+    }
+
+    /// Keys whose sizes, databases and expiries need the side lists read
+    /// back as pushed, in order and in any order, seen or not.
+    #[test]
+    fn packed_keys_read_back_as_pushed() {
+        let dbs = [0u64, 5, 62, 63, 64, 1000, 5, 1000, 63, u64::MAX];
+        let mut keys = Vec::new();
+        let mut offset = 9u64;
+        for (n, &db) in dbs.iter().enumerate() {
+            for j in 0..40u64 {
+                let size = match j % 7 {
+                    0 => SIZE_BIG,
+                    1 => SIZE_BIG - 1,
+                    2 => 1 << 33,
+                    _ => 3 + j,
+                };
+                let expire_ms = match j % 5 {
+                    0 => Some(i64::MIN),
+                    1 => Some(1_700_000_000_000 + j as i64),
+                    2 => Some(-1),
+                    _ => None,
+                };
+                keys.push(Indexed {
+                    hash: (n as u64) << 32 | j,
+                    offset,
+                    size,
+                    db,
+                    expire_ms,
+                });
+                offset += size.min(1 << 20);
+            }
+        }
+        keys.push(Indexed {
+            hash: 1,
+            offset: (1 << OFFSET_BITS) - 1,
+            size: 1,
+            db: 7,
+            expire_ms: None,
+        });
+        let mut index = empty();
+        for k in &keys {
+            index.push(*k).unwrap();
+        }
+        let mut hint = Hint::default();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(same(&index.key(i, &mut hint), k), "key {i} in order");
+            if i % 3 == 0 {
+                index.set_seen(i);
+            }
+        }
+        let mut hint = Hint::default();
+        for step in 0..keys.len() {
+            let i = (step * 97 + 13) % keys.len();
+            assert!(
+                same(&index.key(i, &mut hint), &keys[i]),
+                "key {i} out of order"
+            );
+            assert_eq!(index.seen(i), i % 3 == 0);
+        }
+        let far = Indexed {
+            hash: 2,
+            offset: 1 << OFFSET_BITS,
+            size: 1,
+            db: 0,
+            expire_ms: None,
+        };
+        assert!(index.push(far).is_err());
     }
 }
