@@ -913,10 +913,12 @@ impl<V> Dict<V> {
         for (index, table) in self.tables[..tables].iter().enumerate() {
             let chains = table.buckets.iter().map(|bucket| {
                 let mut len = 0;
-                let mut link = bucket.as_deref();
+                let mut link = *bucket;
                 while let Some(node) = link {
                     len += 1;
-                    link = node.next.as_deref();
+                    // SAFETY: nodes of ours, unchanged while `self` is
+                    // borrowed.
+                    link = unsafe { Node::next(node) };
                 }
                 len
             });
