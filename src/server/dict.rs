@@ -15,29 +15,218 @@
 //! once, however the table is resized in between (some may be returned
 //! twice).
 
+use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::hash::BuildHasher;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
-
-use super::thin::ThinBytes;
 
 /// The smallest table, as in Redis.
 const INITIAL_SIZE: usize = 4;
 /// Empty buckets a rehash step may skip before giving up for this step.
 const EMPTY_VISITS: usize = 10;
 
-type Link<V> = Option<Box<Node<V>>>;
+type Link<V> = Option<NonNull<Node<V>>>;
 
-/// One key and its value in a bucket chain.
-pub struct Node<V> {
+/// One key and its value in a bucket chain, in a single allocation: the
+/// link to the next node, the value, the key's length and then the key's
+/// bytes. Holding the key in the node (instead of behind a pointer of its
+/// own) saves an allocation per key, the allocator's rounding of it and,
+/// on every lookup, eviction sample, expiry and SCAN, a cache miss.
+///
+/// `len` is the key's length when under [`LONG_KEY`]; otherwise it is
+/// `LONG_KEY` and the length follows as an unaligned `usize`. The block is
+/// never smaller than `size_of::<Node<V>>()`, so the struct itself is
+/// always in bounds; the key starts right after the length (it may use the
+/// struct's tail padding). Nodes are only ever handled through the raw
+/// pointer of their allocation ([`Link`]), whose provenance covers the
+/// whole block, never through a `&Node<V>` that would cover the struct
+/// alone.
+#[repr(C)]
+struct Node<V> {
     next: Link<V>,
-    key: ThinBytes,
-    pub value: V,
+    value: V,
+    len: u8,
 }
 
+/// The `len` byte that says the length follows as a `usize`.
+const LONG_KEY: u8 = u8::MAX;
+
 impl<V> Node<V> {
-    pub fn key(&self) -> &[u8] {
-        &self.key
+    const LEN_AT: usize = std::mem::offset_of!(Node<V>, len);
+
+    /// Offset of the key's first byte for a key of `len` bytes.
+    fn key_offset(len: usize) -> usize {
+        if len < usize::from(LONG_KEY) {
+            Self::LEN_AT + 1
+        } else {
+            Self::LEN_AT + 1 + std::mem::size_of::<usize>()
+        }
     }
+
+    /// The block of a node whose key has `len` bytes.
+    fn layout(len: usize) -> Layout {
+        let size = Self::key_offset(len)
+            .saturating_add(len)
+            .max(std::mem::size_of::<Node<V>>());
+        Layout::from_size_align(size, std::mem::align_of::<Node<V>>())
+            .unwrap_or_else(|_| handle_alloc_error(Layout::new::<Node<V>>()))
+    }
+
+    /// Allocate and fill a node.
+    fn create(key: &[u8], value: V, next: Link<V>) -> NonNull<Node<V>> {
+        let layout = Self::layout(key.len());
+        // SAFETY: the layout is at least size_of::<Node<V>>() > 0 bytes.
+        let raw = unsafe { alloc(layout) }.cast::<Node<V>>();
+        let Some(node) = NonNull::new(raw) else {
+            handle_alloc_error(layout)
+        };
+        // SAFETY: the block is `layout.size()` bytes, aligned for Node<V>:
+        // the fields are written in place, then the length (and, for a
+        // long key, the usize after it) and the key bytes, which end at or
+        // before the block's end (`layout`).
+        unsafe {
+            let p = node.as_ptr();
+            std::ptr::addr_of_mut!((*p).next).write(next);
+            std::ptr::addr_of_mut!((*p).value).write(value);
+            let base = p.cast::<u8>();
+            if key.len() < usize::from(LONG_KEY) {
+                base.add(Self::LEN_AT).write(key.len() as u8);
+            } else {
+                base.add(Self::LEN_AT).write(LONG_KEY);
+                base.add(Self::LEN_AT + 1)
+                    .cast::<usize>()
+                    .write_unaligned(key.len());
+            }
+            super::copy::bytes(
+                key.as_ptr(),
+                base.add(Self::key_offset(key.len())),
+                key.len(),
+            );
+        }
+        node
+    }
+
+    /// The key of a live node, borrowed for as long as the caller keeps the
+    /// node alive and unchanged.
+    ///
+    /// # Safety
+    /// `node` is a live node made by [`Node::create`].
+    unsafe fn key<'a>(node: NonNull<Node<V>>) -> &'a [u8] {
+        let base = node.as_ptr().cast::<u8>().cast_const();
+        // SAFETY: the length and the bytes were written by `create` inside
+        // the block, and are never changed while the node lives.
+        unsafe {
+            let short = *base.add(Self::LEN_AT);
+            let len = if short == LONG_KEY {
+                base.add(Self::LEN_AT + 1).cast::<usize>().read_unaligned()
+            } else {
+                usize::from(short)
+            };
+            std::slice::from_raw_parts(base.add(Self::key_offset(len)), len)
+        }
+    }
+
+    /// The next link of a live node.
+    ///
+    /// # Safety
+    /// `node` is a live node.
+    unsafe fn next(node: NonNull<Node<V>>) -> Link<V> {
+        // SAFETY: a live node's `next` is initialized.
+        unsafe { (*node.as_ptr()).next }
+    }
+
+    /// Where the next link of a live node is.
+    ///
+    /// # Safety
+    /// `node` is a live node.
+    unsafe fn next_mut(node: NonNull<Node<V>>) -> *mut Link<V> {
+        // SAFETY: in bounds of the live node; no reference is made.
+        unsafe { std::ptr::addr_of_mut!((*node.as_ptr()).next) }
+    }
+
+    /// The value of a live node.
+    ///
+    /// # Safety
+    /// `node` is a live node, not mutated for `'a`.
+    unsafe fn value<'a>(node: NonNull<Node<V>>) -> &'a V {
+        // SAFETY: a live node's value is initialized.
+        unsafe { &(*node.as_ptr()).value }
+    }
+
+    /// The value of a live node, mutably.
+    ///
+    /// # Safety
+    /// `node` is a live node, not otherwise accessed for `'a`.
+    unsafe fn value_mut<'a>(node: NonNull<Node<V>>) -> &'a mut V {
+        // SAFETY: a live node's value is initialized, and exclusively ours.
+        unsafe { &mut (*node.as_ptr()).value }
+    }
+
+    /// The block's layout, from the length stored in it.
+    ///
+    /// # Safety
+    /// `node` is a live node.
+    unsafe fn block(node: NonNull<Node<V>>) -> Layout {
+        // SAFETY: forwarded.
+        Self::layout(unsafe { Self::key(node) }.len())
+    }
+
+    /// Free an unlinked node and return its value.
+    ///
+    /// # Safety
+    /// `node` is a live node no chain links to any more; it is dead after.
+    unsafe fn into_value(node: NonNull<Node<V>>) -> V {
+        // SAFETY: the value is read out once, then the block is freed with
+        // the layout it was allocated with; nothing refers to it.
+        unsafe {
+            let layout = Self::block(node);
+            let value = std::ptr::addr_of!((*node.as_ptr()).value).read();
+            dealloc(node.as_ptr().cast(), layout);
+            value
+        }
+    }
+
+    /// Drop an unlinked node's value and free it.
+    ///
+    /// # Safety
+    /// As [`Node::into_value`].
+    unsafe fn destroy(node: NonNull<Node<V>>) {
+        // SAFETY: forwarded.
+        drop(unsafe { Self::into_value(node) });
+    }
+}
+
+/// A node met while sampling ([`Dict::sample`]): its value, and its key
+/// read only when asked for.
+pub struct Sampled<'a, V> {
+    node: NonNull<Node<V>>,
+    life: PhantomData<&'a V>,
+}
+
+impl<'a, V> Sampled<'a, V> {
+    pub fn key(&self) -> &'a [u8] {
+        // SAFETY: the dict is borrowed for 'a, so the node lives unchanged.
+        unsafe { Node::key(self.node) }
+    }
+
+    pub fn value(&self) -> &'a V {
+        // SAFETY: as in `key`.
+        unsafe { Node::value(self.node) }
+    }
+}
+
+/// Ask the CPU to start loading the cache line at `node`.
+#[inline]
+fn prefetch<V>(node: NonNull<Node<V>>) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            node.as_ptr().cast_const().cast(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = node;
 }
 
 /// A bucket array from the C allocator's `calloc`. Large arrays come
@@ -98,12 +287,16 @@ impl<V> Drop for Buckets<V> {
         if self.len == 0 {
             return;
         }
-        // SAFETY: drop every link (freeing chains iteratively to bound
-        // recursion), then free the block calloc gave us.
+        // SAFETY: every node is reachable from exactly one bucket: each is
+        // freed once, after its next link was read; then the block calloc
+        // gave us is freed.
         for bucket in self.iter_mut() {
             let mut link = bucket.take();
-            while let Some(mut node) = link {
-                link = node.next.take();
+            while let Some(node) = link {
+                unsafe {
+                    link = Node::next(node);
+                    Node::destroy(node);
+                }
             }
         }
         unsafe { libc::free(self.ptr.as_ptr().cast()) };
@@ -138,53 +331,45 @@ impl<V> Table<V> {
         self.buckets.len().wrapping_sub(1)
     }
 
-    fn find(&self, hash: u64, key: &[u8]) -> Option<&Node<V>> {
+    /// The node holding `key`, if any. The pointer is valid while the
+    /// table is not changed.
+    fn find(&self, hash: u64, key: &[u8]) -> Link<V> {
         if self.buckets.is_empty() {
             return None;
         }
-        let mut link = self.buckets[hash as usize & self.mask()].as_deref();
+        let mut link = self.buckets[hash as usize & self.mask()];
         while let Some(node) = link {
-            if node.key.as_bytes() == key {
-                return Some(node);
+            // SAFETY: nodes linked from the table are live.
+            unsafe {
+                if Node::key(node) == key {
+                    return Some(node);
+                }
+                link = Node::next(node);
             }
-            link = node.next.as_deref();
         }
         None
     }
 
-    fn find_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut Node<V>> {
+    /// Unlink the node holding `key` and hand it over.
+    fn remove(&mut self, hash: u64, key: &[u8]) -> Link<V> {
         if self.buckets.is_empty() {
             return None;
         }
         let mask = self.mask();
-        let mut link = self.buckets[hash as usize & mask].as_deref_mut();
-        while let Some(node) = link {
-            if node.key.as_bytes() == key {
-                return Some(node);
-            }
-            link = node.next.as_deref_mut();
-        }
-        None
-    }
-
-    fn remove(&mut self, hash: u64, key: &[u8]) -> Option<Box<Node<V>>> {
-        if self.buckets.is_empty() {
-            return None;
-        }
-        let mask = self.mask();
-        let mut link = &mut self.buckets[hash as usize & mask];
-        loop {
-            match link {
-                None => return None,
-                Some(node) if node.key.as_bytes() == key => {
-                    let mut node = link.take()?;
-                    *link = node.next.take();
+        let mut link: *mut Link<V> = &mut self.buckets[hash as usize & mask];
+        // SAFETY: `link` points at a bucket or at the `next` of a live node
+        // of this table, which `&mut self` lets us change.
+        unsafe {
+            while let Some(node) = *link {
+                if Node::key(node) == key {
+                    *link = Node::next(node);
                     self.used -= 1;
                     return Some(node);
                 }
-                Some(node) => link = &mut node.next,
+                link = Node::next_mut(node);
             }
         }
+        None
     }
 }
 
@@ -271,10 +456,11 @@ impl<V> Dict<V> {
             return None;
         }
         let hash = self.hash(key);
-        self.tables[0]
+        let node = self.tables[0]
             .find(hash, key)
-            .or_else(|| self.tables[1].find(hash, key))
-            .map(|n| &n.value)
+            .or_else(|| self.tables[1].find(hash, key))?;
+        // SAFETY: a node of ours, unchanged while `self` is borrowed.
+        Some(unsafe { Node::value(node) })
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
@@ -283,10 +469,11 @@ impl<V> Dict<V> {
         }
         self.rehash_step();
         let hash = self.hash(key);
-        if self.tables[0].find(hash, key).is_some() {
-            return self.tables[0].find_mut(hash, key).map(|n| &mut n.value);
-        }
-        self.tables[1].find_mut(hash, key).map(|n| &mut n.value)
+        let node = self.tables[0]
+            .find(hash, key)
+            .or_else(|| self.tables[1].find(hash, key))?;
+        // SAFETY: a node of ours, exclusively borrowed with `self`.
+        Some(unsafe { Node::value_mut(node) })
     }
 
     pub fn contains_key(&self, key: &[u8]) -> bool {
@@ -297,12 +484,13 @@ impl<V> Dict<V> {
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
         self.rehash_step();
         let hash = self.hash(key);
-        for table in &mut self.tables {
-            if let Some(node) = table.find_mut(hash, key) {
-                return Some(std::mem::replace(&mut node.value, value));
+        for table in &self.tables {
+            if let Some(node) = table.find(hash, key) {
+                // SAFETY: a node of ours, exclusively borrowed with `self`.
+                return Some(std::mem::replace(unsafe { Node::value_mut(node) }, value));
             }
         }
-        self.insert_new(hash, ThinBytes::new(key), value);
+        self.insert_new(hash, key, value);
         None
     }
 
@@ -310,42 +498,36 @@ impl<V> Dict<V> {
     pub fn insert_absent(&mut self, key: &[u8], value: V) {
         self.rehash_step();
         let hash = self.hash(key);
-        self.insert_new(hash, ThinBytes::new(key), value);
+        self.insert_new(hash, key, value);
     }
 
     /// The value for `key`, inserted with `make` first when absent.
     pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
         self.rehash_step();
         let hash = self.hash(key);
-        let which = if self.tables[0].find(hash, key).is_some() {
-            0
-        } else if self.tables[1].find(hash, key).is_some() {
-            1
-        } else {
-            self.insert_new(hash, ThinBytes::new(key), make());
-            usize::from(self.is_rehashing())
+        let node = match self.tables[0]
+            .find(hash, key)
+            .or_else(|| self.tables[1].find(hash, key))
+        {
+            Some(node) => node,
+            None => self.insert_new(hash, key, make()),
         };
-        match self.tables[which].find_mut(hash, key) {
-            Some(node) => &mut node.value,
-            None => unreachable!("a key just found or inserted is present"),
-        }
+        // SAFETY: a node of ours, exclusively borrowed with `self`.
+        unsafe { Node::value_mut(node) }
     }
 
-    fn insert_new(&mut self, hash: u64, key: ThinBytes, value: V) {
+    fn insert_new(&mut self, hash: u64, key: &[u8], value: V) -> NonNull<Node<V>> {
         self.expand_if_needed();
         let table = &mut self.tables[usize::from(self.is_rehashing())];
         let mask = table.mask();
         let bucket = &mut table.buckets[hash as usize & mask];
-        let next = bucket.take();
-        *bucket = Some(Box::new(Node { next, key, value }));
+        let node = Node::create(key, value, bucket.take());
+        *bucket = Some(node);
         table.used += 1;
+        node
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
-        self.remove_entry(key).map(|(_, v)| v)
-    }
-
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(ThinBytes, V)> {
         if self.is_empty() {
             return None;
         }
@@ -355,8 +537,8 @@ impl<V> Dict<V> {
             Some(node) => node,
             None => self.tables[1].remove(hash, key)?,
         };
-        let Node { key, value, .. } = *node;
-        Some((key, value))
+        // SAFETY: just unlinked: no chain refers to it any more.
+        Some(unsafe { Node::into_value(node) })
     }
 
     /// Drop every key (chains are freed iteratively by [`Buckets`]).
@@ -451,12 +633,16 @@ impl<V> Dict<V> {
                 }
             }
             let mut link = old.buckets[index].take();
-            while let Some(mut node) = link {
-                link = node.next.take();
-                let hash = self.hasher.hash_one(node.key.as_bytes());
-                let bucket = &mut new.buckets[hash as usize & new_mask];
-                node.next = bucket.take();
-                *bucket = Some(node);
+            while let Some(node) = link {
+                // SAFETY: a live node taken off the old chain; its next link
+                // is read before it is relinked in the new table.
+                unsafe {
+                    link = Node::next(node);
+                    let hash = self.hasher.hash_one(Node::key(node));
+                    let bucket = &mut new.buckets[hash as usize & new_mask];
+                    *Node::next_mut(node) = bucket.take();
+                    *bucket = Some(node);
+                }
                 old.used -= 1;
                 new.used += 1;
             }
@@ -480,10 +666,13 @@ impl<V> Dict<V> {
         }
         let mut v = cursor as usize;
         let emit = |table: &Table<V>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
-            let mut link = table.buckets[index].as_deref();
+            let mut link = table.buckets[index];
             while let Some(node) = link {
-                visit(node.key.as_bytes(), &node.value);
-                link = node.next.as_deref();
+                // SAFETY: nodes of ours, unchanged while `self` is borrowed.
+                unsafe {
+                    visit(Node::key(node), Node::value(node));
+                    link = Node::next(node);
+                }
             }
         };
         if !self.is_rehashing() {
@@ -516,11 +705,15 @@ impl<V> Dict<V> {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
         self.tables.iter().flat_map(|t| {
             t.buckets.iter().flat_map(|bucket| {
-                let mut link = bucket.as_deref();
+                let mut link = *bucket;
                 std::iter::from_fn(move || {
                     let node = link?;
-                    link = node.next.as_deref();
-                    Some((node.key.as_bytes(), &node.value))
+                    // SAFETY: nodes of ours, unchanged while `self` is
+                    // borrowed (the iterator borrows it).
+                    unsafe {
+                        link = Node::next(node);
+                        Some((Node::key(node), Node::value(node)))
+                    }
                 })
             })
         })
@@ -531,44 +724,74 @@ impl<V> Dict<V> {
     /// empty buckets jump to another random place. Returns the number
     /// visited. The visitor gets the node: a key's bytes are read only
     /// when it asks for them (eviction scores by the value first).
-    pub fn sample(&self, rng: &mut Rng, count: usize, mut visit: impl FnMut(&Node<V>)) -> usize {
+    ///
+    /// The bucket array is read in order and the head nodes of a batch are
+    /// prefetched before any is visited, so the batch's cache misses (one
+    /// per node, the key being in the node) overlap instead of following
+    /// one another.
+    pub fn sample(
+        &self,
+        rng: &mut Rng,
+        count: usize,
+        mut visit: impl FnMut(Sampled<'_, V>),
+    ) -> usize {
+        const BATCH: usize = 64;
         let count = count.min(self.len());
-        if count == 0 {
-            return 0;
-        }
         let mut got = 0;
         let mut index = rng.next_u64() as usize;
         let mut empty_run = 0;
-        for _ in 0..count * 10 {
-            for (which, table) in self.tables.iter().enumerate() {
-                if table.buckets.is_empty() {
-                    continue;
-                }
-                let at = index & table.mask();
-                // Buckets of the old table below the rehash index are empty.
-                if which == 0 && self.rehash_index.is_some_and(|done| at < done) {
-                    continue;
-                }
-                let mut link = table.buckets[at].as_deref();
-                if link.is_none() {
-                    empty_run += 1;
-                    if empty_run >= 5 && empty_run > count {
-                        index = rng.next_u64() as usize;
-                        empty_run = 0;
+        let mut steps = count * 10;
+        let mut heads: [Link<V>; BATCH] = [None; BATCH];
+        while got < count && steps > 0 {
+            // Gather the heads of non-empty buckets (each holds at least
+            // one key) until they are enough for what is missing.
+            let want = (count - got).min(BATCH);
+            let mut found = 0;
+            while found < want && steps > 0 {
+                steps -= 1;
+                for (which, table) in self.tables.iter().enumerate() {
+                    if table.buckets.is_empty() || found == want {
+                        continue;
                     }
-                    continue;
+                    let at = index & table.mask();
+                    // Buckets of the old table below the rehash index are empty.
+                    if which == 0 && self.rehash_index.is_some_and(|done| at < done) {
+                        continue;
+                    }
+                    match table.buckets[at] {
+                        None => {
+                            empty_run += 1;
+                            if empty_run >= 5 && empty_run > count {
+                                index = rng.next_u64() as usize;
+                                empty_run = 0;
+                            }
+                        }
+                        Some(node) => {
+                            empty_run = 0;
+                            prefetch(node);
+                            heads[found] = Some(node);
+                            found += 1;
+                        }
+                    }
                 }
-                empty_run = 0;
+                index = index.wrapping_add(1);
+            }
+            for head in &heads[..found] {
+                let mut link = *head;
                 while let Some(node) = link {
-                    visit(node);
+                    visit(Sampled {
+                        node,
+                        life: PhantomData,
+                    });
                     got += 1;
                     if got == count {
                         return got;
                     }
-                    link = node.next.as_deref();
+                    // SAFETY: a node of ours, unchanged while `self` is
+                    // borrowed.
+                    link = unsafe { Node::next(node) };
                 }
             }
-            index = index.wrapping_add(1);
         }
         got
     }
@@ -603,23 +826,26 @@ impl<V> Dict<V> {
         // where four would not do, are treated as that long). A sparse table (after mass deletion) needs more
         // tries; they are bounded, then the bucket-then-link draw is used.
         for attempt in 0..RANDOM_ATTEMPTS {
-            let Some(head) = pick_bucket(rng).as_deref() else {
+            let Some(head) = *pick_bucket(rng) else {
                 continue;
             };
-            let mut len = 0u64;
-            let mut link = Some(head);
-            while let Some(n) = link {
-                len += 1;
-                link = n.next.as_deref();
+            // SAFETY: nodes of ours, unchanged while `self` is borrowed.
+            unsafe {
+                let mut len = 0u64;
+                let mut link = Some(head);
+                while let Some(n) = link {
+                    len += 1;
+                    link = Node::next(n);
+                }
+                let Some(position) = chain_position(rng, attempt, len) else {
+                    continue;
+                };
+                let mut n = head;
+                for _ in 0..position {
+                    n = Node::next(n)?;
+                }
+                return Some((Node::key(n), Node::value(n)));
             }
-            let Some(position) = chain_position(rng, attempt, len) else {
-                continue;
-            };
-            let mut n = head;
-            for _ in 0..position {
-                n = n.next.as_deref()?;
-            }
-            return Some((n.key.as_bytes(), &n.value));
         }
         self.iter().next()
     }
@@ -687,10 +913,12 @@ impl<V> Dict<V> {
         for (index, table) in self.tables[..tables].iter().enumerate() {
             let chains = table.buckets.iter().map(|bucket| {
                 let mut len = 0;
-                let mut link = bucket.as_deref();
+                let mut link = *bucket;
                 while let Some(node) = link {
                     len += 1;
-                    link = node.next.as_deref();
+                    // SAFETY: nodes of ours, unchanged while `self` is
+                    // borrowed.
+                    link = unsafe { Node::next(node) };
                 }
                 len
             });
@@ -998,6 +1226,73 @@ mod tests {
         }
         let seen = full_scan(&d, |_| {});
         assert_eq!(seen.len(), 777);
+    }
+
+    #[test]
+    fn keys_of_every_length_live_in_their_node() {
+        // Empty, short, the last one-byte length, the first long length,
+        // and long keys, across resizes and removals.
+        let lens = [0usize, 1, 7, 31, 254, 255, 256, 1000, 70_000];
+        let mut d = Dict::new();
+        for round in 0..40usize {
+            for &len in &lens {
+                let k: Vec<u8> = (0..len).map(|i| (i + round) as u8).collect();
+                d.insert(&k, (round, len));
+            }
+        }
+        assert_eq!(d.len(), lens.len() * 40 - 39, "the empty key is one key");
+        for (k, &(round, len)) in d.iter() {
+            assert_eq!(k.len(), len);
+            let expected: Vec<u8> = (0..len).map(|i| (i + round) as u8).collect();
+            assert_eq!(k, &expected[..]);
+        }
+        let k: Vec<u8> = (0..255).map(|i| (i + 3) as u8).collect();
+        assert_eq!(d.remove(&k), Some((3, 255)));
+        assert_eq!(d.get(&k), None);
+        let mut rng = Rng::new(3);
+        let mut seen = 0;
+        d.sample(&mut rng, 5, |n| {
+            assert_eq!(n.key().len(), n.value().1);
+            seen += 1;
+        });
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
+    fn every_value_is_dropped_exactly_once() {
+        use std::rc::Rc;
+        let token = Rc::new(());
+        let mut d = Dict::new();
+        for i in 0..5000 {
+            d.insert(&key(i), Rc::clone(&token));
+        }
+        // Replacing drops the old value; removing hands the value back.
+        let old = d.insert(&key(1), Rc::clone(&token));
+        drop(old);
+        let removed = d.remove(&key(2));
+        assert!(removed.is_some());
+        drop(removed);
+        *d.get_or_insert_with(&key(3), || unreachable!()) = Rc::clone(&token);
+        d.get_or_insert_with(&key(9999), || Rc::clone(&token));
+        assert_eq!(Rc::strong_count(&token), 1 + 5000);
+        let copy = d.clone();
+        assert_eq!(Rc::strong_count(&token), 1 + 2 * 5000);
+        drop(copy);
+        for i in 0..4000 {
+            d.remove(&key(i));
+        }
+        while d.shrink_if_sparse() || d.rehash(100) {}
+        assert_eq!(Rc::strong_count(&token), 1 + d.len());
+        d.clear();
+        assert_eq!(Rc::strong_count(&token), 1);
+        // A table dropped in the middle of a rehash frees both tables.
+        let mut d = Dict::new();
+        for i in 0..(1 << 12) + 1 {
+            d.insert(&key(i), Rc::clone(&token));
+        }
+        assert!(d.is_rehashing());
+        drop(d);
+        assert_eq!(Rc::strong_count(&token), 1);
     }
 
     #[test]

@@ -444,7 +444,7 @@ impl Server {
                 }
                 total += db.dict.len();
                 db.dict.sample(rng, samples, |node| {
-                    let value = score(&node.value);
+                    let value = score(node.value());
                     if eviction.wants(value) {
                         eviction.insert(value, index, node.key());
                     }
@@ -457,7 +457,7 @@ impl Server {
                 db.expires.sample(rng, samples, |node| {
                     let key = node.key();
                     let value = if policy == Policy::VolatileTtl {
-                        u64::MAX - node.value.max(0) as u64
+                        u64::MAX - (*node.value()).max(0) as u64
                     } else {
                         db.dict.get(key).map_or(0, score)
                     };

@@ -371,7 +371,9 @@ impl Keyspace {
     /// Bytes a key's value occupies approximately (MEMORY USAGE).
     pub fn usage(&self, db: usize, key: &[u8]) -> Option<usize> {
         let obj = self.dbs[db].dict.get(key)?;
-        Some(key.len() + std::mem::size_of::<Object>() + 16 + obj.value.heap_bytes())
+        // The table's node: its link, the object, the key's length byte and
+        // the key; plus the bucket that points at it.
+        Some(key.len() + 1 + std::mem::size_of::<Object>() + 16 + obj.value.heap_bytes())
     }
 
     /// On a writable replica (Redis's `expireSlaveKeys`): delete the keys

@@ -50,13 +50,38 @@ pub fn charged(size: usize) -> usize {
 }
 
 /// The process-wide allocator: mimalloc plus a live-bytes counter.
+///
+/// Allocations aligned to a word or less go to plain `mi_malloc` (every
+/// mimalloc block is word-aligned), not to `mi_malloc_aligned` as the
+/// mimalloc crate does for every layout. mimalloc's aligned path serves a
+/// request from a page of its size class only when such a page already has
+/// a free block, and otherwise over-allocates by the alignment minus one,
+/// from the next class up; a class whose first block was over-allocated
+/// never gets a page of its own, so every later block of that size pays for
+/// the larger class. Measured with 1M keys whose table nodes are 42 bytes
+/// (align 8): 85 MB resident through the aligned path, 71 MB for 41-byte
+/// nodes, which still fit their 48-byte class after the over-allocation.
 pub struct Counting;
 
-// SAFETY: every method forwards to mimalloc unchanged and only adjusts a
-// counter; layouts and pointers are passed through as received.
+const WORD: usize = std::mem::size_of::<usize>();
+
+unsafe extern "C" {
+    fn mi_malloc(size: usize) -> *mut std::ffi::c_void;
+    fn mi_zalloc(size: usize) -> *mut std::ffi::c_void;
+    fn mi_realloc(p: *mut std::ffi::c_void, newsize: usize) -> *mut std::ffi::c_void;
+}
+
+// SAFETY: every method forwards to mimalloc (plain or aligned allocation,
+// see above) and only adjusts a counter; pointers are passed through as
+// received, and blocks from either entry point are freed by mi_free.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { MiMalloc.alloc(layout) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: every mimalloc block is at least word-aligned.
+            unsafe { mi_malloc(layout.size()).cast() }
+        } else {
+            unsafe { MiMalloc.alloc(layout) }
+        };
         if !p.is_null() {
             ALLOCATED.fetch_add(charged(layout.size()), Ordering::Relaxed);
         }
@@ -64,7 +89,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { MiMalloc.alloc_zeroed(layout) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: as in `alloc`.
+            unsafe { mi_zalloc(layout.size()).cast() }
+        } else {
+            unsafe { MiMalloc.alloc_zeroed(layout) }
+        };
         if !p.is_null() {
             ALLOCATED.fetch_add(charged(layout.size()), Ordering::Relaxed);
         }
@@ -77,7 +107,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: as in `alloc`; `ptr` came from this allocator.
+            unsafe { mi_realloc(ptr.cast(), new_size).cast() }
+        } else {
+            unsafe { MiMalloc.realloc(ptr, layout, new_size) }
+        };
         if !p.is_null() {
             let (new, old) = (charged(new_size), charged(layout.size()));
             if new >= old {
@@ -151,6 +186,29 @@ mod tests {
 
     unsafe extern "C" {
         fn mi_good_size(size: usize) -> usize;
+    }
+
+    #[test]
+    fn word_aligned_blocks_get_their_own_size_class() {
+        unsafe extern "C" {
+            fn mi_usable_size(p: *const std::ffi::c_void) -> usize;
+        }
+        // Many 42-byte, 8-aligned blocks (a keyspace node's shape): each
+        // takes its 48-byte class, never the over-allocated next one.
+        let layout = Layout::from_size_align(42, 8).expect("valid layout");
+        let blocks: Vec<*mut u8> = (0..10_000)
+            // SAFETY: a non-zero layout.
+            .map(|_| unsafe { GLOBAL.alloc(layout) })
+            .collect();
+        for &p in &blocks {
+            assert!(!p.is_null() && (p as usize).is_multiple_of(8));
+            // SAFETY: a live mimalloc block.
+            assert_eq!(unsafe { mi_usable_size(p.cast()) }, 48);
+        }
+        for p in blocks {
+            // SAFETY: allocated above with this layout.
+            unsafe { GLOBAL.dealloc(p, layout) };
+        }
     }
 
     #[test]

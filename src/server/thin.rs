@@ -1,12 +1,12 @@
 //! `ThinBytes`: an immutable byte string behind a single (thin) pointer,
 //! its length stored in front of the bytes as a LEB128 varint.
 //!
-//! Keys and short string values are the bulk of a keyspace's memory. A
-//! `Box<[u8]>` costs 16 bytes of pointer and length in every node; this
+//! Short string values and hash values are much of a keyspace's memory. A
+//! `Box<[u8]>` costs 16 bytes of pointer and length in every owner; this
 //! costs 8, plus one byte of length prefix for anything under 128 bytes
-//! (which usually fits in the allocator's size-class slack). With it a
-//! database node is 40 bytes instead of 56, which is what keeps a million
-//! small keys under redis-server's resident memory.
+//! (which usually fits in the allocator's size-class slack). (Keys of the
+//! hash tables are not ThinBytes: they live inside their table's node,
+//! see [`super::dict`].)
 
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::fmt;
