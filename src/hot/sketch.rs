@@ -17,6 +17,12 @@
 //! costs one hash of the item and O(log k) swaps of small integers, and
 //! taking over the smallest slot reuses its item buffer: nothing is
 //! allocated once the sketch is full.
+//!
+//! With many distinct items nearly every update takes over a slot at a
+//! random place in memory, so the layout is for that: the items' hashes
+//! sit in a dense array of their own (finding the old item's entry in the
+//! table does not wait for its slot to come from memory), and a short
+//! item lives inside its slot rather than behind a pointer.
 
 use crate::bytes::same;
 use hashbrown::HashTable;
@@ -40,18 +46,77 @@ pub fn hash(item: &[u8]) -> u64 {
 /// one, and a node's children share a cache line.
 const ARITY: usize = 4;
 
+/// Items up to this long are kept inside their slot.
+const INLINE: usize = 30;
+
+/// An item's bytes: inside the slot when short (keys, command/key pairs
+/// and client addresses nearly always are), else in a buffer of its own.
+#[derive(Clone)]
+pub enum Item {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl Item {
+    fn new(bytes: &[u8]) -> Item {
+        let mut item = Item::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        };
+        item.set(bytes);
+        item
+    }
+
+    /// Hold `new` instead, reusing a buffer of about the right size.
+    fn set(&mut self, new: &[u8]) {
+        match self {
+            Item::Heap(v) if new.len() > INLINE && v.capacity() <= 4 * new.len().max(32) => {
+                v.clear();
+                v.extend_from_slice(new);
+            }
+            _ if new.len() > INLINE => *self = Item::Heap(new.to_vec()),
+            Item::Inline { len, bytes } => {
+                bytes[..new.len()].copy_from_slice(new);
+                *len = new.len() as u8;
+            }
+            Item::Heap(_) => {
+                let mut bytes = [0; INLINE];
+                bytes[..new.len()].copy_from_slice(new);
+                *self = Item::Inline {
+                    len: new.len() as u8,
+                    bytes,
+                };
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Item {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Item::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Item::Heap(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// One monitored item.
 #[derive(Clone, Debug)]
 pub struct Slot<P> {
-    pub item: Vec<u8>,
+    pub item: Item,
     /// An over-estimate of the item's weight.
     pub count: u64,
     /// How much of `count` may belong to items this one replaced.
     pub error: u64,
     /// Data kept alongside (reset when the slot is taken over).
     pub extra: P,
-    /// The item's hash (so the table never rehashes items).
-    hash: u64,
 }
 
 impl<P> Slot<P> {
@@ -71,6 +136,8 @@ pub struct SpaceSaving<P> {
     heap: Vec<(u64, u32)>,
     /// Where each slot sits in the heap.
     pos: Vec<u32>,
+    /// Each slot's item's hash (so the table never rehashes items).
+    hashes: Vec<u64>,
     index: HashTable<u32>,
     total: u64,
     /// The slot added to last: streams repeat items back to back (a
@@ -87,6 +154,7 @@ impl<P: Default> SpaceSaving<P> {
             slots: Vec::new(),
             heap: Vec::new(),
             pos: Vec::new(),
+            hashes: Vec::new(),
             index: HashTable::new(),
             total: 0,
             last: usize::MAX,
@@ -126,18 +194,17 @@ impl<P: Default> SpaceSaving<P> {
     /// [`SpaceSaving::add`] with the item's [`hash`] already computed (an
     /// item counted in several sketches is hashed once).
     pub fn add_hashed(&mut self, item: &[u8], hash: u64, weight: u64) -> &mut Slot<P> {
-        if self
-            .slots
-            .get(self.last)
-            .is_some_and(|s| s.hash == hash && same(&s.item, item))
-        {
+        if self.hashes.get(self.last) == Some(&hash) && same(&self.slots[self.last].item, item) {
             return self.add_to(self.last, weight);
         }
         self.total = self.total.saturating_add(weight);
-        let slots = &self.slots;
+        let (slots, hashes) = (&self.slots, &self.hashes);
+        // The dense hashes first: a slot is read only for a likely match.
         let found = self
             .index
-            .find(hash, |&s| same(&slots[s as usize].item, item))
+            .find(hash, |&s| {
+                hashes[s as usize] == hash && same(&slots[s as usize].item, item)
+            })
             .copied();
         let s = match found {
             Some(s) => {
@@ -148,42 +215,36 @@ impl<P: Default> SpaceSaving<P> {
             None if self.slots.len() < self.capacity => {
                 let s = self.slots.len();
                 self.slots.push(Slot {
-                    item: item.to_vec(),
+                    item: Item::new(item),
                     count: weight,
                     error: 0,
                     extra: P::default(),
-                    hash,
                 });
                 self.heap.push((weight, s as u32));
                 self.pos.push(s as u32);
-                let slots = &self.slots;
+                self.hashes.push(hash);
+                let hashes = &self.hashes;
                 self.index
-                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                    .insert_unique(hash, s as u32, |&x| hashes[x as usize]);
                 self.sift_up(s);
                 s
             }
             None => {
                 // Take over the smallest.
                 let s = self.heap[0].1 as usize;
-                let old = self.slots[s].hash;
+                let old = self.hashes[s];
                 if let Ok(entry) = self.index.find_entry(old, |&x| x as usize == s) {
                     entry.remove();
                 }
                 let least = &mut self.slots[s];
-                if least.item.capacity() > 4 * item.len().max(32) {
-                    // Do not keep a long item's buffer for short ones.
-                    least.item = item.to_vec();
-                } else {
-                    least.item.clear();
-                    least.item.extend_from_slice(item);
-                }
-                least.hash = hash;
+                least.item.set(item);
                 least.error = least.count;
                 least.count = least.count.saturating_add(weight);
                 least.extra = P::default();
-                let slots = &self.slots;
+                self.hashes[s] = hash;
+                let hashes = &self.hashes;
                 self.index
-                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                    .insert_unique(hash, s as u32, |&x| hashes[x as usize]);
                 s
             }
         };
@@ -224,7 +285,11 @@ impl<P: Default> SpaceSaving<P> {
     /// The `n` largest counts, largest first (ties by item).
     pub fn top(&self, n: usize) -> Vec<&Slot<P>> {
         let mut v: Vec<&Slot<P>> = self.slots.iter().collect();
-        v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.item.cmp(&b.item)));
+        v.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.item[..].cmp(&b.item[..]))
+        });
         v.truncate(n);
         v
     }
@@ -233,7 +298,7 @@ impl<P: Default> SpaceSaving<P> {
     pub fn contains(&self, item: &[u8]) -> bool {
         let hash = hash(item);
         self.index
-            .find(hash, |&s| self.slots[s as usize].item == item)
+            .find(hash, |&s| self.slots[s as usize].item[..] == *item)
             .is_some()
     }
 
@@ -242,6 +307,7 @@ impl<P: Default> SpaceSaving<P> {
         self.slots.clear();
         self.heap.clear();
         self.pos.clear();
+        self.hashes.clear();
         self.index.clear();
         self.total = 0;
         self.last = usize::MAX;
