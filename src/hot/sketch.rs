@@ -519,6 +519,36 @@ mod tests {
     }
 
     #[test]
+    fn items_of_every_length_survive_takeovers() {
+        // Items around the inline limit, taking over each other's slots.
+        let mut item = Item::new(b"");
+        let mut rng = Rng(3);
+        for _ in 0..2000 {
+            let len = (rng.next() % 100) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            item.set(&bytes);
+            assert_eq!(&item[..], &bytes[..]);
+            assert_eq!(matches!(item, Item::Inline { .. }), len <= INLINE);
+        }
+        let mut s: SpaceSaving<()> = SpaceSaving::new(8);
+        let mut truth: Map<Vec<u8>, u64> = Map::new();
+        for _ in 0..5000 {
+            let n = rng.next() % 40;
+            let item = vec![b'k'; 20 + n as usize];
+            *truth.entry(item.clone()).or_default() += 1;
+            s.add(&item, 1);
+            for slot in &s.slots {
+                assert!(s.contains(&slot.item));
+                assert!(slot.item.iter().all(|&b| b == b'k'));
+            }
+        }
+        for slot in s.top(8) {
+            let t = truth[&slot.item[..]];
+            assert!(slot.guaranteed() <= t && t <= slot.count);
+        }
+    }
+
+    #[test]
     fn heap_order_survives_random_updates() {
         let mut s: SpaceSaving<()> = SpaceSaving::new(37);
         let mut rng = Rng(42);
