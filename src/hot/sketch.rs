@@ -144,6 +144,12 @@ pub struct SpaceSaving<P> {
     /// pipeline of one client's commands on one key), and those skip the
     /// table.
     last: usize,
+    /// The last slot's count grew since its heap entry was settled. A run
+    /// of repeats settles once, before another item is added: sifting an
+    /// entry down once to its final count moves the same entries, along
+    /// the same path, as sifting it at every step, so the heap ends the
+    /// same.
+    unsettled: bool,
 }
 
 impl<P: Default> SpaceSaving<P> {
@@ -158,6 +164,7 @@ impl<P: Default> SpaceSaving<P> {
             index: HashTable::new(),
             total: 0,
             last: usize::MAX,
+            unsettled: false,
         }
     }
 
@@ -182,13 +189,22 @@ impl<P: Default> SpaceSaving<P> {
         self.add_to(self.last, weight)
     }
 
-    /// Add to the item in slot `s`.
+    /// Add to the item added last (slot `s`). Its heap entry is left
+    /// behind (see `unsettled`).
     fn add_to(&mut self, s: usize, weight: u64) -> &mut Slot<P> {
         self.total = self.total.saturating_add(weight);
         let slot = &mut self.slots[s];
         slot.count = slot.count.saturating_add(weight);
-        self.settle(s);
+        self.unsettled = true;
         &mut self.slots[s]
+    }
+
+    /// Bring the last slot's heap entry up to its count.
+    fn settle_last(&mut self) {
+        if self.unsettled {
+            self.unsettled = false;
+            self.settle(self.last);
+        }
     }
 
     /// [`SpaceSaving::add`] with the item's [`hash`] already computed (an
@@ -197,6 +213,7 @@ impl<P: Default> SpaceSaving<P> {
         if self.hashes.get(self.last) == Some(&hash) && same(&self.slots[self.last].item, item) {
             return self.add_to(self.last, weight);
         }
+        self.settle_last();
         self.total = self.total.saturating_add(weight);
         let (slots, hashes) = (&self.slots, &self.hashes);
         // The dense hashes first: a slot is read only for a likely match.
@@ -278,7 +295,17 @@ impl<P: Default> SpaceSaving<P> {
         if self.slots.len() < self.capacity {
             0
         } else {
-            self.heap.first().map_or(0, |&(count, _)| count)
+            match self.heap.first() {
+                // The root is the last slot, whose entry may lag its count:
+                // the smallest is its count or one of the root's children.
+                Some(&(_, root)) if self.unsettled && root as usize == self.last => self.heap
+                    [1..self.heap.len().min(1 + ARITY)]
+                    .iter()
+                    .map(|&(count, _)| count)
+                    .fold(self.slots[self.last].count, u64::min),
+                // Any other entry that lags is above the root's count.
+                first => first.map_or(0, |&(count, _)| count),
+            }
         }
     }
 
@@ -311,6 +338,7 @@ impl<P: Default> SpaceSaving<P> {
         self.index.clear();
         self.total = 0;
         self.last = usize::MAX;
+        self.unsettled = false;
     }
 
     /// Slot `s`'s count grew: copy it into the heap and move it down.
@@ -560,11 +588,43 @@ mod tests {
             }
             for (i, &(count, slot)) in s.heap.iter().enumerate() {
                 assert_eq!(s.pos[slot as usize] as usize, i);
-                assert_eq!(s.slots[slot as usize].count, count);
+                let lags = s.unsettled && slot as usize == s.last;
+                assert!(count == s.slots[slot as usize].count || lags);
             }
             for slot in &s.slots {
                 assert!(s.contains(&slot.item));
             }
+        }
+    }
+
+    #[test]
+    fn settling_a_run_of_repeats_once_ends_as_settling_each() {
+        // Runs of one item (a pipeline), eagerly settled in `eager`.
+        let mut rng = Rng(99);
+        for capacity in [1, 3, 16, 37] {
+            let mut lazy: SpaceSaving<()> = SpaceSaving::new(capacity);
+            let mut eager: SpaceSaving<()> = SpaceSaving::new(capacity);
+            let mut item = 0u64;
+            for _ in 0..20_000 {
+                if rng.next() % 3 == 0 {
+                    item = rng.next() % 60;
+                }
+                let w = 1 + rng.next() % 50;
+                lazy.add(&item.to_le_bytes(), w);
+                eager.add(&item.to_le_bytes(), w);
+                eager.settle_last();
+                assert_eq!(lazy.error_bound(), eager.error_bound());
+                let counts = |s: &SpaceSaving<()>| -> Vec<(Vec<u8>, u64, u64)> {
+                    s.slots
+                        .iter()
+                        .map(|x| (x.item.to_vec(), x.count, x.error))
+                        .collect()
+                };
+                assert_eq!(counts(&lazy), counts(&eager));
+            }
+            lazy.settle_last();
+            assert_eq!(lazy.heap, eager.heap);
+            assert_eq!(lazy.pos, eager.pos);
         }
     }
 }
