@@ -56,6 +56,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     for warning in &warnings {
         server.log.warning(warning, &[]);
     }
+    for renamed in server.config.renamed_commands.clone() {
+        if let Err(e) = server.commands.rename(&renamed.from, &renamed.to) {
+            anyhow::bail!("invalid configuration: {}: {e}", renamed.origin);
+        }
+    }
     if let Err(e) = server.acl_load_at_start() {
         server.log.warning(&e, &[]);
         super::problem(e);
