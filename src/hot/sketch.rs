@@ -606,7 +606,7 @@ mod tests {
             let mut eager: SpaceSaving<()> = SpaceSaving::new(capacity);
             let mut item = 0u64;
             for _ in 0..20_000 {
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     item = rng.next() % 60;
                 }
                 let w = 1 + rng.next() % 50;
