@@ -29,8 +29,27 @@ pub enum PcapError {
 }
 
 enum Format<R: Read> {
-    Pcap(PcapReader<R>, LinkType),
-    PcapNg(PcapNgReader<R>),
+    Pcap(PcapReader<Chunked<R>>, LinkType),
+    PcapNg(PcapNgReader<Chunked<R>>),
+}
+
+/// Most bytes one read asks for.
+const CHUNK: usize = 1 << 20;
+
+/// Reads of at most [`CHUNK`] bytes. The pcap-file readers keep an 8 MB
+/// buffer (so that a record of any size fits) and ask to fill all of it at
+/// each refill: page after page of fresh memory for the kernel to zero
+/// and fault in, a fixed cost of milliseconds for a file of a few
+/// megabytes. In chunks, the buffer's first megabyte or so is reused, its
+/// other pages are touched only by a record that needs them, and a read
+/// this large still bypasses the `BufReader` in front.
+struct Chunked<R>(R);
+
+impl<R: Read> Read for Chunked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(CHUNK);
+        self.0.read(&mut buf[..n])
+    }
 }
 
 /// A capture file being read frame by frame.
@@ -55,13 +74,13 @@ impl<R: BufRead> CaptureFile<R> {
         let magic: Vec<u8> = head.iter().take(16).copied().collect();
         let format = match magic.get(..4).unwrap_or(&magic) {
             [0x0a, 0x0d, 0x0d, 0x0a] => {
-                Format::PcapNg(PcapNgReader::new(reader).map_err(|e| malformed(0, &e))?)
+                Format::PcapNg(PcapNgReader::new(Chunked(reader)).map_err(|e| malformed(0, &e))?)
             }
             [0xa1, 0xb2, 0xc3, 0xd4]
             | [0xd4, 0xc3, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d]
             | [0x4d, 0x3c, 0xb2, 0xa1] => {
-                let r = PcapReader::new(reader).map_err(|e| malformed(0, &e))?;
+                let r = PcapReader::new(Chunked(reader)).map_err(|e| malformed(0, &e))?;
                 let link = link_type(r.header().datalink)?;
                 Format::Pcap(r, link)
             }

@@ -145,7 +145,7 @@ fn counting<'s, 'o: 's>(
 /// A connection's (client, server) addresses: the key of the table. Hashed
 /// as a few words rather than field by field as `SocketAddr` hashes itself
 /// (one lookup per packet).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Pair(SocketAddr, SocketAddr);
 
 impl std::hash::Hash for Pair {
@@ -313,6 +313,9 @@ impl Sniffer {
                 }
             }
         }
+        // The table's order is random: end them in a fixed one, so a
+        // capture file gives the same report every time.
+        idle.sort_unstable();
         for key in idle {
             self.end(key, Some(()), out);
         }
@@ -322,7 +325,7 @@ impl Sniffer {
         let Some(key) = self
             .conns
             .iter()
-            .min_by_key(|(_, c)| c.last_seen)
+            .min_by_key(|(k, c)| (c.last_seen, **k))
             .map(|(k, _)| *k)
         else {
             return;
@@ -359,7 +362,9 @@ impl Sniffer {
     /// The capture ended: flush every connection (their remaining events
     /// go to `out`).
     pub fn finish(&mut self, out: &mut EventSink<'_>) {
-        let keys: Vec<_> = self.conns.keys().copied().collect();
+        let mut keys: Vec<_> = self.conns.keys().copied().collect();
+        // In a fixed order (the table's is random), as in `tick`.
+        keys.sort_unstable();
         let open = keys.len() as u64;
         for key in keys {
             if let Some(mut conn) = self.conns.remove(&key) {

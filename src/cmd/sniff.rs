@@ -148,7 +148,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
         Some(path) => {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            let failure = run.read_file(io::BufReader::with_capacity(1 << 20, file), path)?;
+            let failure = run.read_file(io::BufReader::with_capacity(64 << 10, file), path)?;
             (Source::File(path.display().to_string()), None, failure)
         }
         None => {
@@ -214,7 +214,7 @@ pub fn run(args: &RespSniffArgs, format: Format, out: &mut dyn Write) -> anyhow:
 fn find_servers(path: &std::path::Path) -> anyhow::Result<Vec<u16>> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut capture = CaptureFile::open(io::BufReader::with_capacity(1 << 20, file))
+    let mut capture = CaptureFile::open(io::BufReader::with_capacity(64 << 10, file))
         .with_context(|| format!("cannot read {}", path.display()))?;
     let mut detector = Detector::default();
     // A malformed stretch ends the search; the main pass reports it.

@@ -17,6 +17,12 @@
 //! costs one hash of the item and O(log k) swaps of small integers, and
 //! taking over the smallest slot reuses its item buffer: nothing is
 //! allocated once the sketch is full.
+//!
+//! With many distinct items nearly every update takes over a slot at a
+//! random place in memory, so the layout is for that: the items' hashes
+//! sit in a dense array of their own (finding the old item's entry in the
+//! table does not wait for its slot to come from memory), and a short
+//! item lives inside its slot rather than behind a pointer.
 
 use crate::bytes::same;
 use hashbrown::HashTable;
@@ -40,18 +46,77 @@ pub fn hash(item: &[u8]) -> u64 {
 /// one, and a node's children share a cache line.
 const ARITY: usize = 4;
 
+/// Items up to this long are kept inside their slot.
+const INLINE: usize = 30;
+
+/// An item's bytes: inside the slot when short (keys, command/key pairs
+/// and client addresses nearly always are), else in a buffer of its own.
+#[derive(Clone)]
+pub enum Item {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl Item {
+    fn new(bytes: &[u8]) -> Item {
+        let mut item = Item::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        };
+        item.set(bytes);
+        item
+    }
+
+    /// Hold `new` instead, reusing a buffer of about the right size.
+    fn set(&mut self, new: &[u8]) {
+        match self {
+            Item::Heap(v) if new.len() > INLINE && v.capacity() <= 4 * new.len().max(32) => {
+                v.clear();
+                v.extend_from_slice(new);
+            }
+            _ if new.len() > INLINE => *self = Item::Heap(new.to_vec()),
+            Item::Inline { len, bytes } => {
+                bytes[..new.len()].copy_from_slice(new);
+                *len = new.len() as u8;
+            }
+            Item::Heap(_) => {
+                let mut bytes = [0; INLINE];
+                bytes[..new.len()].copy_from_slice(new);
+                *self = Item::Inline {
+                    len: new.len() as u8,
+                    bytes,
+                };
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Item {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Item::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Item::Heap(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// One monitored item.
 #[derive(Clone, Debug)]
 pub struct Slot<P> {
-    pub item: Vec<u8>,
+    pub item: Item,
     /// An over-estimate of the item's weight.
     pub count: u64,
     /// How much of `count` may belong to items this one replaced.
     pub error: u64,
     /// Data kept alongside (reset when the slot is taken over).
     pub extra: P,
-    /// The item's hash (so the table never rehashes items).
-    hash: u64,
 }
 
 impl<P> Slot<P> {
@@ -71,12 +136,20 @@ pub struct SpaceSaving<P> {
     heap: Vec<(u64, u32)>,
     /// Where each slot sits in the heap.
     pos: Vec<u32>,
+    /// Each slot's item's hash (so the table never rehashes items).
+    hashes: Vec<u64>,
     index: HashTable<u32>,
     total: u64,
     /// The slot added to last: streams repeat items back to back (a
     /// pipeline of one client's commands on one key), and those skip the
     /// table.
     last: usize,
+    /// The last slot's count grew since its heap entry was settled. A run
+    /// of repeats settles once, before another item is added: sifting an
+    /// entry down once to its final count moves the same entries, along
+    /// the same path, as sifting it at every step, so the heap ends the
+    /// same.
+    unsettled: bool,
 }
 
 impl<P: Default> SpaceSaving<P> {
@@ -87,9 +160,11 @@ impl<P: Default> SpaceSaving<P> {
             slots: Vec::new(),
             heap: Vec::new(),
             pos: Vec::new(),
+            hashes: Vec::new(),
             index: HashTable::new(),
             total: 0,
             last: usize::MAX,
+            unsettled: false,
         }
     }
 
@@ -114,30 +189,39 @@ impl<P: Default> SpaceSaving<P> {
         self.add_to(self.last, weight)
     }
 
-    /// Add to the item in slot `s`.
+    /// Add to the item added last (slot `s`). Its heap entry is left
+    /// behind (see `unsettled`).
     fn add_to(&mut self, s: usize, weight: u64) -> &mut Slot<P> {
         self.total = self.total.saturating_add(weight);
         let slot = &mut self.slots[s];
         slot.count = slot.count.saturating_add(weight);
-        self.settle(s);
+        self.unsettled = true;
         &mut self.slots[s]
+    }
+
+    /// Bring the last slot's heap entry up to its count.
+    fn settle_last(&mut self) {
+        if self.unsettled {
+            self.unsettled = false;
+            self.settle(self.last);
+        }
     }
 
     /// [`SpaceSaving::add`] with the item's [`hash`] already computed (an
     /// item counted in several sketches is hashed once).
     pub fn add_hashed(&mut self, item: &[u8], hash: u64, weight: u64) -> &mut Slot<P> {
-        if self
-            .slots
-            .get(self.last)
-            .is_some_and(|s| s.hash == hash && same(&s.item, item))
-        {
+        if self.hashes.get(self.last) == Some(&hash) && same(&self.slots[self.last].item, item) {
             return self.add_to(self.last, weight);
         }
+        self.settle_last();
         self.total = self.total.saturating_add(weight);
-        let slots = &self.slots;
+        let (slots, hashes) = (&self.slots, &self.hashes);
+        // The dense hashes first: a slot is read only for a likely match.
         let found = self
             .index
-            .find(hash, |&s| same(&slots[s as usize].item, item))
+            .find(hash, |&s| {
+                hashes[s as usize] == hash && same(&slots[s as usize].item, item)
+            })
             .copied();
         let s = match found {
             Some(s) => {
@@ -148,42 +232,36 @@ impl<P: Default> SpaceSaving<P> {
             None if self.slots.len() < self.capacity => {
                 let s = self.slots.len();
                 self.slots.push(Slot {
-                    item: item.to_vec(),
+                    item: Item::new(item),
                     count: weight,
                     error: 0,
                     extra: P::default(),
-                    hash,
                 });
                 self.heap.push((weight, s as u32));
                 self.pos.push(s as u32);
-                let slots = &self.slots;
+                self.hashes.push(hash);
+                let hashes = &self.hashes;
                 self.index
-                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                    .insert_unique(hash, s as u32, |&x| hashes[x as usize]);
                 self.sift_up(s);
                 s
             }
             None => {
                 // Take over the smallest.
                 let s = self.heap[0].1 as usize;
-                let old = self.slots[s].hash;
+                let old = self.hashes[s];
                 if let Ok(entry) = self.index.find_entry(old, |&x| x as usize == s) {
                     entry.remove();
                 }
                 let least = &mut self.slots[s];
-                if least.item.capacity() > 4 * item.len().max(32) {
-                    // Do not keep a long item's buffer for short ones.
-                    least.item = item.to_vec();
-                } else {
-                    least.item.clear();
-                    least.item.extend_from_slice(item);
-                }
-                least.hash = hash;
+                least.item.set(item);
                 least.error = least.count;
                 least.count = least.count.saturating_add(weight);
                 least.extra = P::default();
-                let slots = &self.slots;
+                self.hashes[s] = hash;
+                let hashes = &self.hashes;
                 self.index
-                    .insert_unique(hash, s as u32, |&x| slots[x as usize].hash);
+                    .insert_unique(hash, s as u32, |&x| hashes[x as usize]);
                 s
             }
         };
@@ -217,14 +295,28 @@ impl<P: Default> SpaceSaving<P> {
         if self.slots.len() < self.capacity {
             0
         } else {
-            self.heap.first().map_or(0, |&(count, _)| count)
+            match self.heap.first() {
+                // The root is the last slot, whose entry may lag its count:
+                // the smallest is its count or one of the root's children.
+                Some(&(_, root)) if self.unsettled && root as usize == self.last => self.heap
+                    [1..self.heap.len().min(1 + ARITY)]
+                    .iter()
+                    .map(|&(count, _)| count)
+                    .fold(self.slots[self.last].count, u64::min),
+                // Any other entry that lags is above the root's count.
+                first => first.map_or(0, |&(count, _)| count),
+            }
         }
     }
 
     /// The `n` largest counts, largest first (ties by item).
     pub fn top(&self, n: usize) -> Vec<&Slot<P>> {
         let mut v: Vec<&Slot<P>> = self.slots.iter().collect();
-        v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.item.cmp(&b.item)));
+        v.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.item[..].cmp(&b.item[..]))
+        });
         v.truncate(n);
         v
     }
@@ -233,7 +325,7 @@ impl<P: Default> SpaceSaving<P> {
     pub fn contains(&self, item: &[u8]) -> bool {
         let hash = hash(item);
         self.index
-            .find(hash, |&s| self.slots[s as usize].item == item)
+            .find(hash, |&s| self.slots[s as usize].item[..] == *item)
             .is_some()
     }
 
@@ -242,9 +334,11 @@ impl<P: Default> SpaceSaving<P> {
         self.slots.clear();
         self.heap.clear();
         self.pos.clear();
+        self.hashes.clear();
         self.index.clear();
         self.total = 0;
         self.last = usize::MAX;
+        self.unsettled = false;
     }
 
     /// Slot `s`'s count grew: copy it into the heap and move it down.
@@ -453,6 +547,36 @@ mod tests {
     }
 
     #[test]
+    fn items_of_every_length_survive_takeovers() {
+        // Items around the inline limit, taking over each other's slots.
+        let mut item = Item::new(b"");
+        let mut rng = Rng(3);
+        for _ in 0..2000 {
+            let len = (rng.next() % 100) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            item.set(&bytes);
+            assert_eq!(&item[..], &bytes[..]);
+            assert_eq!(matches!(item, Item::Inline { .. }), len <= INLINE);
+        }
+        let mut s: SpaceSaving<()> = SpaceSaving::new(8);
+        let mut truth: Map<Vec<u8>, u64> = Map::new();
+        for _ in 0..5000 {
+            let n = rng.next() % 40;
+            let item = vec![b'k'; 20 + n as usize];
+            *truth.entry(item.clone()).or_default() += 1;
+            s.add(&item, 1);
+            for slot in &s.slots {
+                assert!(s.contains(&slot.item));
+                assert!(slot.item.iter().all(|&b| b == b'k'));
+            }
+        }
+        for slot in s.top(8) {
+            let t = truth[&slot.item[..]];
+            assert!(slot.guaranteed() <= t && t <= slot.count);
+        }
+    }
+
+    #[test]
     fn heap_order_survives_random_updates() {
         let mut s: SpaceSaving<()> = SpaceSaving::new(37);
         let mut rng = Rng(42);
@@ -464,11 +588,43 @@ mod tests {
             }
             for (i, &(count, slot)) in s.heap.iter().enumerate() {
                 assert_eq!(s.pos[slot as usize] as usize, i);
-                assert_eq!(s.slots[slot as usize].count, count);
+                let lags = s.unsettled && slot as usize == s.last;
+                assert!(count == s.slots[slot as usize].count || lags);
             }
             for slot in &s.slots {
                 assert!(s.contains(&slot.item));
             }
+        }
+    }
+
+    #[test]
+    fn settling_a_run_of_repeats_once_ends_as_settling_each() {
+        // Runs of one item (a pipeline), eagerly settled in `eager`.
+        let mut rng = Rng(99);
+        for capacity in [1, 3, 16, 37] {
+            let mut lazy: SpaceSaving<()> = SpaceSaving::new(capacity);
+            let mut eager: SpaceSaving<()> = SpaceSaving::new(capacity);
+            let mut item = 0u64;
+            for _ in 0..20_000 {
+                if rng.next().is_multiple_of(3) {
+                    item = rng.next() % 60;
+                }
+                let w = 1 + rng.next() % 50;
+                lazy.add(&item.to_le_bytes(), w);
+                eager.add(&item.to_le_bytes(), w);
+                eager.settle_last();
+                assert_eq!(lazy.error_bound(), eager.error_bound());
+                let counts = |s: &SpaceSaving<()>| -> Vec<(Vec<u8>, u64, u64)> {
+                    s.slots
+                        .iter()
+                        .map(|x| (x.item.to_vec(), x.count, x.error))
+                        .collect()
+                };
+                assert_eq!(counts(&lazy), counts(&eager));
+            }
+            lazy.settle_last();
+            assert_eq!(lazy.heap, eager.heap);
+            assert_eq!(lazy.pos, eager.pos);
         }
     }
 }
