@@ -1431,6 +1431,18 @@ fn an_empty_replica_loads_a_diskless_snapshot_holding_the_loop_and_retries_inter
         log_since(&replica, started).contains("WATCHDOG TIMER EXPIRED")
     });
     assert_eq!(info(&mut r, "persistence", "loading"), "1");
+    // Progress as Redis reports it for a transfer of unknown size: the
+    // bytes parsed, against the used-mem the snapshot's header states.
+    wait_for("the loaded bytes to be reported", || {
+        let loaded: u64 = info(&mut r, "persistence", "loading_loaded_bytes")
+            .parse()
+            .expect("loading_loaded_bytes");
+        loaded > 0
+    });
+    let used_mem: u64 = info(&mut r, "persistence", "loading_rdb_used_mem")
+        .parse()
+        .expect("loading_rdb_used_mem");
+    assert!(used_mem > 0, "loading_rdb_used_mem {used_mem}");
     let refused = redis::cmd("GET")
         .arg("key:0")
         .query::<Option<String>>(&mut r);

@@ -1055,7 +1055,7 @@ fn start_diskless(srv: &mut Server, d: &mut DisklessLoad) {
     }
     srv.log
         .notice("MASTER <-> REPLICA sync: Loading DB in memory", &[]);
-    crate::server::loading::record(0, 0);
+    crate::server::loading::begin();
     srv.persistence.loading = Some(persistence::Loading {
         started_unix: unix_ms() / 1000,
         total_bytes: d.size.unwrap_or(0),
