@@ -390,18 +390,21 @@ fn use_diskless_load(srv: &Server) -> bool {
 
 /// A full resync loads its snapshot straight from the socket over an
 /// empty dataset (repl-diskless-load on-empty-db), its header arrived,
-/// and the load has not taken the loop yet: the loop should run [`begin_blocking_load`].
+/// and the load has not taken the loop yet: the loop should run
+/// [`begin_blocking_load`].
 ///
 /// As in Redis (readSyncBulkPayload), such a load holds the event loop:
 /// the socket is read with blocking reads (timeout repl-timeout) and
 /// clients are served only every loading-process-events-interval-bytes
 /// (they are told the server is loading), without the cron, so the
 /// watchdog is not re-armed while it lasts. swapdb keeps loading within
-/// the loop's turns: the old dataset is still served meanwhile.
+/// the loop's turns: the old dataset is still served meanwhile. So does a
+/// TLS link (tls-replication), whose reads fill their buffer and would
+/// wait for it on a blocking socket.
 pub fn blocking_load_pending(srv: &Server) -> bool {
     srv.replication.upstream.as_ref().is_some_and(|u| {
         !u.blocking
-            && u.stream.is_some()
+            && matches!(u.stream, Some(ServerStream::Plain(_)))
             && u.diskless.as_ref().is_some_and(|d| d.begun && !d.swapdb)
     })
 }
@@ -414,10 +417,13 @@ pub fn begin_blocking_load(srv: &mut Server) {
         return;
     };
     if let Err(e) = set_blocking(up, Some(timeout)) {
+        // The load cannot hold the loop (nor be left for the next turn,
+        // which would try again): it fails, and the link is set up anew.
         srv.log.warning(
             "Unable to read the master's snapshot with blocking reads",
             &[("error", Field::Str(&e.to_string()))],
         );
+        stop_link(srv);
     }
 }
 
