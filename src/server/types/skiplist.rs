@@ -394,6 +394,11 @@ impl Skiplist {
         self.len
     }
 
+    /// DEBUG HTSTATS-KEY: the shape of the member index.
+    pub fn index_stats(&self) -> String {
+        self.index.stats()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
