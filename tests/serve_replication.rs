@@ -1402,10 +1402,12 @@ fn an_empty_replica_loads_a_diskless_snapshot_holding_the_loop_and_retries_inter
         "no",
     ]);
     let mut m = master.client();
-    // 100 keys of 100 kB, 10 ms a key: about a second of transfer.
+    // 300 keys of 100 kB, 10 ms a key: about three seconds of transfer,
+    // room for the checks made while it loads (each answered only between
+    // two 2 MB chunks).
     let value = "m".repeat(100_000);
     let mut pipe = redis::pipe();
-    for i in 0..100 {
+    for i in 0..300 {
         pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
     }
     pipe.query::<()>(&mut m).expect("SETs");
