@@ -265,7 +265,7 @@ impl<N: Chained> MemberIndex<N> {
         self.rehash_index = Some(0);
     }
 
-    fn rehash_step(&mut self) {
+    pub fn rehash_step(&mut self) {
         let Some(mut index) = self.rehash_index else {
             return;
         };
