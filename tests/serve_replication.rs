@@ -1379,6 +1379,140 @@ fn exec_queued_before_the_replica_went_stale_is_refused_as_redis_does() {
     assert_eq!(run(&mut sonde.client(), &mut sonde.client()), expected);
 }
 
+/// The replica's log from `from` on (a byte offset in it).
+fn log_since(replica: &SondeServer, from: usize) -> String {
+    replica.log().get(from..).unwrap_or_default().to_owned()
+}
+
+/// repl-diskless-load on-empty-db: an empty sonde replica of a redis-server
+/// master loads a diskless snapshot straight from the socket with the loop
+/// held, as Redis does. The cron does not run meanwhile, so the watchdog
+/// fires; its signal interrupts the blocking read, which is retried (one
+/// full sync, the link never lost). Clients are served between chunks:
+/// INFO says loading, a read is refused with -LOADING. The load then
+/// completes with the master's data.
+#[test]
+fn an_empty_replica_loads_a_diskless_snapshot_holding_the_loop_and_retries_interrupted_reads() {
+    let master = RedisServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    // 300 keys of 100 kB, 10 ms a key: about three seconds of transfer,
+    // room for the checks made while it loads (each answered only between
+    // two 2 MB chunks).
+    let value = "m".repeat(100_000);
+    let mut pipe = redis::pipe();
+    for i in 0..300 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    redis::cmd("CONFIG")
+        .arg(&["SET", "rdb-key-save-delay", "10000"])
+        .query::<()>(&mut m)
+        .expect("CONFIG SET");
+    let replica = SondeServer::start(&["--repl-diskless-load", "on-empty-db"]);
+    let mut r = replica.client();
+    redis::cmd("CONFIG")
+        .arg(&["SET", "watchdog-period", "200"])
+        .query::<()>(&mut r)
+        .expect("CONFIG SET watchdog-period");
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .query::<()>(&mut r)
+        .expect("REPLICAOF");
+    wait_for("the load to start", || {
+        replica.log().contains("Loading DB in memory")
+    });
+    let started = replica.log().find("Loading DB in memory").unwrap_or(0);
+    wait_for("the watchdog to fire during the load", || {
+        log_since(&replica, started).contains("WATCHDOG TIMER EXPIRED")
+    });
+    assert_eq!(info(&mut r, "persistence", "loading"), "1");
+    // Progress as Redis reports it for a transfer of unknown size: the
+    // bytes parsed, against the used-mem the snapshot's header states.
+    wait_for("the loaded bytes to be reported", || {
+        let loaded: u64 = info(&mut r, "persistence", "loading_loaded_bytes")
+            .parse()
+            .expect("loading_loaded_bytes");
+        loaded > 0
+    });
+    let used_mem: u64 = info(&mut r, "persistence", "loading_rdb_used_mem")
+        .parse()
+        .expect("loading_rdb_used_mem");
+    assert!(used_mem > 0, "loading_rdb_used_mem {used_mem}");
+    let refused = redis::cmd("GET")
+        .arg("key:0")
+        .query::<Option<String>>(&mut r);
+    let refused = refused.expect_err("GET while loading");
+    assert!(refused.to_string().contains("loading"), "{refused}");
+
+    redis::cmd("CONFIG")
+        .arg(&["SET", "rdb-key-save-delay", "0"])
+        .query::<()>(&mut m)
+        .expect("CONFIG SET");
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+    let log = replica.log();
+    assert!(log.contains("Finished with success"), "{log}");
+    assert!(!log.contains("Connection with master lost"), "{log}");
+}
+
+/// A blocking diskless load reads with a timeout of repl-timeout: a master
+/// that stops sending in the middle of its snapshot fails the load (the
+/// dataset stays empty), and the replica syncs again.
+#[test]
+fn a_blocking_diskless_load_fails_after_repl_timeout_of_silence() {
+    let master = RedisServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let value = "m".repeat(100_000);
+    let mut pipe = redis::pipe();
+    for i in 0..3 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    // Two seconds a key against a one-second repl-timeout.
+    redis::cmd("CONFIG")
+        .arg(&["SET", "rdb-key-save-delay", "2000000"])
+        .query::<()>(&mut m)
+        .expect("CONFIG SET");
+    let replica =
+        SondeServer::start(&["--repl-diskless-load", "on-empty-db", "--repl-timeout", "1"]);
+    let mut r = replica.client();
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .query::<()>(&mut r)
+        .expect("REPLICAOF");
+    wait_for("the load to time out", || {
+        replica.log().contains("while loading its snapshot")
+    });
+    let log = replica.log();
+    assert!(
+        log.contains("Failed trying to load the MASTER synchronization DB from socket"),
+        "{log}"
+    );
+    redis::cmd("CONFIG")
+        .arg(&["SET", "rdb-key-save-delay", "0"])
+        .query::<()>(&mut m)
+        .expect("CONFIG SET");
+    wait_in_sync(&mut m, &mut r);
+    assert_same_data(&master.url(), &replica.url());
+}
+
 /// As redis-server outside cluster mode, PUBLISH goes on to the replicas
 /// (alone, inside MULTI, from a script), so a subscriber of a replica gets
 /// what was published on its master: both ways between sonde and

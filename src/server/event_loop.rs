@@ -423,7 +423,55 @@ impl EventLoop {
             if now >= self.next_cron {
                 self.cron();
             }
+            if upstream::blocking_load_pending(&self.server) {
+                self.load_from_master();
+            }
         }
+    }
+
+    /// A full resync loading straight from the master's socket over an
+    /// empty dataset (repl-diskless-load on-empty-db) holds the loop, as
+    /// Redis's does: the socket is read with blocking reads, and between
+    /// two loading-process-events-interval-bytes clients are served
+    /// (-LOADING for what needs the data) the way a busy script serves
+    /// them, without the cron. A stop signal or SHUTDOWN ends the load.
+    fn load_from_master(&mut self) {
+        upstream::begin_blocking_load(&mut self.server);
+        let mut events = Events::with_capacity(256);
+        let mut abort = false;
+        while upstream::blocking_load_turn(&mut self.server) {
+            if let Some(signal) = crate::stop::take() {
+                // As Redis's whileBlockedCron: a shutdown without saving
+                // (the dataset is half loaded).
+                self.server.log.warning(
+                    &format!(
+                        "Received {} during loading, shutting down without saving",
+                        crate::stop::name(signal)
+                    ),
+                    &[],
+                );
+                let request = shutdown::Request {
+                    save: ShutdownSave::NoSave,
+                    force: false,
+                    now: true,
+                    origin: Shutdown::Signal(signal),
+                };
+                shutdown::begin(&mut self.server, request);
+            }
+            if self.server.shutdown.is_some() {
+                abort = true;
+                break;
+            }
+            self.serve_ready(&mut events);
+            if self.server.shutdown.is_some() {
+                abort = true;
+                break;
+            }
+        }
+        upstream::end_blocking_load(&mut self.server, abort);
+        // Readiness of the link seen while it was read in blocking mode
+        // was skipped: drain it now.
+        upstream::on_event(&mut self.server);
     }
 
     /// Once the server is to exit, its ports close first: a client that

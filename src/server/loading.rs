@@ -17,6 +17,9 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 /// Keys loaded so far.
 static KEYS: AtomicU64 = AtomicU64::new(0);
 
+/// The `used-mem` aux field of the snapshot being loaded (0: none yet).
+static USED_MEM: AtomicU64 = AtomicU64::new(0);
+
 /// Commands of an append-only file replayed so far.
 static COMMANDS: AtomicU64 = AtomicU64::new(0);
 
@@ -24,6 +27,24 @@ static COMMANDS: AtomicU64 = AtomicU64::new(0);
 pub fn record(position: u64, keys: u64) {
     BYTES.store(position, Ordering::Relaxed);
     KEYS.store(keys, Ordering::Relaxed);
+}
+
+/// A load starts: every counter back to zero.
+pub fn begin() {
+    BYTES.store(0, Ordering::Relaxed);
+    KEYS.store(0, Ordering::Relaxed);
+    COMMANDS.store(0, Ordering::Relaxed);
+    USED_MEM.store(0, Ordering::Relaxed);
+}
+
+/// The snapshot's header states the memory its writer used.
+pub fn record_used_mem(bytes: u64) {
+    USED_MEM.store(bytes, Ordering::Relaxed);
+}
+
+/// INFO loading_rdb_used_mem.
+pub fn rdb_used_mem() -> u64 {
+    USED_MEM.load(Ordering::Relaxed)
 }
 
 /// Bytes of the snapshot loaded so far (INFO loading_loaded_bytes).
@@ -57,9 +78,7 @@ pub struct Watch {
 /// `what`, logging through `log`. SIGINT and SIGTERM are caught from now on.
 pub fn watch(log: Logger, what: String, total: u64) -> Watch {
     crate::stop::catch(crate::stop::Repeat::Record);
-    BYTES.store(0, Ordering::Relaxed);
-    KEYS.store(0, Ordering::Relaxed);
-    COMMANDS.store(0, Ordering::Relaxed);
+    begin();
     let done = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&done);
     let thread = thread::Builder::new()

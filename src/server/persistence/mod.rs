@@ -1419,21 +1419,34 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         u8::from(p.loading.is_some() && !async_loading).to_string(),
     )];
     if let Some(l) = &p.loading {
-        // Redis's fields while it loads.
-        let loaded = super::loading::loaded_bytes().min(l.total_bytes);
+        // Redis's fields while it loads. A snapshot of unknown size (an
+        // EOF-marked diskless transfer) is measured against the used-mem
+        // its header states, kept under 100%.
+        let loaded = super::loading::loaded_bytes();
+        let used_mem = super::loading::rdb_used_mem();
         let elapsed = (now_secs() - l.started_unix).max(0) as u64;
-        let perc = if l.total_bytes == 0 {
-            0.0
+        let (perc, remaining) = if l.total_bytes > 0 {
+            (
+                loaded as f64 * 100.0 / l.total_bytes as f64,
+                l.total_bytes.saturating_sub(loaded),
+            )
+        } else if used_mem > 0 {
+            (
+                (loaded as f64 * 100.0 / used_mem as f64).min(99.99),
+                used_mem.saturating_sub(loaded).max(1),
+            )
         } else {
-            loaded as f64 * 100.0 / l.total_bytes as f64
+            (0.0, 1)
         };
-        let eta = ((l.total_bytes - loaded) * elapsed)
-            .checked_div(loaded)
-            .unwrap_or(1);
+        let eta = if elapsed == 0 {
+            1
+        } else {
+            elapsed.saturating_mul(remaining) / (loaded + 1)
+        };
         fields.extend([
             ("loading_start_time", l.started_unix.to_string()),
             ("loading_total_bytes", l.total_bytes.to_string()),
-            ("loading_rdb_used_mem", "0".to_owned()),
+            ("loading_rdb_used_mem", used_mem.to_string()),
             ("loading_loaded_bytes", loaded.to_string()),
             ("loading_loaded_perc", format!("{perc:.2}")),
             ("loading_eta_seconds", eta.to_string()),

@@ -479,6 +479,13 @@ impl Apply {
             }
             Event::Aux { key, value } => {
                 if let (Ok(key), Ok(value)) = (key.to_bytes(), value.to_bytes()) {
+                    if &*key == b"used-mem"
+                        && let Some(n) = std::str::from_utf8(&value)
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                    {
+                        crate::server::loading::record_used_mem(n);
+                    }
                     self.aux.see(&key, &value);
                 }
             }

@@ -82,6 +82,8 @@ struct DisklessLoad {
     swapdb: bool,
     /// The last step parsed every whole record it had: more bytes needed.
     starved: bool,
+    /// The image's header arrived (the load proper has started).
+    begun: bool,
 }
 
 /// The link to our master.
@@ -98,6 +100,9 @@ pub struct Upstream {
     /// A diskless load stopped with records left to parse, to give the
     /// loop its turn: continue at once.
     pub more: bool,
+    /// The socket is in blocking mode for a load that holds the loop
+    /// (see [`begin_blocking_load`]).
+    blocking: bool,
     /// The stream's database at our offset (a +CONTINUE does not repeat
     /// its SELECT).
     db: i64,
@@ -128,6 +133,7 @@ impl Upstream {
             transfer: None,
             diskless: None,
             more: false,
+            blocking: false,
             db: 0,
             last_io: Instant::now(),
             down_since: Some(unix_ms() / 1000),
@@ -352,6 +358,7 @@ fn stop_link(srv: &mut Server) {
         let _ = registry.deregister(stream);
     }
     up.stream = None;
+    up.blocking = false;
     up.machine = None;
     if let Some(t) = up.transfer.take() {
         let _ = std::fs::remove_file(&t.path);
@@ -379,6 +386,106 @@ fn use_diskless_load(srv: &Server) -> bool {
         }
         _ => false,
     }
+}
+
+/// A full resync loads its snapshot straight from the socket over an
+/// empty dataset (repl-diskless-load on-empty-db), its header arrived,
+/// and the load has not taken the loop yet: the loop should run
+/// [`begin_blocking_load`].
+///
+/// As in Redis (readSyncBulkPayload), such a load holds the event loop:
+/// the socket is read with blocking reads (timeout repl-timeout) and
+/// clients are served only every loading-process-events-interval-bytes
+/// (they are told the server is loading), without the cron, so the
+/// watchdog is not re-armed while it lasts. swapdb keeps loading within
+/// the loop's turns: the old dataset is still served meanwhile. So does a
+/// TLS link (tls-replication), whose reads fill their buffer and would
+/// wait for it on a blocking socket.
+pub fn blocking_load_pending(srv: &Server) -> bool {
+    srv.replication.upstream.as_ref().is_some_and(|u| {
+        !u.blocking
+            && matches!(u.stream, Some(ServerStream::Plain(_)))
+            && u.diskless.as_ref().is_some_and(|d| d.begun && !d.swapdb)
+    })
+}
+
+/// Put the link's socket in blocking mode with a receive timeout of
+/// repl-timeout, for [`blocking_load_turn`].
+pub fn begin_blocking_load(srv: &mut Server) {
+    let timeout = Duration::from_secs(srv.config.repl_timeout.max(1));
+    let Some(up) = srv.replication.upstream.as_mut() else {
+        return;
+    };
+    if let Err(e) = set_blocking(up, Some(timeout)) {
+        // The load cannot hold the loop (nor be left for the next turn,
+        // which would try again): it fails, and the link is set up anew.
+        srv.log.warning(
+            "Unable to read the master's snapshot with blocking reads",
+            &[("error", Field::Str(&e.to_string()))],
+        );
+        stop_link(srv);
+    }
+}
+
+/// One turn of a blocking load: read and parse until the next
+/// loading-process-events-interval-bytes (or a signal). True: the caller
+/// serves clients and calls again; false: the load is over (loaded, or
+/// failed and the link dropped).
+pub fn blocking_load_turn(srv: &mut Server) -> bool {
+    drive(srv);
+    let Some(up) = srv.replication.upstream.as_ref() else {
+        return false;
+    };
+    if up.diskless.is_none() || !up.blocking {
+        return false;
+    }
+    if up.more {
+        return true;
+    }
+    // A blocking read returned nothing within repl-timeout: the load
+    // fails as one cut short by the connection.
+    srv.log.warning(
+        "Connection with master lost",
+        &[(
+            "reason",
+            Field::Str(&format!(
+                "no data from the master for repl-timeout ({} s) while loading its snapshot",
+                srv.config.repl_timeout
+            )),
+        )],
+    );
+    stop_link(srv);
+    false
+}
+
+/// A blocking load ends: the socket reads as the loop's readiness says
+/// again (a load stopped for a shutdown drops the link).
+pub fn end_blocking_load(srv: &mut Server, abort: bool) {
+    if abort
+        && srv
+            .replication
+            .upstream
+            .as_ref()
+            .is_some_and(|u| u.diskless.is_some())
+    {
+        stop_link(srv);
+    }
+    if let Some(up) = srv.replication.upstream.as_mut() {
+        let _ = set_blocking(up, None);
+    }
+}
+
+/// Blocking reads with `timeout` (Some), or non-blocking ones (None).
+fn set_blocking(up: &mut Upstream, timeout: Option<Duration>) -> io::Result<()> {
+    up.blocking = false;
+    let Some(tcp) = up.stream.as_ref().and_then(|s| s.tcp()) else {
+        return Ok(());
+    };
+    let sock = socket2::SockRef::from(tcp);
+    sock.set_read_timeout(timeout)?;
+    sock.set_nonblocking(timeout.is_none())?;
+    up.blocking = timeout.is_some();
+    Ok(())
 }
 
 /// A diskless load failed (`corrupt`: the image is damaged, else the link
@@ -708,7 +815,16 @@ fn drive_link(srv: &mut Server, up: &mut Upstream) -> Result<(), String> {
                         }
                         return Ok(());
                     }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        // A signal interrupted a blocking read (a timed
+                        // read is not restarted, SA_RESTART or not): the
+                        // caller checks for a stop signal, then reads
+                        // again.
+                        if up.blocking {
+                            up.more = true;
+                            return Ok(());
+                        }
+                    }
                     Err(e) => return Err(e.to_string()),
                 }
             }
@@ -746,6 +862,7 @@ fn handle(
                     last_io: Instant::now(),
                     swapdb,
                     starved: true,
+                    begun: false,
                 });
                 up.state = LinkState::Transfer;
                 return Ok(());
@@ -807,6 +924,9 @@ fn handle(
                 .load
                 .step(u64::MAX, srv.config.key_load_delay)
                 .and_then(|_| std::mem::replace(&mut d.load, StreamLoad::new(0)).finish());
+            // The stream that follows is read as the loop's readiness
+            // says, never waiting on the socket.
+            let _ = set_blocking(up, None);
             match finished {
                 Ok((ks, loaded)) => finish_diskless(srv, d, ks, loaded),
                 Err(e) => {
@@ -941,7 +1061,7 @@ fn start_diskless(srv: &mut Server, d: &mut DisklessLoad) {
     }
     srv.log
         .notice("MASTER <-> REPLICA sync: Loading DB in memory", &[]);
-    crate::server::loading::record(0, 0);
+    crate::server::loading::begin();
     srv.persistence.loading = Some(persistence::Loading {
         started_unix: unix_ms() / 1000,
         total_bytes: d.size.unwrap_or(0),
@@ -949,6 +1069,7 @@ fn start_diskless(srv: &mut Server, d: &mut DisklessLoad) {
     });
     srv.ks.loading = !d.async_loading;
     d.started = Instant::now();
+    d.begun = true;
 }
 
 /// The whole image is loaded: it takes the dataset's place, and the
