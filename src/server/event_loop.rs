@@ -658,6 +658,7 @@ impl EventLoop {
         let mut owned: Vec<Vec<u8>>;
         let batch_start = client.query_pos;
         let mut big_arg = None;
+        self.server.begin_batch();
         while client.query_pos < client.query_end
             && !client.read_paused
             && !client.paused_request
@@ -731,6 +732,7 @@ impl EventLoop {
                 }
             }
         }
+        self.server.end_batch();
         client.query_parsed = 0;
         client.query = query;
         client.query_taken = 0;
