@@ -447,7 +447,7 @@ impl Server {
         }
         // Clients tend to repeat a command: the last plain command found is
         // matched by its exact bytes before the table is consulted.
-        let cached = (!name.is_empty() && self.last_lookup.0.as_slice() == name)
+        let cached = (!name.is_empty() && crate::bytes::same(&self.last_lookup.0, name))
             .then_some(self.last_lookup.1);
         let found = match cached {
             Some(index) => Lookup::Found(index),
@@ -602,9 +602,11 @@ impl Server {
             return;
         };
 
-        let full_name = &self.commands.entries[index].full_name;
-        if client.last_command != *full_name {
-            client.last_command.clone_from(full_name);
+        if client.last_command_index != index {
+            client.last_command_index = index;
+            client
+                .last_command
+                .clone_from(&self.commands.entries[index].full_name);
         }
         // In a pipelined batch the previous command's end reading is this
         // one's start: what lies between is parsing this request and looking
@@ -716,10 +718,12 @@ impl Server {
     }
 
     /// A client's pipelined requests are about to run one after another:
-    /// each command's end time may serve as the next one's start.
-    pub fn begin_batch(&mut self) {
+    /// each command's end time may serve as the next one's start;
+    /// `read_at` is the reading taken when the batch's bytes were read
+    /// (the client's last interaction): the first command starts from it.
+    pub fn begin_batch(&mut self, read_at: Option<Instant>) {
         self.in_batch = true;
-        self.clock_reuse = None;
+        self.clock_reuse = read_at;
     }
 
     /// The batch is done: the next command reads the clock afresh.
