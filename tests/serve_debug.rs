@@ -331,3 +331,85 @@ fn redis_cli_functions_rdb_gets_the_libraries_without_the_keys() {
     let func: i64 = q(&mut d, &["FCALL", "func1", "0"]);
     assert_eq!(func, 123);
 }
+
+/// DEBUG HTSTATS, and Redis's resize policy: while a fork child shares the
+/// server's pages a table does not grow (unless far out of shape), and it
+/// grows at the first write after the child is gone. The table sizes must
+/// be redis-server's at each step.
+#[test]
+fn tables_wait_for_the_fork_child_before_growing_as_in_redis_server() {
+    fn table_sizes(c: &mut redis::Connection) -> String {
+        let stats: String = q(c, &["DEBUG", "HTSTATS", "0"]);
+        assert!(stats.starts_with("[Dictionary HT]\n"), "{stats}");
+        stats
+            .lines()
+            .filter(|l| l.contains("table size"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+    fn bgsave_running(c: &mut redis::Connection) -> bool {
+        let info: String = q(c, &["INFO", "persistence"]);
+        info.contains("rdb_bgsave_in_progress:1")
+    }
+    fn steps(c: &mut redis::Connection) -> Vec<String> {
+        let _: () = q(c, &["CONFIG", "SET", "save", ""]);
+        let _: () = q(c, &["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
+        let _: () = q(c, &["DEBUG", "POPULATE", "4096"]);
+        let mut out = vec![table_sizes(c)];
+        let _: String = q(c, &["BGSAVE"]);
+        wait_until("the BGSAVE child", || bgsave_running(c));
+        let _: () = q(c, &["MSET", "k1", "v1", "k2", "v2"]);
+        out.push(table_sizes(c));
+        let info: String = q(c, &["INFO", "server"]);
+        let pid = info
+            .lines()
+            .find_map(|l| l.strip_prefix("process_id:"))
+            .expect("process_id")
+            .trim()
+            .to_owned();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .expect("children of the server");
+        let child = children.split_whitespace().next().expect("a child");
+        let killed = Command::new("kill").args(["-9", child]).status();
+        assert!(killed.is_ok_and(|s| s.success()), "kill {child}");
+        wait_until("the child to be reaped", || !bgsave_running(c));
+        let _: () = q(c, &["SET", "k3", "v3"]);
+        out.push(table_sizes(c));
+        out
+    }
+    let redis = RedisServer::start(&["--enable-debug-command", "yes"]);
+    let expected = steps(&mut redis.client());
+    assert!(expected[1].ends_with("4096"), "{expected:?}");
+    let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    assert_eq!(steps(&mut sonde.client()), expected);
+}
+
+/// Random reads advance a rehash in progress, as Redis's do: a growing
+/// set's table finishes its resize under nothing but SRANDMEMBER
+/// (DEBUG HTSTATS-KEY stops naming a rehashing target).
+#[test]
+fn random_reads_finish_a_resize_of_a_set_table() {
+    let sonde = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let mut c = sonde.client();
+    let members: Vec<String> = (0..5_000).map(|i| format!("m:{i}")).collect();
+    for chunk in members.chunks(1_000) {
+        let _: i64 = redis::cmd("SADD")
+            .arg("s")
+            .arg(chunk)
+            .query(&mut c)
+            .expect("SADD");
+    }
+    let rehashing = |c: &mut redis::Connection| -> bool {
+        let stats: String = q(c, &["DEBUG", "HTSTATS-KEY", "s"]);
+        stats.contains("rehashing target")
+    };
+    assert!(rehashing(&mut c), "5,000 members leave a resize under way");
+    let mut reads = 0;
+    while rehashing(&mut c) {
+        let _: Vec<String> = q(&mut c, &["SRANDMEMBER", "s", "10"]);
+        reads += 1;
+        assert!(reads < 10_000, "the resize never finished");
+    }
+    let stats: String = q(&mut c, &["DEBUG", "HTSTATS-KEY", "s"]);
+    assert!(stats.contains(" table size: 8192\n"), "{stats}");
+}

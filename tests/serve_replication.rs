@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::dataset;
+use crate::common::differential::Conn;
 use crate::common::redis_server::RedisServer;
 use crate::common::sonde_server::SondeServer;
 
@@ -1376,4 +1377,60 @@ fn exec_queued_before_the_replica_went_stale_is_refused_as_redis_does() {
     let expected = run(&mut redis.client(), &mut redis.client());
     assert_eq!(expected[0], "EXECABORT", "{expected:?}");
     assert_eq!(run(&mut sonde.client(), &mut sonde.client()), expected);
+}
+
+/// As redis-server outside cluster mode, PUBLISH goes on to the replicas
+/// (alone, inside MULTI, from a script), so a subscriber of a replica gets
+/// what was published on its master: both ways between sonde and
+/// redis-server.
+#[test]
+fn messages_published_on_a_master_reach_the_subscribers_of_its_replica() {
+    let check = |m: &mut redis::Connection, r: &mut redis::Connection, replica_addr: &str| {
+        wait_in_sync(m, r);
+        let mut sub = Conn::open(replica_addr);
+        sub.call(&[b"SUBSCRIBE".to_vec(), b"news".to_vec()]);
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg("news")
+            .arg("alone")
+            .query(m)
+            .expect("PUBLISH");
+        let _: () = redis::pipe()
+            .atomic()
+            .cmd("PUBLISH")
+            .arg("news")
+            .arg("in-multi")
+            .ignore()
+            .cmd("SET")
+            .arg("k")
+            .arg("v")
+            .ignore()
+            .query(m)
+            .expect("MULTI");
+        let _: i64 = redis::cmd("EVAL")
+            .arg("return redis.call('publish', 'news', 'from-script')")
+            .arg(0)
+            .query(m)
+            .expect("EVAL");
+        for payload in ["alone", "in-multi", "from-script"] {
+            let mut expected = Vec::new();
+            sonde::resp::encode::command(
+                &mut expected,
+                &[&b"message"[..], b"news", payload.as_bytes()],
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&sub.read_reply()),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    };
+
+    let master = SondeServer::start(&["--repl-diskless-sync-delay", "0"]);
+    let port = master.port.to_string();
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    check(&mut master.client(), &mut replica.client(), &replica.addr());
+
+    let master = RedisServer::start(&["--repl-diskless-sync-delay", "0"]);
+    let port = master.port.to_string();
+    let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &port]);
+    check(&mut master.client(), &mut replica.client(), &replica.addr());
 }

@@ -372,7 +372,7 @@ impl<V> Dict<V> {
         let size = self.tables[0].buckets.len();
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if self.tables[0].used >= size {
+        } else if resize_policy().allows_growth(self.tables[0].used, size) {
             let target = (self.tables[0].used + 1).next_power_of_two();
             if expand_allowed(target, self.tables[0].used, size) {
                 self.start_resize(target);
@@ -399,7 +399,11 @@ impl<V> Dict<V> {
     /// does; true when a resize started.
     pub fn shrink_if_sparse(&mut self) -> bool {
         let size = self.tables[0].buckets.len();
-        if self.is_rehashing() || size <= INITIAL_SIZE || self.tables[0].used * 100 / size >= 10 {
+        if self.is_rehashing()
+            || size <= INITIAL_SIZE
+            || self.tables[0].used * 100 / size >= 10
+            || resize_policy() != ResizePolicy::Enable
+        {
             return false;
         }
         let target = self.tables[0].used.max(INITIAL_SIZE).next_power_of_two();
@@ -427,6 +431,10 @@ impl<V> Dict<V> {
         let Some(mut index) = self.rehash_index else {
             return false;
         };
+        let sizes = (self.tables[0].buckets.len(), self.tables[1].buckets.len());
+        if !resize_policy().allows_rehash(sizes.0, sizes.1) {
+            return false;
+        }
         let mut empty_left = steps * EMPTY_VISITS;
         let [old, new] = &mut self.tables;
         let new_mask = new.mask();
@@ -614,6 +622,127 @@ impl<V> Dict<V> {
             return Some((n.key.as_bytes(), &n.value));
         }
         self.iter().next()
+    }
+}
+
+/// When tables may resize, as Redis's `dict_can_resize`: freely, or while
+/// a fork child shares the parent's pages only where the table is far
+/// out of shape (every bucket moved copies a page), or never (in the
+/// child itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResizePolicy {
+    Enable = 0,
+    Avoid = 1,
+    Forbid = 2,
+}
+
+/// Redis's `dict_force_resize_ratio`: how far out of shape (keys per
+/// bucket, or bucket ratio of a rehash) a table must be to resize while a
+/// child runs.
+const FORCE_RESIZE_RATIO: usize = 5;
+
+impl ResizePolicy {
+    pub(crate) fn allows_growth(self, used: usize, size: usize) -> bool {
+        match self {
+            ResizePolicy::Enable => used >= size,
+            ResizePolicy::Avoid => used / size > FORCE_RESIZE_RATIO,
+            ResizePolicy::Forbid => false,
+        }
+    }
+
+    pub(crate) fn allows_rehash(self, from: usize, to: usize) -> bool {
+        match self {
+            ResizePolicy::Enable => true,
+            ResizePolicy::Avoid => from.max(to) / from.min(to).max(1) >= FORCE_RESIZE_RATIO,
+            ResizePolicy::Forbid => false,
+        }
+    }
+}
+
+static RESIZE_POLICY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Set the resize policy of every table (when a fork child starts and
+/// ends, and in the child).
+pub fn set_resize_policy(policy: ResizePolicy) {
+    RESIZE_POLICY.store(policy as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn resize_policy() -> ResizePolicy {
+    match RESIZE_POLICY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => ResizePolicy::Enable,
+        1 => ResizePolicy::Avoid,
+        _ => ResizePolicy::Forbid,
+    }
+}
+
+/// Longest chain the stats count separately (Redis's DICT_STATS_VECTLEN).
+const STATS_CHAIN_LENGTHS: usize = 50;
+
+impl<V> Dict<V> {
+    /// DEBUG HTSTATS: the shape of the live table, and of the rehash
+    /// target while a rehash runs, in Redis's words.
+    pub fn stats(&self) -> String {
+        let mut out = String::new();
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        for (index, table) in self.tables[..tables].iter().enumerate() {
+            let chains = table.buckets.iter().map(|bucket| {
+                let mut len = 0;
+                let mut link = bucket.as_deref();
+                while let Some(node) = link {
+                    len += 1;
+                    link = node.next.as_deref();
+                }
+                len
+            });
+            table_stats(&mut out, index, table.used, chains);
+        }
+        out
+    }
+}
+
+/// One table's part of DEBUG HTSTATS (Redis's `_dictGetStatsHt`), from
+/// the length of every bucket's chain.
+pub(crate) fn table_stats(
+    out: &mut String,
+    index: usize,
+    used: usize,
+    chains: impl ExactSizeIterator<Item = usize>,
+) {
+    use std::fmt::Write;
+    let name = if index == 0 {
+        "main hash table"
+    } else {
+        "rehashing target"
+    };
+    let _ = writeln!(out, "Hash table {index} stats ({name}):");
+    if used == 0 {
+        out.push_str("No stats available for empty dictionaries\n");
+        return;
+    }
+    let size = chains.len();
+    let mut lengths = [0usize; STATS_CHAIN_LENGTHS];
+    let (mut slots, mut longest, mut total) = (0usize, 0usize, 0usize);
+    for len in chains {
+        lengths[len.min(STATS_CHAIN_LENGTHS - 1)] += 1;
+        if len > 0 {
+            slots += 1;
+            longest = longest.max(len);
+            total += len;
+        }
+    }
+    let _ = write!(
+        out,
+        " table size: {size}\n number of elements: {used}\n different slots: {slots}\n \
+         max chain length: {longest}\n avg chain length (counted): {:.2}\n \
+         avg chain length (computed): {:.2}\n Chain length distribution:\n",
+        total as f32 / slots as f32,
+        used as f32 / slots as f32,
+    );
+    for (len, &count) in lengths[..STATS_CHAIN_LENGTHS - 1].iter().enumerate() {
+        if count > 0 {
+            let share = count as f32 / size as f32 * 100.0;
+            let _ = writeln!(out, "   {len}: {count} ({share:.2}%)");
+        }
     }
 }
 

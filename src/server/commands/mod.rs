@@ -107,10 +107,12 @@ pub fn read_kind_rng<'a>(
         return Ok(None);
     }
     let ks = &mut srv.ks;
-    Ok(ks.dbs[client.db]
-        .dict
-        .get(key)
-        .map(|o| (&o.value, &mut ks.rng)))
+    Ok(ks.dbs[client.db].dict.get_mut(key).map(|o| {
+        // Redis's fair random pick samples 15 entries, one rehash step
+        // each.
+        o.value.rehash_steps(15);
+        (&o.value, &mut ks.rng)
+    }))
 }
 
 /// A key's value for modification if it holds `kind` (see [`read_kind`]).

@@ -97,13 +97,8 @@ fn bgrewriteaof(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
         Some(ChildKind::AofRewrite { .. }) => client
             .reply
             .error("Background append only file rewriting already in progress"),
-        Some(_) => {
-            srv.persistence.aof_rewrite_scheduled = true;
-            srv.persistence.aof_rewrites_consecutive_failures = 0;
-            client
-                .reply
-                .simple("Background append only file rewriting scheduled");
-        }
+        Some(_) => schedule_rewrite(srv, client),
+        None if srv.transactions.in_exec() => schedule_rewrite(srv, client),
         None => match persistence::rewrite_background(srv) {
             Ok(()) => client
                 .reply
@@ -114,6 +109,14 @@ fn bgrewriteaof(srv: &mut Server, client: &mut Client, _args: &[&[u8]]) {
             ),
         },
     }
+}
+
+fn schedule_rewrite(srv: &mut Server, client: &mut Client) {
+    srv.persistence.aof_rewrite_scheduled = true;
+    srv.persistence.aof_rewrites_consecutive_failures = 0;
+    client
+        .reply
+        .simple("Background append only file rewriting scheduled");
 }
 
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the snapshot, empty the

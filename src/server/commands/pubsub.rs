@@ -5,6 +5,7 @@
 use super::super::Server;
 use super::super::command::{Spec, flags::*};
 use super::super::connection::Client;
+use super::super::propagate::Propagated;
 use super::super::pubsub::{Kind, channel_list};
 use super::help;
 
@@ -199,12 +200,23 @@ fn sunsubscribe(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
 
 fn publish(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let n = srv.publish(client, args[1], args[2], false);
+    propagate_to_replicas(srv, client, args);
     client.reply.int(n as i64);
 }
 
 fn spublish(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
     let n = srv.publish(client, args[1], args[2], true);
+    propagate_to_replicas(srv, client, args);
     client.reply.int(n as i64);
+}
+
+/// As redis-server outside cluster mode: a message goes on to the
+/// replicas, so their subscribers get it too (never to the AOF, since a
+/// message is not data).
+fn propagate_to_replicas(srv: &mut Server, client: &Client, args: &[&[u8]]) {
+    let mut command = Propagated::new(client.db, args.iter().copied());
+    command.targets = Propagated::TO_REPLICAS;
+    srv.ks.effects.propagate(command);
 }
 
 fn pubsub_channels(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {

@@ -314,6 +314,24 @@ const DEBUG: &[Spec] = &[
         debug_object,
     ),
     Spec::new(
+        "htstats",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Show the shape of a database's hash tables",
+        debug_htstats,
+    ),
+    Spec::new(
+        "htstats-key",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        G,
+        "1.0.0",
+        "Show the shape of the hash table of a set, hash or sorted set",
+        debug_htstats_key,
+    ),
+    Spec::new(
         "populate",
         -3,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -849,6 +867,42 @@ fn debug_object(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         now.saturating_sub(obj.lru)
     );
     client.reply.simple(&text);
+}
+
+fn debug_htstats(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let Some(db) = string2ll(args[2]) else {
+        client.reply.not_an_integer();
+        return;
+    };
+    let Some(db) = usize::try_from(db).ok().and_then(|d| srv.ks.dbs.get(d)) else {
+        client.reply.error("Out of range database");
+        return;
+    };
+    let text = format!(
+        "[Dictionary HT]\n{}[Expires HT]\n{}",
+        db.dict.stats(),
+        db.expires.stats()
+    );
+    client.reply.verbatim(text.as_bytes());
+}
+
+fn debug_htstats_key(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
+    let Some(obj) = srv.ks.dbs[client.db].dict.get(args[2]) else {
+        client.reply.error("no such key");
+        return;
+    };
+    let text = match &obj.value {
+        Value::SetTable(t) => t.stats(),
+        Value::HashTable(t) => t.stats(),
+        Value::ZsetSkiplist(z) => z.list.index_stats(),
+        _ => {
+            client.reply.error(
+                "The value stored at the specified key is not represented using an hash table",
+            );
+            return;
+        }
+    };
+    client.reply.verbatim(text.as_bytes());
 }
 
 /// DEBUG OBJECT's serializedlength: the bytes of the value's RDB form.

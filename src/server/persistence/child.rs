@@ -164,6 +164,8 @@ pub fn fork(keep: &[RawFd], work: impl FnOnce() -> i32) -> io::Result<Child> {
             }
         }
         child_setup(keep, write.as_raw_fd());
+        // The child only reads: moving buckets would copy pages for nothing.
+        crate::server::dict::set_resize_policy(crate::server::dict::ResizePolicy::Forbid);
         // A report the pipe has no room for is dropped, never waited for
         // (the parent drains the pipe at every cron tick).
         // SAFETY: fcntl on our own end of the pipe.

@@ -56,6 +56,7 @@ use snapshot::LoadError;
 use super::Server;
 use super::clock::unix_ms;
 use super::config::Config;
+use super::dict;
 use super::keyspace::Keyspace;
 use crate::output::log::{Field, Logger};
 
@@ -184,9 +185,19 @@ impl Persistence {
         self.child.as_ref().map(|r| r.kind)
     }
 
+    /// Stop tracking the child (it was reaped or killed): tables may
+    /// resize freely again.
+    fn take_child(&mut self) -> Option<Running> {
+        dict::set_resize_policy(dict::ResizePolicy::Enable);
+        self.child.take()
+    }
+
     /// Track a child just forked, writing `keys_total` keys.
     fn started(&mut self, child: Child, kind: ChildKind, diskless: bool, keys_total: u64) {
         self.total_forks += 1;
+        // While the child shares our pages, tables resize only when far
+        // out of shape (Redis's updateDictResizePolicy).
+        dict::set_resize_policy(dict::ResizePolicy::Avoid);
         self.latest_fork_usec = child.fork_time.as_micros() as u64;
         self.child = Some(Running {
             child,
@@ -858,6 +869,16 @@ pub fn start_aof(srv: &mut Server) -> Result<(), String> {
             return Ok(());
         }
     }
+    if srv.transactions.in_exec() {
+        srv.persistence.aof_pending_start = true;
+        srv.persistence.aof_rewrite_scheduled = true;
+        srv.log.warning(
+            "AOF was enabled during a transaction. An AOF background was scheduled to start \
+             when possible.",
+            &[],
+        );
+        return Ok(());
+    }
     rewrite_background(srv)
 }
 
@@ -959,7 +980,7 @@ fn close_aof(srv: &mut Server) {
 
 /// Stop a running child on purpose (not counted as a failure).
 pub fn kill_child(srv: &mut Server) {
-    let Some(running) = srv.persistence.child.take() else {
+    let Some(running) = srv.persistence.take_child() else {
         return;
     };
     let pid = running.child.pid;
@@ -1018,7 +1039,7 @@ fn remove_child_files(srv: &mut Server, pid: libc::pid_t, kind: ChildKind) {
 pub fn cron(srv: &mut Server) {
     if let Some(running) = srv.persistence.child.as_mut()
         && let Some(reaped) = running.child.try_reap()
-        && let Some(running) = srv.persistence.child.take()
+        && let Some(running) = srv.persistence.take_child()
     {
         match running.kind {
             ChildKind::Rdb => bgsave_done(srv, &running, reaped),

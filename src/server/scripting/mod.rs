@@ -769,11 +769,14 @@ impl Server {
         if let Some(feed) = self.transactions.exec_feed.as_mut()
             && feed.len() > before
         {
-            if run.repl == 0 {
-                feed.truncate(before);
-            } else {
-                feed[before..].iter_mut().for_each(|e| e.targets = run.repl);
-            }
+            // A command's own targets narrow further (PUBLISH goes to
+            // replicas only), as Redis masks its propagation flags.
+            let mut tail = feed.split_off(before);
+            tail.retain_mut(|e| {
+                e.targets &= run.repl;
+                e.targets != 0
+            });
+            feed.append(&mut tail);
         }
         if outcome.is_err() {
             return Err("internal error while executing a command from a script".to_owned());

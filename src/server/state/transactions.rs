@@ -31,6 +31,15 @@ pub struct Transactions {
     pub exec_feed: Option<Vec<Propagated>>,
 }
 
+impl Transactions {
+    /// EXEC (or a script, which collects the same way) is running: a
+    /// fork now would snapshot half a transaction, so forking work is
+    /// scheduled for after it instead (Redis's `server.in_exec`).
+    pub fn in_exec(&self) -> bool {
+        self.exec_feed.is_some()
+    }
+}
+
 /// A client's open transaction.
 #[derive(Default)]
 pub struct Multi {

@@ -15,7 +15,9 @@
 use std::hash::BuildHasher;
 use std::ptr;
 
-use super::super::dict::{Rng, expand_allowed, hash_seed, next_cursor};
+use super::super::dict::{
+    ResizePolicy, Rng, expand_allowed, hash_seed, next_cursor, resize_policy, table_stats,
+};
 
 /// The smallest table, as in Redis.
 const INITIAL_SIZE: usize = 4;
@@ -233,6 +235,7 @@ impl<N: Chained> MemberIndex<N> {
         if self.rehash_index.is_some()
             || size <= INITIAL_SIZE
             || self.tables[0].used * 100 / size >= 10
+            || resize_policy() != ResizePolicy::Enable
         {
             return;
         }
@@ -249,7 +252,7 @@ impl<N: Chained> MemberIndex<N> {
         let size = self.tables[0].size;
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if self.tables[0].used >= size {
+        } else if resize_policy().allows_growth(self.tables[0].used, size) {
             let target = (self.tables[0].used + 1).next_power_of_two();
             if expand_allowed(target, self.tables[0].used, size) {
                 self.start_resize(target);
@@ -262,10 +265,13 @@ impl<N: Chained> MemberIndex<N> {
         self.rehash_index = Some(0);
     }
 
-    fn rehash_step(&mut self) {
+    pub fn rehash_step(&mut self) {
         let Some(mut index) = self.rehash_index else {
             return;
         };
+        if !resize_policy().allows_rehash(self.tables[0].size, self.tables[1].size) {
+            return;
+        }
         let [old, new] = &mut self.tables;
         let mut empty_left = EMPTY_VISITS;
         while old.used > 0 && old.head(index).is_null() {
@@ -301,6 +307,26 @@ impl<N: Chained> MemberIndex<N> {
         } else {
             self.rehash_index = Some(index);
         }
+    }
+
+    /// DEBUG HTSTATS-KEY of a sorted set (see `Dict::stats`).
+    pub fn stats(&self) -> String {
+        let mut out = String::new();
+        let tables = if self.rehash_index.is_some() { 2 } else { 1 };
+        for (index, table) in self.tables[..tables].iter().enumerate() {
+            let chains = (0..table.size).map(|bucket| {
+                let mut len = 0;
+                let mut x = table.head(bucket);
+                while !x.is_null() {
+                    len += 1;
+                    // SAFETY: chained nodes are live.
+                    x = unsafe { *N::chain(x) };
+                }
+                len
+            });
+            table_stats(&mut out, index, table.used, chains);
+        }
+        out
     }
 
     /// Visit the nodes of the bucket(s) at `cursor` and return the next

@@ -113,6 +113,22 @@ impl Value {
         }
     }
 
+    /// Move up to `steps` buckets of a rehash in progress in the value's
+    /// hash table, as Redis's random sampling does (so a loop of
+    /// read-only SRANDMEMBERs still finishes a resize).
+    pub fn rehash_steps(&mut self, steps: usize) {
+        match self {
+            Value::HashTable(t) => {
+                t.rehash(steps);
+            }
+            Value::SetTable(t) => {
+                t.rehash(steps);
+            }
+            Value::ZsetSkiplist(z) => (0..steps).for_each(|_| z.list.rehash_step()),
+            _ => {}
+        }
+    }
+
     /// The name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
         match self {

@@ -394,6 +394,16 @@ impl Skiplist {
         self.len
     }
 
+    /// One incremental rehash step of the member index.
+    pub fn rehash_step(&mut self) {
+        self.index.rehash_step();
+    }
+
+    /// DEBUG HTSTATS-KEY: the shape of the member index.
+    pub fn index_stats(&self) -> String {
+        self.index.stats()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
