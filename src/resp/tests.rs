@@ -439,7 +439,9 @@ fn request_counts_read_the_same_on_both_paths() {
     // 19 digits still fit in i64; 20 do not.
     assert_eq!(parse(b"*1\r\n$9223372036854775807\r\nab").unwrap(), None);
     assert_eq!(
-        parse(b"*1\r\n$9223372036854775808\r\nab").unwrap_err().message,
+        parse(b"*1\r\n$9223372036854775808\r\nab")
+            .unwrap_err()
+            .message,
         "Protocol error: invalid bulk length"
     );
     for bad in [&b"$01"[..], b"$+1", b"$-0", b"$1a", b"$", b"$ 1"] {
@@ -457,7 +459,10 @@ fn request_counts_read_the_same_on_both_paths() {
     // The CR is there but not the byte after it: read more.
     assert_eq!(parse(b"*1\r\n$12\r").unwrap(), None);
     assert_eq!(parse(b"*12\r").unwrap(), None);
-    assert_eq!(args_of(b"*1\r\n$10\r\n0123456789\r\n"), vec![b"0123456789".to_vec()]);
+    assert_eq!(
+        args_of(b"*1\r\n$10\r\n0123456789\r\n"),
+        vec![b"0123456789".to_vec()]
+    );
 }
 
 #[test]
