@@ -421,3 +421,132 @@ fn config_resetstat_clears_the_counters_and_keeps_the_slow_log() {
         "{shown}"
     );
 }
+
+/// `rename-command` as in redis-server: the command answers under its new
+/// name only (or not at all with ""), a CONFIG REWRITE keeps the line, and
+/// a name that is not a command stops startup naming the line.
+#[test]
+fn rename_command_serves_a_command_under_its_new_name() {
+    let check = |con: &mut redis::Connection| -> Vec<String> {
+        let mut reply = |cmd: &str| match redis::cmd(cmd).query::<redis::Value>(con) {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => e.to_string().split(',').next().unwrap_or("").to_owned(),
+        };
+        ["FLUSHDB", "BADGER", "LASTSAVE", "DBSIZE"]
+            .iter()
+            .map(|c| reply(c))
+            .collect()
+    };
+    let args = [
+        "--rename-command",
+        "flushdb",
+        "badger",
+        "--rename-command",
+        "lastsave",
+        "",
+    ];
+    let redis = RedisServer::start(&args);
+    let expected = check(&mut client(redis.port));
+    assert!(expected[0].contains("unknown command"), "{expected:?}");
+    assert_eq!(expected[1], "ok", "{expected:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("sonde.conf");
+    std::fs::write(
+        &conf,
+        "rename-command flushdb badger\nrename-command lastsave \"\"\n",
+    )
+    .unwrap();
+    let sonde = SondeServer::start_with(Some(&conf), &[]);
+    let mut con = client(sonde.port);
+    assert_eq!(check(&mut con), expected);
+    let _: () = redis::cmd("CONFIG").arg("REWRITE").query(&mut con).unwrap();
+    let rewritten = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        rewritten.starts_with("rename-command flushdb badger\nrename-command lastsave \"\"\n"),
+        "{rewritten}"
+    );
+
+    let out = crate::common::run(
+        &["serve", "--port", "0", "--rename-command", "nosuch", "x"],
+        b"",
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr)
+            .contains("'rename-command \"nosuch\" \"x\"': No such command in rename-command"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The slow log shows passwords and ACL rules as "(redacted)" exactly where
+/// redis-server does: AUTH, HELLO … AUTH, ACL SETUSER, MIGRATE … AUTH/AUTH2
+/// and CONFIG SET of a secret parameter.
+#[test]
+fn the_slow_log_redacts_secrets_as_redis_server_does() {
+    fn logged(port: u16) -> Vec<Vec<String>> {
+        let mut con = client(port);
+        let port = port.to_string();
+        let commands: &[&[&str]] = &[
+            &["ACL", "SETUSER", "someone", "on", ">pw", "+@all", "~*"],
+            &["AUTH", "someone", "pw"],
+            &["HELLO", "2", "AUTH", "someone", "pw", "SETNAME", "me"],
+            &[
+                "MIGRATE",
+                "127.0.0.1",
+                &port,
+                "nokey",
+                "9",
+                "5000",
+                "AUTH",
+                "pw",
+            ],
+            &[
+                "MIGRATE",
+                "127.0.0.1",
+                &port,
+                "nokey",
+                "9",
+                "5000",
+                "COPY",
+                "AUTH2",
+                "someone",
+                "pw",
+            ],
+            &["CONFIG", "SET", "masterauth", "pw", "timeout", "0"],
+        ];
+        let _: () = redis::cmd("CONFIG")
+            .arg(&["SET", "slowlog-log-slower-than", "0"])
+            .query(&mut con)
+            .unwrap();
+        let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut con).unwrap();
+        for command in commands {
+            let _ = redis::cmd(command[0])
+                .arg(&command[1..])
+                .query::<redis::Value>(&mut con);
+        }
+        let entries: Vec<(i64, i64, i64, Vec<String>)> = redis::cmd("SLOWLOG")
+            .arg(&["GET", "-1"])
+            .query::<Vec<redis::Value>>(&mut con)
+            .unwrap()
+            .into_iter()
+            .map(|entry| {
+                let redis::Value::Array(fields) = entry else {
+                    panic!("entry {entry:?}")
+                };
+                redis::from_redis_value(redis::Value::Array(fields[..4].to_vec())).unwrap()
+            })
+            .collect();
+        entries
+            .into_iter()
+            .rev()
+            .map(|(_, _, _, args)| args.into_iter().map(|a| a.replace(&port, "PORT")).collect())
+            .collect()
+    }
+    let redis = RedisServer::start(&[]);
+    let expected = logged(redis.port);
+    assert!(expected.iter().flatten().all(|a| a != "pw"), "{expected:?}");
+    let sonde = SondeServer::start(&[]);
+    assert_eq!(logged(sonde.port), expected);
+}

@@ -413,3 +413,49 @@ fn random_reads_finish_a_resize_of_a_set_table() {
     let stats: String = q(&mut c, &["DEBUG", "HTSTATS-KEY", "s"]);
     assert!(stats.contains(" table size: 8192\n"), "{stats}");
 }
+
+/// The process title, as redis-server sets it: the default template shows
+/// the program and the listening address, and CONFIG SET
+/// proc-title-template changes it at once (refusing unknown variables).
+#[test]
+fn the_process_title_follows_proc_title_template() {
+    fn title(c: &mut redis::Connection) -> String {
+        let info: String = q(c, &["INFO", "server"]);
+        let pid = info
+            .lines()
+            .find_map(|l| l.strip_prefix("process_id:"))
+            .expect("process_id")
+            .trim()
+            .to_owned();
+        let raw = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
+        String::from_utf8_lossy(&raw)
+            .trim_end_matches('\0')
+            .to_owned()
+    }
+    fn steps(c: &mut redis::Connection, port: u16) -> Vec<String> {
+        let mut out = vec![title(c).split(' ').skip(1).collect::<Vec<_>>().join(" ")];
+        let _: () = q(
+            c,
+            &[
+                "CONFIG",
+                "SET",
+                "proc-title-template",
+                "TEST {listen-addr} {port} {server-mode}",
+            ],
+        );
+        out.push(title(c));
+        let bad = redis::cmd("CONFIG")
+            .arg(&["SET", "proc-title-template", "{nosuch}"])
+            .query::<()>(c)
+            .unwrap_err();
+        out.push(bad.to_string());
+        out.iter()
+            .map(|s| s.replace(&port.to_string(), "PORT"))
+            .collect()
+    }
+    let redis = RedisServer::start(&[]);
+    let expected = steps(&mut redis.client(), redis.port);
+    assert_eq!(expected[1], "TEST 127.0.0.1:PORT PORT", "{expected:?}");
+    let sonde = SondeServer::start(&[]);
+    assert_eq!(steps(&mut sonde.client(), sonde.port), expected);
+}

@@ -1434,3 +1434,76 @@ fn messages_published_on_a_master_reach_the_subscribers_of_its_replica() {
     let replica = SondeServer::start(&["--replicaof", "127.0.0.1", &port]);
     check(&mut master.client(), &mut replica.client(), &replica.addr());
 }
+
+/// A key that expired before the client blocked on it could be served is
+/// deleted then, and the DEL follows the transaction that made the key
+/// ready in the replication stream (Redis's lookup when it serves blocked
+/// clients); a redis-server replica ends with no key.
+#[test]
+fn an_expired_key_found_when_serving_blocked_clients_is_deleted_on_the_replica_too() {
+    let master = SondeServer::start(&["--enable-debug-command", "yes"]);
+    let port = master.port.to_string();
+    let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &port]);
+    let mut m = master.client();
+    let mut r = replica.client();
+    wait_in_sync(&mut m, &mut r);
+    let _: () = redis::cmd("DEBUG")
+        .arg(&["SET-ACTIVE-EXPIRE", "0"])
+        .query(&mut m)
+        .expect("DEBUG");
+    let replid = info(&mut m, "replication", "master_replid");
+    let mut stream = Conn::from_stream(stalled_replica(&master, &replid, offset(&mut m) + 1));
+    let mut blocked = Conn::open(&master.addr());
+    let id = String::from_utf8_lossy(&blocked.call(&[b"CLIENT".to_vec(), b"ID".to_vec()]))
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .to_owned();
+    blocked.send_command(&[b"BRPOP".to_vec(), b"k".to_vec(), b"0".to_vec()]);
+    wait_for("the client to block", || {
+        info(&mut m, "clients", "blocked_clients") == "1"
+    });
+    let _: () = redis::pipe()
+        .atomic()
+        .cmd("RPUSH")
+        .arg(&["k", "hello"])
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(&["k", "100"])
+        .ignore()
+        .cmd("DEBUG")
+        .arg(&["SLEEP", "0.2"])
+        .ignore()
+        .query(&mut m)
+        .expect("MULTI");
+    assert_eq!(
+        info(&mut m, "clients", "blocked_clients"),
+        "1",
+        "still blocked"
+    );
+    let unblocked: i64 = redis::cmd("CLIENT")
+        .arg(&["UNBLOCK", &id])
+        .query(&mut m)
+        .expect("CLIENT UNBLOCK");
+    assert_eq!(unblocked, 1);
+    let _: () = redis::cmd("SET")
+        .arg(&["marker", "1"])
+        .query(&mut m)
+        .expect("SET");
+    let mut seen = Vec::new();
+    loop {
+        let command = String::from_utf8_lossy(&stream.read_reply()).to_ascii_lowercase();
+        let name = command.split("\r\n").nth(2).unwrap_or("").to_owned();
+        if name == "set" {
+            break;
+        }
+        if name != "replconf" && name != "ping" {
+            seen.push(name);
+        }
+    }
+    assert_eq!(
+        seen,
+        ["select", "multi", "rpush", "pexpireat", "exec", "del"]
+    );
+    wait_in_sync(&mut m, &mut r);
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut r).expect("DBSIZE");
+    assert_eq!(keys, 1, "the replica has the marker only");
+}

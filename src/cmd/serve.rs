@@ -31,6 +31,8 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     if config.daemonize {
         daemonize()?;
     }
+    // Before any thread starts: the environment moves out of the way.
+    crate::server::proctitle::apply(&config);
     let level = log_level(config.loglevel);
     // With `logfile ""` the log goes to stderr; a line on stdout with the
     // pid (and one when ready) lets a harness written for redis-server,
@@ -55,6 +57,11 @@ pub fn run(args: &ServeArgs, format: Format) -> anyhow::Result<Status> {
     }
     for warning in &warnings {
         server.log.warning(warning, &[]);
+    }
+    for renamed in server.config.renamed_commands.clone() {
+        if let Err(e) = server.commands.rename(&renamed.from, &renamed.to) {
+            anyhow::bail!("invalid configuration: {}: {e}", renamed.origin);
+        }
     }
     if let Err(e) = server.acl_load_at_start() {
         server.log.warning(&e, &[]);

@@ -168,14 +168,21 @@ impl Server {
                 }
                 continue;
             }
+            // A key that expired serves no one: as Redis's lookup here, it
+            // is deleted, and the DEL propagated after the command that
+            // made the key ready.
+            if self.ks.expire_if_needed(db, key) {
+                self.report_expired();
+                self.deliver_notifications(None);
+                let dels = self.ks.effects.take_propagated();
+                self.feed.push(dels);
+                return;
+            }
             // Only a key that (still) holds elements serves anyone.
             let kind = match self.ks.dbs[db].dict.get(key) {
                 Some(obj) if !obj.value.is_empty() => obj.value.kind(),
                 _ => return,
             };
-            if self.ks.is_expired(db, key) {
-                return;
-            }
             let Some(mut client) = self.clients.take(slot) else {
                 continue;
             };

@@ -215,6 +215,56 @@ impl Spec {
 }
 
 /// Placeholder while building a container's spec (replaced by `None`).
+/// The positions of the arguments the slow log and MONITOR show as
+/// "(redacted)", as Redis does: passwords (AUTH, HELLO … AUTH, MIGRATE …
+/// AUTH/AUTH2), every rule of ACL SETUSER, and the values of sensitive
+/// parameters in CONFIG SET.
+pub fn secret_arguments(args: &[&[u8]]) -> Vec<usize> {
+    let is = |i: usize, word: &str| {
+        args.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    if is(0, "auth") {
+        return (1..args.len()).collect();
+    }
+    if is(0, "acl") && is(1, "setuser") {
+        return (2..args.len()).collect();
+    }
+    if is(0, "config") && is(1, "set") {
+        return super::config::sensitive_arguments(args);
+    }
+    if is(0, "hello") {
+        // HELLO [protover [AUTH username password] [SETNAME name]]
+        return (2..args.len())
+            .filter(|&i| is(i, "auth"))
+            .flat_map(|i| [i + 1, i + 2])
+            .filter(|&i| i < args.len())
+            .collect();
+    }
+    if is(0, "migrate") {
+        // Options after the timeout (argument 5): AUTH password, AUTH2
+        // username password, KEYS ... (keys end the options).
+        let mut secret = Vec::new();
+        let mut i = 6;
+        while i < args.len() {
+            if is(i, "keys") {
+                break;
+            }
+            let count = if is(i, "auth") {
+                1
+            } else if is(i, "auth2") {
+                2
+            } else {
+                0
+            };
+            secret.extend((i + 1..=i + count).filter(|&j| j < args.len()));
+            i += 1 + count;
+        }
+        return secret;
+    }
+    Vec::new()
+}
+
 fn unreachable_handler(_: &mut Server, _: &mut Client, _: &[&[u8]]) {}
 
 /// Counters per command (INFO commandstats).
@@ -303,7 +353,24 @@ impl Table {
             lower.make_ascii_lowercase();
             return self.top.get(&*lower).copied();
         }
-        None
+        self.top.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// `rename-command`: serve the top-level command `from` as `to`, or
+    /// not at all when `to` is empty, with Redis's refusals.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), &'static str> {
+        let Some(index) = self.top.remove(from.to_ascii_lowercase().as_bytes()) else {
+            return Err("No such command in rename-command");
+        };
+        if to.is_empty() {
+            return Ok(());
+        }
+        let to = to.to_ascii_lowercase().into_bytes();
+        if self.top.contains_key(&to) {
+            return Err("Target command name already exists");
+        }
+        self.top.insert(to, index);
+        Ok(())
     }
 
     /// The subcommand `name` of container `parent`.

@@ -105,6 +105,7 @@ pub mod oom;
 pub mod output;
 pub mod pause;
 pub mod persistence;
+pub mod proctitle;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb_value;
@@ -886,7 +887,7 @@ impl Server {
         }
         // Redis keeps at most 32 arguments of at most 128 bytes each.
         let mut kept: Vec<Vec<u8>> = Vec::new();
-        let secret = config::sensitive_arguments(args);
+        let secret = command::secret_arguments(args);
         for (i, arg) in args.iter().enumerate() {
             if secret.contains(&i) {
                 kept.push(b"(redacted)".to_vec());
@@ -960,7 +961,7 @@ impl Server {
             client.addr()
         )
         .into_bytes();
-        let secret = config::sensitive_arguments(args);
+        let secret = command::secret_arguments(args);
         for (i, arg) in args.iter().enumerate() {
             line.push(b' ');
             if secret.contains(&i) {

@@ -163,6 +163,7 @@ fn run_apply(srv: &mut Server, apply: Apply, name: &str) -> Result<(), String> {
                 "Failed to set current oom_score_adj. Check server logs.".to_owned()
             })?;
         }
+        Apply::ProcTitle => super::super::proctitle::apply(&srv.config),
         Apply::RequirePass => srv.acl_update_requirepass(),
         Apply::Maxmemory => srv.maxmemory_changed(),
         Apply::Access => srv.access_changed(),

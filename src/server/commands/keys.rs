@@ -612,10 +612,10 @@ fn flushall(srv: &mut Server, client: &mut Client, args: &[&[u8]]) {
         }
     }
     srv.dbs_flushed();
+    // With save points the snapshot written here resets the change
+    // count to 0, as in Redis.
     super::super::persistence::after_flushall(srv);
-    srv.dataset_changed(1);
-    // Propagated even when nothing was deleted (and after the save above
-    // reset the change count), as Redis forces it.
+    // Propagated even when nothing was deleted, as Redis forces it.
     srv.ks
         .effects
         .rewrite(Propagated::new(client.db, args.iter().copied()));

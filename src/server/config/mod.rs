@@ -219,6 +219,9 @@ pub struct Config {
     pub acl_pubsub_default_all: bool,
     /// The `user` directives (name, then rules), loaded at startup.
     pub users: Vec<Vec<String>>,
+    /// The `rename-command` directives in order, applied to the command
+    /// table at startup.
+    pub renamed_commands: Vec<RenamedCommand>,
     /// The `user` lines CONFIG REWRITE writes (set by the server just
     /// before a rewrite; `None` leaves the file's user lines alone).
     pub acl_user_lines: Option<Vec<String>>,
@@ -415,6 +418,7 @@ impl Config {
             acllog_max_len: 0,
             acl_pubsub_default_all: false,
             users: Vec::new(),
+            renamed_commands: Vec::new(),
             acl_user_lines: None,
             maxclients: 0,
             databases: 0,
@@ -545,6 +549,19 @@ impl Config {
         }
     }
 
+    /// `set-proc-title`.
+    pub fn set_proc_title(&self) -> bool {
+        !matches!(self.kept.get("set-proc-title"), Some(Val::Bool(false)))
+    }
+
+    /// `proc-title-template`.
+    pub fn proc_title_template(&self) -> String {
+        match self.kept.get("proc-title-template") {
+            Some(Val::Text(t)) => t.clone(),
+            _ => "{title} {listen-addr} {server-mode}".to_owned(),
+        }
+    }
+
     /// `sanitize-dump-payload`.
     pub fn sanitize_dump_payload(&self) -> super::rdb_value::SanitizeDump {
         match self.kept.get("sanitize-dump-payload") {
@@ -622,16 +639,19 @@ impl Config {
     }
 }
 
-/// The positions of the secret values in a CONFIG SET command (the values
-/// of SENSITIVE parameters such as requirepass), which the slow log and
-/// MONITOR show as "(redacted)", as Redis does.
+/// `rename-command <name> <new name>` (an empty new name removes the
+/// command), with where it was written for the error if the command table
+/// refuses it.
+#[derive(Clone, Debug)]
+pub struct RenamedCommand {
+    pub from: String,
+    pub to: String,
+    pub origin: String,
+}
+
+/// The positions of the secret values in a CONFIG SET command's
+/// arguments: the values of SENSITIVE parameters such as requirepass.
 pub fn sensitive_arguments(args: &[&[u8]]) -> Vec<usize> {
-    let is_config_set = args.len() > 2
-        && args[0].eq_ignore_ascii_case(b"config")
-        && args[1].eq_ignore_ascii_case(b"set");
-    if !is_config_set {
-        return Vec::new();
-    }
     (2..args.len())
         .step_by(2)
         .filter(|&i| {
@@ -1015,6 +1035,17 @@ impl Config {
             }
             if name == "user" {
                 return self.add_user(&d.values);
+            }
+            if name == "rename-command" {
+                let [from, to] = &d.values[..] else {
+                    return Err("wrong number of arguments".to_owned());
+                };
+                self.renamed_commands.push(RenamedCommand {
+                    from: from.clone(),
+                    to: to.clone(),
+                    origin: format!("{}: '{}'", d.origin, d.quoted()),
+                });
+                return Ok(());
             }
             if table::NOT_PARAMETERS.contains(&name) {
                 return Err(format!("sonde does not support the '{name}' directive yet"));
@@ -1425,7 +1456,10 @@ mod tests {
                 .is_ok()
         );
         assert!(c.apply("daemonize", &strings(&["yes"])).is_ok());
-        assert!(c.apply("rename-command", &strings(&["a", "b"])).is_err());
+        assert!(
+            c.apply("rename-command", &strings(&["a", "b"])).is_err(),
+            "not a parameter"
+        );
         let user = |rules: &str| strings(&rules.split(' ').collect::<Vec<_>>());
         assert!(
             c.apply(

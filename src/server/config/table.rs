@@ -101,6 +101,8 @@ pub enum Apply {
     Listeners,
     /// Keyspace notifications (`notify-keyspace-events`).
     Notifications,
+    /// The process title (`proc-title-template`).
+    ProcTitle,
     /// The process's oom_score_adj (`oom-score-adj`, its values).
     OomScore,
     /// `#TS:` annotations in the AOF (`aof-timestamp-enabled`).
@@ -394,7 +396,8 @@ pub static PARAMS: &[Param] = &[
             special::check_proc_title,
         ),
         Kept,
-    ),
+    )
+    .apply(Apply::ProcTitle),
     // Snapshotting.
     p(
         "save",
