@@ -119,6 +119,9 @@ fn count_line(
     start: usize,
     too_big: &str,
 ) -> Result<Option<(Option<i64>, usize)>, ProtocolError> {
+    if let Some(found) = short_count(buf, start) {
+        return Ok(Some(found));
+    }
     let Some(cr) = memchr::memchr(b'\r', &buf[start..]) else {
         if buf.len() - start > INLINE_MAX {
             return protocol(start, too_big);
@@ -134,6 +137,32 @@ fn count_line(
     // no count; the caller reports the missing `$`.
     let count = buf.get(start + 1..cr).and_then(string2ll);
     Ok(Some((count, cr + 2)))
+}
+
+/// The common case of [`count_line`] without a search: a count of 1 to 18
+/// digits, no sign, no leading zero (what every client sends), its CR and
+/// the byte after it in the buffer. Anything else (`0`, negative, too long,
+/// incomplete, malformed) is `None`, left to the general path, which then
+/// gives the same answer this one would have.
+#[inline]
+fn short_count(buf: &[u8], start: usize) -> Option<(Option<i64>, usize)> {
+    let digits = buf.get(start + 1..)?;
+    let first = *digits.first()?;
+    if !first.is_ascii_digit() || first == b'0' {
+        return None;
+    }
+    let mut n = i64::from(first - b'0');
+    for (i, &b) in digits.iter().enumerate().skip(1).take(18) {
+        match b {
+            b'0'..=b'9' if i < 18 => n = n * 10 + i64::from(b - b'0'),
+            b'\r' => {
+                let cr = start + 1 + i;
+                return (cr + 1 < buf.len()).then_some((Some(n), cr + 2));
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn parse_multibulk(

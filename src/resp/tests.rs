@@ -424,6 +424,47 @@ fn requests_frame_like_redis() {
     }
 }
 
+/// Counts are read by a digit loop for the usual short form and by
+/// memchr + string2ll otherwise: both give Redis's answer at the border
+/// (18 and 19 digits, leading zeros, signs, a CR with nothing after it).
+#[test]
+fn request_counts_read_the_same_on_both_paths() {
+    let big = RequestLimits {
+        max_bulk_len: u64::MAX,
+        max_multibulk_len: i32::MAX as u64,
+    };
+    let parse = |input: &[u8]| parse_request(input, &big, true);
+    // 18 digits: framed (incomplete, since no payload follows).
+    assert_eq!(parse(b"*1\r\n$999999999999999999\r\nab").unwrap(), None);
+    // 19 digits still fit in i64; 20 do not.
+    assert_eq!(parse(b"*1\r\n$9223372036854775807\r\nab").unwrap(), None);
+    assert_eq!(
+        parse(b"*1\r\n$9223372036854775808\r\nab")
+            .unwrap_err()
+            .message,
+        "Protocol error: invalid bulk length"
+    );
+    for bad in [&b"$01"[..], b"$+1", b"$-0", b"$1a", b"$", b"$ 1"] {
+        let mut input = b"*1\r\n".to_vec();
+        input.extend_from_slice(bad);
+        input.extend_from_slice(b"\r\nx\r\n");
+        assert_eq!(
+            parse(&input).unwrap_err().message,
+            "Protocol error: invalid bulk length",
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert!(parse(b"*1\r\n$0\r\n\r\n").unwrap().is_some());
+    // The CR is there but not the byte after it: read more.
+    assert_eq!(parse(b"*1\r\n$12\r").unwrap(), None);
+    assert_eq!(parse(b"*12\r").unwrap(), None);
+    assert_eq!(
+        args_of(b"*1\r\n$10\r\n0123456789\r\n"),
+        vec![b"0123456789".to_vec()]
+    );
+}
+
 #[test]
 fn request_errors_use_redis_texts() {
     assert_eq!(

@@ -85,6 +85,9 @@ pub struct Client {
     pub last_interaction: Instant,
     /// Full name of the last command ("client|list").
     pub last_command: String,
+    /// The command table entry `last_command` names (`usize::MAX`: none
+    /// yet), compared instead of the name on every command.
+    pub last_command_index: usize,
     /// Since when the output has been over the soft limit.
     pub soft_limit_since: Option<Instant>,
     /// Waiting in a blocking command.
@@ -163,6 +166,7 @@ impl Client {
             created: now,
             last_interaction: now,
             last_command: "NULL".to_owned(),
+            last_command_index: usize::MAX,
             soft_limit_since: None,
             blocked: None,
             multi: None,

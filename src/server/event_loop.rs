@@ -499,7 +499,7 @@ impl EventLoop {
                     continue;
                 };
                 if client.blocked.is_none() && client.query_len() > 0 {
-                    self.process_input(&mut client);
+                    self.process_input(&mut client, None);
                 }
                 if client.reply.pending() > 0 {
                     self.server.queue_write(&mut client);
@@ -645,9 +645,10 @@ impl EventLoop {
                 }
                 Ok((n, filled)) => {
                     self.server.stats.net_input_bytes += n as u64;
-                    client.last_interaction = Instant::now();
+                    let now = Instant::now();
+                    client.last_interaction = now;
                     let rounds = self.busy_rounds;
-                    self.process_input(&mut client);
+                    self.process_input(&mut client, Some(now));
                     // A busy script served events meanwhile, and dropped
                     // this client's (it was out of its slot): read on
                     // until the socket is drained.
@@ -691,8 +692,9 @@ impl EventLoop {
         self.server.clients.slots[slot] = Some(client);
     }
 
-    /// Execute every complete request in the query buffer.
-    fn process_input(&mut self, client: &mut Client) {
+    /// Execute every complete request in the query buffer. `read_at`: the
+    /// clock reading taken when the input was read, if just now.
+    fn process_input(&mut self, client: &mut Client, read_at: Option<Instant>) {
         let limits = RequestLimits {
             max_bulk_len: self.server.config.proto_max_bulk_len,
             ..RequestLimits::default()
@@ -706,6 +708,7 @@ impl EventLoop {
         let mut owned: Vec<Vec<u8>>;
         let batch_start = client.query_pos;
         let mut big_arg = None;
+        self.server.begin_batch(read_at);
         while client.query_pos < client.query_end
             && !client.read_paused
             && !client.paused_request
@@ -779,6 +782,7 @@ impl EventLoop {
                 }
             }
         }
+        self.server.end_batch();
         client.query_parsed = 0;
         client.query = query;
         client.query_taken = 0;
@@ -912,7 +916,7 @@ impl EventLoop {
             // Requests already buffered run first, then the socket is read
             // again (no new edge will announce data that was already there).
             if let Some(mut c) = self.server.clients.slots[slot].take() {
-                self.process_input(&mut c);
+                self.process_input(&mut c, None);
                 self.server.clients.slots[slot] = Some(c);
             }
             self.read_client(slot);

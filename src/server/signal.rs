@@ -84,6 +84,9 @@ pub struct Event {
     /// The event can give its key elements a blocked client waits for
     /// (Redis signals such keys as ready when they are added).
     pub fills: bool,
+    /// The event only adds to its key (LPUSH, SADD, HSET...): the key
+    /// exists after it, so no `del` can follow and none is looked for.
+    pub adds: bool,
 }
 
 impl Event {
@@ -92,6 +95,7 @@ impl Event {
             class,
             name,
             fills: false,
+            adds: false,
         }
     }
 
@@ -100,7 +104,13 @@ impl Event {
             class,
             name,
             fills: true,
+            adds: false,
         }
+    }
+
+    /// An event that only adds elements (see [`Event::adds`]).
+    const fn adding(self) -> Event {
+        Event { adds: true, ..self }
     }
 }
 
@@ -141,8 +151,8 @@ pub mod event {
     pub const GEORADIUSSTORE: Event = Event::filling(Class::Zset, "georadiusstore");
 
     // Lists (t_list.c).
-    pub const LPUSH: Event = Event::filling(Class::List, "lpush");
-    pub const RPUSH: Event = Event::filling(Class::List, "rpush");
+    pub const LPUSH: Event = Event::filling(Class::List, "lpush").adding();
+    pub const RPUSH: Event = Event::filling(Class::List, "rpush").adding();
     pub const LPOP: Event = Event::new(Class::List, "lpop");
     pub const RPOP: Event = Event::new(Class::List, "rpop");
     pub const LINSERT: Event = Event::new(Class::List, "linsert");
@@ -151,13 +161,13 @@ pub mod event {
     pub const LTRIM: Event = Event::new(Class::List, "ltrim");
 
     // Hashes (t_hash.c).
-    pub const HSET: Event = Event::new(Class::Hash, "hset");
+    pub const HSET: Event = Event::new(Class::Hash, "hset").adding();
     pub const HDEL: Event = Event::new(Class::Hash, "hdel");
     pub const HINCRBY: Event = Event::new(Class::Hash, "hincrby");
     pub const HINCRBYFLOAT: Event = Event::new(Class::Hash, "hincrbyfloat");
 
     // Sets (t_set.c).
-    pub const SADD: Event = Event::new(Class::Set, "sadd");
+    pub const SADD: Event = Event::new(Class::Set, "sadd").adding();
     pub const SREM: Event = Event::new(Class::Set, "srem");
     pub const SPOP: Event = Event::new(Class::Set, "spop");
     pub const SINTERSTORE: Event = Event::new(Class::Set, "sinterstore");
@@ -165,8 +175,8 @@ pub mod event {
     pub const SDIFFSTORE: Event = Event::new(Class::Set, "sdiffstore");
 
     // Sorted sets (t_zset.c).
-    pub const ZADD: Event = Event::filling(Class::Zset, "zadd");
-    pub const ZINCR: Event = Event::filling(Class::Zset, "zincr");
+    pub const ZADD: Event = Event::filling(Class::Zset, "zadd").adding();
+    pub const ZINCR: Event = Event::filling(Class::Zset, "zincr").adding();
     pub const ZREM: Event = Event::new(Class::Zset, "zrem");
     pub const ZREMRANGEBYRANK: Event = Event::new(Class::Zset, "zremrangebyrank");
     pub const ZREMRANGEBYSCORE: Event = Event::new(Class::Zset, "zremrangebyscore");
@@ -227,7 +237,7 @@ impl Server {
         // XREADGROUP on it (lists and sorted sets just keep waiting).
         self.blocking.waiters.signal(db, key);
         self.notify(db, key, event);
-        if event.class.is_collection() && !self.ks.dbs[db].dict.contains_key(key) {
+        if event.class.is_collection() && !event.adds && !self.ks.dbs[db].dict.contains_key(key) {
             self.notify(db, key, event::DEL);
         }
     }

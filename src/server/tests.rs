@@ -280,3 +280,32 @@ fn a_command_propagated_unchanged_is_the_bytes_of_its_request() {
     assert_eq!(fed[0].resp, request);
     assert_eq!(fed[1].argv()[0], b"PEXPIREAT");
 }
+
+/// `request_flags` reads a script's own flags only for entries carrying
+/// both NOSCRIPT and MOVABLE_KEYS: every command that declares flags of
+/// its own must carry them.
+#[test]
+fn script_calls_carry_the_flags_request_flags_looks_for() {
+    use super::command::flags;
+    let srv = server();
+    let names = [
+        "eval",
+        "evalsha",
+        "eval_ro",
+        "evalsha_ro",
+        "fcall",
+        "fcall_ro",
+    ];
+    let mut seen = 0;
+    for entry in &srv.commands.entries {
+        if names.contains(&entry.full_name.as_str()) {
+            seen += 1;
+            assert!(
+                entry.spec.has(flags::NOSCRIPT) && entry.spec.has(flags::MOVABLE_KEYS),
+                "{}",
+                entry.full_name
+            );
+        }
+    }
+    assert_eq!(seen, names.len());
+}

@@ -233,6 +233,12 @@ impl Server {
     pub fn request_flags(&self, index: usize, args: &[&[u8]]) -> u32 {
         let entry = &self.commands.entries[index];
         let spec_flags = entry.spec.flags;
+        // Only EVAL, EVALSHA and FCALL (and their _RO forms) declare flags
+        // of their own; they alone carry both of these.
+        let script_call = flags::NOSCRIPT | flags::MOVABLE_KEYS;
+        if spec_flags & script_call != script_call {
+            return spec_flags;
+        }
         let declared = match (entry.full_name.as_str(), args.get(1)) {
             ("eval" | "eval_ro", Some(body)) => shebang_flags(body).ok().map(|(f, _)| f),
             ("evalsha" | "evalsha_ro", Some(sha)) => self.scripting.script(sha).map(|s| s.flags),
