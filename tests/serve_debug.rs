@@ -360,13 +360,7 @@ fn tables_wait_for_the_fork_child_before_growing_as_in_redis_server() {
         wait_until("the BGSAVE child", || bgsave_running(c));
         let _: () = q(c, &["MSET", "k1", "v1", "k2", "v2"]);
         out.push(table_sizes(c));
-        let info: String = q(c, &["INFO", "server"]);
-        let pid = info
-            .lines()
-            .find_map(|l| l.strip_prefix("process_id:"))
-            .expect("process_id")
-            .trim()
-            .to_owned();
+        let pid = server_pid(c);
         let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
             .expect("children of the server");
         let child = children.split_whitespace().next().expect("a child");
@@ -420,13 +414,7 @@ fn random_reads_finish_a_resize_of_a_set_table() {
 #[test]
 fn the_process_title_follows_proc_title_template() {
     fn title(c: &mut redis::Connection) -> String {
-        let info: String = q(c, &["INFO", "server"]);
-        let pid = info
-            .lines()
-            .find_map(|l| l.strip_prefix("process_id:"))
-            .expect("process_id")
-            .trim()
-            .to_owned();
+        let pid = server_pid(c);
         let raw = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
         String::from_utf8_lossy(&raw)
             .trim_end_matches('\0')
@@ -458,4 +446,14 @@ fn the_process_title_follows_proc_title_template() {
     assert_eq!(expected[1], "TEST 127.0.0.1:PORT PORT", "{expected:?}");
     let sonde = SondeServer::start(&[]);
     assert_eq!(steps(&mut sonde.client(), sonde.port), expected);
+}
+
+/// The server's process id, as INFO reports it.
+fn server_pid(c: &mut redis::Connection) -> String {
+    let info: String = q(c, &["INFO", "server"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .expect("process_id")
+        .trim()
+        .to_owned()
 }

@@ -1393,28 +1393,11 @@ fn log_since(replica: &SondeServer, from: usize) -> String {
 /// completes with the master's data.
 #[test]
 fn an_empty_replica_loads_a_diskless_snapshot_holding_the_loop_and_retries_interrupted_reads() {
-    let master = RedisServer::start(&[
-        "--repl-diskless-sync",
-        "yes",
-        "--repl-diskless-sync-delay",
-        "0",
-        "--rdbcompression",
-        "no",
-    ]);
-    let mut m = master.client();
     // 300 keys of 100 kB, 10 ms a key: about three seconds of transfer,
     // room for the checks made while it loads (each answered only between
     // two 2 MB chunks).
-    let value = "m".repeat(100_000);
-    let mut pipe = redis::pipe();
-    for i in 0..300 {
-        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
-    }
-    pipe.query::<()>(&mut m).expect("SETs");
-    redis::cmd("CONFIG")
-        .arg(&["SET", "rdb-key-save-delay", "10000"])
-        .query::<()>(&mut m)
-        .expect("CONFIG SET");
+    let master = slow_diskless_master(300, "10000");
+    let mut m = master.client();
     let replica = SondeServer::start(&["--repl-diskless-load", "on-empty-db"]);
     let mut r = replica.client();
     redis::cmd("CONFIG")
@@ -1469,26 +1452,9 @@ fn an_empty_replica_loads_a_diskless_snapshot_holding_the_loop_and_retries_inter
 /// dataset stays empty), and the replica syncs again.
 #[test]
 fn a_blocking_diskless_load_fails_after_repl_timeout_of_silence() {
-    let master = RedisServer::start(&[
-        "--repl-diskless-sync",
-        "yes",
-        "--repl-diskless-sync-delay",
-        "0",
-        "--rdbcompression",
-        "no",
-    ]);
-    let mut m = master.client();
-    let value = "m".repeat(100_000);
-    let mut pipe = redis::pipe();
-    for i in 0..3 {
-        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
-    }
-    pipe.query::<()>(&mut m).expect("SETs");
     // Two seconds a key against a one-second repl-timeout.
-    redis::cmd("CONFIG")
-        .arg(&["SET", "rdb-key-save-delay", "2000000"])
-        .query::<()>(&mut m)
-        .expect("CONFIG SET");
+    let master = slow_diskless_master(3, "2000000");
+    let mut m = master.client();
     let replica =
         SondeServer::start(&["--repl-diskless-load", "on-empty-db", "--repl-timeout", "1"]);
     let mut r = replica.client();
@@ -1640,4 +1606,29 @@ fn an_expired_key_found_when_serving_blocked_clients_is_deleted_on_the_replica_t
     wait_in_sync(&mut m, &mut r);
     let keys: i64 = redis::cmd("DBSIZE").query(&mut r).expect("DBSIZE");
     assert_eq!(keys, 1, "the replica has the marker only");
+}
+
+/// A redis-server master that sends a diskless, uncompressed snapshot of
+/// `keys` 100 kB values slowly (`delay` microseconds a key).
+fn slow_diskless_master(keys: usize, delay: &str) -> RedisServer {
+    let master = RedisServer::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut m = master.client();
+    let value = "m".repeat(100_000);
+    let mut pipe = redis::pipe();
+    for i in 0..keys {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(&mut m).expect("SETs");
+    redis::cmd("CONFIG")
+        .arg(&["SET", "rdb-key-save-delay", delay])
+        .query::<()>(&mut m)
+        .expect("CONFIG SET");
+    master
 }

@@ -89,15 +89,7 @@ struct Index {
 
 /// Index the wanted keys of a snapshot; the keys before an error are kept.
 fn index_keys(data: &[u8], filter: &KeyFilter, now: i64) -> (Index, Option<RdbError>) {
-    let mut index = Index {
-        keys: Vec::new(),
-        dbs: Vec::new(),
-        expiries: Vec::new(),
-        big: Vec::new(),
-        table: Vec::new(),
-        magic: Magic::Redis,
-        version: 0,
-    };
+    let mut index = Index::empty();
     // Unfiltered, most keys are indexed from the reader's quick path.
     let quick = filter.is_empty();
     let walked = walk_keys_quick(
@@ -162,6 +154,18 @@ struct Hint {
 }
 
 impl Index {
+    fn empty() -> Index {
+        Index {
+            keys: Vec::new(),
+            dbs: Vec::new(),
+            expiries: Vec::new(),
+            big: Vec::new(),
+            table: Vec::new(),
+            magic: Magic::Redis,
+            version: 0,
+        }
+    }
+
     /// Add the next key of the file.
     #[inline]
     fn push(&mut self, key: Indexed) -> Result<(), RdbError> {
@@ -710,18 +714,6 @@ pub fn run(args: &RdbDiffArgs, format: Format, out: &mut dyn Write) -> anyhow::R
 mod tests {
     use super::*;
 
-    fn empty() -> Index {
-        Index {
-            keys: Vec::new(),
-            dbs: Vec::new(),
-            expiries: Vec::new(),
-            big: Vec::new(),
-            table: Vec::new(),
-            magic: Magic::Redis,
-            version: 0,
-        }
-    }
-
     fn same(a: &Indexed, b: &Indexed) -> bool {
         (a.hash, a.offset, a.size, a.db, a.expire_ms)
             == (b.hash, b.offset, b.size, b.db, b.expire_ms)
@@ -765,7 +757,7 @@ mod tests {
             db: 7,
             expire_ms: None,
         });
-        let mut index = empty();
+        let mut index = Index::empty();
         for k in &keys {
             index.push(*k).unwrap();
         }
