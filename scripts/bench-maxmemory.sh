@@ -11,7 +11,10 @@
 # 2. A read-heavy Zipf workload (scripts/zipf-cache.py: GET, SET on a miss,
 #    100,000 keys, alpha 1.0, 100-byte values) with maxmemory = the server's
 #    used memory at start + 4mb, under allkeys-lru and allkeys-lfu: the hit
-#    ratio after warm-up, and the keys held at the end.
+#    ratio after warm-up, and the keys held at the end. sonde holds more
+#    keys in the same room, so it runs once more with its budget scaled to
+#    hold redis-server's key count: that compares the eviction
+#    approximations alone.
 #
 # Usage: scripts/bench-maxmemory.sh [RUNS (3)] [REQUESTS (2000000)]
 # Environment: SONDE (binary; default: build --release).
@@ -47,7 +50,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 rss_peak() { awk '$1=="VmHWM:" {print $2}' "/proc/$1/status"; }
 
-declare -A us rps peak hit held rss zrss zus
+declare -A us rps peak hit held rss zrss zus held_now
 limit=$((100 * 1024 * 1024))
 for run in $(seq "$runs"); do
   for server in redis sonde; do
@@ -98,7 +101,24 @@ for run in $(seq "$runs"); do
       stop "$pid"
       hit[$server-$policy]+="$h "; held[$server-$policy]+="$k "
       echo "run $run $server zipf $policy: hit ratio $h%, $k keys held, peak RSS ${rk} kB, $zu CPU us/request"
+      held_now[$server]=$k
     done
+    # sonde holds more keys in the same 4 MB; to compare the eviction
+    # approximations alone, sonde runs again with its budget scaled to
+    # hold as many keys as redis-server held.
+    budget=$(awk -v r="${held_now[redis]}" -v s="${held_now[sonde]}" 'BEGIN {printf "%d", 4*1024*1024*r/s}')
+    port=$(free_port)
+    start sonde "$port" "$work/sonde-zipf-equal-$policy-$run"
+    pid=${pids[-1]}
+    base=$(used_memory "$port")
+    redis-cli -p "$port" config set maxmemory-policy "$policy" >/dev/null
+    redis-cli -p "$port" config set maxmemory $((base + budget)) >/dev/null
+    zout=$(python3 scripts/zipf-cache.py --port "$port" --seed "$run")
+    h=$(awk '{print $2}' <<<"$zout")
+    k=$(redis-cli -p "$port" dbsize)
+    stop "$pid"
+    hit[equal-$policy]+="$h "; held[equal-$policy]+="$k "
+    echo "run $run sonde zipf $policy, budget $budget bytes for redis-server's key count: hit ratio $h%, $k keys held"
   done
 done
 
@@ -112,5 +132,7 @@ echo "  peak RSS kB: redis-server $(m "${rss[redis]}"), sonde $(m "${rss[sonde]}
 for policy in allkeys-lru allkeys-lfu; do
   rh=$(m "${hit[redis-$policy]}"); sh=$(m "${hit[sonde-$policy]}")
   echo "Zipf hit ratio $policy: redis-server $rh%, sonde $sh%, difference $(awk -v s="$sh" -v r="$rh" 'BEGIN {printf "%+.2f", s-r}') points; keys held: redis-server $(m "${held[redis-$policy]}"), sonde $(m "${held[sonde-$policy]}")"
+  eh=$(m "${hit[equal-$policy]}")
+  echo "  sonde with a budget for redis-server's key count: $eh%, difference $(awk -v s="$eh" -v r="$rh" 'BEGIN {printf "%+.2f", s-r}') points; keys held $(m "${held[equal-$policy]}")"
   echo "  peak RSS kB: redis-server $(m "${zrss[redis-$policy]}"), sonde $(m "${zrss[sonde-$policy]}"); server CPU us/request: redis-server $(m "${zus[redis-$policy]}"), sonde $(m "${zus[sonde-$policy]}"), ratio $(ratio "$(m "${zus[sonde-$policy]}")" "$(m "${zus[redis-$policy]}")")"
 done
