@@ -554,11 +554,8 @@ impl<V> Dict<V> {
         let size = self.tables[0].buckets.len();
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if resize_policy().allows_growth(self.tables[0].used, size) {
-            let target = (self.tables[0].used + 1).next_power_of_two();
-            if expand_allowed(target, self.tables[0].used, size) {
-                self.start_resize(target);
-            }
+        } else if let Some(target) = growth_target(self.tables[0].used, size) {
+            self.start_resize(target);
         }
     }
 
@@ -868,7 +865,7 @@ pub enum ResizePolicy {
 const FORCE_RESIZE_RATIO: usize = 5;
 
 impl ResizePolicy {
-    pub(crate) fn allows_growth(self, used: usize, size: usize) -> bool {
+    fn allows_growth(self, used: usize, size: usize) -> bool {
         match self {
             ResizePolicy::Enable => used >= size,
             ResizePolicy::Avoid => used / size > FORCE_RESIZE_RATIO,
@@ -982,12 +979,23 @@ pub fn set_growth_limit(bytes: usize) {
     GROWTH_LIMIT.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// The size a table of `size` buckets holding `used` keys grows to now,
+/// if it grows: when full (or five times over while a child runs, see
+/// [`ResizePolicy`]) and the memory limit allows ([`expand_allowed`]).
+pub(crate) fn growth_target(used: usize, size: usize) -> Option<usize> {
+    if !resize_policy().allows_growth(used, size) {
+        return None;
+    }
+    let target = (used + 1).next_power_of_two();
+    expand_allowed(target, used, size).then_some(target)
+}
+
 /// Whether a table of `size` buckets holding `used` keys may grow to
 /// `target` buckets: not when the new bucket array would take used memory
 /// past maxmemory (eviction would then throw keys out to pay for a resize
 /// nobody needs yet), unless the table is over Redis's 1.618 load factor
 /// (dictExpandAllowed).
-pub(crate) fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
+fn expand_allowed(target: usize, used: usize, size: usize) -> bool {
     let limit = GROWTH_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
     if limit == 0 || used * 1000 > size * 1618 {
         return true;

@@ -16,7 +16,7 @@ use std::hash::BuildHasher;
 use std::ptr;
 
 use super::super::dict::{
-    ResizePolicy, Rng, expand_allowed, hash_seed, next_cursor, resize_policy, table_stats,
+    ResizePolicy, Rng, growth_target, hash_seed, next_cursor, resize_policy, table_stats,
 };
 
 /// The smallest table, as in Redis.
@@ -252,11 +252,8 @@ impl<N: Chained> MemberIndex<N> {
         let size = self.tables[0].size;
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if resize_policy().allows_growth(self.tables[0].used, size) {
-            let target = (self.tables[0].used + 1).next_power_of_two();
-            if expand_allowed(target, self.tables[0].used, size) {
-                self.start_resize(target);
-            }
+        } else if let Some(target) = growth_target(self.tables[0].used, size) {
+            self.start_resize(target);
         }
     }
 
