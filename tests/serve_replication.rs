@@ -1134,12 +1134,7 @@ fn a_swapdb_replica_serves_the_old_data_while_loading_and_keeps_it_when_the_load
         "no",
     ]);
     let mut r = replica.client();
-    let value = "v".repeat(10_000);
-    let mut pipe = redis::pipe();
-    for i in 0..500 {
-        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
-    }
-    pipe.query::<()>(&mut m).expect("SETs");
+    fill(&mut m, 500, 10_000);
     redis::cmd("REPLICAOF")
         .arg("127.0.0.1")
         .arg(master.port)
@@ -1264,12 +1259,7 @@ fn a_diskless_transfer_outlives_a_dropped_replica_and_ends_with_the_last() {
         "no",
     ]);
     let mut m = master.client();
-    let value = "v".repeat(1000);
-    let mut pipe = redis::pipe();
-    for i in 0..2000 {
-        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
-    }
-    pipe.query::<()>(&mut m).expect("SETs");
+    fill(&mut m, 2000, 1000);
     let set = |c: &mut redis::Connection, k: &str, v: &str| {
         redis::cmd("CONFIG")
             .arg("SET")
@@ -1622,15 +1612,20 @@ fn slow_diskless_master(keys: usize, delay: &str) -> RedisServer {
         "no",
     ]);
     let mut m = master.client();
-    let value = "m".repeat(100_000);
-    let mut pipe = redis::pipe();
-    for i in 0..keys {
-        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
-    }
-    pipe.query::<()>(&mut m).expect("SETs");
+    fill(&mut m, keys, 100_000);
     redis::cmd("CONFIG")
         .arg(&["SET", "rdb-key-save-delay", delay])
         .query::<()>(&mut m)
         .expect("CONFIG SET");
     master
+}
+
+/// SET key:0 .. key:<keys - 1> to values of `len` bytes, pipelined.
+fn fill(conn: &mut redis::Connection, keys: usize, len: usize) {
+    let value = "v".repeat(len);
+    let mut pipe = redis::pipe();
+    for i in 0..keys {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(&value).ignore();
+    }
+    pipe.query::<()>(conn).expect("SETs");
 }

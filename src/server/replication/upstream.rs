@@ -1108,27 +1108,7 @@ fn finish_diskless(
     }
     // Nothing was saved: the dataset differs from the file on disk.
     srv.signals.dirty += 1;
-    if srv.persistence.aof.is_some() {
-        srv.persistence.aof_rewrite_scheduled = true;
-    }
-    let repl = &mut srv.replication;
-    repl.replid = d.replid;
-    repl.replid2 = NO_REPLID.to_owned();
-    repl.second_repl_offset = -1;
-    repl.master_repl_offset = d.offset;
-    let size = srv.config.repl_backlog_size as usize;
-    repl.backlog = Some(Backlog::new(size, d.offset));
-    srv.log.notice(
-        "MASTER <-> REPLICA sync: Finished with success",
-        &[
-            ("keys", Field::Int(loaded.keys as i64)),
-            ("bytes", Field::Int(d.read as i64)),
-            (
-                "seconds",
-                Field::Str(&format!("{:.3}", d.started.elapsed().as_secs_f64())),
-            ),
-        ],
-    );
+    adopt_master_history(srv, d.replid, d.offset, loaded.keys, d.read, d.started);
 }
 
 /// Replace the dataset with the master's snapshot.
@@ -1168,27 +1148,40 @@ fn load_snapshot(srv: &mut Server, mut t: Transfer) -> Result<(), String> {
         let _ = std::fs::remove_file(&t.path);
     }
     srv.signals.dirty = 0;
+    adopt_master_history(srv, t.replid, t.offset, loaded.keys, t.read, started);
+    Ok(())
+}
+
+/// The end of a successful full sync, from disk or diskless: the AOF is
+/// rewritten (it describes the replaced dataset), the master's replication
+/// ID and offset become ours with a fresh backlog, and the log says so.
+fn adopt_master_history(
+    srv: &mut Server,
+    replid: String,
+    offset: u64,
+    keys: u64,
+    bytes: u64,
+    started: Instant,
+) {
     if srv.persistence.aof.is_some() {
-        // The AOF describes the dataset that was just replaced.
         srv.persistence.aof_rewrite_scheduled = true;
     }
     let repl = &mut srv.replication;
-    repl.replid = t.replid;
+    repl.replid = replid;
     repl.replid2 = NO_REPLID.to_owned();
     repl.second_repl_offset = -1;
-    repl.master_repl_offset = t.offset;
+    repl.master_repl_offset = offset;
     let size = srv.config.repl_backlog_size as usize;
-    repl.backlog = Some(Backlog::new(size, t.offset));
+    repl.backlog = Some(Backlog::new(size, offset));
     srv.log.notice(
         "MASTER <-> REPLICA sync: Finished with success",
         &[
-            ("keys", Field::Int(loaded.keys as i64)),
-            ("bytes", Field::Int(t.read as i64)),
+            ("keys", Field::Int(keys as i64)),
+            ("bytes", Field::Int(bytes as i64)),
             (
                 "seconds",
                 Field::Str(&format!("{:.3}", started.elapsed().as_secs_f64())),
             ),
         ],
     );
-    Ok(())
 }
